@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top (each module only imports the ones above it in this list):
+//   CICUShim, CZlib  – the only C code: ICU and zlib behind plain C functions
+//   SouAnalysis      – text → tokens (normalization, script runs, bigrams, positions)
+//   SouIndexing      – in-memory inverted index, binary file format, memory-mapped reader
+//   SouSearch        – query language, BM25, phrase matching, snippets
+//   Sou              – the public library (`import Sou`), re-exports the three layers
+//   SouCLI           – the `sou` command-line tool, a thin shell over `Sou`
+let package = Package(
+    name: "Sou",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Sou", targets: ["Sou"]),
+        .executable(name: "sou", targets: ["SouCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CICUShim",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
+        ),
+        .target(
+            name: "CZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(name: "SouAnalysis", dependencies: ["CICUShim"]),
+        .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CZlib"]),
+        .target(name: "SouSearch", dependencies: ["SouAnalysis", "SouIndexing"]),
+        .target(name: "Sou", dependencies: ["SouAnalysis", "SouIndexing", "SouSearch"]),
+        .executableTarget(
+            name: "SouCLI",
+            dependencies: ["Sou", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis"]),
+        .testTarget(name: "SouIndexingTests", dependencies: ["SouIndexing", "SouAnalysis"], resources: [.copy("Golden")]),
+        .testTarget(name: "SouSearchTests", dependencies: ["Sou"]),
+    ]
+)

@@ -1,0 +1,63 @@
+/// A reusable, allocation-light buffer of tokens: the analyzer's output on the hot path.
+///
+/// The terms' UTF-8 bytes are packed one after another in ``termBytes``; each token records
+/// where its term lies there. Reuse one buffer per thread and call ``removeAll()`` between
+/// documents: after warm-up nothing is allocated per token.
+public struct TokenBuffer: Sendable {
+    @usableFromInline
+    struct Entry: Sendable {
+        @usableFromInline var termStart: Int32
+        @usableFromInline var termLength: Int32
+        @usableFromInline var position: Int32
+        @usableFromInline var start: Int32
+        @usableFromInline var end: Int32
+        @usableFromInline var kind: TokenKind
+    }
+
+    @usableFromInline var entries: [Entry] = []
+    /// The UTF-8 bytes of all terms, back to back.
+    public private(set) var termBytes: [UInt8] = []
+
+    /// Creates an empty buffer.
+    public init() {}
+
+    /// The number of tokens in the buffer.
+    @inlinable public var count: Int { entries.count }
+    /// True when the buffer holds no token.
+    @inlinable public var isEmpty: Bool { entries.isEmpty }
+
+    /// Empties the buffer, keeping its storage for reuse.
+    public mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+        termBytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends a token whose term is `term` (UTF-8 bytes).
+    public mutating func append<C: Collection>(term: C, position: Int, byteRange: Range<Int>, kind: TokenKind)
+    where C.Element == UInt8 {
+        let start = termBytes.count
+        termBytes.append(contentsOf: term)
+        entries.append(Entry(termStart: Int32(start), termLength: Int32(termBytes.count - start),
+                             position: Int32(position), start: Int32(byteRange.lowerBound),
+                             end: Int32(byteRange.upperBound), kind: kind))
+    }
+
+    /// The slot of token `i`.
+    @inlinable public func position(_ i: Int) -> Int { Int(entries[i].position) }
+    /// The byte range of token `i` in the original input.
+    @inlinable public func byteRange(_ i: Int) -> Range<Int> { Int(entries[i].start)..<Int(entries[i].end) }
+    /// The kind of token `i`.
+    @inlinable public func kind(_ i: Int) -> TokenKind { entries[i].kind }
+    /// Where the term of token `i` lies in ``termBytes``.
+    @inlinable public func termRange(_ i: Int) -> Range<Int> {
+        Int(entries[i].termStart)..<Int(entries[i].termStart + entries[i].termLength)
+    }
+    /// The term of token `i` as a String (allocates only for terms longer than 15 bytes).
+    public func term(_ i: Int) -> String { String(decoding: termBytes[termRange(i)], as: UTF8.self) }
+    /// Token `i` as a ``Token`` value.
+    public func token(_ i: Int) -> Token {
+        Token(term: term(i), position: position(i), byteRange: byteRange(i), kind: kind(i))
+    }
+    /// All tokens as ``Token`` values.
+    public var tokens: [Token] { (0..<count).map(token) }
+}

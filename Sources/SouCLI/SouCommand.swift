@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+
+/// `sou`: the command-line front of the Sou library.
+@main
+struct SouCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sou",
+        abstract: "Sou (搜): full-text search for Chinese, Japanese and Korean text.",
+        version: "0.1.0",
+        subcommands: [
+            SearchCommand.self, IndexCommand.self, TokenizeCommand.self,
+            StatsCommand.self, CheckCommand.self, BenchCommand.self,
+        ]
+    )
+
+    /// Runs the command line; every error exits 2 with a message on stderr (grep's convention:
+    /// 0 = matched / success, 1 = nothing matched, 2 = error).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitStatus {
+            Foundation.exit(exit.code)
+        } catch let error as CLIError {
+            printError(error.message)
+            Foundation.exit(error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                self.exit(withError: error)   // --help, --version
+            }
+            let message = fullMessage(for: error)
+            printError(message.isEmpty ? "\(error)" : message)
+            Foundation.exit(2)
+        }
+    }
+}

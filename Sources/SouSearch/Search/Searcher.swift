@@ -1,0 +1,2 @@
+// Placeholder so the module builds; the search work replaces this file.
+import SouIndexing
