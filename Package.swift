@@ -35,8 +35,8 @@ let package = Package(
             name: "SouCLI",
             dependencies: ["Sou", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis"]),
+        .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SouIndexingTests", dependencies: ["SouIndexing", "SouAnalysis"], resources: [.copy("Golden")]),
-        .testTarget(name: "SouSearchTests", dependencies: ["Sou"]),
+        .testTarget(name: "SouSearchTests", dependencies: ["Sou"], resources: [.copy("Fixtures")]),
     ]
 )
