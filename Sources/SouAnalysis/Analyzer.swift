@@ -58,7 +58,7 @@ public struct Analyzer: Sendable {
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
-        var scanner = TokenScanner(firstPosition: firstPosition,
+        var scanner = TokenScanner(input: input, firstPosition: firstPosition,
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding)
         var invalid = 0
         table.classes.withUnsafeBufferPointer { classes in
@@ -89,16 +89,16 @@ public struct Analyzer: Sendable {
                             if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
                         } while j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0
                         for normalized in Self.normalize(segment) {
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
                         }
                     } else if flags & CharacterClass.mapped == 0 {
-                        scanner.feed(c, flags & CharacterClass.mask, i, j, &buffer)
+                        scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
                     } else if c < 0x80 {
-                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, &buffer)   // A-Z
+                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
                     } else {
                         for k in table.mapping(c) {
                             let normalized = pool[k]
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
                         }
                     }
                     i = j

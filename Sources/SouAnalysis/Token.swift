@@ -1,5 +1,5 @@
 /// What kind of text a token stands for.
-public enum TokenKind: UInt8, Sendable, CaseIterable, Codable {
+public enum TokenKind: UInt8, Sendable, CaseIterable, Codable, BitwiseCopyable {
     /// Two adjacent characters of a CJK run (集体协商 → 集体, 体协, 协商).
     case bigram = 0
     /// A CJK run of exactly one character.
