@@ -142,6 +142,21 @@ enum UTF8Scanning {
     static func decode(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
         let b0 = UInt32(p[i])
         if b0 < 0x80 { return (b0, 1) }
+        // the common three-byte case (all of CJK and Hangul but ext. B+): E1–EC, EE–EF lead bytes
+        if b0 >= 0xE1 && b0 != 0xED && b0 < 0xF0 && i + 2 < p.count {
+            let b1 = UInt32(p[i + 1]), b2 = UInt32(p[i + 2])
+            if b1 & 0xC0 == 0x80 && b2 & 0xC0 == 0x80 {
+                return ((b0 & 0x0F) << 12 | (b1 & 0x3F) << 6 | b2 & 0x3F, 3)
+            }
+        }
+        return decodeSlowly(p, at: i)
+    }
+
+    /// The general case of ``decode(_:at:)``.
+    @inline(never)
+    static func decodeSlowly(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(p[i])
+        if b0 < 0x80 { return (b0, 1) }
         let n = p.count
         if b0 < 0xC2 { return (CharacterTable.invalid, 1) }
         if b0 < 0xE0 {

@@ -67,10 +67,12 @@ extension TokenBuffer {
     mutating func append(entries newEntries: UnsafeBufferPointer<Entry>, termBytes newTermBytes: UnsafeBufferPointer<UInt8>) {
         let base = Int32(truncatingIfNeeded: termBytes.count)
         termBytes.append(contentsOf: newTermBytes)
-        entries.reserveCapacity(entries.count + newEntries.count)
-        for var entry in newEntries {
-            entry.termStart &+= base
-            entries.append(entry)
+        let first = entries.count
+        entries.append(contentsOf: newEntries)
+        if base != 0 {
+            entries.withUnsafeMutableBufferPointer { all in
+                for k in first..<all.count { all[k].termStart &+= base }
+            }
         }
     }
 }
