@@ -52,8 +52,10 @@ struct TokenScanner: ~Copyable {
 
     init(input: UnsafeBufferPointer<UInt8>, firstPosition: Int, joinsSoftLineBreaks: Bool, folding: VariantFolding?) {
         self.input = input
-        self.terms = ScratchStorage(capacity: input.count * 2 + 64)
-        self.entries = ScratchStorage(capacity: input.count / 2 + 16)
+        // Sized for typical text (CJK: about 2 term bytes and 1/3 token per input byte), capped so
+        // that a huge input starts small and grows by doubling.
+        self.terms = ScratchStorage(capacity: min(input.count * 2, 1 << 20) + 64)
+        self.entries = ScratchStorage(capacity: min(input.count / 3, 1 << 16) + 16)
         self.position = firstPosition
         self.joinsSoftLineBreaks = joinsSoftLineBreaks
         self.folding = folding
