@@ -76,20 +76,3 @@ extension TokenBuffer {
         }
     }
 }
-
-/// UTF-8 encoding into an integer, first byte lowest: a term is written with one append.
-enum UTF8Encoding {
-    /// The UTF-8 bytes of scalar value `c` (first byte in the low 8 bits) and their number.
-    @inline(__always)
-    static func encode(_ c: UInt32) -> (UInt64, Int) {
-        if c < 0x80 { return (UInt64(c), 1) }
-        if c < 0x800 {
-            return (UInt64(0xC0 | c >> 6) | UInt64(0x80 | c & 0x3F) << 8, 2)
-        }
-        if c < 0x10000 {
-            return (UInt64(0xE0 | c >> 12) | UInt64(0x80 | c >> 6 & 0x3F) << 8 | UInt64(0x80 | c & 0x3F) << 16, 3)
-        }
-        return (UInt64(0xF0 | c >> 18) | UInt64(0x80 | c >> 12 & 0x3F) << 8 | UInt64(0x80 | c >> 6 & 0x3F) << 16
-                | UInt64(0x80 | c & 0x3F) << 24, 4)
-    }
-}
