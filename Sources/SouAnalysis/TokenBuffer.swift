@@ -5,7 +5,7 @@
 /// documents: after warm-up nothing is allocated per token.
 public struct TokenBuffer: Sendable {
     @usableFromInline
-    struct Entry: Sendable {
+    struct Entry: Sendable, BitwiseCopyable {
         @usableFromInline var termStart: Int32
         @usableFromInline var termLength: Int32
         @usableFromInline var position: Int32
@@ -15,6 +15,8 @@ public struct TokenBuffer: Sendable {
     }
 
     @usableFromInline var entries: [Entry] = []
+    /// The analyzer's scratch memory, reused from call to call.
+    var scratch: AnalysisScratch?
     /// The UTF-8 bytes of all terms, back to back.
     public private(set) var termBytes: [UInt8] = []
 
@@ -60,4 +62,26 @@ public struct TokenBuffer: Sendable {
     }
     /// All tokens as ``Token`` values.
     public var tokens: [Token] { (0..<count).map(token) }
+}
+
+extension TokenBuffer {
+    /// The scratch memory of this buffer, or a new one when there is none or it is shared with
+    /// a copy of this buffer.
+    mutating func takeScratch() -> AnalysisScratch {
+        if !isKnownUniquelyReferenced(&scratch) { scratch = AnalysisScratch() }
+        return scratch ?? AnalysisScratch()
+    }
+
+    /// Appends a call's tokens at once: `entries` with term offsets relative to `termBytes`.
+    mutating func append(entries newEntries: UnsafeBufferPointer<Entry>, termBytes newTermBytes: UnsafeBufferPointer<UInt8>) {
+        let base = Int32(truncatingIfNeeded: termBytes.count)
+        termBytes.append(contentsOf: newTermBytes)
+        let first = entries.count
+        entries.append(contentsOf: newEntries)
+        if base != 0 {
+            entries.withUnsafeMutableBufferPointer { all in
+                for k in first..<all.count { all[k].termStart &+= base }
+            }
+        }
+    }
 }
