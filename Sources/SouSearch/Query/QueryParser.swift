@@ -54,6 +54,7 @@ public enum QueryParser {
                 out.append(Lexeme(kind: .quoted(inner), position: i))
                 i = j + 1
             case "-":
+                if i + 1 == chars.count || chars[i + 1].isWhitespace { throw QueryError(.loneMinus, at: i) }
                 out.append(Lexeme(kind: .minus, position: i)); i += 1
             default:
                 var j = i
