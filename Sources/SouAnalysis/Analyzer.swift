@@ -1,143 +1,173 @@
-// TEMPORARY naive analyzer: correct API, simplified rules (no ICU normalization, no ICU word
-// breaks). It exists so that the index and search layers can be built against the real API
-// while the ICU-backed analyzer is written. Replace wholesale.
+import CICUShim
 
 /// What one call of the analyzer saw besides its tokens.
 public struct AnalysisSummary: Sendable, Hashable {
     /// Tokens emitted.
     public var tokenCount: Int
-    /// Invalid UTF-8 sequences replaced by U+FFFD.
+    /// Invalid UTF-8 sequences replaced by U+FFFD (each maximal invalid subpart counts once).
     public var invalidSequences: Int
-    /// The slot at which a following field should start (includes a field-change gap).
+    /// The slot at which a following field should start (includes a field-change gap when
+    /// anything was emitted; `firstPosition` otherwise).
     public var nextPosition: Int
 }
 
 /// Turns UTF-8 text into tokens: CJK runs into overlapping bigrams, other scripts into words.
+///
+/// The chain, in order:
+/// 1. UTF-8 decoding; each invalid sequence becomes U+FFFD (a symbol: emits nothing, leaves a gap).
+/// 2. NFKC_Casefold (ICU): characters normalization leaves alone — most CJK text — are not
+///    touched; a character that changes alone is looked up in a table read from ICU once; only
+///    sequences that compose (a base and its combining marks) are handed to ICU
+///    (`unorm2_normalize`), one normalization segment at a time. Every normalized character keeps
+///    the byte range of the original character (or segment) it came from.
+/// 3. Classification by ICU character properties (``CharacterTable``).
+/// 4. ``TokenScanner``: CJK runs → bigrams (a one-character run → a unigram), joined across soft
+///    line breaks between Han/Kana; other letters and digits → words and numbers by the UAX #29
+///    word rules ICU applies (ICU's rule-based iterator, without the `@` tailoring of ICU 72);
+///    optional Traditional → Simplified folding of run characters.
+///
+/// Thread safety: an `Analyzer` holds only immutable, shared tables; one value can be used from
+/// any number of threads at once, each with its own ``TokenBuffer``.
 public struct Analyzer: Sendable {
     /// The rules this analyzer applies.
     public let configuration: AnalyzerConfiguration
+    private let table: CharacterTable
+    private let folding: VariantFolding?
 
-    /// Creates an analyzer; throws when ICU cannot provide what the configuration needs.
+    /// Creates an analyzer; throws ``AnalyzerError`` when ICU cannot provide what the
+    /// configuration needs (character data, the `Traditional-Simplified` transliterator).
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws {
         self.configuration = configuration
+        self.table = try CharacterTable.shared.get()
+        self.folding = configuration.foldsTraditionalToSimplified
+            ? try VariantFolding.traditionalToSimplified.get() : nil
     }
 
     /// Analyzes `text` into an array of tokens (convenient; allocates per token).
     public func analyze(_ text: String, firstPosition: Int = 0) -> [Token] {
         var buffer = TokenBuffer()
-        var utf8 = Array(text.utf8)
-        _ = utf8.withUnsafeMutableBufferPointer { analyze(utf8: UnsafeBufferPointer($0), into: &buffer, firstPosition: firstPosition) }
+        let utf8 = Array(text.utf8)
+        _ = utf8.withUnsafeBufferPointer { analyze(utf8: $0, into: &buffer, firstPosition: firstPosition) }
         return buffer.tokens
     }
 
     /// Analyzes UTF-8 bytes, appending tokens to `buffer`. Positions start at `firstPosition`.
+    ///
+    /// Byte ranges are offsets into `input`. Nothing is allocated per token once `buffer` has
+    /// grown (reuse it across calls with ``TokenBuffer/removeAll()``).
+    /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
-        var summary = AnalysisSummary(tokenCount: 0, invalidSequences: 0, nextPosition: firstPosition)
-        var scalars: [(Unicode.Scalar, Int, Int)] = []   // scalar, start, end
-        var i = 0
-        while i < input.count {
-            let (s, len, ok) = Self.decode(input, i)
-            if !ok { summary.invalidSequences += 1 }
-            scalars.append((s, i, i + len))
-            i += len
-        }
-        var position = firstPosition
-        var pendingGap = false
-        var emittedAny = false
-        var k = 0
-        func advanceGap() { if emittedAny { pendingGap = true } }
-        while k < scalars.count {
-            let (s, _, _) = scalars[k]
-            if Self.isCJK(s) {
-                // collect the run, joining soft line breaks between Han/Kana
-                var run: [(Unicode.Scalar, Int, Int)] = [scalars[k]]
-                var j = k + 1
-                while j < scalars.count {
-                    if Self.isCJK(scalars[j].0) { run.append(scalars[j]); j += 1; continue }
-                    if configuration.joinsSoftLineBreaks, Self.isHanKana(run.last!.0) {
-                        var m = j
-                        while m < scalars.count, scalars[m].0 == "\n" || scalars[m].0 == "\r" { m += 1 }
-                        if m > j, m < scalars.count, Self.isHanKana(scalars[m].0) { j = m; continue }
+        var scanner = TokenScanner(firstPosition: firstPosition,
+                                   joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding)
+        var invalid = 0
+        table.classes.withUnsafeBufferPointer { classes in
+            table.mappingPool.withUnsafeBufferPointer { pool in
+                let n = input.count
+                guard n > 0 else { return }
+                var segment: [UInt32] = []     // a normalization segment, rarely used
+                var i = 0
+                var (c, length) = UTF8Scanning.decode(input, at: 0)
+                while i < n {
+                    var j = i + length
+                    var next: UInt32 = 0
+                    var nextLength = 0
+                    if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
+                    if c == CharacterTable.invalid {
+                        invalid += 1
+                        c = 0xFFFD
                     }
-                    break
-                }
-                if pendingGap { position += 1; pendingGap = false }
-                if run.count == 1 {
-                    buffer.append(term: String(Self.fold(run[0].0)).utf8, position: position, byteRange: run[0].1..<run[0].2, kind: .unigram)
-                    position += 1
-                    summary.tokenCount += 1
-                } else {
-                    for r in 0..<(run.count - 1) {
-                        let term = String(Self.fold(run[r].0)) + String(Self.fold(run[r + 1].0))
-                        buffer.append(term: term.utf8, position: position + r, byteRange: run[r].1..<run[r + 1].2, kind: .bigram)
-                        summary.tokenCount += 1
+                    let flags = classes[Int(c)]
+                    if j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0 {
+                        // A base followed by characters that may combine with it: hand the whole
+                        // segment to ICU; its output keeps the segment's byte range.
+                        segment.removeAll(keepingCapacity: true)
+                        segment.append(c)
+                        repeat {
+                            segment.append(next)
+                            j += nextLength
+                            if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
+                        } while j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0
+                        for normalized in Self.normalize(segment) {
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                        }
+                    } else if flags & CharacterClass.mapped == 0 {
+                        scanner.feed(c, flags & CharacterClass.mask, i, j, &buffer)
+                    } else if c < 0x80 {
+                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, &buffer)   // A-Z
+                    } else {
+                        for k in table.mapping(c) {
+                            let normalized = pool[k]
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                        }
                     }
-                    position += run.count
+                    i = j
+                    c = next
+                    length = nextLength
                 }
-                emittedAny = true
-                k = j
-            } else if s.properties.isAlphabetic || s.properties.numericType != nil {
-                var j = k
-                var word = ""
-                var digitsOnly = true
-                while j < scalars.count, !Self.isCJK(scalars[j].0),
-                      scalars[j].0.properties.isAlphabetic || scalars[j].0.properties.numericType != nil
-                        || (scalars[j].0 == "." && j + 1 < scalars.count && scalars[j + 1].0.properties.numericType != nil && digitsOnly && !word.isEmpty) {
-                    if scalars[j].0.properties.numericType == nil && scalars[j].0 != "." { digitsOnly = false }
-                    word += scalars[j].0.properties.lowercaseMapping
-                    j += 1
-                }
-                if pendingGap { position += 1; pendingGap = false }
-                buffer.append(term: word.utf8, position: position, byteRange: scalars[k].1..<scalars[j - 1].2, kind: digitsOnly ? .number : .word)
-                position += 1
-                summary.tokenCount += 1
-                emittedAny = true
-                k = j
-            } else {
-                if !s.properties.isWhitespace { advanceGap() }
-                k += 1
             }
         }
-        summary.nextPosition = emittedAny ? position + 1 : position
-        return summary
+        scanner.finish(&buffer)
+        return AnalysisSummary(tokenCount: scanner.tokenCount, invalidSequences: invalid,
+                               nextPosition: scanner.nextFieldPosition)
     }
 
-    static func fold(_ s: Unicode.Scalar) -> Unicode.Scalar {
-        s.properties.lowercaseMapping.unicodeScalars.first ?? s
-    }
-
-    static func isHanKana(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x3005, 0x3007, 0x3040...0x30FF, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xF900...0xFAFF, 0xFF66...0xFF9F, 0x20000...0x3FFFF: return true
-        default: return false
+    /// NFKC_Casefold of a normalization segment through ICU.
+    private static func normalize(_ segment: [UInt32]) -> [UInt32] {
+        var capacity = segment.count * 3 + 8
+        while true {
+            var output = [UInt32](repeating: 0, count: capacity)
+            let count = segment.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { target in
+                    sou_nfkc_casefold(source.baseAddress, Int32(source.count), target.baseAddress, Int32(target.count))
+                }
+            }
+            if count < 0 { return segment }     // ICU failed: keep the text as it is
+            if Int(count) <= capacity {
+                output.removeLast(capacity - Int(count))
+                return output
+            }
+            capacity = Int(count)
         }
     }
+}
 
-    static func isCJK(_ s: Unicode.Scalar) -> Bool {
-        if isHanKana(s) { return true }
-        switch s.value {
-        case 0x1100...0x11FF, 0x3130...0x318F, 0xAC00...0xD7AF: return true
-        default: return false
+/// UTF-8 decoding that never traps: invalid input yields ``CharacterTable/invalid``.
+enum UTF8Scanning {
+    /// Decodes the character at `i` (which must be a valid index), returning its code point and
+    /// byte length. An invalid sequence (bad lead byte, truncated or overlong sequence, surrogate,
+    /// value above U+10FFFF) yields ``CharacterTable/invalid`` with the length of its maximal
+    /// subpart (at least 1), as the Unicode Standard recommends for U+FFFD substitution.
+    @inline(__always)
+    static func decode(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(p[i])
+        if b0 < 0x80 { return (b0, 1) }
+        let n = p.count
+        if b0 < 0xC2 { return (CharacterTable.invalid, 1) }
+        if b0 < 0xE0 {
+            guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 1) }
+            return ((b0 & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F), 2)
         }
-    }
-
-    static func decode(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Unicode.Scalar, Int, Bool) {
-        let b0 = p[i]
-        if b0 < 0x80 { return (Unicode.Scalar(b0), 1, true) }
-        var need = 0, v: UInt32 = 0
-        if b0 & 0xE0 == 0xC0 { need = 1; v = UInt32(b0 & 0x1F) }
-        else if b0 & 0xF0 == 0xE0 { need = 2; v = UInt32(b0 & 0x0F) }
-        else if b0 & 0xF8 == 0xF0 { need = 3; v = UInt32(b0 & 0x07) }
-        else { return ("\u{FFFD}", 1, false) }
-        guard i + need < p.count else { return ("\u{FFFD}", 1, false) }
-        for j in 1...need {
-            let b = p[i + j]
-            guard b & 0xC0 == 0x80 else { return ("\u{FFFD}", 1, false) }
-            v = v << 6 | UInt32(b & 0x3F)
+        if b0 < 0xF0 {
+            guard i + 1 < n else { return (CharacterTable.invalid, 1) }
+            let b1 = p[i + 1]
+            let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+            guard b1 >= low && b1 <= high else { return (CharacterTable.invalid, 1) }
+            guard i + 2 < n, p[i + 2] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 2) }
+            return ((b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F), 3)
         }
-        guard let s = Unicode.Scalar(v) else { return ("\u{FFFD}", need + 1, false) }
-        return (s, need + 1, true)
+        if b0 < 0xF5 {
+            guard i + 1 < n else { return (CharacterTable.invalid, 1) }
+            let b1 = p[i + 1]
+            let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+            let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+            guard b1 >= low && b1 <= high else { return (CharacterTable.invalid, 1) }
+            guard i + 2 < n, p[i + 2] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 2) }
+            guard i + 3 < n, p[i + 3] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 3) }
+            return ((b0 & 0x07) << 18 | UInt32(b1 & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
+                    | UInt32(p[i + 3] & 0x3F), 4)
+        }
+        return (CharacterTable.invalid, 1)
     }
 }

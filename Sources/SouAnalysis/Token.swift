@@ -10,6 +10,18 @@ public enum TokenKind: UInt8, Sendable, CaseIterable, Codable {
     case number = 3
 }
 
+extension TokenKind: CustomStringConvertible {
+    /// "bigram", "unigram", "word" or "number".
+    public var description: String {
+        switch self {
+        case .bigram: "bigram"
+        case .unigram: "unigram"
+        case .word: "word"
+        case .number: "number"
+        }
+    }
+}
+
 /// One token of analyzed text.
 ///
 /// Positions count *slots*: a word or number takes one slot; a CJK run of `n` characters takes

@@ -1,7 +1,123 @@
 import ArgumentParser
+import Foundation
+import Sou
 
-// Placeholder: replaced by the work that owns `sou tokenize`.
+/// `sou tokenize`: shows what the analyzer makes of a text, one token per line.
 struct TokenizeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenize", abstract: "(not yet implemented)")
-    func run() throws { throw CLIError("sou tokenize is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Show the tokens the analyzer makes of a text: position, term, byte range, kind.",
+        discussion: """
+            Reads TEXT, or the file given with --file (gzip is decompressed), or standard input.
+            Byte ranges are offsets into the UTF-8 input (start inclusive, end exclusive).
+            """
+    )
+
+    @Argument(help: "The text to analyze (standard input when neither TEXT nor --file is given).")
+    var text: String?
+
+    @Option(name: .long, help: "Analyze the contents of this file instead.")
+    var file: String?
+
+    @Flag(name: .long, help: "Print one JSON object per token: {\"position\",\"term\",\"start\",\"end\",\"kind\"}.")
+    var json = false
+
+    @Flag(name: .long, help: "Do not join CJK runs across line breaks between Han/Kana characters.")
+    var noJoinLines = false
+
+    @Flag(name: .long, help: "Fold Traditional Chinese characters to Simplified (系統 → 系统).")
+    var foldVariants = false
+
+    func validate() throws {
+        if text != nil && file != nil { throw ValidationError("Give either TEXT or --file, not both.") }
+    }
+
+    func run() throws {
+        let input = try readInput()
+        let configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines,
+                                                  foldsTraditionalToSimplified: foldVariants)
+        let analyzer: Analyzer
+        do { analyzer = try Analyzer(configuration: configuration) } catch {
+            throw CLIError("cannot create the analyzer: \(error)")
+        }
+        var buffer = TokenBuffer()
+        let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+        let output = json ? Self.jsonLines(buffer) : Self.table(buffer)
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if summary.invalidSequences > 0 {
+            printError("\(summary.invalidSequences) invalid UTF-8 sequence(s) read as U+FFFD")
+        }
+    }
+
+    private func readInput() throws -> [UInt8] {
+        if let text { return Array(text.utf8) }
+        if let file {
+            do { return try FileContents.read(file) } catch { throw CLIError("\(error)") }
+        }
+        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    }
+
+    /// Aligned columns: position, term, byte range, kind.
+    static func table(_ buffer: TokenBuffer) -> String {
+        let terms = (0..<buffer.count).map { buffer.term($0) }
+        let positionWidth = (0..<buffer.count).map { String(buffer.position($0)).count }.max() ?? 1
+        let termWidth = terms.map(displayWidth).max() ?? 1
+        let ranges = (0..<buffer.count).map { "\(buffer.byteRange($0).lowerBound)..<\(buffer.byteRange($0).upperBound)" }
+        let rangeWidth = ranges.map(\.count).max() ?? 1
+        var out = ""
+        for i in 0..<buffer.count {
+            let position = String(buffer.position(i))
+            out += String(repeating: " ", count: positionWidth - position.count) + position + "  "
+            out += terms[i] + String(repeating: " ", count: termWidth - displayWidth(terms[i])) + "  "
+            out += ranges[i] + String(repeating: " ", count: rangeWidth - ranges[i].count) + "  "
+            out += "\(buffer.kind(i))\n"
+        }
+        return out
+    }
+
+    /// One JSON object per token and line.
+    static func jsonLines(_ buffer: TokenBuffer) -> String {
+        var out = ""
+        for i in 0..<buffer.count {
+            let range = buffer.byteRange(i)
+            out += "{\"position\":\(buffer.position(i)),\"term\":\(jsonString(buffer.term(i))),"
+            out += "\"start\":\(range.lowerBound),\"end\":\(range.upperBound),\"kind\":\"\(buffer.kind(i))\"}\n"
+        }
+        return out
+    }
+
+    /// `s` as a JSON string literal.
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Terminal columns a term takes: East Asian wide and fullwidth characters take two.
+    static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { width, scalar in
+            switch scalar.value {
+            case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+                 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+                 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+                return width + 2
+            case 0x0300...0x036F, 0x200B...0x200F:
+                return width
+            default:
+                return width + 1
+            }
+        }
+    }
 }
