@@ -120,3 +120,21 @@ struct SnippetTests {
         #expect(highlighted(hit.snippets[0]) == expected)
     }
 }
+
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test("the library example of the README runs and finds what it says")
+    func example() throws {
+        let writer = try IndexWriter()
+        try writer.addDocument(key: "a", title: "工会", text: "职工代表参加集体协商会议。")
+        try writer.addDocument(key: "b", text: "iPhone 手机的价格是6.84元")
+        let index = try writer.makeIndex()
+        let results = try index.search("集体协商", limit: 10)
+        #expect(results.hits.map(\.key) == ["a"])
+        #expect(results.hits.first?.title == "工会")
+        #expect(results.hits.first?.snippets.map(\.text) == ["职工代表参加集体协商会议。"])
+        let query = Query.and([.phrase("手机"), .not(.phrase("集体"))])
+        #expect(try index.search(query).total == 1)
+        #expect(try index.search("6.84 iphone手机").hits.map(\.key) == ["b"])
+    }
+}
