@@ -17,25 +17,26 @@ struct SearchCommand: ParsableCommand {
           工会 OR 职工        either may match (OR is upper case)
           集体协商 -草案      "-" excludes a clause
           (工会 OR 职工) 协商 parentheses group
-        Latin words and numbers match whole normalized words; the query goes through the
-        analyzer configuration the index was built with (width, case and NFKC folding).
+        Latin words and numbers match whole normalized words. The query goes through
+        the analyzer configuration the index was built with (width, case, NFKC).
         Punctuation is never crossed: 「工具」栏 does not match 工具栏.
 
         RANKING
-          BM25 (Lucene's form): idf = ln(1 + (N - n + 0.5) / (n + 0.5)),
-          score = idf * f / (f + k1 * (1 - b + b * dl / avgdl)); a phrase scores as one unit
-          (idf = sum of its terms' idf, f = occurrences of the phrase). --explain shows it.
+          BM25 as Lucene: idf = ln(1 + (N - n + 0.5) / (n + 0.5)),
+          score = idf * f / (f + k1 * (1 - b + b * dl / avgdl)), summed over the
+          matching clauses; a phrase scores as one unit (idf = sum of its terms'
+          idf, f = occurrences of the phrase). --explain shows the breakdown.
 
         INDEX
-          --index FILE, else $SOU_INDEX, else ./corpus.sou, else the bundled ./corpus folder
-          is indexed once into ./corpus.sou.
+          --index FILE, else $SOU_INDEX, else ./corpus.sou, else the bundled
+          ./corpus folder is indexed once into ./corpus.sou.
 
         EXIT STATUS
           0 something matched, 1 nothing matched, 2 error.
         """
     )
 
-    @Argument(help: "The query (several arguments are joined with spaces).")
+    @Argument(parsing: .allUnrecognized, help: "The query (several arguments are joined with spaces; an excluded clause like -草案 may follow the others).")
     var query: [String] = []
 
     @Option(name: [.customShort("i"), .long], help: "The index file (default: $SOU_INDEX, else ./corpus.sou).")
@@ -96,7 +97,7 @@ struct SearchCommand: ParsableCommand {
             return
         }
 
-        let text = query.joined(separator: " ")
+        let text = query.filter { $0 != "--" }.joined(separator: " ")
         let parsed: Query
         do { parsed = try QueryParser.parse(text) } catch { throw queryError(error, in: text) }
         let showsSnippets = !(count || files) && index.storesText
