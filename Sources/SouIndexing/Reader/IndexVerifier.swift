@@ -51,6 +51,16 @@ extension SouIndex {
             guard String(validating: term, as: UTF8.self) != nil else { throw IndexError.corrupt("terms: \(name) is not valid UTF-8") }
             guard !term.isEmpty else { throw IndexError.corrupt("terms: empty term") }
             previous = term
+            if info.postingsOffset < 0 {
+                // a singleton: document and position in the entry
+                guard -1 - info.postingsOffset < documentCount else {
+                    throw IndexError.corrupt("terms: \(name): document id out of range")
+                }
+                report.terms += 1
+                report.postings += 1
+                report.positions += 1
+                return true
+            }
             guard info.postingsOffset == expectedPostings else {
                 throw IndexError.corrupt("postings: \(name) starts at \(info.postingsOffset), expected \(expectedPostings)")
             }
