@@ -12,7 +12,7 @@ enum AtomicFile {
         guard fd >= 0 else {
             throw IndexError.io("cannot create a temporary file next to \(path): \(String(cString: strerror(errno)))")
         }
-        let tempPath = String(cString: template)
+        let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = false
         defer {
             if !ok { unlink(tempPath) }

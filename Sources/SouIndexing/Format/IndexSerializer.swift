@@ -163,10 +163,17 @@ struct IndexSerializer {
 
             let postingsOffset = postings.count
             let positionsOffset = positions.count - positionsStart
-            encodePostings(docs: docs, freqs: freqs, into: &postings, scratch: &blockBuffer)
-            encodePositions(values, into: &positions)
-            dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: values.count,
-                           postingsOffset: postingsOffset, positionsOffset: positionsOffset)
+            if docs.count == 1, values.count == 1 {
+                // a singleton lives in the dictionary entry alone
+                dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
+                               postingsOffset: postingsOffset, positionsOffset: positionsOffset,
+                               singleton: (Int(docs[0]), Int(values[0])))
+            } else {
+                encodePostings(docs: docs, freqs: freqs, into: &postings, scratch: &blockBuffer)
+                encodePositions(values, into: &positions)
+                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: values.count,
+                               postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
+            }
             totals.terms += 1
             totals.postings += docs.count
             totals.positions += values.count
@@ -278,7 +285,7 @@ struct DictionaryWriter {
     private var previousPositions = 0
 
     mutating func add(term: [UInt8], kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
-                      postingsOffset: Int, positionsOffset: Int) {
+                      postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
         if termCount % FileLayout.termsPerBlock == 0 {
             var prefix = [UInt8](repeating: 0, count: 8)
             for (i, b) in term.prefix(8).enumerated() { prefix[i] = b }
@@ -293,16 +300,26 @@ struct DictionaryWriter {
         }
         var shared = 0
         while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
-        blocks.varint(shared)
-        blocks.varint((term.count - shared) << 2 | Int(kind.rawValue))
+        let suffix = term.count - shared
+        // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
+        // 7 in a length field means "a varint follows"
+        blocks.u8(UInt8(kind.rawValue) | UInt8(min(shared, 7)) << 2 | UInt8(min(suffix, 7)) << 5)
+        if shared >= 7 { blocks.varint(shared) }
+        if suffix >= 7 { blocks.varint(suffix) }
         blocks.append(contentsOf: term[shared...])
-        blocks.varint(documentFrequency)
-        blocks.varint(totalFrequency - documentFrequency)
-        blocks.varint(postingsOffset - previousPostings)
-        blocks.varint(positionsOffset - previousPositions)
+        let sameFrequency = totalFrequency == documentFrequency
+        blocks.varint(documentFrequency << 1 | (sameFrequency ? 1 : 0))
+        if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
+        if let singleton {
+            blocks.varint(singleton.document)
+            blocks.varint(singleton.position)
+        } else {
+            blocks.varint(postingsOffset - previousPostings)
+            blocks.varint(positionsOffset - previousPositions)
+            previousPostings = postingsOffset
+            previousPositions = positionsOffset
+        }
         previous = term
-        previousPostings = postingsOffset
-        previousPositions = positionsOffset
         termCount += 1
     }
 

@@ -15,7 +15,7 @@ public final class IndexWriter {
     let analyzer: Analyzer
     var inverters: [BatchInverter]
     var documents = DocumentTable()
-    private var pending: DocumentBatch
+    var pending: DocumentBatch
 
     /// Creates an empty writer. `storesText: false` leaves document text out of the file.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), storesText: Bool = true) throws {
@@ -36,6 +36,8 @@ public final class IndexWriter {
 
     /// Number of documents added so far.
     public var documentCount: Int { documents.count + pending.count }
+
+    func flushPendingBatch() throws { try flushPending() }
 
     private func flushPending() throws {
         guard pending.count > 0 else { return }

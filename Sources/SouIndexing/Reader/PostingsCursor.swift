@@ -16,6 +16,8 @@ public struct PostingsCursor: @unchecked Sendable {
     private let index: SouIndex
     private let totalFrequency: Int
     private let hasSkips: Bool
+    /// A term in one document at one position lives in its dictionary entry alone.
+    private let singleton: (document: Int, position: Int)?
     private var docs: ByteReader
     private var skips: ByteReader
     private var docsLeft: Int
@@ -40,6 +42,19 @@ public struct PostingsCursor: @unchecked Sendable {
         docsLeft = term.documentFrequency
         hasSkips = term.documentFrequency > FileLayout.docsPerBlock
         let b = index.bytes
+        if term.postingsOffset < 0 {
+            let doc = -1 - term.postingsOffset
+            guard doc < index.documentCount, term.documentFrequency == 1, term.totalTermFrequency == 1 else {
+                throw IndexError.corrupt("terms: singleton entry out of range")
+            }
+            singleton = (doc, term.positionsOffset)
+            docs = ByteReader(b, range: 0..<0, context: "postings")
+            skips = docs
+            positionsStart = 0
+            positionsReader = docs
+            return
+        }
+        singleton = nil
         let start = index.postingsRange.lowerBound + term.postingsOffset
         guard start <= index.postingsRange.upperBound else { throw IndexError.corrupt("postings: offset out of range") }
         docs = ByteReader(b, range: start..<index.postingsRange.upperBound, context: "postings")
@@ -71,6 +86,12 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Moves to the next document and returns it, or `nil` at the end.
     public mutating func next() throws -> Int? {
         guard docsLeft > 0 else { document = nil; return nil }
+        if let singleton {
+            docsLeft = 0
+            document = singleton.document
+            termFrequency = 1
+            return singleton.document
+        }
         if inBlockLeft == 0 { try startBlock() }
         let code = try docs.varint()
         let delta = Int(code >> 1)
@@ -125,6 +146,10 @@ public struct PostingsCursor: @unchecked Sendable {
     /// without allocating.
     public mutating func forEachPosition(_ body: (Int) throws -> Void) throws {
         guard document != nil else { return }
+        if let singleton {
+            try body(singleton.position)
+            return
+        }
         var p = 0
         for k in 0..<termFrequency {
             let v = Int(try positionValue(positionIndex + k))

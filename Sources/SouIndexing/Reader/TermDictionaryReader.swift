@@ -20,9 +20,11 @@ struct TermDictionaryReader {
         var first: [UInt8] = []
         var r = try blockReader(i)
         _ = try r.varint(); _ = try r.varint()
-        _ = try r.varint()
-        let suffixKind = try r.varint(max: Int(UInt32.max))
-        let range = try r.bytes(suffixKind >> 2)
+        let header = try r.u8()
+        var suffixLength = Int(header >> 5)
+        if Int(header >> 2) & 7 == 7 { _ = try r.varint() }
+        if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+        let range = try r.bytes(suffixLength)
         first.append(contentsOf: bytes.slice(range))
         return first.lexicographicallyPrecedes(key) ? -1 : (first == key ? 0 : 1)
     }
@@ -60,21 +62,37 @@ struct TermDictionaryReader {
             let n = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
             term.removeAll(keepingCapacity: true)
             for _ in 0..<n {
-                let shared = try r.varint(max: term.count)
-                let suffixKind = try r.varint(max: Int(UInt32.max))
-                guard let kind = TokenKind(rawValue: UInt8(suffixKind & 3)) else { throw r.fail("bad term kind") }
-                let suffix = try r.bytes(suffixKind >> 2)
+                let header = try r.u8()
+                guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
+                var shared = Int(header >> 2) & 7
+                var suffixLength = Int(header >> 5)
+                if shared == 7 { shared = try r.varint(max: 1 << 20) }
+                if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+                guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
+                let suffix = try r.bytes(suffixLength)
                 term.removeSubrange(shared...)
                 term.append(contentsOf: bytes.slice(suffix))
-                let df = try r.varint(max: index.documentCount)
-                let extra = try r.varint(max: index.positionCount)
-                postings += try r.varint(max: index.postingsRange.count)
-                positions += try r.varint(max: index.positionsRange.count)
-                guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
-                    throw r.fail("postings offset out of range")
+                let stats = try r.varint(max: 2 * index.documentCount + 1)
+                let df = stats >> 1
+                let extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                let p: Int, q: Int
+                if df == 1 && extra == 0 {
+                    // singleton: document and position inline, encoded as negative offsets
+                    let doc = try r.varint(max: index.documentCount)
+                    let position = try r.varint(max: Int(UInt32.max))
+                    p = -1 - doc
+                    q = position
+                } else {
+                    postings += try r.varint(max: index.postingsRange.count)
+                    positions += try r.varint(max: index.positionsRange.count)
+                    guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
+                        throw r.fail("postings offset out of range")
+                    }
+                    p = postings
+                    q = positions
                 }
                 if term.lexicographicallyPrecedes(key) { continue }
-                let p = postings, q = positions, t = term
+                let t = term
                 let keepGoing = try visit(term) {
                     TermInfo(term: String(decoding: t, as: UTF8.self), documentFrequency: df,
                              totalTermFrequency: df + extra, kind: kind, postingsOffset: p, positionsOffset: q)
