@@ -185,7 +185,7 @@ int32_t sou_transliterator_transform(SouTransliterator *transliterator, const ui
         utrans_transUChars(transliterator->icu, buffer, &resultLength, bufferCapacity, 0, &limit, &status);
         if (status == U_BUFFER_OVERFLOW_ERROR) {
             free(buffer);
-            bufferCapacity = resultLength + 16;
+            bufferCapacity = (resultLength + 16 > bufferCapacity * 2) ? resultLength + 16 : bufferCapacity * 2;
             continue;
         }
         free(units);

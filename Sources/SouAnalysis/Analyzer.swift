@@ -58,7 +58,7 @@ public struct Analyzer: Sendable {
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
-        var scanner = TokenScanner(firstPosition: firstPosition,
+        var scanner = TokenScanner(input: input, firstPosition: firstPosition,
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding)
         var invalid = 0
         table.classes.withUnsafeBufferPointer { classes in
@@ -89,16 +89,16 @@ public struct Analyzer: Sendable {
                             if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
                         } while j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0
                         for normalized in Self.normalize(segment) {
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
                         }
                     } else if flags & CharacterClass.mapped == 0 {
-                        scanner.feed(c, flags & CharacterClass.mask, i, j, &buffer)
+                        scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
                     } else if c < 0x80 {
-                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, &buffer)   // A-Z
+                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
                     } else {
                         for k in table.mapping(c) {
                             let normalized = pool[k]
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, &buffer)
+                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
                         }
                     }
                     i = j
@@ -129,45 +129,5 @@ public struct Analyzer: Sendable {
             }
             capacity = Int(count)
         }
-    }
-}
-
-/// UTF-8 decoding that never traps: invalid input yields ``CharacterTable/invalid``.
-enum UTF8Scanning {
-    /// Decodes the character at `i` (which must be a valid index), returning its code point and
-    /// byte length. An invalid sequence (bad lead byte, truncated or overlong sequence, surrogate,
-    /// value above U+10FFFF) yields ``CharacterTable/invalid`` with the length of its maximal
-    /// subpart (at least 1), as the Unicode Standard recommends for U+FFFD substitution.
-    @inline(__always)
-    static func decode(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
-        let b0 = UInt32(p[i])
-        if b0 < 0x80 { return (b0, 1) }
-        let n = p.count
-        if b0 < 0xC2 { return (CharacterTable.invalid, 1) }
-        if b0 < 0xE0 {
-            guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 1) }
-            return ((b0 & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F), 2)
-        }
-        if b0 < 0xF0 {
-            guard i + 1 < n else { return (CharacterTable.invalid, 1) }
-            let b1 = p[i + 1]
-            let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
-            let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
-            guard b1 >= low && b1 <= high else { return (CharacterTable.invalid, 1) }
-            guard i + 2 < n, p[i + 2] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 2) }
-            return ((b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F), 3)
-        }
-        if b0 < 0xF5 {
-            guard i + 1 < n else { return (CharacterTable.invalid, 1) }
-            let b1 = p[i + 1]
-            let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
-            let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
-            guard b1 >= low && b1 <= high else { return (CharacterTable.invalid, 1) }
-            guard i + 2 < n, p[i + 2] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 2) }
-            guard i + 3 < n, p[i + 3] & 0xC0 == 0x80 else { return (CharacterTable.invalid, 3) }
-            return ((b0 & 0x07) << 18 | UInt32(b1 & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
-                    | UInt32(p[i + 3] & 0x3F), 4)
-        }
-        return (CharacterTable.invalid, 1)
     }
 }

@@ -5,7 +5,7 @@
 /// documents: after warm-up nothing is allocated per token.
 public struct TokenBuffer: Sendable {
     @usableFromInline
-    struct Entry: Sendable {
+    struct Entry: Sendable, BitwiseCopyable {
         @usableFromInline var termStart: Int32
         @usableFromInline var termLength: Int32
         @usableFromInline var position: Int32
@@ -62,45 +62,17 @@ public struct TokenBuffer: Sendable {
     public var tokens: [Token] { (0..<count).map(token) }
 }
 
-// The analyzer's hot-path appends: terms are encoded straight into `termBytes`, nothing is
-// allocated per token once the arrays have grown.
 extension TokenBuffer {
-    /// Number of term bytes so far (where the next term starts).
-    @inline(__always) var termByteCount: Int { termBytes.count }
-
-    /// Appends the UTF-8 encoding of scalar value `c` (a valid code point) to the term bytes.
-    @inline(__always)
-    mutating func appendTermScalar(_ c: UInt32) {
-        if c < 0x80 {
-            termBytes.append(UInt8(truncatingIfNeeded: c))
-        } else if c < 0x800 {
-            termBytes.append(UInt8(truncatingIfNeeded: 0xC0 | c >> 6))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c & 0x3F))
-        } else if c < 0x10000 {
-            termBytes.append(UInt8(truncatingIfNeeded: 0xE0 | c >> 12))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c >> 6 & 0x3F))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c & 0x3F))
-        } else {
-            termBytes.append(UInt8(truncatingIfNeeded: 0xF0 | c >> 18))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c >> 12 & 0x3F))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c >> 6 & 0x3F))
-            termBytes.append(UInt8(truncatingIfNeeded: 0x80 | c & 0x3F))
+    /// Appends a call's tokens at once: `entries` with term offsets relative to `termBytes`.
+    mutating func append(entries newEntries: UnsafeBufferPointer<Entry>, termBytes newTermBytes: UnsafeBufferPointer<UInt8>) {
+        let base = Int32(truncatingIfNeeded: termBytes.count)
+        termBytes.append(contentsOf: newTermBytes)
+        let first = entries.count
+        entries.append(contentsOf: newEntries)
+        if base != 0 {
+            entries.withUnsafeMutableBufferPointer { all in
+                for k in first..<all.count { all[k].termStart &+= base }
+            }
         }
-    }
-
-    /// Drops term bytes from `count` on (a tentative part of a word that did not join).
-    @inline(__always)
-    mutating func truncateTermBytes(to count: Int) {
-        termBytes.removeSubrange(count...)
-    }
-
-    /// Records a token whose term is the term bytes from `termStart` to the end.
-    @inline(__always)
-    mutating func appendEntry(termStart: Int, position: Int, start: Int, end: Int, kind: TokenKind) {
-        entries.append(Entry(termStart: Int32(truncatingIfNeeded: termStart),
-                             termLength: Int32(truncatingIfNeeded: termBytes.count - termStart),
-                             position: Int32(truncatingIfNeeded: position),
-                             start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
-                             kind: kind))
     }
 }

@@ -4,7 +4,7 @@
 /// Three states: between tokens (`idle`), inside a CJK run (`run`: each new character emits
 /// the bigram it closes), inside a word or number (`word`: UAX #29 rules WB4–WB13b, as in ICU's
 /// rule-based word break iterator). Positions follow the slot model of ``Token``.
-struct TokenScanner {
+struct TokenScanner: ~Copyable {
     private enum Mode { case idle, run, word }
 
     /// The next free slot.
@@ -18,11 +18,19 @@ struct TokenScanner {
     private var mode = Mode.idle
     private let joinsSoftLineBreaks: Bool
     private let folding: VariantFolding?
+    /// The original input: verbatim words are copied from it in one piece.
+    private let input: UnsafeBufferPointer<UInt8>
+    /// Term bytes of this call's tokens (moved into the token buffer by ``finish(_:)``).
+    private var terms: ScratchStorage<UInt8>
+    /// This call's tokens; term offsets relative to ``terms``.
+    private var entries: ScratchStorage<TokenBuffer.Entry>
 
     // CJK run
     private var runStart = 0            // slot of the run's first character
     private var runLength = 0           // characters so far
     private var previous: UInt32 = 0    // last character (normalized, folded)
+    private var previousUTF8: UInt64 = 0 // its UTF-8 bytes, first byte lowest
+    private var previousUTF8Count = 0
     private var previousStart = 0       // its byte range in the input
     private var previousEnd = 0
     private var previousIsHanKana = false
@@ -36,9 +44,18 @@ struct TokenScanner {
     private var wordHasCore = false     // a letter or digit, not only '_'
     private var lastWordClass: UInt8 = 0
     private var pendingMid: UInt8 = 0   // class of a Mid* character waiting for its right side
-    private var midRollback = 0         // term bytes before that character
+    private var midRollback = 0         // term bytes before that character (when not verbatim)
+    private var midEnd = 0              // input end of that character and marks after it
+    /// The word so far is exactly `input[wordStart..<wordEnd]` (its characters needed no
+    /// normalization): its term is copied at the end instead of appended character by character.
+    private var wordVerbatim = false
 
-    init(firstPosition: Int, joinsSoftLineBreaks: Bool, folding: VariantFolding?) {
+    init(input: UnsafeBufferPointer<UInt8>, firstPosition: Int, joinsSoftLineBreaks: Bool, folding: VariantFolding?) {
+        self.input = input
+        // Sized for typical text (CJK: about 2 term bytes and 1/3 token per input byte), capped so
+        // that a huge input starts small and grows by doubling.
+        self.terms = ScratchStorage(capacity: min(input.count * 2, 1 << 20) + 64)
+        self.entries = ScratchStorage(capacity: min(input.count / 3, 1 << 16) + 16)
         self.position = firstPosition
         self.joinsSoftLineBreaks = joinsSoftLineBreaks
         self.folding = folding
@@ -47,13 +64,14 @@ struct TokenScanner {
     /// The slot a following field starts at: one past the last, plus a gap when anything was emitted.
     var nextFieldPosition: Int { emittedAny ? position + 1 : position }
 
-    /// Feeds one normalized character `c` of class `cls` that came from input bytes `start..<end`.
+    /// Feeds one normalized character `c` of class `cls` that came from input bytes `start..<end`;
+    /// `verbatim` when those bytes are the UTF-8 encoding of `c` itself.
     @inline(__always)
-    mutating func feed(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ buffer: inout TokenBuffer) {
+    mutating func feed(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, verbatim: Bool) {
         switch mode {
         case .run:
             if cls == CharacterClass.hanKana || (cls == CharacterClass.hangul && !inLineBreak) {
-                extendRun(c, cls, start, end, &buffer)
+                extendRun(c, cls, start, end)
                 return
             }
             if inLineBreak {
@@ -64,25 +82,29 @@ struct TokenScanner {
             } else if cls == CharacterClass.mark || cls == CharacterClass.ignorable {
                 return
             }
-            endRun(&buffer)
-            idle(c, cls, start, end, &buffer)
+            endRun()
+            idle(c, cls, start, end, verbatim)
         case .word:
-            word(c, cls, start, end, &buffer)
+            word(c, cls, start, end, verbatim)
         case .idle:
-            idle(c, cls, start, end, &buffer)
+            idle(c, cls, start, end, verbatim)
         }
     }
 
-    /// Ends whatever is open; call once after the last character.
+    /// Ends whatever is open and moves the tokens into `buffer`; call once, after the last character.
     mutating func finish(_ buffer: inout TokenBuffer) {
+        endOpenToken()
+        terms.withElements { termBytes in
+            entries.withElements { buffer.append(entries: $0, termBytes: termBytes) }
+        }
+    }
+
+    private mutating func endOpenToken() {
         switch mode {
-        case .run: endRun(&buffer)
+        case .run: endRun()
         case .word:
-            if pendingMid != 0 {
-                buffer.truncateTermBytes(to: midRollback)
-                pendingMid = 0
-            }
-            endWord(&buffer)
+            dropPendingMid()
+            endWord()
         case .idle: break
         }
     }
@@ -90,7 +112,7 @@ struct TokenScanner {
     // MARK: - States
 
     @inline(__always)
-    private mutating func idle(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ buffer: inout TokenBuffer) {
+    private mutating func idle(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ verbatim: Bool) {
         switch cls {
         case CharacterClass.hanKana, CharacterClass.hangul:
             takeGap()
@@ -98,6 +120,7 @@ struct TokenScanner {
             runStart = position
             runLength = 1
             previous = fold(c, cls)
+            (previousUTF8, previousUTF8Count) = UTF8Encoding.encode(previous)
             previousStart = start
             previousEnd = end
             previousIsHanKana = cls == CharacterClass.hanKana
@@ -106,8 +129,9 @@ struct TokenScanner {
             mode = .word
             wordStart = start
             wordEnd = end
-            wordTermStart = buffer.termByteCount
-            buffer.appendTermScalar(c)
+            wordTermStart = terms.count
+            wordVerbatim = verbatim
+            if !verbatim { terms.append(scalar: c) }
             lastWordClass = cls
             wordHasLetter = cls == CharacterClass.letter
             wordHasCore = cls != CharacterClass.extendNumLet
@@ -121,27 +145,29 @@ struct TokenScanner {
     }
 
     @inline(__always)
-    private mutating func extendRun(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ buffer: inout TokenBuffer) {
+    private mutating func extendRun(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int) {
         let current = fold(c, cls)
-        let termStart = buffer.termByteCount
-        buffer.appendTermScalar(previous)
-        buffer.appendTermScalar(current)
-        buffer.appendEntry(termStart: termStart, position: runStart + runLength - 1,
+        let (utf8, count) = UTF8Encoding.encode(current)
+        let termStart = terms.count
+        terms.append(bytes: previousUTF8 | utf8 << (8 * previousUTF8Count), count: previousUTF8Count + count)
+        appendEntry(termStart: termStart, position: runStart + runLength - 1,
                            start: previousStart, end: end, kind: .bigram)
         tokenCount += 1
         runLength += 1
         previous = current
+        previousUTF8 = utf8
+        previousUTF8Count = count
         previousStart = start
         previousEnd = end
         previousIsHanKana = cls == CharacterClass.hanKana
         inLineBreak = false
     }
 
-    private mutating func endRun(_ buffer: inout TokenBuffer) {
+    private mutating func endRun() {
         if runLength == 1 {
-            let termStart = buffer.termByteCount
-            buffer.appendTermScalar(previous)
-            buffer.appendEntry(termStart: termStart, position: runStart, start: previousStart, end: previousEnd,
+            let termStart = terms.count
+            terms.append(bytes: previousUTF8, count: previousUTF8Count)
+            appendEntry(termStart: termStart, position: runStart, start: previousStart, end: previousEnd,
                                kind: .unigram)
             tokenCount += 1
         }
@@ -152,7 +178,7 @@ struct TokenScanner {
     }
 
     @inline(__always)
-    private mutating func word(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ buffer: inout TokenBuffer) {
+    private mutating func word(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ verbatim: Bool) {
         if pendingMid != 0 {
             // WB6/7 (letter Mid letter) and WB11/12 (digit Mid digit)
             let joins = (cls == CharacterClass.letter && lastWordClass == CharacterClass.letter
@@ -161,23 +187,35 @@ struct TokenScanner {
                     && pendingMid != CharacterClass.midLetter)
             if joins {
                 pendingMid = 0
-                appendWordCharacter(c, cls, end, &buffer)
+                wordEnd = midEnd
+                appendWordCharacter(c, cls, start, end, verbatim)
                 return
             }
-            if cls == CharacterClass.mark { buffer.appendTermScalar(c); return }   // WB4
+            if cls == CharacterClass.mark {     // WB4: marks after the Mid character stay with it
+                if wordVerbatim && verbatim && start == midEnd {
+                    midEnd = end
+                } else {
+                    leaveVerbatim()
+                    terms.append(scalar: c)
+                    midEnd = end
+                }
+                return
+            }
             if cls == CharacterClass.ignorable { return }
-            buffer.truncateTermBytes(to: midRollback)
-            pendingMid = 0
-            endWord(&buffer)
+            dropPendingMid()
+            endWord()
             pendingGap = emittedAny     // the Mid character was punctuation after all
-            idle(c, cls, start, end, &buffer)
+            idle(c, cls, start, end, verbatim)
             return
         }
         switch cls {
         case CharacterClass.letter, CharacterClass.digit, CharacterClass.extendNumLet:
-            appendWordCharacter(c, cls, end, &buffer)
+            appendWordCharacter(c, cls, start, end, verbatim)
         case CharacterClass.mark:
-            buffer.appendTermScalar(c)
+            if !(wordVerbatim && verbatim && start == wordEnd) {
+                leaveVerbatim()
+                terms.append(scalar: c)
+            }
             wordEnd = end
         case CharacterClass.ignorable:
             break
@@ -185,42 +223,81 @@ struct TokenScanner {
             let possible = (lastWordClass == CharacterClass.letter && cls != CharacterClass.midNum)
                 || (lastWordClass == CharacterClass.digit && cls != CharacterClass.midLetter)
             if possible {
-                midRollback = buffer.termByteCount
-                buffer.appendTermScalar(c)
+                if !(wordVerbatim && verbatim && start == wordEnd) {
+                    leaveVerbatim()
+                    midRollback = terms.count
+                    terms.append(scalar: c)
+                }
                 pendingMid = cls
+                midEnd = end
             } else {
-                endWord(&buffer)
+                endWord()
                 pendingGap = emittedAny
             }
         default:
-            endWord(&buffer)
-            idle(c, cls, start, end, &buffer)
+            endWord()
+            idle(c, cls, start, end, verbatim)
         }
     }
 
     @inline(__always)
-    private mutating func appendWordCharacter(_ c: UInt32, _ cls: UInt8, _ end: Int, _ buffer: inout TokenBuffer) {
-        buffer.appendTermScalar(c)
+    private mutating func appendWordCharacter(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ verbatim: Bool) {
+        if !(wordVerbatim && verbatim && start == wordEnd) {
+            leaveVerbatim()
+            terms.append(scalar: c)
+        }
         wordEnd = end
         lastWordClass = cls
         if cls == CharacterClass.letter { wordHasLetter = true; wordHasCore = true }
         else if cls == CharacterClass.digit { wordHasCore = true }
     }
 
-    private mutating func endWord(_ buffer: inout TokenBuffer) {
+    /// Switches the current word to character-by-character terms, copying what it has so far
+    /// (and a pending Mid character with its marks, keeping the rollback point before it).
+    private mutating func leaveVerbatim() {
+        guard wordVerbatim else { return }
+        wordVerbatim = false
+        terms.append(contentsOf: UnsafeBufferPointer(rebasing: input[wordStart..<wordEnd]))
+        if pendingMid != 0 {
+            midRollback = terms.count
+            terms.append(contentsOf: UnsafeBufferPointer(rebasing: input[wordEnd..<midEnd]))
+        }
+    }
+
+    /// Forgets a Mid character that found no right side.
+    @inline(__always)
+    private mutating func dropPendingMid() {
+        guard pendingMid != 0 else { return }
+        if !wordVerbatim { terms.truncate(to: midRollback) }
+        pendingMid = 0
+    }
+
+    private mutating func endWord() {
         mode = .idle
         guard wordHasCore else {
             // only connector punctuation ("__"): no token, but not whitespace either
-            buffer.truncateTermBytes(to: wordTermStart)
+            if !wordVerbatim { terms.truncate(to: wordTermStart) }
             pendingGap = emittedAny
             return
         }
         takeGap()
-        buffer.appendEntry(termStart: wordTermStart, position: position, start: wordStart, end: wordEnd,
+        if wordVerbatim {
+            wordTermStart = terms.count
+            terms.append(contentsOf: UnsafeBufferPointer(rebasing: input[wordStart..<wordEnd]))
+        }
+        appendEntry(termStart: wordTermStart, position: position, start: wordStart, end: wordEnd,
                            kind: wordHasLetter ? .word : .number)
         tokenCount += 1
         position += 1
         emittedAny = true
+    }
+
+    @inline(__always)
+    private mutating func appendEntry(termStart: Int, position: Int, start: Int, end: Int, kind: TokenKind) {
+        entries.append(TokenBuffer.Entry(
+            termStart: Int32(truncatingIfNeeded: termStart), termLength: Int32(truncatingIfNeeded: terms.count - termStart),
+            position: Int32(truncatingIfNeeded: position), start: Int32(truncatingIfNeeded: start),
+            end: Int32(truncatingIfNeeded: end), kind: kind))
     }
 
     @inline(__always)

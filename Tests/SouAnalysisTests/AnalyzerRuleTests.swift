@@ -106,6 +106,12 @@ struct AnalyzerRuleTests {
         ]),
         .init("http://x.org/a", [word("http", 0, 0..<4), word("x.org", 2, 7..<12), word("a", 4, 13..<14)]),
         .init("naïve café", [word("naïve", 0, 0..<6), word("café", 1, 7..<12)]),
+        .init("abcD.Ef", [word("abcd.ef", 0, 0..<7)]),
+        .init("AB.cd ab.CD", [word("ab.cd", 0, 0..<5), word("ab.cd", 1, 6..<11)]),
+        .init("ab.\u{301}cd", [word("ab.\u{301}cd", 0, 0..<7)]),
+        .init("ab.\u{301}", [word("ab", 0, 0..<2)]),
+        .init("x\u{200D}y", [word("xy", 0, 0..<5)]),
+        .init("Ab_", [word("ab_", 0, 0..<3)]),
     ]
 
     @Test("other text: words and numbers by ICU's word-break rules, casefolded", arguments: words)

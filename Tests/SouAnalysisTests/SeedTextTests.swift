@@ -63,7 +63,7 @@ struct SeedTextTests {
         var text = try name.map(fixture) ?? Array("""
             Don't stop: 3.14, 1,000; e.g. U.S.A. x_y __z__ a'b' 'c' o’clock 5'6 -7 +8 x.5 5.x v1.2.3a \
             naïve Ça va? Ελληνικά Русский текст שָׁלוֹם 2022-12-09 CMakeLists.txt: ls(1) <x#y.org> $HOME/.config \
-            ｆｕｌｌｗｉｄｔｈ ＡＢＣ１２３ a·b 1٫5 e\u{301}t\u{e9}
+            ｆｕｌｌｗｉｄｔｈ ＡＢＣ１２３ a·b 1٫5 e\u{301}t\u{e9} abcD.Ef ab.\u{301}cd x\u{200D}y Ab_ ab.\u{301}
             """.utf8)
         // ICU 72 keeps e-mail addresses whole ('@' is a letter to it); Sou breaks there (see Analyzer).
         text = text.map { $0 == UInt8(ascii: "@") ? UInt8(ascii: "#") : $0 }

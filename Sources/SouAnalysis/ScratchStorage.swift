@@ -1,0 +1,79 @@
+/// A growable run of trivial values in memory the analyzer owns for the duration of one call:
+/// appends are a bounds check and a store (no uniqueness checks, no per-token allocation);
+/// the result is moved into a ``TokenBuffer`` with one copy at the end.
+///
+/// Non-copyable: exactly one owner frees the memory (`deinit`).
+struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    /// Number of elements written.
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        self.base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for `n` more elements.
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(to: count + n) }
+    }
+
+    @inline(never)
+    private mutating func grow(to minimum: Int) {
+        let newCapacity = max(minimum, capacity * 2)
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Appends one element.
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        reserve(1)
+        base[count] = element
+        count += 1
+    }
+
+    /// Drops the elements from `newCount` on.
+    @inline(__always)
+    mutating func truncate(to newCount: Int) {
+        count = min(count, max(0, newCount))
+    }
+
+    /// The elements written, valid until the next mutation. Do not escape the pointer.
+    func withElements<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+}
+
+extension ScratchStorage where Element == UInt8 {
+    /// Appends the low `n` bytes (at most 8) of `bytes`, lowest first.
+    @inline(__always)
+    mutating func append(bytes: UInt64, count n: Int) {
+        reserve(8)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: bytes.littleEndian, as: UInt64.self)
+        count += n
+    }
+
+    /// Appends a copy of `source`.
+    @inline(__always)
+    mutating func append(contentsOf source: UnsafeBufferPointer<UInt8>) {
+        guard let start = source.baseAddress, !source.isEmpty else { return }
+        reserve(source.count)
+        (base + count).update(from: start, count: source.count)
+        count += source.count
+    }
+
+    /// Appends the UTF-8 encoding of scalar value `c`.
+    @inline(__always)
+    mutating func append(scalar c: UInt32) {
+        let (bytes, n) = UTF8Encoding.encode(c)
+        append(bytes: bytes, count: n)
+    }
+}
