@@ -345,28 +345,16 @@ enum JSON {
 }
 
 /// Builds the index of the bundled `corpus/` folder the first time `sou search` runs without an
-/// index, the same as `sou index corpus -o corpus.sou`.
+/// index, with the library builder `sou index corpus -o corpus.sou` runs.
 enum BundledCorpus {
     static func build(folder: String, to output: String) throws {
         printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
+        var builder = IndexBuilder(options: IndexBuildOptions())
+        builder.warn = { printError("warning: " + $0) }
         do {
-            let writer = try IndexWriter()
-            let root = URL(fileURLWithPath: folder)
-            var paths: [String] = []
-            if let walker = FileManager.default.enumerator(atPath: folder) {
-                for case let path as String in walker {
-                    let name = (path as NSString).lastPathComponent
-                    if name.hasPrefix(".") { continue }
-                    let ext = (name as NSString).pathExtension.lowercased()
-                    if ext == "txt" || ext == "md" { paths.append(path) }
-                }
-            }
-            for path in paths.sorted() {
-                let bytes = try FileContents.read(root.appendingPathComponent(path).path)
-                try writer.addDocument(key: path, title: "", text: String(decoding: bytes, as: UTF8.self))
-            }
-            try writer.write(to: URL(fileURLWithPath: output))
-            printError("indexed \(paths.count) files into \(output)")
+            let summary = try builder.build(paths: [folder], to: URL(fileURLWithPath: output))
+            printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
+                       + String(format: "%.2f s", summary.seconds))
         } catch {
             throw CLIError("building \(output) from \(folder)/ failed: \(error)")
         }
