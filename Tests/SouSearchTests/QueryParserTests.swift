@@ -87,3 +87,24 @@ struct QueryParserTests {
         #expect(Query(.phrase("a"), sourcePosition: 3) == .phrase("a"))
     }
 }
+
+@Suite("Query parser on random input")
+struct QueryParserFuzzTests {
+    static let pieces = ["(", ")", "\"", "-", "OR", " ", "  ", "集体", "会", "a", "iPhone手机", "。", "or", "-(", "\t"]
+
+    @Test("random queries parse or fail with a position inside the query; parsed ones round-trip")
+    func random() throws {
+        var generator = SplitMix(seed: 11)
+        for _ in 0..<3000 {
+            let count = Int(generator.next() % 9)
+            let text = (0..<count).map { _ in Self.pieces[Int(generator.next() % UInt64(Self.pieces.count))] }.joined()
+            do {
+                let query = try QueryParser.parse(text)
+                #expect(try QueryParser.parse(query.description) == query, "\(text)")
+            } catch {
+                let position = try #require(error.position, "\(text)")
+                #expect(position >= 0 && position <= max(0, text.count - 1), "\(text): \(error)")
+            }
+        }
+    }
+}

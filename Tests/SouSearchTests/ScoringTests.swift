@@ -84,3 +84,38 @@ struct ScoringTests {
         #expect(term.documentFrequency == results.total)
     }
 }
+
+@Suite("Random boolean queries")
+struct RandomQueryTests {
+    static let vocabulary = ["集体", "协商", "会", "会议", "工具", "栏", "東京", "서울", "hello", "好", "集体协商", "学会", "哈哈"]
+
+    func randomQuery(_ g: inout SplitMix, depth: Int) -> String {
+        let word = Self.vocabulary[Int(g.next() % UInt64(Self.vocabulary.count))]
+        guard depth > 0 else { return word }
+        let a = randomQuery(&g, depth: depth - 1), b = randomQuery(&g, depth: depth - 1)
+        switch g.next() % 4 {
+        case 0: return "\(a) \(b)"
+        case 1: return "(\(a) OR \(b))"
+        case 2: return "\(a) -\(word)"
+        default: return word
+        }
+    }
+
+    @Test("AND, OR and NOT match and score like the brute-force scorer")
+    func random() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let reference = try BruteForceScorer(texts: TestCorpus.documents, analyzer: Analyzer())
+        var g = SplitMix(seed: 5)
+        for _ in 0..<150 {
+            let text = randomQuery(&g, depth: Int(g.next() % 4))
+            let query = try Query(parsing: text)
+            let expected = reference.search(query)
+            let results = try index.search(query, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
+            #expect(results.total == expected.count, "\(text)")
+            for hit in results.hits {
+                let e = expected[hit.key] ?? .nan
+                #expect(abs(hit.score - e) <= 1e-9 * abs(e), "\(text) \(hit.key)")
+            }
+        }
+    }
+}
