@@ -36,7 +36,12 @@ public struct BM25: Sendable, Hashable {
     }
 
     /// Lucene's defaults: k1 = 1.2, b = 0.75.
-    public static let standard: BM25 = try! BM25()
+    public static let standard = BM25(validK1: 1.2, b: 0.75)
+
+    private init(validK1 k1: Double, b: Double) {
+        self.k1 = k1
+        self.b = b
+    }
 
     /// `ln(1 + (N − n + 0.5) / (n + 0.5))` for `n` of `N` documents.
     public func idf(documentFrequency n: Int, documentCount N: Int) -> Double {

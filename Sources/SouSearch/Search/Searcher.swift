@@ -30,7 +30,7 @@ public struct Searcher: Sendable {
     /// Runs `query`: the exact total and the best `options.limit` hits.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
         var compiler = Compiler(searcher: self, bm25: options.bm25)
-        let plan = try compiler.compile(query, negated: false)
+        let plan = try compiler.compile(query)
         let leaves = compiler.leaves
         let results = try leaves.map { try $0.matches(in: index) }
         let avgdl = index.averageDocumentLength
@@ -82,7 +82,7 @@ public struct Searcher: Sendable {
         let bm25: BM25
         var leaves: [PhraseClause] = []
 
-        mutating func compile(_ query: Query, negated: Bool) throws -> Plan {
+        mutating func compile(_ query: Query) throws -> Plan {
             switch query.node {
             case .phrase(let text):
                 if text.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: query.sourcePosition) }
@@ -95,9 +95,9 @@ public struct Searcher: Sendable {
                 var excluded: [Plan] = []
                 for clause in clauses {
                     if case .not(let inner) = clause.node {
-                        excluded.append(try compile(inner, negated: true))
+                        excluded.append(try compile(inner))
                     } else {
-                        positive.append(try compile(clause, negated: negated))
+                        positive.append(try compile(clause))
                     }
                 }
                 if positive.isEmpty { throw QueryError(.onlyExclusions, at: clauses[0].sourcePosition ?? query.sourcePosition) }
@@ -108,7 +108,7 @@ public struct Searcher: Sendable {
                 var alternatives: [Plan] = []
                 for clause in clauses {
                     if case .not = clause.node { throw QueryError(.misplacedNot, at: clause.sourcePosition) }
-                    alternatives.append(try compile(clause, negated: negated))
+                    alternatives.append(try compile(clause))
                 }
                 return alternatives.count == 1 ? alternatives[0] : .or(alternatives)
             case .not:
