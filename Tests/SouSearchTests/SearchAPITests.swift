@@ -138,3 +138,26 @@ struct ReadmeExampleTests {
         #expect(try index.search("6.84 iphone手机").hits.map(\.key) == ["b"])
     }
 }
+
+@Suite("Analyzer configuration")
+struct ConfigurationTests {
+    @Test("queries go through the configuration the index was built with")
+    func folding() throws {
+        let documents: [(key: String, text: String)] = [("simplified", "操作系统设计"), ("traditional", "作業系統")]
+        let folded = try TestCorpus.makeIndex(documents, configuration: AnalyzerConfiguration(foldsTraditionalToSimplified: true))
+        let plain = try TestCorpus.makeIndex(documents)
+        #expect(try TestCorpus.keys(folded, "系統") == ["simplified", "traditional"])
+        #expect(try TestCorpus.keys(plain, "系統") == ["traditional"])
+        #expect(try TestCorpus.keys(plain, "系统") == ["simplified"])
+    }
+
+    @Test("without soft line-break joining, a phrase does not span a line break")
+    func lineBreaks() throws {
+        let documents: [(key: String, text: String)] = [("broken", "集体\n协商")]
+        let joined = try TestCorpus.makeIndex(documents)
+        let unjoined = try TestCorpus.makeIndex(documents, configuration: AnalyzerConfiguration(joinsSoftLineBreaks: false))
+        #expect(try TestCorpus.keys(joined, "集体协商") == ["broken"])
+        #expect(try TestCorpus.keys(unjoined, "集体协商").isEmpty)
+        #expect(try TestCorpus.keys(unjoined, "体") == ["broken"])
+    }
+}
