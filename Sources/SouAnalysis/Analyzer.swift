@@ -58,8 +58,10 @@ public struct Analyzer: Sendable {
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
+        let scratch = buffer.takeScratch()
         var scanner = TokenScanner(input: input, firstPosition: firstPosition,
-                                   joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding)
+                                   joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding,
+                                   scratch: scratch)
         var invalid = 0
         table.classes.withUnsafeBufferPointer { classes in
             table.mappingPool.withUnsafeBufferPointer { pool in
@@ -107,7 +109,7 @@ public struct Analyzer: Sendable {
                 }
             }
         }
-        scanner.finish(&buffer)
+        scanner.finish(&buffer, returningScratchTo: scratch)
         return AnalysisSummary(tokenCount: scanner.tokenCount, invalidSequences: invalid,
                                nextPosition: scanner.nextFieldPosition)
     }

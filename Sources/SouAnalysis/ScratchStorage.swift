@@ -1,6 +1,7 @@
-/// A growable run of trivial values in memory the analyzer owns for the duration of one call:
-/// appends are a bounds check and a store (no uniqueness checks, no per-token allocation);
-/// the result is moved into a ``TokenBuffer`` with one copy at the end.
+/// A growable run of trivial values the analyzer writes tokens into: appends are a bounds check
+/// and a store (no uniqueness checks, no per-token allocation); a call's result is moved into
+/// its ``TokenBuffer`` with one copy at the end, and the memory is kept for the next call
+/// (``AnalysisScratch``).
 ///
 /// Non-copyable: exactly one owner frees the memory (`deinit`).
 struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
@@ -9,12 +10,14 @@ struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
     /// Number of elements written.
     private(set) var count = 0
 
-    init(capacity: Int) {
-        self.capacity = max(capacity, 16)
-        self.base = .allocate(capacity: self.capacity)
+    /// Empty storage; nothing is allocated until the first append.
+    init() {
+        // A well-aligned dangling pointer, never dereferenced while the capacity is 0.
+        self.base = UnsafeMutablePointer(bitPattern: MemoryLayout<Element>.alignment)!
+        self.capacity = 0
     }
 
-    deinit { base.deallocate() }
+    deinit { if capacity > 0 { base.deallocate() } }
 
     /// Makes room for `n` more elements.
     @inline(__always)
@@ -26,8 +29,10 @@ struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
     private mutating func grow(to minimum: Int) {
         let newCapacity = max(minimum, capacity * 2)
         let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        newBase.initialize(from: base, count: count)
-        base.deallocate()
+        if capacity > 0 {
+            newBase.initialize(from: base, count: count)
+            base.deallocate()
+        }
         base = newBase
         capacity = newCapacity
     }
@@ -39,6 +44,10 @@ struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
         base[count] = element
         count += 1
     }
+
+    /// Forgets all elements, keeping the memory.
+    @inline(__always)
+    mutating func removeAll() { count = 0 }
 
     /// Drops the elements from `newCount` on.
     @inline(__always)
@@ -76,4 +85,16 @@ extension ScratchStorage where Element == UInt8 {
         let (bytes, n) = UTF8Encoding.encode(c)
         append(bytes: bytes, count: n)
     }
+}
+
+/// The analyzer's scratch memory, kept by a ``TokenBuffer`` between calls so that analyzing
+/// document after document into one buffer allocates nothing once it has grown.
+///
+/// Only an analyzer call holding the *only* reference touches it (``TokenBuffer/takeScratch()``
+/// checks `isKnownUniquelyReferenced`; a copied buffer gets its own); hence `@unchecked Sendable`.
+final class AnalysisScratch: @unchecked Sendable {
+    /// Term bytes of the tokens of one call.
+    var terms = ScratchStorage<UInt8>()
+    /// Tokens of one call, term offsets relative to ``terms``.
+    var entries = ScratchStorage<TokenBuffer.Entry>()
 }

@@ -15,6 +15,8 @@ public struct TokenBuffer: Sendable {
     }
 
     @usableFromInline var entries: [Entry] = []
+    /// The analyzer's scratch memory, reused from call to call.
+    var scratch: AnalysisScratch?
     /// The UTF-8 bytes of all terms, back to back.
     public private(set) var termBytes: [UInt8] = []
 
@@ -63,6 +65,13 @@ public struct TokenBuffer: Sendable {
 }
 
 extension TokenBuffer {
+    /// The scratch memory of this buffer, or a new one when there is none or it is shared with
+    /// a copy of this buffer.
+    mutating func takeScratch() -> AnalysisScratch {
+        if !isKnownUniquelyReferenced(&scratch) { scratch = AnalysisScratch() }
+        return scratch ?? AnalysisScratch()
+    }
+
     /// Appends a call's tokens at once: `entries` with term offsets relative to `termBytes`.
     mutating func append(entries newEntries: UnsafeBufferPointer<Entry>, termBytes newTermBytes: UnsafeBufferPointer<UInt8>) {
         let base = Int32(truncatingIfNeeded: termBytes.count)

@@ -50,15 +50,23 @@ struct TokenScanner: ~Copyable {
     /// normalization): its term is copied at the end instead of appended character by character.
     private var wordVerbatim = false
 
-    init(input: UnsafeBufferPointer<UInt8>, firstPosition: Int, joinsSoftLineBreaks: Bool, folding: VariantFolding?) {
+    /// A scanner writing into the storage kept by `scratch` (which gets it back from ``finish(_:returningScratchTo:)``).
+    init(input: UnsafeBufferPointer<UInt8>, firstPosition: Int, joinsSoftLineBreaks: Bool, folding: VariantFolding?,
+         scratch: AnalysisScratch) {
         self.input = input
-        // Sized for typical text (CJK: about 2 term bytes and 1/3 token per input byte), capped so
-        // that a huge input starts small and grows by doubling.
-        self.terms = ScratchStorage(capacity: min(input.count * 2, 1 << 20) + 64)
-        self.entries = ScratchStorage(capacity: min(input.count / 3, 1 << 16) + 16)
+        self.terms = ScratchStorage()
+        self.entries = ScratchStorage()
         self.position = firstPosition
         self.joinsSoftLineBreaks = joinsSoftLineBreaks
         self.folding = folding
+        // Borrow the buffer's storage; size it for typical text the first time (CJK: about 2 term
+        // bytes and 1/3 token per input byte), capped so that a huge input grows by doubling.
+        swap(&terms, &scratch.terms)
+        swap(&entries, &scratch.entries)
+        terms.removeAll()
+        entries.removeAll()
+        terms.reserve(min(input.count * 2, 1 << 20) + 64)
+        entries.reserve(min(input.count / 3, 1 << 16) + 16)
     }
 
     /// The slot a following field starts at: one past the last, plus a gap when anything was emitted.
@@ -91,12 +99,15 @@ struct TokenScanner: ~Copyable {
         }
     }
 
-    /// Ends whatever is open and moves the tokens into `buffer`; call once, after the last character.
-    mutating func finish(_ buffer: inout TokenBuffer) {
+    /// Ends whatever is open, moves the tokens into `buffer` and hands the storage back to
+    /// `scratch`; call once, after the last character.
+    mutating func finish(_ buffer: inout TokenBuffer, returningScratchTo scratch: AnalysisScratch) {
         endOpenToken()
         terms.withElements { termBytes in
             entries.withElements { buffer.append(entries: $0, termBytes: termBytes) }
         }
+        swap(&terms, &scratch.terms)
+        swap(&entries, &scratch.entries)
     }
 
     private mutating func endOpenToken() {

@@ -60,6 +60,21 @@ struct AnalyzerBehaviourTests {
         #expect(analyzer.analyze(String(decoding: text, as: UTF8.self)) == first)
     }
 
+    @Test("a copied buffer keeps its tokens when the original analyzes on")
+    func copiedBuffer() throws {
+        let analyzer = try Analyzer()
+        var original = TokenBuffer()
+        let first = Array("集体协商".utf8), second = Array("abc 中".utf8)
+        _ = first.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &original) }
+        var copy = original
+        original.removeAll()
+        _ = second.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &original) }
+        _ = second.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &copy, firstPosition: 5) }
+        #expect(original.tokens == [word("abc", 0, 0..<3), unigram("中", 1, 4..<7)])
+        #expect(copy.tokens == [bigram("集体", 0, 0..<6), bigram("体协", 1, 3..<9), bigram("协商", 2, 6..<12),
+                                word("abc", 5, 0..<3), unigram("中", 6, 4..<7)])
+    }
+
     @Test("a 1 MB single CJK run completes with n-1 bigrams")
     func megabyteRun() throws {
         let alphabet = Array("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严".unicodeScalars)
