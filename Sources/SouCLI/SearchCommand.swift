@@ -123,7 +123,8 @@ struct SearchCommand: ParsableCommand {
             }
             let colors = useColor ? Palette.ansi : Palette.plain
             for (i, hit) in results.hits.enumerated() {
-                if i > 0 { out.write("\n") }
+                // A blank line between hits that show lines, as ripgrep's headings.
+                if i > 0, !hit.snippets.isEmpty || hit.explanation != nil { out.write("\n") }
                 writeHit(hit, colors: colors, to: &out)
             }
         }
