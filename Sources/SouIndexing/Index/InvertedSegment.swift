@@ -123,10 +123,15 @@ final class InvertedSegment {
     /// Inverts the tokens of document `document` (ids increase from call to call), adding a
     /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
     func invert(document: Int, tokens: TokenBuffer) throws {
+        try invert(document: document, tokens: tokens, range: 0..<tokens.count)
+    }
+
+    /// Inverts the tokens `range` of `tokens` as document `document`.
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws {
         let doc = Int32(document)
-        let n = tokens.count
+        let n = range.upperBound
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
-            for i in 0..<n {
+            for i in range {
                 let r = tokens.termRange(i)
                 let term = UnsafeBufferPointer(rebasing: bytes[r])
                 let kind = tokens.kind(i)
@@ -145,8 +150,14 @@ final class InvertedSegment {
         }
         for t32 in touched {
             let t = Int(t32)
-            try pool.appendVarint(UInt32(doc - previousDoc[t]), to: &docCursor[t])
-            try pool.appendVarint(UInt32(frequency[t]), to: &docCursor[t])
+            // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
+            let delta = UInt32(doc - previousDoc[t])
+            if frequency[t] == 1 {
+                try pool.appendVarint(delta << 1 | 1, to: &docCursor[t])
+            } else {
+                try pool.appendVarint(delta << 1, to: &docCursor[t])
+                try pool.appendVarint(UInt32(frequency[t]), to: &docCursor[t])
+            }
             previousDoc[t] = doc
             documentFrequency[t] += 1
             totalFrequency[t] += Int64(frequency[t])
@@ -183,7 +194,8 @@ final class InvertedSegment {
         return ids
     }
 
-    /// A reader of term `id`'s document stream: (delta, frequency) varint pairs.
+    /// A reader of term `id`'s document stream: varint (delta << 1 | frequency == 1), then the
+    /// frequency when it is not 1.
     func documentStream(_ id: Int) -> ByteSlicePool.Reader {
         ByteSlicePool.Reader(pool: pool, start: docStreamStart[id], end: docCursor[id].write)
     }
