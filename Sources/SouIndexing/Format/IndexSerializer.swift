@@ -138,7 +138,7 @@ struct IndexSerializer {
             if minSeg < 0 { break }
             let minID = Int(sorted[minSeg][heads[minSeg]])
             key = segments[minSeg].withKey(minID) { Array($0) }
-            let kind = segments[minSeg].kinds[minID]
+            let kind = segments[minSeg].kind(minID)
             values.removeAll(keepingCapacity: true)
             runs.removeAll(keepingCapacity: true)
             var contributing = 0
