@@ -1,5 +1,11 @@
 import ArgumentParser
 import Foundation
+
+#if os(Linux)
+/// glibc's `mallopt(3)` (declared in <malloc.h>, which Swift's Glibc module does not import).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 import Sou
 
 /// `sou index PATH... -o FILE`: builds an index file.
@@ -62,6 +68,12 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
+        #if os(Linux)
+        // Give freed memory back to the system promptly (M_TRIM_THRESHOLD = -1; glibc otherwise
+        // keeps up to 32 MiB free at the top of each heap): batches of text and tokens come and
+        // go during a build, and peak RSS is part of the build's budget (≤ 1.5× the input).
+        _ = glibcMallopt(-1, 256 << 10)
+        #endif
         var options = IndexBuildOptions()
         options.input.forcesJSONLines = jsonl
         options.input.idField = idField
@@ -104,7 +116,7 @@ struct IndexCommand: ParsableCommand {
             var object = try JSONSerialization.jsonObject(with: encoder.encode(summary)) as? [String: Any] ?? [:]
             object["index"] = output
             object["megabytesPerSecond"] = (summary.megabytesPerSecond * 100).rounded() / 100
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else if !quiet {
             let text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",

@@ -15,7 +15,25 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print the statistics as JSON.")
     var json = false
 
+    @Flag(name: .customLong("open-time"), help: "Only open the index (map + validate) repeatedly and print the time per open.")
+    var openTime = false
+
     func run() throws {
+        if openTime {
+            let url = URL(fileURLWithPath: file)
+            let rounds = 200
+            var best = Double.infinity, total = 0.0
+            for _ in 0..<rounds {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                do { _ = try SouIndex(contentsOf: url) } catch let error as IndexError { throw CLIError("\(file): \(error.description)") }
+                let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
+                best = min(best, dt)
+                total += dt
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            print(String(format: "%@: %d bytes, open (mmap + validate header, table, trailer): best %.1f µs, mean %.1f µs over %d opens", file, size, best, total / Double(rounds), rounds))
+            return
+        }
         let index: SouIndex
         let stats: IndexStatistics
         do {

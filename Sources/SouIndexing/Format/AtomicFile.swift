@@ -4,6 +4,16 @@ import Foundation
 /// over the target, fsync the folder. A crash at any moment leaves the old file or the new one.
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to url: URL) throws {
+        try write(to: url) { fd in
+            let sink = OutputSink(fileDescriptor: fd)
+            try sink.write(bytes)
+            try sink.flush()
+        }
+    }
+
+    /// Creates a temporary file next to `url`, lets `body` write it through its descriptor,
+    /// then fsyncs and renames it over `url`. On any error the temporary file is removed.
+    static func write(to url: URL, _ body: (Int32) throws -> Void) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         let name = url.lastPathComponent
@@ -19,17 +29,7 @@ enum AtomicFile {
         }
         do {
             defer { close(fd) }
-            var written = 0
-            try bytes.withUnsafeBytes { b in
-                while written < b.count {
-                    let n = Foundation.write(fd, b.baseAddress! + written, min(b.count - written, 1 << 26))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw IndexError.io("cannot write \(tempPath): \(String(cString: strerror(errno)))")
-                    }
-                    written += n
-                }
-            }
+            try body(fd)
             _ = fchmod(fd, 0o644)
             guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(tempPath): \(String(cString: strerror(errno)))") }
         }

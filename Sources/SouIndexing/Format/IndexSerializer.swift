@@ -1,22 +1,28 @@
 import Foundation
 import SouAnalysis
 
-/// Everything the serializer needs about the documents, in document order.
-struct DocumentTable: Sendable {
+/// Everything the serializer needs about the documents, in document order. Compressed stored
+/// text goes to a ``SpillBuffer`` as batches complete, so it does not stay in memory.
+final class DocumentTable {
     var keys: [String] = []
     var titles: [String] = []
     var lengths: [Int32] = []
-    var storedBlocks: [StoredBlock] = []
+    /// Per stored block: first document, document count, compressed length, raw length.
+    var storedBlocks: [(firstDocument: Int, documentCount: Int, compressedLength: Int, rawLength: Int)] = []
+    let storedData = SpillBuffer()
     var totalLength = 0
 
     var count: Int { keys.count }
 
-    mutating func append(_ result: BatchResult) {
+    func append(_ result: AnalyzedBatch) throws {
         keys.append(contentsOf: result.batch.keys)
         titles.append(contentsOf: result.batch.titles)
         lengths.append(contentsOf: result.lengths)
         for l in result.lengths { totalLength += Int(l) }
-        if let s = result.stored { storedBlocks.append(s) }
+        if let s = result.stored {
+            try storedData.append(s.compressed)
+            storedBlocks.append((s.firstDocument, s.documentCount, s.compressed.count, s.rawLength))
+        }
     }
 }
 
@@ -36,34 +42,40 @@ struct IndexSerializer {
         var positions = 0
     }
 
-    func serialize(segments: [InvertedSegment], documents: DocumentTable) throws -> (bytes: [UInt8], totals: Totals) {
-        var out = ByteWriter()
-        out.bytes.reserveCapacity(1 << 16)
-        out.append(contentsOf: [UInt8](repeating: 0, count: FileLayout.headerSize))
+    /// Writes the whole file into `sink`.
+    func serialize(segments: [InvertedSegment], documents: DocumentTable, into sink: OutputSink) throws -> Totals {
+        try sink.write([UInt8](repeating: 0, count: FileLayout.headerSize))
         var totals = Totals()
-        var sections: [(SectionKind, Range<Int>)] = []
+        var sections: [(SectionKind, Range<Int>, UInt32)] = []
 
-        // Positions go straight into the file buffer; postings and the dictionary are appended after.
-        let positionsStart = out.count
-        var postings = ByteWriter()
+        // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
+        sink.beginSection()
+        let postings = SpillBuffer()
         var dictionary = DictionaryWriter()
-        try writeTerms(segments: segments, positions: &out, positionsStart: positionsStart,
-                       postings: &postings, dictionary: &dictionary, totals: &totals)
-        sections.append((.positions, positionsStart..<out.count))
-        let postingsStart = out.count
-        out.append(contentsOf: postings.bytes)
-        postings = ByteWriter()
-        sections.append((.postings, postingsStart..<out.count))
-        let termsStart = out.count
-        dictionary.finish(into: &out)
-        sections.append((.terms, termsStart..<out.count))
-        let documentsStart = out.count
-        writeDocuments(documents, into: &out)
-        sections.append((.documents, documentsStart..<out.count))
+        try writeTerms(segments: segments, positions: sink, postings: postings, dictionary: &dictionary, totals: &totals)
+        let p = sink.endSection()
+        sections.append((.positions, p.range, p.crc))
+
+        sink.beginSection()
+        try postings.drain(into: sink)
+        let q = sink.endSection()
+        sections.append((.postings, q.range, q.crc))
+
+        sink.beginSection()
+        try dictionary.finish(into: sink)
+        let t = sink.endSection()
+        sections.append((.terms, t.range, t.crc))
+
+        sink.beginSection()
+        try writeDocuments(documents, into: sink)
+        let d = sink.endSection()
+        sections.append((.documents, d.range, d.crc))
+
         if storesText {
-            let storedStart = out.count
-            writeStored(documents.storedBlocks, into: &out)
-            sections.append((.storedText, storedStart..<out.count))
+            sink.beginSection()
+            try writeStored(documents, into: sink)
+            let s = sink.endSection()
+            sections.append((.storedText, s.range, s.crc))
         }
 
         // Header.
@@ -80,33 +92,33 @@ struct IndexSerializer {
         header.u64(UInt64(totals.postings))
         header.u64(UInt64(totals.positions))
         precondition(header.count == FileLayout.headerSize)
-        out.bytes.replaceSubrange(0..<FileLayout.headerSize, with: header.bytes)
+        try sink.overwrite(at: 0, with: header.bytes)
 
         // Footer: section table, then the trailer.
-        let tableStart = out.count
-        for (kind, range) in sections {
-            let crc = out.bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[range])) }
-            out.u32(kind.rawValue)
-            out.u32(crc)
-            out.u64(UInt64(range.lowerBound))
-            out.u64(UInt64(range.count))
+        var table = ByteWriter()
+        for (kind, range, crc) in sections {
+            table.u32(kind.rawValue)
+            table.u32(crc)
+            table.u64(UInt64(range.lowerBound))
+            table.u64(UInt64(range.count))
         }
-        let metaCRC = out.bytes.withUnsafeBytes { b in
-            CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<FileLayout.headerSize])),
-                          UnsafeRawBufferPointer(rebasing: b[tableStart..<out.count]))
-        }
-        out.u32(UInt32(sections.count))
-        out.u32(metaCRC)
-        out.u64(UInt64(out.count + 16))
-        out.append(contentsOf: FileLayout.trailerMagic)
-        return (out.bytes, totals)
+        let metaCRC = table.bytes.withUnsafeBytes { CRC32C.update(CRC32C.checksum(header.bytes), $0) }
+        table.u32(UInt32(sections.count))
+        table.u32(metaCRC)
+        table.u64(UInt64(sink.offset + table.count + 16))
+        table.append(contentsOf: FileLayout.trailerMagic)
+        try sink.write(table)
+        try sink.flush()
+        return totals
     }
 
     // MARK: terms, postings, positions
 
-    private func writeTerms(segments: [InvertedSegment], positions: inout ByteWriter, positionsStart: Int,
-                            postings: inout ByteWriter, dictionary: inout DictionaryWriter,
-                            totals: inout Totals) throws {
+    private func writeTerms(segments: [InvertedSegment], positions sink: OutputSink, postings spill: SpillBuffer,
+                            dictionary: inout DictionaryWriter, totals: inout Totals) throws {
+        var positions = ByteWriter()
+        var postings = ByteWriter()
+        var positionsFlushed = 0, postingsFlushed = 0
         let sorted = segments.map { $0.sortedTermIDs() }
         var heads = [Int](repeating: 0, count: segments.count)
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
@@ -126,7 +138,7 @@ struct IndexSerializer {
             if minSeg < 0 { break }
             let minID = Int(sorted[minSeg][heads[minSeg]])
             key = segments[minSeg].withKey(minID) { Array($0) }
-            let kind = segments[minSeg].kinds[minID]
+            let kind = segments[minSeg].kind(minID)
             values.removeAll(keepingCapacity: true)
             runs.removeAll(keepingCapacity: true)
             var contributing = 0
@@ -141,8 +153,9 @@ struct IndexSerializer {
                 var ps = segments[s].positionStream(id)
                 var doc: Int32 = -1
                 while !ds.isAtEnd {
-                    doc += Int32(bitPattern: ds.varint())
-                    let f = Int(ds.varint())
+                    let code = ds.varint()
+                    doc += Int32(bitPattern: code >> 1)
+                    let f = code & 1 == 1 ? 1 : Int(ds.varint())
                     let start = segValues.count
                     for _ in 0..<f { segValues.append(ps.varint()) }
                     runs.append((doc, start, f))
@@ -161,8 +174,8 @@ struct IndexSerializer {
             }
             segValues.removeAll(keepingCapacity: true)
 
-            let postingsOffset = postings.count
-            let positionsOffset = positions.count - positionsStart
+            let postingsOffset = postingsFlushed + postings.count
+            let positionsOffset = positionsFlushed + positions.count
             if docs.count == 1, values.count == 1 {
                 // a singleton lives in the dictionary entry alone
                 dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
@@ -177,7 +190,19 @@ struct IndexSerializer {
             totals.terms += 1
             totals.postings += docs.count
             totals.positions += values.count
+            if positions.count >= 1 << 20 {
+                try sink.write(positions)
+                positionsFlushed += positions.count
+                positions.bytes.removeAll(keepingCapacity: true)
+            }
+            if postings.count >= 1 << 20 {
+                try spill.append(postings.bytes)
+                postingsFlushed += postings.count
+                postings.bytes.removeAll(keepingCapacity: true)
+            }
         }
+        try sink.write(positions)
+        try spill.append(postings.bytes)
     }
 
     /// Postings of one term (FORMAT.md "Postings").
@@ -239,7 +264,8 @@ struct IndexSerializer {
 
     // MARK: documents and stored text
 
-    private func writeDocuments(_ d: DocumentTable, into out: inout ByteWriter) {
+    private func writeDocuments(_ d: DocumentTable, into sink: OutputSink) throws {
+        var out = ByteWriter()
         out.u64(UInt64(d.count))
         out.u64(UInt64(d.totalLength))
         var stringsOffset = 0
@@ -250,26 +276,31 @@ struct IndexSerializer {
             out.u32(UInt32(t))
             out.u32(UInt32(bitPattern: d.lengths[i]))
             stringsOffset += k + t
+            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
         }
         for i in 0..<d.count {
             out.append(contentsOf: d.keys[i].utf8)
             out.append(contentsOf: d.titles[i].utf8)
+            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
         }
+        try sink.write(out)
     }
 
-    private func writeStored(_ blocks: [StoredBlock], into out: inout ByteWriter) {
-        out.u32(UInt32(blocks.count))
+    private func writeStored(_ d: DocumentTable, into sink: OutputSink) throws {
+        var out = ByteWriter()
+        out.u32(UInt32(d.storedBlocks.count))
         out.u32(0)
         var offset = 0
-        for b in blocks {
+        for b in d.storedBlocks {
             out.u32(UInt32(b.firstDocument))
             out.u32(UInt32(b.documentCount))
             out.u64(UInt64(offset))
-            out.u32(UInt32(b.compressed.count))
+            out.u32(UInt32(b.compressedLength))
             out.u32(UInt32(b.rawLength))
-            offset += b.compressed.count
+            offset += b.compressedLength
         }
-        for b in blocks { out.append(contentsOf: b.compressed) }
+        try sink.write(out)
+        try d.storedData.drain(into: sink)
     }
 }
 
@@ -323,11 +354,13 @@ struct DictionaryWriter {
         termCount += 1
     }
 
-    func finish(into out: inout ByteWriter) {
+    func finish(into sink: OutputSink) throws {
+        var out = ByteWriter()
         out.u64(UInt64(termCount))
         out.u32(UInt32(blockCount))
         out.u32(UInt32(FileLayout.termsPerBlock))
-        out.append(contentsOf: index.bytes)
-        out.append(contentsOf: blocks.bytes)
+        try sink.write(out)
+        try sink.write(index)
+        try sink.write(blocks)
     }
 }

@@ -3,18 +3,33 @@
 /// Each stream is a chain of slices of growing size (8, 16, 24, ... 256 bytes); the last 4 bytes
 /// of a full slice hold the address of the next one. A stream costs its bytes plus 4 bytes per
 /// slice, instead of a Swift array (header + malloc rounding + doubling slack) per term.
-/// Addresses are 32-bit: one pool holds up to 4 GiB (a segment that would overflow it throws).
+/// Addresses are 32-bit: one pool holds up to 4 GiB (a build that would overflow it throws).
+///
+/// Storage is manual (a page table of raw pages): the inversion loop reads and writes it without
+/// Swift's per-access exclusivity and uniqueness checks. Not thread-safe.
 final class ByteSlicePool {
-    static let pageSize = 1 << 16
-    static let levelSizes: [Int] = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256]
+    static let pageShift = 16
+    static let pageSize = 1 << pageShift
+    static let maxPages = 1 << (32 - pageShift)
+    static let levelSizes: [UInt32] = [8, 16, 24, 32, 48, 64, 96, 128, 192, 256]
+    static let lastLevel = UInt8(levelSizes.count - 1)
 
-    private(set) var pages: [UnsafeMutablePointer<UInt8>] = []
+    private let pages: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>
+    private(set) var pageCount = 0
     private var used = ByteSlicePool.pageSize   // bytes used in the last page
 
-    /// Bytes allocated in pages.
-    var allocatedBytes: Int { pages.count * Self.pageSize }
+    init() {
+        pages = .allocate(capacity: Self.maxPages)
+        pages.initialize(repeating: nil, count: Self.maxPages)
+    }
 
-    deinit { for p in pages { p.deallocate() } }
+    deinit {
+        for i in 0..<pageCount { pages[i]?.deallocate() }
+        pages.deallocate()
+    }
+
+    /// Bytes allocated in pages.
+    var allocatedBytes: Int { pageCount * Self.pageSize }
 
     /// A stream's write state.
     struct Cursor {
@@ -26,43 +41,45 @@ final class ByteSlicePool {
     }
 
     /// Allocates a slice of `size` bytes and returns its address.
-    private func allocate(_ size: Int) throws -> UInt32 {
-        if used + size > Self.pageSize {
-            guard pages.count < (1 << 32) / Self.pageSize else {
-                throw IndexError.io("in-memory index segment exceeds 4 GiB")
+    @inline(__always)
+    private func allocate(_ size: UInt32) throws -> UInt32 {
+        if used + Int(size) > Self.pageSize {
+            guard pageCount < Self.maxPages else {
+                throw IndexError.io("the in-memory index exceeds 4 GiB of postings; index fewer documents at a time")
             }
-            pages.append(UnsafeMutablePointer<UInt8>.allocate(capacity: Self.pageSize))
+            pages[pageCount] = .allocate(capacity: Self.pageSize)
+            pageCount += 1
             used = 0
         }
-        let address = UInt32((pages.count - 1) * Self.pageSize + used)
-        used += size
+        let address = UInt32((pageCount - 1) << Self.pageShift + used)
+        used += Int(size)
         return address
     }
 
     /// Starts a new stream; its first address identifies it.
     func newStream() throws -> Cursor {
         let a = try allocate(Self.levelSizes[0])
-        return Cursor(write: a, limit: a + UInt32(Self.levelSizes[0] - 4), level: 0)
+        return Cursor(write: a, limit: a + Self.levelSizes[0] - 4, level: 0)
     }
 
     @inline(__always)
     private func store(_ byte: UInt8, at address: UInt32) {
-        pages[Int(address) >> 16][Int(address) & 0xFFFF] = byte
+        pages[Int(address >> UInt32(Self.pageShift))].unsafelyUnwrapped[Int(address & 0xFFFF)] = byte
     }
 
     @inline(__always)
     func load(_ address: UInt32) -> UInt8 {
-        pages[Int(address) >> 16][Int(address) & 0xFFFF]
+        pages[Int(address >> UInt32(Self.pageShift))].unsafelyUnwrapped[Int(address & 0xFFFF)]
     }
 
     @inline(__always)
     func append(_ byte: UInt8, to c: inout Cursor) throws {
         if c.write == c.limit {
-            let level = min(Int(c.level) + 1, Self.levelSizes.count - 1)
-            let size = Self.levelSizes[level]
+            let level = min(c.level + 1, Self.lastLevel)
+            let size = Self.levelSizes[Int(level)]
             let next = try allocate(size)
-            for k in 0..<4 { store(UInt8((next >> UInt32(8 * k)) & 0xFF), at: c.limit + UInt32(k)) }
-            c = Cursor(write: next, limit: next + UInt32(size - 4), level: UInt8(level))
+            for k in 0..<4 { store(UInt8(truncatingIfNeeded: next >> UInt32(8 * k)), at: c.limit + UInt32(k)) }
+            c = Cursor(write: next, limit: next + size - 4, level: level)
         }
         store(byte, at: c.write)
         c.write += 1
@@ -72,7 +89,7 @@ final class ByteSlicePool {
     func appendVarint(_ value: UInt32, to c: inout Cursor) throws {
         var v = value
         while v >= 0x80 {
-            try append(UInt8(v & 0x7F) | 0x80, to: &c)
+            try append(UInt8(truncatingIfNeeded: v) | 0x80, to: &c)
             v >>= 7
         }
         try append(UInt8(v), to: &c)
@@ -89,7 +106,7 @@ final class ByteSlicePool {
         init(pool: ByteSlicePool, start: UInt32, end: UInt32) {
             self.pool = pool
             self.address = start
-            self.limit = start + UInt32(ByteSlicePool.levelSizes[0] - 4)
+            self.limit = start + ByteSlicePool.levelSizes[0] - 4
             self.level = 0
             self.end = end
         }
@@ -103,7 +120,7 @@ final class ByteSlicePool {
                 for k in 0..<4 { next |= UInt32(pool.load(limit + UInt32(k))) << UInt32(8 * k) }
                 level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
                 address = next
-                limit = next + UInt32(ByteSlicePool.levelSizes[level] - 4)
+                limit = next + ByteSlicePool.levelSizes[level] - 4
             }
             let b = pool.load(address)
             address += 1

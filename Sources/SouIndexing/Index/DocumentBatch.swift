@@ -29,34 +29,38 @@ struct StoredBlock: Sendable {
     var compressed: [UInt8]
 }
 
-/// What inverting a batch produced besides the postings (which stay in the inverter's segment).
-struct BatchResult: Sendable {
+/// A batch after analysis: its documents' tokens back to back (positions restart at 0 for each
+/// document), where each document's tokens end, lengths, and the compressed stored block.
+struct AnalyzedBatch: @unchecked Sendable {
     var batch: DocumentBatch
+    var tokens: TokenBuffer
+    var tokenEnds: [Int]
     var lengths: [Int32]
     var stored: StoredBlock?
 }
 
-/// Analyzes and inverts batches into one ``InvertedSegment``. Not thread-safe: one per thread.
-final class BatchInverter: @unchecked Sendable {
+/// Analyzes batches (and compresses their stored text). One per thread; the inversion that
+/// follows runs on one thread, in batch order, into the writer's single segment.
+final class BatchAnalyzer: @unchecked Sendable {
     let analyzer: Analyzer
-    let segment = InvertedSegment()
     let storesText: Bool
-    private var tokens = TokenBuffer()
 
     init(analyzer: Analyzer, storesText: Bool) {
         self.analyzer = analyzer
         self.storesText = storesText
     }
 
-    func process(_ batch: DocumentBatch) throws -> BatchResult {
+    func analyze(_ batch: DocumentBatch) throws -> AnalyzedBatch {
+        var tokens = TokenBuffer()
+        var ends: [Int] = []
         var lengths = [Int32]()
         lengths.reserveCapacity(batch.count)
+        ends.reserveCapacity(batch.count)
         var raw = ByteWriter()
-        for (k, text) in batch.texts.enumerated() {
-            tokens.removeAll()
+        for text in batch.texts {
             var t = text
             let summary = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
-            try segment.invert(document: batch.firstDocument + k, tokens: tokens)
+            ends.append(tokens.count)
             lengths.append(Int32(clamping: summary.tokenCount))
             if storesText {
                 raw.varint(t.utf8.count)
@@ -68,7 +72,9 @@ final class BatchInverter: @unchecked Sendable {
             stored = StoredBlock(firstDocument: batch.firstDocument, documentCount: batch.count,
                                  rawLength: raw.count, compressed: try Deflate.compress(raw.bytes))
         }
-        return BatchResult(batch: batch, lengths: lengths, stored: stored)
+        var b = batch
+        b.texts = []
+        return AnalyzedBatch(batch: b, tokens: tokens, tokenEnds: ends, lengths: lengths, stored: stored)
     }
 }
 

@@ -76,7 +76,14 @@ public struct IndexBuilder {
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
         let start = Date()
         let (writer, source) = try invert(paths: paths, start: start)
+        let inverted = Date()
         let (totals, fileBytes) = try writer.writeReturningSummary(to: url)
+        if ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil {
+            FileHandle.standardError.write(Data(String(format: "sou index: read+invert %.2f s, serialize+write %.2f s; segments %.1f MB, stored %.1f MB\n",
+                inverted.timeIntervalSince(start), Date().timeIntervalSince(inverted),
+                Double(writer.segment.memoryBytes) / 1e6,
+                Double(writer.documents.storedData.count) / 1e6).utf8))
+        }
         return IndexBuildSummary(documents: writer.documentCount, files: source.filesRead, skipped: source.skipped,
                                  inputBytes: source.bytesRead, terms: totals.terms, postings: totals.postings,
                                  positions: totals.positions, indexBytes: fileBytes,

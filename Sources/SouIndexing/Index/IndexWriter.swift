@@ -13,8 +13,9 @@ public final class IndexWriter {
     public let storesText: Bool
 
     let analyzer: Analyzer
-    var inverters: [BatchInverter]
-    var documents = DocumentTable()
+    let segment = InvertedSegment()
+    let batchAnalyzer: BatchAnalyzer
+    let documents = DocumentTable()
     var pending: DocumentBatch
 
     /// Creates an empty writer. `storesText: false` leaves document text out of the file.
@@ -22,14 +23,14 @@ public final class IndexWriter {
         self.configuration = configuration
         self.storesText = storesText
         analyzer = try Analyzer(configuration: configuration)
-        inverters = [BatchInverter(analyzer: analyzer, storesText: storesText)]
+        batchAnalyzer = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
         pending = DocumentBatch(firstDocument: 0)
     }
 
     /// Adds a document. `text` is what is analyzed and stored (for JSON Lines: the text
     /// fields joined by "\n", title first); `title` is shown in results.
     public func addDocument(key: String, title: String = "", text: String) throws {
-        guard documentCount < Int(UInt32.max) else { throw IndexError.io("too many documents for one index") }
+        guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
         pending.append(key: key, title: title, text: text)
         if pending.isFull { try flushPending() }
     }
@@ -39,10 +40,20 @@ public final class IndexWriter {
 
     func flushPendingBatch() throws { try flushPending() }
 
+    /// Inverts an analyzed batch (batches must come in document order) and records its documents.
+    func invert(_ analyzed: AnalyzedBatch) throws {
+        precondition(analyzed.batch.firstDocument == documents.count, "batches out of order")
+        var start = 0
+        for (k, end) in analyzed.tokenEnds.enumerated() {
+            try segment.invert(document: analyzed.batch.firstDocument + k, tokens: analyzed.tokens, range: start..<end)
+            start = end
+        }
+        try documents.append(analyzed)
+    }
+
     private func flushPending() throws {
         guard pending.count > 0 else { return }
-        let result = try inverters[0].process(pending)
-        documents.append(result)
+        try invert(try batchAnalyzer.analyze(pending))
         pending = DocumentBatch(firstDocument: documents.count)
     }
 
@@ -52,8 +63,10 @@ public final class IndexWriter {
     /// Serializes the index into bytes (the whole file).
     func serialize() throws -> (bytes: [UInt8], totals: IndexSerializer.Totals) {
         try flushPending()
-        return try IndexSerializer(configuration: configuration, storesText: storesText)
-            .serialize(segments: inverters.map(\.segment), documents: documents)
+        let sink = OutputSink()
+        let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
+            .serialize(segments: [segment], documents: documents, into: sink)
+        return (sink.bytes, totals)
     }
 
     /// Serializes the index into memory and opens it with the same reader as a file.
@@ -61,16 +74,24 @@ public final class IndexWriter {
         try SouIndex(bytes: serialize().bytes)
     }
 
-    /// Serializes the index to `url` atomically (temporary file, fsync, rename): a reader of
-    /// `url` sees the previous file or the new one, never a partial one.
+    /// Serializes the index to `url` atomically (temporary file in the same folder, fsync,
+    /// rename): a reader of `url` sees the previous file or the new one, never a partial one.
+    /// The file is written as it is serialized (not assembled in memory first).
     public func write(to url: URL) throws {
         _ = try writeReturningSummary(to: url)
     }
 
     /// Writes the index and returns counts for a build summary.
     func writeReturningSummary(to url: URL) throws -> (totals: IndexSerializer.Totals, fileBytes: Int) {
-        let (bytes, totals) = try serialize()
-        try AtomicFile.write(bytes, to: url)
-        return (totals, bytes.count)
+        try flushPending()
+        var totals = IndexSerializer.Totals()
+        var size = 0
+        try AtomicFile.write(to: url) { fd in
+            let sink = OutputSink(fileDescriptor: fd)
+            totals = try IndexSerializer(configuration: configuration, storesText: storesText)
+                .serialize(segments: [segment], documents: documents, into: sink)
+            size = sink.offset
+        }
+        return (totals, size)
     }
 }

@@ -1,48 +1,60 @@
 import Foundation
 import SouAnalysis
 
-/// The in-memory inverted index of some documents: a term table (hash map over term bytes) and,
-/// per term, two byte streams in a ``ByteSlicePool``: documents (delta, frequency) and positions
-/// (per document: first slot, then deltas), all as varints.
+/// The in-memory inverted index: a term table (open-addressing hash map over term bytes, no
+/// String per token) and, per term, two byte streams in a ``ByteSlicePool``: documents
+/// (varint delta << 1 | frequency == 1, then the frequency when not 1) and positions (per
+/// document: first slot, then deltas), all varints.
 ///
-/// One segment is filled by one thread; a parallel build has one segment per worker, each holding
-/// global document ids in increasing order, and the serializer merges them.
+/// The term table lives in manually managed buffers, so the per-token loop pays no Swift
+/// exclusivity or uniqueness checks. Filled by one thread, in increasing document order.
 final class InvertedSegment {
-    let pool = ByteSlicePool()
-
-    // Term table: term id → bytes in `keyBytes`.
-    private(set) var keyBytes: [UInt8] = []
-    private(set) var keyStart: [UInt32] = []
-    private(set) var keyLength: [UInt32] = []
-    private(set) var kinds: [TokenKind] = []
-    private var hashes: [UInt32] = []
-    private var slots: [Int32]          // open addressing, -1 = empty
-    private var mask: Int
-
-    // Per-term postings state.
-    private(set) var docStreamStart: [UInt32] = []
-    private(set) var docCursor: [ByteSlicePool.Cursor] = []
-    private(set) var posStreamStart: [UInt32] = []
-    private(set) var posCursor: [ByteSlicePool.Cursor] = []
-    private var currentDoc: [Int32] = []   // last document that touched the term
-    private var previousDoc: [Int32] = []  // last document written to the doc stream
-    private var frequency: [Int32] = []    // occurrences in currentDoc
-    private var lastPosition: [Int32] = []
-    private(set) var documentFrequency: [Int32] = []
-    private(set) var totalFrequency: [Int64] = []
-
-    private var touched: [Int32] = []
-
-    var termCount: Int { keyStart.count }
-
-    init() {
-        slots = [Int32](repeating: -1, count: 1 << 12)
-        mask = (1 << 12) - 1
+    /// Everything the writer keeps per term.
+    struct TermState {
+        var doc: ByteSlicePool.Cursor
+        var pos: ByteSlicePool.Cursor
+        var docStart: UInt32
+        var posStart: UInt32
+        var keyStart: UInt32
+        var keyLength: UInt32
+        var hash: UInt32
+        /// Last document that touched the term, and the last one written to its doc stream.
+        var currentDoc: Int32
+        var previousDoc: Int32
+        /// Occurrences in `currentDoc`, and the last position there.
+        var frequency: Int32
+        var lastPosition: Int32
+        var kind: TokenKind
     }
 
-    /// Approximate bytes held (for progress and memory accounting).
+    let pool = ByteSlicePool()
+    private(set) var states: UnsafeMutablePointer<TermState>
+    private var stateCapacity = 1 << 10
+    private(set) var termCount = 0
+    private var keys: UnsafeMutablePointer<UInt8>
+    private var keyCount = 0
+    private var keyCapacity = 1 << 14
+    private var slots: UnsafeMutablePointer<Int32>
+    private var slotCount = 1 << 12
+    private var touched: [Int32] = []
+
+    init() {
+        states = .allocate(capacity: stateCapacity)
+        keys = .allocate(capacity: keyCapacity)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: -1, count: slotCount)
+    }
+
+    deinit {
+        states.deinitialize(count: termCount)
+        states.deallocate()
+        keys.deallocate()
+        slots.deallocate()
+    }
+
+    /// Bytes held (pool pages, term table, key bytes, hash slots).
     var memoryBytes: Int {
-        pool.allocatedBytes + keyBytes.capacity + slots.capacity * 4 + termCount * 72
+        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 4
     }
 
     @inline(__always)
@@ -56,77 +68,101 @@ final class InvertedSegment {
     }
 
     /// The id of the term with bytes `p`, added when new.
+    @inline(__always)
     private func termID(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind) throws -> Int {
         let h = Self.hash(p)
+        let mask = slotCount - 1
         var s = Int(h) & mask
+        let slots = self.slots, states = self.states, keys = self.keys
         while true {
             let id = Int(slots[s])
             if id < 0 { break }
-            if hashes[id] == h, Int(keyLength[id]) == p.count {
-                let start = Int(keyStart[id])
-                let equal = keyBytes.withUnsafeBufferPointer { k in
-                    p.count == 0 || memcmp(k.baseAddress! + start, p.baseAddress!, p.count) == 0
-                }
-                if equal { return id }
+            let st = states + id
+            if st.pointee.hash == h, Int(st.pointee.keyLength) == p.count,
+               p.count == 0 || memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
+                return id
             }
             s = (s + 1) & mask
         }
-        let id = keyStart.count
-        slots[s] = Int32(id)
-        hashes.append(h)
-        keyStart.append(UInt32(keyBytes.count))
-        keyLength.append(UInt32(p.count))
-        keyBytes.append(contentsOf: p)
-        kinds.append(kind)
+        return try insert(p, kind: kind, hash: h, slot: s)
+    }
+
+    private func insert(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, hash h: UInt32, slot s: Int) throws -> Int {
+        guard keyCount + p.count < Int(UInt32.max) else { throw IndexError.io("too many distinct terms for one index") }
+        if termCount == stateCapacity {
+            let bigger = UnsafeMutablePointer<TermState>.allocate(capacity: stateCapacity * 2)
+            bigger.moveInitialize(from: states, count: termCount)
+            states.deallocate()
+            states = bigger
+            stateCapacity *= 2
+        }
+        if keyCount + p.count > keyCapacity {
+            var capacity = keyCapacity * 2
+            while keyCount + p.count > capacity { capacity *= 2 }
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            bigger.update(from: keys, count: keyCount)
+            keys.deallocate()
+            keys = bigger
+            keyCapacity = capacity
+        }
+        if let base = p.baseAddress { (keys + keyCount).update(from: base, count: p.count) }
         let d = try pool.newStream()
-        docStreamStart.append(d.write)
-        docCursor.append(d)
         let q = try pool.newStream()
-        posStreamStart.append(q.write)
-        posCursor.append(q)
-        currentDoc.append(-1)
-        previousDoc.append(-1)
-        frequency.append(0)
-        lastPosition.append(0)
-        documentFrequency.append(0)
-        totalFrequency.append(0)
-        if keyStart.count * 2 > slots.count { grow() }
+        let id = termCount
+        (states + id).initialize(to: TermState(
+            doc: d, pos: q, docStart: d.write, posStart: q.write, keyStart: UInt32(keyCount),
+            keyLength: UInt32(p.count), hash: h, currentDoc: -1, previousDoc: -1, frequency: 0,
+            lastPosition: 0, kind: kind))
+        keyCount += p.count
+        termCount += 1
+        slots[s] = Int32(id)
+        if termCount * 2 > slotCount { grow() }
         return id
     }
 
     private func grow() {
-        let capacity = slots.count * 2
-        slots = [Int32](repeating: -1, count: capacity)
-        mask = capacity - 1
-        for id in 0..<keyStart.count {
-            var s = Int(hashes[id]) & mask
-            while slots[s] >= 0 { s = (s + 1) & mask }
-            slots[s] = Int32(id)
+        let count = slotCount * 2
+        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        bigger.initialize(repeating: -1, count: count)
+        let mask = count - 1
+        for id in 0..<termCount {
+            var s = Int(states[id].hash) & mask
+            while bigger[s] >= 0 { s = (s + 1) & mask }
+            bigger[s] = Int32(id)
         }
+        slots.deallocate()
+        slots = bigger
+        slotCount = count
     }
 
     @inline(__always)
     private func add(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, position: Int, document: Int32) throws {
         let t = try termID(p, kind: kind)
-        if currentDoc[t] != document {
-            currentDoc[t] = document
-            frequency[t] = 0
-            lastPosition[t] = 0
+        let st = states + t
+        if st.pointee.currentDoc != document {
+            st.pointee.currentDoc = document
+            st.pointee.frequency = 0
+            st.pointee.lastPosition = 0
             touched.append(Int32(t))
         }
-        let delta = Int32(position) - lastPosition[t]
-        lastPosition[t] = Int32(position)
-        frequency[t] += 1
-        try pool.appendVarint(UInt32(truncatingIfNeeded: delta), to: &posCursor[t])
+        let delta = Int32(truncatingIfNeeded: position) &- st.pointee.lastPosition
+        st.pointee.lastPosition = Int32(truncatingIfNeeded: position)
+        st.pointee.frequency += 1
+        try pool.appendVarint(UInt32(bitPattern: delta), to: &st.pointee.pos)
     }
 
     /// Inverts the tokens of document `document` (ids increase from call to call), adding a
     /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
     func invert(document: Int, tokens: TokenBuffer) throws {
+        try invert(document: document, tokens: tokens, range: 0..<tokens.count)
+    }
+
+    /// Inverts the tokens `range` of `tokens` as document `document`.
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws {
         let doc = Int32(document)
-        let n = tokens.count
+        let n = range.upperBound
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
-            for i in 0..<n {
+            for i in range {
                 let r = tokens.termRange(i)
                 let term = UnsafeBufferPointer(rebasing: bytes[r])
                 let kind = tokens.kind(i)
@@ -144,12 +180,16 @@ final class InvertedSegment {
             }
         }
         for t32 in touched {
-            let t = Int(t32)
-            try pool.appendVarint(UInt32(doc - previousDoc[t]), to: &docCursor[t])
-            try pool.appendVarint(UInt32(frequency[t]), to: &docCursor[t])
-            previousDoc[t] = doc
-            documentFrequency[t] += 1
-            totalFrequency[t] += Int64(frequency[t])
+            let st = states + Int(t32)
+            // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
+            let delta = UInt32(doc - st.pointee.previousDoc)
+            if st.pointee.frequency == 1 {
+                try pool.appendVarint(delta << 1 | 1, to: &st.pointee.doc)
+            } else {
+                try pool.appendVarint(delta << 1, to: &st.pointee.doc)
+                try pool.appendVarint(UInt32(st.pointee.frequency), to: &st.pointee.doc)
+            }
+            st.pointee.previousDoc = doc
         }
         touched.removeAll(keepingCapacity: true)
     }
@@ -162,34 +202,34 @@ final class InvertedSegment {
         return UnsafeBufferPointer(rebasing: term[width...])
     }
 
+    /// The kind of term `id`.
+    func kind(_ id: Int) -> TokenKind { states[id].kind }
+
     /// The bytes of term `id`.
     func withKey<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try keyBytes.withUnsafeBufferPointer { k in
-            try body(UnsafeBufferPointer(rebasing: k[Int(keyStart[id])..<Int(keyStart[id] + keyLength[id])]))
-        }
+        try body(UnsafeBufferPointer(start: keys + Int(states[id].keyStart), count: Int(states[id].keyLength)))
     }
 
     /// Term ids sorted by their bytes.
     func sortedTermIDs() -> [Int32] {
         var ids = (0..<Int32(termCount)).map { $0 }
-        keyBytes.withUnsafeBufferPointer { k in
-            let base = k.baseAddress
-            ids.sort { a, b in
-                let la = Int(keyLength[Int(a)]), lb = Int(keyLength[Int(b)])
-                let c = la == 0 || lb == 0 ? 0 : memcmp(base! + Int(keyStart[Int(a)]), base! + Int(keyStart[Int(b)]), min(la, lb))
-                return c != 0 ? c < 0 : la < lb
-            }
+        let keys = self.keys, states = self.states
+        ids.sort { a, b in
+            let sa = states[Int(a)], sb = states[Int(b)]
+            let la = Int(sa.keyLength), lb = Int(sb.keyLength)
+            let c = min(la, lb) == 0 ? 0 : memcmp(keys + Int(sa.keyStart), keys + Int(sb.keyStart), min(la, lb))
+            return c != 0 ? c < 0 : la < lb
         }
         return ids
     }
 
-    /// A reader of term `id`'s document stream: (delta, frequency) varint pairs.
+    /// A reader of term `id`'s document stream.
     func documentStream(_ id: Int) -> ByteSlicePool.Reader {
-        ByteSlicePool.Reader(pool: pool, start: docStreamStart[id], end: docCursor[id].write)
+        ByteSlicePool.Reader(pool: pool, start: states[id].docStart, end: states[id].doc.write)
     }
 
     /// A reader of term `id`'s position stream.
     func positionStream(_ id: Int) -> ByteSlicePool.Reader {
-        ByteSlicePool.Reader(pool: pool, start: posStreamStart[id], end: posCursor[id].write)
+        ByteSlicePool.Reader(pool: pool, start: states[id].posStart, end: states[id].pos.write)
     }
 }

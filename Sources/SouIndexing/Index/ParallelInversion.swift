@@ -7,7 +7,7 @@ final class BatchPipeline: @unchecked Sendable {
     private var queue: [(Int, DocumentBatch)] = []
     private var closed = false
     private let capacity: Int
-    private(set) var results: [Int: BatchResult] = [:]
+    private(set) var results: [Int: AnalyzedBatch] = [:]
     private(set) var failure: Error?
     private var running = 0
 
@@ -17,7 +17,7 @@ final class BatchPipeline: @unchecked Sendable {
     func push(_ n: Int, _ batch: DocumentBatch) throws {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= capacity && failure == nil { condition.wait() }
+        while queue.count + results.count >= capacity && failure == nil { condition.wait() }
         if let failure { throw failure }
         queue.append((n, batch))
         condition.broadcast()
@@ -33,9 +33,35 @@ final class BatchPipeline: @unchecked Sendable {
         return item
     }
 
-    func finish(_ n: Int, _ result: BatchResult) {
+    /// Removes and returns the result of batch `n` if it is ready.
+    func take(_ n: Int) -> AnalyzedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        return results.removeValue(forKey: n)
+    }
+
+    /// Waits for the result of batch `n`; nil once the pipeline failed or batch `n` will never come.
+    func waitFor(_ n: Int) -> AnalyzedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if failure != nil { return nil }
+            if let r = results.removeValue(forKey: n) {
+                condition.broadcast()
+                return r
+            }
+            if closed && running == 0 && queue.isEmpty { return nil }
+            condition.wait()
+        }
+    }
+
+    /// Results waiting for the inverter (bounded, so that analysis cannot run far ahead).
+    var backlog: Int { results.count }
+
+    func finish(_ n: Int, _ result: AnalyzedBatch) {
         condition.lock()
         results[n] = result
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -54,7 +80,7 @@ final class BatchPipeline: @unchecked Sendable {
         condition.lock(); running -= 1; condition.broadcast(); condition.unlock()
     }
 
-    /// Closes the queue and waits until every worker has stopped.
+    /// Closes the queue (no more batches) and waits until every worker has stopped.
     func closeAndWait() {
         condition.lock()
         closed = true
@@ -62,31 +88,36 @@ final class BatchPipeline: @unchecked Sendable {
         while running > 0 { condition.wait() }
         condition.unlock()
     }
+
+    /// Closes the queue without waiting.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
 }
 
 extension IndexWriter {
-    /// Adds the documents `produce` hands over (on this thread), analyzing and inverting them on
-    /// `jobs` threads. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts them, and
-    /// the serializer re-sorts postings by document, so the file is the same for any `jobs`.
+    /// Adds the documents `produce` hands over (on this thread), analyzing them (and compressing
+    /// their stored text) on `jobs` threads; this thread inverts the analyzed batches in order
+    /// into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
+    /// them, so the file is the same for any `jobs`, and memory holds one term table.
     func addDocuments(jobs: Int, _ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         guard jobs > 1 else {
             try produce { try addDocument(key: $0.key, title: $0.title, text: $0.text) }
             return
         }
         try flushPendingBatch()
-        while inverters.count < jobs { inverters.append(BatchInverter(analyzer: analyzer, storesText: storesText)) }
         let pipeline = BatchPipeline(capacity: 2 * jobs)
-        let group = inverters
-        for w in 0..<jobs {
-            let inverter = group[w]
+        for _ in 0..<jobs {
+            let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
             pipeline.started()
             let thread = Thread {
                 defer { pipeline.stopped() }
                 while let (n, batch) = pipeline.pop() {
                     do {
-                        var result = try inverter.process(batch)
-                        result.batch.texts = []
-                        pipeline.finish(n, result)
+                        pipeline.finish(n, try worker.analyze(batch))
                     } catch {
                         pipeline.fail(error)
                         return
@@ -96,12 +127,15 @@ extension IndexWriter {
             thread.stackSize = 8 << 20
             thread.start()
         }
+        // the inverter: one thread, batches in order
+        let inversion = InversionThread(writer: self, pipeline: pipeline)
+        inversion.start()
         var batch = DocumentBatch(firstDocument: documents.count)
         var batchNumber = 0
         var producerError: Error? = nil
         do {
             try produce { doc in
-                guard batch.firstDocument + batch.count < Int(UInt32.max) else {
+                guard batch.firstDocument + batch.count < Int(Int32.max) else {
                     throw IndexError.io("too many documents for one index")
                 }
                 batch.append(key: doc.key, title: doc.title, text: doc.text)
@@ -120,12 +154,53 @@ extension IndexWriter {
             producerError = error
             pipeline.fail(error)
         }
+        pipeline.close()
+        inversion.wait()
         pipeline.closeAndWait()
         if let producerError { throw producerError }
         if let failure = pipeline.failure { throw failure }
-        for n in 0..<batchNumber {
-            guard let r = pipeline.results[n] else { throw IndexError.io("internal error: batch \(n) was not inverted") }
-            documents.append(r)
+        if let failure = inversion.failure { throw failure }
+        guard inversion.inverted == batchNumber else {
+            throw IndexError.io("internal error: \(batchNumber) batches read, \(inversion.inverted) inverted")
         }
+    }
+}
+
+/// The thread inverting analyzed batches in order into the writer's segment.
+final class InversionThread: @unchecked Sendable {
+    private let writer: IndexWriter
+    private let pipeline: BatchPipeline
+    private let done = NSCondition()
+    private var finished = false
+    private(set) var inverted = 0
+    private(set) var failure: Error?
+
+    init(writer: IndexWriter, pipeline: BatchPipeline) {
+        self.writer = writer
+        self.pipeline = pipeline
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while let r = pipeline.waitFor(inverted) {
+                do {
+                    try writer.invert(r)
+                    inverted += 1
+                } catch {
+                    failure = error
+                    pipeline.fail(error)
+                    break
+                }
+            }
+            done.lock(); finished = true; done.broadcast(); done.unlock()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() {
+        done.lock()
+        while !finished { done.wait() }
+        done.unlock()
     }
 }

@@ -14,8 +14,54 @@ func souExecutable() -> URL? {
     return nil
 }
 
-@Suite("Interrupted builds", .serialized)
-struct KillTests {
+/// Runs `sou` with `arguments`; returns exit status, stdout, stderr.
+func runSou(_ sou: URL, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = sou
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite("The sou executable: index, check, stats, interrupted builds", .serialized)
+struct CLITests {
+    @Test("index, check and stats report on a folder; check names the damaged section and exits 2")
+    func indexCheckStats() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write("集体协商 工资", to: folder.appendingPathComponent("in/a.txt").path)
+        try write("<p>集体</p>", to: folder.appendingPathComponent("in/b.html").path)
+        let out = folder.appendingPathComponent("x.sou").path
+        let built = try runSou(sou, ["index", folder.appendingPathComponent("in").path, "-o", out, "--json"])
+        #expect(built.status == 0)
+        let summary = try JSONSerialization.jsonObject(with: Data(built.out.utf8)) as? [String: Any]
+        #expect(summary?["documents"] as? Int == 2)
+        let checked = try runSou(sou, ["check", out])
+        #expect(checked.status == 0)
+        #expect(checked.out.hasPrefix("ok"))
+        let stats = try runSou(sou, ["stats", out, "--json"])
+        #expect(stats.status == 0)
+        let s = try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any]
+        #expect(s?["documents"] as? Int == 2)
+        #expect(s?["formatVersion"] as? Int == 1)
+        // damage one byte of the postings section
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+        let index = try SouIndex(bytes: bytes)
+        let postings = try #require(index.sections.first { $0.kind == .postings })
+        bytes[postings.range.lowerBound] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        let damaged = try runSou(sou, ["check", out])
+        #expect(damaged.status == 2)
+        #expect(damaged.err.contains("postings"))
+    }
+
     @Test("kill -9 of `sou index` at any moment leaves the previous index intact")
     func killNine() throws {
         let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
