@@ -1,5 +1,3 @@
-// API CONTRACT SKELETON: signatures agreed between the index and search layers.
-// The index work replaces these bodies (and may add internals); the public shape stays.
 import Foundation
 import SouAnalysis
 
@@ -13,6 +11,10 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     case notAnIndex(String)
     /// Reading or writing the file failed.
     case io(String)
+    /// The index was built by analysis rules this build of Sou does not apply (another
+    /// ``AnalyzerConfiguration/rulesVersion`` or unknown configuration flags): its terms cannot be
+    /// matched by this analyzer's queries, so it must be rebuilt.
+    case incompatibleAnalyzer(String)
     /// A readable description.
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
         case .unsupportedVersion(let f, let s): "index format version \(f) is newer than this sou supports (\(s)); rebuild the index or upgrade sou"
         case .notAnIndex(let s): "not a Sou index: \(s)"
         case .io(let s): s
+        case .incompatibleAnalyzer(let s): "incompatible index: \(s); rebuild the index"
         }
     }
 }
@@ -32,61 +35,327 @@ public struct TermInfo: Sendable, Hashable {
     public let documentFrequency: Int
     /// Number of occurrences over all documents.
     public let totalTermFrequency: Int
+    /// What kind of token the term is (a run-end unigram added by the writer is `.unigram`).
+    public let kind: TokenKind
     /// Where the term's postings and positions start (reader-private meaning).
     @usableFromInline let postingsOffset: Int
     @usableFromInline let positionsOffset: Int
 }
 
-/// A forward-only cursor over one term's postings: documents in increasing order, each with
-/// its term frequency and positions. Reads straight from the index bytes; every read is
-/// bounds-checked, and damaged bytes throw ``IndexError/corrupt(_:)`` instead of trapping.
-public struct PostingsCursor: Sendable {
-    /// The current document, or `nil` before the first ``next()`` and after the last.
-    public private(set) var document: Int? = nil
-    /// Occurrences of the term in the current document.
-    public private(set) var termFrequency: Int = 0
-
-    /// Moves to the next document and returns it, or `nil` at the end.
-    public mutating func next() throws -> Int? { fatalError("skeleton") }
-    /// Moves to the first document ≥ `target` and returns it, or `nil` at the end.
-    public mutating func advance(to target: Int) throws -> Int? { fatalError("skeleton") }
-    /// The positions (slots) of the term in the current document, increasing.
-    public mutating func positions() throws -> [Int] { fatalError("skeleton") }
-}
-
 /// An opened index file: memory-mapped, validated (header, section table, footer), ready.
 /// Immutable and safe to search from many threads at once.
+///
+/// Opening reads a constant number of bytes (header, section table, trailer and the small fixed
+/// headers of the sections); nothing is loaded into arrays. Every later read is bounds-checked.
 public final class SouIndex: Sendable {
-    /// Opens and memory-maps an index file. Open time does not grow with the index size.
-    public init(contentsOf url: URL) throws { fatalError("skeleton") }
+    let storage: IndexStorage
+    var bytes: IndexBytes { storage.bytes }
 
     /// The analyzer configuration the index was built with (queries must use it).
-    public var configuration: AnalyzerConfiguration { fatalError("skeleton") }
+    public let configuration: AnalyzerConfiguration
     /// The format version of the file.
-    public var formatVersion: Int { fatalError("skeleton") }
+    public let formatVersion: Int
     /// Number of documents.
-    public var documentCount: Int { fatalError("skeleton") }
+    public let documentCount: Int
     /// Sum of all documents' lengths in tokens.
-    public var totalDocumentLength: Int { fatalError("skeleton") }
+    public let totalDocumentLength: Int
+    /// Number of distinct terms.
+    public let termCount: Int
+    /// Number of (term, document) pairs.
+    public let postingCount: Int
+    /// Number of term occurrences stored with their positions (run-end unigrams included).
+    public let positionCount: Int
+    /// True when the text of the documents is stored (not built with `--no-store`).
+    public let storesText: Bool
+
+    /// The sections: kind, byte range in the file, CRC-32C from the section table.
+    let sections: [(kind: SectionKind, range: Range<Int>, crc: UInt32)]
+    let termsRange: Range<Int>, postingsRange: Range<Int>, positionsRange: Range<Int>
+    let documentsRange: Range<Int>, storedRange: Range<Int>?
+    // term dictionary
+    let blockCount: Int, termsPerBlock: Int, blockIndexStart: Int, blocksStart: Int
+    // documents
+    let documentEntriesStart: Int, stringsStart: Int
+    // stored text
+    let storedBlockCount: Int, storedTableStart: Int, storedDataStart: Int
+
     /// Mean document length in tokens (0 for an empty index).
     public var averageDocumentLength: Double {
         documentCount == 0 ? 0 : Double(totalDocumentLength) / Double(documentCount)
     }
-    /// The external key of document `id` (path relative to the indexed root, or JSON id).
-    public func documentKey(_ id: Int) -> String { fatalError("skeleton") }
+
+    /// Opens and memory-maps an index file. Open time does not grow with the index size.
+    ///
+    /// Throws ``IndexError/notAnIndex(_:)`` for a file that is not an index,
+    /// ``IndexError/unsupportedVersion(found:supported:)`` for a newer format,
+    /// ``IndexError/incompatibleAnalyzer(_:)`` for other analysis rules, and
+    /// ``IndexError/corrupt(_:)`` when the header, section table or trailer is damaged
+    /// (`sou check` verifies everything else).
+    public convenience init(contentsOf url: URL) throws {
+        try self.init(storage: IndexStorage(mapping: url.path))
+    }
+
+    /// Opens index bytes held in memory (what ``IndexWriter/makeIndex()`` returns), with the same
+    /// validation as a file.
+    public convenience init(bytes: [UInt8]) throws {
+        try self.init(storage: IndexStorage(copying: bytes))
+    }
+
+    init(storage: IndexStorage) throws {
+        self.storage = storage
+        let b = storage.bytes
+        let n = b.count
+        guard n >= 8, FileLayout.headerMagic.withUnsafeBytes({ memcmp(b.base, $0.baseAddress!, 8) == 0 }) else {
+            throw IndexError.notAnIndex("bad magic number (expected \"SOUINDEX\")")
+        }
+        guard n >= FileLayout.headerSize + FileLayout.trailerSize else {
+            throw IndexError.corrupt("file is truncated (\(n) bytes)")
+        }
+        let version = b.u32(at: FileLayout.Header.version)
+        if version > FileLayout.formatVersion {
+            throw IndexError.unsupportedVersion(found: Int(version), supported: Int(FileLayout.formatVersion))
+        }
+        guard version >= 1 else { throw IndexError.corrupt("header: format version 0") }
+        // trailer
+        let t = n - FileLayout.trailerSize
+        guard FileLayout.trailerMagic.withUnsafeBytes({ memcmp(b.base + n - 8, $0.baseAddress!, 8) == 0 }) else {
+            throw IndexError.corrupt("trailer magic missing: the file is truncated or its end is damaged")
+        }
+        let fileLength = b.u64(at: t + 8)
+        guard fileLength == UInt64(n) else {
+            throw IndexError.corrupt("trailer records a file length of \(fileLength) bytes but the file has \(n): truncated or damaged")
+        }
+        let sectionCount = Int(b.u32(at: t))
+        guard sectionCount >= 1, sectionCount <= FileLayout.maxSections else {
+            throw IndexError.corrupt("trailer: section count \(sectionCount) out of range")
+        }
+        let tableStart = t - sectionCount * FileLayout.sectionEntrySize
+        guard tableStart >= FileLayout.headerSize else { throw IndexError.corrupt("section table overlaps the header") }
+        let metaCRC = CRC32C.update(CRC32C.checksum(b.slice(0..<FileLayout.headerSize)), b.slice(tableStart..<t))
+        guard metaCRC == b.u32(at: t + 4) else {
+            throw IndexError.corrupt("header or section table checksum mismatch")
+        }
+        // header fields (now known to be intact)
+        let flags = b.u32(at: FileLayout.Header.analyzerFlags)
+        guard let configuration = AnalyzerConfiguration(flags: flags) else {
+            throw IndexError.incompatibleAnalyzer(String(format: "unknown analyzer flags 0x%x", flags))
+        }
+        let rules = UInt16(truncatingIfNeeded: b.u32(at: FileLayout.Header.rulesVersion) & 0xFFFF)
+        guard rules == AnalyzerConfiguration.rulesVersion else {
+            throw IndexError.incompatibleAnalyzer("built with analysis rules version \(rules), this sou applies version \(AnalyzerConfiguration.rulesVersion)")
+        }
+        let indexFlags = UInt16(truncatingIfNeeded: b.u32(at: FileLayout.Header.rulesVersion) >> 16)
+        guard indexFlags & ~FileLayout.flagStoresText == 0 else {
+            throw IndexError.corrupt(String(format: "header: unknown index flags 0x%x", indexFlags))
+        }
+        func count(_ offset: Int, _ name: String) throws -> Int {
+            let v = b.u64(at: offset)
+            guard v < UInt64(1) << 48 else { throw IndexError.corrupt("header: \(name) \(v) out of range") }
+            return Int(v)
+        }
+        self.configuration = configuration
+        self.formatVersion = Int(version)
+        self.storesText = indexFlags & FileLayout.flagStoresText != 0
+        self.documentCount = try count(FileLayout.Header.documentCount, "document count")
+        self.totalDocumentLength = try count(FileLayout.Header.totalDocumentLength, "total length")
+        self.termCount = try count(FileLayout.Header.termCount, "term count")
+        self.postingCount = try count(FileLayout.Header.postingCount, "posting count")
+        self.positionCount = try count(FileLayout.Header.positionCount, "position count")
+        guard documentCount <= Int(UInt32.max) else { throw IndexError.corrupt("header: too many documents") }
+
+        // section table
+        var found: [(kind: SectionKind, range: Range<Int>, crc: UInt32)] = []
+        for i in 0..<sectionCount {
+            let e = tableStart + i * FileLayout.sectionEntrySize
+            let id = b.u32(at: e)
+            guard let kind = SectionKind(rawValue: id) else { throw IndexError.corrupt("section table: unknown section id \(id)") }
+            guard !found.contains(where: { $0.kind == kind }) else { throw IndexError.corrupt("section table: \(kind) twice") }
+            let offset = b.u64(at: e + 8), length = b.u64(at: e + 16)
+            guard offset >= UInt64(FileLayout.headerSize), offset <= UInt64(tableStart),
+                  length <= UInt64(tableStart) - offset else {
+                throw IndexError.corrupt("section table: \(kind) section lies outside the file body")
+            }
+            let range = Int(offset)..<Int(offset + length)
+            for other in found where other.range.overlaps(range) {
+                throw IndexError.corrupt("section table: \(kind) overlaps \(other.kind)")
+            }
+            found.append((kind, range, b.u32(at: e + 4)))
+        }
+        self.sections = found
+        func section(_ k: SectionKind) throws -> Range<Int> {
+            guard let s = found.first(where: { $0.kind == k }) else { throw IndexError.corrupt("missing \(k) section") }
+            return s.range
+        }
+        termsRange = try section(.terms)
+        postingsRange = try section(.postings)
+        positionsRange = try section(.positions)
+        documentsRange = try section(.documents)
+        if storesText {
+            storedRange = try section(.storedText)
+        } else {
+            guard !found.contains(where: { $0.kind == .storedText }) else {
+                throw IndexError.corrupt("stored-text section present but the header says text is not stored")
+            }
+            storedRange = nil
+        }
+
+        // terms section header
+        guard termsRange.count >= 16 else { throw IndexError.corrupt("terms: section too short") }
+        let dictTerms = b.u64(at: termsRange.lowerBound)
+        guard dictTerms == UInt64(termCount) else {
+            throw IndexError.corrupt("terms: \(dictTerms) terms but the header says \(termCount)")
+        }
+        blockCount = Int(b.u32(at: termsRange.lowerBound + 8))
+        termsPerBlock = Int(b.u32(at: termsRange.lowerBound + 12))
+        guard termsPerBlock >= 1, termsPerBlock <= 4096,
+              blockCount == (termCount + termsPerBlock - 1) / termsPerBlock,
+              blockCount * FileLayout.blockIndexEntrySize <= termsRange.count - 16 else {
+            throw IndexError.corrupt("terms: block count \(blockCount) does not fit")
+        }
+        blockIndexStart = termsRange.lowerBound + 16
+        blocksStart = blockIndexStart + blockCount * FileLayout.blockIndexEntrySize
+
+        // documents section header
+        guard documentsRange.count >= 16 else { throw IndexError.corrupt("documents: section too short") }
+        guard b.u64(at: documentsRange.lowerBound) == UInt64(documentCount),
+              b.u64(at: documentsRange.lowerBound + 8) == UInt64(totalDocumentLength) else {
+            throw IndexError.corrupt("documents: counts disagree with the header")
+        }
+        guard documentCount <= (documentsRange.count - 16) / FileLayout.documentEntrySize else {
+            throw IndexError.corrupt("documents: table does not fit in its section")
+        }
+        documentEntriesStart = documentsRange.lowerBound + 16
+        stringsStart = documentEntriesStart + documentCount * FileLayout.documentEntrySize
+
+        // stored text header
+        if let r = storedRange {
+            guard r.count >= 8 else { throw IndexError.corrupt("stored-text: section too short") }
+            let blocks = Int(b.u32(at: r.lowerBound))
+            guard blocks <= (r.count - 8) / FileLayout.storedBlockEntrySize else {
+                throw IndexError.corrupt("stored-text: block table does not fit")
+            }
+            storedBlockCount = blocks
+            storedTableStart = r.lowerBound + 8
+            storedDataStart = storedTableStart + blocks * FileLayout.storedBlockEntrySize
+        } else {
+            storedBlockCount = 0; storedTableStart = 0; storedDataStart = 0
+        }
+    }
+
+    // MARK: documents
+
+    /// The entry of document `id`: key range, title range, token count; nil when out of range or damaged.
+    func documentEntry(_ id: Int) -> (key: Range<Int>, title: Range<Int>, length: Int)? {
+        guard id >= 0, id < documentCount else { return nil }
+        let e = documentEntriesStart + id * FileLayout.documentEntrySize
+        let b = bytes
+        let offset = b.u64(at: e)
+        let keyLength = Int(b.u32(at: e + 8)), titleLength = Int(b.u32(at: e + 12))
+        let length = Int(b.u32(at: e + 16))
+        let available = UInt64(documentsRange.upperBound - stringsStart)
+        guard offset <= available, UInt64(keyLength + titleLength) <= available - offset else { return nil }
+        let k = stringsStart + Int(offset)
+        return (k..<(k + keyLength), (k + keyLength)..<(k + keyLength + titleLength), length)
+    }
+
+    func string(_ r: Range<Int>) -> String {
+        String(decoding: bytes.slice(r), as: UTF8.self)
+    }
+
+    /// The external key of document `id` (path relative to the indexed root, or JSON id);
+    /// "" when `id` is out of range or the entry is damaged.
+    public func documentKey(_ id: Int) -> String {
+        guard let e = documentEntry(id) else { return "" }
+        return string(e.key)
+    }
+
     /// The title of document `id` ("" when it has none).
-    public func documentTitle(_ id: Int) -> String { fatalError("skeleton") }
-    /// Length of document `id` in tokens (exact: the analyzer's token count).
-    public func documentLength(_ id: Int) -> Int { fatalError("skeleton") }
-    /// True when the text of the documents is stored (not built with `--no-store`).
-    public var storesText: Bool { fatalError("skeleton") }
+    public func documentTitle(_ id: Int) -> String {
+        guard let e = documentEntry(id) else { return "" }
+        return string(e.title)
+    }
+
+    /// Length of document `id` in tokens (exact: the analyzer's token count); 0 when out of range.
+    public func documentLength(_ id: Int) -> Int {
+        documentEntry(id)?.length ?? 0
+    }
+
     /// The stored text of document `id` (title and text fields joined by "\n", exactly as
-    /// analyzed), or `nil` when text is not stored.
-    public func storedText(_ id: Int) throws -> String? { fatalError("skeleton") }
-    /// Looks a term up in the dictionary (binary search).
-    public func termInfo(_ term: String) -> TermInfo? { fatalError("skeleton") }
+    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB).
+    public func storedText(_ id: Int) throws -> String? {
+        guard storesText else { return nil }
+        guard id >= 0, id < documentCount else { return nil }
+        // binary search: the last block whose first document is ≤ id
+        var lo = 0, hi = storedBlockCount - 1, found = -1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if Int(bytes.u32(at: storedTableStart + mid * FileLayout.storedBlockEntrySize)) <= id {
+                found = mid; lo = mid + 1
+            } else { hi = mid - 1 }
+        }
+        guard found >= 0 else { throw IndexError.corrupt("stored-text: no block holds document \(id)") }
+        let block = try storedBlock(found)
+        guard id < block.firstDocument + block.documentCount else {
+            throw IndexError.corrupt("stored-text: no block holds document \(id)")
+        }
+        var k = block.firstDocument
+        var result: String? = nil
+        try block.raw.withUnsafeBytes { raw in
+            var r = ByteReader(IndexBytes(base: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: raw.count),
+                               range: 0..<raw.count, context: "stored-text block")
+            while k <= id {
+                let length = try r.varint(max: r.remaining)
+                let range = try r.bytes(length)
+                if k == id { result = String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) }
+                k += 1
+            }
+        }
+        return result
+    }
+
+    /// Stored-text block `i`, inflated.
+    func storedBlock(_ i: Int) throws -> (firstDocument: Int, documentCount: Int, raw: [UInt8]) {
+        guard let r = storedRange, i >= 0, i < storedBlockCount else { throw IndexError.corrupt("stored-text: no block \(i)") }
+        let e = storedTableStart + i * FileLayout.storedBlockEntrySize
+        let b = bytes
+        let first = Int(b.u32(at: e)), count = Int(b.u32(at: e + 4))
+        let offset = b.u64(at: e + 8)
+        let compressed = Int(b.u32(at: e + 16)), rawLength = Int(b.u32(at: e + 20))
+        let available = UInt64(r.upperBound - storedDataStart)
+        guard offset <= available, UInt64(compressed) <= available - offset else {
+            throw IndexError.corrupt("stored-text: block \(i) lies outside its section")
+        }
+        guard rawLength <= 1 << 30, count <= rawLength, first <= documentCount else {
+            throw IndexError.corrupt("stored-text: block \(i) has implausible sizes")
+        }
+        let start = storedDataStart + Int(offset)
+        let raw = try Deflate.decompress(b.slice(start..<(start + compressed)), rawLength: rawLength)
+        return (first, count, raw)
+    }
+
+    // MARK: terms and postings
+
+    /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
+    /// block of at most 32 terms). `nil` when absent (or when the dictionary is damaged).
+    public func termInfo(_ term: String) -> TermInfo? {
+        let key = Array(term.utf8)
+        return try? TermDictionaryReader(index: self).find(key)
+    }
+
     /// All terms that start with `prefix`, in dictionary order (a contiguous range).
-    public func terms(withPrefix prefix: String) -> [TermInfo] { fatalError("skeleton") }
-    /// A cursor over the postings of `term`.
-    public func postings(_ term: TermInfo) throws -> PostingsCursor { fatalError("skeleton") }
+    public func terms(withPrefix prefix: String) -> [TermInfo] {
+        let key = Array(prefix.utf8)
+        var result: [TermInfo] = []
+        try? TermDictionaryReader(index: self).forEach(from: key) { bytes, info in
+            guard bytes.starts(with: key) else { return false }
+            result.append(info())
+            return true
+        }
+        return result
+    }
+
+    /// A cursor over the postings of `term` (a ``TermInfo`` from this index).
+    public func postings(_ term: TermInfo) throws -> PostingsCursor {
+        try PostingsCursor(index: self, term: term)
+    }
 }

@@ -1,2 +1,257 @@
-// Placeholder so the module builds; the search work replaces this file.
+import Foundation
+import SouAnalysis
 import SouIndexing
+
+/// Runs queries against one index: compiles a ``Query`` (analyzing its phrases with the index's
+/// own analyzer configuration), finds every matching document, ranks them with ``BM25`` and
+/// returns the best with snippets.
+///
+/// Evaluation: each phrase clause yields its matching documents (leapfrogging the tokens'
+/// postings cursors, rarest first, then checking slots) with its occurrence count; AND
+/// intersects, OR unites, `-` subtracts these sorted lists, summing the clause scores; a bounded
+/// heap keeps the best `limit`.
+public struct Searcher: Sendable {
+    /// The index searched.
+    public let index: SouIndex
+    /// The analyzer queries go through (built with the index's configuration).
+    public let analyzer: Analyzer
+
+    /// Creates a searcher for `index`, with an analyzer of the index's configuration.
+    public init(index: SouIndex) throws {
+        self.index = index
+        self.analyzer = try AnalyzerCache.shared.analyzer(for: index.configuration)
+    }
+
+    /// Parses `text` (the query language, see ``QueryParser``) and runs it.
+    public func search(_ text: String, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        try search(try QueryParser.parse(text), options: options)
+    }
+
+    /// Runs `query`: the exact total and the best `options.limit` hits.
+    public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        var compiler = Compiler(searcher: self, bm25: options.bm25)
+        let plan = try compiler.compile(query)
+        let leaves = compiler.leaves
+        let results = try leaves.map { try $0.matches(in: index) }
+        let avgdl = index.averageDocumentLength
+        let scored = evaluate(plan, results, leaves, options.bm25, avgdl)
+
+        var top = TopHits(capacity: options.limit)
+        for i in scored.documents.indices { top.insert(score: scored.scores[i], document: scored.documents[i]) }
+
+        var hits: [SearchHit] = []
+        let storesText = index.storesText
+        for (rank, entry) in top.sorted().enumerated() {
+            let d = entry.document
+            let contributing = Self.contributions(plan, d, results) ?? []
+            let frequencies = contributing.map { Self.frequency(results[$0], d) }
+            var hit = SearchHit(rank: rank + 1, document: d, key: index.documentKey(d), title: index.documentTitle(d),
+                                score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
+            if options.explains {
+                let dl = index.documentLength(d)
+                let clauses = zip(contributing, frequencies).map { leaf, f in
+                    let clause = leaves[leaf]
+                    return Explanation.Clause(
+                        text: clause.text,
+                        terms: clause.tokens.map { ($0.isCharacter ? $0.term + "*" : $0.term, $0.documentFrequency, $0.idf) },
+                        idf: clause.idf, frequency: f, documentLength: dl, averageDocumentLength: avgdl,
+                        score: options.bm25.score(idf: clause.idf, frequency: f, documentLength: dl, averageDocumentLength: avgdl))
+                }
+                hit.explanation = Explanation(bm25: options.bm25, documentCount: index.documentCount,
+                                              clauses: clauses, score: clauses.reduce(0) { $0 + $1.score })
+            }
+            if options.snippets.isEnabled, storesText, let text = try index.storedText(d) {
+                hit.snippets = SnippetBuilder(text: text, analyzer: analyzer)
+                    .snippets(for: contributing.map { leaves[$0].tokens }, options: options.snippets)
+            }
+            hits.append(hit)
+        }
+        return SearchResults(query: query, total: scored.documents.count, hits: hits)
+    }
+
+    // MARK: - Plan
+
+    indirect enum Plan {
+        case leaf(Int)
+        case and([Plan], excluded: [Plan])
+        case or([Plan])
+    }
+
+    struct Compiler {
+        let searcher: Searcher
+        let bm25: BM25
+        var leaves: [PhraseClause] = []
+
+        mutating func compile(_ query: Query) throws -> Plan {
+            switch query.node {
+            case .phrase(let text):
+                if text.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: query.sourcePosition) }
+                leaves.append(try PhraseClause(text: text, sourcePosition: query.sourcePosition,
+                                               analyzer: searcher.analyzer, index: searcher.index, bm25: bm25))
+                return .leaf(leaves.count - 1)
+            case .and(let clauses):
+                if clauses.isEmpty { throw QueryError(.emptyGroup, at: query.sourcePosition) }
+                var positive: [Plan] = []
+                var excluded: [Plan] = []
+                for clause in clauses {
+                    if case .not(let inner) = clause.node {
+                        excluded.append(try compile(inner))
+                    } else {
+                        positive.append(try compile(clause))
+                    }
+                }
+                if positive.isEmpty { throw QueryError(.onlyExclusions, at: clauses[0].sourcePosition ?? query.sourcePosition) }
+                if positive.count == 1, excluded.isEmpty { return positive[0] }
+                return .and(positive, excluded: excluded)
+            case .or(let clauses):
+                if clauses.isEmpty { throw QueryError(.emptyGroup, at: query.sourcePosition) }
+                var alternatives: [Plan] = []
+                for clause in clauses {
+                    if case .not = clause.node { throw QueryError(.misplacedNot, at: clause.sourcePosition) }
+                    alternatives.append(try compile(clause))
+                }
+                return alternatives.count == 1 ? alternatives[0] : .or(alternatives)
+            case .not:
+                throw QueryError(.onlyExclusions, at: query.sourcePosition)
+            }
+        }
+    }
+
+    // MARK: - Evaluation over sorted document lists
+
+    struct Scored {
+        var documents: [Int] = []
+        var scores: [Double] = []
+    }
+
+    func evaluate(_ plan: Plan, _ results: [(documents: [Int], frequencies: [Int])], _ leaves: [PhraseClause],
+                  _ bm25: BM25, _ avgdl: Double) -> Scored {
+        switch plan {
+        case .leaf(let i):
+            let (documents, frequencies) = results[i]
+            let idf = leaves[i].idf
+            var scores: [Double] = []
+            scores.reserveCapacity(documents.count)
+            for j in documents.indices {
+                scores.append(bm25.score(idf: idf, frequency: frequencies[j],
+                                         documentLength: index.documentLength(documents[j]), averageDocumentLength: avgdl))
+            }
+            return Scored(documents: documents, scores: scores)
+        case .and(let positive, let excluded):
+            var parts = positive.map { evaluate($0, results, leaves, bm25, avgdl) }
+            parts.sort { $0.documents.count < $1.documents.count }
+            var acc = parts[0]
+            for part in parts.dropFirst() { acc = Self.intersect(acc, part) }
+            for plan in excluded { acc = Self.subtract(acc, evaluate(plan, results, leaves, bm25, avgdl).documents) }
+            return acc
+        case .or(let alternatives):
+            var acc = Scored()
+            for plan in alternatives { acc = Self.unite(acc, evaluate(plan, results, leaves, bm25, avgdl)) }
+            return acc
+        }
+    }
+
+    static func intersect(_ a: Scored, _ b: Scored) -> Scored {
+        var out = Scored()
+        var i = 0, j = 0
+        while i < a.documents.count, j < b.documents.count {
+            let x = a.documents[i], y = b.documents[j]
+            if x < y { i += 1 } else if y < x { j += 1 } else {
+                out.documents.append(x); out.scores.append(a.scores[i] + b.scores[j]); i += 1; j += 1
+            }
+        }
+        return out
+    }
+
+    static func unite(_ a: Scored, _ b: Scored) -> Scored {
+        var out = Scored()
+        out.documents.reserveCapacity(a.documents.count + b.documents.count)
+        out.scores.reserveCapacity(a.documents.count + b.documents.count)
+        var i = 0, j = 0
+        while i < a.documents.count || j < b.documents.count {
+            if j == b.documents.count || (i < a.documents.count && a.documents[i] < b.documents[j]) {
+                out.documents.append(a.documents[i]); out.scores.append(a.scores[i]); i += 1
+            } else if i == a.documents.count || b.documents[j] < a.documents[i] {
+                out.documents.append(b.documents[j]); out.scores.append(b.scores[j]); j += 1
+            } else {
+                out.documents.append(a.documents[i]); out.scores.append(a.scores[i] + b.scores[j]); i += 1; j += 1
+            }
+        }
+        return out
+    }
+
+    static func subtract(_ a: Scored, _ b: [Int]) -> Scored {
+        var out = Scored()
+        var j = 0
+        for i in a.documents.indices {
+            let x = a.documents[i]
+            while j < b.count, b[j] < x { j += 1 }
+            if j < b.count, b[j] == x { continue }
+            out.documents.append(x); out.scores.append(a.scores[i])
+        }
+        return out
+    }
+
+    /// The leaves that contribute to document `d`'s score, in query order (nil: `d` does not match).
+    static func contributions(_ plan: Plan, _ d: Int, _ results: [(documents: [Int], frequencies: [Int])]) -> [Int]? {
+        switch plan {
+        case .leaf(let i):
+            return frequency(results[i], d) > 0 ? [i] : nil
+        case .and(let positive, let excluded):
+            var out: [Int] = []
+            for p in positive {
+                guard let c = contributions(p, d, results) else { return nil }
+                out += c
+            }
+            for e in excluded where contributions(e, d, results) != nil { return nil }
+            return out
+        case .or(let alternatives):
+            let matched = alternatives.compactMap { contributions($0, d, results) }
+            return matched.isEmpty ? nil : matched.flatMap { $0 }
+        }
+    }
+
+    /// The frequency of document `d` in a leaf's results (binary search), 0 when absent.
+    static func frequency(_ result: (documents: [Int], frequencies: [Int]), _ d: Int) -> Int {
+        var lo = 0, hi = result.documents.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if result.documents[mid] < d { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < result.documents.count && result.documents[lo] == d ? result.frequencies[lo] : 0
+    }
+}
+
+/// One analyzer per configuration, shared by all searchers (analyzers are immutable and Sendable).
+final class AnalyzerCache: @unchecked Sendable {
+    static let shared = AnalyzerCache()
+    private let lock = NSLock()
+    private var analyzers: [AnalyzerConfiguration: Analyzer] = [:]
+
+    func analyzer(for configuration: AnalyzerConfiguration) throws -> Analyzer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let analyzer = analyzers[configuration] { return analyzer }
+        let analyzer = try Analyzer(configuration: configuration)
+        analyzers[configuration] = analyzer
+        return analyzer
+    }
+}
+
+extension SouIndex {
+    /// Searches with the query language: `try index.search("集体协商", limit: 10)`.
+    /// Throws ``QueryError`` for a malformed query, `IndexError` for a damaged index.
+    public func search(_ text: String, limit: Int = 10) throws -> SearchResults {
+        try Searcher(index: self).search(text, options: SearchOptions(limit: limit))
+    }
+
+    /// Searches with the query language and explicit options.
+    public func search(_ text: String, options: SearchOptions) throws -> SearchResults {
+        try Searcher(index: self).search(text, options: options)
+    }
+
+    /// Runs a query built in code: `try index.search(.and([.phrase("集体"), .not(.phrase("协商"))]))`.
+    public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        try Searcher(index: self).search(query, options: options)
+    }
+}

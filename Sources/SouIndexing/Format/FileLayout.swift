@@ -1,0 +1,61 @@
+/// Constants of the index file layout (FORMAT.md is the specification; keep them in step).
+enum FileLayout {
+    /// "SOUINDEX": the first 8 bytes of every index file.
+    static let headerMagic: [UInt8] = Array("SOUINDEX".utf8)
+    /// "XEDNIUOS": the last 8 bytes of every index file.
+    static let trailerMagic: [UInt8] = Array("XEDNIUOS".utf8)
+    /// The format version this code writes and reads.
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 64
+    static let sectionEntrySize = 24
+    static let trailerSize = 24
+    static let maxSections = 32
+
+    /// Header field offsets.
+    enum Header {
+        static let version = 8, analyzerFlags = 12, rulesVersion = 16, indexFlags = 18
+        static let documentCount = 24, totalDocumentLength = 32, termCount = 40
+        static let postingCount = 48, positionCount = 56
+    }
+
+    /// Bit 0 of the header's index flags: the stored-text section is present.
+    static let flagStoresText: UInt16 = 1
+
+    /// Terms per dictionary block.
+    static let termsPerBlock = 32
+    /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
+    static let blockIndexEntrySize = 12
+    /// Documents per postings block (one skip entry each).
+    static let docsPerBlock = 128
+    /// Document table entry: u64 strings offset, u32 key length, u32 title length, u32 token count.
+    static let documentEntrySize = 20
+    /// Stored-text block table entry: u32 first doc, u32 doc count, u64 offset, u32 compressed, u32 raw.
+    static let storedBlockEntrySize = 24
+    /// A stored-text block is closed once its raw text reaches this many bytes.
+    static let storedBlockTarget = 64 * 1024
+}
+
+/// The sections of an index file, by their id in the section table.
+public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    /// Sorted term dictionary with its block index.
+    case terms = 1
+    /// Per-term document ids and frequencies (with skip entries).
+    case postings = 2
+    /// Per-term positions (patched frame-of-reference blocks).
+    case positions = 3
+    /// Document table: keys, titles, lengths.
+    case documents = 4
+    /// Compressed stored text (absent with `--no-store`).
+    case storedText = 5
+
+    /// The section's name as printed by `sou stats` and in error messages.
+    public var description: String {
+        switch self {
+        case .terms: "terms"
+        case .postings: "postings"
+        case .positions: "positions"
+        case .documents: "documents"
+        case .storedText: "stored-text"
+        }
+    }
+}

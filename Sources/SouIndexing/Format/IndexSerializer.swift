@@ -1,0 +1,366 @@
+import Foundation
+import SouAnalysis
+
+/// Everything the serializer needs about the documents, in document order. Compressed stored
+/// text goes to a ``SpillBuffer`` as batches complete, so it does not stay in memory.
+final class DocumentTable {
+    var keys: [String] = []
+    var titles: [String] = []
+    var lengths: [Int32] = []
+    /// Per stored block: first document, document count, compressed length, raw length.
+    var storedBlocks: [(firstDocument: Int, documentCount: Int, compressedLength: Int, rawLength: Int)] = []
+    let storedData = SpillBuffer()
+    var totalLength = 0
+
+    var count: Int { keys.count }
+
+    func append(_ result: AnalyzedBatch) throws {
+        keys.append(contentsOf: result.batch.keys)
+        titles.append(contentsOf: result.batch.titles)
+        lengths.append(contentsOf: result.lengths)
+        for l in result.lengths { totalLength += Int(l) }
+        if let s = result.stored {
+            try storedData.append(s.compressed)
+            storedBlocks.append((s.firstDocument, s.documentCount, s.compressed.count, s.rawLength))
+        }
+    }
+}
+
+/// Writes in-memory segments and the document table as one index file (see FORMAT.md).
+///
+/// The output depends only on the documents and the configuration, never on how documents were
+/// spread over segments: terms are merged in byte order and each term's postings are re-encoded
+/// in document order.
+struct IndexSerializer {
+    let configuration: AnalyzerConfiguration
+    let storesText: Bool
+
+    /// Counts gathered while writing (for the build summary).
+    struct Totals {
+        var terms = 0
+        var postings = 0
+        var positions = 0
+    }
+
+    /// Writes the whole file into `sink`.
+    func serialize(segments: [InvertedSegment], documents: DocumentTable, into sink: OutputSink) throws -> Totals {
+        try sink.write([UInt8](repeating: 0, count: FileLayout.headerSize))
+        var totals = Totals()
+        var sections: [(SectionKind, Range<Int>, UInt32)] = []
+
+        // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
+        sink.beginSection()
+        let postings = SpillBuffer()
+        var dictionary = DictionaryWriter()
+        try writeTerms(segments: segments, positions: sink, postings: postings, dictionary: &dictionary, totals: &totals)
+        let p = sink.endSection()
+        sections.append((.positions, p.range, p.crc))
+
+        sink.beginSection()
+        try postings.drain(into: sink)
+        let q = sink.endSection()
+        sections.append((.postings, q.range, q.crc))
+
+        sink.beginSection()
+        try dictionary.finish(into: sink)
+        let t = sink.endSection()
+        sections.append((.terms, t.range, t.crc))
+
+        sink.beginSection()
+        try writeDocuments(documents, into: sink)
+        let d = sink.endSection()
+        sections.append((.documents, d.range, d.crc))
+
+        if storesText {
+            sink.beginSection()
+            try writeStored(documents, into: sink)
+            let s = sink.endSection()
+            sections.append((.storedText, s.range, s.crc))
+        }
+
+        // Header.
+        var header = ByteWriter()
+        header.append(contentsOf: FileLayout.headerMagic)
+        header.u32(FileLayout.formatVersion)
+        header.u32(configuration.flags)
+        header.u16(AnalyzerConfiguration.rulesVersion)
+        header.u16(storesText ? FileLayout.flagStoresText : 0)
+        header.u32(0)
+        header.u64(UInt64(documents.count))
+        header.u64(UInt64(documents.totalLength))
+        header.u64(UInt64(totals.terms))
+        header.u64(UInt64(totals.postings))
+        header.u64(UInt64(totals.positions))
+        precondition(header.count == FileLayout.headerSize)
+        try sink.overwrite(at: 0, with: header.bytes)
+
+        // Footer: section table, then the trailer.
+        var table = ByteWriter()
+        for (kind, range, crc) in sections {
+            table.u32(kind.rawValue)
+            table.u32(crc)
+            table.u64(UInt64(range.lowerBound))
+            table.u64(UInt64(range.count))
+        }
+        let metaCRC = table.bytes.withUnsafeBytes { CRC32C.update(CRC32C.checksum(header.bytes), $0) }
+        table.u32(UInt32(sections.count))
+        table.u32(metaCRC)
+        table.u64(UInt64(sink.offset + table.count + 16))
+        table.append(contentsOf: FileLayout.trailerMagic)
+        try sink.write(table)
+        try sink.flush()
+        return totals
+    }
+
+    // MARK: terms, postings, positions
+
+    private func writeTerms(segments: [InvertedSegment], positions sink: OutputSink, postings spill: SpillBuffer,
+                            dictionary: inout DictionaryWriter, totals: inout Totals) throws {
+        var positions = ByteWriter()
+        var postings = ByteWriter()
+        var positionsFlushed = 0, postingsFlushed = 0
+        let sorted = segments.map { $0.sortedTermIDs() }
+        var heads = [Int](repeating: 0, count: segments.count)
+        var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
+        var runs: [(doc: Int32, start: Int, count: Int)] = []
+        var segValues: [UInt32] = []
+        var blockBuffer = ByteWriter()
+        var key: [UInt8] = []
+        while true {
+            // the smallest head term over all segments
+            var minSeg = -1
+            for s in 0..<segments.count where heads[s] < sorted[s].count {
+                if minSeg < 0 { minSeg = s; continue }
+                let a = Int(sorted[s][heads[s]]), b = Int(sorted[minSeg][heads[minSeg]])
+                let less = segments[s].withKey(a) { ka in segments[minSeg].withKey(b) { kb in ka.lexicographicallyPrecedes(kb) } }
+                if less { minSeg = s }
+            }
+            if minSeg < 0 { break }
+            let minID = Int(sorted[minSeg][heads[minSeg]])
+            key = segments[minSeg].withKey(minID) { Array($0) }
+            let kind = segments[minSeg].kind(minID)
+            values.removeAll(keepingCapacity: true)
+            runs.removeAll(keepingCapacity: true)
+            var contributing = 0
+            for s in 0..<segments.count where heads[s] < sorted[s].count {
+                let id = Int(sorted[s][heads[s]])
+                let same = segments[s].withKey(id) { $0.elementsEqual(key) }
+                guard same else { continue }
+                heads[s] += 1
+                contributing += 1
+                // decode this segment's postings; positions into segValues
+                var ds = segments[s].documentStream(id)
+                var ps = segments[s].positionStream(id)
+                var doc: Int32 = -1
+                while !ds.isAtEnd {
+                    let code = ds.varint()
+                    doc += Int32(bitPattern: code >> 1)
+                    let f = code & 1 == 1 ? 1 : Int(ds.varint())
+                    let start = segValues.count
+                    for _ in 0..<f { segValues.append(ps.varint()) }
+                    runs.append((doc, start, f))
+                }
+            }
+            // order by document (segments hold disjoint, individually increasing document sets)
+            if contributing > 1 {
+                runs.sort { $0.doc < $1.doc }
+            }
+            docs.removeAll(keepingCapacity: true)
+            freqs.removeAll(keepingCapacity: true)
+            for r in runs {
+                docs.append(r.doc)
+                freqs.append(Int32(r.count))
+                values.append(contentsOf: segValues[r.start..<(r.start + r.count)])
+            }
+            segValues.removeAll(keepingCapacity: true)
+
+            let postingsOffset = postingsFlushed + postings.count
+            let positionsOffset = positionsFlushed + positions.count
+            if docs.count == 1, values.count == 1 {
+                // a singleton lives in the dictionary entry alone
+                dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
+                               postingsOffset: postingsOffset, positionsOffset: positionsOffset,
+                               singleton: (Int(docs[0]), Int(values[0])))
+            } else {
+                encodePostings(docs: docs, freqs: freqs, into: &postings, scratch: &blockBuffer)
+                encodePositions(values, into: &positions)
+                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: values.count,
+                               postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
+            }
+            totals.terms += 1
+            totals.postings += docs.count
+            totals.positions += values.count
+            if positions.count >= 1 << 20 {
+                try sink.write(positions)
+                positionsFlushed += positions.count
+                positions.bytes.removeAll(keepingCapacity: true)
+            }
+            if postings.count >= 1 << 20 {
+                try spill.append(postings.bytes)
+                postingsFlushed += postings.count
+                postings.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        try sink.write(positions)
+        try spill.append(postings.bytes)
+    }
+
+    /// Postings of one term (FORMAT.md "Postings").
+    private func encodePostings(docs: [Int32], freqs: [Int32], into out: inout ByteWriter, scratch: inout ByteWriter) {
+        let n = docs.count
+        let perBlock = FileLayout.docsPerBlock
+        if n <= perBlock {
+            var previous: Int32 = -1
+            for i in 0..<n {
+                Self.writeDoc(docs[i] - previous, freqs[i], into: &out)
+                previous = docs[i]
+            }
+            return
+        }
+        scratch.bytes.removeAll(keepingCapacity: true)
+        var skips = ByteWriter()
+        var previous: Int32 = -1
+        var i = 0
+        while i < n {
+            let end = min(i + perBlock, n)
+            let blockStart = scratch.count
+            var positionCount = 0
+            let blockPrevious = previous
+            for j in i..<end {
+                Self.writeDoc(docs[j] - previous, freqs[j], into: &scratch)
+                previous = docs[j]
+                positionCount += Int(freqs[j])
+            }
+            skips.varint(Int(docs[end - 1] - blockPrevious))
+            skips.varint(scratch.count - blockStart)
+            skips.varint(positionCount)
+            i = end
+        }
+        out.varint(skips.count)
+        out.append(contentsOf: skips.bytes)
+        out.append(contentsOf: scratch.bytes)
+    }
+
+    @inline(__always)
+    private static func writeDoc(_ delta: Int32, _ freq: Int32, into out: inout ByteWriter) {
+        if freq == 1 {
+            out.varint(UInt64(delta) << 1 | 1)
+        } else {
+            out.varint(UInt64(delta) << 1)
+            out.varint(Int(freq))
+        }
+    }
+
+    /// Positions of one term: full blocks of 128 packed, the rest as varints.
+    private func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
+        let full = values.count / PackedBlock.size
+        values.withUnsafeBufferPointer { v in
+            for b in 0..<full {
+                PackedBlock.encode(UnsafeBufferPointer(rebasing: v[(b * PackedBlock.size)..<((b + 1) * PackedBlock.size)]), into: &out)
+            }
+            for i in (full * PackedBlock.size)..<values.count { out.varint(UInt64(v[i])) }
+        }
+    }
+
+    // MARK: documents and stored text
+
+    private func writeDocuments(_ d: DocumentTable, into sink: OutputSink) throws {
+        var out = ByteWriter()
+        out.u64(UInt64(d.count))
+        out.u64(UInt64(d.totalLength))
+        var stringsOffset = 0
+        for i in 0..<d.count {
+            let k = d.keys[i].utf8.count, t = d.titles[i].utf8.count
+            out.u64(UInt64(stringsOffset))
+            out.u32(UInt32(k))
+            out.u32(UInt32(t))
+            out.u32(UInt32(bitPattern: d.lengths[i]))
+            stringsOffset += k + t
+            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
+        }
+        for i in 0..<d.count {
+            out.append(contentsOf: d.keys[i].utf8)
+            out.append(contentsOf: d.titles[i].utf8)
+            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
+        }
+        try sink.write(out)
+    }
+
+    private func writeStored(_ d: DocumentTable, into sink: OutputSink) throws {
+        var out = ByteWriter()
+        out.u32(UInt32(d.storedBlocks.count))
+        out.u32(0)
+        var offset = 0
+        for b in d.storedBlocks {
+            out.u32(UInt32(b.firstDocument))
+            out.u32(UInt32(b.documentCount))
+            out.u64(UInt64(offset))
+            out.u32(UInt32(b.compressedLength))
+            out.u32(UInt32(b.rawLength))
+            offset += b.compressedLength
+        }
+        try sink.write(out)
+        try d.storedData.drain(into: sink)
+    }
+}
+
+/// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms
+/// and a fixed-width block index (8 key-prefix bytes + block offset) for binary search.
+struct DictionaryWriter {
+    private var index = ByteWriter()
+    private var blocks = ByteWriter()
+    private var termCount = 0
+    private var blockCount = 0
+    private var previous: [UInt8] = []
+    private var previousPostings = 0
+    private var previousPositions = 0
+
+    mutating func add(term: [UInt8], kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
+                      postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
+        if termCount % FileLayout.termsPerBlock == 0 {
+            var prefix = [UInt8](repeating: 0, count: 8)
+            for (i, b) in term.prefix(8).enumerated() { prefix[i] = b }
+            index.append(contentsOf: prefix)
+            index.u32(UInt32(blocks.count))
+            blocks.varint(postingsOffset)
+            blocks.varint(positionsOffset)
+            previous = []
+            previousPostings = postingsOffset
+            previousPositions = positionsOffset
+            blockCount += 1
+        }
+        var shared = 0
+        while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
+        let suffix = term.count - shared
+        // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
+        // 7 in a length field means "a varint follows"
+        blocks.u8(UInt8(kind.rawValue) | UInt8(min(shared, 7)) << 2 | UInt8(min(suffix, 7)) << 5)
+        if shared >= 7 { blocks.varint(shared) }
+        if suffix >= 7 { blocks.varint(suffix) }
+        blocks.append(contentsOf: term[shared...])
+        let sameFrequency = totalFrequency == documentFrequency
+        blocks.varint(documentFrequency << 1 | (sameFrequency ? 1 : 0))
+        if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
+        if let singleton {
+            blocks.varint(singleton.document)
+            blocks.varint(singleton.position)
+        } else {
+            blocks.varint(postingsOffset - previousPostings)
+            blocks.varint(positionsOffset - previousPositions)
+            previousPostings = postingsOffset
+            previousPositions = positionsOffset
+        }
+        previous = term
+        termCount += 1
+    }
+
+    func finish(into sink: OutputSink) throws {
+        var out = ByteWriter()
+        out.u64(UInt64(termCount))
+        out.u32(UInt32(blockCount))
+        out.u32(UInt32(FileLayout.termsPerBlock))
+        try sink.write(out)
+        try sink.write(index)
+        try sink.write(blocks)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Where the serializer writes the index: a buffer in memory, or a file descriptor (buffered).
+/// Computes each section's CRC-32C as its bytes go by.
+final class OutputSink {
+    private let fd: Int32?
+    private(set) var buffer: [UInt8] = []
+    /// Bytes written so far (the offset of the next byte in the file).
+    private(set) var offset = 0
+    private var crc: UInt32 = 0
+    private var sectionStart = 0
+    private static let flushSize = 1 << 20
+
+    /// A sink collecting the bytes in memory (``bytes``).
+    init() { fd = nil }
+
+    /// A sink writing to `fd` (whose current contents are overwritten from offset 0).
+    init(fileDescriptor: Int32) {
+        fd = fileDescriptor
+        buffer.reserveCapacity(Self.flushSize + (1 << 16))
+    }
+
+    /// All bytes, for a memory sink.
+    var bytes: [UInt8] { buffer }
+
+    func write(_ p: UnsafeRawBufferPointer) throws {
+        guard p.count > 0 else { return }
+        crc = CRC32C.update(crc, p)
+        buffer.append(contentsOf: p)
+        offset += p.count
+        if fd != nil, buffer.count >= Self.flushSize { try flush() }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    func write(_ writer: ByteWriter) throws { try write(writer.bytes) }
+
+    /// Starts a section at the current offset.
+    func beginSection() {
+        sectionStart = offset
+        crc = 0
+    }
+
+    /// Ends the section begun last: its byte range and checksum.
+    func endSection() -> (range: Range<Int>, crc: UInt32) {
+        (sectionStart..<offset, crc)
+    }
+
+    func flush() throws {
+        guard let fd, !buffer.isEmpty else { return }
+        var written = 0
+        try buffer.withUnsafeBytes { b in
+            while written < b.count {
+                let n = Foundation.write(fd, b.baseAddress! + written, b.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IndexError.io("cannot write the index: \(String(cString: strerror(errno)))")
+                }
+                written += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Overwrites bytes already written at `at` (the header, once its counts are known).
+    func overwrite(at position: Int, with bytes: [UInt8]) throws {
+        if let fd {
+            try flush()
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(position)) }
+            guard n == bytes.count else { throw IndexError.io("cannot write the index header: \(String(cString: strerror(errno)))") }
+        } else {
+            buffer.replaceSubrange(position..<(position + bytes.count), with: bytes)
+        }
+    }
+}
+
+/// An append-only byte store kept in memory up to a threshold, then spilled to an anonymous
+/// temporary file: postings and compressed stored text wait there during a build without
+/// counting against memory.
+final class SpillBuffer {
+    private var memory: [UInt8] = []
+    private var file: UnsafeMutablePointer<FILE>? = nil
+    private let threshold: Int
+    private(set) var count = 0
+
+    init(threshold: Int = 8 << 20) { self.threshold = threshold }
+
+    deinit { if let file { fclose(file) } }
+
+    func append(_ p: UnsafeRawBufferPointer) throws {
+        count += p.count
+        if file == nil {
+            memory.append(contentsOf: p)
+            if memory.count > threshold, let f = tmpfile() {
+                file = f
+                let m = memory
+                memory = []
+                try m.withUnsafeBytes { try writeToFile($0) }
+            }
+        } else {
+            try writeToFile(p)
+        }
+    }
+
+    func append(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try append($0) } }
+
+    private func writeToFile(_ p: UnsafeRawBufferPointer) throws {
+        guard p.count > 0 else { return }
+        guard fwrite(p.baseAddress, 1, p.count, file) == p.count else {
+            throw IndexError.io("cannot write a temporary file: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Copies everything into `sink` (the buffer keeps its contents).
+    func drain(into sink: OutputSink) throws {
+        if let file {
+            guard fflush(file) == 0, fseek(file, 0, SEEK_SET) == 0 else {
+                throw IndexError.io("cannot read back a temporary file: \(String(cString: strerror(errno)))")
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            var left = count
+            while left > 0 {
+                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, min($0.count, left), file) }
+                guard n > 0 else { throw IndexError.io("cannot read back a temporary file") }
+                try chunk.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                left -= n
+            }
+            guard fseek(file, 0, SEEK_END) == 0 else { throw IndexError.io("cannot seek a temporary file") }
+        } else {
+            try sink.write(memory)
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import SouAnalysis
+
+/// The in-memory inverted index: a term table (open-addressing hash map over term bytes, no
+/// String per token) and, per term, two byte streams in a ``ByteSlicePool``: documents
+/// (varint delta << 1 | frequency == 1, then the frequency when not 1) and positions (per
+/// document: first slot, then deltas), all varints.
+///
+/// The term table lives in manually managed buffers, so the per-token loop pays no Swift
+/// exclusivity or uniqueness checks. Filled by one thread, in increasing document order.
+final class InvertedSegment {
+    /// Everything the writer keeps per term.
+    struct TermState {
+        var doc: ByteSlicePool.Cursor
+        var pos: ByteSlicePool.Cursor
+        var docStart: UInt32
+        var posStart: UInt32
+        var keyStart: UInt32
+        var keyLength: UInt32
+        var hash: UInt32
+        /// Last document that touched the term, and the last one written to its doc stream.
+        var currentDoc: Int32
+        var previousDoc: Int32
+        /// Occurrences in `currentDoc`, and the last position there.
+        var frequency: Int32
+        var lastPosition: Int32
+        var kind: TokenKind
+    }
+
+    let pool = ByteSlicePool()
+    private(set) var states: UnsafeMutablePointer<TermState>
+    private var stateCapacity = 1 << 10
+    private(set) var termCount = 0
+    private var keys: UnsafeMutablePointer<UInt8>
+    private var keyCount = 0
+    private var keyCapacity = 1 << 14
+    private var slots: UnsafeMutablePointer<Int32>
+    private var slotCount = 1 << 12
+    private var touched: [Int32] = []
+
+    init() {
+        states = .allocate(capacity: stateCapacity)
+        keys = .allocate(capacity: keyCapacity)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: -1, count: slotCount)
+    }
+
+    deinit {
+        states.deinitialize(count: termCount)
+        states.deallocate()
+        keys.deallocate()
+        slots.deallocate()
+    }
+
+    /// Bytes held (pool pages, term table, key bytes, hash slots).
+    var memoryBytes: Int {
+        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 4
+    }
+
+    @inline(__always)
+    private static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        h ^= h >> 29
+        h = h &* 0xbf58_476d_1ce4_e5b9
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
+    }
+
+    /// The id of the term with bytes `p`, added when new.
+    @inline(__always)
+    private func termID(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind) throws -> Int {
+        let h = Self.hash(p)
+        let mask = slotCount - 1
+        var s = Int(h) & mask
+        let slots = self.slots, states = self.states, keys = self.keys
+        while true {
+            let id = Int(slots[s])
+            if id < 0 { break }
+            let st = states + id
+            if st.pointee.hash == h, Int(st.pointee.keyLength) == p.count,
+               p.count == 0 || memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
+                return id
+            }
+            s = (s + 1) & mask
+        }
+        return try insert(p, kind: kind, hash: h, slot: s)
+    }
+
+    private func insert(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, hash h: UInt32, slot s: Int) throws -> Int {
+        guard keyCount + p.count < Int(UInt32.max) else { throw IndexError.io("too many distinct terms for one index") }
+        if termCount == stateCapacity {
+            let bigger = UnsafeMutablePointer<TermState>.allocate(capacity: stateCapacity * 2)
+            bigger.moveInitialize(from: states, count: termCount)
+            states.deallocate()
+            states = bigger
+            stateCapacity *= 2
+        }
+        if keyCount + p.count > keyCapacity {
+            var capacity = keyCapacity * 2
+            while keyCount + p.count > capacity { capacity *= 2 }
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            bigger.update(from: keys, count: keyCount)
+            keys.deallocate()
+            keys = bigger
+            keyCapacity = capacity
+        }
+        if let base = p.baseAddress { (keys + keyCount).update(from: base, count: p.count) }
+        let d = try pool.newStream()
+        let q = try pool.newStream()
+        let id = termCount
+        (states + id).initialize(to: TermState(
+            doc: d, pos: q, docStart: d.write, posStart: q.write, keyStart: UInt32(keyCount),
+            keyLength: UInt32(p.count), hash: h, currentDoc: -1, previousDoc: -1, frequency: 0,
+            lastPosition: 0, kind: kind))
+        keyCount += p.count
+        termCount += 1
+        slots[s] = Int32(id)
+        if termCount * 2 > slotCount { grow() }
+        return id
+    }
+
+    private func grow() {
+        let count = slotCount * 2
+        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        bigger.initialize(repeating: -1, count: count)
+        let mask = count - 1
+        for id in 0..<termCount {
+            var s = Int(states[id].hash) & mask
+            while bigger[s] >= 0 { s = (s + 1) & mask }
+            bigger[s] = Int32(id)
+        }
+        slots.deallocate()
+        slots = bigger
+        slotCount = count
+    }
+
+    @inline(__always)
+    private func add(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, position: Int, document: Int32) throws {
+        let t = try termID(p, kind: kind)
+        let st = states + t
+        if st.pointee.currentDoc != document {
+            st.pointee.currentDoc = document
+            st.pointee.frequency = 0
+            st.pointee.lastPosition = 0
+            touched.append(Int32(t))
+        }
+        let delta = Int32(truncatingIfNeeded: position) &- st.pointee.lastPosition
+        st.pointee.lastPosition = Int32(truncatingIfNeeded: position)
+        st.pointee.frequency += 1
+        try pool.appendVarint(UInt32(bitPattern: delta), to: &st.pointee.pos)
+    }
+
+    /// Inverts the tokens of document `document` (ids increase from call to call), adding a
+    /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
+    func invert(document: Int, tokens: TokenBuffer) throws {
+        try invert(document: document, tokens: tokens, range: 0..<tokens.count)
+    }
+
+    /// Inverts the tokens `range` of `tokens` as document `document`.
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws {
+        let doc = Int32(document)
+        let n = range.upperBound
+        try tokens.termBytes.withUnsafeBufferPointer { bytes in
+            for i in range {
+                let r = tokens.termRange(i)
+                let term = UnsafeBufferPointer(rebasing: bytes[r])
+                let kind = tokens.kind(i)
+                let position = tokens.position(i)
+                try add(term, kind: kind, position: position, document: doc)
+                if kind == .bigram {
+                    let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
+                    if !continues {
+                        let suffix = Self.runEndSuffix(term)
+                        if suffix.count > 0 {
+                            try add(suffix, kind: .unigram, position: position + 1, document: doc)
+                        }
+                    }
+                }
+            }
+        }
+        for t32 in touched {
+            let st = states + Int(t32)
+            // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
+            let delta = UInt32(doc - st.pointee.previousDoc)
+            if st.pointee.frequency == 1 {
+                try pool.appendVarint(delta << 1 | 1, to: &st.pointee.doc)
+            } else {
+                try pool.appendVarint(delta << 1, to: &st.pointee.doc)
+                try pool.appendVarint(UInt32(st.pointee.frequency), to: &st.pointee.doc)
+            }
+            st.pointee.previousDoc = doc
+        }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// The run-end character of a bigram term: its bytes after the first Unicode scalar.
+    static func runEndSuffix(_ term: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let lead = term.first else { return term }
+        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        guard width < term.count else { return UnsafeBufferPointer(rebasing: term[term.count...]) }
+        return UnsafeBufferPointer(rebasing: term[width...])
+    }
+
+    /// The kind of term `id`.
+    func kind(_ id: Int) -> TokenKind { states[id].kind }
+
+    /// The bytes of term `id`.
+    func withKey<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: keys + Int(states[id].keyStart), count: Int(states[id].keyLength)))
+    }
+
+    /// Term ids sorted by their bytes.
+    func sortedTermIDs() -> [Int32] {
+        var ids = (0..<Int32(termCount)).map { $0 }
+        let keys = self.keys, states = self.states
+        ids.sort { a, b in
+            let sa = states[Int(a)], sb = states[Int(b)]
+            let la = Int(sa.keyLength), lb = Int(sb.keyLength)
+            let c = min(la, lb) == 0 ? 0 : memcmp(keys + Int(sa.keyStart), keys + Int(sb.keyStart), min(la, lb))
+            return c != 0 ? c < 0 : la < lb
+        }
+        return ids
+    }
+
+    /// A reader of term `id`'s document stream.
+    func documentStream(_ id: Int) -> ByteSlicePool.Reader {
+        ByteSlicePool.Reader(pool: pool, start: states[id].docStart, end: states[id].doc.write)
+    }
+
+    /// A reader of term `id`'s position stream.
+    func positionStream(_ id: Int) -> ByteSlicePool.Reader {
+        ByteSlicePool.Reader(pool: pool, start: states[id].posStart, end: states[id].pos.write)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// A bounded queue of batches between the reading thread and the inverting threads, and the
+/// results in batch order.
+final class BatchPipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [(Int, DocumentBatch)] = []
+    private var closed = false
+    private let capacity: Int
+    private(set) var results: [Int: AnalyzedBatch] = [:]
+    private(set) var failure: Error?
+    private var running = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Enqueues batch number `n`; blocks while the queue is full. Throws a worker's error.
+    func push(_ n: Int, _ batch: DocumentBatch) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count + results.count >= capacity && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append((n, batch))
+        condition.broadcast()
+    }
+
+    func pop() -> (Int, DocumentBatch)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed && failure == nil { condition.wait() }
+        if failure != nil || queue.isEmpty { return nil }
+        let item = queue.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// Removes and returns the result of batch `n` if it is ready.
+    func take(_ n: Int) -> AnalyzedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        return results.removeValue(forKey: n)
+    }
+
+    /// Waits for the result of batch `n`; nil once the pipeline failed or batch `n` will never come.
+    func waitFor(_ n: Int) -> AnalyzedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if failure != nil { return nil }
+            if let r = results.removeValue(forKey: n) {
+                condition.broadcast()
+                return r
+            }
+            if closed && running == 0 && queue.isEmpty { return nil }
+            condition.wait()
+        }
+    }
+
+    /// Results waiting for the inverter (bounded, so that analysis cannot run far ahead).
+    var backlog: Int { results.count }
+
+    func finish(_ n: Int, _ result: AnalyzedBatch) {
+        condition.lock()
+        results[n] = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func fail(_ error: Error) {
+        condition.lock()
+        if failure == nil { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func started() {
+        condition.lock(); running += 1; condition.unlock()
+    }
+
+    func stopped() {
+        condition.lock(); running -= 1; condition.broadcast(); condition.unlock()
+    }
+
+    /// Closes the queue (no more batches) and waits until every worker has stopped.
+    func closeAndWait() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Closes the queue without waiting.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+extension IndexWriter {
+    /// Adds the documents `produce` hands over (on this thread), analyzing them (and compressing
+    /// their stored text) on `jobs` threads; this thread inverts the analyzed batches in order
+    /// into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
+    /// them, so the file is the same for any `jobs`, and memory holds one term table.
+    func addDocuments(jobs: Int, _ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
+        guard jobs > 1 else {
+            try produce { try addDocument(key: $0.key, title: $0.title, text: $0.text) }
+            return
+        }
+        try flushPendingBatch()
+        let pipeline = BatchPipeline(capacity: 2 * jobs)
+        for _ in 0..<jobs {
+            let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
+            pipeline.started()
+            let thread = Thread {
+                defer { pipeline.stopped() }
+                while let (n, batch) = pipeline.pop() {
+                    do {
+                        pipeline.finish(n, try worker.analyze(batch))
+                    } catch {
+                        pipeline.fail(error)
+                        return
+                    }
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        // the inverter: one thread, batches in order
+        let inversion = InversionThread(writer: self, pipeline: pipeline)
+        inversion.start()
+        var batch = DocumentBatch(firstDocument: documents.count)
+        var batchNumber = 0
+        var producerError: Error? = nil
+        do {
+            try produce { doc in
+                guard batch.firstDocument + batch.count < Int(Int32.max) else {
+                    throw IndexError.io("too many documents for one index")
+                }
+                batch.append(key: doc.key, title: doc.title, text: doc.text)
+                if batch.isFull {
+                    let next = DocumentBatch(firstDocument: batch.firstDocument + batch.count)
+                    try pipeline.push(batchNumber, batch)
+                    batchNumber += 1
+                    batch = next
+                }
+            }
+            if batch.count > 0 {
+                try pipeline.push(batchNumber, batch)
+                batchNumber += 1
+            }
+        } catch {
+            producerError = error
+            pipeline.fail(error)
+        }
+        pipeline.close()
+        inversion.wait()
+        pipeline.closeAndWait()
+        if let producerError { throw producerError }
+        if let failure = pipeline.failure { throw failure }
+        if let failure = inversion.failure { throw failure }
+        guard inversion.inverted == batchNumber else {
+            throw IndexError.io("internal error: \(batchNumber) batches read, \(inversion.inverted) inverted")
+        }
+    }
+}
+
+/// The thread inverting analyzed batches in order into the writer's segment.
+final class InversionThread: @unchecked Sendable {
+    private let writer: IndexWriter
+    private let pipeline: BatchPipeline
+    private let done = NSCondition()
+    private var finished = false
+    private(set) var inverted = 0
+    private(set) var failure: Error?
+
+    init(writer: IndexWriter, pipeline: BatchPipeline) {
+        self.writer = writer
+        self.pipeline = pipeline
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while let r = pipeline.waitFor(inverted) {
+                do {
+                    try writer.invert(r)
+                    inverted += 1
+                } catch {
+                    failure = error
+                    pipeline.fail(error)
+                    break
+                }
+            }
+            done.lock(); finished = true; done.broadcast(); done.unlock()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func wait() {
+        done.lock()
+        while !finished { done.wait() }
+        done.unlock()
+    }
+}

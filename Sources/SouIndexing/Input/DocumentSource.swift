@@ -1,0 +1,311 @@
+import CZlib
+import Foundation
+
+/// A document read from the input: external key, display title, and the text to analyze/store.
+public struct SourceDocument: Sendable, Hashable {
+    /// Path relative to the indexed root, the JSON id, or "relative/file.jsonl#id" inside a folder.
+    public var key: String
+    /// Shown in results ("" when none).
+    public var title: String
+    /// What is analyzed and stored.
+    public var text: String
+
+    /// Creates a document.
+    public init(key: String, title: String, text: String) {
+        self.key = key
+        self.title = title
+        self.text = text
+    }
+}
+
+/// How input paths are read.
+public struct InputOptions: Sendable, Hashable {
+    /// Read every file given (and stdin) as JSON Lines, whatever its name.
+    public var forcesJSONLines = false
+    /// JSON member holding the document key.
+    public var idField = "id"
+    /// JSON members joined by "\n" into the document text, in this order.
+    public var textFields = ["title", "body"]
+    /// JSON member holding the title.
+    public var titleField = "title"
+    /// Walk into hidden folders (and read hidden files), `.git` included.
+    public var includesHidden = false
+
+    /// Default options: fields `id`, `title`, `body`; hidden entries skipped.
+    public init() {}
+}
+
+/// Reads documents from files, folders, JSON Lines and stdin, in a deterministic order.
+///
+/// - Folders are walked recursively in sorted path order. Read: `.txt`, `.md`, `.markdown`,
+///   `.html`/`.htm` (tags stripped), `.jsonl`/`.jsonl.gz` (one document per line, key
+///   `relative/path.jsonl#id`), and extensionless files that are text. Binary files (a NUL byte,
+///   or more than 5% of bytes in invalid UTF-8) are skipped with a warning. Hidden entries and
+///   `.git` are skipped unless ``InputOptions/includesHidden``. Symbolic links are followed once
+///   (a folder already on the current path is not entered again, so loops end).
+/// - A file named on the command line is read whatever its extension (JSON Lines when its name
+///   ends in `.jsonl`/`.jsonl.gz` or with ``InputOptions/forcesJSONLines``); its key is the path as
+///   given, or for JSON Lines the id alone.
+/// - `-` is stdin: one document with key `-`, or JSON Lines with ``InputOptions/forcesJSONLines``.
+/// - JSON Lines: a bad line is reported (`file:line: message`) and skipped; a line without the id
+///   member gets its 0-based line number as key (the numbering of the shared query sets).
+public final class DocumentSource {
+    /// How to read.
+    public var options: InputOptions
+    /// Called with one-line warnings (skipped files, bad lines).
+    public var warn: (String) -> Void
+    /// Input bytes consumed so far (uncompressed for gzip).
+    public private(set) var bytesRead = 0
+    /// Files read so far.
+    public private(set) var filesRead = 0
+    /// Files or lines skipped with a warning.
+    public private(set) var skipped = 0
+
+    /// Creates a source.
+    public init(options: InputOptions = InputOptions(), warn: @escaping (String) -> Void = { _ in }) {
+        self.options = options
+        self.warn = warn
+    }
+
+    /// Reads every path in order, calling `body` with each document.
+    public func read(paths: [String], _ body: (SourceDocument) throws -> Void) throws {
+        for path in paths {
+            if path == "-" {
+                try readStdin(body)
+                continue
+            }
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                var visiting: Set<[UInt64]> = []
+                try walk(folder: path, relative: "", visiting: &visiting, body)
+            } else if options.forcesJSONLines || Self.isJSONLines(path) {
+                try readJSONLines(path: path, keyPrefix: "", body)
+            } else {
+                try readTextFile(path: path, key: path, explicit: true, body)
+            }
+        }
+    }
+
+    static func isJSONLines(_ name: String) -> Bool {
+        name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz")
+    }
+
+    enum FileKind { case text, markdown, html, jsonLines, extensionless, other }
+
+    static func kind(of name: String) -> FileKind {
+        if isJSONLines(name) { return .jsonLines }
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return .extensionless }
+        switch name[name.index(after: dot)...].lowercased() {
+        case "txt", "text": return .text
+        case "md", "markdown": return .markdown
+        case "html", "htm", "xhtml": return .html
+        default: return .other
+        }
+    }
+
+    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>,
+                               _ body: (SourceDocument) throws -> Void) throws {
+        var st = stat()
+        guard stat(folder, &st) == 0 else { warn("skipping \(folder): \(String(cString: strerror(errno)))"); return }
+        let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
+        guard !visiting.contains(id) else {
+            warn("skipping \(folder): symbolic link loop")
+            return
+        }
+        visiting.insert(id)
+        defer { visiting.remove(id) }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            warn("skipping \(folder): cannot list it")
+            skipped += 1
+            return
+        }
+        for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+            if !options.includesHidden, name.hasPrefix(".") { continue }
+            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var entry = stat()
+            guard stat(path, &entry) == 0 else {
+                warn("skipping \(path): \(String(cString: strerror(errno)))")
+                skipped += 1
+                continue
+            }
+            switch entry.st_mode & S_IFMT {
+            case S_IFDIR:
+                try walk(folder: path, relative: rel, visiting: &visiting, body)
+            case S_IFREG:
+                switch Self.kind(of: name) {
+                case .jsonLines: try readJSONLines(path: path, keyPrefix: rel + "#", body)
+                case .other: continue
+                default: try readTextFile(path: path, key: rel, explicit: false, body)
+                }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Decodes file bytes as text; nil (with a warning) for binary content.
+    func decodeText(_ bytes: [UInt8], path: String) -> String? {
+        if bytes.contains(0) {
+            warn("skipping \(path): binary file (NUL bytes)")
+            skipped += 1
+            return nil
+        }
+        var invalid = 0
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: invalid += 1
+            }
+        }
+        if invalid > 0, invalid * 20 > bytes.count {
+            warn("skipping \(path): binary or not UTF-8 (\(invalid) invalid sequences)")
+            skipped += 1
+            return nil
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return text
+    }
+
+    private func readTextFile(path: String, key: String, explicit: Bool,
+                                       _ body: (SourceDocument) throws -> Void) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(path)
+        } catch {
+            if explicit { throw error }
+            warn("skipping \(path): \(error)")
+            skipped += 1
+            return
+        }
+        bytesRead += bytes.count
+        filesRead += 1
+        guard let text = decodeText(bytes, path: path) else { return }
+        switch Self.kind(of: path) {
+        case .html:
+            let (plain, title) = HTMLText.extract(text)
+            try body(SourceDocument(key: key, title: title, text: plain))
+        case .markdown:
+            try body(SourceDocument(key: key, title: Self.firstLine(text, stripping: "#"), text: text))
+        default:
+            try body(SourceDocument(key: key, title: Self.firstLine(text, stripping: nil), text: text))
+        }
+    }
+
+    /// The first non-empty line, trimmed (without leading `stripping` characters), ≤ 120 characters.
+    static func firstLine(_ text: String, stripping: Character?) -> String {
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            var l = Substring(line)
+            if let c = stripping { while l.first == c { l.removeFirst() } }
+            let t = String(l).trimmingWhitespace()
+            if !t.isEmpty { return String(t.prefix(120)) }
+        }
+        return ""
+    }
+
+    private func readStdin(_ body: (SourceDocument) throws -> Void) throws {
+        if options.forcesJSONLines {
+            try readJSONLines(path: "-", keyPrefix: "", body)
+            return
+        }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        bytesRead += data.count
+        filesRead += 1
+        guard let text = decodeText([UInt8](data), path: "stdin") else { return }
+        try body(SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text))
+    }
+
+    /// Streams a JSON Lines file (gzip or plain; `-` = stdin) line by line.
+    private func readJSONLines(path: String, keyPrefix: String, _ body: (SourceDocument) throws -> Void) throws {
+        let file: gzFile?
+        if path == "-" {
+            file = gzdopen(dup(0), "rb")
+        } else {
+            file = gzopen(path, "rb")
+        }
+        guard let file else { throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { gzclose(file) }
+        _ = gzbuffer(file, 1 << 17)
+        filesRead += 1
+        let name = path == "-" ? "stdin" : path
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        var lineNumber = 0
+        func handle(_ line: UnsafeBufferPointer<UInt8>, _ source: DocumentSource) throws {
+            defer { lineNumber += 1 }
+            var l = line
+            if l.last == 0x0D { l = UnsafeBufferPointer(rebasing: l.dropLast()) }
+            if l.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            do {
+                let doc = try source.document(fromJSON: l, lineIndex: lineNumber, keyPrefix: keyPrefix)
+                try body(doc)
+            } catch let f as JSONLineParser.Failure {
+                source.warn("\(name):\(lineNumber + 1): skipping bad line: \(f.message)")
+                source.skipped += 1
+            }
+        }
+        while true {
+            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            if n < 0 {
+                var errnum: Int32 = 0
+                let message = gzerror(file, &errnum).map { String(cString: $0) } ?? "unknown error"
+                throw IndexError.io("\(name): cannot read (\(message))")
+            }
+            if n == 0 { break }
+            bytesRead += Int(n)
+            var start = 0
+            let count = Int(n)
+            try chunk.withUnsafeBufferPointer { c in
+                for i in 0..<count where c[i] == 0x0A {
+                    if pending.isEmpty {
+                        try handle(UnsafeBufferPointer(rebasing: c[start..<i]), self)
+                    } else {
+                        pending.append(contentsOf: c[start..<i])
+                        try pending.withUnsafeBufferPointer { try handle($0, self) }
+                        pending.removeAll(keepingCapacity: false)
+                    }
+                    start = i + 1
+                }
+                pending.append(contentsOf: c[start..<count])
+            }
+        }
+        if !pending.isEmpty {
+            try pending.withUnsafeBufferPointer { try handle($0, self) }
+        }
+    }
+
+    /// The document of one JSON line.
+    func document(fromJSON line: UnsafeBufferPointer<UInt8>, lineIndex: Int, keyPrefix: String) throws -> SourceDocument {
+        let members = try JSONLineParser.parse(line)
+        func text(_ field: String) throws -> String? {
+            switch members[field] {
+            case .text(let s): return s
+            case .null, nil: return nil
+            case .nested: throw JSONLineParser.Failure(message: "member \"\(field)\" is an object or array, not text")
+            }
+        }
+        let id = try text(options.idField) ?? String(lineIndex)
+        let title = try text(options.titleField) ?? ""
+        var parts: [String] = []
+        var any = false
+        for f in options.textFields {
+            let t = try text(f)
+            if t != nil { any = true }
+            parts.append(t ?? "")
+        }
+        guard any else {
+            throw JSONLineParser.Failure(message: "none of the text members (\(options.textFields.joined(separator: ", "))) is present")
+        }
+        return SourceDocument(key: keyPrefix + id, title: title, text: parts.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,184 @@
+/// A small, strict JSON parser for one line of JSON Lines: an object whose top-level members are
+/// returned as text (strings unescaped; numbers, `true`/`false` as written; `null` as nil).
+/// Nested objects and arrays are validated and skipped. Errors name the byte column.
+struct JSONLineParser {
+    struct Failure: Error {
+        var message: String
+    }
+
+    /// One top-level member's value.
+    enum Value {
+        case text(String)
+        case null
+        case nested
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var i = 0
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Parses `line` (without its newline) into its top-level members.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> [String: Value] {
+        var p = JSONLineParser(line)
+        p.skipSpace()
+        guard p.peek() == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
+        let members = try p.object(keep: true)
+        p.skipSpace()
+        guard p.i == line.count else { throw p.fail("unexpected text after the object") }
+        return members
+    }
+
+    private func fail(_ what: String) -> Failure { Failure(message: "\(what) at column \(i + 1)") }
+
+    private func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
+
+    private mutating func skipSpace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D || bytes[i] == 0x0A { i += 1 }
+    }
+
+    private mutating func expect(_ c: UInt8) throws {
+        guard peek() == c else { throw fail("expected '\(Character(Unicode.Scalar(c)))'") }
+        i += 1
+    }
+
+    private mutating func object(keep: Bool) throws -> [String: Value] {
+        try expect(UInt8(ascii: "{"))
+        var members: [String: Value] = [:]
+        skipSpace()
+        if peek() == UInt8(ascii: "}") { i += 1; return members }
+        while true {
+            skipSpace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let name = try string()
+            skipSpace()
+            try expect(UInt8(ascii: ":"))
+            skipSpace()
+            let v = try value(keep: keep)
+            if keep { members[name] = v }
+            skipSpace()
+            if peek() == UInt8(ascii: ",") { i += 1; continue }
+            try expect(UInt8(ascii: "}"))
+            return members
+        }
+    }
+
+    private mutating func array() throws {
+        try expect(UInt8(ascii: "["))
+        skipSpace()
+        if peek() == UInt8(ascii: "]") { i += 1; return }
+        while true {
+            skipSpace()
+            _ = try value(keep: false)
+            skipSpace()
+            if peek() == UInt8(ascii: ",") { i += 1; continue }
+            try expect(UInt8(ascii: "]"))
+            return
+        }
+    }
+
+    private mutating func value(keep: Bool) throws -> Value {
+        guard let c = peek() else { throw fail("unexpected end of line") }
+        switch c {
+        case UInt8(ascii: "\""): return .text(try string())
+        case UInt8(ascii: "{"): _ = try object(keep: false); return .nested
+        case UInt8(ascii: "["): try array(); return .nested
+        case UInt8(ascii: "t"): try literal("true"); return .text("true")
+        case UInt8(ascii: "f"): try literal("false"); return .text("false")
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .text(try number())
+        default: throw fail("unexpected character")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws {
+        let n = word.utf8CodeUnitCount
+        guard bytes.count - i >= n else { throw fail("invalid literal") }
+        for k in 0..<n where bytes[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+        i += n
+    }
+
+    private mutating func number() throws -> String {
+        let start = i
+        if peek() == UInt8(ascii: "-") { i += 1 }
+        func digits() -> Int {
+            let s = i
+            while let c = peek(), c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") { i += 1 }
+            return i - s
+        }
+        guard digits() > 0 else { throw fail("invalid number") }
+        if peek() == UInt8(ascii: ".") { i += 1; guard digits() > 0 else { throw fail("invalid number") } }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            i += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { throw fail("invalid number") }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard bytes.count - i >= 4 else { throw fail("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[i]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw fail("invalid \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    private mutating func string() throws -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = i
+        // fast path: no escapes
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            i += 1
+            return s
+        }
+        var out = Array(bytes[start..<i])
+        while true {
+            guard i < bytes.count else { throw fail("unterminated string") }
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") { i += 1; break }
+            if c < 0x20 { throw fail("control character in a string") }
+            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            i += 1
+            guard i < bytes.count else { throw fail("unterminated escape") }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var v = try hex4()
+                if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    let save = i
+                    i += 2
+                    let low = try hex4()
+                    if low >= 0xDC00, low < 0xE000 {
+                        v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                    } else { i = save }
+                }
+                let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+                out.append(contentsOf: String(scalar).utf8)
+            default: throw fail("invalid escape")
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

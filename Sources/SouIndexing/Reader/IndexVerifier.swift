@@ -1,0 +1,230 @@
+import Foundation
+import SouAnalysis
+
+/// What a full verification found (everything consistent).
+public struct VerificationReport: Sendable, Hashable {
+    /// Sections whose checksum was verified.
+    public var sectionsVerified: Int
+    /// Terms checked.
+    public var terms: Int
+    /// Postings checked.
+    public var postings: Int
+    /// Positions checked.
+    public var positions: Int
+    /// Documents checked.
+    public var documents: Int
+}
+
+extension SouIndex {
+    /// Verifies the whole file: every section's CRC-32C, then the structure: terms strictly
+    /// sorted and valid UTF-8, each term's postings and positions exactly where the dictionary
+    /// says and nowhere else, documents increasing and in range, frequencies and skip entries
+    /// consistent, positions increasing within each document, document table and stored text
+    /// consistent. Throws ``IndexError/corrupt(_:)`` naming the first problem.
+    ///
+    /// - Complexity: reads every byte of the file once.
+    public func verify() throws -> VerificationReport {
+        for s in sections {
+            let crc = CRC32C.checksum(bytes.slice(s.range))
+            guard crc == s.crc else {
+                throw IndexError.corrupt(String(format: "\(s.kind) section checksum mismatch (stored %08x, computed %08x)", s.crc, crc))
+            }
+        }
+        var report = VerificationReport(sectionsVerified: sections.count, terms: 0, postings: 0, positions: 0, documents: 0)
+        try verifyTerms(&report)
+        try verifyDocuments()
+        try verifyStoredText()
+        report.documents = documentCount
+        return report
+    }
+
+    private func verifyTerms(_ report: inout VerificationReport) throws {
+        var previous: [UInt8]? = nil
+        var expectedPostings = 0, expectedPositions = 0
+        var values = [UInt32](repeating: 0, count: PackedBlock.size)
+        try TermDictionaryReader(index: self).forEach(from: []) { term, makeInfo in
+            let info = makeInfo()
+            let name = "term \"\(info.term)\""
+            if let p = previous, !p.lexicographicallyPrecedes(term) {
+                throw IndexError.corrupt("terms: \(name) is not after \"\(String(decoding: p, as: UTF8.self))\": dictionary not sorted")
+            }
+            guard String(validating: term, as: UTF8.self) != nil else { throw IndexError.corrupt("terms: \(name) is not valid UTF-8") }
+            guard !term.isEmpty else { throw IndexError.corrupt("terms: empty term") }
+            previous = term
+            if info.postingsOffset < 0 {
+                // a singleton: document and position in the entry
+                guard -1 - info.postingsOffset < documentCount else {
+                    throw IndexError.corrupt("terms: \(name): document id out of range")
+                }
+                report.terms += 1
+                report.postings += 1
+                report.positions += 1
+                return true
+            }
+            guard info.postingsOffset == expectedPostings else {
+                throw IndexError.corrupt("postings: \(name) starts at \(info.postingsOffset), expected \(expectedPostings)")
+            }
+            guard info.positionsOffset == expectedPositions else {
+                throw IndexError.corrupt("positions: \(name) starts at \(info.positionsOffset), expected \(expectedPositions)")
+            }
+            guard info.documentFrequency >= 1, info.totalTermFrequency >= info.documentFrequency else {
+                throw IndexError.corrupt("terms: \(name) has document frequency \(info.documentFrequency)")
+            }
+            // postings
+            let (freqs, postingsEnd) = try verifyPostings(info, name: name)
+            expectedPostings = postingsEnd - postingsRange.lowerBound
+            // positions
+            var r = ByteReader(bytes, range: (positionsRange.lowerBound + info.positionsOffset)..<positionsRange.upperBound, context: "positions")
+            let full = info.totalTermFrequency / PackedBlock.size
+            var docIndex = 0, inDoc = 0
+            for k in 0..<info.totalTermFrequency {
+                if k % PackedBlock.size == 0 {
+                    if k / PackedBlock.size < full {
+                        try values.withUnsafeMutableBufferPointer { try PackedBlock.decode(&r, into: $0) }
+                    } else {
+                        for j in 0..<(info.totalTermFrequency - k) {
+                            let v = try r.varint()
+                            guard v <= UInt64(UInt32.max) else { throw IndexError.corrupt("positions: \(name): value out of range") }
+                            values[j] = UInt32(v)
+                        }
+                    }
+                }
+                let v = values[k % PackedBlock.size]
+                if inDoc > 0, v == 0 {
+                    throw IndexError.corrupt("positions: \(name): positions not increasing in its document #\(docIndex + 1)")
+                }
+                inDoc += 1
+                if inDoc == freqs[docIndex] { docIndex += 1; inDoc = 0 }
+            }
+            expectedPositions = r.offset - positionsRange.lowerBound
+            report.terms += 1
+            report.postings += info.documentFrequency
+            report.positions += info.totalTermFrequency
+            return true
+        }
+        guard report.terms == termCount else {
+            throw IndexError.corrupt("terms: \(report.terms) terms read, header says \(termCount)")
+        }
+        guard expectedPostings == postingsRange.count else {
+            throw IndexError.corrupt("postings: \(postingsRange.count - expectedPostings) bytes after the last term's postings")
+        }
+        guard expectedPositions == positionsRange.count else {
+            throw IndexError.corrupt("positions: \(positionsRange.count - expectedPositions) bytes after the last term's positions")
+        }
+        guard report.postings == postingCount, report.positions == positionCount else {
+            throw IndexError.corrupt("terms: posting/position totals disagree with the header")
+        }
+    }
+
+    /// Decodes one term's postings completely; returns the frequencies and the end offset.
+    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], Int) {
+        var r = ByteReader(bytes, range: (postingsRange.lowerBound + info.postingsOffset)..<postingsRange.upperBound, context: "postings")
+        let df = info.documentFrequency
+        let perBlock = FileLayout.docsPerBlock
+        var skips: ByteReader? = nil
+        if df > perBlock {
+            let length = try r.varint(max: r.remaining)
+            skips = ByteReader(bytes, range: r.offset..<(r.offset + length), context: "postings skip data")
+            try r.skip(length)
+        }
+        var freqs: [Int] = []
+        freqs.reserveCapacity(df)
+        var previous = -1
+        var total = 0
+        var i = 0
+        while i < df {
+            let end = min(i + perBlock, df)
+            let blockStart = r.offset
+            let blockPrevious = previous
+            var blockPositions = 0
+            for _ in i..<end {
+                let code = try r.varint()
+                let delta = Int(code >> 1)
+                let f = code & 1 == 1 ? 1 : try r.varint(max: info.totalTermFrequency)
+                guard delta >= 1, previous + delta < documentCount else {
+                    throw IndexError.corrupt("postings: \(name): document id out of range or not increasing")
+                }
+                guard f >= 1 else { throw IndexError.corrupt("postings: \(name): frequency 0") }
+                previous += delta
+                freqs.append(f)
+                total += f
+                blockPositions += f
+            }
+            if var s = skips {
+                let lastDelta = try s.varint(max: documentCount)
+                let length = try s.varint(max: Int(UInt32.max))
+                let count = try s.varint(max: info.totalTermFrequency)
+                guard blockPrevious + lastDelta == previous, length == r.offset - blockStart, count == blockPositions else {
+                    throw IndexError.corrupt("postings: \(name): skip entry of block \(i / perBlock) disagrees with the block")
+                }
+                skips = s
+            }
+            i = end
+        }
+        if let s = skips, !s.isAtEnd { throw IndexError.corrupt("postings: \(name): extra skip data") }
+        guard total == info.totalTermFrequency else {
+            throw IndexError.corrupt("postings: \(name): frequencies sum to \(total), dictionary says \(info.totalTermFrequency)")
+        }
+        return (freqs, r.offset)
+    }
+
+    private func verifyDocuments() throws {
+        var running = 0
+        var totalLength = 0
+        for id in 0..<documentCount {
+            let e = documentEntriesStart + id * FileLayout.documentEntrySize
+            guard bytes.u64(at: e) == UInt64(running) else {
+                throw IndexError.corrupt("documents: entry \(id) points to the wrong strings offset")
+            }
+            guard let entry = documentEntry(id) else { throw IndexError.corrupt("documents: entry \(id) out of range") }
+            guard String(validating: bytes.slice(entry.key), as: UTF8.self) != nil,
+                  String(validating: bytes.slice(entry.title), as: UTF8.self) != nil else {
+                throw IndexError.corrupt("documents: key or title of document \(id) is not valid UTF-8")
+            }
+            running += entry.key.count + entry.title.count
+            totalLength += entry.length
+        }
+        guard stringsStart + running == documentsRange.upperBound else {
+            throw IndexError.corrupt("documents: strings area size disagrees with the entries")
+        }
+        guard totalLength == totalDocumentLength else {
+            throw IndexError.corrupt("documents: lengths sum to \(totalLength), header says \(totalDocumentLength)")
+        }
+    }
+
+    private func verifyStoredText() throws {
+        guard let r = storedRange else { return }
+        var nextDoc = 0
+        var running = 0
+        for i in 0..<storedBlockCount {
+            let e = storedTableStart + i * FileLayout.storedBlockEntrySize
+            guard bytes.u64(at: e + 8) == UInt64(running) else {
+                throw IndexError.corrupt("stored-text: block \(i) is not where the previous one ends")
+            }
+            let block = try storedBlock(i)
+            guard block.firstDocument == nextDoc, block.documentCount >= 1 else {
+                throw IndexError.corrupt("stored-text: block \(i) does not start at document \(nextDoc)")
+            }
+            try block.raw.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { throw IndexError.corrupt("stored-text: block \(i) is empty") }
+                var reader = ByteReader(IndexBytes(base: base, count: raw.count), range: 0..<raw.count, context: "stored-text block")
+                for _ in 0..<block.documentCount {
+                    let n = try reader.varint(max: reader.remaining)
+                    let range = try reader.bytes(n)
+                    guard String(validating: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) != nil else {
+                        throw IndexError.corrupt("stored-text: block \(i) holds invalid UTF-8")
+                    }
+                }
+                guard reader.isAtEnd else { throw IndexError.corrupt("stored-text: block \(i) has trailing bytes") }
+            }
+            nextDoc += block.documentCount
+            running += Int(bytes.u32(at: e + 16))
+        }
+        guard nextDoc == documentCount else {
+            throw IndexError.corrupt("stored-text: blocks hold \(nextDoc) documents, the index has \(documentCount)")
+        }
+        guard storedDataStart + running == r.upperBound else {
+            throw IndexError.corrupt("stored-text: data size disagrees with the block table")
+        }
+    }
+}

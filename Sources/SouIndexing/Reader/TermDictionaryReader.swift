@@ -1,0 +1,115 @@
+import Foundation
+import SouAnalysis
+
+/// Reads the term dictionary section in place: binary search over the fixed-width block index
+/// (8 key-prefix bytes per block: a CJK bigram, 6 UTF-8 bytes, is decided there without touching
+/// the block), then a front-coded scan inside one block.
+struct TermDictionaryReader {
+    let index: SouIndex
+    var bytes: IndexBytes { index.bytes }
+
+    /// Compares block `i`'s first term with `key`.
+    func compareFirstTerm(ofBlock i: Int, with key: [UInt8]) throws -> Int {
+        let e = index.blockIndexStart + i * FileLayout.blockIndexEntrySize
+        for j in 0..<8 {
+            let a = bytes.base.load(fromByteOffset: e + j, as: UInt8.self)
+            let b: UInt8 = j < key.count ? key[j] : 0
+            if a != b { return a < b ? -1 : 1 }
+        }
+        // the first 8 bytes agree: compare the whole first term
+        var first: [UInt8] = []
+        var r = try blockReader(i)
+        _ = try r.varint(); _ = try r.varint()
+        let header = try r.u8()
+        var suffixLength = Int(header >> 5)
+        if Int(header >> 2) & 7 == 7 { _ = try r.varint() }
+        if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+        let range = try r.bytes(suffixLength)
+        first.append(contentsOf: bytes.slice(range))
+        return first.lexicographicallyPrecedes(key) ? -1 : (first == key ? 0 : 1)
+    }
+
+    /// A reader positioned at the start of block `i`.
+    func blockReader(_ i: Int) throws -> ByteReader {
+        let e = index.blockIndexStart + i * FileLayout.blockIndexEntrySize
+        let offset = Int(bytes.u32(at: e + 8))
+        guard offset < index.termsRange.upperBound - index.blocksStart else {
+            throw IndexError.corrupt("terms: block \(i) offset out of range")
+        }
+        return ByteReader(bytes, range: (index.blocksStart + offset)..<index.termsRange.upperBound, context: "terms")
+    }
+
+    /// The last block whose first term is ≤ `key` (0 when `key` precedes every term).
+    func blockFor(_ key: [UInt8]) throws -> Int {
+        var lo = 0, hi = index.blockCount - 1, found = 0
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if try compareFirstTerm(ofBlock: mid, with: key) <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return found
+    }
+
+    /// Visits terms in order, starting at the first term ≥ `key`, while `visit` returns true.
+    /// `visit` gets the term bytes and a closure making its ``TermInfo``.
+    func forEach(from key: [UInt8], _ visit: ([UInt8], () -> TermInfo) throws -> Bool) throws {
+        guard index.termCount > 0 else { return }
+        var block = try blockFor(key)
+        var term: [UInt8] = []
+        while block < index.blockCount {
+            var r = try blockReader(block)
+            var postings = try r.varint(max: index.postingsRange.count)
+            var positions = try r.varint(max: index.positionsRange.count)
+            let n = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+            term.removeAll(keepingCapacity: true)
+            for _ in 0..<n {
+                let header = try r.u8()
+                guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
+                var shared = Int(header >> 2) & 7
+                var suffixLength = Int(header >> 5)
+                if shared == 7 { shared = try r.varint(max: 1 << 20) }
+                if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+                guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
+                let suffix = try r.bytes(suffixLength)
+                term.removeSubrange(shared...)
+                term.append(contentsOf: bytes.slice(suffix))
+                let stats = try r.varint(max: 2 * index.documentCount + 1)
+                let df = stats >> 1
+                let extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                let p: Int, q: Int
+                if df == 1 && extra == 0 {
+                    // singleton: document and position inline, encoded as negative offsets
+                    let doc = try r.varint(max: index.documentCount)
+                    let position = try r.varint(max: Int(UInt32.max))
+                    p = -1 - doc
+                    q = position
+                } else {
+                    postings += try r.varint(max: index.postingsRange.count)
+                    positions += try r.varint(max: index.positionsRange.count)
+                    guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
+                        throw r.fail("postings offset out of range")
+                    }
+                    p = postings
+                    q = positions
+                }
+                if term.lexicographicallyPrecedes(key) { continue }
+                let t = term
+                let keepGoing = try visit(term) {
+                    TermInfo(term: String(decoding: t, as: UTF8.self), documentFrequency: df,
+                             totalTermFrequency: df + extra, kind: kind, postingsOffset: p, positionsOffset: q)
+                }
+                if !keepGoing { return }
+            }
+            block += 1
+        }
+    }
+
+    /// The term equal to `key`, if any.
+    func find(_ key: [UInt8]) throws -> TermInfo? {
+        var result: TermInfo? = nil
+        try forEach(from: key) { term, info in
+            if term == key { result = info() }
+            return false
+        }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+/// Why a query cannot run: a syntax error or a clause with nothing to search for.
+/// ``position`` is the `Character` offset (0-based) in the query text of what is wrong.
+public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of query errors.
+    public enum Kind: Sendable, Hashable {
+        /// The query is empty or only whitespace.
+        case emptyQuery
+        /// A `"` is never closed.
+        case unclosedQuote
+        /// `""`: a phrase with no text.
+        case emptyPhrase
+        /// A `(` is never closed.
+        case unclosedParenthesis
+        /// A `)` closes nothing.
+        case unexpectedClosingParenthesis
+        /// `()`: a group with no clause.
+        case emptyGroup
+        /// A `-` not followed by a clause.
+        case loneMinus
+        /// `OR` without a clause on each side.
+        case misplacedOr
+        /// A group of AND-ed clauses where every clause is excluded (would mean "everything").
+        case onlyExclusions
+        /// A `-` clause used where nothing can be excluded from (inside `OR`, or in code).
+        case misplacedNot
+        /// A clause whose text analyzes to no token (only punctuation or symbols).
+        case noSearchableText(String)
+    }
+
+    /// What is wrong.
+    public var kind: Kind
+    /// Where (a `Character` offset, 0-based, into the query text); `nil` for queries built in code.
+    public var position: Int?
+
+    /// Creates an error.
+    public init(_ kind: Kind, at position: Int?) {
+        self.kind = kind
+        self.position = position
+    }
+
+    /// The message without the position.
+    public var message: String {
+        switch kind {
+        case .emptyQuery: "empty query"
+        case .unclosedQuote: "unbalanced quote: this \" is never closed"
+        case .emptyPhrase: "empty phrase \"\""
+        case .unclosedParenthesis: "unbalanced parenthesis: this ( is never closed"
+        case .unexpectedClosingParenthesis: "unbalanced parenthesis: this ) closes nothing"
+        case .emptyGroup: "empty group ()"
+        case .loneMinus: "a - must be followed by a clause to exclude"
+        case .misplacedOr: "OR needs a clause on each side"
+        case .onlyExclusions: "only excluded clauses: add at least one clause to search for"
+        case .misplacedNot: "an excluded clause must stand next to a clause to search for"
+        case .noSearchableText(let text): "\"\(text)\" has no searchable text (only punctuation or symbols)"
+        }
+    }
+
+    /// "unbalanced quote: this \" is never closed (at position 4)".
+    public var description: String {
+        if let position { return "\(message) (at position \(position))" }
+        return message
+    }
+}

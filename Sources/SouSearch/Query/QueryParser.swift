@@ -1,0 +1,144 @@
+/// Parses the query language into a ``Query``.
+///
+/// Grammar (whitespace separates clauses; `OR` is an operator only in upper case and standing alone):
+///
+///     query       := alternatives
+///     alternatives:= conjunction ( "OR" conjunction )*
+///     conjunction := clause+                      -- all must match (AND)
+///     clause      := "-" primary | primary        -- "-" excludes
+///     primary     := "(" alternatives ")" | '"' text '"' | word
+///     word        := a run of characters other than whitespace, '(', ')' and '"'
+///
+/// A word or a quoted text is one phrase clause (see ``Query/phrase(_:)``): `集体协商`, `iPhone手机`
+/// and `"iPhone 手机"` are each one exact phrase. Every conjunction needs at least one clause that
+/// is not excluded. Errors carry the `Character` offset of what is wrong.
+public enum QueryParser {
+    /// Parses `text`; throws ``QueryError`` with the position of the first problem.
+    public static func parse(_ text: String) throws(QueryError) -> Query {
+        var parser = Parser(tokens: try lex(Array(text)))
+        guard !parser.tokens.isEmpty else { throw QueryError(.emptyQuery, at: 0) }
+        let query = try parser.parseAlternatives()
+        if parser.index < parser.tokens.count {
+            // Only a ")" can stop the top-level parse early.
+            throw QueryError(.unexpectedClosingParenthesis, at: parser.tokens[parser.index].position)
+        }
+        return query
+    }
+
+    enum LexKind: Equatable {
+        case open, close, minus, or
+        case word(String)
+        case quoted(String)
+    }
+
+    struct Lexeme {
+        var kind: LexKind
+        var position: Int
+    }
+
+    static func lex(_ chars: [Character]) throws(QueryError) -> [Lexeme] {
+        var out: [Lexeme] = []
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c.isWhitespace { i += 1; continue }
+            switch c {
+            case "(": out.append(Lexeme(kind: .open, position: i)); i += 1
+            case ")": out.append(Lexeme(kind: .close, position: i)); i += 1
+            case "\"":
+                var j = i + 1
+                while j < chars.count, chars[j] != "\"" { j += 1 }
+                guard j < chars.count else { throw QueryError(.unclosedQuote, at: i) }
+                let inner = String(chars[(i + 1)..<j])
+                if inner.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: i) }
+                out.append(Lexeme(kind: .quoted(inner), position: i))
+                i = j + 1
+            case "-":
+                if i + 1 == chars.count || chars[i + 1].isWhitespace { throw QueryError(.loneMinus, at: i) }
+                out.append(Lexeme(kind: .minus, position: i)); i += 1
+            default:
+                var j = i
+                while j < chars.count, !chars[j].isWhitespace, chars[j] != "(", chars[j] != ")", chars[j] != "\"" { j += 1 }
+                let word = String(chars[i..<j])
+                out.append(Lexeme(kind: word == "OR" ? .or : .word(word), position: i))
+                i = j
+            }
+        }
+        return out
+    }
+
+    struct Parser {
+        var tokens: [Lexeme]
+        var index = 0
+
+        var current: Lexeme? { index < tokens.count ? tokens[index] : nil }
+
+        mutating func parseAlternatives() throws(QueryError) -> Query {
+            var alternatives: [[Query]] = []
+            var conjunction: [Query] = []
+            var lastOr: Int? = nil
+            loop: while let token = current {
+                switch token.kind {
+                case .close: break loop
+                case .or:
+                    if conjunction.isEmpty { throw QueryError(.misplacedOr, at: token.position) }
+                    alternatives.append(conjunction)
+                    conjunction = []
+                    lastOr = token.position
+                    index += 1
+                default:
+                    conjunction.append(try parseClause())
+                }
+            }
+            if conjunction.isEmpty {
+                if let lastOr { throw QueryError(.misplacedOr, at: lastOr) }
+                return Query(.and([]))   // empty: the caller reports it with its own position
+            }
+            alternatives.append(conjunction)
+            let groups = try alternatives.map { (clauses) throws(QueryError) -> Query in
+                if clauses.allSatisfy({ if case .not = $0.node { true } else { false } }) {
+                    throw QueryError(.onlyExclusions, at: clauses[0].sourcePosition)
+                }
+                return clauses.count == 1 ? clauses[0] : Query(.and(clauses), sourcePosition: clauses[0].sourcePosition)
+            }
+            return groups.count == 1 ? groups[0] : Query(.or(groups), sourcePosition: groups[0].sourcePosition)
+        }
+
+        mutating func parseClause() throws(QueryError) -> Query {
+            guard let token = current else { throw QueryError(.emptyQuery, at: 0) }
+            if token.kind == .minus {
+                index += 1
+                guard let next = current, next.kind != .close, next.kind != .or, next.kind != .minus else {
+                    throw QueryError(.loneMinus, at: token.position)
+                }
+                return Query(.not(try parsePrimary()), sourcePosition: token.position)
+            }
+            return try parsePrimary()
+        }
+
+        mutating func parsePrimary() throws(QueryError) -> Query {
+            guard let token = current else { throw QueryError(.emptyQuery, at: 0) }
+            index += 1
+            switch token.kind {
+            case .word(let text), .quoted(let text):
+                return Query(.phrase(text), sourcePosition: token.position)
+            case .open:
+                let inner = try parseAlternatives()
+                guard let close = current, close.kind == .close else {
+                    throw QueryError(.unclosedParenthesis, at: token.position)
+                }
+                index += 1
+                _ = close
+                if case .and(let clauses) = inner.node, clauses.isEmpty {
+                    throw QueryError(.emptyGroup, at: token.position)
+                }
+                var grouped = inner
+                grouped.sourcePosition = token.position
+                return grouped
+            case .close: throw QueryError(.unexpectedClosingParenthesis, at: token.position)
+            case .or: throw QueryError(.misplacedOr, at: token.position)
+            case .minus: throw QueryError(.loneMinus, at: token.position)
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import SouAnalysis
+import SouIndexing
+
+/// One token of a query phrase, resolved against an index.
+struct PhraseToken: Sendable {
+    /// The term, or the character for a lone CJK character.
+    var term: String
+    /// Slot relative to the phrase's first token.
+    var offset: Int
+    /// A lone CJK character: matches the unigram `term` or any bigram starting with it.
+    var isCharacter: Bool
+    /// The dictionary entries it matches (one for a term; the unigram and bigrams for a character).
+    var infos: [TermInfo]
+    /// Number of documents containing the token (for a character: containing the character).
+    var documentFrequency: Int
+    /// BM25 idf from ``documentFrequency``.
+    var idf: Double
+}
+
+/// A phrase clause compiled against an index: its tokens at their relative slots.
+struct PhraseClause: Sendable {
+    /// The clause text as written.
+    var text: String
+    var tokens: [PhraseToken]
+    /// Sum of the tokens' idf (the phrase scores as one unit).
+    var idf: Double
+
+    /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
+    init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: SouIndex, bm25: BM25) throws {
+        self.text = text
+        let analyzed = analyzer.analyze(text)
+        guard let first = analyzed.first else {
+            throw QueryError(.noSearchableText(text), at: sourcePosition)
+        }
+        let n = index.documentCount
+        var tokens: [PhraseToken] = []
+        var anyMissing = false
+        for token in analyzed {
+            let isCharacter = token.kind == .unigram
+            let infos: [TermInfo]
+            if isCharacter {
+                infos = index.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
+            } else {
+                infos = index.termInfo(token.term).map { [$0] } ?? []
+            }
+            if infos.isEmpty { anyMissing = true }
+            tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
+                                      isCharacter: isCharacter, infos: infos, documentFrequency: 0, idf: 0))
+        }
+        // Document frequencies (exact: a character's is the number of documents containing it).
+        for i in tokens.indices {
+            let df: Int
+            if tokens[i].infos.isEmpty {
+                df = 0
+            } else if tokens[i].infos.count == 1 {
+                df = tokens[i].infos[0].documentFrequency
+            } else if anyMissing {
+                df = tokens[i].infos.map(\.documentFrequency).max() ?? 0   // no match anyway
+            } else {
+                df = try Self.countDocuments(tokens[i].infos, in: index)
+            }
+            tokens[i].documentFrequency = df
+            tokens[i].idf = bm25.idf(documentFrequency: df, documentCount: n)
+        }
+        self.tokens = tokens
+        self.idf = tokens.reduce(0) { $0 + $1.idf }
+    }
+
+    /// True when some token is absent from the index (the phrase matches nothing).
+    var cannotMatch: Bool { tokens.contains { $0.infos.isEmpty } }
+
+    /// Number of distinct documents in the union of `infos`' postings.
+    static func countDocuments(_ infos: [TermInfo], in index: SouIndex) throws -> Int {
+        var seen = [UInt64](repeating: 0, count: (index.documentCount + 63) / 64)
+        var count = 0
+        for info in infos {
+            var cursor = try index.postings(info)
+            while let d = try cursor.next() {
+                guard d >= 0, d < index.documentCount else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
+                let bit = UInt64(1) << UInt64(d & 63)
+                if seen[d >> 6] & bit == 0 { seen[d >> 6] |= bit; count += 1 }
+            }
+        }
+        return count
+    }
+
+    /// The matching documents, increasing, with the phrase's occurrences in each.
+    func matches(in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
+        if cannotMatch { return ([], []) }
+        if tokens.count == 1 { return try singleTokenMatches(tokens[0], in: index) }
+
+        // Leapfrog over the tokens' cursors, the rarest first, then check the slots.
+        let order = tokens.indices.sorted {
+            let a = tokens[$0].infos.reduce(0) { $0 + $1.documentFrequency }
+            let b = tokens[$1].infos.reduce(0) { $0 + $1.documentFrequency }
+            return a != b ? a < b : $0 < $1
+        }
+        var cursors = try order.map { try TokenCursor(tokens[$0].infos, in: index) }
+        let offsets = order.map { tokens[$0].offset }
+        var documents: [Int] = []
+        var frequencies: [Int] = []
+        var target = 0
+        search: while true {
+            guard let lead = try cursors[0].advance(to: target) else { break }
+            var agreed = true
+            for i in 1..<cursors.count {
+                guard let d = try cursors[i].advance(to: lead) else { break search }
+                if d > lead { target = d; agreed = false; break }
+            }
+            guard agreed else { continue }
+            var lists: [[Int]] = []
+            lists.reserveCapacity(cursors.count)
+            for i in cursors.indices { lists.append(try cursors[i].positions()) }
+            let f = Self.countOccurrences(lists, offsets)
+            if f > 0 { documents.append(lead); frequencies.append(f) }
+            target = lead + 1
+        }
+        return (documents, frequencies)
+    }
+
+    /// Slots p such that every list i contains p + offsets[i] (lists increasing).
+    static func countOccurrences(_ lists: [[Int]], _ offsets: [Int]) -> Int {
+        var cursor = [Int](repeating: 0, count: lists.count)
+        var f = 0
+        candidates: for x in lists[0] {
+            let p = x - offsets[0]
+            for i in 1..<lists.count {
+                let want = p + offsets[i]
+                let list = lists[i]
+                var j = cursor[i]
+                while j < list.count, list[j] < want { j += 1 }
+                cursor[i] = j
+                if j == list.count { break candidates }
+                if list[j] != want { continue candidates }
+            }
+            f += 1
+        }
+        return f
+    }
+
+    private func singleTokenMatches(_ token: PhraseToken, in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
+        if token.infos.count == 1 {
+            var cursor = try index.postings(token.infos[0])
+            var documents: [Int] = []
+            var frequencies: [Int] = []
+            documents.reserveCapacity(token.infos[0].documentFrequency)
+            frequencies.reserveCapacity(token.infos[0].documentFrequency)
+            while let d = try cursor.next() {
+                documents.append(d)
+                frequencies.append(cursor.termFrequency)
+            }
+            return (documents, frequencies)
+        }
+        // A character: add up the occurrences of its unigram and bigrams per document.
+        var counts = [Int32](repeating: 0, count: index.documentCount)
+        var documents: [Int] = []
+        documents.reserveCapacity(token.documentFrequency)
+        for info in token.infos {
+            var cursor = try index.postings(info)
+            while let d = try cursor.next() {
+                guard d >= 0, d < counts.count else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
+                if counts[d] == 0 { documents.append(d) }
+                counts[d] &+= Int32(truncatingIfNeeded: cursor.termFrequency)
+            }
+        }
+        documents.sort()
+        return (documents, documents.map { Int(counts[$0]) })
+    }
+}

@@ -1,0 +1,37 @@
+/// How a search runs and what it returns.
+public struct SearchOptions: Sendable, Hashable {
+    /// The most hits returned (best first); the total count is exact whatever the limit.
+    public var limit: Int
+    /// The ranking function's parameters.
+    public var bm25: BM25
+    /// How snippets are made (needs stored text; see ``SnippetOptions``).
+    public var snippets: SnippetOptions
+    /// When true, every hit carries an ``Explanation`` of its score.
+    public var explains: Bool
+
+    /// Creates options: 10 hits, BM25 with k1 = 1.2 and b = 0.75, default snippets, no explanations.
+    public init(limit: Int = 10, bm25: BM25 = .standard, snippets: SnippetOptions = SnippetOptions(),
+                explains: Bool = false) {
+        self.limit = limit
+        self.bm25 = bm25
+        self.snippets = snippets
+        self.explains = explains
+    }
+}
+
+/// How the snippets of a hit are made from its stored text: one snippet per matching line.
+public struct SnippetOptions: Sendable, Hashable {
+    /// False: hits carry no snippets (and no stored text is read).
+    public var isEnabled: Bool
+    /// The most snippets (matching lines) per hit; `nil` for all of them.
+    public var maxLines: Int?
+    /// Lines longer than this many characters are cut around their first match, with "…" where cut.
+    public var maxLineLength: Int
+
+    /// Creates snippet options: enabled, at most 3 lines per hit, lines cut at 120 characters.
+    public init(isEnabled: Bool = true, maxLines: Int? = 3, maxLineLength: Int = 120) {
+        self.isEnabled = isEnabled
+        self.maxLines = maxLines
+        self.maxLineLength = max(maxLineLength, 8)
+    }
+}

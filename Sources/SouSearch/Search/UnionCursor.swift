@@ -1,0 +1,117 @@
+import SouIndexing
+
+/// The documents of several terms as one stream: used for a lone CJK character, which matches
+/// the unigram `c` and every bigram starting with `c`. A min-heap of the terms' cursors, keyed
+/// by their current document.
+/// - Complexity: O(log k) per cursor move for k terms.
+struct UnionCursor {
+    private var cursors: [PostingsCursor]
+    private var documents: [Int]          // current document of cursors[i]
+    private var heap: [Int]               // indices into cursors, min document at the root
+
+    init(_ sources: [PostingsCursor]) throws {
+        cursors = []
+        documents = []
+        for var cursor in sources {
+            if let d = try cursor.next() {
+                cursors.append(cursor)
+                documents.append(d)
+            }
+        }
+        heap = Array(cursors.indices)
+        heap.sort { documents[$0] < documents[$1] }   // a sorted array is a valid heap
+    }
+
+    /// The current document, or nil when exhausted.
+    var document: Int? { heap.isEmpty ? nil : documents[heap[0]] }
+
+    /// Moves to the first document ≥ `target` (never backwards) and returns it, or nil.
+    mutating func advance(to target: Int) throws -> Int? {
+        while let root = heap.first, documents[root] < target {
+            if let d = try cursors[root].advance(to: target) {
+                documents[root] = d
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            siftDown(0)
+        }
+        return document
+    }
+
+    /// Occurrences (sum of the terms' frequencies) in the current document.
+    func termFrequency() -> Int {
+        guard let d = document else { return 0 }
+        var f = 0
+        visit(0, d) { f += cursors[$0].termFrequency }
+        return f
+    }
+
+    /// The slots of all the terms in the current document, increasing.
+    mutating func positions() throws -> [Int] {
+        guard let d = document else { return [] }
+        var at: [Int] = []
+        visit(0, d) { at.append($0) }
+        if at.count == 1 { return try cursors[at[0]].positions() }
+        var all: [Int] = []
+        for i in at { all.append(contentsOf: try cursors[i].positions()) }
+        all.sort()
+        return all
+    }
+
+    /// Calls `body` with every cursor on document `d` (those form a subtree at the heap's root).
+    private func visit(_ node: Int, _ d: Int, _ body: (Int) -> Void) {
+        guard node < heap.count, documents[heap[node]] == d else { return }
+        body(heap[node])
+        visit(2 * node + 1, d, body)
+        visit(2 * node + 2, d, body)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count, documents[heap[l]] < documents[heap[m]] { m = l }
+            if r < heap.count, documents[heap[r]] < documents[heap[m]] { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+}
+
+/// One query token's documents: a single term's postings, or a union for a lone character.
+struct TokenCursor {
+    private var single: PostingsCursor?
+    private var union: UnionCursor?
+    private var exhausted = false
+
+    init(_ infos: [TermInfo], in index: SouIndex) throws {
+        if infos.count == 1 {
+            single = try index.postings(infos[0])
+        } else {
+            union = try UnionCursor(infos.map { try index.postings($0) })
+        }
+    }
+
+    /// Moves to the first document ≥ `target` (never backwards) and returns it, or nil.
+    mutating func advance(to target: Int) throws -> Int? {
+        if exhausted { return nil }
+        if single != nil {
+            if let d = single!.document, d >= target { return d }
+            let d = try single!.advance(to: target)
+            if d == nil { exhausted = true }
+            return d
+        }
+        let d = try union!.advance(to: target)
+        if d == nil { exhausted = true }
+        return d
+    }
+
+    /// The slots of the token in the current document, increasing.
+    mutating func positions() throws -> [Int] {
+        if single != nil { return try single!.positions() }
+        return try union!.positions()
+    }
+}

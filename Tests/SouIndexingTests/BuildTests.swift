@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import SouIndexing
+
+@Suite("Building with IndexBuilder")
+struct BuildTests {
+    /// A JSON Lines corpus of several 64 KiB batches.
+    static func corpus(in folder: URL) throws -> String {
+        var rng = SplitMix(state: 2024)
+        var lines = ""
+        for i in 0..<900 {
+            let body = randomText(&rng, length: Int(rng.next() % 500))
+                .replacingOccurrences(of: "\n", with: "\\n")
+            lines += "{\"id\":\"d\(i)\",\"title\":\"第\(i)篇\",\"body\":\"\(body)\"}\n"
+        }
+        let path = folder.appendingPathComponent("c.jsonl").path
+        try write(lines, to: path)
+        return path
+    }
+
+    @Test("the file is byte-identical whatever the number of jobs")
+    func jobsDeterminism() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = try Self.corpus(in: folder)
+        var files: [[UInt8]] = []
+        for jobs in [1, 2, 3, 8] {
+            var options = IndexBuildOptions()
+            options.jobs = jobs
+            let out = folder.appendingPathComponent("j\(jobs).sou")
+            let summary = try IndexBuilder(options: options).build(paths: [input], to: out)
+            #expect(summary.documents == 900)
+            files.append(try [UInt8](Data(contentsOf: out)))
+        }
+        #expect(files[0].count > 4 * 65536 / 3)   // several batches
+        for f in files.dropFirst() { #expect(f == files[0]) }
+        // and the same as adding the documents one by one
+        let writer = try IndexWriter()
+        let (docs, _) = try readAll([input])
+        for d in docs { try writer.addDocument(key: d.key, title: d.title, text: d.text) }
+        #expect(try writer.serialize().bytes == files[0])
+        _ = try SouIndex(bytes: files[0]).verify()
+    }
+
+    @Test("an empty input builds a valid empty index")
+    func emptyInput() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("e.sou")
+        let summary = try IndexBuilder().build(paths: [folder.path], to: out)
+        #expect(summary.documents == 0)
+        let index = try SouIndex(contentsOf: out)
+        #expect(index.documentCount == 0)
+        _ = try index.verify()
+    }
+
+    @Test("a failed build leaves the previous index untouched")
+    func failedBuildKeepsOldFile() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("x.sou")
+        let writer = try IndexWriter()
+        try writer.addDocument(key: "old", text: "旧的")
+        try writer.write(to: out)
+        let before = try Data(contentsOf: out)
+        #expect(throws: IndexError.self) {
+            _ = try IndexBuilder().build(paths: [folder.appendingPathComponent("missing").path], to: out)
+        }
+        #expect(try Data(contentsOf: out) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["x.sou"])
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import SouAnalysis
+import Testing
+@testable import SouIndexing
+
+/// Bytes of a small index with every section present (several postings blocks, packed positions).
+func smallIndexBytes() throws -> [UInt8] {
+    let writer = try IndexWriter()
+    var rng = SplitMix(state: 42)
+    for i in 0..<160 {
+        try writer.addDocument(key: "k\(i)", title: "t\(i)", text: i % 2 == 0 ? "集体协商 \(randomText(&rng, length: 30))" : randomText(&rng, length: 20))
+    }
+    return try writer.serialize().bytes
+}
+
+/// Recomputes every section checksum and the header/table checksum, so that damage inside a
+/// section reaches the structural checks instead of stopping at the checksum.
+func resealed(_ bytes: [UInt8]) -> [UInt8] {
+    var b = bytes
+    let n = b.count
+    let t = n - FileLayout.trailerSize
+    func u32(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 | Int(b[o + 2]) << 16 | Int(b[o + 3]) << 24 }
+    func u64(_ o: Int) -> Int { u32(o) | u32(o + 4) << 32 }
+    func put32(_ o: Int, _ v: UInt32) { for k in 0..<4 { b[o + k] = UInt8((v >> UInt32(8 * k)) & 0xFF) } }
+    let count = u32(t)
+    let tableStart = t - count * FileLayout.sectionEntrySize
+    for i in 0..<count {
+        let e = tableStart + i * FileLayout.sectionEntrySize
+        let range = u64(e + 8)..<(u64(e + 8) + u64(e + 16))
+        put32(e + 4, CRC32C.checksum(b[range]))
+    }
+    let meta = CRC32C.checksum(Array(b[0..<FileLayout.headerSize]) + Array(b[tableStart..<t]))
+    put32(t + 4, meta)
+    return b
+}
+
+/// Reads everything an index offers, swallowing thrown errors: must never trap.
+func exerciseReader(_ index: SouIndex) {
+    for info in index.terms(withPrefix: "") {
+        _ = index.termInfo(info.term)
+        if var c = try? index.postings(info) {
+            var steps = 0
+            while let _ = try? c.next(), steps < 100_000 {
+                _ = try? c.positions()
+                steps += 1
+            }
+        }
+        if var c = try? index.postings(info) { _ = try? c.advance(to: 100) ; _ = try? c.advance(to: 150) }
+    }
+    _ = index.terms(withPrefix: "集")
+    for d in 0..<min(index.documentCount, 1000) {
+        _ = index.documentKey(d); _ = index.documentTitle(d); _ = index.documentLength(d)
+        _ = try? index.storedText(d)
+    }
+    _ = try? index.statistics()
+}
+
+@Suite("Damaged index files")
+struct CorruptionTests {
+    @Test("truncation at every offset is refused at open with a clear error")
+    func truncation() throws {
+        let bytes = try smallIndexBytes()
+        #expect(bytes.count > 1000)
+        for length in 0..<bytes.count {
+            do {
+                _ = try SouIndex(bytes: Array(bytes[0..<length]))
+                Issue.record("truncation to \(length) bytes was accepted")
+            } catch let error as IndexError {
+                switch error {
+                case .corrupt, .notAnIndex: break
+                default: Issue.record("truncation to \(length): unexpected \(error)")
+                }
+            }
+        }
+        #expect(try SouIndex(bytes: bytes).documentCount == 160)
+    }
+
+    @Test("a byte flip in any section, the header, the table or the trailer is caught by open or verify")
+    func byteFlips() throws {
+        let bytes = try smallIndexBytes()
+        let index = try SouIndex(bytes: bytes)
+        _ = try index.verify()
+        var regions: [(String, Range<Int>)] = index.sections.map { ("\($0.kind)", $0.range) }
+        let tableStart = index.sections.map(\.range.upperBound).max()!
+        regions.append(("header", 0..<FileLayout.headerSize))
+        regions.append(("section table + trailer", tableStart..<bytes.count))
+        var rng = SplitMix(state: 7)
+        for (name, range) in regions {
+            for _ in 0..<40 {
+                var damaged = bytes
+                let at = range.lowerBound + Int(rng.next() % UInt64(range.count))
+                damaged[at] ^= UInt8(1 + rng.next() % 255)
+                do {
+                    let opened = try SouIndex(bytes: damaged)
+                    exerciseReader(opened)
+                    #expect(throws: IndexError.self, "flip at \(at) in \(name) not detected") { try opened.verify() }
+                } catch is IndexError {
+                    // refused at open: fine
+                }
+            }
+        }
+    }
+
+    @Test("structural damage behind valid checksums never traps, and verify names most of it")
+    func resealedDamage() throws {
+        let bytes = try smallIndexBytes()
+        let index = try SouIndex(bytes: bytes)
+        var rng = SplitMix(state: 99)
+        var detected = 0, total = 0
+        for s in index.sections {
+            for _ in 0..<60 {
+                var damaged = bytes
+                let at = s.range.lowerBound + Int(rng.next() % UInt64(s.range.count))
+                damaged[at] ^= UInt8(1 + rng.next() % 255)
+                damaged = resealed(damaged)
+                total += 1
+                guard let opened = try? SouIndex(bytes: damaged) else { detected += 1; continue }
+                exerciseReader(opened)
+                if (try? opened.verify()) == nil { detected += 1 }
+            }
+        }
+        // Some flips are legitimately undetectable (a letter of a title, a stored character);
+        // most change the structure.
+        #expect(detected * 2 > total, "only \(detected) of \(total) structural flips detected")
+    }
+
+    @Test("a file from a newer format version says so")
+    func newerVersion() throws {
+        var bytes = try smallIndexBytes()
+        bytes[FileLayout.Header.version] = 2
+        #expect {
+            _ = try SouIndex(bytes: bytes)
+        } throws: { error in
+            guard case IndexError.unsupportedVersion(found: 2, supported: 1) = error else { return false }
+            return "\(error)".contains("newer")
+        }
+    }
+
+    @Test("an index built by other analysis rules is refused")
+    func otherRules() throws {
+        var bytes = try smallIndexBytes()
+        bytes[FileLayout.Header.rulesVersion] &+= 1
+        bytes = resealed(bytes)
+        #expect {
+            _ = try SouIndex(bytes: bytes)
+        } throws: { error in
+            guard case IndexError.incompatibleAnalyzer = error else { return false }
+            return true
+        }
+    }
+
+    @Test("a file that is not an index is named as such", arguments: [
+        Array("hello world, this is not an index at all, but long enough to have a header and a trailer!".utf8),
+        [UInt8](repeating: 0, count: 10),
+        [],
+    ])
+    func notAnIndex(bytes: [UInt8]) {
+        #expect {
+            _ = try SouIndex(bytes: bytes)
+        } throws: { error in
+            guard case IndexError.notAnIndex = error else { return false }
+            return true
+        }
+    }
+
+    @Test("verify accepts an intact index")
+    func intact() throws {
+        let report = try SouIndex(bytes: try smallIndexBytes()).verify()
+        #expect(report.documents == 160)
+        #expect(report.sectionsVerified == 5)
+    }
+}

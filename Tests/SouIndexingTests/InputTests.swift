@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import SouIndexing
+
+/// Reads `paths` with `options`, returning documents and warnings.
+func readAll(_ paths: [String], _ options: InputOptions = InputOptions()) throws -> ([SourceDocument], [String]) {
+    var warnings: [String] = []
+    var docs: [SourceDocument] = []
+    let source = DocumentSource(options: options) { warnings.append($0) }
+    try source.read(paths: paths) { docs.append($0) }
+    return (docs, warnings)
+}
+
+func write(_ text: String, to path: String) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+}
+
+@Suite("Reading documents")
+struct InputTests {
+    @Test("a folder walk reads text, Markdown, HTML and JSON Lines in sorted order and skips the rest")
+    func folderWalk() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path
+        try write("第二", to: "\(r)/b.txt")
+        try write("# 标题\n正文", to: "\(r)/a/readme.md")
+        try write("<html><head><title>页 面</title><style>p{}</style></head><body><p>集<b>体</b>协商</p><script>var x=1;</script>a&amp;b &#x4E2D;</body></html>", to: "\(r)/a/page.html")
+        try write("{\"id\":\"7\",\"title\":\"T\",\"body\":\"身体\"}\n", to: "\(r)/c/docs.jsonl")
+        try write("无扩展名的文本", to: "\(r)/NOTES")
+        try write("隐藏", to: "\(r)/.hidden/x.txt")
+        try write("git", to: "\(r)/.git/HEAD.txt")
+        try write("binary", to: "\(r)/image.png")
+        try Data([0x41, 0x00, 0x42]).write(to: URL(fileURLWithPath: "\(r)/bin.txt"))
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/a/loop", withDestinationPath: r)
+
+        let (docs, warnings) = try readAll([r])
+        #expect(docs.map(\.key) == ["NOTES", "a/page.html", "a/readme.md", "b.txt", "c/docs.jsonl#7"])
+        let page = try #require(docs.first { $0.key == "a/page.html" })
+        #expect(page.title == "页 面")
+        #expect(page.text.contains("集体协商"))
+        #expect(page.text.contains("a&b 中"))
+        #expect(!page.text.contains("var x") && !page.text.contains("p{}") && !page.text.contains("<"))
+        #expect(docs.first { $0.key == "a/readme.md" }?.title == "标题")
+        #expect(docs.first { $0.key == "c/docs.jsonl#7" }?.text == "T\n身体")
+        #expect(warnings.contains { $0.contains("bin.txt") && $0.contains("binary") })
+        #expect(warnings.contains { $0.contains("loop") })
+
+        var hidden = InputOptions()
+        hidden.includesHidden = true
+        let (all, _) = try readAll([r], hidden)
+        #expect(all.map(\.key).contains(".hidden/x.txt"))
+        #expect(all.map(\.key).contains(".git/HEAD.txt"))
+    }
+
+    @Test("JSON Lines: bad lines are reported with file:line and skipped, the rest is read")
+    func badLines() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("d.jsonl").path
+        try write("""
+        {"id":"a","title":"标题","body":"正文"}
+        {"id":"b","body":"only body"
+        not json
+
+        {"title":"no id","body":"x"}
+        {"id":3,"title":null,"body":"escapes \\u00e9\\n\\ud83d\\ude00 \\"q\\""}
+        {"id":"e","other":1}
+        {"id":"f","body":["nested"]}
+        """, to: path)
+        let (docs, warnings) = try readAll([path])
+        #expect(docs.map(\.key) == ["a", "4", "3"])
+        #expect(docs[0].text == "标题\n正文")
+        #expect(docs[0].title == "标题")
+        #expect(docs[2].text == "\nescapes é\n😀 \"q\"")
+        #expect(warnings.count == 4)
+        for line in [2, 3, 7, 8] {
+            #expect(warnings.contains { $0.hasPrefix("\(path):\(line): ") }, "line \(line)")
+        }
+    }
+
+    @Test("JSON Lines: custom id, title and text fields")
+    func customFields() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("d.txt").path
+        try write("{\"doc\":\"x1\",\"name\":\"N\",\"a\":\"甲\",\"b\":\"乙\"}\n", to: path)
+        var o = InputOptions()
+        o.forcesJSONLines = true
+        o.idField = "doc"
+        o.titleField = "name"
+        o.textFields = ["b", "a"]
+        let (docs, _) = try readAll([path], o)
+        #expect(docs == [SourceDocument(key: "x1", title: "N", text: "乙\n甲")])
+    }
+
+    @Test("gzip JSON Lines are read transparently")
+    func gzip() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = root.appendingPathComponent("d.jsonl").path
+        try write("{\"id\":\"g\",\"body\":\"压缩\"}\n", to: plain)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = [plain]
+        try p.run()
+        p.waitUntilExit()
+        let (docs, _) = try readAll([plain + ".gz"])
+        #expect(docs.map(\.key) == ["g"])
+        #expect(docs.first?.text == "\n压缩")
+    }
+
+    @Test("HTML: entities decoded, inline tags keep a CJK run whole, block tags separate words")
+    func html() {
+        let (text, title) = HTMLText.extract("<title>A &lt;B&gt;</title><div>one</div><div>two</div>集<i>体</i><!-- 注释 -->&unknown; &#26376;")
+        #expect(title == "A <B>")
+        #expect(text.contains("one\ntwo"))
+        #expect(text.contains("集体"))
+        #expect(!text.contains("注释"))
+        #expect(text.hasSuffix("&unknown; 月"))
+    }
+
+    @Test("text that is mostly invalid UTF-8 is skipped; a few bad bytes are replaced")
+    func binaryDetection() {
+        let source = DocumentSource()
+        #expect(source.decodeText([UInt8](repeating: 0xFF, count: 100), path: "x") == nil)
+        #expect(source.decodeText(Array("正常的文本 with one bad byte".utf8) + [0xFF], path: "x") != nil)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import SouAnalysis
+import Testing
+@testable import SouIndexing
+
+@Suite("Writing and reading an index")
+struct RoundTripTests {
+    @Test("run-end unigram sits at the slot of a multi-character run's last character")
+    func runEndUnigram() throws {
+        let index = try makeIndex(["集体协商 abc。x"])
+        let expected: [(String, TokenKind, [Int])] = [
+            ("集体", .bigram, [0]), ("体协", .bigram, [1]), ("协商", .bigram, [2]),
+            ("商", .unigram, [3]), ("abc", .word, [4]), ("x", .word, [6]),
+        ]
+        for (term, kind, positions) in expected {
+            let info = try #require(index.termInfo(term), "missing \(term)")
+            #expect(info.kind == kind)
+            let postings = try readPostings(index, info)
+            #expect(postings.count == 1)
+            #expect(postings.first?.positions == positions, "\(term)")
+        }
+        #expect(index.termInfo("集") == nil)   // a run's first character has no unigram
+        #expect(index.termCount == 6)
+        #expect(index.documentLength(0) == 5) // run-end unigrams do not count
+    }
+
+    @Test("a one-character run is the analyzer's unigram, not doubled")
+    func loneCharacter() throws {
+        let index = try makeIndex(["会 会议"])
+        let info = try #require(index.termInfo("会"))
+        #expect(try readPostings(index, info).map(\.positions) == [[0]])
+        let prefix = index.terms(withPrefix: "会").map(\.term)
+        #expect(prefix == ["会", "会议"])
+        #expect(try readPostings(index, try #require(index.termInfo("议"))).map(\.positions) == [[2]])
+    }
+
+    @Test("every term, document, frequency and position survives the round trip", arguments: [1, 7, 300])
+    func randomCorpus(documents: Int) throws {
+        var rng = SplitMix(state: UInt64(documents))
+        let texts = (0..<documents).map { _ in randomText(&rng, length: Int(rng.next() % 400)) }
+        let expected = try ExpectedIndex(texts: texts)
+        let index = try makeIndex(texts)
+        #expect(index.documentCount == documents)
+        #expect(index.termCount == expected.postings.count)
+        #expect(index.totalDocumentLength == expected.lengths.reduce(0, +))
+        let all = index.terms(withPrefix: "")
+        #expect(all.map(\.term) == expected.sortedTerms)
+        for info in all {
+            let want = try #require(expected.postings[info.term])
+            let got = try readPostings(index, info)
+            #expect(got.map(\.doc) == want.map(\.doc), "\(info.term)")
+            #expect(got.map(\.positions) == want.map(\.positions), "\(info.term)")
+            #expect(info.documentFrequency == want.count)
+            #expect(info.totalTermFrequency == want.reduce(0) { $0 + $1.positions.count })
+            #expect(info.kind == expected.kinds[info.term])
+            #expect(index.termInfo(info.term) == info)
+        }
+        for d in 0..<documents {
+            #expect(index.documentKey(d) == "doc\(d)")
+            #expect(index.documentTitle(d) == "title \(d)")
+            #expect(index.documentLength(d) == expected.lengths[d])
+            #expect(try index.storedText(d) == texts[d])
+        }
+    }
+
+    @Test("advance(to:) lands on the first document at or after the target, across skip blocks")
+    func advance() throws {
+        // "甲乙" in every third document of 1000: several blocks of 128
+        let texts = (0..<1000).map { $0 % 3 == 0 ? "甲乙 \($0)" : "丙丁 \($0)" }
+        let index = try makeIndex(texts, storesText: false)
+        let info = try #require(index.termInfo("甲乙"))
+        #expect(info.documentFrequency == 334)
+        for target in [0, 1, 2, 3, 4, 128 * 3, 500, 501, 997, 998, 999, 1000, 5000] {
+            var cursor = try index.postings(info)
+            let got = try cursor.advance(to: target)
+            let want = (target...max(target, 999)).first { $0 % 3 == 0 && $0 < 1000 }
+            #expect(got == want, "target \(target)")
+            if got != nil { #expect(try cursor.positions() == [0]) }
+        }
+        // interleaved next / advance keeps positions in step
+        var cursor = try index.postings(info)
+        var seen: [Int] = []
+        var target = 0
+        while let d = try cursor.advance(to: target) {
+            seen.append(d)
+            #expect(try cursor.positions() == [0])
+            target = d + 100
+        }
+        #expect(seen == stride(from: 0, to: 1000, by: 3).reduce(into: []) { acc, d in
+            if acc.isEmpty || d >= acc.last! + 100 { acc.append(d) }
+        })
+    }
+
+    @Test("a term with many positions per document decodes across packed blocks")
+    func manyPositions() throws {
+        let text = (0..<700).map { _ in "乙甲" }.joined(separator: "，") + " " + String(repeating: "x ", count: 300)
+        let expected = try ExpectedIndex(texts: [text, "甲", text])
+        let index = try makeIndex([text, "甲", text])
+        for term in ["乙甲", "甲", "x"] {
+            let got = try readPostings(index, try #require(index.termInfo(term)))
+            let want = try #require(expected.postings[term])
+            #expect(got.map(\.positions) == want.map(\.positions))
+        }
+    }
+
+    @Test("an empty corpus makes a valid empty index")
+    func empty() throws {
+        let index = try makeIndex([])
+        #expect(index.documentCount == 0)
+        #expect(index.termCount == 0)
+        #expect(index.averageDocumentLength == 0)
+        #expect(index.termInfo("a") == nil)
+        #expect(index.terms(withPrefix: "").isEmpty)
+        #expect(index.documentKey(0) == "")
+    }
+
+    @Test("write(to:) produces a file the reader opens, equal to makeIndex's bytes")
+    func fileRoundTrip() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let writer = try IndexWriter()
+        try writer.addDocument(key: "a.txt", title: "A", text: "集体协商 工资")
+        try writer.addDocument(key: "b.txt", text: "集体 Swift 6")
+        let url = folder.appendingPathComponent("x.sou")
+        try writer.write(to: url)
+        let index = try SouIndex(contentsOf: url)
+        #expect(index.documentCount == 2)
+        #expect(index.documentKey(1) == "b.txt")
+        #expect(index.documentTitle(1) == "")
+        #expect(try readPostings(index, try #require(index.termInfo("集体"))).map(\.doc) == [0, 1])
+        #expect(index.configuration == AnalyzerConfiguration())
+        #expect(index.formatVersion == 1)
+        let fileBytes = try [UInt8](Data(contentsOf: url))
+        #expect(fileBytes == (try writer.serialize().bytes))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(leftovers == ["x.sou"])
+    }
+
+    @Test("--no-store leaves the text out")
+    func noStore() throws {
+        let index = try makeIndex(["集体协商"], storesText: false)
+        #expect(index.storesText == false)
+        #expect(try index.storedText(0) == nil)
+    }
+
+    @Test("the configuration is recorded in the file")
+    func configuration() throws {
+        let config = AnalyzerConfiguration(joinsSoftLineBreaks: false, foldsTraditionalToSimplified: true)
+        let writer = try IndexWriter(configuration: config)
+        try writer.addDocument(key: "k", text: "集体")
+        #expect(try writer.makeIndex().configuration == config)
+    }
+}

@@ -1,0 +1,110 @@
+import Testing
+@testable import SouSearch
+
+@Suite("Query parser")
+struct QueryParserTests {
+    static let valid: [(String, Query)] = [
+        ("集体协商", .phrase("集体协商")),
+        ("  集体协商  ", .phrase("集体协商")),
+        ("集体协商 iphone", .and([.phrase("集体协商"), .phrase("iphone")])),
+        ("iPhone手机", .phrase("iPhone手机")),
+        ("\"iPhone 手机\"", .phrase("iPhone 手机")),
+        ("工会 OR 职工", .or([.phrase("工会"), .phrase("职工")])),
+        ("a b OR c", .or([.and([.phrase("a"), .phrase("b")]), .phrase("c")])),
+        ("a OR b c", .or([.phrase("a"), .and([.phrase("b"), .phrase("c")])])),
+        ("集体协商 -草案", .and([.phrase("集体协商"), .not(.phrase("草案"))])),
+        ("-草案 集体协商", .and([.not(.phrase("草案")), .phrase("集体协商")])),
+        ("(工会 OR 职工) 协商", .and([.or([.phrase("工会"), .phrase("职工")]), .phrase("协商")])),
+        ("协商 -(工会 OR 职工)", .and([.phrase("协商"), .not(.or([.phrase("工会"), .phrase("职工")]))])),
+        ("((a))", .phrase("a")),
+        ("a or b", .and([.phrase("a"), .phrase("or"), .phrase("b")])),
+        ("a-b", .phrase("a-b")),
+        ("6.84", .phrase("6.84")),
+        ("「工具」栏", .phrase("「工具」栏")),
+        ("x\"y z\"", .and([.phrase("x"), .phrase("y z")])),
+        ("a(b)", .and([.phrase("a"), .phrase("b")])),
+        ("a\tb\nc", .and([.phrase("a"), .phrase("b"), .phrase("c")])),
+        ("\"OR\"", .phrase("OR")),
+    ]
+
+    @Test("parses the grammar", arguments: valid)
+    func parses(_ text: String, _ expected: Query) throws {
+        #expect(try QueryParser.parse(text) == expected)
+    }
+
+    static let invalid: [(String, QueryError.Kind, Int)] = [
+        ("", .emptyQuery, 0),
+        ("   ", .emptyQuery, 0),
+        ("\"集体协商", .unclosedQuote, 0),
+        ("集体 \"协商", .unclosedQuote, 3),
+        ("a \"\" b", .emptyPhrase, 2),
+        ("\"  \"", .emptyPhrase, 0),
+        ("(集体 协商", .unclosedParenthesis, 0),
+        ("a (b (c)", .unclosedParenthesis, 2),
+        ("集体)", .unexpectedClosingParenthesis, 2),
+        (")", .unexpectedClosingParenthesis, 0),
+        ("a () b", .emptyGroup, 2),
+        ("-", .loneMinus, 0),
+        ("a -", .loneMinus, 2),
+        ("a - b", .loneMinus, 2),
+        ("a -) b", .loneMinus, 2),
+        ("a --b", .loneMinus, 2),
+        ("OR a", .misplacedOr, 0),
+        ("a OR", .misplacedOr, 2),
+        ("a OR OR b", .misplacedOr, 5),
+        ("(OR a)", .misplacedOr, 1),
+        ("-a", .onlyExclusions, 0),
+        ("-a -b", .onlyExclusions, 0),
+        ("a OR -b", .onlyExclusions, 5),
+        ("a (-b -c)", .onlyExclusions, 3),
+    ]
+
+    @Test("reports every error with its position", arguments: invalid)
+    func rejects(_ text: String, _ kind: QueryError.Kind, _ position: Int) {
+        #expect(throws: QueryError(kind, at: position)) { try QueryParser.parse(text) }
+    }
+
+    @Test("positions count characters, not bytes")
+    func positionsAreCharacters() {
+        #expect(throws: QueryError(.unclosedQuote, at: 5)) { try QueryParser.parse("集体协商 \"工资") }
+    }
+
+    @Test("description round-trips", arguments: valid.map(\.1))
+    func roundTrips(_ query: Query) throws {
+        #expect(try QueryParser.parse(query.description) == query)
+    }
+
+    @Test("error messages name the position")
+    func messages() {
+        let error = QueryError(.unclosedQuote, at: 4)
+        #expect(error.description == "unbalanced quote: this \" is never closed (at position 4)")
+        #expect(QueryError(.noSearchableText("。"), at: nil).description == "\"。\" has no searchable text (only punctuation or symbols)")
+    }
+
+    @Test("Query(parsing:) is the parser")
+    func initParsing() throws {
+        #expect(try Query(parsing: "a -b") == .and([.phrase("a"), .not(.phrase("b"))]))
+        #expect(Query(.phrase("a"), sourcePosition: 3) == .phrase("a"))
+    }
+}
+
+@Suite("Query parser on random input")
+struct QueryParserFuzzTests {
+    static let pieces = ["(", ")", "\"", "-", "OR", " ", "  ", "集体", "会", "a", "iPhone手机", "。", "or", "-(", "\t"]
+
+    @Test("random queries parse or fail with a position inside the query; parsed ones round-trip")
+    func random() throws {
+        var generator = SplitMix(seed: 11)
+        for _ in 0..<3000 {
+            let count = Int(generator.next() % 9)
+            let text = (0..<count).map { _ in Self.pieces[Int(generator.next() % UInt64(Self.pieces.count))] }.joined()
+            do {
+                let query = try QueryParser.parse(text)
+                #expect(try QueryParser.parse(query.description) == query, "\(text)")
+            } catch {
+                let position = try #require(error.position, "\(text)")
+                #expect(position >= 0 && position <= max(0, text.count - 1), "\(text): \(error)")
+            }
+        }
+    }
+}

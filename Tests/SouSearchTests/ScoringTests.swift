@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import Sou
+
+/// Scores against the independent brute-force scorer (recounting raw analyzer output).
+@Suite("Scoring")
+struct ScoringTests {
+    static let queries = [
+        "集体协商", "集体", "会", "会议", "工具", "東京", "서울", "hello", "6.84", "哈哈",
+        "集体 协商", "集体协商 -会议", "会 OR 工具", "(会 OR 工具) -栏目", "集体 OR 集体协商", "iphone手机",
+        "\"iPhone 手机\"", "好 天天向上", "(集体 会议) OR 工具", "hello 世界",
+    ]
+
+    @Test("scores equal the brute-force scorer to 1e-9", arguments: [(1.2, 0.75), (2.0, 0.0), (0.5, 1.0)])
+    func handMade(_ k1: Double, _ b: Double) throws {
+        let bm25 = try BM25(k1: k1, b: b)
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let reference = try BruteForceScorer(texts: TestCorpus.documents, analyzer: Analyzer(), bm25: bm25)
+        for q in Self.queries { try compare(q, index, reference, bm25) }
+    }
+
+    @Test("scores on a shared-corpus slice equal the brute-force scorer")
+    func sharedSlice() throws {
+        let fixture = try TestCorpus.fixture("fortunes-zh")
+        let index = try TestCorpus.makeIndex(fixture.documents)
+        let reference = try BruteForceScorer(texts: fixture.documents, analyzer: Analyzer())
+        for (q, _) in fixture.queries.prefix(40) { try compare(q, index, reference, .standard) }
+        for q in ["人", "之", "天 OR 地", "不 -人", "春风 花"] { try compare(q, index, reference, .standard) }
+    }
+
+    func compare(_ q: String, _ index: SouIndex, _ reference: BruteForceScorer, _ bm25: BM25) throws {
+        let results = try index.search(q, options: SearchOptions(limit: Int.max, bm25: bm25, snippets: SnippetOptions(isEnabled: false)))
+        let expected = reference.search(try Query(parsing: q))
+        #expect(results.total == expected.count, "\(q)")
+        #expect(Set(results.hits.map(\.key)) == Set(expected.keys), "\(q)")
+        for hit in results.hits {
+            let e = expected[hit.key] ?? .nan
+            #expect(abs(hit.score - e) <= 1e-9 * abs(e), "\(q) \(hit.key): \(hit.score) vs \(e)")
+        }
+        // Best first, ties by document order.
+        for (a, b) in zip(results.hits, results.hits.dropFirst()) {
+            #expect(a.score > b.score || (a.score == b.score && a.document < b.document), "\(q)")
+        }
+    }
+
+    @Test("the limit keeps the best hits and the total stays exact", arguments: [0, 1, 2, 5])
+    func limit(_ limit: Int) throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let all = try index.search("会", options: SearchOptions(limit: Int.max))
+        let top = try index.search("会", options: SearchOptions(limit: limit))
+        #expect(top.total == all.total)
+        #expect(top.hits.map(\.key) == Array(all.hits.prefix(limit).map(\.key)))
+        #expect(top.hits.map(\.rank) == Array(1...max(1, top.hits.count)).prefix(top.hits.count).map { $0 })
+    }
+
+    @Test("explain lists each clause's idf, f, dl, avgdl and sums to the score")
+    func explain() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let results = try index.search("集体协商 OR 会议", options: SearchOptions(limit: 20, explains: true))
+        #expect(!results.hits.isEmpty)
+        for hit in results.hits {
+            let e = try #require(hit.explanation)
+            #expect(abs(e.score - hit.score) <= 1e-12 * hit.score)
+            for c in e.clauses {
+                #expect(c.documentLength == index.documentLength(hit.document))
+                #expect(c.averageDocumentLength == index.averageDocumentLength)
+                #expect(abs(c.idf - c.terms.reduce(0) { $0 + $1.idf }) < 1e-12)
+                #expect(c.score == e.bm25.score(idf: c.idf, frequency: c.frequency, documentLength: c.documentLength,
+                                                averageDocumentLength: c.averageDocumentLength))
+            }
+        }
+        let bargaining = try #require(results.hits.first { $0.key == "zh-bargaining" }?.explanation)
+        #expect(bargaining.clauses.map(\.text) == ["集体协商", "会议"])
+        #expect(bargaining.clauses[0].frequency == 4)   // one across the line break, two glued together
+        #expect(bargaining.clauses[0].terms.map(\.term) == ["集体", "体协", "协商"])
+    }
+
+    @Test("a single character's idf counts the documents containing it")
+    func characterIdf() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let results = try index.search("会", options: SearchOptions(limit: 1, explains: true))
+        let term = try #require(results.hits.first?.explanation?.clauses.first?.terms.first)
+        #expect(term.term == "会*")
+        #expect(term.documentFrequency == results.total)
+    }
+}
+
+@Suite("Random boolean queries")
+struct RandomQueryTests {
+    static let vocabulary = ["集体", "协商", "会", "会议", "工具", "栏", "東京", "서울", "hello", "好", "集体协商", "学会", "哈哈"]
+
+    func randomQuery(_ g: inout SplitMix, depth: Int) -> String {
+        let word = Self.vocabulary[Int(g.next() % UInt64(Self.vocabulary.count))]
+        guard depth > 0 else { return word }
+        let a = randomQuery(&g, depth: depth - 1), b = randomQuery(&g, depth: depth - 1)
+        switch g.next() % 4 {
+        case 0: return "\(a) \(b)"
+        case 1: return "(\(a) OR \(b))"
+        case 2: return "\(a) -\(word)"
+        default: return word
+        }
+    }
+
+    @Test("AND, OR and NOT match and score like the brute-force scorer")
+    func random() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let reference = try BruteForceScorer(texts: TestCorpus.documents, analyzer: Analyzer())
+        var g = SplitMix(seed: 5)
+        for _ in 0..<150 {
+            let text = randomQuery(&g, depth: Int(g.next() % 4))
+            let query = try Query(parsing: text)
+            let expected = reference.search(query)
+            let results = try index.search(query, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
+            #expect(results.total == expected.count, "\(text)")
+            for hit in results.hits {
+                let e = expected[hit.key] ?? .nan
+                #expect(abs(hit.score - e) <= 1e-9 * abs(e), "\(text) \(hit.key)")
+            }
+        }
+    }
+}

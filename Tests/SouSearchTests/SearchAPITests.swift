@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import Sou
+
+@Suite("Search API")
+struct SearchAPITests {
+    @Test("a query built in code equals the parsed one")
+    func programmatic() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let built = Query.and([.or([.phrase("会"), .phrase("工具")]), .not(.phrase("栏目"))])
+        let parsed = try index.search("(会 OR 工具) -栏目", limit: 100)
+        let fromCode = try index.search(built, options: SearchOptions(limit: 100))
+        #expect(fromCode.hits.map(\.key) == parsed.hits.map(\.key))
+        #expect(fromCode.hits.map(\.score) == parsed.hits.map(\.score))
+        #expect(fromCode.total == parsed.total)
+    }
+
+    @Test("clauses with nothing to search for are errors with their position", arguments: [
+        ("集体 。。", QueryError(.noSearchableText("。。"), at: 3)),
+        ("「」", QueryError(.noSearchableText("「」"), at: 0)),
+        ("a -\"!!\"", QueryError(.noSearchableText("!!"), at: 3)),
+    ])
+    func noSearchableText(_ query: String, _ error: QueryError) throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        #expect(throws: error) { try index.search(query) }
+    }
+
+    @Test("misused NOT in code is an error", arguments: [
+        Query.not(.phrase("a")), .or([.phrase("a"), .not(.phrase("b"))]), .and([.not(.phrase("a"))]), .and([]), .or([]),
+    ])
+    func misusedNot(_ query: Query) throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        #expect(throws: QueryError.self) { try index.search(query) }
+    }
+
+    @Test("an unknown term matches nothing")
+    func unknown() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        #expect(try index.search("不存在的词").total == 0)
+        let plain = try index.search("集体").total
+        #expect(try index.search("集体 OR 不存在的词").total == plain)
+        #expect(try index.search("zzzz 集体").total == 0)
+    }
+
+    @Test("an empty index answers every query with nothing")
+    func emptyIndex() throws {
+        let index = try TestCorpus.makeIndex([])
+        #expect(try index.search("集体协商").total == 0)
+        #expect(try index.search("会").total == 0)
+    }
+
+    @Test("many tasks searching one index at once get the same results")
+    func concurrency() async throws {
+        let fixture = try TestCorpus.fixture("fortunes-zh")
+        let index = try TestCorpus.makeIndex(fixture.documents)
+        let queries = fixture.queries.prefix(60).map(\.query) + ["人", "天 OR 地", "不 -人"]
+        let serial = try queries.map { q in try index.search(q, limit: 5).hits.map { "\($0.key):\($0.score)" } }
+        let results = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
+            for round in 0..<8 {
+                for (i, q) in queries.enumerated() where (i + round) % 2 == 0 {
+                    group.addTask { (i, try index.search(q, limit: 5).hits.map { "\($0.key):\($0.score)" }) }
+                }
+            }
+            var all: [(Int, [String])] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        let expectedCount = (0..<8).reduce(0) { n, round in n + queries.indices.filter { ($0 + round) % 2 == 0 }.count }
+        #expect(results.count == expectedCount)
+        for (i, hits) in results { #expect(hits == serial[i], "\(queries[i])") }
+    }
+}
+
+@Suite("Snippets")
+struct SnippetTests {
+    func highlighted(_ s: Snippet) -> [String] {
+        let bytes = Array(s.text.utf8)
+        return s.highlights.map { String(decoding: bytes[$0], as: UTF8.self) }
+    }
+
+    @Test("overlapping bigram matches are one highlight; a match over a line break shows on both lines")
+    func bargaining() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let hit = try #require(try index.search("集体协商", options: SearchOptions(limit: 1, snippets: SnippetOptions(maxLines: nil))).hits.first)
+        #expect(hit.key == "zh-bargaining")
+        #expect(hit.snippets.map(\.line) == [1, 2, 3])
+        #expect(highlighted(hit.snippets[0]) == ["集体协商"])
+        #expect(highlighted(hit.snippets[1]) == ["集体"])
+        #expect(highlighted(hit.snippets[2]) == ["协商", "集体协商集体协商"])
+        #expect(hit.matches == 4)
+    }
+
+    @Test("a lone character is highlighted where it occurs, also as a run's last character")
+    func character() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let results = try index.search("会", options: SearchOptions(limit: 20))
+        let learn = try #require(results.hits.first { $0.key == "zh-learn" })
+        #expect(learn.snippets.count == 1 && highlighted(learn.snippets[0]) == ["会"])
+        let meeting = try #require(results.hits.first { $0.key == "zh-meeting" })
+        #expect(highlighted(meeting.snippets[0]) == ["会", "会", "会"])
+    }
+
+    @Test("long lines are cut around the match with an ellipsis")
+    func cut() throws {
+        let long = String(repeating: "前文", count: 200) + "集体协商" + String(repeating: "后文", count: 200)
+        let index = try TestCorpus.makeIndex([("long", long)])
+        let hit = try #require(try index.search("集体协商", options: SearchOptions(snippets: SnippetOptions(maxLineLength: 40))).hits.first)
+        let s = try #require(hit.snippets.first)
+        #expect(s.text.hasPrefix("…") && s.text.hasSuffix("…"))
+        #expect(s.text.unicodeScalars.count == 42)
+        #expect(highlighted(s) == ["集体协商"])
+    }
+
+    @Test("matches are highlighted in the original text")
+    func originalText() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let hit = try #require(try index.search("iphone手机").hits.first)
+        // Whitespace between two tokens is not a gap: "iPhone 手机" is the phrase too.
+        let expected = TestCorpus.analyzerFoldsWidth ? ["ＩＰｈｏｎｅ手机", "iPhone 手机"] : ["iPhone 手机"]
+        #expect(highlighted(hit.snippets[0]) == expected)
+    }
+}
+
+@Suite("README example")
+struct ReadmeExampleTests {
+    @Test("the library example of the README runs and finds what it says")
+    func example() throws {
+        let writer = try IndexWriter()
+        try writer.addDocument(key: "a", title: "工会", text: "职工代表参加集体协商会议。")
+        try writer.addDocument(key: "b", text: "iPhone 手机的价格是6.84元")
+        let index = try writer.makeIndex()
+        let results = try index.search("集体协商", limit: 10)
+        #expect(results.hits.map(\.key) == ["a"])
+        #expect(results.hits.first?.title == "工会")
+        #expect(results.hits.first?.snippets.map(\.text) == ["职工代表参加集体协商会议。"])
+        let query = Query.and([.phrase("手机"), .not(.phrase("集体"))])
+        #expect(try index.search(query).total == 1)
+        #expect(try index.search("6.84 iphone手机").hits.map(\.key) == ["b"])
+    }
+}
+
+@Suite("Analyzer configuration")
+struct ConfigurationTests {
+    @Test("queries go through the configuration the index was built with")
+    func folding() throws {
+        let documents: [(key: String, text: String)] = [("simplified", "操作系统设计"), ("traditional", "作業系統")]
+        let folded = try TestCorpus.makeIndex(documents, configuration: AnalyzerConfiguration(foldsTraditionalToSimplified: true))
+        let plain = try TestCorpus.makeIndex(documents)
+        #expect(try TestCorpus.keys(folded, "系統") == ["simplified", "traditional"])
+        #expect(try TestCorpus.keys(plain, "系統") == ["traditional"])
+        #expect(try TestCorpus.keys(plain, "系统") == ["simplified"])
+    }
+
+    @Test("without soft line-break joining, a phrase does not span a line break")
+    func lineBreaks() throws {
+        let documents: [(key: String, text: String)] = [("broken", "集体\n协商")]
+        let joined = try TestCorpus.makeIndex(documents)
+        let unjoined = try TestCorpus.makeIndex(documents, configuration: AnalyzerConfiguration(joinsSoftLineBreaks: false))
+        #expect(try TestCorpus.keys(joined, "集体协商") == ["broken"])
+        #expect(try TestCorpus.keys(unjoined, "集体协商").isEmpty)
+        #expect(try TestCorpus.keys(unjoined, "体") == ["broken"])
+    }
+}
