@@ -127,12 +127,18 @@ struct CorruptionTests {
     @Test("a file from a newer format version says so")
     func newerVersion() throws {
         var bytes = try smallIndexBytes()
-        bytes[FileLayout.Header.version] = 2
+        bytes[FileLayout.Header.version] = UInt8(FileLayout.formatVersion + 1)
         #expect {
             _ = try SouIndex(bytes: bytes)
         } throws: { error in
-            guard case IndexError.unsupportedVersion(found: 2, supported: 1) = error else { return false }
+            guard case IndexError.unsupportedVersion(found: Int(FileLayout.formatVersion) + 1, supported: Int(FileLayout.formatVersion)) = error else { return false }
             return "\(error)".contains("newer")
+        }
+        bytes[FileLayout.Header.version] = 1
+        #expect {
+            _ = try SouIndex(bytes: bytes)
+        } throws: { error in
+            "\(error)".contains("older") && "\(error)".contains("rebuild")
         }
     }
 

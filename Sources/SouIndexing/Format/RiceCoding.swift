@@ -1,0 +1,180 @@
+/// Bit streams with Golomb–Rice codes: how document gaps, frequencies and the last (partial)
+/// run of positions are stored. Bits are written least significant first within each byte.
+///
+///     Rice(v, k)  --> q one-bits, a zero bit, then the k low bits of v, where q = v >> k
+///                     (q ≥ 32: 32 one-bits, then v as 32 raw bits: bounded even when damaged)
+///     Gamma(v ≥ 1) --> n one-bits, a zero bit, then the n low bits of v, where n = ⌊log2 v⌋
+enum RiceCoding {
+    static let escape = 32
+
+    /// Bits of Rice(v, k).
+    @inline(__always)
+    static func cost(_ v: UInt32, _ k: Int) -> Int {
+        let q = Int(v >> UInt32(k))
+        return q >= escape ? escape + 32 : q + 1 + k
+    }
+
+    /// Bits of a position in a document of `slots` slots written in binary: enough for slots − 1.
+    @inline(__always)
+    static func slotBits(_ slots: Int) -> Int {
+        slots <= 1 ? 0 : 64 - UInt64(slots - 1).leadingZeroBitCount
+    }
+
+    /// The parameter in 0...24 minimizing the total size of `values`.
+    static func bestParameter<C: Collection>(_ values: C) -> Int where C.Element == UInt32 {
+        var best = 0, bestCost = Int.max
+        for k in 0...24 {
+            var c = 0
+            for v in values { c += cost(v, k) }
+            if c < bestCost { bestCost = c; best = k }
+        }
+        return best
+    }
+}
+
+/// Appends bits to a byte buffer.
+struct BitWriter {
+    var bytes: [UInt8] = []
+    private var acc: UInt64 = 0
+    private var count = 0
+
+    @inline(__always)
+    mutating func write(_ value: UInt64, bits n: Int) {
+        guard n > 0 else { return }
+        let v = n == 64 ? value : value & ((1 << UInt64(n)) - 1)
+        acc |= v << UInt64(count)
+        let room = 64 - count
+        if n >= room {
+            // acc is full: emit it, keep the rest of v
+            for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: acc >> UInt64(8 * k))) }
+            acc = room == 64 ? 0 : v >> UInt64(room)
+            count = n - room
+        } else {
+            count += n
+        }
+    }
+
+    @inline(__always)
+    mutating func ones(_ n: Int) {
+        var left = n
+        while left > 0 {
+            let m = min(left, 32)
+            write((1 << UInt64(m)) - 1, bits: m)
+            left -= m
+        }
+    }
+
+    @inline(__always)
+    mutating func rice(_ v: UInt32, _ k: Int) {
+        let q = Int(v >> UInt32(k))
+        if q >= RiceCoding.escape {
+            ones(RiceCoding.escape)
+            write(UInt64(v), bits: 32)
+        } else {
+            ones(q)
+            write(0, bits: 1)
+            write(UInt64(v), bits: k)
+        }
+    }
+
+    @inline(__always)
+    mutating func gamma(_ v: UInt32) {
+        let n = 31 - v.leadingZeroBitCount
+        ones(n)
+        write(0, bits: 1)
+        write(UInt64(v), bits: n)
+    }
+
+    /// Pads to a byte boundary and returns the bytes.
+    mutating func finish() -> [UInt8] {
+        var c = count
+        var a = acc
+        while c > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: a))
+            a >>= 8
+            c -= 8
+        }
+        acc = 0
+        count = 0
+        let result = bytes
+        bytes = []
+        return result
+    }
+}
+
+/// Reads bits from index bytes, bounds-checked: reading past `end` throws.
+struct BitReader {
+    let base: UnsafeRawPointer
+    let end: Int
+    private(set) var bitOffset: Int
+    let context: StaticString
+
+    init(_ bytes: IndexBytes, from start: Int, end: Int, context: StaticString) {
+        base = bytes.base
+        self.end = end
+        bitOffset = start * 8
+        self.context = context
+    }
+
+    /// The byte offset after the last bit read (rounded up).
+    var byteOffset: Int { (bitOffset + 7) / 8 }
+
+    func fail(_ what: String) -> IndexError {
+        IndexError.corrupt("\(context): \(what) at byte \(bitOffset / 8)")
+    }
+
+    @inline(__always)
+    mutating func bit() throws -> UInt64 {
+        let byte = bitOffset >> 3
+        guard byte < end else { throw fail("unexpected end of a bit stream") }
+        let b = base.load(fromByteOffset: byte, as: UInt8.self)
+        let v = UInt64((b >> UInt8(bitOffset & 7)) & 1)
+        bitOffset += 1
+        return v
+    }
+
+    @inline(__always)
+    mutating func read(bits n: Int) throws -> UInt64 {
+        guard n > 0 else { return 0 }
+        guard (bitOffset + n + 7) / 8 <= end else { throw fail("unexpected end of a bit stream") }
+        var result: UInt64 = 0
+        var got = 0
+        while got < n {
+            let byte = base.load(fromByteOffset: bitOffset >> 3, as: UInt8.self)
+            let shift = bitOffset & 7
+            let take = min(8 - shift, n - got)
+            let part = (UInt64(byte) >> UInt64(shift)) & ((1 << UInt64(take)) - 1)
+            result |= part << UInt64(got)
+            got += take
+            bitOffset += take
+        }
+        return result
+    }
+
+    /// Counts one-bits up to the next zero bit (consumed) or `limit` ones (then no zero follows).
+    @inline(__always)
+    mutating func unary(limit: Int) throws -> Int {
+        var n = 0
+        while n < limit {
+            if try bit() == 0 { return n }
+            n += 1
+        }
+        return n
+    }
+
+    @inline(__always)
+    mutating func rice(_ k: Int) throws -> UInt32 {
+        let q = try unary(limit: RiceCoding.escape)
+        if q == RiceCoding.escape { return UInt32(try read(bits: 32)) }
+        let v = (UInt64(q) << UInt64(k)) | (try read(bits: k))
+        guard v <= UInt64(UInt32.max) else { throw fail("value out of range") }
+        return UInt32(v)
+    }
+
+    @inline(__always)
+    mutating func gamma() throws -> UInt32 {
+        let n = try unary(limit: 32)
+        guard n < 32 else { throw fail("gamma code too long") }
+        return UInt32((UInt64(1) << UInt64(n)) | (try read(bits: n)))
+    }
+}
