@@ -23,11 +23,18 @@ enum FileLayout {
     static let flagStoresText: UInt16 = 1
 
     /// Terms per dictionary block.
-    static let termsPerBlock = 64
+    static let termsPerBlock = 128
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
     static let blockIndexEntrySize = 12
     /// Position gaps per positions block.
     static let positionsPerBlock = 128
+
+    /// A term's position gaps are stored inline, at the end of its only postings block, when it
+    /// is in at most 128 documents and has fewer than 128 gaps.
+    @inline(__always)
+    static func gapsAreInline(documentFrequency df: Int, totalFrequency ttf: Int) -> Bool {
+        df <= docsPerBlock && ttf - df < positionsPerBlock
+    }
     /// Documents per postings block (one skip entry each).
     static let docsPerBlock = 128
     /// Document table entry: u64 strings offset, u32 key length, u32 title length, u32 token

@@ -53,7 +53,7 @@ struct IndexSerializer {
         // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
         sink.beginSection()
         let postings = SpillBuffer()
-        var dictionary = DictionaryWriter()
+        var dictionary = DictionaryWriter(documentCount: documents.count)
         try writeTerms(segments: segments, slotCounts: documents.slotCounts, positions: sink, postings: postings,
                        dictionary: &dictionary, totals: &totals)
         let p = sink.endSection()
@@ -189,8 +189,11 @@ struct IndexSerializer {
                                postingsOffset: postingsOffset, positionsOffset: positionsOffset,
                                singleton: (Int(docs[0]), Int(firsts[0])))
             } else {
-                encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts, into: &postings, scratch: &blockBuffer)
-                encodePositions(values, into: &positions)
+                let inline = FileLayout.gapsAreInline(documentFrequency: docs.count, totalFrequency: totalFrequency)
+                encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts,
+                               documentCount: slotCounts.count, inlineGaps: inline ? values : nil,
+                               into: &postings, scratch: &blockBuffer)
+                if !inline { encodePositions(values, into: &positions) }
                 dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: totalFrequency,
                                postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
             }
@@ -216,6 +219,7 @@ struct IndexSerializer {
     /// bit stream of document gaps, frequencies and first positions; skip entries first when
     /// there are several blocks.
     private func encodePostings(docs: [Int32], freqs: [Int32], firsts: [UInt32], slotCounts: [Int32],
+                                documentCount: Int, inlineGaps: [UInt32]?,
                                 into out: inout ByteWriter, scratch: inout ByteWriter) {
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
@@ -235,18 +239,21 @@ struct IndexSerializer {
                 previous = docs[j]
                 positionCount += Int(freqs[j])
             }
-            let k = RiceCoding.bestParameter(gaps)
+            // one block: the gap parameter is derived from the document frequency; several: stored
+            let single = n <= perBlock
+            let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: documentCount)
+                           : RiceCoding.bestParameter(gaps)
             // first positions: Rice-coded, or in binary with as many bits as the document's slot
             // count needs, whichever is smaller for this block (flag 1 = binary)
             let kFirst = RiceCoding.bestParameter(firsts[i..<end])
             var riceBits = 0, binaryBits = 0
             for j in i..<end {
                 riceBits += RiceCoding.cost(firsts[j], kFirst)
-                binaryBits += RiceCoding.slotBits(Int(slotCounts[Int(docs[j])]))
+                binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
             }
             let binary = binaryBits < riceBits
             var bits = BitWriter()
-            bits.write(UInt64(k), bits: 5)
+            if !single { bits.write(UInt64(k), bits: 5) }
             bits.write(binary ? 1 : 0, bits: 1)
             if !binary { bits.write(UInt64(kFirst), bits: 5) }
             for (g, j) in zip(gaps, i..<end) {
@@ -258,10 +265,15 @@ struct IndexSerializer {
                     bits.gamma(UInt32(freqs[j] - 1))
                 }
                 if binary {
-                    bits.write(UInt64(firsts[j]), bits: RiceCoding.slotBits(Int(slotCounts[Int(docs[j])])))
+                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
                 } else {
                     bits.rice(firsts[j], kFirst)
                 }
+            }
+            if let gaps = inlineGaps, !gaps.isEmpty {
+                let k = RiceCoding.bestParameter(gaps)
+                bits.write(UInt64(k), bits: 5)
+                for g in gaps { bits.rice(g, k) }
             }
             let block = bits.finish()
             scratch.append(contentsOf: block)
@@ -342,6 +354,9 @@ struct IndexSerializer {
 /// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms
 /// and a fixed-width block index (8 key-prefix bytes + block offset) for binary search.
 struct DictionaryWriter {
+    /// The index's document count (the radix of singleton entries).
+    let documentCount: Int
+    init(documentCount: Int) { self.documentCount = documentCount }
     private var index = ByteWriter()
     private var blocks = ByteWriter()
     private var termCount = 0
@@ -385,13 +400,14 @@ struct DictionaryWriter {
             if suffix >= 7 { blocks.varint(suffix) }
             blocks.append(contentsOf: term[shared...])
         }
-        let sameFrequency = totalFrequency == documentFrequency
-        blocks.varint(documentFrequency << 1 | (sameFrequency ? 1 : 0))
-        if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
         if let singleton {
-            blocks.varint(singleton.document)
-            blocks.varint(singleton.position)
+            // one varint, low bit 1: (position × DocumentCount + document) << 1 | 1
+            blocks.varint((UInt64(singleton.position) * UInt64(documentCount) + UInt64(singleton.document)) << 1 | 1)
         } else {
+            // low bit 0: (DocumentFrequency << 1 | ttf == df) << 1
+            let sameFrequency = totalFrequency == documentFrequency
+            blocks.varint((documentFrequency << 1 | (sameFrequency ? 1 : 0)) << 1)
+            if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
             // the first non-singleton of a block starts at the block's bases; a term after one
             // without position gaps starts where that one started in the positions section
             if let hadGaps = previousHadGaps {
@@ -401,6 +417,7 @@ struct DictionaryWriter {
             previousPostings = postingsOffset
             previousPositions = positionsOffset
             previousHadGaps = totalFrequency > documentFrequency
+                && !FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency)
         }
         previous = term
         termCount += 1

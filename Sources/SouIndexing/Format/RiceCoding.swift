@@ -14,10 +14,21 @@ enum RiceCoding {
         return q >= escape ? escape + 32 : q + 1 + k
     }
 
-    /// Bits of a position in a document of `slots` slots written in binary: enough for slots − 1.
+    /// The Rice parameter of the document gaps of a term in one postings block (document
+    /// frequency ≤ 128), derived instead of stored: the bit length of the mean gap
+    /// documentCount / (documentFrequency + 1), minus one (0 when that mean is below 2).
+    static func derivedGapParameter(documentFrequency df: Int, documentCount n: Int) -> Int {
+        let mean = n / (df + 1)
+        return mean < 2 ? 0 : min(24, 63 - UInt64(mean).leadingZeroBitCount)
+    }
+
+    /// Bits of `v` in truncated binary over `0..<n` (see ``BitWriter/truncated(_:below:)``).
     @inline(__always)
-    static func slotBits(_ slots: Int) -> Int {
-        slots <= 1 ? 0 : 64 - UInt64(slots - 1).leadingZeroBitCount
+    static func truncatedCost(_ v: UInt32, below n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        return Int(v) < u ? b - 1 : b
     }
 
     /// The parameter in 0...24 minimizing the total size of `values`.
@@ -74,6 +85,23 @@ struct BitWriter {
             ones(q)
             write(0, bits: 1)
             write(UInt64(v), bits: k)
+        }
+    }
+
+    /// Truncated binary code of `v` in `0..<n`, b = bit length of n − 1, u = 2^b − n:
+    /// v < u takes b − 1 bits; otherwise w = v + u takes b bits, written as w >> 1 (b − 1 bits)
+    /// then w & 1, so that a reader can decide after b − 1 bits. Nothing for n ≤ 1.
+    @inline(__always)
+    mutating func truncated(_ v: UInt32, below n: Int) {
+        guard n > 1 else { return }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        if Int(v) < u {
+            write(UInt64(v), bits: b - 1)
+        } else {
+            let w = UInt64(Int(v) + u)
+            write(w >> 1, bits: b - 1)
+            write(w & 1, bits: 1)
         }
     }
 
@@ -168,6 +196,19 @@ struct BitReader {
         if q == RiceCoding.escape { return UInt32(try read(bits: 32)) }
         let v = (UInt64(q) << UInt64(k)) | (try read(bits: k))
         guard v <= UInt64(UInt32.max) else { throw fail("value out of range") }
+        return UInt32(v)
+    }
+
+    /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt).
+    @inline(__always)
+    mutating func truncated(below n: Int) throws -> UInt32 {
+        guard n > 1 else { return 0 }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        let x = Int(try read(bits: b - 1))
+        if x < u { return UInt32(x) }
+        let v = (x << 1 | Int(try read(bits: 1))) - u
+        guard v < n else { throw fail("value beyond its document's slots") }
         return UInt32(v)
     }
 

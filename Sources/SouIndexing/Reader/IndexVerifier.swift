@@ -73,15 +73,15 @@ extension SouIndex {
                 throw IndexError.corrupt("terms: \(name) has document frequency \(info.documentFrequency)")
             }
             // postings
-            let (freqs, firsts, docs, postingsEnd) = try verifyPostings(info, name: name)
+            let (freqs, firsts, docs, inlineGaps, postingsEnd) = try verifyPostings(info, name: name)
             expectedPostings = postingsEnd - postingsRange.lowerBound
             // position gaps: every document's positions after its first, gap − 1 each
             var r = ByteReader(bytes, range: (positionsRange.lowerBound + info.positionsOffset)..<positionsRange.upperBound, context: "positions")
             let size = FileLayout.positionsPerBlock
             let gapCount = info.totalTermFrequency - info.documentFrequency
-            var gaps: [UInt32] = []
+            var gaps: [UInt32] = inlineGaps ?? []
             gaps.reserveCapacity(gapCount)
-            var start = 0
+            var start = inlineGaps == nil ? 0 : gapCount
             while start < gapCount {
                 let count = min(size, gapCount - start)
                 var end = positionsRange.upperBound
@@ -128,7 +128,7 @@ extension SouIndex {
     }
 
     /// Decodes one term's postings completely; returns the frequencies and the end offset.
-    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], [UInt32], [Int], Int) {
+    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], [UInt32], [Int], [UInt32]?, Int) {
         var r = ByteReader(bytes, range: (postingsRange.lowerBound + info.postingsOffset)..<postingsRange.upperBound, context: "postings")
         let df = info.documentFrequency
         let perBlock = FileLayout.docsPerBlock
@@ -139,6 +139,7 @@ extension SouIndex {
             try r.skip(length)
         }
         var offset = r.offset
+        var inlineGaps: [UInt32]? = nil
         var freqs: [Int] = []
         var firsts: [UInt32] = []
         var docs: [Int] = []
@@ -152,7 +153,8 @@ extension SouIndex {
             let blockPrevious = previous
             var blockPositions = 0
             var bits = BitReader(bytes, from: offset, end: postingsRange.upperBound, context: "postings")
-            let k = Int(try bits.read(bits: 5))
+            let k = skips != nil ? Int(try bits.read(bits: 5))
+                : RiceCoding.derivedGapParameter(documentFrequency: df, documentCount: documentCount)
             let binary = try bits.bit() == 1
             let kFirst = binary ? 0 : Int(try bits.read(bits: 5))
             guard k <= 24, kFirst <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
@@ -166,9 +168,17 @@ extension SouIndex {
                 let f = try bits.bit() == 1 ? 1 : Int(try bits.gamma()) + 1
                 guard f <= info.totalTermFrequency else { throw IndexError.corrupt("postings: \(name): frequency out of range") }
                 freqs.append(f)
-                firsts.append(binary ? UInt32(try bits.read(bits: RiceCoding.slotBits(slotCount(previous)))) : try bits.rice(kFirst))
+                firsts.append(binary ? try bits.truncated(below: slotCount(previous)) : try bits.rice(kFirst))
                 total += f
                 blockPositions += f
+            }
+            let gapCount = info.totalTermFrequency - df
+            if skips == nil, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: info.totalTermFrequency) {
+                let kGaps = Int(try bits.read(bits: 5))
+                guard kGaps <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
+                var g: [UInt32] = []
+                for _ in 0..<gapCount { g.append(try bits.rice(kGaps)) }
+                inlineGaps = g
             }
             if var s = skips {
                 let lastDelta = try s.varint(max: documentCount)
@@ -186,7 +196,7 @@ extension SouIndex {
         guard total == info.totalTermFrequency else {
             throw IndexError.corrupt("postings: \(name): frequencies sum to \(total), dictionary says \(info.totalTermFrequency)")
         }
-        return (freqs, firsts, docs, offset)
+        return (freqs, firsts, docs, inlineGaps, offset)
     }
 
     private func verifyDocuments() throws {

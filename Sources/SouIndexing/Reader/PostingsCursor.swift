@@ -94,7 +94,8 @@ public struct PostingsCursor: @unchecked Sendable {
     private mutating func decodeBlock() throws {
         let n = min(FileLayout.docsPerBlock, undecoded)
         var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
-        let k = Int(try r.read(bits: 5))
+        let k = hasSkips ? Int(try r.read(bits: 5))
+            : RiceCoding.derivedGapParameter(documentFrequency: documentFrequency, documentCount: index.documentCount)
         let binary = try r.bit() == 1
         let kFirst = binary ? 0 : Int(try r.read(bits: 5))
         guard k <= 24, kFirst <= 24 else { throw r.fail("bad Rice parameter") }
@@ -110,7 +111,7 @@ public struct PostingsCursor: @unchecked Sendable {
                         guard doc < limit else { throw r.fail("document id out of range") }
                         let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
                         guard f <= total else { throw r.fail("term frequency out of range") }
-                        let first = binary ? UInt32(try r.read(bits: RiceCoding.slotBits(index.slotCount(doc)))) : try r.rice(kFirst)
+                        let first = binary ? try r.truncated(below: index.slotCount(doc)) : try r.rice(kFirst)
                         guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                         docs[i] = Int32(doc)
                         freqs[i] = Int32(f)
@@ -119,6 +120,14 @@ public struct PostingsCursor: @unchecked Sendable {
                     }
                 }
             }
+        }
+        let gapCount = totalFrequency - documentFrequency
+        if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
+            // the term's position gaps follow its documents in this block
+            let kGaps = Int(try r.read(bits: 5))
+            guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
+            for j in 0..<gapCount { values[j] = try r.rice(kGaps) }
+            decodedBlock = 0
         }
         if let e = entry {
             guard doc == e.last, positions == e.positions, r.byteOffset <= e.end else {

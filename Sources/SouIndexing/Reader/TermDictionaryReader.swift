@@ -82,17 +82,26 @@ struct TermDictionaryReader {
                     term.removeSubrange(shared...)
                     term.append(contentsOf: bytes.slice(suffix))
                 }
-                let stats = try r.varint(max: 2 * index.documentCount + 1)
-                let df = stats >> 1
-                let extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                let code = try r.varint()
+                let df: Int, extra: Int
                 let p: Int, q: Int
-                if df == 1 && extra == 0 {
+                if code & 1 == 1 {
                     // singleton: document and position inline, encoded as negative offsets
-                    let doc = try r.varint(max: index.documentCount)
-                    let position = try r.varint(max: Int(UInt32.max))
+                    df = 1
+                    extra = 0
+                    guard index.documentCount > 0 else { throw r.fail("a singleton term in an index without documents") }
+                    let combined = code >> 1
+                    let doc = Int(combined % UInt64(index.documentCount))
+                    let position = Int(combined / UInt64(index.documentCount))
+                    guard position <= Int(Int32.max) else { throw r.fail("singleton position out of range") }
                     p = -1 - doc
                     q = position
                 } else {
+                    let stats = code >> 1
+                    guard stats <= UInt64(2 * index.documentCount + 1) else { throw r.fail("document frequency out of range") }
+                    df = Int(stats >> 1)
+                    extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                    guard df >= 1, df + extra > 1 else { throw r.fail("a singleton coded as a regular term") }
                     if let hadGaps = previousHadGaps {
                         postings += try r.varint(max: index.postingsRange.count)
                         if hadGaps { positions += try r.varint(max: index.positionsRange.count) }
@@ -100,7 +109,7 @@ struct TermDictionaryReader {
                     guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
                         throw r.fail("postings offset out of range")
                     }
-                    previousHadGaps = extra > 0
+                    previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra)
                     p = postings
                     q = positions
                 }
