@@ -161,9 +161,22 @@ struct BitReader {
         return v
     }
 
+    /// The 64 bits starting at the current bit offset when 8 whole bytes are available from its
+    /// byte (at least 57 of them valid), else nil: the fast path of the reads below.
+    @inline(__always)
+    private func window() -> UInt64? {
+        let byte = bitOffset >> 3
+        guard byte + 8 <= end else { return nil }
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) >> UInt64(bitOffset & 7)
+    }
+
     @inline(__always)
     mutating func read(bits n: Int) throws -> UInt64 {
         guard n > 0 else { return 0 }
+        if n <= 56, let w = window() {
+            bitOffset += n
+            return w & ((1 << UInt64(n)) - 1)
+        }
         guard (bitOffset + n + 7) / 8 <= end else { throw fail("unexpected end of a bit stream") }
         var result: UInt64 = 0
         var got = 0
@@ -182,6 +195,13 @@ struct BitReader {
     /// Counts one-bits up to the next zero bit (consumed) or `limit` ones (then no zero follows).
     @inline(__always)
     mutating func unary(limit: Int) throws -> Int {
+        if let w = window() {
+            let ones = (~w).trailingZeroBitCount   // ones before the first zero bit
+            if ones < limit && ones < 57 {
+                bitOffset += ones + 1
+                return ones
+            }
+        }
         var n = 0
         while n < limit {
             if try bit() == 0 { return n }
