@@ -129,7 +129,7 @@ struct RoundTripTests {
         #expect(index.documentTitle(1) == "")
         #expect(try readPostings(index, try #require(index.termInfo("集体"))).map(\.doc) == [0, 1])
         #expect(index.configuration == AnalyzerConfiguration())
-        #expect(index.formatVersion == 1)
+        #expect(index.formatVersion == 2)
         let fileBytes = try [UInt8](Data(contentsOf: url))
         #expect(fileBytes == (try writer.serialize().bytes))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -149,5 +149,34 @@ struct RoundTripTests {
         let writer = try IndexWriter(configuration: config)
         try writer.addDocument(key: "k", text: "集体")
         #expect(try writer.makeIndex().configuration == config)
+    }
+}
+
+@Suite("Concurrent readers")
+struct ConcurrencyTests {
+    @Test("many threads reading the same index see the same postings")
+    func concurrentReads() throws {
+        var rng = SplitMix(state: 77)
+        let texts = (0..<400).map { _ in randomText(&rng, length: Int(rng.next() % 300)) }
+        let index = try makeIndex(texts)
+        let terms = index.terms(withPrefix: "")
+        @Sendable func digest() throws -> Int {
+            var h = 0
+            for info in terms {
+                for (doc, positions) in try readPostings(index, info) {
+                    h = h &* 31 &+ doc
+                    for p in positions { h = h &* 31 &+ p }
+                }
+            }
+            return h
+        }
+        let expected = try digest()
+        let results = UnsafeMutableBufferPointer<Int>.allocate(capacity: 8)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let out = results
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            out[i] = (try? digest()) ?? -1
+        }
+        #expect(Array(results) == Array(repeating: expected, count: 8))
     }
 }

@@ -4,8 +4,9 @@ enum FileLayout {
     static let headerMagic: [UInt8] = Array("SOUINDEX".utf8)
     /// "XEDNIUOS": the last 8 bytes of every index file.
     static let trailerMagic: [UInt8] = Array("XEDNIUOS".utf8)
-    /// The format version this code writes and reads.
-    static let formatVersion: UInt32 = 1
+    /// The format version this code writes and reads (1: varint postings and position tails,
+    /// never released; 2: Rice-coded postings blocks and position tails).
+    static let formatVersion: UInt32 = 2
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24
@@ -22,13 +23,23 @@ enum FileLayout {
     static let flagStoresText: UInt16 = 1
 
     /// Terms per dictionary block.
-    static let termsPerBlock = 32
+    static let termsPerBlock = 128
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
     static let blockIndexEntrySize = 12
+    /// Position gaps per positions block.
+    static let positionsPerBlock = 128
+
+    /// A term's position gaps are stored inline, at the end of its only postings block, when it
+    /// is in at most 128 documents and has fewer than 128 gaps.
+    @inline(__always)
+    static func gapsAreInline(documentFrequency df: Int, totalFrequency ttf: Int) -> Bool {
+        df <= docsPerBlock && ttf - df < positionsPerBlock
+    }
     /// Documents per postings block (one skip entry each).
     static let docsPerBlock = 128
-    /// Document table entry: u64 strings offset, u32 key length, u32 title length, u32 token count.
-    static let documentEntrySize = 20
+    /// Document table entry: u64 strings offset, u32 key length, u32 title length, u32 token
+    /// count, u32 slot count.
+    static let documentEntrySize = 24
     /// Stored-text block table entry: u32 first doc, u32 doc count, u64 offset, u32 compressed, u32 raw.
     static let storedBlockEntrySize = 24
     /// A stored-text block is closed once its raw text reaches this many bytes.

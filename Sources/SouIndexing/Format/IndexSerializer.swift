@@ -7,6 +7,8 @@ final class DocumentTable {
     var keys: [String] = []
     var titles: [String] = []
     var lengths: [Int32] = []
+    /// Per document: last occupied slot + 1 (bounds its positions).
+    var slotCounts: [Int32] = []
     /// Per stored block: first document, document count, compressed length, raw length.
     var storedBlocks: [(firstDocument: Int, documentCount: Int, compressedLength: Int, rawLength: Int)] = []
     let storedData = SpillBuffer()
@@ -51,8 +53,9 @@ struct IndexSerializer {
         // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
         sink.beginSection()
         let postings = SpillBuffer()
-        var dictionary = DictionaryWriter()
-        try writeTerms(segments: segments, positions: sink, postings: postings, dictionary: &dictionary, totals: &totals)
+        var dictionary = DictionaryWriter(documentCount: documents.count)
+        try writeTerms(segments: segments, slotCounts: documents.slotCounts, positions: sink, postings: postings,
+                       dictionary: &dictionary, totals: &totals)
         let p = sink.endSection()
         sections.append((.positions, p.range, p.crc))
 
@@ -114,7 +117,7 @@ struct IndexSerializer {
 
     // MARK: terms, postings, positions
 
-    private func writeTerms(segments: [InvertedSegment], positions sink: OutputSink, postings spill: SpillBuffer,
+    private func writeTerms(segments: [InvertedSegment], slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
                             dictionary: inout DictionaryWriter, totals: inout Totals) throws {
         var positions = ByteWriter()
         var postings = ByteWriter()
@@ -124,6 +127,7 @@ struct IndexSerializer {
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
         var runs: [(doc: Int32, start: Int, count: Int)] = []
         var segValues: [UInt32] = []
+        var firsts: [UInt32] = []
         var blockBuffer = ByteWriter()
         var key: [UInt8] = []
         while true {
@@ -167,29 +171,35 @@ struct IndexSerializer {
             }
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
+            firsts.removeAll(keepingCapacity: true)
             for r in runs {
                 docs.append(r.doc)
                 freqs.append(Int32(r.count))
-                values.append(contentsOf: segValues[r.start..<(r.start + r.count)])
+                firsts.append(segValues[r.start])
+                for v in segValues[(r.start + 1)..<(r.start + r.count)] { values.append(v - 1) }   // gaps ≥ 1
             }
+            let totalFrequency = docs.count + values.count
             segValues.removeAll(keepingCapacity: true)
 
             let postingsOffset = postingsFlushed + postings.count
             let positionsOffset = positionsFlushed + positions.count
-            if docs.count == 1, values.count == 1 {
+            if docs.count == 1, totalFrequency == 1 {
                 // a singleton lives in the dictionary entry alone
                 dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
                                postingsOffset: postingsOffset, positionsOffset: positionsOffset,
-                               singleton: (Int(docs[0]), Int(values[0])))
+                               singleton: (Int(docs[0]), Int(firsts[0])))
             } else {
-                encodePostings(docs: docs, freqs: freqs, into: &postings, scratch: &blockBuffer)
-                encodePositions(values, into: &positions)
-                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: values.count,
+                let inline = FileLayout.gapsAreInline(documentFrequency: docs.count, totalFrequency: totalFrequency)
+                encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts,
+                               documentCount: slotCounts.count, inlineGaps: inline ? values : nil,
+                               into: &postings, scratch: &blockBuffer)
+                if !inline { encodePositions(values, into: &positions) }
+                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: totalFrequency,
                                postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
             }
             totals.terms += 1
             totals.postings += docs.count
-            totals.positions += values.count
+            totals.positions += totalFrequency
             if positions.count >= 1 << 20 {
                 try sink.write(positions)
                 positionsFlushed += positions.count
@@ -205,60 +215,96 @@ struct IndexSerializer {
         try spill.append(postings.bytes)
     }
 
-    /// Postings of one term (FORMAT.md "Postings").
-    private func encodePostings(docs: [Int32], freqs: [Int32], into out: inout ByteWriter, scratch: inout ByteWriter) {
+    /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
+    /// bit stream of document gaps, frequencies and first positions; skip entries first when
+    /// there are several blocks.
+    private func encodePostings(docs: [Int32], freqs: [Int32], firsts: [UInt32], slotCounts: [Int32],
+                                documentCount: Int, inlineGaps: [UInt32]?,
+                                into out: inout ByteWriter, scratch: inout ByteWriter) {
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
-        if n <= perBlock {
-            var previous: Int32 = -1
-            for i in 0..<n {
-                Self.writeDoc(docs[i] - previous, freqs[i], into: &out)
-                previous = docs[i]
-            }
-            return
-        }
         scratch.bytes.removeAll(keepingCapacity: true)
         var skips = ByteWriter()
         var previous: Int32 = -1
+        var gaps: [UInt32] = []
+        gaps.reserveCapacity(perBlock)
         var i = 0
         while i < n {
             let end = min(i + perBlock, n)
-            let blockStart = scratch.count
-            var positionCount = 0
             let blockPrevious = previous
+            gaps.removeAll(keepingCapacity: true)
+            var positionCount = 0
             for j in i..<end {
-                Self.writeDoc(docs[j] - previous, freqs[j], into: &scratch)
+                gaps.append(UInt32(docs[j] - previous - 1))
                 previous = docs[j]
                 positionCount += Int(freqs[j])
             }
+            // one block: the gap parameter is derived from the document frequency; several: stored
+            let single = n <= perBlock
+            let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: documentCount)
+                           : RiceCoding.bestParameter(gaps)
+            // first positions: Rice-coded, or in binary with as many bits as the document's slot
+            // count needs, whichever is smaller for this block (flag 1 = binary)
+            let kFirst = RiceCoding.bestParameter(firsts[i..<end])
+            var riceBits = 0, binaryBits = 0
+            for j in i..<end {
+                riceBits += RiceCoding.cost(firsts[j], kFirst)
+                binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+            }
+            let binary = binaryBits < riceBits
+            var bits = BitWriter()
+            if !single { bits.write(UInt64(k), bits: 5) }
+            bits.write(binary ? 1 : 0, bits: 1)
+            if !binary { bits.write(UInt64(kFirst), bits: 5) }
+            for (g, j) in zip(gaps, i..<end) {
+                bits.rice(g, k)
+                if freqs[j] == 1 {
+                    bits.write(1, bits: 1)
+                } else {
+                    bits.write(0, bits: 1)
+                    bits.gamma(UInt32(freqs[j] - 1))
+                }
+                if binary {
+                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+                } else {
+                    bits.rice(firsts[j], kFirst)
+                }
+            }
+            if let gaps = inlineGaps, !gaps.isEmpty {
+                let k = RiceCoding.bestParameter(gaps)
+                bits.write(UInt64(k), bits: 5)
+                for g in gaps { bits.rice(g, k) }
+            }
+            let block = bits.finish()
+            scratch.append(contentsOf: block)
             skips.varint(Int(docs[end - 1] - blockPrevious))
-            skips.varint(scratch.count - blockStart)
+            skips.varint(block.count)
             skips.varint(positionCount)
             i = end
         }
-        out.varint(skips.count)
-        out.append(contentsOf: skips.bytes)
+        if n > perBlock {
+            out.varint(skips.count)
+            out.append(contentsOf: skips.bytes)
+        }
         out.append(contentsOf: scratch.bytes)
     }
 
-    @inline(__always)
-    private static func writeDoc(_ delta: Int32, _ freq: Int32, into out: inout ByteWriter) {
-        if freq == 1 {
-            out.varint(UInt64(delta) << 1 | 1)
-        } else {
-            out.varint(UInt64(delta) << 1)
-            out.varint(Int(freq))
-        }
-    }
-
-    /// Positions of one term: full blocks of 128 packed, the rest as varints.
+    /// Position gaps of one term (each document's positions after its first): blocks of 128
+    /// Rice-coded values with their byte length, then the rest Rice-coded.
     private func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
-        let full = values.count / PackedBlock.size
-        values.withUnsafeBufferPointer { v in
-            for b in 0..<full {
-                PackedBlock.encode(UnsafeBufferPointer(rebasing: v[(b * PackedBlock.size)..<((b + 1) * PackedBlock.size)]), into: &out)
-            }
-            for i in (full * PackedBlock.size)..<values.count { out.varint(UInt64(v[i])) }
+        let size = FileLayout.positionsPerBlock
+        var start = 0
+        while start < values.count {
+            let end = min(start + size, values.count)
+            let slice = values[start..<end]
+            let k = RiceCoding.bestParameter(slice)
+            var bits = BitWriter()
+            bits.write(UInt64(k), bits: 5)
+            for x in slice { bits.rice(x, k) }
+            let block = bits.finish()
+            if end - start == size { out.varint(block.count) }
+            out.append(contentsOf: block)
+            start = end
         }
     }
 
@@ -275,6 +321,7 @@ struct IndexSerializer {
             out.u32(UInt32(k))
             out.u32(UInt32(t))
             out.u32(UInt32(bitPattern: d.lengths[i]))
+            out.u32(UInt32(bitPattern: d.slotCounts[i]))
             stringsOffset += k + t
             if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
         }
@@ -307,6 +354,9 @@ struct IndexSerializer {
 /// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms
 /// and a fixed-width block index (8 key-prefix bytes + block offset) for binary search.
 struct DictionaryWriter {
+    /// The index's document count (the radix of singleton entries).
+    let documentCount: Int
+    init(documentCount: Int) { self.documentCount = documentCount }
     private var index = ByteWriter()
     private var blocks = ByteWriter()
     private var termCount = 0
@@ -314,6 +364,8 @@ struct DictionaryWriter {
     private var previous: [UInt8] = []
     private var previousPostings = 0
     private var previousPositions = 0
+    /// Whether the block's previous non-singleton term has position gaps (nil: none yet).
+    private var previousHadGaps: Bool? = nil
 
     mutating func add(term: [UInt8], kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
                       postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
@@ -327,28 +379,45 @@ struct DictionaryWriter {
             previous = []
             previousPostings = postingsOffset
             previousPositions = positionsOffset
+            previousHadGaps = nil
             blockCount += 1
         }
-        var shared = 0
-        while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
-        let suffix = term.count - shared
-        // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
-        // 7 in a length field means "a varint follows"
-        blocks.u8(UInt8(kind.rawValue) | UInt8(min(shared, 7)) << 2 | UInt8(min(suffix, 7)) << 5)
-        if shared >= 7 { blocks.varint(shared) }
-        if suffix >= 7 { blocks.varint(suffix) }
-        blocks.append(contentsOf: term[shared...])
-        let sameFrequency = totalFrequency == documentFrequency
-        blocks.varint(documentFrequency << 1 | (sameFrequency ? 1 : 0))
-        if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
-        if let singleton {
-            blocks.varint(singleton.document)
-            blocks.varint(singleton.position)
+        if let p = TermCoding.twoScalars(previous), let t = TermCoding.twoScalars(term),
+           p.firstLength == t.firstLength, previous.prefix(p.firstLength).elementsEqual(term.prefix(t.firstLength)),
+           t.second > p.second {
+            // two-character term after one with the same first character: header with both
+            // lengths 0, then the distance between the second characters' code points − 1
+            blocks.u8(UInt8(kind.rawValue))
+            blocks.varint(Int(t.second - p.second - 1))
         } else {
-            blocks.varint(postingsOffset - previousPostings)
-            blocks.varint(positionsOffset - previousPositions)
+            var shared = 0
+            while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
+            let suffix = term.count - shared
+            // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
+            // 7 in a length field means "a varint follows"
+            blocks.u8(UInt8(kind.rawValue) | UInt8(min(shared, 7)) << 2 | UInt8(min(suffix, 7)) << 5)
+            if shared >= 7 { blocks.varint(shared) }
+            if suffix >= 7 { blocks.varint(suffix) }
+            blocks.append(contentsOf: term[shared...])
+        }
+        if let singleton {
+            // one varint, low bit 1: (position × DocumentCount + document) << 1 | 1
+            blocks.varint((UInt64(singleton.position) * UInt64(documentCount) + UInt64(singleton.document)) << 1 | 1)
+        } else {
+            // low bit 0: (DocumentFrequency << 1 | ttf == df) << 1
+            let sameFrequency = totalFrequency == documentFrequency
+            blocks.varint((documentFrequency << 1 | (sameFrequency ? 1 : 0)) << 1)
+            if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
+            // the first non-singleton of a block starts at the block's bases; a term after one
+            // without position gaps starts where that one started in the positions section
+            if let hadGaps = previousHadGaps {
+                blocks.varint(postingsOffset - previousPostings)
+                if hadGaps { blocks.varint(positionsOffset - previousPositions) }
+            }
             previousPostings = postingsOffset
             previousPositions = positionsOffset
+            previousHadGaps = totalFrequency > documentFrequency
+                && !FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency)
         }
         previous = term
         termCount += 1

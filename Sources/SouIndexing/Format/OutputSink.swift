@@ -85,7 +85,7 @@ final class SpillBuffer {
     private let threshold: Int
     private(set) var count = 0
 
-    init(threshold: Int = 8 << 20) { self.threshold = threshold }
+    init(threshold: Int = 1 << 20) { self.threshold = threshold }
 
     deinit { if let file { fclose(file) } }
 

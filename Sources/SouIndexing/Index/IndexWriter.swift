@@ -45,7 +45,8 @@ public final class IndexWriter {
         precondition(analyzed.batch.firstDocument == documents.count, "batches out of order")
         var start = 0
         for (k, end) in analyzed.tokenEnds.enumerated() {
-            try segment.invert(document: analyzed.batch.firstDocument + k, tokens: analyzed.tokens, range: start..<end)
+            let slots = try segment.invert(document: analyzed.batch.firstDocument + k, tokens: analyzed.tokens, range: start..<end)
+            documents.slotCounts.append(Int32(clamping: slots))
             start = end
         }
         try documents.append(analyzed)

@@ -154,13 +154,16 @@ final class InvertedSegment {
     /// Inverts the tokens of document `document` (ids increase from call to call), adding a
     /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
     func invert(document: Int, tokens: TokenBuffer) throws {
-        try invert(document: document, tokens: tokens, range: 0..<tokens.count)
+        _ = try invert(document: document, tokens: tokens, range: 0..<tokens.count)
     }
 
-    /// Inverts the tokens `range` of `tokens` as document `document`.
-    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws {
+    /// Inverts the tokens `range` of `tokens` as document `document`; returns the document's slot
+    /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
+    @discardableResult
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws -> Int {
         let doc = Int32(document)
         let n = range.upperBound
+        var slots = 0
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
             for i in range {
                 let r = tokens.termRange(i)
@@ -168,12 +171,14 @@ final class InvertedSegment {
                 let kind = tokens.kind(i)
                 let position = tokens.position(i)
                 try add(term, kind: kind, position: position, document: doc)
+                slots = max(slots, position + 1)
                 if kind == .bigram {
                     let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                     if !continues {
                         let suffix = Self.runEndSuffix(term)
                         if suffix.count > 0 {
                             try add(suffix, kind: .unigram, position: position + 1, document: doc)
+                            slots = max(slots, position + 2)
                         }
                     }
                 }
@@ -192,6 +197,7 @@ final class InvertedSegment {
             st.pointee.previousDoc = doc
         }
         touched.removeAll(keepingCapacity: true)
+        return slots
     }
 
     /// The run-end character of a bigram term: its bytes after the first Unicode scalar.

@@ -41,7 +41,6 @@ extension SouIndex {
     private func verifyTerms(_ report: inout VerificationReport) throws {
         var previous: [UInt8]? = nil
         var expectedPostings = 0, expectedPositions = 0
-        var values = [UInt32](repeating: 0, count: PackedBlock.size)
         try TermDictionaryReader(index: self).forEach(from: []) { term, makeInfo in
             let info = makeInfo()
             let name = "term \"\(info.term)\""
@@ -55,6 +54,9 @@ extension SouIndex {
                 // a singleton: document and position in the entry
                 guard -1 - info.postingsOffset < documentCount else {
                     throw IndexError.corrupt("terms: \(name): document id out of range")
+                }
+                guard info.positionsOffset < slotCount(-1 - info.postingsOffset) else {
+                    throw IndexError.corrupt("terms: \(name): position beyond its document's slots")
                 }
                 report.terms += 1
                 report.postings += 1
@@ -71,30 +73,39 @@ extension SouIndex {
                 throw IndexError.corrupt("terms: \(name) has document frequency \(info.documentFrequency)")
             }
             // postings
-            let (freqs, postingsEnd) = try verifyPostings(info, name: name)
+            let (freqs, firsts, docs, inlineGaps, postingsEnd) = try verifyPostings(info, name: name)
             expectedPostings = postingsEnd - postingsRange.lowerBound
-            // positions
+            // position gaps: every document's positions after its first, gap − 1 each
             var r = ByteReader(bytes, range: (positionsRange.lowerBound + info.positionsOffset)..<positionsRange.upperBound, context: "positions")
-            let full = info.totalTermFrequency / PackedBlock.size
-            var docIndex = 0, inDoc = 0
-            for k in 0..<info.totalTermFrequency {
-                if k % PackedBlock.size == 0 {
-                    if k / PackedBlock.size < full {
-                        try values.withUnsafeMutableBufferPointer { try PackedBlock.decode(&r, into: $0) }
-                    } else {
-                        for j in 0..<(info.totalTermFrequency - k) {
-                            let v = try r.varint()
-                            guard v <= UInt64(UInt32.max) else { throw IndexError.corrupt("positions: \(name): value out of range") }
-                            values[j] = UInt32(v)
-                        }
-                    }
+            let size = FileLayout.positionsPerBlock
+            let gapCount = info.totalTermFrequency - info.documentFrequency
+            var gaps: [UInt32] = inlineGaps ?? []
+            gaps.reserveCapacity(gapCount)
+            var start = inlineGaps == nil ? 0 : gapCount
+            while start < gapCount {
+                let count = min(size, gapCount - start)
+                var end = positionsRange.upperBound
+                if count == size {
+                    let length = try r.varint(max: r.remaining)
+                    end = r.offset + length
                 }
-                let v = values[k % PackedBlock.size]
-                if inDoc > 0, v == 0 {
-                    throw IndexError.corrupt("positions: \(name): positions not increasing in its document #\(docIndex + 1)")
+                var bits = BitReader(bytes, from: r.offset, end: end, context: "positions")
+                let k = Int(try bits.read(bits: 5))
+                guard k <= 24 else { throw IndexError.corrupt("positions: \(name): bad Rice parameter") }
+                for _ in 0..<count { gaps.append(try bits.rice(k)) }
+                if count == size, bits.byteOffset != end {
+                    throw IndexError.corrupt("positions: \(name): block length disagrees with its contents")
                 }
-                inDoc += 1
-                if inDoc == freqs[docIndex] { docIndex += 1; inDoc = 0 }
+                r.offset = bits.byteOffset
+                start += count
+            }
+            var g = 0
+            for (d, f) in freqs.enumerated() {
+                var p = Int(firsts[d])
+                for _ in 1..<max(f, 1) { p += Int(gaps[g]) + 1; g += 1 }
+                guard p < slotCount(docs[d]) else {
+                    throw IndexError.corrupt("positions: \(name): position out of range in its document #\(d + 1)")
+                }
             }
             expectedPositions = r.offset - positionsRange.lowerBound
             report.terms += 1
@@ -117,7 +128,7 @@ extension SouIndex {
     }
 
     /// Decodes one term's postings completely; returns the frequencies and the end offset.
-    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], Int) {
+    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], [UInt32], [Int], [UInt32]?, Int) {
         var r = ByteReader(bytes, range: (postingsRange.lowerBound + info.postingsOffset)..<postingsRange.upperBound, context: "postings")
         let df = info.documentFrequency
         let perBlock = FileLayout.docsPerBlock
@@ -127,45 +138,65 @@ extension SouIndex {
             skips = ByteReader(bytes, range: r.offset..<(r.offset + length), context: "postings skip data")
             try r.skip(length)
         }
+        var offset = r.offset
+        var inlineGaps: [UInt32]? = nil
         var freqs: [Int] = []
+        var firsts: [UInt32] = []
+        var docs: [Int] = []
         freqs.reserveCapacity(df)
+        firsts.reserveCapacity(df)
         var previous = -1
         var total = 0
         var i = 0
         while i < df {
             let end = min(i + perBlock, df)
-            let blockStart = r.offset
             let blockPrevious = previous
             var blockPositions = 0
+            var bits = BitReader(bytes, from: offset, end: postingsRange.upperBound, context: "postings")
+            let k = skips != nil ? Int(try bits.read(bits: 5))
+                : RiceCoding.derivedGapParameter(documentFrequency: df, documentCount: documentCount)
+            let binary = try bits.bit() == 1
+            let kFirst = binary ? 0 : Int(try bits.read(bits: 5))
+            guard k <= 24, kFirst <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
             for _ in i..<end {
-                let code = try r.varint()
-                let delta = Int(code >> 1)
-                let f = code & 1 == 1 ? 1 : try r.varint(max: info.totalTermFrequency)
-                guard delta >= 1, previous + delta < documentCount else {
-                    throw IndexError.corrupt("postings: \(name): document id out of range or not increasing")
+                let gap = Int(try bits.rice(k))
+                guard previous + gap + 1 < documentCount else {
+                    throw IndexError.corrupt("postings: \(name): document id out of range")
                 }
-                guard f >= 1 else { throw IndexError.corrupt("postings: \(name): frequency 0") }
-                previous += delta
+                previous += gap + 1
+                docs.append(previous)
+                let f = try bits.bit() == 1 ? 1 : Int(try bits.gamma()) + 1
+                guard f <= info.totalTermFrequency else { throw IndexError.corrupt("postings: \(name): frequency out of range") }
                 freqs.append(f)
+                firsts.append(binary ? try bits.truncated(below: slotCount(previous)) : try bits.rice(kFirst))
                 total += f
                 blockPositions += f
+            }
+            let gapCount = info.totalTermFrequency - df
+            if skips == nil, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: info.totalTermFrequency) {
+                let kGaps = Int(try bits.read(bits: 5))
+                guard kGaps <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
+                var g: [UInt32] = []
+                for _ in 0..<gapCount { g.append(try bits.rice(kGaps)) }
+                inlineGaps = g
             }
             if var s = skips {
                 let lastDelta = try s.varint(max: documentCount)
                 let length = try s.varint(max: Int(UInt32.max))
                 let count = try s.varint(max: info.totalTermFrequency)
-                guard blockPrevious + lastDelta == previous, length == r.offset - blockStart, count == blockPositions else {
+                guard blockPrevious + lastDelta == previous, length == bits.byteOffset - offset, count == blockPositions else {
                     throw IndexError.corrupt("postings: \(name): skip entry of block \(i / perBlock) disagrees with the block")
                 }
                 skips = s
             }
+            offset = bits.byteOffset
             i = end
         }
         if let s = skips, !s.isAtEnd { throw IndexError.corrupt("postings: \(name): extra skip data") }
         guard total == info.totalTermFrequency else {
             throw IndexError.corrupt("postings: \(name): frequencies sum to \(total), dictionary says \(info.totalTermFrequency)")
         }
-        return (freqs, r.offset)
+        return (freqs, firsts, docs, inlineGaps, offset)
     }
 
     private func verifyDocuments() throws {
@@ -183,6 +214,9 @@ extension SouIndex {
             }
             running += entry.key.count + entry.title.count
             totalLength += entry.length
+            guard slotCount(id) >= entry.length else {
+                throw IndexError.corrupt("documents: document \(id) has fewer slots than tokens")
+            }
         }
         guard stringsStart + running == documentsRange.upperBound else {
             throw IndexError.corrupt("documents: strings area size disagrees with the entries")

@@ -2,9 +2,9 @@
 /// its term frequency and positions. Reads straight from the index bytes; every read is
 /// bounds-checked, and damaged bytes throw ``IndexError/corrupt(_:)`` instead of trapping.
 ///
-/// Postings come in blocks of 128 documents; for terms in more than 128 documents a skip entry
-/// per block (last document, byte length, position count) lets ``advance(to:)`` jump over
-/// whole blocks without decoding them.
+/// Postings come in blocks of 128 documents (Rice-coded gaps and frequencies), decoded a block at
+/// a time; for terms in more than 128 documents a skip entry per block (last document, byte
+/// length, position count) lets ``advance(to:)`` jump over whole blocks without decoding them.
 public struct PostingsCursor: @unchecked Sendable {
     /// The current document, or `nil` before the first ``next()`` and after the last.
     public private(set) var document: Int? = nil
@@ -18,92 +18,156 @@ public struct PostingsCursor: @unchecked Sendable {
     private let hasSkips: Bool
     /// A term in one document at one position lives in its dictionary entry alone.
     private let singleton: (document: Int, position: Int)?
-    private var docs: ByteReader
     private var skips: ByteReader
-    private var docsLeft: Int
-    private var inBlockLeft = 0
+    private var docsOffset: Int
+    private let docsEnd: Int
+    /// Documents not yet decoded or skipped.
+    private var undecoded: Int
+    private var entry: (last: Int, end: Int, positions: Int)? = nil
     private var previousDoc = -1
-    private var blockLastDoc = Int.max
-    private var blockEnd = 0
-    private var blockPositionEnd = 0
+    private var blockDocs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+    private var blockFreqs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+    private var blockFirsts = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+    private var blockSize = 0
+    private var blockPosition = 0
+    /// Positions of the term before the current block position (the skip entries' unit).
     private var nextPositionIndex = 0
-    private var positionIndex = 0
+    /// Position gaps (positions after a document's first) before the next document, and the
+    /// index of the current document's first gap.
+    private var nextGapIndex = 0
+    private var gapIndex = 0
+    private var firstPosition = 0
 
-    // positions: blocks of 128 values, the last partial block as varints
+    // position gaps: blocks of 128 Rice-coded values with their byte length, then the rest
     private let positionsStart: Int
     private var positionsReader: ByteReader
     private var decodedBlock = -1
-    private var values = [UInt32](repeating: 0, count: PackedBlock.size)
+    private var values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock)
 
     init(index: SouIndex, term: TermInfo) throws {
         self.index = index
         documentFrequency = term.documentFrequency
         totalFrequency = term.totalTermFrequency
-        docsLeft = term.documentFrequency
+        undecoded = term.documentFrequency
         hasSkips = term.documentFrequency > FileLayout.docsPerBlock
         let b = index.bytes
+        docsEnd = index.postingsRange.upperBound
         if term.postingsOffset < 0 {
             let doc = -1 - term.postingsOffset
             guard doc < index.documentCount, term.documentFrequency == 1, term.totalTermFrequency == 1 else {
                 throw IndexError.corrupt("terms: singleton entry out of range")
             }
             singleton = (doc, term.positionsOffset)
-            docs = ByteReader(b, range: 0..<0, context: "postings")
-            skips = docs
+            skips = ByteReader(b, range: 0..<0, context: "postings")
+            docsOffset = 0
             positionsStart = 0
-            positionsReader = docs
+            positionsReader = skips
             return
         }
         singleton = nil
         let start = index.postingsRange.lowerBound + term.postingsOffset
-        guard start <= index.postingsRange.upperBound else { throw IndexError.corrupt("postings: offset out of range") }
-        docs = ByteReader(b, range: start..<index.postingsRange.upperBound, context: "postings")
-        skips = docs
+        guard start <= docsEnd else { throw IndexError.corrupt("postings: offset out of range") }
+        var r = ByteReader(b, range: start..<docsEnd, context: "postings")
         if hasSkips {
-            let skipLength = try docs.varint(max: docs.remaining)
-            skips = ByteReader(b, range: docs.offset..<(docs.offset + skipLength), context: "postings skip data")
-            try docs.skip(skipLength)
+            let skipLength = try r.varint(max: r.remaining)
+            skips = ByteReader(b, range: r.offset..<(r.offset + skipLength), context: "postings skip data")
+            try r.skip(skipLength)
+        } else {
+            skips = ByteReader(b, range: 0..<0, context: "postings skip data")
         }
+        docsOffset = r.offset
         positionsStart = index.positionsRange.lowerBound + term.positionsOffset
         guard positionsStart <= index.positionsRange.upperBound else { throw IndexError.corrupt("positions: offset out of range") }
         positionsReader = ByteReader(b, range: positionsStart..<index.positionsRange.upperBound, context: "positions")
     }
 
-    private mutating func startBlock() throws {
-        inBlockLeft = min(FileLayout.docsPerBlock, docsLeft)
-        if hasSkips {
-            let lastDelta = try skips.varint(max: index.documentCount)
-            let length = try skips.varint(max: docs.remaining)
-            let positionCount = try skips.varint(max: totalFrequency)
-            blockLastDoc = previousDoc + lastDelta
-            blockEnd = docs.offset + length
-            blockPositionEnd = nextPositionIndex + positionCount
-        } else {
-            blockLastDoc = Int.max
+    /// Reads the skip entry of the next block.
+    private mutating func readEntry() throws {
+        let lastDelta = try skips.varint(max: index.documentCount)
+        let length = try skips.varint(max: docsEnd - docsOffset)
+        let positions = try skips.varint(max: totalFrequency)
+        guard lastDelta >= 1, previousDoc + lastDelta < index.documentCount else { throw skips.fail("skip entry out of range") }
+        entry = (previousDoc + lastDelta, docsOffset + length, positions)
+    }
+
+    /// Decodes the next block of documents and frequencies.
+    private mutating func decodeBlock() throws {
+        let n = min(FileLayout.docsPerBlock, undecoded)
+        var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
+        let k = hasSkips ? Int(try r.read(bits: 5))
+            : RiceCoding.derivedGapParameter(documentFrequency: documentFrequency, documentCount: index.documentCount)
+        let binary = try r.bit() == 1
+        let kFirst = binary ? 0 : Int(try r.read(bits: 5))
+        guard k <= 24, kFirst <= 24 else { throw r.fail("bad Rice parameter") }
+        let index = self.index
+        var doc = previousDoc
+        var positions = 0
+        let limit = index.documentCount, total = totalFrequency
+        try blockDocs.withUnsafeMutableBufferPointer { docs in
+            try blockFreqs.withUnsafeMutableBufferPointer { freqs in
+                try blockFirsts.withUnsafeMutableBufferPointer { firsts in
+                    for i in 0..<n {
+                        doc += Int(try r.rice(k)) + 1
+                        guard doc < limit else { throw r.fail("document id out of range") }
+                        let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
+                        guard f <= total else { throw r.fail("term frequency out of range") }
+                        let first = binary ? try r.truncated(below: index.slotCount(doc)) : try r.rice(kFirst)
+                        guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
+                        docs[i] = Int32(doc)
+                        freqs[i] = Int32(f)
+                        firsts[i] = Int32(first)
+                        positions += f
+                    }
+                }
+            }
         }
+        let gapCount = totalFrequency - documentFrequency
+        if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
+            // the term's position gaps follow its documents in this block
+            let kGaps = Int(try r.read(bits: 5))
+            guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
+            for j in 0..<gapCount { values[j] = try r.rice(kGaps) }
+            decodedBlock = 0
+        }
+        if let e = entry {
+            guard doc == e.last, positions == e.positions, r.byteOffset <= e.end else {
+                throw r.fail("block disagrees with its skip entry")
+            }
+            docsOffset = e.end
+        } else {
+            docsOffset = r.byteOffset
+        }
+        entry = nil
+        previousDoc = doc
+        undecoded -= n
+        blockSize = n
+        blockPosition = 0
     }
 
     /// Moves to the next document and returns it, or `nil` at the end.
     public mutating func next() throws -> Int? {
-        guard docsLeft > 0 else { document = nil; return nil }
         if let singleton {
-            docsLeft = 0
+            guard undecoded > 0 else { document = nil; return nil }
+            undecoded = 0
             document = singleton.document
             termFrequency = 1
             return singleton.document
         }
-        if inBlockLeft == 0 { try startBlock() }
-        let code = try docs.varint()
-        let delta = Int(code >> 1)
-        let freq = code & 1 == 1 ? 1 : try docs.varint(max: totalFrequency)
-        let doc = previousDoc + delta
-        guard delta >= 1, doc < index.documentCount else { throw docs.fail("document id out of range") }
-        guard freq >= 1, nextPositionIndex + freq <= totalFrequency else { throw docs.fail("term frequency out of range") }
-        previousDoc = doc
-        positionIndex = nextPositionIndex
+        if blockPosition == blockSize {
+            guard undecoded > 0 else { document = nil; return nil }
+            if hasSkips, entry == nil { try readEntry() }
+            try decodeBlock()
+        }
+        let doc = Int(blockDocs[blockPosition])
+        let freq = Int(blockFreqs[blockPosition])
+        firstPosition = Int(blockFirsts[blockPosition])
+        blockPosition += 1
+        guard nextPositionIndex + freq <= totalFrequency else {
+            throw IndexError.corrupt("postings: frequencies exceed the term's total")
+        }
         nextPositionIndex += freq
-        docsLeft -= 1
-        inBlockLeft -= 1
+        gapIndex = nextGapIndex
+        nextGapIndex += freq - 1
         document = doc
         termFrequency = freq
         return doc
@@ -114,18 +178,28 @@ public struct PostingsCursor: @unchecked Sendable {
     public mutating func advance(to target: Int) throws -> Int? {
         if let d = document, d >= target { return d }
         if hasSkips {
-            while docsLeft > 0 {
-                if inBlockLeft == 0 { try startBlock() }
-                if blockLastDoc >= target { break }
-                // the whole rest of this block is below target: jump over it
-                guard blockEnd <= docs.end, blockLastDoc < index.documentCount else {
-                    throw docs.fail("skip entry out of range")
+            if blockPosition < blockSize, Int(blockDocs[blockSize - 1]) < target {
+                // the rest of the decoded block is below target
+                for i in blockPosition..<blockSize {
+                    nextPositionIndex += Int(blockFreqs[i])
+                    nextGapIndex += Int(blockFreqs[i]) - 1
                 }
-                docs.offset = blockEnd
-                docsLeft -= inBlockLeft
-                inBlockLeft = 0
-                previousDoc = blockLastDoc
-                nextPositionIndex = blockPositionEnd
+                blockPosition = blockSize
+            }
+            while blockPosition == blockSize, undecoded > 0 {
+                if entry == nil { try readEntry() }
+                guard let e = entry, e.last < target else { break }
+                // jump over a whole block without decoding it
+                let n = min(FileLayout.docsPerBlock, undecoded)
+                nextPositionIndex += e.positions
+                nextGapIndex += e.positions - n
+                guard nextPositionIndex <= totalFrequency, e.positions >= n, e.end <= docsEnd else {
+                    throw IndexError.corrupt("postings: skip entry out of range")
+                }
+                docsOffset = e.end
+                previousDoc = e.last
+                undecoded -= n
+                entry = nil
             }
         }
         while let d = try next() {
@@ -150,37 +224,45 @@ public struct PostingsCursor: @unchecked Sendable {
             try body(singleton.position)
             return
         }
-        var p = 0
-        for k in 0..<termFrequency {
-            let v = Int(try positionValue(positionIndex + k))
-            p = k == 0 ? v : p + v
+        var p = firstPosition
+        try body(p)
+        for k in 1..<max(termFrequency, 1) {
+            p += Int(try gapValue(gapIndex + k - 1)) + 1
             try body(p)
         }
     }
 
-    private mutating func positionValue(_ i: Int) throws -> UInt32 {
-        let block = i / PackedBlock.size
+    /// Position gap `i` of the term (0-based over all its documents), minus one.
+    private mutating func gapValue(_ i: Int) throws -> UInt32 {
+        let size = FileLayout.positionsPerBlock
+        let block = i / size
         if block != decodedBlock {
             if block < decodedBlock {
                 positionsReader.offset = positionsStart
                 decodedBlock = -1
             }
+            let gapCount = totalFrequency - documentFrequency
+            let fullBlocks = gapCount / size
+            // skip whole blocks by their byte length
             while decodedBlock + 1 < block {
-                try PackedBlock.skip(&positionsReader)
+                let length = try positionsReader.varint(max: positionsReader.remaining)
+                try positionsReader.skip(length)
                 decodedBlock += 1
             }
-            let fullBlocks = totalFrequency / PackedBlock.size
+            var end = positionsReader.end
             if block < fullBlocks {
-                try values.withUnsafeMutableBufferPointer { try PackedBlock.decode(&positionsReader, into: $0) }
-            } else {
-                for j in 0..<(totalFrequency - fullBlocks * PackedBlock.size) {
-                    let v = try positionsReader.varint()
-                    guard v <= UInt64(UInt32.max) else { throw positionsReader.fail("position out of range") }
-                    values[j] = UInt32(v)
-                }
+                let length = try positionsReader.varint(max: positionsReader.remaining)
+                end = positionsReader.offset + length
             }
+            let count = block < fullBlocks ? size : gapCount - fullBlocks * size
+            guard count > 0 else { throw IndexError.corrupt("positions: gap index out of range") }
+            var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
+            let k = Int(try r.read(bits: 5))
+            guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
+            for j in 0..<count { values[j] = try r.rice(k) }
+            positionsReader.offset = block < fullBlocks ? end : r.byteOffset
             decodedBlock = block
         }
-        return values[i % PackedBlock.size]
+        return values[i % size]
     }
 }

@@ -5,7 +5,8 @@ import SouAnalysis
 public enum IndexError: Error, Sendable, CustomStringConvertible {
     /// The file is damaged: `what` names the section and the problem.
     case corrupt(String)
-    /// The file was written by a newer (or unknown) format version.
+    /// The file was written by another format version (newer, or an older one this version no
+    /// longer reads).
     case unsupportedVersion(found: Int, supported: Int)
     /// Not a Sou index at all (bad magic).
     case notAnIndex(String)
@@ -19,6 +20,7 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .corrupt(let s): "corrupt index: \(s)"
+        case .unsupportedVersion(let f, let s) where f < s: "index format version \(f) is older than this sou reads (\(s)); rebuild the index"
         case .unsupportedVersion(let f, let s): "index format version \(f) is newer than this sou supports (\(s)); rebuild the index or upgrade sou"
         case .notAnIndex(let s): "not a Sou index: \(s)"
         case .io(let s): s
@@ -116,6 +118,9 @@ public final class SouIndex: Sendable {
             throw IndexError.unsupportedVersion(found: Int(version), supported: Int(FileLayout.formatVersion))
         }
         guard version >= 1 else { throw IndexError.corrupt("header: format version 0") }
+        guard version == FileLayout.formatVersion else {
+            throw IndexError.unsupportedVersion(found: Int(version), supported: Int(FileLayout.formatVersion))
+        }
         // trailer
         let t = n - FileLayout.trailerSize
         guard FileLayout.trailerMagic.withUnsafeBytes({ memcmp(b.base + n - 8, $0.baseAddress!, 8) == 0 }) else {
@@ -243,6 +248,13 @@ public final class SouIndex: Sendable {
     }
 
     // MARK: documents
+
+    /// The slot count of document `id` (last occupied slot + 1; 0 when out of range).
+    @inline(__always)
+    func slotCount(_ id: Int) -> Int {
+        guard id >= 0, id < documentCount else { return 0 }
+        return Int(bytes.u32(at: documentEntriesStart + id * FileLayout.documentEntrySize + 20))
+    }
 
     /// The entry of document `id`: key range, title range, token count; nil when out of range or damaged.
     func documentEntry(_ id: Int) -> (key: Range<Int>, title: Range<Int>, length: Int)? {

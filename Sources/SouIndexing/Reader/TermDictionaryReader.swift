@@ -61,33 +61,55 @@ struct TermDictionaryReader {
             var positions = try r.varint(max: index.positionsRange.count)
             let n = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
             term.removeAll(keepingCapacity: true)
+            var previousHadGaps: Bool? = nil
             for _ in 0..<n {
                 let header = try r.u8()
                 guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
-                var shared = Int(header >> 2) & 7
-                var suffixLength = Int(header >> 5)
-                if shared == 7 { shared = try r.varint(max: 1 << 20) }
-                if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
-                guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
-                let suffix = try r.bytes(suffixLength)
-                term.removeSubrange(shared...)
-                term.append(contentsOf: bytes.slice(suffix))
-                let stats = try r.varint(max: 2 * index.documentCount + 1)
-                let df = stats >> 1
-                let extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                if header >> 2 == 0 {
+                    // same first character as the previous two-character term: code point distance
+                    guard let p = TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
+                    let delta = try r.varint(max: 0x10FFFF)
+                    guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
+                    term.removeSubrange(p.firstLength...)
+                    term.append(contentsOf: String(c).utf8)
+                } else {
+                    var shared = Int(header >> 2) & 7
+                    var suffixLength = Int(header >> 5)
+                    if shared == 7 { shared = try r.varint(max: 1 << 20) }
+                    if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+                    guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
+                    let suffix = try r.bytes(suffixLength)
+                    term.removeSubrange(shared...)
+                    term.append(contentsOf: bytes.slice(suffix))
+                }
+                let code = try r.varint()
+                let df: Int, extra: Int
                 let p: Int, q: Int
-                if df == 1 && extra == 0 {
+                if code & 1 == 1 {
                     // singleton: document and position inline, encoded as negative offsets
-                    let doc = try r.varint(max: index.documentCount)
-                    let position = try r.varint(max: Int(UInt32.max))
+                    df = 1
+                    extra = 0
+                    guard index.documentCount > 0 else { throw r.fail("a singleton term in an index without documents") }
+                    let combined = code >> 1
+                    let doc = Int(combined % UInt64(index.documentCount))
+                    let position = Int(combined / UInt64(index.documentCount))
+                    guard position <= Int(Int32.max) else { throw r.fail("singleton position out of range") }
                     p = -1 - doc
                     q = position
                 } else {
-                    postings += try r.varint(max: index.postingsRange.count)
-                    positions += try r.varint(max: index.positionsRange.count)
+                    let stats = code >> 1
+                    guard stats <= UInt64(2 * index.documentCount + 1) else { throw r.fail("document frequency out of range") }
+                    df = Int(stats >> 1)
+                    extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                    guard df >= 1, df + extra > 1 else { throw r.fail("a singleton coded as a regular term") }
+                    if let hadGaps = previousHadGaps {
+                        postings += try r.varint(max: index.postingsRange.count)
+                        if hadGaps { positions += try r.varint(max: index.positionsRange.count) }
+                    }
                     guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
                         throw r.fail("postings offset out of range")
                     }
+                    previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra)
                     p = postings
                     q = positions
                 }

@@ -1,0 +1,241 @@
+/// Bit streams with Golomb–Rice codes: how document gaps, frequencies and the last (partial)
+/// run of positions are stored. Bits are written least significant first within each byte.
+///
+///     Rice(v, k)  --> q one-bits, a zero bit, then the k low bits of v, where q = v >> k
+///                     (q ≥ 32: 32 one-bits, then v as 32 raw bits: bounded even when damaged)
+///     Gamma(v ≥ 1) --> n one-bits, a zero bit, then the n low bits of v, where n = ⌊log2 v⌋
+enum RiceCoding {
+    static let escape = 32
+
+    /// Bits of Rice(v, k).
+    @inline(__always)
+    static func cost(_ v: UInt32, _ k: Int) -> Int {
+        let q = Int(v >> UInt32(k))
+        return q >= escape ? escape + 32 : q + 1 + k
+    }
+
+    /// The Rice parameter of the document gaps of a term in one postings block (document
+    /// frequency ≤ 128), derived instead of stored: the bit length of the mean gap
+    /// documentCount / (documentFrequency + 1), minus one (0 when that mean is below 2).
+    static func derivedGapParameter(documentFrequency df: Int, documentCount n: Int) -> Int {
+        let mean = n / (df + 1)
+        return mean < 2 ? 0 : min(24, 63 - UInt64(mean).leadingZeroBitCount)
+    }
+
+    /// Bits of `v` in truncated binary over `0..<n` (see ``BitWriter/truncated(_:below:)``).
+    @inline(__always)
+    static func truncatedCost(_ v: UInt32, below n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        return Int(v) < u ? b - 1 : b
+    }
+
+    /// The parameter in 0...24 minimizing the total size of `values`.
+    static func bestParameter<C: Collection>(_ values: C) -> Int where C.Element == UInt32 {
+        var best = 0, bestCost = Int.max
+        for k in 0...24 {
+            var c = 0
+            for v in values { c += cost(v, k) }
+            if c < bestCost { bestCost = c; best = k }
+        }
+        return best
+    }
+}
+
+/// Appends bits to a byte buffer.
+struct BitWriter {
+    var bytes: [UInt8] = []
+    private var acc: UInt64 = 0
+    private var count = 0
+
+    @inline(__always)
+    mutating func write(_ value: UInt64, bits n: Int) {
+        guard n > 0 else { return }
+        let v = n == 64 ? value : value & ((1 << UInt64(n)) - 1)
+        acc |= v << UInt64(count)
+        let room = 64 - count
+        if n >= room {
+            // acc is full: emit it, keep the rest of v
+            for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: acc >> UInt64(8 * k))) }
+            acc = room == 64 ? 0 : v >> UInt64(room)
+            count = n - room
+        } else {
+            count += n
+        }
+    }
+
+    @inline(__always)
+    mutating func ones(_ n: Int) {
+        var left = n
+        while left > 0 {
+            let m = min(left, 32)
+            write((1 << UInt64(m)) - 1, bits: m)
+            left -= m
+        }
+    }
+
+    @inline(__always)
+    mutating func rice(_ v: UInt32, _ k: Int) {
+        let q = Int(v >> UInt32(k))
+        if q >= RiceCoding.escape {
+            ones(RiceCoding.escape)
+            write(UInt64(v), bits: 32)
+        } else {
+            ones(q)
+            write(0, bits: 1)
+            write(UInt64(v), bits: k)
+        }
+    }
+
+    /// Truncated binary code of `v` in `0..<n`, b = bit length of n − 1, u = 2^b − n:
+    /// v < u takes b − 1 bits; otherwise w = v + u takes b bits, written as w >> 1 (b − 1 bits)
+    /// then w & 1, so that a reader can decide after b − 1 bits. Nothing for n ≤ 1.
+    @inline(__always)
+    mutating func truncated(_ v: UInt32, below n: Int) {
+        guard n > 1 else { return }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        if Int(v) < u {
+            write(UInt64(v), bits: b - 1)
+        } else {
+            let w = UInt64(Int(v) + u)
+            write(w >> 1, bits: b - 1)
+            write(w & 1, bits: 1)
+        }
+    }
+
+    @inline(__always)
+    mutating func gamma(_ v: UInt32) {
+        let n = 31 - v.leadingZeroBitCount
+        ones(n)
+        write(0, bits: 1)
+        write(UInt64(v), bits: n)
+    }
+
+    /// Pads to a byte boundary and returns the bytes.
+    mutating func finish() -> [UInt8] {
+        var c = count
+        var a = acc
+        while c > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: a))
+            a >>= 8
+            c -= 8
+        }
+        acc = 0
+        count = 0
+        let result = bytes
+        bytes = []
+        return result
+    }
+}
+
+/// Reads bits from index bytes, bounds-checked: reading past `end` throws.
+struct BitReader {
+    let base: UnsafeRawPointer
+    let end: Int
+    private(set) var bitOffset: Int
+    let context: StaticString
+
+    init(_ bytes: IndexBytes, from start: Int, end: Int, context: StaticString) {
+        base = bytes.base
+        self.end = end
+        bitOffset = start * 8
+        self.context = context
+    }
+
+    /// The byte offset after the last bit read (rounded up).
+    var byteOffset: Int { (bitOffset + 7) / 8 }
+
+    func fail(_ what: String) -> IndexError {
+        IndexError.corrupt("\(context): \(what) at byte \(bitOffset / 8)")
+    }
+
+    @inline(__always)
+    mutating func bit() throws -> UInt64 {
+        let byte = bitOffset >> 3
+        guard byte < end else { throw fail("unexpected end of a bit stream") }
+        let b = base.load(fromByteOffset: byte, as: UInt8.self)
+        let v = UInt64((b >> UInt8(bitOffset & 7)) & 1)
+        bitOffset += 1
+        return v
+    }
+
+    /// The 64 bits starting at the current bit offset when 8 whole bytes are available from its
+    /// byte (at least 57 of them valid), else nil: the fast path of the reads below.
+    @inline(__always)
+    private func window() -> UInt64? {
+        let byte = bitOffset >> 3
+        guard byte + 8 <= end else { return nil }
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) >> UInt64(bitOffset & 7)
+    }
+
+    @inline(__always)
+    mutating func read(bits n: Int) throws -> UInt64 {
+        guard n > 0 else { return 0 }
+        if n <= 56, let w = window() {
+            bitOffset += n
+            return w & ((1 << UInt64(n)) - 1)
+        }
+        guard (bitOffset + n + 7) / 8 <= end else { throw fail("unexpected end of a bit stream") }
+        var result: UInt64 = 0
+        var got = 0
+        while got < n {
+            let byte = base.load(fromByteOffset: bitOffset >> 3, as: UInt8.self)
+            let shift = bitOffset & 7
+            let take = min(8 - shift, n - got)
+            let part = (UInt64(byte) >> UInt64(shift)) & ((1 << UInt64(take)) - 1)
+            result |= part << UInt64(got)
+            got += take
+            bitOffset += take
+        }
+        return result
+    }
+
+    /// Counts one-bits up to the next zero bit (consumed) or `limit` ones (then no zero follows).
+    @inline(__always)
+    mutating func unary(limit: Int) throws -> Int {
+        if let w = window() {
+            let ones = (~w).trailingZeroBitCount   // ones before the first zero bit
+            if ones < limit && ones < 57 {
+                bitOffset += ones + 1
+                return ones
+            }
+        }
+        var n = 0
+        while n < limit {
+            if try bit() == 0 { return n }
+            n += 1
+        }
+        return n
+    }
+
+    @inline(__always)
+    mutating func rice(_ k: Int) throws -> UInt32 {
+        let q = try unary(limit: RiceCoding.escape)
+        if q == RiceCoding.escape { return UInt32(try read(bits: 32)) }
+        let v = (UInt64(q) << UInt64(k)) | (try read(bits: k))
+        guard v <= UInt64(UInt32.max) else { throw fail("value out of range") }
+        return UInt32(v)
+    }
+
+    /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt).
+    @inline(__always)
+    mutating func truncated(below n: Int) throws -> UInt32 {
+        guard n > 1 else { return 0 }
+        let b = 64 - UInt64(n - 1).leadingZeroBitCount
+        let u = (1 << b) - n
+        let x = Int(try read(bits: b - 1))
+        if x < u { return UInt32(x) }
+        let v = (x << 1 | Int(try read(bits: 1))) - u
+        guard v < n else { throw fail("value beyond its document's slots") }
+        return UInt32(v)
+    }
+
+    @inline(__always)
+    mutating func gamma() throws -> UInt32 {
+        let n = try unary(limit: 32)
+        guard n < 32 else { throw fail("gamma code too long") }
+        return UInt32((UInt64(1) << UInt64(n)) | (try read(bits: n)))
+    }
+}
