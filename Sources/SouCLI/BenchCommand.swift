@@ -17,13 +17,13 @@ struct BenchTokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Measure the analyzer's throughput (MB/s, MB = 10^6 bytes of input text) on one core.",
         discussion: """
-            Reads .txt files whole and JSON Lines files (.jsonl, optionally .gz) one document per
-            line, analyzing title + "\\n" + body. Everything is read and decoded before timing; each
+            Reads its inputs exactly as `sou index` does (folders, text files whole, JSON Lines
+            one document per line with title + "\\n" + body). Everything is read and decoded before timing; each
             run analyzes every document once into one reused token buffer.
             """
     )
 
-    @Argument(help: "Text or JSON Lines files (.txt, .jsonl, .jsonl.gz).")
+    @Argument(help: "Folders, text files or JSON Lines files (.jsonl, .jsonl.gz).")
     var files: [String]
 
     @Option(name: .long, help: "Number of timed runs (after one warm-up run).")
@@ -41,8 +41,7 @@ struct BenchTokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        var documents: [[UInt8]] = []
-        for file in files { documents += try Self.documents(in: file) }
+        let documents = try Self.documents(in: files)
         let bytes = documents.reduce(0) { $0 + $1.count }
         guard bytes > 0 else { throw CLIError("no text to analyze in \(files.joined(separator: ", "))") }
         let analyzer: Analyzer
@@ -82,25 +81,14 @@ struct BenchTokenizeCommand: ParsableCommand {
               + "max \(Self.format(rates[rates.count - 1]))")
     }
 
-    /// The documents of one file: JSON Lines (by extension) → title + "\n" + body per line;
-    /// anything else → the whole file.
-    static func documents(in path: String) throws -> [[UInt8]] {
-        let bytes: [UInt8]
-        do { bytes = try FileContents.read(path) } catch { throw CLIError("\(error)") }
-        let name = path.hasSuffix(".gz") ? String(path.dropLast(3)) : path
-        guard name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") else { return [bytes] }
+    /// The documents' texts, read exactly as `sou index` reads them (folders, text files, JSON
+    /// Lines with title + "\n" + body).
+    static func documents(in paths: [String]) throws -> [[UInt8]] {
         var documents: [[UInt8]] = []
-        var lineNumber = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                throw CLIError("\(path):\(lineNumber): not a JSON object")
-            }
-            let title = object["title"] as? String ?? ""
-            let body = object["body"] as? String ?? ""
-            documents.append(Array((title + "\n" + body).utf8))
-        }
+        let source = DocumentSource(warn: { printError("warning: " + $0) })
+        do {
+            try source.read(paths: paths) { documents.append(Array($0.text.utf8)) }
+        } catch { throw CLIError("\(error)") }
         return documents
     }
 

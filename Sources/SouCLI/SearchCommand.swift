@@ -320,31 +320,6 @@ struct OutputBuffer {
     }
 }
 
-/// Minimal JSON encoding of strings and numbers.
-enum JSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "0" }
-}
-
 /// Builds the index of the bundled `corpus/` folder the first time `sou search` runs without an
 /// index, with the library builder `sou index corpus -o corpus.sou` runs.
 enum BundledCorpus {

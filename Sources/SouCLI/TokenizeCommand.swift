@@ -80,29 +80,10 @@ struct TokenizeCommand: ParsableCommand {
         var out = ""
         for i in 0..<buffer.count {
             let range = buffer.byteRange(i)
-            out += "{\"position\":\(buffer.position(i)),\"term\":\(jsonString(buffer.term(i))),"
+            out += "{\"position\":\(buffer.position(i)),\"term\":\(JSON.string(buffer.term(i))),"
             out += "\"start\":\(range.lowerBound),\"end\":\(range.upperBound),\"kind\":\"\(buffer.kind(i))\"}\n"
         }
         return out
-    }
-
-    /// `s` as a JSON string literal.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// Terminal columns a term takes: East Asian wide and fullwidth characters take two.

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Minimal JSON encoding of strings and numbers, shared by every `--json` output.
+enum JSON {
+    /// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// `x` as a JSON number (non-finite values, which JSON cannot express, as 0).
+    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "0" }
+}
