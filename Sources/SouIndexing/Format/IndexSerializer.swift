@@ -28,11 +28,10 @@ final class DocumentTable {
     }
 }
 
-/// Writes in-memory segments and the document table as one index file (see FORMAT.md).
+/// Writes the in-memory segment and the document table as one index file (see FORMAT.md).
 ///
-/// The output depends only on the documents and the configuration, never on how documents were
-/// spread over segments: terms are merged in byte order and each term's postings are re-encoded
-/// in document order.
+/// The output depends only on the documents and the configuration: a build inverts every
+/// document into one segment, in document order, whatever the number of analyzing threads.
 struct IndexSerializer {
     let configuration: AnalyzerConfiguration
     let storesText: Bool
@@ -45,7 +44,7 @@ struct IndexSerializer {
     }
 
     /// Writes the whole file into `sink`.
-    func serialize(segments: [InvertedSegment], documents: DocumentTable, into sink: OutputSink) throws -> Totals {
+    func serialize(segment: InvertedSegment, documents: DocumentTable, into sink: OutputSink) throws -> Totals {
         try sink.write([UInt8](repeating: 0, count: FileLayout.headerSize))
         var totals = Totals()
         var sections: [(SectionKind, Range<Int>, UInt32)] = []
@@ -54,7 +53,7 @@ struct IndexSerializer {
         sink.beginSection()
         let postings = SpillBuffer()
         var dictionary = DictionaryWriter(documentCount: documents.count)
-        try writeTerms(segments: segments, slotCounts: documents.slotCounts, positions: sink, postings: postings,
+        try writeTerms(segment: segment, slotCounts: documents.slotCounts, positions: sink, postings: postings,
                        dictionary: &dictionary, totals: &totals)
         let p = sink.endSection()
         sections.append((.positions, p.range, p.crc))
@@ -117,69 +116,39 @@ struct IndexSerializer {
 
     // MARK: terms, postings, positions
 
-    private func writeTerms(segments: [InvertedSegment], slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
+    private func writeTerms(segment: InvertedSegment, slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
                             dictionary: inout DictionaryWriter, totals: inout Totals) throws {
         var positions = ByteWriter()
         var postings = ByteWriter()
         var positionsFlushed = 0, postingsFlushed = 0
-        let sorted = segments.map { $0.sortedTermIDs() }
-        var heads = [Int](repeating: 0, count: segments.count)
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
-        var runs: [(doc: Int32, start: Int, count: Int)] = []
-        var segValues: [UInt32] = []
         var firsts: [UInt32] = []
         var blockBuffer = ByteWriter()
         var key: [UInt8] = []
-        while true {
-            // the smallest head term over all segments
-            var minSeg = -1
-            for s in 0..<segments.count where heads[s] < sorted[s].count {
-                if minSeg < 0 { minSeg = s; continue }
-                let a = Int(sorted[s][heads[s]]), b = Int(sorted[minSeg][heads[minSeg]])
-                let less = segments[s].withKey(a) { ka in segments[minSeg].withKey(b) { kb in ka.lexicographicallyPrecedes(kb) } }
-                if less { minSeg = s }
-            }
-            if minSeg < 0 { break }
-            let minID = Int(sorted[minSeg][heads[minSeg]])
-            key = segments[minSeg].withKey(minID) { Array($0) }
-            let kind = segments[minSeg].kind(minID)
-            values.removeAll(keepingCapacity: true)
-            runs.removeAll(keepingCapacity: true)
-            var contributing = 0
-            for s in 0..<segments.count where heads[s] < sorted[s].count {
-                let id = Int(sorted[s][heads[s]])
-                let same = segments[s].withKey(id) { $0.elementsEqual(key) }
-                guard same else { continue }
-                heads[s] += 1
-                contributing += 1
-                // decode this segment's postings; positions into segValues
-                var ds = segments[s].documentStream(id)
-                var ps = segments[s].positionStream(id)
-                var doc: Int32 = -1
-                while !ds.isAtEnd {
-                    let code = ds.varint()
-                    doc += Int32(bitPattern: code >> 1)
-                    let f = code & 1 == 1 ? 1 : Int(ds.varint())
-                    let start = segValues.count
-                    for _ in 0..<f { segValues.append(ps.varint()) }
-                    runs.append((doc, start, f))
-                }
-            }
-            // order by document (segments hold disjoint, individually increasing document sets)
-            if contributing > 1 {
-                runs.sort { $0.doc < $1.doc }
-            }
+        for id32 in segment.sortedTermIDs() {
+            let id = Int(id32)
+            key.removeAll(keepingCapacity: true)
+            segment.withKey(id) { key.append(contentsOf: $0) }
+            let kind = segment.kind(id)
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
             firsts.removeAll(keepingCapacity: true)
-            for r in runs {
-                docs.append(r.doc)
-                freqs.append(Int32(r.count))
-                firsts.append(segValues[r.start])
-                for v in segValues[(r.start + 1)..<(r.start + r.count)] { values.append(v - 1) }   // gaps ≥ 1
+            values.removeAll(keepingCapacity: true)
+            // the term's postings in document order: document deltas and frequencies, and per
+            // document its first position then position deltas (each ≥ 1, stored minus 1)
+            var ds = segment.documentStream(id)
+            var ps = segment.positionStream(id)
+            var doc: Int32 = -1
+            while !ds.isAtEnd {
+                let code = ds.varint()
+                doc += Int32(bitPattern: code >> 1)
+                let f = code & 1 == 1 ? 1 : Int(ds.varint())
+                docs.append(doc)
+                freqs.append(Int32(f))
+                firsts.append(ps.varint())
+                for _ in 1..<max(f, 1) { values.append(ps.varint() &- 1) }
             }
             let totalFrequency = docs.count + values.count
-            segValues.removeAll(keepingCapacity: true)
 
             let postingsOffset = postingsFlushed + postings.count
             let positionsOffset = positionsFlushed + positions.count

@@ -66,7 +66,7 @@ public final class IndexWriter {
         try flushPending()
         let sink = OutputSink()
         let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
-            .serialize(segments: [segment], documents: documents, into: sink)
+            .serialize(segment: segment, documents: documents, into: sink)
         return (sink.bytes, totals)
     }
 
@@ -90,7 +90,7 @@ public final class IndexWriter {
         try AtomicFile.write(to: url) { fd in
             let sink = OutputSink(fileDescriptor: fd)
             totals = try IndexSerializer(configuration: configuration, storesText: storesText)
-                .serialize(segments: [segment], documents: documents, into: sink)
+                .serialize(segment: segment, documents: documents, into: sink)
             size = sink.offset
         }
         return (totals, size)
