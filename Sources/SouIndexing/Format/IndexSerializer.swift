@@ -279,27 +279,56 @@ struct IndexSerializer {
 
     // MARK: documents and stored text
 
+    /// The Documents section (FORMAT.md "Documents"): a fixed-width bit-packed record per
+    /// document (length, slot count, key and title lengths, strings offset), then the strings.
+    /// Keys that are the documents' own numbers ("0", "1", …: JSON Lines ids that are line
+    /// numbers) are not stored at all.
     private func writeDocuments(_ d: DocumentTable, into sink: OutputSink) throws {
+        var keysAreNumbers = true
+        for i in 0..<d.count where !Self.isDecimal(d.keys[i], i) { keysAreNumbers = false; break }
+        var maxLength: UInt64 = 0, maxSlots: UInt64 = 0, maxKey: UInt64 = 0, maxTitle: UInt64 = 0
+        var stringsLength: UInt64 = 0
+        for i in 0..<d.count {
+            let k = keysAreNumbers ? 0 : UInt64(d.keys[i].utf8.count), t = UInt64(d.titles[i].utf8.count)
+            maxLength = max(maxLength, UInt64(UInt32(bitPattern: d.lengths[i])))
+            maxSlots = max(maxSlots, UInt64(UInt32(bitPattern: d.slotCounts[i])))
+            maxKey = max(maxKey, k)
+            maxTitle = max(maxTitle, t)
+            if i + 1 < d.count { stringsLength += k + t }   // the largest offset is the last one
+        }
+        func width(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
+        let widths = [width(maxLength), width(maxSlots), width(maxKey), width(maxTitle), width(stringsLength)]
         var out = ByteWriter()
         out.u64(UInt64(d.count))
         out.u64(UInt64(d.totalLength))
-        var stringsOffset = 0
+        out.u8(keysAreNumbers ? 1 : 0)
+        for w in widths { out.u8(UInt8(w)) }
+        out.u8(0); out.u8(0)
+        try sink.write(out)
+        out.bytes.removeAll(keepingCapacity: true)
+        var bits = BitWriter()
+        var offset: UInt64 = 0
         for i in 0..<d.count {
-            let k = d.keys[i].utf8.count, t = d.titles[i].utf8.count
-            out.u64(UInt64(stringsOffset))
-            out.u32(UInt32(k))
-            out.u32(UInt32(t))
-            out.u32(UInt32(bitPattern: d.lengths[i]))
-            out.u32(UInt32(bitPattern: d.slotCounts[i]))
-            stringsOffset += k + t
-            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
+            let k = keysAreNumbers ? 0 : UInt64(d.keys[i].utf8.count), t = UInt64(d.titles[i].utf8.count)
+            bits.write(UInt64(UInt32(bitPattern: d.lengths[i])), bits: widths[0])
+            bits.write(UInt64(UInt32(bitPattern: d.slotCounts[i])), bits: widths[1])
+            bits.write(k, bits: widths[2])
+            bits.write(t, bits: widths[3])
+            bits.write(offset, bits: widths[4])
+            offset += k + t
         }
+        try sink.write(bits.finish())
         for i in 0..<d.count {
-            out.append(contentsOf: d.keys[i].utf8)
+            if !keysAreNumbers { out.append(contentsOf: d.keys[i].utf8) }
             out.append(contentsOf: d.titles[i].utf8)
             if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
         }
         try sink.write(out)
+    }
+
+    /// Whether `key` is the decimal spelling of `n` (no sign, no leading zero).
+    static func isDecimal(_ key: String, _ n: Int) -> Bool {
+        key.utf8.count <= 10 && key == String(n)
     }
 
     private func writeStored(_ d: DocumentTable, into sink: OutputSink) throws {
