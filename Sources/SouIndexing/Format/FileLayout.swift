@@ -46,7 +46,7 @@ enum FileLayout {
     /// A stored-text block is closed once its raw text reaches this many bytes.
     static let storedBlockTarget = 64 * 1024
     /// zlib level of stored-text blocks (part of the format: it decides the bytes written).
-    static let storedCompressionLevel: Int32 = 6
+    static let storedCompressionLevel: Int32 = 4
 }
 
 /// The sections of an index file, by their id in the section table.

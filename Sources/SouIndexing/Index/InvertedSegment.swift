@@ -9,25 +9,26 @@ import SouAnalysis
 /// The term table lives in manually managed buffers, so the per-token loop pays no Swift
 /// exclusivity or uniqueness checks. Filled by one thread, in increasing document order.
 final class InvertedSegment {
-    /// Everything the writer keeps per term.
+    /// Everything the writer keeps per term: 64 bytes, one cache line (the table is allocated
+    /// 64-byte aligned), since the per-token loop touches one random term each time. The field
+    /// order is chosen for that size. (The key's hash lives in the hash slots.)
     struct TermState {
+        /// The key's bytes packed little-endian when it is at most 8 bytes long (bigrams of
+        /// BMP characters are 6), else 0: short keys compare as one integer, not with memcmp.
+        var packed: UInt64
         var doc: ByteSlicePool.Cursor
+        var kind: TokenKind
         var pos: ByteSlicePool.Cursor
         var docStart: UInt32
         var posStart: UInt32
         var keyStart: UInt32
         var keyLength: UInt32
-        var hash: UInt32
-        /// The key's bytes packed little-endian when it is at most 8 bytes long (bigrams of
-        /// BMP characters are 6), else 0: short keys compare as one integer, not with memcmp.
-        var packed: UInt64
         /// Last document that touched the term, and the last one written to its doc stream.
         var currentDoc: Int32
         var previousDoc: Int32
         /// Occurrences in `currentDoc`, and the last position there.
         var frequency: Int32
         var lastPosition: Int32
-        var kind: TokenKind
     }
 
     let pool = ByteSlicePool()
@@ -37,27 +38,34 @@ final class InvertedSegment {
     private var keys: UnsafeMutablePointer<UInt8>
     private var keyCount = 0
     private var keyCapacity = 1 << 14
-    private var slots: UnsafeMutablePointer<Int32>
+    /// Open-addressing hash slots: hash << 32 | (term id + 1); 0 is empty.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount = 1 << 12
     private var touched: [Int32] = []
 
     init() {
-        states = .allocate(capacity: stateCapacity)
+        states = Self.allocateStates(stateCapacity)
         keys = .allocate(capacity: keyCapacity)
         slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: -1, count: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+    }
+
+    /// A term table of `capacity` entries, cache-line aligned.
+    private static func allocateStates(_ capacity: Int) -> UnsafeMutablePointer<TermState> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<TermState>.stride, alignment: 64)
+            .bindMemory(to: TermState.self, capacity: capacity)
     }
 
     deinit {
         states.deinitialize(count: termCount)
-        states.deallocate()
+        UnsafeMutableRawPointer(states).deallocate()
         keys.deallocate()
         slots.deallocate()
     }
 
     /// Bytes held (pool pages, term table, key bytes, hash slots).
     var memoryBytes: Int {
-        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 4
+        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 8
     }
 
     /// The bytes of a key of at most 8 bytes packed into an integer, first byte lowest.
@@ -93,14 +101,18 @@ final class InvertedSegment {
         let mask = slotCount - 1
         var s = Int(h) & mask
         let slots = self.slots, states = self.states, keys = self.keys
+        let tag = UInt64(h) << 32
         while true {
-            let id = Int(slots[s])
-            if id < 0 { break }
-            let st = states + id
-            if st.pointee.hash == h, Int(st.pointee.keyLength) == p.count,
-               short ? st.pointee.packed == packed
-                     : memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
-                return id
+            let slot = slots[s]
+            if slot == 0 { break }
+            if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                let id = Int(slot & 0xFFFF_FFFF) - 1
+                let st = states + id
+                if Int(st.pointee.keyLength) == p.count,
+                   short ? st.pointee.packed == packed
+                         : memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
+                    return id
+                }
             }
             s = (s + 1) & mask
         }
@@ -111,9 +123,9 @@ final class InvertedSegment {
                         slot s: Int) throws -> Int {
         guard keyCount + p.count < Int(UInt32.max) else { throw IndexError.io("too many distinct terms for one index") }
         if termCount == stateCapacity {
-            let bigger = UnsafeMutablePointer<TermState>.allocate(capacity: stateCapacity * 2)
+            let bigger = Self.allocateStates(stateCapacity * 2)
             bigger.moveInitialize(from: states, count: termCount)
-            states.deallocate()
+            UnsafeMutableRawPointer(states).deallocate()
             states = bigger
             stateCapacity *= 2
         }
@@ -131,25 +143,25 @@ final class InvertedSegment {
         let q = try pool.newStream()
         let id = termCount
         (states + id).initialize(to: TermState(
-            doc: d, pos: q, docStart: d.write, posStart: q.write, keyStart: UInt32(keyCount),
-            keyLength: UInt32(p.count), hash: h, packed: packed, currentDoc: -1, previousDoc: -1, frequency: 0,
-            lastPosition: 0, kind: kind))
+            packed: packed, doc: d, kind: kind, pos: q, docStart: d.write, posStart: q.write,
+            keyStart: UInt32(keyCount), keyLength: UInt32(p.count), currentDoc: -1, previousDoc: -1,
+            frequency: 0, lastPosition: 0))
         keyCount += p.count
         termCount += 1
-        slots[s] = Int32(id)
+        slots[s] = UInt64(h) << 32 | UInt64(id + 1)
         if termCount * 2 > slotCount { grow() }
         return id
     }
 
     private func grow() {
         let count = slotCount * 2
-        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        bigger.initialize(repeating: -1, count: count)
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        bigger.initialize(repeating: 0, count: count)
         let mask = count - 1
-        for id in 0..<termCount {
-            var s = Int(states[id].hash) & mask
-            while bigger[s] >= 0 { s = (s + 1) & mask }
-            bigger[s] = Int32(id)
+        for old in 0..<slotCount where slots[old] != 0 {
+            var s = Int(slots[old] >> 32) & mask
+            while bigger[s] != 0 { s = (s + 1) & mask }
+            bigger[s] = slots[old]
         }
         slots.deallocate()
         slots = bigger
