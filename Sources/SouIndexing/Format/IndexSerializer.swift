@@ -124,6 +124,7 @@ struct IndexSerializer {
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
         var firsts: [UInt32] = []
         var blockBuffer = ByteWriter()
+        var scratch = PostingsScratch()
         var key: [UInt8] = []
         for id32 in segment.sortedTermIDs() {
             let id = Int(id32)
@@ -161,8 +162,8 @@ struct IndexSerializer {
                 let inline = FileLayout.gapsAreInline(documentFrequency: docs.count, totalFrequency: totalFrequency)
                 encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts,
                                documentCount: slotCounts.count, inlineGaps: inline ? values : nil,
-                               into: &postings, scratch: &blockBuffer)
-                if !inline { encodePositions(values, into: &positions) }
+                               into: &postings, blocks: &blockBuffer, scratch: &scratch)
+                if !inline { encodePositions(values, into: &positions, bits: &scratch.bits) }
                 dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: totalFrequency,
                                postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
             }
@@ -189,29 +190,28 @@ struct IndexSerializer {
     /// there are several blocks.
     private func encodePostings(docs: [Int32], freqs: [Int32], firsts: [UInt32], slotCounts: [Int32],
                                 documentCount: Int, inlineGaps: [UInt32]?,
-                                into out: inout ByteWriter, scratch: inout ByteWriter) {
+                                into out: inout ByteWriter, blocks scratch: inout ByteWriter,
+                                scratch buffers: inout PostingsScratch) {
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
         scratch.bytes.removeAll(keepingCapacity: true)
-        var skips = ByteWriter()
+        buffers.skips.bytes.removeAll(keepingCapacity: true)
         var previous: Int32 = -1
-        var gaps: [UInt32] = []
-        gaps.reserveCapacity(perBlock)
         var i = 0
         while i < n {
             let end = min(i + perBlock, n)
             let blockPrevious = previous
-            gaps.removeAll(keepingCapacity: true)
+            buffers.gaps.removeAll(keepingCapacity: true)
             var positionCount = 0
             for j in i..<end {
-                gaps.append(UInt32(docs[j] - previous - 1))
+                buffers.gaps.append(UInt32(docs[j] - previous - 1))
                 previous = docs[j]
                 positionCount += Int(freqs[j])
             }
             // one block: the gap parameter is derived from the document frequency; several: stored
             let single = n <= perBlock
             let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: documentCount)
-                           : RiceCoding.bestParameter(gaps)
+                           : RiceCoding.bestParameter(buffers.gaps)
             // first positions: Rice-coded, or in binary with as many bits as the document's slot
             // count needs, whichever is smaller for this block (flag 1 = binary)
             let kFirst = RiceCoding.bestParameter(firsts[i..<end])
@@ -221,58 +221,61 @@ struct IndexSerializer {
                 binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
             }
             let binary = binaryBits < riceBits
-            var bits = BitWriter()
-            if !single { bits.write(UInt64(k), bits: 5) }
-            bits.write(binary ? 1 : 0, bits: 1)
-            if !binary { bits.write(UInt64(kFirst), bits: 5) }
-            for (g, j) in zip(gaps, i..<end) {
-                bits.rice(g, k)
+            if !single { buffers.bits.write(UInt64(k), bits: 5) }
+            buffers.bits.write(binary ? 1 : 0, bits: 1)
+            if !binary { buffers.bits.write(UInt64(kFirst), bits: 5) }
+            for (g, j) in zip(buffers.gaps, i..<end) {
+                buffers.bits.rice(g, k)
                 if freqs[j] == 1 {
-                    bits.write(1, bits: 1)
+                    buffers.bits.write(1, bits: 1)
                 } else {
-                    bits.write(0, bits: 1)
-                    bits.gamma(UInt32(freqs[j] - 1))
+                    buffers.bits.write(0, bits: 1)
+                    buffers.bits.gamma(UInt32(freqs[j] - 1))
                 }
                 if binary {
-                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+                    buffers.bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
                 } else {
-                    bits.rice(firsts[j], kFirst)
+                    buffers.bits.rice(firsts[j], kFirst)
                 }
             }
             if let gaps = inlineGaps, !gaps.isEmpty {
                 let k = RiceCoding.bestParameter(gaps)
-                bits.write(UInt64(k), bits: 5)
-                for g in gaps { bits.rice(g, k) }
+                buffers.bits.write(UInt64(k), bits: 5)
+                for g in gaps { buffers.bits.rice(g, k) }
             }
-            let block = bits.finish()
-            scratch.append(contentsOf: block)
-            skips.varint(Int(docs[end - 1] - blockPrevious))
-            skips.varint(block.count)
-            skips.varint(positionCount)
+            let blockLength = buffers.bits.finish(appendingTo: &scratch.bytes)
+            buffers.skips.varint(Int(docs[end - 1] - blockPrevious))
+            buffers.skips.varint(blockLength)
+            buffers.skips.varint(positionCount)
             i = end
         }
         if n > perBlock {
-            out.varint(skips.count)
-            out.append(contentsOf: skips.bytes)
+            out.varint(buffers.skips.count)
+            out.append(contentsOf: buffers.skips.bytes)
         }
         out.append(contentsOf: scratch.bytes)
     }
 
     /// Position gaps of one term (each document's positions after its first): blocks of 128
     /// Rice-coded values with their byte length, then the rest Rice-coded.
-    private func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
+    private func encodePositions(_ values: [UInt32], into out: inout ByteWriter, bits: inout BitWriter) {
         let size = FileLayout.positionsPerBlock
         var start = 0
         while start < values.count {
             let end = min(start + size, values.count)
             let slice = values[start..<end]
             let k = RiceCoding.bestParameter(slice)
-            var bits = BitWriter()
             bits.write(UInt64(k), bits: 5)
             for x in slice { bits.rice(x, k) }
-            let block = bits.finish()
-            if end - start == size { out.varint(block.count) }
-            out.append(contentsOf: block)
+            if end - start == size {
+                // a full block carries its byte length first
+                var block: [UInt8] = []
+                bits.finish(appendingTo: &block)
+                out.varint(block.count)
+                out.append(contentsOf: block)
+            } else {
+                bits.finish(appendingTo: &out.bytes)
+            }
             start = end
         }
     }
@@ -347,6 +350,13 @@ struct IndexSerializer {
         try sink.write(out)
         try d.storedData.drain(into: sink)
     }
+}
+
+/// Buffers reused from term to term while encoding postings (no allocation per term).
+struct PostingsScratch {
+    var bits = BitWriter()
+    var gaps: [UInt32] = []
+    var skips = ByteWriter()
 }
 
 /// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms

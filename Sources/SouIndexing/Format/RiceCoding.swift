@@ -120,6 +120,25 @@ struct BitWriter {
         write(UInt64(v), bits: n)
     }
 
+    /// Pads to a byte boundary, appends the bytes to `out` and starts a new stream (keeping
+    /// the buffer); returns the stream's byte count.
+    @discardableResult
+    mutating func finish(appendingTo out: inout [UInt8]) -> Int {
+        var c = count
+        var a = acc
+        while c > 0 {
+            bytes.append(UInt8(truncatingIfNeeded: a))
+            a >>= 8
+            c -= 8
+        }
+        acc = 0
+        count = 0
+        out.append(contentsOf: bytes)
+        let n = bytes.count
+        bytes.removeAll(keepingCapacity: true)
+        return n
+    }
+
     /// Pads to a byte boundary and returns the bytes.
     mutating func finish() -> [UInt8] {
         var c = count
