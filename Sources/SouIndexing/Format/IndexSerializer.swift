@@ -35,6 +35,8 @@ final class DocumentTable {
 struct IndexSerializer {
     let configuration: AnalyzerConfiguration
     let storesText: Bool
+    /// Threads encoding postings (the bytes are the same for any value).
+    var jobs = 1
 
     /// Counts gathered while writing (for the build summary).
     struct Totals {
@@ -116,21 +118,76 @@ struct IndexSerializer {
 
     // MARK: terms, postings, positions
 
+    /// One term's place in an ``EncodedChunk``.
+    struct EncodedTerm {
+        var id: Int32
+        var documentFrequency: Int
+        var totalFrequency: Int
+        /// Where the term's bytes start in the chunk's postings and positions.
+        var postingsStart: Int
+        var positionsStart: Int
+        var singleton: (document: Int, position: Int)?
+    }
+
+    /// The postings and positions of consecutive terms (in dictionary order), encoded together.
+    struct EncodedChunk {
+        var postings = ByteWriter()
+        var positions = ByteWriter()
+        var terms: [EncodedTerm] = []
+    }
+
+    /// Terms per chunk, the unit of parallel encoding.
+    static let chunkTerms = 4096
+
     private func writeTerms(segment: InvertedSegment, slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
                             dictionary: inout DictionaryWriter, totals: inout Totals) throws {
-        var positions = ByteWriter()
-        var postings = ByteWriter()
+        // Terms are encoded in chunks, several at a time on `jobs` threads, and written in
+        // order: the bytes do not depend on the number of threads.
+        let order = segment.sortedTermIDs()
+        let chunkCount = (order.count + Self.chunkTerms - 1) / Self.chunkTerms
+        let wave = jobs > 1 ? 2 * jobs : 1
         var positionsFlushed = 0, postingsFlushed = 0
+        var key: [UInt8] = []
+        var c = 0
+        while c < chunkCount {
+            let n = min(wave, chunkCount - c)
+            let job = ChunkJob(serializer: self, segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n)
+            if n == 1 {
+                job.run(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: n) { i in job.run(i) }
+            }
+            let results = job.take()
+            for r in results {
+                for t in r.terms {
+                    key.removeAll(keepingCapacity: true)
+                    segment.withKey(Int(t.id)) { key.append(contentsOf: $0) }
+                    dictionary.add(term: key, kind: segment.kind(Int(t.id)), documentFrequency: t.documentFrequency,
+                                   totalFrequency: t.totalFrequency, postingsOffset: postingsFlushed + t.postingsStart,
+                                   positionsOffset: positionsFlushed + t.positionsStart, singleton: t.singleton)
+                    totals.terms += 1
+                    totals.postings += t.documentFrequency
+                    totals.positions += t.totalFrequency
+                }
+                try sink.write(r.positions)
+                positionsFlushed += r.positions.count
+                try spill.append(r.postings.bytes)
+                postingsFlushed += r.postings.count
+            }
+            c += n
+        }
+    }
+
+    /// Encodes the postings and positions of the terms `ids` (consecutive in dictionary order).
+    func encode(_ ids: ArraySlice<Int32>, segment: InvertedSegment, slotCounts: [Int32]) -> EncodedChunk {
+        var chunk = EncodedChunk()
+        chunk.terms.reserveCapacity(ids.count)
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
         var firsts: [UInt32] = []
         var blockBuffer = ByteWriter()
         var scratch = PostingsScratch()
-        var key: [UInt8] = []
-        for id32 in segment.sortedTermIDs() {
+        for id32 in ids {
             let id = Int(id32)
-            key.removeAll(keepingCapacity: true)
-            segment.withKey(id) { key.append(contentsOf: $0) }
-            let kind = segment.kind(id)
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
             firsts.removeAll(keepingCapacity: true)
@@ -150,39 +207,22 @@ struct IndexSerializer {
                 for _ in 1..<max(f, 1) { values.append(ps.varint() &- 1) }
             }
             let totalFrequency = docs.count + values.count
-
-            let postingsOffset = postingsFlushed + postings.count
-            let positionsOffset = positionsFlushed + positions.count
+            var term = EncodedTerm(id: id32, documentFrequency: docs.count, totalFrequency: totalFrequency,
+                                   postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
+                                   singleton: nil)
             if docs.count == 1, totalFrequency == 1 {
                 // a singleton lives in the dictionary entry alone
-                dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
-                               postingsOffset: postingsOffset, positionsOffset: positionsOffset,
-                               singleton: (Int(docs[0]), Int(firsts[0])))
+                term.singleton = (Int(docs[0]), Int(firsts[0]))
             } else {
                 let inline = FileLayout.gapsAreInline(documentFrequency: docs.count, totalFrequency: totalFrequency)
                 encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts,
                                documentCount: slotCounts.count, inlineGaps: inline ? values : nil,
-                               into: &postings, blocks: &blockBuffer, scratch: &scratch)
-                if !inline { encodePositions(values, into: &positions, bits: &scratch.bits) }
-                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: totalFrequency,
-                               postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
+                               into: &chunk.postings, blocks: &blockBuffer, scratch: &scratch)
+                if !inline { encodePositions(values, into: &chunk.positions, bits: &scratch.bits) }
             }
-            totals.terms += 1
-            totals.postings += docs.count
-            totals.positions += totalFrequency
-            if positions.count >= 1 << 20 {
-                try sink.write(positions)
-                positionsFlushed += positions.count
-                positions.bytes.removeAll(keepingCapacity: true)
-            }
-            if postings.count >= 1 << 20 {
-                try spill.append(postings.bytes)
-                postingsFlushed += postings.count
-                postings.bytes.removeAll(keepingCapacity: true)
-            }
+            chunk.terms.append(term)
         }
-        try sink.write(positions)
-        try spill.append(postings.bytes)
+        return chunk
     }
 
     /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
@@ -350,6 +390,43 @@ struct IndexSerializer {
         try sink.write(out)
         try d.storedData.drain(into: sink)
     }
+}
+
+/// One wave of chunks encoded by concurrent workers. The segment is only read; each worker
+/// initializes only its own result slot (raw memory, so no Swift array is mutated from several
+/// threads).
+final class ChunkJob: @unchecked Sendable {
+    private let serializer: IndexSerializer
+    private let segment: InvertedSegment
+    private let slotCounts: [Int32]
+    private let order: [Int32]
+    private let firstChunk: Int
+    private let slots: UnsafeMutablePointer<IndexSerializer.EncodedChunk>
+    let count: Int
+
+    init(serializer: IndexSerializer, segment: InvertedSegment, slotCounts: [Int32], order: [Int32], firstChunk: Int, count: Int) {
+        self.serializer = serializer
+        self.segment = segment
+        self.slotCounts = slotCounts
+        self.order = order
+        self.firstChunk = firstChunk
+        self.count = count
+        slots = .allocate(capacity: count)
+    }
+
+    /// Encodes chunk `i` of the wave into its slot.
+    func run(_ i: Int) {
+        let start = (firstChunk + i) * IndexSerializer.chunkTerms
+        let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+        (slots + i).initialize(to: serializer.encode(ids, segment: segment, slotCounts: slotCounts))
+    }
+
+    /// The chunks, once every slot is set (moves them out).
+    func take() -> [IndexSerializer.EncodedChunk] {
+        (0..<count).map { (slots + $0).move() }
+    }
+
+    deinit { slots.deallocate() }
 }
 
 /// Buffers reused from term to term while encoding postings (no allocation per term).
