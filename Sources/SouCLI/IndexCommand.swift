@@ -20,6 +20,8 @@ struct IndexCommand: ParsableCommand {
         (fields id, title, body by default); inside a folder its documents get the key \
         "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
         The index is written atomically: an interrupted build leaves the previous file intact.
+        Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
+        and the in-memory index size, on stderr (for profiling builds).
         """
     )
 

@@ -33,6 +33,8 @@ struct BuildTests {
             files.append(try [UInt8](Data(contentsOf: out)))
         }
         #expect(files[0].count > 4 * 65536 / 3)   // several batches
+        // several waves of chunks encoded in parallel when serializing
+        #expect(try SouIndex(bytes: files[0]).termCount > 2 * 8 * IndexSerializer.chunkTerms)
         for f in files.dropFirst() { #expect(f == files[0]) }
         // and the same as adding the documents one by one
         let writer = try IndexWriter()

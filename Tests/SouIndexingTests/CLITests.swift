@@ -50,7 +50,7 @@ struct CLITests {
         #expect(stats.status == 0)
         let s = try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any]
         #expect(s?["documents"] as? Int == 2)
-        #expect(s?["formatVersion"] as? Int == 2)
+        #expect(s?["formatVersion"] as? Int == 3)
         // damage one byte of the postings section
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
         let index = try SouIndex(bytes: bytes)
@@ -93,12 +93,16 @@ struct CLITests {
             try p.run()
             return p
         }
-        // how long a full build takes here
-        let t0 = Date()
-        let full = try run()
-        full.waitUntilExit()
-        #expect(full.terminationStatus == 0)
-        let duration = Date().timeIntervalSince(t0)
+        // how long a full build takes here: the faster of two, so that on a loaded machine the
+        // early kills still land before the build ends
+        var duration = Double.infinity
+        for _ in 0..<2 {
+            let t0 = Date()
+            let full = try run()
+            full.waitUntilExit()
+            #expect(full.terminationStatus == 0)
+            duration = min(duration, Date().timeIntervalSince(t0))
+        }
         let built = try Data(contentsOf: out)
         #expect(try SouIndex(contentsOf: out).documentCount == 2_400)
         try previous.write(to: out)

@@ -63,6 +63,28 @@ struct RoundTripTests {
         }
     }
 
+    @Test("document keys, titles, lengths and slot counts survive the packed document table", arguments: [
+        ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],   // numbered: keys left out
+        ["0", "1", "02", "3"],                                            // a leading zero: stored
+        ["1", "2", "3"],                                                  // off by one: stored
+        ["0", "1", "x/b.md", ""],
+        ["", "", ""],
+    ])
+    func documentTable(keys: [String]) throws {
+        let texts = keys.indices.map { i in String(repeating: "集体协商，工资 abc ", count: i * 37 % 11) }
+        let writer = try IndexWriter(storesText: false)
+        for (i, k) in keys.enumerated() {
+            try writer.addDocument(key: k, title: i % 2 == 0 ? "" : "标题 \(i)", text: texts[i])
+        }
+        let index = try writer.makeIndex()
+        _ = try index.verify()
+        #expect((0..<keys.count).map(index.documentKey) == keys)
+        #expect((0..<keys.count).map(index.documentTitle) == keys.indices.map { $0 % 2 == 0 ? "" : "标题 \($0)" })
+        let expected = try ExpectedIndex(texts: texts)
+        #expect((0..<keys.count).map(index.documentLength) == expected.lengths)
+        #expect(index.documentKey(keys.count) == "" && index.documentLength(-1) == 0)
+    }
+
     @Test("advance(to:) lands on the first document at or after the target, across skip blocks")
     func advance() throws {
         // "甲乙" in every third document of 1000: several blocks of 128
@@ -129,7 +151,7 @@ struct RoundTripTests {
         #expect(index.documentTitle(1) == "")
         #expect(try readPostings(index, try #require(index.termInfo("集体"))).map(\.doc) == [0, 1])
         #expect(index.configuration == AnalyzerConfiguration())
-        #expect(index.formatVersion == 2)
+        #expect(index.formatVersion == 3)
         let fileBytes = try [UInt8](Data(contentsOf: url))
         #expect(fileBytes == (try writer.serialize().bytes))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)

@@ -5,8 +5,9 @@ enum FileLayout {
     /// "XEDNIUOS": the last 8 bytes of every index file.
     static let trailerMagic: [UInt8] = Array("XEDNIUOS".utf8)
     /// The format version this code writes and reads (1: varint postings and position tails,
-    /// never released; 2: Rice-coded postings blocks and position tails).
-    static let formatVersion: UInt32 = 2
+    /// never released; 2: Rice-coded postings blocks and position tails; 3: bit-packed document
+    /// records, numbered keys left out).
+    static let formatVersion: UInt32 = 3
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24
@@ -37,13 +38,15 @@ enum FileLayout {
     }
     /// Documents per postings block (one skip entry each).
     static let docsPerBlock = 128
-    /// Document table entry: u64 strings offset, u32 key length, u32 title length, u32 token
-    /// count, u32 slot count.
-    static let documentEntrySize = 24
+    /// Documents section header: u64 document count, u64 total length, u8 key mode, five u8
+    /// field widths, u16 reserved; bit-packed records follow.
+    static let documentsHeaderSize = 24
     /// Stored-text block table entry: u32 first doc, u32 doc count, u64 offset, u32 compressed, u32 raw.
     static let storedBlockEntrySize = 24
     /// A stored-text block is closed once its raw text reaches this many bytes.
     static let storedBlockTarget = 64 * 1024
+    /// zlib level of stored-text blocks (part of the format: it decides the bytes written).
+    static let storedCompressionLevel: Int32 = 4
 }
 
 /// The sections of an index file, by their id in the section table.

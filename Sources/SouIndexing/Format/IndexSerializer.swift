@@ -28,14 +28,15 @@ final class DocumentTable {
     }
 }
 
-/// Writes in-memory segments and the document table as one index file (see FORMAT.md).
+/// Writes the in-memory segment and the document table as one index file (see FORMAT.md).
 ///
-/// The output depends only on the documents and the configuration, never on how documents were
-/// spread over segments: terms are merged in byte order and each term's postings are re-encoded
-/// in document order.
+/// The output depends only on the documents and the configuration: a build inverts every
+/// document into one segment, in document order, whatever the number of analyzing threads.
 struct IndexSerializer {
     let configuration: AnalyzerConfiguration
     let storesText: Bool
+    /// Threads encoding postings (the bytes are the same for any value).
+    var jobs = 1
 
     /// Counts gathered while writing (for the build summary).
     struct Totals {
@@ -45,7 +46,7 @@ struct IndexSerializer {
     }
 
     /// Writes the whole file into `sink`.
-    func serialize(segments: [InvertedSegment], documents: DocumentTable, into sink: OutputSink) throws -> Totals {
+    func serialize(segment: InvertedSegment, documents: DocumentTable, into sink: OutputSink) throws -> Totals {
         try sink.write([UInt8](repeating: 0, count: FileLayout.headerSize))
         var totals = Totals()
         var sections: [(SectionKind, Range<Int>, UInt32)] = []
@@ -54,7 +55,7 @@ struct IndexSerializer {
         sink.beginSection()
         let postings = SpillBuffer()
         var dictionary = DictionaryWriter(documentCount: documents.count)
-        try writeTerms(segments: segments, slotCounts: documents.slotCounts, positions: sink, postings: postings,
+        try writeTerms(segment: segment, slotCounts: documents.slotCounts, positions: sink, postings: postings,
                        dictionary: &dictionary, totals: &totals)
         let p = sink.endSection()
         sections.append((.positions, p.range, p.crc))
@@ -117,102 +118,111 @@ struct IndexSerializer {
 
     // MARK: terms, postings, positions
 
-    private func writeTerms(segments: [InvertedSegment], slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
-                            dictionary: inout DictionaryWriter, totals: inout Totals) throws {
-        var positions = ByteWriter()
+    /// One term's place in an ``EncodedChunk``.
+    struct EncodedTerm {
+        var id: Int32
+        var documentFrequency: Int
+        var totalFrequency: Int
+        /// Where the term's bytes start in the chunk's postings and positions.
+        var postingsStart: Int
+        var positionsStart: Int
+        var singleton: (document: Int, position: Int)?
+    }
+
+    /// The postings and positions of consecutive terms (in dictionary order), encoded together.
+    struct EncodedChunk {
         var postings = ByteWriter()
+        var positions = ByteWriter()
+        var terms: [EncodedTerm] = []
+    }
+
+    /// Terms per chunk, the unit of parallel encoding.
+    static let chunkTerms = 4096
+
+    private func writeTerms(segment: InvertedSegment, slotCounts: [Int32], positions sink: OutputSink, postings spill: SpillBuffer,
+                            dictionary: inout DictionaryWriter, totals: inout Totals) throws {
+        // Terms are encoded in chunks, several at a time on `jobs` threads, and written in
+        // order: the bytes do not depend on the number of threads.
+        let order = segment.sortedTermIDs()
+        let chunkCount = (order.count + Self.chunkTerms - 1) / Self.chunkTerms
+        let wave = jobs > 1 ? 2 * jobs : 1
         var positionsFlushed = 0, postingsFlushed = 0
-        let sorted = segments.map { $0.sortedTermIDs() }
-        var heads = [Int](repeating: 0, count: segments.count)
+        var key: [UInt8] = []
+        var c = 0
+        while c < chunkCount {
+            let n = min(wave, chunkCount - c)
+            let job = ChunkJob(serializer: self, segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n)
+            if n == 1 {
+                job.run(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: n) { i in job.run(i) }
+            }
+            let results = job.take()
+            for r in results {
+                for t in r.terms {
+                    key.removeAll(keepingCapacity: true)
+                    segment.withKey(Int(t.id)) { key.append(contentsOf: $0) }
+                    dictionary.add(term: key, kind: segment.kind(Int(t.id)), documentFrequency: t.documentFrequency,
+                                   totalFrequency: t.totalFrequency, postingsOffset: postingsFlushed + t.postingsStart,
+                                   positionsOffset: positionsFlushed + t.positionsStart, singleton: t.singleton)
+                    totals.terms += 1
+                    totals.postings += t.documentFrequency
+                    totals.positions += t.totalFrequency
+                }
+                try sink.write(r.positions)
+                positionsFlushed += r.positions.count
+                try spill.append(r.postings.bytes)
+                postingsFlushed += r.postings.count
+            }
+            c += n
+        }
+    }
+
+    /// Encodes the postings and positions of the terms `ids` (consecutive in dictionary order).
+    func encode(_ ids: ArraySlice<Int32>, segment: InvertedSegment, slotCounts: [Int32]) -> EncodedChunk {
+        var chunk = EncodedChunk()
+        chunk.terms.reserveCapacity(ids.count)
         var docs: [Int32] = [], freqs: [Int32] = [], values: [UInt32] = []
-        var runs: [(doc: Int32, start: Int, count: Int)] = []
-        var segValues: [UInt32] = []
         var firsts: [UInt32] = []
         var blockBuffer = ByteWriter()
-        var key: [UInt8] = []
-        while true {
-            // the smallest head term over all segments
-            var minSeg = -1
-            for s in 0..<segments.count where heads[s] < sorted[s].count {
-                if minSeg < 0 { minSeg = s; continue }
-                let a = Int(sorted[s][heads[s]]), b = Int(sorted[minSeg][heads[minSeg]])
-                let less = segments[s].withKey(a) { ka in segments[minSeg].withKey(b) { kb in ka.lexicographicallyPrecedes(kb) } }
-                if less { minSeg = s }
-            }
-            if minSeg < 0 { break }
-            let minID = Int(sorted[minSeg][heads[minSeg]])
-            key = segments[minSeg].withKey(minID) { Array($0) }
-            let kind = segments[minSeg].kind(minID)
-            values.removeAll(keepingCapacity: true)
-            runs.removeAll(keepingCapacity: true)
-            var contributing = 0
-            for s in 0..<segments.count where heads[s] < sorted[s].count {
-                let id = Int(sorted[s][heads[s]])
-                let same = segments[s].withKey(id) { $0.elementsEqual(key) }
-                guard same else { continue }
-                heads[s] += 1
-                contributing += 1
-                // decode this segment's postings; positions into segValues
-                var ds = segments[s].documentStream(id)
-                var ps = segments[s].positionStream(id)
-                var doc: Int32 = -1
-                while !ds.isAtEnd {
-                    let code = ds.varint()
-                    doc += Int32(bitPattern: code >> 1)
-                    let f = code & 1 == 1 ? 1 : Int(ds.varint())
-                    let start = segValues.count
-                    for _ in 0..<f { segValues.append(ps.varint()) }
-                    runs.append((doc, start, f))
-                }
-            }
-            // order by document (segments hold disjoint, individually increasing document sets)
-            if contributing > 1 {
-                runs.sort { $0.doc < $1.doc }
-            }
+        var scratch = PostingsScratch()
+        for id32 in ids {
+            let id = Int(id32)
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
             firsts.removeAll(keepingCapacity: true)
-            for r in runs {
-                docs.append(r.doc)
-                freqs.append(Int32(r.count))
-                firsts.append(segValues[r.start])
-                for v in segValues[(r.start + 1)..<(r.start + r.count)] { values.append(v - 1) }   // gaps ≥ 1
+            values.removeAll(keepingCapacity: true)
+            // the term's postings in document order: document deltas and frequencies, and per
+            // document its first position then position deltas (each ≥ 1, stored minus 1)
+            var ds = segment.documentStream(id)
+            var ps = segment.positionStream(id)
+            var doc: Int32 = -1
+            while !ds.isAtEnd {
+                let code = ds.varint()
+                doc += Int32(bitPattern: code >> 1)
+                let f = code & 1 == 1 ? 1 : Int(ds.varint())
+                docs.append(doc)
+                freqs.append(Int32(f))
+                firsts.append(ps.varint())
+                for _ in 1..<max(f, 1) { values.append(ps.varint() &- 1) }
             }
             let totalFrequency = docs.count + values.count
-            segValues.removeAll(keepingCapacity: true)
-
-            let postingsOffset = postingsFlushed + postings.count
-            let positionsOffset = positionsFlushed + positions.count
+            var term = EncodedTerm(id: id32, documentFrequency: docs.count, totalFrequency: totalFrequency,
+                                   postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
+                                   singleton: nil)
             if docs.count == 1, totalFrequency == 1 {
                 // a singleton lives in the dictionary entry alone
-                dictionary.add(term: key, kind: kind, documentFrequency: 1, totalFrequency: 1,
-                               postingsOffset: postingsOffset, positionsOffset: positionsOffset,
-                               singleton: (Int(docs[0]), Int(firsts[0])))
+                term.singleton = (Int(docs[0]), Int(firsts[0]))
             } else {
                 let inline = FileLayout.gapsAreInline(documentFrequency: docs.count, totalFrequency: totalFrequency)
                 encodePostings(docs: docs, freqs: freqs, firsts: firsts, slotCounts: slotCounts,
                                documentCount: slotCounts.count, inlineGaps: inline ? values : nil,
-                               into: &postings, scratch: &blockBuffer)
-                if !inline { encodePositions(values, into: &positions) }
-                dictionary.add(term: key, kind: kind, documentFrequency: docs.count, totalFrequency: totalFrequency,
-                               postingsOffset: postingsOffset, positionsOffset: positionsOffset, singleton: nil)
+                               into: &chunk.postings, blocks: &blockBuffer, scratch: &scratch)
+                if !inline { encodePositions(values, into: &chunk.positions, bits: &scratch.bits) }
             }
-            totals.terms += 1
-            totals.postings += docs.count
-            totals.positions += totalFrequency
-            if positions.count >= 1 << 20 {
-                try sink.write(positions)
-                positionsFlushed += positions.count
-                positions.bytes.removeAll(keepingCapacity: true)
-            }
-            if postings.count >= 1 << 20 {
-                try spill.append(postings.bytes)
-                postingsFlushed += postings.count
-                postings.bytes.removeAll(keepingCapacity: true)
-            }
+            chunk.terms.append(term)
         }
-        try sink.write(positions)
-        try spill.append(postings.bytes)
+        return chunk
     }
 
     /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
@@ -220,29 +230,28 @@ struct IndexSerializer {
     /// there are several blocks.
     private func encodePostings(docs: [Int32], freqs: [Int32], firsts: [UInt32], slotCounts: [Int32],
                                 documentCount: Int, inlineGaps: [UInt32]?,
-                                into out: inout ByteWriter, scratch: inout ByteWriter) {
+                                into out: inout ByteWriter, blocks scratch: inout ByteWriter,
+                                scratch buffers: inout PostingsScratch) {
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
         scratch.bytes.removeAll(keepingCapacity: true)
-        var skips = ByteWriter()
+        buffers.skips.bytes.removeAll(keepingCapacity: true)
         var previous: Int32 = -1
-        var gaps: [UInt32] = []
-        gaps.reserveCapacity(perBlock)
         var i = 0
         while i < n {
             let end = min(i + perBlock, n)
             let blockPrevious = previous
-            gaps.removeAll(keepingCapacity: true)
+            buffers.gaps.removeAll(keepingCapacity: true)
             var positionCount = 0
             for j in i..<end {
-                gaps.append(UInt32(docs[j] - previous - 1))
+                buffers.gaps.append(UInt32(docs[j] - previous - 1))
                 previous = docs[j]
                 positionCount += Int(freqs[j])
             }
             // one block: the gap parameter is derived from the document frequency; several: stored
             let single = n <= perBlock
             let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: documentCount)
-                           : RiceCoding.bestParameter(gaps)
+                           : RiceCoding.bestParameter(buffers.gaps)
             // first positions: Rice-coded, or in binary with as many bits as the document's slot
             // count needs, whichever is smaller for this block (flag 1 = binary)
             let kFirst = RiceCoding.bestParameter(firsts[i..<end])
@@ -252,85 +261,117 @@ struct IndexSerializer {
                 binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
             }
             let binary = binaryBits < riceBits
-            var bits = BitWriter()
-            if !single { bits.write(UInt64(k), bits: 5) }
-            bits.write(binary ? 1 : 0, bits: 1)
-            if !binary { bits.write(UInt64(kFirst), bits: 5) }
-            for (g, j) in zip(gaps, i..<end) {
-                bits.rice(g, k)
+            if !single { buffers.bits.write(UInt64(k), bits: 5) }
+            buffers.bits.write(binary ? 1 : 0, bits: 1)
+            if !binary { buffers.bits.write(UInt64(kFirst), bits: 5) }
+            for (g, j) in zip(buffers.gaps, i..<end) {
+                buffers.bits.rice(g, k)
                 if freqs[j] == 1 {
-                    bits.write(1, bits: 1)
+                    buffers.bits.write(1, bits: 1)
                 } else {
-                    bits.write(0, bits: 1)
-                    bits.gamma(UInt32(freqs[j] - 1))
+                    buffers.bits.write(0, bits: 1)
+                    buffers.bits.gamma(UInt32(freqs[j] - 1))
                 }
                 if binary {
-                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+                    buffers.bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
                 } else {
-                    bits.rice(firsts[j], kFirst)
+                    buffers.bits.rice(firsts[j], kFirst)
                 }
             }
             if let gaps = inlineGaps, !gaps.isEmpty {
                 let k = RiceCoding.bestParameter(gaps)
-                bits.write(UInt64(k), bits: 5)
-                for g in gaps { bits.rice(g, k) }
+                buffers.bits.write(UInt64(k), bits: 5)
+                for g in gaps { buffers.bits.rice(g, k) }
             }
-            let block = bits.finish()
-            scratch.append(contentsOf: block)
-            skips.varint(Int(docs[end - 1] - blockPrevious))
-            skips.varint(block.count)
-            skips.varint(positionCount)
+            let blockLength = buffers.bits.finish(appendingTo: &scratch.bytes)
+            buffers.skips.varint(Int(docs[end - 1] - blockPrevious))
+            buffers.skips.varint(blockLength)
+            buffers.skips.varint(positionCount)
             i = end
         }
         if n > perBlock {
-            out.varint(skips.count)
-            out.append(contentsOf: skips.bytes)
+            out.varint(buffers.skips.count)
+            out.append(contentsOf: buffers.skips.bytes)
         }
         out.append(contentsOf: scratch.bytes)
     }
 
     /// Position gaps of one term (each document's positions after its first): blocks of 128
     /// Rice-coded values with their byte length, then the rest Rice-coded.
-    private func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
+    private func encodePositions(_ values: [UInt32], into out: inout ByteWriter, bits: inout BitWriter) {
         let size = FileLayout.positionsPerBlock
         var start = 0
         while start < values.count {
             let end = min(start + size, values.count)
             let slice = values[start..<end]
             let k = RiceCoding.bestParameter(slice)
-            var bits = BitWriter()
             bits.write(UInt64(k), bits: 5)
             for x in slice { bits.rice(x, k) }
-            let block = bits.finish()
-            if end - start == size { out.varint(block.count) }
-            out.append(contentsOf: block)
+            if end - start == size {
+                // a full block carries its byte length first
+                var block: [UInt8] = []
+                bits.finish(appendingTo: &block)
+                out.varint(block.count)
+                out.append(contentsOf: block)
+            } else {
+                bits.finish(appendingTo: &out.bytes)
+            }
             start = end
         }
     }
 
     // MARK: documents and stored text
 
+    /// The Documents section (FORMAT.md "Documents"): a fixed-width bit-packed record per
+    /// document (length, slot count, key and title lengths, strings offset), then the strings.
+    /// Keys that are the documents' own numbers ("0", "1", …: JSON Lines ids that are line
+    /// numbers) are not stored at all.
     private func writeDocuments(_ d: DocumentTable, into sink: OutputSink) throws {
+        var keysAreNumbers = true
+        for i in 0..<d.count where !Self.isDecimal(d.keys[i], i) { keysAreNumbers = false; break }
+        var maxLength: UInt64 = 0, maxSlots: UInt64 = 0, maxKey: UInt64 = 0, maxTitle: UInt64 = 0
+        var stringsLength: UInt64 = 0
+        for i in 0..<d.count {
+            let k = keysAreNumbers ? 0 : UInt64(d.keys[i].utf8.count), t = UInt64(d.titles[i].utf8.count)
+            maxLength = max(maxLength, UInt64(UInt32(bitPattern: d.lengths[i])))
+            maxSlots = max(maxSlots, UInt64(UInt32(bitPattern: d.slotCounts[i])))
+            maxKey = max(maxKey, k)
+            maxTitle = max(maxTitle, t)
+            if i + 1 < d.count { stringsLength += k + t }   // the largest offset is the last one
+        }
+        func width(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
+        let widths = [width(maxLength), width(maxSlots), width(maxKey), width(maxTitle), width(stringsLength)]
         var out = ByteWriter()
         out.u64(UInt64(d.count))
         out.u64(UInt64(d.totalLength))
-        var stringsOffset = 0
+        out.u8(keysAreNumbers ? 1 : 0)
+        for w in widths { out.u8(UInt8(w)) }
+        out.u8(0); out.u8(0)
+        try sink.write(out)
+        out.bytes.removeAll(keepingCapacity: true)
+        var bits = BitWriter()
+        var offset: UInt64 = 0
         for i in 0..<d.count {
-            let k = d.keys[i].utf8.count, t = d.titles[i].utf8.count
-            out.u64(UInt64(stringsOffset))
-            out.u32(UInt32(k))
-            out.u32(UInt32(t))
-            out.u32(UInt32(bitPattern: d.lengths[i]))
-            out.u32(UInt32(bitPattern: d.slotCounts[i]))
-            stringsOffset += k + t
-            if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
+            let k = keysAreNumbers ? 0 : UInt64(d.keys[i].utf8.count), t = UInt64(d.titles[i].utf8.count)
+            bits.write(UInt64(UInt32(bitPattern: d.lengths[i])), bits: widths[0])
+            bits.write(UInt64(UInt32(bitPattern: d.slotCounts[i])), bits: widths[1])
+            bits.write(k, bits: widths[2])
+            bits.write(t, bits: widths[3])
+            bits.write(offset, bits: widths[4])
+            offset += k + t
         }
+        try sink.write(bits.finish())
         for i in 0..<d.count {
-            out.append(contentsOf: d.keys[i].utf8)
+            if !keysAreNumbers { out.append(contentsOf: d.keys[i].utf8) }
             out.append(contentsOf: d.titles[i].utf8)
             if out.count >= 1 << 20 { try sink.write(out); out.bytes.removeAll(keepingCapacity: true) }
         }
         try sink.write(out)
+    }
+
+    /// Whether `key` is the decimal spelling of `n` (no sign, no leading zero).
+    static func isDecimal(_ key: String, _ n: Int) -> Bool {
+        key.utf8.count <= 10 && key == String(n)
     }
 
     private func writeStored(_ d: DocumentTable, into sink: OutputSink) throws {
@@ -349,6 +390,50 @@ struct IndexSerializer {
         try sink.write(out)
         try d.storedData.drain(into: sink)
     }
+}
+
+/// One wave of chunks encoded by concurrent workers. The segment is only read; each worker
+/// initializes only its own result slot (raw memory, so no Swift array is mutated from several
+/// threads).
+final class ChunkJob: @unchecked Sendable {
+    private let serializer: IndexSerializer
+    private let segment: InvertedSegment
+    private let slotCounts: [Int32]
+    private let order: [Int32]
+    private let firstChunk: Int
+    private let slots: UnsafeMutablePointer<IndexSerializer.EncodedChunk>
+    let count: Int
+
+    init(serializer: IndexSerializer, segment: InvertedSegment, slotCounts: [Int32], order: [Int32], firstChunk: Int, count: Int) {
+        self.serializer = serializer
+        self.segment = segment
+        self.slotCounts = slotCounts
+        self.order = order
+        self.firstChunk = firstChunk
+        self.count = count
+        slots = .allocate(capacity: count)
+    }
+
+    /// Encodes chunk `i` of the wave into its slot.
+    func run(_ i: Int) {
+        let start = (firstChunk + i) * IndexSerializer.chunkTerms
+        let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+        (slots + i).initialize(to: serializer.encode(ids, segment: segment, slotCounts: slotCounts))
+    }
+
+    /// The chunks, once every slot is set (moves them out).
+    func take() -> [IndexSerializer.EncodedChunk] {
+        (0..<count).map { (slots + $0).move() }
+    }
+
+    deinit { slots.deallocate() }
+}
+
+/// Buffers reused from term to term while encoding postings (no allocation per term).
+struct PostingsScratch {
+    var bits = BitWriter()
+    var gaps: [UInt32] = []
+    var skips = ByteWriter()
 }
 
 /// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms

@@ -85,7 +85,7 @@ enum Deflate {
         var out = [UInt8](repeating: 0, count: Int(destLength))
         let status = out.withUnsafeMutableBufferPointer { o in
             input.withUnsafeBufferPointer { i in
-                compress2(o.baseAddress, &destLength, i.baseAddress, uLong(i.count), 6)
+                compress2(o.baseAddress, &destLength, i.baseAddress, uLong(i.count), FileLayout.storedCompressionLevel)
             }
         }
         guard status == Z_OK else { throw IndexError.io("zlib compress failed (\(status))") }

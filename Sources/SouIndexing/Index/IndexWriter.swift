@@ -17,6 +17,8 @@ public final class IndexWriter {
     let batchAnalyzer: BatchAnalyzer
     let documents = DocumentTable()
     var pending: DocumentBatch
+    /// Threads encoding postings when the index is serialized (set by a parallel build).
+    var serializationJobs = 1
 
     /// Creates an empty writer. `storesText: false` leaves document text out of the file.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), storesText: Bool = true) throws {
@@ -65,8 +67,8 @@ public final class IndexWriter {
     func serialize() throws -> (bytes: [UInt8], totals: IndexSerializer.Totals) {
         try flushPending()
         let sink = OutputSink()
-        let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
-            .serialize(segments: [segment], documents: documents, into: sink)
+        let totals = try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs)
+            .serialize(segment: segment, documents: documents, into: sink)
         return (sink.bytes, totals)
     }
 
@@ -89,8 +91,8 @@ public final class IndexWriter {
         var size = 0
         try AtomicFile.write(to: url) { fd in
             let sink = OutputSink(fileDescriptor: fd)
-            totals = try IndexSerializer(configuration: configuration, storesText: storesText)
-                .serialize(segments: [segment], documents: documents, into: sink)
+            totals = try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs)
+                .serialize(segment: segment, documents: documents, into: sink)
             size = sink.offset
         }
         return (totals, size)

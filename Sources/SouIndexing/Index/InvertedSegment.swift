@@ -9,22 +9,26 @@ import SouAnalysis
 /// The term table lives in manually managed buffers, so the per-token loop pays no Swift
 /// exclusivity or uniqueness checks. Filled by one thread, in increasing document order.
 final class InvertedSegment {
-    /// Everything the writer keeps per term.
+    /// Everything the writer keeps per term: 64 bytes, one cache line (the table is allocated
+    /// 64-byte aligned), since the per-token loop touches one random term each time. The field
+    /// order is chosen for that size. (The key's hash lives in the hash slots.)
     struct TermState {
+        /// The key's bytes packed little-endian when it is at most 8 bytes long (bigrams of
+        /// BMP characters are 6), else 0: short keys compare as one integer, not with memcmp.
+        var packed: UInt64
         var doc: ByteSlicePool.Cursor
+        var kind: TokenKind
         var pos: ByteSlicePool.Cursor
         var docStart: UInt32
         var posStart: UInt32
         var keyStart: UInt32
         var keyLength: UInt32
-        var hash: UInt32
         /// Last document that touched the term, and the last one written to its doc stream.
         var currentDoc: Int32
         var previousDoc: Int32
         /// Occurrences in `currentDoc`, and the last position there.
         var frequency: Int32
         var lastPosition: Int32
-        var kind: TokenKind
     }
 
     let pool = ByteSlicePool()
@@ -34,33 +38,54 @@ final class InvertedSegment {
     private var keys: UnsafeMutablePointer<UInt8>
     private var keyCount = 0
     private var keyCapacity = 1 << 14
-    private var slots: UnsafeMutablePointer<Int32>
+    /// Open-addressing hash slots: hash << 32 | (term id + 1); 0 is empty.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount = 1 << 12
     private var touched: [Int32] = []
 
     init() {
-        states = .allocate(capacity: stateCapacity)
+        states = Self.allocateStates(stateCapacity)
         keys = .allocate(capacity: keyCapacity)
         slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: -1, count: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+    }
+
+    /// A term table of `capacity` entries, cache-line aligned.
+    private static func allocateStates(_ capacity: Int) -> UnsafeMutablePointer<TermState> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<TermState>.stride, alignment: 64)
+            .bindMemory(to: TermState.self, capacity: capacity)
     }
 
     deinit {
         states.deinitialize(count: termCount)
-        states.deallocate()
+        UnsafeMutableRawPointer(states).deallocate()
         keys.deallocate()
         slots.deallocate()
     }
 
     /// Bytes held (pool pages, term table, key bytes, hash slots).
     var memoryBytes: Int {
-        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 4
+        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 8
+    }
+
+    /// The bytes of a key of at most 8 bytes packed into an integer, first byte lowest.
+    @inline(__always)
+    private static func pack(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in p { v |= UInt64(b) << shift; shift &+= 8 }
+        return v
     }
 
     @inline(__always)
-    private static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    private static func hash(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64) -> UInt32 {
+        var h: UInt64
+        if p.count <= 8 {
+            h = (packed ^ UInt64(p.count) << 60) &* 0x9E37_79B9_7F4A_7C15
+        } else {
+            h = 0xcbf2_9ce4_8422_2325
+            for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        }
         h ^= h >> 29
         h = h &* 0xbf58_476d_1ce4_e5b9
         h ^= h >> 32
@@ -70,29 +95,37 @@ final class InvertedSegment {
     /// The id of the term with bytes `p`, added when new.
     @inline(__always)
     private func termID(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind) throws -> Int {
-        let h = Self.hash(p)
+        let short = p.count <= 8
+        let packed = short ? Self.pack(p) : 0
+        let h = Self.hash(p, packed: packed)
         let mask = slotCount - 1
         var s = Int(h) & mask
         let slots = self.slots, states = self.states, keys = self.keys
+        let tag = UInt64(h) << 32
         while true {
-            let id = Int(slots[s])
-            if id < 0 { break }
-            let st = states + id
-            if st.pointee.hash == h, Int(st.pointee.keyLength) == p.count,
-               p.count == 0 || memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
-                return id
+            let slot = slots[s]
+            if slot == 0 { break }
+            if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                let id = Int(slot & 0xFFFF_FFFF) - 1
+                let st = states + id
+                if Int(st.pointee.keyLength) == p.count,
+                   short ? st.pointee.packed == packed
+                         : memcmp(keys + Int(st.pointee.keyStart), p.baseAddress!, p.count) == 0 {
+                    return id
+                }
             }
             s = (s + 1) & mask
         }
-        return try insert(p, kind: kind, hash: h, slot: s)
+        return try insert(p, kind: kind, hash: h, packed: packed, slot: s)
     }
 
-    private func insert(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, hash h: UInt32, slot s: Int) throws -> Int {
+    private func insert(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, hash h: UInt32, packed: UInt64,
+                        slot s: Int) throws -> Int {
         guard keyCount + p.count < Int(UInt32.max) else { throw IndexError.io("too many distinct terms for one index") }
         if termCount == stateCapacity {
-            let bigger = UnsafeMutablePointer<TermState>.allocate(capacity: stateCapacity * 2)
+            let bigger = Self.allocateStates(stateCapacity * 2)
             bigger.moveInitialize(from: states, count: termCount)
-            states.deallocate()
+            UnsafeMutableRawPointer(states).deallocate()
             states = bigger
             stateCapacity *= 2
         }
@@ -110,25 +143,25 @@ final class InvertedSegment {
         let q = try pool.newStream()
         let id = termCount
         (states + id).initialize(to: TermState(
-            doc: d, pos: q, docStart: d.write, posStart: q.write, keyStart: UInt32(keyCount),
-            keyLength: UInt32(p.count), hash: h, currentDoc: -1, previousDoc: -1, frequency: 0,
-            lastPosition: 0, kind: kind))
+            packed: packed, doc: d, kind: kind, pos: q, docStart: d.write, posStart: q.write,
+            keyStart: UInt32(keyCount), keyLength: UInt32(p.count), currentDoc: -1, previousDoc: -1,
+            frequency: 0, lastPosition: 0))
         keyCount += p.count
         termCount += 1
-        slots[s] = Int32(id)
+        slots[s] = UInt64(h) << 32 | UInt64(id + 1)
         if termCount * 2 > slotCount { grow() }
         return id
     }
 
     private func grow() {
         let count = slotCount * 2
-        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        bigger.initialize(repeating: -1, count: count)
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        bigger.initialize(repeating: 0, count: count)
         let mask = count - 1
-        for id in 0..<termCount {
-            var s = Int(states[id].hash) & mask
-            while bigger[s] >= 0 { s = (s + 1) & mask }
-            bigger[s] = Int32(id)
+        for old in 0..<slotCount where slots[old] != 0 {
+            var s = Int(slots[old] >> 32) & mask
+            while bigger[s] != 0 { s = (s + 1) & mask }
+            bigger[s] = slots[old]
         }
         slots.deallocate()
         slots = bigger
@@ -216,17 +249,32 @@ final class InvertedSegment {
         try body(UnsafeBufferPointer(start: keys + Int(states[id].keyStart), count: Int(states[id].keyLength)))
     }
 
-    /// Term ids sorted by their bytes.
+    /// Term ids sorted by their bytes: by the first 8 bytes as one big-endian integer (which
+    /// decides almost every comparison: CJK bigrams are 6 bytes), then by the rest.
     func sortedTermIDs() -> [Int32] {
-        var ids = (0..<Int32(termCount)).map { $0 }
         let keys = self.keys, states = self.states
-        ids.sort { a, b in
-            let sa = states[Int(a)], sb = states[Int(b)]
-            let la = Int(sa.keyLength), lb = Int(sb.keyLength)
-            let c = min(la, lb) == 0 ? 0 : memcmp(keys + Int(sa.keyStart), keys + Int(sb.keyStart), min(la, lb))
-            return c != 0 ? c < 0 : la < lb
+        var items = [(prefix: UInt64, id: Int32)]()
+        items.reserveCapacity(termCount)
+        for id in 0..<termCount {
+            let st = states[id]
+            var v: UInt64 = 0
+            let base = keys + Int(st.keyStart)
+            for i in 0..<min(8, Int(st.keyLength)) { v |= UInt64(base[i]) << UInt64(56 - 8 * i) }
+            items.append((v, Int32(id)))
         }
-        return ids
+        items.sort { x, y in
+            if x.prefix != y.prefix { return x.prefix < y.prefix }
+            // equal first 8 bytes (zero-padded): compare the rest, then the lengths
+            let sa = states[Int(x.id)], sb = states[Int(y.id)]
+            let la = Int(sa.keyLength), lb = Int(sb.keyLength)
+            let m = min(la, lb)
+            if m > 8 {
+                let c = memcmp(keys + Int(sa.keyStart) + 8, keys + Int(sb.keyStart) + 8, m - 8)
+                if c != 0 { return c < 0 }
+            }
+            return la < lb
+        }
+        return items.map(\.id)
     }
 
     /// A reader of term `id`'s document stream.

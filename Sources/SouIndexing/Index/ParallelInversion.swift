@@ -104,6 +104,7 @@ extension IndexWriter {
     /// into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
     /// them, so the file is the same for any `jobs`, and memory holds one term table.
     func addDocuments(jobs: Int, _ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
+        serializationJobs = max(1, jobs)
         guard jobs > 1 else {
             try produce { try addDocument(key: $0.key, title: $0.title, text: $0.text) }
             return

@@ -203,8 +203,7 @@ extension SouIndex {
         var running = 0
         var totalLength = 0
         for id in 0..<documentCount {
-            let e = documentEntriesStart + id * FileLayout.documentEntrySize
-            guard bytes.u64(at: e) == UInt64(running) else {
+            guard documentField(id, 4) == running else {
                 throw IndexError.corrupt("documents: entry \(id) points to the wrong strings offset")
             }
             guard let entry = documentEntry(id) else { throw IndexError.corrupt("documents: entry \(id) out of range") }

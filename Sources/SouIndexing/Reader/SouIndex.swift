@@ -77,7 +77,12 @@ public final class SouIndex: Sendable {
     // term dictionary
     let blockCount: Int, termsPerBlock: Int, blockIndexStart: Int, blocksStart: Int
     // documents
-    let documentEntriesStart: Int, stringsStart: Int
+    /// Keys are the documents' numbers (not stored); the bit widths of the record fields
+    /// (length, slot count, key length, title length, strings offset) and where they start in a
+    /// record; where records and strings start.
+    let keysAreNumbers: Bool
+    let fieldWidths: [Int], fieldStarts: [Int], recordWidth: Int
+    let recordsStart: Int, stringsStart: Int
     // stored text
     let storedBlockCount: Int, storedTableStart: Int, storedDataStart: Int
 
@@ -226,11 +231,31 @@ public final class SouIndex: Sendable {
               b.u64(at: documentsRange.lowerBound + 8) == UInt64(totalDocumentLength) else {
             throw IndexError.corrupt("documents: counts disagree with the header")
         }
-        guard documentCount <= (documentsRange.count - 16) / FileLayout.documentEntrySize else {
+        let d = documentsRange.lowerBound
+        guard documentsRange.count >= FileLayout.documentsHeaderSize else {
+            throw IndexError.corrupt("documents: section too short")
+        }
+        let keyMode = b.base.load(fromByteOffset: d + 16, as: UInt8.self)
+        guard keyMode <= 1 else { throw IndexError.corrupt("documents: unknown key mode \(keyMode)") }
+        keysAreNumbers = keyMode == 1
+        var widths: [Int] = [], starts: [Int] = [], w = 0
+        for f in 0..<5 {
+            let width = Int(b.base.load(fromByteOffset: d + 17 + f, as: UInt8.self))
+            guard width <= 56 else { throw IndexError.corrupt("documents: field width \(width) too large") }
+            widths.append(width); starts.append(w); w += width
+        }
+        guard !keysAreNumbers || widths[2] == 0 else { throw IndexError.corrupt("documents: numbered keys with key lengths") }
+        fieldWidths = widths
+        fieldStarts = starts
+        recordWidth = w
+        recordsStart = d + FileLayout.documentsHeaderSize
+        guard documentCount <= (documentsRange.count - FileLayout.documentsHeaderSize) * 8 / max(w, 1) else {
             throw IndexError.corrupt("documents: table does not fit in its section")
         }
-        documentEntriesStart = documentsRange.lowerBound + 16
-        stringsStart = documentEntriesStart + documentCount * FileLayout.documentEntrySize
+        stringsStart = recordsStart + (documentCount * w + 7) / 8
+        guard stringsStart <= documentsRange.upperBound else {
+            throw IndexError.corrupt("documents: table does not fit in its section")
+        }
 
         // stored text header
         if let r = storedRange {
@@ -249,24 +274,45 @@ public final class SouIndex: Sendable {
 
     // MARK: documents
 
+    /// Field `field` of document `id`'s record (0 length, 1 slot count, 2 key length,
+    /// 3 title length, 4 strings offset); `id` must be in range.
+    @inline(__always)
+    func documentField(_ id: Int, _ field: Int) -> Int {
+        let width = fieldWidths[field]
+        guard width > 0 else { return 0 }
+        let bit = id * recordWidth + fieldStarts[field]
+        let byte = recordsStart + bit >> 3
+        let word: UInt64
+        if byte + 8 <= documentsRange.upperBound {
+            word = UInt64(littleEndian: bytes.base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+        } else {
+            // near the end of the section: byte by byte (the record itself is inside it)
+            var v: UInt64 = 0
+            for k in 0..<(documentsRange.upperBound - byte) {
+                v |= UInt64(bytes.base.load(fromByteOffset: byte + k, as: UInt8.self)) << UInt64(8 * k)
+            }
+            word = v
+        }
+        return Int((word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
+    }
+
     /// The slot count of document `id` (last occupied slot + 1; 0 when out of range).
     @inline(__always)
     func slotCount(_ id: Int) -> Int {
         guard id >= 0, id < documentCount else { return 0 }
-        return Int(bytes.u32(at: documentEntriesStart + id * FileLayout.documentEntrySize + 20))
+        return documentField(id, 1)
     }
 
-    /// The entry of document `id`: key range, title range, token count; nil when out of range or damaged.
+    /// The entry of document `id`: key range (empty when keys are document numbers), title
+    /// range, token count; nil when out of range or damaged.
     func documentEntry(_ id: Int) -> (key: Range<Int>, title: Range<Int>, length: Int)? {
         guard id >= 0, id < documentCount else { return nil }
-        let e = documentEntriesStart + id * FileLayout.documentEntrySize
-        let b = bytes
-        let offset = b.u64(at: e)
-        let keyLength = Int(b.u32(at: e + 8)), titleLength = Int(b.u32(at: e + 12))
-        let length = Int(b.u32(at: e + 16))
-        let available = UInt64(documentsRange.upperBound - stringsStart)
-        guard offset <= available, UInt64(keyLength + titleLength) <= available - offset else { return nil }
-        let k = stringsStart + Int(offset)
+        let offset = documentField(id, 4)
+        let keyLength = documentField(id, 2), titleLength = documentField(id, 3)
+        let length = documentField(id, 0)
+        let available = documentsRange.upperBound - stringsStart
+        guard offset <= available, keyLength + titleLength <= available - offset else { return nil }
+        let k = stringsStart + offset
         return (k..<(k + keyLength), (k + keyLength)..<(k + keyLength + titleLength), length)
     }
 
@@ -278,6 +324,7 @@ public final class SouIndex: Sendable {
     /// "" when `id` is out of range or the entry is damaged.
     public func documentKey(_ id: Int) -> String {
         guard let e = documentEntry(id) else { return "" }
+        if keysAreNumbers { return String(id) }
         return string(e.key)
     }
 
