@@ -21,13 +21,12 @@ func corpusFiles() -> [String] {
     return []
 }
 
-/// title + "\n" + body of every line of a JSON Lines file (gzip allowed).
+/// The texts of the documents of one input file, read exactly as `sou index` reads them
+/// (JSON Lines: title + "\n" + body per line; gzip allowed).
 func documents(in path: String) -> [[UInt8]] {
-    guard let bytes = try? FileContents.read(path) else { return [] }
-    return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
-        return Array(((object["title"] as? String ?? "") + "\n" + (object["body"] as? String ?? "")).utf8)
-    }
+    var documents: [[UInt8]] = []
+    try? DocumentSource().read(paths: [path]) { documents.append(Array($0.text.utf8)) }
+    return documents
 }
 
 let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
