@@ -216,6 +216,37 @@ public struct PostingsCursor: @unchecked Sendable {
         return result
     }
 
+    /// Replaces the contents of `buffer` with the positions (slots) of the term in the current
+    /// document, increasing (empty when there is no current document). Reusing one buffer from
+    /// document to document allocates nothing once it has grown; gaps are copied a decoded block
+    /// at a time.
+    public mutating func positions(into buffer: inout [Int]) throws {
+        buffer.removeAll(keepingCapacity: true)
+        guard document != nil else { return }
+        if let singleton {
+            buffer.append(singleton.position)
+            return
+        }
+        buffer.reserveCapacity(termFrequency)
+        var p = firstPosition
+        buffer.append(p)
+        let size = FileLayout.positionsPerBlock
+        var i = gapIndex
+        let end = gapIndex + termFrequency - 1
+        while i < end {
+            _ = try gapValue(i)   // decodes the block holding gap i
+            let blockStart = decodedBlock * size
+            let stop = min(end, blockStart + size)
+            values.withUnsafeBufferPointer { v in
+                for j in i..<stop {
+                    p += Int(v[j - blockStart]) + 1
+                    buffer.append(p)
+                }
+            }
+            i = stop
+        }
+    }
+
     /// Calls `body` with each position (slot) of the term in the current document, increasing,
     /// without allocating.
     public mutating func forEachPosition(_ body: (Int) throws -> Void) throws {

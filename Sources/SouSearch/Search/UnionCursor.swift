@@ -47,16 +47,19 @@ struct UnionCursor {
         return f
     }
 
-    /// The slots of all the terms in the current document, increasing.
-    mutating func positions() throws -> [Int] {
-        guard let d = document else { return [] }
+    /// Replaces `buffer` with the slots of all the terms in the current document, increasing;
+    /// `scratch` is a second reusable buffer.
+    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
+        buffer.removeAll(keepingCapacity: true)
+        guard let d = document else { return }
         var at: [Int] = []
         visit(0, d) { at.append($0) }
-        if at.count == 1 { return try cursors[at[0]].positions() }
-        var all: [Int] = []
-        for i in at { all.append(contentsOf: try cursors[i].positions()) }
-        all.sort()
-        return all
+        if at.count == 1 { return try cursors[at[0]].positions(into: &buffer) }
+        for i in at {
+            try cursors[i].positions(into: &scratch)
+            buffer.append(contentsOf: scratch)
+        }
+        buffer.sort()
     }
 
     /// Calls `body` with every cursor on document `d` (those form a subtree at the heap's root).
@@ -109,9 +112,16 @@ struct TokenCursor {
         return d
     }
 
-    /// The slots of the token in the current document, increasing.
-    mutating func positions() throws -> [Int] {
-        if single != nil { return try single!.positions() }
-        return try union!.positions()
+    /// Occurrences of the token in the current document.
+    func termFrequency() -> Int {
+        if single != nil { return single!.termFrequency }
+        return union?.termFrequency() ?? 0
+    }
+
+    /// Replaces `buffer` with the slots of the token in the current document, increasing
+    /// (`scratch`: a second reusable buffer, for a character's several terms).
+    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
+        if single != nil { return try single!.positions(into: &buffer) }
+        try union!.positions(into: &buffer, scratch: &scratch)
     }
 }
