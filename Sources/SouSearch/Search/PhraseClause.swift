@@ -103,7 +103,6 @@ struct PhraseClause: Sendable {
         var candidates: [Int] = []      // phrase starts p still possible
         var list: [Int] = []
         var scratch: [Int] = []
-        var byFrequency = Array(cursors.indices)
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
@@ -114,14 +113,17 @@ struct PhraseClause: Sendable {
             }
             guard agreed else { continue }
             target = lead + 1
-            // Check slots, the token with the fewest occurrences here first; stop decoding
-            // positions as soon as no phrase start is left.
-            byFrequency.sort { cursors[$0].termFrequency() < cursors[$1].termFrequency() }
-            let first = byFrequency[0]
+            // Check slots, the token with the fewest occurrences here first, then the others
+            // rarest first; stop decoding positions as soon as no phrase start is left.
+            var first = 0, fewest = Int.max
+            for i in cursors.indices {
+                let f = cursors[i].termFrequency
+                if f < fewest { fewest = f; first = i }
+            }
             try cursors[first].positions(into: &candidates, scratch: &scratch)
             let firstOffset = offsets[first]
             for k in candidates.indices { candidates[k] -= firstOffset }
-            for i in byFrequency.dropFirst() {
+            for i in cursors.indices where i != first {
                 try cursors[i].positions(into: &list, scratch: &scratch)
                 Self.keepStarts(&candidates, matching: list, offset: offsets[i])
                 if candidates.isEmpty { break }
