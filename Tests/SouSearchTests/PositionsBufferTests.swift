@@ -50,7 +50,7 @@ struct PositionsBufferTests {
         let documents = Self.documents()
         let index = try TestCorpus.makeIndex(documents)
         let reference = try BruteForceScorer(texts: documents, analyzer: Analyzer())
-        for q in ["集体协商", "哈哈哈", "哈哈哈哈哈", "协商 哈哈", "集体 -哈哈哈", "会会", "会会会", "商，集", "工会 word3", "\"word3 会会\""] {
+        for q in ["集体协商", "哈哈哈", "哈哈哈哈哈", "协商 哈哈", "集体 -哈哈哈", "会会", "会会会", "商，集", "工会 word3", "\"word3 会会\"", "\"word3 会\"", "\"会 word4\"", "\"工会 word5 会\""] {
             let results = try index.search(q, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
             let expected = reference.search(try Query(parsing: q))
             #expect(results.total == expected.count, "\(q)")
