@@ -81,6 +81,33 @@ struct QueryParserTests {
         #expect(QueryError(.noSearchableText("。"), at: nil).description == "\"。\" has no searchable text (only punctuation or symbols)")
     }
 
+    /// Texts near the single-word fast path: it must take exactly the plain words, and give
+    /// what the lexer gives (compared with the same text in parentheses, which the fast path
+    /// never takes).
+    static let nearWords = [
+        "集体协商", "iPhone手机", "a-b", "6.84", "「工具」栏", "OR", "or", "ORB", "-a", "-", "a\u{3000}b", "\u{3000}",
+        "a\u{A0}b", "a\u{2028}b", "a\u{85}b", "e\u{301}", "-\u{301}a", "(\u{301}a", "a\u{301}(b", "x\"", "\r\n", "ｶﾀｶﾅ",
+        "東京\u{200B}タワー", "a\u{1C}b", "한국어",
+    ]
+
+    @Test("a single word parses to one phrase as the full parser reads it", arguments: nearWords)
+    func singleWord(_ text: String) throws {
+        let full: Query? = try? QueryParser.parse("(" + text + ")")
+        let fast: Query? = try? QueryParser.parse(text)
+        #expect(fast == full, "\(text)")
+        if QueryParser.isSingleWord(text) {
+            #expect(fast == .phrase(text) && fast?.sourcePosition == 0, "\(text)")
+        }
+    }
+
+    @Test("the fast path takes plain words only")
+    func singleWordChoice() {
+        for word in ["集体协商", "iPhone手机", "a-b", "ORB", "e\u{301}", "ｶﾀｶﾅ"] { #expect(QueryParser.isSingleWord(word), "\(word)") }
+        for text in ["", "OR", "-a", "a b", "a\u{3000}b", "a\u{A0}b", "a(b", "a)", "\"a\"", "a\u{85}b", "\n"] {
+            #expect(!QueryParser.isSingleWord(text), "\(text)")
+        }
+    }
+
     @Test("Query(parsing:) is the parser")
     func initParsing() throws {
         #expect(try Query(parsing: "a -b") == .and([.phrase("a"), .not(.phrase("b"))]))

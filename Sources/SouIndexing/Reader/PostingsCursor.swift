@@ -25,9 +25,10 @@ public struct PostingsCursor: @unchecked Sendable {
     private var undecoded: Int
     private var entry: (last: Int, end: Int, positions: Int)? = nil
     private var previousDoc = -1
-    private var blockDocs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
-    private var blockFreqs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
-    private var blockFirsts = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+    // allocated by the first block decoded (a singleton or an unread cursor needs none)
+    private var blockDocs: [Int32] = []
+    private var blockFreqs: [Int32] = []
+    private var blockFirsts: [Int32] = []
     private var blockSize = 0
     private var blockPosition = 0
     /// Positions of the term before the current block position (the skip entries' unit).
@@ -42,7 +43,8 @@ public struct PostingsCursor: @unchecked Sendable {
     private let positionsStart: Int
     private var positionsReader: ByteReader
     private var decodedBlock = -1
-    private var values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock)
+    /// Decoded gaps of block ``decodedBlock``; allocated when positions are first read.
+    private var values: [UInt32] = []
 
     init(index: SouIndex, term: TermInfo) throws {
         self.index = index
@@ -93,6 +95,11 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Decodes the next block of documents and frequencies.
     private mutating func decodeBlock() throws {
         let n = min(FileLayout.docsPerBlock, undecoded)
+        if blockDocs.isEmpty {
+            blockDocs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+            blockFreqs = blockDocs
+            blockFirsts = blockDocs
+        }
         var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
         let k = hasSkips ? Int(try r.read(bits: 5))
             : RiceCoding.derivedGapParameter(documentFrequency: documentFrequency, documentCount: index.documentCount)
@@ -103,6 +110,7 @@ public struct PostingsCursor: @unchecked Sendable {
         var doc = previousDoc
         var positions = 0
         let limit = index.documentCount, total = totalFrequency
+        let slots = SlotCounts(index)
         try blockDocs.withUnsafeMutableBufferPointer { docs in
             try blockFreqs.withUnsafeMutableBufferPointer { freqs in
                 try blockFirsts.withUnsafeMutableBufferPointer { firsts in
@@ -111,7 +119,7 @@ public struct PostingsCursor: @unchecked Sendable {
                         guard doc < limit else { throw r.fail("document id out of range") }
                         let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
                         guard f <= total else { throw r.fail("term frequency out of range") }
-                        let first = binary ? try r.truncated(below: index.slotCount(doc)) : try r.rice(kFirst)
+                        let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
                         guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                         docs[i] = Int32(doc)
                         freqs[i] = Int32(f)
@@ -126,6 +134,7 @@ public struct PostingsCursor: @unchecked Sendable {
             // the term's position gaps follow its documents in this block
             let kGaps = Int(try r.read(bits: 5))
             guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
+            if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
             for j in 0..<gapCount { values[j] = try r.rice(kGaps) }
             decodedBlock = 0
         }
@@ -216,6 +225,37 @@ public struct PostingsCursor: @unchecked Sendable {
         return result
     }
 
+    /// Replaces the contents of `buffer` with the positions (slots) of the term in the current
+    /// document, increasing (empty when there is no current document). Reusing one buffer from
+    /// document to document allocates nothing once it has grown; gaps are copied a decoded block
+    /// at a time.
+    public mutating func positions(into buffer: inout [Int]) throws {
+        buffer.removeAll(keepingCapacity: true)
+        guard document != nil else { return }
+        if let singleton {
+            buffer.append(singleton.position)
+            return
+        }
+        buffer.reserveCapacity(termFrequency)
+        var p = firstPosition
+        buffer.append(p)
+        let size = FileLayout.positionsPerBlock
+        var i = gapIndex
+        let end = gapIndex + termFrequency - 1
+        while i < end {
+            _ = try gapValue(i)   // decodes the block holding gap i
+            let blockStart = decodedBlock * size
+            let stop = min(end, blockStart + size)
+            values.withUnsafeBufferPointer { v in
+                for j in i..<stop {
+                    p += Int(v[j - blockStart]) + 1
+                    buffer.append(p)
+                }
+            }
+            i = stop
+        }
+    }
+
     /// Calls `body` with each position (slot) of the term in the current document, increasing,
     /// without allocating.
     public mutating func forEachPosition(_ body: (Int) throws -> Void) throws {
@@ -256,6 +296,7 @@ public struct PostingsCursor: @unchecked Sendable {
             }
             let count = block < fullBlocks ? size : gapCount - fullBlocks * size
             guard count > 0 else { throw IndexError.corrupt("positions: gap index out of range") }
+            if values.isEmpty { values = [UInt32](repeating: 0, count: size) }
             var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
             let k = Int(try r.read(bits: 5))
             guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
@@ -264,5 +305,34 @@ public struct PostingsCursor: @unchecked Sendable {
             decodedBlock = block
         }
         return values[i % size]
+    }
+}
+
+/// The slot counts of documents (field 1 of their records), with the record layout loaded once
+/// per block of postings instead of once per document; the same value as ``SouIndex/slotCount(_:)``
+/// for any document in range.
+private struct SlotCounts {
+    let index: SouIndex
+    let base: UnsafeRawPointer
+    let width: Int, start: Int, recordWidth: Int, recordsStart: Int, end: Int
+
+    init(_ index: SouIndex) {
+        self.index = index
+        base = index.bytes.base
+        width = index.fieldWidths[1]
+        start = index.fieldStarts[1]
+        recordWidth = index.recordWidth
+        recordsStart = index.recordsStart
+        end = index.documentsRange.upperBound
+    }
+
+    @inline(__always)
+    func count(_ id: Int) -> Int {
+        guard width > 0 else { return 0 }
+        let bit = id * recordWidth + start
+        let byte = recordsStart + bit >> 3
+        guard id >= 0, id < index.documentCount, byte + 8 <= end else { return index.slotCount(id) }
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+        return Int((word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
     }
 }

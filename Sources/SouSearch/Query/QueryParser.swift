@@ -15,6 +15,7 @@
 public enum QueryParser {
     /// Parses `text`; throws ``QueryError`` with the position of the first problem.
     public static func parse(_ text: String) throws(QueryError) -> Query {
+        if isSingleWord(text) { return Query(.phrase(text), sourcePosition: 0) }
         var parser = Parser(tokens: try lex(Array(text)))
         guard !parser.tokens.isEmpty else { throw QueryError(.emptyQuery, at: 0) }
         let query = try parser.parseAlternatives()
@@ -23,6 +24,25 @@ public enum QueryParser {
             throw QueryError(.unexpectedClosingParenthesis, at: parser.tokens[parser.index].position)
         }
         return query
+    }
+
+    /// True when `text` is one plain word (the common query): not empty, no whitespace, no
+    /// parenthesis or quote anywhere, no leading `-`, not `OR`. Such a text parses to one phrase
+    /// at position 0 without splitting it into characters. Checked on Unicode scalars, which is
+    /// stricter than the lexer's `Character` tests (a character is whitespace when its first
+    /// scalar is), so anything it accepts the lexer reads as that single word.
+    static func isSingleWord(_ text: String) -> Bool {
+        var scalars = text.unicodeScalars.makeIterator()
+        guard let first = scalars.next(), first != "-" else { return false }
+        var next: Unicode.Scalar? = first
+        while let c = next {
+            switch c {
+            case "(", ")", "\"": return false
+            default: if c.properties.isWhitespace { return false }
+            }
+            next = scalars.next()
+        }
+        return text != "OR"
     }
 
     enum LexKind: Equatable {

@@ -99,6 +99,10 @@ struct PhraseClause: Sendable {
         let offsets = order.map { tokens[$0].offset }
         var documents: [Int] = []
         var frequencies: [Int] = []
+        // Reused from document to document: no allocation per document once grown.
+        var candidates: [Int] = []      // phrase starts p still possible
+        var list: [Int] = []
+        var scratch: [Int] = []
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
@@ -108,34 +112,43 @@ struct PhraseClause: Sendable {
                 if d > lead { target = d; agreed = false; break }
             }
             guard agreed else { continue }
-            var lists: [[Int]] = []
-            lists.reserveCapacity(cursors.count)
-            for i in cursors.indices { lists.append(try cursors[i].positions()) }
-            let f = Self.countOccurrences(lists, offsets)
-            if f > 0 { documents.append(lead); frequencies.append(f) }
             target = lead + 1
+            // Check slots, the token with the fewest occurrences here first, then the others
+            // rarest first; stop decoding positions as soon as no phrase start is left.
+            var first = 0, fewest = Int.max
+            for i in cursors.indices {
+                let f = cursors[i].termFrequency
+                if f < fewest { fewest = f; first = i }
+            }
+            try cursors[first].positions(into: &candidates, scratch: &scratch)
+            let firstOffset = offsets[first]
+            for k in candidates.indices { candidates[k] -= firstOffset }
+            for i in cursors.indices where i != first {
+                try cursors[i].positions(into: &list, scratch: &scratch)
+                Self.keepStarts(&candidates, matching: list, offset: offsets[i])
+                if candidates.isEmpty { break }
+            }
+            if !candidates.isEmpty { documents.append(lead); frequencies.append(candidates.count) }
         }
         return (documents, frequencies)
     }
 
-    /// Slots p such that every list i contains p + offsets[i] (lists increasing).
-    static func countOccurrences(_ lists: [[Int]], _ offsets: [Int]) -> Int {
-        var cursor = [Int](repeating: 0, count: lists.count)
-        var f = 0
-        candidates: for x in lists[0] {
-            let p = x - offsets[0]
-            for i in 1..<lists.count {
-                let want = p + offsets[i]
-                let list = lists[i]
-                var j = cursor[i]
-                while j < list.count, list[j] < want { j += 1 }
-                cursor[i] = j
-                if j == list.count { break candidates }
-                if list[j] != want { continue candidates }
+    /// Keeps the phrase starts p of `starts` (increasing) for which `slots` (increasing) contains
+    /// p + `offset`.
+    static func keepStarts(_ starts: inout [Int], matching slots: [Int], offset: Int) {
+        var kept = 0, j = 0
+        let n = slots.count
+        slots.withUnsafeBufferPointer { s in
+            starts.withUnsafeMutableBufferPointer { c in
+                for k in 0..<c.count {
+                    let want = c[k] + offset
+                    while j < n, s[j] < want { j += 1 }
+                    if j == n { break }
+                    if s[j] == want { c[kept] = c[k]; kept += 1; j += 1 }
+                }
             }
-            f += 1
         }
-        return f
+        starts.removeLast(starts.count - kept)
     }
 
     private func singleTokenMatches(_ token: PhraseToken, in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {

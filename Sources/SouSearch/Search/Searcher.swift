@@ -34,10 +34,26 @@ public struct Searcher: Sendable {
         let leaves = compiler.leaves
         let results = try leaves.map { try $0.matches(in: index) }
         let avgdl = index.averageDocumentLength
-        let scored = evaluate(plan, results, leaves, options.bm25, avgdl)
-
         var top = TopHits(capacity: options.limit)
-        for i in scored.documents.indices { top.insert(score: scored.scores[i], document: scored.documents[i]) }
+        let total: Int
+        if case .leaf(let i) = plan {
+            // One clause: its documents go straight to the heap (no score list); none are
+            // scored when no hit is asked for.
+            let (documents, frequencies) = results[i]
+            total = documents.count
+            if options.limit > 0 {
+                let idf = leaves[i].idf, bm25 = options.bm25
+                for j in documents.indices {
+                    top.insert(score: bm25.score(idf: idf, frequency: frequencies[j], documentLength: index.documentLength(documents[j]),
+                                                 averageDocumentLength: avgdl),
+                               document: documents[j])
+                }
+            }
+        } else {
+            let scored = evaluate(plan, results, leaves, options.bm25, avgdl)
+            total = scored.documents.count
+            for i in scored.documents.indices { top.insert(score: scored.scores[i], document: scored.documents[i]) }
+        }
 
         var hits: [SearchHit] = []
         let storesText = index.storesText
@@ -66,7 +82,7 @@ public struct Searcher: Sendable {
             }
             hits.append(hit)
         }
-        return SearchResults(query: query, total: scored.documents.count, hits: hits)
+        return SearchResults(query: query, total: total, hits: hits)
     }
 
     // MARK: - Plan

@@ -47,16 +47,19 @@ struct UnionCursor {
         return f
     }
 
-    /// The slots of all the terms in the current document, increasing.
-    mutating func positions() throws -> [Int] {
-        guard let d = document else { return [] }
+    /// Replaces `buffer` with the slots of all the terms in the current document, increasing;
+    /// `scratch` is a second reusable buffer.
+    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
+        buffer.removeAll(keepingCapacity: true)
+        guard let d = document else { return }
         var at: [Int] = []
         visit(0, d) { at.append($0) }
-        if at.count == 1 { return try cursors[at[0]].positions() }
-        var all: [Int] = []
-        for i in at { all.append(contentsOf: try cursors[i].positions()) }
-        all.sort()
-        return all
+        if at.count == 1 { return try cursors[at[0]].positions(into: &buffer) }
+        for i in at {
+            try cursors[i].positions(into: &scratch)
+            buffer.append(contentsOf: scratch)
+        }
+        buffer.sort()
     }
 
     /// Calls `body` with every cursor on document `d` (those form a subtree at the heap's root).
@@ -82,36 +85,43 @@ struct UnionCursor {
 }
 
 /// One query token's documents: a single term's postings, or a union for a lone character.
+/// The single cursor is stored unwrapped (not as an optional) so that it is read and advanced
+/// in place, never copied.
 struct TokenCursor {
-    private var single: PostingsCursor?
+    /// The term's cursor (for a union: the first term's, unused).
+    private var single: PostingsCursor
     private var union: UnionCursor?
     private var exhausted = false
 
     init(_ infos: [TermInfo], in index: SouIndex) throws {
-        if infos.count == 1 {
-            single = try index.postings(infos[0])
-        } else {
-            union = try UnionCursor(infos.map { try index.postings($0) })
-        }
+        guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
+        single = try index.postings(first)
+        if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
     }
 
     /// Moves to the first document ≥ `target` (never backwards) and returns it, or nil.
     mutating func advance(to target: Int) throws -> Int? {
         if exhausted { return nil }
-        if single != nil {
-            if let d = single!.document, d >= target { return d }
-            let d = try single!.advance(to: target)
-            if d == nil { exhausted = true }
-            return d
+        let d: Int?
+        if union == nil {
+            if let current = single.document, current >= target { return current }
+            d = try single.advance(to: target)
+        } else {
+            d = try union!.advance(to: target)
         }
-        let d = try union!.advance(to: target)
         if d == nil { exhausted = true }
         return d
     }
 
-    /// The slots of the token in the current document, increasing.
-    mutating func positions() throws -> [Int] {
-        if single != nil { return try single!.positions() }
-        return try union!.positions()
+    /// Occurrences of the token in the current document.
+    var termFrequency: Int {
+        union == nil ? (single.document == nil ? 0 : single.termFrequency) : union!.termFrequency()
+    }
+
+    /// Replaces `buffer` with the slots of the token in the current document, increasing
+    /// (`scratch`: a second reusable buffer, for a character's several terms).
+    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
+        if union == nil { return try single.positions(into: &buffer) }
+        try union!.positions(into: &buffer, scratch: &scratch)
     }
 }
