@@ -71,7 +71,7 @@ struct TermDictionaryReader {
                     let delta = try r.varint(max: 0x10FFFF)
                     guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
                     term.removeSubrange(p.firstLength...)
-                    term.append(contentsOf: String(c).utf8)
+                    UTF8.encode(c) { term.append($0) }
                 } else {
                     var shared = Int(header >> 2) & 7
                     var suffixLength = Int(header >> 5)
