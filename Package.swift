@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, bottom to top (each module only imports the ones above it in this list):
 //   CICUShim, CZlib  – the only C code: ICU and zlib behind plain C functions
+//   CSystemShim      – C library settings Swift cannot import (allocator tuning for the CLI)
 //   SouAnalysis      – text → tokens (normalization, script runs, bigrams, positions)
 //   SouIndexing      – in-memory inverted index, binary file format, memory-mapped reader
 //   SouSearch        – query language, BM25, phrase matching, snippets
@@ -27,13 +28,14 @@ let package = Package(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
+        .target(name: "CSystemShim"),
         .target(name: "SouAnalysis", dependencies: ["CICUShim"]),
         .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CZlib"]),
         .target(name: "SouSearch", dependencies: ["SouAnalysis", "SouIndexing"]),
         .target(name: "Sou", dependencies: ["SouAnalysis", "SouIndexing", "SouSearch"]),
         .executableTarget(
             name: "SouCLI",
-            dependencies: ["Sou", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sou", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SouIndexingTests", dependencies: ["SouIndexing", "SouAnalysis"], resources: [.copy("Golden")]),

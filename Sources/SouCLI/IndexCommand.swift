@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
 
-#if os(Linux)
-/// glibc's `mallopt(3)` (declared in <malloc.h>, which Swift's Glibc module does not import).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
+import CSystemShim
 import Sou
 
 /// `sou index PATH... -o FILE`: builds an index file.
@@ -70,12 +66,11 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
-        #if os(Linux)
-        // Give freed memory back to the system promptly (M_TRIM_THRESHOLD = -1; glibc otherwise
-        // keeps up to 32 MiB free at the top of each heap): batches of text and tokens come and
-        // go during a build, and peak RSS is part of the build's budget (≤ 1.5× the input).
-        _ = glibcMallopt(-1, 256 << 10)
-        #endif
+        // Give freed memory back to the system promptly (glibc otherwise keeps up to 32 MiB free
+        // at the top of each heap): batches of text and tokens come and go during a build, and
+        // peak RSS is part of the build's budget (≤ 1.5× the input). Measured: bundled corpus
+        // 68 MB instead of 83 MB, dev-x10 149 MB instead of 178 MB.
+        _ = sou_set_malloc_trim_threshold(256 << 10)
         var options = IndexBuildOptions()
         options.input.forcesJSONLines = jsonl
         options.input.idField = idField
