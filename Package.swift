@@ -37,8 +37,9 @@ let package = Package(
             name: "SouCLI",
             dependencies: ["Sou", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SouIndexingTests", dependencies: ["SouIndexing", "SouAnalysis"], resources: [.copy("Golden")]),
-        .testTarget(name: "SouSearchTests", dependencies: ["Sou"], resources: [.copy("Fixtures")]),
+        .target(name: "SouTestSupport", path: "Tests/SouTestSupport"),
+        .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis", "SouTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SouIndexingTests", dependencies: ["SouIndexing", "SouAnalysis", "SouTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "SouSearchTests", dependencies: ["Sou", "SouTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

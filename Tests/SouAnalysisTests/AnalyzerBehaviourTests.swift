@@ -1,3 +1,4 @@
+import SouTestSupport
 import Testing
 @testable import SouAnalysis
 
@@ -152,18 +153,5 @@ struct AnalyzerBehaviourTests {
         let configuration = AnalyzerConfiguration(joinsSoftLineBreaks: false, foldsTraditionalToSimplified: true)
         let analyzer: any Sendable = try Analyzer(configuration: configuration)
         #expect((analyzer as? Analyzer)?.configuration == configuration)
-    }
-}
-
-/// A small deterministic random number generator for reproducible inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

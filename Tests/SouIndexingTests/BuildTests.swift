@@ -1,4 +1,5 @@
 import Foundation
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
@@ -6,7 +7,7 @@ import Testing
 struct BuildTests {
     /// A JSON Lines corpus of several 64 KiB batches.
     static func corpus(in folder: URL) throws -> String {
-        var rng = SplitMix(state: 2024)
+        var rng = SplitMix64(seed: 2024)
         var lines = ""
         for i in 0..<900 {
             let body = randomText(&rng, length: Int(rng.next() % 500))

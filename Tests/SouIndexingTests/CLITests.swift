@@ -1,4 +1,5 @@
 import Foundation
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
@@ -68,7 +69,7 @@ struct CLITests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // input: ~2 MB of JSON Lines
-        var rng = SplitMix(state: 5)
+        var rng = SplitMix64(seed: 5)
         var distinct: [String] = []
         for i in 0..<200 {
             let body = randomText(&rng, length: 300).replacingOccurrences(of: "\n", with: "\\n")

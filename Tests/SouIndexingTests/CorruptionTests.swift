@@ -1,12 +1,13 @@
 import Foundation
 import SouAnalysis
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
 /// Bytes of a small index with every section present (several postings blocks, packed positions).
 func smallIndexBytes() throws -> [UInt8] {
     let writer = try IndexWriter()
-    var rng = SplitMix(state: 42)
+    var rng = SplitMix64(seed: 42)
     for i in 0..<160 {
         // "集体协商" twice in every document: terms in > 128 documents, gaps out of line
         try writer.addDocument(key: "k\(i)", title: "t\(i)", text: "集体协商，集体协商 " + (i % 2 == 0 ? randomText(&rng, length: 30) : randomText(&rng, length: 20)))
@@ -86,7 +87,7 @@ struct CorruptionTests {
         let tableStart = index.sections.map(\.range.upperBound).max()!
         regions.append(("header", 0..<FileLayout.headerSize))
         regions.append(("section table + trailer", tableStart..<bytes.count))
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         for (name, range) in regions {
             for _ in 0..<(range.isEmpty ? 0 : 40) {
                 var damaged = bytes
@@ -107,7 +108,7 @@ struct CorruptionTests {
     func resealedDamage() throws {
         let bytes = try smallIndexBytes()
         let index = try SouIndex(bytes: bytes)
-        var rng = SplitMix(state: 99)
+        var rng = SplitMix64(seed: 99)
         var detected = 0, total = 0
         for s in index.sections {
             for _ in 0..<(s.range.isEmpty ? 0 : 60) {

@@ -1,5 +1,6 @@
 import Foundation
 import SouAnalysis
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
@@ -36,7 +37,7 @@ struct RoundTripTests {
 
     @Test("every term, document, frequency and position survives the round trip", arguments: [1, 7, 300])
     func randomCorpus(documents: Int) throws {
-        var rng = SplitMix(state: UInt64(documents))
+        var rng = SplitMix64(seed: UInt64(documents))
         let texts = (0..<documents).map { _ in randomText(&rng, length: Int(rng.next() % 400)) }
         let expected = try ExpectedIndex(texts: texts)
         let index = try makeIndex(texts)
@@ -178,7 +179,7 @@ struct RoundTripTests {
 struct ConcurrencyTests {
     @Test("many threads reading the same index see the same postings")
     func concurrentReads() throws {
-        var rng = SplitMix(state: 77)
+        var rng = SplitMix64(seed: 77)
         let texts = (0..<400).map { _ in randomText(&rng, length: Int(rng.next() % 300)) }
         let index = try makeIndex(texts)
         let terms = index.terms(withPrefix: "")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Sou
+import SouTestSupport
+import Testing
 
 /// The acceptance test that matters most: a query returns exactly the documents that contain
 /// it (after normalization, across soft line breaks, never across punctuation).
@@ -90,7 +91,7 @@ struct ExactnessTests {
         let fixture = try TestCorpus.fixture("fortunes-zh")
         let index = try TestCorpus.makeIndex(fixture.documents)
         let oracle = OracleCorpus(fixture.documents)
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var wrong: [String] = []
         var tried = 0
         for text in oracle.normalized {
@@ -128,18 +129,5 @@ struct ExactnessTests {
         #expect(try TestCorpus.keys(index, "cat") == ["a"])
         #expect(try TestCorpus.keys(index, "2024") == ["c"])
         #expect(try TestCorpus.keys(index, "cat OR cats") == ["a", "c"])
-    }
-}
-
-/// A tiny deterministic random generator for reproducible samples.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import SouTestSupport
 import Testing
 @testable import SouSearch
 
@@ -121,7 +122,7 @@ struct QueryParserFuzzTests {
 
     @Test("random queries parse or fail with a position inside the query; parsed ones round-trip")
     func random() throws {
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for _ in 0..<3000 {
             let count = Int(generator.next() % 9)
             let text = (0..<count).map { _ in Self.pieces[Int(generator.next() % UInt64(Self.pieces.count))] }.joined()

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Sou
+import SouTestSupport
+import Testing
 
 /// Scores against the independent brute-force scorer (recounting raw analyzer output).
 @Suite("Scoring")
@@ -89,7 +90,7 @@ struct ScoringTests {
 struct RandomQueryTests {
     static let vocabulary = ["集体", "协商", "会", "会议", "工具", "栏", "東京", "서울", "hello", "好", "集体协商", "学会", "哈哈"]
 
-    func randomQuery(_ g: inout SplitMix, depth: Int) -> String {
+    func randomQuery(_ g: inout SplitMix64, depth: Int) -> String {
         let word = Self.vocabulary[Int(g.next() % UInt64(Self.vocabulary.count))]
         guard depth > 0 else { return word }
         let a = randomQuery(&g, depth: depth - 1), b = randomQuery(&g, depth: depth - 1)
@@ -105,7 +106,7 @@ struct RandomQueryTests {
     func random() throws {
         let index = try TestCorpus.makeIndex(TestCorpus.documents)
         let reference = try BruteForceScorer(texts: TestCorpus.documents, analyzer: Analyzer())
-        var g = SplitMix(seed: 5)
+        var g = SplitMix64(seed: 5)
         for _ in 0..<150 {
             let text = randomQuery(&g, depth: Int(g.next() % 4))
             let query = try Query(parsing: text)

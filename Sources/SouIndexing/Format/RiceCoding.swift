@@ -141,17 +141,8 @@ struct BitWriter {
 
     /// Pads to a byte boundary and returns the bytes.
     mutating func finish() -> [UInt8] {
-        var c = count
-        var a = acc
-        while c > 0 {
-            bytes.append(UInt8(truncatingIfNeeded: a))
-            a >>= 8
-            c -= 8
-        }
-        acc = 0
-        count = 0
-        let result = bytes
-        bytes = []
+        var result: [UInt8] = []
+        finish(appendingTo: &result)
         return result
     }
 }

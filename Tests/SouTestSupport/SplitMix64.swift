@@ -1,0 +1,18 @@
+/// A small deterministic random number generator (SplitMix64) for reproducible test inputs,
+/// shared by every test target.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The generator's state; two generators with the same seed give the same numbers.
+    public var state: UInt64
+
+    /// Creates a generator starting from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
