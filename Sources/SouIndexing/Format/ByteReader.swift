@@ -35,24 +35,17 @@ struct ByteReader {
         return v
     }
 
-    mutating func u16() throws -> UInt16 {
-        guard end - offset >= 2 else { throw fail("unexpected end") }
-        let v = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
-        offset += 2
-        return v
-    }
+    mutating func u16() throws -> UInt16 { try fixedWidth() }
+    mutating func u32() throws -> UInt32 { try fixedWidth() }
+    mutating func u64() throws -> UInt64 { try fixedWidth() }
 
-    mutating func u32() throws -> UInt32 {
-        guard end - offset >= 4 else { throw fail("unexpected end") }
-        let v = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-        offset += 4
-        return v
-    }
-
-    mutating func u64() throws -> UInt64 {
-        guard end - offset >= 8 else { throw fail("unexpected end") }
-        let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        offset += 8
+    /// A little-endian integer of `T`'s width.
+    @inline(__always)
+    private mutating func fixedWidth<T: FixedWidthInteger>() throws -> T {
+        let width = MemoryLayout<T>.size
+        guard end - offset >= width else { throw fail("unexpected end") }
+        let v = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += width
         return v
     }
 

@@ -235,11 +235,9 @@ public final class DocumentSource {
         }
         guard let file else { throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { gzclose(file) }
-        _ = gzbuffer(file, 1 << 17)
         filesRead += 1
         let name = path == "-" ? "stdin" : path
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var lineNumber = 0
         func handle(_ line: UnsafeBufferPointer<UInt8>, _ source: DocumentSource) throws {
             defer { lineNumber += 1 }
@@ -254,30 +252,20 @@ public final class DocumentSource {
                 source.skipped += 1
             }
         }
-        while true {
-            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if n < 0 {
-                var errnum: Int32 = 0
-                let message = gzerror(file, &errnum).map { String(cString: $0) } ?? "unknown error"
-                throw IndexError.io("\(name): cannot read (\(message))")
-            }
-            if n == 0 { break }
-            bytesRead += Int(n)
+        try FileContents.forEachChunk(of: file, name: name) { c in
+            bytesRead += c.count
             var start = 0
-            let count = Int(n)
-            try chunk.withUnsafeBufferPointer { c in
-                for i in 0..<count where c[i] == 0x0A {
-                    if pending.isEmpty {
-                        try handle(UnsafeBufferPointer(rebasing: c[start..<i]), self)
-                    } else {
-                        pending.append(contentsOf: c[start..<i])
-                        try pending.withUnsafeBufferPointer { try handle($0, self) }
-                        pending.removeAll(keepingCapacity: false)
-                    }
-                    start = i + 1
+            for i in 0..<c.count where c[i] == 0x0A {
+                if pending.isEmpty {
+                    try handle(UnsafeBufferPointer(rebasing: c[start..<i]), self)
+                } else {
+                    pending.append(contentsOf: c[start..<i])
+                    try pending.withUnsafeBufferPointer { try handle($0, self) }
+                    pending.removeAll(keepingCapacity: false)
                 }
-                pending.append(contentsOf: c[start..<count])
+                start = i + 1
             }
+            pending.append(contentsOf: c[start..<c.count])
         }
         if !pending.isEmpty {
             try pending.withUnsafeBufferPointer { try handle($0, self) }

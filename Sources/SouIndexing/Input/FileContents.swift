@@ -24,19 +24,27 @@ public enum FileContents {
     static func gunzip(_ path: String) throws -> [UInt8] {
         guard let file = gzopen(path, "rb") else { throw IndexError.io("cannot open \(path)") }
         defer { gzclose(file) }
-        _ = gzbuffer(file, 1 << 17)
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 17)
+        try forEachChunk(of: file, name: path) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Reads an open zlib stream (gzip, or plain bytes passed through) to its end, handing each
+    /// chunk to `body`; the buffer is valid only during the call. Damaged gzip data throws
+    /// ``IndexError/io(_:)`` naming `name`.
+    static func forEachChunk(of file: gzFile, name: String, chunkSize: Int = 1 << 18,
+                             _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        _ = gzbuffer(file, 1 << 17)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
             if n < 0 {
                 var errnum: Int32 = 0
                 let message = gzerror(file, &errnum).map { String(cString: $0) } ?? "unknown error"
-                throw IndexError.io("\(path): gzip data is damaged (\(message))")
+                throw IndexError.io("\(name): cannot read (\(message))")
             }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<Int(n)])
+            if n == 0 { return }
+            try chunk.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<Int(n)])) }
         }
-        return out
     }
 }
