@@ -6,7 +6,7 @@ import Sou
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Verify an index completely: every checksum and the structure of every section.",
+        abstract: "Verify an index completely: the commit chain, and every checksum and section of every segment.",
         discussion: "Prints \"ok\" and exits 0, or names what is wrong and exits 2."
     )
 
@@ -15,9 +15,9 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let index = try SouIndex(contentsOf: URL(fileURLWithPath: file))
-            let report = try index.verify()
-            print("ok: \(report.documents) documents, \(report.terms) terms, \(report.postings) postings, \(report.positions) positions, \(report.sectionsVerified) sections verified")
+            let index = try IndexReader(contentsOf: URL(fileURLWithPath: file))
+            let r = try index.verify()
+            print("ok: \(r.documents) documents (\(r.deletedDocuments) deleted), \(r.segments) segment\(r.segments == 1 ? "" : "s"), \(r.terms) terms, \(r.postings) postings, \(r.positions) positions, \(r.sectionsVerified) sections and \(r.commits) commit record\(r.commits == 1 ? "" : "s") verified")
         } catch let error as IndexError {
             throw CLIError("\(file): \(error.description)")
         }

@@ -134,7 +134,7 @@ struct SearchCommand: ParsableCommand {
 
     // MARK: - Index
 
-    func openIndex() throws -> SouIndex {
+    func openIndex() throws -> IndexReader {
         let environment = ProcessInfo.processInfo.environment
         let path: String
         if let index {
@@ -150,7 +150,7 @@ struct SearchCommand: ParsableCommand {
             throw CLIError("no index: pass --index FILE, set SOU_INDEX, or build one with `sou index PATH -o corpus.sou`")
         }
         do {
-            return try SouIndex(contentsOf: URL(fileURLWithPath: path))
+            return try IndexReader(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw CLIError("\(path): \(error)")
         }

@@ -25,7 +25,7 @@ struct StatsCommand: ParsableCommand {
             var best = Double.infinity, total = 0.0
             for _ in 0..<rounds {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                do { _ = try SouIndex(contentsOf: url) } catch let error as IndexError { throw CLIError("\(file): \(error.description)") }
+                do { _ = try IndexReader(contentsOf: url) } catch let error as IndexError { throw CLIError("\(file): \(error.description)") }
                 let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
                 best = min(best, dt)
                 total += dt
@@ -34,18 +34,40 @@ struct StatsCommand: ParsableCommand {
             print(String(format: "%@: %d bytes, open (mmap + validate header, table, trailer): best %.1f µs, mean %.1f µs over %d opens", file, size, best, total / Double(rounds), rounds))
             return
         }
-        let index: SouIndex
-        let stats: IndexStatistics
+        let index: IndexReader
+        var stats: IndexStatistics
         do {
-            index = try SouIndex(contentsOf: URL(fileURLWithPath: file))
+            index = try IndexReader(contentsOf: URL(fileURLWithPath: file))
             stats = try index.statistics()
         } catch let error as IndexError {
             throw CLIError("\(file): \(error.description)")
         }
+        var st = stat()
+        stats.fileBytes = stat(file, &st) == 0 ? Int(st.st_size) : stats.fileBytes
+        let segments = index.segmentStatistics()
+        let garbage = index.garbageRatio(fileBytes: stats.fileBytes)
         if json {
+            struct Output: Encodable {
+                var statistics: IndexStatistics
+                var segments: [SegmentStatistics]
+                var deletedDocuments: Int
+                var garbageRatio: Double
+                var generation: UInt64
+                func encode(to encoder: Encoder) throws {
+                    try statistics.encode(to: encoder)
+                    enum K: String, CodingKey { case segments, deletedDocuments, garbageRatio, generation }
+                    var c = encoder.container(keyedBy: K.self)
+                    try c.encode(segments, forKey: .segments)
+                    try c.encode(deletedDocuments, forKey: .deletedDocuments)
+                    try c.encode((garbageRatio * 1000).rounded() / 1000, forKey: .garbageRatio)
+                    try c.encode(generation, forKey: .generation)
+                }
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+            let output = Output(statistics: stats, segments: segments, deletedDocuments: index.deletedCount,
+                                garbageRatio: garbage, generation: index.generation)
+            print(String(decoding: try encoder.encode(output), as: UTF8.self))
             return
         }
         func pct(_ n: Int) -> String { String(format: "%5.1f%%", stats.fileBytes == 0 ? 0 : 100 * Double(n) / Double(stats.fileBytes)) }
@@ -53,7 +75,13 @@ struct StatsCommand: ParsableCommand {
         lines.append("file:              \(file) (\(stats.fileBytes) bytes)")
         lines.append("format version:    \(stats.formatVersion)")
         lines.append("analyzer:          \(stats.analyzer) (flags \(stats.analyzerFlags), rules version \(stats.analyzerRulesVersion))")
-        lines.append("documents:         \(stats.documents)")
+        lines.append("commit:            generation \(index.generation)")
+        lines.append("documents:         \(stats.documents) live, \(index.deletedCount) deleted")
+        lines.append(String(format: "garbage:           %.1f%% of the file (replaced segments, old commits, deleted documents)", 100 * garbage))
+        lines.append("segments:          \(segments.count)")
+        for s in segments {
+            lines.append(String(format: "  segment %-6llu %9d documents %9d deleted %12d bytes %9d terms", s.id, s.documents, s.deleted, s.bytes, s.terms))
+        }
         lines.append(String(format: "document length:   %d tokens in all, %.1f on average", stats.totalDocumentLength, stats.averageDocumentLength))
         let kinds = ["bigram", "unigram", "word", "number"].map { "\($0) \(stats.termsByKind[$0] ?? 0)" }.joined(separator: ", ")
         lines.append("terms:             \(stats.terms) (\(kinds))")
@@ -61,11 +89,16 @@ struct StatsCommand: ParsableCommand {
         lines.append("positions:         \(stats.positions) (unigrams: \(stats.unigramPositions))")
         lines.append("stored text:       \(stats.storesText ? "yes" : "no")")
         lines.append("sections:")
-        for (section, bytes) in index.sectionSizes {
+        var sizes: [(SectionKind, Int)] = []
+        for kind in SectionKind.allCases {
+            let total = index.segments.reduce(0) { sum, s in sum + (s.reader.sectionSizes.first { $0.section == kind }?.bytes ?? 0) }
+            if index.segments.contains(where: { s in s.reader.sectionSizes.contains { $0.section == kind } }) { sizes.append((kind, total)) }
+        }
+        for (section, bytes) in sizes {
             lines.append("  \(section.description.padding(toLength: 16, withPad: " ", startingAt: 0))\(String(format: "%12d", bytes)) bytes \(pct(bytes))")
         }
-        let overhead = stats.sectionBytes["header+footer"] ?? 0
-        lines.append("  \("header+footer".padding(toLength: 16, withPad: " ", startingAt: 0))\(String(format: "%12d", overhead)) bytes \(pct(overhead))")
+        let overhead = stats.fileBytes - sizes.reduce(0) { $0 + $1.1 }
+        lines.append("  \("headers, commits".padding(toLength: 16, withPad: " ", startingAt: 0))\(String(format: "%12d", overhead)) bytes \(pct(overhead))")
         if stats.postings > 0 {
             // postings blocks also hold first positions and (for small terms) position gaps, so
             // the two sections are reported together

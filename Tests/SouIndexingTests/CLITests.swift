@@ -51,12 +51,13 @@ struct CLITests {
         #expect(stats.status == 0)
         let s = try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any]
         #expect(s?["documents"] as? Int == 2)
-        #expect(s?["formatVersion"] as? Int == 3)
+        #expect(s?["formatVersion"] as? Int == 4)
         // damage one byte of the postings section
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
-        let index = try SouIndex(bytes: bytes)
-        let postings = try #require(index.sections.first { $0.kind == .postings })
-        bytes[postings.range.lowerBound] ^= 0x40
+        let reader = try IndexReader(bytes: bytes)
+        let segment = reader.segments[0]
+        let postings = try #require(segment.reader.sections.first { $0.kind == .postings })
+        bytes[segment.entry.offset + postings.range.lowerBound] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: out))
         let damaged = try runSou(sou, ["check", out])
         #expect(damaged.status == 2)
@@ -81,9 +82,7 @@ struct CLITests {
         try write(lines, to: input)
         // the previous index
         let out = folder.appendingPathComponent("index.sou")
-        let writer = try IndexWriter()
-        try writer.addDocument(key: "previous", text: "以前的索引")
-        try writer.write(to: out)
+        try writeIndexFile([("previous", "", "以前的索引")], to: out)
         let previous = try Data(contentsOf: out)
 
         func run() throws -> Process {
@@ -105,7 +104,7 @@ struct CLITests {
             duration = min(duration, Date().timeIntervalSince(t0))
         }
         let built = try Data(contentsOf: out)
-        #expect(try SouIndex(contentsOf: out).documentCount == 2_400)
+        #expect(try IndexReader(contentsOf: out).documentCount == 2_400)
         try previous.write(to: out)
 
         var interrupted = 0
@@ -119,7 +118,7 @@ struct CLITests {
             let now = try Data(contentsOf: out)
             // the target is either the previous index (killed before the rename) or the complete new one
             #expect(now == previous || now == built, "after a kill at \(fraction) of the build the index is neither old nor new")
-            #expect(throws: Never.self) { _ = try SouIndex(contentsOf: out).verify() }
+            #expect(throws: Never.self) { _ = try IndexReader(contentsOf: out).verify() }
             try previous.write(to: out)
         }
         #expect(interrupted >= 5, "only \(interrupted) runs were killed before finishing")

@@ -49,7 +49,7 @@ func readPostings(_ index: SouIndex, _ term: TermInfo) throws -> [(doc: Int, pos
 }
 
 func makeIndex(_ texts: [String], storesText: Bool = true, keys: [String]? = nil) throws -> SouIndex {
-    let writer = try IndexWriter(storesText: storesText)
+    let writer = try SegmentWriter(storesText: storesText)
     for (i, t) in texts.enumerated() {
         try writer.addDocument(key: keys?[i] ?? "doc\(i)", title: "title \(i)", text: t)
     }
@@ -76,4 +76,20 @@ func randomText(_ rng: inout SplitMix64, length: Int) -> String {
         }
     }
     return s
+}
+
+/// Writes an index file holding `documents` (one commit, one segment) through ``IndexWriter``.
+func writeIndexFile(_ documents: [(key: String, title: String, text: String)], to url: URL, storesText: Bool = true) throws {
+    var options = IndexWriterOptions()
+    options.storesText = storesText
+    let writer = try IndexWriter(path: url.path, mode: .rebuild, options: options)
+    for d in documents { try writer.add(key: d.key, title: d.title, text: d.text) }
+    try writer.commit()
+}
+
+/// The one segment of the index file at `url`.
+func openSingleSegment(_ url: URL) throws -> SouIndex {
+    let reader = try IndexReader(contentsOf: url)
+    guard reader.segments.count == 1 else { throw IndexError.corrupt("expected one segment, found \(reader.segments.count)") }
+    return reader.segments[0].reader
 }

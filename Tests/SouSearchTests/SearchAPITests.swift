@@ -125,7 +125,7 @@ struct SnippetTests {
 struct ReadmeExampleTests {
     @Test("the library example of the README runs and finds what it says")
     func example() throws {
-        let writer = try IndexWriter()
+        let writer = try SegmentWriter()
         try writer.addDocument(key: "a", title: "工会", text: "职工代表参加集体协商会议。")
         try writer.addDocument(key: "b", text: "iPhone 手机的价格是6.84元")
         let index = try writer.makeIndex()

@@ -30,7 +30,7 @@ enum TestCorpus {
 
     static func makeIndex(_ documents: [(key: String, text: String)],
                           configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws -> SouIndex {
-        let writer = try IndexWriter(configuration: configuration)
+        let writer = try SegmentWriter(configuration: configuration)
         for d in documents { try writer.addDocument(key: d.key, title: "", text: d.text) }
         return try writer.makeIndex()
     }

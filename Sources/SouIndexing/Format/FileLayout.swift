@@ -6,8 +6,9 @@ enum FileLayout {
     static let trailerMagic: [UInt8] = Array("XEDNIUOS".utf8)
     /// The format version this code writes and reads (1: varint postings and position tails,
     /// never released; 2: Rice-coded postings blocks and position tails; 3: bit-packed document
-    /// records, numbered keys left out).
-    static let formatVersion: UInt32 = 3
+    /// records, numbered keys left out; 4: one file of segments and commit records, each segment
+    /// laid out as a version-3 file was).
+    static let formatVersion: UInt32 = 4
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24

@@ -4,6 +4,10 @@ import Foundation
 /// Computes each section's CRC-32C as its bytes go by.
 final class OutputSink {
     private let fd: Int32?
+    /// Where offset 0 of this sink lies in the file.
+    private let base: Int
+    /// Bytes already written to the file.
+    private var written = 0
     private(set) var buffer: [UInt8] = []
     /// Bytes written so far (the offset of the next byte in the file).
     private(set) var offset = 0
@@ -12,11 +16,13 @@ final class OutputSink {
     private static let flushSize = 1 << 20
 
     /// A sink collecting the bytes in memory (``bytes``).
-    init() { fd = nil }
+    init() { fd = nil; base = 0 }
 
-    /// A sink writing to `fd` (whose current contents are overwritten from offset 0).
-    init(fileDescriptor: Int32) {
+    /// A sink writing to `fd` from byte `base` on (offset 0 of the sink is byte `base` of the
+    /// file; what lies there is overwritten).
+    init(fileDescriptor: Int32, base: Int = 0) {
         fd = fileDescriptor
+        self.base = base
         buffer.reserveCapacity(Self.flushSize + (1 << 16))
     }
 
@@ -53,7 +59,7 @@ final class OutputSink {
         var written = 0
         try buffer.withUnsafeBytes { b in
             while written < b.count {
-                let n = Foundation.write(fd, b.baseAddress! + written, b.count - written)
+                let n = pwrite(fd, b.baseAddress! + written, b.count - written, off_t(base + self.written + written))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw IndexError.io("cannot write the index: \(String(cString: strerror(errno)))")
@@ -61,6 +67,7 @@ final class OutputSink {
                 written += n
             }
         }
+        self.written += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -68,7 +75,7 @@ final class OutputSink {
     func overwrite(at position: Int, with bytes: [UInt8]) throws {
         if let fd {
             try flush()
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(position)) }
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(base + position)) }
             guard n == bytes.count else { throw IndexError.io("cannot write the index header: \(String(cString: strerror(errno)))") }
         } else {
             buffer.replaceSubrange(position..<(position + bytes.count), with: bytes)

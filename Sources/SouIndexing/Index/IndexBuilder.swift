@@ -11,6 +11,8 @@ public struct IndexBuildOptions: Sendable {
     public var storesText = true
     /// Threads analyzing and inverting (the file is the same for any value).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// The in-memory buffer budget in bytes (see ``IndexWriterOptions/memoryBudget``).
+    public var memoryBudget = IndexWriterOptions().memoryBudget
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -71,36 +73,20 @@ public struct IndexBuilder {
         self.options = options
     }
 
-    /// Reads `paths` and writes the index to `url` atomically (the previous file stays intact
-    /// until the new one is complete).
+    /// Reads `paths` and writes a new index to `url` (replacing it atomically at the end: the
+    /// previous file stays intact until the new one is committed).
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
         let start = Date()
-        let (writer, source) = try invert(paths: paths, start: start)
-        let inverted = Date()
-        let (totals, fileBytes) = try writer.writeReturningSummary(to: url)
-        if ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil {
-            FileHandle.standardError.write(Data(String(format: "sou index: read+invert %.2f s, serialize+write %.2f s; segments %.1f MB, stored %.1f MB\n",
-                inverted.timeIntervalSince(start), Date().timeIntervalSince(inverted),
-                Double(writer.segment.memoryBytes) / 1e6,
-                Double(writer.documents.storedData.count) / 1e6).utf8))
-        }
-        return IndexBuildSummary(documents: writer.documentCount, files: source.filesRead, skipped: source.skipped,
-                                 inputBytes: source.bytesRead, terms: totals.terms, postings: totals.postings,
-                                 positions: totals.positions, indexBytes: fileBytes,
-                                 seconds: Date().timeIntervalSince(start))
-    }
-
-    /// Reads `paths` and returns the index in memory (same format, same reader as a file).
-    public func buildIndex(paths: [String]) throws -> SouIndex {
-        try invert(paths: paths, start: Date()).0.makeIndex()
-    }
-
-    private func invert(paths: [String], start: Date) throws -> (IndexWriter, DocumentSource) {
-        let writer = try IndexWriter(configuration: options.configuration, storesText: options.storesText)
+        var writerOptions = IndexWriterOptions()
+        writerOptions.configuration = options.configuration
+        writerOptions.storesText = options.storesText
+        writerOptions.jobs = max(1, options.jobs)
+        writerOptions.memoryBudget = options.memoryBudget
+        let writer = try IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
         var documents = 0
         var lastReport = 0
-        try writer.addDocuments(jobs: max(1, options.jobs)) { add in
+        try writer.addDocuments { add in
             try source.read(paths: paths) { doc in
                 try add(doc)
                 documents += 1
@@ -111,6 +97,29 @@ public struct IndexBuilder {
                 }
             }
         }
-        return (writer, source)
+        try writer.commit()
+        let reader = try IndexReader(contentsOf: url)
+        var terms = 0, postings = 0, positions = 0
+        for s in reader.segments {
+            terms += s.reader.termCount
+            postings += s.reader.postingCount
+            positions += s.reader.positionCount
+        }
+        var st = stat()
+        let fileBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
+        return IndexBuildSummary(documents: reader.documentCount, files: source.filesRead, skipped: source.skipped,
+                                 inputBytes: source.bytesRead, terms: terms, postings: postings,
+                                 positions: positions, indexBytes: fileBytes,
+                                 seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Reads `paths` into one segment in memory (same format, same reader as a file).
+    public func buildIndex(paths: [String]) throws -> IndexReader {
+        let writer = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
+        let source = DocumentSource(options: options.input, warn: warn)
+        try writer.addDocuments(jobs: max(1, options.jobs)) { add in
+            try source.read(paths: paths) { try add($0) }
+        }
+        return try IndexReader(segment: writer.makeIndex())
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SouAnalysis
 
 /// A bounded queue of batches between the reading thread and the inverting threads, and the
 /// results in batch order.
@@ -98,7 +99,7 @@ final class BatchPipeline: @unchecked Sendable {
     }
 }
 
-extension IndexWriter {
+extension SegmentWriter {
     /// Adds the documents `produce` hands over (on this thread), analyzing them (and compressing
     /// their stored text) on `jobs` threads; this thread inverts the analyzed batches in order
     /// into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
@@ -110,6 +111,20 @@ extension IndexWriter {
             return
         }
         try flushPendingBatch()
+        try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: storesText, firstDocument: documents.count,
+                                  invert: { try self.invert($0) }, produce: produce)
+    }
+}
+
+/// Reading on the calling thread, analysis on `jobs` threads, inversion on one thread in batch
+/// order: what a parallel build runs, for a one-shot ``SegmentWriter`` and an ``IndexWriter`` alike.
+enum InversionPipeline {
+    /// Cuts the produced documents into batches (``DocumentBatch/isFull``, numbered from
+    /// `firstDocument`), analyzes them on `jobs` threads and hands them to `invert` in order on
+    /// one thread. Returns when every batch is inverted; rethrows the first error.
+    static func run(jobs: Int, analyzer: Analyzer, storesText: Bool, firstDocument: Int,
+                    invert: @escaping (AnalyzedBatch) throws -> Void,
+                    produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         let pipeline = BatchPipeline(capacity: 2 * jobs)
         for _ in 0..<jobs {
             let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
@@ -129,15 +144,15 @@ extension IndexWriter {
             thread.start()
         }
         // the inverter: one thread, batches in order
-        let inversion = InversionThread(writer: self, pipeline: pipeline)
+        let inversion = InversionThread(invert: invert, pipeline: pipeline)
         inversion.start()
-        var batch = DocumentBatch(firstDocument: documents.count)
+        var batch = DocumentBatch(firstDocument: firstDocument)
         var batchNumber = 0
         var producerError: Error? = nil
         do {
             try produce { doc in
                 guard batch.firstDocument + batch.count < Int(Int32.max) else {
-                    throw IndexError.io("too many documents for one index")
+                    throw IndexError.capacity("too many documents for one index")
                 }
                 batch.append(key: doc.key, title: doc.title, text: doc.text)
                 if batch.isFull {
@@ -169,15 +184,15 @@ extension IndexWriter {
 
 /// The thread inverting analyzed batches in order into the writer's segment.
 final class InversionThread: @unchecked Sendable {
-    private let writer: IndexWriter
+    private let invert: (AnalyzedBatch) throws -> Void
     private let pipeline: BatchPipeline
     private let done = NSCondition()
     private var finished = false
     private(set) var inverted = 0
     private(set) var failure: Error?
 
-    init(writer: IndexWriter, pipeline: BatchPipeline) {
-        self.writer = writer
+    init(invert: @escaping (AnalyzedBatch) throws -> Void, pipeline: BatchPipeline) {
+        self.invert = invert
         self.pipeline = pipeline
     }
 
@@ -185,7 +200,7 @@ final class InversionThread: @unchecked Sendable {
         let thread = Thread { [self] in
             while let r = pipeline.waitFor(inverted) {
                 do {
-                    try writer.invert(r)
+                    try invert(r)
                     inverted += 1
                 } catch {
                     failure = error

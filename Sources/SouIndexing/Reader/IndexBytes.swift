@@ -1,11 +1,15 @@
 import Foundation
 
 /// The bytes of an opened index: a read-only memory map of the file, or a buffer owned by the
-/// index (``IndexWriter/makeIndex()``). Both are read the same way.
+/// index (``SegmentWriter/makeIndex()``). Both are read the same way.
 final class IndexStorage: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int
     private let isMapped: Bool
+    /// For a view: the storage that owns the bytes (kept alive by the view).
+    private let parent: IndexStorage?
+    /// For a mapping of part of a file: the mapped address and length (page-aligned).
+    private let mapping: (address: UnsafeMutableRawPointer, length: Int)?
 
     /// Maps the file at `path` read-only.
     init(mapping path: String) throws {
@@ -32,6 +36,33 @@ final class IndexStorage: @unchecked Sendable {
         base = UnsafeRawPointer(p)
         count = size
         isMapped = true
+        parent = nil
+        mapping = nil
+    }
+
+    /// Maps `range` of the open file `fd` read-only (the file must be at least that long).
+    init(mapping fd: Int32, range: Range<Int>, path: String) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let length = range.upperBound - start
+        guard length > 0, let p = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(start)), p != MAP_FAILED else {
+            throw IndexError.io("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(p) + (range.lowerBound - start)
+        count = range.count
+        isMapped = false
+        parent = nil
+        mapping = (p, length)
+    }
+
+    /// A view of `range` of `parent`'s bytes (shares them; keeps `parent` alive).
+    init(view parent: IndexStorage, range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= parent.count)
+        base = parent.base + range.lowerBound
+        count = range.count
+        isMapped = false
+        self.parent = parent
+        mapping = nil
     }
 
     /// Copies `bytes` into storage owned by this object.
@@ -41,9 +72,13 @@ final class IndexStorage: @unchecked Sendable {
         base = UnsafeRawPointer(p)
         count = bytes.count
         isMapped = false
+        parent = nil
+        mapping = nil
     }
 
     deinit {
+        if parent != nil { return }
+        if let mapping { munmap(mapping.address, mapping.length); return }
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
         } else {

@@ -16,6 +16,13 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     /// ``AnalyzerConfiguration/rulesVersion`` or unknown configuration flags): its terms cannot be
     /// matched by this analyzer's queries, so it must be rebuilt.
     case incompatibleAnalyzer(String)
+    /// Another writer holds the file's write lock (the message names it when it can).
+    case locked(String)
+    /// The file was built with other options than the ones asked for (analyzer flags, stored
+    /// text): rebuild it to change them.
+    case configurationMismatch(String)
+    /// A limit of the format or of this build was reached (too many documents, a value too large).
+    case capacity(String)
     /// A readable description.
     public var description: String {
         switch self {
@@ -25,6 +32,9 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
         case .notAnIndex(let s): "not a Sou index: \(s)"
         case .io(let s): s
         case .incompatibleAnalyzer(let s): "incompatible index: \(s); rebuild the index"
+        case .locked(let s): s
+        case .configurationMismatch(let s): s
+        case .capacity(let s): s
         }
     }
 }
@@ -102,7 +112,7 @@ public final class SouIndex: Sendable {
         try self.init(storage: IndexStorage(mapping: url.path))
     }
 
-    /// Opens index bytes held in memory (what ``IndexWriter/makeIndex()`` returns), with the same
+    /// Opens index bytes held in memory (what ``SegmentWriter/makeIndex()`` returns), with the same
     /// validation as a file.
     public convenience init(bytes: [UInt8]) throws {
         try self.init(storage: IndexStorage(copying: bytes))
@@ -395,17 +405,17 @@ public final class SouIndex: Sendable {
     // MARK: terms and postings
 
     /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
-    /// block of at most 32 terms). `nil` when absent (or when the dictionary is damaged).
-    public func termInfo(_ term: String) -> TermInfo? {
+    /// block of at most 128 terms). `nil` when absent; a damaged dictionary throws.
+    public func termInfo(_ term: String) throws -> TermInfo? {
         let key = Array(term.utf8)
-        return try? TermDictionaryReader(index: self).find(key)
+        return try TermDictionaryReader(index: self).find(key)
     }
 
     /// All terms that start with `prefix`, in dictionary order (a contiguous range).
-    public func terms(withPrefix prefix: String) -> [TermInfo] {
+    public func terms(withPrefix prefix: String) throws -> [TermInfo] {
         let key = Array(prefix.utf8)
         var result: [TermInfo] = []
-        try? TermDictionaryReader(index: self).forEach(from: key) { bytes, info in
+        try TermDictionaryReader(index: self).forEach(from: key) { bytes, info in
             guard bytes.starts(with: key) else { return false }
             result.append(info())
             return true

@@ -9,9 +9,11 @@ struct PhraseToken: Sendable {
     var offset: Int
     /// A lone CJK character: matches the unigram `term` or any bigram starting with it.
     var isCharacter: Bool
-    /// The dictionary entries it matches (one for a term; the unigram and bigrams for a character).
-    var infos: [TermInfo]
-    /// Number of documents containing the token (for a character: containing the character).
+    /// Per segment of the index, the dictionary entries it matches there (one for a term; the
+    /// unigram and bigrams for a character; none when absent from that segment).
+    var infos: [[TermInfo]]
+    /// Number of live documents containing the token (for a character: containing the
+    /// character), over all segments.
     var documentFrequency: Int
     /// BM25 idf from ``documentFrequency``.
     var idf: Double
@@ -26,7 +28,7 @@ struct PhraseClause: Sendable {
     var idf: Double
 
     /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
-    init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: SouIndex, bm25: BM25) throws {
+    init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: IndexReader, bm25: BM25) throws {
         self.text = text
         let analyzed = analyzer.analyze(text)
         guard let first = analyzed.first else {
@@ -37,27 +39,30 @@ struct PhraseClause: Sendable {
         var anyMissing = false
         for token in analyzed {
             let isCharacter = token.kind == .unigram
-            let infos: [TermInfo]
-            if isCharacter {
-                infos = index.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
-            } else {
-                infos = index.termInfo(token.term).map { [$0] } ?? []
+            let infos: [[TermInfo]] = try index.segments.map { segment in
+                if isCharacter {
+                    return try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
+                }
+                return try segment.reader.termInfo(token.term).map { [$0] } ?? []
             }
-            if infos.isEmpty { anyMissing = true }
+            if infos.allSatisfy(\.isEmpty) { anyMissing = true }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
                                       isCharacter: isCharacter, infos: infos, documentFrequency: 0, idf: 0))
         }
-        // Document frequencies (exact: a character's is the number of documents containing it).
+        // Document frequencies over the live documents (exact: a character's is the number of
+        // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices {
-            let df: Int
-            if tokens[i].infos.isEmpty {
-                df = 0
-            } else if tokens[i].infos.count == 1 {
-                df = tokens[i].infos[0].documentFrequency
-            } else if anyMissing {
-                df = tokens[i].infos.map(\.documentFrequency).max() ?? 0   // no match anyway
-            } else {
-                df = try Self.countDocuments(tokens[i].infos, in: index)
+            var df = 0
+            for (s, segment) in index.segments.enumerated() {
+                let infos = tokens[i].infos[s]
+                if infos.isEmpty { continue }
+                if infos.count == 1, segment.deletions.isEmpty {
+                    df += infos[0].documentFrequency
+                } else if anyMissing {
+                    df += infos.map(\.documentFrequency).max() ?? 0   // no match anyway
+                } else {
+                    df += try Self.countDocuments(infos, in: segment)
+                }
             }
             tokens[i].documentFrequency = df
             tokens[i].idf = bm25.idf(documentFrequency: df, documentCount: n)
@@ -67,10 +72,20 @@ struct PhraseClause: Sendable {
     }
 
     /// True when some token is absent from the index (the phrase matches nothing).
-    var cannotMatch: Bool { tokens.contains { $0.infos.isEmpty } }
+    var cannotMatch: Bool { tokens.contains { $0.infos.allSatisfy(\.isEmpty) } }
 
-    /// Number of distinct documents in the union of `infos`' postings.
-    static func countDocuments(_ infos: [TermInfo], in index: SouIndex) throws -> Int {
+    /// Number of distinct live documents in the union of `infos`' postings in `segment`.
+    static func countDocuments(_ infos: [TermInfo], in segment: SegmentView) throws -> Int {
+        let index = segment.reader
+        let deletions = segment.deletions
+        if infos.count == 1 {
+            var cursor = try index.postings(infos[0])
+            var count = 0
+            while let d = try cursor.next() {
+                if !deletions.contains(d) { count += 1 }
+            }
+            return count
+        }
         var seen = [UInt64](repeating: 0, count: (index.documentCount + 63) / 64)
         var count = 0
         for info in infos {
@@ -78,24 +93,47 @@ struct PhraseClause: Sendable {
             while let d = try cursor.next() {
                 guard d >= 0, d < index.documentCount else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
                 let bit = UInt64(1) << UInt64(d & 63)
-                if seen[d >> 6] & bit == 0 { seen[d >> 6] |= bit; count += 1 }
+                if seen[d >> 6] & bit == 0 {
+                    seen[d >> 6] |= bit
+                    if !deletions.contains(d) { count += 1 }
+                }
             }
         }
         return count
     }
 
-    /// The matching documents, increasing, with the phrase's occurrences in each.
-    func matches(in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
+    /// The matching live documents (global numbers, increasing), with the phrase's occurrences
+    /// in each: the segments' matches, one after the other.
+    func matches(in index: IndexReader) throws -> (documents: [Int], frequencies: [Int]) {
         if cannotMatch { return ([], []) }
-        if tokens.count == 1 { return try singleTokenMatches(tokens[0], in: index) }
+        if index.segments.count == 1, index.segments[0].deletions.isEmpty {
+            return try matches(in: index.segments[0].reader, infos: tokens.map { $0.infos[0] })
+        }
+        var documents: [Int] = [], frequencies: [Int] = []
+        for (s, segment) in index.segments.enumerated() {
+            let infos = tokens.map { $0.infos[s] }
+            if infos.contains(where: \.isEmpty) { continue }
+            let local = try matches(in: segment.reader, infos: infos)
+            for j in local.documents.indices where !segment.deletions.contains(local.documents[j]) {
+                documents.append(segment.base + local.documents[j])
+                frequencies.append(local.frequencies[j])
+            }
+        }
+        return (documents, frequencies)
+    }
+
+    /// The matching documents of one segment (local numbers, deleted ones included), with the
+    /// phrase's occurrences in each; `infos` are the tokens' entries in that segment.
+    func matches(in index: SouIndex, infos: [[TermInfo]]) throws -> (documents: [Int], frequencies: [Int]) {
+        if tokens.count == 1 { return try singleTokenMatches(infos[0], in: index) }
 
         // Leapfrog over the tokens' cursors, the rarest first, then check the slots.
         let order = tokens.indices.sorted {
-            let a = tokens[$0].infos.reduce(0) { $0 + $1.documentFrequency }
-            let b = tokens[$1].infos.reduce(0) { $0 + $1.documentFrequency }
+            let a = infos[$0].reduce(0) { $0 + $1.documentFrequency }
+            let b = infos[$1].reduce(0) { $0 + $1.documentFrequency }
             return a != b ? a < b : $0 < $1
         }
-        var cursors = try order.map { try TokenCursor(tokens[$0].infos, in: index) }
+        var cursors = try order.map { try TokenCursor(infos[$0], in: index) }
         let offsets = order.map { tokens[$0].offset }
         var documents: [Int] = []
         var frequencies: [Int] = []
@@ -151,13 +189,13 @@ struct PhraseClause: Sendable {
         starts.removeLast(starts.count - kept)
     }
 
-    private func singleTokenMatches(_ token: PhraseToken, in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
-        if token.infos.count == 1 {
-            var cursor = try index.postings(token.infos[0])
+    private func singleTokenMatches(_ infos: [TermInfo], in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
+        if infos.count == 1 {
+            var cursor = try index.postings(infos[0])
             var documents: [Int] = []
             var frequencies: [Int] = []
-            documents.reserveCapacity(token.infos[0].documentFrequency)
-            frequencies.reserveCapacity(token.infos[0].documentFrequency)
+            documents.reserveCapacity(infos[0].documentFrequency)
+            frequencies.reserveCapacity(infos[0].documentFrequency)
             while let d = try cursor.next() {
                 documents.append(d)
                 frequencies.append(cursor.termFrequency)
@@ -167,8 +205,7 @@ struct PhraseClause: Sendable {
         // A character: add up the occurrences of its unigram and bigrams per document.
         var counts = [Int32](repeating: 0, count: index.documentCount)
         var documents: [Int] = []
-        documents.reserveCapacity(token.documentFrequency)
-        for info in token.infos {
+        for info in infos {
             var cursor = try index.postings(info)
             while let d = try cursor.next() {
                 guard d >= 0, d < counts.count else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }

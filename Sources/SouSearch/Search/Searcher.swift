@@ -11,15 +11,20 @@ import SouIndexing
 /// intersects, OR unites, `-` subtracts these sorted lists, summing the clause scores; a bounded
 /// heap keeps the best `limit`.
 public struct Searcher: Sendable {
-    /// The index searched.
-    public let index: SouIndex
+    /// The index searched (one commit of it: its segments and deletions).
+    public let index: IndexReader
     /// The analyzer queries go through (built with the index's configuration).
     public let analyzer: Analyzer
 
     /// Creates a searcher for `index`, with an analyzer of the index's configuration.
-    public init(index: SouIndex) throws {
+    public init(index: IndexReader) throws {
         self.index = index
         self.analyzer = try AnalyzerCache.shared.analyzer(for: index.configuration)
+    }
+
+    /// Creates a searcher for one segment on its own (a segment built in memory).
+    public init(index segment: SouIndex) throws {
+        try self.init(index: IndexReader(segment: segment))
     }
 
     /// Parses `text` (the query language, see ``QueryParser``) and runs it.
@@ -34,7 +39,8 @@ public struct Searcher: Sendable {
         let leaves = compiler.leaves
         let results = try leaves.map { try $0.matches(in: index) }
         let avgdl = index.averageDocumentLength
-        var top = TopHits(capacity: options.limit)
+        let reader = index
+        var top = TopHits(capacity: options.limit, precedes: { reader.precedes($0, $1) })
         let total: Int
         if case .leaf(let i) = plan {
             // One clause: its documents go straight to the heap (no score list); none are
@@ -254,7 +260,7 @@ final class AnalyzerCache: @unchecked Sendable {
     }
 }
 
-extension SouIndex {
+extension IndexReader {
     /// Searches with the query language: `try index.search("集体协商", limit: 10)`.
     /// Throws ``QueryError`` for a malformed query, `IndexError` for a damaged index.
     public func search(_ text: String, limit: Int = 10) throws -> SearchResults {
@@ -269,5 +275,22 @@ extension SouIndex {
     /// Runs a query built in code: `try index.search(.and([.phrase("集体"), .not(.phrase("协商"))]))`.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
         try Searcher(index: self).search(query, options: options)
+    }
+}
+
+extension SouIndex {
+    /// Searches one segment on its own (a segment built in memory with ``SegmentWriter``).
+    public func search(_ text: String, limit: Int = 10) throws -> SearchResults {
+        try IndexReader(segment: self).search(text, limit: limit)
+    }
+
+    /// Searches one segment on its own with explicit options.
+    public func search(_ text: String, options: SearchOptions) throws -> SearchResults {
+        try IndexReader(segment: self).search(text, options: options)
+    }
+
+    /// Runs a query built in code against one segment.
+    public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        try IndexReader(segment: self).search(query, options: options)
     }
 }

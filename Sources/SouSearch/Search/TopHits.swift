@@ -1,22 +1,28 @@
 /// Keeps the best `capacity` (score, document) pairs seen: a bounded min-heap whose root is the
-/// worst kept pair. Better = higher score, then lower document number (deterministic ties).
+/// worst kept pair. Better = higher score, then the index's document order (``IndexReader/precedes(_:_:)``:
+/// by key, so that ties rank the same whatever the segments).
 /// - Complexity: O(log capacity) per insertion.
 struct TopHits {
     struct Entry {
         var score: Double
         var document: Int
-        /// True when `self` ranks before `other`.
-        func ranksBefore(_ other: Entry) -> Bool {
-            score != other.score ? score > other.score : document < other.document
-        }
     }
 
     let capacity: Int
     private(set) var heap: [Entry] = []
+    /// The tie-breaking document order.
+    let precedes: (Int, Int) -> Bool
 
-    init(capacity: Int) {
+    init(capacity: Int, precedes: @escaping (Int, Int) -> Bool = { $0 < $1 }) {
         self.capacity = max(0, capacity)
+        self.precedes = precedes
         heap.reserveCapacity(min(self.capacity, 1024))
+    }
+
+    /// True when `a` ranks before `b`.
+    @inline(__always)
+    func ranksBefore(_ a: Entry, _ b: Entry) -> Bool {
+        a.score != b.score ? a.score > b.score : precedes(a.document, b.document)
     }
 
     mutating func insert(score: Double, document: Int) {
@@ -25,17 +31,17 @@ struct TopHits {
         if heap.count < capacity {
             heap.append(entry)
             siftUp(heap.count - 1)
-        } else if entry.ranksBefore(heap[0]) {
+        } else if ranksBefore(entry, heap[0]) {
             heap[0] = entry
             siftDown(0)
         }
     }
 
     /// The kept entries, best first.
-    func sorted() -> [Entry] { heap.sorted { $0.ranksBefore($1) } }
+    func sorted() -> [Entry] { heap.sorted { ranksBefore($0, $1) } }
 
     // The root is the entry that ranks last ("worst").
-    private func worse(_ a: Int, _ b: Int) -> Bool { heap[b].ranksBefore(heap[a]) }
+    private func worse(_ a: Int, _ b: Int) -> Bool { ranksBefore(heap[b], heap[a]) }
 
     private mutating func siftUp(_ start: Int) {
         var i = start

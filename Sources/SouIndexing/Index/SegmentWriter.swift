@@ -6,7 +6,7 @@ import SouAnalysis
 /// Documents are analyzed and inverted as they are added (into compact per-term byte streams,
 /// see ``ByteSlicePool``); their text is compressed in blocks of ~64 KiB when stored. The file
 /// written is the same whatever the number of threads used (see ``IndexBuilder``).
-public final class IndexWriter {
+public final class SegmentWriter {
     /// The analyzer configuration (written into the index; queries use it).
     public let configuration: AnalyzerConfiguration
     /// Whether document text is stored in the index.
@@ -72,29 +72,8 @@ public final class IndexWriter {
         return (sink.bytes, totals)
     }
 
-    /// Serializes the index into memory and opens it with the same reader as a file.
+    /// Serializes the segment into memory and opens it with the same reader as a file's segments.
     public func makeIndex() throws -> SouIndex {
         try SouIndex(bytes: serialize().bytes)
-    }
-
-    /// Serializes the index to `url` atomically (temporary file in the same folder, fsync,
-    /// rename): a reader of `url` sees the previous file or the new one, never a partial one.
-    /// The file is written as it is serialized (not assembled in memory first).
-    public func write(to url: URL) throws {
-        _ = try writeReturningSummary(to: url)
-    }
-
-    /// Writes the index and returns counts for a build summary.
-    func writeReturningSummary(to url: URL) throws -> (totals: IndexSerializer.Totals, fileBytes: Int) {
-        try flushPending()
-        var totals = IndexSerializer.Totals()
-        var size = 0
-        try AtomicFile.write(to: url) { fd in
-            let sink = OutputSink(fileDescriptor: fd)
-            totals = try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs)
-                .serialize(segment: segment, documents: documents, into: sink)
-            size = sink.offset
-        }
-        return (totals, size)
     }
 }

@@ -1,0 +1,126 @@
+import Foundation
+import SouAnalysis
+
+/// What `sou check` verified in an index file.
+public struct IndexCheckReport: Sendable, Hashable, Codable {
+    /// Commit records walked back from the latest (each checksum verified).
+    public var commits: Int
+    /// Segments verified completely (every section checksum and structure).
+    public var segments: Int
+    /// Sections verified over all segments.
+    public var sectionsVerified: Int
+    /// Live documents, deleted documents.
+    public var documents: Int
+    public var deletedDocuments: Int
+    /// Totals over the segments (deleted documents' postings included).
+    public var terms: Int
+    public var postings: Int
+    public var positions: Int
+}
+
+/// One segment as `sou stats` shows it.
+public struct SegmentStatistics: Sendable, Hashable, Codable {
+    public var id: UInt64
+    public var documents: Int
+    public var deleted: Int
+    public var bytes: Int
+    public var terms: Int
+}
+
+extension IndexReader {
+    /// Verifies the whole commit: every segment completely (``SouIndex/verify()``), each deletion
+    /// bitmap and live length against its segment, and the chain of earlier commit records in
+    /// the file (each must decode with a valid checksum, older than the next). Throws
+    /// ``IndexError/corrupt(_:)`` naming what is wrong and where.
+    public func verify() throws -> IndexCheckReport {
+        var report = IndexCheckReport(commits: 0, segments: 0, sectionsVerified: 0, documents: documentCount,
+                                      deletedDocuments: deletedCount, terms: 0, postings: 0, positions: 0)
+        for s in segments {
+            let r: VerificationReport
+            do {
+                r = try s.reader.verify()
+            } catch let e as IndexError {
+                throw e.inSegment(s.id, at: s.entry.offset)
+            }
+            report.segments += 1
+            report.sectionsVerified += r.sectionsVerified
+            report.terms += r.terms
+            report.postings += r.postings
+            report.positions += r.positions
+            var live = 0
+            for d in 0..<s.documentCount where !s.deletions.contains(d) { live += s.reader.documentLength(d) }
+            guard live == s.entry.liveLength else {
+                throw IndexError.corrupt("segment \(s.id): the commit records a live length of \(s.entry.liveLength), its live documents have \(live)")
+            }
+        }
+        // the commit chain
+        if path != nil {
+            var offset = commitOffset
+            var generation = commit.generation
+            var seen = 0
+            while offset != 0 {
+                let c = try CommitRecord(bytes: storage.bytes, at: offset, fileLength: storage.count)
+                guard c.generation == generation else {
+                    throw IndexError.corrupt("commit record at byte \(offset): generation \(c.generation), expected \(generation)")
+                }
+                seen += 1
+                generation -= 1
+                offset = c.previousOffset
+            }
+            report.commits = seen
+        } else {
+            report.commits = 1
+        }
+        return report
+    }
+
+    /// Per-segment figures, in segment order.
+    public func segmentStatistics() -> [SegmentStatistics] {
+        segments.map { SegmentStatistics(id: $0.id, documents: $0.documentCount, deleted: $0.deletions.count,
+                                         bytes: $0.byteCount, terms: $0.reader.termCount) }
+    }
+
+    /// The share of the file that holds nothing the current commit needs (replaced segments,
+    /// old bitmaps, old commits) or deleted documents' share of their segments, estimated by
+    /// documents: (file bytes − live bytes) / file bytes.
+    public func garbageRatio(fileBytes: Int) -> Double {
+        guard fileBytes > 0 else { return 0 }
+        var live = Double(ContainerLayout.headerSize + commit.byteCount + commit.sourcesLength)
+        for s in segments {
+            let fraction = s.documentCount == 0 ? 1 : Double(s.liveDocumentCount) / Double(s.documentCount)
+            live += Double(s.byteCount) * fraction
+        }
+        return max(0, 1 - live / Double(fileBytes))
+    }
+
+    /// Statistics of the whole index: the segments' figures added up (terms counted per segment).
+    public func statistics() throws -> IndexStatistics {
+        var total: IndexStatistics? = nil
+        for s in segments {
+            let st = try s.reader.statistics()
+            if var t = total {
+                t.terms += st.terms
+                for (k, v) in st.termsByKind { t.termsByKind[k, default: 0] += v }
+                t.postings += st.postings
+                t.positions += st.positions
+                t.unigramPositions += st.unigramPositions
+                t.unigramPostings += st.unigramPostings
+                for (k, v) in st.sectionBytes { t.sectionBytes[k, default: 0] += v }
+                total = t
+            } else {
+                total = st
+            }
+        }
+        var t = total ?? IndexStatistics(formatVersion: formatVersion, analyzerFlags: configuration.flags,
+                                         analyzerRulesVersion: Int(AnalyzerConfiguration.rulesVersion),
+                                         analyzer: configuration.description, documents: 0, totalDocumentLength: 0,
+                                         averageDocumentLength: 0, terms: 0, termsByKind: [:], postings: 0, positions: 0,
+                                         unigramPositions: 0, unigramPostings: 0, storesText: storesText,
+                                         sectionBytes: [:], fileBytes: 0)
+        t.documents = documentCount
+        t.totalDocumentLength = totalDocumentLength
+        t.averageDocumentLength = averageDocumentLength
+        t.fileBytes = storage.count
+        return t
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import SouAnalysis
+
+/// One segment of an opened commit: its reader, its deletions and where its documents start in
+/// the commit's document numbering.
+public struct SegmentView: Sendable {
+    /// The segment's reader (bytes shared with the file's mapping).
+    public let reader: SouIndex
+    /// Its deleted documents (local ids).
+    public let deletions: DeletionSet
+    /// The global number of its first document: global = base + local.
+    public let base: Int
+    /// The commit entry: id, place in the file, counts.
+    let entry: CommitRecord.Segment
+
+    /// The segment's id, unique within the file's history.
+    public var id: UInt64 { entry.id }
+    /// Documents in the segment, deleted ones included.
+    public var documentCount: Int { entry.documentCount }
+    /// Live documents.
+    public var liveDocumentCount: Int { entry.documentCount - entry.deletedCount }
+    /// Bytes of the segment in the file.
+    public var byteCount: Int { entry.length }
+}
+
+/// An index opened at one commit: a consistent, immutable snapshot of its segments and deleted
+/// documents that many threads may search at once. Later commits by a writer are not seen until
+/// ``reopen()``; a merge that replaces the file does not disturb it (the old file stays mapped).
+///
+/// Documents are numbered globally in segment order (segment i's local document d is
+/// `segments[i].base + d`); deleted documents keep their numbers and are never returned. The
+/// statistics (``documentCount``, ``totalDocumentLength``, and the document frequencies the
+/// searcher computes) count live documents only, so scores equal those of a fresh build of the
+/// same live documents.
+public final class IndexReader: Sendable {
+    /// The file, when opened from one.
+    public let path: String?
+    let storage: IndexStorage
+    /// The commit record this snapshot is.
+    let commit: CommitRecord
+    /// Offset of the commit record in the file (for `sou check`'s chain walk).
+    let commitOffset: Int
+    /// The segments, in commit order.
+    public let segments: [SegmentView]
+    /// Segment starts (global numbers), for binary search.
+    private let bases: [Int]
+    /// The analyzer configuration every segment was built with.
+    public let configuration: AnalyzerConfiguration
+    /// True when document text is stored (for snippets).
+    public let storesText: Bool
+    /// Live documents.
+    public let documentCount: Int
+    /// Sum of the live documents' lengths in tokens.
+    public let totalDocumentLength: Int
+    /// Documents including deleted ones: global numbers are below this.
+    public let maxDocument: Int
+    /// Deleted documents still present in segments.
+    public var deletedCount: Int { maxDocument - documentCount }
+    /// The commit generation (increases with every commit).
+    public var generation: UInt64 { commit.generation }
+    /// The file's format version.
+    public var formatVersion: Int { Int(FileLayout.formatVersion) }
+    /// Identity of the file (device, inode, size) when opened, for ``reopen()``.
+    let fileIdentity: (device: UInt64, inode: UInt64)?
+
+    /// Mean live document length in tokens (0 for an empty index).
+    public var averageDocumentLength: Double {
+        documentCount == 0 ? 0 : Double(totalDocumentLength) / Double(documentCount)
+    }
+
+    /// Opens the latest complete commit of the index file at `url` (memory-mapped; open time does
+    /// not grow with the index size). A torn or garbage tail after the last commit is ignored.
+    ///
+    /// Throws ``IndexError/notAnIndex(_:)``, ``IndexError/unsupportedVersion(found:supported:)``,
+    /// ``IndexError/incompatibleAnalyzer(_:)``, ``IndexError/corrupt(_:)`` or ``IndexError/io(_:)``.
+    public convenience init(contentsOf url: URL) throws {
+        try self.init(path: url.path)
+    }
+
+    /// Opens the latest complete commit of the index file at `path`.
+    public convenience init(path: String) throws {
+        let file = try IndexFile.openForReading(path)
+        defer { close(file.fd) }
+        let storage = try IndexStorage(mapping: file.fd, range: 0..<file.size, path: path)
+        let (commit, offset) = try file.header.withUnsafeBytes {
+            try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path)
+        }
+        try self.init(storage: storage, commit: commit, commitOffset: offset, path: path,
+                      identity: (file.device, file.inode))
+    }
+
+    /// Opens an index file held in memory (what a writer without a file produces).
+    public convenience init(bytes: [UInt8]) throws {
+        let storage = IndexStorage(copying: bytes)
+        try IndexFile.checkHeader(storage.bytes, path: "index bytes")
+        let header = UnsafeRawBufferPointer(start: storage.base, count: min(storage.count, ContainerLayout.headerSize))
+        let (commit, offset) = try IndexFile.latestCommit(in: storage.bytes, slots: header, path: "index bytes")
+        try self.init(storage: storage, commit: commit, commitOffset: offset, path: nil, identity: nil)
+    }
+
+    /// A snapshot of one segment alone (no deletions): a segment written in memory.
+    public convenience init(segment: SouIndex) throws {
+        let entry = CommitRecord.Segment(id: 0, offset: 0, length: segment.bytes.count, documentCount: segment.documentCount,
+                                         deletedCount: 0, liveLength: segment.totalDocumentLength,
+                                         deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+        let commit = CommitRecord(generation: 1, previousOffset: 0, configuration: segment.configuration,
+                                  storesText: segment.storesText, nextSegmentID: 1, segments: [entry])
+        try self.init(storage: segment.storage, commit: commit, commitOffset: 0, path: nil, identity: nil,
+                      readers: [segment])
+    }
+
+    init(storage: IndexStorage, commit: CommitRecord, commitOffset: Int, path: String?,
+         identity: (device: UInt64, inode: UInt64)?, readers: [SouIndex]? = nil) throws {
+        self.storage = storage
+        self.commit = commit
+        self.commitOffset = commitOffset
+        self.path = path
+        self.fileIdentity = identity
+        guard let configuration = AnalyzerConfiguration(flags: commit.analyzerFlags) else {
+            throw IndexError.incompatibleAnalyzer(String(format: "unknown analyzer flags 0x%x", commit.analyzerFlags))
+        }
+        guard commit.rulesVersion == AnalyzerConfiguration.rulesVersion else {
+            throw IndexError.incompatibleAnalyzer("built with analysis rules version \(commit.rulesVersion), this sou applies version \(AnalyzerConfiguration.rulesVersion)")
+        }
+        self.configuration = configuration
+        self.storesText = commit.storesText
+        var views: [SegmentView] = []
+        var base = 0, live = 0, length = 0
+        let b = storage.bytes
+        for (i, entry) in commit.segments.enumerated() {
+            let reader: SouIndex
+            if let readers {
+                reader = readers[i]
+            } else {
+                do {
+                    reader = try SouIndex(storage: IndexStorage(view: storage, range: entry.offset..<(entry.offset + entry.length)))
+                } catch let e as IndexError {
+                    throw e.inSegment(entry.id, at: entry.offset)
+                }
+            }
+            guard reader.documentCount == entry.documentCount, reader.configuration == configuration,
+                  reader.storesText == commit.storesText else {
+                throw IndexError.corrupt("segment \(entry.id) at byte \(entry.offset): disagrees with its commit entry")
+            }
+            let deletions: DeletionSet
+            if entry.deletedCount == 0 && entry.deletionsLength == 0 {
+                deletions = DeletionSet(documentCount: entry.documentCount)
+                guard entry.liveLength == reader.totalDocumentLength else {
+                    throw IndexError.corrupt("segment \(entry.id): live length disagrees with the segment")
+                }
+            } else {
+                let r = entry.deletionsOffset..<(entry.deletionsOffset + entry.deletionsLength)
+                guard CRC32C.checksum(b.slice(r)) == entry.deletionsCRC else {
+                    throw IndexError.corrupt("segment \(entry.id): deletion bitmap at byte \(entry.deletionsOffset): checksum mismatch")
+                }
+                deletions = try DeletionSet(stored: b.slice(r), documentCount: entry.documentCount,
+                                            expectedCount: entry.deletedCount, context: "segment \(entry.id)")
+                guard entry.liveLength <= reader.totalDocumentLength else {
+                    throw IndexError.corrupt("segment \(entry.id): live length exceeds the segment's total")
+                }
+            }
+            views.append(SegmentView(reader: reader, deletions: deletions, base: base, entry: entry))
+            base += entry.documentCount
+            live += entry.documentCount - entry.deletedCount
+            length += entry.liveLength
+        }
+        guard base < Int(Int32.max) else { throw IndexError.corrupt("commit: too many documents") }
+        segments = views
+        bases = views.map(\.base)
+        maxDocument = base
+        documentCount = live
+        totalDocumentLength = length
+    }
+
+    /// The latest commit of the same file: `self` when nothing newer was committed, else a new
+    /// snapshot (also after a merge replaced the file). Readers built from bytes return `self`.
+    public func reopen() throws -> IndexReader {
+        guard let path else { return self }
+        var st = stat()
+        if stat(path, &st) == 0, let id = fileIdentity, UInt64(st.st_dev) == id.device, UInt64(st.st_ino) == id.inode {
+            // same file: is there a newer commit?
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            if fd >= 0 {
+                defer { close(fd) }
+                var header = [UInt8](repeating: 0, count: ContainerLayout.headerSize)
+                if pread(fd, &header, header.count, 0) == header.count {
+                    let newest = header.withUnsafeBytes { h in
+                        ContainerLayout.slotOffsets.compactMap { CommitSlot.decode(h, at: $0) }.map(\.generation).max() ?? 0
+                    }
+                    if newest <= commit.generation { return self }
+                }
+            }
+        }
+        return try IndexReader(path: path)
+    }
+
+    // MARK: documents
+
+    /// The segment holding global document `d` and its local number.
+    @inline(__always)
+    public func locate(_ d: Int) -> (segment: Int, local: Int) {
+        if bases.count == 1 { return (0, d) }
+        var lo = 0, hi = bases.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if bases[mid] <= d { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, d - bases[lo])
+    }
+
+    /// Whether global document `d` is deleted (or out of range).
+    public func isDeleted(_ d: Int) -> Bool {
+        guard d >= 0, d < maxDocument else { return true }
+        let (s, l) = locate(d)
+        return segments[s].deletions.contains(l)
+    }
+
+    /// The key of global document `d`.
+    public func documentKey(_ d: Int) -> String {
+        let (s, l) = locate(d)
+        return segments[s].reader.documentKey(l)
+    }
+
+    /// The title of global document `d`.
+    public func documentTitle(_ d: Int) -> String {
+        let (s, l) = locate(d)
+        return segments[s].reader.documentTitle(l)
+    }
+
+    /// The length in tokens of global document `d`.
+    public func documentLength(_ d: Int) -> Int {
+        let (s, l) = locate(d)
+        return segments[s].reader.documentLength(l)
+    }
+
+    /// The stored text of global document `d` (nil without stored text).
+    public func storedText(_ d: Int) throws -> String? {
+        let (s, l) = locate(d)
+        return try segments[s].reader.storedText(l)
+    }
+
+    /// The live documents whose key is exactly `key` (global numbers, increasing; at most one
+    /// for an index kept by ``SegmentWriter``).
+    public func documents(withKey key: String) throws -> [Int] {
+        var out: [Int] = []
+        for s in segments {
+            for l in try s.reader.documents(withKey: key) where !s.deletions.contains(l) { out.append(s.base + l) }
+        }
+        return out
+    }
+
+    /// The global document order used to break score ties: by key (bytewise), then by number.
+    /// It does not depend on how documents are spread over segments, so a fresh build of the
+    /// same documents ranks ties the same way.
+    public func precedes(_ a: Int, _ b: Int) -> Bool {
+        let (sa, la) = locate(a), (sb, lb) = locate(b)
+        let c = segments[sa].reader.withKeyBytes(la) { ka in
+            segments[sb].reader.withKeyBytes(lb) { kb in
+                let n = min(ka.count, kb.count)
+                let m = n == 0 ? 0 : memcmp(ka.baseAddress!, kb.baseAddress!, n)
+                return m != 0 ? Int(m) : ka.count - kb.count
+            }
+        }
+        return c != 0 ? c < 0 : a < b
+    }
+}
+
+extension IndexError {
+    /// The same error, naming the segment it was found in.
+    func inSegment(_ id: UInt64, at offset: Int) -> IndexError {
+        switch self {
+        case .corrupt(let s): .corrupt("segment \(id) at byte \(offset): \(s)")
+        default: self
+        }
+    }
+}

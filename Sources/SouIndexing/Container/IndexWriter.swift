@@ -1,0 +1,777 @@
+import Foundation
+import SouAnalysis
+
+/// Options of an ``IndexWriter``.
+public struct IndexWriterOptions: Sendable {
+    /// The analyzer configuration (of a new file; an existing file must have the same).
+    public var configuration = AnalyzerConfiguration()
+    /// Store document text (of a new file; an existing file must agree).
+    public var storesText = true
+    /// In-memory buffer budget in bytes: when the buffered documents' inverted postings, keys and
+    /// titles reach it, they are written as a segment and the memory is released. 256 MiB by
+    /// default (a typical corpus of up to ~250 MB of text stays one segment).
+    public var memoryBudget = 256 << 20
+    /// Threads analyzing documents in ``IndexWriter/addDocuments(_:)`` and encoding segments.
+    public var jobs = 1
+    /// Wait for another writer to finish instead of failing with ``IndexError/locked(_:)``.
+    public var waitsForLock = false
+    /// The merge policy: segments of about the same size (within a factor of `mergeFactor`)
+    /// are merged once `mergeFactor` of them exist, which keeps the number of segments
+    /// logarithmic in the number of flushes.
+    public var mergeFactor = 8
+
+    /// Default options.
+    public init() {}
+}
+
+/// How ``IndexWriter`` opens its file.
+public enum IndexWriterMode: Sendable {
+    /// Open the index at the path, or create an empty one there.
+    case openOrCreate
+    /// Build a new index that replaces the file at the path at the first ``IndexWriter/commit()``
+    /// (until then the old file stays as it is; an existing file that is not a Sou index is
+    /// refused).
+    case rebuild
+}
+
+/// The one writer of an index file: adds, replaces and deletes documents by key, and commits.
+///
+///     let writer = try IndexWriter(path: "notes.sou")
+///     try writer.add(key: "a.txt", text: "集体协商")       // replaces a document with that key
+///     try writer.delete(key: "old.txt")
+///     try writer.commit()                                  // durable when it returns
+///
+/// Every document has a unique key: adding a key that exists replaces its document. Added
+/// documents are analyzed and inverted into an in-memory buffer; when the buffer reaches
+/// ``IndexWriterOptions/memoryBudget`` it is written to the end of the file as a new immutable
+/// segment. ``commit()`` writes the rest, the deletion bitmaps that changed and a commit record,
+/// fsyncs, and then points the file header at the new commit: a reader opening the file sees
+/// the previous commit or this one, never a mix, and a crash at any moment loses only what was
+/// not committed. Merges (by the merge policy, or ``merge(maxSegments:)``) combine segments
+/// without re-analyzing text; when dead bytes (replaced segments, old bitmaps and commits) make up
+/// too much of the file, a commit rewrites it compactly into a new file renamed over the old one.
+///
+/// One writer per file at a time, across processes and threads (an advisory lock: see
+/// ``IndexError/locked(_:)``); any number of ``IndexReader``s at any time.
+public final class IndexWriter {
+    /// The index file.
+    public let path: String
+    /// The writer's options.
+    public let options: IndexWriterOptions
+    /// The analyzer configuration of the index.
+    public var configuration: AnalyzerConfiguration { options.configuration }
+
+    /// The open file (locked).
+    private var fd: Int32
+    /// Rebuild mode: the temporary file that replaces ``path`` at the first commit, and the
+    /// descriptor of the old file whose lock keeps other writers out until then.
+    private var replacement: (tempPath: String, oldFD: Int32?)?
+    private var generation: UInt64
+    /// Offset of the latest commit record in this file (0: none).
+    private var committedOffset: Int
+    /// End of the committed bytes: a crash leaves at most garbage after it.
+    private var committedEnd: Int
+    /// Where the next blob is appended.
+    private var end: Int
+    private var nextSegmentID: UInt64
+    private var segments: [WriterSegment] = []
+    /// The committed source table and whether it changed since.
+    private var committedSources: SourceTable?
+    private var sourcesEntry: (offset: Int, length: Int, crc: UInt32) = (0, 0, 0)
+    private var sourcesChanged = false
+    /// The whole-file mapping the committed segments' readers share.
+    private var fileStorage: IndexStorage?
+    /// True once something changed since the last commit.
+    private var dirty = false
+    private var failure: String?
+
+    // the in-memory buffer
+    private var buffer: SegmentWriter?
+    private var batchAnalyzer: BatchAnalyzer?
+    private var pending = DocumentBatch(firstDocument: 0)
+    /// Keys of the buffered documents → their number in the buffer.
+    private var bufferKeys: [String: Int] = [:]
+    private var bufferDeleted: [Int] = []
+    private var bufferStringBytes = 0
+    /// Hashes of the keys in segments written by this writer (a key not in here and not in a
+    /// segment that was committed before this writer opened the file is new: no lookup needed).
+    private var writtenKeyHashes = Set<Int>()
+    /// The first segments (by index) were committed before this writer opened the file.
+    private var priorSegmentCount = 0
+
+    /// Opens (or creates, or prepares to replace) the index at `path`, taking its write lock.
+    public init(path: String, mode: IndexWriterMode = .openOrCreate, options: IndexWriterOptions = IndexWriterOptions()) throws {
+        self.path = path
+        self.options = options
+        fd = -1
+        generation = 0
+        committedOffset = 0
+        committedEnd = ContainerLayout.headerSize
+        end = ContainerLayout.headerSize
+        nextSegmentID = 0
+        switch mode {
+        case .openOrCreate:
+            while true {
+                if let opened = try Self.openExisting(path, wait: options.waitsForLock) {
+                    fd = opened
+                    break
+                }
+                // absent: create an empty index, unless another writer created one meanwhile
+                if let created = try Self.createEmpty(path, options: options) {
+                    fd = created
+                    break
+                }
+            }
+            try load()
+        case .rebuild:
+            var oldFD: Int32? = nil
+            var mode: mode_t? = nil
+            if let existing = try Self.openExisting(path, wait: options.waitsForLock, foreignIsError: true) {
+                oldFD = existing
+                var st = stat()
+                if fstat(existing, &st) == 0 { mode = st.st_mode & 0o7777 }
+            }
+            do {
+                let (tempFD, tempPath) = try Self.createTemporary(near: path, mode: mode)
+                fd = tempFD
+                replacement = (tempPath, oldFD)
+                try writeFully(Self.emptyHeader(), at: 0)
+                generation = 0
+                dirty = true
+            } catch {
+                if let oldFD { close(oldFD) }
+                throw error
+            }
+        }
+    }
+
+    deinit {
+        if let replacement {
+            unlink(replacement.tempPath)
+            if let old = replacement.oldFD { close(old) }
+        } else if failure == nil, fd >= 0, committedEnd < end {
+            // uncommitted segments: leave the file as it was committed
+            _ = ftruncate(fd, off_t(committedEnd))
+        }
+        if fd >= 0 { close(fd) }
+    }
+
+    // MARK: opening
+
+    /// Opens and locks an existing file; nil when there is none. Retries when a merge replaced
+    /// the file while this writer waited for the lock.
+    private static func openExisting(_ path: String, wait: Bool, foreignIsError: Bool = false) throws -> Int32? {
+        while true {
+            let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+            if fd < 0 {
+                if errno == ENOENT { return nil }
+                throw IndexError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+            }
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                close(fd)
+                throw IndexError.io("\(path) is not a regular file")
+            }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            if foreignIsError, st.st_size > 0 {
+                var magic = [UInt8](repeating: 0, count: 8)
+                if pread(fd, &magic, 8, 0) != 8 || magic != FileLayout.headerMagic {
+                    close(fd)
+                    throw IndexError.notAnIndex("\(path) exists and is not a Sou index: refusing to replace it")
+                }
+            }
+            do {
+                try WriterLock.acquire(fd, path: path, wait: wait)
+            } catch {
+                close(fd)
+                throw error
+            }
+            var now = stat()
+            if stat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
+            close(fd)   // replaced while we waited: lock the new file
+        }
+    }
+
+    /// Creates an empty index (one empty commit) at `path`; nil when a file appeared there first.
+    private static func createEmpty(_ path: String, options: IndexWriterOptions) throws -> Int32? {
+        let (fd, temp) = try createTemporary(near: path, mode: nil)
+        do {
+            var header = emptyHeader()
+            let commit = CommitRecord(generation: 1, previousOffset: 0, configuration: options.configuration,
+                                      storesText: options.storesText, nextSegmentID: 0, segments: [])
+            let record = commit.encoded()
+            let slot = CommitSlot(generation: 1, offset: ContainerLayout.headerSize, length: record.count).encoded()
+            header.replaceSubrange(ContainerLayout.slotOffsets[1]..<(ContainerLayout.slotOffsets[1] + slot.count), with: slot)
+            try pwriteAll(fd, header + record, at: 0, path: temp)
+            guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(temp): \(String(cString: strerror(errno)))") }
+            if link(temp, path) != 0 {
+                let e = errno
+                unlink(temp)
+                close(fd)
+                if e == EEXIST { return nil }
+                throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
+            }
+            unlink(temp)
+            syncFolder(of: path)
+            return fd
+        } catch {
+            unlink(temp)
+            close(fd)
+            throw error
+        }
+    }
+
+    /// A new locked temporary file next to `path` (mode `mode`, else 0666 less the umask).
+    private static func createTemporary(near path: String, mode: mode_t?) throws -> (Int32, String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var template = Array("\(folder.isEmpty ? "." : folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw IndexError.io("cannot create a file next to \(path): \(String(cString: strerror(errno)))")
+        }
+        let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        TemporaryFiles.register(temp)
+        let mask = umask(0)
+        umask(mask)
+        _ = fchmod(fd, mode ?? (0o666 & ~mask))
+        try WriterLock.acquire(fd, path: temp, wait: false)
+        return (fd, temp)
+    }
+
+    static func emptyHeader() -> [UInt8] {
+        var w = ByteWriter()
+        w.append(contentsOf: FileLayout.headerMagic)
+        w.u32(FileLayout.formatVersion)
+        w.u32(0)
+        w.append(contentsOf: [UInt8](repeating: 0, count: ContainerLayout.headerSize - 16))
+        return w.bytes
+    }
+
+    /// Reads the latest commit of the open file, drops a torn tail after it, maps the segments.
+    private func load() throws {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IndexError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        let size = Int(st.st_size)
+        var header = [UInt8](repeating: 0, count: ContainerLayout.headerSize)
+        let n = pread(fd, &header, header.count, 0)
+        try header.withUnsafeBytes { try IndexFile.checkHeader(IndexBytes(base: $0.baseAddress!, count: max(0, n)), path: path) }
+        let storage = try IndexStorage(mapping: fd, range: 0..<size, path: path)
+        let (commit, offset) = try header.withUnsafeBytes { try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path) }
+        // the snapshot a reader would see: validates every segment and bitmap
+        let snapshot = try IndexReader(storage: storage, commit: commit, commitOffset: offset, path: path, identity: nil)
+        guard snapshot.configuration == options.configuration else {
+            throw IndexError.configurationMismatch("\(path) was built with other analyzer options (\(snapshot.configuration)); rebuild it to change them")
+        }
+        guard snapshot.storesText == options.storesText else {
+            throw IndexError.configurationMismatch("\(path) \(snapshot.storesText ? "stores" : "does not store") document text; rebuild it to change that")
+        }
+        fileStorage = storage
+        generation = commit.generation
+        committedOffset = offset
+        committedEnd = offset + commit.byteCount
+        end = committedEnd
+        nextSegmentID = commit.nextSegmentID
+        segments = snapshot.segments.map { WriterSegment(entry: $0.entry, reader: $0.reader, deletions: $0.deletions) }
+        priorSegmentCount = segments.count
+        if commit.sourcesLength > 0 {
+            let r = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)
+            guard CRC32C.checksum(storage.bytes.slice(r)) == commit.sourcesCRC else {
+                throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
+            }
+            committedSources = try SourceTable(bytes: storage.bytes, range: r)
+            sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
+        }
+        if size > committedEnd {
+            // a torn or abandoned tail (a writer died before its commit): clean it
+            guard ftruncate(fd, off_t(committedEnd)) == 0 else {
+                throw IndexError.io("cannot truncate the unfinished tail of \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    // MARK: documents
+
+    /// Live documents of the last commit plus the changes since (an upper bound while documents
+    /// wait in the buffer: a buffered replacement counts once per version until it is inverted).
+    public var documentCount: Int {
+        segments.reduce(0) { $0 + $1.entry.documentCount - $1.deletions.count }
+            + (buffer?.documents.count ?? 0) - bufferDeleted.count + pending.count
+    }
+
+    /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
+    /// analyzed and stored; `title` is shown in results.
+    public func add(key: String, title: String = "", text: String) throws {
+        try checkUsable()
+        pending.append(key: key, title: title, text: text)
+        dirty = true
+        if pending.isFull { try flushPending() }
+    }
+
+    /// Replaces the document with key `key` (or adds it): the same as ``add(key:title:text:)``.
+    public func replace(key: String, title: String = "", text: String) throws {
+        try add(key: key, title: title, text: text)
+    }
+
+    /// Deletes the document with key `key`; returns false when there is none.
+    @discardableResult
+    public func delete(key: String) throws -> Bool {
+        try checkUsable()
+        try flushPending()
+        let found = try supersede(key)
+        if found { dirty = true }
+        return found
+    }
+
+    /// Adds many documents, analyzing them on ``IndexWriterOptions/jobs`` threads: `produce`
+    /// calls `add` for each (on this thread). The same as calling ``add(key:title:text:)`` for
+    /// each, in order.
+    public func addDocuments(_ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
+        try checkUsable()
+        let jobs = max(1, options.jobs)
+        guard jobs > 1 else {
+            try produce { try add(key: $0.key, title: $0.title, text: $0.text) }
+            return
+        }
+        try flushPending()
+        dirty = true
+        let analyzer = try bufferWriter().analyzer
+        do {
+            try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: options.storesText, firstDocument: 0,
+                                      invert: { [unowned self] in try self.invertBatch($0) }, produce: produce)
+        } catch {
+            fail(error)
+            throw error
+        }
+    }
+
+    /// Marks the live document with `key` deleted, wherever it is; false when there is none.
+    private func supersede(_ key: String) throws -> Bool {
+        if let local = bufferKeys.removeValue(forKey: key) {
+            bufferDeleted.append(local)
+            return true
+        }
+        guard segments.count > 0 else { return false }
+        var found = false
+        let mightBeRecent = writtenKeyHashes.contains(key.hashValue)
+        for i in segments.indices.reversed() where i < priorSegmentCount || mightBeRecent {
+            for local in try segments[i].reader.documents(withKey: key) where !segments[i].deletions.contains(local) {
+                segments[i].deletions.insert(local)
+                segments[i].deletionsChanged = true
+                found = true
+            }
+        }
+        return found
+    }
+
+    private func bufferWriter() throws -> SegmentWriter {
+        if let buffer { return buffer }
+        let b = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
+        b.serializationJobs = max(1, options.jobs)
+        buffer = b
+        return b
+    }
+
+    /// Analyzes and inverts the pending batch.
+    private func flushPending() throws {
+        guard pending.count > 0 else { return }
+        let writer = try bufferWriter()
+        if batchAnalyzer == nil { batchAnalyzer = BatchAnalyzer(analyzer: writer.analyzer, storesText: options.storesText) }
+        let batch = pending
+        pending = DocumentBatch(firstDocument: 0)
+        do {
+            try invertBatch(try batchAnalyzer!.analyze(batch))
+        } catch {
+            fail(error)
+            throw error
+        }
+    }
+
+    /// Inverts an analyzed batch into the buffer (replacing documents with the same keys), then
+    /// writes the buffer as a segment when it has reached the memory budget.
+    private func invertBatch(_ analyzed: AnalyzedBatch) throws {
+        let writer = try bufferWriter()
+        var a = analyzed
+        let first = writer.documents.count
+        a.batch.firstDocument = first
+        if var s = a.stored {
+            s.firstDocument = first
+            a.stored = s
+        }
+        for (i, key) in a.batch.keys.enumerated() {
+            _ = try supersede(key)
+            bufferKeys[key] = first + i
+            bufferStringBytes += key.utf8.count + a.batch.titles[i].utf8.count + 48
+        }
+        try writer.invert(a)
+        if writer.segment.memoryBytes + bufferStringBytes + bufferKeys.count * 64 >= options.memoryBudget {
+            try flushBuffer()
+        }
+    }
+
+    /// Writes the buffer at the end of the file as a new segment (not yet committed).
+    private func flushBuffer() throws {
+        guard let writer = buffer, writer.documents.count > 0 else { return }
+        let start = end
+        let sink = OutputSink(fileDescriptor: fd, base: start)
+        _ = try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
+                                jobs: max(1, options.jobs))
+            .serialize(segment: writer.segment, documents: writer.documents, into: sink)
+        try sink.flush()
+        let length = sink.offset
+        end = start + length
+        let storage = try IndexStorage(mapping: fd, range: start..<end, path: path)
+        let reader = try SouIndex(storage: storage)
+        var deletions = DeletionSet(documentCount: reader.documentCount)
+        for d in bufferDeleted { deletions.insert(d) }
+        let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: length, documentCount: reader.documentCount,
+                                         deletedCount: 0, liveLength: reader.totalDocumentLength,
+                                         deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+        nextSegmentID += 1
+        var segment = WriterSegment(entry: entry, reader: reader, deletions: deletions)
+        segment.deletionsChanged = !deletions.isEmpty
+        segments.append(segment)
+        for key in bufferKeys.keys { writtenKeyHashes.insert(key.hashValue) }
+        // keys of deleted buffered documents can still be in the segment (deleted): harmless
+        buffer = nil
+        batchAnalyzer = nil
+        bufferKeys = [:]
+        bufferDeleted = []
+        bufferStringBytes = 0
+        try applyMergePolicy()
+    }
+
+    // MARK: commit
+
+    /// The source table `sou index` keeps (nil: none yet). Setting it marks it for the next commit.
+    public var sources: SourceTable? {
+        get { committedSources }
+        set {
+            committedSources = newValue
+            sourcesChanged = true
+            dirty = true
+        }
+    }
+
+    /// Makes every change since the last commit durable and visible to readers that open (or
+    /// reopen) the file: writes the buffer as a segment, the changed deletion bitmaps, the source
+    /// table and a commit record, fsyncs, then switches the header's commit slot. Returns false
+    /// (and writes nothing) when nothing changed.
+    @discardableResult
+    public func commit() throws -> Bool {
+        try checkUsable()
+        try flushPending()
+        guard dirty else { return false }
+        do {
+            try flushBuffer()
+            try purgeHeavilyDeletedSegments()
+            try writeCommit()
+            dirty = false
+            if replacement == nil, garbageIsExcessive() { try rewrite(maxSegments: nil) }
+        } catch {
+            fail(error)
+            throw error
+        }
+        return true
+    }
+
+    /// Appends the changed bitmaps, the source table and the commit record; fsyncs; switches the slot.
+    private func writeCommit() throws {
+        for i in segments.indices where segments[i].deletionsChanged {
+            let s = segments[i]
+            var entry = s.entry
+            entry.deletedCount = s.deletions.count
+            entry.liveLength = s.reader.totalDocumentLength
+            for d in s.deletions.members { entry.liveLength -= s.reader.documentLength(d) }
+            if s.deletions.isEmpty {
+                entry.deletionsOffset = 0; entry.deletionsLength = 0; entry.deletionsCRC = 0
+            } else {
+                let bytes = s.deletions.bytes
+                entry.deletionsOffset = end
+                entry.deletionsLength = bytes.count
+                entry.deletionsCRC = CRC32C.checksum(bytes)
+                try append(bytes)
+            }
+            segments[i].entry = entry
+            segments[i].deletionsChanged = false
+        }
+        if sourcesChanged, let table = committedSources {
+            let bytes = table.encoded()
+            sourcesEntry = (end, bytes.count, CRC32C.checksum(bytes))
+            try append(bytes)
+            sourcesChanged = false
+        }
+        var record = CommitRecord(generation: generation + 1, previousOffset: committedOffset,
+                                  configuration: options.configuration, storesText: options.storesText,
+                                  nextSegmentID: nextSegmentID, segments: segments.map(\.entry))
+        record.sourcesOffset = sourcesEntry.offset
+        record.sourcesLength = sourcesEntry.length
+        record.sourcesCRC = sourcesEntry.crc
+        let bytes = record.encoded()
+        let offset = end
+        try append(bytes)
+        guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        let slot = CommitSlot(generation: record.generation, offset: offset, length: bytes.count).encoded()
+        try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
+        guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        if let replacement {
+            guard rename(replacement.tempPath, path) == 0 else {
+                throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
+            }
+            TemporaryFiles.unregister(replacement.tempPath)
+            Self.syncFolder(of: path)
+            if let old = replacement.oldFD { close(old) }
+            self.replacement = nil
+        }
+        generation = record.generation
+        committedOffset = offset
+        committedEnd = end
+        priorSegmentCount = segments.count
+        writtenKeyHashes = []
+    }
+
+    // MARK: merging
+
+    /// Merges segments so that at most `maxSegments` remain (1: everything in one segment),
+    /// dropping deleted documents, and commits. Postings are merged from the segments directly,
+    /// without re-analyzing text. The file is rewritten into a new file that replaces it.
+    public func merge(maxSegments: Int = 1) throws {
+        try checkUsable()
+        guard maxSegments >= 1 else { throw IndexError.capacity("--max-segments must be at least 1") }
+        try flushPending()
+        do {
+            try flushBuffer()
+            if dirty || replacement != nil { try writeCommit(); dirty = false }
+            try rewrite(maxSegments: maxSegments)
+        } catch {
+            fail(error)
+            throw error
+        }
+    }
+
+    /// The merge policy (log-structured, as Lucene's LogMergePolicy and tantivy's): a segment's
+    /// level is ⌊log_F(bytes / 1 MiB)⌋ for the merge factor F; whenever F segments share a level
+    /// they are merged into one, which lands a level higher. The number of segments stays below
+    /// F per level, logarithmic in the data written.
+    private func applyMergePolicy() throws {
+        let f = max(2, options.mergeFactor)
+        while true {
+            var byLevel: [Int: [Int]] = [:]
+            for (i, s) in segments.enumerated() {
+                var level = 0
+                var size = max(s.entry.length, 1 << 20) >> 20
+                while size >= f { size /= f; level += 1 }
+                byLevel[level, default: []].append(i)
+            }
+            guard let (_, group) = byLevel.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count >= f }) else { return }
+            try mergeAppending(Array(group.prefix(f)))
+        }
+    }
+
+    /// Segments where more than a fifth of the documents are deleted are rewritten without them
+    /// (so that deleted documents never make up much of the file).
+    private func purgeHeavilyDeletedSegments() throws {
+        for i in segments.indices.reversed() {
+            let s = segments[i]
+            if s.deletions.count > 0, s.deletions.count * 5 > s.entry.documentCount { try mergeAppending([i]) }
+        }
+    }
+
+    /// Merges the segments at `indices` into one new segment appended to the file, which takes
+    /// the place of the first of them.
+    private func mergeAppending(_ indices: [Int]) throws {
+        let sources = indices.map { segments[$0] }
+        let start = end
+        let sink = OutputSink(fileDescriptor: fd, base: start)
+        try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
+            .merge(sources.map { ($0.reader, $0.deletions) }, into: sink)
+        try sink.flush()
+        end = start + sink.offset
+        let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+        let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start, documentCount: reader.documentCount,
+                                         deletedCount: 0, liveLength: reader.totalDocumentLength,
+                                         deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+        nextSegmentID += 1
+        let merged = WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount))
+        let first = indices.min()!
+        let drop = Set(indices)
+        var next: [WriterSegment] = []
+        for (i, s) in segments.enumerated() {
+            if i == first { next.append(merged) }
+            if !drop.contains(i) { next.append(s) }
+        }
+        // segments committed before this writer opened the file that were merged are gone
+        priorSegmentCount = next.count
+        segments = next
+        for key in (0..<reader.documentCount).lazy.map({ reader.documentKey($0) }) { writtenKeyHashes.insert(key.hashValue) }
+        dirty = true
+    }
+
+    /// Bytes of the file that no commit needs any more, against the live ones.
+    private func garbageIsExcessive() -> Bool {
+        let live = segments.reduce(ContainerLayout.headerSize) { $0 + $1.entry.length + $1.entry.deletionsLength }
+            + sourcesEntry.length + (committedEnd - committedOffset)
+        return end > 1 << 20 && end - live > live * 2 / 5
+    }
+
+    /// Writes the live segments into a new file (merging down to `maxSegments` when given) with
+    /// one commit, and renames it over the index. Readers that have the old file open keep it.
+    private func rewrite(maxSegments: Int?) throws {
+        var mode: mode_t? = nil
+        var st = stat()
+        if fstat(fd, &st) == 0 { mode = st.st_mode & 0o7777 }
+        let (newFD, temp) = try Self.createTemporary(near: path, mode: mode)
+        let oldFD = fd, oldEnd = end, oldSegments = segments, oldSources = sourcesEntry
+        var ok = false
+        defer {
+            if !ok {
+                unlink(temp)
+                TemporaryFiles.unregister(temp)
+                close(newFD)
+                fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
+            }
+        }
+        fd = newFD
+        try writeFully(Self.emptyHeader(), at: 0)
+        end = ContainerLayout.headerSize
+        // which segments to merge: the smallest ones, so that maxSegments remain
+        var groups: [[Int]] = oldSegments.indices.map { [$0] }
+        if let maxSegments, oldSegments.count > maxSegments || oldSegments.contains(where: { !$0.deletions.isEmpty }) {
+            let bySize = oldSegments.indices.sorted { oldSegments[$0].entry.length < oldSegments[$1].entry.length }
+            let mergeCount = max(0, oldSegments.count - maxSegments + 1)
+            let merged = mergeCount >= 2 ? Array(bySize.prefix(mergeCount)).sorted() : []
+            groups = oldSegments.indices.filter { !merged.contains($0) }.map { [$0] }
+            if !merged.isEmpty { groups.insert(merged, at: 0) }
+            // a lone segment with deletions is merged alone (purged)
+            groups = groups.map { $0 }
+        }
+        var next: [WriterSegment] = []
+        let oldBytes = fileStorage
+        for group in groups.sorted(by: { $0[0] < $1[0] }) {
+            let start = end
+            if group.count == 1, oldSegments[group[0]].deletions.isEmpty || maxSegments == nil {
+                // copy the segment as it is (and its deletions)
+                var s = oldSegments[group[0]]
+                let bytes = s.reader.bytes
+                try writeFully(UnsafeRawBufferPointer(start: bytes.base, count: bytes.count), at: start)
+                end = start + bytes.count
+                let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+                s = WriterSegment(entry: s.entry, reader: reader, deletions: s.deletions)
+                s.entry.offset = start
+                s.deletionsChanged = !s.deletions.isEmpty
+                next.append(s)
+            } else {
+                let sink = OutputSink(fileDescriptor: fd, base: start)
+                try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
+                    .merge(group.map { (oldSegments[$0].reader, oldSegments[$0].deletions) }, into: sink)
+                try sink.flush()
+                end = start + sink.offset
+                let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+                let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start,
+                                                 documentCount: reader.documentCount, deletedCount: 0,
+                                                 liveLength: reader.totalDocumentLength,
+                                                 deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+                nextSegmentID += 1
+                next.append(WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount)))
+            }
+        }
+        _ = oldBytes
+        segments = next
+        sourcesChanged = committedSources != nil
+        sourcesEntry = (0, 0, 0)
+        committedOffset = 0
+        replacement = (temp, oldFD)
+        try writeCommit()          // renames the new file over the old one and closes the old descriptor
+        ok = true
+        fileStorage = nil
+        priorSegmentCount = segments.count
+    }
+
+    // MARK: file writes
+
+    private func append(_ bytes: [UInt8]) throws {
+        try writeFully(bytes, at: end)
+        end += bytes.count
+    }
+
+    private func writeFully(_ bytes: [UInt8], at offset: Int) throws {
+        try Self.pwriteAll(fd, bytes, at: offset, path: path)
+    }
+
+    private func writeFully(_ p: UnsafeRawBufferPointer, at offset: Int) throws {
+        try Self.pwriteAll(fd, p, at: offset, path: path)
+    }
+
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {
+        try bytes.withUnsafeBytes { try pwriteAll(fd, $0, at: offset, path: path) }
+    }
+
+    static func pwriteAll(_ fd: Int32, _ p: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
+        var done = 0
+        while done < p.count {
+            let n = pwrite(fd, p.baseAddress! + done, p.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IndexError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+
+    static func syncFolder(of path: String) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let dfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    // MARK: failure
+
+    private func checkUsable() throws {
+        if let failure { throw IndexError.io("the writer of \(path) failed earlier (\(failure)); open a new one") }
+    }
+
+    /// After an error: forget everything uncommitted and drop what was appended after the last
+    /// commit (the file keeps its last commit; a rebuild's temporary file is removed).
+    private func fail(_ error: Error) {
+        failure = "\(error)"
+        if let replacement {
+            unlink(replacement.tempPath)
+            TemporaryFiles.unregister(replacement.tempPath)
+            if let old = replacement.oldFD { close(old) }
+            self.replacement = nil
+            close(fd)
+            fd = -1
+        } else if fd >= 0 {
+            _ = ftruncate(fd, off_t(committedEnd))
+        }
+    }
+}
+
+/// A segment as the writer tracks it: its commit entry, reader and (possibly changed) deletions.
+struct WriterSegment {
+    var entry: CommitRecord.Segment
+    let reader: SouIndex
+    var deletions: DeletionSet
+    var deletionsChanged = false
+}
+
+/// Temporary files that a signal handler removes (`sou` installs one): files being written that
+/// nobody else may see half-done.
+public enum TemporaryFiles {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var paths: Set<String> = []
+
+    static func register(_ path: String) {
+        lock.lock(); paths.insert(path); lock.unlock()
+    }
+
+    static func unregister(_ path: String) {
+        lock.lock(); paths.remove(path); lock.unlock()
+    }
+
+    /// The files to remove now (called from a signal handler's cleanup: copies the set).
+    public static var current: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return Array(paths)
+    }
+}

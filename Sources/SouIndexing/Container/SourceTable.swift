@@ -1,0 +1,89 @@
+import Foundation
+
+/// What `sou index` remembers about the files it read (FORMAT.md "Source table"), so that a
+/// second run reads only what changed: per file its size and modification time, and the number
+/// written into the Source field of each document that came from it.
+public struct SourceTable: Sendable, Hashable {
+    /// One input file as it was when last read.
+    public struct File: Sendable, Hashable {
+        /// The number in the Source field of the file's documents (≥ 1).
+        public var id: UInt32
+        /// Size in bytes and modification time in nanoseconds since 1970.
+        public var size: Int
+        public var modificationTime: Int64
+        /// True for JSON Lines (many documents keyed `id`), false for a plain text file.
+        public var isJSONLines: Bool
+
+        /// A file entry.
+        public init(id: UInt32, size: Int, modificationTime: Int64, isJSONLines: Bool) {
+            self.id = id
+            self.size = size
+            self.modificationTime = modificationTime
+            self.isJSONLines = isJSONLines
+        }
+    }
+
+    /// The input options the files were read with (field names, filters): when they change,
+    /// every file counts as changed.
+    public var options: String
+    /// Files by path, as walked.
+    public var files: [String: File]
+    /// The next unused source id.
+    public var nextID: UInt32
+
+    /// An empty table.
+    public init(options: String = "") {
+        self.options = options
+        files = [:]
+        nextID = 1
+    }
+
+    /// Stored form: Options (vint length + bytes), NextID vint, Count vint, then per file in path
+    /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8.
+    func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        let o = Array(options.utf8)
+        w.varint(o.count)
+        w.append(contentsOf: o)
+        w.varint(UInt64(nextID))
+        w.varint(files.count)
+        for path in files.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+            let f = files[path]!
+            let p = Array(path.utf8)
+            w.varint(p.count)
+            w.append(contentsOf: p)
+            w.varint(UInt64(f.id))
+            w.varint(f.size)
+            w.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
+            w.u8(f.isJSONLines ? 1 : 0)
+        }
+        return w.bytes
+    }
+
+    /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
+    init(bytes: IndexBytes, range: Range<Int>) throws {
+        var r = ByteReader(bytes, range: range, context: "source table")
+        let o = try r.bytes(try r.varint(max: r.remaining))
+        options = String(decoding: bytes.slice(o), as: UTF8.self)
+        let next = try r.varint(max: Int(UInt32.max))
+        nextID = UInt32(next)
+        let count = try r.varint(max: r.remaining)
+        var files: [String: File] = [:]
+        files.reserveCapacity(count)
+        for _ in 0..<count {
+            let p = try r.bytes(try r.varint(max: r.remaining))
+            let path = String(decoding: bytes.slice(p), as: UTF8.self)
+            let id = try r.varint(max: Int(UInt32.max))
+            guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
+            let size = try r.varint(max: Int.max)
+            let z = try r.varint()
+            let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
+            let kind = try r.u8()
+            guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
+            guard files[path] == nil else { throw r.fail("file listed twice") }
+            files[path] = File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1)
+        }
+        guard r.isAtEnd else { throw r.fail("trailing bytes") }
+        self.files = files
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The one-writer-per-file rule: an open-file-description lock (`fcntl(F_OFD_SETLK)`, Linux) on
+/// the index file itself. Unlike classic POSIX record locks it belongs to the open file, not the
+/// process, so two writers in one process exclude each other too, and a reader closing its own
+/// descriptor of the file does not release it. The lock goes away with the descriptor (also
+/// when the process dies: no stale lock files).
+///
+/// A merge that rewrites the file locks the new file before renaming it over the old one; a
+/// writer that waited on the old file notices that the path now names another file and retries.
+enum WriterLock {
+    // <fcntl.h> with _GNU_SOURCE; not imported into Swift.
+    private static let F_OFD_GETLK: Int32 = 36
+    private static let F_OFD_SETLK: Int32 = 37
+    private static let F_OFD_SETLKW: Int32 = 38
+
+    /// Takes the write lock on `fd`; when another writer holds it, waits (`wait`) or throws
+    /// ``IndexError/locked(_:)`` naming the holder when it can be found.
+    static func acquire(_ fd: Int32, path: String, wait: Bool) throws {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 0
+        lock.l_pid = 0
+        while true {
+            if fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &lock) == 0 { return }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EACCES {
+                throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (--wait)")
+            }
+            throw IndexError.io("cannot lock \(path): \(String(cString: strerror(e)))")
+        }
+    }
+
+    /// Whether another open file description holds a lock on the file (for tests and `stats`).
+    static func isLocked(_ fd: Int32) -> Bool {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        return fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != Int16(F_UNLCK)
+    }
+
+    /// "process 1234 (sou add …)": the process that has the file open with an OFD lock on it,
+    /// found through /proc (the lock itself does not record a process).
+    static func holder(of fd: Int32) -> String? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let me = getpid()
+        guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for p in pids {
+            guard let pid = Int32(p) else { continue }
+            guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            for f in fds {
+                var o = stat()
+                guard stat("/proc/\(pid)/fd/\(f)", &o) == 0, o.st_dev == st.st_dev, o.st_ino == st.st_ino else { continue }
+                guard let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(f)", encoding: .utf8),
+                      info.contains("OFDLCK"), info.contains("WRITE") else { continue }
+                if pid == me { return "another writer in this process" }
+                let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
+                    .map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces) } ?? ""
+                return command.isEmpty ? "process \(pid)" : "process \(pid) (\(command))"
+            }
+        }
+        return nil
+    }
+}
