@@ -8,14 +8,18 @@ import Sou
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Build an index file from folders, text/HTML files, JSON Lines or stdin.",
+        abstract: "Build an index file from folders, text/HTML files, JSON Lines or stdin, or bring it up to date.",
         discussion: """
         Folders are walked recursively in sorted order (.txt, .md, .html/.htm with tags stripped, \
         .jsonl/.jsonl.gz, extensionless text files; binary files are skipped with a warning; hidden \
         entries and .git only with --hidden). A JSON Lines file holds one document per line \
         (fields id, title, body by default); inside a folder its documents get the key \
         "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
-        The index is written atomically: an interrupted build leaves the previous file intact.
+        When FILE exists it is brought up to date instead of rebuilt: it then mirrors the paths. \
+        Files whose size and modification time have not changed since the last run are not read \
+        again; changed files replace their documents (keys gone from a changed JSON Lines file are \
+        deleted); documents of files that are gone are deleted. --rebuild builds from scratch. \
+        Every change is one atomic commit: an interrupted run leaves the previous commit intact.
         Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
         and the in-memory index size, on stderr (for profiling builds).
         """
@@ -42,6 +46,15 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Threads analyzing documents (default: all cores). The file is identical for any value.")
     var jobs: Int?
 
+    @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
+    var rebuild = false
+
+    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 256).")
+    var memory: Int?
+
+    @Flag(help: "Wait for another writer of FILE to finish instead of failing.")
+    var wait = false
+
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
     var noStore = false
 
@@ -62,6 +75,7 @@ struct IndexCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
         if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
     }
 
@@ -80,6 +94,8 @@ struct IndexCommand: ParsableCommand {
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        if let memory { options.memoryBudget = memory << 20 }
+        options.waitsForLock = wait
 
         var builder = IndexBuilder(options: options)
         let showProgress = !quiet && isTerminal(STDERR_FILENO)
@@ -101,7 +117,7 @@ struct IndexCommand: ParsableCommand {
         let url = URL(fileURLWithPath: output)
         let summary: IndexBuildSummary
         do {
-            summary = try builder.build(paths: paths, to: url)
+            summary = try builder.update(paths: paths, at: url, rebuild: rebuild)
         } catch let error as IndexError {
             if showProgress { writeStderr("\r\u{1B}[K") }
             throw CLIError(error.description)
@@ -116,10 +132,19 @@ struct IndexCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else if !quiet {
-            let text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",
+            let text: String
+            if summary.rebuilt {
+                text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",
                               summary.documents, Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond,
                               summary.terms, summary.postings, summary.positions, output, summary.indexBytes,
                               summary.skipped > 0 ? " (\(summary.skipped) skipped)" : "")
+            } else {
+                text = String(format: "updated %@: added %d, replaced %d, deleted %d, unchanged %d in %.2f s (read %d files, %.2f MB; %d files unchanged); %d documents, %d bytes%@",
+                              output, summary.added, summary.replaced, summary.deleted, summary.unchanged, summary.seconds,
+                              summary.files, Double(summary.inputBytes) / 1e6, summary.unchangedFiles,
+                              summary.documents, summary.indexBytes,
+                              summary.skipped > 0 ? " (\(summary.skipped) skipped)" : "")
+            }
             writeStderr(text + "\n")
         }
     }

@@ -141,10 +141,11 @@ struct SearchCommand: ParsableCommand {
             path = index
         } else if let fromEnvironment = environment["SOU_INDEX"], !fromEnvironment.isEmpty {
             path = fromEnvironment
-        } else if FileManager.default.fileExists(atPath: "corpus.sou") {
-            path = "corpus.sou"
         } else if isDirectory("corpus") {
-            try BundledCorpus.build(folder: "corpus", to: "corpus.sou")
+            // the bundled corpus: built once, then refreshed when corpus/ changes
+            try BundledCorpus.refresh(folder: "corpus", index: "corpus.sou")
+            path = "corpus.sou"
+        } else if FileManager.default.fileExists(atPath: "corpus.sou") {
             path = "corpus.sou"
         } else {
             throw CLIError("no index: pass --index FILE, set SOU_INDEX, or build one with `sou index PATH -o corpus.sou`")
@@ -323,14 +324,32 @@ struct OutputBuffer {
 /// Builds the index of the bundled `corpus/` folder the first time `sou search` runs without an
 /// index, with the library builder `sou index corpus -o corpus.sou` runs.
 enum BundledCorpus {
-    static func build(folder: String, to output: String) throws {
-        printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
-        var builder = IndexBuilder(options: IndexBuildOptions())
+    static func refresh(folder: String, index output: String) throws {
+        var options = IndexBuildOptions()
+        options.waitsForLock = true
+        var builder = IndexBuilder(options: options)
         builder.warn = { printError("warning: " + $0) }
+        let exists = FileManager.default.fileExists(atPath: output)
+        if exists {
+            // refresh only an index that `sou search` (or `sou index corpus -o corpus.sou`) built
+            // from this folder with default options; any other corpus.sou is used as it is
+            guard let reader = try? IndexReader(path: output), reader.configuration == options.configuration,
+                  reader.storesText == options.storesText, let table = try? reader.sources(),
+                  table.files.keys.allSatisfy({ $0.hasPrefix(folder + "/") }) else { return }
+            if (try? builder.isUpToDate(reader, paths: [folder])) == true { return }
+        }
         do {
-            let summary = try builder.build(paths: [folder], to: URL(fileURLWithPath: output))
-            printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
-                       + String(format: "%.2f s", summary.seconds))
+            if !exists {
+                printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
+            }
+            let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: false)
+            if summary.rebuilt {
+                printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
+                           + String(format: "%.2f s", summary.seconds))
+            } else {
+                printError("\(folder)/ changed: updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), unchanged \(summary.unchanged) in "
+                           + String(format: "%.2f s", summary.seconds))
+            }
         } catch {
             throw CLIError("building \(output) from \(folder)/ failed: \(error)")
         }

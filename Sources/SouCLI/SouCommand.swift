@@ -9,7 +9,7 @@ struct SouCommand: ParsableCommand {
         abstract: "Sou (搜): full-text search for Chinese, Japanese and Korean text.",
         version: "0.1.0",
         subcommands: [
-            SearchCommand.self, IndexCommand.self, TokenizeCommand.self,
+            SearchCommand.self, IndexCommand.self, AddCommand.self, DeleteCommand.self, MergeCommand.self, TokenizeCommand.self,
             StatsCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )

@@ -194,6 +194,16 @@ public final class IndexReader: Sendable {
         return try IndexReader(path: path)
     }
 
+    /// The source table `sou index` recorded (nil: the index was not built by `sou index`).
+    public func sources() throws -> SourceTable? {
+        guard commit.sourcesLength > 0 else { return nil }
+        let r = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)
+        guard CRC32C.checksum(storage.bytes.slice(r)) == commit.sourcesCRC else {
+            throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
+        }
+        return try SourceTable(bytes: storage.bytes, range: r)
+    }
+
     // MARK: documents
 
     /// The segment holding global document `d` and its local number.

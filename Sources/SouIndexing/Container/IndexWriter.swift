@@ -441,6 +441,20 @@ public final class IndexWriter {
         try applyMergePolicy()
     }
 
+    /// The keys of the live committed documents that came from the input files `ids` (the Source
+    /// field of their document records), by file.
+    public func keys(fromSources ids: Set<UInt32>) throws -> [UInt32: [String]] {
+        var out: [UInt32: [String]] = [:]
+        guard !ids.isEmpty else { return out }
+        for s in segments {
+            for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
+                let source = UInt32(truncatingIfNeeded: try s.reader.documentSource(d))
+                if ids.contains(source) { out[source, default: []].append(s.reader.documentKey(d)) }
+            }
+        }
+        return out
+    }
+
     // MARK: commit
 
     /// The source table `sou index` keeps (nil: none yet). Setting it marks it for the next commit.

@@ -13,13 +13,16 @@ public struct SourceTable: Sendable, Hashable {
         public var modificationTime: Int64
         /// True for JSON Lines (many documents keyed `id`), false for a plain text file.
         public var isJSONLines: Bool
+        /// Documents read from the file.
+        public var documents: Int
 
         /// A file entry.
-        public init(id: UInt32, size: Int, modificationTime: Int64, isJSONLines: Bool) {
+        public init(id: UInt32, size: Int, modificationTime: Int64, isJSONLines: Bool, documents: Int) {
             self.id = id
             self.size = size
             self.modificationTime = modificationTime
             self.isJSONLines = isJSONLines
+            self.documents = documents
         }
     }
 
@@ -39,7 +42,8 @@ public struct SourceTable: Sendable, Hashable {
     }
 
     /// Stored form: Options (vint length + bytes), NextID vint, Count vint, then per file in path
-    /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8.
+    /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8,
+    /// Documents vint.
     func encoded() -> [UInt8] {
         var w = ByteWriter()
         let o = Array(options.utf8)
@@ -56,6 +60,7 @@ public struct SourceTable: Sendable, Hashable {
             w.varint(f.size)
             w.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
             w.u8(f.isJSONLines ? 1 : 0)
+            w.varint(f.documents)
         }
         return w.bytes
     }
@@ -80,8 +85,9 @@ public struct SourceTable: Sendable, Hashable {
             let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
             let kind = try r.u8()
             guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
+            let documents = try r.varint(max: Int(Int32.max))
             guard files[path] == nil else { throw r.fail("file listed twice") }
-            files[path] = File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1)
+            files[path] = File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
         self.files = files

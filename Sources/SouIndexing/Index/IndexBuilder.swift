@@ -13,6 +13,8 @@ public struct IndexBuildOptions: Sendable {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// The in-memory buffer budget in bytes (see ``IndexWriterOptions/memoryBudget``).
     public var memoryBudget = IndexWriterOptions().memoryBudget
+    /// Wait for another writer of the index to finish instead of failing.
+    public var waitsForLock = false
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -50,6 +52,17 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var indexBytes: Int
     /// Wall-clock seconds (reading, inverting, writing).
     public var seconds: Double
+    /// Documents added (new keys), replaced (keys that were in the index), deleted (their file
+    /// is gone, or their key is no longer in a changed JSON Lines file), and left as they were
+    /// because their file had not changed.
+    public var added = 0
+    public var replaced = 0
+    public var deleted = 0
+    public var unchanged = 0
+    /// Files not read again because their size and modification time had not changed.
+    public var unchangedFiles = 0
+    /// True when the index was built from scratch (no index, or `--rebuild`).
+    public var rebuilt = true
     /// Input megabytes (10^6 bytes) per second.
     public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }
 }
@@ -76,41 +89,134 @@ public struct IndexBuilder {
     /// Reads `paths` and writes a new index to `url` (replacing it atomically at the end: the
     /// previous file stays intact until the new one is committed).
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
+        try update(paths: paths, at: url, rebuild: true)
+    }
+
+    /// Brings the index at `url` up to date with `paths` (what `sou index` runs): the index then
+    /// holds exactly the documents of `paths`. Files whose size and modification time are those
+    /// recorded in the index's source table are not read again; changed files are read and their
+    /// documents replace the old ones (a changed JSON Lines file's keys that are gone are
+    /// deleted); documents of files that are gone are deleted. Without an index at `url`, or
+    /// with `rebuild`, a new index is built and replaces the file at the end.
+    ///
+    /// Throws ``IndexError/configurationMismatch(_:)`` when the index was built with other
+    /// analyzer or storage options (rebuild to change them).
+    public func update(paths: [String], at url: URL, rebuild: Bool = false) throws -> IndexBuildSummary {
         let start = Date()
         var writerOptions = IndexWriterOptions()
         writerOptions.configuration = options.configuration
         writerOptions.storesText = options.storesText
         writerOptions.jobs = max(1, options.jobs)
         writerOptions.memoryBudget = options.memoryBudget
-        let writer = try IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
+        writerOptions.waitsForLock = options.waitsForLock
+        let fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
+        let writer = try IndexWriter(path: url.path, mode: fresh ? .rebuild : .openOrCreate, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
+        let fingerprint = "\(options.input)"
+        var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, inputBytes: 0, terms: 0, postings: 0,
+                                        positions: 0, indexBytes: 0, seconds: 0)
+        summary.rebuilt = fresh
+        var table: SourceTable
+        if fresh {
+            table = SourceTable(options: fingerprint)
+        } else if let existing = writer.sources {
+            table = existing
+        } else {
+            throw IndexError.configurationMismatch("\(url.path) holds no record of the files it was built from (it was written by `sou add` or the library): use --rebuild to build it from these paths")
+        }
+        let optionsChanged = table.options != fingerprint
+        table.options = fingerprint
+        let files = try source.listFiles(paths: paths)
+
+        // what to read: new and changed files (all of them when the input options changed)
+        var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?)] = []
+        var listed = Set<String>()
+        for file in files {
+            listed.insert(file.path)
+            let old = table.files[file.path]
+            if let old, !optionsChanged, file.path != "-", old.size == file.size, old.modificationTime == file.modificationTime,
+               old.isJSONLines == file.isJSONLines {
+                summary.unchanged += old.documents
+                summary.unchangedFiles += 1
+                continue
+            }
+            var id = old?.id ?? 0
+            if id == 0 {
+                id = table.nextID
+                table.nextID += 1
+            }
+            toRead.append((file, id, old))
+        }
+        let gone = table.files.filter { !listed.contains($0.key) }
+        // the keys the changed and vanished files had
+        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id)))
+
         var documents = 0
         var lastReport = 0
-        try writer.addDocuments { add in
-            try source.read(paths: paths) { doc in
-                try add(doc)
-                documents += 1
-                if let progress, source.bytesRead - lastReport >= 1 << 20 {
-                    lastReport = source.bytesRead
-                    progress(IndexBuildProgress(files: source.filesRead, documents: documents,
-                                                inputBytes: source.bytesRead, seconds: Date().timeIntervalSince(start)))
+        var readKeys: [UInt32: Set<String>] = [:]
+        var counts: [UInt32: Int] = [:]
+        if !toRead.isEmpty {
+            try writer.addDocuments { add in
+                for (file, id, _) in toRead {
+                    try source.read(file, source: id) { doc in
+                        try add(doc)
+                        documents += 1
+                        counts[id, default: 0] += 1
+                        if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
+                        if let progress, source.bytesRead - lastReport >= 1 << 20 {
+                            lastReport = source.bytesRead
+                            progress(IndexBuildProgress(files: source.filesRead, documents: documents,
+                                                        inputBytes: source.bytesRead, seconds: Date().timeIntervalSince(start)))
+                        }
+                    }
                 }
             }
         }
+        // count, delete the keys a changed file no longer has, record the files
+        for (file, id, _) in toRead {
+            let old = Set(previousKeys[id] ?? [])
+            let now = readKeys[id] ?? []
+            summary.replaced += now.intersection(old).count
+            summary.added += now.subtracting(old).count
+            for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
+            table.files[file.path] = SourceTable.File(id: id, size: file.size, modificationTime: file.modificationTime,
+                                                      isJSONLines: file.isJSONLines, documents: counts[id] ?? 0)
+        }
+        for (path, entry) in gone {
+            for key in previousKeys[entry.id] ?? [] where try writer.delete(key: key) { summary.deleted += 1 }
+            table.files[path] = nil
+        }
+        if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
         try writer.commit()
+
         let reader = try IndexReader(contentsOf: url)
-        var terms = 0, postings = 0, positions = 0
         for s in reader.segments {
-            terms += s.reader.termCount
-            postings += s.reader.postingCount
-            positions += s.reader.positionCount
+            summary.terms += s.reader.termCount
+            summary.postings += s.reader.postingCount
+            summary.positions += s.reader.positionCount
         }
         var st = stat()
-        let fileBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
-        return IndexBuildSummary(documents: reader.documentCount, files: source.filesRead, skipped: source.skipped,
-                                 inputBytes: source.bytesRead, terms: terms, postings: postings,
-                                 positions: positions, indexBytes: fileBytes,
-                                 seconds: Date().timeIntervalSince(start))
+        summary.indexBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
+        summary.documents = reader.documentCount
+        summary.files = source.filesRead
+        summary.skipped = source.skipped
+        summary.inputBytes = source.bytesRead
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same
+    /// files with the same sizes and modification times, and the same input options (no file is
+    /// read; only listed and stat'ed).
+    public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
+        guard let table = try reader.sources(), table.options == "\(options.input)" else { return false }
+        let files = try DocumentSource(options: options.input).listFiles(paths: paths)
+        guard files.count == table.files.count else { return false }
+        for f in files {
+            guard let old = table.files[f.path], f.path != "-", old.size == f.size,
+                  old.modificationTime == f.modificationTime else { return false }
+        }
+        return true
     }
 
     /// Reads `paths` into one segment in memory (same format, same reader as a file).

@@ -9,13 +9,32 @@ public struct SourceDocument: Sendable, Hashable {
     public var title: String
     /// What is analyzed and stored.
     public var text: String
+    /// The number of the input file it came from in the index's source table (0: none).
+    public var source: UInt32 = 0
 
     /// Creates a document.
-    public init(key: String, title: String, text: String) {
+    public init(key: String, title: String, text: String, source: UInt32 = 0) {
         self.key = key
         self.title = title
         self.text = text
+        self.source = source
     }
+}
+
+/// One input file found by ``DocumentSource/listFiles(paths:)``: what to read and how, and what
+/// `sou index` compares with its source table to decide whether to read it again.
+public struct InputFile: Sendable, Hashable {
+    /// The path to open (`-`: stdin).
+    public var path: String
+    /// A text file's document key, or the key prefix of a JSON Lines file's documents.
+    public var key: String
+    /// Read as JSON Lines.
+    public var isJSONLines: Bool
+    /// Named on the command line (an unreadable one is an error, not a warning).
+    public var isExplicit: Bool
+    /// Size in bytes and modification time (nanoseconds since 1970) when listed.
+    public var size: Int
+    public var modificationTime: Int64
 }
 
 /// How input paths are read.
@@ -69,9 +88,17 @@ public final class DocumentSource {
 
     /// Reads every path in order, calling `body` with each document.
     public func read(paths: [String], _ body: (SourceDocument) throws -> Void) throws {
+        for file in try listFiles(paths: paths) { try read(file, body) }
+    }
+
+    /// The files `paths` name, in reading order, without reading them: folders walked (sorted,
+    /// hidden entries and files of unknown extensions left out), stdin as `-`.
+    public func listFiles(paths: [String]) throws -> [InputFile] {
+        var files: [InputFile] = []
         for path in paths {
             if path == "-" {
-                try readStdin(body)
+                files.append(InputFile(path: "-", key: "-", isJSONLines: options.forcesJSONLines, isExplicit: true,
+                                       size: 0, modificationTime: 0))
                 continue
             }
             var st = stat()
@@ -80,13 +107,32 @@ public final class DocumentSource {
             }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 var visiting: Set<[UInt64]> = []
-                try walk(folder: path, relative: "", visiting: &visiting, body)
-            } else if options.forcesJSONLines || Self.isJSONLines(path) {
-                try readJSONLines(path: path, keyPrefix: "", body)
+                walk(folder: path, relative: "", visiting: &visiting, into: &files)
             } else {
-                try readTextFile(path: path, key: path, explicit: true, body)
+                let jsonl = options.forcesJSONLines || Self.isJSONLines(path)
+                files.append(InputFile(path: path, key: jsonl ? "" : path, isJSONLines: jsonl, isExplicit: true,
+                                       size: Int(st.st_size), modificationTime: Self.modificationTime(st)))
             }
         }
+        return files
+    }
+
+    /// Reads one listed file, calling `body` with each of its documents (tagged with `source`).
+    public func read(_ file: InputFile, source: UInt32 = 0, _ body: (SourceDocument) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            let tagged: (SourceDocument) throws -> Void = source == 0 ? body : { var d = $0; d.source = source; try body(d) }
+            if file.path == "-" {
+                try readStdin(tagged)
+            } else if file.isJSONLines {
+                try readJSONLines(path: file.path, keyPrefix: file.key, tagged)
+            } else {
+                try readTextFile(path: file.path, key: file.key, explicit: file.isExplicit, tagged)
+            }
+        }
+    }
+
+    static func modificationTime(_ st: stat) -> Int64 {
+        Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 
     static func isJSONLines(_ name: String) -> Bool {
@@ -106,8 +152,7 @@ public final class DocumentSource {
         }
     }
 
-    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>,
-                               _ body: (SourceDocument) throws -> Void) throws {
+    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
         var st = stat()
         guard stat(folder, &st) == 0 else { warn("skipping \(folder): \(String(cString: strerror(errno)))"); return }
         let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
@@ -137,13 +182,12 @@ public final class DocumentSource {
             }
             switch entry.st_mode & S_IFMT {
             case S_IFDIR:
-                try walk(folder: path, relative: rel, visiting: &visiting, body)
+                walk(folder: path, relative: rel, visiting: &visiting, into: &files)
             case S_IFREG:
-                switch Self.kind(of: name) {
-                case .jsonLines: try readJSONLines(path: path, keyPrefix: rel + "#", body)
-                case .other: continue
-                default: try readTextFile(path: path, key: rel, explicit: false, body)
-                }
+                let kind = Self.kind(of: name)
+                if kind == .other { continue }
+                files.append(InputFile(path: path, key: kind == .jsonLines ? rel + "#" : rel, isJSONLines: kind == .jsonLines,
+                                       isExplicit: false, size: Int(entry.st_size), modificationTime: Self.modificationTime(entry)))
             default:
                 continue
             }

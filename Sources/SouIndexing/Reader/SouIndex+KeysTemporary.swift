@@ -8,3 +8,6 @@ extension SouIndex {
         return try k.withUnsafeMutableBytes { try body(UnsafeRawBufferPointer($0)) }
     }
 }
+extension SouIndex {
+    func documentSource(_ id: Int) throws -> Int { 0 }
+}

@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+import Sou
+
+/// Options every command that writes an existing index shares.
+struct WriterOptions: ParsableArguments {
+    @Option(name: [.customShort("i"), .customLong("index")], help: "The index file (created when it does not exist).")
+    var index: String
+
+    @Flag(help: "Wait for another writer of the index to finish instead of failing.")
+    var wait = false
+
+    func writer(jobs: Int = 1, memory: Int? = nil, creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
+        var o = IndexWriterOptions()
+        o.waitsForLock = wait
+        o.jobs = jobs
+        if let memory { o.memoryBudget = memory << 20 }
+        if FileManager.default.fileExists(atPath: index) {
+            // an existing index decides the analyzer and storage options
+            let reader = try IndexReader(path: index)
+            o.configuration = reader.configuration
+            o.storesText = reader.storesText
+        } else {
+            options(&o)
+        }
+        return try IndexWriter(path: index, options: o)
+    }
+}
+
+/// `sou add -i FILE SOURCES...`: adds or replaces documents.
+struct AddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add documents to an index, replacing those with the same keys (upsert); nothing is deleted.",
+        discussion: """
+        SOURCES are read as by `sou index` (folders, files, JSON Lines; `-` reads JSON Lines from \
+        stdin). A document whose key is already in the index replaces it. The change is one \
+        atomic commit. A new index is created when FILE does not exist.
+        """
+    )
+
+    @OptionGroup var target: WriterOptions
+
+    @Argument(help: "Folders, files, or - for JSON Lines on stdin.")
+    var sources: [String]
+
+    @Option(name: .customLong("id-field"), help: "JSON member holding the document key.")
+    var idField = "id"
+
+    @Option(name: .customLong("text-field"), help: "JSON member(s) joined by newlines into the text (repeatable; default: title, body).")
+    var textFields: [String] = []
+
+    @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
+    var titleField = "title"
+
+    @Flag(help: "Read the given files as JSON Lines whatever their names.")
+    var jsonl = false
+
+    @Option(help: "Threads analyzing documents (default: all cores).")
+    var jobs: Int?
+
+    @Flag(help: "No summary.")
+    var quiet = false
+
+    func validate() throws {
+        if sources.isEmpty { throw ValidationError("give at least one folder, file, or -") }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
+    }
+
+    func run() throws {
+        let start = Date()
+        var input = InputOptions()
+        input.forcesJSONLines = jsonl || sources == ["-"]
+        input.idField = idField
+        if !textFields.isEmpty { input.textFields = textFields }
+        input.titleField = titleField
+        let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
+        do {
+            let writer = try target.writer(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            let before = writer.documentCount
+            var count = 0
+            try writer.addDocuments { add in
+                try source.read(paths: sources) { doc in
+                    try add(doc)
+                    count += 1
+                }
+            }
+            try writer.commit()
+            let after = try IndexReader(path: target.index).documentCount
+            if !quiet {
+                let added = after - before
+                writeStderr(String(format: "%@: added %d, replaced %d in %.2f s; %d documents\n",
+                                   target.index, added, count - added, Date().timeIntervalSince(start), after))
+            }
+            if count == 0 {
+                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added")
+            }
+        } catch let error as IndexError {
+            throw CLIError("\(target.index): \(error.description)")
+        }
+    }
+}
+
+/// `sou delete -i FILE KEY...`: deletes documents by key.
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete documents from an index by key.",
+        discussion: """
+        Keys are given as arguments and/or one per line with --keys-from FILE (- for stdin). Keys \
+        that are not in the index are reported; the exit status is 1 when none was found. The \
+        deletions are one atomic commit.
+        """
+    )
+
+    @OptionGroup var target: WriterOptions
+
+    @Argument(help: "Keys of the documents to delete.")
+    var keys: [String] = []
+
+    @Option(name: .customLong("keys-from"), help: "Read keys, one per line, from FILE (- for stdin).")
+    var keysFrom: String?
+
+    @Flag(help: "No summary.")
+    var quiet = false
+
+    func validate() throws {
+        if keys.isEmpty && keysFrom == nil { throw ValidationError("give at least one key, or --keys-from FILE") }
+    }
+
+    func run() throws {
+        var all = keys
+        if let keysFrom {
+            let data: Data
+            if keysFrom == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let d = FileManager.default.contents(atPath: keysFrom) else {
+                    throw CLIError("cannot read \(keysFrom)")
+                }
+                data = d
+            }
+            for line in String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+                var l = String(line)
+                if l.hasSuffix("\r") { l.removeLast() }
+                if !l.isEmpty { all.append(l) }
+            }
+        }
+        guard FileManager.default.fileExists(atPath: target.index) else {
+            throw CLIError("\(target.index): no such index")
+        }
+        var missing: [String] = []
+        var deleted = 0
+        do {
+            let writer = try target.writer()
+            for key in all {
+                if try writer.delete(key: key) { deleted += 1 } else { missing.append(key) }
+            }
+            try writer.commit()
+        } catch let error as IndexError {
+            throw CLIError("\(target.index): \(error.description)")
+        }
+        for key in missing { printError("not in the index: \(key)") }
+        if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
+        if deleted == 0 { throw ExitStatus(code: 1) }
+    }
+}
+
+/// `sou merge FILE`: merges segments and drops deleted documents.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge an index's segments (into one by default) and drop deleted documents.",
+        discussion: """
+        Postings are merged from the segments without re-analyzing text. The merged index is \
+        written to a new file that replaces FILE atomically; readers that have FILE open keep \
+        their snapshot.
+        """
+    )
+
+    @Argument(help: "The index file.")
+    var file: String
+
+    @Option(name: .customLong("max-segments"), help: "Merge until at most N segments remain (default 1).")
+    var maxSegments = 1
+
+    @Flag(help: "Wait for another writer of the index to finish instead of failing.")
+    var wait = false
+
+    @Flag(help: "No summary.")
+    var quiet = false
+
+    func validate() throws {
+        if maxSegments < 1 { throw ValidationError("--max-segments must be at least 1 (got \(maxSegments))") }
+    }
+
+    func run() throws {
+        let start = Date()
+        do {
+            let before = try IndexReader(path: file)
+            var o = IndexWriterOptions()
+            o.configuration = before.configuration
+            o.storesText = before.storesText
+            o.waitsForLock = wait
+            let writer = try IndexWriter(path: file, options: o)
+            try writer.merge(maxSegments: maxSegments)
+            let after = try IndexReader(path: file)
+            var st = stat()
+            let bytes = stat(file, &st) == 0 ? Int(st.st_size) : 0
+            if !quiet {
+                writeStderr(String(format: "%@: %d segments → %d, %d deleted documents dropped, %d bytes, %.2f s\n",
+                                   file, before.segments.count, after.segments.count, before.deletedCount, bytes,
+                                   Date().timeIntervalSince(start)))
+            }
+        } catch let error as IndexError {
+            throw CLIError("\(file): \(error.description)")
+        }
+    }
+}
