@@ -34,7 +34,7 @@ struct GoldenTests {
     @Test("the committed golden index opens, verifies and holds exactly the expected terms, postings and positions")
     func content() throws {
         let index = try SouIndex(contentsOf: try Self.url("golden.sou"))
-        #expect(index.formatVersion == 3)
+        #expect(index.formatVersion == 4)
         #expect(index.configuration == AnalyzerConfiguration())
         _ = try index.verify()
         #expect(index.documentCount == 3)

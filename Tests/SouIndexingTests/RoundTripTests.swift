@@ -152,7 +152,7 @@ struct RoundTripTests {
         #expect(index.documentTitle(1) == "")
         #expect(try readPostings(index, try #require(index.termInfo("集体"))).map(\.doc) == [0, 1])
         #expect(index.configuration == AnalyzerConfiguration())
-        #expect(index.formatVersion == 3)
+        #expect(index.formatVersion == 4)
         let fileBytes = try [UInt8](Data(contentsOf: url))
         #expect(fileBytes == (try writer.serialize().bytes))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)

@@ -100,6 +100,11 @@ struct IndexSerializer {
         let d = sink.endSection()
         sections.append((.documents, d.range, d.crc))
 
+        sink.beginSection()
+        try DocumentsWriter.writeKeyOrder(documents, into: sink)
+        let k = sink.endSection()
+        sections.append((.keyOrder, k.range, k.crc))
+
         if storesText {
             sink.beginSection()
             try DocumentsWriter.writeStoredText(documents, into: sink)

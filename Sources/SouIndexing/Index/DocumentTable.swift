@@ -8,6 +8,8 @@ final class DocumentTable {
     var lengths: [Int32] = []
     /// Per document: last occupied slot + 1 (bounds its positions).
     var slotCounts: [Int32] = []
+    /// Per document: which input file it came from (0 = none or unknown).
+    var sources: [UInt32] = []
     /// Per stored block: first document, document count, compressed length, raw length.
     var storedBlocks: [(firstDocument: Int, documentCount: Int, compressedLength: Int, rawLength: Int)] = []
     let storedData = SpillBuffer()
@@ -19,6 +21,7 @@ final class DocumentTable {
         keys.append(contentsOf: result.batch.keys)
         titles.append(contentsOf: result.batch.titles)
         lengths.append(contentsOf: result.lengths)
+        sources.append(contentsOf: result.batch.sources)
         for l in result.lengths { totalLength += Int(l) }
         if let s = result.stored { try appendStoredBlock(s) }
     }

@@ -36,6 +36,7 @@ extension SouIndex {
         var report = VerificationReport(sectionsVerified: sections.count, terms: 0, postings: 0, positions: 0, documents: 0)
         try verifyTerms(&report)
         try verifyDocuments()
+        try verifyKeyOrder()
         try verifyStoredText()
         report.documents = documentCount
         return report
@@ -119,6 +120,24 @@ extension SouIndex {
         }
         guard totalLength == totalDocumentLength else {
             throw IndexError.corrupt("documents: lengths sum to \(totalLength), header says \(totalDocumentLength)")
+        }
+    }
+
+    /// Every document exactly once, in key order (equal keys by id).
+    private func verifyKeyOrder() throws {
+        var seen = [Bool](repeating: false, count: documentCount)
+        var previous = -1
+        for rank in 0..<documentCount {
+            let id = try document(atKeyRank: rank)
+            guard !seen[id] else { throw IndexError.corrupt("key-order: document \(id) listed twice") }
+            seen[id] = true
+            if previous >= 0 {
+                let c = try compareKeys(previous, id)
+                guard c < 0 || (c == 0 && previous < id) else {
+                    throw IndexError.corrupt("key-order: documents \(previous) and \(id) out of key order at rank \(rank)")
+                }
+            }
+            previous = id
         }
     }
 
