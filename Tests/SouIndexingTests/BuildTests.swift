@@ -41,7 +41,7 @@ struct BuildTests {
         // and the same as adding the documents one by one
         let writer = try SegmentWriter()
         let (docs, _) = try readAll([input])
-        for d in docs { try writer.addDocument(key: d.key, title: d.title, text: d.text) }
+        for d in docs { try writer.addDocument(key: d.key, title: d.title, text: d.text, source: 1) }   // the one input file
         #expect(try writer.serialize().bytes == Array(UnsafeRawBufferPointer(start: segment.bytes.base, count: segment.bytes.count)))
         _ = try IndexReader(bytes: files[0]).verify()
     }

@@ -82,7 +82,7 @@ struct CorruptionTests {
         let bytes = try smallIndexBytes()
         let index = try SouIndex(bytes: bytes)
         _ = try index.verify()
-        #expect(index.sections.count == 5 && index.sections.allSatisfy { !$0.range.isEmpty })
+        #expect(index.sections.count == 6 && index.sections.allSatisfy { !$0.range.isEmpty })
         var regions: [(String, Range<Int>)] = index.sections.map { ("\($0.kind)", $0.range) }
         let tableStart = index.sections.map(\.range.upperBound).max()!
         regions.append(("header", 0..<FileLayout.headerSize))
@@ -125,6 +125,26 @@ struct CorruptionTests {
         // Some flips are legitimately undetectable (a letter of a title, a stored character);
         // most change the structure.
         #expect(detected * 2 > total, "only \(detected) of \(total) structural flips detected")
+    }
+
+    @Test("a skip entry that disagrees with its block is caught by verify and by search, through the one decoder")
+    func skipEntryMismatch() throws {
+        let bytes = try smallIndexBytes()
+        let index = try SouIndex(bytes: bytes)
+        let info = try #require(try index.termInfo("集体"))
+        #expect(info.documentFrequency == 160)   // two postings blocks: skip entries
+        // SkipLength, then block 0's entry: LastDocDelta, BlockByteLength, BlockPositionCount
+        var at = index.postingsRange.lowerBound + info.postingsOffset
+        func varintEnd(_ i: Int) -> Int { var j = i; while bytes[j] & 0x80 != 0 { j += 1 }; return j + 1 }
+        at = varintEnd(varintEnd(at))
+        for change: UInt8 in [1, 0xFF] {   // block length one byte too long, one byte too short
+            var damaged = bytes
+            #expect(damaged[at] < 0x7F && damaged[at] > 1)
+            damaged[at] &+= change
+            let opened = try SouIndex(bytes: resealed(damaged))
+            #expect(throws: IndexError.self) { try opened.verify() }
+            #expect(throws: IndexError.self) { _ = try readPostings(opened, info) }
+        }
     }
 
     @Test("a file from a newer format version says so")
@@ -176,6 +196,6 @@ struct CorruptionTests {
     func intact() throws {
         let report = try SouIndex(bytes: try smallIndexBytes()).verify()
         #expect(report.documents == 160)
-        #expect(report.sectionsVerified == 5)
+        #expect(report.sectionsVerified == 6)
     }
 }

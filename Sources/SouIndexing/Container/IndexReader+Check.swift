@@ -48,7 +48,7 @@ extension IndexReader {
             report.postings += r.postings
             report.positions += r.positions
             var live = 0
-            for d in 0..<s.documentCount where !s.deletions.contains(d) { live += s.reader.documentLength(d) }
+            for d in 0..<s.documentCount where !s.deletions.contains(d) { live += try s.reader.checkedDocumentLength(d) }
             guard live == s.entry.liveLength else {
                 throw IndexError.corrupt("segment \(s.id): the commit records a live length of \(s.entry.liveLength), its live documents have \(live)")
             }

@@ -225,22 +225,22 @@ public final class IndexReader: Sendable {
         return segments[s].deletions.contains(l)
     }
 
-    /// The key of global document `d`.
-    public func documentKey(_ d: Int) -> String {
+    /// The key of global document `d` (a damaged record throws).
+    public func documentKey(_ d: Int) throws -> String {
         let (s, l) = locate(d)
-        return segments[s].reader.documentKey(l)
+        return try segments[s].reader.checkedDocumentKey(l)
     }
 
-    /// The title of global document `d`.
-    public func documentTitle(_ d: Int) -> String {
+    /// The title of global document `d` (a damaged record throws).
+    public func documentTitle(_ d: Int) throws -> String {
         let (s, l) = locate(d)
-        return segments[s].reader.documentTitle(l)
+        return try segments[s].reader.checkedDocumentTitle(l)
     }
 
-    /// The length in tokens of global document `d`.
-    public func documentLength(_ d: Int) -> Int {
+    /// The length in tokens of global document `d` (a damaged record throws).
+    public func documentLength(_ d: Int) throws -> Int {
         let (s, l) = locate(d)
-        return segments[s].reader.documentLength(l)
+        return try segments[s].reader.checkedDocumentLength(l)
     }
 
     /// The stored text of global document `d` (nil without stored text).
@@ -262,10 +262,11 @@ public final class IndexReader: Sendable {
     /// The global document order used to break score ties: by key (bytewise), then by number.
     /// It does not depend on how documents are spread over segments, so a fresh build of the
     /// same documents ranks ties the same way.
-    public func precedes(_ a: Int, _ b: Int) -> Bool {
+    /// Damaged document records throw.
+    public func precedes(_ a: Int, _ b: Int) throws -> Bool {
         let (sa, la) = locate(a), (sb, lb) = locate(b)
-        let c = segments[sa].reader.withKeyBytes(la) { ka in
-            segments[sb].reader.withKeyBytes(lb) { kb in
+        let c = try segments[sa].reader.withKeyBytes(la) { ka in
+            try segments[sb].reader.withKeyBytes(lb) { kb in
                 let n = min(ka.count, kb.count)
                 let m = n == 0 ? 0 : memcmp(ka.baseAddress!, kb.baseAddress!, n)
                 return m != 0 ? Int(m) : ka.count - kb.count

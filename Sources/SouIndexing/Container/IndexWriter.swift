@@ -300,10 +300,11 @@ public final class IndexWriter {
     }
 
     /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
-    /// analyzed and stored; `title` is shown in results.
-    public func add(key: String, title: String = "", text: String) throws {
+    /// analyzed and stored; `title` is shown in results; `source` is the number of the input file
+    /// it came from in the ``sources`` table (0: none).
+    public func add(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
         try checkUsable()
-        pending.append(key: key, title: title, text: text)
+        pending.append(key: key, title: title, text: text, source: source)
         dirty = true
         if pending.isFull { try flushPending() }
     }
@@ -330,7 +331,7 @@ public final class IndexWriter {
         try checkUsable()
         let jobs = max(1, options.jobs)
         guard jobs > 1 else {
-            try produce { try add(key: $0.key, title: $0.title, text: $0.text) }
+            try produce { try add(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
             return
         }
         try flushPending()
@@ -449,7 +450,7 @@ public final class IndexWriter {
         for s in segments {
             for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
                 let source = UInt32(truncatingIfNeeded: try s.reader.documentSource(d))
-                if ids.contains(source) { out[source, default: []].append(s.reader.documentKey(d)) }
+                if ids.contains(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
             }
         }
         return out
@@ -496,7 +497,7 @@ public final class IndexWriter {
             var entry = s.entry
             entry.deletedCount = s.deletions.count
             entry.liveLength = s.reader.totalDocumentLength
-            for d in s.deletions.members { entry.liveLength -= s.reader.documentLength(d) }
+            for d in s.deletions.members { entry.liveLength -= try s.reader.checkedDocumentLength(d) }
             if s.deletions.isEmpty {
                 entry.deletionsOffset = 0; entry.deletionsLength = 0; entry.deletionsCRC = 0
             } else {
@@ -617,7 +618,7 @@ public final class IndexWriter {
         // segments committed before this writer opened the file that were merged are gone
         priorSegmentCount = next.count
         segments = next
-        for key in (0..<reader.documentCount).lazy.map({ reader.documentKey($0) }) { writtenKeyHashes.insert(key.hashValue) }
+        for d in 0..<reader.documentCount { writtenKeyHashes.insert(try reader.checkedDocumentKey(d).hashValue) }
         dirty = true
     }
 

@@ -7,7 +7,8 @@ enum FileLayout {
     /// The format version this code writes and reads (1: varint postings and position tails,
     /// never released; 2: Rice-coded postings blocks and position tails; 3: bit-packed document
     /// records, numbered keys left out; 4: one file of segments and commit records, each segment
-    /// laid out as a version-3 file was).
+    /// laid out as a version-3 file was plus a Source field in document records and the KeyOrder
+    /// section).
     static let formatVersion: UInt32 = 4
     static let headerSize = 64
     static let sectionEntrySize = 24
@@ -39,9 +40,17 @@ enum FileLayout {
     }
     /// Documents per postings block (one skip entry each).
     static let docsPerBlock = 128
-    /// Documents section header: u64 document count, u64 total length, u8 key mode, five u8
-    /// field widths, u16 reserved; bit-packed records follow.
+    /// Documents section header: u64 document count, u64 total length, u8 key mode, six u8
+    /// field widths, u8 reserved; bit-packed records follow.
     static let documentsHeaderSize = 24
+    /// Fields of a document record, in record order (FORMAT.md "Documents").
+    enum DocumentField: Int, CaseIterable {
+        case length = 0, slotCount, keyLength, titleLength, stringsOffset, source
+    }
+    /// Bits of a document id in the KeyOrder section: the bit length of documentCount − 1.
+    static func keyOrderWidth(documentCount n: Int) -> Int {
+        n <= 1 ? 0 : 64 - UInt64(n - 1).leadingZeroBitCount
+    }
     /// Stored-text block table entry: u32 first doc, u32 doc count, u64 offset, u32 compressed, u32 raw.
     static let storedBlockEntrySize = 24
     /// A stored-text block is closed once its raw text reaches this many bytes.
@@ -62,6 +71,8 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
     case documents = 4
     /// Compressed stored text (absent with `--no-store`).
     case storedText = 5
+    /// Document ids sorted by key (bytewise), for key lookups.
+    case keyOrder = 6
 
     /// The section's name as printed by `sou stats` and in error messages.
     public var description: String {
@@ -71,6 +82,7 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
         case .positions: "positions"
         case .documents: "documents"
         case .storedText: "stored-text"
+        case .keyOrder: "key-order"
         }
     }
 }

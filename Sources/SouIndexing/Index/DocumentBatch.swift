@@ -9,14 +9,16 @@ struct DocumentBatch: Sendable {
     var keys: [String] = []
     var titles: [String] = []
     var texts: [String] = []
+    /// Per document: which input file it came from (0 = none or unknown).
+    var sources: [UInt32] = []
     var textBytes = 0
 
     var count: Int { keys.count }
     /// A batch is full (and its stored block closed) once its text reaches the block target.
     var isFull: Bool { textBytes >= FileLayout.storedBlockTarget }
 
-    mutating func append(key: String, title: String, text: String) {
-        keys.append(key); titles.append(title); texts.append(text)
+    mutating func append(key: String, title: String, text: String, source: UInt32 = 0) {
+        keys.append(key); titles.append(title); texts.append(text); sources.append(source)
         textBytes += text.utf8.count
     }
 }

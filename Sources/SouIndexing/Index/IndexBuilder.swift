@@ -109,7 +109,16 @@ public struct IndexBuilder {
         writerOptions.jobs = max(1, options.jobs)
         writerOptions.memoryBudget = options.memoryBudget
         writerOptions.waitsForLock = options.waitsForLock
-        let fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
+        var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
+        if !fresh {
+            // an index without a source table (written by `sou add` or the library) cannot be
+            // compared file by file: it is rebuilt, which is what mirroring the paths means
+            let existing = try IndexReader(contentsOf: url)
+            guard existing.configuration == options.configuration, existing.storesText == options.storesText else {
+                throw IndexError.configurationMismatch("\(url.path) was built with other options (\(existing.configuration)\(existing.storesText ? "" : ", no stored text")); use --rebuild to build it anew with these")
+            }
+            if try existing.sources() == nil { fresh = true }
+        }
         let writer = try IndexWriter(path: url.path, mode: fresh ? .rebuild : .openOrCreate, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
         let fingerprint = "\(options.input)"
@@ -119,10 +128,8 @@ public struct IndexBuilder {
         var table: SourceTable
         if fresh {
             table = SourceTable(options: fingerprint)
-        } else if let existing = writer.sources {
-            table = existing
         } else {
-            throw IndexError.configurationMismatch("\(url.path) holds no record of the files it was built from (it was written by `sou add` or the library): use --rebuild to build it from these paths")
+            table = writer.sources ?? SourceTable(options: fingerprint)
         }
         let optionsChanged = table.options != fingerprint
         table.options = fingerprint

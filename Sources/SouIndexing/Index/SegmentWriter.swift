@@ -30,10 +30,12 @@ public final class SegmentWriter {
     }
 
     /// Adds a document. `text` is what is analyzed and stored (for JSON Lines: the text
-    /// fields joined by "\n", title first); `title` is shown in results.
-    public func addDocument(key: String, title: String = "", text: String) throws {
+    /// fields joined by "\n", title first); `title` is shown in results; `source` says which
+    /// input file the document came from (0: none or unknown), read back with
+    /// ``SouIndex/documentSource(_:)``.
+    public func addDocument(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
         guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
-        pending.append(key: key, title: title, text: text)
+        pending.append(key: key, title: title, text: text, source: source)
         if pending.isFull { try flushPending() }
     }
 

@@ -22,6 +22,9 @@ extension SouIndex {
     /// consistent, positions increasing within each document, document table and stored text
     /// consistent. Throws ``IndexError/corrupt(_:)`` naming the first problem.
     ///
+    /// Postings and positions are read through ``PostingsCursor`` (``PostingsCursor/verifyingWalk()``),
+    /// the decoder search uses: one decoder for both, so what `sou check` accepts, search reads.
+    ///
     /// - Complexity: reads every byte of the file once.
     public func verify() throws -> VerificationReport {
         for s in sections {
@@ -33,6 +36,7 @@ extension SouIndex {
         var report = VerificationReport(sectionsVerified: sections.count, terms: 0, postings: 0, positions: 0, documents: 0)
         try verifyTerms(&report)
         try verifyDocuments()
+        try verifyKeyOrder()
         try verifyStoredText()
         report.documents = documentCount
         return report
@@ -50,64 +54,30 @@ extension SouIndex {
             guard String(validating: term, as: UTF8.self) != nil else { throw IndexError.corrupt("terms: \(name) is not valid UTF-8") }
             guard !term.isEmpty else { throw IndexError.corrupt("terms: empty term") }
             previous = term
-            if info.postingsOffset < 0 {
-                // a singleton: document and position in the entry
-                guard -1 - info.postingsOffset < documentCount else {
-                    throw IndexError.corrupt("terms: \(name): document id out of range")
-                }
-                guard info.positionsOffset < slotCount(-1 - info.postingsOffset) else {
-                    throw IndexError.corrupt("terms: \(name): position beyond its document's slots")
-                }
-                report.terms += 1
-                report.postings += 1
-                report.positions += 1
-                return true
-            }
-            guard info.postingsOffset == expectedPostings else {
-                throw IndexError.corrupt("postings: \(name) starts at \(info.postingsOffset), expected \(expectedPostings)")
-            }
-            guard info.positionsOffset == expectedPositions else {
-                throw IndexError.corrupt("positions: \(name) starts at \(info.positionsOffset), expected \(expectedPositions)")
-            }
             guard info.documentFrequency >= 1, info.totalTermFrequency >= info.documentFrequency else {
                 throw IndexError.corrupt("terms: \(name) has document frequency \(info.documentFrequency)")
             }
-            // postings
-            let (freqs, firsts, docs, inlineGaps, postingsEnd) = try verifyPostings(info, name: name)
-            expectedPostings = postingsEnd - postingsRange.lowerBound
-            // position gaps: every document's positions after its first, gap − 1 each
-            var r = ByteReader(bytes, range: (positionsRange.lowerBound + info.positionsOffset)..<positionsRange.upperBound, context: "positions")
-            let size = FileLayout.positionsPerBlock
-            let gapCount = info.totalTermFrequency - info.documentFrequency
-            var gaps: [UInt32] = inlineGaps ?? []
-            gaps.reserveCapacity(gapCount)
-            var start = inlineGaps == nil ? 0 : gapCount
-            while start < gapCount {
-                let count = min(size, gapCount - start)
-                var end = positionsRange.upperBound
-                if count == size {
-                    let length = try r.varint(max: r.remaining)
-                    end = r.offset + length
+            let isSingleton = info.postingsOffset < 0
+            if !isSingleton {
+                guard info.postingsOffset == expectedPostings else {
+                    throw IndexError.corrupt("postings: \(name) starts at \(info.postingsOffset), expected \(expectedPostings)")
                 }
-                var bits = BitReader(bytes, from: r.offset, end: end, context: "positions")
-                let k = Int(try bits.read(bits: 5))
-                guard k <= 24 else { throw IndexError.corrupt("positions: \(name): bad Rice parameter") }
-                for _ in 0..<count { gaps.append(try bits.rice(k)) }
-                if count == size, bits.byteOffset != end {
-                    throw IndexError.corrupt("positions: \(name): block length disagrees with its contents")
-                }
-                r.offset = bits.byteOffset
-                start += count
-            }
-            var g = 0
-            for (d, f) in freqs.enumerated() {
-                var p = Int(firsts[d])
-                for _ in 1..<max(f, 1) { p += Int(gaps[g]) + 1; g += 1 }
-                guard p < slotCount(docs[d]) else {
-                    throw IndexError.corrupt("positions: \(name): position out of range in its document #\(d + 1)")
+                guard info.positionsOffset == expectedPositions else {
+                    throw IndexError.corrupt("positions: \(name) starts at \(info.positionsOffset), expected \(expectedPositions)")
                 }
             }
-            expectedPositions = r.offset - positionsRange.lowerBound
+            // every posting and position, through the decoder search uses
+            let extent: PostingsCursor.Extent?
+            do {
+                var cursor = try PostingsCursor(index: self, term: info)
+                extent = try cursor.verifyingWalk()
+            } catch IndexError.corrupt(let what) {
+                throw IndexError.corrupt("\(what) (\(name))")
+            }
+            if let extent {
+                expectedPostings = extent.postingsEnd
+                expectedPositions = extent.positionsEnd
+            }
             report.terms += 1
             report.postings += info.documentFrequency
             report.positions += info.totalTermFrequency
@@ -125,78 +95,6 @@ extension SouIndex {
         guard report.postings == postingCount, report.positions == positionCount else {
             throw IndexError.corrupt("terms: posting/position totals disagree with the header")
         }
-    }
-
-    /// Decodes one term's postings completely; returns the frequencies and the end offset.
-    private func verifyPostings(_ info: TermInfo, name: String) throws -> ([Int], [UInt32], [Int], [UInt32]?, Int) {
-        var r = ByteReader(bytes, range: (postingsRange.lowerBound + info.postingsOffset)..<postingsRange.upperBound, context: "postings")
-        let df = info.documentFrequency
-        let perBlock = FileLayout.docsPerBlock
-        var skips: ByteReader? = nil
-        if df > perBlock {
-            let length = try r.varint(max: r.remaining)
-            skips = ByteReader(bytes, range: r.offset..<(r.offset + length), context: "postings skip data")
-            try r.skip(length)
-        }
-        var offset = r.offset
-        var inlineGaps: [UInt32]? = nil
-        var freqs: [Int] = []
-        var firsts: [UInt32] = []
-        var docs: [Int] = []
-        freqs.reserveCapacity(df)
-        firsts.reserveCapacity(df)
-        var previous = -1
-        var total = 0
-        var i = 0
-        while i < df {
-            let end = min(i + perBlock, df)
-            let blockPrevious = previous
-            var blockPositions = 0
-            var bits = BitReader(bytes, from: offset, end: postingsRange.upperBound, context: "postings")
-            let k = skips != nil ? Int(try bits.read(bits: 5))
-                : RiceCoding.derivedGapParameter(documentFrequency: df, documentCount: documentCount)
-            let binary = try bits.bit() == 1
-            let kFirst = binary ? 0 : Int(try bits.read(bits: 5))
-            guard k <= 24, kFirst <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
-            for _ in i..<end {
-                let gap = Int(try bits.rice(k))
-                guard previous + gap + 1 < documentCount else {
-                    throw IndexError.corrupt("postings: \(name): document id out of range")
-                }
-                previous += gap + 1
-                docs.append(previous)
-                let f = try bits.bit() == 1 ? 1 : Int(try bits.gamma()) + 1
-                guard f <= info.totalTermFrequency else { throw IndexError.corrupt("postings: \(name): frequency out of range") }
-                freqs.append(f)
-                firsts.append(binary ? try bits.truncated(below: slotCount(previous)) : try bits.rice(kFirst))
-                total += f
-                blockPositions += f
-            }
-            let gapCount = info.totalTermFrequency - df
-            if skips == nil, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: info.totalTermFrequency) {
-                let kGaps = Int(try bits.read(bits: 5))
-                guard kGaps <= 24 else { throw IndexError.corrupt("postings: \(name): bad Rice parameter") }
-                var g: [UInt32] = []
-                for _ in 0..<gapCount { g.append(try bits.rice(kGaps)) }
-                inlineGaps = g
-            }
-            if var s = skips {
-                let lastDelta = try s.varint(max: documentCount)
-                let length = try s.varint(max: Int(UInt32.max))
-                let count = try s.varint(max: info.totalTermFrequency)
-                guard blockPrevious + lastDelta == previous, length == bits.byteOffset - offset, count == blockPositions else {
-                    throw IndexError.corrupt("postings: \(name): skip entry of block \(i / perBlock) disagrees with the block")
-                }
-                skips = s
-            }
-            offset = bits.byteOffset
-            i = end
-        }
-        if let s = skips, !s.isAtEnd { throw IndexError.corrupt("postings: \(name): extra skip data") }
-        guard total == info.totalTermFrequency else {
-            throw IndexError.corrupt("postings: \(name): frequencies sum to \(total), dictionary says \(info.totalTermFrequency)")
-        }
-        return (freqs, firsts, docs, inlineGaps, offset)
     }
 
     private func verifyDocuments() throws {
@@ -222,6 +120,24 @@ extension SouIndex {
         }
         guard totalLength == totalDocumentLength else {
             throw IndexError.corrupt("documents: lengths sum to \(totalLength), header says \(totalDocumentLength)")
+        }
+    }
+
+    /// Every document exactly once, in key order (equal keys by id).
+    private func verifyKeyOrder() throws {
+        var seen = [Bool](repeating: false, count: documentCount)
+        var previous = -1
+        for rank in 0..<documentCount {
+            let id = try document(atKeyRank: rank)
+            guard !seen[id] else { throw IndexError.corrupt("key-order: document \(id) listed twice") }
+            seen[id] = true
+            if previous >= 0 {
+                let c = try compareKeys(previous, id)
+                guard c < 0 || (c == 0 && previous < id) else {
+                    throw IndexError.corrupt("key-order: documents \(previous) and \(id) out of key order at rank \(rank)")
+                }
+            }
+            previous = id
         }
     }
 

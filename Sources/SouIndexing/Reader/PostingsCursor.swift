@@ -139,7 +139,8 @@ public struct PostingsCursor: @unchecked Sendable {
             decodedBlock = 0
         }
         if let e = entry {
-            guard doc == e.last, positions == e.positions, r.byteOffset <= e.end else {
+            // the entry summarizes the block exactly: last document, position count, byte length
+            guard doc == e.last, positions == e.positions, r.byteOffset == e.end else {
                 throw r.fail("block disagrees with its skip entry")
             }
             docsOffset = e.end
@@ -149,6 +150,7 @@ public struct PostingsCursor: @unchecked Sendable {
         entry = nil
         previousDoc = doc
         undecoded -= n
+        if hasSkips, undecoded == 0, !skips.isAtEnd { throw skips.fail("skip data after the last block's entry") }
         blockSize = n
         blockPosition = 0
     }
@@ -301,10 +303,44 @@ public struct PostingsCursor: @unchecked Sendable {
             let k = Int(try r.read(bits: 5))
             guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
             for j in 0..<count { values[j] = try r.rice(k) }
+            if block < fullBlocks, r.byteOffset != end { throw r.fail("block length disagrees with its contents") }
             positionsReader.offset = block < fullBlocks ? end : r.byteOffset
             decodedBlock = block
         }
         return values[i % size]
+    }
+}
+
+// MARK: verification
+
+extension PostingsCursor {
+    /// Where a term's bytes end, relative to the Postings and Positions sections (what the next
+    /// term's dictionary offsets must be).
+    struct Extent {
+        var postingsEnd: Int
+        var positionsEnd: Int
+    }
+
+    /// Walks every document and position of the term from the start (what `sou check` does with
+    /// each term, through the decoder search uses), checking beyond what every read checks:
+    /// frequencies summing to the term's total and every position below its document's slot
+    /// count. Returns where the term's bytes end (nil for a singleton, which has none).
+    /// Throws ``IndexError/corrupt(_:)`` naming the problem.
+    mutating func verifyingWalk() throws -> Extent? {
+        precondition(document == nil && nextPositionIndex == 0, "verifyingWalk() starts on a fresh cursor")
+        var buffer: [Int] = []
+        while let d = try next() {
+            try positions(into: &buffer)
+            guard let last = buffer.last, last < index.slotCount(d) else {
+                throw IndexError.corrupt("positions: position beyond the slots of document \(d)")
+            }
+        }
+        guard singleton == nil else { return nil }
+        guard nextPositionIndex == totalFrequency else {
+            throw IndexError.corrupt("postings: frequencies sum to \(nextPositionIndex), the dictionary says \(totalFrequency)")
+        }
+        return Extent(postingsEnd: docsOffset - index.postingsRange.lowerBound,
+                      positionsEnd: positionsReader.offset - index.positionsRange.lowerBound)
     }
 }
 

@@ -83,16 +83,18 @@ public final class SouIndex: Sendable {
     /// The sections: kind, byte range in the file, CRC-32C from the section table.
     let sections: [(kind: SectionKind, range: Range<Int>, crc: UInt32)]
     let termsRange: Range<Int>, postingsRange: Range<Int>, positionsRange: Range<Int>
-    let documentsRange: Range<Int>, storedRange: Range<Int>?
+    let documentsRange: Range<Int>, storedRange: Range<Int>?, keyOrderRange: Range<Int>
     // term dictionary
     let blockCount: Int, termsPerBlock: Int, blockIndexStart: Int, blocksStart: Int
     // documents
     /// Keys are the documents' numbers (not stored); the bit widths of the record fields
-    /// (length, slot count, key length, title length, strings offset) and where they start in a
-    /// record; where records and strings start.
+    /// (``FileLayout/DocumentField``: length, slot count, key length, title length, strings
+    /// offset, source) and where they start in a record; where records and strings start.
+    /// The bit width of a document id in the KeyOrder section.
     let keysAreNumbers: Bool
     let fieldWidths: [Int], fieldStarts: [Int], recordWidth: Int
     let recordsStart: Int, stringsStart: Int
+    let keyOrderWidth: Int
     // stored text
     let storedBlockCount: Int, storedTableStart: Int, storedDataStart: Int
 
@@ -210,6 +212,7 @@ public final class SouIndex: Sendable {
         postingsRange = try section(.postings)
         positionsRange = try section(.positions)
         documentsRange = try section(.documents)
+        keyOrderRange = try section(.keyOrder)
         if storesText {
             storedRange = try section(.storedText)
         } else {
@@ -249,7 +252,7 @@ public final class SouIndex: Sendable {
         guard keyMode <= 1 else { throw IndexError.corrupt("documents: unknown key mode \(keyMode)") }
         keysAreNumbers = keyMode == 1
         var widths: [Int] = [], starts: [Int] = [], w = 0
-        for f in 0..<5 {
+        for f in 0..<FileLayout.DocumentField.allCases.count {
             let width = Int(b.base.load(fromByteOffset: d + 17 + f, as: UInt8.self))
             guard width <= 56 else { throw IndexError.corrupt("documents: field width \(width) too large") }
             widths.append(width); starts.append(w); w += width
@@ -265,6 +268,12 @@ public final class SouIndex: Sendable {
         stringsStart = recordsStart + (documentCount * w + 7) / 8
         guard stringsStart <= documentsRange.upperBound else {
             throw IndexError.corrupt("documents: table does not fit in its section")
+        }
+
+        // key order: one id per document, bit-packed
+        keyOrderWidth = FileLayout.keyOrderWidth(documentCount: documentCount)
+        guard keyOrderRange.count == (documentCount * keyOrderWidth + 7) / 8 else {
+            throw IndexError.corrupt("key-order: \(keyOrderRange.count) bytes for \(documentCount) documents")
         }
 
         // stored text header
@@ -285,7 +294,8 @@ public final class SouIndex: Sendable {
     // MARK: documents
 
     /// Field `field` of document `id`'s record (0 length, 1 slot count, 2 key length,
-    /// 3 title length, 4 strings offset); `id` must be in range.
+    /// 3 title length, 4 strings offset, 5 source: ``FileLayout/DocumentField``); `id` must be
+    /// in range.
     @inline(__always)
     func documentField(_ id: Int, _ field: Int) -> Int {
         let width = fieldWidths[field]

@@ -40,7 +40,7 @@ public struct Searcher: Sendable {
         let results = try leaves.map { try $0.matches(in: index) }
         let avgdl = index.averageDocumentLength
         let reader = index
-        var top = TopHits(capacity: options.limit, precedes: { reader.precedes($0, $1) })
+        var top = TopHits(capacity: options.limit, precedes: { try reader.precedes($0, $1) })
         let total: Int
         if case .leaf(let i) = plan {
             // One clause: its documents go straight to the heap (no score list); none are
@@ -50,27 +50,27 @@ public struct Searcher: Sendable {
             if options.limit > 0 {
                 let idf = leaves[i].idf, bm25 = options.bm25
                 for j in documents.indices {
-                    top.insert(score: bm25.score(idf: idf, frequency: frequencies[j], documentLength: index.documentLength(documents[j]),
+                    try top.insert(score: bm25.score(idf: idf, frequency: frequencies[j], documentLength: try index.documentLength(documents[j]),
                                                  averageDocumentLength: avgdl),
                                document: documents[j])
                 }
             }
         } else {
-            let scored = evaluate(plan, results, leaves, options.bm25, avgdl)
+            let scored = try evaluate(plan, results, leaves, options.bm25, avgdl)
             total = scored.documents.count
-            for i in scored.documents.indices { top.insert(score: scored.scores[i], document: scored.documents[i]) }
+            for i in scored.documents.indices { try top.insert(score: scored.scores[i], document: scored.documents[i]) }
         }
 
         var hits: [SearchHit] = []
         let storesText = index.storesText
-        for (rank, entry) in top.sorted().enumerated() {
+        for (rank, entry) in try top.sorted().enumerated() {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }
-            var hit = SearchHit(rank: rank + 1, document: d, key: index.documentKey(d), title: index.documentTitle(d),
+            var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: try index.documentTitle(d),
                                 score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
             if options.explains {
-                let dl = index.documentLength(d)
+                let dl = try index.documentLength(d)
                 let clauses = zip(contributing, frequencies).map { leaf, f in
                     let clause = leaves[leaf]
                     return Explanation.Clause(
@@ -147,7 +147,7 @@ public struct Searcher: Sendable {
     }
 
     func evaluate(_ plan: Plan, _ results: [(documents: [Int], frequencies: [Int])], _ leaves: [PhraseClause],
-                  _ bm25: BM25, _ avgdl: Double) -> Scored {
+                  _ bm25: BM25, _ avgdl: Double) throws -> Scored {
         switch plan {
         case .leaf(let i):
             let (documents, frequencies) = results[i]
@@ -156,19 +156,19 @@ public struct Searcher: Sendable {
             scores.reserveCapacity(documents.count)
             for j in documents.indices {
                 scores.append(bm25.score(idf: idf, frequency: frequencies[j],
-                                         documentLength: index.documentLength(documents[j]), averageDocumentLength: avgdl))
+                                         documentLength: try index.documentLength(documents[j]), averageDocumentLength: avgdl))
             }
             return Scored(documents: documents, scores: scores)
         case .and(let positive, let excluded):
-            var parts = positive.map { evaluate($0, results, leaves, bm25, avgdl) }
+            var parts = try positive.map { try evaluate($0, results, leaves, bm25, avgdl) }
             parts.sort { $0.documents.count < $1.documents.count }
             var acc = parts[0]
             for part in parts.dropFirst() { acc = Self.intersect(acc, part) }
-            for plan in excluded { acc = Self.subtract(acc, evaluate(plan, results, leaves, bm25, avgdl).documents) }
+            for plan in excluded { acc = Self.subtract(acc, try evaluate(plan, results, leaves, bm25, avgdl).documents) }
             return acc
         case .or(let alternatives):
             var acc = Scored()
-            for plan in alternatives { acc = Self.unite(acc, evaluate(plan, results, leaves, bm25, avgdl)) }
+            for plan in alternatives { acc = Self.unite(acc, try evaluate(plan, results, leaves, bm25, avgdl)) }
             return acc
         }
     }

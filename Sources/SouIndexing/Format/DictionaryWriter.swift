@@ -1,0 +1,85 @@
+import SouAnalysis
+
+/// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms
+/// and a fixed-width block index (8 key-prefix bytes + block offset) for binary search.
+struct DictionaryWriter {
+    /// The index's document count (the radix of singleton entries).
+    let documentCount: Int
+    init(documentCount: Int) { self.documentCount = documentCount }
+    private var index = ByteWriter()
+    private var blocks = ByteWriter()
+    private var termCount = 0
+    private var blockCount = 0
+    private var previous: [UInt8] = []
+    private var previousPostings = 0
+    private var previousPositions = 0
+    /// Whether the block's previous non-singleton term has position gaps (nil: none yet).
+    private var previousHadGaps: Bool? = nil
+
+    mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
+                      postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
+        if termCount % FileLayout.termsPerBlock == 0 {
+            var prefix = [UInt8](repeating: 0, count: 8)
+            for (i, b) in term.prefix(8).enumerated() { prefix[i] = b }
+            index.append(contentsOf: prefix)
+            index.u32(UInt32(blocks.count))
+            blocks.varint(postingsOffset)
+            blocks.varint(positionsOffset)
+            previous.removeAll(keepingCapacity: true)
+            previousPostings = postingsOffset
+            previousPositions = positionsOffset
+            previousHadGaps = nil
+            blockCount += 1
+        }
+        if let p = TermCoding.twoScalars(previous), let t = TermCoding.twoScalars(term),
+           p.firstLength == t.firstLength, previous.prefix(p.firstLength).elementsEqual(term.prefix(t.firstLength)),
+           t.second > p.second {
+            // two-character term after one with the same first character: header with both
+            // lengths 0, then the distance between the second characters' code points − 1
+            blocks.u8(UInt8(kind.rawValue))
+            blocks.varint(Int(t.second - p.second - 1))
+        } else {
+            var shared = 0
+            while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
+            let suffix = term.count - shared
+            // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
+            // 7 in a length field means "a varint follows"
+            blocks.u8(UInt8(kind.rawValue) | UInt8(min(shared, 7)) << 2 | UInt8(min(suffix, 7)) << 5)
+            if shared >= 7 { blocks.varint(shared) }
+            if suffix >= 7 { blocks.varint(suffix) }
+            blocks.append(contentsOf: term[shared...])
+        }
+        if let singleton {
+            // one varint, low bit 1: (position × DocumentCount + document) << 1 | 1
+            blocks.varint((UInt64(singleton.position) * UInt64(documentCount) + UInt64(singleton.document)) << 1 | 1)
+        } else {
+            // low bit 0: (DocumentFrequency << 1 | ttf == df) << 1
+            let sameFrequency = totalFrequency == documentFrequency
+            blocks.varint((documentFrequency << 1 | (sameFrequency ? 1 : 0)) << 1)
+            if !sameFrequency { blocks.varint(totalFrequency - documentFrequency - 1) }
+            // the first non-singleton of a block starts at the block's bases; a term after one
+            // without position gaps starts where that one started in the positions section
+            if let hadGaps = previousHadGaps {
+                blocks.varint(postingsOffset - previousPostings)
+                if hadGaps { blocks.varint(positionsOffset - previousPositions) }
+            }
+            previousPostings = postingsOffset
+            previousPositions = positionsOffset
+            previousHadGaps = totalFrequency > documentFrequency
+                && !FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency)
+        }
+        previous.removeAll(keepingCapacity: true)
+        previous.append(contentsOf: term)
+        termCount += 1
+    }
+
+    func finish(into sink: OutputSink) throws {
+        var out = ByteWriter()
+        out.u64(UInt64(termCount))
+        out.u32(UInt32(blockCount))
+        out.u32(UInt32(FileLayout.termsPerBlock))
+        try sink.write(out)
+        try sink.write(index)
+        try sink.write(blocks)
+    }
+}

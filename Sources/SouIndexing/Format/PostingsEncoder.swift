@@ -1,0 +1,180 @@
+import SouAnalysis
+
+/// One term's postings, decoded, in document order: what ``PostingsEncoder`` encodes. Filled by
+/// a term source (the in-memory segment's byte streams, or the postings cursors of the segments
+/// being merged) and reused from term to term.
+struct TermPostings {
+    /// Document ids, increasing.
+    var documents: [Int32] = []
+    /// Occurrences per document (≥ 1).
+    var frequencies: [Int32] = []
+    /// Per document: the slot of the term's first occurrence.
+    var firstPositions: [UInt32] = []
+    /// Per document in order, its positions after the first as differences minus one
+    /// (frequency − 1 values per document).
+    var positionGaps: [UInt32] = []
+
+    var documentFrequency: Int { documents.count }
+    var totalFrequency: Int { documents.count + positionGaps.count }
+
+    /// Empties the arrays, keeping their capacity.
+    mutating func removeAll() {
+        documents.removeAll(keepingCapacity: true)
+        frequencies.removeAll(keepingCapacity: true)
+        firstPositions.removeAll(keepingCapacity: true)
+        positionGaps.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One term's place in an ``EncodedChunk``.
+struct EncodedTerm {
+    /// The term's bytes in the chunk's ``EncodedChunk/keys``.
+    var key: Range<Int>
+    var kind: TokenKind
+    var documentFrequency: Int
+    var totalFrequency: Int
+    /// Where the term's bytes start in the chunk's postings and positions.
+    var postingsStart: Int
+    var positionsStart: Int
+    /// A term in one document at one position lives in its dictionary entry alone.
+    var singleton: (document: Int, position: Int)?
+}
+
+/// The postings and positions of consecutive terms (in dictionary order), encoded together:
+/// the unit a term source hands to the serializer (``TermOutput``).
+struct EncodedChunk {
+    var postings = ByteWriter()
+    var positions = ByteWriter()
+    /// The terms' bytes, back to back.
+    var keys: [UInt8] = []
+    var terms: [EncodedTerm] = []
+}
+
+/// Encodes one term's postings and position gaps (FORMAT.md "Postings" and "Positions") from
+/// decoded arrays. Every term of every index goes through ``encode(_:key:kind:slotCounts:into:)``,
+/// whether it comes from the in-memory segment of a build or from a merge of segments, so that
+/// the bytes depend only on the postings. Holds buffers reused from term to term (no allocation
+/// per term or block once they have grown).
+struct PostingsEncoder {
+    private var bits = BitWriter()
+    private var gaps: [UInt32] = []
+    private var skips = ByteWriter()
+    private var blocks = ByteWriter()
+
+    /// Appends the term `key` with `postings` to `chunk`: a singleton goes to its dictionary
+    /// entry alone; any other term's postings (with its position gaps when they are inline) to
+    /// `chunk.postings`, its other position gaps to `chunk.positions`. `slotCounts` holds every
+    /// document's slot count (its count is the index's document count). `postings` must not be
+    /// empty.
+    mutating func encode(_ postings: TermPostings, key: UnsafeBufferPointer<UInt8>, kind: TokenKind,
+                         slotCounts: [Int32], into chunk: inout EncodedChunk) {
+        let df = postings.documentFrequency, ttf = postings.totalFrequency
+        precondition(df > 0, "a term without postings")
+        let keyStart = chunk.keys.count
+        chunk.keys.append(contentsOf: key)
+        var term = EncodedTerm(key: keyStart..<chunk.keys.count, kind: kind, documentFrequency: df, totalFrequency: ttf,
+                               postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
+                               singleton: nil)
+        if df == 1, ttf == 1 {
+            term.singleton = (Int(postings.documents[0]), Int(postings.firstPositions[0]))
+        } else {
+            let inline = FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: ttf)
+            encodePostings(postings, slotCounts: slotCounts, inlineGaps: inline, into: &chunk.postings)
+            if !inline { encodePositions(postings.positionGaps, into: &chunk.positions) }
+        }
+        chunk.terms.append(term)
+    }
+
+    /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
+    /// bit stream of document gaps, frequencies and first positions; skip entries first when
+    /// there are several blocks.
+    private mutating func encodePostings(_ p: TermPostings, slotCounts: [Int32], inlineGaps: Bool, into out: inout ByteWriter) {
+        let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
+        let n = docs.count
+        let perBlock = FileLayout.docsPerBlock
+        blocks.bytes.removeAll(keepingCapacity: true)
+        skips.bytes.removeAll(keepingCapacity: true)
+        var previous: Int32 = -1
+        var i = 0
+        while i < n {
+            let end = min(i + perBlock, n)
+            let blockPrevious = previous
+            gaps.removeAll(keepingCapacity: true)
+            var positionCount = 0
+            for j in i..<end {
+                gaps.append(UInt32(docs[j] - previous - 1))
+                previous = docs[j]
+                positionCount += Int(freqs[j])
+            }
+            // one block: the gap parameter is derived from the document frequency; several: stored
+            let single = n <= perBlock
+            let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: slotCounts.count)
+                           : RiceCoding.bestParameter(gaps)
+            // first positions: Rice-coded, or in binary with as many bits as the document's slot
+            // count needs, whichever is smaller for this block (flag 1 = binary)
+            let kFirst = RiceCoding.bestParameter(firsts[i..<end])
+            var riceBits = 0, binaryBits = 0
+            for j in i..<end {
+                riceBits += RiceCoding.cost(firsts[j], kFirst)
+                binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+            }
+            let binary = binaryBits < riceBits
+            if !single { bits.write(UInt64(k), bits: 5) }
+            bits.write(binary ? 1 : 0, bits: 1)
+            if !binary { bits.write(UInt64(kFirst), bits: 5) }
+            for (g, j) in zip(gaps, i..<end) {
+                bits.rice(g, k)
+                if freqs[j] == 1 {
+                    bits.write(1, bits: 1)
+                } else {
+                    bits.write(0, bits: 1)
+                    bits.gamma(UInt32(freqs[j] - 1))
+                }
+                if binary {
+                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+                } else {
+                    bits.rice(firsts[j], kFirst)
+                }
+            }
+            if inlineGaps, !p.positionGaps.isEmpty {
+                let k = RiceCoding.bestParameter(p.positionGaps)
+                bits.write(UInt64(k), bits: 5)
+                for g in p.positionGaps { bits.rice(g, k) }
+            }
+            let blockLength = bits.finish(appendingTo: &blocks.bytes)
+            skips.varint(Int(docs[end - 1] - blockPrevious))
+            skips.varint(blockLength)
+            skips.varint(positionCount)
+            i = end
+        }
+        if n > perBlock {
+            out.varint(skips.count)
+            out.append(contentsOf: skips.bytes)
+        }
+        out.append(contentsOf: blocks.bytes)
+    }
+
+    /// Position gaps of one term (each document's positions after its first): blocks of 128
+    /// Rice-coded values with their byte length, then the rest Rice-coded.
+    private mutating func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
+        let size = FileLayout.positionsPerBlock
+        var start = 0
+        while start < values.count {
+            let end = min(start + size, values.count)
+            let slice = values[start..<end]
+            let k = RiceCoding.bestParameter(slice)
+            bits.write(UInt64(k), bits: 5)
+            for x in slice { bits.rice(x, k) }
+            if end - start == size {
+                // a full block carries its byte length first
+                blocks.bytes.removeAll(keepingCapacity: true)
+                bits.finish(appendingTo: &blocks.bytes)
+                out.varint(blocks.count)
+                out.append(contentsOf: blocks.bytes)
+            } else {
+                bits.finish(appendingTo: &out.bytes)
+            }
+            start = end
+        }
+    }
+}
