@@ -31,39 +31,73 @@ struct GoldenTests {
         ("集体", .bigram, [(0, [0, 4]), (2, [2])]),
     ]
 
-    @Test("the committed golden index opens, verifies and holds exactly the expected terms, postings and positions")
-    func content() throws {
-        let index = try openSingleSegment(try Self.url("golden.sou"))
-        #expect(index.formatVersion == 4)
-        #expect(index.configuration == AnalyzerConfiguration())
-        _ = try index.verify()
-        #expect(index.documentCount == 3)
-        #expect((0..<3).map(index.documentKey) == ["a", "b", "c"])
-        #expect((0..<3).map(index.documentTitle) == ["集体协商", "", "会"])
-        #expect(try (0..<3).map { try index.storedText($0) } == ["集体协商\n集体协商 工资 abc", "\n工资 协商 2024 abc abc", "会\n会 集体 swift"])
-        #expect((0..<3).map(index.documentLength) == [9, 5, 3])
-        let terms = try index.terms(withPrefix: "")
-        #expect(terms.map(\.term) == Self.expected.map(\.0))
-        for (term, kind, postings) in Self.expected {
-            let info = try #require(try index.termInfo(term))
-            #expect(info.kind == kind, "\(term)")
-            let got = try readPostings(index, info)
-            #expect(got.map(\.doc) == postings.map(\.0), "\(term)")
-            #expect(got.map(\.positions) == postings.map(\.1), "\(term)")
+    /// Writes the golden index the way FORMAT.md's worked example says: three commits through
+    /// ``IndexWriter`` — documents a and b (segment 0); c and d (segment 1); d deleted (a
+    /// deletion bitmap). Deterministic: no times, no paths are recorded.
+    static func writeGolden(to url: URL) throws {
+        let lines = try String(contentsOf: try Self.url("corpus.jsonl"), encoding: .utf8).split(separator: "\n")
+        let documents = try lines.map { line -> (String, String, String) in
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+            return (o["id"]!, o["title"]!, o["title"]! + "\n" + o["body"]!)
         }
-        #expect(try index.terms(withPrefix: "协").map(\.term) == ["协商"])
+        var options = IndexWriterOptions()
+        options.jobs = 1
+        let writer = try IndexWriter(path: url.path, mode: .rebuild, options: options)
+        for (key, title, text) in documents.prefix(2) { try writer.add(key: key, title: title, text: text) }
+        try writer.commit()
+        let (key, title, text) = documents[2]
+        try writer.add(key: key, title: title, text: text)
+        try writer.add(key: "d", text: "删除")
+        try writer.commit()
+        try writer.delete(key: "d")
+        try writer.commit()
     }
 
-    @Test("rebuilding the golden corpus reproduces the golden file byte for byte")
+    @Test("the committed golden index opens, verifies and holds exactly the expected segments, terms, postings and positions")
+    func content() throws {
+        let reader = try IndexReader(contentsOf: try Self.url("golden.sou"))
+        #expect(reader.formatVersion == 4)
+        #expect(reader.configuration == AnalyzerConfiguration())
+        #expect(reader.generation == 3)
+        let report = try reader.verify()
+        #expect(report.commits == 3)
+        #expect(reader.segments.map(\.documentCount) == [2, 2])
+        #expect(reader.segments.map(\.deletions.members) == [[], [1]])
+        #expect(reader.documentCount == 3)
+        #expect(try (0..<3).map(reader.documentKey) == ["a", "b", "c"])
+        #expect(try (0..<3).map(reader.documentTitle) == ["集体协商", "", "会"])
+        #expect(try (0..<3).map { try reader.storedText($0) } == ["集体协商\n集体协商 工资 abc", "\n工资 协商 2024 abc abc", "会\n会 集体 swift"])
+        #expect(try (0..<3).map(reader.documentLength) == [9, 5, 3])
+        #expect(reader.totalDocumentLength == 17)
+        // every term with live postings, over both segments, in global document numbers
+        var live: [String: (TokenKind, [(Int, [Int])])] = [:]
+        for segment in reader.segments {
+            for info in try segment.reader.terms(withPrefix: "") {
+                for (doc, positions) in try readPostings(segment.reader, info) where !segment.deletions.contains(doc) {
+                    live[info.term, default: (info.kind, [])].1.append((segment.base + doc, positions))
+                }
+            }
+        }
+        #expect(live.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) == Self.expected.map(\.0))
+        for (term, kind, postings) in Self.expected {
+            let got = try #require(live[term], "\(term)")
+            #expect(got.0 == kind, "\(term)")
+            #expect(got.1.map(\.0) == postings.map(\.0), "\(term)")
+            #expect(got.1.map(\.1) == postings.map(\.1), "\(term)")
+        }
+    }
+
+    @Test("rebuilding the golden index reproduces the golden file byte for byte")
     func reproducible() throws {
         let golden = try [UInt8](Data(contentsOf: try Self.url("golden.sou")))
-        var options = IndexBuildOptions()
-        options.jobs = 1
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("golden.sou")
-        _ = try IndexBuilder(options: options).build(paths: [try Self.url("corpus.jsonl").path], to: out)
+        try Self.writeGolden(to: out)
         let rebuilt = try [UInt8](Data(contentsOf: out))
+        if let target = ProcessInfo.processInfo.environment["SOU_WRITE_GOLDEN"] {
+            try Data(rebuilt).write(to: URL(fileURLWithPath: target))
+        }
         #expect(rebuilt == golden, "the file format changed: bump the format version, update FORMAT.md, run scripts/index-golden.sh")
     }
 }

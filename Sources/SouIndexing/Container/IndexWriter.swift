@@ -583,12 +583,14 @@ public final class IndexWriter {
         }
     }
 
-    /// Segments where more than a fifth of the documents are deleted are rewritten without them
-    /// (so that deleted documents never make up much of the file).
+    /// Segments where more than a fifth of the documents are deleted (more than half for a
+    /// segment under 64 KiB, which the merge policy soon merges anyway) are rewritten without
+    /// them, so that deleted documents never make up much of the file.
     private func purgeHeavilyDeletedSegments() throws {
         for i in segments.indices.reversed() {
             let s = segments[i]
-            if s.deletions.count > 0, s.deletions.count * 5 > s.entry.documentCount { try mergeAppending([i]) }
+            let deleted = s.deletions.count, count = s.entry.documentCount
+            if deleted > 0, deleted * 5 > count, s.entry.length >= 1 << 16 || deleted * 2 > count { try mergeAppending([i]) }
         }
     }
 
