@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the throughput of the engine's stages.",
-        subcommands: [BenchTokenizeCommand.self]
+        subcommands: [BenchTokenizeCommand.self, BenchMergeCommand.self]
     )
 }
 
@@ -93,4 +93,119 @@ struct BenchTokenizeCommand: ParsableCommand {
     }
 
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+}
+
+/// `sou bench merge FILE...`: merging two segments versus building the same documents from text.
+struct BenchMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Measure merging two segments against building the same documents from text.",
+        discussion: """
+            Reads the documents exactly as `sou index` does and builds two segments (the first and
+            the second half of the documents; not timed). Then, each run: builds the index of all
+            the documents from the input paths as `sou index` does (reading and analyzing
+            included), once with --jobs 1 and once with all cores, and merges the two segments into
+            one (no document deleted, unless --delete); every output is written to a temporary
+            file. Without deletions the merged file must equal the built one byte for byte.
+            Prints the median seconds of each.
+            """,
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Folders, text files or JSON Lines files (.jsonl, .jsonl.gz).")
+    var files: [String]
+
+    @Option(name: .long, help: "Number of timed runs.")
+    var runs = 5
+
+    @Option(name: .long, help: "Fraction of documents deleted before merging (every k-th document).")
+    var delete = 0.0
+
+    @Flag(name: .long, help: "Do not store text.")
+    var noStore = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Give at least one file.") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1.") }
+        if delete < 0 || delete >= 1 { throw ValidationError("--delete must be in [0, 1).") }
+    }
+
+    func run() throws {
+        var documents: [SourceDocument] = []
+        let source = DocumentSource(warn: { printError("warning: " + $0) })
+        do { try source.read(paths: files) { documents.append($0) } } catch { throw CLIError("\(error)") }
+        guard documents.count >= 2 else { throw CLIError("need at least two documents") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sou-bench-merge-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let half = documents.count / 2
+        let step = delete > 0 ? max(1, Int((1 / delete).rounded())) : 0
+        var writerOptions = IndexWriterOptions()
+        writerOptions.storesText = !noStore
+        writerOptions.jobs = 1
+        // the two-segment index (not timed): halves committed separately; every step-th document deleted
+        let twoSegments = folder.appendingPathComponent("two.sou")
+        do {
+            let writer = try IndexWriter(path: twoSegments.path, mode: .rebuild, options: writerOptions)
+            for d in documents[0..<half] { try writer.add(key: d.key, title: d.title, text: d.text) }
+            try writer.commit()
+            for d in documents[half...] { try writer.add(key: d.key, title: d.title, text: d.text) }
+            try writer.commit()
+            if step > 0 {
+                for (i, d) in documents.enumerated() where i % step == step - 1 { try writer.delete(key: d.key) }
+                try writer.commit()
+            }
+        }
+        // the reference: the live documents built from text in one segment (not timed)
+        let reference = folder.appendingPathComponent("reference.sou")
+        do {
+            let writer = try IndexWriter(path: reference.path, mode: .rebuild, options: writerOptions)
+            for (i, d) in documents.enumerated() where step == 0 || i % step != step - 1 {
+                try writer.add(key: d.key, title: d.title, text: d.text)
+            }
+            try writer.commit()
+        }
+        let built = folder.appendingPathComponent("built.sou"), merged = folder.appendingPathComponent("merged.sou")
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        func median(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var build1: [Double] = [], buildN: [Double] = [], merging: [Double] = []
+        for _ in 0..<runs {
+            for (jobs, times) in [(1, 0), (cores, 1)] {
+                var options = IndexBuildOptions()
+                options.jobs = jobs
+                options.storesText = !noStore
+                let t = seconds(try clock.measure { _ = try IndexBuilder(options: options).build(paths: files, to: built) })
+                if times == 0 { build1.append(t) } else { buildN.append(t) }
+            }
+            try? FileManager.default.removeItem(at: merged)
+            try FileManager.default.copyItem(at: twoSegments, to: merged)
+            merging.append(seconds(try clock.measure {
+                let writer = try IndexWriter(path: merged.path, options: writerOptions)
+                try writer.merge(maxSegments: 1)
+            }))
+        }
+        func segmentBytes(_ url: URL) throws -> [UInt8] {
+            let r = try IndexReader(contentsOf: url)
+            guard r.segments.count == 1 else { throw CLIError("\(url.lastPathComponent): \(r.segments.count) segments") }
+            let b = try Data(contentsOf: url)
+            let e = r.segments[0]
+            return [UInt8](b[e.offset..<(e.offset + e.byteCount)])
+        }
+        let same = try segmentBytes(reference) == segmentBytes(merged)
+        if !same { throw CLIError("the merged segment differs from a fresh build of the live documents") }
+        let live = try IndexReader(contentsOf: merged).documentCount
+        let input = documents.reduce(0) { $0 + $1.text.utf8.count }
+        print("documents \(documents.count) (segments of \(half) and \(documents.count - half)), text \(String(format: "%.1f", Double(input) / 1e6)) MB"
+              + (step > 0 ? ", every \(step)th document deleted (\(live) live)" : "")
+              + "; merged segment identical to a fresh build of the live documents: \(same)")
+        let m = median(merging)
+        print(String(format: "median of %d runs: build --jobs 1 %.3f s, build --jobs %d %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
+                     runs, median(build1), cores, median(buildN), m, median(build1) / m, median(buildN) / m))
+        print("all runs (s): build1 \(build1.map { String(format: "%.3f", $0) }), build\(cores) \(buildN.map { String(format: "%.3f", $0) }), merge \(merging.map { String(format: "%.3f", $0) })")
+    }
 }

@@ -19,8 +19,9 @@ public struct SegmentView: Sendable {
     public var documentCount: Int { entry.documentCount }
     /// Live documents.
     public var liveDocumentCount: Int { entry.documentCount - entry.deletedCount }
-    /// Bytes of the segment in the file.
+    /// Bytes of the segment in the file, and where they start.
     public var byteCount: Int { entry.length }
+    public var offset: Int { entry.offset }
 }
 
 /// An index opened at one commit: a consistent, immutable snapshot of its segments and deleted

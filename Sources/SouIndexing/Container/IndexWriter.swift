@@ -601,7 +601,7 @@ public final class IndexWriter {
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
         try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-            .merge(sources.map { ($0.reader, $0.deletions) }, into: sink)
+            .merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
         try sink.flush()
         end = start + sink.offset
         let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
@@ -680,7 +680,7 @@ public final class IndexWriter {
             } else {
                 let sink = OutputSink(fileDescriptor: fd, base: start)
                 try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-                    .merge(group.map { (oldSegments[$0].reader, oldSegments[$0].deletions) }, into: sink)
+                    .merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
                 try sink.flush()
                 end = start + sink.offset
                 let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))

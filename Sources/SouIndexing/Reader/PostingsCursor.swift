@@ -47,19 +47,31 @@ public struct PostingsCursor: @unchecked Sendable {
     private var values: [UInt32] = []
 
     init(index: SouIndex, term: TermInfo) throws {
+        try self.init(index: index, documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
+                      postingsOffset: term.postingsOffset, positionsOffset: term.positionsOffset)
+    }
+
+    /// A cursor over the postings of the dictionary entry the iterator `terms` is on.
+    init(index: SouIndex, entry terms: TermDictionaryReader.Terms) throws {
+        try self.init(index: index, documentFrequency: terms.documentFrequency, totalFrequency: terms.totalFrequency,
+                      postingsOffset: terms.postingsOffset, positionsOffset: terms.positionsOffset)
+    }
+
+    /// A cursor over a term's postings as its dictionary entry gives them (offsets: see ``TermInfo``).
+    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
         self.index = index
-        documentFrequency = term.documentFrequency
-        totalFrequency = term.totalTermFrequency
-        undecoded = term.documentFrequency
-        hasSkips = term.documentFrequency > FileLayout.docsPerBlock
+        self.documentFrequency = documentFrequency
+        self.totalFrequency = totalFrequency
+        undecoded = documentFrequency
+        hasSkips = documentFrequency > FileLayout.docsPerBlock
         let b = index.bytes
         docsEnd = index.postingsRange.upperBound
-        if term.postingsOffset < 0 {
-            let doc = -1 - term.postingsOffset
-            guard doc < index.documentCount, term.documentFrequency == 1, term.totalTermFrequency == 1 else {
+        if postingsOffset < 0 {
+            let doc = -1 - postingsOffset
+            guard doc < index.documentCount, documentFrequency == 1, totalFrequency == 1 else {
                 throw IndexError.corrupt("terms: singleton entry out of range")
             }
-            singleton = (doc, term.positionsOffset)
+            singleton = (doc, positionsOffset)
             skips = ByteReader(b, range: 0..<0, context: "postings")
             docsOffset = 0
             positionsStart = 0
@@ -67,7 +79,7 @@ public struct PostingsCursor: @unchecked Sendable {
             return
         }
         singleton = nil
-        let start = index.postingsRange.lowerBound + term.postingsOffset
+        let start = index.postingsRange.lowerBound + postingsOffset
         guard start <= docsEnd else { throw IndexError.corrupt("postings: offset out of range") }
         var r = ByteReader(b, range: start..<docsEnd, context: "postings")
         if hasSkips {
@@ -78,7 +90,7 @@ public struct PostingsCursor: @unchecked Sendable {
             skips = ByteReader(b, range: 0..<0, context: "postings skip data")
         }
         docsOffset = r.offset
-        positionsStart = index.positionsRange.lowerBound + term.positionsOffset
+        positionsStart = index.positionsRange.lowerBound + positionsOffset
         guard positionsStart <= index.positionsRange.upperBound else { throw IndexError.corrupt("positions: offset out of range") }
         positionsReader = ByteReader(b, range: positionsStart..<index.positionsRange.upperBound, context: "positions")
     }
@@ -256,6 +268,24 @@ public struct PostingsCursor: @unchecked Sendable {
             }
             i = stop
         }
+    }
+
+    /// The current document's first position; its later positions are appended to `gaps` as
+    /// differences minus one (frequency − 1 values), as stored: what the segment merger re-encodes.
+    mutating func appendPositionGaps(to gaps: inout [UInt32]) throws -> UInt32 {
+        guard document != nil else { throw IndexError.corrupt("postings: no current document") }
+        if let singleton { return UInt32(singleton.position) }
+        let size = FileLayout.positionsPerBlock
+        var i = gapIndex
+        let end = gapIndex + termFrequency - 1
+        while i < end {
+            _ = try gapValue(i)   // decodes the block holding gap i
+            let blockStart = decodedBlock * size
+            let stop = min(end, blockStart + size)
+            gaps.append(contentsOf: values[(i - blockStart)..<(stop - blockStart)])
+            i = stop
+        }
+        return UInt32(firstPosition)
     }
 
     /// Calls `body` with each position (slot) of the term in the current document, increasing,

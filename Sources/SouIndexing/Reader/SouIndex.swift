@@ -392,24 +392,29 @@ public final class SouIndex: Sendable {
         return result
     }
 
-    /// Stored-text block `i`, inflated.
-    func storedBlock(_ i: Int) throws -> (firstDocument: Int, documentCount: Int, raw: [UInt8]) {
+    /// The compressed bytes of stored-text block `i`, in place (valid while the index lives).
+    func compressedStoredBlock(_ i: Int) throws -> UnsafeRawBufferPointer {
         guard let r = storedRange, i >= 0, i < storedBlockCount else { throw IndexError.corrupt("stored-text: no block \(i)") }
         let e = storedTableStart + i * FileLayout.storedBlockEntrySize
-        let b = bytes
-        let first = Int(b.u32(at: e)), count = Int(b.u32(at: e + 4))
-        let offset = b.u64(at: e + 8)
-        let compressed = Int(b.u32(at: e + 16)), rawLength = Int(b.u32(at: e + 20))
+        let offset = bytes.u64(at: e + 8), compressed = UInt64(bytes.u32(at: e + 16))
         let available = UInt64(r.upperBound - storedDataStart)
-        guard offset <= available, UInt64(compressed) <= available - offset else {
+        guard offset <= available, compressed <= available - offset else {
             throw IndexError.corrupt("stored-text: block \(i) lies outside its section")
         }
+        let start = storedDataStart + Int(offset)
+        return bytes.slice(start..<(start + Int(compressed)))
+    }
+
+    /// Stored-text block `i`, inflated.
+    func storedBlock(_ i: Int) throws -> (firstDocument: Int, documentCount: Int, raw: [UInt8]) {
+        let compressed = try compressedStoredBlock(i)
+        let e = storedTableStart + i * FileLayout.storedBlockEntrySize
+        let first = Int(bytes.u32(at: e)), count = Int(bytes.u32(at: e + 4))
+        let rawLength = Int(bytes.u32(at: e + 20))
         guard rawLength <= 1 << 30, count <= rawLength, first <= documentCount else {
             throw IndexError.corrupt("stored-text: block \(i) has implausible sizes")
         }
-        let start = storedDataStart + Int(offset)
-        let raw = try Deflate.decompress(b.slice(start..<(start + compressed)), rawLength: rawLength)
-        return (first, count, raw)
+        return (first, count, try Deflate.decompress(compressed, rawLength: rawLength))
     }
 
     // MARK: terms and postings

@@ -53,75 +53,119 @@ struct TermDictionaryReader {
     /// `visit` gets the term bytes and a closure making its ``TermInfo``.
     func forEach(from key: [UInt8], _ visit: ([UInt8], () -> TermInfo) throws -> Bool) throws {
         guard index.termCount > 0 else { return }
-        var block = try blockFor(key)
-        var term: [UInt8] = []
-        while block < index.blockCount {
-            var r = try blockReader(block)
-            var postings = try r.varint(max: index.postingsRange.count)
-            var positions = try r.varint(max: index.positionsRange.count)
-            let n = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
-            term.removeAll(keepingCapacity: true)
-            var previousHadGaps: Bool? = nil
-            for _ in 0..<n {
-                let header = try r.u8()
-                guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
-                if header >> 2 == 0 {
-                    // same first character as the previous two-character term: code point distance
-                    guard let p = TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
-                    let delta = try r.varint(max: 0x10FFFF)
-                    guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
-                    term.removeSubrange(p.firstLength...)
-                    UTF8.encode(c) { term.append($0) }
-                } else {
-                    var shared = Int(header >> 2) & 7
-                    var suffixLength = Int(header >> 5)
-                    if shared == 7 { shared = try r.varint(max: 1 << 20) }
-                    if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
-                    guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
-                    let suffix = try r.bytes(suffixLength)
-                    term.removeSubrange(shared...)
-                    term.append(contentsOf: bytes.slice(suffix))
-                }
-                let code = try r.varint()
-                let df: Int, extra: Int
-                let p: Int, q: Int
-                if code & 1 == 1 {
-                    // singleton: document and position inline, encoded as negative offsets
-                    df = 1
-                    extra = 0
-                    guard index.documentCount > 0 else { throw r.fail("a singleton term in an index without documents") }
-                    let combined = code >> 1
-                    let doc = Int(combined % UInt64(index.documentCount))
-                    let position = Int(combined / UInt64(index.documentCount))
-                    guard position <= Int(Int32.max) else { throw r.fail("singleton position out of range") }
-                    p = -1 - doc
-                    q = position
-                } else {
-                    let stats = code >> 1
-                    guard stats <= UInt64(2 * index.documentCount + 1) else { throw r.fail("document frequency out of range") }
-                    df = Int(stats >> 1)
-                    extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
-                    guard df >= 1, df + extra > 1 else { throw r.fail("a singleton coded as a regular term") }
-                    if let hadGaps = previousHadGaps {
-                        postings += try r.varint(max: index.postingsRange.count)
-                        if hadGaps { positions += try r.varint(max: index.positionsRange.count) }
-                    }
-                    guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
-                        throw r.fail("postings offset out of range")
-                    }
-                    previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra)
-                    p = postings
-                    q = positions
-                }
-                if term.lexicographicallyPrecedes(key) { continue }
-                let t = term
-                let keepGoing = try visit(term) {
-                    TermInfo(term: String(decoding: t, as: UTF8.self), documentFrequency: df,
-                             totalTermFrequency: df + extra, kind: kind, postingsOffset: p, positionsOffset: q)
-                }
-                if !keepGoing { return }
+        var terms = try Terms(index: index, block: try blockFor(key))
+        while try terms.next() {
+            if terms.term.lexicographicallyPrecedes(key) { continue }
+            let t = terms
+            if !(try visit(terms.term) { t.info }) { return }
+        }
+    }
+
+    /// A forward iterator over the dictionary's entries (FORMAT.md "Terms"), from the first term
+    /// of a block to the end: the one decoder of dictionary entries, used by lookups, prefix
+    /// scans, `sou check` and the segment merger (which walks several dictionaries in step).
+    struct Terms {
+        let index: SouIndex
+        /// The current term's bytes (valid after ``next()`` returned true).
+        private(set) var term: [UInt8] = []
+        private(set) var kind: TokenKind = .bigram
+        private(set) var documentFrequency = 0
+        private(set) var totalFrequency = 0
+        /// Offsets into Postings and Positions; for a singleton −1 − document and its position.
+        private(set) var postingsOffset = 0
+        private(set) var positionsOffset = 0
+
+        private var block: Int
+        private var reader: ByteReader
+        /// Terms left in the current block.
+        private var left = 0
+        private var postings = 0, positions = 0
+        private var previousHadGaps: Bool? = nil
+
+        /// An iterator before the first term of block `block`.
+        init(index: SouIndex, block: Int = 0) throws {
+            self.index = index
+            self.block = block
+            reader = ByteReader(index.bytes, range: 0..<0, context: "terms")
+        }
+
+        /// The current term's statistics and location.
+        var info: TermInfo {
+            TermInfo(term: String(decoding: term, as: UTF8.self), documentFrequency: documentFrequency,
+                     totalTermFrequency: totalFrequency, kind: kind, postingsOffset: postingsOffset,
+                     positionsOffset: positionsOffset)
+        }
+
+        /// Whether the current term is a singleton (its posting lives in its entry).
+        var isSingleton: Bool { postingsOffset < 0 }
+
+        /// Moves to the next term; false after the last.
+        mutating func next() throws -> Bool {
+            if left == 0 {
+                guard block < index.blockCount else { return false }
+                reader = try TermDictionaryReader(index: index).blockReader(block)
+                postings = try reader.varint(max: index.postingsRange.count)
+                positions = try reader.varint(max: index.positionsRange.count)
+                left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+                term.removeAll(keepingCapacity: true)
+                previousHadGaps = nil
+                block += 1
             }
-            block += 1
+            left -= 1
+            var r = reader
+            defer { reader = r }
+            let header = try r.u8()
+            guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
+            self.kind = kind
+            if header >> 2 == 0 {
+                // same first character as the previous two-character term: code point distance
+                guard let p = TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
+                let delta = try r.varint(max: 0x10FFFF)
+                guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
+                term.removeSubrange(p.firstLength...)
+                UTF8.encode(c) { term.append($0) }
+            } else {
+                var shared = Int(header >> 2) & 7
+                var suffixLength = Int(header >> 5)
+                if shared == 7 { shared = try r.varint(max: 1 << 20) }
+                if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
+                guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
+                let suffix = try r.bytes(suffixLength)
+                term.removeSubrange(shared...)
+                term.append(contentsOf: index.bytes.slice(suffix))
+            }
+            let code = try r.varint()
+            if code & 1 == 1 {
+                // singleton: document and position inline, encoded as negative offsets
+                documentFrequency = 1
+                totalFrequency = 1
+                guard index.documentCount > 0 else { throw r.fail("a singleton term in an index without documents") }
+                let combined = code >> 1
+                let doc = Int(combined % UInt64(index.documentCount))
+                let position = Int(combined / UInt64(index.documentCount))
+                guard position <= Int(Int32.max) else { throw r.fail("singleton position out of range") }
+                postingsOffset = -1 - doc
+                positionsOffset = position
+            } else {
+                let stats = code >> 1
+                guard stats <= UInt64(2 * index.documentCount + 1) else { throw r.fail("document frequency out of range") }
+                let df = Int(stats >> 1)
+                let extra = stats & 1 == 1 ? 0 : 1 + (try r.varint(max: index.positionCount))
+                guard df >= 1, df + extra > 1 else { throw r.fail("a singleton coded as a regular term") }
+                if let hadGaps = previousHadGaps {
+                    postings += try r.varint(max: index.postingsRange.count)
+                    if hadGaps { positions += try r.varint(max: index.positionsRange.count) }
+                }
+                guard postings <= index.postingsRange.count, positions <= index.positionsRange.count else {
+                    throw r.fail("postings offset out of range")
+                }
+                previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra)
+                documentFrequency = df
+                totalFrequency = df + extra
+                postingsOffset = postings
+                positionsOffset = positions
+            }
+            return true
         }
     }
 
