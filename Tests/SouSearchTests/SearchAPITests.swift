@@ -125,17 +125,31 @@ struct SnippetTests {
 struct ReadmeExampleTests {
     @Test("the library example of the README runs and finds what it says")
     func example() throws {
-        let writer = try SegmentWriter()
-        try writer.addDocument(key: "a", title: "工会", text: "职工代表参加集体协商会议。")
-        try writer.addDocument(key: "b", text: "iPhone 手机的价格是6.84元")
-        let index = try writer.makeIndex()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sou-readme-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("notes.sou").path
+
+        // (the README's code, with "notes.sou" in a temporary folder)
+        let writer = try IndexWriter(path: path)                  // opens or creates; one writer at a time
+        try writer.add(key: "a", title: "工会", text: "职工代表参加集体协商会议。")
+        try writer.add(key: "b", text: "iPhone 手机的价格是6.84元")
+        try writer.commit()                                       // durable when it returns
+        let index = try IndexReader(path: path)                   // the latest commit, memory-mapped
         let results = try index.search("集体协商", limit: 10)
         #expect(results.hits.map(\.key) == ["a"])
         #expect(results.hits.first?.title == "工会")
         #expect(results.hits.first?.snippets.map(\.text) == ["职工代表参加集体协商会议。"])
-        let query = Query.and([.phrase("手机"), .not(.phrase("集体"))])
-        #expect(try index.search(query).total == 1)
+        #expect(try index.search(Query.and([.phrase("手机"), .not(.phrase("集体"))])).total == 1)
         #expect(try index.search("6.84 iphone手机").hits.map(\.key) == ["b"])
+
+        try writer.replace(key: "b", text: "手机厂集体协商")        // by key: replaces b
+        try writer.delete(key: "a")
+        try writer.commit()
+        let newer = try index.reopen()                            // `index` still answers from the first commit
+        #expect(newer.documentCount == 1)
+        #expect(try newer.search("集体协商").hits.map(\.key) == ["b"])
+        #expect(try index.search("集体协商").hits.map(\.key) == ["a"])
     }
 }
 
