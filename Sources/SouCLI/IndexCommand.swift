@@ -55,6 +55,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Wait for another writer of FILE to finish instead of failing.")
     var wait = false
 
+    @Option(name: .customLong("merge-factor"), help: "Segments of similar size are merged this many at a time (default 8; larger keeps more, smaller segments).")
+    var mergeFactor: Int?
+
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
     var noStore = false
 
@@ -75,6 +78,7 @@ struct IndexCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let mergeFactor, mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
         if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
         if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
     }
@@ -95,6 +99,7 @@ struct IndexCommand: ParsableCommand {
         options.storesText = !noStore
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         if let memory { options.memoryBudget = memory << 20 }
+        if let mergeFactor { options.mergeFactor = mergeFactor }
         options.waitsForLock = wait
 
         var builder = IndexBuilder(options: options)

@@ -10,9 +10,17 @@ struct WriterOptions: ParsableArguments {
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
+    @Option(name: .customLong("merge-factor"), help: "Segments of similar size are merged this many at a time (default 8).")
+    var mergeFactor = IndexWriterOptions().mergeFactor
+
+    func validate() throws {
+        if mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
+    }
+
     func writer(jobs: Int = 1, memory: Int? = nil, creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
         var o = IndexWriterOptions()
         o.waitsForLock = wait
+        o.mergeFactor = mergeFactor
         o.jobs = jobs
         if let memory { o.memoryBudget = memory << 20 }
         if FileManager.default.fileExists(atPath: index) {

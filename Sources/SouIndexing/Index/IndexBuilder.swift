@@ -15,6 +15,8 @@ public struct IndexBuildOptions: Sendable {
     public var memoryBudget = IndexWriterOptions().memoryBudget
     /// Wait for another writer of the index to finish instead of failing.
     public var waitsForLock = false
+    /// The merge policy's factor (see ``IndexWriterOptions/mergeFactor``).
+    public var mergeFactor = IndexWriterOptions().mergeFactor
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -103,12 +105,16 @@ public struct IndexBuilder {
     /// analyzer or storage options (rebuild to change them).
     public func update(paths: [String], at url: URL, rebuild: Bool = false) throws -> IndexBuildSummary {
         let start = Date()
+        var phases: [(String, Date)] = [("start", start)]
+        let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
+        func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         var writerOptions = IndexWriterOptions()
         writerOptions.configuration = options.configuration
         writerOptions.storesText = options.storesText
         writerOptions.jobs = max(1, options.jobs)
         writerOptions.memoryBudget = options.memoryBudget
         writerOptions.waitsForLock = options.waitsForLock
+        writerOptions.mergeFactor = options.mergeFactor
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
             // an index without a source table (written by `sou add` or the library) cannot be
@@ -133,7 +139,9 @@ public struct IndexBuilder {
         }
         let optionsChanged = table.options != fingerprint
         table.options = fingerprint
+        phase("open")
         let files = try source.listFiles(paths: paths)
+        phase("list")
 
         // what to read: new and changed files (all of them when the input options changed)
         var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?)] = []
@@ -157,6 +165,7 @@ public struct IndexBuilder {
         let gone = table.files.filter { !listed.contains($0.key) }
         // the keys the changed and vanished files had
         let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id)))
+        phase("compare")
 
         var documents = 0
         var lastReport = 0
@@ -179,6 +188,7 @@ public struct IndexBuilder {
                 }
             }
         }
+        phase("read+invert")
         // count, delete the keys a changed file no longer has, record the files
         for (file, id, _) in toRead {
             let old = Set(previousKeys[id] ?? [])
@@ -194,7 +204,9 @@ public struct IndexBuilder {
             table.files[path] = nil
         }
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
+        phase("deletes")
         try writer.commit()
+        phase("commit")
 
         let reader = try IndexReader(contentsOf: url)
         for s in reader.segments {
@@ -209,6 +221,11 @@ public struct IndexBuilder {
         summary.skipped = source.skipped
         summary.inputBytes = source.bytesRead
         summary.seconds = Date().timeIntervalSince(start)
+        phase("summary")
+        if tracing {
+            let text = zip(phases.dropFirst(), phases).map { String(format: "%@ %.1f ms", $0.0.0, $0.0.1.timeIntervalSince($0.1.1) * 1000) }
+            FileHandle.standardError.write(Data(("sou index: " + text.joined(separator: ", ") + "\n").utf8))
+        }
         return summary
     }
 
