@@ -1,0 +1,141 @@
+import Foundation
+import SouTestSupport
+import Testing
+@testable import SouIndexing
+
+/// How a bounded run of a program ended.
+struct BoundedRun {
+    /// The exit status, or the number of the signal that ended the process.
+    var status: Int32
+    /// True when a signal ended the process (`status` is then the signal).
+    var signaled: Bool
+    /// True when the run outlived its time limit and was killed.
+    var timedOut: Bool
+    var out: String
+    var err: String
+    /// Exited normally with `code`.
+    func exited(_ code: Int32) -> Bool { !signaled && !timedOut && status == code }
+}
+
+/// Collects a pipe's bytes on another thread.
+private final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Runs `executable` with `arguments` (stdin empty), killing it with SIGKILL once `timeout`
+/// seconds have passed, so that a test never hangs on a blocked or looping child.
+func runBounded(_ executable: URL, _ arguments: [String], timeout: Double = 120) throws -> BoundedRun {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = arguments
+    p.standardInput = FileHandle.nullDevice
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let outReader = PipeReader(out), errReader = PipeReader(err)
+    let deadline = Date().addingTimeInterval(timeout)
+    var timedOut = false
+    while p.isRunning {
+        if Date() > deadline {
+            kill(p.processIdentifier, SIGKILL)
+            timedOut = true
+            break
+        }
+        usleep(5_000)
+    }
+    p.waitUntilExit()
+    return BoundedRun(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
+                      timedOut: timedOut, out: outReader.text(), err: errReader.text())
+}
+
+/// `sou` with `arguments` under `/bin/sh` after `umask mask`.
+func runSou(_ sou: URL, umask mask: String, _ arguments: [String]) throws -> BoundedRun {
+    try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "umask \(mask) && exec \"$0\" \"$@\"", sou.path] + arguments)
+}
+
+/// The file's type and permission bits, owner and group (lstat: a link is not followed).
+func fileStatus(_ path: String) -> (type: mode_t, mode: mode_t, uid: uid_t, gid: gid_t)? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    return (st.st_mode & S_IFMT, st.st_mode & 0o7777, st.st_uid, st.st_gid)
+}
+
+/// Robustness of `sou` against hostile queries, inputs and output paths: no crash, no trap, no
+/// data lost. Each test states the behaviour; the comments say what happened before.
+@Suite("The sou executable: hostile queries, inputs and output paths", .serialized)
+struct CLIRobustnessTests {
+    let sou: URL
+    let folder: URL
+
+    init() throws {
+        sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        folder = try temporaryFolder()
+    }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// Writes `text` to `name` in the test folder; returns its path.
+    @discardableResult
+    func file(_ name: String, _ text: String) throws -> String {
+        try write(text, to: path(name))
+        return path(name)
+    }
+
+    /// A small index file built by the library (one document), as the "previous" index.
+    func previousIndex(_ name: String) throws -> (path: String, bytes: Data) {
+        let url = folder.appendingPathComponent(name)
+        let writer = try IndexWriter()
+        try writer.addDocument(key: "previous", text: "以前的索引")
+        try writer.write(to: url)
+        return (url.path, try Data(contentsOf: url))
+    }
+
+    func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
+}
+
+// MARK: - Crashes
+
+extension CLIRobustnessTests {
+    /// Before: SIGSEGV (stack overflow in the recursive query parser), in both modes.
+    @Test("a 40,000-deep query is a nesting error (exit 2), not a crash; --batch reports it per query")
+    func deepQuery() throws {
+        defer { cleanUp() }
+        let input = try file("in/a.txt", "集体协商")
+        let index = path("x.sou")
+        #expect(try runBounded(sou, ["index", input, "-o", index, "--quiet"]).exited(0))
+        func nested(_ depth: Int) -> String {
+            String(repeating: "(", count: depth) + "集体" + String(repeating: ")", count: depth)
+        }
+        let deep = try runBounded(sou, ["search", "-i", index, "-c", nested(40_000)])
+        #expect(deep.exited(2), "status \(deep.status), signaled \(deep.signaled)")
+        #expect(deep.err.contains("query error at position 100: nesting too deep"))
+        #expect(deep.err.count < 1_000, "the error echoes a window of the query, not all of it")
+        let atLimit = try runBounded(sou, ["search", "-i", index, "-c", nested(100)])
+        #expect(atLimit.exited(0) && atLimit.out == "1\n")
+
+        let queries = try file("q.txt", nested(40_000) + "\n集体\n")
+        let batch = try runBounded(sou, ["search", "-i", index, "--batch", queries])
+        #expect(batch.exited(0), "status \(batch.status), signaled \(batch.signaled)")
+        let lines = batch.out.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first?.contains("\"error\":\"nesting too deep") == true)
+        #expect(lines.dropFirst().first?.contains("\"total\":1") == true)
+    }
+}
