@@ -139,3 +139,24 @@ extension CLIRobustnessTests {
         #expect(lines.dropFirst().first?.contains("\"total\":1") == true)
     }
 }
+
+extension CLIRobustnessTests {
+    /// Before: SIGSEGV in the recursive JSON parser; the whole build aborted.
+    @Test("a JSON line nested 90,000 deep is skipped with a warning (file:line); the other lines are indexed")
+    func deepJSONLine() throws {
+        defer { cleanUp() }
+        let deep = String(repeating: "[", count: 90_000) + String(repeating: "]", count: 90_000)
+        let input = try file("deep.jsonl", """
+        {"id":"x","body":"集体协商"}
+        {"id":"y","body":\(deep)}
+        {"id":"z","body":"工资"}
+
+        """)
+        let built = try runBounded(sou, ["index", input, "-o", path("x.sou"), "--json"])
+        #expect(built.exited(0), "status \(built.status), signaled \(built.signaled)")
+        #expect(built.err.contains("\(input):2: skipping bad line: nesting too deep"))
+        let summary = try JSONSerialization.jsonObject(with: Data(built.out.utf8)) as? [String: Any]
+        #expect(summary?["documents"] as? Int == 2)
+        #expect(summary?["skipped"] as? Int == 1)
+    }
+}

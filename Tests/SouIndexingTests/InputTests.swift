@@ -79,6 +79,29 @@ struct InputTests {
         }
     }
 
+    @Test("JSON Lines: a line nesting more than 128 arrays and objects is skipped with a warning, not a stack overflow")
+    func deepNesting() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("d.jsonl").path
+        func nested(_ depth: Int) -> String { String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        // the line's object is one level: a member value may open 127 more
+        try write("""
+        {"id":"a","body":"集体","extra":\(nested(JSONLineParser.maxNesting - 1))}
+        {"id":"b","body":"协商","extra":\(nested(JSONLineParser.maxNesting))}
+        {"id":"c","body":"工资","extra":{"x":\(nested(20_000))}}
+        {"id":"d","body":"职工"}
+        """, to: path)
+        let (docs, warnings) = try readAll([path])
+        #expect(docs.map(\.key) == ["a", "d"])
+        // the column of the bracket that opens level 129 (lines 2 and 3 start their brackets at
+        // byte 35 and 40, inside one and two objects)
+        #expect(warnings == [
+            "\(path):2: skipping bad line: nesting too deep (more than 128 arrays and objects) at column \(35 + 127)",
+            "\(path):3: skipping bad line: nesting too deep (more than 128 arrays and objects) at column \(40 + 126)",
+        ])
+    }
+
     @Test("JSON Lines: custom id, title and text fields")
     func customFields() throws {
         let root = try temporaryFolder()
