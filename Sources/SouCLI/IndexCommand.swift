@@ -39,7 +39,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
     var titleField = "title"
 
-    @Option(help: "Threads analyzing documents (default: all cores). The file is identical for any value.")
+    @Option(help: "Threads analyzing documents, 1 to \(IndexBuildOptions.maxJobs) (default: all cores, at most \(IndexBuildOptions.maxJobs)). The file is identical for any value.")
     var jobs: Int?
 
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
@@ -61,7 +61,9 @@ struct IndexCommand: ParsableCommand {
     var foldVariants = false
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let jobs, !(1...IndexBuildOptions.maxJobs).contains(jobs) {
+            throw ValidationError("--jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(jobs))")
+        }
         if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
     }
 
@@ -79,7 +81,7 @@ struct IndexCommand: ParsableCommand {
         options.input.includesHidden = hidden
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
-        options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        options.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
 
         var builder = IndexBuilder(options: options)
         let showProgress = !quiet && isTerminal(STDERR_FILENO)

@@ -45,6 +45,18 @@ struct BuildTests {
         _ = try SouIndex(bytes: files[0]).verify()
     }
 
+    @Test("a jobs count beyond maxJobs is capped, not an arithmetic overflow")
+    func hugeJobs() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write("集体协商", to: folder.appendingPathComponent("a.txt").path)
+        for jobs in [Int.max, 1 << 62, IndexBuildOptions.maxJobs + 1, 0, -5] {
+            var options = IndexBuildOptions()
+            options.jobs = jobs
+            #expect(try IndexBuilder(options: options).buildIndex(paths: [folder.path]).documentCount == 1)
+        }
+    }
+
     @Test("an empty input builds a valid empty index")
     func emptyInput() throws {
         let folder = try temporaryFolder()

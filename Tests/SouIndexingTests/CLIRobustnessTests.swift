@@ -160,3 +160,19 @@ extension CLIRobustnessTests {
         #expect(summary?["skipped"] as? Int == 1)
     }
 }
+
+extension CLIRobustnessTests {
+    /// Before: `--jobs 4611686018427387904` trapped ("arithmetic overflow", SIGILL).
+    @Test("--jobs outside 1...256 is a usage error (exit 2), not an overflow trap")
+    func jobsRange() throws {
+        defer { cleanUp() }
+        let input = try file("a.txt", "集体协商")
+        for jobs in ["4611686018427387904", "9223372036854775807", "257", "0"] {
+            let r = try runBounded(sou, ["index", input, "-o", path("x.sou"), "--jobs", jobs])
+            #expect(r.exited(2), "--jobs \(jobs): status \(r.status), signaled \(r.signaled)")
+            #expect(r.err.contains("--jobs must be between 1 and 256"), "--jobs \(jobs): \(r.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path("x.sou")))
+        #expect(try runBounded(sou, ["index", input, "-o", path("x.sou"), "--jobs", "256", "--quiet"]).exited(0))
+    }
+}

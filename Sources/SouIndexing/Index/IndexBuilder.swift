@@ -9,8 +9,12 @@ public struct IndexBuildOptions: Sendable {
     public var configuration = AnalyzerConfiguration()
     /// Store document text (for snippets); `false` is `--no-store`.
     public var storesText = true
-    /// Threads analyzing and inverting (the file is the same for any value).
-    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads analyzing and inverting (the file is the same for any value); a build uses
+    /// 1...``maxJobs`` of them whatever this says.
+    public var jobs = min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+
+    /// The most threads a build uses (`sou index --jobs` refuses more).
+    public static let maxJobs = 256
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -100,7 +104,7 @@ public struct IndexBuilder {
         let source = DocumentSource(options: options.input, warn: warn)
         var documents = 0
         var lastReport = 0
-        try writer.addDocuments(jobs: max(1, options.jobs)) { add in
+        try writer.addDocuments(jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs)) { add in
             try source.read(paths: paths) { doc in
                 try add(doc)
                 documents += 1
