@@ -176,3 +176,56 @@ extension CLIRobustnessTests {
         #expect(try runBounded(sou, ["index", input, "-o", path("x.sou"), "--jobs", "256", "--quiet"]).exited(0))
     }
 }
+
+// MARK: - Data loss
+
+extension CLIRobustnessTests {
+    /// A gzip file of `lines` JSON Lines documents; returns its path.
+    func gzippedJSONLines(_ name: String, lines: Int) throws -> String {
+        var rng = SplitMix64(seed: 9)
+        var text = ""
+        for i in 0..<lines {
+            text += "{\"id\":\"d\(i)\",\"body\":\"\(randomText(&rng, length: 200).replacingOccurrences(of: "\n", with: "\\n"))\"}\n"
+        }
+        let plain = try file(name, text)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        return plain + ".gz"
+    }
+
+    /// Before: a truncated .jsonl.gz indexed the documents before the cut, exit 0, nothing said;
+    /// random bytes named .jsonl.gz were read as (bad) plain lines.
+    @Test("a truncated .jsonl.gz, or a .gz that is not gzip, is an error naming the file (exit 2)")
+    func damagedGzip() throws {
+        defer { cleanUp() }
+        let whole = try gzippedJSONLines("docs.jsonl", lines: 2_000)
+        let bytes = try #require(contents(whole))
+        let truncated = path("cut.jsonl.gz")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let (old, oldBytes) = try previousIndex("x.sou")
+        let r = try runBounded(sou, ["index", truncated, "-o", old])
+        #expect(r.exited(2), "status \(r.status)")
+        #expect(r.err.contains("\(truncated): unexpected end of compressed data"), "\(r.err)")
+        #expect(contents(old) == oldBytes)
+
+        var rng = SplitMix64(seed: 3)
+        let fake = path("fake.jsonl.gz")
+        try Data((0..<3000).map { _ in UInt8(truncatingIfNeeded: rng.next()) | 0x80 }).write(to: URL(fileURLWithPath: fake))
+        let f = try runBounded(sou, ["index", fake, "-o", old])
+        #expect(f.exited(2), "status \(f.status)")
+        #expect(f.err.contains("\(fake): not gzip data"), "\(f.err)")
+        let garbage = path("garbage.jsonl.gz")
+        try Data([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0xEE, count: 400)).write(to: URL(fileURLWithPath: garbage))
+        let g = try runBounded(sou, ["index", garbage, "-o", old])
+        #expect(g.exited(2), "status \(g.status)")
+        #expect(g.err.contains(garbage), "\(g.err)")
+        #expect(contents(old) == oldBytes)
+
+        let fine = try runBounded(sou, ["index", whole, "-o", old, "--json"])
+        #expect(fine.exited(0))
+        #expect(fine.out.contains("\"documents\":2000"))
+    }
+}

@@ -133,6 +133,40 @@ struct InputTests {
         #expect(docs.first?.text == "\n压缩")
     }
 
+    @Test("a truncated gzip file, damaged gzip data, or a .gz that is not gzip is an error naming the file")
+    func damagedGzip() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = root.appendingPathComponent("d.jsonl").path
+        try write((0..<3000).map { "{\"id\":\"\($0)\",\"body\":\"集体协商第\($0)次\"}\n" }.joined(), to: plain)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: plain + ".gz")))
+        #expect(try readAll([plain + ".gz"]).0.count == 3000)
+
+        func expectError(_ bytes: [UInt8], named name: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let path = root.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // streamed as JSON Lines, and read whole as a text file
+            for read in [{ _ = try readAll([path]) }, { _ = try FileContents.read(path) }] {
+                do {
+                    try read()
+                    Issue.record("\(name) was read without an error", sourceLocation: sourceLocation)
+                } catch {
+                    #expect("\(error)".hasPrefix("\(path): \(message)"), "\(error)", sourceLocation: sourceLocation)
+                }
+            }
+        }
+        for cut in [whole.count / 2, whole.count - 8, 11] {
+            try expectError(Array(whole.prefix(cut)), named: "cut\(cut).jsonl.gz", "unexpected end of compressed data")
+        }
+        try expectError(Array("{\"id\":\"x\",\"body\":\"plain\"}\n".utf8), named: "plain.jsonl.gz", "not gzip data")
+        try expectError([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0xEE, count: 400), named: "bad.jsonl.gz", "not valid gzip data")
+    }
+
     @Test("HTML: entities decoded, inline tags keep a CJK run whole, block tags separate words")
     func html() {
         let (text, title) = HTMLText.extract("<title>A &lt;B&gt;</title><div>one</div><div>two</div>集<i>体</i><!-- 注释 -->&unknown; &#26376;")
