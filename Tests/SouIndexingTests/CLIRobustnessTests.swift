@@ -229,3 +229,51 @@ extension CLIRobustnessTests {
         #expect(fine.out.contains("\"documents\":2000"))
     }
 }
+
+extension CLIRobustnessTests {
+    /// Before: the index held the 2,000,000-byte term, `check` failed ("value 2000000 out of range
+    /// (max 1048576)") and every term of its dictionary block read as absent: 0 hits, exit 1.
+    @Test("a word longer than 32,766 bytes is left out and counted; the index checks and its neighbours are found")
+    func overlongWord() throws {
+        defer { cleanUp() }
+        let long = String(repeating: "a", count: 2_000_000)
+        try file("in/a.txt", "集体协商 \(long) 工资")
+        // neighbours of the long term in the sorted dictionary
+        try file("in/b.txt", (0..<300).map { "a\($0)" }.joined(separator: " "))
+        let index = path("x.sou")
+        let built = try runBounded(sou, ["index", path("in"), "-o", index, "--json"])
+        #expect(built.exited(0))
+        #expect(built.err.contains("1 token longer than 32766 bytes"), "\(built.err)")
+        let summary = try JSONSerialization.jsonObject(with: Data(built.out.utf8)) as? [String: Any]
+        #expect(summary?["skippedTokens"] as? Int == 1)
+        let checked = try runBounded(sou, ["check", index])
+        #expect(checked.exited(0), "\(checked.err)")
+        for (query, hits) in [("a0", "b.txt"), ("a150", "b.txt"), ("a299", "b.txt"), ("工资", "a.txt")] {
+            let r = try runBounded(sou, ["search", "-i", index, "-l", query])
+            #expect(r.exited(0) && r.out == hits + "\n", "\(query): status \(r.status) \(r.out) \(r.err)")
+        }
+        // the long word is not a term: searching for it finds nothing (and is no error)
+        #expect(try runBounded(sou, ["search", "-i", index, "-c", String(long.prefix(40_000))]).exited(1))
+        // the slot it took still separates its neighbours
+        #expect(try runBounded(sou, ["search", "-i", index, "-c", "\"集体协商 工资\""]).exited(1))
+    }
+
+    /// Before: damaged term dictionary bytes read as "no such term": 0 hits, exit 1, no error.
+    @Test("a search through a damaged term dictionary is an error (exit 2), not 0 hits")
+    func damagedDictionary() throws {
+        defer { cleanUp() }
+        let url = folder.appendingPathComponent("x.sou")
+        try Data(smallIndexBytes()).write(to: url)
+        var bytes = try [UInt8](Data(contentsOf: url))
+        let index = try SouIndex(bytes: bytes)
+        // every block's offset (u32 at +8 of its block index entry) now points past the section
+        for block in 0..<index.blockCount {
+            let entry = index.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
+            for k in 0..<4 { bytes[entry + k] = 0xFF }
+        }
+        try Data(bytes).write(to: url)
+        let r = try runBounded(sou, ["search", "-i", url.path, "集体协商"])
+        #expect(r.exited(2), "status \(r.status): \(r.out)")
+        #expect(r.err.contains("corrupt index: terms"), "\(r.err)")
+    }
+}

@@ -38,8 +38,8 @@ func resealed(_ bytes: [UInt8]) -> [UInt8] {
 
 /// Reads everything an index offers, swallowing thrown errors: must never trap.
 func exerciseReader(_ index: SouIndex) {
-    for info in index.terms(withPrefix: "") {
-        _ = index.termInfo(info.term)
+    for info in (try? index.terms(withPrefix: "")) ?? [] {
+        _ = try? index.termInfo(info.term)
         if var c = try? index.postings(info) {
             var steps = 0
             while let _ = try? c.next(), steps < 100_000 {
@@ -49,7 +49,7 @@ func exerciseReader(_ index: SouIndex) {
         }
         if var c = try? index.postings(info) { _ = try? c.advance(to: 100) ; _ = try? c.advance(to: 150) }
     }
-    _ = index.terms(withPrefix: "集")
+    _ = try? index.terms(withPrefix: "集")
     for d in 0..<min(index.documentCount, 1000) {
         _ = index.documentKey(d); _ = index.documentTitle(d); _ = index.documentLength(d)
         _ = try? index.storedText(d)
@@ -170,6 +170,26 @@ struct CorruptionTests {
             guard case IndexError.notAnIndex = error else { return false }
             return true
         }
+    }
+
+    @Test("damaged dictionary bytes make term lookups throw, not read as an absent term")
+    func damagedLookups() throws {
+        var bytes = try smallIndexBytes()
+        let intact = try SouIndex(bytes: bytes)
+        #expect(try intact.termInfo("集体") != nil)
+        #expect(try intact.terms(withPrefix: "集").count == 1)
+        // every block's offset (u32 at +8 of its block index entry) points past the section;
+        // open reads only fixed headers, so the damage shows at the first lookup
+        for block in 0..<intact.blockCount {
+            let entry = intact.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
+            for k in 0..<4 { bytes[entry + k] = 0xFF }
+        }
+        let damaged = try SouIndex(bytes: bytes)
+        for term in ["集体", "协商", "the", "zzz"] {
+            #expect(throws: IndexError.self, "\(term)") { _ = try damaged.termInfo(term) }
+        }
+        #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "集") }
+        #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "") }
     }
 
     @Test("verify accepts an intact index")

@@ -24,7 +24,7 @@ struct PositionsBufferTests {
     func samePositions(_ stride: Int) throws {
         let index = try TestCorpus.makeIndex(Self.documents())
         var buffer: [Int] = [42, 43]   // stale contents must be replaced
-        let terms = index.terms(withPrefix: "")
+        let terms = try index.terms(withPrefix: "")
         #expect(terms.count > 10)
         for term in terms {
             var a = try index.postings(term)

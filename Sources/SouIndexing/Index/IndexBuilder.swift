@@ -40,6 +40,8 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var files: Int
     /// Files or lines skipped with a warning.
     public var skipped: Int
+    /// Tokens not indexed for being longer than ``IndexWriter/maxTermBytes`` (with a warning).
+    public var skippedTokens: Int
     /// Input bytes (uncompressed).
     public var inputBytes: Int
     /// Distinct terms.
@@ -89,7 +91,7 @@ public struct IndexBuilder {
                 Double(writer.documents.storedData.count) / 1e6).utf8))
         }
         return IndexBuildSummary(documents: writer.documentCount, files: source.filesRead, skipped: source.skipped,
-                                 inputBytes: source.bytesRead, terms: totals.terms, postings: totals.postings,
+                                 skippedTokens: writer.segment.skippedTokens, inputBytes: source.bytesRead, terms: totals.terms, postings: totals.postings,
                                  positions: totals.positions, indexBytes: fileBytes,
                                  seconds: Date().timeIntervalSince(start))
     }
@@ -114,6 +116,13 @@ public struct IndexBuilder {
                                                 inputBytes: source.bytesRead, seconds: Date().timeIntervalSince(start)))
                 }
             }
+        }
+        try writer.flushPendingBatch()
+        let segment = writer.segment
+        if segment.skippedTokens > 0 {
+            let n = segment.skippedTokens
+            warn("\(n) \(n == 1 ? "token" : "tokens") longer than \(IndexWriter.maxTermBytes) bytes "
+                 + "\(n == 1 ? "was" : "were") not indexed (the longest: \(segment.longestSkippedToken) bytes)")
         }
         return (writer, source)
     }

@@ -39,9 +39,9 @@ struct PhraseClause: Sendable {
             let isCharacter = token.kind == .unigram
             let infos: [TermInfo]
             if isCharacter {
-                infos = index.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
+                infos = try index.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
             } else {
-                infos = index.termInfo(token.term).map { [$0] } ?? []
+                infos = try index.termInfo(token.term).map { [$0] } ?? []
             }
             if infos.isEmpty { anyMissing = true }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
