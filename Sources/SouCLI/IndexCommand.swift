@@ -15,7 +15,9 @@ struct IndexCommand: ParsableCommand {
         entries and .git only with --hidden). A JSON Lines file holds one document per line \
         (fields id, title, body by default); inside a folder its documents get the key \
         "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
-        The index is written atomically: an interrupted build leaves the previous file intact.
+        The index is written atomically: an interrupted build leaves the previous file intact. The output is checked \
+        before any input is read: it may not be a symbolic link, device, FIFO or folder, nor one \
+        of the inputs; an existing file that is not a Sou index is replaced only with --force.
         Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
         and the in-memory index size, on stderr (for profiling builds).
         """
@@ -44,6 +46,9 @@ struct IndexCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
     var noStore = false
+
+    @Flag(help: "Replace an existing output file even if it is not a Sou index (never a link, device, folder or input).")
+    var force = false
 
     @Flag(help: "No progress line and no summary.")
     var quiet = false
@@ -82,6 +87,7 @@ struct IndexCommand: ParsableCommand {
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
         options.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+        options.replacesNonIndexFile = force
 
         var builder = IndexBuilder(options: options)
         let showProgress = !quiet && isTerminal(STDERR_FILENO)
@@ -105,6 +111,9 @@ struct IndexCommand: ParsableCommand {
         do {
             summary = try builder.build(paths: paths, to: url)
         } catch let error as IndexError {
+            if showProgress { writeStderr("\r\u{1B}[K") }
+            throw CLIError(error.description)
+        } catch let error as OutputRefusal {
             if showProgress { writeStderr("\r\u{1B}[K") }
             throw CLIError(error.description)
         }

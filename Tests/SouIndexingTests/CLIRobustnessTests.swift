@@ -277,3 +277,84 @@ extension CLIRobustnessTests {
         #expect(r.err.contains("corrupt index: terms"), "\(r.err)")
     }
 }
+
+extension CLIRobustnessTests {
+    /// Before: the FIFO, the device node and the symbolic link were replaced by a regular file
+    /// (as root, `-o /dev/null` replaced /dev/null), after the whole input had been read.
+    @Test("an output that is a FIFO, a device node or a symbolic link is refused before any input is read")
+    func outputNotRegularFile() throws {
+        defer { cleanUp() }
+        let input = try file("a.txt", "集体协商")
+        // an input nobody writes to: reading it would block, so a refusal must come first
+        let blockingInput = path("never-written")
+        #expect(mkfifo(blockingInput, 0o644) == 0)
+
+        let fifo = path("fifo.sou")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let r = try runBounded(sou, ["index", blockingInput, "-o", fifo], timeout: 20)
+        #expect(r.exited(2), "status \(r.status), timed out \(r.timedOut)")
+        #expect(r.err.contains("\(fifo): not a regular file (a FIFO)"), "\(r.err)")
+        #expect(fileStatus(fifo)?.type == S_IFIFO)
+
+        let (target, targetBytes) = try previousIndex("target.sou")
+        let link = path("link.sou")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let l = try runBounded(sou, ["index", blockingInput, "-o", link], timeout: 20)
+        #expect(l.exited(2), "status \(l.status), timed out \(l.timedOut)")
+        #expect(l.err.contains("\(link): a symbolic link"), "\(l.err)")
+        #expect(fileStatus(link)?.type == S_IFLNK)
+        #expect(contents(target) == targetBytes)
+
+        // a device node like /dev/null (creating one needs root and a permissive container)
+        let device = path("null")
+        if mknod(device, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0 {   // makedev(1, 3), as /dev/null
+            let d = try runBounded(sou, ["index", input, "-o", device], timeout: 20)
+            #expect(d.exited(2), "status \(d.status)")
+            #expect(d.err.contains("\(device): not a regular file (a character device)"), "\(d.err)")
+            #expect(fileStatus(device)?.type == S_IFCHR)
+        }
+    }
+}
+
+extension CLIRobustnessTests {
+    /// Before: `sou index in.txt -o in.txt` replaced the input by its index, and any existing
+    /// file was overwritten; a missing folder was reported only after the input was read.
+    @Test("the output may not be an input, nor an existing non-index file unless --force; its folder is checked first")
+    func outputChecks() throws {
+        defer { cleanUp() }
+        let input = try file("in.txt", "集体协商")
+        let original = contents(input)
+        let same = try runBounded(sou, ["index", input, "-o", input])
+        #expect(same.exited(2))
+        #expect(same.err.contains("\(input): the output is also an input"), "\(same.err)")
+        #expect(contents(input) == original)
+        // also when the input is named another way (a hard link) and with --force
+        #expect(link(input, path("hard.txt")) == 0)
+        let hard = try runBounded(sou, ["index", input, "-o", path("hard.txt"), "--force"])
+        #expect(hard.exited(2))
+        #expect(contents(input) == original)
+
+        let notes = try file("notes.txt", "my notes, not an index")
+        let refused = try runBounded(sou, ["index", input, "-o", notes])
+        #expect(refused.exited(2))
+        #expect(refused.err.contains("\(notes): exists and is not a Sou index (--force replaces it)"), "\(refused.err)")
+        #expect(contents(notes) == Data("my notes, not an index".utf8))
+        let forced = try runBounded(sou, ["index", input, "-o", notes, "--force", "--quiet"])
+        #expect(forced.exited(0))
+        #expect(try SouIndex(contentsOf: URL(fileURLWithPath: notes)).documentCount == 1)
+        // an existing index, or an empty file, is replaced without --force
+        #expect(try runBounded(sou, ["index", input, "-o", notes, "--quiet"]).exited(0))
+        let empty = try file("empty.sou", "")
+        #expect(try runBounded(sou, ["index", input, "-o", empty, "--quiet"]).exited(0))
+
+        // checked before reading: the input would block
+        let blockingInput = path("never-written")
+        #expect(mkfifo(blockingInput, 0o644) == 0)
+        let missing = try runBounded(sou, ["index", blockingInput, "-o", path("no/such/folder/x.sou")], timeout: 20)
+        #expect(missing.exited(2), "timed out \(missing.timedOut)")
+        #expect(missing.err.contains("\(path("no/such/folder")): no such folder"), "\(missing.err)")
+        let directory = try runBounded(sou, ["index", blockingInput, "-o", folder.path], timeout: 20)
+        #expect(directory.exited(2), "timed out \(directory.timedOut)")
+        #expect(directory.err.contains("is a folder"), "\(directory.err)")
+    }
+}

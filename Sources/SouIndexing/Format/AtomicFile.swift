@@ -2,6 +2,9 @@ import Foundation
 
 /// Atomic replacement of a file: write a temporary file in the same folder, fsync it, rename it
 /// over the target, fsync the folder. A crash at any moment leaves the old file or the new one.
+///
+/// The target, when it exists, must be a regular file (checked before the temporary file is made
+/// and again just before the rename: a symbolic link, device, FIFO or folder is never replaced).
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to url: URL) throws {
         try write(to: url) { fd in
@@ -17,6 +20,8 @@ enum AtomicFile {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         let name = url.lastPathComponent
+        var existing = stat()
+        if lstat(path, &existing) == 0 { try OutputTarget.checkReplaceable(path, existing) }
         var template = Array("\(folder.isEmpty ? "." : folder)/.\(name).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -33,6 +38,8 @@ enum AtomicFile {
             _ = fchmod(fd, 0o644)
             guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(tempPath): \(String(cString: strerror(errno)))") }
         }
+        var now = stat()
+        if lstat(path, &now) == 0 { try OutputTarget.checkReplaceable(path, now) }
         guard rename(tempPath, path) == 0 else {
             throw IndexError.io("cannot rename \(tempPath) to \(path): \(String(cString: strerror(errno)))")
         }

@@ -15,6 +15,9 @@ public struct IndexBuildOptions: Sendable {
 
     /// The most threads a build uses (`sou index --jobs` refuses more).
     public static let maxJobs = 256
+    /// Replace an existing output file that is not a Sou index (`sou index --force`). Never a
+    /// symbolic link, device, FIFO, folder, or one of the inputs.
+    public var replacesNonIndexFile = false
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -79,8 +82,14 @@ public struct IndexBuilder {
 
     /// Reads `paths` and writes the index to `url` atomically (the previous file stays intact
     /// until the new one is complete).
+    ///
+    /// Before reading anything, the output is checked (``OutputRefusal``): an existing `url`
+    /// must be a regular file, not one of `paths`, and a Sou index or empty
+    /// (unless ``IndexBuildOptions/replacesNonIndexFile``); its folder must exist and be
+    /// writable.
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
         let start = Date()
+        try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         let (writer, source) = try invert(paths: paths, start: start)
         let inverted = Date()
         let (totals, fileBytes) = try writer.writeReturningSummary(to: url)

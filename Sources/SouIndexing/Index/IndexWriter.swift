@@ -84,7 +84,9 @@ public final class IndexWriter {
 
     /// Serializes the index to `url` atomically (temporary file in the same folder, fsync,
     /// rename): a reader of `url` sees the previous file or the new one, never a partial one.
-    /// The file is written as it is serialized (not assembled in memory first).
+    /// The file is written as it is serialized (not assembled in memory first). An existing
+    /// `url` must be a regular file (``OutputRefusal`` otherwise: a symbolic link, device or FIFO
+    /// is never replaced).
     public func write(to url: URL) throws {
         _ = try writeReturningSummary(to: url)
     }
