@@ -87,12 +87,21 @@ struct BuildTests {
         #expect(index.documentLength(1) == 2)
     }
 
-    @Test("an empty input builds a valid empty index")
+    @Test("an empty input writes nothing unless allowsEmptyIndex; allowed, it builds a valid empty index")
     func emptyInput() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("e.sou")
-        let summary = try IndexBuilder().build(paths: [folder.path], to: out)
+        #expect {
+            _ = try IndexBuilder().build(paths: [folder.path], to: out)
+        } throws: { error in
+            guard let refusal = error as? OutputRefusal, case .nothingIndexed = refusal.kind else { return false }
+            return refusal.path == out.path
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        var options = IndexBuildOptions()
+        options.allowsEmptyIndex = true
+        let summary = try IndexBuilder(options: options).build(paths: [folder.path], to: out)
         #expect(summary.documents == 0)
         let index = try SouIndex(contentsOf: out)
         #expect(index.documentCount == 0)

@@ -18,6 +18,9 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case notAnIndex
         /// The folder that would hold the file is missing, not a folder, or not writable.
         case unusableFolder(reason: String)
+        /// The build indexed no document (`reason` says why): an empty index would replace the
+        /// file (see ``IndexBuildOptions/allowsEmptyIndex``).
+        case nothingIndexed(reason: String)
     }
 
     /// What is wrong.
@@ -41,6 +44,7 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case .sameAsInput: "\(path): the output is also an input; refusing to overwrite it"
         case .notAnIndex: "\(path): exists and is not a Sou index (--force replaces it)"
         case .unusableFolder(let reason): "\(path): \(reason)"
+        case .nothingIndexed(let reason): "indexed 0 documents: nothing to write (\(reason)); \(path) is unchanged"
         }
     }
 }

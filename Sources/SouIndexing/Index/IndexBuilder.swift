@@ -18,6 +18,10 @@ public struct IndexBuildOptions: Sendable {
     /// Replace an existing output file that is not a Sou index (`sou index --force`). Never a
     /// symbolic link, device, FIFO, folder, or one of the inputs.
     public var replacesNonIndexFile = false
+    /// Write an index of 0 documents. Off by default: a build that indexed nothing (every line
+    /// skipped, an empty folder) throws ``OutputRefusal/Kind/nothingIndexed(reason:)`` and
+    /// leaves the output as it was.
+    public var allowsEmptyIndex = false
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -86,11 +90,15 @@ public struct IndexBuilder {
     /// Before reading anything, the output is checked (``OutputRefusal``): an existing `url`
     /// must be a regular file, not one of `paths`, and a Sou index or empty
     /// (unless ``IndexBuildOptions/replacesNonIndexFile``); its folder must exist and be
-    /// writable.
+    /// writable. A build that indexed no document writes nothing (unless
+    /// ``IndexBuildOptions/allowsEmptyIndex``).
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
         let start = Date()
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         let (writer, source) = try invert(paths: paths, start: start)
+        if writer.documentCount == 0, !options.allowsEmptyIndex {
+            throw OutputRefusal(.nothingIndexed(reason: Self.whyNothing(source, paths: paths)), path: url.path)
+        }
         let inverted = Date()
         let (totals, fileBytes) = try writer.writeReturningSummary(to: url)
         if ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil {
@@ -103,6 +111,17 @@ public struct IndexBuilder {
                                  skippedTokens: writer.segment.skippedTokens, inputBytes: source.bytesRead, terms: totals.terms, postings: totals.postings,
                                  positions: totals.positions, indexBytes: fileBytes,
                                  seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Why a build found no document.
+    static func whyNothing(_ source: DocumentSource, paths: [String]) -> String {
+        let n = source.skipped
+        if n > 0 { return "\(n) \(n == 1 ? "line or file" : "lines or files") skipped with a warning" }
+        if source.filesRead == 0 {
+            return "no file to index in \(paths.joined(separator: ", ")): folders are read for .txt, .md, .html, "
+                + ".jsonl and .jsonl.gz files and extensionless text files"
+        }
+        return "the input holds no document"
     }
 
     /// Reads `paths` and returns the index in memory (same format, same reader as a file).
