@@ -17,7 +17,8 @@ struct IndexCommand: ParsableCommand {
         "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
         The index is written atomically: an interrupted build leaves the previous file intact. The output is checked \
         before any input is read: it may not be a symbolic link, device, FIFO or folder, nor one \
-        of the inputs; an existing file that is not a Sou index is replaced only with --force. A build that indexes \
+        of the inputs; an existing file that is not a Sou index is replaced only with --force. \
+        A replaced index keeps its permissions (and its owner, as root). A build that indexes \
         no document fails and writes nothing.
         Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
         and the in-memory index size, on stderr (for profiling builds).

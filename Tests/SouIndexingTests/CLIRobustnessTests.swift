@@ -379,3 +379,50 @@ extension CLIRobustnessTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["empty", "f.jsonl", "x.sou"])
     }
 }
+
+extension CLIRobustnessTests {
+    /// Before: the new file was always 0644 (stored text world-readable again) and owned by
+    /// whoever rebuilt it; a file the user may not write was replaced all the same.
+    @Test("replacing an index keeps its mode (and owner, as root); a new one follows the umask; an unwritable one is refused")
+    func modeAndOwner() throws {
+        defer { cleanUp() }
+        let input = try file("a.txt", "集体协商")
+        let (index, _) = try previousIndex("x.sou")
+        #expect(chmod(index, 0o600) == 0)
+        #expect(try runSou(sou, umask: "077", ["index", input, "-o", index, "--quiet"]).exited(0))
+        #expect(fileStatus(index)?.mode == 0o600)
+        #expect(chmod(index, 0o640) == 0)
+        #expect(try runSou(sou, umask: "022", ["index", input, "-o", index, "--quiet"]).exited(0))
+        #expect(fileStatus(index)?.mode == 0o640)
+        #expect(try runSou(sou, umask: "077", ["index", input, "-o", path("new.sou"), "--quiet"]).exited(0))
+        #expect(fileStatus(path("new.sou"))?.mode == 0o600)
+        #expect(try SouIndex(contentsOf: URL(fileURLWithPath: index)).documentCount == 1)
+
+        if geteuid() == 0 {
+            // root keeps the owner, and may not write a file as a user who could not
+            #expect(chown(index, 65534, 65534) == 0)
+            #expect(try runBounded(sou, ["index", input, "-o", index, "--quiet"]).exited(0))
+            #expect(fileStatus(index)?.uid == 65534 && fileStatus(index)?.gid == 65534)
+            #expect(fileStatus(index)?.mode == 0o640)
+
+            let shared = path("shared")
+            try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+            #expect(chmod(folder.path, 0o755) == 0 && chmod(shared, 0o777) == 0 && chmod(input, 0o644) == 0)
+            let (rootOwned, before) = try previousIndex("shared/root.sou")
+            #expect(chmod(rootOwned, 0o644) == 0)
+            let r = try runBounded(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                                   ["--reuid=65534", "--regid=65534", "--clear-groups", sou.path, "index", input, "-o", rootOwned])
+            #expect(r.exited(2), "status \(r.status): \(r.err)")
+            #expect(r.err.contains("\(rootOwned): not writable"), "\(r.err)")
+            #expect(contents(rootOwned) == before)
+            #expect(fileStatus(rootOwned)?.uid == 0)
+        } else {
+            let (readOnly, before) = try previousIndex("ro.sou")
+            #expect(chmod(readOnly, 0o444) == 0)
+            let r = try runBounded(sou, ["index", input, "-o", readOnly])
+            #expect(r.exited(2))
+            #expect(r.err.contains("\(readOnly): not writable"), "\(r.err)")
+            #expect(contents(readOnly) == before)
+        }
+    }
+}

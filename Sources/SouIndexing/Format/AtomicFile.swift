@@ -3,8 +3,11 @@ import Foundation
 /// Atomic replacement of a file: write a temporary file in the same folder, fsync it, rename it
 /// over the target, fsync the folder. A crash at any moment leaves the old file or the new one.
 ///
-/// The target, when it exists, must be a regular file (checked before the temporary file is made
-/// and again just before the rename: a symbolic link, device, FIFO or folder is never replaced).
+/// The target, when it exists, must be a regular file this user may write (checked before the
+/// temporary file is made and again just before the rename: a symbolic link, device, FIFO or
+/// folder is never replaced). The new file takes the replaced file's permission bits (and its
+/// owner and group when the process may set them, as root may); a new file gets 0666 less the
+/// umask.
 enum AtomicFile {
     static func write(_ bytes: [UInt8], to url: URL) throws {
         try write(to: url) { fd in
@@ -19,10 +22,11 @@ enum AtomicFile {
     static func write(to url: URL, _ body: (Int32) throws -> Void) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
-        let name = url.lastPathComponent
         var existing = stat()
-        if lstat(path, &existing) == 0 { try OutputTarget.checkReplaceable(path, existing) }
-        var template = Array("\(folder.isEmpty ? "." : folder)/.\(name).tmp-XXXXXX".utf8CString)
+        let replaces = lstat(path, &existing) == 0
+        if replaces { try OutputTarget.checkReplaceable(path, existing) }
+
+        var template = Array("\(folder.isEmpty ? "." : folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw IndexError.io("cannot create a temporary file next to \(path): \(String(cString: strerror(errno)))")
@@ -35,7 +39,16 @@ enum AtomicFile {
         do {
             defer { close(fd) }
             try body(fd)
-            _ = fchmod(fd, 0o644)
+            if replaces {
+                // root keeps the owner and group; a user keeps the group when a member of it
+                if existing.st_uid != geteuid() || existing.st_gid != getegid(),
+                   fchown(fd, existing.st_uid, existing.st_gid) != 0 {
+                    _ = fchown(fd, uid_t.max, existing.st_gid)
+                }
+                _ = fchmod(fd, existing.st_mode & 0o777)
+            } else {
+                _ = fchmod(fd, 0o666 & ~currentUmask())
+            }
             guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(tempPath): \(String(cString: strerror(errno)))") }
         }
         var now = stat()
@@ -46,5 +59,18 @@ enum AtomicFile {
         ok = true
         let dfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// The process's file mode creation mask, read without changing it (Linux: /proc/self/status;
+    /// elsewhere set and restored at once).
+    static func currentUmask() -> mode_t {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+           let mask = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) {
+            return mask
+        }
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
     }
 }

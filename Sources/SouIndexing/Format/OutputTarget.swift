@@ -16,6 +16,8 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         /// An existing, non-empty file that does not start with the `SOUINDEX` magic (see
         /// ``IndexBuildOptions/replacesNonIndexFile``).
         case notAnIndex
+        /// A file this user may not write (replacing it by a rename would need only the folder).
+        case notWritable
         /// The folder that would hold the file is missing, not a folder, or not writable.
         case unusableFolder(reason: String)
         /// The build indexed no document (`reason` says why): an empty index would replace the
@@ -43,6 +45,7 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case .folder: "\(path): is a folder; give the index file's name"
         case .sameAsInput: "\(path): the output is also an input; refusing to overwrite it"
         case .notAnIndex: "\(path): exists and is not a Sou index (--force replaces it)"
+        case .notWritable: "\(path): not writable by this user; refusing to replace it"
         case .unusableFolder(let reason): "\(path): \(reason)"
         case .nothingIndexed(let reason): "indexed 0 documents: nothing to write (\(reason)); \(path) is unchanged"
         }
@@ -54,7 +57,7 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
 /// just before ``AtomicFile`` renames over the path.
 enum OutputTarget {
     /// Checks `path` as the output of a build reading `inputs`: an existing entry must be a
-    /// regular file, not one of the inputs, and a Sou index (or empty) unless
+    /// regular file this user may write, not one of the inputs, and a Sou index (or empty) unless
     /// `replacesNonIndexFile`; its folder must exist and be writable.
     static func checkBeforeBuild(_ path: String, inputs: [String], replacesNonIndexFile: Bool) throws {
         guard !path.isEmpty else { throw IndexError.io("the output path is empty") }
@@ -78,7 +81,8 @@ enum OutputTarget {
     }
 
     /// Refuses an existing entry `st` at `path` that a rename must not replace: a link, a
-    /// folder, anything but a regular file.
+    /// folder, anything but a regular file, or a file this user may not write. (Root may write
+    /// any file: for root this checks the type only.)
     static func checkReplaceable(_ path: String, _ st: stat) throws {
         switch st.st_mode & S_IFMT {
         case S_IFREG: break
@@ -89,6 +93,9 @@ enum OutputTarget {
         case S_IFIFO: throw OutputRefusal(.notRegularFile(what: "a FIFO"), path: path)
         case S_IFSOCK: throw OutputRefusal(.notRegularFile(what: "a socket"), path: path)
         default: throw OutputRefusal(.notRegularFile(what: "a special file"), path: path)
+        }
+        guard faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 else {
+            throw OutputRefusal(.notWritable, path: path)
         }
     }
 

@@ -88,7 +88,7 @@ public struct IndexBuilder {
     /// until the new one is complete).
     ///
     /// Before reading anything, the output is checked (``OutputRefusal``): an existing `url`
-    /// must be a regular file, not one of `paths`, and a Sou index or empty
+    /// must be a regular file this user may write, not one of `paths`, and a Sou index or empty
     /// (unless ``IndexBuildOptions/replacesNonIndexFile``); its folder must exist and be
     /// writable. A build that indexed no document writes nothing (unless
     /// ``IndexBuildOptions/allowsEmptyIndex``).

@@ -85,8 +85,8 @@ public final class IndexWriter {
     /// Serializes the index to `url` atomically (temporary file in the same folder, fsync,
     /// rename): a reader of `url` sees the previous file or the new one, never a partial one.
     /// The file is written as it is serialized (not assembled in memory first). An existing
-    /// `url` must be a regular file (``OutputRefusal`` otherwise: a symbolic link, device or FIFO
-    /// is never replaced).
+    /// `url` must be a regular file this user may write (``OutputRefusal`` otherwise: a symbolic
+    /// link, device or FIFO is never replaced); the new file keeps its permission bits.
     public func write(to url: URL) throws {
         _ = try writeReturningSummary(to: url)
     }
