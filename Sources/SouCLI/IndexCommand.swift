@@ -15,7 +15,8 @@ struct IndexCommand: ParsableCommand {
         entries and .git only with --hidden). A JSON Lines file holds one document per line \
         (fields id, title, body by default); inside a folder its documents get the key \
         "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
-        The index is written atomically: an interrupted build leaves the previous file intact. The output is checked \
+        The index is written atomically: an interrupted build leaves the previous file intact \
+        (on SIGINT, SIGTERM or SIGHUP the temporary file is removed). The output is checked \
         before any input is read: it may not be a symbolic link, device, FIFO or folder, nor one \
         of the inputs; an existing file that is not a Sou index is replaced only with --force. \
         A replaced index keeps its permissions (and its owner, as root). A build that indexes \
@@ -92,6 +93,7 @@ struct IndexCommand: ParsableCommand {
         options.replacesNonIndexFile = force
 
         var builder = IndexBuilder(options: options)
+        builder.temporaryFile = TemporaryFileCleanup.hook()
         let showProgress = !quiet && isTerminal(STDERR_FILENO)
         var lastShown = Date.distantPast
         builder.warn = { message in

@@ -333,6 +333,7 @@ enum BundledCorpus {
         printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
         var builder = IndexBuilder(options: IndexBuildOptions())
         builder.warn = { printError("warning: " + $0) }
+        builder.temporaryFile = TemporaryFileCleanup.hook()
         do {
             let summary = try builder.build(paths: [folder], to: URL(fileURLWithPath: output))
             printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "

@@ -426,3 +426,76 @@ extension CLIRobustnessTests {
         }
     }
 }
+
+/// Starts `p` from a thread that does not block SIGINT, SIGTERM and SIGHUP. A child inherits the
+/// signal mask of the thread that spawns it, and the test's threads (Dispatch workers) block
+/// them: a `sou` started from here would hold them pending and never see them.
+func runWithTerminationSignalsUnblocked(_ p: Process) throws {
+    final class Launch: @unchecked Sendable {
+        let process: Process
+        var failure: Error?
+        let done = DispatchSemaphore(value: 0)
+        init(_ process: Process) { self.process = process }
+    }
+    let launch = Launch(p)
+    Thread {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, s) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        do { try launch.process.run() } catch { launch.failure = error }
+        launch.done.signal()
+    }.start()
+    launch.done.wait()
+    if let failure = launch.failure { throw failure }
+}
+
+extension CLIRobustnessTests {
+    /// Before: the process died with the default action and left `.x.sou.tmp-XXXXXX` behind.
+    @Test("SIGTERM, SIGINT or SIGHUP while the index is written removes the temporary file; the old index stays")
+    func signalDuringWrite() throws {
+        defer { cleanUp() }
+        var rng = SplitMix64(seed: 21)
+        var lines = ""
+        for i in 0..<2_000 {
+            lines += "{\"id\":\"\(i)\",\"body\":\"\(randomText(&rng, length: 300).replacingOccurrences(of: "\n", with: "\\n"))\"}\n"
+        }
+        let input = try file("big.jsonl", lines)
+        let (index, before) = try previousIndex("x.sou")
+        func temporaryFiles() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix(".x.sou.tmp-") }
+        }
+        for signal in [SIGTERM, SIGINT, SIGHUP] {
+            var interrupted = false
+            // A run that ends before its temporary file is seen, or whose rename beats the signal,
+            // proves nothing: try again (the write phase lasts long enough that this is rare).
+            for _ in 0..<5 where !interrupted {
+                let p = Process()
+                p.executableURL = sou
+                p.arguments = ["index", input, "-o", index, "--quiet", "--jobs", "2"]
+                p.standardInput = FileHandle.nullDevice
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try runWithTerminationSignalsUnblocked(p)
+                let deadline = Date().addingTimeInterval(120)
+                var seen = false
+                while p.isRunning, Date() < deadline {
+                    if !temporaryFiles().isEmpty { seen = true; break }
+                    usleep(1_000)
+                }
+                if seen { kill(p.processIdentifier, signal) }
+                let stop = Date().addingTimeInterval(30)
+                while p.isRunning, Date() < stop { usleep(5_000) }
+                if p.isRunning { kill(p.processIdentifier, SIGKILL); Issue.record("signal \(signal) did not end sou") }
+                p.waitUntilExit()
+                #expect(temporaryFiles().isEmpty, "signal \(signal) left \(temporaryFiles())")
+                if seen, p.terminationReason == .uncaughtSignal, p.terminationStatus == signal, contents(index) == before {
+                    interrupted = true
+                }
+                try before.write(to: URL(fileURLWithPath: index))
+                for name in temporaryFiles() { try? FileManager.default.removeItem(atPath: path(name)) }
+            }
+            #expect(interrupted, "no run was interrupted by signal \(signal) while writing")
+        }
+    }
+}

@@ -1,5 +1,11 @@
 import Foundation
 
+/// Called with the path of the temporary file a write is about to create (`true`), and with the
+/// same path once it no longer needs removing (`false`: renamed into place, or removed after an
+/// error). A command-line tool registers it for removal in its signal handlers, so that an
+/// interrupted build leaves nothing behind (see `sou index`).
+public typealias TemporaryFileHook = (_ path: String, _ pending: Bool) -> Void
+
 /// Atomic replacement of a file: write a temporary file in the same folder, fsync it, rename it
 /// over the target, fsync the folder. A crash at any moment leaves the old file or the new one.
 ///
@@ -19,22 +25,20 @@ enum AtomicFile {
 
     /// Creates a temporary file next to `url`, lets `body` write it through its descriptor,
     /// then fsyncs and renames it over `url`. On any error the temporary file is removed.
-    static func write(to url: URL, _ body: (Int32) throws -> Void) throws {
+    /// `temporaryFile` hears of the temporary path before it is created and after it is gone.
+    static func write(to url: URL, temporaryFile: TemporaryFileHook? = nil, _ body: (Int32) throws -> Void) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         var existing = stat()
         let replaces = lstat(path, &existing) == 0
         if replaces { try OutputTarget.checkReplaceable(path, existing) }
 
-        var template = Array("\(folder.isEmpty ? "." : folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw IndexError.io("cannot create a temporary file next to \(path): \(String(cString: strerror(errno)))")
-        }
-        let tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let (fd, tempPath) = try createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
+                                                     target: path, hook: temporaryFile)
         var ok = false
         defer {
             if !ok { unlink(tempPath) }
+            temporaryFile?(tempPath, false)
         }
         do {
             defer { close(fd) }
@@ -59,6 +63,27 @@ enum AtomicFile {
         ok = true
         let dfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Creates `folder/.name.tmp-XXXXXX` (6 random letters and digits, mode 0600), telling `hook`
+    /// the path *before* creating it, so that a signal handler never misses a file on disk.
+    private static func createTemporaryFile(folder: String, name: String, target: String,
+                                            hook: TemporaryFileHook?) throws -> (Int32, String) {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let suffix = String(decoding: (0..<6).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+            let tempPath = "\(folder)/.\(name).tmp-\(suffix)"
+            hook?(tempPath, true)
+            let fd = open(tempPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { return (fd, tempPath) }
+            let error = errno
+            hook?(tempPath, false)
+            guard error == EEXIST else {
+                throw IndexError.io("cannot create a temporary file next to \(target): \(String(cString: strerror(error)))")
+            }
+        }
+        throw IndexError.io("cannot create a temporary file next to \(target): 100 names taken")
     }
 
     /// The process's file mode creation mask, read without changing it (Linux: /proc/self/status;

@@ -78,6 +78,9 @@ public struct IndexBuilder {
     public var warn: (String) -> Void = { _ in }
     /// Progress, called now and then on the reading thread.
     public var progress: ((IndexBuildProgress) -> Void)? = nil
+    /// Hears of the temporary file the build writes before it is renamed over the output (for
+    /// removal in a signal handler).
+    public var temporaryFile: TemporaryFileHook? = nil
 
     /// Creates a builder.
     public init(options: IndexBuildOptions = IndexBuildOptions()) {
@@ -100,7 +103,7 @@ public struct IndexBuilder {
             throw OutputRefusal(.nothingIndexed(reason: Self.whyNothing(source, paths: paths)), path: url.path)
         }
         let inverted = Date()
-        let (totals, fileBytes) = try writer.writeReturningSummary(to: url)
+        let (totals, fileBytes) = try writer.writeReturningSummary(to: url, temporaryFile: temporaryFile)
         if ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil {
             FileHandle.standardError.write(Data(String(format: "sou index: read+invert %.2f s, serialize+write %.2f s; segments %.1f MB, stored %.1f MB\n",
                 inverted.timeIntervalSince(start), Date().timeIntervalSince(inverted),

@@ -92,11 +92,11 @@ public final class IndexWriter {
     }
 
     /// Writes the index and returns counts for a build summary.
-    func writeReturningSummary(to url: URL) throws -> (totals: IndexSerializer.Totals, fileBytes: Int) {
+    func writeReturningSummary(to url: URL, temporaryFile: TemporaryFileHook? = nil) throws -> (totals: IndexSerializer.Totals, fileBytes: Int) {
         try flushPending()
         var totals = IndexSerializer.Totals()
         var size = 0
-        try AtomicFile.write(to: url) { fd in
+        try AtomicFile.write(to: url, temporaryFile: temporaryFile) { fd in
             let sink = OutputSink(fileDescriptor: fd)
             totals = try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs)
                 .serialize(segment: segment, documents: documents, into: sink)
