@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers, bottom to top (each module only imports the ones above it in this list):
 //   CICUShim, CZlib  – the only C code: ICU and zlib behind plain C functions
-//   CSystemShim      – C library settings Swift cannot import (allocator tuning for the CLI)
+//   CSystemShim      – C the CLI needs: allocator tuning, signal handlers removing temporary files
 //   SouAnalysis      – text → tokens (normalization, script runs, bigrams, positions)
 //   SouIndexing      – in-memory inverted index, binary file format, memory-mapped reader
 //   SouSearch        – query language, BM25, phrase matching, snippets

@@ -1,4 +1,6 @@
+import CSystemShim
 import Foundation
+import Sou
 
 /// An error the CLI reports as one line on stderr, exiting with `code` (2 unless stated).
 struct CLIError: Error, CustomStringConvertible {
@@ -28,3 +30,15 @@ func writeStderr(_ text: String) {
 
 /// True when the file descriptor is a terminal.
 func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+/// Removal of a build's temporary file when SIGINT, SIGTERM or SIGHUP ends the process (the
+/// handlers, in C, unlink the registered paths and re-raise the signal: see csystemshim.h).
+enum TemporaryFileCleanup {
+    /// Installs the handlers (once) and returns the hook that registers a build's temporary file.
+    static func hook() -> TemporaryFileHook {
+        sou_cleanup_install()
+        return { path, pending in
+            if pending { _ = sou_cleanup_register(path) } else { sou_cleanup_unregister(path) }
+        }
+    }
+}

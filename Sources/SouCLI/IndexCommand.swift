@@ -19,7 +19,12 @@ struct IndexCommand: ParsableCommand {
         Files whose size and modification time have not changed since the last run are not read \
         again; changed files replace their documents (keys gone from a changed JSON Lines file are \
         deleted); documents of files that are gone are deleted. --rebuild builds from scratch. \
-        Every change is one atomic commit: an interrupted run leaves the previous commit intact.
+        Every change is one atomic commit: an interrupted run leaves the previous commit intact. \
+        The output is checked before any input is read: it may not be a symbolic link, device, \
+        FIFO or folder, nor one of the inputs; an existing file that is not a Sou index is \
+        replaced only with --force. A replaced index keeps its permissions (and its owner, as \
+        root). A build that indexes no document fails and writes nothing; on SIGINT, SIGTERM or \
+        SIGHUP a temporary file being written is removed.
         Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
         and the in-memory index size, on stderr (for profiling builds).
         """
@@ -43,7 +48,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
     var titleField = "title"
 
-    @Option(help: "Threads analyzing documents (default: all cores). The file is identical for any value.")
+    @Option(help: "Threads analyzing documents, 1 to \(IndexBuildOptions.maxJobs) (default: all cores, at most \(IndexBuildOptions.maxJobs)). The file is identical for any value.")
     var jobs: Int?
 
     @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
@@ -61,6 +66,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
     var noStore = false
 
+    @Flag(help: "Replace an existing output file even if it is not a Sou index (never a link, device, folder or input).")
+    var force = false
+
     @Flag(help: "No progress line and no summary.")
     var quiet = false
 
@@ -77,7 +85,9 @@ struct IndexCommand: ParsableCommand {
     var foldVariants = false
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let jobs, !(1...IndexBuildOptions.maxJobs).contains(jobs) {
+            throw ValidationError("--jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(jobs))")
+        }
         if let mergeFactor, mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
         if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
         if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
@@ -97,12 +107,14 @@ struct IndexCommand: ParsableCommand {
         options.input.includesHidden = hidden
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
-        options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        options.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
         if let memory { options.memoryBudget = memory << 20 }
         if let mergeFactor { options.mergeFactor = mergeFactor }
         options.waitsForLock = wait
+        options.replacesNonIndexFile = force
 
         var builder = IndexBuilder(options: options)
+        builder.temporaryFile = TemporaryFileCleanup.hook()
         let showProgress = !quiet && isTerminal(STDERR_FILENO)
         var lastShown = Date.distantPast
         builder.warn = { message in
@@ -124,6 +136,9 @@ struct IndexCommand: ParsableCommand {
         do {
             summary = try builder.update(paths: paths, at: url, rebuild: rebuild)
         } catch let error as IndexError {
+            if showProgress { writeStderr("\r\u{1B}[K") }
+            throw CLIError(error.description)
+        } catch let error as OutputRefusal {
             if showProgress { writeStderr("\r\u{1B}[K") }
             throw CLIError(error.description)
         }

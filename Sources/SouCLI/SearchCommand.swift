@@ -165,12 +165,18 @@ struct SearchCommand: ParsableCommand {
     // MARK: - Errors
 
     /// A query error as a message with the query and a caret under the position.
+    /// A long query is shown as the 40 characters on each side of the position, cut with "…".
     func queryError(_ error: QueryError, in text: String) -> CLIError {
-        guard let position = error.position else { return CLIError("query error: \(error.message)") }
-        let before = text.prefix(position)
+        guard let reported = error.position else { return CLIError("query error: \(error.message)") }
+        let characters = Array(text)
+        let position = min(reported, characters.count)
+        let from = max(0, position - 40), to = min(characters.count, position + 40)
+        let head = from > 0 ? "…" : "", tail = to < characters.count ? "…" : ""
+        let before = head + String(characters[from..<position])
         let width = before.unicodeScalars.reduce(0) { $0 + (Self.isWide($1) ? 2 : 1) }
         let caret = String(repeating: " ", count: width) + "^"
-        return CLIError("query error at position \(position): \(error.message)\n    \(text)\n    \(caret)")
+        let shown = head + String(characters[from..<to]) + tail
+        return CLIError("query error at position \(position): \(error.message)\n    \(shown)\n    \(caret)")
     }
 
     static func isWide(_ s: Unicode.Scalar) -> Bool {
@@ -338,6 +344,7 @@ enum BundledCorpus {
                   table.files.keys.allSatisfy({ $0.hasPrefix(folder + "/") }) else { return }
             if (try? builder.isUpToDate(reader, paths: [folder])) == true { return }
         }
+        builder.temporaryFile = TemporaryFileCleanup.hook()
         do {
             if !exists {
                 printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")

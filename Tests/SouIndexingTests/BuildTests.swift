@@ -46,12 +46,63 @@ struct BuildTests {
         _ = try IndexReader(bytes: files[0]).verify()
     }
 
-    @Test("an empty input builds a valid empty index")
+    @Test("a jobs count beyond maxJobs is capped, not an arithmetic overflow")
+    func hugeJobs() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write("集体协商", to: folder.appendingPathComponent("a.txt").path)
+        for jobs in [Int.max, 1 << 62, IndexBuildOptions.maxJobs + 1, 0, -5] {
+            var options = IndexBuildOptions()
+            options.jobs = jobs
+            #expect(try IndexBuilder(options: options).buildIndex(paths: [folder.path]).documentCount == 1)
+        }
+    }
+
+    @Test("a token longer than maxTermBytes is left out and counted; its slot stays empty; the index verifies")
+    func overlongTokens() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let limit = SegmentWriter.maxTermBytes
+        let longest = String(repeating: "b", count: limit)
+        try write("集体 \(longest) 协商 " + String(repeating: "a", count: limit + 1), to: folder.appendingPathComponent("a.txt").path)
+        try write("工资 " + String(repeating: "c", count: 2_000_000), to: folder.appendingPathComponent("b.txt").path)
+        // neighbours of the long terms in the dictionary
+        try write((0..<300).map { "a\($0) b\($0)" }.joined(separator: " "), to: folder.appendingPathComponent("c.txt").path)
+        var warnings: [String] = []
+        var builder = IndexBuilder()
+        builder.warn = { warnings.append($0) }
+        let out = folder.appendingPathComponent("x.sou")
+        let summary = try builder.build(paths: [folder.path], to: out)
+        #expect(summary.skippedTokens == 2)
+        #expect(warnings == ["2 tokens longer than 32766 bytes were not indexed (the longest: 2000000 bytes)"])
+        let index = try SouIndex(contentsOf: out)
+        _ = try index.verify()
+        #expect(try index.termInfo(longest)?.documentFrequency == 1)   // exactly the limit: indexed
+        #expect(try index.termInfo(String(repeating: "a", count: limit + 1)) == nil)
+        for term in ["a0", "a299", "b0", "b299", "集体", "协商", "工资"] {
+            #expect(try index.termInfo(term)?.documentFrequency == 1, "\(term)")
+        }
+        // the skipped token still takes its slot, and counts in the document's length
+        let slot = try readPostings(index, try #require(try index.termInfo("工资")))
+        #expect(slot.map(\.positions) == [[0]])
+        #expect(index.documentLength(1) == 2)
+    }
+
+    @Test("an empty input writes nothing unless allowsEmptyIndex; allowed, it builds a valid empty index")
     func emptyInput() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("e.sou")
-        let summary = try IndexBuilder().build(paths: [folder.path], to: out)
+        #expect {
+            _ = try IndexBuilder().build(paths: [folder.path], to: out)
+        } throws: { error in
+            guard let refusal = error as? OutputRefusal, case .nothingIndexed = refusal.kind else { return false }
+            return refusal.path == out.path
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        var options = IndexBuildOptions()
+        options.allowsEmptyIndex = true
+        let summary = try IndexBuilder(options: options).build(paths: [folder.path], to: out)
         #expect(summary.documents == 0)
         let index = try IndexReader(contentsOf: out)
         #expect(index.documentCount == 0)

@@ -3,8 +3,12 @@ import SouTestSupport
 import Testing
 @testable import SouIndexing
 
-/// The `sou` executable built next to this test bundle (swift test builds every product).
+/// The `sou` executable built next to this test bundle (swift test builds every product), or the
+/// one `$SOU_TEST_EXECUTABLE` names (to run these tests against another build).
 func souExecutable() -> URL? {
+    if let path = ProcessInfo.processInfo.environment["SOU_TEST_EXECUTABLE"], !path.isEmpty {
+        return URL(fileURLWithPath: path)
+    }
     var candidates: [URL] = [Bundle.module.bundleURL.deletingLastPathComponent()]
     candidates.append(Bundle.main.bundleURL)
     candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())

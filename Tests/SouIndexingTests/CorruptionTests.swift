@@ -192,6 +192,26 @@ struct CorruptionTests {
         }
     }
 
+    @Test("damaged dictionary bytes make term lookups throw, not read as an absent term")
+    func damagedLookups() throws {
+        var bytes = try smallIndexBytes()
+        let intact = try SouIndex(bytes: bytes)
+        #expect(try intact.termInfo("集体") != nil)
+        #expect(try intact.terms(withPrefix: "集").count == 1)
+        // every block's offset (u32 at +8 of its block index entry) points past the section;
+        // open reads only fixed headers, so the damage shows at the first lookup
+        for block in 0..<intact.blockCount {
+            let entry = intact.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
+            for k in 0..<4 { bytes[entry + k] = 0xFF }
+        }
+        let damaged = try SouIndex(bytes: bytes)
+        for term in ["集体", "协商", "the", "zzz"] {
+            #expect(throws: IndexError.self, "\(term)") { _ = try damaged.termInfo(term) }
+        }
+        #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "集") }
+        #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "") }
+    }
+
     @Test("verify accepts an intact index")
     func intact() throws {
         let report = try SouIndex(bytes: try smallIndexBytes()).verify()

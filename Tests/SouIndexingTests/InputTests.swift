@@ -79,6 +79,29 @@ struct InputTests {
         }
     }
 
+    @Test("JSON Lines: a line nesting more than 128 arrays and objects is skipped with a warning, not a stack overflow")
+    func deepNesting() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("d.jsonl").path
+        func nested(_ depth: Int) -> String { String(repeating: "[", count: depth) + String(repeating: "]", count: depth) }
+        // the line's object is one level: a member value may open 127 more
+        try write("""
+        {"id":"a","body":"集体","extra":\(nested(JSONLineParser.maxNesting - 1))}
+        {"id":"b","body":"协商","extra":\(nested(JSONLineParser.maxNesting))}
+        {"id":"c","body":"工资","extra":{"x":\(nested(20_000))}}
+        {"id":"d","body":"职工"}
+        """, to: path)
+        let (docs, warnings) = try readAll([path])
+        #expect(docs.map(\.key) == ["a", "d"])
+        // the column of the bracket that opens level 129 (lines 2 and 3 start their brackets at
+        // byte 35 and 40, inside one and two objects)
+        #expect(warnings == [
+            "\(path):2: skipping bad line: nesting too deep (more than 128 arrays and objects) at column \(35 + 127)",
+            "\(path):3: skipping bad line: nesting too deep (more than 128 arrays and objects) at column \(40 + 126)",
+        ])
+    }
+
     @Test("JSON Lines: custom id, title and text fields")
     func customFields() throws {
         let root = try temporaryFolder()
@@ -108,6 +131,40 @@ struct InputTests {
         let (docs, _) = try readAll([plain + ".gz"])
         #expect(docs.map(\.key) == ["g"])
         #expect(docs.first?.text == "\n压缩")
+    }
+
+    @Test("a truncated gzip file, damaged gzip data, or a .gz that is not gzip is an error naming the file")
+    func damagedGzip() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plain = root.appendingPathComponent("d.jsonl").path
+        try write((0..<3000).map { "{\"id\":\"\($0)\",\"body\":\"集体协商第\($0)次\"}\n" }.joined(), to: plain)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: plain + ".gz")))
+        #expect(try readAll([plain + ".gz"]).0.count == 3000)
+
+        func expectError(_ bytes: [UInt8], named name: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let path = root.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // streamed as JSON Lines, and read whole as a text file
+            for read in [{ _ = try readAll([path]) }, { _ = try FileContents.read(path) }] {
+                do {
+                    try read()
+                    Issue.record("\(name) was read without an error", sourceLocation: sourceLocation)
+                } catch {
+                    #expect("\(error)".hasPrefix("\(path): \(message)"), "\(error)", sourceLocation: sourceLocation)
+                }
+            }
+        }
+        for cut in [whole.count / 2, whole.count - 8, 11] {
+            try expectError(Array(whole.prefix(cut)), named: "cut\(cut).jsonl.gz", "unexpected end of compressed data")
+        }
+        try expectError(Array("{\"id\":\"x\",\"body\":\"plain\"}\n".utf8), named: "plain.jsonl.gz", "not gzip data")
+        try expectError([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0xEE, count: 400), named: "bad.jsonl.gz", "not valid gzip data")
     }
 
     @Test("HTML: entities decoded, inline tags keep a CJK run whole, block tags separate words")

@@ -65,6 +65,22 @@ struct QueryParserTests {
         #expect(throws: QueryError(kind, at: position)) { try QueryParser.parse(text) }
     }
 
+    @Test("a 40,000-deep query is a nesting error at the 101st parenthesis, not a stack overflow")
+    func deepNesting() throws {
+        func nested(_ depth: Int) -> String {
+            String(repeating: "(", count: depth) + "集体" + String(repeating: ")", count: depth)
+        }
+        #expect(try QueryParser.parse(nested(QueryParser.maxNesting)) == .phrase("集体"))
+        #expect(try QueryParser.parse("a " + nested(QueryParser.maxNesting)) == .and([.phrase("a"), .phrase("集体")]))
+        for depth in [QueryParser.maxNesting + 1, 40_000] {
+            #expect(throws: QueryError(.nestingTooDeep, at: QueryParser.maxNesting)) { try QueryParser.parse(nested(depth)) }
+        }
+        // depth counts open groups, not parentheses in the query
+        let siblings = Array(repeating: nested(QueryParser.maxNesting), count: 3).joined(separator: " OR ")
+        #expect(throws: Never.self) { try QueryParser.parse(siblings) }
+        #expect(QueryError(.nestingTooDeep, at: 7).description.hasPrefix("nesting too deep"))
+    }
+
     @Test("positions count characters, not bytes")
     func positionsAreCharacters() {
         #expect(throws: QueryError(.unclosedQuote, at: 5)) { try QueryParser.parse("集体协商 \"工资") }

@@ -19,6 +19,9 @@ public struct IndexWriterOptions: Sendable {
     /// are merged once `mergeFactor` of them exist, which keeps the number of segments
     /// logarithmic in the number of flushes.
     public var mergeFactor = 8
+    /// Hears of every temporary file (a rebuild, a compacting merge) before it is created and
+    /// after it is gone: `sou` removes them on SIGINT, SIGTERM and SIGHUP.
+    public var temporaryFile: TemporaryFileHook? = nil
 
     /// Default options.
     public init() {}
@@ -93,6 +96,10 @@ public final class IndexWriter {
     private var bufferKeys: [String: Int] = [:]
     private var bufferDeleted: [Int] = []
     private var bufferStringBytes = 0
+    /// Tokens left out for being longer than ``SegmentWriter/maxTermBytes`` (and the longest), over
+    /// all the segments this writer built.
+    public private(set) var skippedTokens = 0
+    public private(set) var longestSkippedToken = 0
     /// Hashes of the keys in segments written by this writer (a key not in here and not in a
     /// segment that was committed before this writer opened the file is new: no lookup needed).
     private var writtenKeyHashes = Set<Int>()
@@ -125,14 +132,14 @@ public final class IndexWriter {
             try load()
         case .rebuild:
             var oldFD: Int32? = nil
-            var mode: mode_t? = nil
+            var replaced: stat? = nil
             if let existing = try Self.openExisting(path, wait: options.waitsForLock, foreignIsError: true) {
                 oldFD = existing
                 var st = stat()
-                if fstat(existing, &st) == 0 { mode = st.st_mode & 0o7777 }
+                if fstat(existing, &st) == 0 { replaced = st }
             }
             do {
-                let (tempFD, tempPath) = try Self.createTemporary(near: path, mode: mode)
+                let (tempFD, tempPath) = try Self.createTemporary(near: path, replacing: replaced, hook: options.temporaryFile)
                 fd = tempFD
                 replacement = (tempPath, oldFD)
                 try writeFully(Self.emptyHeader(), at: 0)
@@ -148,6 +155,7 @@ public final class IndexWriter {
     deinit {
         if let replacement {
             unlink(replacement.tempPath)
+            options.temporaryFile?(replacement.tempPath, false)
             if let old = replacement.oldFD { close(old) }
         } else if failure == nil, fd >= 0, committedEnd < end {
             // uncommitted segments: leave the file as it was committed
@@ -194,7 +202,7 @@ public final class IndexWriter {
 
     /// Creates an empty index (one empty commit) at `path`; nil when a file appeared there first.
     private static func createEmpty(_ path: String, options: IndexWriterOptions) throws -> Int32? {
-        let (fd, temp) = try createTemporary(near: path, mode: nil)
+        let (fd, temp) = try createTemporary(near: path, replacing: nil, hook: options.temporaryFile)
         do {
             var header = emptyHeader()
             let commit = CommitRecord(generation: 1, previousOffset: 0, configuration: options.configuration,
@@ -207,35 +215,39 @@ public final class IndexWriter {
             if link(temp, path) != 0 {
                 let e = errno
                 unlink(temp)
+                options.temporaryFile?(temp, false)
                 close(fd)
                 if e == EEXIST { return nil }
                 throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
             }
             unlink(temp)
+            options.temporaryFile?(temp, false)
             syncFolder(of: path)
             return fd
         } catch {
             unlink(temp)
+            options.temporaryFile?(temp, false)
             close(fd)
             throw error
         }
     }
 
-    /// A new locked temporary file next to `path` (mode `mode`, else 0666 less the umask).
-    private static func createTemporary(near path: String, mode: mode_t?) throws -> (Int32, String) {
+    /// A new locked temporary file next to `path`, with the permission bits (and owner, when
+    /// allowed) of the file it will replace, else 0666 less the umask.
+    private static func createTemporary(near path: String, replacing existing: stat?, hook: TemporaryFileHook?) throws -> (Int32, String) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        var template = Array("\(folder.isEmpty ? "." : folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw IndexError.io("cannot create a file next to \(path): \(String(cString: strerror(errno)))")
+        let (fd, temp) = try AtomicFile.createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
+                                                            target: path, hook: hook)
+        AtomicFile.takeOwnership(fd, replacing: existing)
+        do {
+            try WriterLock.acquire(fd, path: temp, wait: false)
+        } catch {
+            close(fd)
+            unlink(temp)
+            hook?(temp, false)
+            throw error
         }
-        let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        TemporaryFiles.register(temp)
-        let mask = umask(0)
-        umask(mask)
-        _ = fchmod(fd, mode ?? (0o666 & ~mask))
-        try WriterLock.acquire(fd, path: temp, wait: false)
         return (fd, temp)
     }
 
@@ -413,6 +425,8 @@ public final class IndexWriter {
     /// Writes the buffer at the end of the file as a new segment (not yet committed).
     private func flushBuffer() throws {
         guard let writer = buffer, writer.documents.count > 0 else { return }
+        skippedTokens += writer.segment.skippedTokens
+        longestSkippedToken = max(longestSkippedToken, writer.segment.longestSkippedToken)
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
         _ = try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
@@ -533,7 +547,7 @@ public final class IndexWriter {
             guard rename(replacement.tempPath, path) == 0 else {
                 throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
             }
-            TemporaryFiles.unregister(replacement.tempPath)
+            options.temporaryFile?(replacement.tempPath, false)
             Self.syncFolder(of: path)
             if let old = replacement.oldFD { close(old) }
             self.replacement = nil
@@ -634,16 +648,15 @@ public final class IndexWriter {
     /// Writes the live segments into a new file (merging down to `maxSegments` when given) with
     /// one commit, and renames it over the index. Readers that have the old file open keep it.
     private func rewrite(maxSegments: Int?) throws {
-        var mode: mode_t? = nil
         var st = stat()
-        if fstat(fd, &st) == 0 { mode = st.st_mode & 0o7777 }
-        let (newFD, temp) = try Self.createTemporary(near: path, mode: mode)
+        let (newFD, temp) = try Self.createTemporary(near: path, replacing: fstat(fd, &st) == 0 ? st : nil,
+                                                     hook: options.temporaryFile)
         let oldFD = fd, oldEnd = end, oldSegments = segments, oldSources = sourcesEntry
         var ok = false
         defer {
             if !ok {
                 unlink(temp)
-                TemporaryFiles.unregister(temp)
+                options.temporaryFile?(temp, false)
                 close(newFD)
                 fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
             }
@@ -753,7 +766,7 @@ public final class IndexWriter {
         failure = "\(error)"
         if let replacement {
             unlink(replacement.tempPath)
-            TemporaryFiles.unregister(replacement.tempPath)
+            options.temporaryFile?(replacement.tempPath, false)
             if let old = replacement.oldFD { close(old) }
             self.replacement = nil
             close(fd)
@@ -770,25 +783,4 @@ struct WriterSegment {
     let reader: SouIndex
     var deletions: DeletionSet
     var deletionsChanged = false
-}
-
-/// Temporary files that a signal handler removes (`sou` installs one): files being written that
-/// nobody else may see half-done.
-public enum TemporaryFiles {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var paths: Set<String> = []
-
-    static func register(_ path: String) {
-        lock.lock(); paths.insert(path); lock.unlock()
-    }
-
-    static func unregister(_ path: String) {
-        lock.lock(); paths.remove(path); lock.unlock()
-    }
-
-    /// The files to remove now (called from a signal handler's cleanup: copies the set).
-    public static var current: [String] {
-        lock.lock(); defer { lock.unlock() }
-        return Array(paths)
-    }
 }

@@ -25,6 +25,11 @@ enum FileLayout {
     /// Bit 0 of the header's index flags: the stored-text section is present.
     static let flagStoresText: UInt16 = 1
 
+    /// The longest term written, in UTF-8 bytes (Lucene's limit). A longer token (a "word" of
+    /// thousands of letters without a break) is not indexed: the writer counts it and leaves its
+    /// slot empty. Readers accept terms up to 1 MiB.
+    static let maxTermBytes = 32_766
+
     /// Terms per dictionary block.
     static let termsPerBlock = 128
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.

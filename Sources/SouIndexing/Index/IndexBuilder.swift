@@ -9,8 +9,19 @@ public struct IndexBuildOptions: Sendable {
     public var configuration = AnalyzerConfiguration()
     /// Store document text (for snippets); `false` is `--no-store`.
     public var storesText = true
-    /// Threads analyzing and inverting (the file is the same for any value).
-    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads analyzing and inverting (the file is the same for any value); a build uses
+    /// 1...``maxJobs`` of them whatever this says.
+    public var jobs = min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+
+    /// The most threads a build uses (`sou index --jobs` refuses more).
+    public static let maxJobs = 256
+    /// Replace an existing output file that is not a Sou index (`sou index --force`). Never a
+    /// symbolic link, device, FIFO, folder, or one of the inputs.
+    public var replacesNonIndexFile = false
+    /// Write an index of 0 documents. Off by default: a build that indexed nothing (every line
+    /// skipped, an empty folder) throws ``OutputRefusal/Kind/nothingIndexed(reason:)`` and
+    /// leaves the output as it was.
+    public var allowsEmptyIndex = false
     /// The in-memory buffer budget in bytes (see ``IndexWriterOptions/memoryBudget``).
     public var memoryBudget = IndexWriterOptions().memoryBudget
     /// Wait for another writer of the index to finish instead of failing.
@@ -42,6 +53,8 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var files: Int
     /// Files or lines skipped with a warning.
     public var skipped: Int
+    /// Tokens not indexed for being longer than ``IndexWriter/maxTermBytes`` (with a warning).
+    public var skippedTokens: Int
     /// Input bytes (uncompressed).
     public var inputBytes: Int
     /// Distinct terms.
@@ -82,6 +95,9 @@ public struct IndexBuilder {
     public var warn: (String) -> Void = { _ in }
     /// Progress, called now and then on the reading thread.
     public var progress: ((IndexBuildProgress) -> Void)? = nil
+    /// Hears of the temporary file the build writes before it is renamed over the output (for
+    /// removal in a signal handler).
+    public var temporaryFile: TemporaryFileHook? = nil
 
     /// Creates a builder.
     public init(options: IndexBuildOptions = IndexBuildOptions()) {
@@ -90,6 +106,12 @@ public struct IndexBuilder {
 
     /// Reads `paths` and writes a new index to `url` (replacing it atomically at the end: the
     /// previous file stays intact until the new one is committed).
+    ///
+    /// Before reading anything, the output is checked (``OutputRefusal``): an existing `url`
+    /// must be a regular file this user may write, not one of `paths`, and a Sou index or empty
+    /// (unless ``IndexBuildOptions/replacesNonIndexFile``); its folder must exist and be
+    /// writable. A build that indexed no document writes nothing (unless
+    /// ``IndexBuildOptions/allowsEmptyIndex``).
     public func build(paths: [String], to url: URL) throws -> IndexBuildSummary {
         try update(paths: paths, at: url, rebuild: true)
     }
@@ -105,16 +127,18 @@ public struct IndexBuilder {
     /// analyzer or storage options (rebuild to change them).
     public func update(paths: [String], at url: URL, rebuild: Bool = false) throws -> IndexBuildSummary {
         let start = Date()
+        try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         var phases: [(String, Date)] = [("start", start)]
         let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
         func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         var writerOptions = IndexWriterOptions()
         writerOptions.configuration = options.configuration
         writerOptions.storesText = options.storesText
-        writerOptions.jobs = max(1, options.jobs)
+        writerOptions.jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
         writerOptions.memoryBudget = options.memoryBudget
         writerOptions.waitsForLock = options.waitsForLock
         writerOptions.mergeFactor = options.mergeFactor
+        writerOptions.temporaryFile = temporaryFile
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
             // an index without a source table (written by `sou add` or the library) cannot be
@@ -128,8 +152,8 @@ public struct IndexBuilder {
         let writer = try IndexWriter(path: url.path, mode: fresh ? .rebuild : .openOrCreate, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
         let fingerprint = "\(options.input)"
-        var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, inputBytes: 0, terms: 0, postings: 0,
-                                        positions: 0, indexBytes: 0, seconds: 0)
+        var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
+                                        postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
         var table: SourceTable
         if fresh {
@@ -205,6 +229,16 @@ public struct IndexBuilder {
         }
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
         phase("deletes")
+        if writer.skippedTokens > 0 {
+            let n = writer.skippedTokens
+            warn("\(n) \(n == 1 ? "token" : "tokens") longer than \(SegmentWriter.maxTermBytes) bytes "
+                 + "\(n == 1 ? "was" : "were") not indexed (the longest: \(writer.longestSkippedToken) bytes)")
+        }
+        summary.skippedTokens = writer.skippedTokens
+        // a build (or an update) that would leave no document writes nothing
+        if writer.documentCount == 0, !options.allowsEmptyIndex {
+            throw OutputRefusal(.nothingIndexed(reason: Self.whyNothing(source, paths: paths)), path: url.path)
+        }
         try writer.commit()
         phase("commit")
 
@@ -227,6 +261,17 @@ public struct IndexBuilder {
             FileHandle.standardError.write(Data(("sou index: " + text.joined(separator: ", ") + "\n").utf8))
         }
         return summary
+    }
+
+    /// Why a build found no document.
+    static func whyNothing(_ source: DocumentSource, paths: [String]) -> String {
+        let n = source.skipped
+        if n > 0 { return "\(n) \(n == 1 ? "line or file" : "lines or files") skipped with a warning" }
+        if source.filesRead == 0 {
+            return "no file to index in \(paths.joined(separator: ", ")): folders are read for .txt, .md, .html, "
+                + ".jsonl and .jsonl.gz files and extensionless text files"
+        }
+        return "the input holds no document"
     }
 
     /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same

@@ -42,6 +42,9 @@ final class InvertedSegment {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount = 1 << 12
     private var touched: [Int32] = []
+    /// Tokens left out for being longer than ``FileLayout/maxTermBytes``, and the longest of them.
+    private(set) var skippedTokens = 0
+    private(set) var longestSkippedToken = 0
 
     init() {
         states = Self.allocateStates(stateCapacity)
@@ -203,8 +206,14 @@ final class InvertedSegment {
                 let term = UnsafeBufferPointer(rebasing: bytes[r])
                 let kind = tokens.kind(i)
                 let position = tokens.position(i)
-                try add(term, kind: kind, position: position, document: doc)
                 slots = max(slots, position + 1)
+                guard term.count <= FileLayout.maxTermBytes else {
+                    // too long to be a term: its slot stays empty (no phrase matches across it)
+                    skippedTokens += 1
+                    longestSkippedToken = max(longestSkippedToken, term.count)
+                    continue
+                }
+                try add(term, kind: kind, position: position, document: doc)
                 if kind == .bigram {
                     let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                     if !continues {

@@ -20,6 +20,11 @@ public final class SegmentWriter {
     /// Threads encoding postings when the index is serialized (set by a parallel build).
     var serializationJobs = 1
 
+    /// The longest term indexed, in UTF-8 bytes (Lucene's limit): a longer token is left out
+    /// and its slot stays empty (``IndexBuildSummary/skippedTokens`` counts them), so that every
+    /// file written stays readable.
+    public static let maxTermBytes = FileLayout.maxTermBytes
+
     /// Creates an empty writer. `storesText: false` leaves document text out of the file.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), storesText: Bool = true) throws {
         self.configuration = configuration

@@ -296,7 +296,7 @@ public final class DocumentSource {
                 source.skipped += 1
             }
         }
-        try FileContents.forEachChunk(of: file, name: name) { c in
+        try FileContents.forEachChunk(of: file, name: name, requiresGzip: path != "-" && FileContents.isGzipName(path)) { c in
             bytesRead += c.count
             var start = 0
             for i in 0..<c.count where c[i] == 0x0A {

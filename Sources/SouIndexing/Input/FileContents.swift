@@ -4,7 +4,8 @@ import Foundation
 /// Reading whole input files, transparently decompressing gzip.
 public enum FileContents {
     /// The bytes of the file at `path`; gzip files (by their magic bytes, whatever their
-    /// name) are decompressed. Throws ``IndexError/io(_:)`` naming the file on failure.
+    /// name) are decompressed. Throws ``IndexError/io(_:)`` naming the file on failure, for
+    /// damaged or truncated gzip data, and for a file named `.gz` that is not gzip at all.
     public static func read(_ path: String) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))")
@@ -14,10 +15,18 @@ public enum FileContents {
         if head.count == 2, head[head.startIndex] == 0x1f, head[head.startIndex + 1] == 0x8b {
             return try gunzip(path)
         }
+        if isGzipName(path) { throw notGzip(path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw IndexError.io("cannot read \(path)")
         }
         return [UInt8](data)
+    }
+
+    /// True for a name that promises gzip data (`.gz`, any case).
+    static func isGzipName(_ path: String) -> Bool { path.lowercased().hasSuffix(".gz") }
+
+    static func notGzip(_ name: String) -> IndexError {
+        IndexError.io("\(name): not gzip data (the name ends in .gz but the file does not start with a gzip header)")
     }
 
     /// Decompresses a gzip file (several concatenated members allowed).
@@ -25,26 +34,45 @@ public enum FileContents {
         guard let file = gzopen(path, "rb") else { throw IndexError.io("cannot open \(path)") }
         defer { gzclose(file) }
         var out: [UInt8] = []
-        try forEachChunk(of: file, name: path) { out.append(contentsOf: $0) }
+        try forEachChunk(of: file, name: path, requiresGzip: true) { out.append(contentsOf: $0) }
         return out
     }
 
     /// Reads an open zlib stream (gzip, or plain bytes passed through) to its end, handing each
-    /// chunk to `body`; the buffer is valid only during the call. Damaged gzip data throws
-    /// ``IndexError/io(_:)`` naming `name`.
-    static func forEachChunk(of file: gzFile, name: String, chunkSize: Int = 1 << 18,
+    /// chunk to `body`; the buffer is valid only during the call. Damaged gzip data, gzip data
+    /// that ends before its end (a truncated file), and with `requiresGzip` a stream that is not
+    /// gzip at all, throw ``IndexError/io(_:)`` naming `name`.
+    static func forEachChunk(of file: gzFile, name: String, requiresGzip: Bool = false, chunkSize: Int = 1 << 18,
                              _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         _ = gzbuffer(file, 1 << 17)
         var chunk = [UInt8](repeating: 0, count: chunkSize)
+        var first = true
         while true {
             let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
             if n < 0 {
-                var errnum: Int32 = 0
-                let message = gzerror(file, &errnum).map { String(cString: $0) } ?? "unknown error"
-                throw IndexError.io("\(name): cannot read (\(message))")
+                throw IndexError.io("\(name): not valid gzip data (\(zlibMessage(file)))")
             }
-            if n == 0 { return }
+            if first, requiresGzip, gzdirect(file) == 1 { throw notGzip(name) }
+            first = false
+            if n == 0 {
+                // zlib reports a stream cut short as a non-fatal Z_BUF_ERROR and returns 0 as at
+                // the end: without this check a truncated .gz reads as a shorter file
+                var errnum: Int32 = 0
+                _ = gzerror(file, &errnum)
+                if errnum == Z_BUF_ERROR {
+                    throw IndexError.io("\(name): unexpected end of compressed data (the gzip file is truncated)")
+                }
+                return
+            }
             try chunk.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<Int(n)])) }
         }
+    }
+
+    /// zlib's message for the stream's last error, without the file name zlib puts in front.
+    private static func zlibMessage(_ file: gzFile) -> String {
+        var errnum: Int32 = 0
+        guard let text = gzerror(file, &errnum).map({ String(cString: $0) }), !text.isEmpty else { return "unknown error" }
+        if let colon = text.range(of: ": ", options: .backwards) { return String(text[colon.upperBound...]) }
+        return text
     }
 }

@@ -1,7 +1,14 @@
 /// A small, strict JSON parser for one line of JSON Lines: an object whose top-level members are
 /// returned as text (strings unescaped; numbers, `true`/`false` as written; `null` as nil).
 /// Nested objects and arrays are validated and skipped. Errors name the byte column.
+///
+/// The parser is recursive, so nesting is bounded: at most ``maxNesting`` objects and arrays may
+/// be open at once (the line's own object included), as serde_json's default recursion limit. A
+/// deeper line is a "nesting too deep" failure (the line is skipped), not a stack overflow.
 struct JSONLineParser {
+    /// The most objects and arrays open at once.
+    static let maxNesting = 128
+
     struct Failure: Error {
         var message: String
     }
@@ -15,6 +22,8 @@ struct JSONLineParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0
+    /// Objects and arrays open around the current byte.
+    private var depth = 0
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -42,7 +51,15 @@ struct JSONLineParser {
         i += 1
     }
 
+    /// Enters an object or array (at its opening byte); throws beyond ``maxNesting``.
+    private mutating func enter() throws {
+        guard depth < Self.maxNesting else { throw fail("nesting too deep (more than \(Self.maxNesting) arrays and objects)") }
+        depth += 1
+    }
+
     private mutating func object(keep: Bool) throws -> [String: Value] {
+        try enter()
+        defer { depth -= 1 }
         try expect(UInt8(ascii: "{"))
         var members: [String: Value] = [:]
         skipSpace()
@@ -64,6 +81,8 @@ struct JSONLineParser {
     }
 
     private mutating func array() throws {
+        try enter()
+        defer { depth -= 1 }
         try expect(UInt8(ascii: "["))
         skipSpace()
         if peek() == UInt8(ascii: "]") { i += 1; return }

@@ -420,13 +420,15 @@ public final class SouIndex: Sendable {
     // MARK: terms and postings
 
     /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
-    /// block of at most 128 terms). `nil` when absent; a damaged dictionary throws.
+    /// block of at most 128 terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
+    /// dictionary bytes on the way are damaged (never "absent" for unreadable bytes).
     public func termInfo(_ term: String) throws -> TermInfo? {
         let key = Array(term.utf8)
         return try TermDictionaryReader(index: self).find(key)
     }
 
-    /// All terms that start with `prefix`, in dictionary order (a contiguous range).
+    /// All terms that start with `prefix`, in dictionary order (a contiguous range). Throws
+    /// ``IndexError/corrupt(_:)`` when the dictionary bytes on the way are damaged.
     public func terms(withPrefix prefix: String) throws -> [TermInfo] {
         let key = Array(prefix.utf8)
         var result: [TermInfo] = []

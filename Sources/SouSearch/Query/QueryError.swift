@@ -15,6 +15,8 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case unexpectedClosingParenthesis
         /// `()`: a group with no clause.
         case emptyGroup
+        /// A `(` opening a group inside ``QueryParser/maxNesting`` others.
+        case nestingTooDeep
         /// A `-` not followed by a clause.
         case loneMinus
         /// `OR` without a clause on each side.
@@ -47,6 +49,7 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unclosedParenthesis: "unbalanced parenthesis: this ( is never closed"
         case .unexpectedClosingParenthesis: "unbalanced parenthesis: this ) closes nothing"
         case .emptyGroup: "empty group ()"
+        case .nestingTooDeep: "nesting too deep: at most \(QueryParser.maxNesting) groups ( ) may be open at once"
         case .loneMinus: "a - must be followed by a clause to exclude"
         case .misplacedOr: "OR needs a clause on each side"
         case .onlyExclusions: "only excluded clauses: add at least one clause to search for"

@@ -11,8 +11,13 @@
 ///
 /// A word or a quoted text is one phrase clause (see ``Query/phrase(_:)``): `集体协商`, `iPhone手机`
 /// and `"iPhone 手机"` are each one exact phrase. Every conjunction needs at least one clause that
-/// is not excluded. Errors carry the `Character` offset of what is wrong.
+/// is not excluded. Groups nest at most ``maxNesting`` deep (the parser is recursive: a deeper
+/// query is an error, not a stack overflow). Errors carry the `Character` offset of what is wrong.
 public enum QueryParser {
+    /// The most groups that may be open at once: `((a))` is 2 deep. A `(` beyond it is a
+    /// ``QueryError/Kind/nestingTooDeep`` error at that parenthesis.
+    public static let maxNesting = 100
+
     /// Parses `text`; throws ``QueryError`` with the position of the first problem.
     public static func parse(_ text: String) throws(QueryError) -> Query {
         if isSingleWord(text) { return Query(.phrase(text), sourcePosition: 0) }
@@ -90,6 +95,8 @@ public enum QueryParser {
     struct Parser {
         var tokens: [Lexeme]
         var index = 0
+        /// Groups open around the current token.
+        var depth = 0
 
         var current: Lexeme? { index < tokens.count ? tokens[index] : nil }
 
@@ -143,7 +150,10 @@ public enum QueryParser {
             case .word(let text), .quoted(let text):
                 return Query(.phrase(text), sourcePosition: token.position)
             case .open:
+                guard depth < QueryParser.maxNesting else { throw QueryError(.nestingTooDeep, at: token.position) }
+                depth += 1
                 let inner = try parseAlternatives()
+                depth -= 1
                 guard let close = current, close.kind == .close else {
                     throw QueryError(.unclosedParenthesis, at: token.position)
                 }

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Why a build or a write refused to touch its output path. Nothing on disk was changed.
+public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The reasons to refuse.
+    public enum Kind: Sendable, Hashable {
+        /// The path is a symbolic link: replacing it would lose the link, writing its target is
+        /// not what a rename does. Give the target's path instead.
+        case symbolicLink
+        /// A device node, FIFO or socket (named in `what`): it would be replaced by a file.
+        case notRegularFile(what: String)
+        /// A folder.
+        case folder
+        /// The same file as one of the inputs.
+        case sameAsInput
+        /// An existing, non-empty file that does not start with the `SOUINDEX` magic (see
+        /// ``IndexBuildOptions/replacesNonIndexFile``).
+        case notAnIndex
+        /// A file this user may not write (replacing it by a rename would need only the folder).
+        case notWritable
+        /// The folder that would hold the file is missing, not a folder, or not writable.
+        case unusableFolder(reason: String)
+        /// The build indexed no document (`reason` says why): an empty index would replace the
+        /// file (see ``IndexBuildOptions/allowsEmptyIndex``).
+        case nothingIndexed(reason: String)
+    }
+
+    /// What is wrong.
+    public var kind: Kind
+    /// The output path (for ``Kind/unusableFolder(reason:)``, the folder).
+    public var path: String
+
+    /// Creates a refusal.
+    public init(_ kind: Kind, path: String) {
+        self.kind = kind
+        self.path = path
+    }
+
+    /// "x.sou: a symbolic link; …".
+    public var description: String {
+        switch kind {
+        case .symbolicLink:
+            "\(path): a symbolic link; sou does not write through links (give the target's path, or remove the link)"
+        case .notRegularFile(let what): "\(path): not a regular file (\(what)); refusing to replace it"
+        case .folder: "\(path): is a folder; give the index file's name"
+        case .sameAsInput: "\(path): the output is also an input; refusing to overwrite it"
+        case .notAnIndex: "\(path): exists and is not a Sou index (--force replaces it)"
+        case .notWritable: "\(path): not writable by this user; refusing to replace it"
+        case .unusableFolder(let reason): "\(path): \(reason)"
+        case .nothingIndexed(let reason): "indexed 0 documents: nothing to write (\(reason)); \(path) is unchanged"
+        }
+    }
+}
+
+/// The checks on an output path: all of them before a build reads its input (so that a doomed
+/// build fails at once, and a FIFO or device is never replaced), and the file-type ones again
+/// just before ``AtomicFile`` renames over the path.
+enum OutputTarget {
+    /// Checks `path` as the output of a build reading `inputs`: an existing entry must be a
+    /// regular file this user may write, not one of the inputs, and a Sou index (or empty) unless
+    /// `replacesNonIndexFile`; its folder must exist and be writable.
+    static func checkBeforeBuild(_ path: String, inputs: [String], replacesNonIndexFile: Bool) throws {
+        guard !path.isEmpty else { throw IndexError.io("the output path is empty") }
+        if path.hasSuffix("/") { throw OutputRefusal(.folder, path: path) }
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            try checkReplaceable(path, st)
+            for input in inputs where input != "-" {
+                var s = stat()
+                if stat(input, &s) == 0, s.st_dev == st.st_dev, s.st_ino == st.st_ino {
+                    throw OutputRefusal(.sameAsInput, path: path)
+                }
+            }
+            if !replacesNonIndexFile, st.st_size > 0, !startsWithIndexMagic(path) {
+                throw OutputRefusal(.notAnIndex, path: path)
+            }
+        } else if errno != ENOENT {
+            throw IndexError.io("cannot use \(path) as the output: \(String(cString: strerror(errno)))")
+        }
+        try checkFolder(of: path)
+    }
+
+    /// Refuses an existing entry `st` at `path` that a rename must not replace: a link, a
+    /// folder, anything but a regular file, or a file this user may not write. (Root may write
+    /// any file: for root this checks the type only.)
+    static func checkReplaceable(_ path: String, _ st: stat) throws {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: throw OutputRefusal(.symbolicLink, path: path)
+        case S_IFDIR: throw OutputRefusal(.folder, path: path)
+        case S_IFCHR: throw OutputRefusal(.notRegularFile(what: "a character device"), path: path)
+        case S_IFBLK: throw OutputRefusal(.notRegularFile(what: "a block device"), path: path)
+        case S_IFIFO: throw OutputRefusal(.notRegularFile(what: "a FIFO"), path: path)
+        case S_IFSOCK: throw OutputRefusal(.notRegularFile(what: "a socket"), path: path)
+        default: throw OutputRefusal(.notRegularFile(what: "a special file"), path: path)
+        }
+        guard faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 else {
+            throw OutputRefusal(.notWritable, path: path)
+        }
+    }
+
+    /// The folder that holds `path` must exist and let this user create and rename files.
+    static func checkFolder(of path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        let shown = folder.isEmpty ? "." : folder
+        var st = stat()
+        guard stat(shown, &st) == 0 else {
+            let reason = errno == ENOENT ? "no such folder" : String(cString: strerror(errno))
+            throw OutputRefusal(.unusableFolder(reason: reason), path: shown)
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw OutputRefusal(.unusableFolder(reason: "not a folder"), path: shown)
+        }
+        guard faccessat(AT_FDCWD, shown, W_OK | X_OK, AT_EACCESS) == 0 else {
+            throw OutputRefusal(.unusableFolder(reason: "this user may not create files in this folder"), path: shown)
+        }
+    }
+
+    /// True when the file at `path` starts with "SOUINDEX" (false when it cannot be read).
+    static func startsWithIndexMagic(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: FileLayout.headerMagic.count)) ?? Data()
+        return [UInt8](head) == FileLayout.headerMagic
+    }
+}
