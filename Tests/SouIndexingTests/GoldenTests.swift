@@ -32,8 +32,8 @@ struct GoldenTests {
     ]
 
     /// Writes the golden index the way FORMAT.md's worked example says: three commits through
-    /// ``IndexWriter`` — documents a and b (segment 0); c and d (segment 1); d deleted (a
-    /// deletion bitmap). Deterministic: no times, no paths are recorded.
+    /// ``IndexWriter`` — documents a, b and c of corpus.jsonl (segment 0); d "删除" and e "集体"
+    /// (segment 1); d deleted (a deletion bitmap). Deterministic: no times, no paths recorded.
     static func writeGolden(to url: URL) throws {
         let lines = try String(contentsOf: try Self.url("corpus.jsonl"), encoding: .utf8).split(separator: "\n")
         let documents = try lines.map { line -> (String, String, String) in
@@ -43,11 +43,10 @@ struct GoldenTests {
         var options = IndexWriterOptions()
         options.jobs = 1
         let writer = try IndexWriter(path: url.path, mode: .rebuild, options: options)
-        for (key, title, text) in documents.prefix(2) { try writer.add(key: key, title: title, text: text) }
+        for (key, title, text) in documents { try writer.add(key: key, title: title, text: text) }
         try writer.commit()
-        let (key, title, text) = documents[2]
-        try writer.add(key: key, title: title, text: text)
         try writer.add(key: "d", text: "删除")
+        try writer.add(key: "e", text: "集体")
         try writer.commit()
         try writer.delete(key: "d")
         try writer.commit()
@@ -61,29 +60,38 @@ struct GoldenTests {
         #expect(reader.generation == 3)
         let report = try reader.verify()
         #expect(report.commits == 3)
-        #expect(reader.segments.map(\.documentCount) == [2, 2])
-        #expect(reader.segments.map(\.deletions.members) == [[], [1]])
-        #expect(reader.documentCount == 3)
-        #expect(try (0..<3).map(reader.documentKey) == ["a", "b", "c"])
-        #expect(try (0..<3).map(reader.documentTitle) == ["集体协商", "", "会"])
-        #expect(try (0..<3).map { try reader.storedText($0) } == ["集体协商\n集体协商 工资 abc", "\n工资 协商 2024 abc abc", "会\n会 集体 swift"])
-        #expect(try (0..<3).map(reader.documentLength) == [9, 5, 3])
-        #expect(reader.totalDocumentLength == 17)
+        #expect(reader.segments.map(\.documentCount) == [3, 2])
+        #expect(reader.segments.map(\.deletions.members) == [[], [0]])
+        #expect(reader.documentCount == 4)
+        let live = [0, 1, 2, 4]
+        #expect(try live.map(reader.documentKey) == ["a", "b", "c", "e"])
+        #expect(try live.map(reader.documentTitle) == ["集体协商", "", "会", ""])
+        #expect(try live.map { try reader.storedText($0) } == ["集体协商\n集体协商 工资 abc", "\n工资 协商 2024 abc abc", "会\n会 集体 swift", "集体"])
+        #expect(try live.map(reader.documentLength) == [9, 5, 3, 1])
+        #expect(reader.totalDocumentLength == 18)
+        #expect(try reader.documents(withKey: "d").isEmpty)
+        #expect(try reader.documents(withKey: "e") == [4])
         // every term with live postings, over both segments, in global document numbers
-        var live: [String: (TokenKind, [(Int, [Int])])] = [:]
+        var postings: [String: (TokenKind, [(Int, [Int])])] = [:]
         for segment in reader.segments {
             for info in try segment.reader.terms(withPrefix: "") {
                 for (doc, positions) in try readPostings(segment.reader, info) where !segment.deletions.contains(doc) {
-                    live[info.term, default: (info.kind, [])].1.append((segment.base + doc, positions))
+                    postings[info.term, default: (info.kind, [])].1.append((segment.base + doc, positions))
                 }
             }
         }
-        #expect(live.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) == Self.expected.map(\.0))
-        for (term, kind, postings) in Self.expected {
-            let got = try #require(live[term], "\(term)")
+        // segment 0 is the three documents of corpus.jsonl (FORMAT.md walks through its bytes);
+        // segment 1 adds e "集体" (集体@0, run end 体@1); d "删除" is deleted and appears nowhere
+        var expected = Self.expected
+        for (i, e) in expected.enumerated() where e.0 == "集体" || e.0 == "体" {
+            expected[i].2.append((4, [e.0 == "集体" ? 0 : 1]))
+        }
+        #expect(postings.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) == expected.map(\.0))
+        for (term, kind, want) in expected {
+            let got = try #require(postings[term], "\(term)")
             #expect(got.0 == kind, "\(term)")
-            #expect(got.1.map(\.0) == postings.map(\.0), "\(term)")
-            #expect(got.1.map(\.1) == postings.map(\.1), "\(term)")
+            #expect(got.1.map(\.0) == want.map(\.0), "\(term)")
+            #expect(got.1.map(\.1) == want.map(\.1), "\(term)")
         }
     }
 

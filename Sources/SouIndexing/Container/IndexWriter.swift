@@ -341,7 +341,7 @@ public final class IndexWriter {
     /// each, in order.
     public func addDocuments(_ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         try checkUsable()
-        let jobs = max(1, options.jobs)
+        let jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
         guard jobs > 1 else {
             try produce { try add(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
             return
@@ -380,7 +380,7 @@ public final class IndexWriter {
     private func bufferWriter() throws -> SegmentWriter {
         if let buffer { return buffer }
         let b = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
-        b.serializationJobs = max(1, options.jobs)
+        b.serializationJobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
         buffer = b
         return b
     }
@@ -430,7 +430,7 @@ public final class IndexWriter {
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
         _ = try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
-                                jobs: max(1, options.jobs))
+                                jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs))
             .serialize(segment: writer.segment, documents: writer.documents, into: sink)
         try sink.flush()
         let length = sink.offset

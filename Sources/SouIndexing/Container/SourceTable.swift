@@ -51,7 +51,7 @@ public struct SourceTable: Sendable, Hashable {
         w.append(contentsOf: o)
         w.varint(UInt64(nextID))
         w.varint(files.count)
-        for path in files.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+        for path in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let f = files[path]!
             let p = Array(path.utf8)
             w.varint(p.count)

@@ -292,7 +292,7 @@ public struct IndexBuilder {
     public func buildIndex(paths: [String]) throws -> IndexReader {
         let writer = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
         let source = DocumentSource(options: options.input, warn: warn)
-        try writer.addDocuments(jobs: max(1, options.jobs)) { add in
+        try writer.addDocuments(jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs)) { add in
             try source.read(paths: paths) { try add($0) }
         }
         return try IndexReader(segment: writer.makeIndex())

@@ -125,6 +125,7 @@ enum InversionPipeline {
     static func run(jobs: Int, analyzer: Analyzer, storesText: Bool, firstDocument: Int,
                     invert: @escaping (AnalyzedBatch) throws -> Void,
                     produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
+        let jobs = min(max(1, jobs), IndexBuildOptions.maxJobs)
         let pipeline = BatchPipeline(capacity: 2 * jobs)
         for _ in 0..<jobs {
             let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
