@@ -75,7 +75,7 @@ struct BuildTests {
         let summary = try builder.build(paths: [folder.path], to: out)
         #expect(summary.skippedTokens == 2)
         #expect(warnings == ["2 tokens longer than 32766 bytes were not indexed (the longest: 2000000 bytes)"])
-        let index = try SouIndex(contentsOf: out)
+        let index = try openSingleSegment(out)
         _ = try index.verify()
         #expect(try index.termInfo(longest)?.documentFrequency == 1)   // exactly the limit: indexed
         #expect(try index.termInfo(String(repeating: "a", count: limit + 1)) == nil)

@@ -261,12 +261,13 @@ extension CLIRobustnessTests {
     func damagedDictionary() throws {
         defer { cleanUp() }
         let url = folder.appendingPathComponent("x.sou")
-        try Data(smallIndexBytes()).write(to: url)
+        let segment = try smallIndexBytes()
+        try Data(containerBytes(segment: segment)).write(to: url)
         var bytes = try [UInt8](Data(contentsOf: url))
-        let index = try SouIndex(bytes: bytes)
+        let index = try SouIndex(bytes: segment)
         // every block's offset (u32 at +8 of its block index entry) now points past the section
         for block in 0..<index.blockCount {
-            let entry = index.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
+            let entry = segmentOffsetInFile + index.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
             for k in 0..<4 { bytes[entry + k] = 0xFF }
         }
         try Data(bytes).write(to: url)
@@ -339,7 +340,7 @@ extension CLIRobustnessTests {
         #expect(contents(notes) == Data("my notes, not an index".utf8))
         let forced = try runBounded(sou, ["index", input, "-o", notes, "--force", "--quiet"])
         #expect(forced.exited(0))
-        #expect(try SouIndex(contentsOf: URL(fileURLWithPath: notes)).documentCount == 1)
+        #expect(try IndexReader(contentsOf: URL(fileURLWithPath: notes)).documentCount == 1)
         // an existing index, or an empty file, is replaced without --force
         #expect(try runBounded(sou, ["index", input, "-o", notes, "--quiet"]).exited(0))
         let empty = try file("empty.sou", "")
@@ -394,7 +395,7 @@ extension CLIRobustnessTests {
         #expect(fileStatus(index)?.mode == 0o640)
         #expect(try runSou(sou, umask: "077", ["index", input, "-o", path("new.sou"), "--quiet"]).exited(0))
         #expect(fileStatus(path("new.sou"))?.mode == 0o600)
-        #expect(try SouIndex(contentsOf: URL(fileURLWithPath: index)).documentCount == 1)
+        #expect(try IndexReader(contentsOf: URL(fileURLWithPath: index)).documentCount == 1)
 
         if geteuid() == 0 {
             // root keeps the owner, and may not write a file as a user who could not

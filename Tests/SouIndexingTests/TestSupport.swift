@@ -93,3 +93,22 @@ func openSingleSegment(_ url: URL) throws -> SouIndex {
     guard reader.segments.count == 1 else { throw IndexError.corrupt("expected one segment, found \(reader.segments.count)") }
     return reader.segments[0].reader
 }
+
+/// An index file holding `segment` (the bytes of one segment, as `SegmentWriter.serialize()`
+/// makes them) as its only segment, in one commit: the segment starts at byte
+/// ``segmentOffsetInFile``.
+func containerBytes(segment: [UInt8]) throws -> [UInt8] {
+    let reader = try SouIndex(bytes: segment)
+    let entry = CommitRecord.Segment(id: 0, offset: segmentOffsetInFile, length: segment.count, documentCount: reader.documentCount,
+                                     deletedCount: 0, liveLength: reader.totalDocumentLength,
+                                     deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+    let commit = CommitRecord(generation: 1, previousOffset: 0, configuration: reader.configuration,
+                              storesText: reader.storesText, nextSegmentID: 1, segments: [entry]).encoded()
+    var header = IndexWriter.emptyHeader()
+    let slot = CommitSlot(generation: 1, offset: segmentOffsetInFile + segment.count, length: commit.count).encoded()
+    header.replaceSubrange(40..<64, with: slot)
+    return header + segment + commit
+}
+
+/// Where ``containerBytes(segment:)`` puts the segment.
+let segmentOffsetInFile = 64

@@ -22,6 +22,9 @@ public struct IndexWriterOptions: Sendable {
     /// Hears of every temporary file (a rebuild, a compacting merge) before it is created and
     /// after it is gone: `sou` removes them on SIGINT, SIGTERM and SIGHUP.
     public var temporaryFile: TemporaryFileHook? = nil
+    /// In `.rebuild` mode, replace an existing file that is not a Sou index (never a symbolic
+    /// link, device or folder); otherwise such a file is refused.
+    public var replacesNonIndexFile = false
 
     /// Default options.
     public init() {}
@@ -133,7 +136,7 @@ public final class IndexWriter {
         case .rebuild:
             var oldFD: Int32? = nil
             var replaced: stat? = nil
-            if let existing = try Self.openExisting(path, wait: options.waitsForLock, foreignIsError: true) {
+            if let existing = try Self.openExisting(path, wait: options.waitsForLock, foreignIsError: !options.replacesNonIndexFile) {
                 oldFD = existing
                 var st = stat()
                 if fstat(existing, &st) == 0 { replaced = st }

@@ -141,6 +141,13 @@ public struct IndexBuilder {
         writerOptions.temporaryFile = temporaryFile
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
+            var st = stat()
+            if stat(url.path, &st) == 0, st.st_size == 0 || !OutputTarget.startsWithIndexMagic(url.path) {
+                fresh = true   // an empty file, or (with --force, checked above) a file that is not an index
+            }
+        }
+        writerOptions.replacesNonIndexFile = options.replacesNonIndexFile
+        if !fresh {
             // an index without a source table (written by `sou add` or the library) cannot be
             // compared file by file: it is rebuilt, which is what mirroring the paths means
             let existing = try IndexReader(contentsOf: url)
@@ -229,18 +236,18 @@ public struct IndexBuilder {
         }
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
         phase("deletes")
-        if writer.skippedTokens > 0 {
-            let n = writer.skippedTokens
-            warn("\(n) \(n == 1 ? "token" : "tokens") longer than \(SegmentWriter.maxTermBytes) bytes "
-                 + "\(n == 1 ? "was" : "were") not indexed (the longest: \(writer.longestSkippedToken) bytes)")
-        }
-        summary.skippedTokens = writer.skippedTokens
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
             throw OutputRefusal(.nothingIndexed(reason: Self.whyNothing(source, paths: paths)), path: url.path)
         }
         try writer.commit()
         phase("commit")
+        if writer.skippedTokens > 0 {
+            let n = writer.skippedTokens
+            warn("\(n) \(n == 1 ? "token" : "tokens") longer than \(SegmentWriter.maxTermBytes) bytes "
+                 + "\(n == 1 ? "was" : "were") not indexed (the longest: \(writer.longestSkippedToken) bytes)")
+        }
+        summary.skippedTokens = writer.skippedTokens
 
         let reader = try IndexReader(contentsOf: url)
         for s in reader.segments {
