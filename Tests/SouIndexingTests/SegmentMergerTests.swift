@@ -130,6 +130,28 @@ struct SegmentMergerTests {
         try expectMergeMatchesFreshBuild(documents, cuts: [n / 2], deleted: [])
     }
 
+    @Test("the merged bytes are the same for any number of jobs (several waves of chunks)")
+    func jobs() throws {
+        let documents = randomDocuments(900, seed: 101, maxLength: 500)
+        let a = try SouIndex(bytes: freshBuild(Array(documents[0..<450])))
+        let b = try SouIndex(bytes: freshBuild(Array(documents[450...])))
+        let deleted: (Int) -> Bool = { $0 % 7 == 3 }
+        var outputs: [[UInt8]] = []
+        for jobs in [1, 2, 3] {
+            var merger = SegmentMerger()
+            merger.jobs = jobs
+            outputs.append(try merger.mergedBytes([(a, deleted), (b, { _ in false })]))
+        }
+        #expect(try SouIndex(bytes: outputs[0]).termCount > 2 * 2 * 3 * IndexSerializer.chunkTerms)
+        for o in outputs.dropFirst() {
+            let identical = o == outputs[0]
+            #expect(identical)
+        }
+        let live = (0..<450).filter { !deleted($0) } + Array(450..<900)
+        let identical = try outputs[0] == freshBuild(live.map { documents[$0] })
+        #expect(identical)
+    }
+
     @Test("a merged segment merges again like any other (merge of merges)")
     func mergeOfMerges() throws {
         let documents = randomDocuments(300, seed: 61)
