@@ -198,6 +198,37 @@ struct SegmentMergerTests {
         }
     }
 
+    @Test("damaged sources: refused by their checksums; behind fresh checksums the merge throws or, when the source verifies, writes a segment that verifies; never traps")
+    func damagedSources() throws {
+        let bytes = try smallIndexBytes()
+        let good = try SouIndex(bytes: bytes)
+        var rng = SplitMix64(seed: 123)
+        var merged = 0, refused = 0
+        for s in good.sections where !s.range.isEmpty {
+            for _ in 0..<30 {
+                var damaged = bytes
+                let at = s.range.lowerBound + Int(rng.next() % UInt64(s.range.count))
+                damaged[at] ^= UInt8(1 + rng.next() % 255)
+                if let opened = try? SouIndex(bytes: damaged) {
+                    #expect(throws: IndexError.self, "flip at \(at) in \(s.kind)") {
+                        _ = try SegmentMerger().mergedBytes([(opened, { _ in false })])
+                    }
+                }
+                guard let opened = try? SouIndex(bytes: resealed(damaged)) else { continue }
+                let sourceVerifies = (try? opened.verify()) != nil
+                do {
+                    let out = try SegmentMerger().mergedBytes([(good, { $0 % 3 == 0 }), (opened, { $0 % 5 == 1 })])
+                    merged += 1
+                    if sourceVerifies { _ = try SouIndex(bytes: out).verify() }
+                } catch is IndexError {
+                    refused += 1
+                    #expect(!sourceVerifies, "a source that verifies was refused (flip at \(at) in \(s.kind))")
+                }
+            }
+        }
+        #expect(merged > 0 && refused > 0)
+    }
+
     @Test("merge(_:to:) writes the file atomically and reports what it wrote")
     func mergeToFile() throws {
         let folder = try temporaryFolder()

@@ -88,6 +88,8 @@ public struct SegmentMerger {
             guard !storesText || s.segment.storesText else {
                 throw IndexError.io("segment \(i) has no stored text: cannot merge it into a segment that stores text")
             }
+            // damage must not pass into the new segment under fresh checksums
+            try s.segment.verifyChecksums()
         }
         // new ids: −1 for a deleted document
         var newIDs: [[Int32]] = []
@@ -122,11 +124,15 @@ public struct SegmentMerger {
             let segment = s.segment
             for d in 0..<segment.documentCount where ids[d] >= 0 {
                 let e = try segment.checkedDocumentEntry(d)
+                guard let length = Int32(exactly: e.length), let slots = Int32(exactly: segment.slotCount(d)),
+                      let source = UInt32(exactly: try segment.documentSource(d)) else {
+                    throw IndexError.corrupt("documents: a field of document \(d) is out of range")
+                }
                 table.keys.append(segment.keysAreNumbers ? String(d) : segment.string(e.key))
                 table.titles.append(segment.string(e.title))
-                table.lengths.append(Int32(e.length))
-                table.slotCounts.append(Int32(segment.slotCount(d)))
-                table.sources.append(UInt32(try segment.documentSource(d)))
+                table.lengths.append(length)
+                table.slotCounts.append(slots)
+                table.sources.append(source)
                 table.totalLength += e.length
             }
         }
@@ -286,6 +292,7 @@ struct MergedTerms: TermSource {
         var pending: [PendingChunk] = []
         var chunk = PendingChunk()
         var matching: [Int] = []   // positions in `heads` of the sources holding the smallest term
+        var current: [UInt8] = []  // the smallest term
         while !heads.isEmpty {
             // the smallest current term, and every head on it (in source order)
             matching.removeAll(keepingCapacity: true)
@@ -299,8 +306,10 @@ struct MergedTerms: TermSource {
                     matching.append(h)
                 }
             }
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: heads[matching[0]].terms.term)
             let keyStart = chunk.keys.count, entriesStart = chunk.entries.count
-            chunk.keys.append(contentsOf: heads[matching[0]].terms.term)
+            chunk.keys.append(contentsOf: current)
             for h in matching {
                 let t = heads[h].terms
                 chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
@@ -317,9 +326,14 @@ struct MergedTerms: TermSource {
                     pending.removeAll()
                 }
             }
-            // advance the heads on the term; drop the exhausted ones
+            // advance the heads on the term (each dictionary strictly increasing, else the merged
+            // one would not be); drop the exhausted ones
             for h in matching.reversed() {
-                if try !heads[h].terms.next() { heads.remove(at: h) }
+                if try !heads[h].terms.next() {
+                    heads.remove(at: h)
+                } else if Self.compare(heads[h].terms.term, current) <= 0 {
+                    throw IndexError.corrupt("terms: the dictionary of segment \(heads[h].source) is not sorted")
+                }
             }
         }
         if !chunk.terms.isEmpty { pending.append(chunk) }

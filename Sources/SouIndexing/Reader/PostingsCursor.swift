@@ -130,7 +130,7 @@ public struct PostingsCursor: @unchecked Sendable {
                         doc += Int(try r.rice(k)) + 1
                         guard doc < limit else { throw r.fail("document id out of range") }
                         let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
-                        guard f <= total else { throw r.fail("term frequency out of range") }
+                        guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
                         let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
                         guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                         docs[i] = Int32(doc)
@@ -290,14 +290,20 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Walks the term's postings from the start to the end (a fresh cursor) and appends those
     /// of the documents that `newIDs` maps to an id (≥ 0; −1 drops the document) to `out`, with
     /// the new ids: what the segment merger re-encodes. Decodes a block at a time with the
-    /// checks of ``next()``; position gaps are copied as stored (differences minus one).
+    /// checks of ``next()``; position gaps are copied as stored (differences minus one). Every
+    /// copied document's last position must lie below its slot count (else the copy could not be
+    /// encoded): damaged postings throw here.
     mutating func appendPostings(renumberedBy newIDs: UnsafeBufferPointer<Int32>, to out: inout TermPostings) throws {
         precondition(document == nil && nextPositionIndex == 0, "appendPostings starts on a fresh cursor")
         precondition(newIDs.count == index.documentCount, "a renumbering of another segment")
+        let slots = SlotCounts(index)
         if let singleton {
             undecoded = 0
             let id = newIDs[singleton.document]
             guard id >= 0 else { return }
+            guard singleton.position < slots.count(singleton.document) else {
+                throw IndexError.corrupt("terms: singleton position beyond the slots of document \(singleton.document)")
+            }
             out.documents.append(id)
             out.frequencies.append(1)
             out.firstPositions.append(UInt32(singleton.position))
@@ -315,17 +321,24 @@ public struct PostingsCursor: @unchecked Sendable {
                 nextPositionIndex += freq
                 var g = nextGapIndex
                 nextGapIndex += freq - 1
-                let id = newIDs[Int(blockDocs[i])]
+                let doc = Int(blockDocs[i])
+                let id = newIDs[doc]
                 guard id >= 0 else { continue }
                 out.documents.append(id)
                 out.frequencies.append(Int32(freq))
                 out.firstPositions.append(UInt32(blockFirsts[i]))
+                var last = Int(blockFirsts[i])
                 while g < nextGapIndex {
                     _ = try gapValue(g)   // decodes the block holding gap g
                     let blockStart = decodedBlock * size
                     let stop = min(nextGapIndex, blockStart + size)
-                    out.positionGaps.append(contentsOf: values[(g - blockStart)..<(stop - blockStart)])
+                    let gaps = values[(g - blockStart)..<(stop - blockStart)]
+                    for v in gaps { last += Int(v) + 1 }
+                    out.positionGaps.append(contentsOf: gaps)
                     g = stop
+                }
+                guard last < slots.count(doc) else {
+                    throw IndexError.corrupt("positions: position beyond the slots of document \(doc)")
                 }
             }
             blockPosition = blockSize
