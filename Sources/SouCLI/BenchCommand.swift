@@ -124,6 +124,9 @@ struct BenchMergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not store text.")
     var noStore = false
 
+    @Flag(name: .long, help: "Time the merge only (for profiling).")
+    var mergeOnly = false
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one file.") }
         if runs < 1 { throw ValidationError("--runs must be at least 1.") }
@@ -174,8 +177,9 @@ struct BenchMergeCommand: ParsableCommand {
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var build1: [Double] = [], buildN: [Double] = [], merging: [Double] = []
+        var mergePeakRSS: [Int] = []
         for _ in 0..<runs {
-            for (jobs, times) in [(1, 0), (cores, 1)] {
+            for (jobs, times) in mergeOnly ? [] : [(1, 0), (cores, 1)] {
                 var options = IndexBuildOptions()
                 options.jobs = jobs
                 options.storesText = !noStore
@@ -184,10 +188,17 @@ struct BenchMergeCommand: ParsableCommand {
             }
             try? FileManager.default.removeItem(at: merged)
             try FileManager.default.copyItem(at: twoSegments, to: merged)
+            let before = Self.resetPeakRSS()
             merging.append(seconds(try clock.measure {
                 let writer = try IndexWriter(path: merged.path, options: writerOptions)
                 try writer.merge(maxSegments: 1)
             }))
+            if let before, let peak = Self.memoryStatus("VmHWM:") { mergePeakRSS.append(peak - before) }
+        }
+        let rss = mergePeakRSS.max().map { String(format: ", peak RSS growth while merging %.1f MB", Double($0) / 1e6) } ?? ""
+        if mergeOnly {
+            print(String(format: "merge: median of %d runs %.3f s", runs, median(merging)) + rss)
+            return
         }
         func segmentBytes(_ url: URL) throws -> [UInt8] {
             let r = try IndexReader(contentsOf: url)
@@ -206,6 +217,27 @@ struct BenchMergeCommand: ParsableCommand {
         let m = median(merging)
         print(String(format: "median of %d runs: build --jobs 1 %.3f s, build --jobs %d %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
                      runs, median(build1), cores, median(buildN), m, median(build1) / m, median(buildN) / m))
+        if !rss.isEmpty { print(rss.dropFirst(2)) }
         print("all runs (s): build1 \(build1.map { String(format: "%.3f", $0) }), build\(cores) \(buildN.map { String(format: "%.3f", $0) }), merge \(merging.map { String(format: "%.3f", $0) })")
+    }
+}
+
+extension BenchMergeCommand {
+    /// Resets the process's peak resident set size (Linux: "5" into /proc/self/clear_refs);
+    /// returns the resident set size then, in bytes (nil when unknown).
+    static func resetPeakRSS() -> Int? {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { return nil }
+        _ = write(fd, "5", 1)
+        close(fd)
+        return memoryStatus("VmRSS:")
+    }
+
+    /// A memory figure of /proc/self/status ("VmRSS:", "VmHWM:"), in bytes, or nil.
+    static func memoryStatus(_ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+              let kB = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") else { return nil }
+        return kB * 1024
     }
 }

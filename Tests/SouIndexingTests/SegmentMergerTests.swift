@@ -130,6 +130,28 @@ struct SegmentMergerTests {
         try expectMergeMatchesFreshBuild(documents, cuts: [n / 2], deleted: [])
     }
 
+    @Test("the merged bytes are the same for any number of jobs (several waves of chunks)")
+    func jobs() throws {
+        let documents = randomDocuments(900, seed: 101, maxLength: 500)
+        let a = try SouIndex(bytes: freshBuild(Array(documents[0..<450])))
+        let b = try SouIndex(bytes: freshBuild(Array(documents[450...])))
+        let deleted: (Int) -> Bool = { $0 % 7 == 3 }
+        var outputs: [[UInt8]] = []
+        for jobs in [1, 2, 3] {
+            var merger = SegmentMerger()
+            merger.jobs = jobs
+            outputs.append(try merger.mergedBytes([(a, deleted), (b, { _ in false })]))
+        }
+        #expect(try SouIndex(bytes: outputs[0]).termCount > 2 * 2 * 3 * IndexSerializer.chunkTerms)
+        for o in outputs.dropFirst() {
+            let identical = o == outputs[0]
+            #expect(identical)
+        }
+        let live = (0..<450).filter { !deleted($0) } + Array(450..<900)
+        let identical = try outputs[0] == freshBuild(live.map { documents[$0] })
+        #expect(identical)
+    }
+
     @Test("a merged segment merges again like any other (merge of merges)")
     func mergeOfMerges() throws {
         let documents = randomDocuments(300, seed: 61)
@@ -174,5 +196,36 @@ struct SegmentMergerTests {
         #expect(throws: IndexError.self) {
             _ = try SegmentMerger(configuration: other, storesText: false).mergedBytes([(plain, { _ in false })])
         }
+    }
+
+    @Test("damaged sources: refused by their checksums; behind fresh checksums the merge throws or, when the source verifies, writes a segment that verifies; never traps")
+    func damagedSources() throws {
+        let bytes = try smallIndexBytes()
+        let good = try SouIndex(bytes: bytes)
+        var rng = SplitMix64(seed: 123)
+        var merged = 0, refused = 0
+        for s in good.sections where !s.range.isEmpty {
+            for _ in 0..<30 {
+                var damaged = bytes
+                let at = s.range.lowerBound + Int(rng.next() % UInt64(s.range.count))
+                damaged[at] ^= UInt8(1 + rng.next() % 255)
+                if let opened = try? SouIndex(bytes: damaged) {
+                    #expect(throws: IndexError.self, "flip at \(at) in \(s.kind)") {
+                        _ = try SegmentMerger().mergedBytes([(opened, { _ in false })])
+                    }
+                }
+                guard let opened = try? SouIndex(bytes: resealed(damaged)) else { continue }
+                let sourceVerifies = (try? opened.verify()) != nil
+                do {
+                    let out = try SegmentMerger().mergedBytes([(good, { $0 % 3 == 0 }), (opened, { $0 % 5 == 1 })])
+                    merged += 1
+                    if sourceVerifies { _ = try SouIndex(bytes: out).verify() }
+                } catch is IndexError {
+                    refused += 1
+                    #expect(!sourceVerifies, "a source that verifies was refused (flip at \(at) in \(s.kind))")
+                }
+            }
+        }
+        #expect(merged > 0 && refused > 0)
     }
 }

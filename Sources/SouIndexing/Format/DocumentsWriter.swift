@@ -103,6 +103,10 @@ enum DocumentsWriter {
 
     /// The StoredText section: the block table, then the compressed blocks.
     static func writeStoredText(_ d: DocumentTable, into sink: OutputSink) throws {
+        if let pending = d.pendingStoredText {
+            d.pendingStoredText = nil
+            try pending(d)
+        }
         var out = ByteWriter()
         out.u32(UInt32(d.storedBlocks.count))
         out.u32(0)

@@ -64,7 +64,7 @@ struct BitWriter {
         let room = 64 - count
         if n >= room {
             // acc is full: emit it, keep the rest of v
-            for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: acc >> UInt64(8 * k))) }
+            withUnsafeBytes(of: acc.littleEndian) { bytes.append(contentsOf: $0) }
             acc = room == 64 ? 0 : v >> UInt64(room)
             count = n - room
         } else {

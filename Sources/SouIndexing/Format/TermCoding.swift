@@ -28,7 +28,13 @@ enum TermCoding {
             guard b & 0xC0 == 0x80 else { return nil }
             v = v << 6 | UInt32(b & 0x3F)
         }
-        guard Unicode.Scalar(v) != nil, String(Unicode.Scalar(v)!).utf8.count == n else { return nil }
+        // a scalar (not a surrogate, at most 0x10FFFF) in its shortest form
+        let shortest: Bool = switch n {
+        case 2: v >= 0x80
+        case 3: v >= 0x800 && !(0xD800...0xDFFF).contains(v)
+        default: v >= 0x1_0000 && v <= 0x10_FFFF
+        }
+        guard shortest else { return nil }
         return (v, n)
     }
 }

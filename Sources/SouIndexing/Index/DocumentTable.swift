@@ -12,8 +12,11 @@ final class DocumentTable {
     var sources: [UInt32] = []
     /// Per stored block: first document, document count, compressed length, raw length.
     var storedBlocks: [(firstDocument: Int, documentCount: Int, compressedLength: Int, rawLength: Int)] = []
-    let storedData = SpillBuffer()
+    var storedData = SpillBuffer()
     var totalLength = 0
+    /// Set while the stored text is being compressed on another thread (a merge): waits for it
+    /// and installs it into the table. The serializer calls it before the StoredText section.
+    var pendingStoredText: ((DocumentTable) throws -> Void)? = nil
 
     var count: Int { keys.count }
 

@@ -22,6 +22,8 @@ public struct SegmentMerger {
     public let configuration: AnalyzerConfiguration
     /// Whether the new segment stores text (every source must then store it).
     public let storesText: Bool
+    /// Threads merging postings (the bytes are the same for any value).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     /// One segment to merge and which of its documents are deleted (local ids).
     public typealias Source = (segment: SouIndex, isDeleted: (Int) -> Bool)
@@ -73,6 +75,8 @@ public struct SegmentMerger {
             guard !storesText || s.segment.storesText else {
                 throw IndexError.io("segment \(i) has no stored text: cannot merge it into a segment that stores text")
             }
+            // damage must not pass into the new segment under fresh checksums
+            try s.segment.verifyChecksums()
         }
         // new ids: −1 for a deleted document
         var newIDs: [[Int32]] = []
@@ -86,10 +90,16 @@ public struct SegmentMerger {
             }
             newIDs.append(ids)
         }
+        let t0 = Date()
         let documents = try mergeDocuments(sources, newIDs)
-        let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs)
-        return try IndexSerializer(configuration: configuration, storesText: storesText)
+        let t1 = Date()
+        let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs, jobs: max(1, jobs))
+        let r = try IndexSerializer(configuration: configuration, storesText: storesText)
             .serialize(terms: terms, documents: documents, into: sink)
+        if ProcessInfo.processInfo.environment["SOU_MERGE_TRACE"] != nil {
+            FileHandle.standardError.write(Data(String(format: "merge: documents+stored %.3f s, terms+write %.3f s\n", t1.timeIntervalSince(t0), Date().timeIntervalSince(t1)).utf8))
+        }
+        return r
     }
 
     // MARK: documents
@@ -101,20 +111,63 @@ public struct SegmentMerger {
             let segment = s.segment
             for d in 0..<segment.documentCount where ids[d] >= 0 {
                 let e = try segment.checkedDocumentEntry(d)
+                guard let length = Int32(exactly: e.length), let slots = Int32(exactly: segment.slotCount(d)),
+                      let source = UInt32(exactly: try segment.documentSource(d)) else {
+                    throw IndexError.corrupt("documents: a field of document \(d) is out of range")
+                }
                 table.keys.append(segment.keysAreNumbers ? String(d) : segment.string(e.key))
                 table.titles.append(segment.string(e.title))
-                table.lengths.append(Int32(e.length))
-                table.slotCounts.append(Int32(segment.slotCount(d)))
-                table.sources.append(UInt32(try segment.documentSource(d)))
+                table.lengths.append(length)
+                table.slotCounts.append(slots)
+                table.sources.append(source)
                 table.totalLength += e.length
             }
         }
-        if storesText {
-            var blocks = StoredTextRegrouper(table: table)
-            for (s, ids) in zip(sources, newIDs) { try blocks.add(s.segment, newIDs: ids) }
+        guard storesText else { return table }
+        let segments = sources.map(\.segment)
+        let regroup: @Sendable () throws -> DocumentTable = {
+            let stored = DocumentTable()
+            var blocks = StoredTextRegrouper(table: stored)
+            for (segment, ids) in zip(segments, newIDs) { try blocks.add(segment, newIDs: ids) }
             try blocks.finish()
+            return stored
+        }
+        func install(_ stored: DocumentTable, into table: DocumentTable) {
+            table.storedBlocks = stored.storedBlocks
+            table.storedData = stored.storedData
+        }
+        if jobs > 1 {
+            // compressed on its own thread while the postings are merged
+            let task = BackgroundTask(regroup)
+            table.pendingStoredText = { install(try task.wait(), into: $0) }
+        } else {
+            install(try regroup(), into: table)
         }
         return table
+    }
+}
+
+/// Runs a closure on a thread of its own; ``wait()`` returns its result or throws its error.
+private final class BackgroundTask<T>: @unchecked Sendable {
+    private let done = NSCondition()
+    private var result: Result<T, Error>? = nil
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            let r = Result { try body() }
+            done.lock()
+            result = r
+            done.broadcast()
+            done.unlock()
+        }
+        thread.start()
+    }
+
+    func wait() throws -> T {
+        done.lock()
+        defer { done.unlock() }
+        while result == nil { done.wait() }
+        return try result!.get()
     }
 }
 
@@ -185,12 +238,35 @@ private struct StoredTextRegrouper {
 }
 
 /// The terms of several segments merged as a ``TermSource``: the dictionaries walked in step
-/// (a k-way merge by term bytes), each term's live postings gathered from the sources in order
-/// with their ids renumbered, encoded in chunks.
+/// (a k-way merge by term bytes, on the calling thread) into chunks of terms, each term with the
+/// dictionary entries of the sources holding it; then, a wave of chunks at a time on `jobs`
+/// threads, each term's live postings gathered from its sources in order with their ids
+/// renumbered, and encoded. Chunks are handed over in order: the bytes do not depend on `jobs`.
 struct MergedTerms: TermSource {
     let segments: [SouIndex]
     /// Per source: each local document's new id, −1 when deleted.
     let newIDs: [[Int32]]
+    /// Threads encoding chunks.
+    var jobs = 1
+
+    /// One source's dictionary entry of a term being merged.
+    struct Entry {
+        var source: Int
+        var kind: TokenKind
+        var documentFrequency: Int
+        var totalFrequency: Int
+        var postingsOffset: Int
+        var positionsOffset: Int
+    }
+
+    /// Consecutive terms to merge, in dictionary order: their bytes and their sources' entries.
+    struct PendingChunk {
+        var keys: [UInt8] = []
+        var terms: [(key: Range<Int>, entries: Range<Int>)] = []
+        var entries: [Entry] = []
+        /// Postings of the entries (bounds the chunk's size).
+        var postings = 0
+    }
 
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
         // sources with a live document, each with its dictionary iterator on its current term
@@ -199,10 +275,11 @@ struct MergedTerms: TermSource {
             var t = try TermDictionaryReader.Terms(index: segment)
             if try t.next() { heads.append((i, t)) }
         }
-        var chunk = EncodedChunk()
-        var encoder = PostingsEncoder()
-        var postings = TermPostings()
+        let wave = jobs > 1 ? 2 * jobs : 1
+        var pending: [PendingChunk] = []
+        var chunk = PendingChunk()
         var matching: [Int] = []   // positions in `heads` of the sources holding the smallest term
+        var current: [UInt8] = []  // the smallest term
         while !heads.isEmpty {
             // the smallest current term, and every head on it (in source order)
             matching.removeAll(keepingCapacity: true)
@@ -216,37 +293,78 @@ struct MergedTerms: TermSource {
                     matching.append(h)
                 }
             }
-            postings.removeAll()
-            var kind: TokenKind? = nil
+            current.removeAll(keepingCapacity: true)
+            current.append(contentsOf: heads[matching[0]].terms.term)
+            let keyStart = chunk.keys.count, entriesStart = chunk.entries.count
+            chunk.keys.append(contentsOf: current)
             for h in matching {
-                let (source, terms) = heads[h]
-                let ids = newIDs[source]
-                var cursor = try PostingsCursor(index: segments[source], entry: terms)
-                let before = postings.documents.count
-                while let d = try cursor.next() {
-                    let id = ids[d]
-                    guard id >= 0 else { continue }
-                    postings.documents.append(id)
-                    postings.frequencies.append(Int32(cursor.termFrequency))
-                    postings.firstPositions.append(try cursor.appendPositionGaps(to: &postings.positionGaps))
-                }
-                if kind == nil, postings.documents.count > before { kind = terms.kind }
+                let t = heads[h].terms
+                chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
+                                           totalFrequency: t.totalFrequency, postingsOffset: t.postingsOffset,
+                                           positionsOffset: t.positionsOffset))
+                chunk.postings += t.documentFrequency
             }
-            if let kind {
-                heads[matching[0]].terms.term.withUnsafeBufferPointer { key in
-                    encoder.encode(postings, key: key, kind: kind, slotCounts: slotCounts, into: &chunk)
-                }
-                if chunk.terms.count >= IndexSerializer.chunkTerms || chunk.postings.count + chunk.positions.count >= 1 << 22 {
-                    try output.append(chunk)
-                    chunk = EncodedChunk()
+            chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
+            if chunk.terms.count >= IndexSerializer.chunkTerms || chunk.postings >= 1 << 20 {
+                pending.append(chunk)
+                chunk = PendingChunk()
+                if pending.count == wave {
+                    try encode(pending, slotCounts: slotCounts, into: &output)
+                    pending.removeAll()
                 }
             }
-            // advance the heads on the term; drop the exhausted ones
+            // advance the heads on the term (each dictionary strictly increasing, else the merged
+            // one would not be); drop the exhausted ones
             for h in matching.reversed() {
-                if try !heads[h].terms.next() { heads.remove(at: h) }
+                if try !heads[h].terms.next() {
+                    heads.remove(at: h)
+                } else if Self.compare(heads[h].terms.term, current) <= 0 {
+                    throw IndexError.corrupt("terms: the dictionary of segment \(heads[h].source) is not sorted")
+                }
             }
         }
-        if !chunk.terms.isEmpty { try output.append(chunk) }
+        if !chunk.terms.isEmpty { pending.append(chunk) }
+        try encode(pending, slotCounts: slotCounts, into: &output)
+    }
+
+    /// Encodes a wave of chunks (concurrently when there are several) and appends them in order.
+    private func encode(_ chunks: [PendingChunk], slotCounts: [Int32], into output: inout TermOutput) throws {
+        if chunks.count == 1 {
+            try output.append(try Self.encode(chunks[0], segments: segments, newIDs: newIDs, slotCounts: slotCounts))
+            return
+        }
+        let job = MergeChunkJob(chunks: chunks, segments: segments, newIDs: newIDs, slotCounts: slotCounts)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { job.run($0) }
+        for result in job.take() { try output.append(try result.get()) }
+    }
+
+    /// Gathers and encodes the live postings of a chunk's terms; a term without any is left out.
+    static func encode(_ chunk: PendingChunk, segments: [SouIndex], newIDs: [[Int32]], slotCounts: [Int32]) throws -> EncodedChunk {
+        var encoded = EncodedChunk()
+        encoded.terms.reserveCapacity(chunk.terms.count)
+        var encoder = PostingsEncoder()
+        var postings = TermPostings()
+        var buffers = PostingsCursor.Buffers()   // reused by every cursor
+        for term in chunk.terms {
+            postings.removeAll()
+            var kind: TokenKind? = nil
+            for e in chunk.entries[term.entries] {
+                var cursor = try PostingsCursor(index: segments[e.source], documentFrequency: e.documentFrequency,
+                                                totalFrequency: e.totalFrequency, postingsOffset: e.postingsOffset,
+                                                positionsOffset: e.positionsOffset)
+                cursor.swapBuffers(&buffers)
+                defer { cursor.swapBuffers(&buffers) }
+                let before = postings.documents.count
+                try newIDs[e.source].withUnsafeBufferPointer { try cursor.appendPostings(renumberedBy: $0, to: &postings) }
+                if kind == nil, postings.documents.count > before { kind = e.kind }
+            }
+            guard let kind else { continue }
+            chunk.keys.withUnsafeBufferPointer { keys in
+                encoder.encode(postings, key: UnsafeBufferPointer(rebasing: keys[term.key]), kind: kind,
+                               slotCounts: slotCounts, into: &encoded)
+            }
+        }
+        return encoded
     }
 
     /// Bytewise comparison: negative, 0 or positive.
@@ -254,4 +372,36 @@ struct MergedTerms: TermSource {
     static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
         a.withUnsafeBytes { x in b.withUnsafeBytes { y in SouIndex.compareBytes(x, y) } }
     }
+}
+
+/// One wave of merge chunks encoded by concurrent workers, each into its own result slot (raw
+/// memory, so no Swift array is mutated from several threads); the segments are only read.
+private final class MergeChunkJob: @unchecked Sendable {
+    private let chunks: [MergedTerms.PendingChunk]
+    private let segments: [SouIndex]
+    private let newIDs: [[Int32]]
+    private let slotCounts: [Int32]
+    private let slots: UnsafeMutablePointer<Result<EncodedChunk, Error>>
+
+    init(chunks: [MergedTerms.PendingChunk], segments: [SouIndex], newIDs: [[Int32]], slotCounts: [Int32]) {
+        self.chunks = chunks
+        self.segments = segments
+        self.newIDs = newIDs
+        self.slotCounts = slotCounts
+        slots = .allocate(capacity: chunks.count)
+    }
+
+    /// Encodes chunk `i` into its slot.
+    func run(_ i: Int) {
+        (slots + i).initialize(to: Result {
+            try MergedTerms.encode(chunks[i], segments: segments, newIDs: newIDs, slotCounts: slotCounts)
+        })
+    }
+
+    /// The results, once every slot is set (moves them out).
+    func take() -> [Result<EncodedChunk, Error>] {
+        (0..<chunks.count).map { (slots + $0).move() }
+    }
+
+    deinit { slots.deallocate() }
 }

@@ -27,12 +27,7 @@ extension SouIndex {
     ///
     /// - Complexity: reads every byte of the file once.
     public func verify() throws -> VerificationReport {
-        for s in sections {
-            let crc = CRC32C.checksum(bytes.slice(s.range))
-            guard crc == s.crc else {
-                throw IndexError.corrupt(String(format: "\(s.kind) section checksum mismatch (stored %08x, computed %08x)", s.crc, crc))
-            }
-        }
+        try verifyChecksums()
         var report = VerificationReport(sectionsVerified: sections.count, terms: 0, postings: 0, positions: 0, documents: 0)
         try verifyTerms(&report)
         try verifyDocuments()
@@ -40,6 +35,16 @@ extension SouIndex {
         try verifyStoredText()
         report.documents = documentCount
         return report
+    }
+
+    /// Verifies every section's CRC-32C (what a merge checks before reading a segment).
+    func verifyChecksums() throws {
+        for s in sections {
+            let crc = CRC32C.checksum(bytes.slice(s.range))
+            guard crc == s.crc else {
+                throw IndexError.corrupt(String(format: "\(s.kind) section checksum mismatch (stored %08x, computed %08x)", s.crc, crc))
+            }
+        }
     }
 
     private func verifyTerms(_ report: inout VerificationReport) throws {

@@ -109,8 +109,8 @@ public struct PostingsCursor: @unchecked Sendable {
         let n = min(FileLayout.docsPerBlock, undecoded)
         if blockDocs.isEmpty {
             blockDocs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
-            blockFreqs = blockDocs
-            blockFirsts = blockDocs
+            blockFreqs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+            blockFirsts = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
         }
         var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
         let k = hasSkips ? Int(try r.read(bits: 5))
@@ -130,7 +130,7 @@ public struct PostingsCursor: @unchecked Sendable {
                         doc += Int(try r.rice(k)) + 1
                         guard doc < limit else { throw r.fail("document id out of range") }
                         let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
-                        guard f <= total else { throw r.fail("term frequency out of range") }
+                        guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
                         let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
                         guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                         docs[i] = Int32(doc)
@@ -270,22 +270,79 @@ public struct PostingsCursor: @unchecked Sendable {
         }
     }
 
-    /// The current document's first position; its later positions are appended to `gaps` as
-    /// differences minus one (frequency − 1 values), as stored: what the segment merger re-encodes.
-    mutating func appendPositionGaps(to gaps: inout [UInt32]) throws -> UInt32 {
-        guard document != nil else { throw IndexError.corrupt("postings: no current document") }
-        if let singleton { return UInt32(singleton.position) }
-        let size = FileLayout.positionsPerBlock
-        var i = gapIndex
-        let end = gapIndex + termFrequency - 1
-        while i < end {
-            _ = try gapValue(i)   // decodes the block holding gap i
-            let blockStart = decodedBlock * size
-            let stop = min(end, blockStart + size)
-            gaps.append(contentsOf: values[(i - blockStart)..<(stop - blockStart)])
-            i = stop
+    /// The arrays a cursor decodes into (allocated by its first block): the segment merger opens
+    /// a cursor per term and source, and hands one set of buffers from cursor to cursor.
+    struct Buffers {
+        fileprivate var docs: [Int32] = [], freqs: [Int32] = [], firsts: [Int32] = []
+        fileprivate var values: [UInt32] = []
+        init() {}
+    }
+
+    /// Exchanges the cursor's decoding buffers with `buffers` (before the first ``next()`` and
+    /// after the last use: the contents do not matter, only the allocations are reused).
+    mutating func swapBuffers(_ buffers: inout Buffers) {
+        swap(&buffers.docs, &blockDocs)
+        swap(&buffers.freqs, &blockFreqs)
+        swap(&buffers.firsts, &blockFirsts)
+        swap(&buffers.values, &values)
+    }
+
+    /// Walks the term's postings from the start to the end (a fresh cursor) and appends those
+    /// of the documents that `newIDs` maps to an id (≥ 0; −1 drops the document) to `out`, with
+    /// the new ids: what the segment merger re-encodes. Decodes a block at a time with the
+    /// checks of ``next()``; position gaps are copied as stored (differences minus one). Every
+    /// copied document's last position must lie below its slot count (else the copy could not be
+    /// encoded): damaged postings throw here.
+    mutating func appendPostings(renumberedBy newIDs: UnsafeBufferPointer<Int32>, to out: inout TermPostings) throws {
+        precondition(document == nil && nextPositionIndex == 0, "appendPostings starts on a fresh cursor")
+        precondition(newIDs.count == index.documentCount, "a renumbering of another segment")
+        let slots = SlotCounts(index)
+        if let singleton {
+            undecoded = 0
+            let id = newIDs[singleton.document]
+            guard id >= 0 else { return }
+            guard singleton.position < slots.count(singleton.document) else {
+                throw IndexError.corrupt("terms: singleton position beyond the slots of document \(singleton.document)")
+            }
+            out.documents.append(id)
+            out.frequencies.append(1)
+            out.firstPositions.append(UInt32(singleton.position))
+            return
         }
-        return UInt32(firstPosition)
+        let size = FileLayout.positionsPerBlock
+        while undecoded > 0 {
+            if hasSkips, entry == nil { try readEntry() }
+            try decodeBlock()
+            for i in 0..<blockSize {
+                let freq = Int(blockFreqs[i])
+                guard nextPositionIndex + freq <= totalFrequency else {
+                    throw IndexError.corrupt("postings: frequencies exceed the term's total")
+                }
+                nextPositionIndex += freq
+                var g = nextGapIndex
+                nextGapIndex += freq - 1
+                let doc = Int(blockDocs[i])
+                let id = newIDs[doc]
+                guard id >= 0 else { continue }
+                out.documents.append(id)
+                out.frequencies.append(Int32(freq))
+                out.firstPositions.append(UInt32(blockFirsts[i]))
+                var last = Int(blockFirsts[i])
+                while g < nextGapIndex {
+                    _ = try gapValue(g)   // decodes the block holding gap g
+                    let blockStart = decodedBlock * size
+                    let stop = min(nextGapIndex, blockStart + size)
+                    let gaps = values[(g - blockStart)..<(stop - blockStart)]
+                    for v in gaps { last += Int(v) + 1 }
+                    out.positionGaps.append(contentsOf: gaps)
+                    g = stop
+                }
+                guard last < slots.count(doc) else {
+                    throw IndexError.corrupt("positions: position beyond the slots of document \(doc)")
+                }
+            }
+            blockPosition = blockSize
+        }
     }
 
     /// Calls `body` with each position (slot) of the term in the current document, increasing,
