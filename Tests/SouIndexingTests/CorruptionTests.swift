@@ -134,7 +134,8 @@ struct CorruptionTests {
         let info = try #require(try index.termInfo("集体"))
         #expect(info.documentFrequency == 160)   // two postings blocks: skip entries
         // SkipLength, then block 0's entry: LastDocDelta, BlockByteLength, BlockPositionCount
-        var at = index.postingsRange.lowerBound + info.postingsOffset
+        guard case .postings(let offset, _) = info.location else { Issue.record("集体 is not a singleton"); return }
+        var at = index.postingsRange.lowerBound + offset
         func varintEnd(_ i: Int) -> Int { var j = i; while bytes[j] & 0x80 != 0 { j += 1 }; return j + 1 }
         at = varintEnd(varintEnd(at))
         for change: UInt8 in [1, 0xFF] {   // block length one byte too long, one byte too short

@@ -216,6 +216,23 @@ struct LivingIndexTests {
         #expect(checked > 100)
     }
 
+    @Test("a term's dictionary entry belongs to its segment: another segment refuses it")
+    func foreignTermInfo() throws {
+        let a = try SegmentWriter(), b = try SegmentWriter()
+        try a.addDocument(key: "a", text: "集体协商 工资")
+        try b.addDocument(key: "b", text: "工资 集体协商")
+        let sa = try a.makeIndex(), sb = try b.makeIndex()
+        let info = try #require(try sa.termInfo("工资"))
+        var own = try sa.postings(info)
+        #expect(try own.next() == 0)
+        #expect {
+            _ = try sb.postings(info)
+        } throws: { error in
+            guard case IndexError.foreignTerm = error else { return false }
+            return true
+        }
+    }
+
     @Test("a second writer on the same file gets a clear locked error; it may wait instead")
     func oneWriterAtATime() throws {
         let folder = try Self.temporaryFolder()

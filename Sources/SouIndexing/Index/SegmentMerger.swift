@@ -255,8 +255,7 @@ struct MergedTerms: TermSource {
         var kind: TokenKind
         var documentFrequency: Int
         var totalFrequency: Int
-        var postingsOffset: Int
-        var positionsOffset: Int
+        var location: TermInfo.Location
     }
 
     /// Consecutive terms to merge, in dictionary order: their bytes and their sources' entries.
@@ -300,8 +299,7 @@ struct MergedTerms: TermSource {
             for h in matching {
                 let t = heads[h].terms
                 chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
-                                           totalFrequency: t.totalFrequency, postingsOffset: t.postingsOffset,
-                                           positionsOffset: t.positionsOffset))
+                                           totalFrequency: t.totalFrequency, location: t.location))
                 chunk.postings += t.documentFrequency
             }
             chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
@@ -350,8 +348,7 @@ struct MergedTerms: TermSource {
             var kind: TokenKind? = nil
             for e in chunk.entries[term.entries] {
                 var cursor = try PostingsCursor(index: segments[e.source], documentFrequency: e.documentFrequency,
-                                                totalFrequency: e.totalFrequency, postingsOffset: e.postingsOffset,
-                                                positionsOffset: e.positionsOffset)
+                                                totalFrequency: e.totalFrequency, location: e.location)
                 cursor.swapBuffers(&buffers)
                 defer { cursor.swapBuffers(&buffers) }
                 let before = postings.documents.count

@@ -62,13 +62,12 @@ extension SouIndex {
             guard info.documentFrequency >= 1, info.totalTermFrequency >= info.documentFrequency else {
                 throw IndexError.corrupt("terms: \(name) has document frequency \(info.documentFrequency)")
             }
-            let isSingleton = info.postingsOffset < 0
-            if !isSingleton {
-                guard info.postingsOffset == expectedPostings else {
-                    throw IndexError.corrupt("postings: \(name) starts at \(info.postingsOffset), expected \(expectedPostings)")
+            if case .postings(let offset, let positionsOffset) = info.location {
+                guard offset == expectedPostings else {
+                    throw IndexError.corrupt("postings: \(name) starts at \(offset), expected \(expectedPostings)")
                 }
-                guard info.positionsOffset == expectedPositions else {
-                    throw IndexError.corrupt("positions: \(name) starts at \(info.positionsOffset), expected \(expectedPositions)")
+                guard positionsOffset == expectedPositions else {
+                    throw IndexError.corrupt("positions: \(name) starts at \(positionsOffset), expected \(expectedPositions)")
                 }
             }
             // every posting and position, through the decoder search uses

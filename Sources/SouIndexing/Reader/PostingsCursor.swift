@@ -48,17 +48,26 @@ public struct PostingsCursor: @unchecked Sendable {
 
     init(index: SouIndex, term: TermInfo) throws {
         try self.init(index: index, documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
-                      postingsOffset: term.postingsOffset, positionsOffset: term.positionsOffset)
+                      location: term.location)
     }
 
     /// A cursor over the postings of the dictionary entry the iterator `terms` is on.
     init(index: SouIndex, entry terms: TermDictionaryReader.Terms) throws {
         try self.init(index: index, documentFrequency: terms.documentFrequency, totalFrequency: terms.totalFrequency,
-                      postingsOffset: terms.postingsOffset, positionsOffset: terms.positionsOffset)
+                      location: terms.location)
     }
 
-    /// A cursor over a term's postings as its dictionary entry gives them (offsets: see ``TermInfo``).
-    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
+    /// A cursor over a term's postings as its dictionary entry gives them.
+    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, location: TermInfo.Location) throws {
+        let postingsOffset: Int, positionsOffset: Int
+        switch location {
+        case .singleton(let document, let position):
+            postingsOffset = -1 - document
+            positionsOffset = position
+        case .postings(let offset, let positions):
+            postingsOffset = offset
+            positionsOffset = positions
+        }
         self.index = index
         self.documentFrequency = documentFrequency
         self.totalFrequency = totalFrequency

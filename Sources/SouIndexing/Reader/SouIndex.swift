@@ -18,6 +18,8 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     case incompatibleAnalyzer(String)
     /// Another writer holds the file's write lock (the message names it when it can).
     case locked(String)
+    /// A ``TermInfo`` was used with a segment other than the one whose dictionary gave it.
+    case foreignTerm(String)
     /// The file was built with other options than the ones asked for (analyzer flags, stored
     /// text): rebuild it to change them.
     case configurationMismatch(String)
@@ -33,6 +35,7 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
         case .io(let s): s
         case .incompatibleAnalyzer(let s): "incompatible index: \(s); rebuild the index"
         case .locked(let s): s
+        case .foreignTerm(let s): s
         case .configurationMismatch(let s): s
         case .capacity(let s): s
         }
@@ -49,9 +52,19 @@ public struct TermInfo: Sendable, Hashable {
     public let totalTermFrequency: Int
     /// What kind of token the term is (a run-end unigram added by the writer is `.unigram`).
     public let kind: TokenKind
-    /// Where the term's postings and positions start (reader-private meaning).
-    @usableFromInline let postingsOffset: Int
-    @usableFromInline let positionsOffset: Int
+    /// Where the term's postings are, in the segment it came from.
+    let location: Location
+    /// The segment (``SouIndex``) whose dictionary gave this entry: its location means nothing
+    /// in any other, and ``SouIndex/postings(_:)`` refuses it there.
+    let segment: ObjectIdentifier
+
+    /// Where a term's postings are in its segment.
+    enum Location: Sendable, Hashable {
+        /// A term in one document at one position: its posting lives in its dictionary entry.
+        case singleton(document: Int, position: Int)
+        /// Offsets of its postings and position gaps in the Postings and Positions sections.
+        case postings(offset: Int, positionsOffset: Int)
+    }
 }
 
 /// An opened index file: memory-mapped, validated (header, section table, footer), ready.
@@ -440,8 +453,12 @@ public final class SouIndex: Sendable {
         return result
     }
 
-    /// A cursor over the postings of `term` (a ``TermInfo`` from this index).
+    /// A cursor over the postings of `term`, a ``TermInfo`` from this segment's dictionary; one
+    /// from another segment throws ``IndexError/foreignTerm(_:)``.
     public func postings(_ term: TermInfo) throws -> PostingsCursor {
-        try PostingsCursor(index: self, term: term)
+        guard term.segment == ObjectIdentifier(self) else {
+            throw IndexError.foreignTerm("the entry of \"\(term.term)\" comes from another segment's dictionary")
+        }
+        return try PostingsCursor(index: self, term: term)
     }
 }

@@ -92,12 +92,17 @@ struct TermDictionaryReader {
         /// The current term's statistics and location.
         var info: TermInfo {
             TermInfo(term: String(decoding: term, as: UTF8.self), documentFrequency: documentFrequency,
-                     totalTermFrequency: totalFrequency, kind: kind, postingsOffset: postingsOffset,
-                     positionsOffset: positionsOffset)
+                     totalTermFrequency: totalFrequency, kind: kind, location: location,
+                     segment: ObjectIdentifier(index))
         }
 
         /// Whether the current term is a singleton (its posting lives in its entry).
         var isSingleton: Bool { postingsOffset < 0 }
+        /// Where the current term's postings are.
+        var location: TermInfo.Location {
+            isSingleton ? .singleton(document: -1 - postingsOffset, position: positionsOffset)
+                : .postings(offset: postingsOffset, positionsOffset: positionsOffset)
+        }
 
         /// Moves to the next term; false after the last.
         mutating func next() throws -> Bool {
