@@ -30,7 +30,9 @@ public struct SegmentStatistics: Sendable, Hashable, Codable {
 extension IndexReader {
     /// Verifies the whole commit: every segment completely (``SouIndex/verify()``), each deletion
     /// bitmap and live length against its segment, and the chain of earlier commit records in
-    /// the file (each must decode with a valid checksum, older than the next). Throws
+    /// the file (each must decode with a valid checksum, older than the next), the source table
+    /// (checksum, structure, and the Source field of every live document), and that no key is
+    /// live twice. Throws
     /// ``IndexError/corrupt(_:)`` naming what is wrong and where.
     public func verify() throws -> IndexCheckReport {
         var report = IndexCheckReport(commits: 0, segments: 0, sectionsVerified: 0, documents: documentCount,
@@ -51,6 +53,30 @@ extension IndexReader {
             for d in 0..<s.documentCount where !s.deletions.contains(d) { live += try s.reader.checkedDocumentLength(d) }
             guard live == s.entry.liveLength else {
                 throw IndexError.corrupt("segment \(s.id): the commit records a live length of \(s.entry.liveLength), its live documents have \(live)")
+            }
+        }
+        // the source table: its checksum and structure, and every live document's Source field
+        // names a file of it (or none, 0): the next `sou index` finds a file's documents by it
+        let ids = try sources().map { Set($0.files.values.map { Int($0.id) }) }
+        // live keys are unique (a writer deletes the old document of a key it adds): a deletion
+        // bitmap that revived a replaced document shows as a key live twice. Key hashes first;
+        // a key whose hash was seen is looked up in every segment.
+        var hashes = Set<Int>()
+        for s in segments {
+            for d in 0..<s.documentCount where !s.deletions.contains(d) {
+                if let ids {
+                    let source = try s.reader.documentSource(d)
+                    guard source == 0 || ids.contains(source) else {
+                        throw IndexError.corrupt("segment \(s.id): document \(d) comes from source \(source), which the source table does not list")
+                    }
+                }
+                let hash = try s.reader.withKeyBytes(d) { k in var h = Hasher(); h.combine(bytes: k); return h.finalize() }
+                if !hashes.insert(hash).inserted {
+                    let key = try s.reader.checkedDocumentKey(d)
+                    guard try documents(withKey: key).count == 1 else {
+                        throw IndexError.corrupt("segment \(s.id): document \(d) has the key \(key), which another live document has")
+                    }
+                }
             }
         }
         // the commit chain

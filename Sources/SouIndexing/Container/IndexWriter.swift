@@ -615,6 +615,14 @@ public final class IndexWriter {
     /// the place of the first of them.
     private func mergeAppending(_ indices: [Int]) throws {
         let sources = indices.map { segments[$0] }
+        if sources.allSatisfy({ $0.deletions.count == $0.entry.documentCount }) {
+            // nothing live: the segments go, no empty segment takes their place
+            let drop = Set(indices)
+            segments = segments.indices.filter { !drop.contains($0) }.map { segments[$0] }
+            priorSegmentCount = segments.count
+            dirty = true
+            return
+        }
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
         try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
@@ -681,6 +689,8 @@ public final class IndexWriter {
         var next: [WriterSegment] = []
         let oldBytes = fileStorage
         for group in groups.sorted(by: { $0[0] < $1[0] }) {
+            // segments without a live document are left behind
+            if group.allSatisfy({ oldSegments[$0].deletions.count == oldSegments[$0].entry.documentCount }) { continue }
             let start = end
             if group.count == 1, oldSegments[group[0]].deletions.isEmpty || maxSegments == nil {
                 // copy the segment as it is (and its deletions)

@@ -75,11 +75,14 @@ public struct SourceTable: Sendable, Hashable {
         let count = try r.varint(max: r.remaining)
         var files: [String: File] = [:]
         files.reserveCapacity(count)
+        var ids = Set<Int>()
         for _ in 0..<count {
             let p = try r.bytes(try r.varint(max: r.remaining))
             let path = String(decoding: bytes.slice(p), as: UTF8.self)
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
+            // ids are never shared: a file's documents are found (and deleted) by its id
+            guard ids.insert(id).inserted else { throw r.fail("source id \(id) listed twice") }
             let size = try r.varint(max: Int.max)
             let z = try r.varint()
             let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))

@@ -220,20 +220,20 @@ public struct IndexBuilder {
             }
         }
         phase("read+invert")
-        // count, delete the keys a changed file no longer has, record the files
+        // count, delete the keys the changed and vanished files had that no file read now has (a
+        // key read again, from its file or another one — a moved folder, a line moved to another
+        // JSON Lines file — was replaced by the add: deleting it would delete the new document),
+        // record the files
+        let old = previousKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let now = readKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        summary.replaced = now.intersection(old).count
+        summary.added = now.count - summary.replaced
+        for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
         for (file, id, _) in toRead {
-            let old = Set(previousKeys[id] ?? [])
-            let now = readKeys[id] ?? []
-            summary.replaced += now.intersection(old).count
-            summary.added += now.subtracting(old).count
-            for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
             table.files[file.path] = SourceTable.File(id: id, size: file.size, modificationTime: file.modificationTime,
                                                       isJSONLines: file.isJSONLines, documents: counts[id] ?? 0)
         }
-        for (path, entry) in gone {
-            for key in previousKeys[entry.id] ?? [] where try writer.delete(key: key) { summary.deleted += 1 }
-            table.files[path] = nil
-        }
+        for (path, _) in gone { table.files[path] = nil }
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
         phase("deletes")
         // a build (or an update) that would leave no document writes nothing

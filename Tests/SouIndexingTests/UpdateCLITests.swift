@@ -1,0 +1,615 @@
+import Foundation
+import SouTestSupport
+import Testing
+@testable import SouIndexing
+
+/// What a finished `sou` run gave.
+struct SouRun: CustomStringConvertible {
+    var status: Int32
+    var out: String
+    var err: String
+    var description: String { "exit \(status)\nstdout: \(out)\nstderr: \(err)" }
+}
+
+/// Runs `sou` to completion (killed after `timeout` seconds: a hung run fails instead of hanging
+/// the suite), in `folder` when given, with `input` on stdin, without SOU_INDEX in its
+/// environment.
+func runSouBounded(_ sou: URL, _ arguments: [String], in folder: URL? = nil, input: Data? = nil, timeout: Double = 120) throws -> SouRun {
+    let p = try startSou(sou, arguments, in: folder, input: input)
+    return try p.finish(timeout: timeout)
+}
+
+/// A `sou` process started in the background; ``finish(timeout:)`` waits for it (or kills it).
+final class SouProcess: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe(), err = Pipe()
+    private var outData = Data(), errData = Data()
+    private let readers = DispatchGroup()
+
+    init(_ sou: URL, _ arguments: [String], in folder: URL?, input: Data?) throws {
+        // a child that exits before reading its stdin must not kill the test runner with SIGPIPE
+        signal(SIGPIPE, SIG_IGN)
+        process.executableURL = sou
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = folder }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOU_INDEX"] = nil
+        process.environment = environment
+        process.standardOutput = out
+        process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        try process.run()
+        // read both pipes concurrently: a child that fills one while we block on the other would hang
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            readers.enter()
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                if isOut { self.outData = data } else { self.errData = data }
+                self.readers.leave()
+            }
+        }
+        if let input {
+            DispatchQueue.global().async {
+                stdin.fileHandleForWriting.write(input)
+                try? stdin.fileHandleForWriting.close()
+            }
+        }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits for the process; kills it (and records an issue) when it outlives `timeout` seconds.
+    func finish(timeout: Double) throws -> SouRun {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("sou \(process.arguments ?? []) still running after \(timeout) s: killed")
+        }
+        process.waitUntilExit()
+        _ = readers.wait(timeout: .now() + 10)
+        return SouRun(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                      err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Ends the process if it still runs (for cleanup after a failed expectation).
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+func startSou(_ sou: URL, _ arguments: [String], in folder: URL? = nil, input: Data? = nil) throws -> SouProcess {
+    try SouProcess(sou, arguments, in: folder, input: input)
+}
+
+/// `sou index`, `add`, `delete`, `merge`, `stats`, `check` and the bundled corpus refresh, through
+/// the executable: a living index brought up to date run after run.
+@Suite("The sou executable keeps an index up to date", .serialized)
+struct UpdateCLITests {
+    /// A scratch folder with the `sou` executable at hand.
+    struct Scratch {
+        let sou: URL
+        let folder: URL
+        var index: String { folder.appendingPathComponent("x.sou").path }
+
+        init() throws {
+            sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+            folder = try temporaryFolder()
+        }
+
+        func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
+
+        /// Writes `text` at `relative` with a modification time `age` seconds in the past (every
+        /// file gets a distinct, settled time: a change is never hidden by a coarse clock).
+        func put(_ relative: String, _ text: String, age: Double = 1000) throws {
+            let p = path(relative)
+            try write(text, to: p)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: p)
+        }
+
+        func run(_ arguments: [String], input: Data? = nil, timeout: Double = 120) throws -> SouRun {
+            try runSouBounded(sou, arguments, in: folder, input: input, timeout: timeout)
+        }
+
+        /// The keys `sou search -l` lists for `query` (all of them).
+        func keys(_ query: String) throws -> Set<String> {
+            let r = try run(["search", "-i", index, "-l", "-n", "100000", query])
+            #expect(r.status == 0 || r.status == 1, "search \(query): \(r)")
+            return Set(r.out.split(separator: "\n").map(String.init))
+        }
+
+        /// `sou search --json` hits: (key, score) in rank order.
+        func hits(_ query: String) throws -> [(key: String, score: Double)] {
+            let r = try run(["search", "-i", index, "--json", "-n", "100000", query])
+            #expect(r.status == 0 || r.status == 1, "search \(query): \(r)")
+            return try r.out.split(separator: "\n").map { line in
+                let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return (try #require(o["key"] as? String), try #require(o["score"] as? Double))
+            }
+        }
+
+        /// `sou stats --json`.
+        func stats() throws -> [String: Any] {
+            let r = try run(["stats", index, "--json"])
+            #expect(r.status == 0, "stats: \(r)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        }
+
+        /// `sou check` passes.
+        func expectCheck(_ context: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let r = try run(["check", index])
+            #expect(r.status == 0 && r.out.hasPrefix("ok"), "check after \(context): \(r)", sourceLocation: sourceLocation)
+        }
+
+        func bytes() throws -> Data { try Data(contentsOf: URL(fileURLWithPath: index)) }
+
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// Six text files in `docs/`, each with one word of its own and the shared word "common".
+    static let words = ["alphaword", "bravoword", "charlieword", "deltaword", "echoword", "foxtrotword"]
+
+    static func makeDocs(_ s: Scratch) throws {
+        for (i, w) in words.enumerated() {
+            try s.put("docs/\(Character(UnicodeScalar(UInt8(97 + i))))\(i).txt", "文档\(i) \(w) common 集体协商\n", age: 2000 - Double(i))
+        }
+    }
+
+    @Test("a second sou index run adds, replaces and deletes exactly what changed; a third run with nothing changed writes nothing")
+    func folderUpdate() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        let first = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(first.status == 0, "\(first)")
+        #expect(first.err.contains("indexed 6 documents"), "\(first)")
+        #expect(try s.keys("common").count == 6)
+        try s.expectCheck("the first build")
+
+        // b1.txt changes (bravoword → changedword), g6.txt is new, c2.txt is gone
+        try s.put("docs/b1.txt", "文档1 changedword common 工资\n", age: 10)
+        try s.put("docs/g6.txt", "文档6 newfileword common\n", age: 9)
+        try FileManager.default.removeItem(atPath: s.path("docs/c2.txt"))
+        let second = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(second.status == 0, "\(second)")
+        #expect(second.err.contains("updated \(s.index): added 1, replaced 1, deleted 1, unchanged 4 "), "\(second)")
+        #expect(second.err.contains("read 2 files"), "\(second)")
+        #expect(second.err.contains("; 6 documents"), "\(second)")
+        #expect(try s.keys("changedword") == ["b1.txt"])
+        #expect(try s.keys("bravoword").isEmpty, "the old text of the changed file is still found")
+        #expect(try s.keys("newfileword") == ["g6.txt"])
+        #expect(try s.keys("charlieword").isEmpty, "the deleted file is still found")
+        #expect(try s.keys("common") == ["a0.txt", "b1.txt", "d3.txt", "e4.txt", "f5.txt", "g6.txt"])
+        #expect(try s.keys("集体协商") == ["a0.txt", "d3.txt", "e4.txt", "f5.txt"])
+        let stats = try s.stats()
+        #expect(stats["documents"] as? Int == 6)
+        #expect(stats["deletedDocuments"] as? Int == 2, "b1's old version and c2 are deleted in their segment")
+        #expect((stats["segments"] as? [Any])?.count == 2)
+        #expect(stats["generation"] as? Int == 2)
+        try s.expectCheck("the update")
+
+        // nothing changed: nothing written, counts all zero
+        let before = try s.bytes()
+        let third = try s.run(["index", s.path("docs"), "-o", s.index, "--json"])
+        #expect(third.status == 0, "\(third)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(third.out.utf8)) as? [String: Any])
+        #expect(summary["added"] as? Int == 0)
+        #expect(summary["replaced"] as? Int == 0)
+        #expect(summary["deleted"] as? Int == 0)
+        #expect(summary["unchanged"] as? Int == 6)
+        #expect(summary["unchangedFiles"] as? Int == 6)
+        #expect(summary["files"] as? Int == 0, "unchanged files were read again")
+        #expect(summary["rebuilt"] as? Bool == false)
+        #expect(try s.bytes() == before, "a run with nothing to do changed the file")
+        let quiet = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(quiet.err.contains("added 0, replaced 0, deleted 0, unchanged 6"), "\(quiet)")
+        #expect(try s.bytes() == before)
+        try s.expectCheck("a run with nothing to do")
+    }
+
+    @Test("a changed JSON Lines file: edited lines replace their documents, removed keys are deleted, new keys are added")
+    func jsonLinesUpdate() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        func line(_ id: Int, _ body: String) -> String { "{\"id\":\"\(id)\",\"title\":\"t\(id)\",\"body\":\"\(body)\"}\n" }
+        try s.put("docs/data.jsonl", (1...6).map { line($0, "line\($0)word 协商\($0)") }.joined(), age: 500)
+        let first = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(first.status == 0, "\(first)")
+        #expect(try s.keys("协商").count == 6 + 6)
+        // lines 1 and 2 edited, 3 and 4 removed, 5 and 6 kept, 7 and 8 added
+        try s.put("docs/data.jsonl", line(1, "editedonelineword") + line(2, "editedtwolineword 协商")
+                  + line(5, "line5word 协商5") + line(6, "line6word 协商6") + line(7, "line7word") + line(8, "line8word 协商"), age: 5)
+        let second = try s.run(["index", s.path("docs"), "-o", s.index, "--json"])
+        #expect(second.status == 0, "\(second)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(second.out.utf8)) as? [String: Any])
+        // every line of a changed file is read again: 1, 2, 5, 6 replace their documents
+        #expect(summary["replaced"] as? Int == 4, "\(second)")
+        #expect(summary["added"] as? Int == 2, "\(second)")
+        #expect(summary["deleted"] as? Int == 2, "\(second)")
+        #expect(summary["unchanged"] as? Int == 6, "\(second)")
+        #expect(summary["unchangedFiles"] as? Int == 6, "\(second)")
+        #expect(summary["documents"] as? Int == 12, "\(second)")
+        #expect(try s.keys("line1word").isEmpty)
+        #expect(try s.keys("editedonelineword") == ["data.jsonl#1"])
+        #expect(try s.keys("line3word").isEmpty, "a removed key is still found")
+        #expect(try s.keys("line4word").isEmpty, "a removed key is still found")
+        #expect(try s.keys("line7word") == ["data.jsonl#7"])
+        #expect(try s.keys("line5word") == ["data.jsonl#5"])
+        #expect(try s.keys("协商").subtracting(Self.words.indices.map { "\(Character(UnicodeScalar(UInt8(97 + $0))))\($0).txt" })
+                == ["data.jsonl#2", "data.jsonl#5", "data.jsonl#6", "data.jsonl#8"])
+        let stats = try s.stats()
+        #expect(stats["documents"] as? Int == 12)
+        try s.expectCheck("the JSON Lines update")
+        // the removed keys are gone for good: deleting them finds nothing
+        let gone = try s.run(["delete", "-i", s.index, "data.jsonl#3", "data.jsonl#4"])
+        #expect(gone.status == 1, "\(gone)")
+    }
+
+    @Test("a moved folder, or a JSON line moved to another file, keeps its documents: keys read again are replaced, not deleted")
+    func movedKeysAreKept() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        try FileManager.default.moveItem(atPath: s.path("docs"), toPath: s.path("moved"))
+        let moved = try s.run(["index", s.path("moved"), "-o", s.index])
+        #expect(moved.status == 0, "\(moved)")
+        #expect(moved.err.contains("added 0, replaced 6, deleted 0, unchanged 0"), "\(moved)")
+        #expect(moved.err.contains("; 6 documents"), "\(moved)")
+        #expect(try s.keys("common").count == 6, "moving the folder lost documents")
+        try s.expectCheck("a moved folder")
+
+        // two JSON Lines files named on the command line: keys are the bare ids
+        func line(_ id: String, _ body: String) -> String { "{\"id\":\"\(id)\",\"body\":\"\(body)\"}\n" }
+        try s.put("one.jsonl", line("k1", "firstkeyword") + line("k2", "secondkeyword"), age: 100)
+        try s.put("two.jsonl", line("k3", "thirdkeyword"), age: 100)
+        let lines = s.path("lines.sou")
+        #expect(try s.run(["index", s.path("one.jsonl"), s.path("two.jsonl"), "-o", lines]).status == 0)
+        // k2 moves from one.jsonl to two.jsonl
+        try s.put("one.jsonl", line("k1", "firstkeyword"), age: 10)
+        try s.put("two.jsonl", line("k3", "thirdkeyword") + line("k2", "movedkeyword"), age: 10)
+        let update = try s.run(["index", s.path("one.jsonl"), s.path("two.jsonl"), "-o", lines, "--json"])
+        #expect(update.status == 0, "\(update)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(update.out.utf8)) as? [String: Any])
+        #expect(summary["documents"] as? Int == 3, "\(update)")
+        #expect(summary["deleted"] as? Int == 0, "\(update)")
+        #expect(summary["replaced"] as? Int == 3, "\(update)")
+        let found = try runSouBounded(s.sou, ["search", "-i", lines, "-l", "movedkeyword"])
+        #expect(found.out == "k2\n", "\(found)")
+        let old = try runSouBounded(s.sou, ["search", "-i", lines, "-l", "secondkeyword"])
+        #expect(old.status == 1, "\(old)")
+    }
+
+    @Test("--rebuild builds anew; other analyzer or storage options without --rebuild exit 2 naming --rebuild and leave the file alone")
+    func rebuildAndOptionMismatch() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        try s.put("docs/b1.txt", "文档1 changedword\n", age: 10)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        #expect(try s.stats()["generation"] as? Int == 2)
+
+        let rebuilt = try s.run(["index", s.path("docs"), "-o", s.index, "--rebuild"])
+        #expect(rebuilt.status == 0, "\(rebuilt)")
+        #expect(rebuilt.err.contains("indexed 6 documents"), "\(rebuilt)")
+        let stats = try s.stats()
+        #expect((stats["segments"] as? [Any])?.count == 1)
+        #expect(stats["deletedDocuments"] as? Int == 0)
+        #expect(stats["generation"] as? Int == 1, "a rebuild starts a new history")
+        #expect(try s.keys("changedword") == ["b1.txt"])
+        try s.expectCheck("--rebuild")
+
+        let before = try s.bytes()
+        for option in ["--fold-variants", "--no-store", "--no-join-lines"] {
+            let r = try s.run(["index", s.path("docs"), "-o", s.index, option])
+            #expect(r.status == 2, "\(option): \(r)")
+            #expect(r.err.contains("--rebuild"), "\(option): \(r)")
+            #expect(try s.bytes() == before, "\(option) changed the file")
+        }
+        // with --rebuild the new options take effect
+        let changed = try s.run(["index", s.path("docs"), "-o", s.index, "--no-store", "--rebuild"])
+        #expect(changed.status == 0, "\(changed)")
+        #expect(try s.stats()["storesText"] as? Bool == false)
+        try s.expectCheck("--no-store --rebuild")
+        // and the stored options are what a plain update must now match
+        let plain = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(plain.status == 2 && plain.err.contains("--rebuild"), "\(plain)")
+    }
+
+    @Test("sou add upserts from files and from JSON Lines on stdin: existing keys replaced, new keys added, nothing deleted")
+    func addUpserts() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        // a folder whose a0.txt has the key of docs/a0.txt, and a new file
+        try s.put("more/a0.txt", "替换 replacedalphaword\n")
+        try s.put("more/h7.txt", "新的 hotelword common\n")
+        let added = try s.run(["add", "-i", s.index, s.path("more")])
+        #expect(added.status == 0, "\(added)")
+        #expect(added.err.contains("added 1, replaced 1"), "\(added)")
+        #expect(added.err.contains("; 7 documents"), "\(added)")
+        #expect(try s.keys("alphaword").isEmpty, "the replaced document's old text is still found")
+        #expect(try s.keys("replacedalphaword") == ["a0.txt"])
+        #expect(try s.keys("hotelword") == ["h7.txt"])
+        #expect(try s.keys("common").count == 6, "a0 lost common, h7 brought it")
+        try s.expectCheck("sou add of a folder")
+
+        let jsonl = "{\"id\":\"b1.txt\",\"body\":\"stdinbravoword\"}\n{\"id\":\"s1\",\"title\":\"new\",\"body\":\"stdinnewword common\"}\n"
+        let fromStdin = try s.run(["add", "-i", s.index, "-"], input: Data(jsonl.utf8))
+        #expect(fromStdin.status == 0, "\(fromStdin)")
+        #expect(fromStdin.err.contains("added 1, replaced 1"), "\(fromStdin)")
+        #expect(try s.keys("bravoword").isEmpty)
+        #expect(try s.keys("stdinbravoword") == ["b1.txt"])
+        #expect(try s.keys("stdinnewword") == ["s1"])
+        let stats = try s.stats()
+        #expect(stats["documents"] as? Int == 8, "nothing may be deleted by add")
+        #expect(stats["deletedDocuments"] as? Int == 2)
+        #expect(try s.keys("common") == ["c2.txt", "d3.txt", "e4.txt", "f5.txt", "h7.txt", "s1"])
+        try s.expectCheck("sou add from stdin")
+
+        // a new index is created by add
+        let fresh = s.path("new.sou")
+        let created = try s.run(["add", "-i", fresh, "-"], input: Data(jsonl.utf8))
+        #expect(created.status == 0, "\(created)")
+        #expect(try IndexReader(path: fresh).documentCount == 2)
+        // no documents read: exit 2
+        let empty = try s.run(["add", "-i", s.index, "-"], input: Data())
+        #expect(empty.status == 2, "\(empty)")
+        #expect(try s.stats()["documents"] as? Int == 8)
+    }
+
+    @Test("sou delete takes keys as arguments, from a file and from stdin; reports unknown keys; exits 1 only when none was found")
+    func deleteKeys() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+
+        let byArgument = try s.run(["delete", "-i", s.index, "a0.txt", "nosuchkey"])
+        #expect(byArgument.status == 0, "\(byArgument)")
+        #expect(byArgument.err.contains("not in the index: nosuchkey"), "\(byArgument)")
+        #expect(byArgument.err.contains("deleted 1, not found 1"), "\(byArgument)")
+        #expect(try s.keys("alphaword").isEmpty)
+        #expect(try s.stats()["deletedDocuments"] as? Int == 1)
+        try s.expectCheck("delete by argument")
+
+        try write("b1.txt\r\nc2.txt\n\nmissing-one\n", to: s.path("keys.txt"))
+        let fromFile = try s.run(["delete", "-i", s.index, "--keys-from", s.path("keys.txt")])
+        #expect(fromFile.status == 0, "\(fromFile)")
+        #expect(fromFile.err.contains("not in the index: missing-one"), "\(fromFile)")
+        #expect(fromFile.err.contains("deleted 2, not found 1"), "\(fromFile)")
+        #expect(try s.keys("bravoword").isEmpty && s.keys("charlieword").isEmpty)
+        #expect(try s.stats()["deletedDocuments"] as? Int == 3)
+        #expect(try s.stats()["documents"] as? Int == 3)
+        try s.expectCheck("delete --keys-from FILE")
+
+        let fromStdin = try s.run(["delete", "-i", s.index, "--keys-from", "-", "e4.txt"], input: Data("d3.txt\n".utf8))
+        #expect(fromStdin.status == 0, "\(fromStdin)")
+        #expect(fromStdin.err.contains("deleted 2, not found 0"), "\(fromStdin)")
+        #expect(try s.keys("common") == ["f5.txt"])
+        var stats = try s.stats()
+        #expect(stats["documents"] as? Int == 1)
+        // five of the segment's six documents deleted: the commit purged them from it
+        #expect(stats["deletedDocuments"] as? Int == 0)
+        #expect((stats["segments"] as? [[String: Any]])?.map { $0["documents"] as? Int } == [1])
+        try s.expectCheck("delete --keys-from -")
+
+        // nothing found: exit 1, every key reported, the file untouched
+        let before = try s.bytes()
+        let none = try s.run(["delete", "-i", s.index, "a0.txt", "zzz"])
+        #expect(none.status == 1, "\(none)")
+        #expect(none.err.contains("not in the index: a0.txt") && none.err.contains("not in the index: zzz"), "\(none)")
+        #expect(try s.bytes() == before, "a delete that found nothing wrote to the file")
+        stats = try s.stats()
+        #expect(stats["documents"] as? Int == 1)
+        // an index that does not exist is an error, not created
+        let missing = try s.run(["delete", "-i", s.path("absent.sou"), "a"])
+        #expect(missing.status == 2, "\(missing)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("absent.sou")))
+    }
+
+    @Test("a segment whose documents are all deleted goes away instead of staying as an empty segment")
+    func emptySegmentsGo() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let two = "{\"id\":\"a\",\"body\":\"first common\"}\n{\"id\":\"b\",\"body\":\"second common\"}\n"
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data(two.utf8)).status == 0)
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"c\",\"body\":\"third common\"}\n".utf8)).status == 0)
+        #expect(((try s.stats())["segments"] as? [Any])?.count == 2)
+        #expect(try s.run(["delete", "-i", s.index, "a", "b"]).status == 0)
+        var stats = try s.stats()
+        #expect((stats["segments"] as? [[String: Any]])?.map { $0["documents"] as? Int } == [1], "\(stats)")
+        #expect(stats["documents"] as? Int == 1)
+        #expect(try s.keys("common") == ["c"])
+        try s.expectCheck("deleting a whole segment")
+        // and the last one: an empty index of no segments, which merge, check and search accept
+        #expect(try s.run(["delete", "-i", s.index, "c"]).status == 0)
+        stats = try s.stats()
+        #expect((stats["segments"] as? [Any])?.count == 0, "\(stats)")
+        #expect(stats["documents"] as? Int == 0)
+        try s.expectCheck("deleting every document")
+        #expect(try s.run(["merge", s.index]).status == 0)
+        try s.expectCheck("merging an empty index")
+        #expect(try s.run(["search", "-i", s.index, "common"]).status == 1)
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data(two.utf8)).status == 0)
+        #expect(try s.keys("common") == ["a", "b"])
+    }
+
+    @Test("sou merge reduces the segments (to one, or --max-segments), drops deleted documents and keeps every result and score")
+    func mergeKeepsResults() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        // more segments: each add is a commit with a segment of its own; deletions in between
+        for round in 0..<4 {
+            var lines = ""
+            for i in 0..<5 { lines += "{\"id\":\"r\(round)-\(i)\",\"body\":\"common 集体协商 round\(round)word \(String(repeating: "工资", count: i + 1))\"}\n" }
+            #expect(try s.run(["add", "-i", s.index, "-"], input: Data(lines.utf8)).status == 0)
+            #expect(try s.run(["delete", "-i", s.index, "r\(round)-0"]).status == 0)
+        }
+        #expect(try s.run(["delete", "-i", s.index, "a0.txt", "r3-4"]).status == 0)
+        var stats = try s.stats()
+        let segmentsBefore = (stats["segments"] as? [Any])?.count ?? 0
+        #expect(segmentsBefore == 5)
+        #expect(stats["deletedDocuments"] as? Int == 6)
+        #expect(stats["documents"] as? Int == 20)
+        try s.expectCheck("the adds and deletes")
+        let queries = ["common", "集体协商", "工资", "round2word", "common 工资", "协商 OR round1word", "common -集体协商"]
+        let before = try queries.map { try s.hits($0) }
+
+        let limited = try s.run(["merge", s.index, "--max-segments", "3"])
+        #expect(limited.status == 0, "\(limited)")
+        stats = try s.stats()
+        #expect(((stats["segments"] as? [Any])?.count ?? 99) <= 3, "\(stats)")
+        #expect(stats["documents"] as? Int == 20)
+        try s.expectCheck("merge --max-segments 3")
+        for (q, want) in zip(queries, before) {
+            let got = try s.hits(q)
+            #expect(got.map(\.key) == want.map(\.key), "\(q) after merge --max-segments 3")
+            #expect(zip(got, want).allSatisfy { abs($0.score - $1.score) <= 1e-9 * max(1, abs($1.score)) }, "\(q): scores")
+        }
+
+        let merged = try s.run(["merge", s.index])
+        #expect(merged.status == 0, "\(merged)")
+        #expect(merged.err.contains("→ 1"), "\(merged)")
+        stats = try s.stats()
+        #expect((stats["segments"] as? [Any])?.count == 1)
+        #expect(stats["deletedDocuments"] as? Int == 0)
+        #expect(stats["documents"] as? Int == 20)
+        #expect((stats["garbageRatio"] as? Double ?? 1) < 0.05, "\(stats)")
+        try s.expectCheck("merge")
+        for (q, want) in zip(queries, before) {
+            let got = try s.hits(q)
+            #expect(got.map(\.key) == want.map(\.key), "\(q) after merge")
+            #expect(zip(got, want).allSatisfy { abs($0.score - $1.score) <= 1e-9 * max(1, abs($1.score)) }, "\(q): scores")
+        }
+        // a later sou index still knows its files (the source table survived the merge)
+        let update = try s.run(["index", s.path("docs"), "-o", s.index, "--json"])
+        #expect(update.status == 0, "\(update)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(update.out.utf8)) as? [String: Any])
+        #expect(summary["unchangedFiles"] as? Int == 6, "\(update)")
+        #expect(summary["rebuilt"] as? Bool == false)
+    }
+
+    /// A folder of about 3 MB of JSON Lines (two of the bundled corpus's files), slow enough to
+    /// index (seconds in a debug build) that a second command lands while the first runs.
+    static func bigInput(_ s: Scratch) throws -> String {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let big = s.path("big")
+        try FileManager.default.createDirectory(atPath: big, withIntermediateDirectories: true)
+        #if DEBUG
+        let names = ["fortunes-zh.jsonl.gz", "debref-zh-cn.jsonl.gz"]
+        #else
+        let names = ["fortunes-zh.jsonl.gz", "debref-zh-cn.jsonl.gz", "manpages-zh.jsonl.gz"]
+        #endif
+        for name in names {
+            try FileManager.default.copyItem(atPath: repository.appendingPathComponent("corpus/\(name)").path, toPath: big + "/" + name)
+        }
+        return big
+    }
+
+    @Test("a second writer fails with \"being written by\" while sou index runs, and succeeds with --wait once it is done")
+    func twoWriters() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        let big = try Self.bigInput(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        try s.put("extra.txt", "额外 extraword\n")
+        // a long run that holds the index's write lock (--rebuild locks the existing file at once)
+        let long = try startSou(s.sou, ["index", big, "-o", s.index, "--rebuild", "--jobs", "1", "--quiet"], in: s.folder)
+        defer { long.stop() }
+        // the lock is taken before the temporary file appears
+        let deadline = Date().addingTimeInterval(30)
+        func temporaryExists() -> Bool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: s.folder.path)) ?? []).contains { $0.hasPrefix(".x.sou.tmp-") }
+        }
+        while !temporaryExists(), long.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        try #require(long.isRunning, "the long index run ended before the test could race it")
+        let refused = try s.run(["add", "-i", s.index, s.path("extra.txt")], timeout: 30)
+        try #require(long.isRunning, "the long index run ended during the second writer: inconclusive")
+        #expect(refused.status == 2, "\(refused)")
+        #expect(refused.err.contains("being written by"), "\(refused)")
+        #expect(refused.err.contains("sou index") || refused.err.contains("process"), "\(refused)")
+        let refusedDelete = try s.run(["delete", "-i", s.index, "a0.txt"], timeout: 30)
+        #expect(refusedDelete.status == 2 && refusedDelete.err.contains("being written by"), "\(refusedDelete)")
+        let refusedMerge = try s.run(["merge", s.index], timeout: 30)
+        #expect(refusedMerge.status == 2 && refusedMerge.err.contains("being written by"), "\(refusedMerge)")
+
+        // --wait: blocks until the rebuild renamed its file into place, then adds to the new file
+        let waiting = try startSou(s.sou, ["add", "-i", s.index, s.path("extra.txt"), "--wait"], in: s.folder)
+        defer { waiting.stop() }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(waiting.isRunning && long.isRunning, "the waiting add did not wait for the running index")
+        let indexed = try long.finish(timeout: 300)
+        #expect(indexed.status == 0, "\(indexed)")
+        let waited = try waiting.finish(timeout: 60)
+        #expect(waited.status == 0, "\(waited)")
+        #expect(try s.keys("extraword").contains(s.path("extra.txt")), "the waiting add was lost")
+        #expect(try s.keys("alphaword").isEmpty, "the rebuild from big/ still has docs/'s documents")
+        let reader = try IndexReader(path: s.index)
+        #expect(reader.documentCount > 5000)
+        try s.expectCheck("two writers")
+    }
+
+    @Test("sou search builds the bundled corpus.sou once, refreshes it when corpus/ changes, and leaves a corpus.sou from another folder alone")
+    func bundledCorpusRefresh() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.put("corpus/one.txt", "第一 集体协商 firstword\n")
+        try s.put("corpus/two.txt", "第二 工资 secondword\n")
+        let built = try s.run(["search", "-l", "集体协商"])
+        #expect(built.status == 0, "\(built)")
+        #expect(built.out == "one.txt\n", "\(built)")
+        #expect(built.err.contains("indexing the bundled corpus/"), "\(built)")
+        let corpusIndex = s.path("corpus.sou")
+        #expect(FileManager.default.fileExists(atPath: corpusIndex))
+
+        // nothing changed: no message, no write
+        let before = try Data(contentsOf: URL(fileURLWithPath: corpusIndex))
+        let again = try s.run(["search", "-l", "secondword"])
+        #expect(again.status == 0 && again.out == "two.txt\n", "\(again)")
+        #expect(again.err.isEmpty, "\(again)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: corpusIndex)) == before)
+
+        // a new file with a word of its own: found by the next search, which says it updated
+        try s.put("corpus/three.txt", "第三 uniquethirdword\n", age: 5)
+        let refreshed = try s.run(["search", "-l", "uniquethirdword"])
+        #expect(refreshed.status == 0, "\(refreshed)")
+        #expect(refreshed.out == "three.txt\n", "\(refreshed)")
+        #expect(refreshed.err.contains("corpus/ changed") && refreshed.err.contains("added 1"), "\(refreshed)")
+        // a file removed from corpus/: its documents go too
+        try FileManager.default.removeItem(atPath: s.path("corpus/one.txt"))
+        let removed = try s.run(["search", "-l", "firstword"])
+        #expect(removed.status == 1, "\(removed)")
+        #expect(removed.err.contains("deleted 1"), "\(removed)")
+        #expect(try runSouBounded(s.sou, ["check", corpusIndex]).status == 0)
+
+        // a corpus.sou the user built from another folder is used as it is
+        let t = try Scratch()
+        defer { t.remove() }
+        try t.put("corpus/one.txt", "第一 集体协商 firstword\n")
+        try t.put("other/mine.txt", "我的 集体协商 otherword\n")
+        let own = try t.run(["index", t.path("other"), "-o", t.path("corpus.sou")])
+        #expect(own.status == 0, "\(own)")
+        let ownBytes = try Data(contentsOf: URL(fileURLWithPath: t.path("corpus.sou")))
+        let searched = try t.run(["search", "-l", "集体协商"])
+        #expect(searched.status == 0, "\(searched)")
+        #expect(searched.out == "mine.txt\n", "\(searched)")
+        #expect(!searched.err.contains("changed") && !searched.err.contains("indexing"), "\(searched)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: t.path("corpus.sou"))) == ownBytes, "the user's corpus.sou was replaced")
+        // also one built by sou add (no source table)
+        try FileManager.default.removeItem(atPath: t.path("corpus.sou"))
+        #expect(try t.run(["add", "-i", t.path("corpus.sou"), t.path("other")]).status == 0)
+        let addBytes = try Data(contentsOf: URL(fileURLWithPath: t.path("corpus.sou")))
+        let searchedAdd = try t.run(["search", "-l", "otherword"])
+        #expect(searchedAdd.status == 0 && searchedAdd.out == "mine.txt\n", "\(searchedAdd)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: t.path("corpus.sou"))) == addBytes)
+    }
+}
