@@ -357,6 +357,9 @@ enum BundledCorpus {
                 printError("\(folder)/ changed: updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), unchanged \(summary.unchanged) in "
                            + String(format: "%.2f s", summary.seconds))
             }
+        } catch IndexError.locked where FileManager.default.fileExists(atPath: output) {
+            // another `sou search` built or updated it at the same time: use theirs
+            return
         } catch {
             throw CLIError("building \(output) from \(folder)/ failed: \(error)")
         }

@@ -547,8 +547,21 @@ public final class IndexWriter {
         try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
         guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
         if let replacement {
-            guard rename(replacement.tempPath, path) == 0 else {
-                throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
+            if replacement.oldFD == nil {
+                // there was no file to lock when this build began: publish only if there still
+                // is none (another writer may have created one meanwhile; never replace its commits)
+                guard link(replacement.tempPath, path) == 0 else {
+                    let e = errno
+                    if e == EEXIST {
+                        throw IndexError.locked("\(path) was created by another writer while this one was building it; nothing was written: run again to update it")
+                    }
+                    throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
+                }
+                unlink(replacement.tempPath)
+            } else {
+                guard rename(replacement.tempPath, path) == 0 else {
+                    throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
+                }
             }
             options.temporaryFile?(replacement.tempPath, false)
             Self.syncFolder(of: path)
