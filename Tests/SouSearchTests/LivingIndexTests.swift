@@ -83,7 +83,12 @@ struct LivingIndexTests {
     @Test("random adds, replacements, deletions, commits, merges, reopens and crashes equal a fresh build of the live documents",
           arguments: [1, 2, 3, 4] as [UInt64])
     func modelBased(seed: UInt64) throws {
-        try Self.runModel(seed: seed, steps: 150)
+        // scripts/living-index-stress.sh runs more seeds and steps through these variables
+        let environment = ProcessInfo.processInfo.environment
+        let steps = environment["SOU_MODEL_STEPS"].flatMap(Int.init) ?? 150
+        let extraSeeds = environment["SOU_MODEL_SEEDS"].flatMap(UInt64.init) ?? 0
+        try Self.runModel(seed: seed, steps: steps)
+        for k in 0..<extraSeeds { try Self.runModel(seed: 1000 + seed * 100 + k, steps: steps) }
     }
 
     /// The randomized model test (`steps` operations). Also run with more steps from
