@@ -147,16 +147,21 @@ public struct IndexBuilder {
             }
         }
         writerOptions.replacesNonIndexFile = options.replacesNonIndexFile
+        var opened: IndexWriter? = nil
         if !fresh {
-            // an index without a source table (written by `sou add` or the library) cannot be
-            // compared file by file: it is rebuilt, which is what mirroring the paths means
-            let existing = try IndexReader(contentsOf: url)
-            guard existing.configuration == options.configuration, existing.storesText == options.storesText else {
-                throw IndexError.configurationMismatch("\(url.path) was built with other options (\(existing.configuration)\(existing.storesText ? "" : ", no stored text")); use --rebuild to build it anew with these")
+            do {
+                opened = try IndexWriter(path: url.path, mode: .openOrCreate, options: writerOptions)
+            } catch IndexError.configurationMismatch(let what) {
+                throw IndexError.configurationMismatch(what.replacingOccurrences(of: "rebuild it to change", with: "use --rebuild to change"))
             }
-            if try existing.sources() == nil { fresh = true }
+            if opened?.sources == nil {
+                // an index without a source table (written by `sou add` or the library) cannot be
+                // compared file by file: it is rebuilt, which is what mirroring the paths means
+                fresh = true
+                opened = nil   // releases the lock for the rebuild below
+            }
         }
-        let writer = try IndexWriter(path: url.path, mode: fresh ? .rebuild : .openOrCreate, options: writerOptions)
+        let writer = try opened ?? IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
         let fingerprint = "\(options.input)"
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
