@@ -101,13 +101,14 @@ struct BenchMergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Measure merging two segments against building the same documents from text.",
         discussion: """
-            Reads the documents exactly as `sou index` does and builds two segments (the first and
-            the second half of the documents; not timed). Then, each run: builds the index of all
-            the documents from the input paths as `sou index` does (reading and analyzing
-            included), once with --jobs 1 and once with all cores, and merges the two segments into
-            one (no document deleted, unless --delete); every output is written to a temporary
-            file. Without deletions the merged file must equal the built one byte for byte.
-            Prints the median seconds of each.
+            Reads the documents exactly as `sou index` does and writes an index of two segments
+            (the first and the second half of the documents, two commits; with --delete every k-th
+            document is then deleted; not timed). Then, each run: builds the index of all the
+            documents from the input paths as `sou index` does (reading and analyzing included),
+            once with --jobs 1 and once with all cores, and merges a copy of the two-segment index
+            into one segment with IndexWriter.merge (what `sou merge` runs: the new file is written
+            and renamed into place). The merged segment must equal a fresh build of the live
+            documents byte for byte. Prints the medians of each.
             """,
         shouldDisplay: false
     )
@@ -127,6 +128,9 @@ struct BenchMergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Time the merge only (for profiling).")
     var mergeOnly = false
 
+    @Option(name: .long, help: "Threads merging (default: all cores).")
+    var mergeJobs: Int? = nil
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one file.") }
         if runs < 1 { throw ValidationError("--runs must be at least 1.") }
@@ -145,7 +149,7 @@ struct BenchMergeCommand: ParsableCommand {
         let step = delete > 0 ? max(1, Int((1 / delete).rounded())) : 0
         var writerOptions = IndexWriterOptions()
         writerOptions.storesText = !noStore
-        writerOptions.jobs = 1
+        writerOptions.jobs = mergeJobs ?? 1
         // the two-segment index (not timed): halves committed separately; every step-th document deleted
         let twoSegments = folder.appendingPathComponent("two.sou")
         do {
@@ -169,35 +173,36 @@ struct BenchMergeCommand: ParsableCommand {
             try writer.commit()
         }
         let built = folder.appendingPathComponent("built.sou"), merged = folder.appendingPathComponent("merged.sou")
-        let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         func median(_ v: [Double]) -> Double {
             let s = v.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        var build1: [Double] = [], buildN: [Double] = [], merging: [Double] = []
+        // per run: wall and CPU (all threads) seconds of each step
+        var build1: [(wall: Double, cpu: Double)] = [], buildN = build1, merging = build1
         var mergePeakRSS: [Int] = []
         for _ in 0..<runs {
             for (jobs, times) in mergeOnly ? [] : [(1, 0), (cores, 1)] {
                 var options = IndexBuildOptions()
                 options.jobs = jobs
                 options.storesText = !noStore
-                let t = seconds(try clock.measure { _ = try IndexBuilder(options: options).build(paths: files, to: built) })
+                let t = try Self.measure { _ = try IndexBuilder(options: options).build(paths: files, to: built) }
                 if times == 0 { build1.append(t) } else { buildN.append(t) }
             }
             try? FileManager.default.removeItem(at: merged)
             try FileManager.default.copyItem(at: twoSegments, to: merged)
             let before = Self.resetPeakRSS()
-            merging.append(seconds(try clock.measure {
+            merging.append(try Self.measure {
                 let writer = try IndexWriter(path: merged.path, options: writerOptions)
                 try writer.merge(maxSegments: 1)
-            }))
+            })
             if let before, let peak = Self.memoryStatus("VmHWM:") { mergePeakRSS.append(peak - before) }
         }
-        let rss = mergePeakRSS.max().map { String(format: ", peak RSS growth while merging %.1f MB", Double($0) / 1e6) } ?? ""
+        let rss = mergePeakRSS.max().map { String(format: "peak RSS growth while merging %.1f MB", Double($0) / 1e6) } ?? ""
+        let m = median(merging.map(\.wall)), mc = median(merging.map(\.cpu))
         if mergeOnly {
-            print(String(format: "merge: median of %d runs %.3f s", runs, median(merging)) + rss)
+            print(String(format: "merge: median of %d runs %.3f s wall, %.3f s CPU (fastest %.3f s wall, %.3f s CPU); ", runs, m, mc,
+                         merging.map(\.wall).min() ?? 0, merging.map(\.cpu).min() ?? 0) + rss)
             return
         }
         func segmentBytes(_ url: URL) throws -> [UInt8] {
@@ -214,15 +219,34 @@ struct BenchMergeCommand: ParsableCommand {
         print("documents \(documents.count) (segments of \(half) and \(documents.count - half)), text \(String(format: "%.1f", Double(input) / 1e6)) MB"
               + (step > 0 ? ", every \(step)th document deleted (\(live) live)" : "")
               + "; merged segment identical to a fresh build of the live documents: \(same)")
-        let m = median(merging)
-        print(String(format: "median of %d runs: build --jobs 1 %.3f s, build --jobs %d %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
-                     runs, median(build1), cores, median(buildN), m, median(build1) / m, median(buildN) / m))
-        if !rss.isEmpty { print(rss.dropFirst(2)) }
-        print("all runs (s): build1 \(build1.map { String(format: "%.3f", $0) }), build\(cores) \(buildN.map { String(format: "%.3f", $0) }), merge \(merging.map { String(format: "%.3f", $0) })")
+        print(String(format: "median of %d runs, wall: build --jobs 1 %.3f s, build --jobs %d %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
+                     runs, median(build1.map(\.wall)), cores, median(buildN.map(\.wall)), m,
+                     median(build1.map(\.wall)) / m, median(buildN.map(\.wall)) / m))
+        print(String(format: "median of the per-run ratios, wall: %.1fx (--jobs 1), %.1fx (--jobs %d)",
+                     median(zip(build1, merging).map { $0.wall / $1.wall }), median(zip(buildN, merging).map { $0.wall / $1.wall }), cores))
+        print(String(format: "median CPU seconds (all threads): build --jobs 1 %.3f, build --jobs %d %.3f, merge %.3f (%.1fx, %.1fx less)",
+                     median(build1.map(\.cpu)), cores, median(buildN.map(\.cpu)), mc, median(build1.map(\.cpu)) / mc, median(buildN.map(\.cpu)) / mc))
+        if !rss.isEmpty { print(rss) }
+        func list(_ v: [(wall: Double, cpu: Double)]) -> String { v.map { String(format: "%.3f", $0.wall) }.joined(separator: " ") }
+        print("wall of every run (s): build --jobs 1: \(list(build1)); build --jobs \(cores): \(list(buildN)); merge: \(list(merging))")
     }
 }
 
 extension BenchMergeCommand {
+    /// Wall-clock and CPU seconds (user + system, every thread of the process) of `body`.
+    static func measure(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        func cpu() -> Double {
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+        }
+        let clock = ContinuousClock()
+        let c0 = cpu()
+        let d = try clock.measure(body)
+        return (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, cpu() - c0)
+    }
+
     /// Resets the process's peak resident set size (Linux: "5" into /proc/self/clear_refs);
     /// returns the resident set size then, in bytes (nil when unknown).
     static func resetPeakRSS() -> Int? {

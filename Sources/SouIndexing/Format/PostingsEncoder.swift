@@ -19,10 +19,11 @@ struct TermPostings {
 
     /// Empties the arrays, keeping their capacity.
     mutating func removeAll() {
+        guard !documents.isEmpty else { return }
         documents.removeAll(keepingCapacity: true)
         frequencies.removeAll(keepingCapacity: true)
         firstPositions.removeAll(keepingCapacity: true)
-        positionGaps.removeAll(keepingCapacity: true)
+        if !positionGaps.isEmpty { positionGaps.removeAll(keepingCapacity: true) }
     }
 }
 
@@ -92,8 +93,8 @@ struct PostingsEncoder {
         let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
-        blocks.bytes.removeAll(keepingCapacity: true)
-        skips.bytes.removeAll(keepingCapacity: true)
+        if !blocks.bytes.isEmpty { blocks.bytes.removeAll(keepingCapacity: true) }
+        if !skips.bytes.isEmpty { skips.bytes.removeAll(keepingCapacity: true) }
         var previous: Int32 = -1
         var i = 0
         while i < n {

@@ -40,12 +40,17 @@ enum RiceCoding {
         guard n > 0 else { return 0 }
         let mean = sum / n
         let b = 64 - mean.leadingZeroBitCount
-        var best = 0, bestCost = Int.max
-        for k in max(0, min(24, b - 2))...min(24, b) {
-            var c = 0
-            for v in values { c += cost(v, k) }
-            if c < bestCost { bestCost = c; best = k }
+        // the (up to) three candidates' costs in one pass; ties go to the smallest k
+        let k0 = max(0, min(24, b - 2)), last = min(24, b)
+        var c0 = 0, c1 = 0, c2 = 0
+        for v in values {
+            c0 += cost(v, k0)
+            c1 += cost(v, min(k0 + 1, last))
+            c2 += cost(v, last)
         }
+        var best = k0, bestCost = c0
+        if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
+        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2 }
         return best
     }
 }
@@ -124,18 +129,21 @@ struct BitWriter {
     /// the buffer); returns the stream's byte count.
     @discardableResult
     mutating func finish(appendingTo out: inout [UInt8]) -> Int {
+        var n = bytes.count
+        if n > 0 {
+            out.append(contentsOf: bytes)
+            bytes.removeAll(keepingCapacity: true)
+        }
         var c = count
         var a = acc
         while c > 0 {
-            bytes.append(UInt8(truncatingIfNeeded: a))
+            out.append(UInt8(truncatingIfNeeded: a))
             a >>= 8
             c -= 8
+            n += 1
         }
         acc = 0
         count = 0
-        out.append(contentsOf: bytes)
-        let n = bytes.count
-        bytes.removeAll(keepingCapacity: true)
         return n
     }
 

@@ -48,6 +48,19 @@ public struct SegmentMerger {
         self.storesText = storesText
     }
 
+    /// Merges `sources` into a new index file at `url`, replaced atomically (see
+    /// ``IndexWriter/write(to:)``); the file is written as it is merged.
+    public func merge(_ sources: [Source], to url: URL) throws -> Summary {
+        var summary = Summary(documents: 0, terms: 0, postings: 0, positions: 0, bytes: 0)
+        try AtomicFile.write(to: url) { fd in
+            let sink = OutputSink(fileDescriptor: fd)
+            let totals = try merge(sources, into: sink)
+            summary = Summary(documents: sources.reduce(0) { n, s in n + liveCount(s) }, terms: totals.terms,
+                              postings: totals.postings, positions: totals.positions, bytes: sink.offset)
+        }
+        return summary
+    }
+
     /// Merges `sources` in memory and opens the result (the same reader as a file).
     public func mergedIndex(_ sources: [Source]) throws -> SouIndex {
         try SouIndex(bytes: mergedBytes(sources))
@@ -255,7 +268,8 @@ struct MergedTerms: TermSource {
         var kind: TokenKind
         var documentFrequency: Int
         var totalFrequency: Int
-        var location: TermInfo.Location
+        var postingsOffset: Int
+        var positionsOffset: Int
     }
 
     /// Consecutive terms to merge, in dictionary order: their bytes and their sources' entries.
@@ -268,72 +282,91 @@ struct MergedTerms: TermSource {
     }
 
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
-        // sources with a live document, each with its dictionary iterator on its current term
-        var heads: [(source: Int, terms: TermDictionaryReader.Terms)] = []
-        for (i, segment) in segments.enumerated() where newIDs[i].contains(where: { $0 >= 0 }) {
-            var t = try TermDictionaryReader.Terms(index: segment)
-            if try t.next() { heads.append((i, t)) }
-        }
+        var gatherer = try Gatherer(segments: segments, newIDs: newIDs)
         let wave = jobs > 1 ? 2 * jobs : 1
-        var pending: [PendingChunk] = []
-        var chunk = PendingChunk()
-        var matching: [Int] = []   // positions in `heads` of the sources holding the smallest term
-        var current: [UInt8] = []  // the smallest term
-        while !heads.isEmpty {
-            // the smallest current term, and every head on it (in source order)
-            matching.removeAll(keepingCapacity: true)
-            matching.append(0)
-            for h in 1..<heads.count {
-                let c = Self.compare(heads[h].terms.term, heads[matching[0]].terms.term)
-                if c < 0 {
-                    matching.removeAll(keepingCapacity: true)
-                    matching.append(h)
-                } else if c == 0 {
-                    matching.append(h)
-                }
+        var chunks = try gatherer.next(wave)
+        while !chunks.isEmpty {
+            guard jobs > 1 else {
+                for c in chunks { try output.append(try Self.encode(c, segments: segments, newIDs: newIDs, slotCounts: slotCounts)) }
+                chunks = try gatherer.next(wave)
+                continue
             }
-            current.removeAll(keepingCapacity: true)
-            current.append(contentsOf: heads[matching[0]].terms.term)
-            let keyStart = chunk.keys.count, entriesStart = chunk.entries.count
-            chunk.keys.append(contentsOf: current)
-            for h in matching {
-                let t = heads[h].terms
-                chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
-                                           totalFrequency: t.totalFrequency, location: t.location))
-                chunk.postings += t.documentFrequency
+            // encode this wave on `jobs` threads while this thread gathers the next one
+            let job = MergeChunkJob(chunks: chunks, segments: segments, newIDs: newIDs, slotCounts: slotCounts)
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                DispatchQueue.concurrentPerform(iterations: job.count) { job.run($0) }
             }
-            chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
-            if chunk.terms.count >= IndexSerializer.chunkTerms || chunk.postings >= 1 << 20 {
-                pending.append(chunk)
-                chunk = PendingChunk()
-                if pending.count == wave {
-                    try encode(pending, slotCounts: slotCounts, into: &output)
-                    pending.removeAll()
-                }
-            }
-            // advance the heads on the term (each dictionary strictly increasing, else the merged
-            // one would not be); drop the exhausted ones
-            for h in matching.reversed() {
-                if try !heads[h].terms.next() {
-                    heads.remove(at: h)
-                } else if Self.compare(heads[h].terms.term, current) <= 0 {
-                    throw IndexError.corrupt("terms: the dictionary of segment \(heads[h].source) is not sorted")
-                }
-            }
+            let next = Result { try gatherer.next(wave) }
+            group.wait()
+            for result in job.take() { try output.append(try result.get()) }
+            chunks = try next.get()
         }
-        if !chunk.terms.isEmpty { pending.append(chunk) }
-        try encode(pending, slotCounts: slotCounts, into: &output)
     }
 
-    /// Encodes a wave of chunks (concurrently when there are several) and appends them in order.
-    private func encode(_ chunks: [PendingChunk], slotCounts: [Int32], into output: inout TermOutput) throws {
-        if chunks.count == 1 {
-            try output.append(try Self.encode(chunks[0], segments: segments, newIDs: newIDs, slotCounts: slotCounts))
-            return
+    /// The k-way merge of the sources' dictionaries into chunks of terms with their entries.
+    struct Gatherer {
+        /// Sources with a live document, each with its dictionary iterator on its current term.
+        private var heads: [(source: Int, terms: TermDictionaryReader.Terms)] = []
+        /// Positions in `heads` of the sources holding the smallest term.
+        private var matching: [Int] = []
+        /// The smallest term.
+        private var current: [UInt8] = []
+
+        init(segments: [SouIndex], newIDs: [[Int32]]) throws {
+            for (i, segment) in segments.enumerated() where newIDs[i].contains(where: { $0 >= 0 }) {
+                var t = try TermDictionaryReader.Terms(index: segment)
+                if try t.next() { heads.append((i, t)) }
+            }
         }
-        let job = MergeChunkJob(chunks: chunks, segments: segments, newIDs: newIDs, slotCounts: slotCounts)
-        DispatchQueue.concurrentPerform(iterations: chunks.count) { job.run($0) }
-        for result in job.take() { try output.append(try result.get()) }
+
+        /// The next chunks (at most `count`; none at the end): ``IndexSerializer/chunkTerms`` terms
+        /// each, fewer when their postings add up to 2^20 or at the end.
+        mutating func next(_ count: Int) throws -> [PendingChunk] {
+            var chunks: [PendingChunk] = []
+            var chunk = PendingChunk()
+            while !heads.isEmpty, chunks.count < count {
+                // the smallest current term, and every head on it (in source order)
+                matching.removeAll(keepingCapacity: true)
+                matching.append(0)
+                for h in 1..<heads.count {
+                    let c = MergedTerms.compare(heads[h].terms.term, heads[matching[0]].terms.term)
+                    if c < 0 {
+                        matching.removeAll(keepingCapacity: true)
+                        matching.append(h)
+                    } else if c == 0 {
+                        matching.append(h)
+                    }
+                }
+                current.removeAll(keepingCapacity: true)
+                current.append(contentsOf: heads[matching[0]].terms.term)
+                let keyStart = chunk.keys.count, entriesStart = chunk.entries.count
+                chunk.keys.append(contentsOf: current)
+                for h in matching {
+                    let t = heads[h].terms
+                    chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
+                                               totalFrequency: t.totalFrequency, postingsOffset: t.postingsOffset,
+                                               positionsOffset: t.positionsOffset))
+                    chunk.postings += t.documentFrequency
+                }
+                chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
+                if chunk.terms.count >= IndexSerializer.chunkTerms || chunk.postings >= 1 << 20 {
+                    chunks.append(chunk)
+                    chunk = PendingChunk()
+                }
+                // advance the heads on the term (each dictionary strictly increasing, else the
+                // merged one would not be); drop the exhausted ones
+                for h in matching.reversed() {
+                    if try !heads[h].terms.next() {
+                        heads.remove(at: h)
+                    } else if MergedTerms.compare(heads[h].terms.term, current) <= 0 {
+                        throw IndexError.corrupt("terms: the dictionary of segment \(heads[h].source) is not sorted")
+                    }
+                }
+            }
+            if !chunk.terms.isEmpty { chunks.append(chunk) }
+            return chunks
+        }
     }
 
     /// Gathers and encodes the live postings of a chunk's terms; a term without any is left out.
@@ -342,17 +375,16 @@ struct MergedTerms: TermSource {
         encoded.terms.reserveCapacity(chunk.terms.count)
         var encoder = PostingsEncoder()
         var postings = TermPostings()
-        var buffers = PostingsCursor.Buffers()   // reused by every cursor
+        // one cursor per source, moved from term to term (its buffers are reused)
+        var cursors = segments.map { PostingsCursor(index: $0) }
         for term in chunk.terms {
             postings.removeAll()
             var kind: TokenKind? = nil
             for e in chunk.entries[term.entries] {
-                var cursor = try PostingsCursor(index: segments[e.source], documentFrequency: e.documentFrequency,
-                                                totalFrequency: e.totalFrequency, location: e.location)
-                cursor.swapBuffers(&buffers)
-                defer { cursor.swapBuffers(&buffers) }
                 let before = postings.documents.count
-                try newIDs[e.source].withUnsafeBufferPointer { try cursor.appendPostings(renumberedBy: $0, to: &postings) }
+                try cursors[e.source].reset(documentFrequency: e.documentFrequency, totalFrequency: e.totalFrequency,
+                                            postingsOffset: e.postingsOffset, positionsOffset: e.positionsOffset)
+                try newIDs[e.source].withUnsafeBufferPointer { try cursors[e.source].appendPostings(renumberedBy: $0, to: &postings) }
                 if kind == nil, postings.documents.count > before { kind = e.kind }
             }
             guard let kind else { continue }
@@ -379,6 +411,7 @@ private final class MergeChunkJob: @unchecked Sendable {
     private let newIDs: [[Int32]]
     private let slotCounts: [Int32]
     private let slots: UnsafeMutablePointer<Result<EncodedChunk, Error>>
+    var count: Int { chunks.count }
 
     init(chunks: [MergedTerms.PendingChunk], segments: [SouIndex], newIDs: [[Int32]], slotCounts: [Int32]) {
         self.chunks = chunks

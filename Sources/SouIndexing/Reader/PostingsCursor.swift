@@ -11,18 +11,18 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Occurrences of the term in the current document.
     public private(set) var termFrequency: Int = 0
     /// Number of documents containing the term.
-    public let documentFrequency: Int
+    public private(set) var documentFrequency = 0
 
     private let index: SouIndex
-    private let totalFrequency: Int
-    private let hasSkips: Bool
+    private var totalFrequency = 0
+    private var hasSkips = false
     /// A term in one document at one position lives in its dictionary entry alone.
-    private let singleton: (document: Int, position: Int)?
+    private var singleton: (document: Int, position: Int)? = nil
     private var skips: ByteReader
-    private var docsOffset: Int
+    private var docsOffset = 0
     private let docsEnd: Int
     /// Documents not yet decoded or skipped.
-    private var undecoded: Int
+    private var undecoded = 0
     private var entry: (last: Int, end: Int, positions: Int)? = nil
     private var previousDoc = -1
     // allocated by the first block decoded (a singleton or an unread cursor needs none)
@@ -40,67 +40,93 @@ public struct PostingsCursor: @unchecked Sendable {
     private var firstPosition = 0
 
     // position gaps: blocks of 128 Rice-coded values with their byte length, then the rest
-    private let positionsStart: Int
+    private var positionsStart = 0
     private var positionsReader: ByteReader
     private var decodedBlock = -1
     /// Decoded gaps of block ``decodedBlock``; allocated when positions are first read.
     private var values: [UInt32] = []
 
     init(index: SouIndex, term: TermInfo) throws {
-        try self.init(index: index, documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
-                      location: term.location)
-    }
-
-    /// A cursor over the postings of the dictionary entry the iterator `terms` is on.
-    init(index: SouIndex, entry terms: TermDictionaryReader.Terms) throws {
-        try self.init(index: index, documentFrequency: terms.documentFrequency, totalFrequency: terms.totalFrequency,
-                      location: terms.location)
-    }
-
-    /// A cursor over a term's postings as its dictionary entry gives them.
-    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, location: TermInfo.Location) throws {
         let postingsOffset: Int, positionsOffset: Int
-        switch location {
+        switch term.location {
         case .singleton(let document, let position):
+            // the dictionary reader's internal form of a singleton: −1 − document, and its position
             postingsOffset = -1 - document
             positionsOffset = position
         case .postings(let offset, let positions):
             postingsOffset = offset
             positionsOffset = positions
         }
+        try self.init(index: index, documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
+                      postingsOffset: postingsOffset, positionsOffset: positionsOffset)
+    }
+
+    /// A cursor over the postings of the dictionary entry the iterator `terms` is on.
+    init(index: SouIndex, entry terms: TermDictionaryReader.Terms) throws {
+        try self.init(index: index, documentFrequency: terms.documentFrequency, totalFrequency: terms.totalFrequency,
+                      postingsOffset: terms.postingsOffset, positionsOffset: terms.positionsOffset)
+    }
+
+    /// A cursor over a term's postings as its dictionary entry gives them (offsets: see ``TermInfo``).
+    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
+        self.init(index: index)
+        try reset(documentFrequency: documentFrequency, totalFrequency: totalFrequency,
+                  postingsOffset: postingsOffset, positionsOffset: positionsOffset)
+    }
+
+    /// A cursor on no term (``next()`` returns nil) until ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``.
+    init(index: SouIndex) {
         self.index = index
+        docsEnd = index.postingsRange.upperBound
+        skips = ByteReader(index.bytes, range: 0..<0, context: "postings skip data")
+        positionsReader = ByteReader(index.bytes, range: 0..<0, context: "positions")
+    }
+
+    /// Moves the cursor to the start of another term of the same index (as its dictionary entry
+    /// gives it), keeping the buffers it has allocated: the segment merger reuses one cursor per
+    /// segment for every term.
+    mutating func reset(documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
+        document = nil
+        termFrequency = 0
         self.documentFrequency = documentFrequency
         self.totalFrequency = totalFrequency
         undecoded = documentFrequency
         hasSkips = documentFrequency > FileLayout.docsPerBlock
+        entry = nil
+        previousDoc = -1
+        blockSize = 0
+        blockPosition = 0
+        nextPositionIndex = 0
+        nextGapIndex = 0
+        gapIndex = 0
+        firstPosition = 0
+        decodedBlock = -1
         let b = index.bytes
-        docsEnd = index.postingsRange.upperBound
         if postingsOffset < 0 {
             let doc = -1 - postingsOffset
             guard doc < index.documentCount, documentFrequency == 1, totalFrequency == 1 else {
+                undecoded = 0
                 throw IndexError.corrupt("terms: singleton entry out of range")
             }
             singleton = (doc, positionsOffset)
-            skips = ByteReader(b, range: 0..<0, context: "postings")
-            docsOffset = 0
-            positionsStart = 0
-            positionsReader = skips
             return
         }
         singleton = nil
         let start = index.postingsRange.lowerBound + postingsOffset
-        guard start <= docsEnd else { throw IndexError.corrupt("postings: offset out of range") }
+        guard start <= docsEnd else { undecoded = 0; throw IndexError.corrupt("postings: offset out of range") }
         var r = ByteReader(b, range: start..<docsEnd, context: "postings")
         if hasSkips {
-            let skipLength = try r.varint(max: r.remaining)
+            let skipLength: Int
+            do { skipLength = try r.varint(max: r.remaining) } catch { undecoded = 0; throw error }
             skips = ByteReader(b, range: r.offset..<(r.offset + skipLength), context: "postings skip data")
-            try r.skip(skipLength)
-        } else {
-            skips = ByteReader(b, range: 0..<0, context: "postings skip data")
+            r.offset += skipLength
         }
         docsOffset = r.offset
         positionsStart = index.positionsRange.lowerBound + positionsOffset
-        guard positionsStart <= index.positionsRange.upperBound else { throw IndexError.corrupt("positions: offset out of range") }
+        guard positionsStart <= index.positionsRange.upperBound else {
+            undecoded = 0
+            throw IndexError.corrupt("positions: offset out of range")
+        }
         positionsReader = ByteReader(b, range: positionsStart..<index.positionsRange.upperBound, context: "positions")
     }
 
@@ -277,23 +303,6 @@ public struct PostingsCursor: @unchecked Sendable {
             }
             i = stop
         }
-    }
-
-    /// The arrays a cursor decodes into (allocated by its first block): the segment merger opens
-    /// a cursor per term and source, and hands one set of buffers from cursor to cursor.
-    struct Buffers {
-        fileprivate var docs: [Int32] = [], freqs: [Int32] = [], firsts: [Int32] = []
-        fileprivate var values: [UInt32] = []
-        init() {}
-    }
-
-    /// Exchanges the cursor's decoding buffers with `buffers` (before the first ``next()`` and
-    /// after the last use: the contents do not matter, only the allocations are reused).
-    mutating func swapBuffers(_ buffers: inout Buffers) {
-        swap(&buffers.docs, &blockDocs)
-        swap(&buffers.freqs, &blockFreqs)
-        swap(&buffers.firsts, &blockFirsts)
-        swap(&buffers.values, &values)
     }
 
     /// Walks the term's postings from the start to the end (a fresh cursor) and appends those

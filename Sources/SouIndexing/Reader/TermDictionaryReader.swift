@@ -136,7 +136,7 @@ struct TermDictionaryReader {
                 if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
                 guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
                 let suffix = try r.bytes(suffixLength)
-                term.removeSubrange(shared...)
+                if shared < term.count { term.removeSubrange(shared...) }
                 term.append(contentsOf: index.bytes.slice(suffix))
             }
             let code = try r.varint()
