@@ -107,7 +107,9 @@ struct BenchMergeCommand: ParsableCommand {
             included), once with --jobs 1 and once with all cores, and merges the two segments into
             one (no document deleted, unless --delete); every output is written to a temporary
             file. Without deletions the merged file must equal the built one byte for byte.
-            Prints the median seconds of each.
+            Prints the median wall-clock and CPU seconds (all threads) of each, the median of the
+            per-run ratios (robust when other processes share the cores) and how much the resident
+            memory grew while merging.
             """,
         shouldDisplay: false
     )
