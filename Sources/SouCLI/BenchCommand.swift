@@ -108,7 +108,9 @@ struct BenchMergeCommand: ParsableCommand {
             once with --jobs 1 and once with all cores, and merges a copy of the two-segment index
             into one segment with IndexWriter.merge (what `sou merge` runs: the new file is written
             and renamed into place). The merged segment must equal a fresh build of the live
-            documents byte for byte. Prints the medians of each.
+            documents byte for byte. Prints the median wall-clock and CPU seconds (all threads) of
+            each, the median of the per-run ratios (robust when other processes share the cores)
+            and how much the resident memory grew while merging.
             """,
         shouldDisplay: false
     )

@@ -8,9 +8,10 @@ public struct IndexWriterOptions: Sendable {
     /// Store document text (of a new file; an existing file must agree).
     public var storesText = true
     /// In-memory buffer budget in bytes: when the buffered documents' inverted postings, keys and
-    /// titles reach it, they are written as a segment and the memory is released. 256 MiB by
-    /// default (a typical corpus of up to ~250 MB of text stays one segment).
-    public var memoryBudget = 256 << 20
+    /// titles reach it, they are written as a segment and the memory is released. 512 MiB by
+    /// default: a corpus of up to ~500 MB of text stays one segment (one segment searches fastest,
+    /// and a flush blocks the analyzing threads while it writes), and no build needs much more.
+    public var memoryBudget = 512 << 20
     /// Threads analyzing documents in ``IndexWriter/addDocuments(_:)`` and encoding segments.
     public var jobs = 1
     /// Wait for another writer to finish instead of failing with ``IndexError/locked(_:)``.

@@ -59,6 +59,7 @@ struct IndexSerializer {
 
     /// Counts gathered while writing (for the build summary).
     struct Totals {
+        var documents = 0
         var terms = 0
         var postings = 0
         var positions = 0
@@ -81,7 +82,8 @@ struct IndexSerializer {
         sink.beginSection()
         var output = TermOutput(positions: sink, postings: SpillBuffer(), documentCount: documents.count)
         try terms.writeTerms(slotCounts: documents.slotCounts, into: &output)
-        let totals = output.totals
+        var totals = output.totals
+        totals.documents = documents.count
         let p = sink.endSection()
         sections.append((.positions, p.range, p.crc))
 

@@ -15,8 +15,11 @@ import SouAnalysis
 ///   its text reaches ``FileLayout/storedBlockTarget``), then compressed; a source block that
 ///   becomes an output block unchanged keeps its compressed bytes.
 ///
-/// Memory holds the dictionary being written and a few numbers per document; positions stream
-/// into the sink and postings through a ``SpillBuffer``, as in a build.
+/// Memory holds the dictionary being written, the documents' keys, titles and a few numbers per
+/// document, and the chunks of terms being encoded; positions stream into the sink, postings and
+/// compressed text through ``SpillBuffer``s, as in a build: it does not grow with the size of
+/// the postings. With `jobs` > 1, chunks of terms are encoded on several threads and the stored
+/// text is re-cut on a thread of its own; the bytes are the same for any `jobs`.
 public struct SegmentMerger {
     /// The analyzer configuration of the segments (every source must have it).
     public let configuration: AnalyzerConfiguration
@@ -55,8 +58,8 @@ public struct SegmentMerger {
         try AtomicFile.write(to: url) { fd in
             let sink = OutputSink(fileDescriptor: fd)
             let totals = try merge(sources, into: sink)
-            summary = Summary(documents: sources.reduce(0) { n, s in n + liveCount(s) }, terms: totals.terms,
-                              postings: totals.postings, positions: totals.positions, bytes: sink.offset)
+            summary = Summary(documents: totals.documents, terms: totals.terms, postings: totals.postings,
+                              positions: totals.positions, bytes: sink.offset)
         }
         return summary
     }
@@ -71,10 +74,6 @@ public struct SegmentMerger {
         let sink = OutputSink()
         _ = try merge(sources, into: sink)
         return sink.bytes
-    }
-
-    private func liveCount(_ s: Source) -> Int {
-        (0..<s.segment.documentCount).reduce(0) { $0 + (s.isDeleted($1) ? 0 : 1) }
     }
 
     /// Writes the new segment into `sink` (from its offset 0 on); returns what the serializer
@@ -103,16 +102,18 @@ public struct SegmentMerger {
             }
             newIDs.append(ids)
         }
-        let t0 = Date()
+        let start = Date()
         let documents = try mergeDocuments(sources, newIDs)
-        let t1 = Date()
+        let documentsDone = Date()
         let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs, jobs: max(1, jobs))
-        let r = try IndexSerializer(configuration: configuration, storesText: storesText)
+        let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
             .serialize(terms: terms, documents: documents, into: sink)
         if ProcessInfo.processInfo.environment["SOU_MERGE_TRACE"] != nil {
-            FileHandle.standardError.write(Data(String(format: "merge: documents+stored %.3f s, terms+write %.3f s\n", t1.timeIntervalSince(t0), Date().timeIntervalSince(t1)).utf8))
+            FileHandle.standardError.write(Data((String(format: "sou merge: documents %.3f s, terms and writing %.3f s",
+                documentsDone.timeIntervalSince(start), Date().timeIntervalSince(documentsDone))
+                + (storesText && jobs > 1 ? " (stored text alongside)\n" : "\n")).utf8))
         }
-        return r
+        return totals
     }
 
     // MARK: documents
@@ -199,11 +200,16 @@ private struct StoredTextRegrouper {
     init(table: DocumentTable) { self.table = table }
 
     mutating func add(_ segment: SouIndex, newIDs: [Int32]) throws {
+        var next = 0   // the blocks must hold every document once, in order
         for b in 0..<segment.storedBlockCount {
+            let documents = segment.storedBlockDocuments(b)
+            guard documents.lowerBound == next, documents.upperBound <= newIDs.count else {
+                throw IndexError.corrupt("stored-text: block \(b) does not start at document \(next)")
+            }
+            next = documents.upperBound
+            guard newIDs[documents].contains(where: { $0 >= 0 }) else { continue }   // all deleted: not inflated
             let block = try segment.storedBlock(b)
             let end = block.firstDocument + block.documentCount
-            guard end <= newIDs.count else { throw IndexError.corrupt("stored-text: block \(b) holds documents beyond the segment") }
-            guard newIDs[block.firstDocument..<end].contains(where: { $0 >= 0 }) else { continue }
             // Whether the open block holds exactly this source block's documents so far: then,
             // when the rule closes it at the source block's last document, the raw bytes are the
             // source block's and its compressed bytes are kept instead of compressing again.
@@ -233,6 +239,7 @@ private struct StoredTextRegrouper {
                 guard r.isAtEnd else { throw IndexError.corrupt("stored-text: block \(b) has trailing bytes") }
             }
         }
+        guard next == newIDs.count else { throw IndexError.corrupt("stored-text: blocks hold \(next) of \(newIDs.count) documents") }
     }
 
     /// Closes the open block into the table: `compressed`, or the raw bytes compressed now.

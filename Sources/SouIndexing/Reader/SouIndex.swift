@@ -405,6 +405,13 @@ public final class SouIndex: Sendable {
         return result
     }
 
+    /// The documents stored-text block `i` says it holds (from its table entry; `i` in range).
+    func storedBlockDocuments(_ i: Int) -> Range<Int> {
+        let e = storedTableStart + i * FileLayout.storedBlockEntrySize
+        let first = Int(bytes.u32(at: e))
+        return first..<(first + Int(bytes.u32(at: e + 4)))
+    }
+
     /// The compressed bytes of stored-text block `i`, in place (valid while the index lives).
     func compressedStoredBlock(_ i: Int) throws -> UnsafeRawBufferPointer {
         guard let r = storedRange, i >= 0, i < storedBlockCount else { throw IndexError.corrupt("stored-text: no block \(i)") }
