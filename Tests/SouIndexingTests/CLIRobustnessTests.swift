@@ -264,7 +264,7 @@ extension CLIRobustnessTests {
         let segment = try smallIndexBytes()
         try Data(containerBytes(segment: segment)).write(to: url)
         var bytes = try [UInt8](Data(contentsOf: url))
-        let index = try SouIndex(bytes: segment)
+        let index = try SegmentReader(bytes: segment)
         // every block's offset (u32 at +8 of its block index entry) now points past the section
         for block in 0..<index.blockCount {
             let entry = segmentOffsetInFile + index.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8

@@ -37,7 +37,7 @@ func resealed(_ bytes: [UInt8]) -> [UInt8] {
 }
 
 /// Reads everything an index offers, swallowing thrown errors: must never trap.
-func exerciseReader(_ index: SouIndex) {
+func exerciseReader(_ index: SegmentReader) {
     for info in (try? index.terms(withPrefix: "")) ?? [] {
         _ = try? index.termInfo(info.term)
         if var c = try? index.postings(info) {
@@ -65,7 +65,7 @@ struct CorruptionTests {
         #expect(bytes.count > 1000)
         for length in 0..<bytes.count {
             do {
-                _ = try SouIndex(bytes: Array(bytes[0..<length]))
+                _ = try SegmentReader(bytes: Array(bytes[0..<length]))
                 Issue.record("truncation to \(length) bytes was accepted")
             } catch let error as IndexError {
                 switch error {
@@ -74,13 +74,13 @@ struct CorruptionTests {
                 }
             }
         }
-        #expect(try SouIndex(bytes: bytes).documentCount == 160)
+        #expect(try SegmentReader(bytes: bytes).documentCount == 160)
     }
 
     @Test("a byte flip in any section, the header, the table or the trailer is caught by open or verify")
     func byteFlips() throws {
         let bytes = try smallIndexBytes()
-        let index = try SouIndex(bytes: bytes)
+        let index = try SegmentReader(bytes: bytes)
         _ = try index.verify()
         #expect(index.sections.count == 6 && index.sections.allSatisfy { !$0.range.isEmpty })
         var regions: [(String, Range<Int>)] = index.sections.map { ("\($0.kind)", $0.range) }
@@ -94,7 +94,7 @@ struct CorruptionTests {
                 let at = range.lowerBound + Int(rng.next() % UInt64(range.count))
                 damaged[at] ^= UInt8(1 + rng.next() % 255)
                 do {
-                    let opened = try SouIndex(bytes: damaged)
+                    let opened = try SegmentReader(bytes: damaged)
                     exerciseReader(opened)
                     #expect(throws: IndexError.self, "flip at \(at) in \(name) not detected") { try opened.verify() }
                 } catch is IndexError {
@@ -107,7 +107,7 @@ struct CorruptionTests {
     @Test("structural damage behind valid checksums never traps, and verify names most of it")
     func resealedDamage() throws {
         let bytes = try smallIndexBytes()
-        let index = try SouIndex(bytes: bytes)
+        let index = try SegmentReader(bytes: bytes)
         var rng = SplitMix64(seed: 99)
         var detected = 0, total = 0
         for s in index.sections {
@@ -117,7 +117,7 @@ struct CorruptionTests {
                 damaged[at] ^= UInt8(1 + rng.next() % 255)
                 damaged = resealed(damaged)
                 total += 1
-                guard let opened = try? SouIndex(bytes: damaged) else { detected += 1; continue }
+                guard let opened = try? SegmentReader(bytes: damaged) else { detected += 1; continue }
                 exerciseReader(opened)
                 if (try? opened.verify()) == nil { detected += 1 }
             }
@@ -130,7 +130,7 @@ struct CorruptionTests {
     @Test("a skip entry that disagrees with its block is caught by verify and by search, through the one decoder")
     func skipEntryMismatch() throws {
         let bytes = try smallIndexBytes()
-        let index = try SouIndex(bytes: bytes)
+        let index = try SegmentReader(bytes: bytes)
         let info = try #require(try index.termInfo("集体"))
         #expect(info.documentFrequency == 160)   // two postings blocks: skip entries
         // SkipLength, then block 0's entry: LastDocDelta, BlockByteLength, BlockPositionCount
@@ -142,7 +142,7 @@ struct CorruptionTests {
             var damaged = bytes
             #expect(damaged[at] < 0x7F && damaged[at] > 1)
             damaged[at] &+= change
-            let opened = try SouIndex(bytes: resealed(damaged))
+            let opened = try SegmentReader(bytes: resealed(damaged))
             #expect(throws: IndexError.self) { try opened.verify() }
             #expect(throws: IndexError.self) { _ = try readPostings(opened, info) }
         }
@@ -153,14 +153,14 @@ struct CorruptionTests {
         var bytes = try smallIndexBytes()
         bytes[FileLayout.Header.version] = UInt8(FileLayout.formatVersion + 1)
         #expect {
-            _ = try SouIndex(bytes: bytes)
+            _ = try SegmentReader(bytes: bytes)
         } throws: { error in
             guard case IndexError.unsupportedVersion(found: Int(FileLayout.formatVersion) + 1, supported: Int(FileLayout.formatVersion)) = error else { return false }
             return "\(error)".contains("newer")
         }
         bytes[FileLayout.Header.version] = 1
         #expect {
-            _ = try SouIndex(bytes: bytes)
+            _ = try SegmentReader(bytes: bytes)
         } throws: { error in
             "\(error)".contains("older") && "\(error)".contains("rebuild")
         }
@@ -172,7 +172,7 @@ struct CorruptionTests {
         bytes[FileLayout.Header.rulesVersion] &+= 1
         bytes = resealed(bytes)
         #expect {
-            _ = try SouIndex(bytes: bytes)
+            _ = try SegmentReader(bytes: bytes)
         } throws: { error in
             guard case IndexError.incompatibleAnalyzer = error else { return false }
             return true
@@ -186,7 +186,7 @@ struct CorruptionTests {
     ])
     func notAnIndex(bytes: [UInt8]) {
         #expect {
-            _ = try SouIndex(bytes: bytes)
+            _ = try SegmentReader(bytes: bytes)
         } throws: { error in
             guard case IndexError.notAnIndex = error else { return false }
             return true
@@ -196,7 +196,7 @@ struct CorruptionTests {
     @Test("damaged dictionary bytes make term lookups throw, not read as an absent term")
     func damagedLookups() throws {
         var bytes = try smallIndexBytes()
-        let intact = try SouIndex(bytes: bytes)
+        let intact = try SegmentReader(bytes: bytes)
         #expect(try intact.termInfo("集体") != nil)
         #expect(try intact.terms(withPrefix: "集").count == 1)
         // every block's offset (u32 at +8 of its block index entry) points past the section;
@@ -205,7 +205,7 @@ struct CorruptionTests {
             let entry = intact.blockIndexStart + block * FileLayout.blockIndexEntrySize + 8
             for k in 0..<4 { bytes[entry + k] = 0xFF }
         }
-        let damaged = try SouIndex(bytes: bytes)
+        let damaged = try SegmentReader(bytes: bytes)
         for term in ["集体", "协商", "the", "zzz"] {
             #expect(throws: IndexError.self, "\(term)") { _ = try damaged.termInfo(term) }
         }
@@ -215,7 +215,7 @@ struct CorruptionTests {
 
     @Test("verify accepts an intact index")
     func intact() throws {
-        let report = try SouIndex(bytes: try smallIndexBytes()).verify()
+        let report = try SegmentReader(bytes: try smallIndexBytes()).verify()
         #expect(report.documents == 160)
         #expect(report.sectionsVerified == 6)
     }

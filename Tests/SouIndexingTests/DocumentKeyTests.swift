@@ -11,7 +11,7 @@ func byteOrder(_ a: String, _ b: String) -> Int {
 
 @Suite("Document keys, sources and the KeyOrder section")
 struct DocumentKeyTests {
-    static func index(keys: [String], sources: [UInt32]? = nil, storesText: Bool = false) throws -> SouIndex {
+    static func index(keys: [String], sources: [UInt32]? = nil, storesText: Bool = false) throws -> SegmentReader {
         let writer = try SegmentWriter(storesText: storesText)
         for (i, k) in keys.enumerated() {
             try writer.addDocument(key: k, title: "t\(i)", text: "集体协商 \(i)", source: sources?[i] ?? 0)

@@ -28,7 +28,7 @@ func expectMergeMatchesFreshBuild(_ documents: [MergeDocument], cuts: [Int], del
     var sources: [SegmentMerger.Source] = []
     for i in 0..<(bounds.count - 1) {
         let range = bounds[i]..<bounds[i + 1]
-        let segment = try SouIndex(bytes: try freshBuild(Array(documents[range]), storesText: storesText))
+        let segment = try SegmentReader(bytes: try freshBuild(Array(documents[range]), storesText: storesText))
         let base = range.lowerBound
         sources.append((segment, { deleted.contains(base + $0) }))
     }
@@ -39,11 +39,11 @@ func expectMergeMatchesFreshBuild(_ documents: [MergeDocument], cuts: [Int], del
     let identical = merged == fresh   // (not inside #expect: it would print every byte)
     #expect(identical, "the merged segment differs from a fresh build of the live documents", sourceLocation: sourceLocation)
     if merged != fresh, let at = (0..<min(merged.count, fresh.count)).first(where: { merged[$0] != fresh[$0] }) {
-        let index = try SouIndex(bytes: fresh)
+        let index = try SegmentReader(bytes: fresh)
         let section = index.sections.first { $0.range.contains(at) }.map { "\($0.kind)" } ?? "header/table"
         Issue.record("first difference at byte \(at), in \(section)", sourceLocation: sourceLocation)
     }
-    _ = try SouIndex(bytes: merged).verify()
+    _ = try SegmentReader(bytes: merged).verify()
 }
 
 /// Random documents: CJK/Latin text, keys with duplicates, a few sources.
@@ -103,7 +103,7 @@ struct SegmentMergerTests {
         try expectMergeMatchesFreshBuild(documents, cuts: [100, 180], deleted: Set(100..<180))
         try expectMergeMatchesFreshBuild(documents, cuts: [100], deleted: Set(0..<100).union([150]))
         try expectMergeMatchesFreshBuild(documents, cuts: [100], deleted: Set(0..<250))
-        let empty = try SegmentMerger().mergedIndex([(try SouIndex(bytes: freshBuild(documents)), { _ in true })])
+        let empty = try SegmentMerger().mergedIndex([(try SegmentReader(bytes: freshBuild(documents)), { _ in true })])
         #expect(empty.documentCount == 0 && empty.termCount == 0)
         _ = try empty.verify()
         #expect(try SegmentMerger().mergedIndex([]).documentCount == 0)
@@ -133,8 +133,8 @@ struct SegmentMergerTests {
     @Test("the merged bytes are the same for any number of jobs (several waves of chunks)")
     func jobs() throws {
         let documents = randomDocuments(900, seed: 101, maxLength: 500)
-        let a = try SouIndex(bytes: freshBuild(Array(documents[0..<450])))
-        let b = try SouIndex(bytes: freshBuild(Array(documents[450...])))
+        let a = try SegmentReader(bytes: freshBuild(Array(documents[0..<450])))
+        let b = try SegmentReader(bytes: freshBuild(Array(documents[450...])))
         let deleted: (Int) -> Bool = { $0 % 7 == 3 }
         var outputs: [[UInt8]] = []
         for jobs in [1, 2, 3] {
@@ -142,7 +142,7 @@ struct SegmentMergerTests {
             merger.jobs = jobs
             outputs.append(try merger.mergedBytes([(a, deleted), (b, { _ in false })]))
         }
-        #expect(try SouIndex(bytes: outputs[0]).termCount > 2 * 2 * 3 * IndexSerializer.chunkTerms)
+        #expect(try SegmentReader(bytes: outputs[0]).termCount > 2 * 2 * 3 * IndexSerializer.chunkTerms)
         for o in outputs.dropFirst() {
             let identical = o == outputs[0]
             #expect(identical)
@@ -156,7 +156,7 @@ struct SegmentMergerTests {
     func mergeOfMerges() throws {
         let documents = randomDocuments(300, seed: 61)
         let deleted = randomSubset(300, fraction: 0.3, seed: 62)
-        func segment(_ r: Range<Int>) throws -> SouIndex { try SouIndex(bytes: freshBuild(Array(documents[r]))) }
+        func segment(_ r: Range<Int>) throws -> SegmentReader { try SegmentReader(bytes: freshBuild(Array(documents[r]))) }
         let ab = try SegmentMerger().mergedIndex([(try segment(0..<100), { deleted.contains($0) }),
                                                   (try segment(100..<200), { deleted.contains(100 + $0) })])
         let liveAB = (0..<200).filter { !deleted.contains($0) }
@@ -169,8 +169,8 @@ struct SegmentMergerTests {
     @Test("the merged segment keeps keys, titles, sources, lengths and stored text of the live documents")
     func documentTable() throws {
         let documents = randomDocuments(200, seed: 71)
-        let a = try SouIndex(bytes: freshBuild(Array(documents[0..<120])))
-        let b = try SouIndex(bytes: freshBuild(Array(documents[120...])))
+        let a = try SegmentReader(bytes: freshBuild(Array(documents[0..<120])))
+        let b = try SegmentReader(bytes: freshBuild(Array(documents[120...])))
         let merged = try SegmentMerger().mergedIndex([(a, { $0 % 2 == 1 }), (b, { $0 < 10 })])
         let live = (0..<120).filter { $0 % 2 == 0 } + (130..<200)
         #expect(merged.documentCount == live.count)
@@ -190,7 +190,7 @@ struct SegmentMergerTests {
     @Test("segments of another analyzer configuration, or without stored text, are refused")
     func refusesMismatches() throws {
         let documents = randomDocuments(20, seed: 81)
-        let plain = try SouIndex(bytes: freshBuild(documents, storesText: false))
+        let plain = try SegmentReader(bytes: freshBuild(documents, storesText: false))
         #expect(throws: IndexError.self) { _ = try SegmentMerger(storesText: true).mergedBytes([(plain, { _ in false })]) }
         let other = AnalyzerConfiguration(joinsSoftLineBreaks: false, foldsTraditionalToSimplified: true)
         #expect(throws: IndexError.self) {
@@ -201,7 +201,7 @@ struct SegmentMergerTests {
     @Test("damaged sources: refused by their checksums; behind fresh checksums the merge throws or, when the source verifies, writes a segment that verifies; never traps")
     func damagedSources() throws {
         let bytes = try smallIndexBytes()
-        let good = try SouIndex(bytes: bytes)
+        let good = try SegmentReader(bytes: bytes)
         var rng = SplitMix64(seed: 123)
         var merged = 0, refused = 0
         for s in good.sections where !s.range.isEmpty {
@@ -209,17 +209,17 @@ struct SegmentMergerTests {
                 var damaged = bytes
                 let at = s.range.lowerBound + Int(rng.next() % UInt64(s.range.count))
                 damaged[at] ^= UInt8(1 + rng.next() % 255)
-                if let opened = try? SouIndex(bytes: damaged) {
+                if let opened = try? SegmentReader(bytes: damaged) {
                     #expect(throws: IndexError.self, "flip at \(at) in \(s.kind)") {
                         _ = try SegmentMerger().mergedBytes([(opened, { _ in false })])
                     }
                 }
-                guard let opened = try? SouIndex(bytes: resealed(damaged)) else { continue }
+                guard let opened = try? SegmentReader(bytes: resealed(damaged)) else { continue }
                 let sourceVerifies = (try? opened.verify()) != nil
                 do {
                     let out = try SegmentMerger().mergedBytes([(good, { $0 % 3 == 0 }), (opened, { $0 % 5 == 1 })])
                     merged += 1
-                    if sourceVerifies { _ = try SouIndex(bytes: out).verify() }
+                    if sourceVerifies { _ = try SegmentReader(bytes: out).verify() }
                 } catch is IndexError {
                     refused += 1
                     #expect(!sourceVerifies, "a source that verifies was refused (flip at \(at) in \(s.kind))")

@@ -39,7 +39,7 @@ struct ExpectedIndex {
 }
 
 /// Reads every posting of `term` from `index`.
-func readPostings(_ index: SouIndex, _ term: TermInfo) throws -> [(doc: Int, positions: [Int])] {
+func readPostings(_ index: SegmentReader, _ term: TermInfo) throws -> [(doc: Int, positions: [Int])] {
     var cursor = try index.postings(term)
     var result: [(doc: Int, positions: [Int])] = []
     while let d = try cursor.next() {
@@ -48,7 +48,7 @@ func readPostings(_ index: SouIndex, _ term: TermInfo) throws -> [(doc: Int, pos
     return result
 }
 
-func makeIndex(_ texts: [String], storesText: Bool = true, keys: [String]? = nil) throws -> SouIndex {
+func makeIndex(_ texts: [String], storesText: Bool = true, keys: [String]? = nil) throws -> SegmentReader {
     let writer = try SegmentWriter(storesText: storesText)
     for (i, t) in texts.enumerated() {
         try writer.addDocument(key: keys?[i] ?? "doc\(i)", title: "title \(i)", text: t)
@@ -88,7 +88,7 @@ func writeIndexFile(_ documents: [(key: String, title: String, text: String)], t
 }
 
 /// The one segment of the index file at `url`.
-func openSingleSegment(_ url: URL) throws -> SouIndex {
+func openSingleSegment(_ url: URL) throws -> SegmentReader {
     let reader = try IndexReader(contentsOf: url)
     guard reader.segments.count == 1 else { throw IndexError.corrupt("expected one segment, found \(reader.segments.count)") }
     return reader.segments[0].reader
@@ -98,7 +98,7 @@ func openSingleSegment(_ url: URL) throws -> SouIndex {
 /// makes them) as its only segment, in one commit: the segment starts at byte
 /// ``segmentOffsetInFile``.
 func containerBytes(segment: [UInt8]) throws -> [UInt8] {
-    let reader = try SouIndex(bytes: segment)
+    let reader = try SegmentReader(bytes: segment)
     let entry = CommitRecord.Segment(id: 0, offset: segmentOffsetInFile, length: segment.count, documentCount: reader.documentCount,
                                      deletedCount: 0, liveLength: reader.totalDocumentLength,
                                      deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)

@@ -29,7 +29,7 @@ struct ScoringTests {
         for q in ["人", "之", "天 OR 地", "不 -人", "春风 花"] { try compare(q, index, reference, .standard) }
     }
 
-    func compare(_ q: String, _ index: SouIndex, _ reference: BruteForceScorer, _ bm25: BM25) throws {
+    func compare(_ q: String, _ index: SegmentReader, _ reference: BruteForceScorer, _ bm25: BM25) throws {
         let results = try index.search(q, options: SearchOptions(limit: Int.max, bm25: bm25, snippets: SnippetOptions(isEnabled: false)))
         let expected = reference.search(try Query(parsing: q))
         #expect(results.total == expected.count, "\(q)")

@@ -29,14 +29,14 @@ enum TestCorpus {
     static let analyzerFoldsWidth: Bool = (try? Analyzer().analyze("Ａ").first?.term) == "a"
 
     static func makeIndex(_ documents: [(key: String, text: String)],
-                          configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws -> SouIndex {
+                          configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws -> SegmentReader {
         let writer = try SegmentWriter(configuration: configuration)
         for d in documents { try writer.addDocument(key: d.key, title: "", text: d.text) }
         return try writer.makeIndex()
     }
 
     /// Keys of every match (no limit).
-    static func keys(_ index: SouIndex, _ query: String) throws -> Set<String> {
+    static func keys(_ index: SegmentReader, _ query: String) throws -> Set<String> {
         let results = try index.search(query, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
         return Set(results.hits.map(\.key))
     }

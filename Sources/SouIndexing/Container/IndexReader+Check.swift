@@ -28,7 +28,7 @@ public struct SegmentStatistics: Sendable, Hashable, Codable {
 }
 
 extension IndexReader {
-    /// Verifies the whole commit: every segment completely (``SouIndex/verify()``), each deletion
+    /// Verifies the whole commit: every segment completely (``SegmentReader/verify()``), each deletion
     /// bitmap and live length against its segment, and the chain of earlier commit records in
     /// the file (each must decode with a valid checksum, older than the next), the source table
     /// (checksum, structure, and the Source field of every live document), and that no key is

@@ -5,7 +5,7 @@ import SouAnalysis
 /// the commit's document numbering.
 public struct SegmentView: Sendable {
     /// The segment's reader (bytes shared with the file's mapping).
-    public let reader: SouIndex
+    public let reader: SegmentReader
     /// Its deleted documents (local ids).
     public let deletions: DeletionSet
     /// The global number of its first document: global = base + local.
@@ -100,7 +100,7 @@ public final class IndexReader: Sendable {
     }
 
     /// A snapshot of one segment alone (no deletions): a segment written in memory.
-    public convenience init(segment: SouIndex) throws {
+    public convenience init(segment: SegmentReader) throws {
         let entry = CommitRecord.Segment(id: 0, offset: 0, length: segment.bytes.count, documentCount: segment.documentCount,
                                          deletedCount: 0, liveLength: segment.totalDocumentLength,
                                          deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
@@ -111,7 +111,7 @@ public final class IndexReader: Sendable {
     }
 
     init(storage: IndexStorage, commit: CommitRecord, commitOffset: Int, path: String?,
-         identity: (device: UInt64, inode: UInt64)?, readers: [SouIndex]? = nil) throws {
+         identity: (device: UInt64, inode: UInt64)?, readers: [SegmentReader]? = nil) throws {
         self.storage = storage
         self.commit = commit
         self.commitOffset = commitOffset
@@ -129,12 +129,12 @@ public final class IndexReader: Sendable {
         var base = 0, live = 0, length = 0
         let b = storage.bytes
         for (i, entry) in commit.segments.enumerated() {
-            let reader: SouIndex
+            let reader: SegmentReader
             if let readers {
                 reader = readers[i]
             } else {
                 do {
-                    reader = try SouIndex(storage: IndexStorage(view: storage, range: entry.offset..<(entry.offset + entry.length)))
+                    reader = try SegmentReader(storage: IndexStorage(view: storage, range: entry.offset..<(entry.offset + entry.length)))
                 } catch let e as IndexError {
                     throw e.inSegment(entry.id, at: entry.offset)
                 }

@@ -440,7 +440,7 @@ public final class IndexWriter {
         let length = sink.offset
         end = start + length
         let storage = try IndexStorage(mapping: fd, range: start..<end, path: path)
-        let reader = try SouIndex(storage: storage)
+        let reader = try SegmentReader(storage: storage)
         var deletions = DeletionSet(documentCount: reader.documentCount)
         for d in bufferDeleted { deletions.insert(d) }
         let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: length, documentCount: reader.documentCount,
@@ -643,7 +643,7 @@ public final class IndexWriter {
             .merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
         try sink.flush()
         end = start + sink.offset
-        let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+        let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
         let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start, documentCount: reader.documentCount,
                                          deletedCount: 0, liveLength: reader.totalDocumentLength,
                                          deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
@@ -712,7 +712,7 @@ public final class IndexWriter {
                 let bytes = s.reader.bytes
                 try writeFully(UnsafeRawBufferPointer(start: bytes.base, count: bytes.count), at: start)
                 end = start + bytes.count
-                let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+                let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
                 s = WriterSegment(entry: s.entry, reader: reader, deletions: s.deletions)
                 s.entry.offset = start
                 s.deletionsChanged = !s.deletions.isEmpty
@@ -723,7 +723,7 @@ public final class IndexWriter {
                     .merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
                 try sink.flush()
                 end = start + sink.offset
-                let reader = try SouIndex(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+                let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
                 let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start,
                                                  documentCount: reader.documentCount, deletedCount: 0,
                                                  liveLength: reader.totalDocumentLength,
@@ -807,7 +807,7 @@ public final class IndexWriter {
 /// A segment as the writer tracks it: its commit entry, reader and (possibly changed) deletions.
 struct WriterSegment {
     var entry: CommitRecord.Segment
-    let reader: SouIndex
+    let reader: SegmentReader
     var deletions: DeletionSet
     var deletionsChanged = false
 }

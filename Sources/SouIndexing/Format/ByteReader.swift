@@ -1,7 +1,7 @@
 /// A bounds-checked little-endian reader over index bytes. Every read checks its range and throws
 /// ``IndexError/corrupt(_:)`` (naming `context`) instead of reading out of bounds or trapping.
 ///
-/// The bytes are borrowed (a memory-mapped file or a buffer owned by ``SouIndex``): do not let a
+/// The bytes are borrowed (a memory-mapped file or a buffer owned by ``SegmentReader``): do not let a
 /// reader outlive them.
 struct ByteReader {
     let base: UnsafeRawPointer

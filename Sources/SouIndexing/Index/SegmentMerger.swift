@@ -29,7 +29,7 @@ public struct SegmentMerger {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     /// One segment to merge and which of its documents are deleted (local ids).
-    public typealias Source = (segment: SouIndex, isDeleted: (Int) -> Bool)
+    public typealias Source = (segment: SegmentReader, isDeleted: (Int) -> Bool)
 
     /// What a merge wrote.
     public struct Summary: Sendable, Hashable {
@@ -65,8 +65,8 @@ public struct SegmentMerger {
     }
 
     /// Merges `sources` in memory and opens the result (the same reader as a file).
-    public func mergedIndex(_ sources: [Source]) throws -> SouIndex {
-        try SouIndex(bytes: mergedBytes(sources))
+    public func mergedIndex(_ sources: [Source]) throws -> SegmentReader {
+        try SegmentReader(bytes: mergedBytes(sources))
     }
 
     /// Merges `sources` into bytes held in memory.
@@ -199,7 +199,7 @@ private struct StoredTextRegrouper {
 
     init(table: DocumentTable) { self.table = table }
 
-    mutating func add(_ segment: SouIndex, newIDs: [Int32]) throws {
+    mutating func add(_ segment: SegmentReader, newIDs: [Int32]) throws {
         var next = 0   // the blocks must hold every document once, in order
         for b in 0..<segment.storedBlockCount {
             let documents = segment.storedBlockDocuments(b)
@@ -263,7 +263,7 @@ private struct StoredTextRegrouper {
 /// threads, each term's live postings gathered from its sources in order with their ids
 /// renumbered, and encoded. Chunks are handed over in order: the bytes do not depend on `jobs`.
 struct MergedTerms: TermSource {
-    let segments: [SouIndex]
+    let segments: [SegmentReader]
     /// Per source: each local document's new id, −1 when deleted.
     let newIDs: [[Int32]]
     /// Threads encoding chunks.
@@ -320,7 +320,7 @@ struct MergedTerms: TermSource {
         /// The smallest term.
         private var current: [UInt8] = []
 
-        init(segments: [SouIndex], newIDs: [[Int32]]) throws {
+        init(segments: [SegmentReader], newIDs: [[Int32]]) throws {
             for (i, segment) in segments.enumerated() where newIDs[i].contains(where: { $0 >= 0 }) {
                 var t = try TermDictionaryReader.Terms(index: segment)
                 if try t.next() { heads.append((i, t)) }
@@ -377,7 +377,7 @@ struct MergedTerms: TermSource {
     }
 
     /// Gathers and encodes the live postings of a chunk's terms; a term without any is left out.
-    static func encode(_ chunk: PendingChunk, segments: [SouIndex], newIDs: [[Int32]], slotCounts: [Int32]) throws -> EncodedChunk {
+    static func encode(_ chunk: PendingChunk, segments: [SegmentReader], newIDs: [[Int32]], slotCounts: [Int32]) throws -> EncodedChunk {
         var encoded = EncodedChunk()
         encoded.terms.reserveCapacity(chunk.terms.count)
         var encoder = PostingsEncoder()
@@ -406,7 +406,7 @@ struct MergedTerms: TermSource {
     /// Bytewise comparison: negative, 0 or positive.
     @inline(__always)
     static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        a.withUnsafeBytes { x in b.withUnsafeBytes { y in SouIndex.compareBytes(x, y) } }
+        a.withUnsafeBytes { x in b.withUnsafeBytes { y in SegmentReader.compareBytes(x, y) } }
     }
 }
 
@@ -414,13 +414,13 @@ struct MergedTerms: TermSource {
 /// memory, so no Swift array is mutated from several threads); the segments are only read.
 private final class MergeChunkJob: @unchecked Sendable {
     private let chunks: [MergedTerms.PendingChunk]
-    private let segments: [SouIndex]
+    private let segments: [SegmentReader]
     private let newIDs: [[Int32]]
     private let slotCounts: [Int32]
     private let slots: UnsafeMutablePointer<Result<EncodedChunk, Error>>
     var count: Int { chunks.count }
 
-    init(chunks: [MergedTerms.PendingChunk], segments: [SouIndex], newIDs: [[Int32]], slotCounts: [Int32]) {
+    init(chunks: [MergedTerms.PendingChunk], segments: [SegmentReader], newIDs: [[Int32]], slotCounts: [Int32]) {
         self.chunks = chunks
         self.segments = segments
         self.newIDs = newIDs

@@ -37,7 +37,7 @@ public final class SegmentWriter {
     /// Adds a document. `text` is what is analyzed and stored (for JSON Lines: the text
     /// fields joined by "\n", title first); `title` is shown in results; `source` says which
     /// input file the document came from (0: none or unknown), read back with
-    /// ``SouIndex/documentSource(_:)``.
+    /// ``SegmentReader/documentSource(_:)``.
     public func addDocument(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
         guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
         pending.append(key: key, title: title, text: text, source: source)
@@ -80,7 +80,7 @@ public final class SegmentWriter {
     }
 
     /// Serializes the segment into memory and opens it with the same reader as a file's segments.
-    public func makeIndex() throws -> SouIndex {
-        try SouIndex(bytes: serialize().bytes)
+    public func makeIndex() throws -> SegmentReader {
+        try SegmentReader(bytes: serialize().bytes)
     }
 }

@@ -36,7 +36,7 @@ public struct IndexStatistics: Sendable, Codable, Hashable {
     public var fileBytes: Int
 }
 
-extension SouIndex {
+extension SegmentReader {
     /// Computes the statistics (scans the term dictionary, not the postings).
     public func statistics() throws -> IndexStatistics {
         var byKind: [String: Int] = [:]

@@ -15,7 +15,7 @@ public struct VerificationReport: Sendable, Hashable {
     public var documents: Int
 }
 
-extension SouIndex {
+extension SegmentReader {
     /// Verifies the whole file: every section's CRC-32C, then the structure: terms strictly
     /// sorted and valid UTF-8, each term's postings and positions exactly where the dictionary
     /// says and nowhere else, documents increasing and in range, frequencies and skip entries

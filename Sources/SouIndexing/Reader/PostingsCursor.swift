@@ -13,7 +13,7 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Number of documents containing the term.
     public private(set) var documentFrequency = 0
 
-    private let index: SouIndex
+    private let index: SegmentReader
     private var totalFrequency = 0
     private var hasSkips = false
     /// A term in one document at one position lives in its dictionary entry alone.
@@ -46,7 +46,7 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Decoded gaps of block ``decodedBlock``; allocated when positions are first read.
     private var values: [UInt32] = []
 
-    init(index: SouIndex, term: TermInfo) throws {
+    init(index: SegmentReader, term: TermInfo) throws {
         let postingsOffset: Int, positionsOffset: Int
         switch term.location {
         case .singleton(let document, let position):
@@ -62,20 +62,20 @@ public struct PostingsCursor: @unchecked Sendable {
     }
 
     /// A cursor over the postings of the dictionary entry the iterator `terms` is on.
-    init(index: SouIndex, entry terms: TermDictionaryReader.Terms) throws {
+    init(index: SegmentReader, entry terms: TermDictionaryReader.Terms) throws {
         try self.init(index: index, documentFrequency: terms.documentFrequency, totalFrequency: terms.totalFrequency,
                       postingsOffset: terms.postingsOffset, positionsOffset: terms.positionsOffset)
     }
 
     /// A cursor over a term's postings as its dictionary entry gives them (offsets: see ``TermInfo``).
-    init(index: SouIndex, documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
+    init(index: SegmentReader, documentFrequency: Int, totalFrequency: Int, postingsOffset: Int, positionsOffset: Int) throws {
         self.init(index: index)
         try reset(documentFrequency: documentFrequency, totalFrequency: totalFrequency,
                   postingsOffset: postingsOffset, positionsOffset: positionsOffset)
     }
 
     /// A cursor on no term (``next()`` returns nil) until ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``.
-    init(index: SouIndex) {
+    init(index: SegmentReader) {
         self.index = index
         docsEnd = index.postingsRange.upperBound
         skips = ByteReader(index.bytes, range: 0..<0, context: "postings skip data")
@@ -450,14 +450,14 @@ extension PostingsCursor {
 }
 
 /// The slot counts of documents (field 1 of their records), with the record layout loaded once
-/// per block of postings instead of once per document; the same value as ``SouIndex/slotCount(_:)``
+/// per block of postings instead of once per document; the same value as ``SegmentReader/slotCount(_:)``
 /// for any document in range.
 private struct SlotCounts {
-    let index: SouIndex
+    let index: SegmentReader
     let base: UnsafeRawPointer
     let width: Int, start: Int, recordWidth: Int, recordsStart: Int, end: Int
 
-    init(_ index: SouIndex) {
+    init(_ index: SegmentReader) {
         self.index = index
         base = index.bytes.base
         width = index.fieldWidths[1]

@@ -5,7 +5,7 @@ import SouAnalysis
 /// (8 key-prefix bytes per block: a CJK bigram, 6 UTF-8 bytes, is decided there without touching
 /// the block), then a front-coded scan inside one block.
 struct TermDictionaryReader {
-    let index: SouIndex
+    let index: SegmentReader
     var bytes: IndexBytes { index.bytes }
 
     /// Compares block `i`'s first term with `key`.
@@ -65,7 +65,7 @@ struct TermDictionaryReader {
     /// of a block to the end: the one decoder of dictionary entries, used by lookups, prefix
     /// scans, `sou check` and the segment merger (which walks several dictionaries in step).
     struct Terms {
-        let index: SouIndex
+        let index: SegmentReader
         /// The current term's bytes (valid after ``next()`` returned true).
         private(set) var term: [UInt8] = []
         private(set) var kind: TokenKind = .bigram
@@ -83,7 +83,7 @@ struct TermDictionaryReader {
         private var previousHadGaps: Bool? = nil
 
         /// An iterator before the first term of block `block`.
-        init(index: SouIndex, block: Int = 0) throws {
+        init(index: SegmentReader, block: Int = 0) throws {
             self.index = index
             self.block = block
             reader = ByteReader(index.bytes, range: 0..<0, context: "terms")

@@ -124,7 +124,7 @@ struct PhraseClause: Sendable {
 
     /// The matching documents of one segment (local numbers, deleted ones included), with the
     /// phrase's occurrences in each; `infos` are the tokens' entries in that segment.
-    func matches(in index: SouIndex, infos: [[TermInfo]]) throws -> (documents: [Int], frequencies: [Int]) {
+    func matches(in index: SegmentReader, infos: [[TermInfo]]) throws -> (documents: [Int], frequencies: [Int]) {
         if tokens.count == 1 { return try singleTokenMatches(infos[0], in: index) }
 
         // Leapfrog over the tokens' cursors, the rarest first, then check the slots.
@@ -189,7 +189,7 @@ struct PhraseClause: Sendable {
         starts.removeLast(starts.count - kept)
     }
 
-    private func singleTokenMatches(_ infos: [TermInfo], in index: SouIndex) throws -> (documents: [Int], frequencies: [Int]) {
+    private func singleTokenMatches(_ infos: [TermInfo], in index: SegmentReader) throws -> (documents: [Int], frequencies: [Int]) {
         if infos.count == 1 {
             var cursor = try index.postings(infos[0])
             var documents: [Int] = []

@@ -23,7 +23,7 @@ public struct Searcher: Sendable {
     }
 
     /// Creates a searcher for one segment on its own (a segment built in memory).
-    public init(index segment: SouIndex) throws {
+    public init(index segment: SegmentReader) throws {
         try self.init(index: IndexReader(segment: segment))
     }
 
@@ -278,7 +278,7 @@ extension IndexReader {
     }
 }
 
-extension SouIndex {
+extension SegmentReader {
     /// Searches one segment on its own (a segment built in memory with ``SegmentWriter``).
     public func search(_ text: String, limit: Int = 10) throws -> SearchResults {
         try IndexReader(segment: self).search(text, limit: limit)

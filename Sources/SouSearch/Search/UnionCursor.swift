@@ -93,7 +93,7 @@ struct TokenCursor {
     private var union: UnionCursor?
     private var exhausted = false
 
-    init(_ infos: [TermInfo], in index: SouIndex) throws {
+    init(_ infos: [TermInfo], in index: SegmentReader) throws {
         guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
         single = try index.postings(first)
         if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Document records read with every damage reported (FORMAT.md "Documents"), the Source column,
 /// and key lookups through the KeyOrder section.
-extension SouIndex {
+extension SegmentReader {
     // MARK: checked records
 
     /// The entry of document `id` (key range, title range, length); throws when `id` is out of

@@ -54,8 +54,8 @@ public struct TermInfo: Sendable, Hashable {
     public let kind: TokenKind
     /// Where the term's postings are, in the segment it came from.
     let location: Location
-    /// The segment (``SouIndex``) whose dictionary gave this entry: its location means nothing
-    /// in any other, and ``SouIndex/postings(_:)`` refuses it there.
+    /// The segment (``SegmentReader``) whose dictionary gave this entry: its location means nothing
+    /// in any other, and ``SegmentReader/postings(_:)`` refuses it there.
     let segment: ObjectIdentifier
 
     /// Where a term's postings are in its segment.
@@ -72,7 +72,7 @@ public struct TermInfo: Sendable, Hashable {
 ///
 /// Opening reads a constant number of bytes (header, section table, trailer and the small fixed
 /// headers of the sections); nothing is loaded into arrays. Every later read is bounds-checked.
-public final class SouIndex: Sendable {
+public final class SegmentReader: Sendable {
     let storage: IndexStorage
     var bytes: IndexBytes { storage.bytes }
 
