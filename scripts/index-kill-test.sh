@@ -6,9 +6,10 @@
 # temporary file is left that a later writer would not clean. Then a power loss: the file cut at
 # random bytes after the previous commit. Uses .build/release/sou (or $SOU).
 #
-# Modes: rebuild (`sou index --rebuild`), update (`sou index` on an existing index, 20% of the
-# documents changed, 10% gone, new ones), add (`sou add`), delete (`sou delete --keys-from`),
-# merge (`sou merge` of a 12-segment index with deletions).
+# Modes: rebuild (`sou index --rebuild`), update (`sou index` on an existing index, 5% of the
+# documents changed, 3% gone, new ones), add (`sou add`), delete (`sou delete --keys-from`, 8%),
+# merge (`sou merge` of a many-segment index with deletions). The state compared is the number of
+# live documents, the hits of a probe query and the number of segments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SOU=${SOU:-.build/release/sou}
@@ -27,8 +28,8 @@ with open(f"{d}/base.jsonl", "w") as f:
     for x in base: f.write(json.dumps(x, ensure_ascii=False) + "\n")
 upd = []
 for i, x in enumerate(base):
-    if i % 10 == 0: continue                      # 10% gone
-    if i % 5 == 1: x = {**x, "body": x["body"] + " 集体协商修订"}  # 20% changed
+    if i % 30 == 0: continue                      # 3% gone
+    if i % 20 == 1: x = {**x, "body": x["body"] + " 集体协商修订"}  # 5% changed
     upd.append(x)
 upd += docs[3000:4500]                            # new ones
 with open(f"{d}/updated.jsonl", "w") as f:
@@ -36,14 +37,14 @@ with open(f"{d}/updated.jsonl", "w") as f:
 with open(f"{d}/extra.jsonl", "w") as f:
     for x in docs[4500:5590]: f.write(json.dumps(x, ensure_ascii=False) + "\n")
 with open(f"{d}/keys.txt", "w") as f:
-    for x in base[::3]: f.write(x["id"] + "\n")
+    for x in base[::12]: f.write(x["id"] + "\n")
 for k in range(12):
     with open(f"{d}/part{k}.jsonl", "w") as f:
         for x in docs[k * 400:(k + 1) * 400]: f.write(json.dumps(x, ensure_ascii=False) + "\n")
 PY
 
 # The state of an index: its live document count and the hit count of a probe query.
-state() { echo "$("$SOU" stats "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])') $("$SOU" search -i "$1" -c '集体协商 OR 人' 2>/dev/null || true)"; }
+state() { echo "$("$SOU" stats "$1" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["documents"], len(d["segments"]))') $("$SOU" search -i "$1" -c '集体协商 OR 人' 2>/dev/null || true)"; }
 
 prepare() {  # prepare MODE OUT: the index before the command
   case $1 in
@@ -63,7 +64,7 @@ command_for() {  # command_for MODE OUT
 
 "$SOU" index "$dir/base.jsonl" -o "$dir/base.sou" --quiet --jobs 2
 "$SOU" index "$dir/part0.jsonl" -o "$dir/segmented.sou" --quiet
-for k in $(seq 1 11); do "$SOU" add -i "$dir/segmented.sou" "$dir/part$k.jsonl" --quiet --jobs 1; done
+for k in $(seq 1 11); do "$SOU" add -i "$dir/segmented.sou" "$dir/part$k.jsonl" --quiet --jobs 1 --merge-factor 100; done
 "$SOU" delete -i "$dir/segmented.sou" --keys-from "$dir/keys.txt" --quiet
 echo "segmented index: $("$SOU" stats "$dir/segmented.sou" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["segments"]))') segments"
 

@@ -31,7 +31,7 @@ struct StatsCommand: ParsableCommand {
                 total += dt
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-            print(String(format: "%@: %d bytes, open (mmap + validate header, table, trailer): best %.1f µs, mean %.1f µs over %d opens", file, size, best, total / Double(rounds), rounds))
+            print(String(format: "%@: %d bytes, open (mmap + validate the header, the latest commit and every segment's header, table and trailer): best %.1f µs, mean %.1f µs over %d opens", file, size, best, total / Double(rounds), rounds))
             return
         }
         let index: IndexReader
