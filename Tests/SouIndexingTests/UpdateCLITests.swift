@@ -157,6 +157,64 @@ struct UpdateCLITests {
         }
     }
 
+    @Test("searches in other processes while a writer commits and merges answer from a complete commit, never fail")
+    func readerProcessesDuringWrites() throws {
+        let s = try Scratch()
+        defer { try? FileManager.default.removeItem(at: s.folder) }
+        var options = IndexWriterOptions()
+        options.memoryBudget = 32 << 10
+        options.mergeFactor = 3
+        let writer = try IndexWriter(path: s.index, options: options)
+        // every commit holds documents 0..<n, each containing the marker once: a search's count
+        // must be the n of some commit
+        try writer.add(key: "0", text: "集体协商 第0号")
+        try writer.commit()
+        var committed: Set<Int> = [1]
+        let done = ManagedFlag()
+        let lock = NSLock()
+        final class Results: @unchecked Sendable {   // guarded by `lock`
+            var counts: [Int] = []
+            var failures: [String] = []
+        }
+        let results = Results()
+        let searcher = Thread {
+            while !done.isSet {
+                guard let r = try? runSouBounded(s.sou, ["search", "-i", s.index, "-c", "集体协商"], timeout: 60) else { continue }
+                lock.lock()
+                if r.status == 0, let n = Int(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    results.counts.append(n)
+                } else {
+                    results.failures.append(r.description)
+                }
+                lock.unlock()
+            }
+        }
+        searcher.start()
+        // keep committing (and now and then merging) until the searcher has run a dozen times
+        let start = Date()
+        var n = 1
+        func searches() -> Int { lock.lock(); defer { lock.unlock() }; return results.counts.count + results.failures.count }
+        while n < 120 || (searches() < 12 && Date().timeIntervalSince(start) < 60) {
+            try writer.add(key: "\(n)", text: "集体协商 第\(n)号 " + String(repeating: "工会职工代表大会 ", count: n % 7))
+            n += 1
+            if n % 4 == 0 {
+                try writer.commit()
+                lock.lock(); committed.insert(n); lock.unlock()
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if n % 40 == 0 { try writer.merge(maxSegments: 1); lock.lock(); committed.insert(n); lock.unlock() }
+        }
+        try writer.commit()
+        lock.lock(); committed.insert(n); lock.unlock()
+        Thread.sleep(forTimeInterval: 0.5)
+        done.set()
+        while searcher.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+        lock.lock(); defer { lock.unlock() }
+        #expect(results.failures.isEmpty, "\(results.failures.prefix(3))")
+        #expect(results.counts.count >= 12)
+        for n in results.counts { #expect(committed.contains(n), "a search counted \(n): not the size of any commit") }
+    }
+
     @Test("a second sou index run adds, replaces and deletes exactly what changed; a third run with nothing changed writes nothing")
     func folderUpdate() throws {
         let s = try Scratch()
@@ -612,4 +670,12 @@ struct UpdateCLITests {
         #expect(searchedAdd.status == 0 && searchedAdd.out == "mine.txt\n", "\(searchedAdd)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: t.path("corpus.sou"))) == addBytes)
     }
+}
+
+/// A flag shared between test threads.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    func set() { lock.lock(); flag = true; lock.unlock() }
 }
