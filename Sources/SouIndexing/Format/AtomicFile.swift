@@ -6,65 +6,11 @@ import Foundation
 /// interrupted build leaves nothing behind (see `sou index`).
 public typealias TemporaryFileHook = @Sendable (_ path: String, _ pending: Bool) -> Void
 
-/// Atomic replacement of a file: write a temporary file in the same folder, fsync it, rename it
-/// over the target, fsync the folder. A crash at any moment leaves the old file or the new one.
-///
-/// The target, when it exists, must be a regular file this user may write (checked before the
-/// temporary file is made and again just before the rename: a symbolic link, device, FIFO or
-/// folder is never replaced). The new file takes the replaced file's permission bits (and its
-/// owner and group when the process may set them, as root may); a new file gets 0666 less the
-/// umask.
+/// The pieces of an atomic file replacement that ``IndexWriter`` uses for a rebuild or a
+/// compacting merge: the temporary file next to the target (announced to a signal handler before
+/// it exists), and the replaced file's permission bits (and owner and group when the process may
+/// set them, as root may) given to the new one, else 0666 less the umask.
 enum AtomicFile {
-    static func write(_ bytes: [UInt8], to url: URL) throws {
-        try write(to: url) { fd in
-            let sink = OutputSink(fileDescriptor: fd)
-            try sink.write(bytes)
-            try sink.flush()
-        }
-    }
-
-    /// Creates a temporary file next to `url`, lets `body` write it through its descriptor,
-    /// then fsyncs and renames it over `url`. On any error the temporary file is removed.
-    /// `temporaryFile` hears of the temporary path before it is created and after it is gone.
-    static func write(to url: URL, temporaryFile: TemporaryFileHook? = nil, _ body: (Int32) throws -> Void) throws {
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        var existing = stat()
-        let replaces = lstat(path, &existing) == 0
-        if replaces { try OutputTarget.checkReplaceable(path, existing) }
-
-        let (fd, tempPath) = try createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
-                                                     target: path, hook: temporaryFile)
-        var ok = false
-        defer {
-            if !ok { unlink(tempPath) }
-            temporaryFile?(tempPath, false)
-        }
-        do {
-            defer { close(fd) }
-            try body(fd)
-            if replaces {
-                // root keeps the owner and group; a user keeps the group when a member of it
-                if existing.st_uid != geteuid() || existing.st_gid != getegid(),
-                   fchown(fd, existing.st_uid, existing.st_gid) != 0 {
-                    _ = fchown(fd, uid_t.max, existing.st_gid)
-                }
-                _ = fchmod(fd, existing.st_mode & 0o777)
-            } else {
-                _ = fchmod(fd, 0o666 & ~currentUmask())
-            }
-            guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(tempPath): \(String(cString: strerror(errno)))") }
-        }
-        var now = stat()
-        if lstat(path, &now) == 0 { try OutputTarget.checkReplaceable(path, now) }
-        guard rename(tempPath, path) == 0 else {
-            throw IndexError.io("cannot rename \(tempPath) to \(path): \(String(cString: strerror(errno)))")
-        }
-        ok = true
-        let dfd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
-    }
-
     /// Creates `folder/.name.tmp-XXXXXX` (6 random letters and digits, mode 0600), telling `hook`
     /// the path *before* creating it, so that a signal handler never misses a file on disk.
     static func createTemporaryFile(folder: String, name: String, target: String,

@@ -31,37 +31,10 @@ public struct SegmentMerger {
     /// One segment to merge and which of its documents are deleted (local ids).
     public typealias Source = (segment: SegmentReader, isDeleted: (Int) -> Bool)
 
-    /// What a merge wrote.
-    public struct Summary: Sendable, Hashable {
-        /// Live documents written.
-        public var documents: Int
-        /// Distinct terms written.
-        public var terms: Int
-        /// (term, document) pairs.
-        public var postings: Int
-        /// Positions.
-        public var positions: Int
-        /// Bytes of the new segment.
-        public var bytes: Int
-    }
-
     /// A merger writing segments of `configuration`, with stored text or not.
     public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(), storesText: Bool = true) {
         self.configuration = configuration
         self.storesText = storesText
-    }
-
-    /// Merges `sources` into a new index file at `url`, replaced atomically (see
-    /// ``IndexWriter/write(to:)``); the file is written as it is merged.
-    public func merge(_ sources: [Source], to url: URL) throws -> Summary {
-        var summary = Summary(documents: 0, terms: 0, postings: 0, positions: 0, bytes: 0)
-        try AtomicFile.write(to: url) { fd in
-            let sink = OutputSink(fileDescriptor: fd)
-            let totals = try merge(sources, into: sink)
-            summary = Summary(documents: totals.documents, terms: totals.terms, postings: totals.postings,
-                              positions: totals.positions, bytes: sink.offset)
-        }
-        return summary
     }
 
     /// Merges `sources` in memory and opens the result (the same reader as a file).
