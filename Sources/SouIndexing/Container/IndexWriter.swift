@@ -543,10 +543,10 @@ public final class IndexWriter {
         let bytes = record.encoded()
         let offset = end
         try append(bytes)
-        guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        guard fdatasync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
         let slot = CommitSlot(generation: record.generation, offset: offset, length: bytes.count).encoded()
         try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
-        guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+        guard fdatasync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
         if let replacement {
             if replacement.oldFD == nil {
                 // there was no file to lock when this build began: publish only if there still

@@ -51,7 +51,7 @@ public struct SourceTable: Sendable, Hashable {
         w.append(contentsOf: o)
         w.varint(UInt64(nextID))
         w.varint(files.count)
-        for path in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for path in files.keys.sorted(by: { $0.bytewisePrecedes($1) }) {
             let f = files[path]!
             let p = Array(path.utf8)
             w.varint(p.count)
@@ -75,24 +75,30 @@ public struct SourceTable: Sendable, Hashable {
         let count = try r.varint(max: r.remaining)
         var files: [String: File] = [:]
         files.reserveCapacity(count)
-        var ids = Set<Int>()
+        var ids: [UInt32] = []
+        ids.reserveCapacity(count)
+        var previous: String? = nil
         for _ in 0..<count {
             let p = try r.bytes(try r.varint(max: r.remaining))
             let path = String(decoding: bytes.slice(p), as: UTF8.self)
+            // paths are stored in strictly increasing byte order: no path is listed twice
+            if let previous, !previous.bytewisePrecedes(path) { throw r.fail("file listed twice or out of order") }
+            previous = path
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
             // ids are never shared: a file's documents are found (and deleted) by its id
-            guard ids.insert(id).inserted else { throw r.fail("source id \(id) listed twice") }
+            ids.append(UInt32(id))
             let size = try r.varint(max: Int.max)
             let z = try r.varint()
             let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
             let kind = try r.u8()
             guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
             let documents = try r.varint(max: Int(Int32.max))
-            guard files[path] == nil else { throw r.fail("file listed twice") }
             files[path] = File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
+        ids.sort()
+        for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
         self.files = files
     }
 }

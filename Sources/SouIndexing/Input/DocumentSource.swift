@@ -136,18 +136,31 @@ public final class DocumentSource {
     }
 
     static func isJSONLines(_ name: String) -> Bool {
-        name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz")
+        let bytes = name.utf8
+        return bytes.elementsEqualSuffix(".jsonl") || bytes.elementsEqualSuffix(".jsonl.gz")
     }
 
     enum FileKind { case text, markdown, html, jsonLines, extensionless, other }
 
     static func kind(of name: String) -> FileKind {
         if isJSONLines(name) { return .jsonLines }
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return .extensionless }
-        switch name[name.index(after: dot)...].lowercased() {
-        case "txt", "text": return .text
-        case "md", "markdown": return .markdown
-        case "html", "htm", "xhtml": return .html
+        // on the UTF-8 bytes, ASCII case folded (called for every walked file)
+        let bytes = name.utf8
+        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return .extensionless }
+        var ext: UInt64 = 0   // up to eight bytes of the extension, lower-cased, packed
+        for b in bytes[bytes.index(after: dot)...] {
+            guard ext >> 56 == 0 else { return .other }
+            ext = ext << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+        }
+        func packed(_ s: StaticString) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<s.utf8CodeUnitCount { v = v << 8 | UInt64(s.utf8Start[i]) }
+            return v
+        }
+        switch ext {
+        case packed("txt"), packed("text"): return .text
+        case packed("md"), packed("markdown"): return .markdown
+        case packed("html"), packed("htm"), packed("xhtml"): return .html
         default: return .other
         }
     }
@@ -180,7 +193,7 @@ public final class DocumentSource {
             if !options.includesHidden, name.hasPrefix(".") { continue }
             names.append(name)
         }
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        names.sortBytewise()
         for name in names {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
