@@ -151,7 +151,7 @@ struct BenchMergeCommand: ParsableCommand {
         let step = delete > 0 ? max(1, Int((1 / delete).rounded())) : 0
         var writerOptions = IndexWriterOptions()
         writerOptions.storesText = !noStore
-        writerOptions.jobs = mergeJobs ?? 1
+        writerOptions.jobs = mergeJobs ?? ProcessInfo.processInfo.activeProcessorCount
         // the two-segment index (not timed): halves committed separately; every step-th document deleted
         let twoSegments = folder.appendingPathComponent("two.sou")
         do {

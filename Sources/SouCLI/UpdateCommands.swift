@@ -195,11 +195,17 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
+    @Option(name: .shortAndLong, help: "Threads merging postings and re-cutting stored text (1…256; default: all cores). The result does not depend on it.")
+    var jobs: Int?
+
     @Flag(help: "No summary.")
     var quiet = false
 
     func validate() throws {
         if maxSegments < 1 { throw ValidationError("--max-segments must be at least 1 (got \(maxSegments))") }
+        if let jobs, !(1...IndexBuildOptions.maxJobs).contains(jobs) {
+            throw ValidationError("--jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(jobs))")
+        }
     }
 
     func run() throws {
@@ -210,6 +216,7 @@ struct MergeCommand: ParsableCommand {
             o.configuration = before.configuration
             o.storesText = before.storesText
             o.waitsForLock = wait
+            o.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
             let writer = try IndexWriter(path: file, options: o)
             try writer.merge(maxSegments: maxSegments)
             let after = try IndexReader(path: file)

@@ -421,6 +421,43 @@ struct UpdateCLITests {
         #expect(try s.stats()["documents"] as? Int == 8)
     }
 
+    @Test("sou index mirrors its paths after sou add and sou delete: added strays are deleted, files whose documents were replaced or deleted are read again")
+    func indexAfterAddAndDelete() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        // b1.txt's document replaced and a stray s1 added through stdin; c2.txt's deleted
+        let jsonl = "{\"id\":\"b1.txt\",\"body\":\"strayreplacementword\"}\n{\"id\":\"s1\",\"body\":\"strayword common\"}\n"
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data(jsonl.utf8)).status == 0)
+        #expect(try s.run(["delete", "-i", s.index, "c2.txt"]).status == 0)
+        #expect(try s.keys("strayword") == ["s1"])
+        #expect(try s.keys("charlieword").isEmpty)
+
+        // nothing changed on disk, yet the index no longer mirrors docs/: b1 and c2 read again, s1 deleted
+        let update = try s.run(["index", s.path("docs"), "-o", s.index, "--json"])
+        #expect(update.status == 0, "\(update)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(update.out.utf8)) as? [String: Any])
+        #expect(summary["files"] as? Int == 2, "\(update)")
+        #expect(summary["replaced"] as? Int == 1, "\(update)")
+        #expect(summary["added"] as? Int == 1, "\(update)")
+        #expect(summary["deleted"] as? Int == 1, "\(update)")
+        #expect(summary["unchanged"] as? Int == 4, "\(update)")
+        #expect(summary["documents"] as? Int == 6, "\(update)")
+        #expect(try s.keys("strayword").isEmpty, "a document added by sou add survives sou index")
+        #expect(try s.keys("strayreplacementword").isEmpty)
+        #expect(try s.keys("bravoword") == ["b1.txt"])
+        #expect(try s.keys("charlieword") == ["c2.txt"])
+        #expect(try s.keys("common").count == 6)
+        try s.expectCheck("sou index after add and delete")
+
+        // and then it is stable: nothing read, nothing written
+        let before = try s.bytes()
+        let again = try s.run(["index", s.path("docs"), "-o", s.index])
+        #expect(again.err.contains("added 0, replaced 0, deleted 0, unchanged 6"), "\(again)")
+        #expect(try s.bytes() == before)
+    }
+
     @Test("sou delete takes keys as arguments, from a file and from stdin; reports unknown keys; exits 1 only when none was found")
     func deleteKeys() throws {
         let s = try Scratch()
@@ -547,11 +584,15 @@ struct UpdateCLITests {
             #expect(got.map(\.key) == want.map(\.key), "\(q) after merge")
             #expect(zip(got, want).allSatisfy { abs($0.score - $1.score) <= 1e-9 * max(1, abs($1.score)) }, "\(q): scores")
         }
-        // a later sou index still knows its files (the source table survived the merge)
+        // a later sou index still knows its files (the source table survived the merge): it reads
+        // only a0.txt, whose document sou delete removed, and deletes the documents sou add added
         let update = try s.run(["index", s.path("docs"), "-o", s.index, "--json"])
         #expect(update.status == 0, "\(update)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(update.out.utf8)) as? [String: Any])
-        #expect(summary["unchangedFiles"] as? Int == 6, "\(update)")
+        #expect(summary["unchangedFiles"] as? Int == 5, "\(update)")
+        #expect(summary["files"] as? Int == 1, "\(update)")
+        #expect(summary["deleted"] as? Int == 15, "\(update)")
+        #expect(summary["documents"] as? Int == 6, "\(update)")
         #expect(summary["rebuilt"] as? Bool == false)
     }
 

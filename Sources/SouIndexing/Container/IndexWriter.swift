@@ -463,12 +463,42 @@ public final class IndexWriter {
     /// The keys of the live committed documents that came from the input files `ids` (the Source
     /// field of their document records), by file.
     public func keys(fromSources ids: Set<UInt32>) throws -> [UInt32: [String]] {
+        guard !ids.isEmpty else { return [:] }
+        return try selectKeys { ids.contains($0) }
+    }
+
+    /// The keys of the live committed documents whose Source field satisfies `selected`, by
+    /// Source value (0: added without a source file, e.g. by `sou add`).
+    public func keys(whereSource selected: (UInt32) -> Bool) throws -> [UInt32: [String]] {
+        try selectKeys(selected)
+    }
+
+    private func selectKeys(_ selected: (UInt32) -> Bool) throws -> [UInt32: [String]] {
         var out: [UInt32: [String]] = [:]
-        guard !ids.isEmpty else { return out }
         for s in segments {
             for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
                 let source = UInt32(truncatingIfNeeded: try s.reader.documentSource(d))
-                if ids.contains(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
+                if selected(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
+            }
+        }
+        return out
+    }
+
+    /// The number of live documents per Source value (documents added since the last commit
+    /// included: the buffer is written as a segment first, as the next commit would).
+    public func liveDocumentCountsBySource() throws -> [UInt32: Int] {
+        try checkUsable()
+        try flushPending()
+        do {
+            try flushBuffer()
+        } catch {
+            fail(error)
+            throw error
+        }
+        var out: [UInt32: Int] = [:]
+        for s in segments {
+            for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
+                out[UInt32(truncatingIfNeeded: try s.reader.documentSource(d)), default: 0] += 1
             }
         }
         return out

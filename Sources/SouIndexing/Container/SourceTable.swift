@@ -13,7 +13,9 @@ public struct SourceTable: Sendable, Hashable {
         public var modificationTime: Int64
         /// True for JSON Lines (many documents keyed `id`), false for a plain text file.
         public var isJSONLines: Bool
-        /// Documents read from the file.
+        /// The file's live documents when it was last recorded (fewer than it holds when another
+        /// file read later had the same key). A different live count on the next run means its
+        /// documents were replaced or deleted by other means (`sou add`, `sou delete`): read again.
         public var documents: Int
 
         /// A file entry.

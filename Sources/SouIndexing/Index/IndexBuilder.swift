@@ -179,6 +179,13 @@ public struct IndexBuilder {
         let files = try source.listFiles(paths: paths)
         phase("list")
 
+        // live documents per Source value: a file whose count is not the one recorded had
+        // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
+        // and is read again; documents of no recorded file (Source 0 or unknown) are strays
+        let live = fresh ? [:] : try writer.liveDocumentCountsBySource()
+        let known = Set(table.files.values.map(\.id))
+        let strays = Set(live.keys.filter { !known.contains($0) })
+
         // what to read: new and changed files (all of them when the input options changed)
         var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?)] = []
         var listed = Set<String>()
@@ -186,7 +193,7 @@ public struct IndexBuilder {
             listed.insert(file.path)
             let old = table.files[file.path]
             if let old, !optionsChanged, file.path != "-", old.size == file.size, old.modificationTime == file.modificationTime,
-               old.isJSONLines == file.isJSONLines {
+               old.isJSONLines == file.isJSONLines, live[old.id, default: 0] == old.documents {
                 summary.unchanged += old.documents
                 summary.unchangedFiles += 1
                 continue
@@ -200,7 +207,9 @@ public struct IndexBuilder {
         }
         let gone = table.files.filter { !listed.contains($0.key) }
         // the keys the changed and vanished files had
-        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id)))
+        // the index mirrors `paths`: strays go too, unless a file read now has their key
+        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id))
+                                                         .union(strays))
         phase("compare")
 
         var documents = 0
@@ -239,7 +248,12 @@ public struct IndexBuilder {
                                                       isJSONLines: file.isJSONLines, documents: counts[id] ?? 0)
         }
         for (path, _) in gone { table.files[path] = nil }
-        if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged { writer.sources = table }
+        if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
+            // record what is live per file now (a key read from two files lives in the later one)
+            let now = try writer.liveDocumentCountsBySource()
+            for (path, f) in table.files { table.files[path]?.documents = now[f.id] ?? 0 }
+            writer.sources = table
+        }
         phase("deletes")
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
