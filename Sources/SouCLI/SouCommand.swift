@@ -26,6 +26,11 @@ struct SouCommand: ParsableCommand {
             printError(error.message)
             Foundation.exit(error.code)
         } catch {
+            // `sou search ファイル -windows`: an exclusion outside the quoted query
+            if let usage = SearchCommand.misreadOption(error, arguments: Array(CommandLine.arguments.dropFirst())) {
+                printError(usage)
+                Foundation.exit(2)
+            }
             let code = exitCode(for: error)
             if code == .success {
                 self.exit(withError: error)   // --help, --version
