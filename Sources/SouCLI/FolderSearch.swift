@@ -25,15 +25,19 @@ struct FolderSearch {
 
     /// Resolves `paths` (each must exist) and the options.
     init(paths: [String], options: IndexBuildOptions) throws {
-        given = paths
+        given = []
         self.options = options
         canonical = []
         for p in paths {
             guard let resolved = realpath(p, nil) else {
                 throw CLIError("\(p): \(String(cString: strerror(errno)))")
             }
-            canonical.append(String(cString: resolved))
+            let c = String(cString: resolved)
             free(resolved)
+            // the same file or folder named twice is searched once
+            if canonical.contains(c) { continue }
+            canonical.append(c)
+            given.append(p)
         }
     }
 
@@ -96,6 +100,11 @@ struct FolderSearch {
             if errno != EINTR { throw CLIError("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
         }
         defer { flock(lockFD, LOCK_UN) }
+        // another search may have brought it up to date while this one waited
+        if let reader = try? IndexReader(path: path), reader.configuration == options.configuration,
+           reader.storesText == options.storesText, (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true {
+            return reader
+        }
         var b = builder(progress: progress)
         b.temporaryFile = TemporaryFileCleanup.hook()
         do {
