@@ -13,8 +13,10 @@ struct IndexCommand: ParsableCommand {
         Folders are walked recursively in sorted order (.txt, .md, .html/.htm with tags stripped, \
         .jsonl/.jsonl.gz, extensionless text files; binary files are skipped with a warning; hidden \
         entries and .git only with --hidden). A JSON Lines file holds one document per line \
-        (fields id, title, body by default); inside a folder its documents get the key \
-        "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
+        (fields id, title, body by default). Keys are paths as given: a file's key is its path \
+        ("sou index docs" → "docs/a/b.txt"), a JSON Lines file's documents are "docs/c.jsonl#id" \
+        (the bare id when the file is named on its own). `-` reads stdin (one document, or JSON \
+        Lines with --jsonl).
         When FILE exists it is brought up to date instead of rebuilt: it then mirrors the paths. \
         Files whose size and modification time have not changed since the last run are not read \
         again; changed files replace their documents (keys gone from a changed JSON Lines file are \

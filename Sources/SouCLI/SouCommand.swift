@@ -17,6 +17,11 @@ struct SouCommand: ParsableCommand {
     /// Runs the command line; every error exits 2 with a message on stderr (grep's convention:
     /// 0 = matched / success, 1 = nothing matched, 2 = error).
     static func main() {
+        // bare `sou` is a usage error (as bare `rg`): the usage on stderr, exit 2
+        if CommandLine.arguments.count == 1 {
+            writeStderr(helpMessage() + "\n")
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

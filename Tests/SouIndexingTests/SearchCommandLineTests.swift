@@ -109,6 +109,9 @@ struct SearchCommandLineTests {
         // the suggested command works
         let fixed = try s.run(["search", "-l", "集体协商 -草案", "docs"])
         #expect(fixed.status == 0 && Self.lines(fixed.out) == s.expected(all: ["集体协商"], none: ["草案"]), "\(fixed)")
+        // bare sou is a usage error too (the help on stderr, exit 2)
+        let bare = try s.run([])
+        #expect(bare.status == 2 && bare.out.isEmpty && bare.err.contains("USAGE"), "\(bare)")
         // -h and --help still print the help
         let help = try s.run(["search", "-h"])
         #expect(help.status == 0 && help.out.contains("QUERY LANGUAGE"), "\(help)")
