@@ -39,12 +39,12 @@ check "unbalanced quote exits 2 with the position" 2 "$SOU" search '集体 "协�
 grep -q "position 3" err.txt || { echo "FAIL: no position in: $(cat err.txt)"; fail=1; }
 check "only exclusions exit 2" 2 "$SOU" search -- -集体
 check "bad b exits 2" 2 "$SOU" search --b 1.5 集体
+grep -q "illegal b value: 1.5, must be between 0 and 1" err.txt || { echo "FAIL: b message"; fail=1; }
 check "an exclusion outside the quotes exits 2 and shows the quoted query" 2 "$SOU" search 集体协商 -草案
 grep -q "sou search '集体协商 -草案'" err.txt || { echo "FAIL: no quoted suggestion in: $(cat err.txt)"; fail=1; }
 mkdir -p folder && cp corpus/09-*.txt folder/
 check "a folder searched directly (cache in SOU_CACHE)" 0 env SOU_CACHE="$work/cache" "$SOU" search -l 集体协商 folder
 grep -qx "folder/09-shandong-collective-bargaining.txt" out.txt || { echo "FAIL: folder search: $(cat out.txt)"; fail=1; }
-grep -q "illegal b value: 1.5, must be between 0 and 1" err.txt || { echo "FAIL: b message"; fail=1; }
 printf '集体协商\n"集体\n工会\tphrase\n' > q.tsv
 check "--batch goes on after a bad query, and exits 2" 2 "$SOU" search --batch q.tsv
 python3 - <<'PY' || fail=1
