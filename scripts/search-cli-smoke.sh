@@ -32,7 +32,7 @@ check "--count" 0 "$SOU" search -c 集体协商
 check "--files" 0 "$SOU" search -l 工会
 check "--json is one JSON object per hit" 0 "$SOU" search --json 工会
 python3 -c 'import json,sys; [json.loads(l) for l in open("out.txt")]' || { echo "FAIL: --json"; fail=1; }
-check "--explain" 0 "$SOU" search --explain 集体协商 OR 工会
+check "--explain" 0 "$SOU" search --explain '集体协商 OR 工会'
 grep -q "avgdl=" out.txt || { echo "FAIL: --explain shows no avgdl"; fail=1; }
 check "nothing matched exits 1" 1 "$SOU" search 不存在的短语
 check "unbalanced quote exits 2 with the position" 2 "$SOU" search '集体 "协商'
@@ -40,8 +40,13 @@ grep -q "position 3" err.txt || { echo "FAIL: no position in: $(cat err.txt)"; f
 check "only exclusions exit 2" 2 "$SOU" search -- -集体
 check "bad b exits 2" 2 "$SOU" search --b 1.5 集体
 grep -q "illegal b value: 1.5, must be between 0 and 1" err.txt || { echo "FAIL: b message"; fail=1; }
+check "an exclusion outside the quotes exits 2 and shows the quoted query" 2 "$SOU" search 集体协商 -草案
+grep -q "sou search '集体协商 -草案'" err.txt || { echo "FAIL: no quoted suggestion in: $(cat err.txt)"; fail=1; }
+mkdir -p folder && cp corpus/09-*.txt folder/
+check "a folder searched directly (cache in SOU_CACHE)" 0 env SOU_CACHE="$work/cache" "$SOU" search -l 集体协商 folder
+grep -qx "folder/09-shandong-collective-bargaining.txt" out.txt || { echo "FAIL: folder search: $(cat out.txt)"; fail=1; }
 printf '集体协商\n"集体\n工会\tphrase\n' > q.tsv
-check "--batch goes on after a bad query" 0 "$SOU" search --batch q.tsv
+check "--batch goes on after a bad query, and exits 2" 2 "$SOU" search --batch q.tsv
 python3 - <<'PY' || fail=1
 import json
 lines = [json.loads(l) for l in open("out.txt")]
@@ -49,6 +54,6 @@ assert len(lines) == 4, lines
 assert lines[0]["query"] == "集体协商" and lines[0]["total"] > 0 and "ms" in lines[0]
 assert "error" in lines[1] and lines[1]["total"] == 0
 assert lines[2]["query"] == "工会" and lines[2]["total"] > 0
-assert lines[3]["queries"] == 3 and lines[3]["seconds"] >= 0
+assert lines[3]["queries"] == 3 and lines[3]["errors"] == 1 and lines[3]["seconds"] >= 0
 PY
 [ $fail = 0 ] && echo "all ok" || { echo "some checks failed"; exit 1; }

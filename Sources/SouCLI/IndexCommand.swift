@@ -13,8 +13,10 @@ struct IndexCommand: ParsableCommand {
         Folders are walked recursively in sorted order (.txt, .md, .html/.htm with tags stripped, \
         .jsonl/.jsonl.gz, extensionless text files; binary files are skipped with a warning; hidden \
         entries and .git only with --hidden). A JSON Lines file holds one document per line \
-        (fields id, title, body by default); inside a folder its documents get the key \
-        "relative/path.jsonl#id". `-` reads stdin (one document, or JSON Lines with --jsonl).
+        (fields id, title, body by default). Keys are paths as given: a file's key is its path \
+        ("sou index docs" → "docs/a/b.txt"), a JSON Lines file's documents are "docs/c.jsonl#id" \
+        (the bare id when the file is named on its own). `-` reads stdin (one document, or JSON \
+        Lines with --jsonl).
         When FILE exists it is brought up to date instead of rebuilt: it then mirrors the paths. \
         Files whose size and modification time have not changed since the last run are not read \
         again; changed files replace their documents (keys gone from a changed JSON Lines file are \
@@ -115,34 +117,25 @@ struct IndexCommand: ParsableCommand {
 
         var builder = IndexBuilder(options: options)
         builder.temporaryFile = TemporaryFileCleanup.hook()
-        let showProgress = !quiet && isTerminal(STDERR_FILENO)
-        var lastShown = Date.distantPast
+        // a progress bar on a terminal only (see BuildProgress)
+        let progress = quiet ? nil : BuildProgress.onTerminal()
         builder.warn = { message in
-            if showProgress { writeStderr("\r\u{1B}[K") }
+            progress?.clear()
             printError("warning: " + message)
         }
-        if showProgress {
-            builder.progress = { p in
-                let now = Date()
-                guard now.timeIntervalSince(lastShown) >= 0.2 else { return }
-                lastShown = now
-                let mb = Double(p.inputBytes) / 1e6
-                let rate = p.seconds > 0 ? mb / p.seconds : 0
-                writeStderr(String(format: "\r\u{1B}[Kindexing: %d files, %d documents, %.1f MB, %.1f MB/s", p.files, p.documents, mb, rate))
-            }
-        }
+        if let progress { builder.progress = { progress.show($0) } }
         let url = URL(fileURLWithPath: output)
         let summary: IndexBuildSummary
         do {
             summary = try builder.update(paths: paths, at: url, rebuild: rebuild)
         } catch let error as IndexError {
-            if showProgress { writeStderr("\r\u{1B}[K") }
+            progress?.finish()
             throw CLIError(error.description)
         } catch let error as OutputRefusal {
-            if showProgress { writeStderr("\r\u{1B}[K") }
+            progress?.finish()
             throw CLIError(error.description)
         }
-        if showProgress { writeStderr("\r\u{1B}[K") }
+        progress?.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -2,12 +2,23 @@ import ArgumentParser
 import Foundation
 import Sou
 
-/// `sou search`: runs a query against an index and prints the hits, ripgrep style.
+/// `sou search [OPTIONS] QUERY [PATH...]`: runs a query against the files and folders given (an
+/// index of them kept in a cache), a prebuilt index (`-i`), or the bundled corpus, and prints
+/// the hits.
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search an index: exact phrases, AND/OR/NOT, ranked by BM25.",
+        abstract: "Search files and folders, or an index: exact phrases, AND/OR/NOT, ranked by BM25.",
+        usage: """
+        sou search [<options>] <query> [<path> ...]
+          sou search [<options>] -e <query> [<path> ...]
+          sou search [<options>] --batch <file> [<path> ...]
+        """,
         discussion: """
+        The query is ONE argument: quote it when it has spaces or exclusions
+        (sou search '集体协商 工资 -草案'); for a query that starts with "-" use -e QUERY or
+        put it after --. The arguments after the query are the files and folders to search.
+
         QUERY LANGUAGE
           集体协商            a CJK run is an exact phrase (also across soft line breaks)
           会                  a single CJK character matches wherever it occurs
@@ -27,20 +38,44 @@ struct SearchCommand: ParsableCommand {
           matching clauses; a phrase scores as one unit (idf = sum of its terms'
           idf, f = occurrences of the phrase). --explain shows the breakdown.
 
-        INDEX
-          --index FILE, else $SOU_INDEX, else ./corpus.sou, else the bundled
-          ./corpus folder is indexed once into ./corpus.sou.
+        WHAT IS SEARCHED
+          PATH...  the files and folders (read as `sou index` reads them); their index is
+                   kept in $SOU_CACHE, else $XDG_CACHE_HOME/sou, else ~/.cache/sou, and
+                   brought up to date (only new and changed files are read) before each
+                   search; hits print with the paths as given. --no-cache: build it in
+                   memory and write nothing.
+          -i FILE  a prebuilt index (sou index); keys print as stored: the paths as given
+                   to sou index, relative to the folder it ran in.
+          neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from the bundled
+                   ./corpus folder when there is one.
 
         EXIT STATUS
           0 something matched, 1 nothing matched, 2 error.
         """
     )
 
-    @Argument(parsing: .allUnrecognized, help: "The query (several arguments are joined with spaces; an excluded clause like -草案 may follow the others).")
-    var query: [String] = []
+    @Argument(help: ArgumentHelp("The query (one argument: quote it), then files or folders to search.",
+                                 valueName: "QUERY> <PATH"))
+    var arguments: [String] = []
 
-    @Option(name: [.customShort("i"), .long], help: "The index file (default: $SOU_INDEX, else ./corpus.sou).")
+    @Option(name: .customShort("e"), parsing: .unconditional,
+            help: ArgumentHelp("The query, also one that starts with '-' (every argument is then a PATH).", valueName: "query"))
+    var queryOption: String?
+
+    @Option(name: [.customShort("i"), .long], help: "Search this index file instead of PATHs (default without PATH: $SOU_INDEX, else ./corpus.sou).")
     var index: String?
+
+    @Flag(name: .customLong("no-cache"), help: "With PATHs: index them in memory for this search only; write no cache.")
+    var noCache = false
+
+    @Flag(help: "With PATHs: also search hidden files and folders (and .git).")
+    var hidden = false
+
+    @Flag(name: .customLong("no-join-lines"), help: "With PATHs: do not join CJK runs across soft line breaks.")
+    var noJoinLines = false
+
+    @Flag(name: .customLong("fold-variants"), help: "With PATHs: fold Traditional Chinese to Simplified.")
+    var foldVariants = false
 
     @Option(name: [.customShort("n"), .long], help: "The most hits to show.")
     var limit: Int = 10
@@ -72,15 +107,41 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("max-columns"), help: "Lines longer than this many characters are cut around the match.")
     var maxColumns: Int = 120
 
-    @Option(help: "Run every query of FILE (one per line; for a TSV the first column) and print one JSON line per query.")
+    @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column) and print one JSON line per query (with -c/-l: only the counts/keys).")
     var batch: String?
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
         case auto, always, never
     }
 
+    /// The query (nil with --batch) and the paths to search.
+    var query: String? {
+        if batch != nil { return nil }
+        return queryOption ?? arguments.first
+    }
+
+    var paths: [String] {
+        batch != nil || queryOption != nil ? arguments : Array(arguments.dropFirst())
+    }
+
     func validate() throws {
-        if batch == nil, query.isEmpty { throw ValidationError("missing query (or --batch FILE)") }
+        if let batch {
+            if queryOption != nil { throw ValidationError("--batch FILE takes its queries from FILE: give no -e QUERY with it") }
+            if batch.isEmpty { throw ValidationError("--batch needs a file (or - for stdin)") }
+        } else {
+            guard let query else {
+                throw ValidationError("missing QUERY: sou search [OPTIONS] QUERY [PATH...] (or --batch FILE)")
+            }
+            if query.allSatisfy(\.isWhitespace) { throw ValidationError("the query is empty") }
+        }
+        if index != nil, !paths.isEmpty {
+            throw ValidationError("give either -i INDEX or PATHs to search, not both (PATHs: \(paths.joined(separator: " ")))")
+        }
+        if index != nil || paths.isEmpty {
+            for (set, name) in [(noCache, "--no-cache"), (hidden, "--hidden"), (noJoinLines, "--no-join-lines"), (foldVariants, "--fold-variants")] where set {
+                throw ValidationError("\(name) applies to PATHs searched directly (an index keeps the options it was built with)")
+            }
+        }
         if limit < 0 { throw ValidationError("--limit must be 0 or more") }
         if let maxLines, maxLines < 0 { throw ValidationError("--max-lines must be 0 or more") }
     }
@@ -88,16 +149,18 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let bm25: BM25
         do { bm25 = try BM25(k1: k1, b: b) } catch { throw CLIError(error.description) }
-        let index = try openIndex()
+        let folders = try folderSearch()
+        let index = try folders?.index(useCache: !noCache, progress: BuildProgress.onTerminal()) ?? openIndex()
+        let display: (String) -> String = folders.map { f in { f.display($0) } } ?? { $0 }
         let searcher: Searcher
         do { searcher = try Searcher(index: index) } catch { throw CLIError("\(error)") }
 
         if let batch {
-            try runBatch(file: batch, searcher: searcher, bm25: bm25)
+            try runBatch(file: batch, searcher: searcher, bm25: bm25, display: display)
             return
         }
 
-        let text = query.filter { $0 != "--" }.joined(separator: " ")
+        let text = query ?? ""
         let parsed: Query
         do { parsed = try QueryParser.parse(text) } catch { throw queryError(error, in: text) }
         let showsSnippets = !(count || files) && index.storesText
@@ -105,10 +168,14 @@ struct SearchCommand: ParsableCommand {
             limit: count ? 0 : limit, bm25: bm25,
             snippets: SnippetOptions(isEnabled: showsSnippets, maxLines: maxLines, maxLineLength: maxColumns),
             explains: explain)
-        let results: SearchResults
+        var results: SearchResults
         do { results = try searcher.search(parsed, options: options) } catch let error as QueryError {
             throw queryError(error, in: text)
         } catch { throw CLIError("\(error)") }
+        for i in results.hits.indices { results.hits[i].key = display(results.hits[i].key) }
+        if folders != nil, index.documentCount == 0 {
+            printError("note: no text files to search in \(paths.joined(separator: " "))")
+        }
 
         var out = OutputBuffer()
         if count {
@@ -132,7 +199,113 @@ struct SearchCommand: ParsableCommand {
         if results.total == 0 { throw ExitStatus(code: 1) }
     }
 
+    // MARK: - Arguments the parser misread
+
+    /// A usage error for a `sou search` command line the argument parser rejected, or took for
+    /// a request for help, because a word of the query that starts with "-" (an exclusion, `-草案`,
+    /// `-windows`, `-html`) was left outside the quoted query: such a word is an unknown option,
+    /// and the message shows the quoted command. nil when `error` is something else.
+    /// `arguments` are the process arguments after the program name.
+    static func misreadOption(_ error: Error, arguments: [String]) -> String? {
+        guard arguments.first == "search" else { return nil }
+        var rest = Array(arguments.dropFirst())
+        guard let first = offendingArgument(error, in: rest) else { return nil }
+        // more such words: take them out one by one until the rest parses
+        var unknown = [first]
+        var parsed: SearchCommand?
+        for _ in 0..<16 {
+            rest.removeAll { unknown.contains($0) }
+            do {
+                parsed = try SearchCommand.parse(rest)
+                break
+            } catch {
+                guard let next = offendingArgument(error, in: rest), !unknown.contains(next) else { break }
+                unknown.append(next)
+            }
+        }
+        let original = Array(arguments.dropFirst())
+        unknown.sort { (original.firstIndex(of: $0) ?? 0) < (original.firstIndex(of: $1) ?? 0) }
+        let list = unknown.map { "'\($0)'" }.joined(separator: ", ")
+        var text = "unknown option\(unknown.count == 1 ? "" : "s") \(list)"
+        if let parsed, let query = parsed.query {
+            let quoted = shellQuoted(([query] + unknown).joined(separator: " "))
+            text += "; to exclude words, put them inside the quoted query: sou search \(quoted)"
+                + (parsed.paths.isEmpty ? "" : " " + parsed.paths.map { shellWord($0) }.joined(separator: " "))
+        } else {
+            text += "; a query that starts with '-' goes after -e or --: sou search -e \(shellQuoted(unknown[0]))"
+        }
+        return text + "\nUsage: sou search [<options>] <query> [<path> ...]  (see sou search --help)"
+    }
+
+    /// The argument of `args` (before `--`) that made the parser fail with an unknown option, or
+    /// ask for help without -h/--help (the "h" of -html); nil for other errors.
+    static func offendingArgument(_ error: Error, in args: [String]) -> String? {
+        let options = args.prefix { $0 != "--" }
+        let isWordOfLetters = { (a: String) in a.hasPrefix("-") && !a.hasPrefix("--") && a.count > 2 }
+        if SouCommand.exitCode(for: error) == .success {
+            if options.contains(where: { ["-h", "--help", "-help"].contains($0) }) { return nil }
+            return options.first { isWordOfLetters($0) && $0.contains("h") }
+        }
+        let message = SouCommand.fullMessage(for: error)
+        guard let range = message.range(of: "Unknown option '") else { return nil }
+        let name = String(message[range.upperBound...].prefix { $0 != "'" })
+        // the argument it came from: the name itself, or a word of single-letter options (-calc → -a)
+        return options.first { $0 == name || $0.hasPrefix(name + "=") }
+            ?? options.first { name.count == 2 && isWordOfLetters($0) && $0.contains(name.last!) }
+            ?? name
+    }
+
     // MARK: - Index
+
+    /// The PATHs to search directly (nil: none given). Each must exist: a missing one is an
+    /// error that, when it looks like a word of the query, says to quote the query; an index
+    /// file is to be given with -i.
+    func folderSearch() throws -> FolderSearch? {
+        let paths = self.paths
+        guard !paths.isEmpty else { return nil }
+        var missing: [String] = []
+        for p in paths {
+            var st = stat()
+            if stat(p, &st) != 0 {
+                missing.append(p)
+                continue
+            }
+            if (st.st_mode & S_IFMT) == S_IFREG, Self.isIndexFile(p) {
+                throw CLIError("\(p) is a Sou index: search it with -i \(p)")
+            }
+        }
+        if !missing.isEmpty {
+            var message = missing.map { "\($0): no such file or folder" }.joined(separator: "\n")
+            // words, not paths: the user meant several words of one query
+            let words = missing.filter { !$0.contains("/") }
+            if let query, batch == nil, queryOption == nil, !words.isEmpty {
+                message += "; to search for several words, quote them: sou search " + Self.shellQuoted(([query] + words).joined(separator: " "))
+            }
+            throw CLIError(message)
+        }
+        var options = IndexBuildOptions()
+        options.input.includesHidden = hidden
+        options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
+        return try FolderSearch(paths: paths, options: options)
+    }
+
+    /// True when the file at `p` starts with an index file's magic bytes.
+    static func isIndexFile(_ p: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: p) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 8)) == Data("SOUINDEX".utf8)
+    }
+
+    /// `s` as a shell word: as it is when it has only letters, digits and `-_./,:@%+=`, else quoted.
+    static func shellWord(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./,:@%+=".unicodeScalars.contains($0) }
+        return plain ? s : shellQuoted(s)
+    }
+
+    /// `s` quoted for a POSIX shell (single quotes).
+    static func shellQuoted(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 
     func openIndex() throws -> IndexReader {
         let environment = ProcessInfo.processInfo.environment
@@ -269,41 +442,85 @@ struct SearchCommand: ParsableCommand {
 
     // MARK: - Batch
 
-    func runBatch(file: String, searcher: Searcher, bm25: BM25) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw CLIError("cannot read \(file): \(error.localizedDescription)")
-        }
-        let queries = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { line -> String in
-                var q = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-                if q.hasSuffix("\r") { q.removeLast() }
-                return q
-            }
-            .filter { !$0.allSatisfy(\.isWhitespace) }
-        let options = SearchOptions(limit: limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
+    /// Runs every query of `file` (`-`: stdin): one JSON line per query, then a summary line.
+    /// With -c a line has the total only, with -l the keys of the hits instead of keys and
+    /// scores. A query that fails to parse gets a line with "error"; the exit status is then 2.
+    func runBatch(file: String, searcher: Searcher, bm25: BM25, display: (String) -> String) throws {
+        let queries = try Self.batchQueries(Self.readBatch(file))
+        if queries.isEmpty { throw CLIError("\(file == "-" ? "stdin" : file): no queries (one per line; for a TSV the first column)") }
+        let options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
         var out = OutputBuffer()
         let clock = ContinuousClock()
         let loopStart = clock.now
+        var failed = 0
         for q in queries {
             let start = clock.now
             do {
                 let results = try searcher.search(q, options: options)
                 let ms = Self.milliseconds(clock.now - start)
-                var line = "{\"query\":\(JSON.string(q)),\"total\":\(results.total),\"hits\":["
-                line += results.hits.map { "{\"key\":\(JSON.string($0.key)),\"score\":\(JSON.number($0.score))}" }
-                    .joined(separator: ",")
-                line += "],\"ms\":\(String(format: "%.3f", ms))}\n"
+                var line = "{\"query\":\(JSON.string(q)),\"total\":\(results.total)"
+                if files {
+                    line += ",\"keys\":[" + results.hits.map { JSON.string(display($0.key)) }.joined(separator: ",") + "]"
+                } else if !count {
+                    line += ",\"hits\":[" + results.hits.map { "{\"key\":\(JSON.string(display($0.key))),\"score\":\(JSON.number($0.score))}" }
+                        .joined(separator: ",") + "]"
+                }
+                line += ",\"ms\":\(String(format: "%.3f", ms))}\n"
                 out.write(line)
             } catch {
+                failed += 1
                 let ms = Self.milliseconds(clock.now - start)
                 let message = (error as? QueryError)?.description ?? "\(error)"
-                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0,\"hits\":[],\"ms\":\(String(format: "%.3f", ms))}\n")
+                let empty = files ? ",\"keys\":[]" : count ? "" : ",\"hits\":[]"
+                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(String(format: "%.3f", ms))}\n")
             }
         }
         let seconds = Self.milliseconds(clock.now - loopStart) / 1000
-        out.write("{\"queries\":\(queries.count),\"seconds\":\(String(format: "%.6f", seconds))}\n")
+        out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(String(format: "%.6f", seconds))}\n")
         out.flush()
+        if failed > 0 {
+            printError("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
+            throw ExitStatus(code: 2)
+        }
+    }
+
+    /// The bytes of a batch file: `-` is stdin; pipes, FIFOs and devices (/dev/stdin,
+    /// /dev/null) are read to their end like files; a folder is an error.
+    static func readBatch(_ file: String) throws -> [UInt8] {
+        let name = file == "-" ? "stdin" : file
+        let fd = file == "-" ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw CLIError("\(name) is a folder: --batch needs a file of queries, one per line")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    /// The queries of a batch: one per line (LF or CRLF; the CR is not part of the query), for a
+    /// TSV the first column; blank lines skipped; a UTF-8 BOM at the start dropped.
+    static func batchQueries(_ bytes: [UInt8]) -> [String] {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        return body.split(separator: 0x0A, omittingEmptySubsequences: false).compactMap { line -> String? in
+            var l = line
+            if l.last == 0x0D { l = l.dropLast() }
+            if let tab = l.firstIndex(of: 0x09) { l = l[..<tab] }
+            let q = String(decoding: l, as: UTF8.self)
+            return q.allSatisfy(\.isWhitespace) ? nil : q
+        }
     }
 
     static func milliseconds(_ d: Duration) -> Double {

@@ -17,6 +17,11 @@ struct SouCommand: ParsableCommand {
     /// Runs the command line; every error exits 2 with a message on stderr (grep's convention:
     /// 0 = matched / success, 1 = nothing matched, 2 = error).
     static func main() {
+        // bare `sou` is a usage error (as bare `rg`): the usage on stderr, exit 2
+        if CommandLine.arguments.count == 1 {
+            writeStderr(helpMessage() + "\n")
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -26,6 +31,11 @@ struct SouCommand: ParsableCommand {
             printError(error.message)
             Foundation.exit(error.code)
         } catch {
+            // `sou search ファイル -windows`: an exclusion outside the quoted query
+            if let usage = SearchCommand.misreadOption(error, arguments: Array(CommandLine.arguments.dropFirst())) {
+                printError(usage)
+                Foundation.exit(2)
+            }
             let code = exitCode(for: error)
             if code == .success {
                 self.exit(withError: error)   // --help, --version

@@ -107,8 +107,8 @@ struct ContainerCorruptionTests {
         try writer.add(key: "w1", title: "w1", text: "extra 新的 集体协商 common")
         try writer.add(key: "w2", title: "w2", text: "extra 工资")
         try writer.add(key: "w3", title: "w3", text: "extra alpha")
-        #expect(try writer.delete(key: "delta.txt"))
-        #expect(try writer.delete(key: "zulu.txt"))
+        #expect(try writer.delete(key: docs + "/delta.txt"))   // keys are the paths as given
+        #expect(try writer.delete(key: docs + "/zulu.txt"))
         try writer.commit()
         try commitDone()
         #expect(try writer.delete(key: "w2"))
@@ -213,8 +213,9 @@ struct ContainerCorruptionTests {
         let chain = try Self.commitChain(f.bytes)
         #expect(chain.map(\.record.generation) == [4, 3, 2, 1])
         #expect(f.snapshots.map(\.documentCount) == [20, 19, 20, 19])
-        #expect(f.snapshots[1].hits["bravo"] == ["bravo.txt"] && f.snapshots[1].hits["changed"] == ["bravo.txt"])
-        #expect(f.snapshots[1].documents["data.jsonl#3"] == nil && f.snapshots[0].documents["data.jsonl#3"] != nil)
+        let docs = f.folder.appendingPathComponent("docs").path
+        #expect(f.snapshots[1].hits["bravo"] == [docs + "/bravo.txt"] && f.snapshots[1].hits["changed"] == [docs + "/bravo.txt"])
+        #expect(f.snapshots[1].documents[docs + "/data.jsonl#3"] == nil && f.snapshots[0].documents[docs + "/data.jsonl#3"] != nil)
         #expect(f.snapshots[0].sources != nil && f.snapshots[1].sources != f.snapshots[0].sources)
         #expect(f.snapshots[3].sources == f.snapshots[1].sources)
         let path = f.folder.appendingPathComponent("judge.sou").path

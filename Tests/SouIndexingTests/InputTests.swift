@@ -35,22 +35,23 @@ struct InputTests {
         try FileManager.default.createSymbolicLink(atPath: "\(r)/a/loop", withDestinationPath: r)
 
         let (docs, warnings) = try readAll([r])
-        #expect(docs.map(\.key) == ["NOTES", "a/page.html", "a/readme.md", "b.txt", "c/docs.jsonl#7"])
-        let page = try #require(docs.first { $0.key == "a/page.html" })
+        // keys are paths: the folder as given joined with the path inside it
+        #expect(docs.map(\.key) == ["NOTES", "a/page.html", "a/readme.md", "b.txt", "c/docs.jsonl#7"].map { "\(r)/\($0)" })
+        let page = try #require(docs.first { $0.key == "\(r)/a/page.html" })
         #expect(page.title == "页 面")
         #expect(page.text.contains("集体协商"))
         #expect(page.text.contains("a&b 中"))
         #expect(!page.text.contains("var x") && !page.text.contains("p{}") && !page.text.contains("<"))
-        #expect(docs.first { $0.key == "a/readme.md" }?.title == "标题")
-        #expect(docs.first { $0.key == "c/docs.jsonl#7" }?.text == "T\n身体")
+        #expect(docs.first { $0.key == "\(r)/a/readme.md" }?.title == "标题")
+        #expect(docs.first { $0.key == "\(r)/c/docs.jsonl#7" }?.text == "T\n身体")
         #expect(warnings.contains { $0.contains("bin.txt") && $0.contains("binary") })
         #expect(warnings.contains { $0.contains("loop") })
 
         var hidden = InputOptions()
         hidden.includesHidden = true
         let (all, _) = try readAll([r], hidden)
-        #expect(all.map(\.key).contains(".hidden/x.txt"))
-        #expect(all.map(\.key).contains(".git/HEAD.txt"))
+        #expect(all.map(\.key).contains("\(r)/.hidden/x.txt"))
+        #expect(all.map(\.key).contains("\(r)/.git/HEAD.txt"))
     }
 
     @Test("JSON Lines: bad lines are reported with file:line and skipped, the rest is read")

@@ -43,6 +43,18 @@ public struct IndexBuildProgress: Sendable {
     public var inputBytes: Int
     /// Seconds since the build started.
     public var seconds: Double
+    /// The input bytes this run will read (uncompressed), counted before reading: the sizes of
+    /// the new and changed files, a gzip file's from its trailer; nil when unknown (stdin).
+    public var totalBytes: Int? = nil
+
+    /// A progress report.
+    public init(files: Int, documents: Int, inputBytes: Int, seconds: Double, totalBytes: Int? = nil) {
+        self.files = files
+        self.documents = documents
+        self.inputBytes = inputBytes
+        self.seconds = seconds
+        self.totalBytes = totalBytes
+    }
 }
 
 /// What a build did: the figures `sou index` prints.
@@ -163,7 +175,7 @@ public struct IndexBuilder {
         }
         let writer = try opened ?? IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
         let source = DocumentSource(options: options.input, warn: warn)
-        let fingerprint = "\(options.input)"
+        let fingerprint = Self.fingerprint(options.input)
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
@@ -214,6 +226,8 @@ public struct IndexBuilder {
 
         var documents = 0
         var lastReport = 0
+        // the total to read, for a progress bar: counted only when someone listens
+        let totalBytes: Int? = progress == nil ? nil : Self.expectedBytes(toRead.map(\.file))
         var readKeys: [UInt32: Set<String>] = [:]
         var counts: [UInt32: Int] = [:]
         if !toRead.isEmpty {
@@ -226,8 +240,8 @@ public struct IndexBuilder {
                         if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
                         if let progress, source.bytesRead - lastReport >= 1 << 20 {
                             lastReport = source.bytesRead
-                            progress(IndexBuildProgress(files: source.filesRead, documents: documents,
-                                                        inputBytes: source.bytesRead, seconds: Date().timeIntervalSince(start)))
+                            progress(IndexBuildProgress(files: source.filesRead, documents: documents, inputBytes: source.bytesRead,
+                                                        seconds: Date().timeIntervalSince(start), totalBytes: totalBytes))
                         }
                     }
                 }
@@ -289,6 +303,35 @@ public struct IndexBuilder {
         return summary
     }
 
+    /// The bytes reading `files` will yield: their sizes, for gzip data (by its magic bytes) the
+    /// uncompressed size its trailer records (ISIZE, the size modulo 2^32 of the last member: exact
+    /// for the usual single-member file under 4 GiB); nil when one of them is stdin.
+    static func expectedBytes(_ files: [InputFile]) -> Int? {
+        var total = 0
+        for f in files {
+            if f.path == "-" { return nil }
+            total += f.size
+            guard f.size >= 18 else { continue }
+            let fd = open(f.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var magic = [UInt8](repeating: 0, count: 2)
+            var trailer = [UInt8](repeating: 0, count: 4)
+            guard pread(fd, &magic, 2, 0) == 2, magic == [0x1f, 0x8b],
+                  pread(fd, &trailer, 4, off_t(f.size - 4)) == 4 else { continue }
+            let isize = Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
+            total += isize - f.size
+        }
+        return total
+    }
+
+    /// The source table's record of how files were read: the input options and the key scheme
+    /// (a table of another scheme, e.g. keys relative to the folder before keys became paths,
+    /// counts as changed options, so every file is read again and gets its current key).
+    static func fingerprint(_ input: InputOptions) -> String {
+        "keys: paths; \(input)"
+    }
+
     /// Why a build found no document.
     static func whyNothing(_ source: DocumentSource, paths: [String]) -> String {
         let n = source.skipped
@@ -304,7 +347,7 @@ public struct IndexBuilder {
     /// files with the same sizes and modification times, and the same input options (no file is
     /// read; only listed and stat'ed).
     public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
-        guard let table = try reader.sources(), table.options == "\(options.input)" else { return false }
+        guard let table = try reader.sources(), table.options == Self.fingerprint(options.input) else { return false }
         let files = try DocumentSource(options: options.input).listFiles(paths: paths)
         guard files.count == table.files.count else { return false }
         for f in files {

@@ -3,7 +3,8 @@ import Foundation
 
 /// A document read from the input: external key, display title, and the text to analyze/store.
 public struct SourceDocument: Sendable, Hashable {
-    /// Path relative to the indexed root, the JSON id, or "relative/file.jsonl#id" inside a folder.
+    /// The file's path as given (a folder's path joined with the path inside it: `docs/a/b.txt`),
+    /// the JSON id for a JSON Lines file named on its own, or "folder/file.jsonl#id" inside a folder.
     public var key: String
     /// Shown in results ("" when none).
     public var title: String
@@ -58,7 +59,9 @@ public struct InputOptions: Sendable, Hashable {
 ///
 /// - Folders are walked recursively in sorted path order. Read: `.txt`, `.md`, `.markdown`,
 ///   `.html`/`.htm` (tags stripped), `.jsonl`/`.jsonl.gz` (one document per line, key
-///   `relative/path.jsonl#id`), and extensionless files that are text. Binary files (a NUL byte,
+///   `folder/path.jsonl#id`), and extensionless files that are text. A file's key is its path:
+///   the folder as given joined with the path inside it (`docs` → `docs/lo-ja/01929.txt`), so
+///   keys are unique across roots and open from where the paths were given. Binary files (a NUL byte,
 ///   or more than 5% of bytes in invalid UTF-8) are skipped with a warning. Hidden entries and
 ///   `.git` are skipped unless ``InputOptions/includesHidden``. Symbolic links are followed once
 ///   (a folder already on the current path is not entered again, so loops end).
@@ -107,7 +110,7 @@ public final class DocumentSource {
             }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 var visiting: Set<[UInt64]> = []
-                walk(folder: path, relative: "", visiting: &visiting, into: &files)
+                walk(folder: path, visiting: &visiting, into: &files)
             } else {
                 let jsonl = options.forcesJSONLines || Self.isJSONLines(path)
                 files.append(InputFile(path: path, key: jsonl ? "" : path, isJSONLines: jsonl, isExplicit: true,
@@ -165,7 +168,7 @@ public final class DocumentSource {
         }
     }
 
-    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
+    private func walk(folder: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
         var st = stat()
         guard stat(folder, &st) == 0 else { warn("skipping \(folder): \(String(cString: strerror(errno)))"); return }
         let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
@@ -196,7 +199,6 @@ public final class DocumentSource {
         names.sortBytewise()
         for name in names {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-            let rel = relative.isEmpty ? name : relative + "/" + name
             var entry = stat()
             guard fstatat(dfd, name, &entry, 0) == 0 else {
                 warn("skipping \(path): \(String(cString: strerror(errno)))")
@@ -205,11 +207,11 @@ public final class DocumentSource {
             }
             switch entry.st_mode & S_IFMT {
             case S_IFDIR:
-                walk(folder: path, relative: rel, visiting: &visiting, into: &files)
+                walk(folder: path, visiting: &visiting, into: &files)
             case S_IFREG:
                 let kind = Self.kind(of: name)
                 if kind == .other { continue }
-                files.append(InputFile(path: path, key: kind == .jsonLines ? rel + "#" : rel, isJSONLines: kind == .jsonLines,
+                files.append(InputFile(path: path, key: kind == .jsonLines ? path + "#" : path, isJSONLines: kind == .jsonLines,
                                        isExplicit: false, size: Int(entry.st_size), modificationTime: Self.modificationTime(entry)))
             default:
                 continue

@@ -14,7 +14,7 @@ public struct SearchHit: Sendable {
     public var rank: Int
     /// The document's number in the index.
     public var document: Int
-    /// The document's external key (path relative to the indexed root, or JSON id).
+    /// The document's external key (the file's path as given to the indexer, or the JSON id).
     public var key: String
     /// The document's title ("" when it has none).
     public var title: String

@@ -1,0 +1,183 @@
+import Foundation
+import Sou
+
+/// `sou search QUERY PATH...`: the index of the given files and folders, kept in a cache folder
+/// and brought up to date before each search (like `rg PATTERN PATH`, with an index).
+///
+/// - Where: `$SOU_CACHE`, else `$XDG_CACHE_HOME/sou`, else `~/.cache/sou`.
+/// - One index file per set of roots and options: `NAME-HASH.sou`, HASH over the canonical
+///   absolute paths (symbolic links resolved, sorted) and the analyzer and input options, NAME
+///   the last component of the first root (for people who look in the folder).
+/// - The roots are indexed by their canonical absolute paths, so the same folder given as `.`,
+///   `docs` or `~/x/docs` shares one index; hits are printed with the path as it was given.
+/// - Up to date = every file listed with the size and modification time the index recorded (no
+///   file is read: the cost of a walk of the folder, as `rg` pays). Otherwise the index is
+///   updated incrementally (`IndexBuilder.update`: new and changed files read, vanished ones'
+///   documents deleted), under a lock file so that concurrent searches update once and the
+///   others wait and then find it up to date.
+/// - A cache that cannot be written: a warning, and the search runs on an index built in memory
+///   (as `--no-cache` does, silently).
+struct FolderSearch {
+    /// The paths as given, and their canonical absolute forms (same order).
+    var given: [String]
+    var canonical: [String]
+    var options: IndexBuildOptions
+
+    /// Resolves `paths` (each must exist) and the options.
+    init(paths: [String], options: IndexBuildOptions) throws {
+        given = []
+        self.options = options
+        canonical = []
+        for p in paths {
+            guard let resolved = realpath(p, nil) else {
+                throw CLIError("\(p): \(String(cString: strerror(errno)))")
+            }
+            let c = String(cString: resolved)
+            free(resolved)
+            // the same file or folder named twice is searched once
+            if canonical.contains(c) { continue }
+            canonical.append(c)
+            given.append(p)
+        }
+    }
+
+    /// The cache folder: `$SOU_CACHE`, else `$XDG_CACHE_HOME/sou`, else `~/.cache/sou`.
+    static func cacheFolder() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let s = environment["SOU_CACHE"], !s.isEmpty { return s }
+        if let x = environment["XDG_CACHE_HOME"], x.hasPrefix("/") { return x + "/sou" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.cache/sou"
+    }
+
+    /// What the cached index is named after: the roots and every option that changes its content.
+    var identity: String {
+        let roots = Set(canonical).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return roots.joined(separator: "\u{0}") + "\u{0}" + "\(options.configuration)" + "\u{0}" + "\(options.input)"
+            + "\u{0}store=\(options.storesText)"
+    }
+
+    /// The cache file's name: `NAME-HASH.sou` (FNV-1a, 64 bits, of ``identity``).
+    var cacheFileName: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in identity.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        var name = canonical.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "index"
+        name = String(name.unicodeScalars.map { c -> Character in
+            CharacterSet.alphanumerics.contains(c) || c == "-" || c == "_" || c == "." ? Character(c) : "_"
+        }.prefix(40))
+        if name.isEmpty || name.hasPrefix(".") { name = "root" + name }
+        return name + "-" + String(hash, radix: 16) + ".sou"
+    }
+
+    /// The index to search: the cached one, brought up to date (nil `cache`: built in memory).
+    func index(useCache: Bool, progress: BuildProgress?) throws -> IndexReader {
+        guard useCache else { return try inMemory() }
+        let folder = Self.cacheFolder()
+        if let failure = Self.makeFolder(folder) {
+            printError("warning: cannot use the cache folder \(folder) (\(failure)): searching without a cache "
+                       + "(set SOU_CACHE to a writable folder, or pass --no-cache)")
+            return try inMemory()
+        }
+        let path = folder + "/" + cacheFileName
+        // fast path: an index that mirrors the roots as they are now is searched as it is
+        if let reader = try? IndexReader(path: path), reader.configuration == options.configuration,
+           reader.storesText == options.storesText, (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true {
+            return reader
+        }
+        // stale or absent: update it under the cache's lock file (another search may be doing it)
+        let lockPath = path + ".lock"
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockFD >= 0 else {
+            printError("warning: cannot write the cache \(lockPath) (\(String(cString: strerror(errno)))): searching without a cache "
+                       + "(set SOU_CACHE to a writable folder, or pass --no-cache)")
+            return try inMemory()
+        }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            if errno != EINTR { throw CLIError("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(lockFD, LOCK_UN) }
+        // another search may have brought it up to date while this one waited
+        if let reader = try? IndexReader(path: path), reader.configuration == options.configuration,
+           reader.storesText == options.storesText, (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true {
+            return reader
+        }
+        var b = builder(progress: progress)
+        b.temporaryFile = TemporaryFileCleanup.hook()
+        do {
+            // rebuild when the cached file is not one this search can update (damaged, other options)
+            var rebuild = false
+            if FileManager.default.fileExists(atPath: path) {
+                if let r = try? IndexReader(path: path) {
+                    rebuild = r.configuration != options.configuration || r.storesText != options.storesText
+                } else {
+                    rebuild = true
+                }
+            }
+            _ = try b.update(paths: canonical, at: URL(fileURLWithPath: path), rebuild: rebuild)
+            progress?.finish()
+        } catch {
+            progress?.finish()
+            if error is OutputRefusal || (error as? IndexError).map({ if case .io = $0 { true } else { false } }) == true {
+                printError("warning: cannot write the cache \(path) (\(error)): searching without a cache")
+                return try inMemory()
+            }
+            throw CLIError("indexing \(given.joined(separator: " ")) into the cache \(path) failed: \(error)")
+        }
+        do {
+            return try IndexReader(path: path)
+        } catch {
+            throw CLIError("\(path): \(error)")
+        }
+    }
+
+    func builder(progress: BuildProgress?) -> IndexBuilder {
+        var o = options
+        o.allowsEmptyIndex = true
+        o.waitsForLock = true
+        var b = IndexBuilder(options: o)
+        b.warn = { message in
+            progress?.clear()
+            printError("warning: " + message)
+        }
+        if let progress { b.progress = { progress.show($0) } }
+        return b
+    }
+
+    /// An index of the roots built in memory (nothing written).
+    func inMemory() throws -> IndexReader {
+        do {
+            return try builder(progress: nil).buildIndex(paths: canonical)
+        } catch {
+            throw CLIError("indexing \(given.joined(separator: " ")) failed: \(error)")
+        }
+    }
+
+    /// `key` as the user named it: a key under a canonical root starts with the path as given.
+    func display(_ key: String) -> String {
+        for (root, as_) in zip(canonical, given) {
+            guard key.hasPrefix(root) else { continue }
+            let rest = key.dropFirst(root.count)
+            if rest.isEmpty || rest.hasPrefix("#") { return as_ + rest }
+            if rest.hasPrefix("/") {
+                return as_.hasSuffix("/") ? as_ + rest.dropFirst() : as_ + rest
+            }
+        }
+        return key
+    }
+
+    /// Creates `folder` and its missing parents (new ones 0700); the reason when that fails.
+    static func makeFolder(_ folder: String) -> String? {
+        var st = stat()
+        if stat(folder, &st) == 0 {
+            return (st.st_mode & S_IFMT) == S_IFDIR ? nil : "not a folder"
+        }
+        let parent = (folder as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != folder, let failure = makeFolder(parent) { return failure }
+        if mkdir(folder, 0o700) != 0, errno != EEXIST { return String(cString: strerror(errno)) }
+        return nil
+    }
+}

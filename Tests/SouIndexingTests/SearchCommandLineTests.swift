@@ -1,0 +1,346 @@
+import Foundation
+import Testing
+@testable import SouIndexing
+
+/// `sou search [OPTIONS] QUERY [PATH...]` through the executable: the query is one argument,
+/// the arguments after it are files and folders searched through a cached index, keys are paths,
+/// `--batch` reads stdin and reports bad queries, `sou index` shows progress only on a terminal.
+@Suite("The sou search command line: one query, paths to search, keys that are paths, batches", .serialized)
+struct SearchCommandLineTests {
+    /// A scratch folder with a small tree of documents, the executable and a private cache.
+    struct Scratch {
+        let sou: URL
+        let folder: URL
+        var cache: String { folder.appendingPathComponent("cache").path }
+
+        init() throws {
+            sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+            folder = try temporaryFolder()
+            for (name, text) in Self.documents { try put(name, text) }
+        }
+
+        /// The documents: which contain 集体协商, 工资 and 草案 is known from the text itself.
+        static let documents: [(String, String)] = [
+            ("docs/lo-zh-cn/01.txt", "职工代表参加集体协商会议，讨论工资。\n"),
+            ("docs/lo-zh-cn/02.txt", "集体协商草案已经公布。\n"),
+            ("docs/lo-zh-tw/01.txt", "集体协商 windows 版本\n"),
+            ("docs/lo-zh-tw/02.txt", "工资 windows\n"),
+            ("docs/notes.md", "# 笔记\n没有相关内容\n"),
+            ("docs/lines.jsonl", "{\"id\":\"a\",\"body\":\"集体协商 工资 html\"}\n{\"id\":\"b\",\"body\":\"其他\"}\n"),
+        ]
+
+        func path(_ relative: String) -> String { folder.appendingPathComponent(relative).path }
+
+        func put(_ relative: String, _ text: String, age: Double = 1000) throws {
+            let p = path(relative)
+            try write(text, to: p)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: p)
+        }
+
+        /// Runs sou in the scratch folder with its own cache (never the user's).
+        func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> SouRun {
+            var env = ["SOU_CACHE": cache]
+            env.merge(environment) { $1 }
+            return try runSouBounded(sou, arguments, in: folder, input: input, environment: env)
+        }
+
+        /// The documents (keys as `sou index docs` makes them) whose text contains every word
+        /// and none of the excluded ones: the oracle, from the text, not from an index.
+        func expected(all words: [String], none excluded: [String] = []) -> Set<String> {
+            var keys = Set<String>()
+            for (name, text) in Self.documents {
+                let parts: [(String, String)]
+                if name.hasSuffix(".jsonl") {
+                    parts = text.split(separator: "\n").map { line in
+                        let o = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: String]
+                        return (name + "#" + o["id"]!, o["body"]!)
+                    }
+                } else {
+                    parts = [(name, text)]
+                }
+                for (key, body) in parts where words.allSatisfy({ body.contains($0) }) && !excluded.contains(where: { body.contains($0) }) {
+                    keys.insert(key)
+                }
+            }
+            return keys
+        }
+
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    static func lines(_ s: String) -> Set<String> { Set(s.split(separator: "\n").map(String.init)) }
+
+    // MARK: - Shape
+
+    @Test("the query is one argument and the arguments after it are paths: a second word that is no file is an error that says to quote the query")
+    func queryThenPaths() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let quoted = try s.run(["search", "-l", "集体协商 工资", "docs"])
+        #expect(quoted.status == 0, "\(quoted)")
+        #expect(Self.lines(quoted.out) == s.expected(all: ["集体协商", "工资"]), "\(quoted)")
+
+        let unquoted = try s.run(["search", "集体协商", "工资", "docs"])
+        #expect(unquoted.status == 2, "\(unquoted)")
+        #expect(unquoted.out.isEmpty, "\(unquoted)")
+        #expect(unquoted.err.contains("工资: no such file or folder; to search for several words, quote them: sou search '集体协商 工资'"), "\(unquoted)")
+        // a missing path that looks like a path gets no quoting advice
+        let missing = try s.run(["search", "集体协商", "docs/nope"])
+        #expect(missing.status == 2 && missing.err.contains("docs/nope: no such file or folder") && !missing.err.contains("quote"), "\(missing)")
+    }
+
+    @Test("an exclusion outside the quoted query is an unknown option: exit 2 with the quoted command, never the help with exit 0")
+    func exclusionsOutsideTheQuery() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        for (arguments, suggestion) in [
+            (["ファイル", "-windows"], "sou search 'ファイル -windows'"),
+            (["ファイル", "-calc"], "sou search 'ファイル -calc'"),
+            (["ファイル", "-html", "-c"], "sou search 'ファイル -html'"),
+            (["集体协商", "-草案", "docs"], "sou search '集体协商 -草案' docs"),
+            (["集体协商", "-html", "docs", "-windows"], "sou search '集体协商 -html -windows' docs"),
+        ] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2, "\(arguments): \(r)")
+            #expect(r.out.isEmpty && !r.err.contains("OVERVIEW"), "\(arguments) printed the help: \(r)")
+            #expect(r.err.contains("unknown option"), "\(arguments): \(r)")
+            #expect(r.err.contains(suggestion), "\(arguments): \(r)")
+        }
+        // the suggested command works
+        let fixed = try s.run(["search", "-l", "集体协商 -草案", "docs"])
+        #expect(fixed.status == 0 && Self.lines(fixed.out) == s.expected(all: ["集体协商"], none: ["草案"]), "\(fixed)")
+        // bare sou is a usage error too (the help on stderr, exit 2)
+        let bare = try s.run([])
+        #expect(bare.status == 2 && bare.out.isEmpty && bare.err.contains("USAGE"), "\(bare)")
+        // -h and --help still print the help
+        let help = try s.run(["search", "-h"])
+        #expect(help.status == 0 && help.out.contains("QUERY LANGUAGE"), "\(help)")
+    }
+
+    @Test("a query that starts with '-' is given with -e or after --; a missing or empty query and --batch with a query are usage errors")
+    func dashQueriesAndUsageErrors() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let want = s.expected(all: ["工资"], none: ["集体协商"])
+        #expect(!want.isEmpty)
+        let withE = try s.run(["search", "-l", "-e", "-集体协商 工资", "docs"])
+        #expect(withE.status == 0 && Self.lines(withE.out) == want, "\(withE)")
+        let afterDashes = try s.run(["search", "-l", "--", "-集体协商 工资", "docs"])
+        #expect(afterDashes.status == 0 && Self.lines(afterDashes.out) == want, "\(afterDashes)")
+
+        let nothing = try s.run(["search", "--"])
+        #expect(nothing.status == 2 && nothing.err.contains("missing QUERY"), "\(nothing)")
+        let empty = try s.run(["search", " ", "docs"])
+        #expect(empty.status == 2 && empty.err.contains("empty"), "\(empty)")
+        try write("集体协商\n", to: s.path("q.txt"))
+        let both = try s.run(["search", "--batch", "q.txt", "集体协商"])
+        #expect(both.status == 2 && both.err.contains("集体协商: no such file or folder"), "\(both)")
+        #expect(both.out.isEmpty, "\(both)")
+        let indexAndPaths = try s.run(["search", "-i", "x.sou", "集体协商", "docs"])
+        #expect(indexAndPaths.status == 2 && indexAndPaths.err.contains("either -i INDEX or PATHs"), "\(indexAndPaths)")
+    }
+
+    // MARK: - Keys
+
+    @Test("keys are paths as given to sou index: unique across roots and openable from where it ran; JSON Lines keep path#id")
+    func keysArePaths() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let built = try s.run(["index", "docs/lo-zh-tw", "docs/lo-zh-cn", "-o", "two.sou"])
+        #expect(built.status == 0 && built.err.contains("indexed 4 documents"), "\(built)")
+        let keys = try s.run(["search", "-i", "two.sou", "-l", "-n", "100", "集体协商"])
+        #expect(Self.lines(keys.out) == ["docs/lo-zh-tw/01.txt", "docs/lo-zh-cn/01.txt", "docs/lo-zh-cn/02.txt"], "\(keys)")
+        for key in Self.lines(keys.out) {
+            #expect(FileManager.default.fileExists(atPath: s.path(key)), "\(key) does not open from where sou index ran")
+        }
+        let whole = try s.run(["index", "docs", "-o", "docs.sou"])
+        #expect(whole.status == 0, "\(whole)")
+        let all = try s.run(["search", "-i", "docs.sou", "-l", "-n", "100", "集体协商"])
+        #expect(Self.lines(all.out) == s.expected(all: ["集体协商"]), "\(all)")
+        #expect(all.out.contains("docs/lines.jsonl#a"), "\(all)")
+    }
+
+    // MARK: - Searching a folder directly
+
+    @Test("searching a folder keeps its index in the cache, prints paths as given, and reads only what changed")
+    func folderSearch() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let first = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"])
+        #expect(first.status == 0, "\(first)")
+        #expect(Self.lines(first.out) == s.expected(all: ["集体协商"]), "\(first)")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasSuffix(".sou") }
+        #expect(cached.count == 1 && cached[0].hasPrefix("docs-"), "\(cached)")
+        let cacheFile = s.cache + "/" + cached[0]
+        #expect(try runSouBounded(s.sou, ["check", cacheFile]).status == 0)
+
+        // the same folder spelled otherwise: the same cache file, the paths as given
+        let spelled = try s.run(["search", "-l", "-n", "100", "集体协商", s.path("docs") + "/"])
+        #expect(Self.lines(spelled.out) == Set(s.expected(all: ["集体协商"]).map { s.folder.path + "/" + $0 }), "\(spelled)")
+        let inside = try runSouBounded(s.sou, ["search", "-l", "-n", "100", "工资", "."], in: s.folder.appendingPathComponent("docs"),
+                                       environment: ["SOU_CACHE": s.cache])
+        #expect(Self.lines(inside.out) == Set(s.expected(all: ["工资"]).map { "./" + $0.dropFirst("docs/".count) }), "\(inside)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasSuffix(".sou") }.count == 1)
+
+        // unchanged: the cache file is not written
+        let before = try Data(contentsOf: URL(fileURLWithPath: cacheFile))
+        let modified = try FileManager.default.attributesOfItem(atPath: cacheFile)[.modificationDate] as? Date
+        #expect(try s.run(["search", "-c", "工资", "docs"]).out == "\(s.expected(all: ["工资"]).count)\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cacheFile)) == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: cacheFile)[.modificationDate] as? Date == modified)
+
+        // a changed, a new and a removed file: found, found, gone
+        try s.put("docs/lo-zh-tw/02.txt", "工资 集体协商 changedword\n", age: 10)
+        try s.put("docs/new.txt", "新的 集体协商 newword\n", age: 9)
+        try FileManager.default.removeItem(atPath: s.path("docs/lo-zh-cn/02.txt"))
+        let after = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"])
+        #expect(Self.lines(after.out) == ["docs/lo-zh-cn/01.txt", "docs/lo-zh-tw/01.txt", "docs/lo-zh-tw/02.txt", "docs/new.txt", "docs/lines.jsonl#a"], "\(after)")
+        let stats = try runSouBounded(s.sou, ["stats", cacheFile, "--json"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any])
+        #expect((o["segments"] as? [Any])?.count == 2, "the update was not incremental: \(stats.out)")
+
+        // an index file given as a PATH: use -i
+        #expect(try s.run(["index", "docs", "-o", "docs.sou"]).status == 0)
+        let asPath = try s.run(["search", "集体协商", "docs.sou"])
+        #expect(asPath.status == 2 && asPath.err.contains("search it with -i docs.sou"), "\(asPath)")
+    }
+
+    @Test("--no-cache writes nothing; a cache that cannot be written is a warning and the search still answers")
+    func noCacheAndUnwritableCache() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let want = s.expected(all: ["集体协商"])
+        let noCache = try s.run(["search", "-l", "-n", "100", "--no-cache", "集体协商", "docs"])
+        #expect(noCache.status == 0 && Self.lines(noCache.out) == want, "\(noCache)")
+        #expect(!FileManager.default.fileExists(atPath: s.cache))
+        try write("a file where the cache folder should be", to: s.path("blocked"))
+        let blocked = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"], environment: ["SOU_CACHE": s.path("blocked/sou")])
+        #expect(blocked.status == 0 && Self.lines(blocked.out) == want, "\(blocked)")
+        #expect(blocked.err.contains("warning: cannot use the cache folder") && blocked.err.contains("not a folder"), "\(blocked)")
+        // analyzer options given with -i are an error (the index has its own)
+        let mixed = try s.run(["search", "-i", "x.sou", "--fold-variants", "集体协商"])
+        #expect(mixed.status == 2, "\(mixed)")
+    }
+
+    @Test("two searches of a new folder at once: both answer, the index is built once and checks")
+    func concurrentSearches() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // enough text that the first build takes a while
+        for i in 0..<60 {
+            try s.put("docs/bulk/\(i).txt", String(repeating: "工会职工代表大会第\(i)次会议 集体协商 ", count: 300))
+        }
+        let env = ["SOU_CACHE": s.cache]
+        let a = try startSou(s.sou, ["search", "-c", "集体协商", "docs"], in: s.folder, environment: env)
+        let b = try startSou(s.sou, ["search", "-c", "集体协商", "docs"], in: s.folder, environment: env)
+        let ra = try a.finish(timeout: 120), rb = try b.finish(timeout: 120)
+        let want = "\(s.expected(all: ["集体协商"]).count + 60)\n"
+        #expect(ra.status == 0 && ra.out == want, "\(ra)")
+        #expect(rb.status == 0 && rb.out == want, "\(rb)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.cache)
+        #expect(files.filter { $0.hasSuffix(".sou") }.count == 1, "\(files)")
+        #expect(!files.contains { $0.contains(".tmp-") }, "\(files)")
+        let cacheFile = s.cache + "/" + files.first { $0.hasSuffix(".sou") }!
+        let stats = try runSouBounded(s.sou, ["stats", cacheFile, "--json"])
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any])
+        #expect(o["generation"] as? Int == 1, "the index was written more than once: \(stats.out)")
+        #expect(try runSouBounded(s.sou, ["check", cacheFile]).status == 0)
+    }
+
+    // MARK: - Batches
+
+    @Test("--batch reads stdin (- and /dev/stdin), one query per line (CRLF, TSV), honours -c and -l, and exits 2 when a query failed")
+    func batches() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["index", "docs", "-o", "docs.sou"]).status == 0)
+        let queries = "集体协商\r\n工资\r\n集体协商 -草案\r\n"
+        func parse(_ out: String) throws -> [[String: Any]] {
+            try out.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+        let wantTotals = [s.expected(all: ["集体协商"]).count, s.expected(all: ["工资"]).count, s.expected(all: ["集体协商"], none: ["草案"]).count]
+        for file in ["-", "/dev/stdin"] {
+            let r = try s.run(["search", "-i", "docs.sou", "--batch", file], input: Data(queries.utf8))
+            #expect(r.status == 0, "\(file): \(r)")
+            let lines = try parse(r.out)
+            #expect(lines.count == 4, "\(file): \(r)")
+            #expect(lines.prefix(3).map { $0["query"] as? String } == ["集体协商", "工资", "集体协商 -草案"], "\(file): \(r)")
+            #expect(lines.prefix(3).map { $0["total"] as? Int } == wantTotals, "\(file): \(r)")
+        }
+        // a TSV: the first column of every line
+        try write("query\tkind\n集体协商\tphrase\n工资\tphrase\n", to: s.path("q.tsv"))
+        let tsv = try parse(try s.run(["search", "-i", "docs.sou", "--batch", "q.tsv"]).out)
+        #expect(tsv.map { $0["query"] as? String }.prefix(3) == ["query", "集体协商", "工资"])
+        // -c: totals only; -l: keys
+        try write(queries, to: s.path("q.txt"))
+        let counts = try parse(try s.run(["search", "-i", "docs.sou", "--batch", "q.txt", "-c"]).out)
+        #expect(counts.prefix(3).allSatisfy { $0["hits"] == nil && $0["total"] != nil }, "\(counts)")
+        let keys = try parse(try s.run(["search", "-i", "docs.sou", "--batch", "q.txt", "-l", "-n", "100"]).out)
+        #expect(Set(keys[0]["keys"] as? [String] ?? []) == s.expected(all: ["集体协商"]), "\(keys)")
+        // a bad query: its error line, the others answered, exit 2
+        try write("集体协商\n\"unclosed\n工资\n", to: s.path("bad.txt"))
+        let bad = try s.run(["search", "-i", "docs.sou", "--batch", "bad.txt"])
+        #expect(bad.status == 2, "\(bad)")
+        let badLines = try parse(bad.out)
+        #expect(badLines.count == 4 && badLines[1]["error"] is String && badLines[2]["total"] as? Int == wantTotals[1], "\(bad)")
+        #expect(bad.err.contains("1 of 3 queries failed"), "\(bad)")
+        // a batch over a folder searched directly
+        let overFolder = try parse(try s.run(["search", "--batch", "q.txt", "-l", "-n", "100", "docs"]).out)
+        #expect(Set(overFolder[0]["keys"] as? [String] ?? []) == s.expected(all: ["集体协商"]), "\(overFolder)")
+    }
+
+    @Test("--batch with an empty input, a folder or a missing file says what is wrong (no false permission message)")
+    func batchErrors() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["index", "docs", "-o", "docs.sou"]).status == 0)
+        let empty = try s.run(["search", "-i", "docs.sou", "--batch", "/dev/null"])
+        #expect(empty.status == 2 && empty.err.contains("/dev/null: no queries") && !empty.err.contains("permission"), "\(empty)")
+        let folder = try s.run(["search", "-i", "docs.sou", "--batch", "docs"])
+        #expect(folder.status == 2 && folder.err.contains("docs is a folder") && !folder.err.contains("NSCocoaErrorDomain"), "\(folder)")
+        let missing = try s.run(["search", "-i", "docs.sou", "--batch", "nope.txt"])
+        #expect(missing.status == 2 && missing.err.contains("cannot read nope.txt: No such file or directory"), "\(missing)")
+    }
+
+    // MARK: - Progress
+
+    @Test("sou index shows a progress bar (percentage, MB/s, ETA) on a terminal and nothing when stderr is not one")
+    func progressOnlyOnATerminal() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // 3 MB in files of 100 kB: progress is reported every MiB
+        for i in 0..<30 {
+            try s.put("big/\(i).txt", String(repeating: "工会职工代表大会集体协商工资", count: 2_400))
+        }
+        let plain = try s.run(["index", "big", "-o", "big.sou"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(!plain.err.contains("\r") && !plain.err.contains("\u{1B}") && !plain.err.contains("%"), "progress without a terminal: \(plain)")
+        // on a pseudo-terminal (script(1) gives the command one)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let command = "\(s.sou.path) index big -o tty.sou --jobs 1"
+        let tty = try runProgram("/usr/bin/script", ["-qfec", command, "/dev/null"], in: s.folder)
+        #expect(tty.status == 0, "\(tty)")
+        #expect(tty.out.contains("indexing ") && tty.out.contains("% [") && tty.out.contains("MB/s") && tty.out.contains("ETA"), "\(tty)")
+        #expect(tty.out.contains("indexed 30 documents"), "\(tty)")
+    }
+}
+
+/// Runs a program to completion; status, stdout, stderr.
+func runProgram(_ path: String, _ arguments: [String], in folder: URL) throws -> SouRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    p.currentDirectoryURL = folder
+    var environment = ProcessInfo.processInfo.environment
+    environment["TERM"] = "xterm"
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return SouRun(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+}
