@@ -438,9 +438,9 @@ struct UpdateCLITests {
         try Self.makeDocs(s)
         #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
         // b1.txt's document replaced and a stray s1 added through stdin; c2.txt's deleted
-        let jsonl = "{\"id\":\"b1.txt\",\"body\":\"strayreplacementword\"}\n{\"id\":\"s1\",\"body\":\"strayword common\"}\n"
+        let jsonl = "{\"id\":\"\(s.path("docs/b1.txt"))\",\"body\":\"strayreplacementword\"}\n{\"id\":\"s1\",\"body\":\"strayword common\"}\n"
         #expect(try s.run(["add", "-i", s.index, "-"], input: Data(jsonl.utf8)).status == 0)
-        #expect(try s.run(["delete", "-i", s.index, "c2.txt"]).status == 0)
+        #expect(try s.run(["delete", "-i", s.index, s.path("docs/c2.txt")]).status == 0)
         #expect(try s.keys("strayword") == ["s1"])
         #expect(try s.keys("charlieword").isEmpty)
 
@@ -456,8 +456,8 @@ struct UpdateCLITests {
         #expect(summary["documents"] as? Int == 6, "\(update)")
         #expect(try s.keys("strayword").isEmpty, "a document added by sou add survives sou index")
         #expect(try s.keys("strayreplacementword").isEmpty)
-        #expect(try s.keys("bravoword") == ["b1.txt"])
-        #expect(try s.keys("charlieword") == ["c2.txt"])
+        #expect(try s.keys("bravoword") == ["docs/b1.txt"])
+        #expect(try s.keys("charlieword") == ["docs/c2.txt"])
         #expect(try s.keys("common").count == 6)
         try s.expectCheck("sou index after add and delete")
 
