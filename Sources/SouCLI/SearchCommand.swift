@@ -26,8 +26,12 @@ struct SearchCommand: ParsableCommand {
           "iPhone 手机"       quotes make one phrase across spaces and scripts
           集体协商 工资       whitespace separates clauses: all must match (AND)
           工会 OR 职工        either may match (OR is upper case)
-          集体协商 -草案      "-" excludes a clause
+          集体协商 -草案      "-" excludes a clause (also: NOT 草案 集体协商)
           (工会 OR 职工) 协商 parentheses group
+          title:劳动合同      the title contains the phrase (a filter)
+          path:docs/*.txt     the key matches a glob, or starts with the text
+          libre*              words starting with libre (at most 1024 words)
+        ^ boosts, ~ fuzzy, other wildcards, + && || are errors, not text.
         Latin words and numbers match whole normalized words. The query goes through
         the analyzer configuration the index was built with (width, case, NFKC).
         Punctuation is never crossed: 「工具」栏 does not match 工具栏.

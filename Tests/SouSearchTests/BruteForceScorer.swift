@@ -93,6 +93,8 @@ struct BruteForceScorer {
             return scores.isEmpty ? nil : scores.reduce(0, +)
         case .not:
             return nil
+        case .title, .key, .prefix:
+            preconditionFailure("field and prefix queries are checked against their own oracles (FieldQueryTests)")
         }
     }
 

@@ -55,7 +55,7 @@ struct TermDictionaryReader {
         guard index.termCount > 0 else { return }
         var terms = try Terms(index: index, block: try blockFor(key))
         while try terms.next() {
-            if terms.term.lexicographicallyPrecedes(key) { continue }
+            if Self.compare(terms.term, key) < 0 { continue }
             let t = terms
             if !(try visit(terms.term) { t.info }) { return }
         }
@@ -72,8 +72,11 @@ struct TermDictionaryReader {
         private(set) var documentFrequency = 0
         private(set) var totalFrequency = 0
         /// Offsets into Postings and Positions; for a singleton −1 − document and its position.
-        private(set) var postingsOffset = 0
-        private(set) var positionsOffset = 0
+        var postingsOffset: Int { singletonCode < 0 ? postings : -1 - Int(UInt64(singletonCode) % UInt64(index.documentCount)) }
+        var positionsOffset: Int { singletonCode < 0 ? positions : Int(UInt64(singletonCode) / UInt64(index.documentCount)) }
+        /// For a singleton, its entry's document × position code (decoded on demand: the
+        /// division is skipped for the terms a lookup scans past); −1 for a regular term.
+        private var singletonCode = -1
 
         private var block: Int
         private var reader: ByteReader
@@ -81,6 +84,10 @@ struct TermDictionaryReader {
         private var left = 0
         private var postings = 0, positions = 0
         private var previousHadGaps: Bool? = nil
+        /// For a current term of two scalars whose second was delta-coded: the byte length of
+        /// its first scalar and the second's code point (saves re-decoding the term for the
+        /// next delta, the common case in a run of bigrams sharing a first character).
+        private var bigram: (firstLength: Int, second: UInt32)? = nil
 
         /// An iterator before the first term of block `block`.
         init(index: SegmentReader, block: Int = 0) throws {
@@ -97,11 +104,24 @@ struct TermDictionaryReader {
         }
 
         /// Whether the current term is a singleton (its posting lives in its entry).
-        var isSingleton: Bool { postingsOffset < 0 }
+        var isSingleton: Bool { singletonCode >= 0 }
         /// Where the current term's postings are.
         var location: TermInfo.Location {
             isSingleton ? .singleton(document: -1 - postingsOffset, position: positionsOffset)
                 : .postings(offset: postingsOffset, positionsOffset: positionsOffset)
+        }
+
+        /// Makes the term its first `shared` bytes (at most its length) followed by `suffix`.
+        @inline(__always)
+        private mutating func setTerm(keeping shared: Int, suffix: UnsafeRawBufferPointer) {
+            if shared + suffix.count == term.count {
+                // same length (the common case among bigrams): overwrite the tail in place;
+                // shared + suffix.count == t.count keeps the copy inside t
+                guard suffix.count > 0, let from = suffix.baseAddress else { return }
+                term.withUnsafeMutableBytes { t in (t.baseAddress! + shared).copyMemory(from: from, byteCount: suffix.count) }
+            } else {
+                term.replaceSubrange(shared..<term.count, with: suffix)
+            }
         }
 
         /// Moves to the next term; false after the last.
@@ -114,6 +134,7 @@ struct TermDictionaryReader {
                 left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
                 term.removeAll(keepingCapacity: true)
                 previousHadGaps = nil
+                bigram = nil
                 block += 1
             }
             left -= 1
@@ -124,20 +145,31 @@ struct TermDictionaryReader {
             self.kind = kind
             if header >> 2 == 0 {
                 // same first character as the previous two-character term: code point distance
-                guard let p = TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
+                guard let p = bigram ?? TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
                 let delta = try r.varint(max: 0x10FFFF)
+                // p.second ≤ 0x10FFFF and delta ≤ 0x10FFFF: the sum does not overflow UInt32
                 guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
-                term.removeSubrange(p.firstLength...)
-                UTF8.encode(c) { term.append($0) }
+                let v = c.value, width: Int, packed: UInt32
+                switch v {
+                case ..<0x80: width = 1; packed = v
+                case ..<0x800: width = 2; packed = (0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8
+                case ..<0x1_0000:
+                    width = 3; packed = (0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16
+                default:
+                    width = 4
+                    packed = (0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24
+                }
+                withUnsafeBytes(of: packed.littleEndian) { setTerm(keeping: p.firstLength, suffix: UnsafeRawBufferPointer(rebasing: $0[..<width])) }
+                bigram = (p.firstLength, v)
             } else {
+                bigram = nil
                 var shared = Int(header >> 2) & 7
                 var suffixLength = Int(header >> 5)
                 if shared == 7 { shared = try r.varint(max: 1 << 20) }
                 if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
                 guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
                 let suffix = try r.bytes(suffixLength)
-                if shared < term.count { term.removeSubrange(shared...) }
-                term.append(contentsOf: index.bytes.slice(suffix))
+                setTerm(keeping: shared, suffix: index.bytes.slice(suffix))
             }
             let code = try r.varint()
             if code & 1 == 1 {
@@ -146,12 +178,14 @@ struct TermDictionaryReader {
                 totalFrequency = 1
                 guard index.documentCount > 0 else { throw r.fail("a singleton term in an index without documents") }
                 let combined = code >> 1
-                let doc = Int(combined % UInt64(index.documentCount))
-                let position = Int(combined / UInt64(index.documentCount))
-                guard position <= Int(Int32.max) else { throw r.fail("singleton position out of range") }
-                postingsOffset = -1 - doc
-                positionsOffset = position
+                // position = combined / documentCount ≤ Int32.max, checked without dividing
+                // (documentCount ≤ UInt32.max, so the product stays below 2^63)
+                guard combined < (UInt64(Int32.max) + 1) * UInt64(index.documentCount) else {
+                    throw r.fail("singleton position out of range")
+                }
+                singletonCode = Int(combined)
             } else {
+                singletonCode = -1
                 let stats = code >> 1
                 guard stats <= UInt64(2 * index.documentCount + 1) else { throw r.fail("document frequency out of range") }
                 let df = Int(stats >> 1)
@@ -167,8 +201,6 @@ struct TermDictionaryReader {
                 previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra)
                 documentFrequency = df
                 totalFrequency = df + extra
-                postingsOffset = postings
-                positionsOffset = positions
             }
             return true
         }
@@ -176,11 +208,25 @@ struct TermDictionaryReader {
 
     /// The term equal to `key`, if any.
     func find(_ key: [UInt8]) throws -> TermInfo? {
-        var result: TermInfo? = nil
-        try forEach(from: key) { term, info in
-            if term == key { result = info() }
-            return false
+        guard index.termCount > 0 else { return nil }
+        var terms = try Terms(index: index, block: try blockFor(key))
+        while try terms.next() {
+            let c = Self.compare(terms.term, key)
+            if c < 0 { continue }
+            return c == 0 ? terms.info : nil
         }
-        return result
+        return nil
+    }
+
+    /// Bytewise comparison: negative, zero or positive as `a` precedes, equals or follows `b`.
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let n = min(x.count, y.count)
+                let m = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return m != 0 ? Int(m) : x.count - y.count
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-/// A search query: exact phrases combined with AND, OR and NOT.
+/// A search query: exact phrases, word prefixes and field filters combined with AND, OR and NOT.
 ///
 /// Parse one from the query language with ``init(parsing:)``, or build one in code:
 ///
@@ -22,6 +22,16 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
         /// The clause must not match. Only valid as a clause of ``and(_:)`` next to at least
         /// one clause that is not excluded.
         case not(Query)
+        /// Documents whose title contains the text as an exact phrase (matched like
+        /// ``phrase(_:)``, but in the title alone). A filter: it adds nothing to the score.
+        case title(String)
+        /// Documents whose key matches: a glob when the text has `*`, `?` or `[` (`*` also
+        /// matches `/`), else a prefix of the key. A filter: it adds nothing to the score.
+        case key(String)
+        /// Any word (or number) of the index that starts with the text, which must analyze to
+        /// one word or number: scored as an `OR` of those words. At most
+        /// ``Searcher/maxPrefixExpansion`` words; more is an error, never a truncation.
+        case prefix(String)
     }
 
     /// The shape of this query.
@@ -50,6 +60,12 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
     public static func or(_ clauses: [Query]) -> Query { Query(.or(clauses)) }
     /// `clause` must not match (use inside ``and(_:)``).
     public static func not(_ clause: Query) -> Query { Query(.not(clause)) }
+    /// Documents whose title contains `text` (a filter).
+    public static func title(_ text: String) -> Query { Query(.title(text)) }
+    /// Documents whose key matches the glob or prefix `text` (a filter).
+    public static func key(_ text: String) -> Query { Query(.key(text)) }
+    /// Words starting with `text`.
+    public static func prefix(_ text: String) -> Query { Query(.prefix(text)) }
 
     /// Equality of shape (source positions are ignored).
     public static func == (lhs: Query, rhs: Query) -> Bool { lhs.node == rhs.node }
@@ -64,6 +80,9 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
         case .and(let clauses): "(" + clauses.map(\.description).joined(separator: " ") + ")"
         case .or(let clauses): "(" + clauses.map(\.description).joined(separator: " OR ") + ")"
         case .not(let clause): "-" + clause.description
+        case .title(let text): "title:\"\(text)\""
+        case .key(let text): "key:\"\(text)\""
+        case .prefix(let text): "\(text)*"
         }
     }
 }

@@ -27,6 +27,20 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case misplacedNot
         /// A clause whose text analyzes to no token (only punctuation or symbols).
         case noSearchableText(String)
+        /// `AND` without a clause on each side.
+        case misplacedAnd
+        /// `name:value` with a name that is not a field (`title:`, `key:`, `path:`).
+        case unknownField(String)
+        /// `title:` (or another field) with nothing after the colon.
+        case emptyField(String)
+        /// Syntax of other search tools that Sou does not support (boosts `^`, fuzzy and
+        /// proximity `~`, wildcards other than a trailing `*`, `+`, `&&`, `||`): what it is, and
+        /// what to write instead.
+        case unsupportedSyntax(String, advice: String)
+        /// `X*` where X is not one Latin word or number.
+        case prefixNotAWord(String)
+        /// `X*` where more than `limit` words of the index start with X.
+        case prefixTooBroad(String, count: Int, limit: Int)
     }
 
     /// What is wrong.
@@ -50,11 +64,20 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unexpectedClosingParenthesis: "unbalanced parenthesis: this ) closes nothing"
         case .emptyGroup: "empty group ()"
         case .nestingTooDeep: "nesting too deep: at most \(QueryParser.maxNesting) groups ( ) may be open at once"
-        case .loneMinus: "a - must be followed by a clause to exclude"
+        case .loneMinus: "a - or NOT must be followed by a clause to exclude"
         case .misplacedOr: "OR needs a clause on each side"
         case .onlyExclusions: "only excluded clauses: add at least one clause to search for"
         case .misplacedNot: "an excluded clause must stand next to a clause to search for"
         case .noSearchableText(let text): "\"\(text)\" has no searchable text (only punctuation or symbols)"
+        case .misplacedAnd: "AND needs a clause on each side"
+        case .unknownField(let name):
+            "unknown field \"\(name):\" (fields: title:, key:, path:); to search for the text itself, quote it"
+        case .emptyField(let name): "\"\(name):\" needs a value: \(name):TEXT or \(name):\"TEXT\""
+        case .unsupportedSyntax(let what, let advice): "\(what) is not supported: \(advice)"
+        case .prefixNotAWord(let text):
+            "\"\(text)*\": a trailing * makes a prefix query of one Latin word or number; a CJK phrase already matches inside longer words (drop the *)"
+        case .prefixTooBroad(let text, let count, let limit):
+            "\"\(text)*\" expands to \(count) words, more than \(limit): make the prefix longer"
         }
     }
 

@@ -5,9 +5,19 @@
 ///     query       := alternatives
 ///     alternatives:= conjunction ( "OR" conjunction )*
 ///     conjunction := clause+                      -- all must match (AND)
-///     clause      := "-" primary | primary        -- "-" excludes
-///     primary     := "(" alternatives ")" | '"' text '"' | word
+///     conjunction := clause ( "AND"? clause )*    -- all must match (AND)
+///     clause      := ("-" | "NOT") primary | primary   -- "-" and NOT exclude
+///     primary     := "(" alternatives ")" | '"' text '"' | field | prefix | word
+///     field       := ("title" | "key" | "path") ":" (word | '"' text '"')
+///     prefix      := word "*"                     -- words starting with it
 ///     word        := a run of characters other than whitespace, '(', ')' and '"'
+///
+/// `OR`, `AND` and `NOT` are operators only in upper case and standing alone. `title:X` keeps
+/// documents whose title contains the phrase X; `key:X` / `path:X` those whose key matches the
+/// glob X (with `*`, `?` or `[`) or starts with X. Syntax of other tools that would otherwise be
+/// searched as text is an error naming it (never a silent reinterpretation): `^` boosts, `~`
+/// fuzzy or proximity, `*` other than at a word's end, `?` inside a word, a leading `+`, `&&`,
+/// `||`, and `name:` for an unknown field. Quoted text is always searched literally.
 ///
 /// A word or a quoted text is one phrase clause (see ``Query/phrase(_:)``): `集体协商`, `iPhone手机`
 /// and `"iPhone 手机"` are each one exact phrase. Every conjunction needs at least one clause that
@@ -38,22 +48,80 @@ public enum QueryParser {
     /// scalar is), so anything it accepts the lexer reads as that single word.
     static func isSingleWord(_ text: String) -> Bool {
         var scalars = text.unicodeScalars.makeIterator()
-        guard let first = scalars.next(), first != "-" else { return false }
+        guard let first = scalars.next(), first != "-", first != "+" else { return false }
         var next: Unicode.Scalar? = first
         while let c = next {
             switch c {
-            case "(", ")", "\"": return false
+            case "(", ")", "\"", ":", "*", "^", "~", "?", "&", "|": return false
             default: if c.properties.isWhitespace { return false }
             }
             next = scalars.next()
         }
-        return text != "OR"
+        return text != "OR" && text != "AND" && text != "NOT"
+    }
+
+    /// The fields of `name:value` clauses, by lower-cased name.
+    static let fields: [String: Field] = ["title": .title, "key": .key, "path": .key]
+
+    enum Field: Equatable { case title, key }
+
+    /// What a word means beyond plain text, or an error for syntax that is not supported.
+    static func classify(_ word: String, at position: Int) throws(QueryError) -> LexKind {
+        switch word {
+        case "OR": return .or
+        case "AND": return .and
+        case "NOT": return .not
+        case "&&": throw QueryError(.unsupportedSyntax("&&", advice: "clauses separated by spaces must all match (or write AND)"), at: position)
+        case "||": throw QueryError(.unsupportedSyntax("||", advice: "write OR"), at: position)
+        default: break
+        }
+        let chars = Array(word)
+        if chars.count > 1, chars[0] == "+" {
+            throw QueryError(.unsupportedSyntax("+ (required clause)", advice: "every clause is required already; drop the +"), at: position)
+        }
+        if let colon = chars.firstIndex(of: ":"), colon > 0,
+           chars[..<colon].allSatisfy({ $0.isASCII && $0.isLetter }) {
+            let name = String(chars[..<colon])
+            guard let field = fields[name.lowercased()] else { throw QueryError(.unknownField(name), at: position) }
+            let value = String(chars[(colon + 1)...])
+            if value.isEmpty { throw QueryError(.emptyField(name), at: position) }
+            if field == .title { try checkPlain(value, word: word, at: position) }
+            return .field(field, value)
+        }
+        try checkPlain(word, word: word, at: position, allowTrailingStar: true)
+        if chars.last == "*" { return .prefix(String(chars.dropLast())) }
+        return .word(word)
+    }
+
+    /// Throws for `^`, `~`, `*` (other than a trailing one when allowed) and `?` between letters
+    /// or digits in `text`, a part of `word`.
+    static func checkPlain(_ text: String, word: String, at position: Int, allowTrailingStar: Bool = false) throws(QueryError) {
+        let chars = Array(text)
+        let advice = "quote the text to search for it as it is: \"\(word)\""
+        for (i, c) in chars.enumerated() {
+            switch c {
+            case "^": throw QueryError(.unsupportedSyntax("^ (boost)", advice: advice), at: position)
+            case "~": throw QueryError(.unsupportedSyntax("~ (fuzzy or proximity search)", advice: advice), at: position)
+            case "*":
+                if allowTrailingStar, i == chars.count - 1, i > 0 { continue }
+                throw QueryError(.unsupportedSyntax("* (wildcard) other than at the end of a word",
+                                                    advice: "write a word prefix as libre*, or " + advice), at: position)
+            case "?":
+                if i > 0, i + 1 < chars.count, chars[i - 1].isLetter || chars[i - 1].isNumber,
+                   chars[i + 1].isLetter || chars[i + 1].isNumber {
+                    throw QueryError(.unsupportedSyntax("? (single-character wildcard)", advice: advice), at: position)
+                }
+            default: continue
+            }
+        }
     }
 
     enum LexKind: Equatable {
-        case open, close, minus, or
+        case open, close, minus, or, and, not
         case word(String)
         case quoted(String)
+        case field(Field, String)
+        case prefix(String)
     }
 
     struct Lexeme {
@@ -85,7 +153,19 @@ public enum QueryParser {
                 var j = i
                 while j < chars.count, !chars[j].isWhitespace, chars[j] != "(", chars[j] != ")", chars[j] != "\"" { j += 1 }
                 let word = String(chars[i..<j])
-                out.append(Lexeme(kind: word == "OR" ? .or : .word(word), position: i))
+                if word.last == ":", j < chars.count, chars[j] == "\"",
+                   let field = fields[String(word.dropLast()).lowercased()] {
+                    // title:"several words": the quoted text is the value, taken as it is
+                    var k = j + 1
+                    while k < chars.count, chars[k] != "\"" { k += 1 }
+                    guard k < chars.count else { throw QueryError(.unclosedQuote, at: j) }
+                    let inner = String(chars[(j + 1)..<k])
+                    if inner.allSatisfy(\.isWhitespace) { throw QueryError(.emptyField(String(word.dropLast())), at: i) }
+                    out.append(Lexeme(kind: .field(field, inner), position: i))
+                    i = k + 1
+                    continue
+                }
+                out.append(Lexeme(kind: try classify(word, at: i), position: i))
                 i = j
             }
         }
@@ -107,6 +187,13 @@ public enum QueryParser {
             loop: while let token = current {
                 switch token.kind {
                 case .close: break loop
+                case .and:
+                    // explicit AND: clauses on both sides (AND binds like juxtaposition)
+                    let next = index + 1 < tokens.count ? tokens[index + 1].kind : nil
+                    if conjunction.isEmpty || next == nil || next == .close || next == .or || next == .and {
+                        throw QueryError(.misplacedAnd, at: token.position)
+                    }
+                    index += 1
                 case .or:
                     if conjunction.isEmpty { throw QueryError(.misplacedOr, at: token.position) }
                     alternatives.append(conjunction)
@@ -133,9 +220,10 @@ public enum QueryParser {
 
         mutating func parseClause() throws(QueryError) -> Query {
             guard let token = current else { throw QueryError(.emptyQuery, at: 0) }
-            if token.kind == .minus {
+            if token.kind == .minus || token.kind == .not {
                 index += 1
-                guard let next = current, next.kind != .close, next.kind != .or, next.kind != .minus else {
+                guard let next = current, next.kind != .close, next.kind != .or, next.kind != .minus,
+                      next.kind != .not, next.kind != .and else {
                     throw QueryError(.loneMinus, at: token.position)
                 }
                 return Query(.not(try parsePrimary()), sourcePosition: token.position)
@@ -149,6 +237,12 @@ public enum QueryParser {
             switch token.kind {
             case .word(let text), .quoted(let text):
                 return Query(.phrase(text), sourcePosition: token.position)
+            case .field(.title, let text):
+                return Query(.title(text), sourcePosition: token.position)
+            case .field(.key, let text):
+                return Query(.key(text), sourcePosition: token.position)
+            case .prefix(let text):
+                return Query(.prefix(text), sourcePosition: token.position)
             case .open:
                 guard depth < QueryParser.maxNesting else { throw QueryError(.nestingTooDeep, at: token.position) }
                 depth += 1
@@ -167,7 +261,8 @@ public enum QueryParser {
                 return grouped
             case .close: throw QueryError(.unexpectedClosingParenthesis, at: token.position)
             case .or: throw QueryError(.misplacedOr, at: token.position)
-            case .minus: throw QueryError(.loneMinus, at: token.position)
+            case .minus, .not: throw QueryError(.loneMinus, at: token.position)
+            case .and: throw QueryError(.misplacedAnd, at: token.position)
             }
         }
     }

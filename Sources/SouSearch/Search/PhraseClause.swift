@@ -29,14 +29,11 @@ struct PhraseClause: Sendable {
 
     /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
     init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: IndexReader, bm25: BM25) throws {
-        self.text = text
         let analyzed = analyzer.analyze(text)
         guard let first = analyzed.first else {
             throw QueryError(.noSearchableText(text), at: sourcePosition)
         }
-        let n = index.documentCount
         var tokens: [PhraseToken] = []
-        var anyMissing = false
         for token in analyzed {
             let isCharacter = token.kind == .unigram
             let infos: [[TermInfo]] = try index.segments.map { segment in
@@ -45,10 +42,26 @@ struct PhraseClause: Sendable {
                 }
                 return try segment.reader.termInfo(token.term).map { [$0] } ?? []
             }
-            if infos.allSatisfy(\.isEmpty) { anyMissing = true }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
                                       isCharacter: isCharacter, infos: infos, documentFrequency: 0, idf: 0))
         }
+        try self.init(text: text, tokens: tokens, index: index, bm25: bm25)
+    }
+
+    /// A clause of one term of the index (a word a prefix query expanded to), unanalyzed.
+    init(term: String, index: IndexReader, bm25: BM25) throws {
+        let infos: [[TermInfo]] = try index.segments.map { try $0.reader.termInfo(term).map { [$0] } ?? [] }
+        try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
+                                                       documentFrequency: 0, idf: 0)],
+                      index: index, bm25: bm25)
+    }
+
+    /// Computes the tokens' live document frequencies and idf.
+    private init(text: String, tokens: [PhraseToken], index: IndexReader, bm25: BM25) throws {
+        self.text = text
+        var tokens = tokens
+        let n = index.documentCount
+        let anyMissing = tokens.contains { $0.infos.allSatisfy(\.isEmpty) }
         // Document frequencies over the live documents (exact: a character's is the number of
         // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices {

@@ -15,6 +15,11 @@ public struct Searcher: Sendable {
     public let index: IndexReader
     /// The analyzer queries go through (built with the index's configuration).
     public let analyzer: Analyzer
+    /// The most words a prefix query (`libre*`) may expand to (as Lucene's 1024 clauses): a
+    /// prefix that more words of the index start with is an error, not a truncated answer.
+    public static let maxPrefixExpansion = 1024
+    /// The titles of the documents, as an index of its own (built by the first `title:` query).
+    private let titles = TitleIndex()
 
     /// Creates a searcher for `index`, with an analyzer of the index's configuration.
     public init(index: IndexReader) throws {
@@ -37,7 +42,9 @@ public struct Searcher: Sendable {
         var compiler = Compiler(searcher: self, bm25: options.bm25)
         let plan = try compiler.compile(query)
         let leaves = compiler.leaves
-        let results = try leaves.map { try $0.matches(in: index) }
+        var results = try leaves.map { try $0.matches(in: index) }
+        // filters are appended as leaves' results with frequency 0 (they add no score)
+        for documents in compiler.filters { results.append((documents, [])) }
         let avgdl = index.averageDocumentLength
         let reader = index
         var top = TopHits(capacity: options.limit, precedes: { try reader.precedes($0, $1) })
@@ -65,7 +72,7 @@ public struct Searcher: Sendable {
         let storesText = index.storesText
         for (rank, entry) in try top.sorted().enumerated() {
             let d = entry.document
-            let contributing = Self.contributions(plan, d, results) ?? []
+            let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }
             var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: try index.documentTitle(d),
                                 score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
@@ -95,6 +102,8 @@ public struct Searcher: Sendable {
 
     indirect enum Plan {
         case leaf(Int)
+        /// A filter (`title:`, `key:`): its documents are `results[i]`, scoring 0.
+        case filter(Int)
         case and([Plan], excluded: [Plan])
         case or([Plan])
     }
@@ -103,9 +112,27 @@ public struct Searcher: Sendable {
         let searcher: Searcher
         let bm25: BM25
         var leaves: [PhraseClause] = []
+        /// The documents of each filter (global numbers, increasing, live); filter i is
+        /// `results[leaves.count + i]` at evaluation.
+        var filters: [[Int]] = []
 
         mutating func compile(_ query: Query) throws -> Plan {
             switch query.node {
+            case .title(let text):
+                if text.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: query.sourcePosition) }
+                filters.append(try searcher.titleMatches(text, sourcePosition: query.sourcePosition, bm25: bm25))
+                return .filter(filters.count - 1)
+            case .key(let pattern):
+                filters.append(try searcher.keyMatches(pattern))
+                return .filter(filters.count - 1)
+            case .prefix(let text):
+                let terms = try searcher.prefixTerms(text, sourcePosition: query.sourcePosition)
+                var alternatives: [Plan] = []
+                for term in terms {
+                    leaves.append(try PhraseClause(term: term, index: searcher.index, bm25: bm25))
+                    alternatives.append(.leaf(leaves.count - 1))
+                }
+                return alternatives.count == 1 ? alternatives[0] : .or(alternatives)
             case .phrase(let text):
                 if text.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: query.sourcePosition) }
                 leaves.append(try PhraseClause(text: text, sourcePosition: query.sourcePosition,
@@ -149,6 +176,9 @@ public struct Searcher: Sendable {
     func evaluate(_ plan: Plan, _ results: [(documents: [Int], frequencies: [Int])], _ leaves: [PhraseClause],
                   _ bm25: BM25, _ avgdl: Double) throws -> Scored {
         switch plan {
+        case .filter(let i):
+            let documents = results[leaves.count + i].documents
+            return Scored(documents: documents, scores: [Double](repeating: 0, count: documents.count))
         case .leaf(let i):
             let (documents, frequencies) = results[i]
             let idf = leaves[i].idf
@@ -215,22 +245,85 @@ public struct Searcher: Sendable {
     }
 
     /// The leaves that contribute to document `d`'s score, in query order (nil: `d` does not match).
-    static func contributions(_ plan: Plan, _ d: Int, _ results: [(documents: [Int], frequencies: [Int])]) -> [Int]? {
+    /// Filter i's documents are `results[filterBase + i]`.
+    static func contributions(_ plan: Plan, _ d: Int, _ results: [(documents: [Int], frequencies: [Int])],
+                              filterBase: Int) -> [Int]? {
         switch plan {
+        case .filter(let i):
+            return contains(results[filterBase + i].documents, d) ? [] : nil
         case .leaf(let i):
             return frequency(results[i], d) > 0 ? [i] : nil
         case .and(let positive, let excluded):
             var out: [Int] = []
             for p in positive {
-                guard let c = contributions(p, d, results) else { return nil }
+                guard let c = contributions(p, d, results, filterBase: filterBase) else { return nil }
                 out += c
             }
-            for e in excluded where contributions(e, d, results) != nil { return nil }
+            for e in excluded where contributions(e, d, results, filterBase: filterBase) != nil { return nil }
             return out
         case .or(let alternatives):
-            let matched = alternatives.compactMap { contributions($0, d, results) }
+            let matched = alternatives.compactMap { contributions($0, d, results, filterBase: filterBase) }
             return matched.isEmpty ? nil : matched.flatMap { $0 }
         }
+    }
+
+    /// Whether the increasing list `documents` holds `d` (binary search).
+    static func contains(_ documents: [Int], _ d: Int) -> Bool {
+        var lo = 0, hi = documents.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if documents[mid] < d { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < documents.count && documents[lo] == d
+    }
+
+    // MARK: - Fields and prefixes
+
+    /// The live documents whose title contains `text` as a phrase: the phrase is matched in an
+    /// index of the titles alone (built once per searcher, with the index's analyzer
+    /// configuration), so title matching follows exactly the rules of text matching.
+    func titleMatches(_ text: String, sourcePosition: Int?, bm25: BM25) throws -> [Int] {
+        let titleIndex = try titles.index(for: index)
+        let clause = try PhraseClause(text: text, sourcePosition: sourcePosition, analyzer: analyzer,
+                                      index: titleIndex, bm25: bm25)
+        // the title index numbers documents as the searched index does (deleted ones included)
+        return try clause.matches(in: titleIndex).documents.filter { !index.isDeleted($0) }
+    }
+
+    /// The live documents whose key matches `pattern`: a glob when it has `*`, `?` or `[` (`*`
+    /// matches `/` too), else a prefix.
+    func keyMatches(_ pattern: String) throws -> [Int] {
+        let isGlob = pattern.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+        var out: [Int] = []
+        for d in 0..<index.maxDocument where !index.isDeleted(d) {
+            let key = try index.documentKey(d)
+            if isGlob ? fnmatch(pattern, key, 0) == 0 : key.hasPrefix(pattern) { out.append(d) }
+        }
+        return out
+    }
+
+    /// The words (and numbers) of the index's live documents that start with `text` once
+    /// analyzed, in byte order; at most ``maxPrefixExpansion``, else an error.
+    func prefixTerms(_ text: String, sourcePosition: Int?) throws -> [String] {
+        let analyzed = analyzer.analyze(text)
+        guard analyzed.count == 1, analyzed[0].kind == .word || analyzed[0].kind == .number else {
+            throw QueryError(.prefixNotAWord(text), at: sourcePosition)
+        }
+        let prefix = analyzed[0].term
+        // per term: in some segment, a live document holds it (a fresh build of the live
+        // documents would have exactly these terms)
+        var live: [String: Bool] = [:]
+        for segment in index.segments {
+            for info in try segment.reader.terms(withPrefix: prefix) where info.kind == .word || info.kind == .number {
+                if live[info.term] == true { continue }
+                live[info.term] = segment.deletions.isEmpty ? true : try PhraseClause.countDocuments([info], in: segment) > 0
+            }
+        }
+        let terms = live.filter(\.value).keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        if terms.count > Self.maxPrefixExpansion {
+            throw QueryError(.prefixTooBroad(text, count: terms.count, limit: Self.maxPrefixExpansion), at: sourcePosition)
+        }
+        return terms
     }
 
     /// The frequency of document `d` in a leaf's results (binary search), 0 when absent.
@@ -241,6 +334,25 @@ public struct Searcher: Sendable {
             if result.documents[mid] < d { lo = mid + 1 } else { hi = mid }
         }
         return lo < result.documents.count && result.documents[lo] == d ? result.frequencies[lo] : 0
+    }
+}
+
+/// An index of an index's titles (document i's text is document i's title), built on first use.
+final class TitleIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: IndexReader?
+
+    func index(for index: IndexReader) throws -> IndexReader {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let writer = try SegmentWriter(configuration: index.configuration, storesText: false)
+        for d in 0..<index.maxDocument {
+            try writer.addDocument(key: String(d), text: index.isDeleted(d) ? "" : try index.documentTitle(d))
+        }
+        let reader = try IndexReader(segment: try writer.makeIndex())
+        built = reader
+        return reader
     }
 }
 
