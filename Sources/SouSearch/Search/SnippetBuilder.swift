@@ -58,15 +58,26 @@ struct SnippetBuilder {
                 if token.isCharacter { wantsCharacters = true } else { wantsTerms = true }
             }
         }
+        // the wanted terms' and characters' bytes: a token is compared bytewise first, and only a
+        // token holding one of them makes Strings
+        let wantedTerms = Set(phrases.joined().filter { !$0.isCharacter }.map { Array($0.term.utf8) })
+        let wantedCharacters = Set(phrases.joined().filter(\.isCharacter).map { Array($0.term.utf8) })
+        let termBytes = tokens.termBytes
         for i in 0..<tokens.count {
+            let termRange = tokens.termRange(i)
+            let term = termBytes[termRange]
+            let isWantedTerm = wantsTerms && wantedTerms.contains { $0.count == term.count && $0.elementsEqual(term) }
+            let mayHoldCharacter = wantsCharacters && wantedCharacters.contains {
+                $0.count <= term.count && (term.starts(with: $0) || term.reversed().starts(with: $0.reversed()))
+            }
+            guard isWantedTerm || mayHoldCharacter else { continue }
             let slot = tokens.position(i)
             let range = tokens.byteRange(i)
-            let term = tokens.term(i)
-            if wantsTerms, found["t" + term] != nil { found["t" + term]!.add(slot, range, replacing: false) }
-            guard wantsCharacters else { continue }
+            if isWantedTerm { found["t" + tokens.term(i)]!.add(slot, range, replacing: false) }
+            guard mayHoldCharacter else { continue }
             // the normalized CJK character at a slot, with its byte range in the text (from the
             // bigrams and unigrams covering the slot, including a run's last character)
-            let characters = Array(term)
+            let characters = Array(tokens.term(i))
             switch tokens.kind(i) {
             case .unigram where characters.count == 1:
                 let key = "c" + String(characters[0])
