@@ -20,5 +20,14 @@ let package = Package(
             path: "Benchmarks/AnalyzerBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "PathologicalBenchmark",
+            dependencies: [
+                .product(name: "Sou", package: "Sou"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PathologicalBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

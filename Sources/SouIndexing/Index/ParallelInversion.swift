@@ -127,26 +127,39 @@ enum InversionPipeline {
                     produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         let jobs = min(max(1, jobs), IndexBuildOptions.maxJobs)
         let pipeline = BatchPipeline(capacity: 2 * jobs)
+        // a thread the system refuses (ulimit -u, memory) fails the build: the threads already
+        // started are stopped and waited for, so nothing waits on a thread that never ran
         for _ in 0..<jobs {
             let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
             pipeline.started()
-            let thread = Thread {
-                defer { pipeline.stopped() }
-                while let (n, batch) = pipeline.pop() {
-                    do {
-                        pipeline.finish(n, try worker.analyze(batch))
-                    } catch {
-                        pipeline.fail(error)
-                        return
+            do {
+                try WorkerThread.start {
+                    defer { pipeline.stopped() }
+                    while let (n, batch) = pipeline.pop() {
+                        do {
+                            pipeline.finish(n, try worker.analyze(batch))
+                        } catch {
+                            pipeline.fail(error)
+                            return
+                        }
                     }
                 }
+            } catch {
+                pipeline.stopped()
+                pipeline.fail(error)
+                pipeline.closeAndWait()
+                throw error
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         // the inverter: one thread, batches in order
         let inversion = InversionThread(invert: invert, pipeline: pipeline)
-        inversion.start()
+        do {
+            try inversion.start()
+        } catch {
+            pipeline.fail(error)
+            pipeline.closeAndWait()
+            throw error
+        }
         var batch = DocumentBatch(firstDocument: firstDocument)
         var batchNumber = 0
         var producerError: Error? = nil
@@ -197,8 +210,9 @@ final class InversionThread: @unchecked Sendable {
         self.pipeline = pipeline
     }
 
-    func start() {
-        let thread = Thread { [self] in
+    /// Starts the thread; throws when the system refuses it (nothing runs then).
+    func start() throws {
+        try WorkerThread.start { [self] in
             while let r = pipeline.waitFor(inverted) {
                 do {
                     try invert(r)
@@ -211,8 +225,6 @@ final class InversionThread: @unchecked Sendable {
             }
             done.lock(); finished = true; done.broadcast(); done.unlock()
         }
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 
     func wait() {

@@ -139,15 +139,20 @@ private final class BackgroundTask<T>: @unchecked Sendable {
     private let done = NSCondition()
     private var result: Result<T, Error>? = nil
 
+    /// Starts `body` on a thread of its own; when the system refuses a thread, runs it here.
     init(_ body: @escaping @Sendable () throws -> T) {
-        let thread = Thread { [self] in
+        let run: @Sendable () -> Void = { [self] in
             let r = Result { try body() }
             done.lock()
             result = r
             done.broadcast()
             done.unlock()
         }
-        thread.start()
+        do {
+            try WorkerThread.start(run)
+        } catch {
+            run()
+        }
     }
 
     func wait() throws -> T {

@@ -294,6 +294,9 @@ public final class DocumentSource {
         try body(SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text))
     }
 
+    /// The longest JSON line read (bytes, without its newline): a longer one is an error.
+    public static let maxLineBytes = 256 << 20
+
     /// Streams a JSON Lines file (gzip or plain; `-` = stdin) line by line.
     private func readJSONLines(path: String, keyPrefix: String, _ body: (SourceDocument) throws -> Void) throws {
         let file: gzFile?
@@ -333,6 +336,10 @@ public final class DocumentSource {
                     pending.removeAll(keepingCapacity: false)
                 }
                 start = i + 1
+            }
+            // a line without end (a binary file, /dev/zero) must not fill the memory
+            guard pending.count + (c.count - start) <= Self.maxLineBytes else {
+                throw IndexError.io("\(name):\(lineNumber + 1): line longer than \(Self.maxLineBytes >> 20) MiB, the most one JSON Lines document may hold")
             }
             pending.append(contentsOf: c[start..<c.count])
         }

@@ -110,6 +110,9 @@ public final class SegmentReader: Sendable {
     let keyOrderWidth: Int
     // stored text
     let storedBlockCount: Int, storedTableStart: Int, storedDataStart: Int
+    /// The stored-text blocks inflated last (a block holds many small documents: their hits
+    /// inflate it once, not once each).
+    let storedBlockCache = StoredBlockCache()
 
     /// Mean document length in tokens (0 for an empty index).
     public var averageDocumentLength: Double {
@@ -373,7 +376,8 @@ public final class SegmentReader: Sendable {
     }
 
     /// The stored text of document `id` (title and text fields joined by "\n", exactly as
-    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB).
+    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB), or
+    /// takes it from the few inflated last (``StoredBlockCache``).
     public func storedText(_ id: Int) throws -> String? {
         guard storesText else { return nil }
         guard id >= 0, id < documentCount else { return nil }
@@ -386,23 +390,11 @@ public final class SegmentReader: Sendable {
             } else { hi = mid - 1 }
         }
         guard found >= 0 else { throw IndexError.corrupt("stored-text: no block holds document \(id)") }
-        let block = try storedBlock(found)
-        guard id < block.firstDocument + block.documentCount else {
+        let block = try storedBlockCache.block(found) { try InflatedBlock(self.storedBlock(found)) }
+        guard let text = block.text(id) else {
             throw IndexError.corrupt("stored-text: no block holds document \(id)")
         }
-        var k = block.firstDocument
-        var result: String? = nil
-        try block.raw.withUnsafeBytes { raw in
-            var r = ByteReader(IndexBytes(base: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: raw.count),
-                               range: 0..<raw.count, context: "stored-text block")
-            while k <= id {
-                let length = try r.varint(max: r.remaining)
-                let range = try r.bytes(length)
-                if k == id { result = String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) }
-                k += 1
-            }
-        }
-        return result
+        return text
     }
 
     /// The documents stored-text block `i` says it holds (from its table entry; `i` in range).

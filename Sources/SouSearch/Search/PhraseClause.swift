@@ -138,27 +138,51 @@ struct PhraseClause: Sendable {
     /// The matching documents of one segment (local numbers, deleted ones included), with the
     /// phrase's occurrences in each; `infos` are the tokens' entries in that segment.
     func matches(in index: SegmentReader, infos: [[TermInfo]]) throws -> (documents: [Int], frequencies: [Int]) {
+        var work = 0
+        return try matches(in: index, infos: infos, work: &work)
+    }
+
+    /// ``matches(in:infos:)``, adding to `work` the positions read and the slots compared (linear
+    /// in the positions of the phrase's distinct terms in the documents holding them all).
+    func matches(in index: SegmentReader, infos: [[TermInfo]], work: inout Int) throws -> (documents: [Int], frequencies: [Int]) {
         if tokens.count == 1 { return try singleTokenMatches(infos[0], in: index) }
 
-        // Leapfrog over the tokens' cursors, the rarest first, then check the slots.
-        let order = tokens.indices.sorted {
-            let a = infos[$0].reduce(0) { $0 + $1.documentFrequency }
-            let b = infos[$1].reduce(0) { $0 + $1.documentFrequency }
+        // One cursor per distinct token (a phrase of n identical bigrams reads the term's
+        // postings and positions once, not n times), with the token's offsets in the phrase as
+        // progressions (``PhraseStarts``).
+        var groupOf: [String: Int] = [:]
+        var groupInfos: [[TermInfo]] = []
+        var groupOffsets: [[Int]] = []
+        for (t, token) in tokens.enumerated() {
+            let key = (token.isCharacter ? "c" : "t") + token.term
+            if let g = groupOf[key] {
+                groupOffsets[g].append(token.offset)
+            } else {
+                groupOf[key] = groupInfos.count
+                groupInfos.append(infos[t])
+                groupOffsets.append([token.offset])
+            }
+        }
+        // Leapfrog over the distinct tokens' cursors, the rarest first, then check the slots.
+        let order = groupInfos.indices.sorted {
+            let a = groupInfos[$0].reduce(0) { $0 + $1.documentFrequency }
+            let b = groupInfos[$1].reduce(0) { $0 + $1.documentFrequency }
             return a != b ? a < b : $0 < $1
         }
-        var cursors = try order.map { try TokenCursor(infos[$0], in: index) }
-        let offsets = order.map { tokens[$0].offset }
+        var cursors = try order.map { try TokenCursor(groupInfos[$0], in: index) }
+        let progressions = order.map { PhraseStarts.progressions(groupOffsets[$0]) }
         var documents: [Int] = []
         var frequencies: [Int] = []
         // Reused from document to document: no allocation per document once grown.
         var candidates: [Int] = []      // phrase starts p still possible
         var list: [Int] = []
         var scratch: [Int] = []
+        var chains: [Int32] = []
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
             var agreed = true
-            for i in 1..<cursors.count {
+            for i in cursors.indices.dropFirst() {
                 guard let d = try cursors[i].advance(to: lead) else { break search }
                 if d > lead { target = d; agreed = false; break }
             }
@@ -171,35 +195,21 @@ struct PhraseClause: Sendable {
                 let f = cursors[i].termFrequency
                 if f < fewest { fewest = f; first = i }
             }
-            try cursors[first].positions(into: &candidates, scratch: &scratch)
-            let firstOffset = offsets[first]
-            for k in candidates.indices { candidates[k] -= firstOffset }
+            try cursors[first].positions(into: &list, scratch: &scratch)
+            work += list.count
+            let firstOffset = progressions[first][0].offset
+            candidates.removeAll(keepingCapacity: true)
+            candidates.append(contentsOf: list.lazy.map { $0 - firstOffset })
+            PhraseStarts.keepStarts(&candidates, matching: list, progressions: progressions[first], chains: &chains, work: &work)
             for i in cursors.indices where i != first {
-                try cursors[i].positions(into: &list, scratch: &scratch)
-                Self.keepStarts(&candidates, matching: list, offset: offsets[i])
                 if candidates.isEmpty { break }
+                try cursors[i].positions(into: &list, scratch: &scratch)
+                work += list.count
+                PhraseStarts.keepStarts(&candidates, matching: list, progressions: progressions[i], chains: &chains, work: &work)
             }
             if !candidates.isEmpty { documents.append(lead); frequencies.append(candidates.count) }
         }
         return (documents, frequencies)
-    }
-
-    /// Keeps the phrase starts p of `starts` (increasing) for which `slots` (increasing) contains
-    /// p + `offset`.
-    static func keepStarts(_ starts: inout [Int], matching slots: [Int], offset: Int) {
-        var kept = 0, j = 0
-        let n = slots.count
-        slots.withUnsafeBufferPointer { s in
-            starts.withUnsafeMutableBufferPointer { c in
-                for k in 0..<c.count {
-                    let want = c[k] + offset
-                    while j < n, s[j] < want { j += 1 }
-                    if j == n { break }
-                    if s[j] == want { c[kept] = c[k]; kept += 1; j += 1 }
-                }
-            }
-        }
-        starts.removeLast(starts.count - kept)
     }
 
     private func singleTokenMatches(_ infos: [TermInfo], in index: SegmentReader) throws -> (documents: [Int], frequencies: [Int]) {

@@ -69,6 +69,7 @@ public struct Searcher: Sendable {
         }
 
         var hits: [SearchHit] = []
+        var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
         for (rank, entry) in try top.sorted().enumerated() {
             let d = entry.document
@@ -89,11 +90,16 @@ public struct Searcher: Sendable {
                 hit.explanation = Explanation(bm25: options.bm25, documentCount: index.documentCount,
                                               clauses: clauses, score: clauses.reduce(0) { $0 + $1.score })
             }
-            if options.snippets.isEnabled, storesText, let text = try index.storedText(d) {
-                hit.snippets = SnippetBuilder(text: text, analyzer: analyzer)
-                    .snippets(for: contributing.map { leaves[$0].tokens }, options: options.snippets)
-            }
             hits.append(hit)
+            phrases.append(contributing.map { leaves[$0].tokens })
+        }
+        // snippets in document order: hits of one stored-text block inflate it once
+        if options.snippets.isEnabled, storesText {
+            for h in hits.indices.sorted(by: { hits[$0].document < hits[$1].document }) {
+                if let text = try index.storedText(hits[h].document) {
+                    hits[h].snippets = SnippetBuilder(text: text, analyzer: analyzer).snippets(for: phrases[h], options: options.snippets)
+                }
+            }
         }
         return SearchResults(query: query, total: total, hits: hits)
     }

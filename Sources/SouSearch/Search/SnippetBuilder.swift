@@ -6,78 +6,146 @@ import SouAnalysis
 struct SnippetBuilder {
     let bytes: [UInt8]
     private var tokens = TokenBuffer()
-    /// Token indices by slot.
-    private var tokensAt: [Int: [Int]] = [:]
-    /// The normalized CJK character at a slot, with its byte range in the text (from the bigrams
-    /// and unigrams covering the slot, including a run's last character).
-    private var characterAt: [Int: (character: Character, range: Range<Int>)] = [:]
 
     init(text: String, analyzer: Analyzer) {
         bytes = Array(text.utf8)
         var buffer = TokenBuffer()
         bytes.withUnsafeBufferPointer { _ = analyzer.analyze(utf8: $0, into: &buffer) }
         tokens = buffer
-        for i in 0..<buffer.count {
-            let slot = buffer.position(i)
-            tokensAt[slot, default: []].append(i)
-            let range = buffer.byteRange(i)
-            let term = Array(buffer.term(i))
-            switch buffer.kind(i) {
-            case .unigram where term.count == 1:
-                characterAt[slot] = (term[0], range)
-            case .bigram where term.count == 2 && range.count >= 2:
-                let firstEnd = min(range.upperBound, range.lowerBound + Self.scalarLength(bytes[range.lowerBound]))
-                var secondStart = range.upperBound - 1
-                while secondStart > firstEnd, bytes[secondStart] & 0xC0 == 0x80 { secondStart -= 1 }
-                if characterAt[slot] == nil { characterAt[slot] = (term[0], range.lowerBound..<firstEnd) }
-                characterAt[slot + 1] = (term[1], secondStart..<range.upperBound)
-            default:
-                break
-            }
-        }
     }
 
     static func scalarLength(_ lead: UInt8) -> Int {
         lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
     }
 
-    /// Byte range of the element matching `token` at `slot`, or nil.
-    private func match(_ token: PhraseToken, at slot: Int) -> Range<Int>? {
-        if token.isCharacter {
-            guard let c = characterAt[slot], String(c.character) == token.term else { return nil }
-            return c.range
+    /// The slots of one distinct phrase token in the text, increasing, each with the byte range
+    /// of the element there.
+    private struct Occurrences {
+        var slots: [Int] = []
+        var lower: [Int] = []
+        var upper: [Int] = []
+        var sorted = true
+
+        mutating func add(_ slot: Int, _ range: Range<Int>, replacing: Bool) {
+            if let last = slots.last {
+                if slot == last {
+                    if replacing { lower[lower.count - 1] = range.lowerBound; upper[upper.count - 1] = range.upperBound }
+                    return
+                }
+                if slot < last { sorted = false }
+            }
+            slots.append(slot); lower.append(range.lowerBound); upper.append(range.upperBound)
         }
-        guard let candidates = tokensAt[slot] else { return nil }
-        for i in candidates {
-            let range = tokens.termRange(i)
-            if tokens.termBytes[range].elementsEqual(token.term.utf8) { return tokens.byteRange(i) }
+
+        /// Sorts by slot (keeping the first of equal slots) when tokens came out of order.
+        mutating func finish() {
+            guard !sorted else { return }
+            let order = slots.indices.sorted { slots[$0] != slots[$1] ? slots[$0] < slots[$1] : $0 < $1 }
+            var s: [Int] = [], lo: [Int] = [], hi: [Int] = []
+            for i in order where s.last != slots[i] { s.append(slots[i]); lo.append(lower[i]); hi.append(upper[i]) }
+            slots = s; lower = lo; upper = hi; sorted = true
         }
-        return nil
     }
 
-    /// Byte ranges of every occurrence of the phrases, merged where they overlap or touch.
-    func matchRanges(for phrases: [[PhraseToken]]) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
+    /// The occurrences of each distinct token of `phrases` (keyed "t" + term, or "c" + character
+    /// for a lone CJK character), from one pass over the text's tokens.
+    private func occurrences(of phrases: [[PhraseToken]]) -> [String: Occurrences] {
+        var found: [String: Occurrences] = [:]
+        var wantsTerms = false, wantsCharacters = false
         for phrase in phrases {
-            guard let first = phrase.first else { continue }
-            var starts: [Int] = []
-            if first.isCharacter {
-                starts = characterAt.compactMap { String($0.value.character) == first.term ? $0.key : nil }
-            } else {
-                for (slot, indices) in tokensAt where indices.contains(where: {
-                    tokens.termBytes[tokens.termRange($0)].elementsEqual(first.term.utf8)
-                }) { starts.append(slot) }
+            for token in phrase {
+                found[Self.key(token)] = Occurrences()
+                if token.isCharacter { wantsCharacters = true } else { wantsTerms = true }
             }
-            for start in starts {
-                var lower = Int.max, upper = Int.min
-                var matched = true
-                for token in phrase {
-                    guard let r = match(token, at: start + token.offset - first.offset) else { matched = false; break }
-                    lower = min(lower, r.lowerBound)
-                    upper = max(upper, r.upperBound)
+        }
+        // the wanted terms' and characters' bytes: a token is compared bytewise first, and only a
+        // token holding one of them makes Strings
+        let wantedTerms = Set(phrases.joined().filter { !$0.isCharacter }.map { Array($0.term.utf8) })
+        let wantedCharacters = Set(phrases.joined().filter(\.isCharacter).map { Array($0.term.utf8) })
+        let termBytes = tokens.termBytes
+        for i in 0..<tokens.count {
+            let termRange = tokens.termRange(i)
+            let term = termBytes[termRange]
+            let isWantedTerm = wantsTerms && wantedTerms.contains { $0.count == term.count && $0.elementsEqual(term) }
+            let mayHoldCharacter = wantsCharacters && wantedCharacters.contains {
+                $0.count <= term.count && (term.starts(with: $0) || term.reversed().starts(with: $0.reversed()))
+            }
+            guard isWantedTerm || mayHoldCharacter else { continue }
+            let slot = tokens.position(i)
+            let range = tokens.byteRange(i)
+            if isWantedTerm { found["t" + tokens.term(i)]!.add(slot, range, replacing: false) }
+            guard mayHoldCharacter else { continue }
+            // the normalized CJK character at a slot, with its byte range in the text (from the
+            // bigrams and unigrams covering the slot, including a run's last character)
+            let characters = Array(tokens.term(i))
+            switch tokens.kind(i) {
+            case .unigram where characters.count == 1:
+                let key = "c" + String(characters[0])
+                if found[key] != nil { found[key]!.add(slot, range, replacing: true) }
+            case .bigram where characters.count == 2 && range.count >= 2:
+                let firstEnd = min(range.upperBound, range.lowerBound + Self.scalarLength(bytes[range.lowerBound]))
+                var secondStart = range.upperBound - 1
+                while secondStart > firstEnd, bytes[secondStart] & 0xC0 == 0x80 { secondStart -= 1 }
+                let first = "c" + String(characters[0]), second = "c" + String(characters[1])
+                if found[first] != nil { found[first]!.add(slot, range.lowerBound..<firstEnd, replacing: false) }
+                if found[second] != nil { found[second]!.add(slot + 1, secondStart..<range.upperBound, replacing: true) }
+            default:
+                break
+            }
+        }
+        for key in Array(found.keys) { found[key]!.finish() }
+        return found
+    }
+
+    private static func key(_ token: PhraseToken) -> String { (token.isCharacter ? "c" : "t") + token.term }
+
+    /// Byte ranges of every occurrence of the phrases, merged where they overlap or touch. Linear
+    /// in the text's tokens however often a token repeats in a phrase (``PhraseStarts``).
+    func matchRanges(for phrases: [[PhraseToken]]) -> [Range<Int>] {
+        var work = 0
+        return matchRanges(for: phrases, work: &work)
+    }
+
+    /// ``matchRanges(for:)``, adding to `work` the slots and starts visited.
+    func matchRanges(for phrases: [[PhraseToken]], work: inout Int) -> [Range<Int>] {
+        let found = occurrences(of: phrases)
+        work += tokens.count
+        var ranges: [Range<Int>] = []
+        var chains: [Int32] = []
+        for phrase in phrases where !phrase.isEmpty {
+            var offsets: [String: [Int]] = [:]
+            for token in phrase { offsets[Self.key(token), default: []].append(token.offset) }
+            let keys = offsets.keys.sorted { (found[$0]?.slots.count ?? 0, $0) < (found[$1]?.slots.count ?? 0, $1) }
+            let progressions = keys.map { PhraseStarts.progressions(offsets[$0]!) }
+            // phrase starts: from the rarest token's slots, kept where every token is in place
+            let rarest = found[keys[0]]!.slots
+            let shift = progressions[0][0].offset
+            var starts = rarest.map { $0 - shift }
+            for (k, key) in keys.enumerated() {
+                PhraseStarts.keepStarts(&starts, matching: found[key]!.slots, progressions: progressions[k], chains: &chains, work: &work)
+            }
+            guard !starts.isEmpty else { continue }
+            // a match spans from its first slot's element to its last slot's (the text's byte
+            // ranges grow with the slots)
+            let low = phrase.map(\.offset).min()!, high = phrase.map(\.offset).max()!
+            let lowKeys = Set(phrase.filter { $0.offset == low }.map(Self.key))
+            let highKeys = Set(phrase.filter { $0.offset == high }.map(Self.key))
+            var lowest = [Int](repeating: Int.max, count: starts.count)
+            var highest = [Int](repeating: Int.min, count: starts.count)
+            for (keys, offset, isLow) in [(lowKeys, low, true), (highKeys, high, false)] {
+                for key in keys {
+                    let o = found[key]!
+                    var i = 0
+                    for (k, p) in starts.enumerated() {
+                        let want = p + offset
+                        while i < o.slots.count, o.slots[i] < want { i += 1 }
+                        guard i < o.slots.count, o.slots[i] == want else { continue }
+                        if isLow { lowest[k] = min(lowest[k], o.lower[i]) } else { highest[k] = max(highest[k], o.upper[i]) }
+                    }
+                    work += starts.count + i
                 }
-                if matched, lower < upper { ranges.append(lower..<upper) }
             }
+            for k in starts.indices where lowest[k] < highest[k] { ranges.append(lowest[k]..<highest[k]) }
         }
         ranges.sort { $0.lowerBound < $1.lowerBound }
         var merged: [Range<Int>] = []
@@ -126,41 +194,45 @@ struct SnippetBuilder {
         if let maxLines = options.maxLines { lineOrder = Array(lineOrder.prefix(max(0, maxLines))) }
         return lineOrder.map { line in
             let start = lineStarts[line]
-            return cut(Array(bytes[start..<lineEnd(line)]), line: line + 1,
+            return cut(bytes[start..<lineEnd(line)], line: line + 1,
                        highlights: (pieces[line] ?? []).map { ($0.lowerBound - start)..<($0.upperBound - start) },
                        maxLength: options.maxLineLength)
         }
     }
 
-    /// Cuts a long line around its first highlight, marking cuts with "…".
-    func cut(_ line: [UInt8], line number: Int, highlights: [Range<Int>], maxLength: Int) -> Snippet {
-        // Scalar boundaries of the line.
-        var boundaries: [Int] = []
-        var i = 0
-        while i < line.count {
-            boundaries.append(i)
+    /// Cuts a long line around its first highlight, marking cuts with "…". Reads the line once
+    /// (no per-character table: a line may be the whole of a large document).
+    func cut(_ line: ArraySlice<UInt8>, line number: Int, highlights: [Range<Int>], maxLength: Int) -> Snippet {
+        let base = line.startIndex
+        // scalars of the line, and the scalar holding the first highlight's start
+        var scalarCount = 0
+        var matchStart = 0
+        let firstByte = highlights.first.map { base + $0.lowerBound }
+        var i = line.startIndex
+        while i < line.endIndex {
+            if let firstByte, i <= firstByte { matchStart = scalarCount }
+            scalarCount += 1
             i += Self.scalarLength(line[i])
         }
-        let scalarCount = boundaries.count
-        boundaries.append(line.count)
-        guard scalarCount > maxLength, let first = highlights.first else {
+        guard scalarCount > maxLength, highlights.first != nil else {
             return Snippet(line: number, text: String(decoding: line, as: UTF8.self), highlights: highlights)
         }
-        func scalarIndex(_ byte: Int) -> Int {
-            var lo = 0, hi = boundaries.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if boundaries[mid] <= byte { lo = mid } else { hi = mid - 1 }
-            }
-            return lo
-        }
-        let matchStart = scalarIndex(first.lowerBound)
         let from = max(0, min(matchStart - maxLength / 3, scalarCount - maxLength))
         let to = min(scalarCount, from + maxLength)
-        let lowerByte = boundaries[from], upperByte = boundaries[to]
+        // byte offsets (in the line) of scalars `from` and `to`
+        var lowerByte = line.count, upperByte = line.count
+        var scalar = 0
+        i = line.startIndex
+        while i < line.endIndex, scalar <= to {
+            if scalar == from { lowerByte = i - base }
+            if scalar == to { upperByte = i - base; break }
+            scalar += 1
+            i += Self.scalarLength(line[i])
+        }
         let prefix = from > 0 ? "…" : "", suffix = to < scalarCount ? "…" : ""
         let shift = prefix.utf8.count - lowerByte
-        let text = prefix + String(decoding: line[lowerByte..<upperByte], as: UTF8.self) + suffix
+        let end = min(line.endIndex, base + upperByte)
+        let text = prefix + String(decoding: line[(base + lowerByte)..<end], as: UTF8.self) + suffix
         let clipped = highlights.compactMap { r -> Range<Int>? in
             let lo = max(r.lowerBound, lowerByte), hi = min(r.upperBound, upperByte)
             return lo < hi ? (lo + shift)..<(hi + shift) : nil

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Starting a thread that may fail. Foundation's `Thread.start()` gives no sign when the system
+/// refuses a thread (`pthread_create` failing with EAGAIN under `ulimit -u`, or out of memory):
+/// the closure never runs, and whoever waits for it waits forever. Every thread a build or merge
+/// starts goes through ``start(stackSize:_:)``, which throws instead.
+enum WorkerThread {
+    /// Starts `body` on a new detached thread with a stack of `stackSize` bytes. Throws
+    /// ``IndexError/capacity(_:)`` naming the system's reason when the thread cannot be created;
+    /// `body` then never runs.
+    static func start(stackSize: Int = 8 << 20, _ body: @escaping @Sendable () -> Void) throws {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, stackSize)
+        // the box is retained here and released by the thread; on failure, released below
+        let box = Unmanaged.passRetained(Box(body))
+        var thread = pthread_t()
+        let status = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque())
+        guard status == 0 else {
+            box.release()
+            throw IndexError.capacity("cannot start a thread: \(String(cString: strerror(status))) (lower --jobs, or raise the process limit, ulimit -u)")
+        }
+    }
+
+    private final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+}
