@@ -132,39 +132,10 @@ struct SnippetBuilder {
         }
     }
 
-    /// Cuts a long line around its first highlight, marking cuts with "…".
+    /// Cuts a long line around its first highlight to `maxLength` terminal columns (a CJK
+    /// character takes two), marking cuts with "…": see ``LineCutter``.
     func cut(_ line: [UInt8], line number: Int, highlights: [Range<Int>], maxLength: Int) -> Snippet {
-        // Scalar boundaries of the line.
-        var boundaries: [Int] = []
-        var i = 0
-        while i < line.count {
-            boundaries.append(i)
-            i += Self.scalarLength(line[i])
-        }
-        let scalarCount = boundaries.count
-        boundaries.append(line.count)
-        guard scalarCount > maxLength, let first = highlights.first else {
-            return Snippet(line: number, text: String(decoding: line, as: UTF8.self), highlights: highlights)
-        }
-        func scalarIndex(_ byte: Int) -> Int {
-            var lo = 0, hi = boundaries.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if boundaries[mid] <= byte { lo = mid } else { hi = mid - 1 }
-            }
-            return lo
-        }
-        let matchStart = scalarIndex(first.lowerBound)
-        let from = max(0, min(matchStart - maxLength / 3, scalarCount - maxLength))
-        let to = min(scalarCount, from + maxLength)
-        let lowerByte = boundaries[from], upperByte = boundaries[to]
-        let prefix = from > 0 ? "…" : "", suffix = to < scalarCount ? "…" : ""
-        let shift = prefix.utf8.count - lowerByte
-        let text = prefix + String(decoding: line[lowerByte..<upperByte], as: UTF8.self) + suffix
-        let clipped = highlights.compactMap { r -> Range<Int>? in
-            let lo = max(r.lowerBound, lowerByte), hi = min(r.upperBound, upperByte)
-            return lo < hi ? (lo + shift)..<(hi + shift) : nil
-        }
+        let (text, clipped) = LineCutter.cut(line, highlights: highlights, maxColumns: maxLength)
         return Snippet(line: number, text: text, highlights: clipped)
     }
 }
