@@ -40,7 +40,9 @@ public struct Searcher: Sendable {
         let results = try leaves.map { try $0.matches(in: index) }
         let avgdl = index.averageDocumentLength
         let reader = index
-        var top = TopHits(capacity: options.limit, precedes: { try reader.precedes($0, $1) })
+        let skipped = max(0, options.offset)
+        let kept = options.limit <= 0 ? 0 : options.limit > Int.max - skipped ? Int.max : options.limit + skipped
+        var top = TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) })
         let total: Int
         if case .leaf(let i) = plan {
             // One clause: its documents go straight to the heap (no score list); none are
@@ -63,7 +65,7 @@ public struct Searcher: Sendable {
 
         var hits: [SearchHit] = []
         let storesText = index.storesText
-        for (rank, entry) in try top.sorted().enumerated() {
+        for (rank, entry) in try top.sorted().enumerated() where rank >= options.offset {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }
