@@ -31,8 +31,18 @@ struct SearchCommand: ParsableCommand {
           --index FILE, else $SOU_INDEX, else ./corpus.sou, else the bundled
           ./corpus folder is indexed once into ./corpus.sou.
 
+        OUTPUT
+          Per hit: KEY  TITLE  score S, then LINE:text for each matching line of
+          the stored text (LINE-text for context lines, -- between groups), then
+          a summary "10 of 786 matching documents". Lines wider than
+          --max-columns terminal columns (a CJK character takes two) are cut
+          around the match with "…". Keys and titles are escaped outside JSON
+          (\\n, \\t, \\xHH, \\u{HHHH}, \\\\). --color auto colours only a terminal,
+          with NO_COLOR unset and TERM not dumb. --vimgrep prints
+          KEY:LINE:COLUMN:TEXT per match, COLUMN in bytes from 1 (as rg).
+
         EXIT STATUS
-          0 something matched, 1 nothing matched, 2 error.
+          0 something matched, 1 nothing matched, 2 error (usage errors too).
         """
     )
 
@@ -61,15 +71,15 @@ struct SearchCommand: ParsableCommand {
     var vimgrep = false
 
     @Option(name: [.customShort("A", allowingJoined: true), .customLong("after-context")], parsing: .unconditional,
-            help: "Show NUM lines of the stored text after each matching line.")
+            help: "Show NUM lines of the stored text after each matching line (human output).")
     var afterContext: Int?
 
     @Option(name: [.customShort("B", allowingJoined: true), .customLong("before-context")], parsing: .unconditional,
-            help: "Show NUM lines of the stored text before each matching line.")
+            help: "Show NUM lines of the stored text before each matching line (human output).")
     var beforeContext: Int?
 
     @Option(name: [.customShort("C", allowingJoined: true), .customLong("context")], parsing: .unconditional,
-            help: "Show NUM lines before and after each matching line (-A and -B override it).")
+            help: "Show NUM lines before and after each matching line (-A and -B override it; human output).")
     var context: Int?
 
     @Flag(help: "Show how each hit's score is computed.")
