@@ -53,8 +53,18 @@ struct SearchCommand: ParsableCommand {
           neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from the bundled
                    ./corpus folder when there is one.
 
+        OUTPUT
+          Per hit: KEY  TITLE  score S, then LINE:text for each matching line of
+          the stored text (LINE-text for context lines, -- between groups), then
+          a summary "10 of 786 matching documents". Lines wider than
+          --max-columns terminal columns (a CJK character takes two) are cut
+          around the match with "…". Keys and titles are escaped outside JSON
+          (\\n, \\t, \\xHH, \\u{HHHH}, \\\\). --color auto colours only a terminal,
+          with NO_COLOR unset and TERM not dumb. --vimgrep prints
+          KEY:LINE:COLUMN:TEXT per match, COLUMN in bytes from 1 (as rg).
+
         EXIT STATUS
-          0 something matched, 1 nothing matched, 2 error.
+          0 something matched, 1 nothing matched, 2 error (usage errors too).
         """
     )
 
@@ -81,8 +91,11 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("fold-variants"), help: "With PATHs: fold Traditional Chinese to Simplified.")
     var foldVariants = false
 
-    @Option(name: [.customShort("n"), .long], help: "The most hits to show.")
+    @Option(name: [.customShort("n", allowingJoined: true), .long], parsing: .unconditional, help: "The most hits to show.")
     var limit: Int = 10
+
+    @Option(parsing: .unconditional, help: "Skip this many of the best hits first (pagination with -n: --offset 10 -n 10 shows hits 11 to 20).")
+    var offset: Int = 0
 
     @Flag(name: [.customShort("c"), .long], help: "Print only the number of matching documents.")
     var count = false
@@ -90,33 +103,45 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("l"), .long], help: "Print only the keys of the hits, best first.")
     var files = false
 
-    @Flag(help: "One JSON object per hit: rank, key, title, score, matches, snippets.")
+    @Flag(help: "One JSON object per hit: rank, key, title, score, matches, total, snippets (with -c: {\"total\":N}; with -l: rank and key).")
     var json = false
+
+    @Flag(help: "One line per match: KEY:LINE:COLUMN:TEXT (column in bytes from 1, as ripgrep), for editors' quickfix lists.")
+    var vimgrep = false
+
+    @Option(name: [.customShort("A", allowingJoined: true), .customLong("after-context")], parsing: .unconditional,
+            help: "Show NUM lines of the stored text after each matching line (human output).")
+    var afterContext: Int?
+
+    @Option(name: [.customShort("B", allowingJoined: true), .customLong("before-context")], parsing: .unconditional,
+            help: "Show NUM lines of the stored text before each matching line (human output).")
+    var beforeContext: Int?
+
+    @Option(name: [.customShort("C", allowingJoined: true), .customLong("context")], parsing: .unconditional,
+            help: "Show NUM lines before and after each matching line (-A and -B override it; human output).")
+    var context: Int?
 
     @Flag(help: "Show how each hit's score is computed.")
     var explain = false
 
-    @Option(help: "BM25 term-frequency saturation k1 (non-negative).")
+    @Option(parsing: .unconditional, help: "BM25 term-frequency saturation k1 (non-negative, finite).")
     var k1: Double = 1.2
 
-    @Option(help: "BM25 length normalization b (0 to 1).")
+    @Option(parsing: .unconditional, help: "BM25 length normalization b (0 to 1).")
     var b: Double = 0.75
 
-    @Option(help: "Color: auto (when stdout is a terminal), always or never.")
+    @Option(help: "Color: auto (stdout is a terminal, NO_COLOR unset, TERM set and not dumb), always or never.")
     var color: ColorChoice = .auto
 
-    @Option(name: .customLong("max-lines"), help: "The most matching lines shown per hit (default: all).")
+    @Option(name: .customLong("max-lines"), parsing: .unconditional, help: "The most matching lines shown per hit (default: all).")
     var maxLines: Int?
 
-    @Option(name: .customLong("max-columns"), help: "Lines longer than this many characters are cut around the match.")
-    var maxColumns: Int = 120
+    @Option(name: .customLong("max-columns"), parsing: .unconditional,
+            help: "Lines wider than this many terminal columns (a CJK character takes two) are cut around the match; 0: no limit (default 120; --vimgrep: no limit).")
+    var maxColumns: Int?
 
     @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column) and print one JSON line per query (with -c/-l: only the counts/keys).")
     var batch: String?
-
-    enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-        case auto, always, never
-    }
 
     /// The query (nil with --batch) and the paths to search.
     var query: String? {
@@ -146,8 +171,11 @@ struct SearchCommand: ParsableCommand {
                 throw ValidationError("\(name) applies to PATHs searched directly (an index keeps the options it was built with)")
             }
         }
-        if limit < 0 { throw ValidationError("--limit must be 0 or more") }
-        if let maxLines, maxLines < 0 { throw ValidationError("--max-lines must be 0 or more") }
+        for (name, value) in [("-n/--limit", limit), ("--offset", offset), ("--max-lines", maxLines), ("--max-columns", maxColumns),
+                              ("-A/--after-context", afterContext), ("-B/--before-context", beforeContext), ("-C/--context", context)] {
+            if let value, value < 0 { throw ValidationError("\(name) must be 0 or more (got \(value))") }
+        }
+        if vimgrep, json || count || files { throw ValidationError("--vimgrep cannot be combined with --json, -c or -l") }
     }
 
     func run() throws {
@@ -167,11 +195,15 @@ struct SearchCommand: ParsableCommand {
         let text = query ?? ""
         let parsed: Query
         do { parsed = try QueryParser.parse(text) } catch { throw queryError(error, in: text) }
+        let printer = hitPrinter()
         let showsSnippets = !(count || files) && index.storesText
-        let options = SearchOptions(
+        var options = SearchOptions(
             limit: count ? 0 : limit, bm25: bm25,
-            snippets: SnippetOptions(isEnabled: showsSnippets, maxLines: maxLines, maxLineLength: maxColumns),
+            // --vimgrep needs whole lines (a match's column is its byte offset in the line): its printer cuts them
+            snippets: SnippetOptions(isEnabled: showsSnippets, maxLines: maxLines,
+                                     maxLineLength: printer.format == .vimgrep ? Int.max : printer.maxColumns),
             explains: explain)
+        options.offset = offset
         var results: SearchResults
         do { results = try searcher.search(parsed, options: options) } catch let error as QueryError {
             throw queryError(error, in: text)
@@ -182,23 +214,7 @@ struct SearchCommand: ParsableCommand {
         }
 
         var out = OutputBuffer()
-        if count {
-            out.write("\(results.total)\n")
-        } else if files {
-            for hit in results.hits { out.write(hit.key + "\n") }
-        } else if json {
-            for hit in results.hits { out.write(jsonLine(hit) + "\n") }
-        } else {
-            if !index.storesText, !results.hits.isEmpty {
-                printError("note: this index stores no text (built with --no-store), so hits show no lines")
-            }
-            let colors = useColor ? Palette.ansi : Palette.plain
-            for (i, hit) in results.hits.enumerated() {
-                // A blank line between hits that show lines, as ripgrep's headings.
-                if i > 0, !hit.snippets.isEmpty || hit.explanation != nil { out.write("\n") }
-                writeHit(hit, colors: colors, to: &out)
-            }
-        }
+        do { try printer.write(results, offset: offset, index: index, to: &out) } catch { throw CLIError("\(error)") }
         out.flush()
         if results.total == 0 { throw ExitStatus(code: 1) }
     }
@@ -350,98 +366,25 @@ struct SearchCommand: ParsableCommand {
         let from = max(0, position - 40), to = min(characters.count, position + 40)
         let head = from > 0 ? "…" : "", tail = to < characters.count ? "…" : ""
         let before = head + String(characters[from..<position])
-        let width = before.unicodeScalars.reduce(0) { $0 + (Self.isWide($1) ? 2 : 1) }
+        let width = DisplayWidth.columns(before)
         let caret = String(repeating: " ", count: width) + "^"
         let shown = head + String(characters[from..<to]) + tail
         return CLIError("query error at position \(position): \(error.message)\n    \(shown)\n    \(caret)")
     }
 
-    static func isWide(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
-            return true
-        default:
-            return false
-        }
-    }
+    // MARK: - Output
 
-    // MARK: - Human output
-
-    var useColor: Bool {
-        switch color {
-        case .always: true
-        case .never: false
-        case .auto: isTerminal(STDOUT_FILENO)
-        }
-    }
-
-    struct Palette {
-        var key = "", title = "", score = "", line = "", match = "", reset = ""
-        static let plain = Palette()
-        static let ansi = Palette(key: "\u{1B}[35m", title: "\u{1B}[1m", score: "\u{1B}[2m", line: "\u{1B}[32m",
-                                  match: "\u{1B}[1;31m", reset: "\u{1B}[0m")
-    }
-
-    func writeHit(_ hit: SearchHit, colors c: Palette, to out: inout OutputBuffer) {
-        var heading = c.key + hit.key + c.reset
-        if !hit.title.isEmpty, hit.title != hit.key { heading += "  " + c.title + hit.title + c.reset }
-        heading += "  " + c.score + "score " + formatScore(hit.score) + c.reset
-        out.write(heading + "\n")
-        if let explanation = hit.explanation { writeExplanation(explanation, to: &out) }
-        for snippet in hit.snippets {
-            out.write(c.line + String(snippet.line) + c.reset + ":" + highlighted(snippet, c) + "\n")
-        }
-    }
-
-    func highlighted(_ snippet: Snippet, _ c: Palette) -> String {
-        guard !c.match.isEmpty else { return snippet.text }
-        let bytes = Array(snippet.text.utf8)
-        var result = ""
-        var at = 0
-        for h in snippet.highlights where h.lowerBound >= at && h.upperBound <= bytes.count {
-            result += String(decoding: bytes[at..<h.lowerBound], as: UTF8.self)
-            result += c.match + String(decoding: bytes[h], as: UTF8.self) + c.reset
-            at = h.upperBound
-        }
-        result += String(decoding: bytes[at...], as: UTF8.self)
-        return result
-    }
-
-    func writeExplanation(_ e: Explanation, to out: inout OutputBuffer) {
-        out.write("  \(formatScore(e.score)) = sum of \(e.clauses.count) clause(s); BM25 k1=\(e.bm25.k1) b=\(e.bm25.b), N=\(e.documentCount)\n")
-        for clause in e.clauses {
-            let terms = clause.terms.map { "\($0.term) (n=\($0.documentFrequency), idf=\(formatScore($0.idf)))" }
-                .joined(separator: " + ")
-            out.write("    \(formatScore(clause.score)) \"\(clause.text)\": idf \(formatScore(clause.idf)) = \(terms)\n")
-            out.write("      = idf · f / (f + k1 · (1 − b + b · dl / avgdl)) with f=\(clause.frequency), "
-                      + "dl=\(clause.documentLength), avgdl=\(formatScore(clause.averageDocumentLength))\n")
-        }
-    }
-
-    func formatScore(_ x: Double) -> String { String(format: "%.4f", x) }
-
-    // MARK: - JSON
-
-    func jsonLine(_ hit: SearchHit) -> String {
-        var s = "{\"rank\":\(hit.rank),\"key\":\(JSON.string(hit.key)),\"title\":\(JSON.string(hit.title)),"
-        s += "\"score\":\(JSON.number(hit.score)),\"matches\":\(hit.matches),\"snippets\":["
-        s += hit.snippets.map { snippet in
-            "{\"line\":\(snippet.line),\"text\":\(JSON.string(snippet.text)),\"highlights\":["
-                + snippet.highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]}"
-        }.joined(separator: ",")
-        s += "]"
-        if let e = hit.explanation {
-            s += ",\"explain\":{\"k1\":\(JSON.number(e.bm25.k1)),\"b\":\(JSON.number(e.bm25.b)),\"N\":\(e.documentCount),\"clauses\":["
-            s += e.clauses.map { c in
-                "{\"clause\":\(JSON.string(c.text)),\"idf\":\(JSON.number(c.idf)),\"f\":\(c.frequency),\"dl\":\(c.documentLength),"
-                    + "\"avgdl\":\(JSON.number(c.averageDocumentLength)),\"score\":\(JSON.number(c.score)),\"terms\":["
-                    + c.terms.map { "{\"term\":\(JSON.string($0.term)),\"n\":\($0.documentFrequency),\"idf\":\(JSON.number($0.idf))}" }
-                        .joined(separator: ",") + "]}"
-            }.joined(separator: ",")
-            s += "]}"
-        }
-        return s + "}"
+    /// The printer of the format, colours, context and cut the options ask for.
+    func hitPrinter() -> HitPrinter {
+        let format: HitPrinter.Format = count ? .count : files ? .files : vimgrep ? .vimgrep : json ? .json : .human
+        var printer = HitPrinter(format: format)
+        printer.asJSON = json
+        if format == .human || format == .vimgrep, color.usesColor() { printer.palette = .ansi }
+        printer.before = beforeContext ?? context ?? 0
+        printer.after = afterContext ?? context ?? 0
+        let columns = maxColumns ?? (format == .vimgrep ? 0 : 120)
+        printer.maxColumns = columns == 0 ? Int.max : columns
+        return printer
     }
 
     // MARK: - Batch

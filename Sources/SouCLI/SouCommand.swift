@@ -9,10 +9,17 @@ struct SouCommand: ParsableCommand {
         abstract: "Sou (搜): full-text search for Chinese, Japanese and Korean text.",
         version: "0.1.0",
         subcommands: [
-            SearchCommand.self, IndexCommand.self, AddCommand.self, DeleteCommand.self, MergeCommand.self, TokenizeCommand.self,
+            SearchCommand.self, ShowCommand.self, IndexCommand.self, AddCommand.self, DeleteCommand.self, MergeCommand.self, TokenizeCommand.self,
             StatsCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )
+
+    /// `sou` without a subcommand: the help on stderr and exit 2 (a usage error; `sou --help`
+    /// prints it on stdout and exits 0).
+    func run() throws {
+        writeStderr(Self.helpMessage() + "\n")
+        throw ExitStatus(code: 2)
+    }
 
     /// Runs the command line; every error exits 2 with a message on stderr (grep's convention:
     /// 0 = matched / success, 1 = nothing matched, 2 = error).

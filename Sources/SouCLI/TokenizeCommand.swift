@@ -87,18 +87,5 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     /// Terminal columns a term takes: East Asian wide and fullwidth characters take two.
-    static func displayWidth(_ s: String) -> Int {
-        s.unicodeScalars.reduce(0) { width, scalar in
-            switch scalar.value {
-            case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-                 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-                 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-                return width + 2
-            case 0x0300...0x036F, 0x200B...0x200F:
-                return width
-            default:
-                return width + 1
-            }
-        }
-    }
+    static func displayWidth(_ s: String) -> Int { DisplayWidth.columns(s) }
 }

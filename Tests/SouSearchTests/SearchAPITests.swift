@@ -100,14 +100,15 @@ struct SnippetTests {
         #expect(highlighted(meeting.snippets[0]) == ["会", "会", "会"])
     }
 
-    @Test("long lines are cut around the match with an ellipsis")
+    @Test("long lines are cut around the match with an ellipsis, to maxLineLength terminal columns (CJK: two)")
     func cut() throws {
         let long = String(repeating: "前文", count: 200) + "集体协商" + String(repeating: "后文", count: 200)
         let index = try TestCorpus.makeIndex([("long", long)])
         let hit = try #require(try index.search("集体协商", options: SearchOptions(snippets: SnippetOptions(maxLineLength: 40))).hits.first)
         let s = try #require(hit.snippets.first)
         #expect(s.text.hasPrefix("…") && s.text.hasSuffix("…"))
-        #expect(s.text.unicodeScalars.count == 42)
+        // 40 columns: "…" takes one, each CJK character two
+        #expect(s.text.unicodeScalars.reduce(0) { $0 + ($1 == "…" ? 1 : 2) } == 40)
         #expect(highlighted(s) == ["集体协商"])
     }
 

@@ -2,6 +2,9 @@
 public struct SearchOptions: Sendable, Hashable {
     /// The most hits returned (best first); the total count is exact whatever the limit.
     public var limit: Int
+    /// How many of the best hits to skip before the `limit` returned (pagination: the hits ranked
+    /// `offset + 1` to `offset + limit`; ranks stay those of the whole result list).
+    public var offset: Int = 0
     /// The ranking function's parameters.
     public var bm25: BM25
     /// How snippets are made (needs stored text; see ``SnippetOptions``).
@@ -25,10 +28,12 @@ public struct SnippetOptions: Sendable, Hashable {
     public var isEnabled: Bool
     /// The most snippets (matching lines) per hit; `nil` for all of them.
     public var maxLines: Int?
-    /// Lines longer than this many characters are cut around their first match, with "…" where cut.
+    /// Lines wider than this many terminal columns (``DisplayWidth``: a CJK character takes two)
+    /// are cut around their first match, with "…" where cut; `Int.max` for no limit.
     public var maxLineLength: Int
 
-    /// Creates snippet options: enabled, at most 3 lines per hit, lines cut at 120 characters.
+    /// Creates snippet options: enabled, at most 3 lines per hit, lines cut at 120 columns (at
+    /// least 8).
     public init(isEnabled: Bool = true, maxLines: Int? = 3, maxLineLength: Int = 120) {
         self.isEnabled = isEnabled
         self.maxLines = maxLines

@@ -47,7 +47,9 @@ public struct Searcher: Sendable {
         for documents in compiler.filters { results.append((documents, [])) }
         let avgdl = index.averageDocumentLength
         let reader = index
-        var top = TopHits(capacity: options.limit, precedes: { try reader.precedes($0, $1) })
+        let skipped = max(0, options.offset)
+        let kept = options.limit <= 0 ? 0 : options.limit > Int.max - skipped ? Int.max : options.limit + skipped
+        var top = TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) })
         let total: Int
         if case .leaf(let i) = plan {
             // One clause: its documents go straight to the heap (no score list); none are
@@ -71,7 +73,7 @@ public struct Searcher: Sendable {
         var hits: [SearchHit] = []
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
-        for (rank, entry) in try top.sorted().enumerated() {
+        for (rank, entry) in try top.sorted().enumerated() where rank >= options.offset {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }

@@ -200,43 +200,10 @@ struct SnippetBuilder {
         }
     }
 
-    /// Cuts a long line around its first highlight, marking cuts with "…". Reads the line once
-    /// (no per-character table: a line may be the whole of a large document).
+    /// Cuts a long line around its first highlight to `maxLength` terminal columns (a CJK
+    /// character takes two), marking cuts with "…": see ``LineCutter``.
     func cut(_ line: ArraySlice<UInt8>, line number: Int, highlights: [Range<Int>], maxLength: Int) -> Snippet {
-        let base = line.startIndex
-        // scalars of the line, and the scalar holding the first highlight's start
-        var scalarCount = 0
-        var matchStart = 0
-        let firstByte = highlights.first.map { base + $0.lowerBound }
-        var i = line.startIndex
-        while i < line.endIndex {
-            if let firstByte, i <= firstByte { matchStart = scalarCount }
-            scalarCount += 1
-            i += Self.scalarLength(line[i])
-        }
-        guard scalarCount > maxLength, highlights.first != nil else {
-            return Snippet(line: number, text: String(decoding: line, as: UTF8.self), highlights: highlights)
-        }
-        let from = max(0, min(matchStart - maxLength / 3, scalarCount - maxLength))
-        let to = min(scalarCount, from + maxLength)
-        // byte offsets (in the line) of scalars `from` and `to`
-        var lowerByte = line.count, upperByte = line.count
-        var scalar = 0
-        i = line.startIndex
-        while i < line.endIndex, scalar <= to {
-            if scalar == from { lowerByte = i - base }
-            if scalar == to { upperByte = i - base; break }
-            scalar += 1
-            i += Self.scalarLength(line[i])
-        }
-        let prefix = from > 0 ? "…" : "", suffix = to < scalarCount ? "…" : ""
-        let shift = prefix.utf8.count - lowerByte
-        let end = min(line.endIndex, base + upperByte)
-        let text = prefix + String(decoding: line[(base + lowerByte)..<end], as: UTF8.self) + suffix
-        let clipped = highlights.compactMap { r -> Range<Int>? in
-            let lo = max(r.lowerBound, lowerByte), hi = min(r.upperBound, upperByte)
-            return lo < hi ? (lo + shift)..<(hi + shift) : nil
-        }
+        let (text, clipped) = LineCutter.cut(Array(line), highlights: highlights, maxColumns: maxLength)
         return Snippet(line: number, text: text, highlights: clipped)
     }
 }

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Sou
+
+/// `sou show KEY`: prints a document's stored text (all of it, or a range of lines), the copy the
+/// index holds (for JSON Lines documents the only convenient one).
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a document's stored text, or some of its lines, from an index.",
+        discussion: """
+        KEY is a key as `sou search` prints it (a path, or path#id for JSON Lines). Lines are
+        numbered as in search results (from 1, split at line feeds).
+
+        EXIT STATUS
+          0 printed, 1 no document has KEY, 2 error (no stored text, lines out of range, bad index).
+        """
+    )
+
+    @Argument(help: "The document's key.")
+    var key: String
+
+    @Option(name: [.customShort("i"), .long], help: "The index file (default: $SOU_INDEX, else ./corpus.sou).")
+    var index: String?
+
+    @Option(parsing: .unconditional, help: "Only lines A to B (\"12-20\", \"12-\" to the end, \"-20\" from the start, \"12\" one line).")
+    var lines: LineRange?
+
+    @Flag(name: [.customShort("N"), .customLong("line-number")], help: "Prefix each line with its number (LINE:text).")
+    var lineNumber = false
+
+    /// `A-B`, `A-`, `-B` or `A`, 1-based and inclusive.
+    struct LineRange: ExpressibleByArgument {
+        var first: Int
+        var last: Int?
+
+        init?(argument: String) {
+            let parts = argument.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            func number(_ s: String) -> Int?? { s.isEmpty ? .some(nil) : Int(s).map { .some($0) } }
+            guard (1...2).contains(parts.count), let a = number(parts[0]) else { return nil }
+            if parts.count == 1 {
+                guard let a else { return nil }
+                first = a; last = a
+            } else {
+                guard let b = number(parts[1]), a != nil || b != nil else { return nil }
+                first = a ?? 1; last = b
+            }
+            guard first >= 1, last.map({ $0 >= first }) ?? true else { return nil }
+        }
+    }
+
+    func run() throws {
+        let path: String
+        if let index {
+            path = index
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["SOU_INDEX"], !fromEnvironment.isEmpty {
+            path = fromEnvironment
+        } else if FileManager.default.fileExists(atPath: "corpus.sou") {
+            path = "corpus.sou"
+        } else {
+            throw CLIError("no index: pass --index FILE or set SOU_INDEX")
+        }
+        let reader: IndexReader
+        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError("\(path): \(error)") }
+        guard reader.storesText else {
+            throw CLIError("\(path) stores no text (built with --no-store): rebuild it without --no-store to show documents")
+        }
+        let documents: [Int]
+        do { documents = try reader.documents(withKey: key) } catch { throw CLIError("\(path): \(error)") }
+        guard !documents.isEmpty else {
+            throw CLIError("no document has the key \(Escaping.printable(key)) in \(path) (keys are printed by sou search -l)", code: 1)
+        }
+        if documents.count > 1 {
+            printError("warning: \(documents.count) documents have the key \(Escaping.printable(key)); showing each, in index order")
+        }
+        var out = OutputBuffer()
+        for d in documents {
+            let text: String
+            do {
+                guard let stored = try reader.storedText(d) else { throw CLIError("\(path): document \(d) has no stored text") }
+                text = stored
+            } catch let error as CLIError { throw error } catch { throw CLIError("\(path): \(error)") }
+            let stored = StoredLines(text)
+            let first = lines?.first ?? 1
+            let last = min(stored.count, lines?.last ?? stored.count)
+            guard first <= stored.count else {
+                throw CLIError("--lines \(first)…: \(Escaping.printable(key)) has \(stored.count) line\(stored.count == 1 ? "" : "s")")
+            }
+            if lines == nil, !lineNumber {
+                out.write(text)
+                if !text.isEmpty, !text.hasSuffix("\n") { out.write("\n") }
+                continue
+            }
+            for n in first...last {
+                if lineNumber { out.write("\(n):") }
+                out.write(stored.line(n) + "\n")
+            }
+        }
+        out.flush()
+    }
+}
