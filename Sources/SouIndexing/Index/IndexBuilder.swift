@@ -262,7 +262,7 @@ public struct IndexBuilder {
         phase("deletes")
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
-            let reason = Self.whyNothing(source, paths: paths)
+            let reason = Self.whyNothing(source, paths: paths, listed: files.count)
             let errors = source.skippedByReason.contains { $0.key.isError && $0.value > 0 }
             throw OutputRefusal(errors ? .nothingIndexed(reason: reason) : .nothingToIndex(reason: reason), path: url.path)
         }
@@ -299,11 +299,11 @@ public struct IndexBuilder {
     }
 
     /// Why a build found no document.
-    static func whyNothing(_ source: DocumentSource, paths: [String]) -> String {
+    static func whyNothing(_ source: DocumentSource, paths: [String], listed: Int) -> String {
         if source.skipped > 0 {
             return "skipped: " + skipBreakdown(source.skippedByReason) + "; --verbose lists the files"
         }
-        if source.filesRead == 0 {
+        if listed == 0 {
             return "no file to index in \(paths.joined(separator: ", "))"
         }
         return "the input holds no document"

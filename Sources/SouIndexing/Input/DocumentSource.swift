@@ -208,7 +208,7 @@ public final class DocumentSource {
     /// Files read so far.
     public private(set) var filesRead = 0
     /// Files, folders and lines skipped, by reason.
-    public private(set) var skippedByReason: [SkipReason: Int] = [:]
+    public internal(set) var skippedByReason: [SkipReason: Int] = [:]
     /// Files read in each charset other than UTF-8.
     public private(set) var charsets: [String: Int] = [:]
     /// Files or lines skipped (all reasons).
@@ -672,7 +672,8 @@ public final class DocumentSource {
                 }
                 try body(doc)
             } catch let f as JSONLineParser.Failure {
-                source.skip(.badLine, "\(name):\(lineNumber + 1)", "bad line: \(f.message)", warns: true)
+                source.skippedByReason[.badLine, default: 0] += 1
+                source.warn("\(name):\(lineNumber + 1): skipping bad line: \(f.message)")
             }
         }
     }

@@ -93,26 +93,31 @@ enum TextDecoding {
     }
 
     /// UTF-16 or UTF-32 without a byte order mark, recognized in the start of a file with NUL
-    /// bytes: ICU's detector when confident; otherwise UTF-16 when every NUL byte has the same
-    /// parity (odd offsets: little-endian, even: big-endian; as the high byte of ASCII
-    /// characters) and the sample decodes without an invalid sequence or a control character
-    /// other than tab, line feed, form feed and carriage return. Binary data has NUL bytes at
-    /// both parities.
+    /// bytes: ICU's detector's guess when confident, or else UTF-16 when every NUL byte has the
+    /// same parity (odd offsets: little-endian, even: big-endian; as the high byte of ASCII
+    /// characters). Either way the sample must decode without an invalid sequence (one, for a
+    /// character cut at the sample's end) and without a control character other than tab, line
+    /// feed, form feed and carriage return: binary data has NUL bytes at both parities, and
+    /// zeros (`/dev/zero`), which ICU takes for UTF-32, decode to U+0000.
     static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
         let sample = Array(head.prefix(detectionSample))
+        var candidates: [String] = []
         if let guess = detect(sample), guess.name.hasPrefix("UTF-16") || guess.name.hasPrefix("UTF-32"),
            guess.confidence >= minimumConfidence {
-            return guess.name
+            candidates.append(guess.name)
         }
         var even = 0, odd = 0
         for (i, b) in sample.enumerated() where b == 0 { if i & 1 == 0 { even += 1 } else { odd += 1 } }
-        guard (even == 0) != (odd == 0) else { return nil }
-        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
-        // a sample cut in the middle of a character: decode whole code units only
-        let whole = sample.count & 1 == 0 ? sample[...] : sample.dropLast()
-        guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
-        let controls = text.unicodeScalars.filter { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }.count
-        return controls == 0 ? charset : nil
+        if (even == 0) != (odd == 0) { candidates.append(even == 0 ? "UTF-16LE" : "UTF-16BE") }
+        for charset in candidates {
+            // a sample cut in the middle of a character: decode whole code units only
+            let unit = charset.hasPrefix("UTF-32") ? 4 : 2
+            let whole = sample[0..<(sample.count - sample.count % unit)]
+            guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { continue }
+            let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
+            if !controls { return charset }
+        }
+        return nil
     }
 
     /// Decodes a file's bytes. `forced`: a canonical ICU charset name the user chose
