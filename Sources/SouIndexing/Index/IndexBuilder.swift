@@ -79,7 +79,7 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var unchangedFiles = 0
     /// True when the index was built from scratch (no index, or `--rebuild`).
     public var rebuilt = true
-    /// Skips by reason (``SkipReason`` raw values): binary, empty, excluded, hidden, …
+    /// Skips by reason (``SkipReason`` raw values): binary, empty, excluded, …
     public var skippedByReason: [String: Int] = [:]
     /// Documents whose key had already been read in this run (the later one replaced it).
     public var duplicateKeys = 0

@@ -42,8 +42,6 @@ public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable, Compa
     case notRegularFile = "not a regular file"
     /// Left out by `--type`, `--type-not` or `--glob`.
     case excluded = "excluded by --type/--glob"
-    /// A hidden file or folder (name starting with "."), without `--hidden`.
-    case hidden = "hidden"
     /// Could not be opened, listed or read (permissions, vanished during the walk, a symbolic
     /// link loop or a dangling link).
     case unreadable
@@ -375,7 +373,8 @@ public final class DocumentSource {
             if name == "." || name == ".." { continue }
             if !options.includesHidden, name.hasPrefix(".") {
                 let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-                skip(.hidden, path, "hidden (--hidden reads it)", warns: false)
+                // not counted (as ripgrep; a writer's own lock file is hidden too), only listed
+                detail("skipping \(path): hidden (--hidden reads it)")
                 continue
             }
             names.append(name)
