@@ -126,6 +126,12 @@ struct IndexCommand: ParsableCommand {
         // peak RSS is part of the build's budget (≤ 1.5× the input). Measured: bundled corpus
         // 68 MB instead of 83 MB, dev-x10 149 MB instead of 178 MB.
         _ = sou_set_malloc_trim_threshold(256 << 10)
+        // file names that are not UTF-8: the arguments as bytes (CommandLine.arguments replaced
+        // their bad bytes by U+FFFD, naming another file or none)
+        let paths = self.paths.map(RawArguments.exact)
+        if RawArguments.exact(output) != output {
+            throw CLIError("\(PathBytes.displayed(RawArguments.exact(output))): an index file name that is not UTF-8 is not supported; choose another name")
+        }
         var options = IndexBuildOptions()
         options.input.forcesJSONLines = jsonl
         if let idField {
@@ -229,5 +235,22 @@ struct IndexCommand: ParsableCommand {
             parts.append("converted " + summary.charsets.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
         }
         return parts.isEmpty ? "" : "; " + parts.joined(separator: "; ")
+    }
+}
+
+/// The command line's arguments as the bytes they are. `CommandLine.arguments` decodes each with
+/// replacement (a byte that is not UTF-8 becomes U+FFFD), which loses a file name such as
+/// `bad_\xff.txt`; ``exact(_:)`` finds the argument again among the raw ones and returns it as a
+/// ``PathBytes`` String (which system calls turn back into the same bytes).
+enum RawArguments {
+    static func exact(_ argument: String) -> String {
+        guard argument.unicodeScalars.contains("\u{FFFD}") else { return argument }
+        for i in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[i] else { continue }
+            // bounds: strlen stops at the NUL every argv string ends with
+            let raw = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            if String(decoding: raw, as: UTF8.self) == argument { return PathBytes.string(raw) }
+        }
+        return argument
     }
 }

@@ -518,3 +518,48 @@ struct VanishingFileTests {
         #expect(warnings.contains { $0.contains("a.txt") && $0.contains("No such file") }, "\(warnings)")
     }
 }
+
+// MARK: - Issue 10, D20: file names that are not UTF-8
+
+extension BadInputMatrixTests {
+    /// Creates a file whose name holds the byte 0xFF; returns its path as a PathBytes String.
+    func rawNamedFile(_ folderName: String, _ text: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: path(folderName), withIntermediateDirectories: true)
+        let name = PathBytes.string(Array(path(folderName).utf8) + Array("/bad_".utf8) + [0xFF] + Array(".txt".utf8))
+        let fd = open(PathBytes.cString(name), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        _ = Array(text.utf8).withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return name
+    }
+
+    /// `sou` run through sh, so that arguments can hold bytes that are not UTF-8 (`$(printf '\377')`).
+    func runThroughShell(_ script: String) throws -> SouRun {
+        try runSouBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", script, sou.path], in: folder, timeout: 60)
+    }
+
+    /// Before: a folder's `bad_\xff.txt` was skipped as "No such file", and so was the same name
+    /// given as an argument; `-o $'x/\xff.sou'` wrote `x/�.sou`.
+    @Test("a file name that is not UTF-8 is read by its exact bytes, in a folder and as an argument; its key shows the byte as \\xFF")
+    func nonUTF8Names() throws {
+        defer { cleanUp() }
+        _ = try rawNamedFile("in", "集体协商 坏名字")
+        try file("in/good.txt", "好名字")
+        let r = try run(["index", path("in"), "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        #expect(!r.err.contains("skipping"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs.keys.sorted() == ["bad_\\xFF.txt", "good.txt"] || docs.keys.sorted() == ["in/bad_\\xFF.txt", "in/good.txt"], "\(docs.keys.sorted())")
+        #expect(docs.values.contains("集体协商 坏名字"))
+
+        let named = try runThroughShell("exec \"$0\" index \"in/bad_$(printf '\\377').txt\" -o y.sou")
+        #expect(named.status == 0, "\(named)")
+        #expect(try documents(path("y.sou")) == ["in/bad_\\xFF.txt": "集体协商 坏名字"])
+
+        // an index file name that is not UTF-8 is refused, not written under another name
+        let output = try runThroughShell("exec \"$0\" index in -o \"z$(printf '\\377').sou\"")
+        #expect(output.status == 2, "\(output)")
+        #expect(output.err.contains("z\\xFF.sou: an index file name that is not UTF-8 is not supported"), "\(output.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["in", "x.sou", "y.sou"])
+    }
+}

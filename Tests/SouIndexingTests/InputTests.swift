@@ -190,3 +190,26 @@ struct InputTests {
         #expect(source.decodeText(Array("正常的文本 with one bad byte".utf8) + [0xFF], path: "x") != nil)
     }
 }
+
+@Suite("File names as bytes")
+struct PathBytesTests {
+    @Test("every byte string round-trips through PathBytes; valid UTF-8 stays as it is")
+    func roundTrip() {
+        var rng: UInt64 = 0x9E3779B97F4A7C15
+        for length in 0..<200 {
+            var bytes: [UInt8] = []
+            for _ in 0..<length {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: rng >> 33))
+            }
+            let s = PathBytes.string(bytes)
+            #expect(PathBytes.bytes(s) == bytes)
+            #expect(PathBytes.cString(s).dropLast().map { UInt8(bitPattern: $0) } == bytes)
+        }
+        #expect(PathBytes.string(Array("集体/协商.txt".utf8)) == "集体/协商.txt")
+        #expect(PathBytes.displayed(PathBytes.string([0x61, 0xFF, 0xC3])) == "a\\xFF\\xC3")
+        // the escape scalars' own UTF-8 spelling is escaped byte by byte, so it maps back exactly
+        let spelled: [UInt8] = [0xF4, 0x8F, 0xBF, 0xBF]
+        #expect(PathBytes.bytes(PathBytes.string(spelled)) == spelled)
+    }
+}

@@ -221,7 +221,7 @@ public final class DocumentSource {
     /// Counts a skip; warns (always shown) or details (`--verbose`) with the path and reason.
     func skip(_ reason: SkipReason, _ path: String, _ why: String, warns: Bool) {
         skippedByReason[reason, default: 0] += 1
-        let message = "skipping \(path): \(why)"
+        let message = "skipping \(PathBytes.displayed(path)): \(why)"
         if warns { warn(message) } else { detail(message) }
     }
 
@@ -262,14 +262,15 @@ public final class DocumentSource {
                 continue
             }
             var st = stat()
-            guard stat(path, &st) == 0 else {
+            let shown = PathBytes.displayed(path)
+            guard stat(PathBytes.cString(path), &st) == 0 else {
                 let e = errno
                 var l = stat()
-                if e == ENOENT, lstat(path, &l) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
-                    throw IndexError.io("cannot read \(path): a symbolic link to nothing (its target does not exist)")
+                if e == ENOENT, lstat(PathBytes.cString(path), &l) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
+                    throw IndexError.io("cannot read \(shown): a symbolic link to nothing (its target does not exist)")
                 }
-                if e == ELOOP { throw IndexError.io("cannot read \(path): a symbolic link loop") }
-                throw IndexError.io("cannot read \(path): \(String(cString: strerror(e)))")
+                if e == ELOOP { throw IndexError.io("cannot read \(shown): a symbolic link loop") }
+                throw IndexError.io("cannot read \(shown): \(String(cString: strerror(e)))")
             }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
@@ -279,7 +280,7 @@ public final class DocumentSource {
                 skip(.notRegularFile, path, "a socket", warns: true)
             default:
                 let jsonl = options.forcesJSONLines || Self.isJSONLines(path)
-                files.append(InputFile(path: path, key: jsonl ? "" : path, isJSONLines: jsonl, isExplicit: true,
+                files.append(InputFile(path: path, key: jsonl ? "" : shown, isJSONLines: jsonl, isExplicit: true,
                                        size: Int(st.st_size), modificationTime: Self.modificationTime(st),
                                        isRegularFile: (st.st_mode & S_IFMT) == S_IFREG))
             }
@@ -345,21 +346,21 @@ public final class DocumentSource {
 
     private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
         var st = stat()
-        guard stat(folder, &st) == 0 else {
+        guard stat(PathBytes.cString(folder), &st) == 0 else {
             skip(.unreadable, folder, String(cString: strerror(errno)), warns: true)
             return
         }
         let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
         guard !visiting.contains(id) else {
             // a link back to a folder being walked: its files are listed once already
-            detail("skipping \(folder): symbolic link loop (the folder is already being read)")
+            detail("skipping \(PathBytes.displayed(folder)): symbolic link loop (the folder is already being read)")
             return
         }
         visiting.insert(id)
         defer { visiting.remove(id) }
         // readdir and fstatat on the folder's descriptor: listing a folder of thousands of files
         // is what an up-to-date `sou index` spends its time on
-        guard let dir = opendir(folder) else {
+        guard let dir = opendir(PathBytes.cString(folder)) else {
             skip(.unreadable, folder, "cannot list it: \(String(cString: strerror(errno)))", warns: true)
             return
         }
@@ -367,14 +368,13 @@ public final class DocumentSource {
         let dfd = dirfd(dir)
         var names: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // the exact bytes (a name that is not UTF-8 round-trips: PathBytes)
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in PathBytes.string(raw.prefix { $0 != 0 }) }
             if name == "." || name == ".." { continue }
             if !options.includesHidden, name.hasPrefix(".") {
                 let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
                 // not counted (as ripgrep; a writer's own lock file is hidden too), only listed
-                detail("skipping \(path): hidden (--hidden reads it)")
+                detail("skipping \(PathBytes.displayed(path)): hidden (--hidden reads it)")
                 continue
             }
             names.append(name)
@@ -384,10 +384,11 @@ public final class DocumentSource {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
             var entry = stat()
-            guard fstatat(dfd, name, &entry, 0) == 0 else {
+            let cName = PathBytes.cString(name)
+            guard fstatat(dfd, cName, &entry, 0) == 0 else {
                 let e = errno
                 var l = stat()
-                if e == ENOENT, fstatat(dfd, name, &l, AT_SYMLINK_NOFOLLOW) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
+                if e == ENOENT, fstatat(dfd, cName, &l, AT_SYMLINK_NOFOLLOW) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
                     skip(.unreadable, path, "a symbolic link to nothing", warns: true)
                 } else if e == ELOOP {
                     skip(.unreadable, path, "a symbolic link loop", warns: true)
@@ -405,7 +406,8 @@ public final class DocumentSource {
                     continue
                 }
                 let jsonl = Self.isJSONLines(name)
-                files.append(InputFile(path: path, key: jsonl ? rel + "#" : rel, isJSONLines: jsonl,
+                let key = PathBytes.displayed(rel)
+                files.append(InputFile(path: path, key: jsonl ? key + "#" : key, isJSONLines: jsonl,
                                        isExplicit: false, size: Int(entry.st_size), modificationTime: Self.modificationTime(entry)))
             default:
                 let what: String
@@ -434,9 +436,9 @@ public final class DocumentSource {
         case .text(let text, let charset, let how):
             if charset != "UTF-8" {
                 charsets[charset, default: 0] += 1
-                detail("\(path): read as \(charset) (\(how))")
+                detail("\(PathBytes.displayed(path)): read as \(charset) (\(how))")
             } else if how.contains("replaced") {
-                warn("\(path): \(how)")
+                warn("\(PathBytes.displayed(path)): \(how)")
             }
             if text.isEmpty {
                 skip(.empty, path, "empty", warns: false)
@@ -481,7 +483,7 @@ public final class DocumentSource {
         default:
             doc = SourceDocument(key: key, title: Self.firstLine(text, stripping: nil), text: text)
         }
-        doc.origin = path
+        doc.origin = PathBytes.displayed(path)
         try body(doc)
     }
 
@@ -570,16 +572,19 @@ public final class DocumentSource {
         return l.withUnsafeBufferPointer { (try? JSONLineParser.parse($0)) != nil }
     }
 
+    /// The longest JSON line read (bytes, without its newline): a longer one is an error.
+    public static let maxLineBytes = 256 << 20
+
     /// Streams a JSON Lines file (gzip or plain) line by line.
     private func readJSONLines(path: String, keyPrefix: String, explicit: Bool, _ body: (SourceDocument) throws -> Void) throws {
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR || (st.st_mode & S_IFMT) == S_IFBLK {
+        if stat(PathBytes.cString(path), &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR || (st.st_mode & S_IFMT) == S_IFBLK {
             // a device: zlib would block on a terminal and never end on /dev/zero
             skip(.notRegularFile, path, "a device (JSON Lines are read from files, FIFOs and stdin)", warns: true)
             return
         }
-        guard let file = gzopen(path, "rb") else {
-            let error = IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))")
+        guard let file = gzopen(PathBytes.cString(path), "rb") else {
+            let error = IndexError.io("cannot open \(PathBytes.displayed(path)): \(String(cString: strerror(errno)))")
             if explicit { throw error }
             skip(.unreadable, path, "\(error)", warns: true)
             return
@@ -587,8 +592,8 @@ public final class DocumentSource {
         defer { gzclose(file) }
         filesRead += 1
         try withoutActuallyEscaping(body) { body in
-            let lines = JSONLinesReader(source: self, name: path, keyPrefix: keyPrefix, body: body)
-            try FileContents.forEachChunk(of: file, name: path, requiresGzip: FileContents.isGzipName(path)) { c in
+            let lines = JSONLinesReader(source: self, name: PathBytes.displayed(path), keyPrefix: keyPrefix, body: body)
+            try FileContents.forEachChunk(of: file, name: PathBytes.displayed(path), requiresGzip: FileContents.isGzipName(path)) { c in
                 bytesRead += c.count
                 try lines.feed(c)
             }
@@ -627,6 +632,10 @@ public final class DocumentSource {
                     pending.removeAll(keepingCapacity: false)
                 }
                 start = i + 1
+            }
+            // a line without end (a binary file, /dev/zero) must not fill the memory
+            guard pending.count + (c.count - start) <= DocumentSource.maxLineBytes else {
+                throw IndexError.io("\(name):\(lineNumber + 1): line longer than \(DocumentSource.maxLineBytes >> 20) MiB, the most one JSON Lines document may hold")
             }
             pending.append(contentsOf: c[start..<c.count])
         }

@@ -43,13 +43,14 @@ public enum FileContents {
     /// further (so `/dev/zero` and large binary files cost one read).
     static func load(_ path: String) throws -> Loaded {
         // O_NONBLOCK: opening a FIFO without a writer, or a device, must not block
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let fd = open(PathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let shown = PathBytes.displayed(path)   // for messages
+        guard fd >= 0 else { throw IndexError.io("cannot open \(shown): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &st) == 0 else { throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))") }
         let type = st.st_mode & S_IFMT
-        if type == S_IFDIR { throw IndexError.io("cannot read \(path): a folder") }
+        if type == S_IFDIR { throw IndexError.io("cannot read \(shown): a folder") }
         let isDevice = type == S_IFCHR || type == S_IFBLK
         if !isDevice {
             // regular files and FIFOs are read blocking (a FIFO without a writer reads as empty)
@@ -68,7 +69,7 @@ public enum FileContents {
                     if out.isEmpty { return .wouldBlock(type == S_IFCHR ? "a character device" : "a block device") }
                     break
                 }
-                throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+                throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
@@ -80,10 +81,10 @@ public enum FileContents {
         }
         if !checked {
             if type == S_IFREG, out.starts(with: [0x1F, 0x8B]) { return .bytes(try gunzip(path)) }
-            if type == S_IFREG, isGzipName(path) { throw notGzip(path) }
+            if type == S_IFREG, isGzipName(path) { throw notGzip(shown) }
             if TextDecoding.isBinary(out[...]) { return .binary(out.count) }
         } else if type == S_IFREG, isGzipName(path) {
-            throw notGzip(path)
+            throw notGzip(shown)
         }
         return .bytes(out)
     }
@@ -97,10 +98,10 @@ public enum FileContents {
 
     /// Decompresses a gzip file (several concatenated members allowed).
     static func gunzip(_ path: String) throws -> [UInt8] {
-        guard let file = gzopen(path, "rb") else { throw IndexError.io("cannot open \(path)") }
+        guard let file = gzopen(PathBytes.cString(path), "rb") else { throw IndexError.io("cannot open \(PathBytes.displayed(path))") }
         defer { gzclose(file) }
         var out: [UInt8] = []
-        try forEachChunk(of: file, name: path, requiresGzip: true) { out.append(contentsOf: $0) }
+        try forEachChunk(of: file, name: PathBytes.displayed(path), requiresGzip: true) { out.append(contentsOf: $0) }
         return out
     }
 
