@@ -83,7 +83,7 @@ enum TextDecoding {
     }
 
     /// Whether the start of a file is binary: NUL bytes, and neither a UTF-16/32 byte order mark
-    /// nor UTF-16/32 text the detector recognizes.
+    /// nor UTF-16 text (``wideCharset(_:)``).
     static func isBinary(_ head: ArraySlice<UInt8>) -> Bool {
         guard head.contains(0) else { return false }
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
@@ -92,32 +92,27 @@ enum TextDecoding {
         return wideCharset(head) == nil
     }
 
-    /// UTF-16 or UTF-32 without a byte order mark, recognized in the start of a file with NUL
-    /// bytes: ICU's detector's guess when confident, or else UTF-16 when every NUL byte has the
-    /// same parity (odd offsets: little-endian, even: big-endian; as the high byte of ASCII
-    /// characters). Either way the sample must decode without an invalid sequence (one, for a
-    /// character cut at the sample's end) and without a control character other than tab, line
-    /// feed, form feed and carriage return: binary data has NUL bytes at both parities, and
-    /// zeros (`/dev/zero`), which ICU takes for UTF-32, decode to U+0000.
+    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes: every
+    /// NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the high byte
+    /// of ASCII characters and of line breaks), and the sample decodes without an invalid
+    /// sequence (one, for a character cut at the sample's end) and without a control character
+    /// other than tab, line feed, form feed and carriage return. Binary data has NUL bytes at both
+    /// parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// UTF-32 needs its byte order mark.
     static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
-        let sample = Array(head.prefix(detectionSample))
-        var candidates: [String] = []
-        if let guess = detect(sample), guess.name.hasPrefix("UTF-16") || guess.name.hasPrefix("UTF-32"),
-           guess.confidence >= minimumConfidence {
-            candidates.append(guess.name)
-        }
+        let sample = head.prefix(detectionSample)
         var even = 0, odd = 0
-        for (i, b) in sample.enumerated() where b == 0 { if i & 1 == 0 { even += 1 } else { odd += 1 } }
-        if (even == 0) != (odd == 0) { candidates.append(even == 0 ? "UTF-16LE" : "UTF-16BE") }
-        for charset in candidates {
-            // a sample cut in the middle of a character: decode whole code units only
-            let unit = charset.hasPrefix("UTF-32") ? 4 : 2
-            let whole = sample[0..<(sample.count - sample.count % unit)]
-            guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { continue }
-            let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
-            if !controls { return charset }
+        for (i, b) in sample.enumerated() where b == 0 {
+            if i & 1 == 0 { even += 1 } else { odd += 1 }
+            if even > 0, odd > 0 { return nil }
         }
-        return nil
+        guard even > 0 || odd > 0 else { return nil }
+        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
+        // a sample cut in the middle of a character: decode whole code units only
+        let whole = sample.prefix(sample.count - sample.count % 2)
+        guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
+        let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
+        return controls ? nil : charset
     }
 
     /// Decodes a file's bytes. `forced`: a canonical ICU charset name the user chose
@@ -159,7 +154,7 @@ enum TextDecoding {
             let guess = detect(bytes).map { "; best guess \($0.name) at confidence \($0.confidence) of \(minimumConfidence) needed" } ?? ""
             return .undecodable("not UTF-8 (\(invalid) invalid sequences) and no charset recognized\(guess); --encoding NAME reads it")
         }
-        // NUL bytes: UTF-16 or UTF-32 without a byte order mark, or binary
+        // NUL bytes: UTF-16 without a byte order mark, or binary
         if let charset = wideCharset(body),
            let (text, substitutions) = convert(body, from: charset), substitutions * tolerance <= body.count {
             return .text(text, charset: charset, how: "detected" + replaced(substitutions))
