@@ -54,7 +54,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("id-field"), help: "JSON member holding the document key (default: id; lines without it are keyed by their 0-based line number; when given, a file in which no line has it is an error).")
     var idField: String?
 
-    @Option(name: .customLong("text-field"), help: "JSON member(s) joined by newlines into the text (repeatable; default: title, body).")
+    @Option(name: .customLong("text-field"), help: "JSON member(s) joined into the text, each on its own lines with a gap no phrase spans (repeatable; default: title, body).")
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
