@@ -30,7 +30,7 @@ let package = Package(
         ),
         .target(name: "CSystemShim"),
         .target(name: "SouAnalysis", dependencies: ["CICUShim"]),
-        .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CZlib"]),
+        .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CICUShim", "CZlib"]),
         .target(name: "SouSearch", dependencies: ["SouAnalysis", "SouIndexing"]),
         .target(name: "Sou", dependencies: ["SouAnalysis", "SouIndexing", "SouSearch"]),
         .executableTarget(

@@ -10,13 +10,24 @@ struct IndexCommand: ParsableCommand {
         commandName: "index",
         abstract: "Build an index file from folders, text/HTML files, JSON Lines or stdin, or bring it up to date.",
         discussion: """
-        Folders are walked recursively in sorted order (.txt, .md, .html/.htm with tags stripped, \
-        .jsonl/.jsonl.gz, extensionless text files; binary files are skipped with a warning; hidden \
-        entries and .git only with --hidden). A JSON Lines file holds one document per line \
-        (fields id, title, body by default). Keys are paths as given: a file's key is its path \
+        Folders are walked recursively in sorted order and every file that is text is indexed, \
+        whatever its name: the content decides, as in ripgrep. Text in UTF-8, UTF-16/32 or a \
+        legacy charset ICU recognizes (GB18030/GBK, Big5, Shift_JIS, EUC-JP, EUC-KR, …) is \
+        converted to UTF-8; --encoding NAME forces one. Binary files (NUL bytes), empty files, \
+        text in no recognizable charset, FIFOs and devices inside folders are skipped; hidden \
+        entries and .git only with --hidden; --type, --type-not and --glob narrow the files read \
+        from folders (a file named on the command line is always read). The summary counts what \
+        was skipped and why; --verbose lists each file. .html/.htm have their tags stripped. A \
+        JSON Lines file (.jsonl, .jsonl.gz, .ndjson) holds one document per line (fields id, \
+        title, body by default); keys are paths as given: a file's key is its path \
         ("sou index docs" → "docs/a/b.txt"), a JSON Lines file's documents are "docs/c.jsonl#id" \
-        (the bare id when the file is named on its own). `-` reads stdin (one document, or JSON \
-        Lines with --jsonl).
+        (the bare id when the file is named on its own). `-` reads stdin: JSON Lines when its first line is a JSON \
+        object (or with --jsonl), otherwise one document.
+        Exit status: 0 when documents were indexed; 1 when there was nothing to index (no file, \
+        or only skipped ones) and nothing went wrong; 2 on errors (including a build that indexed \
+        nothing because every line or file was bad or unreadable). The output is not touched \
+        unless documents were indexed.
+        File types (--type, --type-not): \(FileTypes.all.map { "\($0.name) (\($0.globs.joined(separator: " ")))" }.joined(separator: ", ")).
         When FILE exists it is brought up to date instead of rebuilt: it then mirrors the paths. \
         Files whose size and modification time have not changed since the last run are not read \
         again; changed files replace their documents (keys gone from a changed JSON Lines file are \
@@ -41,10 +52,10 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Read the given files (and stdin) as JSON Lines whatever their names.")
     var jsonl = false
 
-    @Option(name: .customLong("id-field"), help: "JSON member holding the document key.")
-    var idField = "id"
+    @Option(name: .customLong("id-field"), help: "JSON member holding the document key (default: id; lines without it are keyed by their 0-based line number; when given, a file in which no line has it is an error).")
+    var idField: String?
 
-    @Option(name: .customLong("text-field"), help: "JSON member(s) joined by newlines into the text (repeatable; default: title, body).")
+    @Option(name: .customLong("text-field"), help: "JSON member(s) joined into the text, each on its own lines with a gap no phrase spans (repeatable; default: title, body).")
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
@@ -80,6 +91,21 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Also walk hidden folders and files (and .git).")
     var hidden = false
 
+    @Option(help: "Read text files in this charset instead of detecting it (an ICU converter name: GB18030, GBK, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, …).")
+    var encoding: String?
+
+    @Option(name: [.customShort("t"), .customLong("type")], help: ArgumentHelp("Only read files of this type from folders (repeatable; the types are listed below).", valueName: "type"))
+    var types: [String] = []
+
+    @Option(name: [.customShort("T"), .customLong("type-not")], help: ArgumentHelp("Do not read files of this type from folders (repeatable).", valueName: "type"))
+    var excludedTypes: [String] = []
+
+    @Option(name: [.customShort("g"), .customLong("glob")], help: ArgumentHelp("Only read files from folders that match this glob; !GLOB excludes (repeatable; as ripgrep: a glob without / matches the file name, one with / the path below the folder given).", valueName: "glob"))
+    var globs: [String] = []
+
+    @Flag(name: .shortAndLong, help: "List every file skipped and why, and the charset of every file not in UTF-8.")
+    var verbose = false
+
     @Flag(name: .customLong("no-join-lines"), help: "Do not join CJK runs across soft line breaks.")
     var noJoinLines = false
 
@@ -101,9 +127,22 @@ struct IndexCommand: ParsableCommand {
         // peak RSS is part of the build's budget (≤ 1.5× the input). Measured: bundled corpus
         // 68 MB instead of 83 MB, dev-x10 149 MB instead of 178 MB.
         _ = sou_set_malloc_trim_threshold(256 << 10)
+        // file names that are not UTF-8: the arguments as bytes (CommandLine.arguments replaced
+        // their bad bytes by U+FFFD, naming another file or none)
+        let paths = self.paths.map(RawArguments.exact)
+        if RawArguments.exact(output) != output {
+            throw CLIError("\(PathBytes.displayed(RawArguments.exact(output))): an index file name that is not UTF-8 is not supported; choose another name")
+        }
         var options = IndexBuildOptions()
         options.input.forcesJSONLines = jsonl
-        options.input.idField = idField
+        if let idField {
+            options.input.idField = idField
+            options.input.requiresIDField = true
+        }
+        options.input.encoding = encoding
+        options.input.types = types
+        options.input.excludedTypes = excludedTypes
+        options.input.globs = globs
         if !textFields.isEmpty { options.input.textFields = textFields }
         options.input.titleField = titleField
         options.input.includesHidden = hidden
@@ -123,6 +162,18 @@ struct IndexCommand: ParsableCommand {
             progress?.clear()
             printError("warning: " + message)
         }
+        if !quiet {
+            builder.note = { message in
+                progress?.clear()
+                printError("note: " + message)
+            }
+        }
+        if verbose {
+            builder.detail = { message in
+                progress?.clear()
+                printError(message)
+            }
+        }
         if let progress { builder.progress = { progress.show($0) } }
         let url = URL(fileURLWithPath: output)
         let summary: IndexBuildSummary
@@ -133,6 +184,7 @@ struct IndexCommand: ParsableCommand {
             throw CLIError(error.description)
         } catch let error as OutputRefusal {
             progress?.finish()
+            if case .nothingToIndex = error.kind { throw CLIError(error.description, code: 1) }
             throw CLIError(error.description)
         }
         progress?.finish()
@@ -149,16 +201,48 @@ struct IndexCommand: ParsableCommand {
             if summary.rebuilt {
                 text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",
                               summary.documents, Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond,
-                              summary.terms, summary.postings, summary.positions, output, summary.indexBytes,
-                              summary.skipped > 0 ? " (\(summary.skipped) skipped)" : "")
+                              summary.terms, summary.postings, summary.positions, output, summary.indexBytes, extra(summary))
             } else {
                 text = String(format: "updated %@: added %d, replaced %d, deleted %d, unchanged %d in %.2f s (read %d files, %.2f MB; %d files unchanged); %d documents, %d bytes%@",
                               output, summary.added, summary.replaced, summary.deleted, summary.unchanged, summary.seconds,
                               summary.files, Double(summary.inputBytes) / 1e6, summary.unchangedFiles,
-                              summary.documents, summary.indexBytes,
-                              summary.skipped > 0 ? " (\(summary.skipped) skipped)" : "")
+                              summary.documents, summary.indexBytes, extra(summary))
             }
             writeStderr(text + "\n")
         }
+    }
+
+    /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".
+    func extra(_ summary: IndexBuildSummary) -> String {
+        var parts: [String] = []
+        var counts: [SkipReason: Int] = [:]
+        for (k, v) in summary.skippedByReason { if let r = SkipReason(rawValue: k) { counts[r] = v } }
+        if !counts.isEmpty {
+            parts.append("skipped " + IndexBuilder.skipBreakdown(counts) + (verbose ? "" : " (--verbose lists them)"))
+        }
+        if summary.duplicateKeys > 0 {
+            parts.append("\(summary.duplicateKeys) duplicate \(summary.duplicateKeys == 1 ? "key" : "keys") (the last document read wins)")
+        }
+        if !summary.charsets.isEmpty {
+            parts.append("converted " + summary.charsets.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
+        }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: "; ")
+    }
+}
+
+/// The command line's arguments as the bytes they are. `CommandLine.arguments` decodes each with
+/// replacement (a byte that is not UTF-8 becomes U+FFFD), which loses a file name such as
+/// `bad_\xff.txt`; ``exact(_:)`` finds the argument again among the raw ones and returns it as a
+/// ``PathBytes`` String (which system calls turn back into the same bytes).
+enum RawArguments {
+    static func exact(_ argument: String) -> String {
+        guard argument.unicodeScalars.contains("\u{FFFD}") else { return argument }
+        for i in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[i] else { continue }
+            // bounds: strlen stops at the NUL every argv string ends with
+            let raw = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            if String(decoding: raw, as: UTF8.self) == argument { return PathBytes.string(raw) }
+        }
+        return argument
     }
 }

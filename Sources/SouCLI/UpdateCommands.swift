@@ -55,7 +55,7 @@ struct AddCommand: ParsableCommand {
     @Option(name: .customLong("id-field"), help: "JSON member holding the document key.")
     var idField = "id"
 
-    @Option(name: .customLong("text-field"), help: "JSON member(s) joined by newlines into the text (repeatable; default: title, body).")
+    @Option(name: .customLong("text-field"), help: "JSON member(s) joined into the text, each on its own lines with a gap no phrase spans (repeatable; default: title, body).")
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")

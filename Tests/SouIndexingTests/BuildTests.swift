@@ -96,7 +96,8 @@ struct BuildTests {
         #expect {
             _ = try IndexBuilder().build(paths: [folder.path], to: out)
         } throws: { error in
-            guard let refusal = error as? OutputRefusal, case .nothingIndexed = refusal.kind else { return false }
+            // an empty folder: nothing to index (not an error in the input)
+            guard let refusal = error as? OutputRefusal, case .nothingToIndex = refusal.kind else { return false }
             return refusal.path == out.path
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))

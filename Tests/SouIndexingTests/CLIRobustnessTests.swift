@@ -361,20 +361,20 @@ extension CLIRobustnessTests {
 
 extension CLIRobustnessTests {
     /// Before: exit 0 and the previous index replaced by an empty one.
-    @Test("a build that indexes 0 documents exits 2, says why, and keeps the previous index")
+    @Test("a build that indexes 0 documents keeps the previous index and says why: exit 2 when every line was bad, 1 for an empty folder")
     func nothingIndexed() throws {
         defer { cleanUp() }
         let (index, before) = try previousIndex("x.sou")
         let lines = try file("f.jsonl", "{\"id\":\"1\",\"body\":\"集体\"}\n{\"id\":\"2\",\"body\":\"协商\"}\n")
         let skipped = try runBounded(sou, ["index", lines, "--text-field", "content", "-o", index])
         #expect(skipped.exited(2))
-        #expect(skipped.err.contains("indexed 0 documents: nothing to write (2 lines or files skipped"), "\(skipped.err)")
+        #expect(skipped.err.contains("indexed 0 documents: nothing to write (skipped: 2 bad JSON line"), "\(skipped.err)")
         #expect(contents(index) == before)
 
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
         let empty = try runBounded(sou, ["index", path("empty"), "-o", index])
-        #expect(empty.exited(2))
-        #expect(empty.err.contains("indexed 0 documents: nothing to write (no file to index"), "\(empty.err)")
+        #expect(empty.exited(1))
+        #expect(empty.err.contains("nothing to index (no file to index"), "\(empty.err)")
         #expect(contents(index) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["empty", "f.jsonl", "x.sou"])
     }

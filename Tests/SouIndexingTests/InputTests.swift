@@ -2,11 +2,12 @@ import Foundation
 import Testing
 @testable import SouIndexing
 
-/// Reads `paths` with `options`, returning documents and warnings.
+/// Reads `paths` with `options`, returning documents and warnings (and `--verbose` details).
 func readAll(_ paths: [String], _ options: InputOptions = InputOptions()) throws -> ([SourceDocument], [String]) {
     var warnings: [String] = []
     var docs: [SourceDocument] = []
     let source = DocumentSource(options: options) { warnings.append($0) }
+    source.detail = { warnings.append($0) }
     try source.read(paths: paths) { docs.append($0) }
     return (docs, warnings)
 }
@@ -30,7 +31,7 @@ struct InputTests {
         try write("无扩展名的文本", to: "\(r)/NOTES")
         try write("隐藏", to: "\(r)/.hidden/x.txt")
         try write("git", to: "\(r)/.git/HEAD.txt")
-        try write("binary", to: "\(r)/image.png")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x00, 0x00, 0x00, 0x0D]).write(to: URL(fileURLWithPath: "\(r)/image.png"))
         try Data([0x41, 0x00, 0x42]).write(to: URL(fileURLWithPath: "\(r)/bin.txt"))
         try FileManager.default.createSymbolicLink(atPath: "\(r)/a/loop", withDestinationPath: r)
 
@@ -43,8 +44,9 @@ struct InputTests {
         #expect(page.text.contains("a&b 中"))
         #expect(!page.text.contains("var x") && !page.text.contains("p{}") && !page.text.contains("<"))
         #expect(docs.first { $0.key == "\(r)/a/readme.md" }?.title == "标题")
-        #expect(docs.first { $0.key == "\(r)/c/docs.jsonl#7" }?.text == "T\n身体")
+        #expect(docs.first { $0.key == "\(r)/c/docs.jsonl#7" }?.text == "T\u{1F}\n身体")
         #expect(warnings.contains { $0.contains("bin.txt") && $0.contains("binary") })
+        #expect(warnings.contains { $0.contains("image.png") && $0.contains("binary") })
         #expect(warnings.contains { $0.contains("loop") })
 
         var hidden = InputOptions()
@@ -71,10 +73,12 @@ struct InputTests {
         """, to: path)
         let (docs, warnings) = try readAll([path])
         #expect(docs.map(\.key) == ["a", "4", "3"])
-        #expect(docs[0].text == "标题\n正文")
+        #expect(docs[0].text == "标题\u{1F}\n正文")
         #expect(docs[0].title == "标题")
-        #expect(docs[2].text == "\nescapes é\n😀 \"q\"")
-        #expect(warnings.count == 4)
+        #expect(docs[2].text == "\u{1F}\nescapes é\n😀 \"q\"")
+        // 4 bad lines, and line 5 keyed by its number while the others have ids
+        #expect(warnings.count == 5, "\(warnings)")
+        #expect(warnings.contains("\(path):5: no \"id\" member: keyed by its 0-based line number 4"))
         for line in [2, 3, 7, 8] {
             #expect(warnings.contains { $0.hasPrefix("\(path):\(line): ") }, "line \(line)")
         }
@@ -115,7 +119,9 @@ struct InputTests {
         o.titleField = "name"
         o.textFields = ["b", "a"]
         let (docs, _) = try readAll([path], o)
-        #expect(docs == [SourceDocument(key: "x1", title: "N", text: "乙\n甲")])
+        #expect(docs.map(\.key) == ["x1"])
+        #expect(docs.map(\.title) == ["N"])
+        #expect(docs.map(\.text) == ["乙\u{1F}\n甲"])
     }
 
     @Test("gzip JSON Lines are read transparently")
@@ -131,7 +137,7 @@ struct InputTests {
         p.waitUntilExit()
         let (docs, _) = try readAll([plain + ".gz"])
         #expect(docs.map(\.key) == ["g"])
-        #expect(docs.first?.text == "\n压缩")
+        #expect(docs.first?.text == "\u{1F}\n压缩")
     }
 
     @Test("a truncated gzip file, damaged gzip data, or a .gz that is not gzip is an error naming the file")
@@ -183,5 +189,28 @@ struct InputTests {
         let source = DocumentSource()
         #expect(source.decodeText([UInt8](repeating: 0xFF, count: 100), path: "x") == nil)
         #expect(source.decodeText(Array("正常的文本 with one bad byte".utf8) + [0xFF], path: "x") != nil)
+    }
+}
+
+@Suite("File names as bytes")
+struct PathBytesTests {
+    @Test("every byte string round-trips through PathBytes; valid UTF-8 stays as it is")
+    func roundTrip() {
+        var rng: UInt64 = 0x9E3779B97F4A7C15
+        for length in 0..<200 {
+            var bytes: [UInt8] = []
+            for _ in 0..<length {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: rng >> 33))
+            }
+            let s = PathBytes.string(bytes)
+            #expect(PathBytes.bytes(s) == bytes)
+            #expect(PathBytes.cString(s).dropLast().map { UInt8(bitPattern: $0) } == bytes)
+        }
+        #expect(PathBytes.string(Array("集体/协商.txt".utf8)) == "集体/协商.txt")
+        #expect(PathBytes.displayed(PathBytes.string([0x61, 0xFF, 0xC3])) == "a\\xFF\\xC3")
+        // the escape scalars' own UTF-8 spelling is escaped byte by byte, so it maps back exactly
+        let spelled: [UInt8] = [0xF4, 0x8F, 0xBF, 0xBF]
+        #expect(PathBytes.bytes(PathBytes.string(spelled)) == spelled)
     }
 }

@@ -55,14 +55,15 @@ extension Array where Element == String {
 }
 
 extension String.UTF8View {
-    /// True when the bytes end with those of `suffix` (no Unicode normalization, unlike
-    /// `String.hasSuffix`).
-    func elementsEqualSuffix(_ suffix: StaticString) -> Bool {
+    /// True when the bytes end with those of `suffix`, ASCII letters compared case-insensitively
+    /// (`suffix` is lower-case ASCII). Unlike `String.hasSuffix`, no Unicode normalization.
+    func hasASCIISuffixIgnoringCase(_ suffix: StaticString) -> Bool {
         let n = suffix.utf8CodeUnitCount
-        guard count >= n else { return false }
+        guard count > n else { return false }   // a name that is only the suffix has no stem
         var i = index(endIndex, offsetBy: -n)
         for k in 0..<n {
-            guard self[i] == suffix.utf8Start[k] else { return false }
+            let b = self[i]
+            guard (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == suffix.utf8Start[k] else { return false }
             i = index(after: i)
         }
         return true

@@ -23,6 +23,9 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         /// The build indexed no document (`reason` says why): an empty index would replace the
         /// file (see ``IndexBuildOptions/allowsEmptyIndex``).
         case nothingIndexed(reason: String)
+        /// The input held nothing to index, and nothing went wrong reading it (an empty folder,
+        /// only binary, empty or excluded files): `sou index` exits 1, not 2.
+        case nothingToIndex(reason: String)
     }
 
     /// What is wrong.
@@ -48,6 +51,7 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case .notWritable: "\(path): not writable by this user; refusing to replace it"
         case .unusableFolder(let reason): "\(path): \(reason)"
         case .nothingIndexed(let reason): "indexed 0 documents: nothing to write (\(reason)); \(path) is unchanged"
+        case .nothingToIndex(let reason): "nothing to index (\(reason)); \(path) is unchanged"
         }
     }
 }

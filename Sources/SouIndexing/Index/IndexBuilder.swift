@@ -19,7 +19,8 @@ public struct IndexBuildOptions: Sendable {
     /// symbolic link, device, FIFO, folder, or one of the inputs.
     public var replacesNonIndexFile = false
     /// Write an index of 0 documents. Off by default: a build that indexed nothing (every line
-    /// skipped, an empty folder) throws ``OutputRefusal/Kind/nothingIndexed(reason:)`` and
+    /// skipped, an empty folder) throws ``OutputRefusal/Kind/nothingIndexed(reason:)`` (when input
+    /// was skipped for errors: bad lines, unreadable files) or ``OutputRefusal/Kind/nothingToIndex(reason:)`` and
     /// leaves the output as it was.
     public var allowsEmptyIndex = false
     /// The in-memory buffer budget in bytes (see ``IndexWriterOptions/memoryBudget``).
@@ -63,7 +64,7 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var documents: Int
     /// Files read.
     public var files: Int
-    /// Files or lines skipped with a warning.
+    /// Files, folders or lines skipped (every reason; see ``skippedByReason``).
     public var skipped: Int
     /// Tokens not indexed for being longer than ``IndexWriter/maxTermBytes`` (with a warning).
     public var skippedTokens: Int
@@ -90,6 +91,12 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var unchangedFiles = 0
     /// True when the index was built from scratch (no index, or `--rebuild`).
     public var rebuilt = true
+    /// Skips by reason (``SkipReason`` raw values): binary, empty, excluded, …
+    public var skippedByReason: [String: Int] = [:]
+    /// Documents whose key had already been read in this run (the later one replaced it).
+    public var duplicateKeys = 0
+    /// Files read in each charset other than UTF-8 (converted to UTF-8).
+    public var charsets: [String: Int] = [:]
     /// Input megabytes (10^6 bytes) per second.
     public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }
 }
@@ -103,8 +110,12 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
 public struct IndexBuilder {
     /// Build options.
     public var options: IndexBuildOptions
-    /// One-line warnings (skipped files, bad JSON lines).
+    /// One-line warnings (unreadable files, bad JSON lines, duplicate keys).
     public var warn: (String) -> Void = { _ in }
+    /// What `--verbose` adds: each file skipped and why, each file's charset when not UTF-8.
+    public var detail: (String) -> Void = { _ in }
+    /// Notes on how input was understood (stdin read as JSON Lines, keys by line number).
+    public var note: (String) -> Void = { _ in }
     /// Progress, called now and then on the reading thread.
     public var progress: ((IndexBuildProgress) -> Void)? = nil
     /// Hears of the temporary file the build writes before it is renamed over the output (for
@@ -139,6 +150,7 @@ public struct IndexBuilder {
     /// analyzer or storage options (rebuild to change them).
     public func update(paths: [String], at url: URL, rebuild: Bool = false) throws -> IndexBuildSummary {
         let start = Date()
+        let input = try DocumentSource.validated(options.input)
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         var phases: [(String, Date)] = [("start", start)]
         let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
@@ -174,8 +186,10 @@ public struct IndexBuilder {
             }
         }
         let writer = try opened ?? IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
-        let source = DocumentSource(options: options.input, warn: warn)
-        let fingerprint = Self.fingerprint(options.input)
+        let source = DocumentSource(options: input, warn: warn)
+        source.detail = detail
+        source.note = note
+        let fingerprint = Self.fingerprint(input)
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
@@ -204,7 +218,7 @@ public struct IndexBuilder {
         for file in files {
             listed.insert(file.path)
             let old = table.files[file.path]
-            if let old, !optionsChanged, file.path != "-", old.size == file.size, old.modificationTime == file.modificationTime,
+            if let old, !optionsChanged, file.isRegularFile, old.size == file.size, old.modificationTime == file.modificationTime,
                old.isJSONLines == file.isJSONLines, live[old.id, default: 0] == old.documents {
                 summary.unchanged += old.documents
                 summary.unchangedFiles += 1
@@ -230,6 +244,7 @@ public struct IndexBuilder {
         let totalBytes: Int? = progress == nil ? nil : Self.expectedBytes(toRead.map(\.file))
         var readKeys: [UInt32: Set<String>] = [:]
         var counts: [UInt32: Int] = [:]
+        var keysRead = Set<String>()
         if !toRead.isEmpty {
             try writer.addDocuments { add in
                 for (file, id, _) in toRead {
@@ -238,6 +253,10 @@ public struct IndexBuilder {
                         documents += 1
                         counts[id, default: 0] += 1
                         if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
+                        if !keysRead.insert(doc.key).inserted {
+                            summary.duplicateKeys += 1
+                            warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
+                        }
                         if let progress, source.bytesRead - lastReport >= 1 << 20 {
                             lastReport = source.bytesRead
                             progress(IndexBuildProgress(files: source.filesRead, documents: documents, inputBytes: source.bytesRead,
@@ -271,7 +290,9 @@ public struct IndexBuilder {
         phase("deletes")
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
-            throw OutputRefusal(.nothingIndexed(reason: Self.whyNothing(source, paths: paths)), path: url.path)
+            let reason = Self.whyNothing(source, paths: paths, listed: files.count)
+            let errors = source.skippedByReason.contains { $0.key.isError && $0.value > 0 }
+            throw OutputRefusal(errors ? .nothingIndexed(reason: reason) : .nothingToIndex(reason: reason), path: url.path)
         }
         try writer.commit()
         phase("commit")
@@ -293,6 +314,8 @@ public struct IndexBuilder {
         summary.documents = reader.documentCount
         summary.files = source.filesRead
         summary.skipped = source.skipped
+        summary.skippedByReason = Dictionary(uniqueKeysWithValues: source.skippedByReason.map { ($0.key.rawValue, $0.value) })
+        summary.charsets = source.charsets
         summary.inputBytes = source.bytesRead
         summary.seconds = Date().timeIntervalSince(start)
         phase("summary")
@@ -333,25 +356,31 @@ public struct IndexBuilder {
     }
 
     /// Why a build found no document.
-    static func whyNothing(_ source: DocumentSource, paths: [String]) -> String {
-        let n = source.skipped
-        if n > 0 { return "\(n) \(n == 1 ? "line or file" : "lines or files") skipped with a warning" }
-        if source.filesRead == 0 {
-            return "no file to index in \(paths.joined(separator: ", ")): folders are read for .txt, .md, .html, "
-                + ".jsonl and .jsonl.gz files and extensionless text files"
+    static func whyNothing(_ source: DocumentSource, paths: [String], listed: Int) -> String {
+        if source.skipped > 0 {
+            return "skipped: " + skipBreakdown(source.skippedByReason) + "; --verbose lists the files"
+        }
+        if listed == 0 {
+            return "no file to index in \(paths.joined(separator: ", "))"
         }
         return "the input holds no document"
+    }
+
+    /// "3 binary, 1 empty, 2 bad JSON line": counts by reason, in ``SkipReason`` order.
+    public static func skipBreakdown(_ counts: [SkipReason: Int]) -> String {
+        counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
     }
 
     /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same
     /// files with the same sizes and modification times, and the same input options (no file is
     /// read; only listed and stat'ed).
     public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
-        guard let table = try reader.sources(), table.options == Self.fingerprint(options.input) else { return false }
-        let files = try DocumentSource(options: options.input).listFiles(paths: paths)
+        let input = try DocumentSource.validated(options.input)
+        guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
+        let files = try DocumentSource(options: input).listFiles(paths: paths)
         guard files.count == table.files.count else { return false }
         for f in files {
-            guard let old = table.files[f.path], f.path != "-", old.size == f.size,
+            guard let old = table.files[f.path], f.isRegularFile, old.size == f.size,
                   old.modificationTime == f.modificationTime else { return false }
         }
         return true
@@ -360,7 +389,9 @@ public struct IndexBuilder {
     /// Reads `paths` into one segment in memory (same format, same reader as a file).
     public func buildIndex(paths: [String]) throws -> IndexReader {
         let writer = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
-        let source = DocumentSource(options: options.input, warn: warn)
+        let source = DocumentSource(options: try DocumentSource.validated(options.input), warn: warn)
+        source.detail = detail
+        source.note = note
         try writer.addDocuments(jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs)) { add in
             try source.read(paths: paths) { try add($0) }
         }

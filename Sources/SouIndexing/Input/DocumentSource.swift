@@ -12,6 +12,8 @@ public struct SourceDocument: Sendable, Hashable {
     public var text: String
     /// The number of the input file it came from in the index's source table (0: none).
     public var source: UInt32 = 0
+    /// Where it was read, for messages: "file.jsonl:12" for a JSON line, the path for a file.
+    public var origin: String = ""
 
     /// Creates a document.
     public init(key: String, title: String, text: String, source: UInt32 = 0) {
@@ -19,6 +21,39 @@ public struct SourceDocument: Sendable, Hashable {
         self.title = title
         self.text = text
         self.source = source
+    }
+
+    /// What separates the text fields of a JSON line (and an HTML title from its body) in the
+    /// stored text: U+001F (the unit separator) and a line break. The analyzer leaves an empty
+    /// slot at U+001F, so no phrase and no CJK bigram spans two fields; the line break keeps
+    /// each field on its own lines in snippets.
+    public static let fieldSeparator = "\u{1F}\n"
+}
+
+/// Why an input file or line was not indexed (``DocumentSource/skippedByReason``).
+public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    /// NUL bytes, and not UTF-16/32.
+    case binary
+    /// Not UTF-8, and in no charset recognized with enough confidence.
+    case notText = "not text in a known encoding"
+    /// 0 bytes (after a byte order mark).
+    case empty
+    /// A FIFO, device or socket met in a folder, or one that had nothing to read.
+    case notRegularFile = "not a regular file"
+    /// Left out by `--type`, `--type-not` or `--glob`.
+    case excluded = "excluded by --type/--glob"
+    /// Could not be opened, listed or read (permissions, vanished during the walk, a symbolic
+    /// link loop or a dangling link).
+    case unreadable
+    /// A JSON line that is not a document (bad JSON, no text member, a null or nested id).
+    case badLine = "bad JSON line"
+
+    /// True for the reasons that are errors in the input (a build that indexed nothing because
+    /// of them fails with exit 2; otherwise there was just nothing to index: exit 1).
+    public var isError: Bool { self == .unreadable || self == .badLine }
+
+    public static func < (a: SkipReason, b: SkipReason) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 
@@ -36,6 +71,9 @@ public struct InputFile: Sendable, Hashable {
     /// Size in bytes and modification time (nanoseconds since 1970) when listed.
     public var size: Int
     public var modificationTime: Int64
+    /// False for stdin, a FIFO or a device named on the command line: read on every run (their
+    /// size and time say nothing about their content).
+    public var isRegularFile = true
 }
 
 /// How input paths are read.
@@ -44,44 +82,136 @@ public struct InputOptions: Sendable, Hashable {
     public var forcesJSONLines = false
     /// JSON member holding the document key.
     public var idField = "id"
-    /// JSON members joined by "\n" into the document text, in this order.
+    /// The id member was chosen by the user (`--id-field`): a JSON Lines file in which no line
+    /// has it is an error (with the default, such a file's documents are keyed by line number).
+    public var requiresIDField = false
+    /// JSON members joined by ``SourceDocument/fieldSeparator`` into the document text, in this order.
     public var textFields = ["title", "body"]
     /// JSON member holding the title.
     public var titleField = "title"
     /// Walk into hidden folders (and read hidden files), `.git` included.
     public var includesHidden = false
+    /// Read text files in this charset (an ICU converter name, e.g. "GB18030", "Shift_JIS")
+    /// instead of detecting it. Not for JSON Lines (always UTF-8).
+    public var encoding: String? = nil
+    /// Only files of these types (``FileTypes``) are read from folders (empty: every type).
+    public var types: [String] = []
+    /// Files of these types are not read from folders.
+    public var excludedTypes: [String] = []
+    /// Globs over the files found in folders, as ripgrep's `--glob`: a file is read when it
+    /// matches one of the globs without "!" (when there are any) and none of the globs with "!".
+    /// A glob without "/" is matched against the file name, one with "/" against the path
+    /// relative to the folder given. Files named on the command line are always read.
+    public var globs: [String] = []
 
-    /// Default options: fields `id`, `title`, `body`; hidden entries skipped.
+    /// Default options: fields `id`, `title`, `body`; hidden entries skipped; every file type.
     public init() {}
+}
+
+/// File types for `--type` and `--type-not`: names and the file name patterns they cover.
+public enum FileTypes {
+    /// Type name → globs (file names).
+    public static let all: [(name: String, globs: [String])] = [
+        ("txt", ["*.txt", "*.text"]),
+        ("md", ["*.md", "*.markdown", "*.mdown", "*.mkd"]),
+        ("html", ["*.html", "*.htm", "*.xhtml"]),
+        ("jsonl", ["*.jsonl", "*.jsonl.gz", "*.ndjson"]),
+        ("json", ["*.json"]),
+        ("csv", ["*.csv", "*.tsv"]),
+        ("xml", ["*.xml", "*.xsl", "*.svg"]),
+        ("log", ["*.log"]),
+        ("subtitle", ["*.srt", "*.ass", "*.ssa", "*.vtt"]),
+        ("rst", ["*.rst"]),
+        ("tex", ["*.tex", "*.bib", "*.sty", "*.cls"]),
+        ("org", ["*.org"]),
+        ("yaml", ["*.yaml", "*.yml"]),
+        ("toml", ["*.toml", "*.ini", "*.cfg", "*.conf"]),
+        ("py", ["*.py", "*.pyi"]),
+        ("c", ["*.c", "*.h"]),
+        ("cpp", ["*.cpp", "*.cc", "*.cxx", "*.hpp", "*.hh", "*.hxx"]),
+        ("swift", ["*.swift"]),
+        ("js", ["*.js", "*.mjs", "*.cjs", "*.jsx", "*.ts", "*.tsx"]),
+        ("java", ["*.java", "*.kt"]),
+        ("go", ["*.go"]),
+        ("rust", ["*.rs"]),
+        ("sh", ["*.sh", "*.bash", "*.zsh"]),
+        ("man", ["*.[0-9]", "*.man"]),
+    ]
+
+    /// The globs of type `name`, or nil for an unknown type.
+    public static func globs(of name: String) -> [String]? {
+        all.first { $0.name == name }?.globs
+    }
+}
+
+/// Matches ripgrep-style globs with `fnmatch(3)`: `*` stays within a folder unless the glob has
+/// `**` (then `*` crosses folders too, and `**/` also matches no folder).
+enum GlobMatcher {
+    static func matches(_ glob: String, name: String, relative: String) -> Bool {
+        if glob.contains("/") {
+            var g = glob
+            if g.hasPrefix("/") { g.removeFirst() }
+            let flags = g.contains("**") ? 0 : FNM_PATHNAME
+            if fnmatch(g, relative, flags) == 0 { return true }
+            // "**/x" also matches "x" at the top; "a/**/b" also matches "a/b"
+            if g.hasPrefix("**/"), fnmatch(String(g.dropFirst(3)), relative, flags) == 0 { return true }
+            if g.contains("/**/"), fnmatch(g.replacingOccurrences(of: "/**/", with: "/"), relative, flags) == 0 { return true }
+            return false
+        }
+        return fnmatch(glob, name, 0) == 0
+    }
 }
 
 /// Reads documents from files, folders, JSON Lines and stdin, in a deterministic order.
 ///
-/// - Folders are walked recursively in sorted path order. Read: `.txt`, `.md`, `.markdown`,
-///   `.html`/`.htm` (tags stripped), `.jsonl`/`.jsonl.gz` (one document per line, key
-///   `folder/path.jsonl#id`), and extensionless files that are text. A file's key is its path:
-///   the folder as given joined with the path inside it (`docs` → `docs/lo-ja/01929.txt`), so
-///   keys are unique across roots and open from where the paths were given. Binary files (a NUL byte,
-///   or more than 5% of bytes in invalid UTF-8) are skipped with a warning. Hidden entries and
-///   `.git` are skipped unless ``InputOptions/includesHidden``. Symbolic links are followed once
-///   (a folder already on the current path is not entered again, so loops end).
-/// - A file named on the command line is read whatever its extension (JSON Lines when its name
-///   ends in `.jsonl`/`.jsonl.gz` or with ``InputOptions/forcesJSONLines``); its key is the path as
-///   given, or for JSON Lines the id alone.
-/// - `-` is stdin: one document with key `-`, or JSON Lines with ``InputOptions/forcesJSONLines``.
-/// - JSON Lines: a bad line is reported (`file:line: message`) and skipped; a line without the id
-///   member gets its 0-based line number as key (the numbering of the shared query sets).
+/// - Folders are walked recursively in sorted path order. Every regular file is a candidate,
+///   whatever its name; its content decides (as ripgrep does): text in UTF-8, UTF-16/32 (by byte
+///   order mark or detection) or a legacy charset ICU recognizes (GB18030/GBK, Big5, Shift_JIS,
+///   EUC-JP, EUC-KR, …) is converted to UTF-8 and indexed; files with NUL bytes are binary and
+///   skipped, as are empty files and text in no recognizable charset (``TextDecoding``).
+///   `.html`/`.htm` have their tags stripped; `.jsonl`/`.jsonl.gz`/`.ndjson` are JSON Lines
+///   (one document per line, key `folder/path.jsonl#id`; a file's key is its path: the folder as
+///   given joined with the path inside it, `docs` → `docs/lo-ja/01929.txt`). ``InputOptions/types`` and
+///   ``InputOptions/globs`` narrow the files read. Hidden entries and `.git` are skipped unless
+///   ``InputOptions/includesHidden``. Symbolic links are followed once (a folder already on the
+///   current path is not entered again, so loops end). FIFOs, devices and sockets inside folders
+///   are skipped. Every skip is counted by reason (``skippedByReason``).
+/// - A file named on the command line is read whatever its type (JSON Lines when its name ends
+///   in `.jsonl`/`.jsonl.gz`/`.ndjson` or with ``InputOptions/forcesJSONLines``); its key is the
+///   path as given, or for JSON Lines the id alone. A FIFO named there is read (a FIFO without
+///   a writer is empty); a device is read only when it has input at once (`/dev/null` is empty,
+///   a terminal with nothing typed is skipped, never waited for).
+/// - `-` is stdin: JSON Lines when its first non-blank line is a JSON object (or with
+///   ``InputOptions/forcesJSONLines``), otherwise one document with key `-`; a note says which.
+/// - JSON Lines (UTF-8, a byte order mark at the start is ignored, CRLF accepted): a bad line is
+///   reported (`file:line: message`) and skipped. Members that are `null` are empty text; a text
+///   member that is an object or array makes the line bad; a line with none of the text members
+///   is bad. The key is the id member (a string, or a number or boolean as written): an id that
+///   is `null`, an object or an array makes the line bad. A line without the id member gets its
+///   0-based line number as key (the numbering of the shared query sets), with a warning when
+///   other lines of the file have ids; with ``InputOptions/requiresIDField``, a file in which no
+///   line has it is an error.
 public final class DocumentSource {
     /// How to read.
     public var options: InputOptions
-    /// Called with one-line warnings (skipped files, bad lines).
+    /// Called with one-line warnings (unreadable files, bad lines, text in no known charset).
     public var warn: (String) -> Void
+    /// Called with what `--verbose` lists: every file skipped and why, every file read in a
+    /// charset other than UTF-8 and how it was chosen.
+    public var detail: (String) -> Void = { _ in }
+    /// Called with notes on how input was understood (stdin read as JSON Lines or as one text; a
+    /// JSON Lines file keyed by line numbers).
+    public var note: (String) -> Void = { _ in }
     /// Input bytes consumed so far (uncompressed for gzip).
     public private(set) var bytesRead = 0
     /// Files read so far.
     public private(set) var filesRead = 0
-    /// Files or lines skipped with a warning.
-    public private(set) var skipped = 0
+    /// Files, folders and lines skipped, by reason.
+    public internal(set) var skippedByReason: [SkipReason: Int] = [:]
+    /// Files read in each charset other than UTF-8.
+    public private(set) var charsets: [String: Int] = [:]
+    /// Files or lines skipped (all reasons).
+    public var skipped: Int { skippedByReason.values.reduce(0, +) }
 
     /// Creates a source.
     public init(options: InputOptions = InputOptions(), warn: @escaping (String) -> Void = { _ in }) {
@@ -89,32 +219,71 @@ public final class DocumentSource {
         self.warn = warn
     }
 
+    /// Counts a skip; warns (always shown) or details (`--verbose`) with the path and reason.
+    func skip(_ reason: SkipReason, _ path: String, _ why: String, warns: Bool) {
+        skippedByReason[reason, default: 0] += 1
+        let message = "skipping \(PathBytes.displayed(path)): \(why)"
+        if warns { warn(message) } else { detail(message) }
+    }
+
     /// Reads every path in order, calling `body` with each document.
     public func read(paths: [String], _ body: (SourceDocument) throws -> Void) throws {
         for file in try listFiles(paths: paths) { try read(file, body) }
     }
 
+    /// Checks the options that can be wrong (an unknown `--encoding`, `--type`); throws
+    /// ``IndexError/io(_:)`` saying what is wrong. Returns the options with the charset's
+    /// canonical name.
+    public static func validated(_ options: InputOptions) throws -> InputOptions {
+        var o = options
+        if let name = options.encoding {
+            guard let canonical = TextDecoding.canonicalName(name) else {
+                throw IndexError.io("unknown encoding \"\(name)\" (an ICU converter name, e.g. GB18030, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE)")
+            }
+            o.encoding = canonical
+        }
+        for t in options.types + options.excludedTypes where FileTypes.globs(of: t) == nil {
+            throw IndexError.io("unknown file type \"\(t)\" (known: \(FileTypes.all.map(\.name).joined(separator: ", ")))")
+        }
+        for g in options.globs where g.isEmpty || g == "!" {
+            throw IndexError.io("empty --glob")
+        }
+        return o
+    }
+
     /// The files `paths` name, in reading order, without reading them: folders walked (sorted,
-    /// hidden entries and files of unknown extensions left out), stdin as `-`.
+    /// hidden entries, non-regular files and files the filters exclude left out and counted),
+    /// stdin as `-`.
     public func listFiles(paths: [String]) throws -> [InputFile] {
         var files: [InputFile] = []
         for path in paths {
             if path == "-" {
                 files.append(InputFile(path: "-", key: "-", isJSONLines: options.forcesJSONLines, isExplicit: true,
-                                       size: 0, modificationTime: 0))
+                                       size: 0, modificationTime: 0, isRegularFile: false))
                 continue
             }
             var st = stat()
-            guard stat(path, &st) == 0 else {
-                throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+            let shown = PathBytes.displayed(path)
+            guard stat(PathBytes.cString(path), &st) == 0 else {
+                let e = errno
+                var l = stat()
+                if e == ENOENT, lstat(PathBytes.cString(path), &l) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
+                    throw IndexError.io("cannot read \(shown): a symbolic link to nothing (its target does not exist)")
+                }
+                if e == ELOOP { throw IndexError.io("cannot read \(shown): a symbolic link loop") }
+                throw IndexError.io("cannot read \(shown): \(String(cString: strerror(e)))")
             }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
                 var visiting: Set<[UInt64]> = []
-                walk(folder: path, visiting: &visiting, into: &files)
-            } else {
+                walk(folder: path, relative: "", visiting: &visiting, into: &files)
+            case S_IFSOCK:
+                skip(.notRegularFile, path, "a socket", warns: true)
+            default:
                 let jsonl = options.forcesJSONLines || Self.isJSONLines(path)
-                files.append(InputFile(path: path, key: jsonl ? "" : path, isJSONLines: jsonl, isExplicit: true,
-                                       size: Int(st.st_size), modificationTime: Self.modificationTime(st)))
+                files.append(InputFile(path: path, key: jsonl ? "" : shown, isJSONLines: jsonl, isExplicit: true,
+                                       size: Int(st.st_size), modificationTime: Self.modificationTime(st),
+                                       isRegularFile: (st.st_mode & S_IFMT) == S_IFREG))
             }
         }
         return files
@@ -127,7 +296,7 @@ public final class DocumentSource {
             if file.path == "-" {
                 try readStdin(tagged)
             } else if file.isJSONLines {
-                try readJSONLines(path: file.path, keyPrefix: file.key, tagged)
+                try readJSONLines(path: file.path, keyPrefix: file.key, explicit: file.isExplicit, tagged)
             } else {
                 try readTextFile(path: file.path, key: file.key, explicit: file.isExplicit, tagged)
             }
@@ -139,136 +308,185 @@ public final class DocumentSource {
     }
 
     static func isJSONLines(_ name: String) -> Bool {
+        // on the UTF-8 bytes, ASCII case folded (called for every walked file)
         let bytes = name.utf8
-        return bytes.elementsEqualSuffix(".jsonl") || bytes.elementsEqualSuffix(".jsonl.gz")
+        return bytes.hasASCIISuffixIgnoringCase(".jsonl") || bytes.hasASCIISuffixIgnoringCase(".jsonl.gz")
+            || bytes.hasASCIISuffixIgnoringCase(".ndjson")
     }
 
-    enum FileKind { case text, markdown, html, jsonLines, extensionless, other }
+    enum FileKind { case markdown, html, jsonLines, plain }
 
     static func kind(of name: String) -> FileKind {
         if isJSONLines(name) { return .jsonLines }
-        // on the UTF-8 bytes, ASCII case folded (called for every walked file)
         let bytes = name.utf8
-        guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return .extensionless }
-        var ext: UInt64 = 0   // up to eight bytes of the extension, lower-cased, packed
-        for b in bytes[bytes.index(after: dot)...] {
-            guard ext >> 56 == 0 else { return .other }
-            ext = ext << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
-        }
-        func packed(_ s: StaticString) -> UInt64 {
-            var v: UInt64 = 0
-            for i in 0..<s.utf8CodeUnitCount { v = v << 8 | UInt64(s.utf8Start[i]) }
-            return v
-        }
-        switch ext {
-        case packed("txt"), packed("text"): return .text
-        case packed("md"), packed("markdown"): return .markdown
-        case packed("html"), packed("htm"), packed("xhtml"): return .html
-        default: return .other
-        }
+        if bytes.hasASCIISuffixIgnoringCase(".md") || bytes.hasASCIISuffixIgnoringCase(".markdown") { return .markdown }
+        if bytes.hasASCIISuffixIgnoringCase(".html") || bytes.hasASCIISuffixIgnoringCase(".htm")
+            || bytes.hasASCIISuffixIgnoringCase(".xhtml") { return .html }
+        return .plain
     }
 
-    private func walk(folder: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
+    /// Whether the filters (types, globs) let a file found in a folder be read.
+    func isIncluded(name: String, relative: String) -> Bool {
+        let o = options
+        if !o.types.isEmpty {
+            let globs = o.types.flatMap { FileTypes.globs(of: $0) ?? [] }
+            guard globs.contains(where: { GlobMatcher.matches($0, name: name, relative: relative) }) else { return false }
+        }
+        if !o.excludedTypes.isEmpty {
+            let globs = o.excludedTypes.flatMap { FileTypes.globs(of: $0) ?? [] }
+            if globs.contains(where: { GlobMatcher.matches($0, name: name, relative: relative) }) { return false }
+        }
+        let including = o.globs.filter { !$0.hasPrefix("!") }
+        if !including.isEmpty, !including.contains(where: { GlobMatcher.matches($0, name: name, relative: relative) }) {
+            return false
+        }
+        for g in o.globs where g.hasPrefix("!") {
+            if GlobMatcher.matches(String(g.dropFirst()), name: name, relative: relative) { return false }
+        }
+        return true
+    }
+
+    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
         var st = stat()
-        guard stat(folder, &st) == 0 else { warn("skipping \(folder): \(String(cString: strerror(errno)))"); return }
+        guard stat(PathBytes.cString(folder), &st) == 0 else {
+            skip(.unreadable, folder, String(cString: strerror(errno)), warns: true)
+            return
+        }
         let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
         guard !visiting.contains(id) else {
-            warn("skipping \(folder): symbolic link loop")
+            // a link back to a folder being walked: its files are listed once already
+            detail("skipping \(PathBytes.displayed(folder)): symbolic link loop (the folder is already being read)")
             return
         }
         visiting.insert(id)
         defer { visiting.remove(id) }
         // readdir and fstatat on the folder's descriptor: listing a folder of thousands of files
         // is what an up-to-date `sou index` spends its time on
-        guard let dir = opendir(folder) else {
-            warn("skipping \(folder): cannot list it: \(String(cString: strerror(errno)))")
-            skipped += 1
+        guard let dir = opendir(PathBytes.cString(folder)) else {
+            skip(.unreadable, folder, "cannot list it: \(String(cString: strerror(errno)))", warns: true)
             return
         }
         defer { closedir(dir) }
         let dfd = dirfd(dir)
         var names: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // the exact bytes (a name that is not UTF-8 round-trips: PathBytes)
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in PathBytes.string(raw.prefix { $0 != 0 }) }
             if name == "." || name == ".." { continue }
-            if !options.includesHidden, name.hasPrefix(".") { continue }
+            if !options.includesHidden, name.hasPrefix(".") {
+                let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+                // not counted (as ripgrep; a writer's own lock file is hidden too), only listed
+                detail("skipping \(PathBytes.displayed(path)): hidden (--hidden reads it)")
+                continue
+            }
             names.append(name)
         }
         names.sortBytewise()
         for name in names {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            let rel = relative.isEmpty ? name : relative + "/" + name
             var entry = stat()
-            guard fstatat(dfd, name, &entry, 0) == 0 else {
-                warn("skipping \(path): \(String(cString: strerror(errno)))")
-                skipped += 1
+            let cName = PathBytes.cString(name)
+            guard fstatat(dfd, cName, &entry, 0) == 0 else {
+                let e = errno
+                var l = stat()
+                if e == ENOENT, fstatat(dfd, cName, &l, AT_SYMLINK_NOFOLLOW) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
+                    skip(.unreadable, path, "a symbolic link to nothing", warns: true)
+                } else if e == ELOOP {
+                    skip(.unreadable, path, "a symbolic link loop", warns: true)
+                } else {
+                    skip(.unreadable, path, String(cString: strerror(e)), warns: true)
+                }
                 continue
             }
             switch entry.st_mode & S_IFMT {
             case S_IFDIR:
-                walk(folder: path, visiting: &visiting, into: &files)
+                walk(folder: path, relative: rel, visiting: &visiting, into: &files)
             case S_IFREG:
-                let kind = Self.kind(of: name)
-                if kind == .other { continue }
-                files.append(InputFile(path: path, key: kind == .jsonLines ? path + "#" : path, isJSONLines: kind == .jsonLines,
+                guard isIncluded(name: name, relative: rel) else {
+                    skip(.excluded, path, "excluded by --type/--glob", warns: false)
+                    continue
+                }
+                let jsonl = Self.isJSONLines(name)
+                let key = PathBytes.displayed(path)
+                files.append(InputFile(path: path, key: jsonl ? key + "#" : key, isJSONLines: jsonl,
                                        isExplicit: false, size: Int(entry.st_size), modificationTime: Self.modificationTime(entry)))
             default:
-                continue
+                let what: String
+                switch entry.st_mode & S_IFMT {
+                case S_IFIFO: what = "a FIFO"
+                case S_IFCHR: what = "a character device"
+                case S_IFBLK: what = "a block device"
+                case S_IFSOCK: what = "a socket"
+                default: what = "not a regular file"
+                }
+                skip(.notRegularFile, path, "\(what) (only regular files are read from folders)", warns: false)
             }
         }
     }
 
-    /// Decodes file bytes as text; nil (with a warning) for binary content.
-    func decodeText(_ bytes: [UInt8], path: String) -> String? {
-        if bytes.contains(0) {
-            warn("skipping \(path): binary file (NUL bytes)")
-            skipped += 1
+    /// The text of a file's bytes (decoded as ``TextDecoding`` says), or nil after counting the
+    /// skip. `explicit`: named on the command line (a skip is then a warning).
+    func decodeText(_ bytes: [UInt8], path: String, explicit: Bool = true) -> String? {
+        switch TextDecoding.decode(bytes, forced: options.encoding) {
+        case .binary(let why):
+            skip(.binary, path, why, warns: explicit)
             return nil
-        }
-        var invalid = 0
-        var it = bytes.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&it) {
-            case .scalarValue: continue
-            case .emptyInput: break loop
-            case .error: invalid += 1
+        case .undecodable(let why):
+            skip(.notText, path, why, warns: true)
+            return nil
+        case .text(let text, let charset, let how):
+            if charset != "UTF-8" {
+                charsets[charset, default: 0] += 1
+                detail("\(PathBytes.displayed(path)): read as \(charset) (\(how))")
+            } else if how.contains("replaced") {
+                warn("\(PathBytes.displayed(path)): \(how)")
             }
+            if text.isEmpty {
+                skip(.empty, path, "empty", warns: false)
+                return nil
+            }
+            return text
         }
-        if invalid > 0, invalid * 20 > bytes.count {
-            warn("skipping \(path): binary or not UTF-8 (\(invalid) invalid sequences)")
-            skipped += 1
-            return nil
-        }
-        var text = String(decoding: bytes, as: UTF8.self)
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        return text
     }
 
     private func readTextFile(path: String, key: String, explicit: Bool,
-                                       _ body: (SourceDocument) throws -> Void) throws {
-        let bytes: [UInt8]
+                              _ body: (SourceDocument) throws -> Void) throws {
+        let loaded: FileContents.Loaded
         do {
-            bytes = try FileContents.read(path)
+            loaded = try FileContents.load(path)
         } catch {
             if explicit { throw error }
-            warn("skipping \(path): \(error)")
-            skipped += 1
+            skip(.unreadable, path, "\(error)", warns: true)
+            return
+        }
+        filesRead += 1
+        let bytes: [UInt8]
+        switch loaded {
+        case .bytes(let b):
+            bytes = b
+        case .binary(let seen):
+            bytesRead += seen
+            skip(.binary, path, "binary file (NUL bytes)", warns: explicit)
+            return
+        case .wouldBlock(let what):
+            skip(.notRegularFile, path, "\(what) with no input ready (not waited for)", warns: true)
             return
         }
         bytesRead += bytes.count
-        filesRead += 1
-        guard let text = decodeText(bytes, path: path) else { return }
+        guard let text = decodeText(bytes, path: path, explicit: explicit) else { return }
+        var doc: SourceDocument
         switch Self.kind(of: path) {
         case .html:
             let (plain, title) = HTMLText.extract(text)
-            try body(SourceDocument(key: key, title: title, text: plain))
+            doc = SourceDocument(key: key, title: title, text: plain)
         case .markdown:
-            try body(SourceDocument(key: key, title: Self.firstLine(text, stripping: "#"), text: text))
+            doc = SourceDocument(key: key, title: Self.firstLine(text, stripping: "#"), text: text)
         default:
-            try body(SourceDocument(key: key, title: Self.firstLine(text, stripping: nil), text: text))
+            doc = SourceDocument(key: key, title: Self.firstLine(text, stripping: nil), text: text)
         }
+        doc.origin = PathBytes.displayed(path)
+        try body(doc)
     }
 
     /// The first non-empty line, trimmed (without leading `stripping` characters), ≤ 120 characters.
@@ -282,83 +500,219 @@ public final class DocumentSource {
         return ""
     }
 
+    /// Stdin: JSON Lines (forced, or when its first non-blank line is a JSON object) or one text
+    /// document. gzip data is decompressed.
     private func readStdin(_ body: (SourceDocument) throws -> Void) throws {
-        if options.forcesJSONLines {
-            try readJSONLines(path: "-", keyPrefix: "", body)
+        guard let file = gzdopen(dup(0), "rb") else { throw IndexError.io("cannot read stdin: \(String(cString: strerror(errno)))") }
+        defer { gzclose(file) }
+        filesRead += 1
+        try withoutActuallyEscaping(body) { body in try readStdin(file, body) }
+    }
+
+    private func readStdin(_ file: gzFile, _ body: @escaping (SourceDocument) throws -> Void) throws {
+        let lines = JSONLinesReader(source: self, name: "stdin", keyPrefix: "", body: body)
+        var mode: Bool? = options.forcesJSONLines ? true : nil   // true: JSON Lines
+        var head: [UInt8] = []
+        try FileContents.forEachChunk(of: file, name: "stdin") { c in
+            bytesRead += c.count
+            switch mode {
+            case true?:
+                try lines.feed(c)
+            case false?:
+                head.append(contentsOf: c)
+            case nil:
+                head.append(contentsOf: c)
+                if let decided = Self.looksLikeJSONLines(head, complete: false) {
+                    mode = decided
+                    if decided {
+                        try head.withUnsafeBufferPointer { try lines.feed($0) }
+                        head = []
+                    }
+                }
+            }
+        }
+        if mode == nil { mode = Self.looksLikeJSONLines(head, complete: true) ?? false }
+        if mode == true {
+            if !head.isEmpty { try head.withUnsafeBufferPointer { try lines.feed($0) } }
+            try lines.finish()
+            if !options.forcesJSONLines {
+                note("stdin: read as JSON Lines, one document per line (its first line is a JSON object)")
+            }
             return
         }
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        bytesRead += data.count
-        filesRead += 1
-        guard let text = decodeText([UInt8](data), path: "stdin") else { return }
-        try body(SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text))
+        if head.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first == UInt8(ascii: "{") {
+            note("stdin: read as one text document (its first line is not a JSON object; --jsonl reads it as JSON Lines)")
+        }
+        guard let text = decodeText(head, path: "stdin") else { return }
+        var doc = SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text)
+        doc.origin = "stdin"
+        try body(doc)
+    }
+
+    /// Whether `head` (the start of stdin) is JSON Lines: its first non-blank line parses as a
+    /// JSON object. nil while that line is not complete (and `complete` is false).
+    static func looksLikeJSONLines(_ head: [UInt8], complete: Bool) -> Bool? {
+        var start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while true {
+            guard let newline = head[start...].firstIndex(of: 0x0A) else {
+                guard complete else { return nil }
+                return parsesAsObject(head[start...])
+            }
+            let line = head[start..<newline]
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                start = newline + 1
+                continue
+            }
+            return parsesAsObject(line)
+        }
+    }
+
+    private static func parsesAsObject(_ line: ArraySlice<UInt8>) -> Bool {
+        var l = Array(line)
+        if l.last == 0x0D { l.removeLast() }
+        guard l.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
+        return l.withUnsafeBufferPointer { (try? JSONLineParser.parse($0)) != nil }
     }
 
     /// The longest JSON line read (bytes, without its newline): a longer one is an error.
     public static let maxLineBytes = 256 << 20
 
-    /// Streams a JSON Lines file (gzip or plain; `-` = stdin) line by line.
-    private func readJSONLines(path: String, keyPrefix: String, _ body: (SourceDocument) throws -> Void) throws {
-        let file: gzFile?
-        if path == "-" {
-            file = gzdopen(dup(0), "rb")
-        } else {
-            file = gzopen(path, "rb")
+    /// Streams a JSON Lines file (gzip or plain) line by line.
+    private func readJSONLines(path: String, keyPrefix: String, explicit: Bool, _ body: (SourceDocument) throws -> Void) throws {
+        var st = stat()
+        if stat(PathBytes.cString(path), &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR || (st.st_mode & S_IFMT) == S_IFBLK {
+            // a device: zlib would block on a terminal and never end on /dev/zero
+            skip(.notRegularFile, path, "a device (JSON Lines are read from files, FIFOs and stdin)", warns: true)
+            return
         }
-        guard let file else { throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard let file = gzopen(PathBytes.cString(path), "rb") else {
+            let error = IndexError.io("cannot open \(PathBytes.displayed(path)): \(String(cString: strerror(errno)))")
+            if explicit { throw error }
+            skip(.unreadable, path, "\(error)", warns: true)
+            return
+        }
         defer { gzclose(file) }
         filesRead += 1
-        let name = path == "-" ? "stdin" : path
+        try withoutActuallyEscaping(body) { body in
+            let lines = JSONLinesReader(source: self, name: PathBytes.displayed(path), keyPrefix: keyPrefix, body: body)
+            try FileContents.forEachChunk(of: file, name: PathBytes.displayed(path), requiresGzip: FileContents.isGzipName(path)) { c in
+                bytesRead += c.count
+                try lines.feed(c)
+            }
+            try lines.finish()
+        }
+    }
+
+    /// Splits a JSON Lines stream into lines and turns each into a document.
+    final class JSONLinesReader {
+        let source: DocumentSource
+        let name: String
+        let keyPrefix: String
+        let body: (SourceDocument) throws -> Void
         var pending: [UInt8] = []
         var lineNumber = 0
-        func handle(_ line: UnsafeBufferPointer<UInt8>, _ source: DocumentSource) throws {
-            defer { lineNumber += 1 }
-            var l = line
-            if l.last == 0x0D { l = UnsafeBufferPointer(rebasing: l.dropLast()) }
-            if l.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            do {
-                let doc = try source.document(fromJSON: l, lineIndex: lineNumber, keyPrefix: keyPrefix)
-                try body(doc)
-            } catch let f as JSONLineParser.Failure {
-                source.warn("\(name):\(lineNumber + 1): skipping bad line: \(f.message)")
-                source.skipped += 1
-            }
+        /// Lines with the id member; 1-based numbers of lines without it not yet warned about
+        /// (they are, once a line with an id shows the file has ids).
+        var withID = 0
+        var withoutID: [Int] = []
+
+        init(source: DocumentSource, name: String, keyPrefix: String, body: @escaping (SourceDocument) throws -> Void) {
+            self.source = source
+            self.name = name
+            self.keyPrefix = keyPrefix
+            self.body = body
         }
-        try FileContents.forEachChunk(of: file, name: name, requiresGzip: path != "-" && FileContents.isGzipName(path)) { c in
-            bytesRead += c.count
+
+        func feed(_ c: UnsafeBufferPointer<UInt8>) throws {
             var start = 0
             for i in 0..<c.count where c[i] == 0x0A {
                 if pending.isEmpty {
-                    try handle(UnsafeBufferPointer(rebasing: c[start..<i]), self)
+                    try handle(UnsafeBufferPointer(rebasing: c[start..<i]))
                 } else {
                     pending.append(contentsOf: c[start..<i])
-                    try pending.withUnsafeBufferPointer { try handle($0, self) }
+                    try pending.withUnsafeBufferPointer { try handle($0) }
                     pending.removeAll(keepingCapacity: false)
                 }
                 start = i + 1
             }
             // a line without end (a binary file, /dev/zero) must not fill the memory
-            guard pending.count + (c.count - start) <= Self.maxLineBytes else {
-                throw IndexError.io("\(name):\(lineNumber + 1): line longer than \(Self.maxLineBytes >> 20) MiB, the most one JSON Lines document may hold")
+            guard pending.count + (c.count - start) <= DocumentSource.maxLineBytes else {
+                throw IndexError.io("\(name):\(lineNumber + 1): line longer than \(DocumentSource.maxLineBytes >> 20) MiB, the most one JSON Lines document may hold")
             }
             pending.append(contentsOf: c[start..<c.count])
         }
-        if !pending.isEmpty {
-            try pending.withUnsafeBufferPointer { try handle($0, self) }
+
+        func finish() throws {
+            if !pending.isEmpty {
+                try pending.withUnsafeBufferPointer { try handle($0) }
+                pending = []
+            }
+            let o = source.options
+            if withID == 0, !withoutID.isEmpty {
+                if o.requiresIDField {
+                    throw IndexError.io("\(name): no line has the member \"\(o.idField)\" given by --id-field (\(withoutID.count) \(withoutID.count == 1 ? "line" : "lines") read)")
+                }
+                source.note("\(name): no line has an \"\(o.idField)\" member: documents are keyed by their 0-based line number")
+            }
+        }
+
+        private func missingID(_ line: Int) {
+            source.warn("\(name):\(line): no \"\(source.options.idField)\" member: keyed by its 0-based line number \(line - 1)")
+        }
+
+        private func handle(_ line: UnsafeBufferPointer<UInt8>) throws {
+            defer { lineNumber += 1 }
+            var l = line
+            if lineNumber == 0, l.count >= 3, l[0] == 0xEF, l[1] == 0xBB, l[2] == 0xBF {
+                l = UnsafeBufferPointer(rebasing: l.dropFirst(3))   // a byte order mark, as in a .txt
+            }
+            if l.last == 0x0D { l = UnsafeBufferPointer(rebasing: l.dropLast()) }
+            if l.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+            do {
+                var (doc, hasID) = try source.document(fromJSON: l, lineIndex: lineNumber, keyPrefix: keyPrefix)
+                doc.origin = "\(name):\(lineNumber + 1)"
+                if hasID {
+                    withID += 1
+                    for n in withoutID { missingID(n) }
+                    withoutID = []
+                } else if withID > 0 {
+                    missingID(lineNumber + 1)
+                } else {
+                    withoutID.append(lineNumber + 1)
+                }
+                try body(doc)
+            } catch let f as JSONLineParser.Failure {
+                source.skippedByReason[.badLine, default: 0] += 1
+                source.warn("\(name):\(lineNumber + 1): skipping bad line: \(f.message)")
+            }
         }
     }
 
-    /// The document of one JSON line.
-    func document(fromJSON line: UnsafeBufferPointer<UInt8>, lineIndex: Int, keyPrefix: String) throws -> SourceDocument {
+    /// The document of one JSON line, and whether the line had the id member.
+    func document(fromJSON line: UnsafeBufferPointer<UInt8>, lineIndex: Int, keyPrefix: String) throws -> (SourceDocument, Bool) {
         let members = try JSONLineParser.parse(line)
         func text(_ field: String) throws -> String? {
             switch members[field] {
             case .text(let s): return s
-            case .null, nil: return nil
+            case .null: return ""
+            case nil: return nil
             case .nested: throw JSONLineParser.Failure(message: "member \"\(field)\" is an object or array, not text")
             }
         }
-        let id = try text(options.idField) ?? String(lineIndex)
+        let id: String
+        let hasID: Bool
+        switch members[options.idField] {
+        case .text(let s):
+            id = s
+            hasID = true
+        case .null:
+            throw JSONLineParser.Failure(message: "member \"\(options.idField)\" is null: no key (give an id, or leave the member out to key the line by its number)")
+        case .nested:
+            throw JSONLineParser.Failure(message: "member \"\(options.idField)\" is an object or array, not a key")
+        case nil:
+            id = String(lineIndex)
+            hasID = false
+        }
         let title = try text(options.titleField) ?? ""
         var parts: [String] = []
         var any = false
@@ -370,6 +724,6 @@ public final class DocumentSource {
         guard any else {
             throw JSONLineParser.Failure(message: "none of the text members (\(options.textFields.joined(separator: ", "))) is present")
         }
-        return SourceDocument(key: keyPrefix + id, title: title, text: parts.joined(separator: "\n"))
+        return (SourceDocument(key: keyPrefix + id, title: title, text: parts.joined(separator: SourceDocument.fieldSeparator)), hasID)
     }
 }

@@ -22,6 +22,73 @@ public enum FileContents {
         return [UInt8](data)
     }
 
+    /// What ``load(_:)`` found.
+    enum Loaded {
+        /// The whole content (decompressed when it was gzip).
+        case bytes([UInt8])
+        /// Binary: NUL bytes in the first ``binaryCheckBytes`` (not UTF-16/32 text); the rest
+        /// was not read. The count of bytes read.
+        case binary(Int)
+        /// A device with nothing to read at once (a terminal): not waited for. What it is.
+        case wouldBlock(String)
+    }
+
+    /// How much of a file is read before deciding it is binary.
+    static let binaryCheckBytes = 64 << 10
+
+    /// Reads an input file for indexing: a regular file, a FIFO (read to its end; one without a
+    /// writer is empty) or a device (read only while it has input at once: `/dev/null` is
+    /// empty, a terminal is not waited for). gzip data (by its magic bytes) is decompressed. A
+    /// file whose first 64 KiB hold a NUL byte and are not UTF-16/32 text is binary and not read
+    /// further (so `/dev/zero` and large binary files cost one read).
+    static func load(_ path: String) throws -> Loaded {
+        // O_NONBLOCK: opening a FIFO without a writer, or a device, must not block
+        let fd = open(PathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let shown = PathBytes.displayed(path)   // for messages
+        guard fd >= 0 else { throw IndexError.io("cannot open \(shown): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))") }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFDIR { throw IndexError.io("cannot read \(shown): a folder") }
+        let isDevice = type == S_IFCHR || type == S_IFBLK
+        if !isDevice {
+            // regular files and FIFOs are read blocking (a FIFO without a writer reads as empty)
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        }
+        var out: [UInt8] = []
+        if type == S_IFREG { out.reserveCapacity(Int(st.st_size) + 1) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var checked = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if isDevice, errno == EAGAIN || errno == EWOULDBLOCK {
+                    if out.isEmpty { return .wouldBlock(type == S_IFCHR ? "a character device" : "a block device") }
+                    break
+                }
+                throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            if !checked, out.count >= binaryCheckBytes {
+                checked = true
+                if type == S_IFREG, out.starts(with: [0x1F, 0x8B]) { return .bytes(try gunzip(path)) }
+                if TextDecoding.isBinary(out[...]) { return .binary(out.count) }
+            }
+        }
+        if !checked {
+            if type == S_IFREG, out.starts(with: [0x1F, 0x8B]) { return .bytes(try gunzip(path)) }
+            if type == S_IFREG, isGzipName(path) { throw notGzip(shown) }
+            if TextDecoding.isBinary(out[...]) { return .binary(out.count) }
+        } else if type == S_IFREG, isGzipName(path) {
+            throw notGzip(shown)
+        }
+        return .bytes(out)
+    }
+
     /// True for a name that promises gzip data (`.gz`, any case).
     static func isGzipName(_ path: String) -> Bool { path.lowercased().hasSuffix(".gz") }
 
@@ -31,10 +98,10 @@ public enum FileContents {
 
     /// Decompresses a gzip file (several concatenated members allowed).
     static func gunzip(_ path: String) throws -> [UInt8] {
-        guard let file = gzopen(path, "rb") else { throw IndexError.io("cannot open \(path)") }
+        guard let file = gzopen(PathBytes.cString(path), "rb") else { throw IndexError.io("cannot open \(PathBytes.displayed(path))") }
         defer { gzclose(file) }
         var out: [UInt8] = []
-        try forEachChunk(of: file, name: path, requiresGzip: true) { out.append(contentsOf: $0) }
+        try forEachChunk(of: file, name: PathBytes.displayed(path), requiresGzip: true) { out.append(contentsOf: $0) }
         return out
     }
 

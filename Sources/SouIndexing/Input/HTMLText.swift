@@ -1,6 +1,8 @@
 /// Plain text from HTML: tags removed, `<script>`/`<style>` contents and comments dropped,
 /// character references decoded, block-level tags turned into line breaks (so that words of two
-/// paragraphs are not glued, while inline tags inside a CJK run keep it whole), `<title>` kept apart.
+/// paragraphs are not glued, while inline tags inside a CJK run keep it whole), `<title>` kept apart
+/// (returned, and ended by ``SourceDocument/fieldSeparator`` in the text). A `<` that opens no
+/// tag (not followed by an ASCII letter, `/` and a letter, `!` or `?`) is text.
 enum HTMLText {
     static let blockTags: Set<String> = [
         "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
@@ -56,12 +58,19 @@ enum HTMLText {
                     continue
                 }
                 let closing = i + 1 < s.count && s[i + 1] == "/"
-                let (name, afterName) = lowerName(from: i + (closing ? 2 : 1))
-                if name.isEmpty && !(i + 1 < s.count && (s[i + 1] == "!" || s[i + 1] == "?")) && !closing {
-                    text.unicodeScalars.append(c)   // a lone "<"
+                // as HTML's tokenizer: a tag name starts with an ASCII letter; "<!" and "<?" open
+                // declarations; any other "<" (and "</" not followed by a letter) is text:
+                // "a<2", "价格<集体协商"
+                let nameStart = i + (closing ? 2 : 1)
+                let startsName = nameStart < s.count && (("a"..."z").contains(s[nameStart]) || ("A"..."Z").contains(s[nameStart]))
+                let declaration = !closing && i + 1 < s.count && (s[i + 1] == "!" || s[i + 1] == "?")
+                if !startsName && !declaration {
+                    text.unicodeScalars.append(c)   // a "<" that opens no tag
+                    if inTitle { title.unicodeScalars.append(c) }
                     i += 1
                     continue
                 }
+                let (name, afterName) = lowerName(from: nameStart)
                 // end of the tag (quotes may hide '>')
                 var k = afterName
                 var quote: Unicode.Scalar? = nil
@@ -78,7 +87,14 @@ enum HTMLText {
                     }) ?? s.count
                     continue
                 }
-                if name == "title" { inTitle = !closing }
+                if name == "title" {
+                    inTitle = !closing
+                    if closing {
+                        // the title is a field of its own: no phrase or bigram spans it and the body
+                        text += SourceDocument.fieldSeparator
+                        continue
+                    }
+                }
                 if blockTags.contains(name), !text.isEmpty, text.last != "\n" { text += "\n" }
                 continue
             }

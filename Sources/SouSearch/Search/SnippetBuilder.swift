@@ -178,6 +178,8 @@ struct SnippetBuilder {
         func lineEnd(_ line: Int) -> Int {
             var end = line + 1 < lineStarts.count ? lineStarts[line + 1] - 1 : bytes.count
             if end > lineStarts[line], bytes[end - 1] == 0x0D { end -= 1 }
+            // the field separator (U+001F) ending a JSON Lines title or other field is not shown
+            if end > lineStarts[line], bytes[end - 1] == 0x1F { end -= 1 }
             return end
         }
         var pieces: [Int: [Range<Int>]] = [:]

@@ -1,0 +1,168 @@
+import CICUShim
+
+/// How a file's bytes become text (UTF-8): by their byte order mark, as UTF-8, or converted from
+/// the charset ICU's detector recognizes (GB18030/GBK, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16,
+/// …), or from a charset the user forces. What cannot be read as text is refused with a reason.
+enum TextDecoding {
+    /// Bytes the detector looks at (the start of the file): enough for a confident guess,
+    /// bounded work for large files.
+    static let detectionSample = 64 << 10
+    /// The lowest detector confidence (0–100) at which a file is converted from the detected
+    /// charset. ICU gives CJK multi-byte charsets 100 for a few dozen characters of real text
+    /// and low scores to guesses about very short or mixed input.
+    static let minimumConfidence = 50
+    /// Invalid sequences tolerated (as U+FFFD) in a file read as UTF-8 or converted: one in 20
+    /// bytes. Beyond that it is not text in that charset.
+    static let tolerance = 20
+
+    /// The outcome of decoding one file.
+    enum Outcome {
+        /// The text (without a byte order mark), the charset it was read in, and what to say in
+        /// `--verbose` (how the charset was chosen, replaced sequences).
+        case text(String, charset: String, how: String)
+        /// Not text: NUL bytes (and no UTF-16/32 recognized).
+        case binary(String)
+        /// Not UTF-8 and in no charset recognized with enough confidence.
+        case undecodable(String)
+    }
+
+    /// The canonical ICU name of charset `name`, or nil when ICU has no converter for it.
+    static func canonicalName(_ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard sou_charset_exists(name, &buffer, buffer.count) == 1 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// ICU's best guess for the start of `bytes`: charset name and confidence.
+    static func detect(_ bytes: [UInt8]) -> (name: String, confidence: Int)? {
+        var buffer = [CChar](repeating: 0, count: 128)
+        var confidence: Int32 = 0
+        let n = min(bytes.count, detectionSample)
+        let status = bytes.withUnsafeBufferPointer { sou_charset_detect($0.baseAddress, Int32(n), &buffer, buffer.count, &confidence) }
+        guard status == 0 else { return nil }
+        return (String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), Int(confidence))
+    }
+
+    /// `bytes` converted from `charset` to UTF-8 (invalid sequences as U+FFFD, counted); nil when
+    /// ICU cannot convert.
+    static func convert(_ bytes: ArraySlice<UInt8>, from charset: String) -> (text: String, substitutions: Int)? {
+        var capacity = bytes.count * 3 + 16
+        while true {
+            var output = [UInt8](repeating: 0, count: capacity)
+            var substitutions: Int64 = 0
+            var error: Int32 = 0
+            let n = bytes.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    sou_charset_to_utf8(charset, input.baseAddress, Int64(input.count), out.baseAddress, Int64(out.count),
+                                        &substitutions, &error)
+                }
+            }
+            guard n >= 0 else { return nil }
+            if Int(n) <= capacity {
+                var text = String(decoding: output[0..<Int(n)], as: UTF8.self)
+                if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+                return (text, Int(substitutions))
+            }
+            capacity = Int(n)
+        }
+    }
+
+    /// Invalid UTF-8 sequences in `bytes` (each maximal invalid subpart counts once).
+    static func invalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int {
+        var invalid = 0
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: invalid += 1
+            }
+        }
+        return invalid
+    }
+
+    /// Whether the start of a file is binary: NUL bytes, and neither a UTF-16/32 byte order mark
+    /// nor UTF-16 text (``wideCharset(_:)``).
+    static func isBinary(_ head: ArraySlice<UInt8>) -> Bool {
+        guard head.contains(0) else { return false }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
+            return false
+        }
+        return wideCharset(head) == nil
+    }
+
+    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes: every
+    /// NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the high byte
+    /// of ASCII characters and of line breaks), and the sample decodes without an invalid
+    /// sequence (one, for a character cut at the sample's end) and without a control character
+    /// other than tab, line feed, form feed and carriage return. Binary data has NUL bytes at both
+    /// parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// UTF-32 needs its byte order mark.
+    static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
+        let sample = head.prefix(detectionSample)
+        var even = 0, odd = 0
+        for (i, b) in sample.enumerated() where b == 0 {
+            if i & 1 == 0 { even += 1 } else { odd += 1 }
+            if even > 0, odd > 0 { return nil }
+        }
+        guard even > 0 || odd > 0 else { return nil }
+        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
+        // a sample cut in the middle of a character: decode whole code units only
+        let whole = sample.prefix(sample.count - sample.count % 2)
+        guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
+        let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
+        return controls ? nil : charset
+    }
+
+    /// Decodes a file's bytes. `forced`: a canonical ICU charset name the user chose
+    /// (`--encoding`), used whatever the bytes look like.
+    static func decode(_ bytes: [UInt8], forced: String? = nil) -> Outcome {
+        if let forced {
+            guard let (text, substitutions) = convert(bytes[...], from: forced) else {
+                return .undecodable("cannot convert from \(forced)")
+            }
+            return .text(text, charset: forced, how: "--encoding" + replaced(substitutions))
+        }
+        // a byte order mark decides
+        let boms: [([UInt8], String)] = [
+            ([0xFF, 0xFE, 0x00, 0x00], "UTF-32LE"), ([0x00, 0x00, 0xFE, 0xFF], "UTF-32BE"),
+            ([0xFF, 0xFE], "UTF-16LE"), ([0xFE, 0xFF], "UTF-16BE"),
+        ]
+        for (bom, charset) in boms where bytes.starts(with: bom) {
+            guard let (text, substitutions) = convert(bytes[bom.count...], from: charset) else {
+                return .undecodable("cannot convert from \(charset)")
+            }
+            return .text(text, charset: charset, how: "byte order mark" + replaced(substitutions))
+        }
+        let utf8BOM = bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        let body = utf8BOM ? bytes[3...] : bytes[...]
+        let hasNUL = body.contains(0)
+        if !hasNUL {
+            let invalid = invalidUTF8(body)
+            if invalid == 0 || utf8BOM {
+                return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8",
+                             how: (utf8BOM ? "byte order mark" : "valid UTF-8") + replaced(invalid))
+            }
+            if let guess = detect(bytes), guess.name != "UTF-8", guess.confidence >= minimumConfidence,
+               let (text, substitutions) = convert(body, from: guess.name), substitutions * tolerance <= body.count {
+                return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions))
+            }
+            if invalid * tolerance <= body.count {
+                return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid))
+            }
+            let guess = detect(bytes).map { "; best guess \($0.name) at confidence \($0.confidence) of \(minimumConfidence) needed" } ?? ""
+            return .undecodable("not UTF-8 (\(invalid) invalid sequences) and no charset recognized\(guess); --encoding NAME reads it")
+        }
+        // NUL bytes: UTF-16 without a byte order mark, or binary
+        if let charset = wideCharset(body),
+           let (text, substitutions) = convert(body, from: charset), substitutions * tolerance <= body.count {
+            return .text(text, charset: charset, how: "detected" + replaced(substitutions))
+        }
+        return .binary("binary file (NUL bytes)")
+    }
+
+    private static func replaced(_ n: Int) -> String {
+        n == 0 ? "" : ", \(n) invalid \(n == 1 ? "sequence" : "sequences") replaced by U+FFFD"
+    }
+}

@@ -1,0 +1,565 @@
+import Foundation
+import SouTestSupport
+import Testing
+@testable import SouIndexing
+
+/// The input side of `sou index`, through the executable: which files are text (by content, in
+/// which charset), what is skipped and why, JSON Lines rules, and bad input of every kind. Each
+/// case checks the message, the exit status and that nothing is lost (every good document is
+/// indexed; a failed run leaves the previous index as it was).
+@Suite("sou index input: text by content, charsets, JSON Lines rules, bad input", .serialized)
+struct BadInputMatrixTests {
+    let sou: URL
+    let folder: URL
+
+    init() throws {
+        sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        folder = try temporaryFolder()
+    }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    @discardableResult
+    func file(_ name: String, _ text: String) throws -> String {
+        try write(text, to: path(name))
+        return path(name)
+    }
+
+    @discardableResult
+    func file(_ name: String, bytes: [UInt8]) throws -> String {
+        try FileManager.default.createDirectory(atPath: (path(name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+
+    func run(_ arguments: [String], input: Data? = nil, timeout: Double = 60) throws -> SouRun {
+        try runSouBounded(sou, arguments, in: folder, input: input, timeout: timeout)
+    }
+
+    /// Key → stored text of every document of the index at `index`.
+    func documents(_ index: String) throws -> [String: String] {
+        let reader = try IndexReader(contentsOf: URL(fileURLWithPath: index))
+        var out: [String: String] = [:]
+        for d in 0..<reader.maxDocument where !reader.isDeleted(d) {
+            out[try reader.documentKey(d)] = try reader.storedText(d) ?? ""
+        }
+        return out
+    }
+
+    /// The terms of the index at `index`.
+    func terms(_ index: String) throws -> Set<String> {
+        let reader = try IndexReader(contentsOf: URL(fileURLWithPath: index))
+        var out = Set<String>()
+        for s in reader.segments { for t in try s.reader.terms(withPrefix: "") { out.insert(t.term) } }
+        return out
+    }
+
+    /// A previous index at `name` (one document), and its bytes.
+    func previousIndex(_ name: String) throws -> (path: String, bytes: Data) {
+        let url = folder.appendingPathComponent(name)
+        try writeIndexFile([("previous", "", "以前的索引")], to: url)
+        return (url.path, try Data(contentsOf: url))
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
+
+    /// iconv converts `text` (UTF-8) to `charset`: the fixtures are real files in each charset.
+    static func iconv(_ text: String, to charset: String) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        p.arguments = ["-f", "UTF-8", "-t", charset]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw IndexError.io("iconv to \(charset) failed") }
+        return [UInt8](data)
+    }
+
+    static let chinese = "劳动合同法规定，用人单位与劳动者应当通过集体协商确定工资标准。工会代表职工与企业进行平等协商，签订集体合同，保障职工的合法权益。\n"
+    static let traditional = "勞動合同法規定，用人單位與勞動者應當通過集體協商確定工資標準。工會代表職工與企業進行平等協商，簽訂集體合同。\n"
+    static let japanese = "日本語の文章です。ファイルを保存するには、メニューから保存を選択してください。設定を変更した後は、必ず再起動してください。\n"
+    static let korean = "한국어 문서입니다. 파일을 저장하려면 메뉴에서 저장을 선택하십시오. 설정을 변경한 후에는 반드시 다시 시작하십시오.\n"
+}
+
+// MARK: - Issue 8, defect 4: text is text
+
+extension BadInputMatrixTests {
+    /// Before: these nine files were ignored without a word, "indexed 0 documents", exit 0.
+    @Test("every text file is indexed whatever its extension; binary and empty files are skipped and counted")
+    func textByContent() throws {
+        defer { cleanUp() }
+        let names = ["a.csv", "b.srt", "c.log", "d.json", "e.xml", "f.rst", "g.tex", "h.py", "i.c"]
+        for (i, name) in names.enumerated() { try file("in/\(name)", "第\(i)行 集体协商 line \(i)\n") }
+        try file("in/photo.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array(repeating: 0x41, count: 100))
+        try file("in/empty.txt", "")
+        let index = path("x.sou")
+        let r = try run(["index", path("in"), "-o", index])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("skipped 1 binary, 1 empty (--verbose lists them)"), "\(r.err)")
+        #expect(!r.err.contains("photo.png"), "without --verbose binary files are only counted: \(r.err)")
+        let docs = try documents(index)
+        #expect(Set(docs.keys) == Set(names.map { "in/\($0)" }) || Set(docs.keys) == Set(names), "\(docs.keys.sorted())")
+        #expect(docs.values.allSatisfy { $0.contains("集体协商") })
+
+        let verbose = try run(["index", path("in"), "-o", path("v.sou"), "--verbose"])
+        #expect(verbose.status == 0)
+        #expect(verbose.err.contains("photo.png: binary file (NUL bytes)"), "\(verbose.err)")
+        #expect(verbose.err.contains("empty.txt: empty"), "\(verbose.err)")
+    }
+
+    /// Before: a folder of only such files reported "indexed 0 documents" and exited 0.
+    @Test("a folder with nothing to index exits 1, says what was skipped, and leaves the output alone")
+    func nothingToIndex() throws {
+        defer { cleanUp() }
+        let (index, before) = try previousIndex("x.sou")
+        try file("bin/a.dat", bytes: [0, 1, 2, 3, 0, 0, 255])
+        try file("bin/b.txt", "")
+        let r = try run(["index", path("bin"), "-o", index])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.err.contains("nothing to index (skipped: 1 binary, 1 empty; --verbose lists the files)"), "\(r.err)")
+        #expect(FileManager.default.contents(atPath: index) == before)
+
+        try FileManager.default.createDirectory(atPath: path("none"), withIntermediateDirectories: true)
+        let empty = try run(["index", path("none"), "-o", path("new.sou")])
+        #expect(empty.status == 1, "\(empty)")
+        #expect(empty.err.contains("nothing to index (no file to index in"), "\(empty.err)")
+        #expect(!FileManager.default.fileExists(atPath: path("new.sou")))
+    }
+
+    @Test("--type, --type-not and --glob choose the files read from folders; excluded files are counted")
+    func filters() throws {
+        defer { cleanUp() }
+        for name in ["a.txt", "b.md", "c.log", "sub/d.txt", "sub/e.csv"] { try file("in/\(name)", "集体协商 \(name)") }
+        func keys(_ extra: [String]) throws -> [String] {
+            let index = path("f.sou")
+            try? FileManager.default.removeItem(atPath: index)
+            let r = try run(["index", path("in"), "-o", index] + extra)
+            #expect(r.status == 0, "\(extra): \(r)")
+            return try documents(index).keys.map { $0.replacingOccurrences(of: "in/", with: "") }.sorted()
+        }
+        #expect(try keys(["--type", "txt"]) == ["a.txt", "sub/d.txt"])
+        #expect(try keys(["--type", "txt", "--type", "md"]) == ["a.txt", "b.md", "sub/d.txt"])
+        #expect(try keys(["--type-not", "log"]) == ["a.txt", "b.md", "sub/d.txt", "sub/e.csv"])
+        #expect(try keys(["--glob", "*.txt"]) == ["a.txt", "sub/d.txt"])
+        #expect(try keys(["--glob", "!*.txt"]) == ["b.md", "c.log", "sub/e.csv"])
+        #expect(try keys(["--glob", "sub/*"]) == ["sub/d.txt", "sub/e.csv"])
+        let r = try run(["index", path("in"), "-o", path("g.sou"), "--glob", "*.md"])
+        #expect(r.err.contains("skipped 4 excluded by --type/--glob"), "\(r.err)")
+        let bad = try run(["index", path("in"), "-o", path("g.sou"), "--type", "nosuchtype"])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("unknown file type \"nosuchtype\""), "\(bad.err)")
+    }
+}
+
+// MARK: - Issue 8, defect 5: legacy charsets
+
+extension BadInputMatrixTests {
+    /// Before: each of these files was skipped as "binary or not UTF-8".
+    @Test("GBK, GB18030, Big5, Shift_JIS, EUC-JP, EUC-KR and UTF-16 files are detected, converted and searchable")
+    func legacyCharsets() throws {
+        defer { cleanUp() }
+        let cases: [(String, String, String, String)] = [
+            ("gbk.txt", "GBK", Self.chinese, "GB18030"),
+            ("gb18030.txt", "GB18030", Self.chinese, "GB18030"),
+            ("big5.txt", "BIG5", Self.traditional, "Big5"),
+            ("sjis.txt", "SHIFT_JIS", Self.japanese, "Shift_JIS"),
+            ("eucjp.txt", "EUC-JP", Self.japanese, "EUC-JP"),
+            ("euckr.txt", "EUC-KR", Self.korean, "EUC-KR"),
+            ("utf16.txt", "UTF-16", Self.chinese, "UTF-16"),
+            ("utf16le.txt", "UTF-16LE", Self.chinese, "UTF-16LE"),
+            ("utf16be.txt", "UTF-16BE", Self.japanese, "UTF-16BE"),
+        ]
+        for (name, charset, text, _) in cases { try file("in/\(name)", bytes: try Self.iconv(text, to: charset)) }
+        let index = path("x.sou")
+        let r = try run(["index", path("in"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        let docs = try documents(index)
+        #expect(docs.count == cases.count, "\(docs.keys.sorted())\n\(r.err)")
+        for (name, _, text, detected) in cases {
+            let key = try #require(docs.keys.first { $0.hasSuffix(name) }, "\(name) not indexed: \(r.err)")
+            // the stored text is the UTF-8 text (what snippets show), without a byte order mark
+            #expect(docs[key] == text, "\(name)")
+            #expect(r.err.contains("\(name): read as \(detected)"), "\(name): \(r.err)")
+        }
+        // the converted text is what is indexed
+        let t = try terms(index)
+        for term in ["协商", "協商", "保存", "저장"] { #expect(t.contains(term), "\(term)") }
+        for (query, name) in [("集体协商", "gbk.txt"), ("集體協商", "big5.txt"), ("保存", "sjis.txt"), ("저장", "euckr.txt")] {
+            let s = try run(["search", "-i", index, "-l", query])
+            #expect(s.status == 0 && s.out.contains(name), "\(query): \(s)")
+        }
+        let snippets = try run(["search", "-i", index, "--json", "再起動"])
+        #expect(snippets.out.contains("必ず再起動してください"), "\(snippets)")
+    }
+
+    @Test("--encoding reads text in the charset named (short text detection cannot decide); an unknown name is an error")
+    func forcedEncoding() throws {
+        defer { cleanUp() }
+        // four characters: too short for a confident guess
+        try file("in/short.txt", bytes: try Self.iconv("工资谈判\n", to: "GBK"))
+        let r = try run(["index", path("in/short.txt"), "-o", path("x.sou"), "--encoding", "GBK", "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try documents(path("x.sou")).values.first == "工资谈判\n")
+        let bad = try run(["index", path("in"), "-o", path("y.sou"), "--encoding", "no-such-charset"])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("unknown encoding \"no-such-charset\""), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: path("y.sou")))
+    }
+
+    @Test("bytes that are neither UTF-8 nor a recognizable charset are skipped with the reason; a few bad bytes in UTF-8 are replaced with a warning")
+    func undecodable() throws {
+        defer { cleanUp() }
+        var rng = SplitMix64(seed: 7)
+        // high bytes without NUL: invalid UTF-8, and no charset's statistics fit
+        let noise = (0..<3000).map { _ in UInt8(0x80 + rng.next() % 0x7F) }
+        try file("in/noise.txt", bytes: noise)
+        try file("in/mostly.txt", bytes: Array("正常的文本，集体协商。".utf8) + [0xFF] + Array("更多的正常文本，工资。".utf8))
+        let r = try run(["index", path("in"), "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("noise.txt: not UTF-8"), "\(r.err)")
+        #expect(r.err.contains("--encoding NAME reads it"), "\(r.err)")
+        #expect(r.err.contains("mostly.txt: mostly UTF-8, 1 invalid sequence replaced by U+FFFD"), "\(r.err)")
+        #expect(r.err.contains("skipped 1 not text in a known encoding"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs.count == 1)
+        #expect(docs.values.first == "正常的文本，集体协商。\u{FFFD}更多的正常文本，工资。")
+    }
+}
+
+// MARK: - Issue 8, defect 9; issue 10, D11 and D23: JSON Lines
+
+extension BadInputMatrixTests {
+    static let lines = """
+    {"id":"a","title":"标题一","body":"集体协商工资"}
+    {"id":"b","title":"标题二","body":"劳动合同"}
+    {"id":"c","title":"标题三","body":"平等协商"}
+
+    """
+
+    /// Before: the whole stream became one document keyed "-".
+    @Test("JSON Lines piped to `sou index -` are one document per line, and a note says so; plain text stays one document")
+    func stdinJSONLines() throws {
+        defer { cleanUp() }
+        let r = try run(["index", "-", "-o", path("x.sou")], input: Data(Self.lines.utf8))
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("note: stdin: read as JSON Lines"), "\(r.err)")
+        #expect(try documents(path("x.sou")).keys.sorted() == ["a", "b", "c"])
+
+        let text = try run(["index", "-", "-o", path("y.sou")], input: Data("第一行 集体协商\n第二行\n".utf8))
+        #expect(text.status == 0, "\(text)")
+        #expect(try documents(path("y.sou")) == ["-": "第一行 集体协商\n第二行\n"])
+
+        let broken = try run(["index", "-", "-o", path("z.sou")], input: Data("{\"id\":\"a\",\"body\":\"unterminated\n{\"id\":\"b\"}\n".utf8))
+        #expect(broken.status == 0, "\(broken)")
+        #expect(broken.err.contains("note: stdin: read as one text document (its first line is not a JSON object; --jsonl reads it as JSON Lines)"), "\(broken.err)")
+    }
+
+    /// Before: `--id-field nope` silently keyed every line by its number.
+    @Test("--id-field naming a member no line has is an error; lines without it are warned about one by one")
+    func idField() throws {
+        defer { cleanUp() }
+        let (index, before) = try previousIndex("x.sou")
+        let jsonl = try file("d.jsonl", Self.lines)
+        let r = try run(["index", jsonl, "-o", index, "--id-field", "nope"])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.err.contains("no line has the member \"nope\" given by --id-field"), "\(r.err)")
+        #expect(FileManager.default.contents(atPath: index) == before)
+
+        let mixed = try file("m.jsonl", "{\"key\":\"k1\",\"body\":\"一\"}\n{\"body\":\"二\"}\n{\"key\":\"k3\",\"body\":\"三\"}\n")
+        let m = try run(["index", mixed, "-o", path("m.sou"), "--id-field", "key"])
+        #expect(m.status == 0, "\(m)")
+        #expect(m.err.contains("m.jsonl:2: no \"key\" member: keyed by its 0-based line number 1"), "\(m.err)")
+        #expect(try documents(path("m.sou")).keys.sorted() == ["1", "k1", "k3"])
+
+        // without --id-field, a file without ids is keyed by line numbers (the shared query sets' numbering), with a note
+        let plain = try file("p.jsonl", "{\"body\":\"一\"}\n{\"body\":\"二\"}\n")
+        let p = try run(["index", plain, "-o", path("p.sou")])
+        #expect(p.status == 0, "\(p)")
+        #expect(p.err.contains("note: \(plain): no line has an \"id\" member: documents are keyed by their 0-based line number"), "\(p.err)")
+        #expect(try documents(path("p.sou")).keys.sorted() == ["0", "1"])
+    }
+
+    /// Before: duplicates were accepted silently; `"id": null` was keyed by its line number and
+    /// collided with the real id "1".
+    @Test("duplicate ids are warned about and counted, the last one wins; a null id is a bad line, not a line number")
+    func duplicateAndNullIDs() throws {
+        defer { cleanUp() }
+        let jsonl = try file("d.jsonl", """
+        {"id":"1","body":"第一版"}
+        {"id":null,"body":"空的键"}
+        {"id":"2","body":"别的"}
+        {"id":"1","body":"第二版"}
+        {"id":1,"body":"数字键"}
+
+        """)
+        let r = try run(["index", jsonl, "-o", path("x.sou"), "--json"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("d.jsonl:2: skipping bad line: member \"id\" is null"), "\(r.err)")
+        #expect(r.err.contains("d.jsonl:4: duplicate key \"1\""), "\(r.err)")
+        #expect(r.err.contains("d.jsonl:5: duplicate key \"1\""), "\(r.err)")
+        #expect(r.err.contains("the last one read wins"), "\(r.err)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(summary["duplicateKeys"] as? Int == 2)
+        #expect((summary["skippedByReason"] as? [String: Int])?["bad JSON line"] == 1)
+        let docs = try documents(path("x.sou"))
+        #expect(docs.keys.sorted() == ["1", "2"])
+        #expect(docs["1"]?.hasSuffix("数字键") == true)
+
+        let text = try run(["index", jsonl, "-o", path("y.sou")])
+        #expect(text.err.contains("2 duplicate keys (the last document read wins)"), "\(text.err)")
+    }
+
+    /// Before: `"body": null` made the line bad ("none of the text members is present").
+    @Test("null members are empty text; nested ids, titles or bodies make the line bad; numbers are text as written")
+    func memberTypes() throws {
+        defer { cleanUp() }
+        let jsonl = try file("d.jsonl", """
+        {"id":"n","title":"只有标题","body":null}
+        {"id":"t","title":null,"body":"只有正文"}
+        {"id":3,"title":2024,"body":6.5}
+        {"id":"arr","body":["数组"]}
+        {"id":"obj","title":{"x":1},"body":"对象标题"}
+        {"id":["k"],"body":"数组键"}
+        {"id":"s","body":"孤立代理 \\ud800 与 \\udc00 字"}
+
+        """)
+        let r = try run(["index", jsonl, "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("d.jsonl:4: skipping bad line: member \"body\" is an object or array, not text"), "\(r.err)")
+        #expect(r.err.contains("d.jsonl:5: skipping bad line: member \"title\" is an object or array, not text"), "\(r.err)")
+        #expect(r.err.contains("d.jsonl:6: skipping bad line: member \"id\" is an object or array, not a key"), "\(r.err)")
+        #expect(r.err.contains("skipped 3 bad JSON line"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        let sep = SourceDocument.fieldSeparator
+        #expect(docs["n"] == "只有标题" + sep)
+        #expect(docs["t"] == sep + "只有正文")
+        #expect(docs["3"] == "2024" + sep + "6.5")
+        #expect(docs["s"] == sep + "孤立代理 \u{FFFD} 与 \u{FFFD} 字")
+        #expect(docs.count == 4)
+    }
+
+    /// Before: the first line was skipped ("expected a JSON object at column 1").
+    @Test("a JSON Lines file starting with a byte order mark, with CRLF line ends, loses no line")
+    func jsonLinesBOM() throws {
+        defer { cleanUp() }
+        let text = Self.lines.replacingOccurrences(of: "\n", with: "\r\n")
+        let jsonl = try file("d.jsonl", bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        let r = try run(["index", jsonl, "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        #expect(!r.err.contains("warning"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs.keys.sorted() == ["a", "b", "c"])
+        #expect(docs["a"] == "标题一" + SourceDocument.fieldSeparator + "集体协商工资")
+    }
+}
+
+// MARK: - Issue 10: D12, D19, D26
+
+extension BadInputMatrixTests {
+    /// Before: "a<2 那么 集体协商" lost everything up to the next ">".
+    @Test("in HTML a \"<\" that opens no tag is text")
+    func htmlLessThan() throws {
+        defer { cleanUp() }
+        try file("in/a.html", "<p>a<2 那么 集体协商</p>")
+        try file("in/b.html", "<p>价格<集体协商 x</p><p>结束</p>")
+        try file("in/c.html", "<p>1 </ 2 <3</p>")
+        let r = try run(["index", path("in"), "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs.first { $0.key.hasSuffix("a.html") }?.value == "a<2 那么 集体协商\n")
+        #expect(docs.first { $0.key.hasSuffix("b.html") }?.value == "价格<集体协商 x\n结束\n")
+        #expect(docs.first { $0.key.hasSuffix("c.html") }?.value == "1 </ 2 <3\n")
+    }
+
+    /// Before: 集体协商 matched the title "会议集体" followed by the body "协商工资"; "abc def"
+    /// matched across title and body.
+    @Test("no phrase and no bigram spans the title and the body (JSON Lines and HTML)")
+    func fieldGap() throws {
+        defer { cleanUp() }
+        try file("in/d.jsonl", "{\"id\":\"x\",\"title\":\"会议集体\",\"body\":\"协商工资\"}\n{\"id\":\"y\",\"title\":\"abc\",\"body\":\"def\"}\n")
+        try file("in/p.html", "<html><head><title>会议集体</title></head><body>协商工资 abc</body></html>")
+        let index = path("x.sou")
+        let r = try run(["index", path("in"), "-o", index])
+        #expect(r.status == 0, "\(r)")
+        // the oracle: the term dictionary holds no bigram of the title's last and the body's first character
+        let t = try terms(index)
+        #expect(t.contains("集体") && t.contains("协商"))
+        #expect(!t.contains("体协"), "a bigram spans two fields")
+        for (query, expected) in [("集体协商", 1), ("\"abc def\"", 1), ("会议集体", 0), ("协商工资", 0)] {
+            let s = try run(["search", "-i", index, "-l", query])
+            #expect(s.status == Int32(expected), "\(query): \(s)")
+        }
+        // snippets show the title line without the separator
+        let s = try run(["search", "-i", index, "--json", "会议集体"])
+        #expect(s.out.contains("\"text\":\"会议集体\""), "\(s.out)")
+    }
+
+    /// Before: "cannot read /dev/null".
+    @Test("/dev/null is empty input: nothing to index, exit 1")
+    func devNull() throws {
+        defer { cleanUp() }
+        let r = try run(["index", "/dev/null", "-o", path("x.sou")], timeout: 20)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.err.contains("nothing to index (skipped: 1 empty"), "\(r.err)")
+        #expect(!r.err.contains("cannot read"), "\(r.err)")
+    }
+}
+
+// MARK: - Issue 10, bad-input matrix
+
+extension BadInputMatrixTests {
+    @Test("NUL bytes are binary; a BOM and CRLF text file is read without the BOM; invalid UTF-8 is replaced or refused")
+    func bytesOfText() throws {
+        defer { cleanUp() }
+        try file("in/nul.txt", bytes: Array("集体协商".utf8) + [0] + Array("工资".utf8))
+        try file("in/bom.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("标题行\r\n集体协商\r\n".utf8))
+        let (index, _) = try previousIndex("x.sou")
+        let r = try run(["index", path("in"), "-o", index])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("skipped 1 binary"), "\(r.err)")
+        let reader = try IndexReader(contentsOf: URL(fileURLWithPath: index))
+        #expect(reader.documentCount == 1)
+        #expect(try reader.storedText(0) == "标题行\r\n集体协商\r\n")
+        #expect(try reader.documentTitle(0) == "标题行")
+        // the NUL file named on the command line: a warning, and nothing to index
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
+        let explicit = try run(["index", path("in/nul.txt"), "-o", path("y.sou")])
+        #expect(explicit.status == 1, "\(explicit)")
+        #expect(explicit.err.contains("warning: skipping \(path("in/nul.txt")): binary file (NUL bytes)"), "\(explicit.err)")
+        #expect(!FileManager.default.fileExists(atPath: path("y.sou")))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before)
+    }
+
+    @Test("FIFOs, devices and sockets never block: skipped with a reason in folders; named ones are read only when they have input")
+    func fifosAndDevices() throws {
+        defer { cleanUp() }
+        try file("in/a.txt", "集体协商")
+        #expect(mkfifo(path("in/pipe"), 0o644) == 0)
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"], timeout: 30)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("pipe: a FIFO (only regular files are read from folders)"), "\(r.err)")
+        #expect(r.err.contains("skipped 1 not a regular file"), "\(r.err)")
+        #expect(try documents(path("x.sou")).count == 1)
+        // a FIFO named on the command line without a writer: empty, not waited for
+        let fifo = try run(["index", path("in/pipe"), "-o", path("y.sou")], timeout: 30)
+        #expect(fifo.status == 1, "\(fifo)")
+        #expect(fifo.err.contains("nothing to index (skipped: 1 empty"), "\(fifo.err)")
+        // an endless device: binary after its first 64 KiB, not read forever
+        let zero = try run(["index", "/dev/zero", "-o", path("z.sou")], timeout: 30)
+        #expect(zero.status == 1, "\(zero)")
+        #expect(zero.err.contains("binary file (NUL bytes)"), "\(zero.err)")
+        let zeroLines = try run(["index", "--jsonl", "/dev/zero", "-o", path("z.sou")], timeout: 30)
+        #expect(zeroLines.status == 1, "\(zeroLines)")
+        #expect(zeroLines.err.contains("/dev/zero: a device"), "\(zeroLines.err)")
+    }
+
+    @Test("symbolic link loops and dangling links are skipped with a reason; the rest is indexed")
+    func links() throws {
+        defer { cleanUp() }
+        try file("in/a.txt", "集体协商")
+        try FileManager.default.createSymbolicLink(atPath: path("in/loop1"), withDestinationPath: path("in/loop2"))
+        try FileManager.default.createSymbolicLink(atPath: path("in/loop2"), withDestinationPath: path("in/loop1"))
+        try FileManager.default.createSymbolicLink(atPath: path("in/dangling"), withDestinationPath: path("in/nothing"))
+        try FileManager.default.createSymbolicLink(atPath: path("in/up"), withDestinationPath: path("in"))
+        let r = try run(["index", path("in"), "-o", path("x.sou")], timeout: 30)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("loop1: a symbolic link loop"), "\(r.err)")
+        #expect(r.err.contains("dangling: a symbolic link to nothing"), "\(r.err)")
+        #expect(try documents(path("x.sou")).count == 1)
+        let named = try run(["index", path("in/dangling"), "-o", path("y.sou")])
+        #expect(named.status == 2, "\(named)")
+        #expect(named.err.contains("a symbolic link to nothing"), "\(named.err)")
+    }
+
+    @Test("an unreadable file is skipped with the reason and counted; the others are indexed")
+    func unreadable() throws {
+        defer { cleanUp() }
+        try file("in/a.txt", "集体协商")
+        let locked = try file("in/locked.txt", "秘密")
+        chmod(locked, 0)
+        defer { chmod(locked, 0o644) }
+        let r = try run(["index", path("in"), "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        if getuid() == 0 {
+            // root reads it all the same
+            #expect(try documents(path("x.sou")).count == 2)
+        } else {
+            #expect(r.err.contains("locked.txt: cannot open"), "\(r.err)")
+            #expect(r.err.contains("skipped 1 unreadable"), "\(r.err)")
+            #expect(try documents(path("x.sou")).count == 1)
+        }
+    }
+}
+
+/// Files that vanish between the listing and the reading (library level: the walk and the read
+/// are two steps, which a CLI run cannot interleave deterministically).
+@Suite("Reading documents: files that change during the walk")
+struct VanishingFileTests {
+    @Test("a file removed after the listing is skipped as unreadable with a warning; the others are read")
+    func vanished() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try write("一", to: root.appendingPathComponent("a.txt").path)
+        try write("二", to: root.appendingPathComponent("b.txt").path)
+        var warnings: [String] = []
+        let source = DocumentSource { warnings.append($0) }
+        let files = try source.listFiles(paths: [root.path])
+        #expect(files.count == 2)
+        try FileManager.default.removeItem(at: root.appendingPathComponent("a.txt"))
+        var docs: [SourceDocument] = []
+        for f in files { try source.read(f) { docs.append($0) } }
+        #expect(docs.map(\.text) == ["二"])
+        #expect(source.skippedByReason == [.unreadable: 1])
+        #expect(warnings.contains { $0.contains("a.txt") && $0.contains("No such file") }, "\(warnings)")
+    }
+}
+
+// MARK: - Issue 10, D20: file names that are not UTF-8
+
+extension BadInputMatrixTests {
+    /// Creates a file whose name holds the byte 0xFF; returns its path as a PathBytes String.
+    func rawNamedFile(_ folderName: String, _ text: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: path(folderName), withIntermediateDirectories: true)
+        let name = PathBytes.string(Array(path(folderName).utf8) + Array("/bad_".utf8) + [0xFF] + Array(".txt".utf8))
+        let fd = open(PathBytes.cString(name), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        _ = Array(text.utf8).withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return name
+    }
+
+    /// `sou` run through sh, so that arguments can hold bytes that are not UTF-8 (`$(printf '\377')`).
+    func runThroughShell(_ script: String) throws -> SouRun {
+        try runSouBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", script, sou.path], in: folder, timeout: 60)
+    }
+
+    /// Before: a folder's `bad_\xff.txt` was skipped as "No such file", and so was the same name
+    /// given as an argument; `-o $'x/\xff.sou'` wrote `x/�.sou`.
+    @Test("a file name that is not UTF-8 is read by its exact bytes, in a folder and as an argument; its key shows the byte as \\xFF")
+    func nonUTF8Names() throws {
+        defer { cleanUp() }
+        _ = try rawNamedFile("in", "集体协商 坏名字")
+        try file("in/good.txt", "好名字")
+        let r = try run(["index", path("in"), "-o", path("x.sou")])
+        #expect(r.status == 0, "\(r)")
+        #expect(!r.err.contains("skipping"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs.keys.sorted() == ["bad_\\xFF.txt", "good.txt"] || docs.keys.sorted() == ["in/bad_\\xFF.txt", "in/good.txt"], "\(docs.keys.sorted())")
+        #expect(docs.values.contains("集体协商 坏名字"))
+
+        let named = try runThroughShell("exec \"$0\" index \"in/bad_$(printf '\\377').txt\" -o y.sou")
+        #expect(named.status == 0, "\(named)")
+        #expect(try documents(path("y.sou")) == ["in/bad_\\xFF.txt": "集体协商 坏名字"])
+
+        // an index file name that is not UTF-8 is refused, not written under another name
+        let output = try runThroughShell("exec \"$0\" index in -o \"z$(printf '\\377').sou\"")
+        #expect(output.status == 2, "\(output)")
+        #expect(output.err.contains("z\\xFF.sou: an index file name that is not UTF-8 is not supported"), "\(output.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["in", "x.sou", "y.sou"])
+    }
+}
