@@ -17,14 +17,17 @@ func makeIndex(_ documents: [(String, String)]) -> IndexReader? {
     return try? IndexReader(segment: segment)
 }
 
-let configuration = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal],
-                                            warmupIterations: 1, maxDuration: .seconds(5), maxIterations: 10)
+/// Wall clock, peak resident memory and allocations; a few iterations (each case is seconds at most).
+func configuration() -> Benchmark.Configuration {
+    .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal], warmupIterations: 1,
+          maxDuration: .seconds(5), maxIterations: 10)
+}
 
 /// Registers a search of `query` on `index` (all hits; snippets when `snippets`).
 func registerSearch(_ name: String, _ index: IndexReader?, _ query: String, snippets: Bool) {
     guard let index else { return }
     let options = SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: snippets))
-    Benchmark(name, configuration: configuration) { benchmark in
+    Benchmark(name, configuration: configuration()) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try? index.search(query, options: options))
         }
@@ -55,7 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     for n in [40_000, 80_000] {
         let text = Array(("a" + String(repeating: "\u{0301}\u{0316}", count: n)).utf8)
         guard let analyzer = try? Analyzer() else { continue }
-        Benchmark("Analyzer: a + \(n) pairs of alternating combining marks", configuration: configuration) { benchmark in
+        Benchmark("Analyzer: a + \(n) pairs of alternating combining marks", configuration: configuration()) { benchmark in
             var buffer = TokenBuffer()
             for _ in benchmark.scaledIterations {
                 buffer.removeAll()
