@@ -2,6 +2,8 @@
 // codes: only positive codes (U_FAILURE) are errors.
 #include "cicushim.h"
 #include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
 #include <unicode/uversion.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
@@ -20,6 +22,8 @@ int sou_icu_version(char *buffer, size_t capacity) {
 }
 
 // MARK: - Character classes
+
+static int32_t from_utf16(const UChar *units, int32_t length, uint32_t *output, int32_t capacity);
 
 static int is_letter_category(int8_t gc) {
     return gc == U_UPPERCASE_LETTER || gc == U_LOWERCASE_LETTER || gc == U_TITLECASE_LETTER ||
@@ -68,25 +72,153 @@ static uint8_t char_class(UChar32 c) {
     return SOU_CLASS_OTHER;
 }
 
+/// The class and flags of `c`, every property looked up for this one code point: the reference
+/// derivation (the lazy table below must agree with it on every code point).
+static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c) {
+    uint8_t value = char_class(c);
+    if (c < 0xD800 || c > 0xDFFF) {
+        UChar units[2];
+        int32_t length = 0;
+        U16_APPEND_UNSAFE(units, length, c);
+        UErrorCode e = U_ZERO_ERROR;
+        if (!unorm2_isNormalized(nfkc, units, length, &e) && U_SUCCESS(e)) value |= SOU_FLAG_MAPPED;
+        if (!unorm2_hasBoundaryBefore(nfkc, c)) value |= SOU_FLAG_NO_BOUNDARY_BEFORE;
+    }
+    return value;
+}
+
 int sou_char_classes(uint8_t *table, uint32_t count) {
     if (table == NULL || count > 0x110000) return U_ILLEGAL_ARGUMENT_ERROR;
     UErrorCode error = U_ZERO_ERROR;
     const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&error);
     if (U_FAILURE(error)) return error;
-    for (uint32_t c = 0; c < count; c++) {
-        uint8_t value = char_class((UChar32)c);
-        if (c < 0xD800 || c > 0xDFFF) {
-            UChar units[2];
-            int32_t length = 0;
-            U16_APPEND_UNSAFE(units, length, c);
-            UErrorCode e = U_ZERO_ERROR;
-            if (!unorm2_isNormalized(nfkc, units, length, &e) && U_SUCCESS(e)) value |= SOU_FLAG_MAPPED;
-            if (!unorm2_hasBoundaryBefore(nfkc, (UChar32)c)) value |= SOU_FLAG_NO_BOUNDARY_BEFORE;
-        }
-        table[c] = value;
-    }
+    for (uint32_t c = 0; c < count; c++) table[c] = char_class_and_flags(nfkc, (UChar32)c);
     return 0;
 }
+
+// MARK: - The lazily derived character table
+//
+// Concurrency: `classes` and `chunks` are written only under `lock`, by derive_page; readers
+// read them without the lock through atomic loads. A page is published in this order: its
+// mapping chunk (release store of the pointer), a release fence, then its class bytes (relaxed
+// stores of non-zero values). A reader that sees a non-zero class byte and then issues an
+// acquire fence (sou_char_table_mapping) therefore sees the chunk of that page. A class byte is
+// written once, from 0 to its final value, and never changes again.
+
+struct SouCharTable {
+    uint8_t *classes;                    // SOU_CHAR_TABLE_SIZE bytes, 0 = not derived yet
+    uint32_t **chunks;                   // per page: NULL, or 256 entries then the mapping pool
+    const UNormalizer2 *nfkc;
+    pthread_mutex_t lock;
+};
+
+#define PAGE_SHIFT 8
+#define PAGE_SIZE (1u << PAGE_SHIFT)
+#define PAGE_COUNT ((SOU_CHAR_TABLE_SIZE + PAGE_SIZE - 1) >> PAGE_SHIFT)
+/// Longest NFKC_Casefold mapping of one code point this table accepts, in UTF-16 units
+/// (Unicode's longest is U+FDFA, 18 code points, all in the BMP).
+#define MAPPING_CAPACITY 64
+
+/// Derives page `page` (caller holds the lock; the page is not derived yet). Returns 0 or an
+/// ICU error code (then nothing was published).
+static int derive_page(SouCharTable *table, uint32_t page) {
+    uint32_t first = page << PAGE_SHIFT;
+    uint32_t end = first + PAGE_SIZE;
+    if (end > 0x110000) end = 0x110000;
+    uint8_t values[PAGE_SIZE];
+    uint32_t count = end > first ? end - first : 0;
+    uint32_t poolSize = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        UChar32 c = (UChar32)(first + k);
+        // An inert character is not changed by NFKC_Casefold and has a boundary before it:
+        // the two normalization flags are 0 (the common case, skips the costly checks).
+        uint8_t value = unorm2_isInert(table->nfkc, c) ? char_class(c) : char_class_and_flags(table->nfkc, c);
+        values[k] = value | SOU_FLAG_DERIVED;
+    }
+    // Mappings of the characters NFKC_Casefold changes: 256 entries, then the pool.
+    uint32_t *chunk = NULL;
+    uint32_t capacity = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        if (!(values[k] & SOU_FLAG_MAPPED)) continue;
+        UChar source[2], target[MAPPING_CAPACITY];
+        int32_t length = 0;
+        U16_APPEND_UNSAFE(source, length, first + k);
+        UErrorCode error = U_ZERO_ERROR;
+        int32_t written = unorm2_normalize(table->nfkc, source, length, target, MAPPING_CAPACITY, &error);
+        if (U_FAILURE(error) || written >= MAPPING_CAPACITY) { free(chunk); return U_FAILURE(error) ? error : U_BUFFER_OVERFLOW_ERROR; }
+        uint32_t points = (uint32_t)from_utf16(target, written, NULL, 0);
+        if (PAGE_SIZE + poolSize + points > capacity) {
+            uint32_t grown = capacity == 0 ? 2 * PAGE_SIZE : 2 * capacity;
+            while (PAGE_SIZE + poolSize + points > grown) grown *= 2;
+            uint32_t *bigger = realloc(chunk, sizeof(uint32_t) * grown);
+            if (bigger == NULL) { free(chunk); return U_MEMORY_ALLOCATION_ERROR; }
+            if (chunk == NULL) memset(bigger, 0, sizeof(uint32_t) * PAGE_SIZE);
+            chunk = bigger;
+            capacity = grown;
+        }
+        // points < MAPPING_CAPACITY: fits the entry's low byte; poolSize < 2^24.
+        from_utf16(target, written, chunk + PAGE_SIZE + poolSize, (int32_t)points);
+        chunk[k] = poolSize << 8 | points;
+        poolSize += points;
+    }
+    __atomic_store_n(&table->chunks[page], chunk, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (uint32_t k = 0; k < count; k++) __atomic_store_n(&table->classes[first + k], values[k], __ATOMIC_RELAXED);
+    return 0;
+}
+
+SouCharTable *sou_char_table_open(int32_t *error) {
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&status);
+    if (U_FAILURE(status)) { if (error) *error = status; return NULL; }
+    SouCharTable *table = calloc(1, sizeof(SouCharTable));
+    if (table == NULL) { if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
+    // calloc: the kernel hands out zero pages on first touch, so untouched parts cost nothing.
+    table->classes = calloc(SOU_CHAR_TABLE_SIZE, 1);
+    table->chunks = calloc(PAGE_COUNT, sizeof(uint32_t *));
+    table->nfkc = nfkc;
+    if (table->classes == NULL || table->chunks == NULL || pthread_mutex_init(&table->lock, NULL) != 0) {
+        free(table->classes);
+        free(table->chunks);
+        free(table);
+        if (error) *error = U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    // The invalid-sequence code point: class other, no flags.
+    table->classes[0x110000] = SOU_CLASS_OTHER | SOU_FLAG_DERIVED;
+    // Derive page 0 now, so that an ICU that cannot answer fails here, not mid-analysis.
+    int status0 = derive_page(table, 0);
+    if (status0 != 0) {
+        sou_char_table_close(table);
+        if (error) *error = status0;
+        return NULL;
+    }
+    if (error) *error = 0;
+    return table;
+}
+
+void sou_char_table_close(SouCharTable *table) {
+    if (table == NULL) return;
+    for (uint32_t page = 0; page < PAGE_COUNT; page++) free(table->chunks[page]);
+    free(table->chunks);
+    free(table->classes);
+    pthread_mutex_destroy(&table->lock);
+    free(table);
+}
+
+const uint8_t *sou_char_table_classes(const SouCharTable *table) { return table->classes; }
+
+uint8_t sou_char_table_derive(SouCharTable *table, uint32_t c) {
+    if (c >= SOU_CHAR_TABLE_SIZE) return 0;
+    pthread_mutex_lock(&table->lock);
+    uint8_t value = __atomic_load_n(&table->classes[c], __ATOMIC_RELAXED);
+    if (value == 0 && derive_page(table, c >> PAGE_SHIFT) == 0)
+        value = __atomic_load_n(&table->classes[c], __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&table->lock);
+    return value;
+}
+
+uint32_t *const *sou_char_table_chunks(const SouCharTable *table) { return table->chunks; }
 
 // MARK: - UTF-32 <-> UTF-16 helpers
 
@@ -194,6 +326,127 @@ int32_t sou_transliterator_transform(SouTransliterator *transliterator, const ui
         free(buffer);
         return n;
     }
+}
+
+// MARK: - The variant folding table, derived lazily
+//
+// Same scheme as SouCharTable: entries written once (0 → final value) under `lock`, read with
+// relaxed atomic loads; an entry holds all the reader needs, so no other ordering is required.
+
+struct SouFoldTable {
+    uint32_t *entries;                   // 0x110000 entries, 0 = not derived yet
+    SouCharTable *characters;
+    SouTransliterator *transliterator;   // used under `lock` only (ICU's is not thread-safe)
+    pthread_mutex_t lock;
+};
+
+/// Transliterates `input` (code points), returning a malloc'ed array and its length in
+/// `*length`, or NULL on failure.
+static uint32_t *transliterate(SouTransliterator *transliterator, const uint32_t *input, int32_t count, int32_t *length) {
+    int32_t capacity = count + count / 2 + 16;
+    for (;;) {
+        uint32_t *output = malloc(sizeof(uint32_t) * (size_t)capacity);
+        if (output == NULL) return NULL;
+        int32_t n = sou_transliterator_transform(transliterator, input, count, output, capacity);
+        if (n < 0) { free(output); return NULL; }
+        if (n <= capacity) { *length = n; return output; }
+        free(output);
+        capacity = n;
+    }
+}
+
+/// Folds `characters[0..<count]` (Han/Kana code points) into `folded`, in one transliteration of
+/// "c\n" for every character (no rule can see two characters at once); only one-to-one changes
+/// are kept (a fold must not change a run's length). Returns 1 when done, 0 when ICU failed or
+/// the output does not have one line per character.
+static int fold_lines(SouTransliterator *transliterator, const uint32_t *characters, int32_t count, uint32_t *folded) {
+    uint32_t input[2 * PAGE_SIZE];
+    for (int32_t k = 0; k < count; k++) { input[2 * k] = characters[k]; input[2 * k + 1] = 0x0A; }
+    int32_t length = 0;
+    uint32_t *output = transliterate(transliterator, input, 2 * count, &length);
+    if (output == NULL) return 0;
+    int32_t index = 0, segmentStart = 0;
+    for (int32_t k = 0; k < length; k++) {
+        if (output[k] != 0x0A) continue;
+        if (index >= count) { index = count + 1; break; }
+        folded[index] = (k - segmentStart == 1) ? output[segmentStart] : characters[index];
+        index++;
+        segmentStart = k + 1;
+    }
+    free(output);
+    return index == count;
+}
+
+/// Derives the fold entries of page `page` (caller holds the lock; the page is not derived yet).
+static int derive_fold_page(SouFoldTable *table, uint32_t page) {
+    uint32_t first = page << PAGE_SHIFT;
+    uint32_t characters[PAGE_SIZE], folded[PAGE_SIZE];
+    int32_t count = 0;
+    for (uint32_t c = first; c < first + PAGE_SIZE; c++) {
+        uint8_t value = __atomic_load_n(&table->characters->classes[c], __ATOMIC_RELAXED);
+        if (value == 0) value = sou_char_table_derive(table->characters, c);
+        if (value == 0) return U_MEMORY_ALLOCATION_ERROR;
+        if ((value & 0x0F) == SOU_CLASS_HANKANA) characters[count++] = c;
+    }
+    if (count > 0 && !fold_lines(table->transliterator, characters, count, folded)) {
+        // Not one line per character: fold each character in a call of its own.
+        for (int32_t k = 0; k < count; k++)
+            if (!fold_lines(table->transliterator, characters + k, 1, folded + k)) return U_INTERNAL_TRANSLITERATOR_ERROR;
+    }
+    uint32_t values[PAGE_SIZE];
+    for (uint32_t k = 0; k < PAGE_SIZE; k++) values[k] = first + k;
+    for (int32_t k = 0; k < count; k++) values[characters[k] - first] = folded[k];
+    for (uint32_t k = 0; k < PAGE_SIZE; k++)
+        __atomic_store_n(&table->entries[first + k], values[k] | SOU_FOLD_DERIVED, __ATOMIC_RELAXED);
+    return 0;
+}
+
+SouFoldTable *sou_fold_table_open(SouCharTable *characters, const char *id, int32_t *error) {
+    if (characters == NULL) { if (error) *error = U_ILLEGAL_ARGUMENT_ERROR; return NULL; }
+    SouTransliterator *transliterator = sou_transliterator_open(id, error);
+    if (transliterator == NULL) return NULL;
+    SouFoldTable *table = calloc(1, sizeof(SouFoldTable));
+    uint32_t *entries = calloc(0x110000, sizeof(uint32_t));
+    if (table == NULL || entries == NULL || pthread_mutex_init(&table->lock, NULL) != 0) {
+        free(table);
+        free(entries);
+        sou_transliterator_close(transliterator);
+        if (error) *error = U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    table->entries = entries;
+    table->characters = characters;
+    table->transliterator = transliterator;
+    // Fold one page of ideographs now (U+4E00...U+4EFF), so that a failing transliterator
+    // fails here, not mid-analysis.
+    int status = derive_fold_page(table, 0x4E00 >> PAGE_SHIFT);
+    if (status != 0) {
+        sou_fold_table_close(table);
+        if (error) *error = status;
+        return NULL;
+    }
+    if (error) *error = 0;
+    return table;
+}
+
+void sou_fold_table_close(SouFoldTable *table) {
+    if (table == NULL) return;
+    sou_transliterator_close(table->transliterator);
+    free(table->entries);
+    pthread_mutex_destroy(&table->lock);
+    free(table);
+}
+
+const uint32_t *sou_fold_table_entries(const SouFoldTable *table) { return table->entries; }
+
+uint32_t sou_fold_table_derive(SouFoldTable *table, uint32_t c) {
+    if (c >= 0x110000) return 0;
+    pthread_mutex_lock(&table->lock);
+    uint32_t value = __atomic_load_n(&table->entries[c], __ATOMIC_RELAXED);
+    if (value == 0 && derive_fold_page(table, c >> PAGE_SHIFT) == 0)
+        value = __atomic_load_n(&table->entries[c], __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&table->lock);
+    return value;
 }
 
 // MARK: - Word breaks

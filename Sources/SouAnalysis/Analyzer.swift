@@ -16,7 +16,8 @@ public struct AnalysisSummary: Sendable, Hashable {
 /// The chain, in order:
 /// 1. UTF-8 decoding; each invalid sequence becomes U+FFFD (a symbol: emits nothing, leaves a gap).
 /// 2. NFKC_Casefold (ICU): characters normalization leaves alone — most CJK text — are not
-///    touched; a character that changes alone is looked up in a table read from ICU once; only
+///    touched; a character that changes alone is looked up in a table read from ICU (a page of
+///    code points at a time, when the text first touches it); only
 ///    sequences that compose (a base and its combining marks) are handed to ICU
 ///    (`unorm2_normalize`), one normalization segment at a time, at most
 ///    ``maxSegmentLength`` characters (a longer run of marks is cut, as in the Stream-Safe Text
@@ -28,8 +29,9 @@ public struct AnalysisSummary: Sendable, Hashable {
 ///    word rules ICU applies (ICU's rule-based iterator, without the `@` tailoring of ICU 72);
 ///    optional Traditional → Simplified folding of run characters.
 ///
-/// Thread safety: an `Analyzer` holds only immutable, shared tables; one value can be used from
-/// any number of threads at once, each with its own ``TokenBuffer``.
+/// Thread safety: an `Analyzer` holds only shared tables whose entries never change once derived
+/// (pages are derived under a lock on first use); one value can be used from any number of
+/// threads at once, each with its own ``TokenBuffer``.
 public struct Analyzer: Sendable {
     /// The rules this analyzer applies.
     public let configuration: AnalyzerConfiguration
@@ -65,51 +67,57 @@ public struct Analyzer: Sendable {
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding,
                                    scratch: scratch)
         var invalid = 0
-        table.classes.withUnsafeBufferPointer { classes in
-            table.mappingPool.withUnsafeBufferPointer { pool in
-                let n = input.count
-                guard n > 0 else { return }
-                var segment: [UInt32] = []     // a normalization segment, rarely used
-                var i = 0
-                var (c, length) = UTF8Scanning.decode(input, at: 0)
-                while i < n {
-                    var j = i + length
-                    var next: UInt32 = 0
-                    var nextLength = 0
-                    if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
-                    if c == CharacterTable.invalid {
-                        invalid += 1
-                        c = 0xFFFD
-                    }
-                    let flags = classes[Int(c)]
-                    if j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0 {
-                        // A base followed by characters that may combine with it: hand the whole
-                        // segment to ICU; its output keeps the segment's byte range.
-                        segment.removeAll(keepingCapacity: true)
-                        segment.append(c)
-                        repeat {
-                            segment.append(next)
-                            j += nextLength
-                            if j < n { (next, nextLength) = UTF8Scanning.decode(input, at: j) }
-                        } while j < n && classes[Int(next)] & CharacterClass.noBoundaryBefore != 0
-                            && segment.count < Self.maxSegmentLength
-                        for normalized in Self.normalize(segment) {
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
-                        }
-                    } else if flags & CharacterClass.mapped == 0 {
-                        scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
-                    } else if c < 0x80 {
-                        scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
-                    } else {
-                        for k in table.mapping(c) {
-                            let normalized = pool[k]
-                            scanner.feed(normalized, classes[Int(normalized)] & CharacterClass.mask, i, j, verbatim: false)
-                        }
-                    }
-                    i = j
-                    c = next
-                    length = nextLength
+        let table = self.table
+        let n = input.count
+        if n > 0 {
+            var segment: [UInt32] = []     // a normalization segment, rarely used
+            var i = 0
+            var (c, length) = UTF8Scanning.decode(input, at: 0)
+            var flags = table.flags(c)     // one look-up per character: carried over as `nextFlags`
+            while i < n {
+                var j = i + length
+                var next: UInt32 = 0
+                var nextLength = 0
+                var nextFlags: UInt8 = 0
+                if j < n {
+                    (next, nextLength) = UTF8Scanning.decode(input, at: j)
+                    nextFlags = table.flags(next)
                 }
+                if c == CharacterTable.invalid {
+                    invalid += 1
+                    c = 0xFFFD
+                    flags = table.flags(c)
+                }
+                if nextFlags & CharacterClass.noBoundaryBefore != 0 {
+                    // A base followed by characters that may combine with it: hand the whole
+                    // segment to ICU; its output keeps the segment's byte range.
+                    segment.removeAll(keepingCapacity: true)
+                    segment.append(c)
+                    repeat {
+                        segment.append(next)
+                        j += nextLength
+                        nextFlags = 0
+                        if j < n {
+                            (next, nextLength) = UTF8Scanning.decode(input, at: j)
+                            nextFlags = table.flags(next)
+                        }
+                    } while nextFlags & CharacterClass.noBoundaryBefore != 0 && segment.count < Self.maxSegmentLength
+                    for normalized in Self.normalize(segment) {
+                        scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
+                    }
+                } else if flags & CharacterClass.mapped == 0 {
+                    scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
+                } else if c < 0x80 {
+                    scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
+                } else {
+                    for normalized in table.mapping(c) {
+                        scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
+                    }
+                }
+                i = j
+                c = next
+                flags = nextFlags
+                length = nextLength
             }
         }
         scanner.finish(&buffer, returningScratchTo: scratch)

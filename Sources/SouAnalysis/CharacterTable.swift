@@ -2,8 +2,8 @@ import CICUShim
 
 /// What the analyzer makes of one character (the low four bits of a ``CharacterTable`` byte).
 ///
-/// Derived once from ICU's character properties (Script, Script_Extensions, General_Category,
-/// White_Space, Word_Break) by `sou_char_classes`; applied to NFKC_Casefold-normalized text.
+/// Derived from ICU's character properties (Script, Script_Extensions, General_Category,
+/// White_Space, Word_Break) by the C shim; applied to NFKC_Casefold-normalized text.
 enum CharacterClass {
     /// Punctuation, symbols (emoji included), controls, unassigned: emits nothing, leaves a gap.
     static let other: UInt8 = UInt8(SOU_CLASS_OTHER)
@@ -38,63 +38,79 @@ enum CharacterClass {
     static let mapped: UInt8 = UInt8(SOU_FLAG_MAPPED)
     /// Flag: the character may combine with the one before it under NFKC_Casefold.
     static let noBoundaryBefore: UInt8 = UInt8(SOU_FLAG_NO_BOUNDARY_BEFORE)
+    /// Flag: the byte has been derived (``CharacterTable`` bytes are 0 until then).
+    static let derived: UInt8 = UInt8(SOU_FLAG_DERIVED)
 }
 
-/// Per-code-point facts read once from ICU: class and normalization flags of every code point,
-/// and the NFKC_Casefold mapping of every character that normalization changes.
+/// Per-code-point facts read from ICU: class and normalization flags of every code point, and
+/// the NFKC_Casefold mapping of every character that normalization changes.
 ///
-/// Immutable after construction, shared by all analyzers (``shared``), safe to read from any
-/// thread.
-final class CharacterTable: Sendable {
+/// Derived lazily, 256 code points at a time, the first time any character of that page is
+/// looked up (`SouCharTable` in the C shim): a process pays only for the pages its text touches
+/// (a query: one to three pages, ~0.1 ms; all of dev-all: ~90 pages) instead of ~700 million
+/// instructions of ICU look-ups for all 0x110000 code points at every start. Every entry equals
+/// what `sou_char_classes` (the per-code-point reference, kept for the tests) computes.
+///
+/// Shared by all analyzers (``shared``), safe to use from any thread: a derived entry never
+/// changes, pages are derived under a lock and read with atomic loads.
+final class CharacterTable: @unchecked Sendable {
     /// The code point the UTF-8 decoder returns for an invalid sequence; its class is `other`.
     static let invalid: UInt32 = 0x110000
 
-    /// Class byte of each code point `0...0x10FFFF`, plus one for ``invalid``.
-    let classes: [UInt8]
-    /// NFKC_Casefold mapping of BMP characters flagged `mapped`: `(poolOffset + 1) << 5 | count`.
-    let bmpMappings: [UInt32]
-    /// The same for supplementary-plane characters.
-    let supplementaryMappings: [UInt32: UInt32]
-    /// The code points of all mappings, back to back.
-    let mappingPool: [UInt32]
+    /// The C table: owned, closed by `deinit`.
+    let handle: OpaquePointer
+    /// Its class bytes, `SOU_CHAR_TABLE_SIZE` of them (0x10FFFF code points and ``invalid``);
+    /// read with `sou_char_table_load` only.
+    private let bytes: UnsafePointer<UInt8>
+    /// Its mapping chunks, one per page (read with `sou_char_table_mapping` only).
+    private let chunks: UnsafePointer<UnsafeMutablePointer<UInt32>?>
 
-    /// The table, built on first use (about 50 ms of ICU property look-ups).
+    /// The table of the process, created on first use.
     static let shared = Result { () throws(AnalyzerError) -> CharacterTable in try CharacterTable() }
 
-    private init() throws(AnalyzerError) {
-        var classes = [UInt8](repeating: CharacterClass.other, count: 0x110001)
-        let status = classes.withUnsafeMutableBufferPointer { sou_char_classes($0.baseAddress, 0x110000) }
-        guard status == 0 else { throw AnalyzerError.icu("cannot read ICU character properties (error \(status))") }
-        var bmp = [UInt32](repeating: 0, count: 0x10000)
-        var supplementary: [UInt32: UInt32] = [:]
-        var pool: [UInt32] = []
-        var output = [UInt32](repeating: 0, count: 32)
-        for c in 0..<UInt32(0x110000) where classes[Int(c)] & CharacterClass.mapped != 0 {
-            var input = c
-            let count = output.withUnsafeMutableBufferPointer { sou_nfkc_casefold(&input, 1, $0.baseAddress, 32) }
-            guard count >= 0, count < 32 else {
-                throw AnalyzerError.icu("cannot normalize U+\(String(c, radix: 16, uppercase: true))")
-            }
-            let entry = UInt32(pool.count + 1) << 5 | UInt32(count)
-            pool.append(contentsOf: output[0..<Int(count)])
-            if c < 0x10000 { bmp[Int(c)] = entry } else { supplementary[c] = entry }
+    /// A new, empty table (tests use their own; the analyzer uses ``shared``).
+    init() throws(AnalyzerError) {
+        var error: Int32 = 0
+        guard let handle = sou_char_table_open(&error) else {
+            throw AnalyzerError.icu("cannot read ICU character properties (error \(error))")
         }
-        self.classes = classes
-        self.bmpMappings = bmp
-        self.supplementaryMappings = supplementary
-        self.mappingPool = pool
+        self.handle = handle
+        self.bytes = sou_char_table_classes(handle)
+        self.chunks = sou_char_table_chunks(handle)
+    }
+
+    deinit { sou_char_table_close(handle) }
+
+    /// The class byte of `c` (class in the low four bits, then the `mapped`,
+    /// `noBoundaryBefore` and derived flags), deriving its page on first use.
+    ///
+    /// `c` must be at most ``invalid``: the UTF-8 decoder yields nothing larger, nor does ICU.
+    @inline(__always)
+    func flags(_ c: UInt32) -> UInt8 {
+        assert(c <= Self.invalid)
+        let value = sou_char_table_load(bytes, c)
+        return value != 0 ? value : derive(c)
+    }
+
+    @inline(never)
+    private func derive(_ c: UInt32) -> UInt8 {
+        let value = sou_char_table_derive(handle, c)
+        // Page 0 was derived when the table was opened, so ICU answers; failing later means
+        // ICU could not allocate memory, where Swift itself traps too.
+        guard value != 0 else { fatalError("ICU failed to derive the character data of U+\(String(c, radix: 16, uppercase: true))") }
+        return value
     }
 
     /// The class of code point `c` (``invalid`` included).
-    func characterClass(_ c: UInt32) -> UInt8 { classes[Int(c)] & CharacterClass.mask }
+    func characterClass(_ c: UInt32) -> UInt8 { flags(c) & CharacterClass.mask }
 
-    /// Where the NFKC_Casefold mapping of `c` lies in ``mappingPool`` (only for `mapped` characters).
+    /// The NFKC_Casefold mapping of `c`, a character whose ``flags(_:)`` have `mapped` (empty
+    /// for others). Valid as long as the table lives.
     @inline(__always)
-    func mapping(_ c: UInt32) -> Range<Int> {
-        let entry = c < 0x10000 ? bmpMappings[Int(c)] : (supplementaryMappings[c] ?? 0)
-        guard entry != 0 else { return 0..<0 }
-        let start = Int(entry >> 5) - 1
-        return start..<(start + Int(entry & 31))
+    func mapping(_ c: UInt32) -> UnsafeBufferPointer<UInt32> {
+        var count: Int32 = 0
+        let start = sou_char_table_mapping(chunks, c, &count)
+        return UnsafeBufferPointer(start: start, count: Int(count))
     }
 }
 

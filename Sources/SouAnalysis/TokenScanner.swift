@@ -74,7 +74,7 @@ struct TokenScanner: ~Copyable {
 
     /// Feeds one normalized character `c` of class `cls` that came from input bytes `start..<end`;
     /// `verbatim` when those bytes are the UTF-8 encoding of `c` itself.
-    @inline(__always)
+    @inline(always)
     mutating func feed(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, verbatim: Bool) {
         switch mode {
         case .run:
@@ -188,7 +188,7 @@ struct TokenScanner: ~Copyable {
         mode = .idle
     }
 
-    @inline(__always)
+    @inline(always)
     private mutating func word(_ c: UInt32, _ cls: UInt8, _ start: Int, _ end: Int, _ verbatim: Bool) {
         if pendingMid != 0 {
             // WB6/7 (letter Mid letter) and WB11/12 (digit Mid digit)

@@ -3,7 +3,8 @@ import CICUShim
 /// An ICU transliterator, owned: opened by `init`, closed by `deinit`, never copied.
 ///
 /// ICU transliterators are not thread-safe; a non-copyable owner cannot be shared between
-/// threads by accident. Sou uses one only while building ``VariantFolding/traditionalToSimplified``.
+/// threads by accident. Used by the tests, as the reference ``VariantFolding`` is checked
+/// against (the analyzer's fold uses the C shim's own, behind a lock).
 struct ICUTransliterator: ~Copyable {
     private let handle: OpaquePointer
 
@@ -42,68 +43,52 @@ struct ICUTransliterator: ~Copyable {
 /// Character-by-character folding of CJK variants, applied to the characters of CJK runs
 /// after NFKC_Casefold.
 ///
-/// Built once per process from ICU's `Traditional-Simplified` transliterator by running it over
-/// every Han/Kana character separately (so the fold never changes how many characters a run
-/// has, and byte ranges stay exact); the resulting table is immutable and shared by all threads.
-final class VariantFolding: Sendable {
-    /// Simplified form of each BMP character (0 = unchanged).
-    let bmp: [UInt32]
-    /// The same for supplementary-plane characters.
-    let supplementary: [UInt32: UInt32]
-    /// Number of characters the table changes.
-    let count: Int
+/// Derived from ICU's `Traditional-Simplified` transliterator by running it over every Han/Kana
+/// character separately (so the fold never changes how many characters a run has, and byte
+/// ranges stay exact), lazily: a page of 256 code points at a time, the first time a run
+/// character of that page is folded (`SouFoldTable` in the C shim). Opening the transliterator
+/// (ICU compiles its rules) is the one fixed cost. Safe to use from any thread.
+final class VariantFolding: @unchecked Sendable {
+    /// The C table: owned, closed by `deinit`.
+    private let handle: OpaquePointer
+    /// Its entries (read with `sou_fold_table_load` only).
+    private let entries: UnsafePointer<UInt32>
+    /// The character table the fold's Han/Kana classes come from (kept alive: the C table
+    /// refers to it).
+    private let characters: CharacterTable
 
-    /// Traditional → Simplified Chinese (系統 → 系统), built on first use.
+    /// Traditional → Simplified Chinese (系統 → 系统), created on first use.
     static let traditionalToSimplified = Result { () throws(AnalyzerError) -> VariantFolding in
-        guard case .success(let table) = CharacterTable.shared else {
-            throw AnalyzerError.icu("character table unavailable")
-        }
-        return try VariantFolding(transliteratorID: "Traditional-Simplified", table: table)
+        try VariantFolding(transliteratorID: "Traditional-Simplified", characters: CharacterTable.shared.get())
     }
 
-    private init(transliteratorID: String, table: CharacterTable) throws(AnalyzerError) {
-        let transliterator = try ICUTransliterator(id: transliteratorID)
-        var characters: [UInt32] = []
-        for c in 0..<UInt32(0x110000) where table.characterClass(c) == CharacterClass.hanKana {
-            characters.append(c)
+    /// A new, empty fold through ICU's transliterator `transliteratorID` (tests use their own).
+    init(transliteratorID: String, characters: CharacterTable) throws(AnalyzerError) {
+        var error: Int32 = 0
+        guard let handle = sou_fold_table_open(characters.handle, transliteratorID, &error) else {
+            throw AnalyzerError.icu("cannot open the \(transliteratorID) transliterator (error \(error))")
         }
-        // One call over "c\n" for every character: no rule can see two characters at once.
-        var input: [UInt32] = []
-        input.reserveCapacity(characters.count * 2)
-        for c in characters { input.append(c); input.append(0x0A) }
-        let output = try transliterator.transform(input)
-        var bmp = [UInt32](repeating: 0, count: 0x10000)
-        var supplementary: [UInt32: UInt32] = [:]
-        var changed = 0
-        var index = 0
-        var segmentStart = 0
-        for (k, value) in output.enumerated() where value == 0x0A {
-            guard index < characters.count else { break }
-            let source = characters[index]
-            // Only one-to-one changes are kept: a fold must not change a run's length.
-            if k - segmentStart == 1, output[segmentStart] != source {
-                let target = output[segmentStart]
-                if source < 0x10000 { bmp[Int(source)] = target } else { supplementary[source] = target }
-                changed += 1
-            }
-            index += 1
-            segmentStart = k + 1
-        }
-        guard index == characters.count else {
-            throw AnalyzerError.icu("\(transliteratorID) transliteration changed the line structure")
-        }
-        self.bmp = bmp
-        self.supplementary = supplementary
-        self.count = changed
+        self.handle = handle
+        self.entries = sou_fold_table_entries(handle)
+        self.characters = characters
     }
 
-    /// The folded form of `c`.
+    deinit { sou_fold_table_close(handle) }
+
+    /// The folded form of `c` (a Han/Kana character: others are returned unchanged).
     @inline(__always)
     func fold(_ c: UInt32) -> UInt32 {
-        if c < 0x10000 {
-            let folded = bmp[Int(c)]
-            return folded == 0 ? c : folded
-        }
-        return supplementary[c] ?? c
+        assert(c < 0x110000)
+        let entry = sou_fold_table_load(entries, c)
+        return (entry != 0 ? entry : derive(c)) & ~SOU_FOLD_DERIVED
+    }
+
+    @inline(never)
+    private func derive(_ c: UInt32) -> UInt32 {
+        let entry = sou_fold_table_derive(handle, c)
+        // One page was folded when the table was opened, so the transliterator works; failing
+        // later means ICU could not allocate memory, where Swift itself traps too.
+        guard entry != 0 else { fatalError("ICU failed to fold U+\(String(c, radix: 16, uppercase: true))") }
+        return entry
     }
 }

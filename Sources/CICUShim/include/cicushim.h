@@ -36,8 +36,63 @@ enum {
 #define SOU_FLAG_NO_BOUNDARY_BEFORE 0x20
 
 /// Fills `table[c]` for every code point `c < count` (count ≤ 0x110000) with its class and
-/// flags. Returns 0 on success, a positive ICU error code otherwise.
+/// flags, looking every property up for each code point (about 600 instructions each). The
+/// reference the lazily derived `SouCharTable` is tested against; not used by the analyzer.
+/// Returns 0 on success, a positive ICU error code otherwise.
 int sou_char_classes(uint8_t *table, uint32_t count);
+
+// MARK: - The character table, derived lazily
+
+/// Entries of a character table: every code point 0...0x10FFFF, plus 0x110000 (the code point
+/// the analyzer's UTF-8 decoder returns for an invalid sequence; class other, no flags).
+#define SOU_CHAR_TABLE_SIZE 0x110001u
+/// Flag bit of a class-table byte: the entry has been derived (a derived byte is never 0).
+#define SOU_FLAG_DERIVED 0x80
+
+/// The class bytes (as `sou_char_classes` computes them, plus SOU_FLAG_DERIVED) and the
+/// NFKC_Casefold mappings of all code points, derived from ICU a page of 256 code points at a
+/// time, when first needed. Safe to use from any number of threads at once. Opaque.
+typedef struct SouCharTable SouCharTable;
+
+/// Opens an empty table (and derives U+0000...U+00FF, so that a failing ICU fails here).
+/// Returns NULL on failure and stores ICU's error code in `*error` (when not NULL).
+SouCharTable *sou_char_table_open(int32_t *error);
+
+/// Frees a table (NULL is ignored). No other thread may be using it.
+void sou_char_table_close(SouCharTable *table);
+
+/// The table's SOU_CHAR_TABLE_SIZE class bytes, valid until the table is closed. A byte is 0
+/// until its page is derived (then call `sou_char_table_derive`); read bytes only with
+/// `sou_char_table_load`, as other threads may be deriving other pages.
+const uint8_t *sou_char_table_classes(const SouCharTable *table);
+
+/// The class byte of `c` (< SOU_CHAR_TABLE_SIZE), or 0 when it is not derived yet: a relaxed
+/// atomic load, as cheap as a plain one.
+static inline uint8_t sou_char_table_load(const uint8_t *classes, uint32_t c) {
+    return __atomic_load_n(classes + c, __ATOMIC_RELAXED);
+}
+
+/// Derives the page of `c` if needed (under a lock) and returns the class byte of `c`: non-zero,
+/// or 0 when `c` is out of range or ICU failed (out of memory).
+uint8_t sou_char_table_derive(SouCharTable *table, uint32_t c);
+
+/// The table's mapping chunks, one pointer per page of 256 code points (valid until the table
+/// is closed): read them only with `sou_char_table_mapping`.
+uint32_t *const *sou_char_table_chunks(const SouCharTable *table);
+
+/// The NFKC_Casefold mapping of `c` (< 0x110000), a code point whose class byte (already read
+/// as non-zero) has SOU_FLAG_MAPPED: `*count` code points at the returned address, valid until
+/// the table is closed. (Other code points: `*count` is 0.) A chunk holds 256 entries
+/// (pool offset << 8 | count), then the pool.
+static inline const uint32_t *sou_char_table_mapping(uint32_t *const *chunks, uint32_t c, int32_t *count) {
+    // Pairs with the release fence between a page's chunk and its class bytes.
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    const uint32_t *chunk = __atomic_load_n(&chunks[c >> 8], __ATOMIC_RELAXED);
+    if (chunk == NULL) { *count = 0; return NULL; }
+    uint32_t entry = chunk[c & 0xFF];
+    *count = (int32_t)(entry & 0xFF);
+    return chunk + 256 + (entry >> 8);
+}
 
 // MARK: - Normalization
 
@@ -63,6 +118,39 @@ void sou_transliterator_close(SouTransliterator *transliterator);
 /// larger buffer), or -1 on an ICU error.
 int32_t sou_transliterator_transform(SouTransliterator *transliterator, const uint32_t *input,
                                      int32_t length, uint32_t *output, int32_t capacity);
+
+// MARK: - The variant folding table, derived lazily
+
+/// Flag bit of a fold-table entry: the entry has been derived (a derived entry is never 0).
+#define SOU_FOLD_DERIVED 0x80000000u
+
+/// A character-by-character fold of Han/Kana characters through an ICU transliterator (e.g.
+/// "Traditional-Simplified"), derived a page of 256 code points at a time, when first needed.
+/// Safe to use from any number of threads at once. Opaque.
+typedef struct SouFoldTable SouFoldTable;
+
+/// Opens transliterator `id` and an empty fold table over the classes of `characters` (which
+/// must outlive it); folds U+4E00...U+4EFF at once, so that a failing transliterator fails here.
+/// Returns NULL on failure and stores ICU's error code in `*error` (when not NULL).
+SouFoldTable *sou_fold_table_open(SouCharTable *characters, const char *id, int32_t *error);
+
+/// Frees a fold table (NULL is ignored). No other thread may be using it.
+void sou_fold_table_close(SouFoldTable *table);
+
+/// The table's 0x110000 entries, valid until it is closed: 0 until the page of the code point
+/// is derived (then call `sou_fold_table_derive`), else SOU_FOLD_DERIVED | the folded code
+/// point (the code point itself when it is not changed, or not Han/Kana). Read them only with
+/// `sou_fold_table_load`.
+const uint32_t *sou_fold_table_entries(const SouFoldTable *table);
+
+/// The entry of `c` (< 0x110000), or 0 when it is not derived yet: a relaxed atomic load.
+static inline uint32_t sou_fold_table_load(const uint32_t *entries, uint32_t c) {
+    return __atomic_load_n(entries + c, __ATOMIC_RELAXED);
+}
+
+/// Derives the page of `c` if needed (under a lock) and returns the entry of `c`: non-zero, or
+/// 0 when `c` is out of range or ICU failed.
+uint32_t sou_fold_table_derive(SouFoldTable *table, uint32_t c);
 
 // MARK: - Word breaks (a reference for tests)
 
