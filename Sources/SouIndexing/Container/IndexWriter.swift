@@ -350,6 +350,9 @@ public final class IndexWriter {
         try checkUsable()
         let jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
         guard jobs > 1 else {
+            // the analyzer is made before the first document, as for several jobs (so that its
+            // start-up is not timed as reading)
+            _ = try bufferWriter()
             try produce { try add(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
             return
         }
