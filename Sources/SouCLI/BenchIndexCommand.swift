@@ -437,13 +437,16 @@ struct BenchIndexCommand: ParsableCommand {
         return out
     }
 
-    /// Rows of cells, right-aligned in columns two spaces apart.
-    static func columns(_ rows: [[String]]) -> String {
+    /// Rows of cells in columns two spaces apart, right-aligned but for the first
+    /// `leftAlignedColumns`.
+    static func columns(_ rows: [[String]], leftAlignedColumns: Int = 0) -> String {
         var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         return rows.map { row in
-            row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }
-                .joined(separator: "  ")
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return i < leftAlignedColumns ? cell + pad : pad + cell
+            }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 

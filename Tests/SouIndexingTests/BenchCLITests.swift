@@ -283,7 +283,7 @@ struct BenchCLITests {
             // the passes take at least the queries' time: queries/s at most 1000 / mean ms
             #expect(qps > 0 && qps <= 1000 / mean * (1 + 1e-9))
         }
-        #expect(number(report, "openMilliseconds") > 0)
+        #expect(number(report, "openMilliseconds") > 0 && number(report, "searcherMilliseconds") > 0)
 
         // text output; a plain list of queries (no header)
         let plain = folder.appendingPathComponent("q.txt")
