@@ -29,5 +29,14 @@ let package = Package(
             path: "Benchmarks/PathologicalBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "IndexBenchmark",
+            dependencies: [
+                .product(name: "Sou", package: "Sou"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/IndexBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

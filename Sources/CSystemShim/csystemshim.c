@@ -1,7 +1,10 @@
 #include "csystemshim.h"
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -18,6 +21,7 @@ int sou_set_malloc_trim_threshold(size_t bytes) {
 }
 
 // MARK: - Removing temporary files on a signal
+// (kill and waitpid, which the handler also calls for a registered child, are async-signal-safe)
 
 enum { cleanup_slots = 4 };
 // A slot's path is complete before `used` is set, and `used` is cleared before the path
@@ -25,7 +29,14 @@ enum { cleanup_slots = 4 };
 static char cleanup_paths[cleanup_slots][PATH_MAX];
 static volatile sig_atomic_t cleanup_used[cleanup_slots];
 
+static volatile sig_atomic_t cleanup_child = 0;
+
 static void cleanup_and_die(int signal_number) {
+    pid_t child = (pid_t)cleanup_child;
+    if (child > 0) {
+        kill(child, signal_number);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+    }
     for (int i = 0; i < cleanup_slots; i++) {
         if (cleanup_used[i]) unlink(cleanup_paths[i]);
     }
@@ -64,6 +75,11 @@ int sou_cleanup_register(const char *path) {
         return 1;
     }
     return 0;
+}
+
+void sou_cleanup_set_child(int pid) {
+    cleanup_child = pid > 0 ? pid : 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void sou_cleanup_unregister(const char *path) {

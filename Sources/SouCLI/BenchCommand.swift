@@ -6,8 +6,9 @@ import Sou
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the throughput of the engine's stages.",
-        subcommands: [BenchTokenizeCommand.self, BenchMergeCommand.self]
+        abstract: "Measure building an index, query latency, and the analyzer's throughput.",
+        subcommands: [BenchIndexCommand.self, BenchSearchCommand.self, BenchTokenizeCommand.self, BenchMergeCommand.self,
+                      BenchIndexRunCommand.self]
     )
 }
 

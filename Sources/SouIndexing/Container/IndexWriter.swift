@@ -26,6 +26,9 @@ public struct IndexWriterOptions: Sendable {
     /// In `.rebuild` mode, replace an existing file that is not a Sou index (never a symbolic
     /// link, device or folder); otherwise such a file is refused.
     public var replacesNonIndexFile = false
+    /// Collects the time of each phase (analysis, inversion, serialization, merges, writes);
+    /// nil (the default): nothing is measured.
+    public var timings: IndexBuildTimings? = nil
 
     /// Default options.
     public init() {}
@@ -347,6 +350,9 @@ public final class IndexWriter {
         try checkUsable()
         let jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
         guard jobs > 1 else {
+            // the analyzer is made before the first document, as for several jobs (so that its
+            // start-up is not timed as reading)
+            _ = try bufferWriter()
             try produce { try add(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
             return
         }
@@ -355,7 +361,7 @@ public final class IndexWriter {
         let analyzer = try bufferWriter().analyzer
         do {
             try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: options.storesText, firstDocument: 0,
-                                      invert: { [unowned self] in try self.invertBatch($0) }, produce: produce)
+                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) }, produce: produce)
         } catch {
             fail(error)
             throw error
@@ -393,7 +399,9 @@ public final class IndexWriter {
     private func flushPending() throws {
         guard pending.count > 0 else { return }
         let writer = try bufferWriter()
-        if batchAnalyzer == nil { batchAnalyzer = BatchAnalyzer(analyzer: writer.analyzer, storesText: options.storesText) }
+        if batchAnalyzer == nil {
+            batchAnalyzer = BatchAnalyzer(analyzer: writer.analyzer, storesText: options.storesText, timings: options.timings)
+        }
         let batch = pending
         pending = DocumentBatch(firstDocument: 0)
         do {
@@ -407,6 +415,10 @@ public final class IndexWriter {
     /// Inverts an analyzed batch into the buffer (replacing documents with the same keys), then
     /// writes the buffer as a segment when it has reached the memory budget.
     private func invertBatch(_ analyzed: AnalyzedBatch) throws {
+        try IndexBuildTimings.measure(options.timings, .invert) { try invertAndFlush(analyzed) }
+    }
+
+    private func invertAndFlush(_ analyzed: AnalyzedBatch) throws {
         let writer = try bufferWriter()
         var a = analyzed
         let first = writer.documents.count
@@ -433,9 +445,13 @@ public final class IndexWriter {
         longestSkippedToken = max(longestSkippedToken, writer.segment.longestSkippedToken)
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
-        _ = try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
-                                jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs))
-            .serialize(segment: writer.segment, documents: writer.documents, into: sink)
+        sink.timings = options.timings
+        _ = try IndexBuildTimings.measure(options.timings, .serialize) {
+            try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
+                                jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
+                .serialize(segment: writer.segment, documents: writer.documents, into: sink)
+        }
+        options.timings?.countFlush()
         try sink.flush()
         let length = sink.offset
         end = start + length
@@ -573,10 +589,10 @@ public final class IndexWriter {
         let bytes = record.encoded()
         let offset = end
         try append(bytes)
-        guard fdatasync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        try syncFile()
         let slot = CommitSlot(generation: record.generation, offset: offset, length: bytes.count).encoded()
         try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
-        guard fdatasync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        try syncFile()
         if let replacement {
             if replacement.oldFD == nil {
                 // there was no file to lock when this build began: publish only if there still
@@ -595,7 +611,7 @@ public final class IndexWriter {
                 }
             }
             options.temporaryFile?(replacement.tempPath, false)
-            Self.syncFolder(of: path)
+            IndexBuildTimings.measure(options.timings, .write) { Self.syncFolder(of: path) }
             if let old = replacement.oldFD { close(old) }
             self.replacement = nil
         }
@@ -669,8 +685,12 @@ public final class IndexWriter {
         }
         let start = end
         let sink = OutputSink(fileDescriptor: fd, base: start)
-        try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-            .merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
+        sink.timings = options.timings
+        try IndexBuildTimings.measure(options.timings, .merge) {
+            _ = try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
+                .merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
+        }
+        options.timings?.countMerge()
         try sink.flush()
         end = start + sink.offset
         let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
@@ -749,8 +769,12 @@ public final class IndexWriter {
                 next.append(s)
             } else {
                 let sink = OutputSink(fileDescriptor: fd, base: start)
-                try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-                    .merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
+                sink.timings = options.timings
+                try IndexBuildTimings.measure(options.timings, .merge) {
+                    _ = try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
+                        .merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
+                }
+                options.timings?.countMerge()
                 try sink.flush()
                 end = start + sink.offset
                 let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
@@ -782,11 +806,17 @@ public final class IndexWriter {
     }
 
     private func writeFully(_ bytes: [UInt8], at offset: Int) throws {
-        try Self.pwriteAll(fd, bytes, at: offset, path: path)
+        try IndexBuildTimings.measure(options.timings, .write) { try Self.pwriteAll(fd, bytes, at: offset, path: path) }
     }
 
     private func writeFully(_ p: UnsafeRawBufferPointer, at offset: Int) throws {
-        try Self.pwriteAll(fd, p, at: offset, path: path)
+        try IndexBuildTimings.measure(options.timings, .write) { try Self.pwriteAll(fd, p, at: offset, path: path) }
+    }
+
+    /// fsync of the open file (measured as a write).
+    private func syncFile() throws {
+        let error = IndexBuildTimings.measure(options.timings, .write) { fdatasync(fd) == 0 ? 0 : errno }
+        guard error == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(error)))") }
     }
 
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {

@@ -56,6 +56,9 @@ struct IndexSerializer {
     let storesText: Bool
     /// Threads encoding postings (the bytes are the same for any value).
     var jobs = 1
+    /// Measures the encoding threads' time as ``IndexBuildTimings/Phase/serialize`` (the caller
+    /// measures its own thread).
+    var timings: IndexBuildTimings? = nil
 
     /// Counts gathered while writing (for the build summary).
     struct Totals {
@@ -70,7 +73,7 @@ struct IndexSerializer {
 
     /// Writes the whole file for a build's in-memory segment into `sink`.
     func serialize(segment: InvertedSegment, documents: DocumentTable, into sink: OutputSink) throws -> Totals {
-        try serialize(terms: SegmentTerms(segment: segment, jobs: jobs), documents: documents, into: sink)
+        try serialize(terms: SegmentTerms(segment: segment, jobs: jobs, timings: timings), documents: documents, into: sink)
     }
 
     /// Writes the whole file into `sink`.

@@ -14,6 +14,8 @@ final class OutputSink {
     private var crc: UInt32 = 0
     private var sectionStart = 0
     private static let flushSize = 1 << 20
+    /// Measures the writes to the file (nil: not measured).
+    var timings: IndexBuildTimings? = nil
 
     /// A sink collecting the bytes in memory (``bytes``).
     init() { fd = nil; base = 0 }
@@ -56,6 +58,10 @@ final class OutputSink {
 
     func flush() throws {
         guard let fd, !buffer.isEmpty else { return }
+        try IndexBuildTimings.measure(timings, .write) { try writeBuffer(fd) }
+    }
+
+    private func writeBuffer(_ fd: Int32) throws {
         var written = 0
         try buffer.withUnsafeBytes { b in
             while written < b.count {
@@ -75,7 +81,9 @@ final class OutputSink {
     func overwrite(at position: Int, with bytes: [UInt8]) throws {
         if let fd {
             try flush()
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(base + position)) }
+            let n = IndexBuildTimings.measure(timings, .write) {
+                bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(base + position)) }
+            }
             guard n == bytes.count else { throw IndexError.io("cannot write the index header: \(String(cString: strerror(errno)))") }
         } else {
             buffer.replaceSubrange(position..<(position + bytes.count), with: bytes)

@@ -46,10 +46,13 @@ struct AnalyzedBatch: @unchecked Sendable {
 final class BatchAnalyzer: @unchecked Sendable {
     let analyzer: Analyzer
     let storesText: Bool
+    /// Measures analysis and compression (nil: not measured).
+    var timings: IndexBuildTimings?
 
-    init(analyzer: Analyzer, storesText: Bool) {
+    init(analyzer: Analyzer, storesText: Bool, timings: IndexBuildTimings? = nil) {
         self.analyzer = analyzer
         self.storesText = storesText
+        self.timings = timings
     }
 
     func analyze(_ batch: DocumentBatch) throws -> AnalyzedBatch {
@@ -59,20 +62,23 @@ final class BatchAnalyzer: @unchecked Sendable {
         lengths.reserveCapacity(batch.count)
         ends.reserveCapacity(batch.count)
         var raw = ByteWriter()
-        for text in batch.texts {
-            var t = text
-            let summary = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
-            ends.append(tokens.count)
-            lengths.append(Int32(clamping: summary.tokenCount))
-            if storesText {
-                raw.varint(t.utf8.count)
-                raw.append(contentsOf: t.utf8)
+        IndexBuildTimings.measure(timings, .analyze) {
+            for text in batch.texts {
+                var t = text
+                let summary = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                ends.append(tokens.count)
+                lengths.append(Int32(clamping: summary.tokenCount))
+                if storesText {
+                    raw.varint(t.utf8.count)
+                    raw.append(contentsOf: t.utf8)
+                }
             }
         }
         var stored: StoredBlock? = nil
         if storesText, batch.count > 0 {
+            let compressed = try IndexBuildTimings.measure(timings, .compress) { try Deflate.compress(raw.bytes) }
             stored = StoredBlock(firstDocument: batch.firstDocument, documentCount: batch.count,
-                                 rawLength: raw.count, compressed: try Deflate.compress(raw.bytes))
+                                 rawLength: raw.count, compressed: compressed)
         }
         var b = batch
         b.texts = []

@@ -29,6 +29,8 @@ public struct IndexBuildOptions: Sendable {
     public var waitsForLock = false
     /// The merge policy's factor (see ``IndexWriterOptions/mergeFactor``).
     public var mergeFactor = IndexWriterOptions().mergeFactor
+    /// Collects the time of each phase of the build (nil: nothing is measured).
+    public var timings: IndexBuildTimings? = nil
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -155,7 +157,9 @@ public struct IndexBuilder {
         var phases: [(String, Date)] = [("start", start)]
         let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
         func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
+        let timings = options.timings ?? (tracing ? IndexBuildTimings() : nil)
         var writerOptions = IndexWriterOptions()
+        writerOptions.timings = timings
         writerOptions.configuration = options.configuration
         writerOptions.storesText = options.storesText
         writerOptions.jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
@@ -247,20 +251,23 @@ public struct IndexBuilder {
         var keysRead = Set<String>()
         if !toRead.isEmpty {
             try writer.addDocuments { add in
-                for (file, id, _) in toRead {
-                    try source.read(file, source: id) { doc in
-                        try add(doc)
-                        documents += 1
-                        counts[id, default: 0] += 1
-                        if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
-                        if !keysRead.insert(doc.key).inserted {
-                            summary.duplicateKeys += 1
-                            warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
-                        }
-                        if let progress, source.bytesRead - lastReport >= 1 << 20 {
-                            lastReport = source.bytesRead
-                            progress(IndexBuildProgress(files: source.filesRead, documents: documents, inputBytes: source.bytesRead,
-                                                        seconds: Date().timeIntervalSince(start), totalBytes: totalBytes))
+                // reading is what this thread does less the phases measured inside `add`
+                try IndexBuildTimings.measure(timings, .read) {
+                    for (file, id, _) in toRead {
+                        try source.read(file, source: id) { doc in
+                            try add(doc)
+                            documents += 1
+                            counts[id, default: 0] += 1
+                            if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
+                            if !keysRead.insert(doc.key).inserted {
+                                summary.duplicateKeys += 1
+                                warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
+                            }
+                            if let progress, source.bytesRead - lastReport >= 1 << 20 {
+                                lastReport = source.bytesRead
+                                progress(IndexBuildProgress(files: source.filesRead, documents: documents, inputBytes: source.bytesRead,
+                                                            seconds: Date().timeIntervalSince(start), totalBytes: totalBytes))
+                            }
                         }
                     }
                 }
@@ -322,6 +329,10 @@ public struct IndexBuilder {
         if tracing {
             let text = zip(phases.dropFirst(), phases).map { String(format: "%@ %.1f ms", $0.0.0, $0.0.1.timeIntervalSince($0.1.1) * 1000) }
             FileHandle.standardError.write(Data(("sou index: " + text.joined(separator: ", ") + "\n").utf8))
+            if let timings {
+                FileHandle.standardError.write(Data(("sou index: phases (CPU and wall seconds summed over threads): "
+                    + timings.report() + "\n").utf8))
+            }
         }
         return summary
     }
@@ -389,11 +400,12 @@ public struct IndexBuilder {
     /// Reads `paths` into one segment in memory (same format, same reader as a file).
     public func buildIndex(paths: [String]) throws -> IndexReader {
         let writer = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
+        writer.timings = options.timings
         let source = DocumentSource(options: try DocumentSource.validated(options.input), warn: warn)
         source.detail = detail
         source.note = note
         try writer.addDocuments(jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs)) { add in
-            try source.read(paths: paths) { try add($0) }
+            try IndexBuildTimings.measure(options.timings, .read) { try source.read(paths: paths) { try add($0) } }
         }
         return try IndexReader(segment: writer.makeIndex())
     }

@@ -112,7 +112,7 @@ extension SegmentWriter {
         }
         try flushPendingBatch()
         try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: storesText, firstDocument: documents.count,
-                                  invert: { try self.invert($0) }, produce: produce)
+                                  timings: timings, invert: { try self.invert($0) }, produce: produce)
     }
 }
 
@@ -122,7 +122,7 @@ enum InversionPipeline {
     /// Cuts the produced documents into batches (``DocumentBatch/isFull``, numbered from
     /// `firstDocument`), analyzes them on `jobs` threads and hands them to `invert` in order on
     /// one thread. Returns when every batch is inverted; rethrows the first error.
-    static func run(jobs: Int, analyzer: Analyzer, storesText: Bool, firstDocument: Int,
+    static func run(jobs: Int, analyzer: Analyzer, storesText: Bool, firstDocument: Int, timings: IndexBuildTimings? = nil,
                     invert: @escaping (AnalyzedBatch) throws -> Void,
                     produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         let jobs = min(max(1, jobs), IndexBuildOptions.maxJobs)
@@ -130,7 +130,7 @@ enum InversionPipeline {
         // a thread the system refuses (ulimit -u, memory) fails the build: the threads already
         // started are stopped and waited for, so nothing waits on a thread that never ran
         for _ in 0..<jobs {
-            let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText)
+            let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText, timings: timings)
             pipeline.started()
             do {
                 try WorkerThread.start {
@@ -171,7 +171,7 @@ enum InversionPipeline {
                 batch.append(key: doc.key, title: doc.title, text: doc.text, source: doc.source)
                 if batch.isFull {
                     let next = DocumentBatch(firstDocument: batch.firstDocument + batch.count)
-                    try pipeline.push(batchNumber, batch)
+                    try IndexBuildTimings.measure(timings, .readerWaiting) { try pipeline.push(batchNumber, batch) }
                     batchNumber += 1
                     batch = next
                 }

@@ -7,6 +7,7 @@ import Foundation
 struct SegmentTerms: TermSource {
     let segment: InvertedSegment
     var jobs = 1
+    var timings: IndexBuildTimings? = nil
 
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
         let order = segment.sortedTermIDs()
@@ -19,7 +20,10 @@ struct SegmentTerms: TermSource {
             if n == 1 {
                 job.run(0)
             } else {
-                DispatchQueue.concurrentPerform(iterations: n) { i in job.run(i) }
+                let timings = timings
+                DispatchQueue.concurrentPerform(iterations: n) { i in
+                    IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
+                }
             }
             for chunk in job.take() { try output.append(chunk) }
             c += n

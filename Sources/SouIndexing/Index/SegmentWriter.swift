@@ -19,6 +19,11 @@ public final class SegmentWriter {
     var pending: DocumentBatch
     /// Threads encoding postings when the index is serialized (set by a parallel build).
     var serializationJobs = 1
+    /// Measures the phases of a one-shot build (``IndexBuilder/buildIndex(paths:)``); an
+    /// ``IndexWriter`` measures its buffer's phases itself.
+    var timings: IndexBuildTimings? = nil {
+        didSet { batchAnalyzer.timings = timings }
+    }
 
     /// The longest term indexed, in UTF-8 bytes (Lucene's limit): a longer token is left out
     /// and its slot stays empty (``IndexBuildSummary/skippedTokens`` counts them), so that every
@@ -51,6 +56,10 @@ public final class SegmentWriter {
 
     /// Inverts an analyzed batch (batches must come in document order) and records its documents.
     func invert(_ analyzed: AnalyzedBatch) throws {
+        try IndexBuildTimings.measure(timings, .invert) { try invertBatch(analyzed) }
+    }
+
+    private func invertBatch(_ analyzed: AnalyzedBatch) throws {
         precondition(analyzed.batch.firstDocument == documents.count, "batches out of order")
         var start = 0
         for (k, end) in analyzed.tokenEnds.enumerated() {
@@ -74,8 +83,11 @@ public final class SegmentWriter {
     func serialize() throws -> (bytes: [UInt8], totals: IndexSerializer.Totals) {
         try flushPending()
         let sink = OutputSink()
-        let totals = try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs)
-            .serialize(segment: segment, documents: documents, into: sink)
+        let totals = try IndexBuildTimings.measure(timings, .serialize) {
+            try IndexSerializer(configuration: configuration, storesText: storesText, jobs: serializationJobs, timings: timings)
+                .serialize(segment: segment, documents: documents, into: sink)
+        }
+        timings?.countFlush()
         return (sink.bytes, totals)
     }
 
