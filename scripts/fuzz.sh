@@ -19,10 +19,14 @@ TARGETS=(analyzer query jsonl html gzip index)
 
 usage() { sed -n '2,6p' "$0" | sed 's/^# //' >&2; exit 2; }
 
+# --sanitize=... instruments the C targets (clang adds up the -fsanitize flags); for Swift the
+# last -sanitize= wins, so without the combined -Xswiftc flag (after SwiftPM's own) the Swift
+# code would get AddressSanitizer without libFuzzer's coverage.
 build() {
   echo "building the fuzz targets in $SCRATCH" >&2
   nice swift build -c release --package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing -Xswiftc -parse-as-library >&2
+    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+    -Xswiftc -enable-testing -Xswiftc -parse-as-library >&2
   BIN="$SCRATCH/release/sou-fuzz"
 }
 
