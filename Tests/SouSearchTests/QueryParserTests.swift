@@ -91,6 +91,23 @@ struct QueryParserTests {
         #expect(try QueryParser.parse(query.description) == query)
     }
 
+    @Test("quotes, parentheses and whitespace are syntax even when a combining mark follows them")
+    func syntaxBeforeCombiningMarks() throws {
+        // each pair below is one Character ("\"" + U+0301 is a single grapheme cluster)
+        #expect(try QueryParser.parse("\"\u{31D}\"") == .phrase("\u{31D}"))
+        #expect(try QueryParser.parse("(\u{301}集体 OR 工会)") == .or([.phrase("\u{301}集体"), .phrase("工会")]))
+        #expect(try QueryParser.parse("集体 \u{301}协商") == .and([.phrase("集体"), .phrase("\u{301}协商")]))
+        #expect(try QueryParser.parse("工会 -\u{301}x") == .and([.phrase("工会"), .not(.phrase("\u{301}x"))]))
+        #expect(throws: QueryError(.unclosedQuote, at: 3)) { try QueryParser.parse("集体 \"\u{301}协商") }
+    }
+
+    @Test("phrases that start with a combining mark round-trip through the description (found by fuzz/query)",
+          arguments: [Query.phrase("\u{31D}"), .phrase("\u{301}集体"), .and([.phrase("\u{302}"), .not(.phrase("\u{301}x"))]),
+                      .or([.phrase("a"), .phrase("\u{20DD}")])])
+    func combiningMarkRoundTrip(_ query: Query) throws {
+        #expect(try QueryParser.parse(query.description) == query)
+    }
+
     @Test("error messages name the position")
     func messages() {
         let error = QueryError(.unclosedQuote, at: 4)

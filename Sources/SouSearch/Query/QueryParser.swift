@@ -31,7 +31,7 @@ public enum QueryParser {
     /// Parses `text`; throws ``QueryError`` with the position of the first problem.
     public static func parse(_ text: String) throws(QueryError) -> Query {
         if isSingleWord(text) { return Query(.phrase(text), sourcePosition: 0) }
-        var parser = Parser(tokens: try lex(Array(text)))
+        var parser = Parser(tokens: try lex(text))
         guard !parser.tokens.isEmpty else { throw QueryError(.emptyQuery, at: 0) }
         let query = try parser.parseAlternatives()
         if parser.index < parser.tokens.count {
@@ -43,9 +43,8 @@ public enum QueryParser {
 
     /// True when `text` is one plain word (the common query): not empty, no whitespace, no
     /// parenthesis or quote anywhere, no leading `-`, not `OR`. Such a text parses to one phrase
-    /// at position 0 without splitting it into characters. Checked on Unicode scalars, which is
-    /// stricter than the lexer's `Character` tests (a character is whitespace when its first
-    /// scalar is), so anything it accepts the lexer reads as that single word.
+    /// at position 0 without splitting it into characters. Checked on Unicode scalars, as the
+    /// lexer reads the syntax, so anything it accepts the lexer reads as that single word.
     static func isSingleWord(_ text: String) -> Bool {
         var scalars = text.unicodeScalars.makeIterator()
         guard let first = scalars.next(), first != "-", first != "+" else { return false }
@@ -129,43 +128,52 @@ public enum QueryParser {
         var position: Int
     }
 
-    static func lex(_ chars: [Character]) throws(QueryError) -> [Lexeme] {
+    /// Splits `text` into lexemes. The syntax (whitespace, `(`, `)`, `"`, a leading `-`) is read
+    /// on Unicode scalars, not on `Character`s: a quote or a parenthesis followed by a combining
+    /// mark (`"` U+0301) is one `Character` but still a quote, and whitespace before a mark still
+    /// separates. Positions are `Character` offsets (of the character holding the scalar).
+    static func lex(_ text: String) throws(QueryError) -> [Lexeme] {
+        var chars: [Unicode.Scalar] = []
+        var offsets: [Int] = []         // the Character offset of each scalar
+        for (k, c) in text.enumerated() {
+            for s in c.unicodeScalars { chars.append(s); offsets.append(k) }
+        }
+        func word(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(chars[r])) }
         var out: [Lexeme] = []
         var i = 0
         while i < chars.count {
             let c = chars[i]
-            if c.isWhitespace { i += 1; continue }
+            if c.properties.isWhitespace { i += 1; continue }
             switch c {
-            case "(": out.append(Lexeme(kind: .open, position: i)); i += 1
-            case ")": out.append(Lexeme(kind: .close, position: i)); i += 1
+            case "(": out.append(Lexeme(kind: .open, position: offsets[i])); i += 1
+            case ")": out.append(Lexeme(kind: .close, position: offsets[i])); i += 1
             case "\"":
                 var j = i + 1
                 while j < chars.count, chars[j] != "\"" { j += 1 }
-                guard j < chars.count else { throw QueryError(.unclosedQuote, at: i) }
-                let inner = String(chars[(i + 1)..<j])
-                if inner.allSatisfy(\.isWhitespace) { throw QueryError(.emptyPhrase, at: i) }
-                out.append(Lexeme(kind: .quoted(inner), position: i))
+                guard j < chars.count else { throw QueryError(.unclosedQuote, at: offsets[i]) }
+                if chars[(i + 1)..<j].allSatisfy(\.properties.isWhitespace) { throw QueryError(.emptyPhrase, at: offsets[i]) }
+                out.append(Lexeme(kind: .quoted(word((i + 1)..<j)), position: offsets[i]))
                 i = j + 1
             case "-":
-                if i + 1 == chars.count || chars[i + 1].isWhitespace { throw QueryError(.loneMinus, at: i) }
-                out.append(Lexeme(kind: .minus, position: i)); i += 1
+                if i + 1 == chars.count || chars[i + 1].properties.isWhitespace { throw QueryError(.loneMinus, at: offsets[i]) }
+                out.append(Lexeme(kind: .minus, position: offsets[i])); i += 1
             default:
                 var j = i
-                while j < chars.count, !chars[j].isWhitespace, chars[j] != "(", chars[j] != ")", chars[j] != "\"" { j += 1 }
-                let word = String(chars[i..<j])
-                if word.last == ":", j < chars.count, chars[j] == "\"",
-                   let field = fields[String(word.dropLast()).lowercased()] {
+                while j < chars.count, !chars[j].properties.isWhitespace, chars[j] != "(", chars[j] != ")", chars[j] != "\"" { j += 1 }
+                let w = word(i..<j)
+                if w.last == ":", j < chars.count, chars[j] == "\"",
+                   let field = fields[String(w.dropLast()).lowercased()] {
                     // title:"several words": the quoted text is the value, taken as it is
                     var k = j + 1
                     while k < chars.count, chars[k] != "\"" { k += 1 }
-                    guard k < chars.count else { throw QueryError(.unclosedQuote, at: j) }
-                    let inner = String(chars[(j + 1)..<k])
-                    if inner.allSatisfy(\.isWhitespace) { throw QueryError(.emptyField(String(word.dropLast())), at: i) }
-                    out.append(Lexeme(kind: .field(field, inner), position: i))
+                    guard k < chars.count else { throw QueryError(.unclosedQuote, at: offsets[j]) }
+                    let inner = word((j + 1)..<k)
+                    if inner.allSatisfy(\.isWhitespace) { throw QueryError(.emptyField(String(w.dropLast())), at: offsets[i]) }
+                    out.append(Lexeme(kind: .field(field, inner), position: offsets[i]))
                     i = k + 1
                     continue
                 }
-                out.append(Lexeme(kind: try classify(word, at: i), position: i))
+                out.append(Lexeme(kind: try classify(w, at: offsets[i]), position: offsets[i]))
                 i = j
             }
         }

@@ -1,0 +1,50 @@
+import Sou
+
+/// The analyzer on arbitrary bytes. The first byte picks the configuration (bit 0: joins soft
+/// line breaks; bit 1: folds Traditional to Simplified) and the first position (the other bits);
+/// the rest is the input. Checked: every token's byte range lies inside the input and is not
+/// empty, terms are not empty, positions never go back and start at the first position, the
+/// summary counts the tokens, the next field starts after the last token, and the invalid UTF-8
+/// sequences counted are those Swift's own decoder replaces (both replace maximal subparts).
+enum AnalyzerTarget {
+    static let analyzers: [Analyzer] = (0..<4).map { flags in
+        try! Analyzer(configuration: AnalyzerConfiguration(joinsSoftLineBreaks: flags & 1 != 0,
+                                                           foldsTraditionalToSimplified: flags & 2 != 0))
+    }
+
+    static func run(_ data: UnsafeBufferPointer<UInt8>) {
+        guard let first = data.first else { return }
+        let analyzer = analyzers[Int(first & 3)]
+        let firstPosition = Int(first >> 2)
+        let input = UnsafeBufferPointer(rebasing: data[1...])
+        var buffer = TokenBuffer()
+        let summary = analyzer.analyze(utf8: input, into: &buffer, firstPosition: firstPosition)
+        require(summary.tokenCount == buffer.count, "summary counts \(summary.tokenCount) tokens, the buffer holds \(buffer.count)")
+        var last = firstPosition
+        for i in 0..<buffer.count {
+            let r = buffer.byteRange(i)
+            require(r.lowerBound >= 0 && r.lowerBound < r.upperBound && r.upperBound <= input.count,
+                    "token \(i) has byte range \(r) in an input of \(input.count) bytes")
+            require(!buffer.termRange(i).isEmpty, "token \(i) has an empty term")
+            let p = buffer.position(i)
+            require(p >= last, "token \(i) at position \(p) after a token at \(last)")
+            last = p
+        }
+        if buffer.isEmpty {
+            require(summary.nextPosition == firstPosition, "no token, but the next field starts at \(summary.nextPosition), not \(firstPosition)")
+        } else {
+            require(summary.nextPosition > last, "the next field starts at \(summary.nextPosition), not after the last token at \(last)")
+        }
+        var invalid = 0
+        var decoder = UTF8()
+        var it = input.makeIterator()
+        loop: while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: invalid += 1
+            }
+        }
+        require(summary.invalidSequences == invalid, "\(summary.invalidSequences) invalid sequences counted, Swift's decoder finds \(invalid)")
+    }
+}
