@@ -99,7 +99,8 @@ struct PathologicalWorkTests {
         #expect(work <= 10 * count, "work \(work) for \(count) tokens")
         let snippets = builder.snippets(for: [clause.tokens], options: SnippetOptions(maxLines: 2, maxLineLength: 20))
         #expect(snippets.count == 1)
-        #expect(snippets.first?.text == String(repeating: "啊", count: 20) + "…")
+        // 20 terminal columns: nine wide characters and the ellipsis
+        #expect(snippets.first?.text == String(repeating: "啊", count: 9) + "…")
     }
 
     /// Before: every hit inflated its whole stored-text block again (2 M hits of 的 with
