@@ -213,6 +213,24 @@ struct CorruptionTests {
         #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "") }
     }
 
+    @Test("a stored-text block claiming more inflated bytes than deflate can give is refused before inflating (found by fuzz/index)")
+    func implausibleRawLength() throws {
+        let bytes = try smallIndexBytes()
+        let intact = try SegmentReader(bytes: bytes)
+        #expect(try intact.storedText(0) != nil)
+        // block 0's RawLength (u32 at +20 of its table entry) set to 1 GiB, behind fresh checksums:
+        // inflating it would allocate and zero 1 GiB for every stored-text read and for check
+        var damaged = bytes
+        let field = intact.storedTableStart + 20
+        for k in 0..<4 { damaged[field + k] = UInt8(truncatingIfNeeded: (1 << 30) >> (8 * k)) }
+        let opened = try SegmentReader(bytes: resealed(damaged))
+        func claimsTooMuch(_ error: any Error) -> Bool {
+            "\(error)".contains("more than deflate can give")
+        }
+        #expect(performing: { _ = try opened.storedText(0) }, throws: claimsTooMuch)
+        #expect(performing: { _ = try opened.verify() }, throws: claimsTooMuch)
+    }
+
     @Test("verify accepts an intact index")
     func intact() throws {
         let report = try SegmentReader(bytes: try smallIndexBytes()).verify()

@@ -101,6 +101,9 @@ enum Deflate {
         return out
     }
 
+    /// The most bytes one compressed byte can inflate to: deflate's limit is 1032:1.
+    static let maxExpansion = 1032
+
     /// Inflates `input` into exactly `rawLength` bytes; anything else is corruption.
     static func decompress(_ input: UnsafeRawBufferPointer, rawLength: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: rawLength)

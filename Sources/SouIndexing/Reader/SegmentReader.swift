@@ -426,6 +426,11 @@ public final class SegmentReader: Sendable {
         guard rawLength <= 1 << 30, count <= rawLength, first <= documentCount else {
             throw IndexError.corrupt("stored-text: block \(i) has implausible sizes")
         }
+        // Deflate expands at most 1032:1 (a 258-byte match in under 2 bits), so a larger raw
+        // length is damage: refuse it before allocating and zeroing up to 1 GiB for it
+        guard rawLength <= compressed.count * Deflate.maxExpansion else {
+            throw IndexError.corrupt("stored-text: block \(i) claims \(rawLength) bytes inflated from \(compressed.count) compressed, more than deflate can give")
+        }
         return (first, count, try Deflate.decompress(compressed, rawLength: rawLength))
     }
 
