@@ -173,22 +173,22 @@ _sou() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    search|index|add|delete|merge|tokenize|stats|check|bench|help)
+    search|show|index|add|delete|merge|tokenize|stats|check|bench|help)
         # Offer subcommand argument completions
         "_sou_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'search index add delete merge tokenize stats check bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'search show index add delete merge tokenize stats check bench help' -- "${cur}"))
         ;;
     esac
 }
 
 _sou_search() {
     repeating_flags=()
-    non_repeating_flags=(--no-cache --hidden --no-join-lines --fold-variants -c --count -l --files --json --explain --version -h --help)
+    non_repeating_flags=(--no-cache --hidden --no-join-lines --fold-variants -c --count -l --files --json --vimgrep --explain --version -h --help)
     repeating_options=()
-    non_repeating_options=(-e -i --index -n --limit --k1 --b --color --max-lines --max-columns --batch)
+    non_repeating_options=(-e -i --index -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
     __sou_offer_flags_options -1
 
     # Offer option value completions
@@ -200,6 +200,18 @@ _sou_search() {
         return
         ;;
     '-n'|'--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    '-A'|'--after-context')
+        return
+        ;;
+    '-B'|'--before-context')
+        return
+        ;;
+    '-C'|'--context')
         return
         ;;
     '--k1')
@@ -224,11 +236,29 @@ _sou_search() {
     esac
 }
 
+_sou_show() {
+    repeating_flags=()
+    non_repeating_flags=(-N --line-number --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-i --index --lines)
+    __sou_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-i'|'--index')
+        return
+        ;;
+    '--lines')
+        return
+        ;;
+    esac
+}
+
 _sou_index() {
     repeating_flags=()
-    non_repeating_flags=(--jsonl --rebuild --wait --no-store --force --quiet --json --hidden --no-join-lines --fold-variants --version -h --help)
-    repeating_options=(--text-field)
-    non_repeating_options=(--output -o --id-field --title-field --jobs --memory --merge-factor)
+    non_repeating_flags=(--jsonl --rebuild --wait --no-store --force --quiet --json --hidden --verbose -v --no-join-lines --fold-variants --version -h --help)
+    repeating_options=(--text-field -t --type -T --type-not -g --glob)
+    non_repeating_options=(--output -o --id-field --title-field --jobs --memory --merge-factor --encoding)
     __sou_offer_flags_options -1
 
     # Offer option value completions
@@ -252,6 +282,18 @@ _sou_index() {
         return
         ;;
     '--merge-factor')
+        return
+        ;;
+    '--encoding')
+        return
+        ;;
+    '-t'|'--type')
+        return
+        ;;
+    '-T'|'--type-not')
+        return
+        ;;
+    '-g'|'--glob')
         return
         ;;
     esac
@@ -312,12 +354,15 @@ _sou_merge() {
     repeating_flags=()
     non_repeating_flags=(--wait --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--max-segments)
+    non_repeating_options=(--max-segments --jobs -j)
     __sou_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--max-segments')
+        return
+        ;;
+    '--jobs'|'-j')
         return
         ;;
     esac
@@ -366,13 +411,73 @@ _sou_bench() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    tokenize)
+    index|search|tokenize)
         # Offer subcommand argument completions
         "_sou_bench_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'tokenize' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'index search tokenize' -- "${cur}"))
+        ;;
+    esac
+}
+
+_sou_bench_index() {
+    repeating_flags=()
+    non_repeating_flags=(--json --jsonl --hidden --no-store --no-join-lines --fold-variants --version -h --help)
+    repeating_options=(--text-field)
+    non_repeating_options=(--runs --jobs --scale --baseline --max-regression --id-field --title-field --memory)
+    __sou_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--runs')
+        return
+        ;;
+    '--jobs')
+        return
+        ;;
+    '--scale')
+        return
+        ;;
+    '--baseline')
+        return
+        ;;
+    '--max-regression')
+        return
+        ;;
+    '--id-field')
+        return
+        ;;
+    '--text-field')
+        return
+        ;;
+    '--title-field')
+        return
+        ;;
+    '--memory')
+        return
+        ;;
+    esac
+}
+
+_sou_bench_search() {
+    repeating_flags=()
+    non_repeating_flags=(--snippets --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--queries --runs -n --limit)
+    __sou_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--queries')
+        return
+        ;;
+    '--runs')
+        return
+        ;;
+    '-n'|'--limit')
+        return
         ;;
     esac
 }
