@@ -74,8 +74,7 @@ struct BenchTokenizeCommand: ParsableCommand {
             rates.append(Double(bytes) / 1e6 / max(seconds, 1e-9))
         }
         rates.sort()
-        let median = rates.count % 2 == 1 ? rates[rates.count / 2]
-            : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        let median = RunStatistics.median(rates)
         print("documents \(documents.count), input \(Self.format(Double(bytes) / 1e6)) MB, tokens \(tokens)"
               + (invalid > 0 ? ", invalid UTF-8 sequences \(invalid)" : ""))
         print("analyzer MB/s over \(runs) runs: min \(Self.format(rates[0])), median \(Self.format(median)), "
@@ -176,10 +175,7 @@ struct BenchMergeCommand: ParsableCommand {
             try writer.commit()
         }
         let built = folder.appendingPathComponent("built.sou"), merged = folder.appendingPathComponent("merged.sou")
-        func median(_ v: [Double]) -> Double {
-            let s = v.sorted()
-            return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
+        func median(_ v: [Double]) -> Double { RunStatistics.median(v.sorted()) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         // per run: wall and CPU (all threads) seconds of each step
         var build1: [(wall: Double, cpu: Double)] = [], buildN = build1, merging = build1

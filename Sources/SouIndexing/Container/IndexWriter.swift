@@ -479,22 +479,12 @@ public final class IndexWriter {
     /// The keys of the live committed documents that came from the input files `ids` (the Source
     /// field of their document records), by file.
     public func keys(fromSources ids: Set<UInt32>) throws -> [UInt32: [String]] {
-        guard !ids.isEmpty else { return [:] }
-        return try selectKeys { ids.contains($0) }
-    }
-
-    /// The keys of the live committed documents whose Source field satisfies `selected`, by
-    /// Source value (0: added without a source file, e.g. by `sou add`).
-    public func keys(whereSource selected: (UInt32) -> Bool) throws -> [UInt32: [String]] {
-        try selectKeys(selected)
-    }
-
-    private func selectKeys(_ selected: (UInt32) -> Bool) throws -> [UInt32: [String]] {
         var out: [UInt32: [String]] = [:]
+        guard !ids.isEmpty else { return out }
         for s in segments {
             for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
                 let source = UInt32(truncatingIfNeeded: try s.reader.documentSource(d))
-                if selected(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
+                if ids.contains(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
             }
         }
         return out

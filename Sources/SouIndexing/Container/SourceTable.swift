@@ -53,7 +53,9 @@ public struct SourceTable: Sendable, Hashable {
         w.append(contentsOf: o)
         w.varint(UInt64(nextID))
         w.varint(files.count)
-        for path in files.keys.sorted(by: { $0.bytewisePrecedes($1) }) {
+        var paths = Array(files.keys)
+        paths.sortBytewise()
+        for path in paths {
             let f = files[path]!
             let p = Array(path.utf8)
             w.varint(p.count)
