@@ -103,22 +103,22 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("l"), .long], help: "Print only the keys of the hits, best first.")
     var files = false
 
-    @Flag(help: "One JSON object per hit: rank, key, title, score, matches, total, snippets (with -c: {\"total\":N}; with -l: rank and key).")
+    @Flag(help: "One JSON object per hit: rank, key, title, score, matches, total, snippets, and with -A/-B/-C the context lines (with -c: {\"total\":N}; with -l: rank and key).")
     var json = false
 
     @Flag(help: "One line per match: KEY:LINE:COLUMN:TEXT (column in bytes from 1, as ripgrep), for editors' quickfix lists.")
     var vimgrep = false
 
     @Option(name: [.customShort("A", allowingJoined: true), .customLong("after-context")], parsing: .unconditional,
-            help: "Show NUM lines of the stored text after each matching line (human output).")
+            help: "Show NUM lines of the stored text after each matching line (human and --json output).")
     var afterContext: Int?
 
     @Option(name: [.customShort("B", allowingJoined: true), .customLong("before-context")], parsing: .unconditional,
-            help: "Show NUM lines of the stored text before each matching line (human output).")
+            help: "Show NUM lines of the stored text before each matching line (human and --json output).")
     var beforeContext: Int?
 
     @Option(name: [.customShort("C", allowingJoined: true), .customLong("context")], parsing: .unconditional,
-            help: "Show NUM lines before and after each matching line (-A and -B override it; human output).")
+            help: "Show NUM lines before and after each matching line (-A and -B override it; human and --json output).")
     var context: Int?
 
     @Flag(help: "Show how each hit's score is computed.")
@@ -176,6 +176,11 @@ struct SearchCommand: ParsableCommand {
             if let value, value < 0 { throw ValidationError("\(name) must be 0 or more (got \(value))") }
         }
         if vimgrep, json || count || files { throw ValidationError("--vimgrep cannot be combined with --json, -c or -l") }
+        if afterContext != nil || beforeContext != nil || context != nil {
+            for (set, name) in [(count, "-c"), (files, "-l"), (vimgrep, "--vimgrep"), (batch != nil, "--batch")] where set {
+                throw ValidationError("-A/-B/-C show lines around matches, which \(name) does not print (they apply to the normal and --json output)")
+            }
+        }
     }
 
     func run() throws {

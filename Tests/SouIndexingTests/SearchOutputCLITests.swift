@@ -308,6 +308,38 @@ struct SearchOutputCLITests {
         }
     }
 
+    /// New: context lines in --json. The expected context is made from the file: every line within
+    /// the window of a matching line that does not match itself, in line order.
+    @Test("--json with -A/-B/-C gives each hit a \"context\" array of the whole lines around its matching lines")
+    func jsonContext() throws {
+        let lines = try fixtureLines("law.txt")
+        let matching = Set(lines.indices.filter { lines[$0].contains(Self.phrase) }.map { $0 + 1 })
+        let key = try key("law.txt")
+        func hit(_ out: String) throws -> [String: Any] {
+            let objects = try out.split(separator: "\n").map {
+                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            return try #require(objects.first { $0["key"] as? String == key }, "\(key) in \(out)")
+        }
+        for (options, before, after) in [(["-C", "1"], 1, 1), (["-A", "2"], 0, 2), (["-B1"], 1, 0), (["-C", "9"], 9, 9)] {
+            let window = matching.flatMap { m in max(1, m - before)...min(lines.count, m + after) }
+            let expected = Set(window).subtracting(matching).sorted()
+            let r = try search(options + ["--json", "-n", "100", Self.phrase])
+            #expect(r.status == 0, "\(r)")
+            let context = try #require(try hit(r.out)["context"] as? [[String: Any]], "\(options): \(r.out)")
+            #expect(context.map { $0["line"] as? Int } == expected.map { $0 }, "\(options)")
+            #expect(context.map { $0["text"] as? String } == expected.map { lines[$0 - 1] }, "\(options)")
+        }
+        // without context options there is no "context" member
+        let plain = try search(["--json", "-n", "100", Self.phrase])
+        #expect(try hit(plain.out)["context"] == nil)
+        // context with an output that prints no lines is a usage error, not silently ignored
+        for other in [["-c"], ["-l"], ["--vimgrep"]] {
+            let r = try search(other + ["-C", "1", Self.phrase])
+            #expect(r.status == 2 && r.err.contains("-A/-B/-C"), "\(other): \(r)")
+        }
+    }
+
     /// New: --vimgrep. Columns from the file's bytes (1-based), one line per occurrence.
     @Test("--vimgrep prints KEY:LINE:COLUMN:TEXT per match, the column in bytes from 1, whole lines")
     func vimgrep() throws {

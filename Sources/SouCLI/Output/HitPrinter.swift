@@ -24,7 +24,7 @@ struct HitPrinter {
     /// `-l` and `-c` as JSON.
     var asJSON = false
     var palette = Palette.plain
-    /// Context lines before and after each matching line (human output).
+    /// Context lines before and after each matching line (human output; `"context"` in JSON).
     var before = 0, after = 0
     /// Lines wider than this many columns are cut (`Int.max`: never).
     var maxColumns = Int.max
@@ -40,7 +40,10 @@ struct HitPrinter {
                 out.write(asJSON ? "{\"rank\":\(hit.rank),\"key\":\(JSON.string(hit.key))}\n" : Escaping.printable(hit.key) + "\n")
             }
         case .json:
-            for hit in results.hits { out.write(Self.jsonLine(hit, total: results.total) + "\n") }
+            for hit in results.hits {
+                let context = try contextLines(of: hit, index: index)?.filter { !$0.matching }
+                out.write(Self.jsonLine(hit, total: results.total, context: context) + "\n")
+            }
         case .vimgrep:
             if !index.storesText, !results.hits.isEmpty {
                 printError("note: this index stores no text (built with --no-store), so --vimgrep has no lines to print")
@@ -88,29 +91,51 @@ struct HitPrinter {
         out.write(heading + "\n")
         if let explanation = hit.explanation { Self.writeExplanation(explanation, to: &out) }
         guard !hit.snippets.isEmpty else { return }
-        guard before > 0 || after > 0, let text = try index.storedText(hit.document) else {
+        guard let lines = try contextLines(of: hit, index: index) else {
             for snippet in hit.snippets { writeMatch(snippet, to: &out) }
             return
         }
-        // Context: the lines around each matching line, merged where they touch.
-        let lines = StoredLines(text)
         let matching = Dictionary(hit.snippets.map { ($0.line, $0) }, uniquingKeysWith: { a, _ in a })
         var printed = 0 // the last line number written
-        for snippet in hit.snippets.sorted(by: { $0.line < $1.line }) {
-            let from = max(1, snippet.line - before, printed + 1)
-            let to = min(lines.count, snippet.line + after)
-            if printed > 0, from > printed + 1 { out.write(c.separator + "--" + c.reset + "\n") }
+        for line in lines {
+            if printed > 0, line.number > printed + 1 { out.write(c.separator + "--" + c.reset + "\n") }
+            if line.matching, let m = matching[line.number] {
+                writeMatch(m, to: &out)
+            } else {
+                out.write(c.line + String(line.number) + c.reset + "-" + LineCutter.cut(line.text, maxColumns: maxColumns) + "\n")
+            }
+            printed = line.number
+        }
+    }
+
+    /// A line shown around a hit: a matching line or a context line.
+    struct ShownLine {
+        var number: Int
+        var matching: Bool
+        /// The whole stored line (empty for matching lines, which print their snippet).
+        var text: String
+    }
+
+    /// The lines -A/-B/-C show for `hit`, in order: each matching line with `before` lines before
+    /// it and `after` after it, merged where they touch. Nil when no context was asked for, the
+    /// hit has no snippets, or the index stores no text.
+    func contextLines(of hit: SearchHit, index: IndexReader) throws -> [ShownLine]? {
+        guard before > 0 || after > 0, !hit.snippets.isEmpty, let text = try index.storedText(hit.document) else { return nil }
+        let lines = StoredLines(text)
+        let matching = Set(hit.snippets.map(\.line))
+        var shown: [ShownLine] = []
+        var last = 0 // the last line number taken
+        for line in matching.sorted() {
+            let from = max(1, line - before, last + 1)
+            let to = min(lines.count, line + after)
             guard from <= to else { continue }
             for n in from...to {
-                if let m = matching[n] {
-                    writeMatch(m, to: &out)
-                } else {
-                    let line = LineCutter.cut(lines.line(n), maxColumns: maxColumns)
-                    out.write(c.line + String(n) + c.reset + "-" + line + "\n")
-                }
+                let isMatch = matching.contains(n)
+                shown.append(ShownLine(number: n, matching: isMatch, text: isMatch ? "" : lines.line(n)))
             }
-            printed = to
+            last = to
         }
+        return shown
     }
 
     func writeMatch(_ snippet: Snippet, to out: inout OutputBuffer) {
@@ -162,7 +187,9 @@ struct HitPrinter {
 
     // MARK: JSON
 
-    static func jsonLine(_ hit: SearchHit, total: Int) -> String {
+    /// One hit as a JSON object; `context` (with -A/-B/-C) adds `"context":[{"line":N,"text":…}]`,
+    /// the whole stored lines around the matching ones, in line order.
+    static func jsonLine(_ hit: SearchHit, total: Int, context: [ShownLine]? = nil) -> String {
         var s = "{\"rank\":\(hit.rank),\"key\":\(JSON.string(hit.key)),\"title\":\(JSON.string(hit.title)),"
         s += "\"score\":\(JSON.number(hit.score)),\"matches\":\(hit.matches),\"total\":\(total),\"snippets\":["
         s += hit.snippets.map { snippet in
@@ -170,6 +197,9 @@ struct HitPrinter {
                 + snippet.highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]}"
         }.joined(separator: ",")
         s += "]"
+        if let context {
+            s += ",\"context\":[" + context.map { "{\"line\":\($0.number),\"text\":\(JSON.string($0.text))}" }.joined(separator: ",") + "]"
+        }
         if let e = hit.explanation {
             s += ",\"explain\":{\"k1\":\(JSON.number(e.bm25.k1)),\"b\":\(JSON.number(e.bm25.b)),\"N\":\(e.documentCount),\"clauses\":["
             s += e.clauses.map { c in
