@@ -57,9 +57,19 @@ enum RiceCoding {
 
 /// Appends bits to a byte buffer.
 struct BitWriter {
-    var bytes: [UInt8] = []
+    /// The complete 64-bit words written so far (little-endian: their memory is the stream's bytes).
+    private var words: [UInt64] = []
     private var acc: UInt64 = 0
     private var count = 0
+
+    /// Bytes in complete words (the stream's first bytes; the bits after them are pending).
+    var completeByteCount: Int { words.count * 8 }
+
+    /// Hands the complete words' bytes to `body` and forgets them (the stream goes on after them).
+    mutating func drainCompleteBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try words.withUnsafeBytes { try body($0) }
+        words.removeAll(keepingCapacity: true)
+    }
 
     @inline(__always)
     mutating func write(_ value: UInt64, bits n: Int) {
@@ -69,7 +79,7 @@ struct BitWriter {
         let room = 64 - count
         if n >= room {
             // acc is full: emit it, keep the rest of v
-            withUnsafeBytes(of: acc.littleEndian) { bytes.append(contentsOf: $0) }
+            words.append(acc.littleEndian)
             acc = room == 64 ? 0 : v >> UInt64(room)
             count = n - room
         } else {
@@ -94,9 +104,9 @@ struct BitWriter {
             ones(RiceCoding.escape)
             write(UInt64(v), bits: 32)
         } else {
-            ones(q)
-            write(0, bits: 1)
-            write(UInt64(v), bits: k)
+            // q one-bits, a zero bit and k bits of v in one write: q + 1 + k ≤ 31 + 1 + 24 < 64
+            let low = UInt64(v) & ((1 << UInt64(k)) - 1)
+            write((1 << UInt64(q)) - 1 | low << UInt64(q + 1), bits: q + 1 + k)
         }
     }
 
@@ -111,28 +121,29 @@ struct BitWriter {
         if Int(v) < u {
             write(UInt64(v), bits: b - 1)
         } else {
+            // w >> 1 in b − 1 bits, then w & 1: one write of b ≤ 64 bits
             let w = UInt64(Int(v) + u)
-            write(w >> 1, bits: b - 1)
-            write(w & 1, bits: 1)
+            write((w >> 1) & ((1 << UInt64(b - 1)) - 1) | (w & 1) << UInt64(b - 1), bits: b)
         }
     }
 
     @inline(__always)
     mutating func gamma(_ v: UInt32) {
+        guard v > 0 else { write(0, bits: 1); return }   // (not a gamma value: a lone zero bit, as before)
         let n = 31 - v.leadingZeroBitCount
-        ones(n)
-        write(0, bits: 1)
-        write(UInt64(v), bits: n)
+        // n one-bits, a zero bit and the n low bits of v in one write: 2n + 1 ≤ 63 bits
+        let low = UInt64(v) & ((1 << UInt64(n)) - 1)
+        write((1 << UInt64(n)) - 1 | low << UInt64(n + 1), bits: 2 * n + 1)
     }
 
     /// Pads to a byte boundary, appends the bytes to `out` and starts a new stream (keeping
     /// the buffer); returns the stream's byte count.
     @discardableResult
     mutating func finish(appendingTo out: inout [UInt8]) -> Int {
-        var n = bytes.count
+        var n = words.count * 8
         if n > 0 {
-            out.append(contentsOf: bytes)
-            bytes.removeAll(keepingCapacity: true)
+            words.withUnsafeBytes { out.append(contentsOf: $0) }
+            words.removeAll(keepingCapacity: true)
         }
         var c = count
         var a = acc
