@@ -20,6 +20,11 @@ struct TermPostings {
     /// Empties the arrays, keeping their capacity.
     mutating func removeAll() {
         guard !documents.isEmpty else { return }
+        if documents.count == 1, positionGaps.isEmpty {
+            // a singleton (the most common term): removeLast is far cheaper than removeAll
+            documents.removeLast(); frequencies.removeLast(); firstPositions.removeLast()
+            return
+        }
         documents.removeAll(keepingCapacity: true)
         frequencies.removeAll(keepingCapacity: true)
         firstPositions.removeAll(keepingCapacity: true)
