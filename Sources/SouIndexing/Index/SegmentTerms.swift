@@ -12,20 +12,43 @@ struct SegmentTerms: TermSource {
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
         let order = segment.sortedTermIDs()
         let chunkCount = (order.count + IndexSerializer.chunkTerms - 1) / IndexSerializer.chunkTerms
-        let wave = jobs > 1 ? 2 * jobs : 1
-        var c = 0
-        while c < chunkCount {
-            let n = min(wave, chunkCount - c)
-            let job = ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n)
-            if n == 1 {
+        guard jobs > 1 else {
+            for c in 0..<chunkCount {
+                let job = ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: 1)
                 job.run(0)
-            } else {
-                let timings = timings
-                DispatchQueue.concurrentPerform(iterations: n) { i in
-                    IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
+                for chunk in job.take() { try output.append(chunk) }
+            }
+            return
+        }
+        // waves of 2 × jobs chunks encoded on `jobs` threads; this thread appends a wave (the
+        // dictionary, the positions written, the postings spilled: serial work) while the
+        // next wave is being encoded
+        let wave = 2 * jobs
+        let timings = timings
+        var previous: ChunkJob? = nil
+        var c = 0
+        while c < chunkCount || previous != nil {
+            let n = min(wave, chunkCount - c)
+            let job = n > 0 ? ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n) : nil
+            let group = DispatchGroup()
+            if let job {
+                DispatchQueue.global().async(group: group) {
+                    DispatchQueue.concurrentPerform(iterations: job.count) { i in
+                        IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
+                    }
                 }
             }
-            for chunk in job.take() { try output.append(chunk) }
+            var failure: Error? = nil
+            if let previous {
+                do {
+                    for chunk in previous.take() { try output.append(chunk) }
+                } catch {
+                    failure = error
+                }
+            }
+            group.wait()
+            if let failure { throw failure }
+            previous = job
             c += n
         }
     }
