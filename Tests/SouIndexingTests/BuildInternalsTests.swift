@@ -93,6 +93,21 @@ struct BuildInternalsTests {
         }
     }
 
+    @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not")
+    func riceParameter() {
+        var rng = SplitMix64(seed: 9)
+        for trial in 0..<3000 {
+            let n = Int(rng.next() % 200) + 1
+            // mostly geometric-like gaps; every third array has a few huge values (escapes)
+            let scale = UInt64(1) << (rng.next() % 20)
+            var values = (0..<n).map { _ in UInt32(rng.next() % scale) }
+            if trial % 3 == 0 { values[Int(rng.next() % UInt64(n))] = UInt32(truncatingIfNeeded: rng.next()) }
+            let fast = values.withUnsafeBufferPointer { RiceCoding.bestParameter(buffer: $0) }
+            let slow = RiceCoding.bestParameter(generic: values)
+            #expect(fast == slow, "\(values)")
+        }
+    }
+
     @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes", arguments: [100, 5000])
     func sortedTerms(count: Int) throws {
         var rng = SplitMix64(seed: UInt64(count))
