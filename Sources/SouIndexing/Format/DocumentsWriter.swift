@@ -60,7 +60,7 @@ enum DocumentsWriter {
         var bits = BitWriter()
         for id in sortedByKey(d.keys) {
             bits.write(UInt64(id), bits: width)
-            if bits.bytes.count >= 1 << 20 { try sink.write(bits.bytes); bits.bytes.removeAll(keepingCapacity: true) }
+            if bits.completeByteCount >= 1 << 20 { try bits.drainCompleteBytes { try sink.write($0) } }
         }
         try sink.write(bits.finish())
     }

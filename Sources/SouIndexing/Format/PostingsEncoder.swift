@@ -20,10 +20,42 @@ struct TermPostings {
     /// Empties the arrays, keeping their capacity.
     mutating func removeAll() {
         guard !documents.isEmpty else { return }
+        if documents.count == 1, positionGaps.isEmpty {
+            // a singleton (the most common term): removeLast is far cheaper than removeAll
+            documents.removeLast(); frequencies.removeLast(); firstPositions.removeLast()
+            return
+        }
         documents.removeAll(keepingCapacity: true)
         frequencies.removeAll(keepingCapacity: true)
         firstPositions.removeAll(keepingCapacity: true)
         if !positionGaps.isEmpty { positionGaps.removeAll(keepingCapacity: true) }
+    }
+}
+
+/// One term's postings as buffers, what ``PostingsEncoder`` reads: a view of a ``TermPostings``
+/// or of a term source's own memory (the in-memory segment decodes into reused raw buffers).
+struct PostingsView {
+    var documents: UnsafeBufferPointer<Int32>
+    var frequencies: UnsafeBufferPointer<Int32>
+    var firstPositions: UnsafeBufferPointer<UInt32>
+    var positionGaps: UnsafeBufferPointer<UInt32>
+
+    var documentFrequency: Int { documents.count }
+    var totalFrequency: Int { documents.count + positionGaps.count }
+}
+
+extension TermPostings {
+    /// The arrays as a ``PostingsView`` during `body`.
+    func withView<R>(_ body: (PostingsView) -> R) -> R {
+        documents.withUnsafeBufferPointer { d in
+            frequencies.withUnsafeBufferPointer { f in
+                firstPositions.withUnsafeBufferPointer { p in
+                    positionGaps.withUnsafeBufferPointer { g in
+                        body(PostingsView(documents: d, frequencies: f, firstPositions: p, positionGaps: g))
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -69,6 +101,16 @@ struct PostingsEncoder {
     /// empty.
     mutating func encode(_ postings: TermPostings, key: UnsafeBufferPointer<UInt8>, kind: TokenKind,
                          slotCounts: [Int32], into chunk: inout EncodedChunk) {
+        postings.withView { encode($0, key: key, kind: kind, slotCounts: slotCounts, into: &chunk) }
+    }
+
+    /// ``encode(_:key:kind:slotCounts:into:)`` of postings given as buffers. The arrays must have
+    /// the counts a ``TermPostings`` has: `documents.count` each but `positionGaps`, which holds
+    /// frequency − 1 values per document.
+    mutating func encode(_ postings: PostingsView, key: UnsafeBufferPointer<UInt8>, kind: TokenKind,
+                         slotCounts: [Int32], into chunk: inout EncodedChunk) {
+        precondition(postings.frequencies.count == postings.documents.count
+                     && postings.firstPositions.count == postings.documents.count, "postings arrays of different lengths")
         let df = postings.documentFrequency, ttf = postings.totalFrequency
         precondition(df > 0, "a term without postings")
         let keyStart = chunk.keys.count
@@ -89,7 +131,7 @@ struct PostingsEncoder {
     /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
     /// bit stream of document gaps, frequencies and first positions; skip entries first when
     /// there are several blocks.
-    private mutating func encodePostings(_ p: TermPostings, slotCounts: [Int32], inlineGaps: Bool, into out: inout ByteWriter) {
+    private mutating func encodePostings(_ p: PostingsView, slotCounts: [Int32], inlineGaps: Bool, into out: inout ByteWriter) {
         let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
         let n = docs.count
         let perBlock = FileLayout.docsPerBlock
@@ -113,7 +155,7 @@ struct PostingsEncoder {
                            : RiceCoding.bestParameter(gaps)
             // first positions: Rice-coded, or in binary with as many bits as the document's slot
             // count needs, whichever is smaller for this block (flag 1 = binary)
-            let kFirst = RiceCoding.bestParameter(firsts[i..<end])
+            let kFirst = RiceCoding.bestParameter(UnsafeBufferPointer(rebasing: firsts[i..<end]))
             var riceBits = 0, binaryBits = 0
             for j in i..<end {
                 riceBits += RiceCoding.cost(firsts[j], kFirst)
@@ -157,12 +199,12 @@ struct PostingsEncoder {
 
     /// Position gaps of one term (each document's positions after its first): blocks of 128
     /// Rice-coded values with their byte length, then the rest Rice-coded.
-    private mutating func encodePositions(_ values: [UInt32], into out: inout ByteWriter) {
+    private mutating func encodePositions(_ values: UnsafeBufferPointer<UInt32>, into out: inout ByteWriter) {
         let size = FileLayout.positionsPerBlock
         var start = 0
         while start < values.count {
             let end = min(start + size, values.count)
-            let slice = values[start..<end]
+            let slice = UnsafeBufferPointer(rebasing: values[start..<end])
             let k = RiceCoding.bestParameter(slice)
             bits.write(UInt64(k), bits: 5)
             for x in slice { bits.rice(x, k) }

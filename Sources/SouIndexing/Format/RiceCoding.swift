@@ -35,6 +35,42 @@ enum RiceCoding {
     /// bit length b (b − 2 ... b, within 0...24), where the optimum of a Rice code lies for
     /// geometric-like data: three passes instead of twenty-five.
     static func bestParameter<C: Collection>(_ values: C) -> Int where C.Element == UInt32 {
+        if let best = values.withContiguousStorageIfAvailable({ bestParameter(buffer: $0) }) { return best }
+        return bestParameter(generic: values)
+    }
+
+    /// ``bestParameter(_:)`` over contiguous values: when no value escapes with the smallest
+    /// candidate (then none does with the larger ones), cost(v, k) = (v >> k) + 1 + k for every
+    /// value, and each candidate's total is a sum of shifts (no branch per value).
+    static func bestParameter(buffer values: UnsafeBufferPointer<UInt32>) -> Int {
+        let n = values.count
+        guard n > 0 else { return 0 }
+        var sum: UInt64 = 0
+        var largest: UInt32 = 0
+        for v in values {
+            sum &+= UInt64(v)
+            largest = max(largest, v)
+        }
+        let mean = sum / UInt64(n)
+        let b = 64 - mean.leadingZeroBitCount
+        let k0 = max(0, min(24, b - 2)), last = min(24, b)
+        guard Int(largest >> UInt32(k0)) < escape else { return bestParameter(generic: values) }
+        let k1 = min(k0 + 1, last)
+        var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0
+        for v in values {
+            s0 &+= UInt64(v >> UInt32(k0))
+            s1 &+= UInt64(v >> UInt32(k1))
+            s2 &+= UInt64(v >> UInt32(last))
+        }
+        let c0 = Int(s0) + n * (1 + k0), c1 = Int(s1) + n * (1 + k1), c2 = Int(s2) + n * (1 + last)
+        var best = k0, bestCost = c0
+        if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
+        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2 }
+        return best
+    }
+
+    /// ``bestParameter(_:)`` value by value (escapes included).
+    static func bestParameter<C: Collection>(generic values: C) -> Int where C.Element == UInt32 {
         var sum: UInt64 = 0, n: UInt64 = 0
         for v in values { sum += UInt64(v); n += 1 }
         guard n > 0 else { return 0 }
@@ -57,23 +93,35 @@ enum RiceCoding {
 
 /// Appends bits to a byte buffer.
 struct BitWriter {
-    var bytes: [UInt8] = []
+    /// The complete 64-bit words written so far (little-endian: their memory is the stream's bytes).
+    private var words: [UInt64] = []
     private var acc: UInt64 = 0
     private var count = 0
+
+    /// Bytes in complete words (the stream's first bytes; the bits after them are pending).
+    var completeByteCount: Int { words.count * 8 }
+
+    /// Hands the complete words' bytes to `body` and forgets them (the stream goes on after them).
+    mutating func drainCompleteBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try words.withUnsafeBytes { try body($0) }
+        words.removeAll(keepingCapacity: true)
+    }
 
     @inline(__always)
     mutating func write(_ value: UInt64, bits n: Int) {
         guard n > 0 else { return }
-        let v = n == 64 ? value : value & ((1 << UInt64(n)) - 1)
-        acc |= v << UInt64(count)
-        let room = 64 - count
+        precondition(n <= 64, "more than 64 bits in one write")
+        // masking shifts and wrapping arithmetic: 0 < n ≤ 64 and 0 ≤ count < 64 here
+        let v = n == 64 ? value : value & ((1 &<< UInt64(n)) &- 1)
+        acc |= v &<< UInt64(count)
+        let room = 64 &- count
         if n >= room {
             // acc is full: emit it, keep the rest of v
-            withUnsafeBytes(of: acc.littleEndian) { bytes.append(contentsOf: $0) }
-            acc = room == 64 ? 0 : v >> UInt64(room)
-            count = n - room
+            words.append(acc.littleEndian)
+            acc = room == 64 ? 0 : v &>> UInt64(room)
+            count = n &- room
         } else {
-            count += n
+            count &+= n
         }
     }
 
@@ -89,14 +137,15 @@ struct BitWriter {
 
     @inline(__always)
     mutating func rice(_ v: UInt32, _ k: Int) {
-        let q = Int(v >> UInt32(k))
+        precondition(k >= 0 && k < 32, "Rice parameter out of range")
+        let q = Int(v &>> UInt32(truncatingIfNeeded: k))
         if q >= RiceCoding.escape {
             ones(RiceCoding.escape)
             write(UInt64(v), bits: 32)
         } else {
-            ones(q)
-            write(0, bits: 1)
-            write(UInt64(v), bits: k)
+            // q one-bits, a zero bit and k bits of v in one write: q + 1 + k ≤ 31 + 1 + 31 < 64
+            let low = UInt64(v) & ((1 &<< UInt64(k)) &- 1)
+            write((1 &<< UInt64(q)) &- 1 | low &<< UInt64(q &+ 1), bits: q &+ 1 &+ k)
         }
     }
 
@@ -111,28 +160,29 @@ struct BitWriter {
         if Int(v) < u {
             write(UInt64(v), bits: b - 1)
         } else {
+            // w >> 1 in b − 1 bits, then w & 1: one write of b ≤ 64 bits
             let w = UInt64(Int(v) + u)
-            write(w >> 1, bits: b - 1)
-            write(w & 1, bits: 1)
+            write((w >> 1) & ((1 << UInt64(b - 1)) - 1) | (w & 1) << UInt64(b - 1), bits: b)
         }
     }
 
     @inline(__always)
     mutating func gamma(_ v: UInt32) {
+        guard v > 0 else { write(0, bits: 1); return }   // (not a gamma value: a lone zero bit, as before)
         let n = 31 - v.leadingZeroBitCount
-        ones(n)
-        write(0, bits: 1)
-        write(UInt64(v), bits: n)
+        // n one-bits, a zero bit and the n low bits of v in one write: 2n + 1 ≤ 63 bits
+        let low = UInt64(v) & ((1 << UInt64(n)) - 1)
+        write((1 << UInt64(n)) - 1 | low << UInt64(n + 1), bits: 2 * n + 1)
     }
 
     /// Pads to a byte boundary, appends the bytes to `out` and starts a new stream (keeping
     /// the buffer); returns the stream's byte count.
     @discardableResult
     mutating func finish(appendingTo out: inout [UInt8]) -> Int {
-        var n = bytes.count
+        var n = words.count * 8
         if n > 0 {
-            out.append(contentsOf: bytes)
-            bytes.removeAll(keepingCapacity: true)
+            words.withUnsafeBytes { out.append(contentsOf: $0) }
+            words.removeAll(keepingCapacity: true)
         }
         var c = count
         var a = acc

@@ -95,13 +95,22 @@ final class ByteSlicePool {
         try append(UInt8(v), to: &c)
     }
 
+    /// The page holding `address` (an address the pool handed out: its page exists).
+    @inline(__always)
+    func page(_ address: UInt32) -> UnsafeMutablePointer<UInt8> {
+        pages[Int(address >> UInt32(Self.pageShift))].unsafelyUnwrapped
+    }
+
     /// Reads a stream back from its first address up to `end` (its cursor's write address).
+    /// A slice never crosses a page (``allocate(_:)``), so the reader keeps the current slice's
+    /// page and reads its bytes without looking up the page table each time.
     struct Reader {
         let pool: ByteSlicePool
         var address: UInt32
         var limit: UInt32
         var level: Int
         let end: UInt32
+        private var page: UnsafeMutablePointer<UInt8>
 
         init(pool: ByteSlicePool, start: UInt32, end: UInt32) {
             self.pool = pool
@@ -109,6 +118,7 @@ final class ByteSlicePool {
             self.limit = start + ByteSlicePool.levelSizes[0] - 4
             self.level = 0
             self.end = end
+            page = pool.page(start)
         }
 
         var isAtEnd: Bool { address == end }
@@ -116,13 +126,15 @@ final class ByteSlicePool {
         @inline(__always)
         mutating func byte() -> UInt8 {
             if address == limit {
+                // the next slice's address, in the last 4 bytes of this one (same page)
                 var next: UInt32 = 0
-                for k in 0..<4 { next |= UInt32(pool.load(limit + UInt32(k))) << UInt32(8 * k) }
+                for k in 0..<4 { next |= UInt32(page[Int((limit + UInt32(k)) & 0xFFFF)]) << UInt32(8 * k) }
                 level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
                 address = next
                 limit = next + ByteSlicePool.levelSizes[level] - 4
+                page = pool.page(next)
             }
-            let b = pool.load(address)
+            let b = page[Int(address & 0xFFFF)]
             address += 1
             return b
         }

@@ -41,7 +41,11 @@ final class InvertedSegment {
     /// Open-addressing hash slots: hash << 32 | (term id + 1); 0 is empty.
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotCount = 1 << 12
-    private var touched: [Int32] = []
+    /// Terms touched by the current document (manual storage, like the term table: the per-token
+    /// loop appends here without Swift's exclusivity checks of a class's array property).
+    private var touched: UnsafeMutablePointer<Int32>
+    private var touchedCount = 0
+    private var touchedCapacity = 1 << 10
     /// Tokens left out for being longer than ``FileLayout/maxTermBytes``, and the longest of them.
     private(set) var skippedTokens = 0
     private(set) var longestSkippedToken = 0
@@ -51,6 +55,7 @@ final class InvertedSegment {
         keys = .allocate(capacity: keyCapacity)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
+        touched = .allocate(capacity: touchedCapacity)
     }
 
     /// A term table of `capacity` entries, cache-line aligned.
@@ -64,11 +69,12 @@ final class InvertedSegment {
         UnsafeMutableRawPointer(states).deallocate()
         keys.deallocate()
         slots.deallocate()
+        touched.deallocate()
     }
 
     /// Bytes held (pool pages, term table, key bytes, hash slots).
     var memoryBytes: Int {
-        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 8
+        pool.allocatedBytes + stateCapacity * MemoryLayout<TermState>.stride + keyCapacity + slotCount * 8 + touchedCapacity * 4
     }
 
     /// The bytes of a key of at most 8 bytes packed into an integer, first byte lowest.
@@ -78,6 +84,20 @@ final class InvertedSegment {
         var shift: UInt64 = 0
         for b in p { v |= UInt64(b) << shift; shift &+= 8 }
         return v
+    }
+
+    /// ``pack(_:)`` of `all[range]` (0 when longer than 8 bytes), with one unaligned 8-byte load
+    /// when 8 bytes from the range's start lie inside `all` (the bytes past the range are masked
+    /// off), else byte by byte.
+    @inline(__always)
+    private static func packedKey(_ all: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        let n = range.count
+        guard n <= 8 else { return 0 }
+        if range.lowerBound + 8 <= all.count, let base = all.baseAddress {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + range.lowerBound).loadUnaligned(as: UInt64.self))
+            return n == 8 ? word : word & ((1 << UInt64(8 * n)) - 1)
+        }
+        return pack(UnsafeBufferPointer(rebasing: all[range]))
     }
 
     @inline(__always)
@@ -97,9 +117,8 @@ final class InvertedSegment {
 
     /// The id of the term with bytes `p`, added when new.
     @inline(__always)
-    private func termID(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind) throws -> Int {
+    private func termID(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind) throws -> Int {
         let short = p.count <= 8
-        let packed = short ? Self.pack(p) : 0
         let h = Self.hash(p, packed: packed)
         let mask = slotCount - 1
         var s = Int(h) & mask
@@ -171,15 +190,26 @@ final class InvertedSegment {
         slotCount = count
     }
 
+    private func growTouched() {
+        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: touchedCapacity * 2)
+        bigger.update(from: touched, count: touchedCount)
+        touched.deallocate()
+        touched = bigger
+        touchedCapacity *= 2
+    }
+
     @inline(__always)
-    private func add(_ p: UnsafeBufferPointer<UInt8>, kind: TokenKind, position: Int, document: Int32) throws {
-        let t = try termID(p, kind: kind)
+    private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind, position: Int, document: Int32) throws {
+        let t = try termID(p, packed: packed, kind: kind)
         let st = states + t
         if st.pointee.currentDoc != document {
             st.pointee.currentDoc = document
             st.pointee.frequency = 0
             st.pointee.lastPosition = 0
-            touched.append(Int32(t))
+            if touchedCount == touchedCapacity { growTouched() }
+            // in bounds: touchedCount < touchedCapacity (grown just above when full)
+            touched[touchedCount] = Int32(t)
+            touchedCount += 1
         }
         let delta = Int32(truncatingIfNeeded: position) &- st.pointee.lastPosition
         st.pointee.lastPosition = Int32(truncatingIfNeeded: position)
@@ -213,21 +243,23 @@ final class InvertedSegment {
                     longestSkippedToken = max(longestSkippedToken, term.count)
                     continue
                 }
-                try add(term, kind: kind, position: position, document: doc)
+                try add(term, packed: Self.packedKey(bytes, r), kind: kind, position: position, document: doc)
                 if kind == .bigram {
                     let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                     if !continues {
                         let suffix = Self.runEndSuffix(term)
                         if suffix.count > 0 {
-                            try add(suffix, kind: .unigram, position: position + 1, document: doc)
+                            // the suffix is the end of the term: its range in all the bytes
+                            let sr = (r.upperBound - suffix.count)..<r.upperBound
+                            try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
                             slots = max(slots, position + 2)
                         }
                     }
                 }
             }
         }
-        for t32 in touched {
-            let st = states + Int(t32)
+        for k in 0..<touchedCount {
+            let st = states + Int(touched[k])
             // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
             let delta = UInt32(doc - st.pointee.previousDoc)
             if st.pointee.frequency == 1 {
@@ -238,7 +270,7 @@ final class InvertedSegment {
             }
             st.pointee.previousDoc = doc
         }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount = 0
         return slots
     }
 
@@ -259,31 +291,96 @@ final class InvertedSegment {
     }
 
     /// Term ids sorted by their bytes: by the first 8 bytes as one big-endian integer (which
-    /// decides almost every comparison: CJK bigrams are 6 bytes), then by the rest.
+    /// decides almost every comparison: CJK bigrams are 6 bytes), then by the rest. Keys are
+    /// distinct, so the order is strict and does not depend on the sorting method: a least
+    /// significant digit radix sort of the 8-byte prefixes (four passes of 16 bits), then a
+    /// comparison sort of each run of equal prefixes (rare).
     func sortedTermIDs() -> [Int32] {
         let keys = self.keys, states = self.states
-        var items = [(prefix: UInt64, id: Int32)]()
-        items.reserveCapacity(termCount)
-        for id in 0..<termCount {
+        let n = termCount
+        var prefixes = [UInt64](repeating: 0, count: n)
+        var ids = [Int32](repeating: 0, count: n)
+        for id in 0..<n {
             let st = states[id]
             var v: UInt64 = 0
             let base = keys + Int(st.keyStart)
             for i in 0..<min(8, Int(st.keyLength)) { v |= UInt64(base[i]) << UInt64(56 - 8 * i) }
-            items.append((v, Int32(id)))
+            prefixes[id] = v
+            ids[id] = Int32(id)
         }
-        items.sort { x, y in
-            if x.prefix != y.prefix { return x.prefix < y.prefix }
-            // equal first 8 bytes (zero-padded): compare the rest, then the lengths
-            let sa = states[Int(x.id)], sb = states[Int(y.id)]
-            let la = Int(sa.keyLength), lb = Int(sb.keyLength)
-            let m = min(la, lb)
-            if m > 8 {
-                let c = memcmp(keys + Int(sa.keyStart) + 8, keys + Int(sb.keyStart) + 8, m - 8)
-                if c != 0 { return c < 0 }
+        if n < 2048 {
+            var items = Array(zip(prefixes, ids))
+            items.sort { x, y in x.0 != y.0 ? x.0 < y.0 : Self.restPrecedes(x.1, y.1, keys: keys, states: states) }
+            return items.map(\.1)
+        }
+        Self.radixSort(&prefixes, &ids)
+        // runs of equal prefixes: by the rest of the bytes, then by length
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n, prefixes[j] == prefixes[i] { j += 1 }
+            if j - i > 1 {
+                ids[i..<j].sort { Self.restPrecedes($0, $1, keys: keys, states: states) }
             }
-            return la < lb
+            i = j
         }
-        return items.map(\.id)
+        return ids
+    }
+
+    /// Whether term `a` precedes term `b` when their first 8 bytes (zero-padded) are equal.
+    private static func restPrecedes(_ a: Int32, _ b: Int32, keys: UnsafeMutablePointer<UInt8>,
+                                     states: UnsafeMutablePointer<TermState>) -> Bool {
+        let sa = states[Int(a)], sb = states[Int(b)]
+        let la = Int(sa.keyLength), lb = Int(sb.keyLength)
+        let m = min(la, lb)
+        if m > 8 {
+            let c = memcmp(keys + Int(sa.keyStart) + 8, keys + Int(sb.keyStart) + 8, m - 8)
+            if c != 0 { return c < 0 }
+        }
+        return la < lb
+    }
+
+    /// Sorts `prefixes` ascending (stable), moving `ids` along: four counting passes of 16 bits,
+    /// a pass skipped when all values share its digit.
+    private static func radixSort(_ prefixes: inout [UInt64], _ ids: inout [Int32]) {
+        let n = prefixes.count
+        var counts = [Int](repeating: 0, count: 4 << 16)
+        for v in prefixes {
+            for d in 0..<4 { counts[d << 16 | Int((v >> UInt64(16 * d)) & 0xFFFF)] += 1 }
+        }
+        var otherPrefixes = [UInt64](repeating: 0, count: n)
+        var otherIDs = [Int32](repeating: 0, count: n)
+        for d in 0..<4 {
+            let base = d << 16
+            // all in one bucket: this digit orders nothing
+            if counts[base | Int((prefixes[0] >> UInt64(16 * d)) & 0xFFFF)] == n { continue }
+            var sum = 0
+            for b in 0..<(1 << 16) {
+                let c = counts[base | b]
+                counts[base | b] = sum
+                sum += c
+            }
+            prefixes.withUnsafeBufferPointer { src in
+                ids.withUnsafeBufferPointer { srcIDs in
+                    otherPrefixes.withUnsafeMutableBufferPointer { dst in
+                        otherIDs.withUnsafeMutableBufferPointer { dstIDs in
+                            counts.withUnsafeMutableBufferPointer { start in
+                                for k in 0..<n {
+                                    let v = src[k]
+                                    let slot = base | Int((v >> UInt64(16 * d)) & 0xFFFF)
+                                    let to = start[slot]
+                                    start[slot] = to + 1
+                                    dst[to] = v
+                                    dstIDs[to] = srcIDs[k]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&prefixes, &otherPrefixes)
+            swap(&ids, &otherIDs)
+        }
     }
 
     /// A reader of term `id`'s document stream.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The terms of a build's in-memory ``InvertedSegment`` as a ``TermSource``: sorted by bytes,
-/// each term's byte streams decoded into ``TermPostings`` and encoded in chunks of
+/// each term's byte streams decoded into ``DecodedPostings`` and encoded in chunks of
 /// ``IndexSerializer/chunkTerms`` terms, several chunks at a time on `jobs` threads, handed over
 /// in order (the bytes do not depend on the number of threads).
 struct SegmentTerms: TermSource {
@@ -12,20 +12,43 @@ struct SegmentTerms: TermSource {
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
         let order = segment.sortedTermIDs()
         let chunkCount = (order.count + IndexSerializer.chunkTerms - 1) / IndexSerializer.chunkTerms
-        let wave = jobs > 1 ? 2 * jobs : 1
-        var c = 0
-        while c < chunkCount {
-            let n = min(wave, chunkCount - c)
-            let job = ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n)
-            if n == 1 {
+        guard jobs > 1 else {
+            for c in 0..<chunkCount {
+                let job = ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: 1)
                 job.run(0)
-            } else {
-                let timings = timings
-                DispatchQueue.concurrentPerform(iterations: n) { i in
-                    IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
+                for chunk in job.take() { try output.append(chunk) }
+            }
+            return
+        }
+        // waves of 2 × jobs chunks encoded on `jobs` threads; this thread appends a wave (the
+        // dictionary, the positions written, the postings spilled: serial work) while the
+        // next wave is being encoded
+        let wave = 2 * jobs
+        let timings = timings
+        var previous: ChunkJob? = nil
+        var c = 0
+        while c < chunkCount || previous != nil {
+            let n = min(wave, chunkCount - c)
+            let job = n > 0 ? ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n) : nil
+            let group = DispatchGroup()
+            if let job {
+                DispatchQueue.global().async(group: group) {
+                    DispatchQueue.concurrentPerform(iterations: job.count) { i in
+                        IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
+                    }
                 }
             }
-            for chunk in job.take() { try output.append(chunk) }
+            var failure: Error? = nil
+            if let previous {
+                do {
+                    for chunk in previous.take() { try output.append(chunk) }
+                } catch {
+                    failure = error
+                }
+            }
+            group.wait()
+            if let failure { throw failure }
+            previous = job
             c += n
         }
     }
@@ -34,30 +57,103 @@ struct SegmentTerms: TermSource {
     static func encode(_ ids: ArraySlice<Int32>, segment: InvertedSegment, slotCounts: [Int32]) -> EncodedChunk {
         var chunk = EncodedChunk()
         chunk.terms.reserveCapacity(ids.count)
-        var postings = TermPostings()
         var encoder = PostingsEncoder()
+        var scratch = DecodedPostings()
         for id32 in ids {
             let id = Int(id32)
-            postings.removeAll()
-            // the term's postings in document order: document deltas and frequencies, and per
-            // document its first position then position deltas (each ≥ 1, stored minus 1)
-            var ds = segment.documentStream(id)
-            var ps = segment.positionStream(id)
-            var doc: Int32 = -1
-            while !ds.isAtEnd {
-                let code = ds.varint()
-                doc += Int32(bitPattern: code >> 1)
-                let f = code & 1 == 1 ? 1 : Int(ds.varint())
-                postings.documents.append(doc)
-                postings.frequencies.append(Int32(f))
-                postings.firstPositions.append(ps.varint())
-                for _ in 1..<max(f, 1) { postings.positionGaps.append(ps.varint() &- 1) }
-            }
+            scratch.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
+            let view = scratch.view
             segment.withKey(id) { key in
-                encoder.encode(postings, key: key, kind: segment.kind(id), slotCounts: slotCounts, into: &chunk)
+                encoder.encode(view, key: key, kind: segment.kind(id), slotCounts: slotCounts, into: &chunk)
             }
         }
         return chunk
+    }
+}
+
+/// One term's postings decoded from the in-memory segment's byte streams into raw buffers reused
+/// from term to term (grown by doubling; no array bookkeeping per value): document ids,
+/// frequencies, first positions, and the position gaps (each ≥ 1, stored minus 1).
+struct DecodedPostings: ~Copyable {
+    private var documents: UnsafeMutablePointer<Int32>
+    private var frequencies: UnsafeMutablePointer<Int32>
+    private var firsts: UnsafeMutablePointer<UInt32>
+    private var capacity = 256
+    private var gaps: UnsafeMutablePointer<UInt32>
+    private var gapCapacity = 1024
+    private var count = 0
+    private var gapCount = 0
+
+    init() {
+        documents = .allocate(capacity: capacity)
+        frequencies = .allocate(capacity: capacity)
+        firsts = .allocate(capacity: capacity)
+        gaps = .allocate(capacity: gapCapacity)
+    }
+
+    deinit {
+        documents.deallocate(); frequencies.deallocate(); firsts.deallocate(); gaps.deallocate()
+    }
+
+    /// The postings decoded last (valid until the next ``decode(documents:positions:)``).
+    var view: PostingsView {
+        PostingsView(documents: UnsafeBufferPointer(start: documents, count: count),
+                     frequencies: UnsafeBufferPointer(start: frequencies, count: count),
+                     firstPositions: UnsafeBufferPointer(start: firsts, count: count),
+                     positionGaps: UnsafeBufferPointer(start: gaps, count: gapCount))
+    }
+
+    /// Decodes a term's streams: per document (varint delta << 1 | frequency == 1, then the
+    /// frequency when not 1) and its positions (the first, then deltas ≥ 1).
+    mutating func decode(documents ds: ByteSlicePool.Reader, positions ps: ByteSlicePool.Reader) {
+        var ds = ds, ps = ps
+        count = 0
+        gapCount = 0
+        var doc: Int32 = -1
+        while !ds.isAtEnd {
+            let code = ds.varint()
+            doc += Int32(bitPattern: code >> 1)
+            let f = code & 1 == 1 ? 1 : max(1, Int(ds.varint()))
+            if count == capacity { grow() }
+            // in bounds: count < capacity, and gapCount + f - 1 ≤ gapCapacity after growGaps
+            documents[count] = doc
+            frequencies[count] = Int32(truncatingIfNeeded: f)
+            firsts[count] = ps.varint()
+            count += 1
+            if f > 1 {
+                if gapCount + f - 1 > gapCapacity { growGaps(gapCount + f - 1) }
+                for _ in 1..<f {
+                    gaps[gapCount] = ps.varint() &- 1
+                    gapCount += 1
+                }
+            }
+        }
+    }
+
+    private mutating func grow() {
+        let c = capacity * 2, n = count
+        documents = Self.moved(documents, count: n, into: c)
+        frequencies = Self.moved(frequencies, count: n, into: c)
+        firsts = Self.moved(firsts, count: n, into: c)
+        capacity = c
+    }
+
+    /// `p`'s first `count` values moved into a new buffer of `capacity`; `p` deallocated.
+    private static func moved<T>(_ p: UnsafeMutablePointer<T>, count: Int, into capacity: Int) -> UnsafeMutablePointer<T> {
+        let q = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        q.moveInitialize(from: p, count: count)
+        p.deallocate()
+        return q
+    }
+
+    private mutating func growGaps(_ needed: Int) {
+        var c = gapCapacity * 2
+        while c < needed { c *= 2 }
+        let q = UnsafeMutablePointer<UInt32>.allocate(capacity: c)
+        q.moveInitialize(from: gaps, count: gapCount)
+        gaps.deallocate()
+        gaps = q
+        gapCapacity = c
     }
 }
 

@@ -1,0 +1,131 @@
+import Foundation
+import SouAnalysis
+import SouTestSupport
+import Testing
+@testable import SouIndexing
+
+/// The codes of FORMAT.md written one bit at a time, as the format states them: the oracle of
+/// ``BitWriter``'s word-at-a-time writes.
+private struct ReferenceBits {
+    var bits: [Bool] = []
+
+    mutating func raw(_ v: UInt64, _ n: Int) { for i in 0..<n { bits.append(v >> UInt64(i) & 1 == 1) } }
+
+    mutating func rice(_ v: UInt32, _ k: Int) {
+        let q = Int(v >> UInt32(k))
+        if q >= 32 {
+            raw(UInt64(UInt32.max), 32)
+            raw(UInt64(v), 32)
+        } else {
+            for _ in 0..<q { bits.append(true) }
+            bits.append(false)
+            raw(UInt64(v), k)
+        }
+    }
+
+    mutating func gamma(_ v: UInt32) {
+        let n = 31 - v.leadingZeroBitCount
+        for _ in 0..<n { bits.append(true) }
+        bits.append(false)
+        raw(UInt64(v), n)
+    }
+
+    mutating func truncated(_ v: UInt32, below n: Int) {
+        guard n > 1 else { return }
+        var b = 0
+        while (1 << b) < n { b += 1 }   // bit length of n − 1
+        let u = (1 << b) - n
+        if Int(v) < u {
+            raw(UInt64(v), b - 1)
+        } else {
+            let w = Int(v) + u
+            raw(UInt64(w >> 1), b - 1)
+            raw(UInt64(w & 1), 1)
+        }
+    }
+
+    /// Bytes, least significant bit first, the last one zero-padded.
+    var bytes: [UInt8] {
+        stride(from: 0, to: bits.count, by: 8).map { start in
+            var byte: UInt8 = 0
+            for i in start..<min(start + 8, bits.count) where bits[i] { byte |= 1 << UInt8(i - start) }
+            return byte
+        }
+    }
+}
+
+@Suite("Building an index: the inverter's and the encoder's internals")
+struct BuildInternalsTests {
+    @Test("Rice, gamma and truncated binary codes are the bits FORMAT.md states, and read back", arguments: [1, 2, 3])
+    func bitCodes(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        var writer = BitWriter()
+        var reference = ReferenceBits()
+        enum Code { case rice(UInt32, Int), gamma(UInt32), truncated(UInt32, Int) }
+        var codes: [Code] = []
+        for _ in 0..<5000 {
+            // values of every size: small ones most often, some past the Rice escape
+            let magnitude = Int(rng.next() % 33)
+            let v = magnitude == 32 ? UInt32(truncatingIfNeeded: rng.next()) : UInt32(rng.next() % (1 << UInt64(magnitude)))
+            switch rng.next() % 3 {
+            case 0:
+                let k = Int(rng.next() % 25)
+                codes.append(.rice(v, k)); writer.rice(v, k); reference.rice(v, k)
+            case 1:
+                let g = max(1, v)
+                codes.append(.gamma(g)); writer.gamma(g); reference.gamma(g)
+            default:
+                let n = Int(rng.next() % 3 == 0 ? rng.next() % 5 + 1 : rng.next() % UInt64(Int32.max) + 1)
+                let t = UInt32(Int(v) % n)
+                codes.append(.truncated(t, n)); writer.truncated(t, below: n); reference.truncated(t, below: n)
+            }
+        }
+        let bytes = writer.finish()
+        #expect(bytes == reference.bytes)
+        let storage = IndexStorage(copying: bytes)
+        var reader = BitReader(storage.bytes, from: 0, end: bytes.count, context: "test")
+        for code in codes {
+            switch code {
+            case .rice(let v, let k): #expect(try reader.rice(k) == v)
+            case .gamma(let v): #expect(try reader.gamma() == v)
+            case .truncated(let v, let n): #expect(try reader.truncated(below: n) == v)
+            }
+        }
+    }
+
+    @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not")
+    func riceParameter() {
+        var rng = SplitMix64(seed: 9)
+        for trial in 0..<3000 {
+            let n = Int(rng.next() % 200) + 1
+            // mostly geometric-like gaps; every third array has a few huge values (escapes)
+            let scale = UInt64(1) << (rng.next() % 20)
+            var values = (0..<n).map { _ in UInt32(rng.next() % scale) }
+            if trial % 3 == 0 { values[Int(rng.next() % UInt64(n))] = UInt32(truncatingIfNeeded: rng.next()) }
+            let fast = values.withUnsafeBufferPointer { RiceCoding.bestParameter(buffer: $0) }
+            let slow = RiceCoding.bestParameter(generic: values)
+            #expect(fast == slow, "\(values)")
+        }
+    }
+
+    @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes", arguments: [100, 5000])
+    func sortedTerms(count: Int) throws {
+        var rng = SplitMix64(seed: UInt64(count))
+        // words over a tiny alphabet with long shared prefixes, some with zero bytes and some a
+        // prefix of others, and CJK bigrams (6 bytes)
+        var words = Set<[UInt8]>()
+        let prefixes: [[UInt8]] = [Array("abcdefgh".utf8), Array("abcdefg".utf8), [0x61, 0x00, 0x00], Array("集体".utf8), []]
+        while words.count < count {
+            var w = prefixes[Int(rng.next() % UInt64(prefixes.count))]
+            for _ in 0..<Int(rng.next() % 12) { w.append([0x00, 0x61, 0x62, 0x7A, 0xE4][Int(rng.next() % 5)]) }
+            if !w.isEmpty, w.count <= FileLayout.maxTermBytes { words.insert(w) }
+        }
+        let list = Array(words)
+        var tokens = TokenBuffer()
+        for (i, w) in list.enumerated() { tokens.append(term: w, position: i, byteRange: 0..<1, kind: .word) }
+        let segment = InvertedSegment()
+        try segment.invert(document: 0, tokens: tokens)
+        let sorted = segment.sortedTermIDs().map { id in segment.withKey(Int(id)) { Array($0) } }
+        #expect(sorted == list.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
