@@ -6,6 +6,11 @@ import Glibc
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
 
+    /// The values for help and completions: the raw values, as ArgumentParser's default for a
+    /// RawRepresentable type gives them (`allCases.map(\.rawValue.defaultValueDescription)`),
+    /// without the key path it instantiates at run time (~1 M instructions of every `sou search`).
+    static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+
     /// Whether output is coloured. `auto` colours only a terminal that can show it, as ripgrep
     /// does: stdout is a TTY, `NO_COLOR` is unset or empty (https://no-color.org), and `TERM` is
     /// set and not `dumb`. `always` and `never` ignore all three. `environment` nil: the
