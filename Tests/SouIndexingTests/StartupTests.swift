@@ -15,7 +15,7 @@ struct StartupTests {
         let run = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
         #expect(run.status == 0, "\(run)")
         let listing = run.out
-        #expect(listing.contains("libFoundationEssentials.so"), "\(listing)")
+        #expect(listing.contains("libc.so"), "\(listing)")
         for library in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
             #expect(!listing.contains(library), "sou loads \(library):\n\(listing)")
         }
@@ -48,6 +48,16 @@ struct StartupTests {
         #expect(opened.status == 0, "\(opened)")
         #expect(opened.out.hasPrefix("\(out): \(size) bytes, open "), "\(opened)")
         #expect(opened.out.contains(/best \d+\.\d µs, mean \d+\.\d µs over 200 opens/), "\(opened)")
+    }
+
+    @Test("the sou executable has the Swift runtime and FoundationEssentials linked in: it loads none of their shared libraries")
+    func executableLinksSwiftStatically() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let run = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(run.status == 0, "\(run)")
+        for library in ["libswiftCore.so", "libFoundationEssentials.so", "libswift_Concurrency.so", "libdispatch.so"] {
+            #expect(!run.out.contains(library), "sou loads \(library):\n\(run.out)")
+        }
     }
 
     @Test("cFormat writes what String(format:) writes for the conversions the package uses")
