@@ -35,7 +35,16 @@ let package = Package(
         .target(name: "Sou", dependencies: ["SouAnalysis", "SouIndexing", "SouSearch"]),
         .executableTarget(
             name: "SouCLI",
-            dependencies: ["Sou", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sou", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // The Swift runtime and FoundationEssentials linked into `sou` statically (as
+            // `swift build --static-swift-stdlib` does; ICU, zlib, libstdc++ and the C library stay
+            // shared): no relocation of the Swift libraries at every start. `sou search QUERY -i
+            // dev-all.sou`: 25.8 → 19.2 M instructions; the executable is 32 MB (11 MB shared).
+            // The modules are compiled for the shared libraries, so the static libraries their
+            // autolink entries name are listed here.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                                           "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency"],
+                                          .when(platforms: [.linux]))]
         ),
         .target(name: "SouTestSupport", path: "Tests/SouTestSupport"),
         .testTarget(name: "SouAnalysisTests", dependencies: ["SouAnalysis", "SouTestSupport"], resources: [.copy("Fixtures")]),

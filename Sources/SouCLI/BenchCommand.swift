@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou bench`: throughput measurements of the engine's stages.
@@ -92,7 +93,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         return documents
     }
 
-    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func format(_ value: Double) -> String { cFormat("%.1f", value) }
 }
 
 /// `sou bench merge FILE...`: merging two segments versus building the same documents from text.
@@ -197,10 +198,10 @@ struct BenchMergeCommand: ParsableCommand {
             })
             if let before, let peak = Self.memoryStatus("VmHWM:") { mergePeakRSS.append(peak - before) }
         }
-        let rss = mergePeakRSS.max().map { String(format: "peak RSS growth while merging %.1f MB", Double($0) / 1e6) } ?? ""
+        let rss = mergePeakRSS.max().map { cFormat("peak RSS growth while merging %.1f MB", Double($0) / 1e6) } ?? ""
         let m = median(merging.map(\.wall)), mc = median(merging.map(\.cpu))
         if mergeOnly {
-            print(String(format: "merge: median of %d runs %.3f s wall, %.3f s CPU (fastest %.3f s wall, %.3f s CPU); ", runs, m, mc,
+            print(cFormat("merge: median of %ld runs %.3f s wall, %.3f s CPU (fastest %.3f s wall, %.3f s CPU); ", runs, m, mc,
                          merging.map(\.wall).min() ?? 0, merging.map(\.cpu).min() ?? 0) + rss)
             return
         }
@@ -215,18 +216,18 @@ struct BenchMergeCommand: ParsableCommand {
         if !same { throw CLIError("the merged segment differs from a fresh build of the live documents") }
         let live = try IndexReader(contentsOf: merged).documentCount
         let input = documents.reduce(0) { $0 + $1.text.utf8.count }
-        print("documents \(documents.count) (segments of \(half) and \(documents.count - half)), text \(String(format: "%.1f", Double(input) / 1e6)) MB"
+        print("documents \(documents.count) (segments of \(half) and \(documents.count - half)), text \(cFormat("%.1f", Double(input) / 1e6)) MB"
               + (step > 0 ? ", every \(step)th document deleted (\(live) live)" : "")
               + "; merged segment identical to a fresh build of the live documents: \(same)")
-        print(String(format: "median of %d runs, wall: build --jobs 1 %.3f s, build --jobs %d %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
+        print(cFormat("median of %ld runs, wall: build --jobs 1 %.3f s, build --jobs %ld %.3f s, merge %.3f s (%.1fx, %.1fx faster)",
                      runs, median(build1.map(\.wall)), cores, median(buildN.map(\.wall)), m,
                      median(build1.map(\.wall)) / m, median(buildN.map(\.wall)) / m))
-        print(String(format: "median of the per-run ratios, wall: %.1fx (--jobs 1), %.1fx (--jobs %d)",
+        print(cFormat("median of the per-run ratios, wall: %.1fx (--jobs 1), %.1fx (--jobs %ld)",
                      median(zip(build1, merging).map { $0.wall / $1.wall }), median(zip(buildN, merging).map { $0.wall / $1.wall }), cores))
-        print(String(format: "median CPU seconds (all threads): build --jobs 1 %.3f, build --jobs %d %.3f, merge %.3f (%.1fx, %.1fx less)",
+        print(cFormat("median CPU seconds (all threads): build --jobs 1 %.3f, build --jobs %ld %.3f, merge %.3f (%.1fx, %.1fx less)",
                      median(build1.map(\.cpu)), cores, median(buildN.map(\.cpu)), mc, median(build1.map(\.cpu)) / mc, median(buildN.map(\.cpu)) / mc))
         if !rss.isEmpty { print(rss) }
-        func list(_ v: [(wall: Double, cpu: Double)]) -> String { v.map { String(format: "%.3f", $0.wall) }.joined(separator: " ") }
+        func list(_ v: [(wall: Double, cpu: Double)]) -> String { v.map { cFormat("%.3f", $0.wall) }.joined(separator: " ") }
         print("wall of every run (s): build --jobs 1: \(list(build1)); build --jobs \(cores): \(list(buildN)); merge: \(list(merging))")
     }
 }

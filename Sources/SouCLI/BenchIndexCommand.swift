@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSystemShim
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// The input and build options `sou bench index` shares with `sou index` (and passes on to each
@@ -230,7 +231,7 @@ struct BenchIndexCommand: ParsableCommand {
     static func numbers(_ list: String, option: String, range: ClosedRange<Int>) throws -> [Int] {
         var out: [Int] = []
         for part in list.split(separator: ",", omittingEmptySubsequences: false) {
-            let t = part.trimmingCharacters(in: .whitespaces)
+            let t = part.trimmingWhitespace
             guard let n = Int(t), range.contains(n) else {
                 throw ValidationError("\(option): \"\(t)\" is not a number from \(range.lowerBound) to \(range.upperBound) (give a comma-separated list)")
             }
@@ -244,10 +245,7 @@ struct BenchIndexCommand: ParsableCommand {
         // the baseline is read before anything is built: a bad file fails at once
         let base: BenchIndexReport?
         if let baseline {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: baseline)) } catch {
-                throw CLIError("cannot read the baseline \(baseline): \(error.localizedDescription)")
-            }
+            let data = Data(try readWholeFile(baseline, failure: "cannot read the baseline \(baseline)"))
             do { base = try JSONDecoder().decode(BenchIndexReport.self, from: data) } catch {
                 throw CLIError("\(baseline) is not a `sou bench index --json` output: \(Self.describe(error))")
             }
@@ -297,7 +295,7 @@ struct BenchIndexCommand: ParsableCommand {
             }
         }
         let after = Self.loadAverage()
-        var report = BenchIndexReport(date: ISO8601DateFormatter().string(from: Date()), sources: sources, runs: runs,
+        var report = BenchIndexReport(date: isoDateNow(), sources: sources, runs: runs,
                                       cores: ProcessInfo.processInfo.activeProcessorCount,
                                       loadAverageBefore: before, loadAverageAfter: after, results: results)
         var regressions: [BenchComparison] = []
@@ -450,7 +448,7 @@ struct BenchIndexCommand: ParsableCommand {
         }.joined(separator: "\n") + "\n"
     }
 
-    static func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+    static func format(_ x: Double, _ digits: Int) -> String { cFormat("%.*f", Int32(digits), x) }
 
     static func loadAverage() -> [Double] {
         var l = [Double](repeating: 0, count: 3)

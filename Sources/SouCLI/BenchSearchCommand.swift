@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// Latency figures of one or more passes over the queries.
@@ -104,10 +105,7 @@ struct BenchSearchCommand: ParsableCommand {
     /// The queries of a file with their line numbers (header, blank lines and the TSV's other
     /// columns left out).
     static func readQueries(_ path: String) throws -> [(line: Int, text: String)] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CLIError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let data = try readWholeFile(path, failure: "cannot read \(path)")
         var out: [(Int, String)] = []
         for (i, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = Substring(raw)
@@ -154,7 +152,7 @@ struct BenchSearchCommand: ParsableCommand {
             warmSeconds += p.seconds
         }
         let report = BenchSearchReport(
-            date: ISO8601DateFormatter().string(from: Date()), index: index, documents: reader.documentCount,
+            date: isoDateNow(), index: index, documents: reader.documentCount,
             segments: reader.segments.count, queriesFile: queries, queries: parsed.count, limit: limit,
             snippets: options.snippets.isEnabled, openMilliseconds: openSeconds * 1000,
             searcherMilliseconds: searcherSeconds * 1000,

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// The progress line of a build on a terminal (stderr): a bar with the percentage, megabytes
@@ -35,7 +36,7 @@ final class BuildProgress {
         let rate = p.seconds > 0 ? mb / p.seconds : 0
         let files = "\(p.files) \(p.files == 1 ? "file" : "files")"
         guard let total = p.totalBytes, total > 0 else {
-            return String(format: "indexing: %@, %d documents, %.1f MB, %.1f MB/s", files, p.documents, mb, rate)
+            return "indexing: \(files), \(p.documents) documents, " + cFormat("%.1f MB, %.1f MB/s", mb, rate)
         }
         let fraction = min(1, Double(p.inputBytes) / Double(total))
         let width = 20
@@ -45,8 +46,8 @@ final class BuildProgress {
         if fraction > 0, p.seconds > 0 {
             eta = "ETA " + duration(p.seconds * (1 - fraction) / fraction)
         }
-        return String(format: "indexing %3d%% [%@]  %.1f of %.1f MB  %.1f MB/s  %@  %@",
-                      Int((fraction * 100).rounded(.down)), bar, mb, Double(total) / 1e6, rate, eta, files)
+        return cFormat("indexing %3ld%% [", Int((fraction * 100).rounded(.down))) + bar
+            + cFormat("]  %.1f of %.1f MB  %.1f MB/s  ", mb, Double(total) / 1e6, rate) + eta + "  " + files
     }
 
     static func duration(_ seconds: Double) -> String {

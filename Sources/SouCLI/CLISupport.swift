@@ -1,5 +1,6 @@
 import CSystemShim
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// An error the CLI reports as one line on stderr, exiting with `code` (2 unless stated).
@@ -20,12 +21,12 @@ struct ExitStatus: Error {
 
 /// Writes `message` to stderr, prefixed with "sou: ", followed by a newline.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("sou: " + message + "\n").utf8))
+    writeAll("sou: " + message + "\n", to: STDERR_FILENO)
 }
 
 /// Writes `text` to stderr as is.
 func writeStderr(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    writeAll(text, to: STDERR_FILENO)
 }
 
 /// True when the file descriptor is a terminal.
@@ -40,5 +41,61 @@ enum TemporaryFileCleanup {
         return { path, pending in
             if pending { _ = sou_cleanup_register(path) } else { sou_cleanup_unregister(path) }
         }
+    }
+}
+
+/// All of `path`'s bytes; a CLIError "`failure`: the system's reason" when it cannot be read.
+func readWholeFile(_ path: String, failure: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CLIError("\(failure): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw CLIError("\(failure): \(String(cString: strerror(EISDIR)))") }
+    guard let bytes = readToEnd(fd) else { throw CLIError("\(failure): \(String(cString: strerror(errno)))") }
+    return bytes
+}
+
+/// The bytes of `fd` up to its end; nil when a read fails (errno says why).
+func readToEnd(_ fd: Int32) -> [UInt8]? {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+}
+
+/// The time now in UTC as ISO 8601 ("2026-12-01T12:58:03Z"), as `ISO8601DateFormatter` writes it.
+func isoDateNow() -> String {
+    var now = time(nil)
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    var buffer = [CChar](repeating: 0, count: 32)
+    let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The user's home folder from the password database (when $HOME is unset or empty), else "/".
+func homeFolder() -> String {
+    if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }
+    return "/"
+}
+
+/// A monotonic clock reading in nanoseconds (CLOCK_MONOTONIC).
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+extension String {
+    /// The text cut or padded with spaces to 16 characters (a column of `sou stats`).
+    var paddedTo16: String {
+        count >= 16 ? String(prefix(16)) : self + String(repeating: " ", count: 16 - count)
     }
 }

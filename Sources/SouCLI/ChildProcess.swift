@@ -1,5 +1,6 @@
 import CSystemShim
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One run of a child process: how it ended, what it wrote on stdout, and what it used (wait4).
 struct ChildRun {
@@ -22,7 +23,7 @@ enum ChildProcess {
     /// The path of the running executable (`/proc/self/exe` on Linux).
     static func currentExecutable() -> String {
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return CommandLine.arguments[0]
     }
 
     /// Starts `executable` with `arguments` (stdin and stderr shared, stdout captured), waits for

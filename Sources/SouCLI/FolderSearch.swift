@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou search QUERY PATH...`: the index of the given files and folders, kept in a cache folder
@@ -46,7 +47,7 @@ struct FolderSearch {
         let environment = ProcessInfo.processInfo.environment
         if let s = environment["SOU_CACHE"], !s.isEmpty { return s }
         if let x = environment["XDG_CACHE_HOME"], x.hasPrefix("/") { return x + "/sou" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? homeFolder()
         return home + "/.cache/sou"
     }
 
@@ -66,7 +67,7 @@ struct FolderSearch {
         }
         var name = canonical.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "index"
         name = String(name.unicodeScalars.map { c -> Character in
-            CharacterSet.alphanumerics.contains(c) || c == "-" || c == "_" || c == "." ? Character(c) : "_"
+            c.isAlphanumeric || c == "-" || c == "_" || c == "." ? Character(c) : "_"
         }.prefix(40))
         if name.isEmpty || name.hasPrefix(".") { name = "root" + name }
         return name + "-" + String(hash, radix: 16) + ".sou"
@@ -175,7 +176,7 @@ struct FolderSearch {
         if stat(folder, &st) == 0 {
             return (st.st_mode & S_IFMT) == S_IFDIR ? nil : "not a folder"
         }
-        let parent = (folder as NSString).deletingLastPathComponent
+        let parent = PathText.deletingLastComponent(folder)
         if !parent.isEmpty, parent != folder, let failure = makeFolder(parent) { return failure }
         if mkdir(folder, 0o700) != 0, errno != EEXIST { return String(cString: strerror(errno)) }
         return nil

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 
 import CSystemShim
 import Sou
@@ -190,23 +191,22 @@ struct IndexCommand: ParsableCommand {
         progress?.finish()
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            var object = try JSONSerialization.jsonObject(with: encoder.encode(summary)) as? [String: Any] ?? [:]
-            object["index"] = output
-            object["megabytesPerSecond"] = (summary.megabytesPerSecond * 100).rounded() / 100
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let object = SummaryJSON(summary: summary, index: output, megabytesPerSecond: (summary.megabytesPerSecond * 100).rounded() / 100)
+            print(String(decoding: try encoder.encode(object), as: UTF8.self))
         } else if !quiet {
             let text: String
             if summary.rebuilt {
-                text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",
-                              summary.documents, Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond,
-                              summary.terms, summary.postings, summary.positions, output, summary.indexBytes, extra(summary))
+                text = "indexed \(summary.documents) documents "
+                    + cFormat("(%.2f MB) in %.2f s (%.1f MB/s)", Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond)
+                    + ": \(summary.terms) terms, \(summary.postings) postings, \(summary.positions) positions; \(output): \(summary.indexBytes) bytes"
+                    + extra(summary)
             } else {
-                text = String(format: "updated %@: added %d, replaced %d, deleted %d, unchanged %d in %.2f s (read %d files, %.2f MB; %d files unchanged); %d documents, %d bytes%@",
-                              output, summary.added, summary.replaced, summary.deleted, summary.unchanged, summary.seconds,
-                              summary.files, Double(summary.inputBytes) / 1e6, summary.unchangedFiles,
-                              summary.documents, summary.indexBytes, extra(summary))
+                text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "
+                    + "unchanged \(summary.unchanged) in " + cFormat("%.2f s", summary.seconds)
+                    + " (read \(summary.files) files, " + cFormat("%.2f MB", Double(summary.inputBytes) / 1e6)
+                    + "; \(summary.unchangedFiles) files unchanged); \(summary.documents) documents, \(summary.indexBytes) bytes"
+                    + extra(summary)
             }
             writeStderr(text + "\n")
         }
@@ -244,5 +244,22 @@ enum RawArguments {
             if String(decoding: raw, as: UTF8.self) == argument { return PathBytes.string(raw) }
         }
         return argument
+    }
+}
+
+/// `sou index --json`: the build summary's members, with the index file and the speed in MB/s
+/// (rounded to two decimals) beside them.
+struct SummaryJSON: Encodable {
+    var summary: IndexBuildSummary
+    var index: String
+    var megabytesPerSecond: Double
+
+    private enum Key: String, CodingKey { case index, megabytesPerSecond }
+
+    func encode(to encoder: Encoder) throws {
+        try summary.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(megabytesPerSecond, forKey: .megabytesPerSecond)
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Sou
 
 /// Minimal JSON encoding of strings and numbers, shared by every `--json` output.
 enum JSON {
@@ -14,7 +16,7 @@ enum JSON {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
+                    out += cFormat("\\u%04x", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou search [OPTIONS] QUERY [PATH...]`: runs a query against the files and folders given (an
@@ -272,8 +273,8 @@ struct SearchCommand: ParsableCommand {
             return options.first { isWordOfLetters($0) && $0.contains("h") }
         }
         let message = SouCommand.fullMessage(for: error)
-        guard let range = message.range(of: "Unknown option '") else { return nil }
-        let name = String(message[range.upperBound...].prefix { $0 != "'" })
+        guard let after = message.scalarsAfterFirst("Unknown option '") else { return nil }
+        let name = String(after.prefix { $0 != "'" })
         // the argument it came from: the name itself, or a word of single-letter options (-calc → -a)
         return options.first { $0 == name || $0.hasPrefix(name + "=") }
             ?? options.first { name.count == 2 && isWordOfLetters($0) && $0.contains(name.last!) }
@@ -316,28 +317,25 @@ struct SearchCommand: ParsableCommand {
 
     /// True when the file at `p` starts with an index file's magic bytes.
     static func isIndexFile(_ p: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: p) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 8)) == Data("SOUINDEX".utf8)
+        readPrefix(ofFile: p, count: 8) == Array("SOUINDEX".utf8)
     }
 
     /// `s` as a shell word: as it is when it has only letters, digits and `-_./,:@%+=`, else quoted.
     static func shellWord(_ s: String) -> String {
-        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./,:@%+=".unicodeScalars.contains($0) }
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isAlphanumeric || "-_./,:@%+=".unicodeScalars.contains($0) }
         return plain ? s : shellQuoted(s)
     }
 
     /// `s` quoted for a POSIX shell (single quotes).
     static func shellQuoted(_ s: String) -> String {
-        "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        "'" + s.replacingScalars("'", with: "'\\''") + "'"
     }
 
     func openIndex() throws -> IndexReader {
-        let environment = ProcessInfo.processInfo.environment
         let path: String
         if let index {
             path = index
-        } else if let fromEnvironment = environment["SOU_INDEX"], !fromEnvironment.isEmpty {
+        } else if let fromEnvironment = getenv("SOU_INDEX").map({ String(cString: $0) }), !fromEnvironment.isEmpty {
             path = fromEnvironment
         } else if isDirectory("corpus") {
             // the bundled corpus: built once, then refreshed when corpus/ changes
@@ -356,8 +354,8 @@ struct SearchCommand: ParsableCommand {
     }
 
     func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     // MARK: - Errors
@@ -417,18 +415,18 @@ struct SearchCommand: ParsableCommand {
                     line += ",\"hits\":[" + results.hits.map { "{\"key\":\(JSON.string(display($0.key))),\"score\":\(JSON.number($0.score))}" }
                         .joined(separator: ",") + "]"
                 }
-                line += ",\"ms\":\(String(format: "%.3f", ms))}\n"
+                line += ",\"ms\":\(cFormat("%.3f", ms))}\n"
                 out.write(line)
             } catch {
                 failed += 1
                 let ms = Self.milliseconds(clock.now - start)
                 let message = (error as? QueryError)?.description ?? "\(error)"
                 let empty = files ? ",\"keys\":[]" : count ? "" : ",\"hits\":[]"
-                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(String(format: "%.3f", ms))}\n")
+                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(cFormat("%.3f", ms))}\n")
             }
         }
         let seconds = Self.milliseconds(clock.now - loopStart) / 1000
-        out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(String(format: "%.6f", seconds))}\n")
+        out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(cFormat("%.6f", seconds))}\n")
         out.flush()
         if failed > 0 {
             printError("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
@@ -491,7 +489,7 @@ struct OutputBuffer {
 
     mutating func flush() {
         guard !bytes.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(bytes))
+        bytes.withUnsafeBufferPointer { _ = writeAll($0, to: STDOUT_FILENO) }
         bytes.removeAll(keepingCapacity: true)
     }
 }
@@ -521,10 +519,10 @@ enum BundledCorpus {
             let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: false)
             if summary.rebuilt {
                 printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
-                           + String(format: "%.2f s", summary.seconds))
+                           + cFormat("%.2f s", summary.seconds))
             } else {
                 printError("\(folder)/ changed: updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), unchanged \(summary.unchanged) in "
-                           + String(format: "%.2f s", summary.seconds))
+                           + cFormat("%.2f s", summary.seconds))
             }
         } catch IndexError.locked where FileManager.default.fileExists(atPath: output) {
             // another `sou search` built or updated it at the same time: use theirs

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou show KEY`: prints a document's stored text (all of it, or a range of lines), the copy the

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `sou`: the command-line front of the Sou library.
 @main
@@ -27,21 +28,21 @@ struct SouCommand: ParsableCommand {
         // bare `sou` is a usage error (as bare `rg`): the usage on stderr, exit 2
         if CommandLine.arguments.count == 1 {
             writeStderr(helpMessage() + "\n")
-            Foundation.exit(2)
+            Glibc.exit(2)
         }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitStatus {
-            Foundation.exit(exit.code)
+            Glibc.exit(exit.code)
         } catch let error as CLIError {
             printError(error.message)
-            Foundation.exit(error.code)
+            Glibc.exit(error.code)
         } catch {
             // `sou search ファイル -windows`: an exclusion outside the quoted query
             if let usage = SearchCommand.misreadOption(error, arguments: Array(CommandLine.arguments.dropFirst())) {
                 printError(usage)
-                Foundation.exit(2)
+                Glibc.exit(2)
             }
             let code = exitCode(for: error)
             if code == .success {
@@ -49,7 +50,7 @@ struct SouCommand: ParsableCommand {
             }
             let message = fullMessage(for: error)
             printError(message.isEmpty ? "\(error)" : message)
-            Foundation.exit(2)
+            Glibc.exit(2)
         }
     }
 }

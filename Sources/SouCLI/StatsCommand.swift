@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou stats FILE`: what an index holds.
@@ -24,14 +25,16 @@ struct StatsCommand: ParsableCommand {
             let rounds = 200
             var best = Double.infinity, total = 0.0
             for _ in 0..<rounds {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = monotonicNanoseconds()
                 do { _ = try IndexReader(contentsOf: url) } catch let error as IndexError { throw CLIError("\(file): \(error.description)") }
-                let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e3
+                let dt = Double(monotonicNanoseconds() - t0) / 1e3
                 best = min(best, dt)
                 total += dt
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-            print(String(format: "%@: %d bytes, open (mmap + validate the header, the latest commit and every segment's header, table and trailer): best %.1f µs, mean %.1f µs over %d opens", file, size, best, total / Double(rounds), rounds))
+            var st = stat()
+            let size = stat(file, &st) == 0 ? Int(st.st_size) : 0
+            print("\(file): \(size) bytes, open (mmap + validate the header, the latest commit and every segment's header, table and trailer): "
+                  + cFormat("best %.1f µs, mean %.1f µs over %ld opens", best, total / Double(rounds), rounds))
             return
         }
         let index: IndexReader
@@ -70,19 +73,19 @@ struct StatsCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
             return
         }
-        func pct(_ n: Int) -> String { String(format: "%5.1f%%", stats.fileBytes == 0 ? 0 : 100 * Double(n) / Double(stats.fileBytes)) }
+        func pct(_ n: Int) -> String { cFormat("%5.1f%%", stats.fileBytes == 0 ? 0 : 100 * Double(n) / Double(stats.fileBytes)) }
         var lines: [String] = []
         lines.append("file:              \(file) (\(stats.fileBytes) bytes)")
         lines.append("format version:    \(stats.formatVersion)")
         lines.append("analyzer:          \(stats.analyzer) (flags \(stats.analyzerFlags), rules version \(stats.analyzerRulesVersion))")
         lines.append("commit:            generation \(index.generation)")
         lines.append("documents:         \(stats.documents) live, \(index.deletedCount) deleted")
-        lines.append(String(format: "garbage:           %.1f%% of the file (replaced segments, old commits, deleted documents)", 100 * garbage))
+        lines.append(cFormat("garbage:           %.1f%% of the file (replaced segments, old commits, deleted documents)", 100 * garbage))
         lines.append("segments:          \(segments.count)")
         for s in segments {
-            lines.append(String(format: "  segment %-6llu %9d documents %9d deleted %12d bytes %9d terms", s.id, s.documents, s.deleted, s.bytes, s.terms))
+            lines.append(cFormat("  segment %-6llu %9ld documents %9ld deleted %12ld bytes %9ld terms", s.id, s.documents, s.deleted, s.bytes, s.terms))
         }
-        lines.append(String(format: "document length:   %d tokens in all, %.1f on average", stats.totalDocumentLength, stats.averageDocumentLength))
+        lines.append(cFormat("document length:   %ld tokens in all, %.1f on average", stats.totalDocumentLength, stats.averageDocumentLength))
         let kinds = ["bigram", "unigram", "word", "number"].map { "\($0) \(stats.termsByKind[$0] ?? 0)" }.joined(separator: ", ")
         lines.append("terms:             \(stats.terms) (\(kinds))")
         lines.append("postings:          \(stats.postings)")
@@ -95,15 +98,15 @@ struct StatsCommand: ParsableCommand {
             if index.segments.contains(where: { s in s.reader.sectionSizes.contains { $0.section == kind } }) { sizes.append((kind, total)) }
         }
         for (section, bytes) in sizes {
-            lines.append("  \(section.description.padding(toLength: 16, withPad: " ", startingAt: 0))\(String(format: "%12d", bytes)) bytes \(pct(bytes))")
+            lines.append("  \(section.description.paddedTo16)\(cFormat("%12ld", bytes)) bytes \(pct(bytes))")
         }
         let overhead = stats.fileBytes - sizes.reduce(0) { $0 + $1.1 }
-        lines.append("  \("headers, commits".padding(toLength: 16, withPad: " ", startingAt: 0))\(String(format: "%12d", overhead)) bytes \(pct(overhead))")
+        lines.append("  \("headers, commits".paddedTo16)\(cFormat("%12ld", overhead)) bytes \(pct(overhead))")
         if stats.postings > 0 {
             // postings blocks also hold first positions and (for small terms) position gaps, so
             // the two sections are reported together
             let bytes = Double((stats.sectionBytes["postings"] ?? 0) + (stats.sectionBytes["positions"] ?? 0))
-            lines.append(String(format: "postings + positions sections: %.2f bytes per posting, %.2f bytes per position",
+            lines.append(cFormat("postings + positions sections: %.2f bytes per posting, %.2f bytes per position",
                                 bytes / Double(stats.postings), bytes / Double(max(stats.positions, 1))))
         }
         print(lines.joined(separator: "\n"))

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// `sou tokenize`: shows what the analyzer makes of a text, one token per line.
@@ -43,7 +44,7 @@ struct TokenizeCommand: ParsableCommand {
         var buffer = TokenBuffer()
         let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
         let output = json ? Self.jsonLines(buffer) : Self.table(buffer)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        writeAll(output, to: STDOUT_FILENO)
         if summary.invalidSequences > 0 {
             printError("\(summary.invalidSequences) invalid UTF-8 sequence(s) read as U+FFFD")
         }
@@ -54,7 +55,8 @@ struct TokenizeCommand: ParsableCommand {
         if let file {
             do { return try FileContents.read(file) } catch { throw CLIError("\(error)") }
         }
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        guard let bytes = readToEnd(STDIN_FILENO) else { throw CLIError("cannot read stdin: \(String(cString: strerror(errno)))") }
+        return bytes
     }
 
     /// Aligned columns: position, term, byte range, kind.

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// Options every command that writes an existing index shares.
@@ -97,8 +98,8 @@ struct AddCommand: ParsableCommand {
             let after = try IndexReader(path: target.index).documentCount
             if !quiet {
                 let added = after - before
-                writeStderr(String(format: "%@: added %d, replaced %d in %.2f s; %d documents\n",
-                                   target.index, added, count - added, Date().timeIntervalSince(start), after))
+                writeStderr("\(target.index): added \(added), replaced \(count - added) in "
+                            + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) documents\n")
             }
             if count == 0 {
                 throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added")
@@ -141,7 +142,8 @@ struct DeleteCommand: ParsableCommand {
         if let keysFrom {
             let data: Data
             if keysFrom == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
+                guard let bytes = readToEnd(STDIN_FILENO) else { throw CLIError("cannot read stdin: \(String(cString: strerror(errno)))") }
+                data = Data(bytes)
             } else {
                 guard let d = FileManager.default.contents(atPath: keysFrom) else {
                     throw CLIError("cannot read \(keysFrom)")
@@ -223,9 +225,8 @@ struct MergeCommand: ParsableCommand {
             var st = stat()
             let bytes = stat(file, &st) == 0 ? Int(st.st_size) : 0
             if !quiet {
-                writeStderr(String(format: "%@: %d segments → %d, %d deleted documents dropped, %d bytes, %.2f s\n",
-                                   file, before.segments.count, after.segments.count, before.deletedCount, bytes,
-                                   Date().timeIntervalSince(start)))
+                writeStderr("\(file): \(before.segments.count) segments → \(after.segments.count), \(before.deletedCount) deleted documents dropped, "
+                            + "\(bytes) bytes, " + cFormat("%.2f s", Date().timeIntervalSince(start)) + "\n")
             }
         } catch let error as IndexError {
             throw CLIError("\(file): \(error.description)")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Sou
 
 /// Prints the results of one `sou search` in the format asked for: human (headings, numbered
@@ -168,7 +169,7 @@ struct HitPrinter {
         }
     }
 
-    static func formatScore(_ x: Double) -> String { String(format: "%.4f", x) }
+    static func formatScore(_ x: Double) -> String { cFormat("%.4f", x) }
 
     // MARK: vimgrep
 

@@ -1,22 +1,30 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `--color auto|always|never`.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
 
+    /// The values for help and completions: the raw values, as ArgumentParser's default for a
+    /// RawRepresentable type gives them (`allCases.map(\.rawValue.defaultValueDescription)`),
+    /// without the key path it instantiates at run time (~1 M instructions of every `sou search`).
+    static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+
     /// Whether output is coloured. `auto` colours only a terminal that can show it, as ripgrep
     /// does: stdout is a TTY, `NO_COLOR` is unset or empty (https://no-color.org), and `TERM` is
-    /// set and not `dumb`. `always` and `never` ignore all three.
-    func usesColor(environment: [String: String] = ProcessInfo.processInfo.environment,
+    /// set and not `dumb`. `always` and `never` ignore all three. `environment` nil: the
+    /// process's (read variable by variable, not copied whole).
+    func usesColor(environment: [String: String]? = nil,
                    stdoutIsTerminal: Bool = isTerminal(STDOUT_FILENO)) -> Bool {
+        let variable = { (name: String) in environment.map { $0[name] } ?? getenv(name).map { String(cString: $0) } }
         switch self {
         case .always: return true
         case .never: return false
         case .auto:
             guard stdoutIsTerminal else { return false }
-            if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
-            guard let term = environment["TERM"], !term.isEmpty, term != "dumb" else { return false }
+            if let noColor = variable("NO_COLOR"), !noColor.isEmpty { return false }
+            guard let term = variable("TERM"), !term.isEmpty, term != "dumb" else { return false }
             return true
         }
     }

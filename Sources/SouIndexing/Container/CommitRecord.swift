@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// One commit point of an index file (FORMAT.md "Commit records"): the segments that make up the

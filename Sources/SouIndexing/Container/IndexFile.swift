@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The file-level reads shared by readers and writers: opening without blocking on odd files,
 /// the header check, and finding the latest complete commit through the two slots.

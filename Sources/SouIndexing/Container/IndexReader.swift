@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// One segment of an opened commit: its reader, its deletions and where its documents start in
@@ -118,7 +119,7 @@ public final class IndexReader: Sendable {
         self.path = path
         self.fileIdentity = identity
         guard let configuration = AnalyzerConfiguration(flags: commit.analyzerFlags) else {
-            throw IndexError.incompatibleAnalyzer(String(format: "unknown analyzer flags 0x%x", commit.analyzerFlags))
+            throw IndexError.incompatibleAnalyzer("unknown analyzer flags 0x" + String(commit.analyzerFlags, radix: 16))
         }
         guard commit.rulesVersion == AnalyzerConfiguration.rulesVersion else {
             throw IndexError.incompatibleAnalyzer("built with analysis rules version \(commit.rulesVersion), this sou applies version \(AnalyzerConfiguration.rulesVersion)")

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What `sou index` remembers about the files it read (FORMAT.md "Source table"), so that a
 /// second run reads only what changed: per file its size and modification time, and the number

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one-writer-per-file rule: an open-file-description lock (`fcntl(F_OFD_SETLK)`, Linux) on
 /// the index file itself. Unlike classic POSIX record locks it belongs to the open file, not the
@@ -59,7 +60,7 @@ enum WriterLock {
                       info.contains("OFDLCK"), info.contains("WRITE") else { continue }
                 if pid == me { return "another writer in this process" }
                 let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
-                    .map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces) } ?? ""
+                    .map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingWhitespace } ?? ""
                 return command.isEmpty ? "process \(pid)" : "process \(pid) (\(command))"
             }
         }

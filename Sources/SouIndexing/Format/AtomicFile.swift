@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Called with the path of the temporary file a write is about to create (`true`), and with the
 /// same path once it no longer needs removing (`false`: renamed into place, or removed after an
@@ -52,7 +53,7 @@ enum AtomicFile {
     static func currentUmask() -> mode_t {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
-           let mask = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) {
+           let mask = mode_t(line.dropFirst("Umask:".count).trimmingWhitespace, radix: 8) {
             return mask
         }
         let mask = umask(0o022)

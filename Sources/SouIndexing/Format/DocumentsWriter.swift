@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes the sections about documents (FORMAT.md "Documents", "KeyOrder" and "StoredText")
 /// from a ``DocumentTable``.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Where a serializer gets its terms: every term with its postings, in dictionary order (terms

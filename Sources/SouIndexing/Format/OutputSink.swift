@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where the serializer writes the index: a buffer in memory, or a file descriptor (buffered).
 /// Computes each section's CRC-32C as its bytes go by.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Why a build or a write refused to touch its output path. Nothing on disk was changed.
 public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible {
@@ -105,7 +106,7 @@ enum OutputTarget {
 
     /// The folder that holds `path` must exist and let this user create and rename files.
     static func checkFolder(of path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathText.deletingLastComponent(path)
         let shown = folder.isEmpty ? "." : folder
         var st = stat()
         guard stat(shown, &st) == 0 else {
@@ -122,9 +123,6 @@ enum OutputTarget {
 
     /// True when the file at `path` starts with "SOUINDEX" (false when it cannot be read).
     static func startsWithIndexMagic(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: FileLayout.headerMagic.count)) ?? Data()
-        return [UInt8](head) == FileLayout.headerMagic
+        readPrefix(ofFile: path, count: FileLayout.headerMagic.count) == FileLayout.headerMagic
     }
 }

@@ -1,5 +1,6 @@
 import CZlib
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Consecutive documents handed to one inverter: also exactly one stored-text block, so that the

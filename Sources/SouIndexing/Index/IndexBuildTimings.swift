@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Where a build spends its time, phase by phase (what `sou bench index` and `SOU_INDEX_TRACE`
 /// print). Give one to ``IndexBuildOptions/timings`` or ``IndexWriterOptions/timings``; without
@@ -69,7 +70,7 @@ public final class IndexBuildTimings: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
+    private let lock = Lock()
     private var measures: [Phase: Measure] = [:]
     /// Per thread: the exclusive time recorded so far (to take nested phases out of outer ones).
     private var recordedByThread: [UInt: (cpu: Double, wall: Double)] = [:]
@@ -157,7 +158,7 @@ public final class IndexBuildTimings: @unchecked Sendable {
     public func report() -> String {
         let p = phases
         return Phase.allCases.compactMap { phase in
-            p[phase].map { String(format: "%@ %.3f s CPU, %.3f s wall", phase.label, $0.cpuSeconds, $0.wallSeconds) }
+            p[phase].map { phase.label + cFormat(" %.3f s CPU, %.3f s wall", $0.cpuSeconds, $0.wallSeconds) }
         }.joined(separator: "; ")
     }
 }

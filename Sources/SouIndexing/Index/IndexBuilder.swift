@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Options of a whole build: input reading, analysis, storage, threads.
@@ -180,7 +181,7 @@ public struct IndexBuilder {
             do {
                 opened = try IndexWriter(path: url.path, mode: .openOrCreate, options: writerOptions)
             } catch IndexError.configurationMismatch(let what) {
-                throw IndexError.configurationMismatch(what.replacingOccurrences(of: "rebuild it to change", with: "use --rebuild to change"))
+                throw IndexError.configurationMismatch(what.replacingScalars("rebuild it to change", with: "use --rebuild to change"))
             }
             if opened?.sources == nil {
                 // an index without a source table (written by `sou add` or the library) cannot be
@@ -327,11 +328,10 @@ public struct IndexBuilder {
         summary.seconds = Date().timeIntervalSince(start)
         phase("summary")
         if tracing {
-            let text = zip(phases.dropFirst(), phases).map { String(format: "%@ %.1f ms", $0.0.0, $0.0.1.timeIntervalSince($0.1.1) * 1000) }
-            FileHandle.standardError.write(Data(("sou index: " + text.joined(separator: ", ") + "\n").utf8))
+            let text = zip(phases.dropFirst(), phases).map { $0.0.0 + cFormat(" %.1f ms", $0.0.1.timeIntervalSince($0.1.1) * 1000) }
+            writeAll("sou index: " + text.joined(separator: ", ") + "\n", to: STDERR_FILENO)
             if let timings {
-                FileHandle.standardError.write(Data(("sou index: phases (CPU and wall seconds summed over threads): "
-                    + timings.report() + "\n").utf8))
+                writeAll("sou index: phases (CPU and wall seconds summed over threads): " + timings.report() + "\n", to: STDERR_FILENO)
             }
         }
         return summary

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// The in-memory inverted index: a term table (open-addressing hash map over term bytes, no

@@ -1,10 +1,11 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// A bounded queue of batches between the reading thread and the inverting threads, and the
 /// results in batch order.
 final class BatchPipeline: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var queue: [(Int, DocumentBatch)] = []
     private var closed = false
     private let capacity: Int
@@ -200,7 +201,7 @@ enum InversionPipeline {
 final class InversionThread: @unchecked Sendable {
     private let invert: (AnalyzedBatch) throws -> Void
     private let pipeline: BatchPipeline
-    private let done = NSCondition()
+    private let done = Condition()
     private var finished = false
     private(set) var inverted = 0
     private(set) var failure: Error?

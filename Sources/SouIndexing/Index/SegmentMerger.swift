@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Writes one new segment holding the live documents of several segments, without analyzing any
@@ -82,9 +84,9 @@ public struct SegmentMerger {
         let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
             .serialize(terms: terms, documents: documents, into: sink)
         if ProcessInfo.processInfo.environment["SOU_MERGE_TRACE"] != nil {
-            FileHandle.standardError.write(Data((String(format: "sou merge: documents %.3f s, terms and writing %.3f s",
-                documentsDone.timeIntervalSince(start), Date().timeIntervalSince(documentsDone))
-                + (storesText && jobs > 1 ? " (stored text alongside)\n" : "\n")).utf8))
+            writeAll(cFormat("sou merge: documents %.3f s, terms and writing %.3f s",
+                             documentsDone.timeIntervalSince(start), Date().timeIntervalSince(documentsDone))
+                     + (storesText && jobs > 1 ? " (stored text alongside)\n" : "\n"), to: STDERR_FILENO)
         }
         return totals
     }
@@ -136,7 +138,7 @@ public struct SegmentMerger {
 
 /// Runs a closure on a thread of its own; ``wait()`` returns its result or throws its error.
 private final class BackgroundTask<T>: @unchecked Sendable {
-    private let done = NSCondition()
+    private let done = Condition()
     private var result: Result<T, Error>? = nil
 
     /// Starts `body` on a thread of its own; when the system refuses a thread, runs it here.

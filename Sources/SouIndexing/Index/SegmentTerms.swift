@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 
 /// The terms of a build's in-memory ``InvertedSegment`` as a ``TermSource``: sorted by bytes,
 /// each term's byte streams decoded into ``DecodedPostings`` and encoded in chunks of

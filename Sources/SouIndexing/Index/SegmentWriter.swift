@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Builds an index in memory, then serializes it to the binary format.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Starting a thread that may fail. Foundation's `Thread.start()` gives no sign when the system
 /// refuses a thread (`pthread_create` failing with EAGAIN under `ulimit -u`, or out of memory):

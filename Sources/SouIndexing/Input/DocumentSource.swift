@@ -1,5 +1,6 @@
 import CZlib
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A document read from the input: external key, display title, and the text to analyze/store.
 public struct SourceDocument: Sendable, Hashable {
@@ -155,7 +156,7 @@ enum GlobMatcher {
             if fnmatch(g, relative, flags) == 0 { return true }
             // "**/x" also matches "x" at the top; "a/**/b" also matches "a/b"
             if g.hasPrefix("**/"), fnmatch(String(g.dropFirst(3)), relative, flags) == 0 { return true }
-            if g.contains("/**/"), fnmatch(g.replacingOccurrences(of: "/**/", with: "/"), relative, flags) == 0 { return true }
+            if g.contains("/**/"), fnmatch(g.replacingScalars("/**/", with: "/"), relative, flags) == 0 { return true }
             return false
         }
         return fnmatch(glob, name, 0) == 0

@@ -1,5 +1,6 @@
 import CZlib
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Reading whole input files, transparently decompressing gzip.
 public enum FileContents {
@@ -7,12 +8,10 @@ public enum FileContents {
     /// name) are decompressed. Throws ``IndexError/io(_:)`` naming the file on failure, for
     /// damaged or truncated gzip data, and for a file named `.gz` that is not gzip at all.
     public static func read(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let head = readPrefix(ofFile: path, count: 2) else {
             throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 2)) ?? Data()
-        if head.count == 2, head[head.startIndex] == 0x1f, head[head.startIndex + 1] == 0x8b {
+        if head == [0x1f, 0x8b] {
             return try gunzip(path)
         }
         if isGzipName(path) { throw notGzip(path) }
@@ -62,7 +61,7 @@ public enum FileContents {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var checked = false
         while true {
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 if isDevice, errno == EAGAIN || errno == EWOULDBLOCK {
@@ -139,7 +138,11 @@ public enum FileContents {
     private static func zlibMessage(_ file: gzFile) -> String {
         var errnum: Int32 = 0
         guard let text = gzerror(file, &errnum).map({ String(cString: $0) }), !text.isEmpty else { return "unknown error" }
-        if let colon = text.range(of: ": ", options: .backwards) { return String(text[colon.upperBound...]) }
+        // after the last ": " (ASCII bytes: a match is on scalar boundaries)
+        let bytes = Array(text.utf8)
+        if let colon = bytes.indices.dropLast().last(where: { bytes[$0] == 0x3A && bytes[$0 + 1] == 0x20 }) {
+            return String(decoding: bytes[(colon + 2)...], as: UTF8.self)
+        }
         return text
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The bytes of an opened index: a read-only memory map of the file, or a buffer owned by the
 /// index (``SegmentWriter/makeIndex()``). Both are read the same way.

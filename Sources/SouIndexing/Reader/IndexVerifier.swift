@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// What a full verification found (everything consistent).
@@ -42,7 +43,7 @@ extension SegmentReader {
         for s in sections {
             let crc = CRC32C.checksum(bytes.slice(s.range))
             guard crc == s.crc else {
-                throw IndexError.corrupt(String(format: "\(s.kind) section checksum mismatch (stored %08x, computed %08x)", s.crc, crc))
+                throw IndexError.corrupt("\(s.kind) section checksum mismatch " + cFormat("(stored %08x, computed %08x)", s.crc, crc))
             }
         }
     }

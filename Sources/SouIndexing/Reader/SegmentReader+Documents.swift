@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Document records read with every damage reported (FORMAT.md "Documents"), the Source column,
 /// and key lookups through the KeyOrder section.

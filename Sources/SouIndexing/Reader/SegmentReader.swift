@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Errors from opening, checking or writing an index.
@@ -176,7 +177,7 @@ public final class SegmentReader: Sendable {
         // header fields (now known to be intact)
         let flags = b.u32(at: FileLayout.Header.analyzerFlags)
         guard let configuration = AnalyzerConfiguration(flags: flags) else {
-            throw IndexError.incompatibleAnalyzer(String(format: "unknown analyzer flags 0x%x", flags))
+            throw IndexError.incompatibleAnalyzer("unknown analyzer flags 0x" + String(flags, radix: 16))
         }
         let rules = UInt16(truncatingIfNeeded: b.u32(at: FileLayout.Header.rulesVersion) & 0xFFFF)
         guard rules == AnalyzerConfiguration.rulesVersion else {
@@ -184,7 +185,7 @@ public final class SegmentReader: Sendable {
         }
         let indexFlags = UInt16(truncatingIfNeeded: b.u32(at: FileLayout.Header.rulesVersion) >> 16)
         guard indexFlags & ~FileLayout.flagStoresText == 0 else {
-            throw IndexError.corrupt(String(format: "header: unknown index flags 0x%x", indexFlags))
+            throw IndexError.corrupt("header: unknown index flags 0x" + String(indexFlags, radix: 16))
         }
         func count(_ offset: Int, _ name: String) throws -> Int {
             let v = b.u64(at: offset)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A stored-text block inflated, with where each of its documents' text lies.
 struct InflatedBlock: Sendable {
@@ -39,7 +40,7 @@ struct InflatedBlock: Sendable {
 final class StoredBlockCache: @unchecked Sendable {
     static let capacity = 8
     static let maxBlockBytes = 1 << 20
-    private let lock = NSLock()
+    private let lock = Lock()
     private var entries: [(index: Int, block: InflatedBlock)] = []
     private var inflated = 0
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 
 /// Reads the term dictionary section in place: binary search over the fixed-width block index

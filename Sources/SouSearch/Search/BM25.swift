@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Okapi BM25 ranking with Lucene's (≥ 8) formulation, the way `BM25Similarity` states it:
 ///

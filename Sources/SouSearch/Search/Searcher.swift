@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SouAnalysis
 import SouIndexing
 
@@ -347,7 +348,7 @@ public struct Searcher: Sendable {
 
 /// An index of an index's titles (document i's text is document i's title), built on first use.
 final class TitleIndex: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var built: IndexReader?
 
     func index(for index: IndexReader) throws -> IndexReader {
@@ -367,7 +368,7 @@ final class TitleIndex: @unchecked Sendable {
 /// One analyzer per configuration, shared by all searchers (analyzers are immutable and Sendable).
 final class AnalyzerCache: @unchecked Sendable {
     static let shared = AnalyzerCache()
-    private let lock = NSLock()
+    private let lock = Lock()
     private var analyzers: [AnalyzerConfiguration: Analyzer] = [:]
 
     func analyzer(for configuration: AnalyzerConfiguration) throws -> Analyzer {

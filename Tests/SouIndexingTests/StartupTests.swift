@@ -1,0 +1,180 @@
+import Foundation
+import SouIndexing
+import SouTestSupport
+import Testing
+
+/// `sou` loads FoundationEssentials, not full Foundation (whose internationalization library and
+/// ICU copy were a third of a search's start-up), and the C-library replacements of what the
+/// package took from full Foundation behave as Foundation does (Foundation is the oracle here).
+@Suite("Start-up: no full Foundation, and its replacements agree with it")
+struct StartupTests {
+    @Test("the sou executable does not load libFoundation, FoundationInternationalization or Foundation's ICU")
+    func executableLoadsNoFullFoundation() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        // the dynamic loader lists what it loads and stops (what ldd does)
+        let run = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(run.status == 0, "\(run)")
+        let listing = run.out
+        #expect(listing.contains("libc.so"), "\(listing)")
+        for library in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
+            #expect(!listing.contains(library), "sou loads \(library):\n\(listing)")
+        }
+    }
+
+    @Test("the summaries of index, index --json and stats --open-time give the file's real size and formatted numbers")
+    func summariesWithoutFoundationFormatting() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write("集体协商 工资", to: folder.appendingPathComponent("in/a.txt").path)
+        try write("职工代表", to: folder.appendingPathComponent("in/b.txt").path)
+        let out = folder.appendingPathComponent("x.sou").path
+        let built = try runSouBounded(sou, ["index", folder.appendingPathComponent("in").path, "-o", out])
+        #expect(built.status == 0, "\(built)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: out)[.size] as? NSNumber).intValue
+        let line = built.err.trimmingCharacters(in: .newlines)
+        #expect(line.wholeMatch(of: /indexed 2 documents \(0\.00 MB\) in \d+\.\d\d s \(\d+\.\d MB\/s\): \d+ terms, \d+ postings, \d+ positions; (.+): (\d+) bytes/)
+            .map { ($0.1 == out, Int($0.2) == size) } ?? (false, false) == (true, true), "\(built)")
+
+        let json = try runSouBounded(sou, ["index", folder.appendingPathComponent("in").path, "-o", out, "--json", "--rebuild"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any], "\(json)")
+        #expect(object["index"] as? String == out)
+        #expect(object["documents"] as? Int == 2)
+        let speed = try #require(object["megabytesPerSecond"] as? Double)
+        #expect((speed * 100).rounded() / 100 == speed)
+        #expect(!json.out.contains("\\/"), "slashes are not escaped: \(json.out)")
+
+        let opened = try runSouBounded(sou, ["stats", "--open-time", out])
+        #expect(opened.status == 0, "\(opened)")
+        #expect(opened.out.hasPrefix("\(out): \(size) bytes, open "), "\(opened)")
+        #expect(opened.out.contains(/best \d+\.\d µs, mean \d+\.\d µs over 200 opens/), "\(opened)")
+    }
+
+    @Test("the sou executable has the Swift runtime and FoundationEssentials linked in: it loads none of their shared libraries")
+    func executableLinksSwiftStatically() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let run = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(run.status == 0, "\(run)")
+        for library in ["libswiftCore.so", "libFoundationEssentials.so", "libswift_Concurrency.so", "libdispatch.so"] {
+            #expect(!run.out.contains(library), "sou loads \(library):\n\(run.out)")
+        }
+    }
+
+    @Test("cFormat writes what String(format:) writes for the conversions the package uses")
+    func cFormatAgreesWithFoundation() {
+        var rng = SplitMix64(seed: 9)
+        for _ in 0..<2000 {
+            let bits = rng.next()
+            let x = Double(Int64(bitPattern: bits) % 10_000_000_000) / Double(1 << (rng.next() % 40))
+            let n = Int(Int64(bitPattern: rng.next()) >> Int64(rng.next() % 64))
+            let u = UInt32(truncatingIfNeeded: rng.next() >> (rng.next() % 32))
+            let digits = Int(rng.next() % 7)
+            #expect(cFormat("%.1f", x) == String(format: "%.1f", x))
+            #expect(cFormat("%.3f s", x) == String(format: "%.3f s", x))
+            #expect(cFormat("%5.1f%%", x) == String(format: "%5.1f%%", x))
+            #expect(cFormat("%.*f", Int32(digits), x) == String(format: "%.\(digits)f", x))
+            #expect(cFormat("%12ld|%-6ld|%3ld%%", n, n, n) == String(format: "%12ld|%-6ld|%3ld%%", n, n, n))
+            #expect(cFormat("(stored %08x, computed %08x)", u, u &+ 1) == String(format: "(stored %08x, computed %08x)", u, u &+ 1))
+            #expect(cFormat("\\u%04x", u % 0x20) == String(format: "\\u%04x", u % 0x20))
+        }
+        #expect(cFormat("best %.1f µs over %ld opens", 12.25, 200) == "best 12.2 µs over 200 opens")
+        #expect(cFormat("") == "")
+    }
+
+    @Test("PathText.deletingLastComponent gives what NSString.deletingLastPathComponent gives for ordinary paths")
+    func deletingLastComponentOfOrdinaryPaths() {
+        // the expected values are Foundation's (taken from a program calling it on each path
+        // as a process argument: called on a string literal such as "a", this Foundation crashes)
+        let expected = ["a": "", "/a": "/", "a/b": "a", "/a/b": "/a", "a/b/": "a", "a//b": "a", "/a//b/": "/a", "./x": ".",
+                        "../x/y": "../x", "目录/文件.sou": "目录", "\u{E9}/x": "\u{E9}", "/": "/", "": "", "x.sou": "",
+                        "/tmp/startup/x.sou": "/tmp/startup", "a/b/c/d.txt": "a/b/c", "/a/b/c/": "/a/b", "..": "", "../": ""]
+        for (path, folder) in expected {
+            #expect(PathText.deletingLastComponent(path) == folder, "\(path.debugDescription)")
+        }
+    }
+
+    @Test("PathText.deletingLastComponent cuts at a slash also before a combining mark")
+    func deletingLastComponentBeforeCombiningMarks() {
+        #expect(PathText.deletingLastComponent("/\u{301}") == "/")
+        #expect(PathText.deletingLastComponent("a/\u{301}x") == "a")
+        #expect(PathText.deletingLastComponent("a\u{301}/b") == "a\u{301}")
+        #expect(PathText.deletingLastComponent("//") == "/")
+        #expect(PathText.deletingLastComponent("//a") == "/")
+    }
+
+    @Test("trimmingWhitespace agrees with trimmingCharacters(in: .whitespaces)")
+    func trimmingAgreesWithFoundation() {
+        let alphabet: [Unicode.Scalar] = [" ", "\t", "\n", "\r", "\u{A0}", "\u{3000}", "\u{2003}", "\u{200B}", "\u{FEFF}", "a", "7", "工", "\u{301}", "-"]
+        var rng = SplitMix64(seed: 91)
+        for _ in 0..<3000 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<Int(rng.next() % 8) { s.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+            let text = String(s)
+            #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
+            #expect(text[...].trimmingWhitespace == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
+        }
+    }
+
+    @Test("replacingScalars agrees with replacingOccurrences(of:with:) on text without combining marks")
+    func replacingAgreesWithFoundation() {
+        let alphabet: [Unicode.Scalar] = ["'", "/", "*", "a", "工", "\\", " "]
+        let cases: [(String, String)] = [("'", "'\\''"), ("/**/", "/"), ("rebuild it to change", "use --rebuild to change"), ("a", "")]
+        var rng = SplitMix64(seed: 92)
+        for _ in 0..<3000 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<Int(rng.next() % 12) { s.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+            let text = String(s)
+            for (target, replacement) in cases {
+                #expect(text.replacingScalars(target, with: replacement) == text.replacingOccurrences(of: target, with: replacement),
+                        "\(text.debugDescription) \(target)")
+            }
+        }
+    }
+
+    @Test("replacingScalars replaces a quote also before a combining mark (Foundation compares Characters and leaves it)")
+    func replacingBeforeCombiningMarks() {
+        // the shell quoting of `sou search`'s usage hints must escape every quote: a quote that
+        // begins a Character with a combining mark is still a quote to the shell
+        #expect("x'\u{301}y".replacingScalars("'", with: "'\\''") == "x'\\''\u{301}y")
+        #expect("a\u{301}a".replacingScalars("a", with: "b") == "b\u{301}b")
+        #expect("''".replacingScalars("'", with: "") == "")
+        #expect("abc".replacingScalars("", with: "x") == "abc")
+    }
+
+    @Test("isAlphanumeric holds every scalar CharacterSet.alphanumerics holds, and only those up to Unicode 8")
+    func alphanumericAgreesWithFoundation() {
+        // Foundation's set lags the stdlib's Unicode data (Tangut, Unicode 9, is not in it): the
+        // letters and digits assigned since are alphanumeric to the stdlib only
+        let set = CharacterSet.alphanumerics
+        var differences: [String] = []
+        for value in UInt32(0)..<0x110000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let inFoundation = set.contains(scalar)
+            if inFoundation, !scalar.isAlphanumeric { differences.append("U+" + String(value, radix: 16) + " (not alphanumeric)") }
+            if let age = scalar.properties.age, age.major > 8 { continue }
+            if scalar.isAlphanumeric, !inFoundation { differences.append("U+" + String(value, radix: 16)) }
+        }
+        #expect(differences.isEmpty, "\(differences.prefix(20))")
+    }
+
+    @Test("scalarsAfterFirst finds the marker scalar by scalar, also before a combining mark")
+    func scalarsAfterFirst() {
+        #expect("Error: Unknown option '-x'".scalarsAfterFirst("Unknown option '").map(String.init) == "-x'")
+        #expect("Unknown option '\u{301}z'".scalarsAfterFirst("Unknown option '").map(String.init) == "\u{301}z'")
+        #expect("no such thing".scalarsAfterFirst("Unknown option '") == nil)
+        #expect("ab".scalarsAfterFirst("ab").map(String.init) == "")
+    }
+
+    @Test("readPrefix reads the first bytes; nil with errno for a missing file; none for a folder")
+    func readPrefixOfFiles() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("f")
+        try Data("SOUINDEX and more".utf8).write(to: file)
+        #expect(readPrefix(ofFile: file.path, count: 8) == Array("SOUINDEX".utf8))
+        #expect(readPrefix(ofFile: file.path, count: 100) == Array("SOUINDEX and more".utf8))
+        #expect(readPrefix(ofFile: folder.appendingPathComponent("missing").path, count: 8) == nil)
+        #expect(errno == ENOENT)
+        #expect(readPrefix(ofFile: folder.path, count: 8) == [])
+    }
+}
