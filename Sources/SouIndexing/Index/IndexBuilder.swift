@@ -213,15 +213,17 @@ public struct IndexBuilder {
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
         // and is read again; documents of no recorded file (Source 0 or unknown) are strays
         let live = fresh ? [:] : try writer.liveDocumentCountsBySource()
-        let known = Set(table.files.values.map(\.id))
+        let known = Set(table.entries.map(\.file.id))
         let strays = Set(live.keys.filter { !known.contains($0) })
 
-        // what to read: new and changed files (all of them when the input options changed)
-        var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?)] = []
-        var listed = Set<String>()
-        for file in files {
-            listed.insert(file.path)
-            let old = table.files[file.path]
+        // what to read: new and changed files (all of them when the input options changed); each
+        // listed file is paired with its entry in the table by a merge of the two path orders
+        let entryOf = table.match(files.map(\.path))
+        var listed = [Bool](repeating: false, count: table.entries.count)
+        var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?, entry: Int?)] = []
+        for (file, entry) in zip(files, entryOf) {
+            if let entry { listed[entry] = true }
+            let old = entry.map { table.entries[$0].file }
             if let old, !optionsChanged, file.isRegularFile, old.size == file.size, old.modificationTime == file.modificationTime,
                old.isJSONLines == file.isJSONLines, live[old.id, default: 0] == old.documents {
                 summary.unchanged += old.documents
@@ -233,12 +235,12 @@ public struct IndexBuilder {
                 id = table.nextID
                 table.nextID += 1
             }
-            toRead.append((file, id, old))
+            toRead.append((file, id, old, entry))
         }
-        let gone = table.files.filter { !listed.contains($0.key) }
+        let gone = table.entries.indices.filter { !listed[$0] }
         // the keys the changed and vanished files had
         // the index mirrors `paths`: strays go too, unless a file read now has their key
-        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id))
+        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { table.entries[$0].file.id })
                                                          .union(strays))
         phase("compare")
 
@@ -253,7 +255,7 @@ public struct IndexBuilder {
             try writer.addDocuments { add in
                 // reading is what this thread does less the phases measured inside `add`
                 try IndexBuildTimings.measure(timings, .read) {
-                    for (file, id, _) in toRead {
+                    for (file, id, _, _) in toRead {
                         try source.read(file, source: id) { doc in
                             try add(doc)
                             documents += 1
@@ -283,15 +285,14 @@ public struct IndexBuilder {
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
         for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
-        for (file, id, _) in toRead {
-            table.files[file.path] = SourceTable.File(id: id, size: file.size, modificationTime: file.modificationTime,
-                                                      isJSONLines: file.isJSONLines, documents: counts[id] ?? 0)
-        }
-        for (path, _) in gone { table.files[path] = nil }
+        table.apply(updates: toRead.map { r in
+                        (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
+                                                               isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
+                    }, removed: gone)
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
             // record what is live per file now (a key read from two files lives in the later one)
             let now = try writer.liveDocumentCountsBySource()
-            for (path, f) in table.files { table.files[path]?.documents = now[f.id] ?? 0 }
+            table.setDocuments { now[$0.id] ?? 0 }
             writer.sources = table
         }
         phase("deletes")
@@ -389,12 +390,16 @@ public struct IndexBuilder {
         let input = try DocumentSource.validated(options.input)
         guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
         let files = try DocumentSource(options: input).listFiles(paths: paths)
-        guard files.count == table.files.count else { return false }
-        for f in files {
-            guard let old = table.files[f.path], f.isRegularFile, old.size == f.size,
-                  old.modificationTime == f.modificationTime else { return false }
+        guard files.count == table.entries.count else { return false }
+        var listed = [Bool](repeating: false, count: table.entries.count)
+        for (f, entry) in zip(files, table.match(files.map(\.path))) {
+            guard let entry, f.isRegularFile else { return false }
+            let old = table.entries[entry].file
+            guard old.size == f.size, old.modificationTime == f.modificationTime else { return false }
+            listed[entry] = true
         }
-        return true
+        // every recorded file listed (a path listed twice leaves another one out)
+        return !listed.contains(false)
     }
 
     /// Reads `paths` into one segment in memory (same format, same reader as a file).

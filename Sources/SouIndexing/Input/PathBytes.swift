@@ -1,3 +1,5 @@
+import Glibc
+
 /// File names are bytes, not always UTF-8 (`bad_\xff.txt`). Sou carries paths in Strings that
 /// round-trip to the exact bytes: each byte that is not part of valid UTF-8 stands as the scalar
 /// U+10FF00 + byte (U+10FF80…U+10FFFF, private use, which no file name spells: their own UTF-8
@@ -9,6 +11,7 @@ public enum PathBytes {
 
     /// The String standing for the bytes of a path.
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let plain = bytes.withContiguousStorageIfAvailable({ plainString($0) }), let plain { return plain }
         let b = Array(bytes)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -30,6 +33,16 @@ public enum PathBytes {
             i += n
         }
         return String(out)
+    }
+
+    /// The String of `bytes` when they are valid UTF-8 without byte 0xF4 (which starts every
+    /// scalar from U+100000 on, so the escape scalars too): then it is the bytes decoded as they
+    /// are, with no per-scalar work (the names of almost every folder walked). nil otherwise.
+    static func plainString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return "" }
+        // bounds: memchr reads the `count` bytes of the buffer
+        guard memchr(base, 0xF4, bytes.count) == nil else { return nil }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// The bytes a String from ``string(_:)`` (or any String) stands for.
