@@ -108,6 +108,8 @@ struct FolderWalkTests {
         Self.make(r, [0x62, 0x61, 0x64, 0xFE, 0x2F, 0xC3, 0x28])                  // bad\xFE/\xC3(
         Self.make(r, [0xF4, 0x8F, 0xBF, 0xBF, 0x2E, 0x74, 0x78, 0x74])           // the escape scalar U+10FFFF spelled
         Self.make(r, [0xF0, 0x9F, 0x98, 0x80, 0x2E, 0x6D, 0x64])                 // 😀.md
+        Self.make(r, [0xF1, 0x80, 0x80, 0x78])     // a cut 4-byte sequence: repaired to U+FFFD, as long as it
+        Self.make(r, [0xEF, 0xBF, 0xBD, 0x78])     // U+FFFD x, spelled
         Self.make(r, u("deep/"))
         Self.make(r, u("deep/er/"))
         Self.make(r, u("deep/er/est/"))
@@ -222,5 +224,29 @@ struct BytewiseOrderTests {
             #expect(table.files == model)
             #expect(table.entries.map(\.path) == model.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         }
+    }
+}
+
+@Suite("Source table fingerprint")
+struct FingerprintTests {
+    @Test("the options' description spells what Swift prints for them (the fingerprint existing indexes hold)")
+    func matchesReflection() {
+        var o = InputOptions()
+        #expect(o.fieldsDescription == String(describing: o))
+        o.forcesJSONLines = true
+        o.idField = "键\"名\\"
+        o.requiresIDField = true
+        o.textFields = ["body", "标题", "tab\there", "\u{1F}"]
+        o.titleField = "new\nline"
+        o.includesHidden = true
+        o.encoding = "GB18030"
+        o.types = ["txt", "md"]
+        o.excludedTypes = ["html"]
+        o.globs = ["!*.md", "a/**/b", "é\u{301}"]
+        #expect(o.fieldsDescription == String(describing: o))
+        o.encoding = nil
+        o.textFields = []
+        #expect(o.fieldsDescription == String(describing: o))
+        #expect(IndexBuilder.fingerprint(o) == "keys: paths; \(o)")
     }
 }

@@ -26,14 +26,21 @@ extension String {
     /// zero or positive.
     @inline(__always)
     func bytewiseCompare(_ other: String) -> Int {
-        var a = self, b = other
-        return a.withUTF8 { x in
-            b.withUTF8 { y -> Int in
-                let n = Swift.min(x.count, y.count)
-                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-                return c != 0 ? Int(c) : x.count - y.count
-            }
+        // native Strings (all that Sou makes) have contiguous UTF-8: no copy
+        if let c = utf8.withContiguousStorageIfAvailable({ x in
+            other.utf8.withContiguousStorageIfAvailable { y in Self.compare(x, y) }
+        }), let c {
+            return c
         }
+        var a = self, b = other
+        return a.withUTF8 { x in b.withUTF8 { y in Self.compare(x, y) } }
+    }
+
+    @inline(__always)
+    static func compare(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = Swift.min(x.count, y.count)
+        let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+        return c != 0 ? Int(c) : x.count - y.count
     }
 }
 

@@ -212,9 +212,9 @@ public struct IndexBuilder {
         // live documents per Source value: a file whose count is not the one recorded had
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
         // and is read again; documents of no recorded file (Source 0 or unknown) are strays
-        let live = fresh ? [:] : try writer.liveDocumentCountsBySource()
+        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
         let known = Set(table.entries.map(\.file.id))
-        let strays = Set(live.keys.filter { !known.contains($0) })
+        let strays = Set(live.sources.filter { !known.contains($0) })
 
         // what to read: new and changed files (all of them when the input options changed); each
         // listed file is paired with its entry in the table by a merge of the two path orders
@@ -225,7 +225,7 @@ public struct IndexBuilder {
             if let entry { listed[entry] = true }
             let old = entry.map { table.entries[$0].file }
             if let old, !optionsChanged, file.isRegularFile, old.size == file.size, old.modificationTime == file.modificationTime,
-               old.isJSONLines == file.isJSONLines, live[old.id, default: 0] == old.documents {
+               old.isJSONLines == file.isJSONLines, live[old.id] == old.documents {
                 summary.unchanged += old.documents
                 summary.unchangedFiles += 1
                 continue
@@ -291,8 +291,8 @@ public struct IndexBuilder {
                     }, removed: gone)
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
             // record what is live per file now (a key read from two files lives in the later one)
-            let now = try writer.liveDocumentCountsBySource()
-            table.setDocuments { now[$0.id] ?? 0 }
+            let now = try writer.liveDocumentCounts()
+            table.setDocuments { now[$0.id] }
             writer.sources = table
         }
         phase("deletes")
@@ -364,7 +364,7 @@ public struct IndexBuilder {
     /// (a table of another scheme, e.g. keys relative to the folder before keys became paths,
     /// counts as changed options, so every file is read again and gets its current key).
     static func fingerprint(_ input: InputOptions) -> String {
-        "keys: paths; \(input)"
+        "keys: paths; " + input.fieldsDescription
     }
 
     /// Why a build found no document.
