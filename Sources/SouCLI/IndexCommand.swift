@@ -198,18 +198,29 @@ struct IndexCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else if !quiet {
             let text: String
+            let megabytes = Self.fixed(Double(summary.inputBytes) / 1e6, 2)
             if summary.rebuilt {
-                text = String(format: "indexed %d documents (%.2f MB) in %.2f s (%.1f MB/s): %d terms, %d postings, %d positions; %@: %d bytes%@",
-                              summary.documents, Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond,
-                              summary.terms, summary.postings, summary.positions, output, summary.indexBytes, extra(summary))
+                text = "indexed \(summary.documents) documents (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
+                    + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms, \(summary.postings) postings, "
+                    + "\(summary.positions) positions; \(output): \(summary.indexBytes) bytes\(extra(summary))"
             } else {
-                text = String(format: "updated %@: added %d, replaced %d, deleted %d, unchanged %d in %.2f s (read %d files, %.2f MB; %d files unchanged); %d documents, %d bytes%@",
-                              output, summary.added, summary.replaced, summary.deleted, summary.unchanged, summary.seconds,
-                              summary.files, Double(summary.inputBytes) / 1e6, summary.unchangedFiles,
-                              summary.documents, summary.indexBytes, extra(summary))
+                text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "
+                    + "unchanged \(summary.unchanged) in \(Self.fixed(summary.seconds, 2)) s (read \(summary.files) files, "
+                    + "\(megabytes) MB; \(summary.unchangedFiles) files unchanged); \(summary.documents) documents, "
+                    + "\(summary.indexBytes) bytes\(extra(summary))"
             }
             writeStderr(text + "\n")
         }
+    }
+
+    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (by the C
+    /// library's vsnprintf: Foundation's String(format:) costs an up-to-date run a millisecond).
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 400)
+        // bounds: vsnprintf writes at most buffer.count bytes, the NUL included
+        let n = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(decimals)f", $0) }
+        guard n >= 0, Int(n) < buffer.count else { return String(format: "%.\(decimals)f", value) }
+        return String(cString: buffer)
     }
 
     /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".

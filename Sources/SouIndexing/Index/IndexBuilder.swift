@@ -155,7 +155,7 @@ public struct IndexBuilder {
         let input = try DocumentSource.validated(options.input)
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         var phases: [(String, Date)] = [("start", start)]
-        let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
+        let tracing = getenv("SOU_INDEX_TRACE") != nil   // (ProcessInfo's environment copies all of it)
         func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         let timings = options.timings ?? (tracing ? IndexBuildTimings() : nil)
         var writerOptions = IndexWriterOptions()
