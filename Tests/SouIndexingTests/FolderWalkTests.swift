@@ -250,3 +250,32 @@ struct FingerprintTests {
         #expect(IndexBuilder.fingerprint(o) == "keys: paths; \(o)")
     }
 }
+
+@Suite("Titles")
+struct FirstLineTests {
+    /// The first line as it was found before: the whole text split into Character lines.
+    static func splitFirstLine(_ text: String, stripping: Character?) -> String {
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            var l = Substring(line)
+            if let c = stripping { while l.first == c { l.removeFirst() } }
+            let t = String(l).trimmingWhitespace()
+            if !t.isEmpty { return String(t.prefix(120)) }
+        }
+        return ""
+    }
+
+    @Test("the title is the first line with text, as splitting the whole text into lines finds it")
+    func matchesSplit() {
+        var rng = SplitMix64(seed: 3)
+        let pieces = ["\n", "\r", "\r\n", "\n\r", " ", "\t", "#", "##", "集体协商", "a", "e\u{301}", "\u{301}", "\u{3000}",
+                      "👩‍👩‍👧", "\r\u{301}", "\n\u{301}", String(repeating: "字", count: 130), "\u{85}", "\u{2028}", "\u{FEFF}"]
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<(Int(rng.next() % 12)) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            for stripping in [nil, Character("#")] {
+                #expect(DocumentSource.firstLine(text, stripping: stripping) == Self.splitFirstLine(text, stripping: stripping),
+                        "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+        }
+    }
+}
