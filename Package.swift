@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, bottom to top (each module only imports the ones above it in this list):
 //   CICUShim, CZlib  – the only C code: ICU and zlib behind plain C functions
-//   CSystemShim      – C the CLI needs: allocator tuning, signal handlers removing temporary files
+//   CSystemShim      – C the CLI needs (allocator tuning, signal handlers removing temporary
+//                      files) and the folder listing of the walk (readdir, fstatat on two threads)
 //   SouAnalysis      – text → tokens (normalization, script runs, bigrams, positions)
 //   SouIndexing      – in-memory inverted index, binary file format, memory-mapped reader
 //   SouSearch        – query language, BM25, phrase matching, snippets
@@ -30,7 +31,7 @@ let package = Package(
         ),
         .target(name: "CSystemShim"),
         .target(name: "SouAnalysis", dependencies: ["CICUShim"]),
-        .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CICUShim", "CZlib"]),
+        .target(name: "SouIndexing", dependencies: ["SouAnalysis", "CICUShim", "CZlib", "CSystemShim"]),
         .target(name: "SouSearch", dependencies: ["SouAnalysis", "SouIndexing"]),
         .target(name: "Sou", dependencies: ["SouAnalysis", "SouIndexing", "SouSearch"]),
         .executableTarget(

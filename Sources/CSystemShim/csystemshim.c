@@ -1,4 +1,10 @@
+#define _GNU_SOURCE   // qsort_r
 #include "csystemshim.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -89,4 +95,198 @@ void sou_cleanup_unregister(const char *path) {
             __atomic_signal_fence(__ATOMIC_SEQ_CST);
         }
     }
+}
+
+// MARK: - Listing a folder
+
+static int compare_names(const void *a, const void *b, void *names) {
+    const sou_folder_entry *x = a, *y = b;
+    const char *base = names;
+    size_t n = x->name_length < y->name_length ? x->name_length : y->name_length;
+    int c = memcmp(base + x->name_offset, base + y->name_offset, n);
+    if (c != 0) return c;
+    return x->name_length < y->name_length ? -1 : x->name_length > y->name_length ? 1 : 0;
+}
+
+/// Sorts entries by the bytes of their names: a least-significant-digit radix sort of the first
+/// eight bytes (packed big-endian, passes over a byte that all names share skipped), then runs of
+/// names sharing those eight bytes by a comparison sort. A folder of thousands of names costs a
+/// few linear passes instead of a memcmp call per comparison. Returns -1 when out of memory.
+static int sort_entries(sou_folder_entry *entries, size_t count, const char *names) {
+    if (count < 2) return 0;
+    typedef struct { unsigned long long key; size_t index; } keyed;
+    keyed *a = malloc(count * sizeof *a), *b = malloc(count * sizeof *b);
+    sou_folder_entry *sorted = malloc(count * sizeof *sorted);
+    if (!a || !b || !sorted) { free(a); free(b); free(sorted); return -1; }
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *name = (const unsigned char *)names + entries[i].name_offset;
+        size_t n = entries[i].name_length < 8 ? entries[i].name_length : 8;
+        unsigned long long key = 0;
+        // bounds: n ≤ name_length bytes of the name
+        for (size_t k = 0; k < n; k++) key |= (unsigned long long)name[k] << (56 - 8 * k);
+        a[i].key = key;
+        a[i].index = i;
+    }
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t histogram[256] = {0};
+        for (size_t i = 0; i < count; i++) histogram[(a[i].key >> shift) & 0xFF]++;
+        if (histogram[(a[0].key >> shift) & 0xFF] == count) continue;   // every name has this byte
+        size_t position = 0;
+        for (int v = 0; v < 256; v++) { size_t h = histogram[v]; histogram[v] = position; position += h; }
+        for (size_t i = 0; i < count; i++) b[histogram[(a[i].key >> shift) & 0xFF]++] = a[i];   // stable
+        keyed *t = a; a = b; b = t;
+    }
+    for (size_t i = 0; i < count; i++) sorted[i] = entries[a[i].index];
+    // names with equal first eight bytes (a shorter name's missing bytes count as 0): by all bytes
+    for (size_t start = 0; start < count;) {
+        size_t end = start + 1;
+        while (end < count && a[end].key == a[start].key) end++;
+        if (end - start > 1) qsort_r(sorted + start, end - start, sizeof *sorted, compare_names, (void *)names);
+        start = end;
+    }
+    memcpy(entries, sorted, count * sizeof *entries);
+    free(a);
+    free(b);
+    free(sorted);
+    return 0;
+}
+
+typedef struct stat_job {
+    int folder_fd;
+    const char *names;
+    sou_folder_entry *entries;
+    size_t begin, end;
+} stat_job;
+
+static void stat_entries(const stat_job *job) {
+    for (size_t i = job->begin; i < job->end; i++) {
+        sou_folder_entry *e = &job->entries[i];
+        if (e->kind != SOU_ENTRY_UNREADABLE) continue;   // hidden, or a folder by its d_type
+        const char *name = job->names + e->name_offset;
+        struct stat st;
+        if (fstatat(job->folder_fd, name, &st, 0) != 0) {
+            e->error = errno;
+            struct stat l;
+            if (e->error == ENOENT && fstatat(job->folder_fd, name, &l, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(l.st_mode)) {
+                e->dangling = 1;
+            }
+            continue;
+        }
+        switch (st.st_mode & S_IFMT) {
+        case S_IFDIR: e->kind = SOU_ENTRY_FOLDER; break;
+        case S_IFREG:
+            e->kind = SOU_ENTRY_FILE;
+            e->size = (long long)st.st_size;
+            e->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + (long long)st.st_mtim.tv_nsec;
+            break;
+        case S_IFIFO: e->kind = SOU_ENTRY_FIFO; break;
+        case S_IFCHR: e->kind = SOU_ENTRY_CHARACTER_DEVICE; break;
+        case S_IFBLK: e->kind = SOU_ENTRY_BLOCK_DEVICE; break;
+        case S_IFSOCK: e->kind = SOU_ENTRY_SOCKET; break;
+        default: e->kind = SOU_ENTRY_OTHER; break;
+        }
+    }
+}
+
+static void *stat_thread(void *job) {
+    stat_entries(job);
+    return NULL;
+}
+
+/// Folders with at least this many entries to stat are stat'ed on two threads (below it, starting
+/// a thread costs more than it saves).
+enum { parallel_stat_threshold = 512 };
+
+void sou_folder_listing_free(sou_folder_listing *listing) {
+    free(listing->names);
+    free(listing->entries);
+    listing->names = NULL;
+    listing->entries = NULL;
+    listing->count = 0;
+}
+
+int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *out, int *stage) {
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        struct stat st;
+        if (stat(path, &st) != 0) { *stage = 1; return errno; }
+        *stage = 2;
+        return e;
+    }
+    struct stat folder;
+    if (fstat(fd, &folder) != 0) { int e = errno; close(fd); *stage = 1; return e; }
+    out->device = (unsigned long long)folder.st_dev;
+    out->inode = (unsigned long long)folder.st_ino;
+    DIR *dir = fdopendir(fd);
+    if (!dir) { int e = errno; close(fd); *stage = 2; return e; }
+
+    size_t names_capacity = 4096, names_length = 0, capacity = 64, count = 0;
+    char *names = malloc(names_capacity);
+    sou_folder_entry *entries = malloc(capacity * sizeof *entries);
+    if (!names || !entries) goto out_of_memory;
+    struct dirent *d;
+    while ((d = readdir(dir)) != NULL) {
+        const char *name = d->d_name;
+        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+        size_t length = strlen(name);
+        // bounds: the name and its NUL fit (grown to at least twice the needed size)
+        if (names_length + length + 1 > names_capacity) {
+            size_t c = (names_length + length + 1) * 2;
+            char *n = realloc(names, c);
+            if (!n) goto out_of_memory;
+            names = n;
+            names_capacity = c;
+        }
+        if (count == capacity) {
+            size_t c = capacity * 2;
+            sou_folder_entry *n = realloc(entries, c * sizeof *entries);
+            if (!n) goto out_of_memory;
+            entries = n;
+            capacity = c;
+        }
+        memcpy(names + names_length, name, length + 1);
+        sou_folder_entry *e = &entries[count++];
+        memset(e, 0, sizeof *e);
+        e->name_offset = names_length;
+        e->name_length = length;
+        if (!include_hidden && name[0] == '.') {
+            e->kind = SOU_ENTRY_HIDDEN;
+        } else if (d->d_type == DT_DIR) {
+            e->kind = SOU_ENTRY_FOLDER;   // a real folder (a link to one is DT_LNK): nothing to stat
+        } else {
+            e->kind = SOU_ENTRY_UNREADABLE;   // to stat
+        }
+        names_length += length + 1;
+    }
+    if (sort_entries(entries, count, names) != 0) goto out_of_memory;
+
+    stat_job whole = { dirfd(dir), names, entries, 0, count };
+    size_t to_stat = 0;
+    for (size_t i = 0; i < count; i++) to_stat += entries[i].kind == SOU_ENTRY_UNREADABLE;
+    int threaded = 0;
+    if (to_stat >= parallel_stat_threshold && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        stat_job second = whole, first = whole;
+        first.end = second.begin = count / 2;
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, stat_thread, &second) == 0) {
+            stat_entries(&first);
+            pthread_join(thread, NULL);
+            threaded = 1;
+        }
+    }
+    if (!threaded) stat_entries(&whole);
+    closedir(dir);
+    out->names = names;
+    out->entries = entries;
+    out->count = count;
+    return 0;
+
+out_of_memory:
+    free(names);
+    free(entries);
+    closedir(dir);
+    *stage = 3;
+    return ENOMEM;
 }

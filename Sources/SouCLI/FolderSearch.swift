@@ -54,7 +54,7 @@ struct FolderSearch {
     /// What the cached index is named after: the roots and every option that changes its content.
     var identity: String {
         let roots = Set(canonical).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return roots.joined(separator: "\u{0}") + "\u{0}" + "\(options.configuration)" + "\u{0}" + "\(options.input)"
+        return roots.joined(separator: "\u{0}") + "\u{0}" + "\(options.configuration)" + "\u{0}" + options.input.fieldsDescription
             + "\u{0}store=\(options.storesText)"
     }
 

@@ -196,20 +196,29 @@ struct IndexCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(object), as: UTF8.self))
         } else if !quiet {
             let text: String
+            let megabytes = Self.fixed(Double(summary.inputBytes) / 1e6, 2)
             if summary.rebuilt {
-                text = "indexed \(summary.documents) documents "
-                    + cFormat("(%.2f MB) in %.2f s (%.1f MB/s)", Double(summary.inputBytes) / 1e6, summary.seconds, summary.megabytesPerSecond)
-                    + ": \(summary.terms) terms, \(summary.postings) postings, \(summary.positions) positions; \(output): \(summary.indexBytes) bytes"
-                    + extra(summary)
+                text = "indexed \(summary.documents) documents (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
+                    + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms, \(summary.postings) postings, "
+                    + "\(summary.positions) positions; \(output): \(summary.indexBytes) bytes\(extra(summary))"
             } else {
                 text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "
-                    + "unchanged \(summary.unchanged) in " + cFormat("%.2f s", summary.seconds)
-                    + " (read \(summary.files) files, " + cFormat("%.2f MB", Double(summary.inputBytes) / 1e6)
-                    + "; \(summary.unchangedFiles) files unchanged); \(summary.documents) documents, \(summary.indexBytes) bytes"
-                    + extra(summary)
+                    + "unchanged \(summary.unchanged) in \(Self.fixed(summary.seconds, 2)) s (read \(summary.files) files, "
+                    + "\(megabytes) MB; \(summary.unchangedFiles) files unchanged); \(summary.documents) documents, "
+                    + "\(summary.indexBytes) bytes\(extra(summary))"
             }
             writeStderr(text + "\n")
         }
+    }
+
+    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (by the C
+    /// library's vsnprintf: Foundation's String(format:) costs an up-to-date run a millisecond).
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 400)
+        // bounds: vsnprintf writes at most buffer.count bytes, the NUL included
+        let n = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(decimals)f", $0) }
+        guard n >= 0, Int(n) < buffer.count else { return String(format: "%.\(decimals)f", value) }
+        return String(cString: buffer)
     }
 
     /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".

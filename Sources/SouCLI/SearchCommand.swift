@@ -508,7 +508,7 @@ enum BundledCorpus {
             // from this folder with default options; any other corpus.sou is used as it is
             guard let reader = try? IndexReader(path: output), reader.configuration == options.configuration,
                   reader.storesText == options.storesText, let table = try? reader.sources(),
-                  table.files.keys.allSatisfy({ $0.hasPrefix(folder + "/") }) else { return }
+                  table.entries.allSatisfy({ $0.path.hasPrefix(folder + "/") }) else { return }
             if (try? builder.isUpToDate(reader, paths: [folder])) == true { return }
         }
         builder.temporaryFile = TemporaryFileCleanup.hook()

@@ -27,4 +27,52 @@ void sou_cleanup_unregister(const char *path);
 /// gone before it is removed. One child at a time; 0 forgets it.
 void sou_cleanup_set_child(int pid);
 
+// MARK: - Listing a folder
+
+/// What a folder entry is (after following a symbolic link).
+enum {
+    SOU_ENTRY_UNREADABLE = 0,   ///< stat failed: `error` holds errno (`dangling`: a link to nothing)
+    SOU_ENTRY_FOLDER = 1,
+    SOU_ENTRY_FILE = 2,         ///< a regular file: `size` and `mtime_ns` are set
+    SOU_ENTRY_FIFO = 3,
+    SOU_ENTRY_CHARACTER_DEVICE = 4,
+    SOU_ENTRY_BLOCK_DEVICE = 5,
+    SOU_ENTRY_SOCKET = 6,
+    SOU_ENTRY_OTHER = 7,
+    SOU_ENTRY_HIDDEN = 8,       ///< a name starting with "." when hidden entries are not wanted: not stat'ed
+};
+
+/// One entry of a folder listing. Its name is `names[name_offset ..< name_offset + name_length]`
+/// (the exact bytes, not NUL-terminated in the count, followed by a NUL).
+typedef struct sou_folder_entry {
+    size_t name_offset;
+    size_t name_length;
+    long long size;
+    long long mtime_ns;
+    int kind;
+    int error;
+    int dangling;
+} sou_folder_entry;
+
+/// A folder's entries ("." and ".." left out), sorted by the bytes of their names (unsigned, a
+/// prefix first), and the folder's device and inode (of the folder a symbolic link leads to).
+typedef struct sou_folder_listing {
+    char *names;
+    sou_folder_entry *entries;
+    size_t count;
+    unsigned long long device;
+    unsigned long long inode;
+} sou_folder_listing;
+
+/// Lists the folder at `path` (NUL-terminated bytes) and stats every entry relative to the
+/// folder's descriptor (following symbolic links; an entry the folder listing calls a folder is
+/// not stat'ed). Large folders are stat'ed on two threads when there are two cores or more.
+/// Returns 0 and fills `out` (free it with sou_folder_listing_free), or an errno: then `*stage`
+/// says what failed: 1 the folder could not be stat'ed, 2 it could not be opened or read, 3 out
+/// of memory (nothing to free).
+int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *out, int *stage);
+
+/// Frees what sou_list_folder allocated (no-op on an empty listing).
+void sou_folder_listing_free(sou_folder_listing *listing);
+
 #endif

@@ -58,7 +58,7 @@ extension IndexReader {
         }
         // the source table: its checksum and structure, and every live document's Source field
         // names a file of it (or none, 0): the next `sou index` finds a file's documents by it
-        let ids = try sources().map { Set($0.files.values.map { Int($0.id) }) }
+        let ids = try sources().map { Set($0.entries.map { Int($0.file.id) }) }
         // live keys are unique (a writer deletes the old document of a key it adds): a deletion
         // bitmap that revived a replaced document shows as a key live twice. Key hashes first;
         // a key whose hash was seen is looked up in every segment.

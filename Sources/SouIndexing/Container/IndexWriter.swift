@@ -494,6 +494,13 @@ public final class IndexWriter {
     /// The number of live documents per Source value (documents added since the last commit
     /// included: the buffer is written as a segment first, as the next commit would).
     public func liveDocumentCountsBySource() throws -> [UInt32: Int] {
+        let counts = try liveDocumentCounts()
+        return Dictionary(uniqueKeysWithValues: counts.sources.map { ($0, counts[$0]) })
+    }
+
+    /// ``liveDocumentCountsBySource()`` counted in an array indexed by the small, dense numbers
+    /// `sou index` gives its files (no hashing per document).
+    func liveDocumentCounts() throws -> SourceCounts {
         try checkUsable()
         try flushPending()
         do {
@@ -502,10 +509,10 @@ public final class IndexWriter {
             fail(error)
             throw error
         }
-        var out: [UInt32: Int] = [:]
+        var out = SourceCounts()
         for s in segments {
             for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
-                out[UInt32(truncatingIfNeeded: try s.reader.documentSource(d)), default: 0] += 1
+                out.add(UInt32(truncatingIfNeeded: try s.reader.documentSource(d)))
             }
         }
         return out
@@ -861,4 +868,30 @@ struct WriterSegment {
     let reader: SegmentReader
     var deletions: DeletionSet
     var deletionsChanged = false
+}
+
+/// Counts per Source value: in an array for the numbers below 2^20 (those `sou index` gives,
+/// from 1 up), in a dictionary above.
+struct SourceCounts {
+    private var dense: [Int] = []
+    private var sparse: [UInt32: Int] = [:]
+
+    subscript(_ source: UInt32) -> Int {
+        Int(source) < dense.count ? dense[Int(source)] : sparse[source] ?? 0
+    }
+
+    mutating func add(_ source: UInt32) {
+        let i = Int(source)
+        guard i < 1 << 20 else {
+            sparse[source, default: 0] += 1
+            return
+        }
+        if i >= dense.count { dense.append(contentsOf: repeatElement(0, count: Swift.max(i + 1, dense.count * 2) - dense.count)) }
+        dense[i] += 1
+    }
+
+    /// The Source values counted at least once, in increasing order.
+    var sources: [UInt32] {
+        dense.indices.filter { dense[$0] > 0 }.map { UInt32($0) } + sparse.keys.sorted()
+    }
 }

@@ -32,16 +32,118 @@ public struct SourceTable: Sendable, Hashable {
     /// The input options the files were read with (field names, filters): when they change,
     /// every file counts as changed.
     public var options: String
+    /// One file of the table: its path (as walked) and what was recorded.
+    public struct Entry: Sendable, Hashable {
+        public var path: String
+        public var file: File
+    }
+
+    /// The files in increasing byte order of their paths, each path once: the stored order, in
+    /// which ``match(_:)`` pairs them with the files of a walk without hashing a path.
+    public private(set) var entries: [Entry]
+
     /// Files by path, as walked.
-    public var files: [String: File]
+    public var files: [String: File] {
+        get { Dictionary(uniqueKeysWithValues: entries.map { ($0.path, $0.file) }) }
+        set { entries = Self.sorted(newValue.map { Entry(path: $0.key, file: $0.value) }) }
+    }
     /// The next unused source id.
     public var nextID: UInt32
 
     /// An empty table.
     public init(options: String = "") {
         self.options = options
-        files = [:]
+        entries = []
         nextID = 1
+    }
+
+    /// `entries` in increasing byte order of their paths (a path given twice keeps its last entry).
+    static func sorted(_ entries: [Entry]) -> [Entry] {
+        let order = entries.withUnsafeBufferPointer { e in
+            var paths = e.map(\.path)
+            return paths.withUnsafeMutableBufferPointer { p in
+                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
+            }
+        }
+        var out: [Entry] = []
+        out.reserveCapacity(entries.count)
+        var k = 0
+        while k < order.count {
+            // equal paths are adjacent: the last one given wins
+            var last = order[k]
+            var j = k + 1
+            while j < order.count, entries[order[j]].path.bytewiseCompare(entries[last].path) == 0 {
+                last = max(last, order[j])
+                j += 1
+            }
+            out.append(entries[last])
+            k = j
+        }
+        return out
+    }
+
+    /// For each of `paths`, the index in ``entries`` of the entry with that path (nil: none), by a
+    /// merge of the two sorted lists (`paths` sorted first unless it already is: a walk of one
+    /// folder lists its files in this order). A path given twice matches the same entry.
+    public func match(_ paths: [String]) -> [Int?] {
+        var result = [Int?](repeating: nil, count: paths.count)
+        guard !paths.isEmpty, !entries.isEmpty else { return result }
+        var sortedAlready = true
+        for i in paths.indices.dropFirst() where paths[i - 1].bytewiseCompare(paths[i]) > 0 {
+            sortedAlready = false
+            break
+        }
+        let order: [Int]
+        if sortedAlready {
+            order = Array(paths.indices)
+        } else {
+            var copy = paths
+            order = copy.withUnsafeMutableBufferPointer { p in
+                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
+            }
+        }
+        var e = 0
+        for i in order {
+            var c = -1
+            while e < entries.count {
+                c = entries[e].path.bytewiseCompare(paths[i])
+                if c >= 0 { break }
+                e += 1
+            }
+            if e == entries.count { break }
+            if c == 0 { result[i] = e }
+        }
+        return result
+    }
+
+    /// Sets the entries of `updates` (index into ``entries``, or nil for a path not in the table:
+    /// added), removes the entries at `removed`; keeps the order.
+    mutating func apply(updates: [(entry: Int?, path: String, file: File)], removed: [Int]) {
+        var added: [Entry] = []
+        for u in updates {
+            if let i = u.entry { entries[i].file = u.file } else { added.append(Entry(path: u.path, file: u.file)) }
+        }
+        let gone = Set(removed)
+        guard !added.isEmpty || !gone.isEmpty else { return }
+        let kept = gone.isEmpty ? entries : entries.indices.filter { !gone.contains($0) }.map { entries[$0] }
+        let new = Self.sorted(added)
+        // merge two sorted lists (no path is in both: added paths had no entry)
+        var out: [Entry] = []
+        out.reserveCapacity(kept.count + new.count)
+        var a = 0, b = 0
+        while a < kept.count || b < new.count {
+            if b == new.count || (a < kept.count && kept[a].path.bytewiseCompare(new[b].path) < 0) {
+                out.append(kept[a]); a += 1
+            } else {
+                out.append(new[b]); b += 1
+            }
+        }
+        entries = out
+    }
+
+    /// Sets the live document count of every entry.
+    mutating func setDocuments(_ count: (File) -> Int) {
+        for i in entries.indices { entries[i].file.documents = count(entries[i].file) }
     }
 
     /// Stored form: Options (vint length + bytes), NextID vint, Count vint, then per file in path
@@ -53,14 +155,11 @@ public struct SourceTable: Sendable, Hashable {
         w.varint(o.count)
         w.append(contentsOf: o)
         w.varint(UInt64(nextID))
-        w.varint(files.count)
-        var paths = Array(files.keys)
-        paths.sortBytewise()
-        for path in paths {
-            let f = files[path]!
-            let p = Array(path.utf8)
-            w.varint(p.count)
-            w.append(contentsOf: p)
+        w.varint(entries.count)
+        for entry in entries {
+            let f = entry.file
+            w.varint(entry.path.utf8.count)
+            w.append(contentsOf: entry.path.utf8)
             w.varint(UInt64(f.id))
             w.varint(f.size)
             w.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
@@ -78,8 +177,8 @@ public struct SourceTable: Sendable, Hashable {
         let next = try r.varint(max: Int(UInt32.max))
         nextID = UInt32(next)
         let count = try r.varint(max: r.remaining)
-        var files: [String: File] = [:]
-        files.reserveCapacity(count)
+        var entries: [Entry] = []
+        entries.reserveCapacity(count)
         var ids: [UInt32] = []
         ids.reserveCapacity(count)
         var previous: String? = nil
@@ -87,7 +186,7 @@ public struct SourceTable: Sendable, Hashable {
             let p = try r.bytes(try r.varint(max: r.remaining))
             let path = String(decoding: bytes.slice(p), as: UTF8.self)
             // paths are stored in strictly increasing byte order: no path is listed twice
-            if let previous, !previous.bytewisePrecedes(path) { throw r.fail("file listed twice or out of order") }
+            if let previous, previous.bytewiseCompare(path) >= 0 { throw r.fail("file listed twice or out of order") }
             previous = path
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
@@ -99,11 +198,11 @@ public struct SourceTable: Sendable, Hashable {
             let kind = try r.u8()
             guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
             let documents = try r.varint(max: Int(Int32.max))
-            files[path] = File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)
+            entries.append(Entry(path: path, file: File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
         ids.sort()
         for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
-        self.files = files
+        self.entries = entries
     }
 }

@@ -156,7 +156,7 @@ public struct IndexBuilder {
         let input = try DocumentSource.validated(options.input)
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
         var phases: [(String, Date)] = [("start", start)]
-        let tracing = ProcessInfo.processInfo.environment["SOU_INDEX_TRACE"] != nil
+        let tracing = getenv("SOU_INDEX_TRACE") != nil   // (ProcessInfo's environment copies all of it)
         func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         let timings = options.timings ?? (tracing ? IndexBuildTimings() : nil)
         var writerOptions = IndexWriterOptions()
@@ -213,18 +213,20 @@ public struct IndexBuilder {
         // live documents per Source value: a file whose count is not the one recorded had
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
         // and is read again; documents of no recorded file (Source 0 or unknown) are strays
-        let live = fresh ? [:] : try writer.liveDocumentCountsBySource()
-        let known = Set(table.files.values.map(\.id))
-        let strays = Set(live.keys.filter { !known.contains($0) })
+        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
+        let known = Set(table.entries.map(\.file.id))
+        let strays = Set(live.sources.filter { !known.contains($0) })
 
-        // what to read: new and changed files (all of them when the input options changed)
-        var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?)] = []
-        var listed = Set<String>()
-        for file in files {
-            listed.insert(file.path)
-            let old = table.files[file.path]
+        // what to read: new and changed files (all of them when the input options changed); each
+        // listed file is paired with its entry in the table by a merge of the two path orders
+        let entryOf = table.match(files.map(\.path))
+        var listed = [Bool](repeating: false, count: table.entries.count)
+        var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?, entry: Int?)] = []
+        for (file, entry) in zip(files, entryOf) {
+            if let entry { listed[entry] = true }
+            let old = entry.map { table.entries[$0].file }
             if let old, !optionsChanged, file.isRegularFile, old.size == file.size, old.modificationTime == file.modificationTime,
-               old.isJSONLines == file.isJSONLines, live[old.id, default: 0] == old.documents {
+               old.isJSONLines == file.isJSONLines, live[old.id] == old.documents {
                 summary.unchanged += old.documents
                 summary.unchangedFiles += 1
                 continue
@@ -234,12 +236,12 @@ public struct IndexBuilder {
                 id = table.nextID
                 table.nextID += 1
             }
-            toRead.append((file, id, old))
+            toRead.append((file, id, old, entry))
         }
-        let gone = table.files.filter { !listed.contains($0.key) }
+        let gone = table.entries.indices.filter { !listed[$0] }
         // the keys the changed and vanished files had
         // the index mirrors `paths`: strays go too, unless a file read now has their key
-        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map(\.value.id))
+        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { table.entries[$0].file.id })
                                                          .union(strays))
         phase("compare")
 
@@ -254,7 +256,7 @@ public struct IndexBuilder {
             try writer.addDocuments { add in
                 // reading is what this thread does less the phases measured inside `add`
                 try IndexBuildTimings.measure(timings, .read) {
-                    for (file, id, _) in toRead {
+                    for (file, id, _, _) in toRead {
                         try source.read(file, source: id) { doc in
                             try add(doc)
                             documents += 1
@@ -284,15 +286,14 @@ public struct IndexBuilder {
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
         for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
-        for (file, id, _) in toRead {
-            table.files[file.path] = SourceTable.File(id: id, size: file.size, modificationTime: file.modificationTime,
-                                                      isJSONLines: file.isJSONLines, documents: counts[id] ?? 0)
-        }
-        for (path, _) in gone { table.files[path] = nil }
+        table.apply(updates: toRead.map { r in
+                        (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
+                                                               isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
+                    }, removed: gone)
         if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
             // record what is live per file now (a key read from two files lives in the later one)
-            let now = try writer.liveDocumentCountsBySource()
-            for (path, f) in table.files { table.files[path]?.documents = now[f.id] ?? 0 }
+            let now = try writer.liveDocumentCounts()
+            table.setDocuments { now[$0.id] }
             writer.sources = table
         }
         phase("deletes")
@@ -363,7 +364,7 @@ public struct IndexBuilder {
     /// (a table of another scheme, e.g. keys relative to the folder before keys became paths,
     /// counts as changed options, so every file is read again and gets its current key).
     static func fingerprint(_ input: InputOptions) -> String {
-        "keys: paths; \(input)"
+        "keys: paths; " + input.fieldsDescription
     }
 
     /// Why a build found no document.
@@ -389,12 +390,16 @@ public struct IndexBuilder {
         let input = try DocumentSource.validated(options.input)
         guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
         let files = try DocumentSource(options: input).listFiles(paths: paths)
-        guard files.count == table.files.count else { return false }
-        for f in files {
-            guard let old = table.files[f.path], f.isRegularFile, old.size == f.size,
-                  old.modificationTime == f.modificationTime else { return false }
+        guard files.count == table.entries.count else { return false }
+        var listed = [Bool](repeating: false, count: table.entries.count)
+        for (f, entry) in zip(files, table.match(files.map(\.path))) {
+            guard let entry, f.isRegularFile else { return false }
+            let old = table.entries[entry].file
+            guard old.size == f.size, old.modificationTime == f.modificationTime else { return false }
+            listed[entry] = true
         }
-        return true
+        // every recorded file listed (a path listed twice leaves another one out)
+        return !listed.contains(false)
     }
 
     /// Reads `paths` into one segment in memory (same format, same reader as a file).

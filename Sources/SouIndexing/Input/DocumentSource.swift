@@ -1,3 +1,4 @@
+import CSystemShim
 import CZlib
 import FoundationEssentials
 import Glibc
@@ -107,6 +108,18 @@ public struct InputOptions: Sendable, Hashable {
 
     /// Default options: fields `id`, `title`, `body`; hidden entries skipped; every file type.
     public init() {}
+
+    /// The options spelled as Swift prints the struct (`"\(options)"`, which source tables
+    /// record, see `IndexBuilder.fingerprint`), without the reflection that costs an up-to-date
+    /// `sou index` a millisecond. A test holds the two equal.
+    public var fieldsDescription: String {
+        func quoted(_ s: String) -> String { s.debugDescription }
+        func list(_ a: [String]) -> String { "[" + a.map(quoted).joined(separator: ", ") + "]" }
+        return "InputOptions(forcesJSONLines: \(forcesJSONLines), idField: \(quoted(idField)), "
+            + "requiresIDField: \(requiresIDField), textFields: \(list(textFields)), titleField: \(quoted(titleField)), "
+            + "includesHidden: \(includesHidden), encoding: \(encoding.map { "Optional(\(quoted($0)))" } ?? "nil"), "
+            + "types: \(list(types)), excludedTypes: \(list(excludedTypes)), globs: \(list(globs)))"
+    }
 }
 
 /// File types for `--type` and `--type-not`: names and the file name patterns they cover.
@@ -277,7 +290,9 @@ public final class DocumentSource {
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 var visiting: Set<[UInt64]> = []
-                walk(folder: path, relative: "", visiting: &visiting, into: &files)
+                let o = options
+                walk(WalkedFolder(path: path, bytes: PathBytes.bytes(path), isPlain: !PathBytes.hasRawBytes(path), relative: ""),
+                     filtered: !o.types.isEmpty || !o.excludedTypes.isEmpty || !o.globs.isEmpty, visiting: &visiting, into: &files)
             case S_IFSOCK:
                 skip(.notRegularFile, path, "a socket", warns: true)
             default:
@@ -306,6 +321,20 @@ public final class DocumentSource {
 
     static func modificationTime(_ st: stat) -> Int64 {
         Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+
+    /// ``isJSONLines(_:)`` on a name's bytes.
+    static func isJSONLines(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        func hasSuffix(_ suffix: StaticString) -> Bool {
+            let n = suffix.utf8CodeUnitCount
+            guard name.count > n else { return false }   // a name that is only the suffix has no stem
+            for k in 0..<n {
+                let b = name[name.count - n + k]
+                guard (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == suffix.utf8Start[k] else { return false }
+            }
+            return true
+        }
+        return hasSuffix(".jsonl") || hasSuffix(".jsonl.gz") || hasSuffix(".ndjson")
     }
 
     static func isJSONLines(_ name: String) -> Bool {
@@ -347,78 +376,109 @@ public final class DocumentSource {
         return true
     }
 
-    private func walk(folder: String, relative: String, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
-        var st = stat()
-        guard stat(PathBytes.cString(folder), &st) == 0 else {
-            skip(.unreadable, folder, String(cString: strerror(errno)), warns: true)
+    /// A folder being walked: its path as a ``PathBytes`` String and as the bytes it stands for,
+    /// and whether the two spell the same bytes (no byte that is not UTF-8: keys equal paths).
+    struct WalkedFolder {
+        var path: String
+        var bytes: [UInt8]
+        var isPlain: Bool
+        /// The path inside the folder given on the command line ("" at the top); kept only when
+        /// `--glob`/`--type` filters need it.
+        var relative: String
+    }
+
+    /// Lists `folder` (sorted by the bytes of the names; entries stat'ed relative to the folder's
+    /// descriptor, on two threads for a large folder: `sou_list_folder` in CSystemShim), appends
+    /// its files to `files` and walks its subfolders, depth first. No String is made for a
+    /// name beyond the one its path needs.
+    private func walk(_ folder: WalkedFolder, filtered: Bool, visiting: inout Set<[UInt64]>, into files: inout [InputFile]) {
+        var listing = sou_folder_listing()
+        var stage: Int32 = 0
+        let error = folder.bytes.withUnsafeBufferPointer { b -> Int32 in
+            // the path's bytes and a NUL (a name with a NUL byte cannot reach here: argv and
+            // directory entries end at their NUL)
+            var c = [CChar](repeating: 0, count: b.count + 1)
+            c.withUnsafeMutableBytes { m in m.copyMemory(from: UnsafeRawBufferPointer(b)) }
+            return sou_list_folder(c, options.includesHidden ? 1 : 0, &listing, &stage)
+        }
+        guard error == 0 else {
+            let reason = String(cString: strerror(error))
+            skip(.unreadable, folder.path, stage == 1 ? reason : "cannot list it: \(reason)", warns: true)
             return
         }
-        let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
+        defer { sou_folder_listing_free(&listing) }
+        let id = [UInt64(listing.device), UInt64(listing.inode)]
         guard !visiting.contains(id) else {
             // a link back to a folder being walked: its files are listed once already
-            detail("skipping \(PathBytes.displayed(folder)): symbolic link loop (the folder is already being read)")
+            detail("skipping \(PathBytes.displayed(folder.path)): symbolic link loop (the folder is already being read)")
             return
         }
         visiting.insert(id)
         defer { visiting.remove(id) }
-        // readdir and fstatat on the folder's descriptor: listing a folder of thousands of files
-        // is what an up-to-date `sou index` spends its time on
-        guard let dir = opendir(PathBytes.cString(folder)) else {
-            skip(.unreadable, folder, "cannot list it: \(String(cString: strerror(errno)))", warns: true)
-            return
+        guard listing.count > 0, let entries = listing.entries, let names = listing.names else { return }
+        let prefix = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
+        let prefixBytes = folder.bytes.last == UInt8(ascii: "/") ? folder.bytes : folder.bytes + [UInt8(ascii: "/")]
+        // bounds: sou_list_folder returned `count` entries, each naming `name_length` bytes at
+        // `name_offset` of `names`
+        let all = UnsafeBufferPointer(start: entries, count: listing.count)
+        let nameBase = UnsafeRawPointer(names).assumingMemoryBound(to: UInt8.self)
+        func nameBytes(_ e: sou_folder_entry) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: nameBase + e.name_offset, count: e.name_length)
         }
-        defer { closedir(dir) }
-        let dfd = dirfd(dir)
-        var names: [String] = []
-        while let e = readdir(dir) {
-            // the exact bytes (a name that is not UTF-8 round-trips: PathBytes)
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in PathBytes.string(raw.prefix { $0 != 0 }) }
-            if name == "." || name == ".." { continue }
-            if !options.includesHidden, name.hasPrefix(".") {
-                let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-                // not counted (as ripgrep; a writer's own lock file is hidden too), only listed
-                detail("skipping \(PathBytes.displayed(path)): hidden (--hidden reads it)")
-                continue
-            }
-            names.append(name)
+        // hidden entries: not counted (as ripgrep; a writer's own lock file is hidden too), only listed
+        for e in all where e.kind == Int32(SOU_ENTRY_HIDDEN) {
+            detail("skipping \(PathBytes.displayed(prefix + PathBytes.string(nameBytes(e)))): hidden (--hidden reads it)")
         }
-        names.sortBytewise()
-        for name in names {
-            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            var entry = stat()
-            let cName = PathBytes.cString(name)
-            guard fstatat(dfd, cName, &entry, 0) == 0 else {
-                let e = errno
-                var l = stat()
-                if e == ENOENT, fstatat(dfd, cName, &l, AT_SYMLINK_NOFOLLOW) == 0, (l.st_mode & S_IFMT) == S_IFLNK {
-                    skip(.unreadable, path, "a symbolic link to nothing", warns: true)
-                } else if e == ELOOP {
-                    skip(.unreadable, path, "a symbolic link loop", warns: true)
-                } else {
-                    skip(.unreadable, path, String(cString: strerror(e)), warns: true)
+        var prefixUTF8 = prefix
+        for e in all where e.kind != Int32(SOU_ENTRY_HIDDEN) {
+            let raw = nameBytes(e)
+            let plain = PathBytes.isPlain(raw)
+            let path: String
+            if plain {
+                // the prefix's UTF-8 and the name's bytes, in one String (no name String between)
+                path = prefixUTF8.withUTF8 { p in
+                    String(unsafeUninitializedCapacity: p.count + raw.count) { out in
+                        // bounds: `out` holds p.count + raw.count bytes
+                        let base = UnsafeMutableRawPointer(out.baseAddress!)
+                        base.copyMemory(from: p.baseAddress!, byteCount: p.count)
+                        if raw.count > 0 { (base + p.count).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+                        return p.count + raw.count
+                    }
                 }
-                continue
+            } else {
+                path = prefix + PathBytes.string(raw)
             }
-            switch entry.st_mode & S_IFMT {
-            case S_IFDIR:
-                walk(folder: path, relative: rel, visiting: &visiting, into: &files)
-            case S_IFREG:
-                guard isIncluded(name: name, relative: rel) else {
+            // a String of the name only for what needs one (filters, relative paths)
+            var name: String { plain ? String(decoding: raw, as: UTF8.self) : PathBytes.string(raw) }
+            let relative = filtered ? (folder.relative.isEmpty ? name : folder.relative + "/" + name) : ""
+            switch Int(e.kind) {
+            case Int(SOU_ENTRY_FOLDER):
+                walk(WalkedFolder(path: path, bytes: prefixBytes + Array(raw), isPlain: folder.isPlain && plain, relative: relative),
+                     filtered: filtered, visiting: &visiting, into: &files)
+            case Int(SOU_ENTRY_FILE):
+                if filtered, !isIncluded(name: name, relative: relative) {
                     skip(.excluded, path, "excluded by --type/--glob", warns: false)
                     continue
                 }
-                let jsonl = Self.isJSONLines(name)
-                let key = PathBytes.displayed(path)
-                files.append(InputFile(path: path, key: jsonl ? key + "#" : key, isJSONLines: jsonl,
-                                       isExplicit: false, size: Int(entry.st_size), modificationTime: Self.modificationTime(entry)))
+                let jsonl = Self.isJSONLines(raw)
+                let key = folder.isPlain && plain ? path : PathBytes.displayed(path)
+                files.append(InputFile(path: path, key: jsonl ? key + "#" : key, isJSONLines: jsonl, isExplicit: false,
+                                       size: Int(e.size), modificationTime: Int64(e.mtime_ns)))
+            case Int(SOU_ENTRY_UNREADABLE):
+                if e.dangling != 0 {
+                    skip(.unreadable, path, "a symbolic link to nothing", warns: true)
+                } else if e.error == ELOOP {
+                    skip(.unreadable, path, "a symbolic link loop", warns: true)
+                } else {
+                    skip(.unreadable, path, String(cString: strerror(e.error)), warns: true)
+                }
             default:
                 let what: String
-                switch entry.st_mode & S_IFMT {
-                case S_IFIFO: what = "a FIFO"
-                case S_IFCHR: what = "a character device"
-                case S_IFBLK: what = "a block device"
-                case S_IFSOCK: what = "a socket"
+                switch Int(e.kind) {
+                case Int(SOU_ENTRY_FIFO): what = "a FIFO"
+                case Int(SOU_ENTRY_CHARACTER_DEVICE): what = "a character device"
+                case Int(SOU_ENTRY_BLOCK_DEVICE): what = "a block device"
+                case Int(SOU_ENTRY_SOCKET): what = "a socket"
                 default: what = "not a regular file"
                 }
                 skip(.notRegularFile, path, "\(what) (only regular files are read from folders)", warns: false)
@@ -491,9 +551,18 @@ public final class DocumentSource {
     }
 
     /// The first non-empty line, trimmed (without leading `stripping` characters), ≤ 120 characters.
+    ///
+    /// Lines end at LF, CR or CR LF, found in the UTF-8 bytes (a line break is always a
+    /// Character of its own: grapheme clusters break before and after CR and LF), and only as
+    /// far as the first line with text: splitting the whole text into Characters first cost a
+    /// 71-file update more than all of its analysis.
     static func firstLine(_ text: String, stripping: Character?) -> String {
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            var l = Substring(line)
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.utf8.firstIndex { $0 == 0x0A || $0 == 0x0D } ?? rest.endIndex
+            var l = rest[rest.startIndex..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.utf8.index(after: end)...]
+            if l.isEmpty { continue }
             if let c = stripping { while l.first == c { l.removeFirst() } }
             let t = String(l).trimmingWhitespace()
             if !t.isEmpty { return String(t.prefix(120)) }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// File names are bytes, not always UTF-8 (`bad_\xff.txt`). Sou carries paths in Strings that
 /// round-trip to the exact bytes: each byte that is not part of valid UTF-8 stands as the scalar
 /// U+10FF00 + byte (U+10FF80…U+10FFFF, private use, which no file name spells: their own UTF-8
@@ -9,6 +11,7 @@ public enum PathBytes {
 
     /// The String standing for the bytes of a path.
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let plain = bytes.withContiguousStorageIfAvailable({ plainString($0) }), let plain { return plain }
         let b = Array(bytes)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -30,6 +33,37 @@ public enum PathBytes {
             i += n
         }
         return String(out)
+    }
+
+    /// The String of `bytes` when they are valid UTF-8 without byte 0xF4 (which starts every
+    /// scalar from U+100000 on, so the escape scalars too): then it is the bytes decoded as they
+    /// are, with no per-scalar work (the names of almost every folder walked). nil otherwise.
+    static func plainString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard isPlain(bytes) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// True when ``string(_:)`` of `bytes` is `bytes` decoded as UTF-8: valid UTF-8 without byte
+    /// 0xF4. ASCII (most names) is checked eight bytes at a time; anything else is decoded and
+    /// compared with the bytes (a repair would have changed them).
+    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
+        var i = 0
+        var high: UInt64 = 0
+        // bounds: loadUnaligned reads bytes i..<i+8, all below count
+        while i + 8 <= bytes.count {
+            high |= UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            high |= UInt64(base[i])
+            i += 1
+        }
+        if high & 0x8080_8080_8080_8080 == 0 { return true }
+        // bounds: memchr reads the `count` bytes of the buffer
+        guard memchr(base, 0xF4, bytes.count) == nil else { return false }
+        var decoded = String(decoding: bytes, as: UTF8.self)
+        return decoded.withUTF8 { d in d.count == bytes.count && memcmp(d.baseAddress!, base, d.count) == 0 }
     }
 
     /// The bytes a String from ``string(_:)`` (or any String) stands for.

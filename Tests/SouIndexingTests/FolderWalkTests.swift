@@ -1,0 +1,281 @@
+import Foundation
+import Testing
+import SouTestSupport
+@testable import SouIndexing
+
+/// The folder walk (`DocumentSource.listFiles`, listing folders in C with `sou_list_folder`)
+/// against a plain reference walk written here with opendir/readdir/stat on byte strings: the
+/// same files in the same order, the same sizes and times, the same skips, on trees with names
+/// that are not UTF-8, names spelling the escape scalars, names that are prefixes of others,
+/// folders, symbolic links (to files, to folders, dangling, looping), FIFOs, hidden entries and
+/// a folder large enough to be stat'ed on two threads.
+@Suite("Folder walk")
+struct FolderWalkTests {
+    /// One file the reference walk found.
+    struct Listed: Equatable, CustomStringConvertible {
+        var path: [UInt8]
+        var size: Int
+        var time: Int64
+        var description: String { "\(PathBytes.displayed(PathBytes.string(path))) \(size) \(time)" }
+    }
+
+    /// The reference: names sorted by their bytes, stat following links, a folder whose device
+    /// and inode are on the current path not entered again; hidden names left out.
+    static func referenceWalk(_ folder: [UInt8], visiting: inout Set<[UInt64]>, files: inout [Listed],
+                              skipped: inout [SkipReason: Int], hidden: Bool) {
+        var st = stat()
+        guard stat(cPath(folder), &st) == 0 else { skipped[.unreadable, default: 0] += 1; return }
+        let id = [UInt64(st.st_dev), UInt64(st.st_ino)]
+        guard !visiting.contains(id) else { return }
+        visiting.insert(id)
+        defer { visiting.remove(id) }
+        guard let dir = opendir(cPath(folder)) else { skipped[.unreadable, default: 0] += 1; return }
+        var names: [[UInt8]] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            if !hidden, name.first == 0x2E { continue }
+            names.append(name)
+        }
+        closedir(dir)
+        names.sort { $0.lexicographicallyPrecedes($1) }
+        for name in names {
+            let path = (folder.last == 0x2F ? folder : folder + [0x2F]) + name
+            var entry = stat()
+            guard stat(cPath(path), &entry) == 0 else { skipped[.unreadable, default: 0] += 1; continue }
+            switch entry.st_mode & S_IFMT {
+            case S_IFDIR:
+                referenceWalk(path, visiting: &visiting, files: &files, skipped: &skipped, hidden: hidden)
+            case S_IFREG:
+                files.append(Listed(path: path, size: Int(entry.st_size),
+                                    time: Int64(entry.st_mtim.tv_sec) * 1_000_000_000 + Int64(entry.st_mtim.tv_nsec)))
+            default:
+                skipped[.notRegularFile, default: 0] += 1
+            }
+        }
+    }
+
+    static func cPath(_ bytes: [UInt8]) -> [CChar] { bytes.map { CChar(bitPattern: $0) } + [0] }
+
+    /// Creates a file (or folder, with a trailing "/") at `root` + `relative` bytes.
+    static func make(_ root: String, _ relative: [UInt8], content: String = "文本") {
+        let full = Array(root.utf8) + [0x2F] + relative
+        if relative.last == 0x2F {
+            _ = mkdir(cPath(Array(full.dropLast())), 0o755)
+            return
+        }
+        let fd = open(cPath(full), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        precondition(fd >= 0, "cannot create \(PathBytes.displayed(PathBytes.string(full)))")
+        _ = content.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count - 1) }
+        close(fd)
+    }
+
+    func compare(_ root: String, hidden: Bool = false) throws {
+        var options = InputOptions()
+        options.includesHidden = hidden
+        let source = DocumentSource(options: options)
+        let files = try source.listFiles(paths: [root])
+        var visiting: Set<[UInt64]> = []
+        var expected: [Listed] = []
+        var skipped: [SkipReason: Int] = [:]
+        Self.referenceWalk(Array(root.utf8), visiting: &visiting, files: &expected, skipped: &skipped, hidden: hidden)
+        let got = files.map { Listed(path: PathBytes.bytes($0.path), size: $0.size, time: $0.modificationTime) }
+        #expect(got.count == expected.count)
+        #expect(got == expected)
+        #expect(source.skippedByReason == skipped)
+        // keys are the paths as displayed (bytes that are not UTF-8 as \xFF)
+        #expect(files.map(\.key) == files.map { PathBytes.displayed($0.path) })
+        #expect(files.allSatisfy { !$0.isJSONLines && !$0.isExplicit })
+    }
+
+    @Test("a tree with odd names, folders and symbolic links is listed as a reference walk lists it")
+    func oddTree() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path
+        let u = { (s: String) in Array(s.utf8) }
+        Self.make(r, u("a/"))
+        Self.make(r, u("a/x.txt"))
+        Self.make(r, u("a.b"), content: "more text")
+        Self.make(r, u("a-"))
+        Self.make(r, u("a0"))
+        Self.make(r, u("A"))
+        Self.make(r, u("集体/"))
+        Self.make(r, u("集体/协商.txt"), content: "集体协商")
+        Self.make(r, u("集体/协商"))
+        Self.make(r, [0x62, 0x61, 0x64, 0xFF, 0x2E, 0x74, 0x78, 0x74])           // bad\xFF.txt
+        Self.make(r, [0x62, 0x61, 0x64, 0xFE, 0x2F])                              // folder bad\xFE
+        Self.make(r, [0x62, 0x61, 0x64, 0xFE, 0x2F, 0xC3, 0x28])                  // bad\xFE/\xC3(
+        Self.make(r, [0xF4, 0x8F, 0xBF, 0xBF, 0x2E, 0x74, 0x78, 0x74])           // the escape scalar U+10FFFF spelled
+        Self.make(r, [0xF0, 0x9F, 0x98, 0x80, 0x2E, 0x6D, 0x64])                 // 😀.md
+        Self.make(r, [0xF1, 0x80, 0x80, 0x78])     // a cut 4-byte sequence: repaired to U+FFFD, as long as it
+        Self.make(r, [0xEF, 0xBF, 0xBD, 0x78])     // U+FFFD x, spelled
+        Self.make(r, u("deep/"))
+        Self.make(r, u("deep/er/"))
+        Self.make(r, u("deep/er/est/"))
+        Self.make(r, u("deep/er/est/file"))
+        Self.make(r, u("deep/er.txt"))
+        Self.make(r, u("empty/"))
+        Self.make(r, u(".hidden/"))
+        Self.make(r, u(".hidden/h.txt"))
+        Self.make(r, u(".dotfile"))
+        // names sharing prefixes longer than eight bytes, in a shuffled creation order
+        for n in [17, 3, 12, 0, 9] { Self.make(r, u("long-common-prefix-\(n).txt")) }
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/link-to-file", withDestinationPath: "\(r)/a/x.txt")
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/link-to-folder", withDestinationPath: "\(r)/集体")
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/deep/er/loop", withDestinationPath: r)
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/dangling", withDestinationPath: "\(r)/nothing-here")
+        try FileManager.default.createSymbolicLink(atPath: "\(r)/self-loop", withDestinationPath: "\(r)/self-loop")
+        #expect(mkfifo("\(r)/a/pipe", 0o644) == 0)
+
+        try compare(r)
+        try compare(r, hidden: true)
+        try compare(r + "/")
+
+        // the order is the bytes' order: "a" (folder) before "a-", "a.b", "a0"; \xFE before \xFF
+        let files = try DocumentSource().listFiles(paths: [r])
+        let names = files.map { PathBytes.displayed(String($0.path.dropFirst(r.count + 1))) }
+        #expect(Array(names.prefix(5)) == ["A", "a/x.txt", "a-", "a.b", "a0"])
+        #expect(names.firstIndex(of: "bad\\xFE/\\xC3(")! < names.firstIndex(of: "bad\\xFF.txt")!)
+    }
+
+    @Test("a folder of thousands of files (stat'ed on two threads) lists each once, in order, with its size")
+    func largeFolder() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path
+        var rng = SplitMix64(seed: 7)
+        for i in 0..<1500 {
+            let n = Int(rng.next() % 1_000_000)
+            Self.make(r, Array("f\(n)-\(i)".utf8), content: String(repeating: "字", count: i % 7))
+        }
+        Self.make(r, Array("sub/".utf8))
+        for i in 0..<600 { Self.make(r, Array("sub/\(599 - i).txt".utf8), content: String(repeating: "x", count: i)) }
+        try compare(r)
+    }
+
+    @Test("a folder named twice is listed twice, without a warning")
+    func namedTwice() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path
+        Self.make(r, Array("x/".utf8))
+        Self.make(r, Array("x/a.txt".utf8))
+        var warnings: [String] = []
+        let source = DocumentSource(options: InputOptions()) { warnings.append($0) }
+        let files = try source.listFiles(paths: ["\(r)/x", "\(r)/x"])
+        #expect(files.map(\.path) == ["\(r)/x/a.txt", "\(r)/x/a.txt"])
+        #expect(warnings.isEmpty)
+    }
+}
+
+@Suite("Bytewise order")
+struct BytewiseOrderTests {
+    @Test("sorting by eight-byte digits gives the order of a byte-by-byte comparison, shared prefixes and all")
+    func sortMatchesComparison() {
+        var rng = SplitMix64(seed: 42)
+        let alphabet: [String] = ["a", "b", "/", ".", "\u{0}", "集", "体", "é", "\u{10FFFF}", "0", "1"]
+        for round in 0..<60 {
+            let prefix = String(repeating: "dev-all/", count: round % 4)
+            var strings: [String] = []
+            for _ in 0..<(Int(rng.next() % 200)) {
+                var s = prefix
+                for _ in 0..<(Int(rng.next() % 20)) { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                strings.append(s)
+            }
+            let expected = strings.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var sorted = strings
+            sorted.sortBytewise()
+            #expect(sorted == expected)
+        }
+    }
+
+    @Test("the source table pairs walked paths with its entries, keeps its byte order through updates")
+    func sourceTableMatch() {
+        var rng = SplitMix64(seed: 9)
+        func path() -> String { "d/" + String(rng.next() % 300) + (rng.next() % 3 == 0 ? "/x" : ".txt") }
+        for _ in 0..<30 {
+            var table = SourceTable(options: "o")
+            var model: [String: SourceTable.File] = [:]
+            for _ in 0..<(Int(rng.next() % 150)) {
+                let f = SourceTable.File(id: UInt32(rng.next() % 1000 + 1), size: Int(rng.next() % 100), modificationTime: 0,
+                                         isJSONLines: false, documents: 1)
+                model[path()] = f
+            }
+            table.files = model
+            #expect(table.entries.map(\.path) == model.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            let walked = (0..<(Int(rng.next() % 150))).map { _ in path() }
+            let matched = table.match(walked)
+            for (p, m) in zip(walked, matched) {
+                #expect(m.map { table.entries[$0].path } == (model[p] != nil ? p : nil))
+            }
+            // updates (existing and new paths, a new path twice: the last wins) and removals
+            var updates: [(entry: Int?, path: String, file: SourceTable.File)] = []
+            for (p, m) in zip(walked, matched) where rng.next() % 2 == 0 {
+                let f = SourceTable.File(id: UInt32(rng.next() % 1000 + 1), size: 1, modificationTime: 2, isJSONLines: true, documents: 3)
+                updates.append((m, p, f))
+                model[p] = f
+            }
+            let removed = table.entries.indices.filter { i in
+                !updates.contains { $0.path == table.entries[i].path } && rng.next() % 4 == 0
+            }
+            for i in removed { model[table.entries[i].path] = nil }
+            table.apply(updates: updates, removed: removed)
+            #expect(table.files == model)
+            #expect(table.entries.map(\.path) == model.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        }
+    }
+}
+
+@Suite("Source table fingerprint")
+struct FingerprintTests {
+    @Test("the options' description spells what Swift prints for them (the fingerprint existing indexes hold)")
+    func matchesReflection() {
+        var o = InputOptions()
+        #expect(o.fieldsDescription == String(describing: o))
+        o.forcesJSONLines = true
+        o.idField = "键\"名\\"
+        o.requiresIDField = true
+        o.textFields = ["body", "标题", "tab\there", "\u{1F}"]
+        o.titleField = "new\nline"
+        o.includesHidden = true
+        o.encoding = "GB18030"
+        o.types = ["txt", "md"]
+        o.excludedTypes = ["html"]
+        o.globs = ["!*.md", "a/**/b", "é\u{301}"]
+        #expect(o.fieldsDescription == String(describing: o))
+        o.encoding = nil
+        o.textFields = []
+        #expect(o.fieldsDescription == String(describing: o))
+        #expect(IndexBuilder.fingerprint(o) == "keys: paths; \(o)")
+    }
+}
+
+@Suite("Titles")
+struct FirstLineTests {
+    /// The first line as it was found before: the whole text split into Character lines.
+    static func splitFirstLine(_ text: String, stripping: Character?) -> String {
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            var l = Substring(line)
+            if let c = stripping { while l.first == c { l.removeFirst() } }
+            let t = String(l).trimmingWhitespace()
+            if !t.isEmpty { return String(t.prefix(120)) }
+        }
+        return ""
+    }
+
+    @Test("the title is the first line with text, as splitting the whole text into lines finds it")
+    func matchesSplit() {
+        var rng = SplitMix64(seed: 3)
+        let pieces = ["\n", "\r", "\r\n", "\n\r", " ", "\t", "#", "##", "集体协商", "a", "e\u{301}", "\u{301}", "\u{3000}",
+                      "👩‍👩‍👧", "\r\u{301}", "\n\u{301}", String(repeating: "字", count: 130), "\u{85}", "\u{2028}", "\u{FEFF}"]
+        for _ in 0..<3000 {
+            var text = ""
+            for _ in 0..<(Int(rng.next() % 12)) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            for stripping in [nil, Character("#")] {
+                #expect(DocumentSource.firstLine(text, stripping: stripping) == Self.splitFirstLine(text, stripping: stripping),
+                        "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+        }
+    }
+}
