@@ -211,15 +211,9 @@ struct IndexCommand: ParsableCommand {
         }
     }
 
-    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (by the C
-    /// library's vsnprintf: Foundation's String(format:) costs an up-to-date run a millisecond).
-    static func fixed(_ value: Double, _ decimals: Int) -> String {
-        var buffer = [CChar](repeating: 0, count: 400)
-        // bounds: vsnprintf writes at most buffer.count bytes, the NUL included
-        let n = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(decimals)f", $0) }
-        guard n >= 0, Int(n) < buffer.count else { return String(format: "%.\(decimals)f", value) }
-        return String(cString: buffer)
-    }
+    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (cFormat: the C
+    /// library's vsnprintf; Foundation's String(format:) cost an up-to-date run a millisecond).
+    static func fixed(_ value: Double, _ decimals: Int) -> String { cFormat("%.\(decimals)f", value) }
 
     /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".
     func extra(_ summary: IndexBuildSummary) -> String {
