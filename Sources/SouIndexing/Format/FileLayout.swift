@@ -31,7 +31,7 @@ enum FileLayout {
     static let maxTermBytes = 32_766
 
     /// Terms per dictionary block.
-    static let termsPerBlock = 128
+    static let termsPerBlock = 32
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
     static let blockIndexEntrySize = 12
     /// Position gaps per positions block.
