@@ -54,11 +54,15 @@ struct TermDictionaryReader {
     func forEach(from key: [UInt8], _ visit: ([UInt8], () -> TermInfo) throws -> Bool) throws {
         guard index.termCount > 0 else { return }
         var terms = try Terms(index: index, block: try blockFor(key))
-        var matched = 0
+        var matched = 0, reached = false
         while try terms.next() {
-            if terms.shared > matched { continue }   // still below key: see `find`
-            let (c, m) = Self.compare(terms.term, key, knownEqual: terms.shared)
-            if c < 0 { matched = m; continue }
+            if !reached {
+                // below key until the first term ≥ key (see `find`); every term after it is visited
+                if terms.shared > matched { continue }
+                let (c, m) = Self.compare(terms.term, key, knownEqual: terms.shared)
+                if c < 0 { matched = m; continue }
+                reached = true
+            }
             let t = terms
             if !(try visit(terms.term) { t.info }) { return }
         }
