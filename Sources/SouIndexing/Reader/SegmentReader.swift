@@ -437,7 +437,7 @@ public final class SegmentReader: Sendable {
     // MARK: terms and postings
 
     /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
-    /// block of at most 128 terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
+    /// block of at most `TermsPerBlock`, 32, terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
     /// dictionary bytes on the way are damaged (never "absent" for unreadable bytes).
     public func termInfo(_ term: String) throws -> TermInfo? {
         try termInfo(utf8: Array(term.utf8))
