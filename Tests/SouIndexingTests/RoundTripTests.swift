@@ -64,6 +64,36 @@ struct RoundTripTests {
         }
     }
 
+    @Test("look-ups find exactly the dictionary's terms: each term, keys just after and before it, every prefix range",
+          arguments: [7, 300])
+    func lookups(documents: Int) throws {
+        var rng = SplitMix64(seed: UInt64(documents) &+ 17)
+        let texts = (0..<documents).map { _ in randomText(&rng, length: Int(rng.next() % 400)) }
+        let terms = try ExpectedIndex(texts: texts).sortedTerms.map { Array($0.utf8) }
+        let index = try makeIndex(texts)
+        #expect(index.blockCount > 2 || documents < 100, "several dictionary blocks")
+        let present = Set(terms)
+        for t in terms {
+            #expect(try index.termInfo(utf8: t)?.term == String(decoding: t, as: UTF8.self))
+            // a key just after t (t followed by a 0 byte), and t cut short by a byte: absent
+            // unless the dictionary holds them (checked against the oracle's terms)
+            for key in [t + [0], Array(t.dropLast())] where !key.isEmpty {
+                #expect((try index.termInfo(utf8: key) != nil) == present.contains(key), "\(key)")
+            }
+        }
+        // prefix ranges: every term's first one and two characters
+        var prefixes = Set<String>()
+        for t in terms {
+            let s = String(decoding: t, as: UTF8.self)
+            prefixes.insert(String(s.prefix(1)))
+            prefixes.insert(String(s.prefix(2)))
+        }
+        for p in prefixes {
+            let want = terms.filter { $0.starts(with: Array(p.utf8)) }.map { String(decoding: $0, as: UTF8.self) }
+            #expect(try index.terms(withPrefix: p).map(\.term) == want, "\(p)")
+        }
+    }
+
     @Test("document keys, titles, lengths and slot counts survive the packed document table", arguments: [
         ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],   // numbered: keys left out
         ["0", "1", "02", "3"],                                            // a leading zero: stored

@@ -25,10 +25,16 @@ public struct PostingsCursor: @unchecked Sendable {
     private var undecoded = 0
     private var entry: (last: Int, end: Int, positions: Int)? = nil
     private var previousDoc = -1
-    // allocated by the first block decoded (a singleton or an unread cursor needs none)
-    private var blockDocs: [Int32] = []
-    private var blockFreqs: [Int32] = []
-    private var blockFirsts: [Int32] = []
+    /// The decoded block's documents, frequencies and first positions: three runs of
+    /// ``blockStride`` values in one buffer, allocated by the first block decoded (a singleton or
+    /// an unread cursor needs none), as large as that block (a term's first block is its largest),
+    /// grown when a ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``
+    /// term needs more. One allocation per cursor: a query over many segments makes many cursors.
+    private var block: [Int32] = []
+    private var blockStride = 0
+    @inline(__always) private func blockDoc(_ i: Int) -> Int { Int(block[i]) }
+    @inline(__always) private func blockFreq(_ i: Int) -> Int { Int(block[blockStride + i]) }
+    @inline(__always) private func blockFirst(_ i: Int) -> Int { Int(block[2 * blockStride + i]) }
     private var blockSize = 0
     private var blockPosition = 0
     /// Positions of the term before the current block position (the skip entries' unit).
@@ -142,10 +148,9 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Decodes the next block of documents and frequencies.
     private mutating func decodeBlock() throws {
         let n = min(FileLayout.docsPerBlock, undecoded)
-        if blockDocs.isEmpty {
-            blockDocs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
-            blockFreqs = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
-            blockFirsts = [Int32](repeating: 0, count: FileLayout.docsPerBlock)
+        if blockStride < n {
+            blockStride = n
+            block = [Int32](repeating: 0, count: 3 * n)
         }
         var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
         let k = hasSkips ? Int(try r.read(bits: 5))
@@ -158,22 +163,23 @@ public struct PostingsCursor: @unchecked Sendable {
         var positions = 0
         let limit = index.documentCount, total = totalFrequency
         let slots = SlotCounts(index)
-        try blockDocs.withUnsafeMutableBufferPointer { docs in
-            try blockFreqs.withUnsafeMutableBufferPointer { freqs in
-                try blockFirsts.withUnsafeMutableBufferPointer { firsts in
-                    for i in 0..<n {
-                        doc += Int(try r.rice(k)) + 1
-                        guard doc < limit else { throw r.fail("document id out of range") }
-                        let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
-                        guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
-                        let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
-                        guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
-                        docs[i] = Int32(doc)
-                        freqs[i] = Int32(f)
-                        firsts[i] = Int32(first)
-                        positions += f
-                    }
-                }
+        let stride = blockStride
+        try block.withUnsafeMutableBufferPointer { buffer in
+            // three runs of `stride` ≥ n values: documents, frequencies, first positions
+            let docs = UnsafeMutableBufferPointer(rebasing: buffer[0..<stride])
+            let freqs = UnsafeMutableBufferPointer(rebasing: buffer[stride..<(2 * stride)])
+            let firsts = UnsafeMutableBufferPointer(rebasing: buffer[(2 * stride)..<(3 * stride)])
+            for i in 0..<n {
+                doc += Int(try r.rice(k)) + 1
+                guard doc < limit else { throw r.fail("document id out of range") }
+                let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
+                guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
+                let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
+                guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
+                docs[i] = Int32(doc)
+                freqs[i] = Int32(f)
+                firsts[i] = Int32(first)
+                positions += f
             }
         }
         let gapCount = totalFrequency - documentFrequency
@@ -216,9 +222,9 @@ public struct PostingsCursor: @unchecked Sendable {
             if hasSkips, entry == nil { try readEntry() }
             try decodeBlock()
         }
-        let doc = Int(blockDocs[blockPosition])
-        let freq = Int(blockFreqs[blockPosition])
-        firstPosition = Int(blockFirsts[blockPosition])
+        let doc = blockDoc(blockPosition)
+        let freq = blockFreq(blockPosition)
+        firstPosition = blockFirst(blockPosition)
         blockPosition += 1
         guard nextPositionIndex + freq <= totalFrequency else {
             throw IndexError.corrupt("postings: frequencies exceed the term's total")
@@ -236,11 +242,11 @@ public struct PostingsCursor: @unchecked Sendable {
     public mutating func advance(to target: Int) throws -> Int? {
         if let d = document, d >= target { return d }
         if hasSkips {
-            if blockPosition < blockSize, Int(blockDocs[blockSize - 1]) < target {
+            if blockPosition < blockSize, blockDoc(blockSize - 1) < target {
                 // the rest of the decoded block is below target
                 for i in blockPosition..<blockSize {
-                    nextPositionIndex += Int(blockFreqs[i])
-                    nextGapIndex += Int(blockFreqs[i]) - 1
+                    nextPositionIndex += blockFreq(i)
+                    nextGapIndex += blockFreq(i) - 1
                 }
                 blockPosition = blockSize
             }
@@ -332,20 +338,20 @@ public struct PostingsCursor: @unchecked Sendable {
             if hasSkips, entry == nil { try readEntry() }
             try decodeBlock()
             for i in 0..<blockSize {
-                let freq = Int(blockFreqs[i])
+                let freq = blockFreq(i)
                 guard nextPositionIndex + freq <= totalFrequency else {
                     throw IndexError.corrupt("postings: frequencies exceed the term's total")
                 }
                 nextPositionIndex += freq
                 var g = nextGapIndex
                 nextGapIndex += freq - 1
-                let doc = Int(blockDocs[i])
+                let doc = blockDoc(i)
                 let id = newIDs[doc]
                 guard id >= 0 else { continue }
                 out.documents.append(id)
                 out.frequencies.append(Int32(freq))
-                out.firstPositions.append(UInt32(blockFirsts[i]))
-                var last = Int(blockFirsts[i])
+                out.firstPositions.append(UInt32(blockFirst(i)))
+                var last = blockFirst(i)
                 while g < nextGapIndex {
                     _ = try gapValue(g)   // decodes the block holding gap g
                     let blockStart = decodedBlock * size

@@ -438,11 +438,16 @@ public final class SegmentReader: Sendable {
     // MARK: terms and postings
 
     /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
-    /// block of at most 128 terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
+    /// block of at most `TermsPerBlock`, 32, terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
     /// dictionary bytes on the way are damaged (never "absent" for unreadable bytes).
     public func termInfo(_ term: String) throws -> TermInfo? {
-        let key = Array(term.utf8)
-        return try TermDictionaryReader(index: self).find(key)
+        try termInfo(utf8: Array(term.utf8))
+    }
+
+    /// ``termInfo(_:)`` for a term given as its UTF-8 bytes (a caller looking one term up in
+    /// many segments converts it once).
+    public func termInfo(utf8 key: [UInt8]) throws -> TermInfo? {
+        try TermDictionaryReader(index: self).find(key)
     }
 
     /// All terms that start with `prefix`, in dictionary order (a contiguous range). Throws

@@ -55,8 +55,15 @@ struct TermDictionaryReader {
     func forEach(from key: [UInt8], _ visit: ([UInt8], () -> TermInfo) throws -> Bool) throws {
         guard index.termCount > 0 else { return }
         var terms = try Terms(index: index, block: try blockFor(key))
+        var matched = 0, reached = false
         while try terms.next() {
-            if Self.compare(terms.term, key) < 0 { continue }
+            if !reached {
+                // below key until the first term ≥ key (see `find`); every term after it is visited
+                if terms.shared > matched { continue }
+                let (c, m) = Self.compare(terms.term, key, knownEqual: terms.shared)
+                if c < 0 { matched = m; continue }
+                reached = true
+            }
             let t = terms
             if !(try visit(terms.term) { t.info }) { return }
         }
@@ -72,6 +79,9 @@ struct TermDictionaryReader {
         private(set) var kind: TokenKind = .bigram
         private(set) var documentFrequency = 0
         private(set) var totalFrequency = 0
+        /// How many leading bytes the current term shares with the previous one as its entry
+        /// codes it (0 for a block's first term): those bytes were not rewritten by ``next()``.
+        private(set) var shared = 0
         /// Offsets into Postings and Positions; for a singleton −1 − document and its position.
         var postingsOffset: Int { singletonCode < 0 ? postings : -1 - Int(UInt64(singletonCode) % UInt64(index.documentCount)) }
         var positionsOffset: Int { singletonCode < 0 ? positions : Int(UInt64(singletonCode) / UInt64(index.documentCount)) }
@@ -162,6 +172,7 @@ struct TermDictionaryReader {
                 }
                 withUnsafeBytes(of: packed.littleEndian) { setTerm(keeping: p.firstLength, suffix: UnsafeRawBufferPointer(rebasing: $0[..<width])) }
                 bigram = (p.firstLength, v)
+                self.shared = p.firstLength
             } else {
                 bigram = nil
                 var shared = Int(header >> 2) & 7
@@ -171,6 +182,7 @@ struct TermDictionaryReader {
                 guard shared <= term.count else { throw r.fail("shared prefix longer than the previous term") }
                 let suffix = try r.bytes(suffixLength)
                 setTerm(keeping: shared, suffix: index.bytes.slice(suffix))
+                self.shared = shared
             }
             let code = try r.varint()
             if code & 1 == 1 {
@@ -211,12 +223,33 @@ struct TermDictionaryReader {
     func find(_ key: [UInt8]) throws -> TermInfo? {
         guard index.termCount > 0 else { return nil }
         var terms = try Terms(index: index, block: try blockFor(key))
+        // `matched`: how many leading bytes the current term (below key) shares with key. A
+        // next term that keeps more than `matched` bytes of it agrees with it at the byte where
+        // it is below key, so it is below key too and is passed without comparing; one that
+        // keeps at most `matched` bytes equals key on those and is compared from there.
+        var matched = 0
         while try terms.next() {
-            let c = Self.compare(terms.term, key)
-            if c < 0 { continue }
+            if terms.shared > matched { continue }
+            let (c, m) = Self.compare(terms.term, key, knownEqual: terms.shared)
+            if c < 0 { matched = m; continue }
             return c == 0 ? terms.info : nil
         }
         return nil
+    }
+
+    /// Bytewise comparison of `a` and `b` whose first `known` bytes are equal (known ≤ both
+    /// counts): the sign as ``compare(_:_:)``, and how many leading bytes they share.
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ b: [UInt8], knownEqual known: Int) -> (order: Int, shared: Int) {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let n = min(x.count, y.count)
+                var i = min(known, n)
+                while i < n, x[i] == y[i] { i += 1 }
+                if i < n { return (x[i] < y[i] ? -1 : 1, i) }
+                return (x.count - y.count, i)
+            }
+        }
     }
 
     /// Bytewise comparison: negative, zero or positive as `a` precedes, equals or follows `b`.

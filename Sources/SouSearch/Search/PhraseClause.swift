@@ -26,6 +26,11 @@ struct PhraseClause: Sendable {
     var tokens: [PhraseToken]
     /// Sum of the tokens' idf (the phrase scores as one unit).
     var idf: Double
+    /// The distinct tokens (a phrase of n identical bigrams reads the term's postings once, not
+    /// n times): the index of each one's first token, and its offsets in the phrase cut into
+    /// progressions (``PhraseStarts``). The same in every segment, so computed once.
+    private var groupTokens: [Int] = []
+    private var groupProgressions: [[PhraseStarts.Progression]] = []
 
     /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
     init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: IndexReader, bm25: BM25) throws {
@@ -36,11 +41,12 @@ struct PhraseClause: Sendable {
         var tokens: [PhraseToken] = []
         for token in analyzed {
             let isCharacter = token.kind == .unigram
+            let key = Array(token.term.utf8)
             let infos: [[TermInfo]] = try index.segments.map { segment in
                 if isCharacter {
                     return try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
                 }
-                return try segment.reader.termInfo(token.term).map { [$0] } ?? []
+                return try segment.reader.termInfo(utf8: key).map { [$0] } ?? []
             }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
                                       isCharacter: isCharacter, infos: infos, documentFrequency: 0, idf: 0))
@@ -50,7 +56,8 @@ struct PhraseClause: Sendable {
 
     /// A clause of one term of the index (a word a prefix query expanded to), unanalyzed.
     init(term: String, index: IndexReader, bm25: BM25) throws {
-        let infos: [[TermInfo]] = try index.segments.map { try $0.reader.termInfo(term).map { [$0] } ?? [] }
+        let key = Array(term.utf8)
+        let infos: [[TermInfo]] = try index.segments.map { try $0.reader.termInfo(utf8: key).map { [$0] } ?? [] }
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
@@ -61,7 +68,7 @@ struct PhraseClause: Sendable {
         self.text = text
         var tokens = tokens
         let n = index.documentCount
-        let anyMissing = tokens.contains { $0.infos.allSatisfy(\.isEmpty) }
+        let anyMissing = tokens.contains { token in token.infos.allSatisfy { $0.isEmpty } }
         // Document frequencies over the live documents (exact: a character's is the number of
         // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices {
@@ -82,10 +89,24 @@ struct PhraseClause: Sendable {
         }
         self.tokens = tokens
         self.idf = tokens.reduce(0) { $0 + $1.idf }
+        self.cannotMatch = anyMissing
+        var groupOf: [String: Int] = [:]
+        var groupOffsets: [[Int]] = []
+        for (t, token) in tokens.enumerated() {
+            let key = (token.isCharacter ? "c" : "t") + token.term
+            if let g = groupOf[key] {
+                groupOffsets[g].append(token.offset)
+            } else {
+                groupOf[key] = groupTokens.count
+                groupTokens.append(t)
+                groupOffsets.append([token.offset])
+            }
+        }
+        groupProgressions = groupOffsets.map { PhraseStarts.progressions($0) }
     }
 
     /// True when some token is absent from the index (the phrase matches nothing).
-    var cannotMatch: Bool { tokens.contains { $0.infos.allSatisfy(\.isEmpty) } }
+    let cannotMatch: Bool
 
     /// Number of distinct live documents in the union of `infos`' postings in `segment`.
     static func countDocuments(_ infos: [TermInfo], in segment: SegmentView) throws -> Int {
@@ -124,12 +145,17 @@ struct PhraseClause: Sendable {
         }
         var documents: [Int] = [], frequencies: [Int] = []
         for (s, segment) in index.segments.enumerated() {
-            let infos = tokens.map { $0.infos[s] }
-            if infos.contains(where: \.isEmpty) { continue }
-            let local = try matches(in: segment.reader, infos: infos)
-            for j in local.documents.indices where !segment.deletions.contains(local.documents[j]) {
-                documents.append(segment.base + local.documents[j])
-                frequencies.append(local.frequencies[j])
+            if tokens.contains(where: { $0.infos[s].isEmpty }) { continue }
+            let local = try matches(in: segment.reader, infos: tokens.map { $0.infos[s] })
+            let base = segment.base
+            if segment.deletions.isEmpty {
+                documents.append(contentsOf: local.documents.lazy.map { base + $0 })
+                frequencies.append(contentsOf: local.frequencies)
+            } else {
+                for j in local.documents.indices where !segment.deletions.contains(local.documents[j]) {
+                    documents.append(base + local.documents[j])
+                    frequencies.append(local.frequencies[j])
+                }
             }
         }
         return (documents, frequencies)
@@ -147,22 +173,8 @@ struct PhraseClause: Sendable {
     func matches(in index: SegmentReader, infos: [[TermInfo]], work: inout Int) throws -> (documents: [Int], frequencies: [Int]) {
         if tokens.count == 1 { return try singleTokenMatches(infos[0], in: index) }
 
-        // One cursor per distinct token (a phrase of n identical bigrams reads the term's
-        // postings and positions once, not n times), with the token's offsets in the phrase as
-        // progressions (``PhraseStarts``).
-        var groupOf: [String: Int] = [:]
-        var groupInfos: [[TermInfo]] = []
-        var groupOffsets: [[Int]] = []
-        for (t, token) in tokens.enumerated() {
-            let key = (token.isCharacter ? "c" : "t") + token.term
-            if let g = groupOf[key] {
-                groupOffsets[g].append(token.offset)
-            } else {
-                groupOf[key] = groupInfos.count
-                groupInfos.append(infos[t])
-                groupOffsets.append([token.offset])
-            }
-        }
+        // One cursor per distinct token, with the token's offsets in the phrase as progressions.
+        let groupInfos = groupTokens.map { infos[$0] }
         // Leapfrog over the distinct tokens' cursors, the rarest first, then check the slots.
         let order = groupInfos.indices.sorted {
             let a = groupInfos[$0].reduce(0) { $0 + $1.documentFrequency }
@@ -170,7 +182,7 @@ struct PhraseClause: Sendable {
             return a != b ? a < b : $0 < $1
         }
         var cursors = try order.map { try TokenCursor(groupInfos[$0], in: index) }
-        let progressions = order.map { PhraseStarts.progressions(groupOffsets[$0]) }
+        let progressions = order.map { groupProgressions[$0] }
         var documents: [Int] = []
         var frequencies: [Int] = []
         // Reused from document to document: no allocation per document once grown.
