@@ -197,9 +197,48 @@ final class InvertedSegment {
     /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
     @discardableResult
     func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws -> Int {
-        let doc = Int32(document)
+        beginDocument(document)
+        try invertPiece(tokens: tokens, range: range, isLast: true)
+        return try endDocument()
+    }
+
+    /// The document being inverted (``beginDocument(_:)`` to ``endDocument()``), its slot count
+    /// so far, and the run-end unigram of a piece's last bigram, added (or not) once the next
+    /// token is known: its bytes packed (first byte lowest), their count, its slot.
+    private var document: Int32 = -1
+    private var documentSlots = 0
+    private var pendingRunEnd: (bytes: UInt64, count: Int, position: Int)? = nil
+
+    /// Starts document `document` (ids increase from call to call); its tokens follow in one or
+    /// more ``invertPiece(tokens:range:isLast:)`` calls, then ``endDocument()``. A document
+    /// too long to analyze at once is inverted piece by piece in bounded memory; the postings are
+    /// the same as for one call with all its tokens.
+    func beginDocument(_ document: Int) {
+        self.document = Int32(document)
+        documentSlots = 0
+        pendingRunEnd = nil
+    }
+
+    /// Inverts the tokens `range` of `tokens`, the next ones of the current document, adding a
+    /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
+    /// `isLast`: no token of the document follows.
+    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool) throws {
+        let doc = document
         let n = range.upperBound
-        var slots = 0
+        var slots = documentSlots
+        if let pending = pendingRunEnd {
+            // the previous piece ended with a bigram: its run ends unless this piece goes on with it
+            let continues = !range.isEmpty && tokens.kind(range.lowerBound) == .bigram
+                && tokens.position(range.lowerBound) == pending.position
+            if !continues && (!range.isEmpty || isLast) {
+                try withUnsafeBytes(of: pending.bytes.littleEndian) { raw in
+                    let suffix = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: pending.count)
+                    try add(suffix, kind: .unigram, position: pending.position, document: doc)
+                }
+                slots = max(slots, pending.position + 1)
+            }
+            if continues || !range.isEmpty || isLast { pendingRunEnd = nil }
+        }
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
             for i in range {
                 let r = tokens.termRange(i)
@@ -215,6 +254,16 @@ final class InvertedSegment {
                 }
                 try add(term, kind: kind, position: position, document: doc)
                 if kind == .bigram {
+                    if i + 1 == n && !isLast {
+                        // the next token is in the next piece
+                        let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
+                        if suffix.count > 0 && suffix.count <= 8 {
+                            var packed: UInt64 = 0
+                            for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
+                            pendingRunEnd = (packed, suffix.count, position + 1)
+                        }
+                        continue
+                    }
                     let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                     if !continues {
                         let suffix = Self.runEndSuffix(term)
@@ -226,6 +275,14 @@ final class InvertedSegment {
                 }
             }
         }
+        documentSlots = slots
+    }
+
+    /// Ends the current document: writes its entry in the document stream of every term it
+    /// holds. Returns its slot count (its last occupied slot + 1, run-end unigrams included; 0
+    /// when it has no token).
+    func endDocument() throws -> Int {
+        let doc = document
         for t32 in touched {
             let st = states + Int(t32)
             // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
@@ -239,7 +296,7 @@ final class InvertedSegment {
             st.pointee.previousDoc = doc
         }
         touched.removeAll(keepingCapacity: true)
-        return slots
+        return documentSlots
     }
 
     /// The run-end character of a bigram term: its bytes after the first Unicode scalar.
