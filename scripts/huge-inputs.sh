@@ -48,7 +48,15 @@ unit="$W/unit.txt"
 for f in corpus/*.txt; do tr '\r\n' '  ' < "$f" >> "$unit"; printf ' 。 ' >> "$unit"; done
 unit_size=$(stat -c %s "$unit")
 copies=$(( 200000000 / unit_size + 1 ))
-for _ in $(seq "$copies"); do cat "$unit"; done > "$W/oneline.txt"
+# repeat FILE COUNT: FILE's bytes COUNT times (by blocks of 64 copies: few processes)
+repeat() {
+  local block="$W/block.tmp"
+  for _ in $(seq 64); do cat "$1"; done > "$block"
+  for _ in $(seq $(( $2 / 64 ))); do cat "$block"; done
+  for _ in $(seq $(( $2 % 64 ))); do cat "$1"; done
+  rm -f "$block"
+}
+repeat "$unit" "$copies" > "$W/oneline.txt"
 size=$(stat -c %s "$W/oneline.txt")
 build oneline "$W/oneline.txt" $(( size * 3 / 1024 + 65536 ))
 expect "one-line: documents" "$(stat_field documents "$W/oneline.sou")" 1
@@ -60,7 +68,8 @@ for f in corpus/*.txt; do
   printf '{"id":"%d","body":"%s"}\n' "$n" "$(tr '\r\n\t' '   ' < "$f" | sed 's/\\/\\\\/g; s/"/\\"/g')" >> "$parts"
   n=$((n + 1))
 done
-for _ in $(seq "$copies"); do cat "$parts"; done > "$W/parts-all.jsonl"
+# every line its own id (a repeated id would replace the document before it)
+repeat "$parts" "$copies" | awk '{ sub(/"id":"[0-9]*"/, "\"id\":\"" NR "\""); print }' > "$W/parts-all.jsonl"
 build parts "$W/parts-all.jsonl" $(( size * 3 / 1024 + 65536 )) --text-field body
 for field in terms positions unigramPositions totalDocumentLength; do
   expect "one-line: $field (as the $((n * copies)) parts apart)" "$(stat_field "$field" "$W/oneline.sou")" "$(stat_field "$field" "$W/parts.sou")"

@@ -3,45 +3,7 @@ import SouTestSupport
 import Testing
 @testable import SouIndexing
 
-/// A run of a child process measured by the kernel: its exit status and its own peak resident
-/// set size (wait4's `ru_maxrss`), not this process's.
-struct MeasuredRun {
-    var status: Int32
-    var peakRSSBytes: Int
-    var out: String
-    var err: String
-}
-
-/// Runs `executable` with `arguments` (stdin empty, output to files) and returns its status and
-/// peak RSS. No time limit: the work is bounded by the input sizes, and memory is what is measured.
-func runMeasuringMemory(_ executable: URL, _ arguments: [String]) throws -> MeasuredRun {
-    let folder = try temporaryFolder()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let outPath = folder.appendingPathComponent("out").path, errPath = folder.appendingPathComponent("err").path
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw IndexError.io("cannot start \(executable.path): \(String(cString: strerror(spawned)))") }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 {
-        guard errno == EINTR else { throw IndexError.io("wait4: \(String(cString: strerror(errno)))") }
-    }
-    // wait status: low 7 bits the terminating signal (0: exited), then the exit code
-    let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    return MeasuredRun(status: code, peakRSSBytes: Int(usage.ru_maxrss) * 1024, out: out, err: err)
-}
-
-/// Huge inputs through the executable, memory measured by the kernel: one document of many
+/// Huge inputs through the executable, memory measured by the kernel (wait4's peak RSS): one document of many
 /// megabytes on one line, a long run of one character, many tiny documents. Each is indexed and
 /// searched correctly (counts checked against ones computed here) in memory proportional to the
 /// input: the memory a document adds is at most 3 times its size (before, 16 to 24 times, all
@@ -69,13 +31,24 @@ struct HugeInputTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
     }
 
-    /// Builds `input` into `index`, measuring the build's peak RSS; the index passes `sou check`.
-    func build(_ input: String, _ index: String, _ extra: [String] = []) throws -> Int {
+    /// Builds `input` into `index` (`--jobs 2`); the index passes `sou check`.
+    func build(_ input: String, _ index: String, _ extra: [String] = []) throws {
         try? FileManager.default.removeItem(atPath: index)
-        let r = try runMeasuringMemory(sou, ["index", input, "-o", index, "--quiet", "--jobs", "2"] + extra)
+        let r = try runSou(sou, ["index", input, "-o", index, "--quiet", "--jobs", "2"] + extra)
         #expect(r.status == 0, "\(r.err)")
         #expect(try runSou(sou, ["check", index]).status == 0)
-        return r.peakRSSBytes
+    }
+
+    /// The peak RSS of a build of `input` (`--jobs 2`), as `sou bench index` measures it: the build
+    /// runs in a child of the small `sou bench` process, which reads its wait4 `ru_maxrss`. (A
+    /// child this test process started itself would report this process's peak instead: Linux
+    /// records the peak of the memory a process had before exec, the parent's for posix_spawn.)
+    func peakRSS(_ input: String) throws -> Int {
+        let r = try runSou(sou, ["bench", "index", input, "--runs", "1", "--jobs", "2", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let row = try #require((json["results"] as? [[String: Any]])?.first)
+        return try #require(row["peakRSSBytes"] as? Int)
     }
 
     /// The bundled corpus's text files, each on one line (line breaks as spaces), joined by " 。 "
@@ -102,8 +75,9 @@ struct HugeInputTests {
         try write(small, to: path("small.txt"))
         try write(large, to: path("large.txt"))
         #expect(!large.contains("\n"))
-        let smallRSS = try build(path("small.txt"), path("small.sou"))
-        let largeRSS = try build(path("large.txt"), path("large.sou"))
+        let smallRSS = try peakRSS(path("small.txt"))
+        let largeRSS = try peakRSS(path("large.txt"))
+        try build(path("large.txt"), path("large.sou"))
         let added = large.utf8.count - small.utf8.count
         #expect(largeRSS - smallRSS <= 3 * added,
                 "peak RSS \(smallRSS >> 20) MB for \(small.utf8.count >> 20) MB, \(largeRSS >> 20) MB for \(large.utf8.count >> 20) MB")
@@ -124,7 +98,7 @@ struct HugeInputTests {
             }
         }
         try write(lines, to: path("parts.jsonl"))
-        _ = try build(path("parts.jsonl"), path("parts.sou"), ["--text-field", "body"])
+        try build(path("parts.jsonl"), path("parts.sou"), ["--text-field", "body"])
         let one = try stats(path("large.sou")), apart = try stats(path("parts.sou"))
         #expect(one["documents"] as? Int == 1)
         #expect(apart["documents"] as? Int == n)
@@ -151,7 +125,8 @@ struct HugeInputTests {
         for count in [1_000_000, 2_000_000] {
             let input = path("run-\(count).txt"), index = path("run-\(count).sou")
             try write(String(repeating: "啊", count: count), to: input)
-            rss[count] = try build(input, index)
+            rss[count] = try peakRSS(input)
+            try build(input, index)
             // oracle: a run of N characters has N − 1 bigrams (one term), and one run-end unigram
             let s = try stats(index)
             #expect(s["documents"] as? Int == 1)
@@ -177,7 +152,8 @@ struct HugeInputTests {
             lines += "{\"id\":\"\(i)\",\"body\":\"协商\(i % 7 == 0 ? "甲乙" : "")\(i % 11 == 0 ? " 丙丁" : "") n\(i)\"}\n"
         }
         try write(lines, to: path("tiny.jsonl"))
-        let rss = try build(path("tiny.jsonl"), path("tiny.sou"))
+        let rss = try peakRSS(path("tiny.jsonl"))
+        try build(path("tiny.jsonl"), path("tiny.sou"))
         let index = path("tiny.sou")
         #expect(try stats(index)["documents"] as? Int == n)
         func count(_ query: String) throws -> Int {

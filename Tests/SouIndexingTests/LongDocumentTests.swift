@@ -65,6 +65,28 @@ struct LongDocumentTests {
         #expect(try writer.serialize().bytes == whole)
     }
 
+    @Test("a file's title is its first non-empty line, trimmed, at most 120 characters, taken without copying the text")
+    func firstLineTitle() throws {
+        // the definition, the direct way (the whole text split into lines, each line copied)
+        func reference(_ text: String, _ stripping: Character?) -> String {
+            for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+                var l = Substring(line)
+                if let c = stripping { while l.first == c { l.removeFirst() } }
+                let t = String(l).trimmingWhitespace()
+                if !t.isEmpty { return String(t.prefix(120)) }
+            }
+            return ""
+        }
+        let long = String(repeating: "集体协商 ", count: 100)
+        let texts = ["", "\n\n", "  \n\t\n 标题  \n正文", "# 标题\n正文", "##  \n# 第二行", "\r\n\r\n 一\r二", "e\u{301}x",
+                     "   ", "\u{3000}全角空格\u{3000}\n", long, "  " + long + "  \n", "a\rb", "#", "###\n###x"]
+        for text in texts {
+            for stripping in [nil, "#" as Character] {
+                #expect(DocumentSource.firstLine(text, stripping: stripping) == reference(text, stripping), "\(text.debugDescription)")
+            }
+        }
+    }
+
     @Test("stored text deflated piece by piece is the bytes compress2 makes of the joined text",
           arguments: [0, 1, 100, 70_000, 3_000_000])
     func deflaterMatchesCompress(_ size: Int) throws {

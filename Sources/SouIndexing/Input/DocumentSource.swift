@@ -490,12 +490,19 @@ public final class DocumentSource {
     }
 
     /// The first non-empty line, trimmed (without leading `stripping` characters), ≤ 120 characters.
+    /// Lines are taken one at a time and trimmed in place: a document of one long line is not
+    /// copied (nor split into a list of all its lines).
     static func firstLine(_ text: String, stripping: Character?) -> String {
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            var l = Substring(line)
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let end = rest.firstIndex { $0 == "\n" || $0 == "\r\n" || $0 == "\r" } ?? rest.endIndex
+            var l = rest[..<end]
+            rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
             if let c = stripping { while l.first == c { l.removeFirst() } }
-            let t = String(l).trimmingWhitespace()
-            if !t.isEmpty { return String(t.prefix(120)) }
+            let scalars = l.unicodeScalars
+            guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { continue }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+            return String(Substring(scalars[first...last]).prefix(120))
         }
         return ""
     }
