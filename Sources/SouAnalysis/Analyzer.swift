@@ -62,7 +62,7 @@ public struct Analyzer: Sendable {
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
-        scan(utf8: input, into: &buffer, firstPosition: firstPosition, pieceTokens: Int.max) { _ in }
+        scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: false, pieceTokens: 0) { _ in }
     }
 
     /// Analyzes UTF-8 bytes in pieces, so that memory stays bounded whatever the length of
@@ -78,7 +78,8 @@ public struct Analyzer: Sendable {
                         pieceTokens: Int,
                         _ body: (_ buffer: inout TokenBuffer, _ isLast: Bool) throws -> Void) rethrows -> AnalysisSummary {
         buffer.removeAll()
-        let summary = try scan(utf8: input, into: &buffer, firstPosition: firstPosition, pieceTokens: max(1, pieceTokens)) {
+        let summary = try scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: true,
+                               pieceTokens: max(1, pieceTokens)) {
             try body(&$0, false)
             $0.removeAll()
         }
@@ -86,11 +87,13 @@ public struct Analyzer: Sendable {
         return summary
     }
 
-    /// The analyzer's loop: tokens go to `buffer`; whenever `pieceTokens` tokens are waiting,
-    /// they are moved into `buffer` and `piece` is called (never with `Int.max`).
+    /// The analyzer's loop: tokens go to `buffer`; `inPieces`: whenever `pieceTokens` tokens are
+    /// waiting, they are moved into `buffer` and `piece` is called. (Inlined into both callers, so
+    /// that with `inPieces` false the check is compiled out of the per-character loop.)
     @inline(__always)
     private func scan(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer, firstPosition: Int,
-                      pieceTokens: Int, _ piece: (inout TokenBuffer) throws -> Void) rethrows -> AnalysisSummary {
+                      inPieces: Bool, pieceTokens: Int,
+                      _ piece: (inout TokenBuffer) throws -> Void) rethrows -> AnalysisSummary {
         let scratch = buffer.takeScratch()
         var scanner = TokenScanner(input: input, firstPosition: firstPosition,
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding,
@@ -147,7 +150,7 @@ public struct Analyzer: Sendable {
                 c = next
                 flags = nextFlags
                 length = nextLength
-                if scanner.waitingTokenCount >= pieceTokens {
+                if inPieces && scanner.waitingTokenCount >= pieceTokens {
                     scanner.moveWaitingTokens(into: &buffer)
                     try piece(&buffer)
                 }

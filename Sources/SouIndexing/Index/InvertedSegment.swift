@@ -226,19 +226,7 @@ final class InvertedSegment {
         let doc = document
         let n = range.upperBound
         var slots = documentSlots
-        if let pending = pendingRunEnd {
-            // the previous piece ended with a bigram: its run ends unless this piece goes on with it
-            let continues = !range.isEmpty && tokens.kind(range.lowerBound) == .bigram
-                && tokens.position(range.lowerBound) == pending.position
-            if !continues && (!range.isEmpty || isLast) {
-                try withUnsafeBytes(of: pending.bytes.littleEndian) { raw in
-                    let suffix = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: pending.count)
-                    try add(suffix, kind: .unigram, position: pending.position, document: doc)
-                }
-                slots = max(slots, pending.position + 1)
-            }
-            if continues || !range.isEmpty || isLast { pendingRunEnd = nil }
-        }
+        if pendingRunEnd != nil { slots = try resolvePendingRunEnd(tokens: tokens, range: range, isLast: isLast, slots: slots) }
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
             for i in range {
                 let r = tokens.termRange(i)
@@ -276,6 +264,28 @@ final class InvertedSegment {
             }
         }
         documentSlots = slots
+    }
+
+    /// The previous piece ended with a bigram: its run ends (its run-end unigram is added) unless
+    /// this piece goes on with it. Returns the slot count so far. (Out of line: rare, and the
+    /// per-token loop stays as small as for a document inverted at once.)
+    @inline(never)
+    private func resolvePendingRunEnd(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, slots: Int) throws -> Int {
+        guard let pending = pendingRunEnd else { return slots }
+        let continues = !range.isEmpty && tokens.kind(range.lowerBound) == .bigram
+            && tokens.position(range.lowerBound) == pending.position
+        if continues {
+            pendingRunEnd = nil
+            return slots
+        }
+        guard !range.isEmpty || isLast else { return slots }   // an empty piece: still unknown
+        pendingRunEnd = nil
+        var bytes = pending.bytes.littleEndian
+        try withUnsafeBytes(of: &bytes) { raw in
+            let suffix = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: pending.count)
+            try add(suffix, kind: .unigram, position: pending.position, document: document)
+        }
+        return max(slots, pending.position + 1)
     }
 
     /// Ends the current document: writes its entry in the document stream of every term it
