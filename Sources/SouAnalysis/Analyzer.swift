@@ -62,6 +62,38 @@ public struct Analyzer: Sendable {
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
                         firstPosition: Int = 0) -> AnalysisSummary {
+        scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: false, pieceTokens: 0) { _ in }
+    }
+
+    /// Analyzes UTF-8 bytes in pieces, so that memory stays bounded whatever the length of
+    /// `input`: `body` is called each time about `pieceTokens` tokens have been emitted, and once
+    /// at the end, with `buffer` holding the tokens since the previous call (the buffer is
+    /// emptied before each piece; its scratch memory is reused). The tokens, taken piece after
+    /// piece, are exactly those ``analyze(utf8:into:firstPosition:)`` emits: the same terms,
+    /// positions, byte ranges and kinds. `isLast` is true for the last call, which may hold no token.
+    ///
+    /// Memory: one piece of tokens, plus the word being built (a word is not cut).
+    /// - Complexity: O(n) in the length of `input`.
+    public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer, firstPosition: Int = 0,
+                        pieceTokens: Int,
+                        _ body: (_ buffer: inout TokenBuffer, _ isLast: Bool) throws -> Void) rethrows -> AnalysisSummary {
+        buffer.removeAll()
+        let summary = try scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: true,
+                               pieceTokens: max(1, pieceTokens)) {
+            try body(&$0, false)
+            $0.removeAll()
+        }
+        try body(&buffer, true)
+        return summary
+    }
+
+    /// The analyzer's loop: tokens go to `buffer`; `inPieces`: whenever `pieceTokens` tokens are
+    /// waiting, they are moved into `buffer` and `piece` is called. (Inlined into both callers, so
+    /// that with `inPieces` false the check is compiled out of the per-character loop.)
+    @inline(__always)
+    private func scan(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer, firstPosition: Int,
+                      inPieces: Bool, pieceTokens: Int,
+                      _ piece: (inout TokenBuffer) throws -> Void) rethrows -> AnalysisSummary {
         let scratch = buffer.takeScratch()
         var scanner = TokenScanner(input: input, firstPosition: firstPosition,
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding,
@@ -118,6 +150,10 @@ public struct Analyzer: Sendable {
                 c = next
                 flags = nextFlags
                 length = nextLength
+                if inPieces && scanner.waitingTokenCount >= pieceTokens {
+                    scanner.moveWaitingTokens(into: &buffer)
+                    try piece(&buffer)
+                }
             }
         }
         scanner.finish(&buffer, returningScratchTo: scratch)

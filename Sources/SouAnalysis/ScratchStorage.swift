@@ -55,6 +55,15 @@ struct ScratchStorage<Element: BitwiseCopyable>: ~Copyable {
         count = min(count, max(0, newCount))
     }
 
+    /// Drops the first `n` elements, moving the others to the front.
+    mutating func removeFirst(_ n: Int) {
+        let n = min(max(0, n), count)
+        guard n > 0 else { return }
+        // the regions overlap: copyMemory is memmove; elements are trivial (BitwiseCopyable)
+        UnsafeMutableRawPointer(base).copyMemory(from: base + n, byteCount: (count - n) * MemoryLayout<Element>.stride)
+        count -= n
+    }
+
     /// The elements written, valid until the next mutation. Do not escape the pointer.
     func withElements<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: base, count: count))

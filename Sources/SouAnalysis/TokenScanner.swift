@@ -99,6 +99,27 @@ struct TokenScanner: ~Copyable {
         }
     }
 
+    /// Tokens emitted and not yet moved into a buffer.
+    var waitingTokenCount: Int { entries.count }
+
+    /// Moves the tokens emitted so far into `buffer`, keeping the term bytes of the word being
+    /// built (moved to the front of the storage, its offsets shifted with them).
+    mutating func moveWaitingTokens(into buffer: inout TokenBuffer) {
+        guard entries.count > 0 else { return }
+        // term bytes are written in token order: the last token's term ends where the bytes of
+        // the tokens end; what follows belongs to the open word (its offsets are after it)
+        let done = entries.withElements { Int($0[$0.count - 1].termStart + $0[$0.count - 1].termLength) }
+        terms.withElements { termBytes in
+            entries.withElements { buffer.append(entries: $0, termBytes: UnsafeBufferPointer(rebasing: termBytes[0..<done])) }
+        }
+        entries.removeAll()
+        terms.removeFirst(done)
+        if mode == .word {
+            wordTermStart -= done
+            midRollback -= done
+        }
+    }
+
     /// Ends whatever is open, moves the tokens into `buffer` and hands the storage back to
     /// `scratch`; call once, after the last character.
     mutating func finish(_ buffer: inout TokenBuffer, returningScratchTo scratch: AnalysisScratch) {

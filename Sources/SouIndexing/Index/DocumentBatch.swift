@@ -34,12 +34,17 @@ struct StoredBlock: Sendable {
 
 /// A batch after analysis: its documents' tokens back to back (positions restart at 0 for each
 /// document), where each document's tokens end, lengths, and the compressed stored block.
+/// A document longer than ``BatchAnalyzer/streamedDocumentBytes`` is not analyzed here: its text
+/// waits in `streamed` (by its index in the batch; it has no tokens and length 0 here), and the
+/// inverter analyzes it piece by piece (``SegmentWriter``), so that its tokens never all lie in
+/// memory at once.
 struct AnalyzedBatch: @unchecked Sendable {
     var batch: DocumentBatch
     var tokens: TokenBuffer
     var tokenEnds: [Int]
     var lengths: [Int32]
     var stored: StoredBlock?
+    var streamed: [Int: String] = [:]
 }
 
 /// Analyzes batches (and compresses their stored text). One per thread; the inversion that
@@ -49,6 +54,13 @@ final class BatchAnalyzer: @unchecked Sendable {
     let storesText: Bool
     /// Measures analysis and compression (nil: not measured).
     var timings: IndexBuildTimings?
+
+    /// Documents longer than this (UTF-8 bytes) are analyzed by the inverter, piece by piece
+    /// (``AnalyzedBatch/streamed``): their tokens (~30 bytes per CJK character) would take ten
+    /// times their size. Shorter ones are analyzed here, in parallel.
+    static let streamedDocumentBytes = 1 << 20
+    /// This analyzer's threshold (``streamedDocumentBytes``; tests lower it).
+    var streamedDocumentBytes = BatchAnalyzer.streamedDocumentBytes
 
     init(analyzer: Analyzer, storesText: Bool, timings: IndexBuildTimings? = nil) {
         self.analyzer = analyzer
@@ -62,28 +74,122 @@ final class BatchAnalyzer: @unchecked Sendable {
         var lengths = [Int32]()
         lengths.reserveCapacity(batch.count)
         ends.reserveCapacity(batch.count)
-        var raw = ByteWriter()
+        var streamed: [Int: String] = [:]
         IndexBuildTimings.measure(timings, .analyze) {
-            for text in batch.texts {
+            for (k, text) in batch.texts.enumerated() {
+                if text.utf8.count > streamedDocumentBytes {
+                    streamed[k] = text
+                    ends.append(tokens.count)
+                    lengths.append(0)
+                    continue
+                }
                 var t = text
                 let summary = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
                 ends.append(tokens.count)
                 lengths.append(Int32(clamping: summary.tokenCount))
-                if storesText {
-                    raw.varint(t.utf8.count)
-                    raw.append(contentsOf: t.utf8)
-                }
             }
         }
         var stored: StoredBlock? = nil
         if storesText, batch.count > 0 {
-            let compressed = try IndexBuildTimings.measure(timings, .compress) { try Deflate.compress(raw.bytes) }
-            stored = StoredBlock(firstDocument: batch.firstDocument, documentCount: batch.count,
-                                 rawLength: raw.count, compressed: compressed)
+            stored = try IndexBuildTimings.measure(timings, .compress) { try Self.storedBlock(batch) }
         }
         var b = batch
         b.texts = []
-        return AnalyzedBatch(batch: b, tokens: tokens, tokenEnds: ends, lengths: lengths, stored: stored)
+        return AnalyzedBatch(batch: b, tokens: tokens, tokenEnds: ends, lengths: lengths, stored: stored, streamed: streamed)
+    }
+
+    /// The batch's stored-text block: each text as varint length + UTF-8, deflated as one stream
+    /// (the texts are fed to zlib in place, not copied into one buffer first).
+    static func storedBlock(_ batch: DocumentBatch) throws -> StoredBlock {
+        var deflater = try Deflater(expectedInput: batch.textBytes + 10 * batch.count)
+        var rawLength = 0
+        for text in batch.texts {
+            var header = ByteWriter()
+            header.varint(text.utf8.count)
+            try header.bytes.withUnsafeBufferPointer { try deflater.feed($0) }
+            var t = text
+            try t.withUTF8 { try deflater.feed($0) }
+            rawLength += header.count + text.utf8.count
+        }
+        return StoredBlock(firstDocument: batch.firstDocument, documentCount: batch.count, rawLength: rawLength,
+                           compressed: try deflater.finish())
+    }
+}
+
+/// zlib's deflate (zlib format, ``FileLayout/storedCompressionLevel``) fed in pieces: the same
+/// bytes as ``Deflate/compress(_:)`` of the pieces joined (deflate's output does not depend on
+/// how its input is cut when nothing is flushed), without holding the joined input. The output
+/// grows as it is written, so a huge, very compressible input does not reserve its own size.
+struct Deflater: ~Copyable {
+    private var stream: UnsafeMutablePointer<z_stream>
+    private var output: [UInt8] = []
+    private var written = 0
+    private let initialOutput: Int
+
+    /// `expectedInput`: about how many bytes will be fed (sizes the first output buffer).
+    init(expectedInput: Int) throws {
+        initialOutput = min(max(expectedInput + expectedInput / 500 + 64, 1 << 10), 1 << 20)
+        let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        s.initialize(to: z_stream())
+        let status = deflateInit_(s, FileLayout.storedCompressionLevel, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            s.deallocate()
+            throw IndexError.io("zlib deflateInit failed (\(status))")
+        }
+        stream = s
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Compresses `input` (nothing is flushed).
+    mutating func feed(_ input: UnsafeBufferPointer<UInt8>) throws {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        var offset = 0
+        while offset < input.count {
+            // avail_in is 32-bit: feed at most 1 GiB at a time
+            let n = min(input.count - offset, 1 << 30)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: base + offset)
+            stream.pointee.avail_in = uInt(n)
+            try run(Z_NO_FLUSH)
+            offset += n
+        }
+    }
+
+    /// Ends the stream and returns the compressed bytes.
+    mutating func finish() throws -> [UInt8] {
+        stream.pointee.next_in = nil
+        stream.pointee.avail_in = 0
+        try run(Z_FINISH)
+        output.removeSubrange(written...)
+        return output
+    }
+
+    /// Runs deflate until it has taken all input (and, with Z_FINISH, written the end).
+    private mutating func run(_ flush: Int32) throws {
+        while true {
+            if written == output.count {
+                // the first buffer holds a block that does not compress (up to 1 MiB); then the
+                // output grows by half
+                output.append(contentsOf: repeatElement(0, count: max(initialOutput, output.count / 2)))
+            }
+            let status = output.withUnsafeMutableBufferPointer { o -> Int32 in
+                stream.pointee.next_out = o.baseAddress! + written
+                stream.pointee.avail_out = uInt(o.count - written)
+                let status = deflate(stream, flush)
+                written = o.count - Int(stream.pointee.avail_out)
+                return status
+            }
+            if flush == Z_FINISH {
+                if status == Z_STREAM_END { return }
+                guard status == Z_OK || status == Z_BUF_ERROR else { throw IndexError.io("zlib deflate failed (\(status))") }
+            } else {
+                guard status == Z_OK || status == Z_BUF_ERROR else { throw IndexError.io("zlib deflate failed (\(status))") }
+                if stream.pointee.avail_in == 0 && written < output.count { return }
+            }
+        }
     }
 }
 

@@ -249,7 +249,6 @@ public struct IndexBuilder {
         var lastReport = 0
         // the total to read, for a progress bar: counted only when someone listens
         let totalBytes: Int? = progress == nil ? nil : Self.expectedBytes(toRead.map(\.file))
-        var readKeys: [UInt32: Set<String>] = [:]
         var counts: [UInt32: Int] = [:]
         var keysRead = Set<String>()
         if !toRead.isEmpty {
@@ -261,7 +260,6 @@ public struct IndexBuilder {
                             try add(doc)
                             documents += 1
                             counts[id, default: 0] += 1
-                            if readKeys[id]?.insert(doc.key) == nil { readKeys[id] = [doc.key] }
                             if !keysRead.insert(doc.key).inserted {
                                 summary.duplicateKeys += 1
                                 warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
@@ -282,7 +280,7 @@ public struct IndexBuilder {
         // JSON Lines file — was replaced by the add: deleting it would delete the new document),
         // record the files
         let old = previousKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-        let now = readKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let now = keysRead
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
         for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }

@@ -228,9 +228,36 @@ final class InvertedSegment {
     /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
     @discardableResult
     func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws -> Int {
-        let doc = Int32(document)
+        beginDocument(document)
+        try invertPiece(tokens: tokens, range: range, isLast: true)
+        return try endDocument()
+    }
+
+    /// The document being inverted (``beginDocument(_:)`` to ``endDocument()``), its slot count
+    /// so far, and the run-end unigram of a piece's last bigram, added (or not) once the next
+    /// token is known: its bytes packed (first byte lowest, as ``packedKey(_:_:)``), their count, its slot.
+    private var document: Int32 = -1
+    private var documentSlots = 0
+    private var pendingRunEnd: (bytes: UInt64, count: Int, position: Int)? = nil
+
+    /// Starts document `document` (ids increase from call to call); its tokens follow in one or
+    /// more ``invertPiece(tokens:range:isLast:)`` calls, then ``endDocument()``. A document
+    /// too long to analyze at once is inverted piece by piece in bounded memory; the postings are
+    /// the same as for one call with all its tokens.
+    func beginDocument(_ document: Int) {
+        self.document = Int32(document)
+        documentSlots = 0
+        pendingRunEnd = nil
+    }
+
+    /// Inverts the tokens `range` of `tokens`, the next ones of the current document, adding a
+    /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
+    /// `isLast`: no token of the document follows.
+    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool) throws {
+        let doc = document
         let n = range.upperBound
-        var slots = 0
+        var slots = documentSlots
+        if pendingRunEnd != nil { slots = try resolvePendingRunEnd(tokens: tokens, range: range, isLast: isLast, slots: slots) }
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
             for i in range {
                 let r = tokens.termRange(i)
@@ -246,6 +273,16 @@ final class InvertedSegment {
                 }
                 try add(term, packed: Self.packedKey(bytes, r), kind: kind, position: position, document: doc)
                 if kind == .bigram {
+                    if i + 1 == n && !isLast {
+                        // the next token is in the next piece
+                        let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
+                        if suffix.count > 0 && suffix.count <= 8 {
+                            var packed: UInt64 = 0
+                            for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
+                            pendingRunEnd = (packed, suffix.count, position + 1)
+                        }
+                        continue
+                    }
                     let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                     if !continues {
                         let suffix = Self.runEndSuffix(term)
@@ -259,6 +296,36 @@ final class InvertedSegment {
                 }
             }
         }
+        documentSlots = slots
+    }
+
+    /// The previous piece ended with a bigram: its run ends (its run-end unigram is added) unless
+    /// this piece goes on with it. Returns the slot count so far. (Out of line: rare, and the
+    /// per-token loop stays as small as for a document inverted at once.)
+    @inline(never)
+    private func resolvePendingRunEnd(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, slots: Int) throws -> Int {
+        guard let pending = pendingRunEnd else { return slots }
+        let continues = !range.isEmpty && tokens.kind(range.lowerBound) == .bigram
+            && tokens.position(range.lowerBound) == pending.position
+        if continues {
+            pendingRunEnd = nil
+            return slots
+        }
+        guard !range.isEmpty || isLast else { return slots }   // an empty piece: still unknown
+        pendingRunEnd = nil
+        var bytes = pending.bytes.littleEndian
+        try withUnsafeBytes(of: &bytes) { raw in
+            let suffix = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: pending.count)
+            try add(suffix, packed: pending.bytes, kind: .unigram, position: pending.position, document: document)
+        }
+        return max(slots, pending.position + 1)
+    }
+
+    /// Ends the current document: writes its entry in the document stream of every term it
+    /// holds. Returns its slot count (its last occupied slot + 1, run-end unigrams included; 0
+    /// when it has no token).
+    func endDocument() throws -> Int {
+        let doc = document
         for k in 0..<touchedCount {
             let st = states + Int(touched[k])
             // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
@@ -272,7 +339,7 @@ final class InvertedSegment {
             st.pointee.previousDoc = doc
         }
         touchedCount = 0
-        return slots
+        return documentSlots
     }
 
     /// The run-end character of a bigram term: its bytes after the first Unicode scalar.

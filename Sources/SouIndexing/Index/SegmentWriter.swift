@@ -62,13 +62,53 @@ public final class SegmentWriter {
 
     private func invertBatch(_ analyzed: AnalyzedBatch) throws {
         precondition(analyzed.batch.firstDocument == documents.count, "batches out of order")
+        var analyzed = analyzed
         var start = 0
         for (k, end) in analyzed.tokenEnds.enumerated() {
-            let slots = try segment.invert(document: analyzed.batch.firstDocument + k, tokens: analyzed.tokens, range: start..<end)
-            documents.slotCounts.append(Int32(clamping: slots))
+            let document = analyzed.batch.firstDocument + k
+            if let text = analyzed.streamed.removeValue(forKey: k) {
+                let (slots, length) = try invertStreamed(document: document, text: text)
+                documents.slotCounts.append(Int32(clamping: slots))
+                analyzed.lengths[k] = Int32(clamping: length)
+            } else {
+                let slots = try segment.invert(document: document, tokens: analyzed.tokens, range: start..<end)
+                documents.slotCounts.append(Int32(clamping: slots))
+            }
             start = end
         }
         try documents.append(analyzed)
+    }
+
+    /// Tokens analyzed at a time in a long document.
+    static let pieceTokens = 1 << 16
+    /// This writer's piece size (``pieceTokens``; tests lower it).
+    var pieceTokens = SegmentWriter.pieceTokens
+    /// Documents longer than this are analyzed piece by piece (``BatchAnalyzer/streamedDocumentBytes``;
+    /// tests lower it; a build on several threads uses the default).
+    var streamedDocumentBytes: Int {
+        get { batchAnalyzer.streamedDocumentBytes }
+        set { batchAnalyzer.streamedDocumentBytes = newValue }
+    }
+
+    /// Buffer for the pieces of long documents (kept between documents).
+    private var pieces = TokenBuffer()
+
+    /// Analyzes and inverts a long document piece by piece (``Analyzer/analyze(utf8:into:firstPosition:pieceTokens:_:)``):
+    /// memory holds one piece of tokens, not all of them. Returns its slot count and length.
+    private func invertStreamed(document: Int, text: String) throws -> (slots: Int, length: Int) {
+        var text = text
+        segment.beginDocument(document)
+        let summary = try IndexBuildTimings.measure(timings, .analyze) {
+            try text.withUTF8 { utf8 in
+                try analyzer.analyze(utf8: utf8, into: &pieces, pieceTokens: pieceTokens) { buffer, isLast in
+                    try IndexBuildTimings.measure(timings, .invert) {
+                        try segment.invertPiece(tokens: buffer, range: 0..<buffer.count, isLast: isLast)
+                    }
+                }
+            }
+        }
+        pieces.removeAll()
+        return (try segment.endDocument(), summary.tokenCount)
     }
 
     private func flushPending() throws {

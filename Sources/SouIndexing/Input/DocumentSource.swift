@@ -564,8 +564,10 @@ public final class DocumentSource {
             rest = end == rest.endIndex ? rest[end...] : rest[rest.utf8.index(after: end)...]
             if l.isEmpty { continue }
             if let c = stripping { while l.first == c { l.removeFirst() } }
-            let t = String(l).trimmingWhitespace()
-            if !t.isEmpty { return String(t.prefix(120)) }
+            let scalars = l.unicodeScalars
+            guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { continue }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+            return String(Substring(scalars[first...last]).prefix(120))
         }
         return ""
     }
