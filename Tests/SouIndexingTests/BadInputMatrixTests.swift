@@ -72,7 +72,7 @@ struct BadInputMatrixTests {
         p.standardInput = input
         p.standardOutput = output
         try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -70,7 +70,7 @@ struct CLIBoundedWorkTests {
         // the library's one-segment reader, on a thread of its own so that a hang fails the test
         let done = DispatchSemaphore(value: 0)
         let outcome = Outcome()
-        DispatchQueue.global().async {
+        onOwnThread {
             do { _ = try SegmentReader(contentsOf: URL(fileURLWithPath: fifo)); outcome.set("opened") } catch { outcome.set("\(error)") }
             done.signal()
         }

@@ -24,7 +24,7 @@ private final class PipeReader: @unchecked Sendable {
 
     init(_ pipe: Pipe) {
         let handle = pipe.fileHandleForReading
-        DispatchQueue.global().async {
+        onOwnThread {
             self.data = handle.readDataToEndOfFile()
             self.done.signal()
         }

@@ -112,3 +112,11 @@ func containerBytes(segment: [UInt8]) throws -> [UInt8] {
 
 /// Where ``containerBytes(segment:)`` puts the segment.
 let segmentOffsetInFile = 64
+
+/// Runs `body` on a thread of its own. For blocking pipe I/O of child processes: on Dispatch's
+/// global queue, whose width is the number of cores, a few blocked reads of other tests' children
+/// starve the queue, and a child waiting for its stdin waits until it is killed.
+func onOwnThread(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread { body() }
+    thread.start()
+}

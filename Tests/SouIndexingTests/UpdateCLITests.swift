@@ -45,15 +45,17 @@ final class SouProcess: @unchecked Sendable {
         // read both pipes concurrently: a child that fills one while we block on the other would hang
         for (pipe, isOut) in [(out, true), (err, false)] {
             readers.enter()
-            DispatchQueue.global().async {
+            onOwnThread {
                 let data = pipe.fileHandleForReading.readDataToEndOfFile()
                 if isOut { self.outData = data } else { self.errData = data }
                 self.readers.leave()
             }
         }
         if let input {
-            DispatchQueue.global().async {
-                stdin.fileHandleForWriting.write(input)
+            // its own thread (see onOwnThread); a child killed before reading it all makes the
+            // write fail, which `write(contentsOf:)` reports instead of trapping
+            onOwnThread {
+                try? stdin.fileHandleForWriting.write(contentsOf: input)
                 try? stdin.fileHandleForWriting.close()
             }
         }
