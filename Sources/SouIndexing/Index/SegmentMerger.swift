@@ -83,7 +83,7 @@ public struct SegmentMerger {
         let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs, jobs: max(1, jobs))
         let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
             .serialize(terms: terms, documents: documents, into: sink)
-        if ProcessInfo.processInfo.environment["SOU_MERGE_TRACE"] != nil {
+        if getenv("SOU_MERGE_TRACE") != nil {   // (ProcessInfo's environment copies all of it)
             writeAll(cFormat("sou merge: documents %.3f s, terms and writing %.3f s",
                              documentsDone.timeIntervalSince(start), Date().timeIntervalSince(documentsDone))
                      + (storesText && jobs > 1 ? " (stored text alongside)\n" : "\n"), to: STDERR_FILENO)
