@@ -32,7 +32,10 @@ struct FolderWalkTests {
         guard let dir = opendir(cPath(folder)) else { skipped[.unreadable, default: 0] += 1; return }
         var names: [[UInt8]] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            // d_name through a pointer, up to its NUL: copying the 256-byte field by value reads past
+            // a short record at the end of readdir's buffer (AddressSanitizer: heap-buffer-overflow)
+            let namePointer = (UnsafeRawPointer(e) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!).assumingMemoryBound(to: CChar.self)
+            let name = Array(UnsafeRawBufferPointer(start: namePointer, count: strlen(namePointer)))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             if !hidden, name.first == 0x2E { continue }
             names.append(name)
