@@ -21,10 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .target(
-            name: "CICUShim",
-            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]
-        ),
+        // ICU is not linked: CICUShim loads it with dlopen on first use (icuload.c), so that
+        // commands that analyze no text do not load and relocate its three libraries.
+        .target(name: "CICUShim"),
         .target(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
