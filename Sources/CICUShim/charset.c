@@ -2,10 +2,7 @@
 // codes: only positive codes (U_FAILURE) are errors.
 #include "soucharset.h"
 #include <string.h>
-#include <unicode/ucsdet.h>
-#include <unicode/ucnv.h>
-#include <unicode/ucnv_err.h>
-#include <unicode/ucnv_cb.h>
+#include "icuload.h"
 
 static void copy_name(const char *from, char *to, size_t capacity) {
     if (to == NULL || capacity == 0) return;
@@ -16,17 +13,18 @@ static void copy_name(const char *from, char *to, size_t capacity) {
 }
 
 int32_t sou_charset_detect(const uint8_t *input, int32_t length, char *name, size_t capacity, int32_t *confidence) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
-    UCharsetDetector *detector = ucsdet_open(&status);
+    UCharsetDetector *detector = SOU_ICU(ucsdet_open)(&status);
     if (U_FAILURE(status)) return status;
-    ucsdet_setText(detector, (const char *)input, length, &status);
-    const UCharsetMatch *match = U_SUCCESS(status) ? ucsdet_detect(detector, &status) : NULL;
+    SOU_ICU(ucsdet_setText)(detector, (const char *)input, length, &status);
+    const UCharsetMatch *match = U_SUCCESS(status) ? SOU_ICU(ucsdet_detect)(detector, &status) : NULL;
     int32_t result = -1;
     if (U_FAILURE(status)) {
         result = status;
     } else if (match != NULL) {
-        const char *found = ucsdet_getName(match, &status);
-        int32_t c = ucsdet_getConfidence(match, &status);
+        const char *found = SOU_ICU(ucsdet_getName)(match, &status);
+        int32_t c = SOU_ICU(ucsdet_getConfidence)(match, &status);
         if (U_SUCCESS(status) && found != NULL) {
             copy_name(found, name, capacity);
             if (confidence) *confidence = c;
@@ -35,19 +33,20 @@ int32_t sou_charset_detect(const uint8_t *input, int32_t length, char *name, siz
             result = status;
         }
     }
-    ucsdet_close(detector);
+    SOU_ICU(ucsdet_close)(detector);
     return result;
 }
 
 int32_t sou_charset_exists(const char *name, char *canonical, size_t capacity) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
-    UConverter *converter = ucnv_open(name, &status);
+    UConverter *converter = SOU_ICU(ucnv_open)(name, &status);
     if (U_FAILURE(status) || converter == NULL) return 0;
     // ucnv_open falls back to a default for "" and NULL: only a real name counts
-    const char *found = ucnv_getName(converter, &status);
+    const char *found = SOU_ICU(ucnv_getName)(converter, &status);
     int32_t ok = U_SUCCESS(status) && name != NULL && name[0] != 0;
     if (ok && found) copy_name(found, canonical, capacity);
-    ucnv_close(converter);
+    SOU_ICU(ucnv_close)(converter);
     return ok;
 }
 
@@ -61,22 +60,23 @@ static void count_and_substitute(const void *context, UConverterToUnicodeArgs *a
     if (count) *count += 1;
     static const UChar replacement = 0xFFFD;
     *err = U_ZERO_ERROR;
-    ucnv_cbToUWriteUChars(args, &replacement, 1, 0, err);
+    SOU_ICU(ucnv_cbToUWriteUChars)(args, &replacement, 1, 0, err);
 }
 
 int64_t sou_charset_to_utf8(const char *name, const uint8_t *input, int64_t length, uint8_t *output,
                             int64_t capacity, int64_t *substitutions, int32_t *error) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
     int64_t count = 0;
     if (error) *error = 0;
-    UConverter *from = ucnv_open(name, &status);
-    UConverter *to = U_SUCCESS(status) ? ucnv_open("UTF-8", &status) : NULL;
+    UConverter *from = SOU_ICU(ucnv_open)(name, &status);
+    UConverter *to = U_SUCCESS(status) ? SOU_ICU(ucnv_open)("UTF-8", &status) : NULL;
     if (U_SUCCESS(status)) {
-        ucnv_setToUCallBack(from, count_and_substitute, &count, NULL, NULL, &status);
+        SOU_ICU(ucnv_setToUCallBack)(from, count_and_substitute, &count, NULL, NULL, &status);
     }
     if (U_FAILURE(status)) {
-        if (from) ucnv_close(from);
-        if (to) ucnv_close(to);
+        if (from) SOU_ICU(ucnv_close)(from);
+        if (to) SOU_ICU(ucnv_close)(to);
         if (error) *error = status;
         return -1;
     }
@@ -103,21 +103,21 @@ int64_t sou_charset_to_utf8(const char *name, const uint8_t *input, int64_t leng
         }
         char *targetStart = target;
         status = U_ZERO_ERROR;
-        ucnv_convertEx(to, from, &target, targetLimit, &source, sourceLimit, pivot, &pivotSource, &pivotTarget,
+        SOU_ICU(ucnv_convertEx)(to, from, &target, targetLimit, &source, sourceLimit, pivot, &pivotSource, &pivotTarget,
                        pivot + 4096, reset, 1, &status);
         reset = 0;
         written += target - targetStart;
         if (status == U_BUFFER_OVERFLOW_ERROR) continue;
         if (U_FAILURE(status)) {
-            ucnv_close(from);
-            ucnv_close(to);
+            SOU_ICU(ucnv_close)(from);
+            SOU_ICU(ucnv_close)(to);
             if (error) *error = status;
             return -1;
         }
         break;
     }
-    ucnv_close(from);
-    ucnv_close(to);
+    SOU_ICU(ucnv_close)(from);
+    SOU_ICU(ucnv_close)(to);
     if (substitutions) *substitutions = count;
     return written;
 }

@@ -1,23 +1,18 @@
-// The only file of Sou that includes ICU headers. ICU reports warnings as negative error
+// Character data, normalization, transliteration and word breaks from ICU, which is loaded on
+// first use and called through `SOU_ICU` (icuload.h). ICU reports warnings as negative error
 // codes: only positive codes (U_FAILURE) are errors.
 #include "cicushim.h"
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <unicode/uversion.h>
-#include <unicode/uchar.h>
-#include <unicode/uscript.h>
-#include <unicode/unorm2.h>
-#include <unicode/ustring.h>
-#include <unicode/utrans.h>
-#include <unicode/ubrk.h>
-#include <unicode/utext.h>
+#include "icuload.h"
 
 int sou_icu_version(char *buffer, size_t capacity) {
+    sou_icu_require();
     if (buffer == NULL || capacity < U_MAX_VERSION_STRING_LENGTH) return -1;
     UVersionInfo info;
-    u_getVersion(info);
-    u_versionToString(info, buffer);
+    SOU_ICU(u_getVersion)(info);
+    SOU_ICU(u_versionToString)(info, buffer);
     return 0;
 }
 
@@ -32,12 +27,12 @@ static int is_letter_category(int8_t gc) {
 
 static uint8_t char_class(UChar32 c) {
     if (c == '\n' || c == '\r') return SOU_CLASS_NEWLINE;
-    if (u_isUWhiteSpace(c)) return SOU_CLASS_SPACE;
-    int8_t gc = u_charType(c);
+    if (SOU_ICU(u_isUWhiteSpace)(c)) return SOU_CLASS_SPACE;
+    int8_t gc = SOU_ICU(u_charType)(c);
     if (gc == U_UNASSIGNED || gc == U_PRIVATE_USE_CHAR || gc == U_SURROGATE || gc == U_CONTROL_CHAR)
         return SOU_CLASS_OTHER;
     UErrorCode error = U_ZERO_ERROR;
-    UScriptCode script = uscript_getScript(c, &error);
+    UScriptCode script = SOU_ICU(uscript_getScript)(c, &error);
     if (U_FAILURE(error)) script = USCRIPT_INVALID_CODE;
     if (is_letter_category(gc)) {
         if (script == USCRIPT_HAN || script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA)
@@ -46,11 +41,11 @@ static uint8_t char_class(UChar32 c) {
         // ー (U+30FC), 〆 (U+3006) and their kin are Script=Common letters whose
         // Script_Extensions name Hiragana, Katakana or Han.
         if ((script == USCRIPT_COMMON || script == USCRIPT_INHERITED) &&
-            (uscript_hasScript(c, USCRIPT_HIRAGANA) || uscript_hasScript(c, USCRIPT_KATAKANA) ||
-             uscript_hasScript(c, USCRIPT_HAN)))
+            (SOU_ICU(uscript_hasScript)(c, USCRIPT_HIRAGANA) || SOU_ICU(uscript_hasScript)(c, USCRIPT_KATAKANA) ||
+             SOU_ICU(uscript_hasScript)(c, USCRIPT_HAN)))
             return SOU_CLASS_HANKANA;
     }
-    int32_t wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+    int32_t wb = SOU_ICU(u_getIntPropertyValue)(c, UCHAR_WORD_BREAK);
     switch (wb) {
     case U_WB_ALETTER: case U_WB_HEBREW_LETTER: return SOU_CLASS_LETTER;
     case U_WB_NUMERIC: return SOU_CLASS_DIGIT;
@@ -81,16 +76,17 @@ static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c) {
         int32_t length = 0;
         U16_APPEND_UNSAFE(units, length, c);
         UErrorCode e = U_ZERO_ERROR;
-        if (!unorm2_isNormalized(nfkc, units, length, &e) && U_SUCCESS(e)) value |= SOU_FLAG_MAPPED;
-        if (!unorm2_hasBoundaryBefore(nfkc, c)) value |= SOU_FLAG_NO_BOUNDARY_BEFORE;
+        if (!SOU_ICU(unorm2_isNormalized)(nfkc, units, length, &e) && U_SUCCESS(e)) value |= SOU_FLAG_MAPPED;
+        if (!SOU_ICU(unorm2_hasBoundaryBefore)(nfkc, c)) value |= SOU_FLAG_NO_BOUNDARY_BEFORE;
     }
     return value;
 }
 
 int sou_char_classes(uint8_t *table, uint32_t count) {
+    sou_icu_require();
     if (table == NULL || count > 0x110000) return U_ILLEGAL_ARGUMENT_ERROR;
     UErrorCode error = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&error);
+    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&error);
     if (U_FAILURE(error)) return error;
     for (uint32_t c = 0; c < count; c++) table[c] = char_class_and_flags(nfkc, (UChar32)c);
     return 0;
@@ -132,7 +128,7 @@ static int derive_page(SouCharTable *table, uint32_t page) {
         UChar32 c = (UChar32)(first + k);
         // An inert character is not changed by NFKC_Casefold and has a boundary before it:
         // the two normalization flags are 0 (the common case, skips the costly checks).
-        uint8_t value = unorm2_isInert(table->nfkc, c) ? char_class(c) : char_class_and_flags(table->nfkc, c);
+        uint8_t value = SOU_ICU(unorm2_isInert)(table->nfkc, c) ? char_class(c) : char_class_and_flags(table->nfkc, c);
         values[k] = value | SOU_FLAG_DERIVED;
     }
     // Mappings of the characters NFKC_Casefold changes: 256 entries, then the pool.
@@ -144,7 +140,7 @@ static int derive_page(SouCharTable *table, uint32_t page) {
         int32_t length = 0;
         U16_APPEND_UNSAFE(source, length, first + k);
         UErrorCode error = U_ZERO_ERROR;
-        int32_t written = unorm2_normalize(table->nfkc, source, length, target, MAPPING_CAPACITY, &error);
+        int32_t written = SOU_ICU(unorm2_normalize)(table->nfkc, source, length, target, MAPPING_CAPACITY, &error);
         if (U_FAILURE(error) || written >= MAPPING_CAPACITY) { free(chunk); return U_FAILURE(error) ? error : U_BUFFER_OVERFLOW_ERROR; }
         uint32_t points = (uint32_t)from_utf16(target, written, NULL, 0);
         if (PAGE_SIZE + poolSize + points > capacity) {
@@ -168,8 +164,9 @@ static int derive_page(SouCharTable *table, uint32_t page) {
 }
 
 SouCharTable *sou_char_table_open(int32_t *error) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&status);
+    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&status);
     if (U_FAILURE(status)) { if (error) *error = status; return NULL; }
     SouCharTable *table = calloc(1, sizeof(SouCharTable));
     if (table == NULL) { if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
@@ -253,18 +250,19 @@ static int32_t from_utf16(const UChar *units, int32_t length, uint32_t *output, 
 // MARK: - Normalization
 
 int32_t sou_nfkc_casefold(const uint32_t *input, int32_t length, uint32_t *output, int32_t capacity) {
+    sou_icu_require();
     UErrorCode error = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&error);
+    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&error);
     if (U_FAILURE(error)) return -1;
     UChar *source = NULL;
     int32_t sourceLength = to_utf16(input, length, &source);
     if (sourceLength < 0) return -1;
-    int32_t needed = unorm2_normalize(nfkc, source, sourceLength, NULL, 0, &error);
+    int32_t needed = SOU_ICU(unorm2_normalize)(nfkc, source, sourceLength, NULL, 0, &error);
     if (error != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(error)) { free(source); return -1; }
     error = U_ZERO_ERROR;
     UChar *target = malloc(sizeof(UChar) * (size_t)(needed + 1));
     if (target == NULL) { free(source); return -1; }
-    int32_t written = unorm2_normalize(nfkc, source, sourceLength, target, needed + 1, &error);
+    int32_t written = SOU_ICU(unorm2_normalize)(nfkc, source, sourceLength, target, needed + 1, &error);
     free(source);
     if (U_FAILURE(error)) { free(target); return -1; }
     int32_t n = from_utf16(target, written, output, capacity);
@@ -279,15 +277,16 @@ struct SouTransliterator {
 };
 
 SouTransliterator *sou_transliterator_open(const char *id, int32_t *error) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
     UChar wideID[128];
     if (id == NULL) { if (error) *error = U_ILLEGAL_ARGUMENT_ERROR; return NULL; }
-    u_uastrncpy(wideID, id, 127);
+    SOU_ICU(u_uastrncpy)(wideID, id, 127);
     wideID[127] = 0;
-    UTransliterator *icu = utrans_openU(wideID, -1, UTRANS_FORWARD, NULL, -1, NULL, &status);
+    UTransliterator *icu = SOU_ICU(utrans_openU)(wideID, -1, UTRANS_FORWARD, NULL, -1, NULL, &status);
     if (U_FAILURE(status) || icu == NULL) { if (error) *error = status; return NULL; }
     SouTransliterator *result = malloc(sizeof(SouTransliterator));
-    if (result == NULL) { utrans_close(icu); if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
+    if (result == NULL) { SOU_ICU(utrans_close)(icu); if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
     result->icu = icu;
     if (error) *error = 0;
     return result;
@@ -295,12 +294,13 @@ SouTransliterator *sou_transliterator_open(const char *id, int32_t *error) {
 
 void sou_transliterator_close(SouTransliterator *transliterator) {
     if (transliterator == NULL) return;
-    utrans_close(transliterator->icu);
+    SOU_ICU(utrans_close)(transliterator->icu);
     free(transliterator);
 }
 
 int32_t sou_transliterator_transform(SouTransliterator *transliterator, const uint32_t *input,
                                      int32_t length, uint32_t *output, int32_t capacity) {
+    sou_icu_require();
     if (transliterator == NULL) return -1;
     UChar *units = NULL;
     int32_t textLength = to_utf16(input, length, &units);
@@ -310,11 +310,11 @@ int32_t sou_transliterator_transform(SouTransliterator *transliterator, const ui
     for (;;) {
         UChar *buffer = malloc(sizeof(UChar) * (size_t)bufferCapacity);
         if (buffer == NULL) { free(units); return -1; }
-        u_memcpy(buffer, units, textLength);
+        SOU_ICU(u_memcpy)(buffer, units, textLength);
         int32_t limit = textLength;
         int32_t resultLength = textLength;
         UErrorCode status = U_ZERO_ERROR;
-        utrans_transUChars(transliterator->icu, buffer, &resultLength, bufferCapacity, 0, &limit, &status);
+        SOU_ICU(utrans_transUChars)(transliterator->icu, buffer, &resultLength, bufferCapacity, 0, &limit, &status);
         if (status == U_BUFFER_OVERFLOW_ERROR) {
             free(buffer);
             bufferCapacity = (resultLength + 16 > bufferCapacity * 2) ? resultLength + 16 : bufferCapacity * 2;
@@ -402,6 +402,7 @@ static int derive_fold_page(SouFoldTable *table, uint32_t page) {
 }
 
 SouFoldTable *sou_fold_table_open(SouCharTable *characters, const char *id, int32_t *error) {
+    sou_icu_require();
     if (characters == NULL) { if (error) *error = U_ILLEGAL_ARGUMENT_ERROR; return NULL; }
     SouTransliterator *transliterator = sou_transliterator_open(id, error);
     if (transliterator == NULL) return NULL;
@@ -452,17 +453,18 @@ uint32_t sou_fold_table_derive(SouFoldTable *table, uint32_t c) {
 // MARK: - Word breaks
 
 int32_t sou_icu_word_segments(const uint8_t *text, int32_t length, int32_t *output, int32_t capacity) {
+    sou_icu_require();
     UErrorCode status = U_ZERO_ERROR;
-    UText *utext = utext_openUTF8(NULL, (const char *)text, length, &status);
+    UText *utext = SOU_ICU(utext_openUTF8)(NULL, (const char *)text, length, &status);
     if (U_FAILURE(status)) return -1;
-    UBreakIterator *words = ubrk_open(UBRK_WORD, "", NULL, 0, &status);
-    if (U_FAILURE(status)) { utext_close(utext); return -1; }
-    ubrk_setUText(words, utext, &status);
-    if (U_FAILURE(status)) { ubrk_close(words); utext_close(utext); return -1; }
+    UBreakIterator *words = SOU_ICU(ubrk_open)(UBRK_WORD, "", NULL, 0, &status);
+    if (U_FAILURE(status)) { SOU_ICU(utext_close)(utext); return -1; }
+    SOU_ICU(ubrk_setUText)(words, utext, &status);
+    if (U_FAILURE(status)) { SOU_ICU(ubrk_close)(words); SOU_ICU(utext_close)(utext); return -1; }
     int32_t n = 0;
-    int32_t start = ubrk_first(words);
-    for (int32_t end = ubrk_next(words); end != UBRK_DONE; start = end, end = ubrk_next(words)) {
-        int32_t ruleStatus = ubrk_getRuleStatus(words);
+    int32_t start = SOU_ICU(ubrk_first)(words);
+    for (int32_t end = SOU_ICU(ubrk_next)(words); end != UBRK_DONE; start = end, end = SOU_ICU(ubrk_next)(words)) {
+        int32_t ruleStatus = SOU_ICU(ubrk_getRuleStatus)(words);
         if (ruleStatus < UBRK_WORD_NONE_LIMIT) continue;
         if (output != NULL && 3 * n + 2 < capacity) {
             output[3 * n] = start;
@@ -471,7 +473,7 @@ int32_t sou_icu_word_segments(const uint8_t *text, int32_t length, int32_t *outp
         }
         n++;
     }
-    ubrk_close(words);
-    utext_close(utext);
+    SOU_ICU(ubrk_close)(words);
+    SOU_ICU(utext_close)(utext);
     return n;
 }

@@ -4,8 +4,9 @@ import SouTestSupport
 import Testing
 
 /// `sou` loads FoundationEssentials, not full Foundation (whose internationalization library and
-/// ICU copy were a third of a search's start-up), and the C-library replacements of what the
-/// package took from full Foundation behave as Foundation does (Foundation is the oracle here).
+/// ICU copy were a third of a search's start-up), loads ICU only when it analyzes text, and the
+/// C-library replacements of what the package took from full Foundation behave as Foundation
+/// does (Foundation is the oracle here).
 @Suite("Start-up: no full Foundation, and its replacements agree with it")
 struct StartupTests {
     @Test("the sou executable does not load libFoundation, FoundationInternationalization or Foundation's ICU")
@@ -58,6 +59,32 @@ struct StartupTests {
         for library in ["libswiftCore.so", "libFoundationEssentials.so", "libswift_Concurrency.so", "libdispatch.so"] {
             #expect(!run.out.contains(library), "sou loads \(library):\n\(run.out)")
         }
+    }
+
+    @Test("ICU is loaded when text is analyzed, not at start: --version, stats and an index run that reads nothing do not load it")
+    func icuLoadedOnFirstUse() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("in").path
+        try write("集体协商 工资", to: input + "/a.txt")
+        let out = folder.appendingPathComponent("x.sou").path
+        // the dynamic loader names every library it loads, at start or by dlopen, on stderr
+        let trace = ["LD_DEBUG": "files"]
+        let listing = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(listing.status == 0 && !listing.out.contains("libicu"), "sou links ICU:\n\(listing)")
+
+        let built = try runSouBounded(sou, ["index", input, "-o", out], environment: trace)
+        #expect(built.status == 0, "\(built)")
+        #expect(built.err.contains("libicui18n.so") && built.err.contains("libicuuc.so"), "building analyzes text, yet ICU was not loaded:\n\(built.err)")
+        for arguments in [["--version"], ["index", input, "-o", out], ["stats", out]] {
+            let run = try runSouBounded(sou, arguments, environment: trace)
+            #expect(run.status == 0, "\(arguments): \(run)")
+            #expect(!run.err.contains("libicu"), "sou \(arguments.joined(separator: " ")) loads ICU:\n\(run.err)")
+        }
+        let searched = try runSouBounded(sou, ["search", "-i", out, "工资", "-c"], environment: trace)
+        #expect(searched.status == 0 && searched.out == "1\n", "\(searched)")
+        #expect(searched.err.contains("libicuuc.so"), "a search analyzes its query, yet ICU was not loaded:\n\(searched.err)")
     }
 
     @Test("cFormat writes what String(format:) writes for the conversions the package uses")

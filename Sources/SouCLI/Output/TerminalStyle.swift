@@ -11,6 +11,15 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     /// without the key path it instantiates at run time (~1 M instructions of every `sou search`).
     static var allValueStrings: [String] { allCases.map { $0.rawValue } }
 
+    /// What ArgumentParser's default for a CaseIterable RawRepresentable type gives (no value
+    /// is described other than by its raw value): empty, without comparing each value's
+    /// `defaultValueDescription` through `String(describing:)` (~0.3 M instructions of dynamic
+    /// casts and type look-ups at every `sou` start).
+    static var allValueDescriptions: [String: String] { [:] }
+
+    /// The raw value, as ArgumentParser's default for a RawRepresentable type.
+    var defaultValueDescription: String { rawValue }
+
     /// Whether output is coloured. `auto` colours only a terminal that can show it, as ripgrep
     /// does: stdout is a TTY, `NO_COLOR` is unset or empty (https://no-color.org), and `TERM` is
     /// set and not `dumb`. `always` and `never` ignore all three. `environment` nil: the
