@@ -66,7 +66,8 @@ typedef struct sou_folder_listing {
 
 /// Lists the folder at `path` (NUL-terminated bytes) and stats every entry relative to the
 /// folder's descriptor (following symbolic links; an entry the folder listing calls a folder is
-/// not stat'ed). Large folders are stat'ed on two threads when there are two cores or more.
+/// not stat'ed). Entries are stat'ed in batches while the folder is still being read, by a
+/// second thread when there are two cores or more and the folder holds more than one batch.
 /// Returns 0 and fills `out` (free it with sou_folder_listing_free), or an errno: then `*stage`
 /// says what failed: 1 the folder could not be stat'ed, 2 it could not be opened or read, 3 out
 /// of memory (nothing to free).
