@@ -250,6 +250,29 @@ struct BytewiseOrderTests {
         }
     }
 
+    @Test("a stored source table decodes to itself; a stored path that is not UTF-8, or out of byte order, is damage")
+    func sourceTableDamage() throws {
+        var table = SourceTable(options: "o")
+        let file = { (id: UInt32) in SourceTable.File(id: id, size: 3, modificationTime: -7, isJSONLines: false, documents: 1) }
+        table.files = ["d/ab.txt": file(1), "d/ac.txt": file(2), "d/集.txt": file(3)]
+        table.nextID = 4
+        let bytes = table.encoded()
+        func decode(_ b: [UInt8]) throws -> SourceTable {
+            try b.withUnsafeBytes { try SourceTable(bytes: IndexBytes(base: $0.baseAddress!, count: $0.count), range: 0..<$0.count) }
+        }
+        #expect(try decode(bytes) == table)
+        // "d/ab.txt" → "d/a\xFF.txt": bytes that Swift would repair to U+FFFD
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("ab.txt".utf8)) })
+        var bad = bytes
+        bad[at + 1] = 0xFF
+        #expect(throws: IndexError.self) { try decode(bad) }
+        // "d/ac.txt" → "d/aa.txt": after "d/ab.txt"
+        var unordered = bytes
+        let c = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("ac.txt".utf8)) })
+        unordered[c + 1] = UInt8(ascii: "a")
+        #expect(throws: IndexError.self) { try decode(unordered) }
+    }
+
     @Test("the source table pairs walked paths with its entries, keeps its byte order through updates")
     func sourceTableMatch() {
         var rng = SplitMix64(seed: 9)
