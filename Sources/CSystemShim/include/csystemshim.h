@@ -76,4 +76,14 @@ int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *ou
 /// Frees what sou_list_folder allocated (no-op on an empty listing).
 void sou_folder_listing_free(sou_folder_listing *listing);
 
+// MARK: - CRC-32C by the processor
+
+/// 1 when the processor computes CRC-32C (x86-64 with SSE 4.2), else 0.
+int sou_crc32c_hardware(void);
+
+/// Continues a CRC-32C (Castagnoli, reflected; the same value as the software tables of
+/// SouIndexing's CRC32C): returns the CRC of the bytes before plus `count` bytes at `bytes`. Call
+/// only when sou_crc32c_hardware() is 1.
+unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count);
+
 #endif
