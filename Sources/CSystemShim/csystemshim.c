@@ -188,21 +188,87 @@ static void stat_entries(const stat_job *job) {
     }
 }
 
-static void *stat_thread(void *job) {
-    stat_entries(job);
-    return NULL;
-}
-
-/// Folders with at least this many entries to stat are stat'ed on two threads (below it, starting
-/// a thread costs more than it saves).
-enum { parallel_stat_threshold = 512 };
-
 void sou_folder_listing_free(sou_folder_listing *listing) {
     free(listing->names);
     free(listing->entries);
     listing->names = NULL;
     listing->entries = NULL;
     listing->count = 0;
+}
+
+/// Entries are read from the folder in batches of this many; a batch is stat'ed (by whichever
+/// thread takes it first) while the next ones are read. The second thread starts with the first
+/// full batch (a folder smaller than one batch is stat'ed on the reading thread alone).
+enum { batch_size = 256 };
+
+typedef struct entry_batch {
+    struct entry_batch *next_pending;   ///< the queue of batches not yet taken
+    size_t count;
+    size_t names_length, names_capacity;
+    char *names;
+    sou_folder_entry entries[batch_size];
+} entry_batch;
+
+/// Batches read and not yet stat'ed, shared by the reading thread and the stat thread.
+typedef struct stat_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    entry_batch *head, *tail;
+    int done;   ///< no batch will be added any more
+    int folder_fd;
+} stat_queue;
+
+static void stat_batch(const stat_queue *q, entry_batch *b) {
+    stat_job job = { q->folder_fd, b->names, b->entries, 0, b->count };
+    stat_entries(&job);
+}
+
+/// Takes the next batch to stat; with `wait`, waits for one until the queue is done. NULL: none.
+static entry_batch *take_batch(stat_queue *q, int wait) {
+    pthread_mutex_lock(&q->lock);
+    while (wait && !q->head && !q->done) pthread_cond_wait(&q->ready, &q->lock);
+    entry_batch *b = q->head;
+    if (b) {
+        q->head = b->next_pending;
+        if (!q->head) q->tail = NULL;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return b;
+}
+
+static void *stat_queue_thread(void *queue) {
+    stat_queue *q = queue;
+    entry_batch *b;
+    while ((b = take_batch(q, 1)) != NULL) stat_batch(q, b);
+    return NULL;
+}
+
+static void publish_batch(stat_queue *q, entry_batch *b) {
+    pthread_mutex_lock(&q->lock);
+    b->next_pending = NULL;
+    if (q->tail) q->tail->next_pending = b; else q->head = b;
+    q->tail = b;
+    pthread_cond_signal(&q->ready);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void finish_queue(stat_queue *q) {
+    pthread_mutex_lock(&q->lock);
+    q->done = 1;
+    pthread_cond_broadcast(&q->ready);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static entry_batch *new_batch(void) {
+    entry_batch *b = malloc(sizeof *b);
+    if (!b) return NULL;
+    b->next_pending = NULL;
+    b->count = 0;
+    b->names_length = 0;
+    b->names_capacity = 4096;
+    b->names = malloc(b->names_capacity);
+    if (!b->names) { free(b); return NULL; }
+    return b;
 }
 
 int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *out, int *stage) {
@@ -222,34 +288,50 @@ int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *ou
     DIR *dir = fdopendir(fd);
     if (!dir) { int e = errno; close(fd); *stage = 2; return e; }
 
-    size_t names_capacity = 4096, names_length = 0, capacity = 64, count = 0;
-    char *names = malloc(names_capacity);
-    sou_folder_entry *entries = malloc(capacity * sizeof *entries);
-    if (!names || !entries) goto out_of_memory;
+    // every batch in reading order (grown by doubling)
+    size_t batch_count = 0, batch_capacity = 16;
+    entry_batch **batches = malloc(batch_capacity * sizeof *batches);
+    stat_queue q = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, dirfd(dir) };
+    pthread_t thread;
+    int threaded = 0, may_thread = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    entry_batch *current = NULL;
+    char *names = NULL;
+    sou_folder_entry *entries = NULL;
+    if (!batches) goto out_of_memory;
     struct dirent *d;
     while ((d = readdir(dir)) != NULL) {
         const char *name = d->d_name;
         if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+        if (!current || current->count == batch_size) {
+            if (current) {
+                // the full batch is stat'ed by the other thread while this one reads on
+                if (!threaded && may_thread && pthread_create(&thread, NULL, stat_queue_thread, &q) == 0) threaded = 1;
+                publish_batch(&q, current);
+            }
+            if (batch_count == batch_capacity) {
+                entry_batch **n = realloc(batches, batch_capacity * 2 * sizeof *batches);
+                if (!n) goto out_of_memory;
+                batches = n;
+                batch_capacity *= 2;
+            }
+            current = new_batch();
+            if (!current) goto out_of_memory;
+            batches[batch_count++] = current;
+        }
         size_t length = strlen(name);
-        // bounds: the name and its NUL fit (grown to at least twice the needed size)
-        if (names_length + length + 1 > names_capacity) {
-            size_t c = (names_length + length + 1) * 2;
-            char *n = realloc(names, c);
+        // bounds: the name and its NUL fit in the batch's names (grown to at least twice the needed size)
+        if (current->names_length + length + 1 > current->names_capacity) {
+            size_t c = (current->names_length + length + 1) * 2;
+            char *n = realloc(current->names, c);
             if (!n) goto out_of_memory;
-            names = n;
-            names_capacity = c;
+            current->names = n;
+            current->names_capacity = c;
         }
-        if (count == capacity) {
-            size_t c = capacity * 2;
-            sou_folder_entry *n = realloc(entries, c * sizeof *entries);
-            if (!n) goto out_of_memory;
-            entries = n;
-            capacity = c;
-        }
-        memcpy(names + names_length, name, length + 1);
-        sou_folder_entry *e = &entries[count++];
+        memcpy(current->names + current->names_length, name, length + 1);
+        // bounds: count < batch_size (a full batch was replaced above)
+        sou_folder_entry *e = &current->entries[current->count++];
         memset(e, 0, sizeof *e);
-        e->name_offset = names_length;
+        e->name_offset = current->names_length;
         e->name_length = length;
         if (!include_hidden && name[0] == '.') {
             e->kind = SOU_ENTRY_HIDDEN;
@@ -258,25 +340,36 @@ int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *ou
         } else {
             e->kind = SOU_ENTRY_UNREADABLE;   // to stat
         }
-        names_length += length + 1;
+        current->names_length += length + 1;
     }
-    if (sort_entries(entries, count, names) != 0) goto out_of_memory;
+    if (current) publish_batch(&q, current);
+    finish_queue(&q);
+    // this thread stats what the other one has not taken yet
+    for (entry_batch *b; (b = take_batch(&q, 0)) != NULL;) stat_batch(&q, b);
+    if (threaded) { pthread_join(thread, NULL); threaded = 0; }
 
-    stat_job whole = { dirfd(dir), names, entries, 0, count };
-    size_t to_stat = 0;
-    for (size_t i = 0; i < count; i++) to_stat += entries[i].kind == SOU_ENTRY_UNREADABLE;
-    int threaded = 0;
-    if (to_stat >= parallel_stat_threshold && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-        stat_job second = whole, first = whole;
-        first.end = second.begin = count / 2;
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, stat_thread, &second) == 0) {
-            stat_entries(&first);
-            pthread_join(thread, NULL);
-            threaded = 1;
+    // the batches into one listing, then sorted
+    size_t count = 0, names_length = 0;
+    for (size_t i = 0; i < batch_count; i++) { count += batches[i]->count; names_length += batches[i]->names_length; }
+    names = malloc(names_length > 0 ? names_length : 1);
+    entries = malloc((count > 0 ? count : 1) * sizeof *entries);
+    if (!names || !entries) goto out_of_memory;
+    size_t at = 0, name_base = 0;
+    for (size_t i = 0; i < batch_count; i++) {
+        entry_batch *b = batches[i];
+        // bounds: the sums above make room for every batch's entries and names
+        memcpy(names + name_base, b->names, b->names_length);
+        for (size_t k = 0; k < b->count; k++) {
+            entries[at] = b->entries[k];
+            entries[at].name_offset += name_base;
+            at++;
         }
+        name_base += b->names_length;
+        free(b->names);
+        free(b);
     }
-    if (!threaded) stat_entries(&whole);
+    free(batches);
+    if (sort_entries(entries, count, names) != 0) { batches = NULL; batch_count = 0; goto out_of_memory; }
     closedir(dir);
     out->names = names;
     out->entries = entries;
@@ -284,9 +377,48 @@ int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *ou
     return 0;
 
 out_of_memory:
+    if (threaded) {
+        finish_queue(&q);
+        pthread_join(thread, NULL);
+    }
+    for (size_t i = 0; i < batch_count; i++) { free(batches[i]->names); free(batches[i]); }
+    free(batches);
     free(names);
     free(entries);
     closedir(dir);
     *stage = 3;
     return ENOMEM;
 }
+
+// MARK: - CRC-32C by the processor
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+
+int sou_crc32c_hardware(void) {
+    return __builtin_cpu_supports("sse4.2") ? 1 : 0;
+}
+
+__attribute__((target("sse4.2")))
+unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count) {
+    const unsigned char *p = bytes;
+    unsigned long long c = (unsigned int)~crc;
+    size_t i = 0;
+    // bounds: each load reads bytes i ..< i + 8 with i + 8 <= count, then single bytes below count
+    for (; i + 8 <= count; i += 8) {
+        unsigned long long word;
+        memcpy(&word, p + i, 8);
+        c = _mm_crc32_u64(c, word);
+    }
+    unsigned int c32 = (unsigned int)c;
+    for (; i < count; i++) c32 = _mm_crc32_u8(c32, p[i]);
+    return ~c32;
+}
+#else
+int sou_crc32c_hardware(void) { return 0; }
+
+unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count) {
+    (void)bytes; (void)count;
+    return crc;   // never called: sou_crc32c_hardware() is 0
+}
+#endif

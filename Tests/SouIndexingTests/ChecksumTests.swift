@@ -1,3 +1,4 @@
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
@@ -21,5 +22,23 @@ struct ChecksumTests {
             let c = bytes[split...].withUnsafeBytes { CRC32C.update(a, $0) }
             #expect(c == whole, "split \(split)")
         }
+    }
+
+    @Test("the processor's CRC-32C equals the table-driven one at every length, offset and starting value")
+    func hardwareEqualsSoftware() {
+        var rng = SouTestSupport.SplitMix64(seed: 32)
+        let bytes = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        bytes.withUnsafeBytes { all in
+            for _ in 0..<400 {
+                let start = Int(rng.next() % 64), length = Int(rng.next() % 4000)
+                let part = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                let seed = rng.next() % 3 == 0 ? 0 : UInt32(truncatingIfNeeded: rng.next())
+                #expect(CRC32C.update(seed, part) == CRC32C.softwareUpdate(seed, part), "offset \(start), length \(length)")
+            }
+        }
+        #if arch(x86_64)
+        // every x86-64 this runs on has SSE 4.2 (x86-64-v2): the comparison above is not software with itself
+        #expect(CRC32C.hardware)
+        #endif
     }
 }

@@ -157,6 +157,66 @@ struct FolderWalkTests {
         try compare(r)
     }
 
+    @Test("a folder read in many batches, stat'ed on two threads while it is read: a change to any file (size, or time alone), a new and a removed file are each found")
+    func changesInEveryBatch() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path + "/docs"
+        _ = mkdir(r, 0o755)
+        let count = 1300   // five batches of 256 and a part one
+        for i in 0..<count { Self.make(r, Array("n\(i).txt".utf8), content: "文档\(i) 集体协商 \(i * 7)") }
+        let index = root.path + "/x.sou"
+        var builder = IndexBuilder()
+        builder.options.jobs = 2
+        let first = try builder.update(paths: [r], at: URL(fileURLWithPath: index))
+        #expect(first.documents == count)
+        // the names in the order the folder lists them (the order its batches are stat'ed in)
+        var order: [String] = []
+        let dir = try #require(opendir(r))
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { order.append(name) }
+        }
+        closedir(dir)
+        #expect(order.count == count)
+        // first and last of the listing, and both sides of each batch boundary
+        var picks = [0, order.count - 1]
+        for b in stride(from: 256, to: order.count, by: 256) { picks += [b - 1, b] }
+        picks = Array(Set(picks)).sorted()
+        var sameSize = 0, appended = 0
+        for (k, i) in picks.enumerated() {
+            let path = r + "/" + order[i]
+            if k % 2 == 0 {
+                // the same size, another modification time
+                var times = [timespec(tv_sec: 1_000_000 + k, tv_nsec: 5), timespec(tv_sec: 1_000_000 + k, tv_nsec: 5)]
+                #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+                sameSize += 1
+            } else {
+                let fd = open(path, O_WRONLY | O_APPEND)
+                #expect(fd >= 0)
+                _ = "追加".utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count - 1) }
+                close(fd)
+                appended += 1
+            }
+        }
+        // a file removed (one not picked) and one added
+        let removed = order[order.count / 2 + 1]
+        #expect(!picks.contains(order.count / 2 + 1))
+        #expect(unlink(r + "/" + removed) == 0)
+        Self.make(r, Array("zz-new.txt".utf8), content: "新文件")
+        try compare(r)
+        let second = try builder.update(paths: [r], at: URL(fileURLWithPath: index))
+        #expect(second.replaced == sameSize + appended, "\(second)")
+        #expect(second.added == 1, "\(second)")
+        #expect(second.deleted == 1, "\(second)")
+        #expect(second.unchanged == count - picks.count - 1, "\(second)")
+        #expect(second.documents == count)
+        let third = try builder.update(paths: [r], at: URL(fileURLWithPath: index))
+        #expect(third.unchanged == count && third.replaced == 0 && third.added == 0 && third.deleted == 0, "\(third)")
+        let reader = try IndexReader(contentsOf: URL(fileURLWithPath: index))
+        #expect(reader.documentCount == count)
+    }
+
     @Test("a folder named twice is listed twice, without a warning")
     func namedTwice() throws {
         let root = try temporaryFolder()
@@ -191,6 +251,29 @@ struct BytewiseOrderTests {
             sorted.sortBytewise()
             #expect(sorted == expected)
         }
+    }
+
+    @Test("a stored source table decodes to itself; a stored path that is not UTF-8, or out of byte order, is damage")
+    func sourceTableDamage() throws {
+        var table = SourceTable(options: "o")
+        let file = { (id: UInt32) in SourceTable.File(id: id, size: 3, modificationTime: -7, isJSONLines: false, documents: 1) }
+        table.files = ["d/ab.txt": file(1), "d/ac.txt": file(2), "d/集.txt": file(3)]
+        table.nextID = 4
+        let bytes = table.encoded()
+        func decode(_ b: [UInt8]) throws -> SourceTable {
+            try b.withUnsafeBytes { try SourceTable(bytes: IndexBytes(base: $0.baseAddress!, count: $0.count), range: 0..<$0.count) }
+        }
+        #expect(try decode(bytes) == table)
+        // "d/ab.txt" → "d/a\xFF.txt": bytes that Swift would repair to U+FFFD
+        let at = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("ab.txt".utf8)) })
+        var bad = bytes
+        bad[at + 1] = 0xFF
+        #expect(throws: IndexError.self) { try decode(bad) }
+        // "d/ac.txt" → "d/aa.txt": after "d/ab.txt"
+        var unordered = bytes
+        let c = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("ac.txt".utf8)) })
+        unordered[c + 1] = UInt8(ascii: "a")
+        #expect(throws: IndexError.self) { try decode(unordered) }
     }
 
     @Test("the source table pairs walked paths with its entries, keeps its byte order through updates")

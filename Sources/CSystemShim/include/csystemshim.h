@@ -66,7 +66,8 @@ typedef struct sou_folder_listing {
 
 /// Lists the folder at `path` (NUL-terminated bytes) and stats every entry relative to the
 /// folder's descriptor (following symbolic links; an entry the folder listing calls a folder is
-/// not stat'ed). Large folders are stat'ed on two threads when there are two cores or more.
+/// not stat'ed). Entries are stat'ed in batches while the folder is still being read, by a
+/// second thread when there are two cores or more and the folder holds more than one batch.
 /// Returns 0 and fills `out` (free it with sou_folder_listing_free), or an errno: then `*stage`
 /// says what failed: 1 the folder could not be stat'ed, 2 it could not be opened or read, 3 out
 /// of memory (nothing to free).
@@ -74,5 +75,15 @@ int sou_list_folder(const char *path, int include_hidden, sou_folder_listing *ou
 
 /// Frees what sou_list_folder allocated (no-op on an empty listing).
 void sou_folder_listing_free(sou_folder_listing *listing);
+
+// MARK: - CRC-32C by the processor
+
+/// 1 when the processor computes CRC-32C (x86-64 with SSE 4.2), else 0.
+int sou_crc32c_hardware(void);
+
+/// Continues a CRC-32C (Castagnoli, reflected; the same value as the software tables of
+/// SouIndexing's CRC32C): returns the CRC of the bytes before plus `count` bytes at `bytes`. Call
+/// only when sou_crc32c_hardware() is 1.
+unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count);
 
 #endif

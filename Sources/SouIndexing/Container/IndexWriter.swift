@@ -875,12 +875,15 @@ struct WriterSegment {
 struct SourceCounts {
     private var dense: [Int] = []
     private var sparse: [UInt32: Int] = [:]
+    /// Everything counted.
+    private(set) var total = 0
 
     subscript(_ source: UInt32) -> Int {
         Int(source) < dense.count ? dense[Int(source)] : sparse[source] ?? 0
     }
 
     mutating func add(_ source: UInt32) {
+        total += 1
         let i = Int(source)
         guard i < 1 << 20 else {
             sparse[source, default: 0] += 1

@@ -181,13 +181,26 @@ public struct SourceTable: Sendable, Hashable {
         entries.reserveCapacity(count)
         var ids: [UInt32] = []
         ids.reserveCapacity(count)
-        var previous: String? = nil
+        var previous: Range<Int>? = nil
         for _ in 0..<count {
             let p = try r.bytes(try r.varint(max: r.remaining))
-            let path = String(decoding: bytes.slice(p), as: UTF8.self)
-            // paths are stored in strictly increasing byte order: no path is listed twice
-            if let previous, previous.bytewiseCompare(path) >= 0 { throw r.fail("file listed twice or out of order") }
-            previous = path
+            // paths are stored in strictly increasing byte order: no path is listed twice (the
+            // stored bytes compared, before a String is made of them)
+            if let previous, String.compare(bytes.slice(previous).assumingMemoryBound(to: UInt8.self),
+                                            bytes.slice(p).assumingMemoryBound(to: UInt8.self)) >= 0 {
+                throw r.fail("file listed twice or out of order")
+            }
+            previous = p
+            // Sou writes paths from Strings: bytes that are not UTF-8 are damage (a repaired
+            // decoding could make two different stored paths equal). Decoded by the fast
+            // repairing decoder, then compared with the stored bytes (String(validating:) over
+            // raw bytes took twice the time of the whole decoding)
+            let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
+            let path = String(decoding: stored, as: UTF8.self)
+            guard path.utf8.count == stored.count,
+                  path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) == 0 }) ?? path.utf8.elementsEqual(stored) else {
+                throw r.fail("path is not UTF-8")
+            }
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
             // ids are never shared: a file's documents are found (and deleted) by its id

@@ -1,5 +1,9 @@
+import CSystemShim
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every section of an
-/// index file. Software slicing-by-8: eight 256-entry tables, eight input bytes per step.
+/// index file: by the processor's crc32 instruction where there is one (x86-64 with SSE 4.2,
+/// `sou_crc32c_update` in CSystemShim: eight bytes an instruction), else in software,
+/// slicing-by-8: eight 256-entry tables, eight input bytes per step.
 ///
 /// Check value: `CRC32C.checksum("123456789".utf8) == 0xE3069283`.
 public enum CRC32C {
@@ -34,6 +38,17 @@ public enum CRC32C {
 
     /// Continues a CRC-32C: `update(checksum(a), b) == checksum(a + b)`.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+        // bounds: the C function reads `bytes.count` bytes from `base`
+        if hardware { return sou_crc32c_update(crc, base, bytes.count) }
+        return softwareUpdate(crc, bytes)
+    }
+
+    /// Whether the processor computes CRC-32C.
+    static let hardware = sou_crc32c_hardware() == 1
+
+    /// ``update(_:_:)`` by the tables (what runs without the processor's instruction).
+    static func softwareUpdate(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
         let n = bytes.count

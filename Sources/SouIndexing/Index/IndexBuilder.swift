@@ -214,19 +214,27 @@ public struct IndexBuilder {
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
         // and is read again; documents of no recorded file (Source 0 or unknown) are strays
         let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
-        let known = Set(table.entries.map(\.file.id))
-        let strays = Set(live.sources.filter { !known.contains($0) })
+        var strays = Set<UInt32>()
+        // (the table's ids are distinct: when its files' live documents are all the live ones,
+        // there is no stray, and no set of ids is needed to say so)
+        if table.entries.reduce(0, { $0 + live[$1.file.id] }) != live.total {
+            let known = Set(table.entries.map(\.file.id))
+            strays = Set(live.sources.filter { !known.contains($0) })
+        }
 
         // what to read: new and changed files (all of them when the input options changed); each
         // listed file is paired with its entry in the table by a merge of the two path orders
         let entryOf = table.match(files.map(\.path))
         var listed = [Bool](repeating: false, count: table.entries.count)
         var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?, entry: Int?)] = []
-        for (file, entry) in zip(files, entryOf) {
+        for i in files.indices {
+            // (by index: a file is copied only when it is to be read)
+            let entry = entryOf[i]
             if let entry { listed[entry] = true }
             let old = entry.map { table.entries[$0].file }
-            if let old, !optionsChanged, file.isRegularFile, old.size == file.size, old.modificationTime == file.modificationTime,
-               old.isJSONLines == file.isJSONLines, live[old.id] == old.documents {
+            if let old, !optionsChanged, files[i].isRegularFile, old.size == files[i].size,
+               old.modificationTime == files[i].modificationTime, old.isJSONLines == files[i].isJSONLines,
+               live[old.id] == old.documents {
                 summary.unchanged += old.documents
                 summary.unchangedFiles += 1
                 continue
@@ -236,7 +244,7 @@ public struct IndexBuilder {
                 id = table.nextID
                 table.nextID += 1
             }
-            toRead.append((file, id, old, entry))
+            toRead.append((files[i], id, old, entry))
         }
         let gone = table.entries.indices.filter { !listed[$0] }
         // the keys the changed and vanished files had

@@ -430,6 +430,9 @@ public final class DocumentSource {
             detail("skipping \(PathBytes.displayed(prefix + PathBytes.string(nameBytes(e)))): hidden (--hidden reads it)")
         }
         var prefixUTF8 = prefix
+        // room for every entry being a file (grown once per folder, not by doubling through a
+        // large listing; at least doubled, so that many small folders cost no copy each)
+        if files.capacity < files.count + all.count { files.reserveCapacity(max(files.count + all.count, files.capacity * 2)) }
         for e in all where e.kind != Int32(SOU_ENTRY_HIDDEN) {
             let raw = nameBytes(e)
             let plain = PathBytes.isPlain(raw)
