@@ -51,10 +51,16 @@ struct TermDictionaryReader {
     /// The last block whose first term is ≤ `key` (0 when `key` precedes every term).
     func blockFor(_ key: [UInt8]) throws -> Int {
         let keyPrefix = Self.prefix(of: key)
+        let base = bytes.base, start = index.blockIndexStart
         var lo = 0, hi = index.blockCount - 1, found = 0
         while lo <= hi {
             let mid = (lo + hi) / 2
-            if try compareFirstTerm(ofBlock: mid, with: key, keyPrefix: keyPrefix) <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
+            // the block index lies inside the Terms section (checked when the segment was opened)
+            let blockPrefix = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start + mid * FileLayout.blockIndexEntrySize,
+                                                                   as: UInt64.self))
+            let c = blockPrefix != keyPrefix ? (blockPrefix < keyPrefix ? -1 : 1)
+                : try compareFirstTerm(ofBlock: mid, with: key, keyPrefix: keyPrefix)
+            if c <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
         }
         return found
     }
@@ -284,72 +290,86 @@ struct TermDictionaryReader {
     /// kept in a stack buffer, bytes are read through a raw pointer, and no ``TermInfo`` is made
     /// but the key's. This is the inner loop of every query term in every segment.
     func scan(_ block: Int, for key: [UInt8]) -> Scan {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity) { term in
-            key.withUnsafeBufferPointer { key in scan(block, for: key, buffer: term) }
+        // 4 bytes of slack: a character is stored as 4 bytes, of which its width count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity + 4) { term in
+            key.withUnsafeBufferPointer { key in scan(block, for: key, buffer: term.baseAddress!) }
         }
     }
 
-    private func scan(_ block: Int, for key: UnsafeBufferPointer<UInt8>, buffer term: UnsafeMutableBufferPointer<UInt8>) -> Scan {
+    /// What the scan loop ends with.
+    private enum Outcome { case found, absent, pastBlock, unsure }
+
+    private func scan(_ block: Int, for key: UnsafeBufferPointer<UInt8>, buffer term: UnsafeMutablePointer<UInt8>) -> Scan {
         let index = self.index
         let base = index.bytes.base
         // Every read below is at an offset checked against `end` (the Terms section's end, inside
-        // the segment's bytes); every write into `term` below `term.count`.
+        // the segment's bytes), and `o` never passes `end`, so `o &+ n` for n ≤ end − o cannot
+        // overflow; every write into `term` ends at most at scanCapacity + 4 (its capacity).
         let end = index.termsRange.upperBound
+        let capacity = Self.scanCapacity
         let e = index.blockIndexStart + block * FileLayout.blockIndexEntrySize
         let start = Int(index.bytes.u32(at: e + 8))
         guard start < end - index.blocksStart else { return .unsure }
         var o = index.blocksStart + start
         let postingsLimit = index.postingsRange.count, positionsLimit = index.positionsRange.count
         let documents = index.documentCount
+        let singletonLimit = (UInt64(Int32.max) + 1) * UInt64(documents)
+        let statsLimit = UInt64(2 * documents + 1)
         guard var postings = Self.varint(base, &o, end, max: postingsLimit),
               var positions = Self.varint(base, &o, end, max: positionsLimit) else { return .unsure }
-        let count = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+        var left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
         var length = 0              // the current term: term[0..<length]
         var matched = 0             // as in find(_:fromBlock:)
         var bigramFirst = -1        // after a character delta: its term's first scalar's length…
         var bigramSecond: UInt32 = 0    // … and second scalar (Terms.bigram)
         var previousHadGaps: Int8 = -1  // Terms.previousHadGaps: -1 nil, 0 false, 1 true
-        for _ in 0..<count {
-            guard o < end else { return .unsure }
+        // the entry found (outcome .found)
+        var kind = TokenKind.bigram
+        var code: UInt64 = 0, documentFrequency = 0, extra = 0
+        var outcome = Outcome.pastBlock
+        scan: while left > 0 {
+            left &-= 1
+            guard o < end else { outcome = .unsure; break }
             let header = base.load(fromByteOffset: o, as: UInt8.self)
-            o += 1
-            guard let kind = TokenKind(rawValue: header & 3) else { return .unsure }
+            o &+= 1
+            // 2 bits: every value is a kind
+            kind = TokenKind(rawValue: header & 3) ?? .bigram
             let shared: Int
             if header >> 2 == 0 {
                 var first = bigramFirst, second = bigramSecond
                 if first < 0 {
-                    guard let p = TermCoding.twoScalars(UnsafeBufferPointer(rebasing: term[0..<length])) else { return .unsure }
+                    guard let p = TermCoding.twoScalars(UnsafeBufferPointer(start: term, count: length)) else { outcome = .unsure; break }
                     first = p.firstLength
                     second = p.second
                 }
                 guard let delta = Self.varint(base, &o, end, max: 0x10FFFF),
-                      let c = Unicode.Scalar(second + UInt32(delta) + 1) else { return .unsure }
-                let v = c.value
-                let width = v < 0x80 ? 1 : v < 0x800 ? 2 : v < 0x1_0000 ? 3 : 4
-                guard first + width <= term.count else { return .unsure }
-                switch width {
-                case 1: term[first] = UInt8(v)
-                case 2: term[first] = UInt8(0xC0 | v >> 6); term[first + 1] = UInt8(0x80 | v & 0x3F)
-                case 3:
-                    term[first] = UInt8(0xE0 | v >> 12); term[first + 1] = UInt8(0x80 | v >> 6 & 0x3F)
-                    term[first + 2] = UInt8(0x80 | v & 0x3F)
+                      let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
+                // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
+                let v = c.value, width: Int, packed: UInt32
+                switch v {
+                case ..<0x80: width = 1; packed = v
+                case ..<0x800: width = 2; packed = (0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8
+                case ..<0x1_0000:
+                    width = 3; packed = (0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16
                 default:
-                    term[first] = UInt8(0xF0 | v >> 18); term[first + 1] = UInt8(0x80 | v >> 12 & 0x3F)
-                    term[first + 2] = UInt8(0x80 | v >> 6 & 0x3F); term[first + 3] = UInt8(0x80 | v & 0x3F)
+                    width = 4
+                    packed = (0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24
                 }
-                length = first + width
+                UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
+                length = first &+ width
+                guard length <= capacity else { outcome = .unsure; break }
                 bigramFirst = first
                 bigramSecond = v
                 shared = first
             } else {
                 bigramFirst = -1
                 var s = Int(header >> 2) & 7, n = Int(header >> 5)
-                if s == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { return .unsure }; s = x }
-                if n == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { return .unsure }; n = x }
-                guard s <= length, n <= end - o, s + n <= term.count else { return .unsure }
-                if n > 0 { (term.baseAddress! + s).initialize(from: (base + o).assumingMemoryBound(to: UInt8.self), count: n) }
-                o += n
-                length = s + n
+                if s == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; s = x }
+                if n == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; n = x }
+                guard s <= length, n <= end &- o, s &+ n <= capacity else { outcome = .unsure; break }
+                if n > 0 { (term + s).initialize(from: (base + o).assumingMemoryBound(to: UInt8.self), count: n) }
+                o &+= n
+                length = s &+ n
                 shared = s
             }
             // -1: below key (passed, or compared); else the sign of term − key
@@ -357,53 +377,59 @@ struct TermDictionaryReader {
             if shared <= matched {
                 let n = min(length, key.count)
                 var i = min(shared, n)
-                while i < n, term[i] == key[i] { i += 1 }
+                while i < n, term[i] == key[i] { i &+= 1 }
                 order = i < n ? (term[i] < key[i] ? -1 : 1) : (length - key.count).signum()
                 if order < 0 { matched = i }
             }
-            guard let code = Self.varint(base, &o, end) else { return .unsure }
+            guard let entryCode = Self.varint(base, &o, end) else { outcome = .unsure; break }
+            code = entryCode
             if code & 1 == 1 {
                 // a singleton: Terms.next()'s checks
-                guard documents > 0 else { return .unsure }
-                let combined = code >> 1
-                guard combined < (UInt64(Int32.max) + 1) * UInt64(documents) else { return .unsure }
-                if order == 0 {
-                    let location = TermInfo.Location.singleton(document: Int(combined % UInt64(documents)),
-                                                                position: Int(combined / UInt64(documents)))
-                    return .found(TermInfo(term: String(decoding: UnsafeBufferPointer(rebasing: term[0..<length]), as: UTF8.self),
-                                           documentFrequency: 1, totalTermFrequency: 1, kind: kind,
-                                           location: location, segment: ObjectIdentifier(index)))
-                }
+                guard documents > 0, code >> 1 < singletonLimit else { outcome = .unsure; break }
             } else {
                 let stats = code >> 1
-                guard stats <= UInt64(2 * documents + 1) else { return .unsure }
+                guard stats <= statsLimit else { outcome = .unsure; break }
                 let df = Int(stats >> 1)
-                var extra = 0
+                extra = 0
                 if stats & 1 == 0 {
-                    guard let x = Self.varint(base, &o, end, max: index.positionCount) else { return .unsure }
+                    guard let x = Self.varint(base, &o, end, max: index.positionCount) else { outcome = .unsure; break }
                     extra = 1 + x
                 }
-                guard df >= 1, df + extra > 1 else { return .unsure }
+                guard df >= 1, df + extra > 1 else { outcome = .unsure; break }
                 if previousHadGaps >= 0 {
-                    guard let d = Self.varint(base, &o, end, max: postingsLimit) else { return .unsure }
+                    guard let d = Self.varint(base, &o, end, max: postingsLimit) else { outcome = .unsure; break }
                     postings += d
                     if previousHadGaps == 1 {
-                        guard let d = Self.varint(base, &o, end, max: positionsLimit) else { return .unsure }
+                        guard let d = Self.varint(base, &o, end, max: positionsLimit) else { outcome = .unsure; break }
                         positions += d
                     }
                 }
-                guard postings <= postingsLimit, positions <= positionsLimit else { return .unsure }
+                guard postings <= postingsLimit, positions <= positionsLimit else { outcome = .unsure; break }
                 previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra) ? 1 : 0
-                if order == 0 {
-                    return .found(TermInfo(term: String(decoding: UnsafeBufferPointer(rebasing: term[0..<length]), as: UTF8.self),
-                                           documentFrequency: df, totalTermFrequency: df + extra, kind: kind,
-                                           location: .postings(offset: postings, positionsOffset: positions),
-                                           segment: ObjectIdentifier(index)))
-                }
+                documentFrequency = df
             }
-            if order > 0 { return .absent }
+            if order >= 0 { outcome = order == 0 ? .found : .absent; break scan }
         }
-        return .pastBlock
+        switch outcome {
+        case .absent: return .absent
+        case .pastBlock: return .pastBlock
+        case .unsure: return .unsure
+        case .found:
+            let location: TermInfo.Location, df: Int, total: Int
+            if code & 1 == 1 {
+                let combined = code >> 1
+                location = .singleton(document: Int(combined % UInt64(documents)), position: Int(combined / UInt64(documents)))
+                df = 1
+                total = 1
+            } else {
+                location = .postings(offset: postings, positionsOffset: positions)
+                df = documentFrequency
+                total = documentFrequency + extra
+            }
+            return .found(TermInfo(term: String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
+                                   documentFrequency: df, totalTermFrequency: total, kind: kind,
+                                   location: location, segment: ObjectIdentifier(index)))
+        }
     }
 
     /// An unsigned LEB128 varint at `o` (before `end`), as ``ByteReader/varint()`` reads it; nil
