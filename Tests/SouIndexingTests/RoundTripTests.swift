@@ -130,10 +130,17 @@ struct RoundTripTests {
             keys.append(Array(t.dropLast()))
             keys.append(Array(t.dropLast()) + [t.last! &+ 1])
         }
+        var blockTerms: [[[UInt8]]] = Array(repeating: [], count: index.blockCount)
+        for (i, t) in terms.enumerated() { blockTerms[i / index.termsPerBlock].append(t) }
         for key in keys {
             // the oracle: the iterator from the first term of the key's block
-            let want = index.termCount == 0 ? nil : try reader.find(key, fromBlock: try reader.blockFor(key))
+            let block = try reader.blockFor(key)
+            let want = try reader.find(key, fromBlock: block)
             #expect(try reader.find(key) == want, "\(key)")
+            // on undamaged bytes the scan decides alone, but in a block with a term too long for it
+            if case .unsure = reader.scan(block, for: key) {
+                #expect(blockTerms[block].contains { $0.count > TermDictionaryReader.scanCapacity }, "\(key)")
+            }
         }
         // damaged blocks (checksums resealed, so that the bytes reach the decoders): the scan
         // and the iterator agree on every key of the damaged block and its neighbours, answer or error
@@ -141,8 +148,7 @@ struct RoundTripTests {
         for (i, t) in texts.enumerated() { try writer.addDocument(key: "doc\(i)", title: "", text: t) }
         let bytes = try writer.serialize().bytes
         let starts = (0..<index.blockCount).map { index.blocksStart + Int(index.bytes.u32(at: index.blockIndexStart + $0 * FileLayout.blockIndexEntrySize + 8)) }
-        var byBlock: [[[UInt8]]] = Array(repeating: [], count: index.blockCount)
-        for (i, t) in terms.enumerated() { byBlock[i / index.termsPerBlock].append(t) }
+        let byBlock = blockTerms
         var disagreements = 0, errors = 0
         for _ in 0..<400 {
             let offset = starts[0] + Int(rng.next() % UInt64(index.termsRange.upperBound - starts[0]))
