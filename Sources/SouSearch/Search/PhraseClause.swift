@@ -142,6 +142,12 @@ struct PhraseClause: Sendable {
     func matches(in index: IndexReader) throws -> (documents: [Int], frequencies: [Int]) {
         if cannotMatch { return ([], []) }
         var out = Matches()
+        if tokens.count == 1, tokens[0].infos.allSatisfy({ $0.count <= 1 }) {
+            // a term's documents: at most its document frequencies (reserved once, not per segment)
+            let n = tokens[0].infos.reduce(0) { $0 + ($1.first?.documentFrequency ?? 0) }
+            out.documents.reserveCapacity(n)
+            out.frequencies.reserveCapacity(n)
+        }
         var scratch = Scratch()
         var work = 0
         for (s, segment) in index.segments.enumerated() {
@@ -247,8 +253,6 @@ struct PhraseClause: Sendable {
                                           to out: inout Matches) throws {
         if infos.count == 1 {
             var cursor = try index.postings(infos[0])
-            out.documents.reserveCapacity(out.documents.count + infos[0].documentFrequency)
-            out.frequencies.reserveCapacity(out.frequencies.count + infos[0].documentFrequency)
             while let d = try cursor.next() {
                 out.append(d, cursor.termFrequency, base: base, deletions: deletions)
             }
