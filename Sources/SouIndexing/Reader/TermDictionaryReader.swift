@@ -290,8 +290,9 @@ struct TermDictionaryReader {
     /// kept in a stack buffer, bytes are read through a raw pointer, and no ``TermInfo`` is made
     /// but the key's. This is the inner loop of every query term in every segment.
     func scan(_ block: Int, for key: [UInt8]) -> Scan {
-        // 4 bytes of slack: a character is stored as 4 bytes, of which its width count
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity + 4) { term in
+        // 8 bytes of slack: a character is stored as 4 bytes, of which its width count, and a
+        // short suffix as 8
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity + 8) { term in
             key.withUnsafeBufferPointer { key in scan(block, for: key, buffer: term.baseAddress!) }
         }
     }
@@ -304,7 +305,7 @@ struct TermDictionaryReader {
         let base = index.bytes.base
         // Every read below is at an offset checked against `end` (the Terms section's end, inside
         // the segment's bytes), and `o` never passes `end`, so `o &+ n` for n ≤ end − o cannot
-        // overflow; every write into `term` ends at most at scanCapacity + 4 (its capacity).
+        // overflow; every write into `term` ends at most at scanCapacity + 8 (its capacity).
         let end = index.termsRange.upperBound
         let capacity = Self.scanCapacity
         let e = index.blockIndexStart + block * FileLayout.blockIndexEntrySize
@@ -367,7 +368,12 @@ struct TermDictionaryReader {
                 if s == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; s = x }
                 if n == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; n = x }
                 guard s <= length, n <= end &- o, s &+ n <= capacity else { outcome = .unsure; break }
-                if n > 0 { (term + s).initialize(from: (base + o).assumingMemoryBound(to: UInt8.self), count: n) }
+                if n <= 8, end &- o >= 8 {
+                    // s ≤ capacity: 8 bytes fit; those after the suffix are not part of the term
+                    UnsafeMutableRawPointer(term + s).storeBytes(of: base.loadUnaligned(fromByteOffset: o, as: UInt64.self), as: UInt64.self)
+                } else if n > 0 {
+                    (term + s).initialize(from: (base + o).assumingMemoryBound(to: UInt8.self), count: n)
+                }
                 o &+= n
                 length = s &+ n
                 shared = s
@@ -380,6 +386,17 @@ struct TermDictionaryReader {
                 while i < n, term[i] == key[i] { i &+= 1 }
                 order = i < n ? (term[i] < key[i] ? -1 : 1) : (length - key.count).signum()
                 if order < 0 { matched = i }
+            }
+            if order != 0, documents > 0, end &- o >= 8 {
+                // A singleton's code is only checked to be below singletonLimit (2^31 × documents),
+                // which one of at most 4 bytes (below 2^28) is: passed without decoding it.
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                let stops = ~w & 0x8080_8080   // the last byte's high bit is 0
+                if w & 1 == 1, stops != 0 {
+                    o &+= (stops.trailingZeroBitCount &+ 1) >> 3
+                    if order > 0 { outcome = .absent; break scan }
+                    continue scan
+                }
             }
             guard let entryCode = Self.varint(base, &o, end) else { outcome = .unsure; break }
             code = entryCode
