@@ -107,6 +107,72 @@ struct RoundTripTests {
         }
     }
 
+    @Test("a look-up's block scan answers as the dictionary iterator: every term, keys around it, long terms, damaged blocks")
+    func lookupScanAgreesWithIterator() throws {
+        var rng = SplitMix64(seed: 4711)
+        // random CJK text with words, numbers, supplementary-plane characters (4-byte bigram
+        // halves), Hangul and kana (other character deltas), and words longer than the scan's buffer
+        let extra = ["𠀋𠀍𠀎𡈽", "한국어 검색", "ひらがなカタカナ", String(repeating: "x", count: 300),
+                     String(repeating: "ab", count: 140) + "z", "αβγ", "Ωmega"]
+        let texts = (0..<400).map { i in
+            randomText(&rng, length: Int(rng.next() % 300)) + " " + extra[i % extra.count] + " w\(i)x"
+        }
+        let index = try makeIndex(texts, storesText: false)
+        let reader = TermDictionaryReader(index: index)
+        #expect(index.blockCount > 100)
+        var terms: [[UInt8]] = []
+        try reader.forEach(from: []) { term, _ in terms.append(term); return true }
+        #expect(terms.contains { $0.count > TermDictionaryReader.scanCapacity })
+        var keys: [[UInt8]] = [[], [0], [0xFF, 0xFF]]
+        for t in terms {
+            keys.append(t)
+            keys.append(t + [0])
+            keys.append(Array(t.dropLast()))
+            keys.append(Array(t.dropLast()) + [t.last! &+ 1])
+        }
+        var blockTerms: [[[UInt8]]] = Array(repeating: [], count: index.blockCount)
+        for (i, t) in terms.enumerated() { blockTerms[i / index.termsPerBlock].append(t) }
+        for key in keys {
+            // the oracle: the iterator from the first term of the key's block
+            let block = try reader.blockFor(key)
+            let want = try reader.find(key, fromBlock: block)
+            #expect(try reader.find(key) == want, "\(key)")
+            // on undamaged bytes the scan decides alone, but in a block with a term too long for it
+            if case .unsure = reader.scan(block, for: key) {
+                #expect(blockTerms[block].contains { $0.count > TermDictionaryReader.scanCapacity }, "\(key)")
+            }
+        }
+        // damaged blocks (checksums resealed, so that the bytes reach the decoders): the scan
+        // and the iterator agree on every key of the damaged block and its neighbours, answer or error
+        let writer = try SegmentWriter(storesText: false)
+        for (i, t) in texts.enumerated() { try writer.addDocument(key: "doc\(i)", title: "", text: t) }
+        let bytes = try writer.serialize().bytes
+        let starts = (0..<index.blockCount).map { index.blocksStart + Int(index.bytes.u32(at: index.blockIndexStart + $0 * FileLayout.blockIndexEntrySize + 8)) }
+        let byBlock = blockTerms
+        var disagreements = 0, errors = 0
+        for _ in 0..<400 {
+            let offset = starts[0] + Int(rng.next() % UInt64(index.termsRange.upperBound - starts[0]))
+            var damaged = bytes
+            damaged[offset] ^= UInt8(1 + rng.next() % 255)
+            guard let segment = try? SegmentReader(bytes: resealed(damaged)) else { continue }
+            let r = TermDictionaryReader(index: segment)
+            let block = starts.lastIndex { $0 <= offset } ?? 0
+            var sample = byBlock[block] + (block + 1 < byBlock.count ? byBlock[block + 1].prefix(2) : [])
+            sample += sample.map { $0 + [0] } + sample.map { Array($0.dropLast()) }
+            for key in sample {
+                let fast = Result { try r.find(key) }
+                let slow = Result { try r.find(key, fromBlock: try r.blockFor(key)) }
+                switch (fast, slow) {
+                case (.success(let a), .success(let b)): if a != b { disagreements += 1 }
+                case (.failure, .failure): errors += 1
+                default: disagreements += 1
+                }
+            }
+        }
+        #expect(disagreements == 0)
+        #expect(errors > 0, "some damage was caught")
+    }
+
     @Test("document keys, titles, lengths and slot counts survive the packed document table", arguments: [
         ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],   // numbered: keys left out
         ["0", "1", "02", "3"],                                            // a leading zero: stored

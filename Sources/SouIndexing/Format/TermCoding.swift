@@ -2,6 +2,7 @@
 enum TermCoding {
     /// For a term of exactly two Unicode scalars (a CJK bigram): the byte length of the first
     /// and the code point of the second; nil otherwise.
+    @inline(__always)
     static func twoScalars<C: Collection>(_ term: C) -> (firstLength: Int, second: UInt32)? where C.Element == UInt8, C.Index == Int {
         guard let first = scalar(term, at: term.startIndex),
               let second = scalar(term, at: term.startIndex + first.length),
@@ -10,6 +11,7 @@ enum TermCoding {
     }
 
     /// The scalar starting at `i` (well-formed UTF-8 only).
+    @inline(__always)
     static func scalar<C: Collection>(_ t: C, at i: Int) -> (value: UInt32, length: Int)? where C.Element == UInt8, C.Index == Int {
         guard i < t.endIndex else { return nil }
         let b0 = t[i]

@@ -9,14 +9,14 @@ struct TermDictionaryReader {
     let index: SegmentReader
     var bytes: IndexBytes { index.bytes }
 
-    /// Compares block `i`'s first term with `key`.
-    func compareFirstTerm(ofBlock i: Int, with key: [UInt8]) throws -> Int {
+    /// Compares block `i`'s first term with `key`, whose first 8 bytes (zero-padded) read as a
+    /// big-endian number are `keyPrefix` (``prefix(of:)``): one comparison of numbers decides
+    /// unless the 8 bytes tie.
+    func compareFirstTerm(ofBlock i: Int, with key: [UInt8], keyPrefix: UInt64) throws -> Int {
         let e = index.blockIndexStart + i * FileLayout.blockIndexEntrySize
-        for j in 0..<8 {
-            let a = bytes.base.load(fromByteOffset: e + j, as: UInt8.self)
-            let b: UInt8 = j < key.count ? key[j] : 0
-            if a != b { return a < b ? -1 : 1 }
-        }
+        // the block index lies inside the Terms section (checked when the segment was opened)
+        let blockPrefix = UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: e, as: UInt64.self))
+        if blockPrefix != keyPrefix { return blockPrefix < keyPrefix ? -1 : 1 }
         // the first 8 bytes agree: compare the whole first term
         var first: [UInt8] = []
         var r = try blockReader(i)
@@ -28,6 +28,14 @@ struct TermDictionaryReader {
         let range = try r.bytes(suffixLength)
         first.append(contentsOf: bytes.slice(range))
         return first.lexicographicallyPrecedes(key) ? -1 : (first == key ? 0 : 1)
+    }
+
+    /// The first 8 bytes of `key`, zero-padded, as a big-endian number (what a block index
+    /// entry's KeyPrefix is compared with).
+    static func prefix(of key: [UInt8]) -> UInt64 {
+        var v: UInt64 = 0
+        for j in 0..<8 { v = v << 8 | UInt64(j < key.count ? key[j] : 0) }
+        return v
     }
 
     /// A reader positioned at the start of block `i`.
@@ -42,10 +50,17 @@ struct TermDictionaryReader {
 
     /// The last block whose first term is ≤ `key` (0 when `key` precedes every term).
     func blockFor(_ key: [UInt8]) throws -> Int {
+        let keyPrefix = Self.prefix(of: key)
+        let base = bytes.base, start = index.blockIndexStart
         var lo = 0, hi = index.blockCount - 1, found = 0
         while lo <= hi {
             let mid = (lo + hi) / 2
-            if try compareFirstTerm(ofBlock: mid, with: key) <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
+            // the block index lies inside the Terms section (checked when the segment was opened)
+            let blockPrefix = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start + mid * FileLayout.blockIndexEntrySize,
+                                                                   as: UInt64.self))
+            let c = blockPrefix != keyPrefix ? (blockPrefix < keyPrefix ? -1 : 1)
+                : try compareFirstTerm(ofBlock: mid, with: key, keyPrefix: keyPrefix)
+            if c <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
         }
         return found
     }
@@ -219,10 +234,27 @@ struct TermDictionaryReader {
         }
     }
 
-    /// The term equal to `key`, if any.
+    /// The term equal to `key`, if any: ``scan(_:for:)`` of the one block that can hold it, or,
+    /// when that scan is unsure, ``find(_:fromBlock:)``.
     func find(_ key: [UInt8]) throws -> TermInfo? {
         guard index.termCount > 0 else { return nil }
-        var terms = try Terms(index: index, block: try blockFor(key))
+        let block = try blockFor(key)
+        switch scan(block, for: key) {
+        case .found(let info): return info
+        case .absent: return nil
+        case .pastBlock:
+            // every term of the block is below key; the iterator would go on to the next block's
+            // first term (above key unless the dictionary is out of order): let it
+            return block + 1 < index.blockCount ? try find(key, fromBlock: block + 1) : nil
+        case .unsure: return try find(key, fromBlock: block)
+        }
+    }
+
+    /// The term equal to `key`, if any, scanning with the ``Terms`` iterator from the first term of
+    /// `block` (the block ``blockFor(_:)`` gives, or one after it) to the first term ≥ key.
+    func find(_ key: [UInt8], fromBlock block: Int) throws -> TermInfo? {
+        guard index.termCount > 0 else { return nil }
+        var terms = try Terms(index: index, block: block)
         // `matched`: how many leading bytes the current term (below key) shares with key. A
         // next term that keeps more than `matched` bytes of it agrees with it at the byte where
         // it is below key, so it is below key too and is passed without comparing; one that
@@ -235,6 +267,217 @@ struct TermDictionaryReader {
             return c == 0 ? terms.info : nil
         }
         return nil
+    }
+
+    /// What ``scan(_:for:)`` found in its block.
+    enum Scan {
+        /// The entry of the key.
+        case found(TermInfo)
+        /// A term above the key: the key is absent.
+        case absent
+        /// Every term of the block is below the key.
+        case pastBlock
+        /// Bytes the ``Terms`` iterator would reject (it throws the error), or a term longer than
+        /// the scan's buffer: decide with the iterator.
+        case unsure
+    }
+
+    /// The longest term ``scan(_:for:)`` decodes (longer ones are left to the ``Terms`` iterator).
+    static let scanCapacity = 256
+
+    /// The look-up's scan of one block, decoding the entries as ``Terms/next()`` does and making
+    /// the same checks (a check that fails answers ``Scan/unsure``), without its costs: terms are
+    /// kept in a stack buffer, bytes are read through a raw pointer, and no ``TermInfo`` is made
+    /// but the key's. This is the inner loop of every query term in every segment.
+    func scan(_ block: Int, for key: [UInt8]) -> Scan {
+        // 8 bytes of slack: a character is stored as 4 bytes, of which its width count, and a
+        // short suffix as 8
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity + 8) { term in
+            key.withUnsafeBufferPointer { key in scan(block, for: key, buffer: term.baseAddress!) }
+        }
+    }
+
+    /// What the scan loop ends with.
+    private enum Outcome { case found, absent, pastBlock, unsure }
+
+    private func scan(_ block: Int, for key: UnsafeBufferPointer<UInt8>, buffer term: UnsafeMutablePointer<UInt8>) -> Scan {
+        let index = self.index
+        let base = index.bytes.base
+        // Every read below is at an offset checked against `end` (the Terms section's end, inside
+        // the segment's bytes), and `o` never passes `end`, so `o &+ n` for n ≤ end − o cannot
+        // overflow; every write into `term` ends at most at scanCapacity + 8 (its capacity).
+        let end = index.termsRange.upperBound
+        let capacity = Self.scanCapacity
+        let e = index.blockIndexStart + block * FileLayout.blockIndexEntrySize
+        let start = Int(index.bytes.u32(at: e + 8))
+        guard start < end - index.blocksStart else { return .unsure }
+        var o = index.blocksStart + start
+        let postingsLimit = index.postingsRange.count, positionsLimit = index.positionsRange.count
+        let documents = index.documentCount
+        let singletonLimit = (UInt64(Int32.max) + 1) * UInt64(documents)
+        let statsLimit = UInt64(2 * documents + 1)
+        guard var postings = Self.varint(base, &o, end, max: postingsLimit),
+              var positions = Self.varint(base, &o, end, max: positionsLimit) else { return .unsure }
+        var left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+        var length = 0              // the current term: term[0..<length]
+        var matched = 0             // as in find(_:fromBlock:)
+        var bigramFirst = -1        // after a character delta: its term's first scalar's length…
+        var bigramSecond: UInt32 = 0    // … and second scalar (Terms.bigram)
+        var previousHadGaps: Int8 = -1  // Terms.previousHadGaps: -1 nil, 0 false, 1 true
+        // the entry found (outcome .found)
+        var kind = TokenKind.bigram
+        var code: UInt64 = 0, documentFrequency = 0, extra = 0
+        var outcome = Outcome.pastBlock
+        scan: while left > 0 {
+            left &-= 1
+            guard o < end else { outcome = .unsure; break }
+            let header = base.load(fromByteOffset: o, as: UInt8.self)
+            o &+= 1
+            // 2 bits: every value is a kind
+            kind = TokenKind(rawValue: header & 3) ?? .bigram
+            let shared: Int
+            if header >> 2 == 0 {
+                var first = bigramFirst, second = bigramSecond
+                if first < 0 {
+                    guard let p = TermCoding.twoScalars(UnsafeBufferPointer(start: term, count: length)) else { outcome = .unsure; break }
+                    first = p.firstLength
+                    second = p.second
+                }
+                guard let delta = Self.varint(base, &o, end, max: 0x10FFFF),
+                      let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
+                // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
+                let v = c.value, width: Int, packed: UInt32
+                switch v {
+                case ..<0x80: width = 1; packed = v
+                case ..<0x800: width = 2; packed = (0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8
+                case ..<0x1_0000:
+                    width = 3; packed = (0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16
+                default:
+                    width = 4
+                    packed = (0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24
+                }
+                UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
+                length = first &+ width
+                guard length <= capacity else { outcome = .unsure; break }
+                bigramFirst = first
+                bigramSecond = v
+                shared = first
+            } else {
+                bigramFirst = -1
+                var s = Int(header >> 2) & 7, n = Int(header >> 5)
+                if s == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; s = x }
+                if n == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; n = x }
+                guard s <= length, n <= end &- o, s &+ n <= capacity else { outcome = .unsure; break }
+                if n <= 8, end &- o >= 8 {
+                    // s ≤ capacity: 8 bytes fit; those after the suffix are not part of the term
+                    UnsafeMutableRawPointer(term + s).storeBytes(of: base.loadUnaligned(fromByteOffset: o, as: UInt64.self), as: UInt64.self)
+                } else if n > 0 {
+                    (term + s).initialize(from: (base + o).assumingMemoryBound(to: UInt8.self), count: n)
+                }
+                o &+= n
+                length = s &+ n
+                shared = s
+            }
+            // -1: below key (passed, or compared); else the sign of term − key
+            var order = -1
+            if shared <= matched {
+                let n = min(length, key.count)
+                var i = min(shared, n)
+                while i < n, term[i] == key[i] { i &+= 1 }
+                order = i < n ? (term[i] < key[i] ? -1 : 1) : (length - key.count).signum()
+                if order < 0 { matched = i }
+            }
+            if order != 0, documents > 0, end &- o >= 8 {
+                // A singleton's code is only checked to be below singletonLimit (2^31 × documents),
+                // which one of at most 4 bytes (below 2^28) is: passed without decoding it.
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+                let stops = ~w & 0x8080_8080   // the last byte's high bit is 0
+                if w & 1 == 1, stops != 0 {
+                    o &+= (stops.trailingZeroBitCount &+ 1) >> 3
+                    if order > 0 { outcome = .absent; break scan }
+                    continue scan
+                }
+            }
+            guard let entryCode = Self.varint(base, &o, end) else { outcome = .unsure; break }
+            code = entryCode
+            if code & 1 == 1 {
+                // a singleton: Terms.next()'s checks
+                guard documents > 0, code >> 1 < singletonLimit else { outcome = .unsure; break }
+            } else {
+                let stats = code >> 1
+                guard stats <= statsLimit else { outcome = .unsure; break }
+                let df = Int(stats >> 1)
+                extra = 0
+                if stats & 1 == 0 {
+                    guard let x = Self.varint(base, &o, end, max: index.positionCount) else { outcome = .unsure; break }
+                    extra = 1 + x
+                }
+                guard df >= 1, df + extra > 1 else { outcome = .unsure; break }
+                if previousHadGaps >= 0 {
+                    guard let d = Self.varint(base, &o, end, max: postingsLimit) else { outcome = .unsure; break }
+                    postings += d
+                    if previousHadGaps == 1 {
+                        guard let d = Self.varint(base, &o, end, max: positionsLimit) else { outcome = .unsure; break }
+                        positions += d
+                    }
+                }
+                guard postings <= postingsLimit, positions <= positionsLimit else { outcome = .unsure; break }
+                previousHadGaps = extra > 0 && !FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: df + extra) ? 1 : 0
+                documentFrequency = df
+            }
+            if order >= 0 { outcome = order == 0 ? .found : .absent; break scan }
+        }
+        switch outcome {
+        case .absent: return .absent
+        case .pastBlock: return .pastBlock
+        case .unsure: return .unsure
+        case .found:
+            let location: TermInfo.Location, df: Int, total: Int
+            if code & 1 == 1 {
+                let combined = code >> 1
+                location = .singleton(document: Int(combined % UInt64(documents)), position: Int(combined / UInt64(documents)))
+                df = 1
+                total = 1
+            } else {
+                location = .postings(offset: postings, positionsOffset: positions)
+                df = documentFrequency
+                total = documentFrequency + extra
+            }
+            return .found(TermInfo(term: String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
+                                   documentFrequency: df, totalTermFrequency: total, kind: kind,
+                                   location: location, segment: ObjectIdentifier(index)))
+        }
+    }
+
+    /// An unsigned LEB128 varint at `o` (before `end`), as ``ByteReader/varint()`` reads it; nil
+    /// where that throws (the end reached, more than 63 bits).
+    @inline(__always)
+    static func varint(_ base: UnsafeRawPointer, _ o: inout Int, _ end: Int) -> UInt64? {
+        if end - o >= 8 {
+            // up to three bytes from one 8-byte load (a singleton's code is often three)
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+            if w & 0x80 == 0 { o += 1; return w & 0x7F }
+            if w & 0x8000 == 0 { o += 2; return w & 0x7F | (w >> 8 & 0x7F) << 7 }
+            if w & 0x80_0000 == 0 { o += 3; return w & 0x7F | (w >> 8 & 0x7F) << 7 | (w >> 16 & 0x7F) << 14 }
+        }
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard o < end else { return nil }
+            let b = base.load(fromByteOffset: o, as: UInt8.self)
+            o += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            guard shift < 63 else { return nil }
+        }
+    }
+
+    /// A varint in `0...limit`, as ``ByteReader/varint(max:)`` reads it; nil where that throws.
+    @inline(__always)
+    static func varint(_ base: UnsafeRawPointer, _ o: inout Int, _ end: Int, max limit: Int) -> Int? {
+        guard let v = varint(base, &o, end), v <= UInt64(limit) else { return nil }
+        return Int(v)
     }
 
     /// Bytewise comparison of `a` and `b` whose first `known` bytes are equal (known ≤ both

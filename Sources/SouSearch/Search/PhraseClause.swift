@@ -137,28 +137,26 @@ struct PhraseClause: Sendable {
     }
 
     /// The matching live documents (global numbers, increasing), with the phrase's occurrences
-    /// in each: the segments' matches, one after the other.
+    /// in each: the segments' matches, one after the other, appended straight to one pair of
+    /// lists, with one set of scratch buffers for all segments.
     func matches(in index: IndexReader) throws -> (documents: [Int], frequencies: [Int]) {
         if cannotMatch { return ([], []) }
-        if index.segments.count == 1, index.segments[0].deletions.isEmpty {
-            return try matches(in: index.segments[0].reader, infos: tokens.map { $0.infos[0] })
+        var out = Matches()
+        if tokens.count == 1, tokens[0].infos.allSatisfy({ $0.count <= 1 }) {
+            // a term's documents: at most its document frequencies (reserved once, not per segment)
+            let n = tokens[0].infos.reduce(0) { $0 + ($1.first?.documentFrequency ?? 0) }
+            out.documents.reserveCapacity(n)
+            out.frequencies.reserveCapacity(n)
         }
-        var documents: [Int] = [], frequencies: [Int] = []
+        var scratch = Scratch()
+        var work = 0
         for (s, segment) in index.segments.enumerated() {
             if tokens.contains(where: { $0.infos[s].isEmpty }) { continue }
-            let local = try matches(in: segment.reader, infos: tokens.map { $0.infos[s] })
-            let base = segment.base
-            if segment.deletions.isEmpty {
-                documents.append(contentsOf: local.documents.lazy.map { base + $0 })
-                frequencies.append(contentsOf: local.frequencies)
-            } else {
-                for j in local.documents.indices where !segment.deletions.contains(local.documents[j]) {
-                    documents.append(base + local.documents[j])
-                    frequencies.append(local.frequencies[j])
-                }
-            }
+            try appendMatches(in: segment.reader, infos: tokens.map { $0.infos[s] }, base: segment.base,
+                              deletions: segment.deletions.isEmpty ? nil : segment.deletions,
+                              to: &out, scratch: &scratch, work: &work)
         }
-        return (documents, frequencies)
+        return (out.documents, out.frequencies)
     }
 
     /// The matching documents of one segment (local numbers, deleted ones included), with the
@@ -171,7 +169,40 @@ struct PhraseClause: Sendable {
     /// ``matches(in:infos:)``, adding to `work` the positions read and the slots compared (linear
     /// in the positions of the phrase's distinct terms in the documents holding them all).
     func matches(in index: SegmentReader, infos: [[TermInfo]], work: inout Int) throws -> (documents: [Int], frequencies: [Int]) {
-        if tokens.count == 1 { return try singleTokenMatches(infos[0], in: index) }
+        var out = Matches()
+        var scratch = Scratch()
+        try appendMatches(in: index, infos: infos, base: 0, deletions: nil, to: &out, scratch: &scratch, work: &work)
+        return (out.documents, out.frequencies)
+    }
+
+    /// Matching documents with the phrase's occurrences in each.
+    struct Matches {
+        var documents: [Int] = []
+        var frequencies: [Int] = []
+
+        /// Appends local document `d` of a segment starting at global `base` unless `deletions` holds it.
+        @inline(__always)
+        mutating func append(_ d: Int, _ frequency: Int, base: Int, deletions: DeletionSet?) {
+            if let deletions, deletions.contains(d) { return }
+            documents.append(base + d)
+            frequencies.append(frequency)
+        }
+    }
+
+    /// Buffers reused from document to document and from segment to segment: no allocation per
+    /// document or per segment once grown.
+    struct Scratch {
+        var candidates: [Int] = []      // phrase starts p still possible
+        var list: [Int] = []
+        var scratch: [Int] = []
+        var chains: [Int32] = []
+    }
+
+    /// Appends to `out` the matching documents of one segment as global numbers (`base` + local),
+    /// leaving out those `deletions` holds; `infos` are the tokens' entries in that segment.
+    func appendMatches(in index: SegmentReader, infos: [[TermInfo]], base: Int, deletions: DeletionSet?,
+                       to out: inout Matches, scratch buffers: inout Scratch, work: inout Int) throws {
+        if tokens.count == 1 { return try appendSingleTokenMatches(infos[0], in: index, base: base, deletions: deletions, to: &out) }
 
         // One cursor per distinct token, with the token's offsets in the phrase as progressions.
         let groupInfos = groupTokens.map { infos[$0] }
@@ -183,13 +214,6 @@ struct PhraseClause: Sendable {
         }
         var cursors = try order.map { try TokenCursor(groupInfos[$0], in: index) }
         let progressions = order.map { groupProgressions[$0] }
-        var documents: [Int] = []
-        var frequencies: [Int] = []
-        // Reused from document to document: no allocation per document once grown.
-        var candidates: [Int] = []      // phrase starts p still possible
-        var list: [Int] = []
-        var scratch: [Int] = []
-        var chains: [Int32] = []
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
@@ -207,35 +231,32 @@ struct PhraseClause: Sendable {
                 let f = cursors[i].termFrequency
                 if f < fewest { fewest = f; first = i }
             }
-            try cursors[first].positions(into: &list, scratch: &scratch)
-            work += list.count
+            try cursors[first].positions(into: &buffers.list, scratch: &buffers.scratch)
+            work += buffers.list.count
             let firstOffset = progressions[first][0].offset
-            candidates.removeAll(keepingCapacity: true)
-            candidates.append(contentsOf: list.lazy.map { $0 - firstOffset })
-            PhraseStarts.keepStarts(&candidates, matching: list, progressions: progressions[first], chains: &chains, work: &work)
+            buffers.candidates.removeAll(keepingCapacity: true)
+            buffers.candidates.append(contentsOf: buffers.list.lazy.map { $0 - firstOffset })
+            PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: progressions[first],
+                                    chains: &buffers.chains, work: &work)
             for i in cursors.indices where i != first {
-                if candidates.isEmpty { break }
-                try cursors[i].positions(into: &list, scratch: &scratch)
-                work += list.count
-                PhraseStarts.keepStarts(&candidates, matching: list, progressions: progressions[i], chains: &chains, work: &work)
+                if buffers.candidates.isEmpty { break }
+                try cursors[i].positions(into: &buffers.list, scratch: &buffers.scratch)
+                work += buffers.list.count
+                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: progressions[i],
+                                        chains: &buffers.chains, work: &work)
             }
-            if !candidates.isEmpty { documents.append(lead); frequencies.append(candidates.count) }
+            if !buffers.candidates.isEmpty { out.append(lead, buffers.candidates.count, base: base, deletions: deletions) }
         }
-        return (documents, frequencies)
     }
 
-    private func singleTokenMatches(_ infos: [TermInfo], in index: SegmentReader) throws -> (documents: [Int], frequencies: [Int]) {
+    private func appendSingleTokenMatches(_ infos: [TermInfo], in index: SegmentReader, base: Int, deletions: DeletionSet?,
+                                          to out: inout Matches) throws {
         if infos.count == 1 {
             var cursor = try index.postings(infos[0])
-            var documents: [Int] = []
-            var frequencies: [Int] = []
-            documents.reserveCapacity(infos[0].documentFrequency)
-            frequencies.reserveCapacity(infos[0].documentFrequency)
             while let d = try cursor.next() {
-                documents.append(d)
-                frequencies.append(cursor.termFrequency)
+                out.append(d, cursor.termFrequency, base: base, deletions: deletions)
             }
-            return (documents, frequencies)
+            return
         }
         // A character: add up the occurrences of its unigram and bigrams per document.
         var counts = [Int32](repeating: 0, count: index.documentCount)
@@ -249,6 +270,6 @@ struct PhraseClause: Sendable {
             }
         }
         documents.sort()
-        return (documents, documents.map { Int(counts[$0]) })
+        for d in documents { out.append(d, Int(counts[d]), base: base, deletions: deletions) }
     }
 }
