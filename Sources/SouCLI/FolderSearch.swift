@@ -44,11 +44,31 @@ struct FolderSearch {
 
     /// The cache folder: `$SOU_CACHE`, else `$XDG_CACHE_HOME/sou`, else `~/.cache/sou`.
     static func cacheFolder() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if let s = environment["SOU_CACHE"], !s.isEmpty { return s }
-        if let x = environment["XDG_CACHE_HOME"], x.hasPrefix("/") { return x + "/sou" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? homeFolder()
+        // getenv, not ProcessInfo's environment (which copies all of it)
+        let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
+        if let s = variable("SOU_CACHE"), !s.isEmpty { return s }
+        if let x = variable("XDG_CACHE_HOME"), x.hasPrefix("/") { return x + "/sou" }
+        let home = variable("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? homeFolder()
         return home + "/.cache/sou"
+    }
+
+    /// The cached index file's path.
+    var cachePath: String { Self.cacheFolder() + "/" + cacheFileName }
+
+    /// The cached index when there is one built with this search's options, opened as it is
+    /// (nil: absent, damaged, or of other options; whether it is up to date is not checked).
+    func cachedIndex() -> IndexReader? {
+        guard let reader = try? IndexReader(path: cachePath), isOfTheseOptions(reader) else { return nil }
+        return reader
+    }
+
+    func isOfTheseOptions(_ reader: IndexReader) -> Bool {
+        reader.configuration == options.configuration && reader.storesText == options.storesText
+    }
+
+    /// Whether `reader` mirrors the roots as they are now (a failing check: no).
+    func isUpToDate(_ reader: IndexReader) -> Bool {
+        (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true
     }
 
     /// What the cached index is named after: the roots and every option that changes its content.
@@ -66,27 +86,30 @@ struct FolderSearch {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         var name = canonical.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "index"
-        name = String(name.unicodeScalars.map { c -> Character in
-            c.isAlphanumeric || c == "-" || c == "_" || c == "." ? Character(c) : "_"
-        }.prefix(40))
+        var kept = String.UnicodeScalarView()
+        for c in name.unicodeScalars.prefix(40) {
+            kept.append(c.isAlphanumeric || c == "-" || c == "_" || c == "." ? c : "_")
+        }
+        name = String(kept)
         if name.isEmpty || name.hasPrefix(".") { name = "root" + name }
         return name + "-" + String(hash, radix: 16) + ".sou"
     }
 
-    /// The index to search: the cached one, brought up to date (nil `cache`: built in memory).
-    func index(useCache: Bool, progress: BuildProgress?) throws -> IndexReader {
+    /// The index to search: the cached one, brought up to date (`useCache` false: built in
+    /// memory). `knownStale`: the cached index was just found out of date (or absent), so
+    /// the check before taking the lock is skipped.
+    func index(useCache: Bool, knownStale: Bool = false, progress: BuildProgress?) throws -> IndexReader {
         guard useCache else { return try inMemory() }
         let folder = Self.cacheFolder()
+        let path = folder + "/" + cacheFileName
+        // fast path: an index that mirrors the roots as they are now is searched as it is
+        if !knownStale, let reader = try? IndexReader(path: path), isOfTheseOptions(reader), isUpToDate(reader) {
+            return reader
+        }
         if let failure = Self.makeFolder(folder) {
             printError("warning: cannot use the cache folder \(folder) (\(failure)): searching without a cache "
                        + "(set SOU_CACHE to a writable folder, or pass --no-cache)")
             return try inMemory()
-        }
-        let path = folder + "/" + cacheFileName
-        // fast path: an index that mirrors the roots as they are now is searched as it is
-        if let reader = try? IndexReader(path: path), reader.configuration == options.configuration,
-           reader.storesText == options.storesText, (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true {
-            return reader
         }
         // stale or absent: update it under the cache's lock file (another search may be doing it)
         let lockPath = path + ".lock"
@@ -102,8 +125,7 @@ struct FolderSearch {
         }
         defer { flock(lockFD, LOCK_UN) }
         // another search may have brought it up to date while this one waited
-        if let reader = try? IndexReader(path: path), reader.configuration == options.configuration,
-           reader.storesText == options.storesText, (try? builder(progress: nil).isUpToDate(reader, paths: canonical)) == true {
+        if let reader = try? IndexReader(path: path), isOfTheseOptions(reader), isUpToDate(reader) {
             return reader
         }
         var b = builder(progress: progress)
@@ -113,7 +135,7 @@ struct FolderSearch {
             var rebuild = false
             if FileManager.default.fileExists(atPath: path) {
                 if let r = try? IndexReader(path: path) {
-                    rebuild = r.configuration != options.configuration || r.storesText != options.storesText
+                    rebuild = !isOfTheseOptions(r)
                 } else {
                     rebuild = true
                 }
@@ -180,5 +202,43 @@ struct FolderSearch {
         if !parent.isEmpty, parent != folder, let failure = makeFolder(parent) { return failure }
         if mkdir(folder, 0o700) != 0, errno != EEXIST { return String(cString: strerror(errno)) }
         return nil
+    }
+}
+
+/// The up-to-date check of a cached index (``FolderSearch/isUpToDate(_:)``: a walk of the roots
+/// and a stat of every file) on a thread of its own, so that the search of the cached index
+/// runs meanwhile on the calling thread. When no thread can be started the check runs in
+/// ``init``, before the search.
+final class UpToDateCheck: @unchecked Sendable {
+    private let work: () -> Bool
+    // written by the thread before it ends and read after pthread_join, which orders the two
+    private var result = false
+    private var thread: pthread_t?
+
+    init(_ folders: FolderSearch, _ reader: IndexReader) {
+        work = { folders.isUpToDate(reader) }
+        var t = pthread_t()
+        // the thread holds a reference to self until it ends
+        let box = Unmanaged.passRetained(self)
+        let status = pthread_create(&t, nil, { raw in
+            let check = Unmanaged<UpToDateCheck>.fromOpaque(raw!).takeRetainedValue()
+            check.result = check.work()
+            return nil
+        }, box.toOpaque())
+        if status == 0 {
+            thread = t
+        } else {
+            box.release()
+            result = work()
+        }
+    }
+
+    /// Waits for the check's end: true when the index is up to date.
+    func wait() -> Bool {
+        if let t = thread {
+            pthread_join(t, nil)
+            thread = nil
+        }
+        return result
     }
 }

@@ -188,13 +188,43 @@ struct SearchCommand: ParsableCommand {
         let bm25: BM25
         do { bm25 = try BM25(k1: k1, b: b) } catch { throw CLIError(error.description) }
         let folders = try folderSearch()
-        let index = try folders?.index(useCache: !noCache, progress: BuildProgress.onTerminal()) ?? openIndex()
+        // read before the search: stdin cannot be read twice, and a search may run twice (below)
+        let queries = try batch.map { file in
+            let queries = try Self.batchQueries(Self.readBatch(file))
+            if queries.isEmpty { throw CLIError("\(file == "-" ? "stdin" : file): no queries (one per line; for a TSV the first column)") }
+            return queries
+        }
+        var knownStale = false
+        if let folders, !noCache {
+            // A cached index of these options: searched while a thread checks that it is up to
+            // date, the output held back. Up to date: the output is written; not: it is thrown
+            // away unseen, and the search runs again on the updated index. Every output mode is
+            // held (its size bounds the memory): a search of a stale index prints nothing.
+            if let cached = folders.cachedIndex() {
+                let check = UpToDateCheck(folders, cached)
+                var held = OutputBuffer(holds: true)
+                let outcome = Result { try answer(index: cached, folders: folders, queries: queries, bm25: bm25, to: &held) }
+                if check.wait() {
+                    held.release()
+                    return try outcome.get()
+                }
+            }
+            knownStale = true
+        }
+        let index = try folders?.index(useCache: !noCache, knownStale: knownStale, progress: BuildProgress.onTerminal()) ?? openIndex()
+        var out = OutputBuffer()
+        try answer(index: index, folders: folders, queries: queries, bm25: bm25, to: &out)
+    }
+
+    /// Runs the query (or the batch's `queries`) on `index` and writes the output to `out`.
+    /// Throws ``ExitStatus`` 1 when nothing matched, a ``CLIError`` for a bad query.
+    func answer(index: IndexReader, folders: FolderSearch?, queries: [String]?, bm25: BM25, to out: inout OutputBuffer) throws {
         let display: (String) -> String = folders.map { f in { f.display($0) } } ?? { $0 }
         let searcher: Searcher
         do { searcher = try Searcher(index: index) } catch { throw CLIError("\(error)") }
 
-        if let batch {
-            try runBatch(file: batch, searcher: searcher, bm25: bm25, display: display)
+        if let queries {
+            try runBatch(queries: queries, searcher: searcher, bm25: bm25, display: display, to: &out)
             return
         }
 
@@ -216,10 +246,9 @@ struct SearchCommand: ParsableCommand {
         } catch { throw CLIError("\(error)") }
         for i in results.hits.indices { results.hits[i].key = display(results.hits[i].key) }
         if folders != nil, index.documentCount == 0 {
-            printError("note: no text files to search in \(paths.joined(separator: " "))")
+            out.note("note: no text files to search in \(paths.joined(separator: " "))")
         }
 
-        var out = OutputBuffer()
         do { try printer.write(results, offset: offset, index: index, to: &out) } catch { throw CLIError("\(error)") }
         out.flush()
         if results.total == 0 { throw ExitStatus(code: 1) }
@@ -395,11 +424,8 @@ struct SearchCommand: ParsableCommand {
     /// Runs every query of `file` (`-`: stdin): one JSON line per query, then a summary line.
     /// With -c a line has the total only, with -l the keys of the hits instead of keys and
     /// scores. A query that fails to parse gets a line with "error"; the exit status is then 2.
-    func runBatch(file: String, searcher: Searcher, bm25: BM25, display: (String) -> String) throws {
-        let queries = try Self.batchQueries(Self.readBatch(file))
-        if queries.isEmpty { throw CLIError("\(file == "-" ? "stdin" : file): no queries (one per line; for a TSV the first column)") }
+    func runBatch(queries: [String], searcher: Searcher, bm25: BM25, display: (String) -> String, to out: inout OutputBuffer) throws {
         let options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
-        var out = OutputBuffer()
         let clock = ContinuousClock()
         let loopStart = clock.now
         var failed = 0
@@ -429,7 +455,7 @@ struct SearchCommand: ParsableCommand {
         out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(cFormat("%.6f", seconds))}\n")
         out.flush()
         if failed > 0 {
-            printError("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
+            out.note("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
             throw ExitStatus(code: 2)
         }
     }
@@ -478,19 +504,48 @@ struct SearchCommand: ParsableCommand {
     }
 }
 
-/// Collects output and writes it to stdout in large chunks.
+/// Collects output and writes it to stdout in large chunks, or, holding, keeps all of it (and
+/// the notes meant for stderr, in order) until ``release()``, for an answer that may have to be
+/// thrown away (a folder search that ran on the cached index while its up-to-date check ran).
+/// Held output takes as much memory as the output itself.
 struct OutputBuffer {
     private var bytes: [UInt8] = []
+    /// Notes for stderr, each after the first `at` bytes of stdout (holding only).
+    private var notes: [(at: Int, message: String)] = []
+    let holds: Bool
+
+    init(holds: Bool = false) { self.holds = holds }
 
     mutating func write(_ s: String) {
         bytes.append(contentsOf: s.utf8)
-        if bytes.count > 1 << 16 { flush() }
+        if !holds, bytes.count > 1 << 16 { flush() }
     }
 
+    /// `message` on stderr (``printError``), now, or holding, in its place among the output.
+    mutating func note(_ message: String) {
+        if holds { notes.append((bytes.count, message)) } else { printError(message) }
+    }
+
+    /// Writes what is collected to stdout (holding: nothing until ``release()``).
     mutating func flush() {
-        guard !bytes.isEmpty else { return }
+        guard !holds, !bytes.isEmpty else { return }
         bytes.withUnsafeBufferPointer { _ = writeAll($0, to: STDOUT_FILENO) }
         bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes out what was held: the stdout bytes and stderr notes in the order they came.
+    mutating func release() {
+        var written = 0
+        bytes.withUnsafeBufferPointer { all in
+            for (at, message) in notes {
+                if at > written { _ = writeAll(UnsafeBufferPointer(rebasing: all[written..<at]), to: STDOUT_FILENO) }
+                written = at
+                printError(message)
+            }
+            if all.count > written { _ = writeAll(UnsafeBufferPointer(rebasing: all[written...]), to: STDOUT_FILENO) }
+        }
+        bytes.removeAll()
+        notes.removeAll()
     }
 }
 

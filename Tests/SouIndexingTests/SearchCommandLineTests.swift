@@ -205,6 +205,85 @@ struct SearchCommandLineTests {
         #expect(asPath.status == 2 && asPath.err.contains("search it with -i docs.sou"), "\(asPath)")
     }
 
+    @Test("a file changed, added or removed just before a folder search is always in its answer (the search of the cached index that runs during the up-to-date check never prints)")
+    func everyChangeSeen() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // the text of every file, the oracle's view of the folder
+        var files = Dictionary(uniqueKeysWithValues: Scratch.documents.filter { !$0.0.hasSuffix(".jsonl") })
+        try FileManager.default.removeItem(atPath: s.path("docs/lines.jsonl"))
+        func expected(_ word: String) -> Set<String> { Set(files.filter { $0.value.contains(word) }.keys) }
+        func check(_ word: String, _ round: Int) throws {
+            let l = try s.run(["search", "-l", "-n", "100", word, "docs"])
+            let want = expected(word)
+            #expect(l.status == (want.isEmpty ? 1 : 0) && Self.lines(l.out) == want, "round \(round), \(word): \(l)")
+            let c = try s.run(["search", "-c", word, "docs"])
+            #expect(c.out == "\(want.count)\n", "round \(round), \(word): \(c)")
+        }
+        try check("集体协商", 0)
+        for round in 1...12 {
+            let word = "变化第\(round < 10 ? "0" : "")\(round)轮"
+            switch round % 3 {
+            case 0:
+                // changed in place, the same size: only the modification time tells
+                let name = "docs/lo-zh-tw/02.txt"
+                let text = "工资 " + word + "\n"
+                if round > 3 { #expect(text.utf8.count == files[name]!.utf8.count) }
+                files[name] = text
+                try s.put(name, text, age: Double(100 - round))
+            case 1:
+                let name = "docs/new-\(round).txt"
+                files[name] = "新的 " + word + " 集体协商\n"
+                try s.put(name, files[name]!, age: Double(100 - round))
+            default:
+                let name = "docs/new-\(round - 1).txt"
+                files[name] = nil
+                try FileManager.default.removeItem(atPath: s.path(name))
+            }
+            // the change, then the searches: each must see it
+            try check(word, round)
+            try check("变化第\(round - 1 < 10 ? "0" : "")\(round - 1)轮", round)
+            try check("集体协商", round)
+        }
+    }
+
+    @Test("a repeat folder search prints exactly what sou search -i of an up-to-date index of the folder prints, in every output mode")
+    func repeatSearchOutputs() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // more than one output chunk (64 KiB) of lines for the plain and JSON output
+        for i in 0..<40 {
+            try s.put("docs/bulk/\(i).txt", (0..<60).map { "第\($0)行 集体协商 工资 \(i)\n" }.joined())
+        }
+        #expect(try s.run(["index", "docs", "-o", "docs.sou"]).status == 0)
+        // the batch output's timings differ from run to run
+        func withoutTimes(_ text: String) -> String {
+            text.replacingOccurrences(of: #""(ms|seconds)":[0-9.]+"#, with: "T", options: .regularExpression)
+        }
+        let batch = Data("集体协商\n工资 -草案\n\"unclosed\n没有这个词\n".utf8)
+        let modes: [[String]] = [
+            [], ["--json"], ["-c"], ["-c", "--json"], ["-l"], ["-l", "--json"], ["--vimgrep"], ["-C", "1"], ["--json", "-B", "2"],
+            ["--color", "always"], ["--color", "always", "--vimgrep"], ["--explain", "-n", "3"], ["-n", "200", "--max-lines", "2"],
+            ["--offset", "5", "-n", "5"], ["--batch", "-"], ["--batch", "-", "-c"], ["--batch", "-", "-l"],
+        ]
+        let queries = ["集体协商", "工资 -草案", "没有这个词", "\"unclosed"]
+        // the first search builds the cache; the later ones find it up to date
+        #expect(try s.run(["search", "-c", "集体协商", "docs"]).status == 0)
+        for mode in modes {
+            for query in mode.first == "--batch" ? [""] : queries {
+                let q = mode.first == "--batch" ? [] : ["-e", query]
+                let input = mode.first == "--batch" ? batch : nil
+                let folder = try s.run(["search"] + mode + q + ["docs"], input: input)
+                let index = try s.run(["search", "-i", "docs.sou"] + mode + q, input: input)
+                #expect(folder.status == index.status, "\(mode) \(query): \(folder)\n\(index)")
+                #expect(withoutTimes(folder.out) == withoutTimes(index.out), "\(mode) \(query): \(folder)\n\(index)")
+                #expect(folder.err == index.err, "\(mode) \(query): \(folder)\n\(index)")
+            }
+        }
+        let big = try s.run(["search", "-n", "100", "集体协商", "docs"])
+        #expect(big.out.utf8.count > 1 << 16, "the plain output is one chunk only: \(big.out.utf8.count) bytes")
+    }
+
     @Test("--no-cache writes nothing; a cache that cannot be written is a warning and the search still answers")
     func noCacheAndUnwritableCache() throws {
         let s = try Scratch()

@@ -47,12 +47,12 @@ struct HitPrinter {
             }
         case .vimgrep:
             if !index.storesText, !results.hits.isEmpty {
-                printError("note: this index stores no text (built with --no-store), so --vimgrep has no lines to print")
+                out.note("note: this index stores no text (built with --no-store), so --vimgrep has no lines to print")
             }
             for hit in results.hits { writeVimgrep(hit, to: &out) }
         case .human:
             if !index.storesText, !results.hits.isEmpty {
-                printError("note: this index stores no text (built with --no-store), so hits show no lines")
+                out.note("note: this index stores no text (built with --no-store), so hits show no lines")
             }
             for (i, hit) in results.hits.enumerated() {
                 // A blank line between hits that show lines, as ripgrep's headings.
