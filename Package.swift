@@ -10,6 +10,14 @@ import PackageDescription
 //   SouSearch        – query language, BM25, phrase matching, snippets
 //   Sou              – the public library (`import Sou`), re-exports the three layers
 //   SouCLI           – the `sou` command-line tool, a thin shell over `Sou`
+// `SOU_SHARED_SWIFT_RUNTIME=1` in the environment of `swift build`/`swift test` links the Swift
+// runtime shared instead (scripts/sanitize.sh thread sets it): ThreadSanitizer's interceptors of
+// libdispatch find the real functions through the dynamic linker, and with libdispatch linked into
+// the executable they call a null pointer (SEGV at pc 0 in dispatch_apply).
+let staticSwiftRuntime = Context.environment["SOU_SHARED_SWIFT_RUNTIME"] == nil
+let staticSwiftRuntimeFlags = ["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                               "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency"]
+
 let package = Package(
     name: "Sou",
     platforms: [.macOS(.v14)],
@@ -45,9 +53,8 @@ let package = Package(
             // Linked by lld with packed relative relocations (DT_RELR, glibc ≥ 2.36): the ~40,000
             // relative relocations of the Swift metadata take ~40 KB instead of 960 KB of
             // .rela.dyn, read and applied faster at every start (gold, the default, has no RELR).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
-                                           "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency",
-                                           "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+            linkerSettings: [.unsafeFlags((staticSwiftRuntime ? staticSwiftRuntimeFlags : [])
+                                              + ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
                                           .when(platforms: [.linux]))]
         ),
         .target(name: "SouTestSupport", path: "Tests/SouTestSupport"),

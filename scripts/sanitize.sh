@@ -63,6 +63,8 @@ case $MODE in
   thread)
     filters=()
     for t in "${THREAD_TESTS[@]}"; do filters+=(--filter "$t"); done
+    # the Swift runtime shared: TSan intercepts libdispatch through the dynamic linker (Package.swift)
+    export SOU_SHARED_SWIFT_RUNTIME=1
     run thread .build-tsan "${filters[@]}" "$@" || status=$? ;;
   all)
     "$0" address "$@" || status=$?
