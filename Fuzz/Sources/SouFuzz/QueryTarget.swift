@@ -13,6 +13,7 @@ enum QueryTarget {
         case .phrase(let text): text.contains("\"")
         case .and(let c), .or(let c): c.contains(where: hasQuote)
         case .not(let c): hasQuote(c)
+        case .title(let text), .key(let text), .prefix(let text): text.contains("\"")
         }
     }
 
