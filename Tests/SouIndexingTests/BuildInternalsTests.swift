@@ -93,6 +93,20 @@ struct BuildInternalsTests {
         }
     }
 
+    /// Found by fuzz/index: a damaged slot-count field (its bit width in the document table's
+    /// header) gave a slot count of 2^40, and decoding a first position below it trapped
+    /// converting a 40-bit value to UInt32 in `sou check` and in every search.
+    @Test("a truncated binary code below a slot count beyond Int32 throws as damage, never traps (found by fuzz/index)")
+    func truncatedBelowHugeSlotCount() throws {
+        let storage = IndexStorage(copying: [UInt8](repeating: 0xFF, count: 16))
+        for n in [Int(Int32.max) + 1, 1 << 32, 1 << 40, Int.max] {
+            var reader = BitReader(storage.bytes, from: 0, end: 16, context: "test")
+            #expect(throws: IndexError.self, "n = \(n)") { _ = try reader.truncated(below: n) }
+        }
+        var reader = BitReader(storage.bytes, from: 0, end: 16, context: "test")
+        #expect(try reader.truncated(below: Int(Int32.max)) == UInt32(Int32.max) - 1)
+    }
+
     @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not")
     func riceParameter() {
         var rng = SplitMix64(seed: 9)

@@ -294,10 +294,13 @@ struct BitReader {
         return UInt32(v)
     }
 
-    /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt).
+    /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt). `n` is a document's
+    /// slot count read from the file: a build writes at most `Int32.max`, so a larger one is
+    /// damage (it would also make the code wider than the `UInt32` it decodes to).
     @inline(__always)
     mutating func truncated(below n: Int) throws -> UInt32 {
         guard n > 1 else { return 0 }
+        guard n <= Int(Int32.max) else { throw fail("slot count \(n) out of range") }
         let b = 64 - UInt64(n - 1).leadingZeroBitCount
         let u = (1 << b) - n
         let x = Int(try read(bits: b - 1))
