@@ -19,6 +19,14 @@ struct FolderWalkTests {
         var description: String { "\(PathBytes.displayed(PathBytes.string(path))) \(size) \(time)" }
     }
 
+    /// A directory entry's name: `d_name` read through a pointer up to its NUL. Copying the
+    /// 256-byte field by value reads past a short record at the end of readdir's buffer
+    /// (AddressSanitizer: heap-buffer-overflow).
+    static func entryName(_ e: UnsafeMutablePointer<dirent>) -> [UInt8] {
+        let name = (UnsafeRawPointer(e) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!).assumingMemoryBound(to: CChar.self)
+        return Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+    }
+
     /// The reference: names sorted by their bytes, stat following links, a folder whose device
     /// and inode are on the current path not entered again; hidden names left out.
     static func referenceWalk(_ folder: [UInt8], visiting: inout Set<[UInt64]>, files: inout [Listed],
@@ -32,10 +40,7 @@ struct FolderWalkTests {
         guard let dir = opendir(cPath(folder)) else { skipped[.unreadable, default: 0] += 1; return }
         var names: [[UInt8]] = []
         while let e = readdir(dir) {
-            // d_name through a pointer, up to its NUL: copying the 256-byte field by value reads past
-            // a short record at the end of readdir's buffer (AddressSanitizer: heap-buffer-overflow)
-            let namePointer = (UnsafeRawPointer(e) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!).assumingMemoryBound(to: CChar.self)
-            let name = Array(UnsafeRawBufferPointer(start: namePointer, count: strlen(namePointer)))
+            let name = Self.entryName(e)
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             if !hidden, name.first == 0x2E { continue }
             names.append(name)
@@ -174,7 +179,7 @@ struct FolderWalkTests {
         var order: [String] = []
         let dir = try #require(opendir(r))
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = String(decoding: Self.entryName(e), as: UTF8.self)
             if !name.hasPrefix(".") { order.append(name) }
         }
         closedir(dir)
