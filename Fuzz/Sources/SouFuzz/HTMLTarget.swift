@@ -17,9 +17,10 @@ enum HTMLTarget {
         } catch {
             return
         }
-        // a file of NUL bytes, of mostly invalid UTF-8 or of gzip bytes is skipped or read otherwise
+        // a file of NUL bytes or of gzip bytes is skipped or read otherwise, and one that is not
+        // valid UTF-8 is converted from the charset ICU detects (b879ece), not decoded with U+FFFD
         guard documents.count == 1, !data.contains(0), !(data.count >= 2 && data[0] == 0x1F && data[1] == 0x8B),
-              source.skipped == 0 else { return }
+              source.skipped == 0, String(validating: data, as: UTF8.self) != nil else { return }
         var expected = (text, title)
         if html.hasPrefix("\u{FEFF}") { expected = HTMLText.extract(String(html.dropFirst())) }
         require(documents[0].text == expected.0 && documents[0].title == expected.1,

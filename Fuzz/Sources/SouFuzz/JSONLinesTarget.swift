@@ -26,7 +26,9 @@ enum JSONLinesTarget {
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var nonBlank = 0
-        for var line in lines {
+        for (i, var line) in lines.enumerated() {
+            // a byte order mark at the start of the file is ignored (DocumentSource, b879ece)
+            if i == 0, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
             if line.last == 0x0D { line = line.dropLast() }
             if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { nonBlank += 1 }
             compare(UnsafeBufferPointer(rebasing: line))
