@@ -27,10 +27,12 @@ enum JSONLinesTarget {
         if lines.last?.isEmpty == true { lines.removeLast() }
         var nonBlank = 0
         for (i, var line) in lines.enumerated() {
-            // a byte order mark at the start of the file is ignored (DocumentSource, b879ece)
-            if i == 0, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
             if line.last == 0x0D { line = line.dropLast() }
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { nonBlank += 1 }
+            // a byte order mark at the start of the file is ignored (DocumentSource, b879ece); the
+            // line parser is compared on the line as it is (compare leaves BOM lines out:
+            // JSONSerialization drops a U+FEFF even inside a string, the line parser keeps it)
+            let content = i == 0 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? line.dropFirst(3) : line
+            if !content.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { nonBlank += 1 }
             compare(UnsafeBufferPointer(rebasing: line))
         }
         let gzipMagic = data.count >= 2 && data[0] == 0x1F && data[1] == 0x8B
