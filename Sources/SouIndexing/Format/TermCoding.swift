@@ -1,5 +1,18 @@
 /// Helpers of the dictionary's front coding (FORMAT.md "Terms").
 enum TermCoding {
+    /// A scalar value's UTF-8 bytes packed little-endian into a UInt32 (first byte lowest) and
+    /// how many of them there are (1–4): a term's last character stored with one 4-byte write.
+    @inline(__always)
+    static func packedUTF8(_ v: UInt32) -> (packed: UInt32, width: Int) {
+        switch v {
+        case ..<0x80: return (v, 1)
+        case ..<0x800: return ((0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8, 2)
+        case ..<0x1_0000: return ((0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16, 3)
+        default:
+            return ((0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24, 4)
+        }
+    }
+
     /// For a term of exactly two Unicode scalars (a CJK bigram): the byte length of the first
     /// and the code point of the second; nil otherwise.
     @inline(__always)

@@ -175,16 +175,7 @@ struct TermDictionaryReader {
                 let delta = try r.varint(max: 0x10FFFF)
                 // p.second ≤ 0x10FFFF and delta ≤ 0x10FFFF: the sum does not overflow UInt32
                 guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
-                let v = c.value, width: Int, packed: UInt32
-                switch v {
-                case ..<0x80: width = 1; packed = v
-                case ..<0x800: width = 2; packed = (0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8
-                case ..<0x1_0000:
-                    width = 3; packed = (0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16
-                default:
-                    width = 4
-                    packed = (0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24
-                }
+                let v = c.value, (packed, width) = TermCoding.packedUTF8(v)
                 withUnsafeBytes(of: packed.littleEndian) { setTerm(keeping: p.firstLength, suffix: UnsafeRawBufferPointer(rebasing: $0[..<width])) }
                 bigram = (p.firstLength, v)
                 self.shared = p.firstLength
@@ -346,16 +337,7 @@ struct TermDictionaryReader {
                 guard let delta = Self.varint(base, &o, end, max: 0x10FFFF),
                       let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
                 // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
-                let v = c.value, width: Int, packed: UInt32
-                switch v {
-                case ..<0x80: width = 1; packed = v
-                case ..<0x800: width = 2; packed = (0xC0 | v >> 6) | (0x80 | v & 0x3F) << 8
-                case ..<0x1_0000:
-                    width = 3; packed = (0xE0 | v >> 12) | (0x80 | v >> 6 & 0x3F) << 8 | (0x80 | v & 0x3F) << 16
-                default:
-                    width = 4
-                    packed = (0xF0 | v >> 18) | (0x80 | v >> 12 & 0x3F) << 8 | (0x80 | v >> 6 & 0x3F) << 16 | (0x80 | v & 0x3F) << 24
-                }
+                let v = c.value, (packed, width) = TermCoding.packedUTF8(v)
                 UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
                 length = first &+ width
                 guard length <= capacity else { outcome = .unsure; break }
