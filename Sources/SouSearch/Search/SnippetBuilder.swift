@@ -40,7 +40,7 @@ struct SnippetBuilder {
     func snippets(for phrases: [[PhraseToken]], options: SnippetOptions, work: inout Int) -> [Snippet] {
         let empty = LineCollector(bytes: bytes, maxLines: options.maxLines, maxColumns: options.maxLineLength)
         var lines = empty
-        scanMatches(phrases, work: &work, restart: { lines = empty }) { lines.add($0) }
+        scanMatches(phrases, merging: false, work: &work, restart: { lines = empty }) { lines.add($0) }
         return lines.lines.map { line in
             let (text, clipped) = LineCutter.cut(Array(bytes[line.start..<line.end]),
                                                  highlights: line.highlights.map { ($0.lowerBound - line.start)..<($0.upperBound - line.start) },
@@ -59,7 +59,7 @@ struct SnippetBuilder {
     /// ``matchRanges(for:)``, adding to `work` the tokens, slots and starts visited.
     func matchRanges(for phrases: [[PhraseToken]], work: inout Int) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
-        scanMatches(phrases, work: &work, restart: { ranges.removeAll() }) { ranges.append($0); return true }
+        scanMatches(phrases, merging: true, work: &work, restart: { ranges.removeAll() }) { ranges.append($0); return true }
         return ranges
     }
 
@@ -114,8 +114,9 @@ struct SnippetBuilder {
             return end
         }
 
-        /// Adds a merged match range; false when the lines shown are complete (no later range
-        /// can add to them).
+        /// Adds a match range (ranges come in order of their starts and may overlap or touch: they
+        /// are merged on each line); false when the lines shown are complete (no later range can
+        /// add to them).
         mutating func add(_ range: Range<Int>) -> Bool {
             if let limit = maxLines {
                 if limit <= 0 { return false }
@@ -134,7 +135,14 @@ struct SnippetBuilder {
                                           isFinal: cursorBreak >= bytes.count - 1))
                     }
                     let last = lines.count - 1
-                    if lo < lines[last].visibleEnd { lines[last].highlights.append(lo..<hi) }
+                    if lo < lines[last].visibleEnd {
+                        // ranges come unmerged, in order of their starts: merge what overlaps or touches
+                        if let h = lines[last].highlights.last, lo <= h.upperBound {
+                            lines[last].highlights[lines[last].highlights.count - 1] = h.lowerBound..<max(h.upperBound, hi)
+                        } else {
+                            lines[last].highlights.append(lo..<hi)
+                        }
+                    }
                 }
                 guard range.upperBound > cursorBreak + 1, cursorBreak < bytes.count else { break }
                 moveCursor(to: cursorBreak + 1)
@@ -258,27 +266,31 @@ struct SnippetBuilder {
     /// The caller needs no more ranges.
     private struct Stop: Error {}
 
-    /// Calls `sink` with the merged match ranges of `phrases` in text order until it returns
+    /// Calls `sink` with the match ranges of `phrases` in text order until it returns
     /// false. Matches are settled piece by piece: slots below the highest slot analyzed so far
     /// get no more tokens (the analyzer emits slots in increasing order), so a phrase start whose
     /// last slot lies below it is final.
     /// When tokens come out of order (never seen from this analyzer; the check is there so that
     /// a change there costs speed, not exactness), `restart` is called and the whole text is
     /// matched again as one piece.
-    private func scanMatches(_ phrases: [[PhraseToken]], work: inout Int, restart: () -> Void,
+    /// `merging`: ranges that overlap or touch are merged before `sink` sees them (a merged range
+    /// is held back until no later match can extend it); otherwise each round's ranges go out at
+    /// once, in order of their starts, and the sink merges them, so that a run of overlapping
+    /// matches as long as the text does not hold back the line it starts on.
+    private func scanMatches(_ phrases: [[PhraseToken]], merging: Bool, work: inout Int, restart: () -> Void,
                              _ sink: (Range<Int>) -> Bool) {
         do {
-            try scanMatches(phrases, pieceTokens: pieceTokens, work: &work, sink)
+            try scanMatches(phrases, pieceTokens: pieceTokens, merging: merging, work: &work, sink)
         } catch is OutOfOrder {
             restart()
             // one piece: nothing is settled before the end, so nothing can come out of order
-            try? scanMatches(phrases, pieceTokens: Int.max, work: &work, sink)
+            try? scanMatches(phrases, pieceTokens: Int.max, merging: merging, work: &work, sink)
         } catch {
             // Stop: the sink has what it needs
         }
     }
 
-    private func scanMatches(_ phrases: [[PhraseToken]], pieceTokens: Int, work: inout Int,
+    private func scanMatches(_ phrases: [[PhraseToken]], pieceTokens: Int, merging: Bool, work: inout Int,
                              _ sink: (Range<Int>) -> Bool) throws {
         var wanted = Wanted()
         var plans: [Plan] = []
@@ -300,7 +312,8 @@ struct SnippetBuilder {
         var found = [Occurrences](repeating: Occurrences(), count: wanted.bytes.count)
         var settled = Int.min   // slots below are final
         var highestSlot = Int.min
-        var pending: Range<Int>? = nil   // the last merged range, which a later match may extend
+        var pending: Range<Int>? = nil   // merging: the last merged range, which a later match may extend
+        var lastStart = Int.min   // not merging: the start of the last range given out
         var chains: [Int32] = []
         var round: [Range<Int>] = []
 
@@ -355,6 +368,12 @@ struct SnippetBuilder {
             }
             round.sort { $0.lowerBound < $1.lowerBound }
             for r in round {
+                if !merging {
+                    if r.lowerBound < lastStart { throw OutOfOrder() }
+                    lastStart = r.lowerBound
+                    if !sink(r) { throw Stop() }
+                    continue
+                }
                 if let last = pending {
                     if r.lowerBound < last.lowerBound { throw OutOfOrder() }
                     if r.lowerBound <= last.upperBound {
