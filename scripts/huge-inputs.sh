@@ -8,8 +8,10 @@
 #   tiny       1,000,000 tiny JSON Lines documents
 # Each is indexed (`--jobs 2`), checked (`sou check`) and searched, the answers compared with
 # counts computed here (awk and arithmetic), and the build's peak RSS (GNU time) printed with
-# its ratio to the input size. The document cases fail when the peak RSS exceeds 3 times the
-# input plus 64 MB; the tiny-documents case when it exceeds 1 KB per document plus 64 MB.
+# its ratio to the input size. The document cases fail when the peak RSS of the build, or of a
+# search with snippets, exceeds 3 times the input plus 64 MB (the one-character run's search: 24
+# bytes per position plus 64 MB); the tiny-documents case when it exceeds 1 KB per document plus
+# 64 MB.
 #
 # SOU defaults to .build/release/sou (built with `swift build -c release`); FOLDER (default a new
 # temporary folder, removed at the end) needs ~1 GB free. Exit 0 when every check passed.
@@ -46,6 +48,20 @@ stat_field() {
 }
 expect() { [ "$2" = "$3" ] && echo "  ok  $1 = $3" || fail "$1: got $2, expected $3"; }
 
+# search_snippets NAME INPUT LIMIT_KB QUERY [sou search options...]: searches $W/NAME.sou with
+# snippets, prints the peak RSS and time, checks that one hit with at least one snippet came back
+search_snippets() {
+  local name=$1 input=$2 limit=$3 query=$4; shift 4
+  /usr/bin/time -f '%M %e' -o "$W/$name.search.time" "$SOU" search -i "$W/$name.sou" --json "$@" "$query" > "$W/$name.search.json" \
+    || fail "$name: sou search exited $?"
+  read -r rss seconds < "$W/$name.search.time"
+  local size; size=$(stat -c %s "$input")
+  printf '  search %s %s: peak RSS %.1f MB (%.2f x input), %.2f s\n' "$*" "$query" "$(echo "$rss / 1024" | bc -l)" \
+    "$(echo "$rss * 1024 / $size" | bc -l)" "$seconds"
+  [ "$rss" -le "$limit" ] || fail "$name: search peak RSS $rss KB over the limit $limit KB"
+  grep -q '"snippets":\[{"line":1' "$W/$name.search.json" || fail "$name: search $* $query: no snippet"
+}
+
 # one-line: the bundled corpus's text files, line breaks as spaces, joined by " 。 ", repeated to 200 MB
 unit="$W/unit.txt"
 : > "$unit"
@@ -79,6 +95,9 @@ for field in terms positions unigramPositions totalDocumentLength; do
   expect "one-line: $field (as the $((n * copies)) parts apart)" "$(stat_field "$field" "$W/oneline.sou")" "$(stat_field "$field" "$W/parts.sou")"
 done
 expect "one-line: a phrase of the last part" "$("$SOU" search -c -i "$W/oneline.sou" '"集体协商"')" 1
+# snippets of the one document: read in pieces, stopped once the lines shown are complete (D15:
+# 60–75 s and 10.4 GB at 205 MB before)
+search_snippets oneline "$W/oneline.txt" $(( size * 3 / 1024 + 65536 )) 集体协商 --max-lines 2
 # (show ends the text with a line feed)
 "$SOU" show -i "$W/oneline.sou" "$W/oneline.txt" | cmp -s - <(cat "$W/oneline.txt"; echo) && echo "  ok  stored text comes back byte for byte" \
   || fail "one-line: sou show does not give the input back"
@@ -93,6 +112,9 @@ expect "one-char: total length" "$(stat_field totalDocumentLength "$W/onechar.so
 expect "one-char: positions" "$(stat_field positions "$W/onechar.sou")" $N
 expect "one-char: terms" "$(stat_field terms "$W/onechar.sou")" 2
 expect "one-char: 啊 × 200 matches" "$("$SOU" search -c -i "$W/onechar.sou" "$(printf '啊%.0s' $(seq 200))")" 1
+# (a phrase of 199 identical bigrams decodes the term's 16.7 M positions for the document, and
+# keeps its phrase starts and their chains: 24 bytes a position, linear, on top of the text)
+search_snippets onechar "$W/run.txt" $(( N * 24 / 1024 + 65536 )) "$(printf '啊%.0s' $(seq 200))"
 
 # tiny: 1,000,000 documents "协商[甲乙 when i%7=0][ 丙丁 when i%11=0] n<i>"
 D=1000000
