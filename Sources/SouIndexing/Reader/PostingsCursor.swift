@@ -13,14 +13,14 @@ public struct PostingsCursor: @unchecked Sendable {
     /// Number of documents containing the term.
     public private(set) var documentFrequency = 0
 
-    private let index: SegmentReader
+    private var index: SegmentReader
     private var totalFrequency = 0
     private var hasSkips = false
     /// A term in one document at one position lives in its dictionary entry alone.
     private var singleton: (document: Int, position: Int)? = nil
     private var skips: ByteReader
     private var docsOffset = 0
-    private let docsEnd: Int
+    private var docsEnd: Int
     /// Documents not yet decoded or skipped.
     private var undecoded = 0
     private var entry: (last: Int, end: Int, positions: Int)? = nil
@@ -53,18 +53,38 @@ public struct PostingsCursor: @unchecked Sendable {
     private var values: [UInt32] = []
 
     init(index: SegmentReader, term: TermInfo) throws {
-        let postingsOffset: Int, positionsOffset: Int
-        switch term.location {
-        case .singleton(let document, let position):
-            // the dictionary reader's internal form of a singleton: −1 − document, and its position
-            postingsOffset = -1 - document
-            positionsOffset = position
-        case .postings(let offset, let positions):
-            postingsOffset = offset
-            positionsOffset = positions
-        }
+        let (postingsOffset, positionsOffset) = Self.offsets(term)
         try self.init(index: index, documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
                       postingsOffset: postingsOffset, positionsOffset: positionsOffset)
+    }
+
+    /// A term's offsets as ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``
+    /// takes them (for a singleton: −1 − document, and its position).
+    private static func offsets(_ term: TermInfo) -> (postings: Int, positions: Int) {
+        switch term.location {
+        case .singleton(let document, let position): (-1 - document, position)
+        case .postings(let offset, let positions): (offset, positions)
+        }
+    }
+
+    /// Moves the cursor to the start of `term`'s postings in `segment` (the segment whose
+    /// dictionary gave `term`; another throws ``IndexError/foreignTerm(_:)``), keeping the buffers
+    /// it has allocated: a query over many segments reuses its cursors from segment to segment
+    /// instead of allocating new ones in each. The cursor is then as ``SegmentReader/postings(_:)``
+    /// makes it.
+    public mutating func reset(to term: TermInfo, in segment: SegmentReader) throws {
+        guard term.segment == ObjectIdentifier(segment) else {
+            throw IndexError.foreignTerm("the entry of \"\(term.term)\" comes from another segment's dictionary")
+        }
+        if segment !== index {
+            index = segment
+            docsEnd = segment.postingsRange.upperBound
+            skips = ByteReader(segment.bytes, range: 0..<0, context: "postings skip data")
+            positionsReader = ByteReader(segment.bytes, range: 0..<0, context: "positions")
+        }
+        let (postingsOffset, positionsOffset) = Self.offsets(term)
+        try reset(documentFrequency: term.documentFrequency, totalFrequency: term.totalTermFrequency,
+                  postingsOffset: postingsOffset, positionsOffset: positionsOffset)
     }
 
     /// A cursor over the postings of the dictionary entry the iterator `terms` is on.

@@ -11,12 +11,45 @@ struct PhraseToken: Sendable {
     var isCharacter: Bool
     /// Per segment of the index, the dictionary entries it matches there (one for a term; the
     /// unigram and bigrams for a character; none when absent from that segment).
-    var infos: [[TermInfo]]
+    var infos: SegmentEntries
     /// Number of live documents containing the token (for a character: containing the
     /// character), over all segments.
     var documentFrequency: Int
     /// BM25 idf from ``documentFrequency``.
     var idf: Double
+}
+
+/// A token's dictionary entries in each segment of an index, in one flat list (one array for all
+/// segments, not one per segment: a query over many segments makes and frees these per token).
+struct SegmentEntries: Sendable {
+    /// The entries of segment s are `entries[ends[s - 1]..<ends[s]]` (from 0 for s = 0).
+    private(set) var entries: [TermInfo] = []
+    private var ends: [Int] = []
+
+    init(capacity segments: Int) {
+        entries.reserveCapacity(segments)
+        ends.reserveCapacity(segments)
+    }
+
+    /// Adds the next segment's entries.
+    mutating func append<S: Sequence>(segment infos: S) where S.Element == TermInfo {
+        entries.append(contentsOf: infos)
+        ends.append(entries.count)
+    }
+
+    /// Adds the next segment's entry, if any.
+    mutating func append(segment info: TermInfo?) {
+        if let info { entries.append(info) }
+        ends.append(entries.count)
+    }
+
+    /// Segment s's entries.
+    subscript(s: Int) -> ArraySlice<TermInfo> {
+        entries[(s == 0 ? 0 : ends[s - 1])..<ends[s]]
+    }
+
+    /// Number of segments.
+    var count: Int { ends.count }
 }
 
 /// A phrase clause compiled against an index: its tokens at their relative slots.
@@ -42,11 +75,13 @@ struct PhraseClause: Sendable {
         for token in analyzed {
             let isCharacter = token.kind == .unigram
             let key = Array(token.term.utf8)
-            let infos: [[TermInfo]] = try index.segments.map { segment in
+            var infos = SegmentEntries(capacity: index.segments.count)
+            for segment in index.segments {
                 if isCharacter {
-                    return try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
+                    infos.append(segment: try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
+                } else {
+                    infos.append(segment: try segment.reader.termInfo(utf8: key))
                 }
-                return try segment.reader.termInfo(utf8: key).map { [$0] } ?? []
             }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
                                       isCharacter: isCharacter, infos: infos, documentFrequency: 0, idf: 0))
@@ -57,7 +92,8 @@ struct PhraseClause: Sendable {
     /// A clause of one term of the index (a word a prefix query expanded to), unanalyzed.
     init(term: String, index: IndexReader, bm25: BM25) throws {
         let key = Array(term.utf8)
-        let infos: [[TermInfo]] = try index.segments.map { try $0.reader.termInfo(utf8: key).map { [$0] } ?? [] }
+        var infos = SegmentEntries(capacity: index.segments.count)
+        for segment in index.segments { infos.append(segment: try segment.reader.termInfo(utf8: key)) }
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
@@ -68,7 +104,7 @@ struct PhraseClause: Sendable {
         self.text = text
         var tokens = tokens
         let n = index.documentCount
-        let anyMissing = tokens.contains { token in token.infos.allSatisfy { $0.isEmpty } }
+        let anyMissing = tokens.contains { token in token.infos.entries.isEmpty }
         // Document frequencies over the live documents (exact: a character's is the number of
         // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices {
@@ -77,7 +113,7 @@ struct PhraseClause: Sendable {
                 let infos = tokens[i].infos[s]
                 if infos.isEmpty { continue }
                 if infos.count == 1, segment.deletions.isEmpty {
-                    df += infos[0].documentFrequency
+                    df += infos[infos.startIndex].documentFrequency
                 } else if anyMissing {
                     df += infos.map(\.documentFrequency).max() ?? 0   // no match anyway
                 } else {
@@ -109,11 +145,11 @@ struct PhraseClause: Sendable {
     let cannotMatch: Bool
 
     /// Number of distinct live documents in the union of `infos`' postings in `segment`.
-    static func countDocuments(_ infos: [TermInfo], in segment: SegmentView) throws -> Int {
+    static func countDocuments(_ infos: ArraySlice<TermInfo>, in segment: SegmentView) throws -> Int {
         let index = segment.reader
         let deletions = segment.deletions
         if infos.count == 1 {
-            var cursor = try index.postings(infos[0])
+            var cursor = try index.postings(infos[infos.startIndex])
             var count = 0
             while let d = try cursor.next() {
                 if !deletions.contains(d) { count += 1 }
@@ -142,9 +178,9 @@ struct PhraseClause: Sendable {
     func matches(in index: IndexReader) throws -> (documents: [Int], frequencies: [Int]) {
         if cannotMatch { return ([], []) }
         var out = Matches()
-        if tokens.count == 1, tokens[0].infos.allSatisfy({ $0.count <= 1 }) {
+        if tokens.count == 1, !tokens[0].isCharacter {
             // a term's documents: at most its document frequencies (reserved once, not per segment)
-            let n = tokens[0].infos.reduce(0) { $0 + ($1.first?.documentFrequency ?? 0) }
+            let n = tokens[0].infos.entries.reduce(0) { $0 + $1.documentFrequency }
             out.documents.reserveCapacity(n)
             out.frequencies.reserveCapacity(n)
         }
@@ -152,7 +188,7 @@ struct PhraseClause: Sendable {
         var work = 0
         for (s, segment) in index.segments.enumerated() {
             if tokens.contains(where: { $0.infos[s].isEmpty }) { continue }
-            try appendMatches(in: segment.reader, infos: tokens.map { $0.infos[s] }, base: segment.base,
+            try appendMatches(in: segment.reader, infos: { tokens[$0].infos[s] }, base: segment.base,
                               deletions: segment.deletions.isEmpty ? nil : segment.deletions,
                               to: &out, scratch: &scratch, work: &work)
         }
@@ -161,17 +197,17 @@ struct PhraseClause: Sendable {
 
     /// The matching documents of one segment (local numbers, deleted ones included), with the
     /// phrase's occurrences in each; `infos` are the tokens' entries in that segment.
-    func matches(in index: SegmentReader, infos: [[TermInfo]]) throws -> (documents: [Int], frequencies: [Int]) {
+    func matches(in index: SegmentReader, infos: [ArraySlice<TermInfo>]) throws -> (documents: [Int], frequencies: [Int]) {
         var work = 0
         return try matches(in: index, infos: infos, work: &work)
     }
 
     /// ``matches(in:infos:)``, adding to `work` the positions read and the slots compared (linear
     /// in the positions of the phrase's distinct terms in the documents holding them all).
-    func matches(in index: SegmentReader, infos: [[TermInfo]], work: inout Int) throws -> (documents: [Int], frequencies: [Int]) {
+    func matches(in index: SegmentReader, infos: [ArraySlice<TermInfo>], work: inout Int) throws -> (documents: [Int], frequencies: [Int]) {
         var out = Matches()
         var scratch = Scratch()
-        try appendMatches(in: index, infos: infos, base: 0, deletions: nil, to: &out, scratch: &scratch, work: &work)
+        try appendMatches(in: index, infos: { infos[$0] }, base: 0, deletions: nil, to: &out, scratch: &scratch, work: &work)
         return (out.documents, out.frequencies)
     }
 
@@ -196,29 +232,53 @@ struct PhraseClause: Sendable {
         var list: [Int] = []
         var scratch: [Int] = []
         var chains: [Int32] = []
+        /// The distinct tokens in leapfrog order (indices into the groups), and their cursors.
+        var order: [Int] = []
+        var frequencies: [Int] = []
+        /// Cursors of the distinct tokens (the first ones are the current segment's; those of an
+        /// earlier segment are reset to the next one's terms, keeping their buffers).
+        var cursors: [TokenCursor] = []
     }
 
     /// Appends to `out` the matching documents of one segment as global numbers (`base` + local),
     /// leaving out those `deletions` holds; `infos` are the tokens' entries in that segment.
-    func appendMatches(in index: SegmentReader, infos: [[TermInfo]], base: Int, deletions: DeletionSet?,
+    /// `infos(t)`: token t's entries in that segment.
+    func appendMatches(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, base: Int, deletions: DeletionSet?,
                        to out: inout Matches, scratch buffers: inout Scratch, work: inout Int) throws {
-        if tokens.count == 1 { return try appendSingleTokenMatches(infos[0], in: index, base: base, deletions: deletions, to: &out) }
+        if tokens.count == 1 { return try appendSingleTokenMatches(infos(0), in: index, base: base, deletions: deletions, to: &out) }
 
-        // One cursor per distinct token, with the token's offsets in the phrase as progressions.
-        let groupInfos = groupTokens.map { infos[$0] }
-        // Leapfrog over the distinct tokens' cursors, the rarest first, then check the slots.
-        let order = groupInfos.indices.sorted {
-            let a = groupInfos[$0].reduce(0) { $0 + $1.documentFrequency }
-            let b = groupInfos[$1].reduce(0) { $0 + $1.documentFrequency }
-            return a != b ? a < b : $0 < $1
+        // One cursor per distinct token (group g: token groupTokens[g]), with the token's offsets
+        // in the phrase as progressions. Leapfrog over the distinct tokens' cursors, the rarest
+        // first, then check the slots. The order and cursors live in `buffers` (reused from
+        // segment to segment, as the cursors' decoding buffers are).
+        buffers.order.removeAll(keepingCapacity: true)
+        buffers.order.append(contentsOf: groupTokens.indices)
+        if buffers.order.count > 1 {
+            buffers.frequencies.removeAll(keepingCapacity: true)
+            for g in groupTokens.indices { buffers.frequencies.append(infos(groupTokens[g]).reduce(0) { $0 + $1.documentFrequency }) }
+            let f = buffers.frequencies
+            buffers.order.sort { f[$0] != f[$1] ? f[$0] < f[$1] : $0 < $1 }
         }
-        var cursors = try order.map { try TokenCursor(groupInfos[$0], in: index) }
-        let progressions = order.map { groupProgressions[$0] }
+        let order = buffers.order
+        // cursors[i] for order[i]: an earlier segment's cursors are reset in place (they keep
+        // their buffers), new ones are made when this phrase needs more
+        var cursors: [TokenCursor] = []
+        swap(&cursors, &buffers.cursors)
+        defer { swap(&cursors, &buffers.cursors) }
+        cursors.reserveCapacity(order.count)
+        for (i, g) in order.enumerated() {
+            if i < cursors.count {
+                try cursors[i].reset(infos(groupTokens[g]), in: index)
+            } else {
+                cursors.append(try TokenCursor(infos(groupTokens[g]), in: index))
+            }
+        }
+        let n = order.count
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
             var agreed = true
-            for i in cursors.indices.dropFirst() {
+            for i in 1..<n {
                 guard let d = try cursors[i].advance(to: lead) else { break search }
                 if d > lead { target = d; agreed = false; break }
             }
@@ -227,32 +287,32 @@ struct PhraseClause: Sendable {
             // Check slots, the token with the fewest occurrences here first, then the others
             // rarest first; stop decoding positions as soon as no phrase start is left.
             var first = 0, fewest = Int.max
-            for i in cursors.indices {
+            for i in 0..<n {
                 let f = cursors[i].termFrequency
                 if f < fewest { fewest = f; first = i }
             }
             try cursors[first].positions(into: &buffers.list, scratch: &buffers.scratch)
             work += buffers.list.count
-            let firstOffset = progressions[first][0].offset
+            let firstOffset = groupProgressions[order[first]][0].offset
             buffers.candidates.removeAll(keepingCapacity: true)
             buffers.candidates.append(contentsOf: buffers.list.lazy.map { $0 - firstOffset })
-            PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: progressions[first],
+            PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                     chains: &buffers.chains, work: &work)
-            for i in cursors.indices where i != first {
+            for i in 0..<n where i != first {
                 if buffers.candidates.isEmpty { break }
                 try cursors[i].positions(into: &buffers.list, scratch: &buffers.scratch)
                 work += buffers.list.count
-                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: progressions[i],
+                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[i]],
                                         chains: &buffers.chains, work: &work)
             }
             if !buffers.candidates.isEmpty { out.append(lead, buffers.candidates.count, base: base, deletions: deletions) }
         }
     }
 
-    private func appendSingleTokenMatches(_ infos: [TermInfo], in index: SegmentReader, base: Int, deletions: DeletionSet?,
+    private func appendSingleTokenMatches(_ infos: ArraySlice<TermInfo>, in index: SegmentReader, base: Int, deletions: DeletionSet?,
                                           to out: inout Matches) throws {
         if infos.count == 1 {
-            var cursor = try index.postings(infos[0])
+            var cursor = try index.postings(infos[infos.startIndex])
             while let d = try cursor.next() {
                 out.append(d, cursor.termFrequency, base: base, deletions: deletions)
             }

@@ -93,9 +93,19 @@ struct TokenCursor {
     private var union: UnionCursor?
     private var exhausted = false
 
-    init(_ infos: [TermInfo], in index: SegmentReader) throws {
+    init(_ infos: ArraySlice<TermInfo>, in index: SegmentReader) throws {
         guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
         single = try index.postings(first)
+        if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
+    }
+
+    /// Moves the cursor to `infos` in `index` (another segment's entries of the token), as
+    /// ``init(_:in:)`` would make it but keeping the term cursor's decoding buffers.
+    mutating func reset(_ infos: ArraySlice<TermInfo>, in index: SegmentReader) throws {
+        guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
+        exhausted = false
+        union = nil
+        try single.reset(to: first, in: index)
         if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
     }
 
