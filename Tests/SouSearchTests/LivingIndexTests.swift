@@ -238,6 +238,44 @@ struct LivingIndexTests {
         }
     }
 
+    @Test("a cursor reset to another segment's entry reads it as a fresh cursor does; a foreign entry is refused")
+    func cursorResetAcrossSegments() throws {
+        // segment a: the term in 300 documents, some several times (skip entries, gap blocks);
+        // segment b: in 3 documents, then in one (a singleton)
+        let a = try SegmentWriter(), b = try SegmentWriter()
+        for i in 0..<300 {
+            try a.addDocument(key: "a\(i)", text: String(repeating: "工资 集体协商 ", count: 1 + i % 7) + "其他\(i)")
+        }
+        try b.addDocument(key: "b0", text: "集体协商 工资 工资")
+        try b.addDocument(key: "b1", text: "无关")
+        try b.addDocument(key: "b2", text: "工资")
+        try b.addDocument(key: "b3", text: "工资 集体协商 协商 工资")
+        let sa = try a.makeIndex(), sb = try b.makeIndex()
+        func walk(_ cursor: inout PostingsCursor) throws -> [[Int]] {
+            var out: [[Int]] = []
+            while let d = try cursor.next() { out.append([d] + (try cursor.positions())) }
+            return out
+        }
+        var cursor = try sa.postings(try #require(try sa.termInfo("工资")))
+        _ = try cursor.advance(to: 200)   // part-way through segment a's blocks
+        var expected: [[Int]] = []
+        for (segment, term) in [(sb, "工资"), (sa, "工资"), (sb, "无关"), (sa, "集体"), (sb, "协商"), (sa, "其他")] {
+            let info = try #require(try segment.termInfo(term))
+            try cursor.reset(to: info, in: segment)
+            var fresh = try segment.postings(info)
+            expected = try walk(&fresh)
+            #expect(!expected.isEmpty)
+            #expect(try walk(&cursor) == expected, "\(term)")
+            #expect(cursor.documentFrequency == info.documentFrequency)
+        }
+        #expect {
+            try cursor.reset(to: try #require(try sa.termInfo("工资")), in: sb)
+        } throws: { error in
+            guard case IndexError.foreignTerm = error else { return false }
+            return true
+        }
+    }
+
     @Test("a second writer on the same file gets a clear locked error; it may wait instead")
     func oneWriterAtATime() throws {
         let folder = try Self.temporaryFolder()
