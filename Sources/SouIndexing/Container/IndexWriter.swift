@@ -319,6 +319,16 @@ public final class IndexWriter {
             + (buffer?.documents.count ?? 0) - bufferDeleted.count + pending.count
     }
 
+    /// Distinct terms, (term, document) pairs and positions summed over the segments, as a reader
+    /// of the last commit counts them (`sou index`'s summary; call after ``commit()``).
+    var segmentTotals: (terms: Int, postings: Int, positions: Int) {
+        segments.reduce(into: (0, 0, 0)) {
+            $0.0 += $1.reader.termCount
+            $0.1 += $1.reader.postingCount
+            $0.2 += $1.reader.positionCount
+        }
+    }
+
     /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
     /// analyzed and stored; `title` is shown in results; `source` is the number of the input file
     /// it came from in the ``sources`` table (0: none).

@@ -88,6 +88,12 @@ public struct SourceTable: Sendable, Hashable {
     public func match(_ paths: [String]) -> [Int?] {
         var result = [Int?](repeating: nil, count: paths.count)
         guard !paths.isEmpty, !entries.isEmpty else { return result }
+        // the usual case (nothing added or removed since the last run): the walk lists exactly
+        // the table's paths in the table's order; one comparison per path says so
+        if paths.count == entries.count, Self.equal(paths, entries) {
+            for i in result.indices { result[i] = i }
+            return result
+        }
         var sortedAlready = true
         for i in paths.indices.dropFirst() where paths[i - 1].bytewiseCompare(paths[i]) > 0 {
             sortedAlready = false
@@ -114,6 +120,19 @@ public struct SourceTable: Sendable, Hashable {
             if c == 0 { result[i] = e }
         }
         return result
+    }
+
+    /// Whether `paths[i]` has the bytes of `entries[i].path` for every i (same counts).
+    private static func equal(_ paths: [String], _ entries: [Entry]) -> Bool {
+        paths.withUnsafeBufferPointer { p in
+            entries.withUnsafeBufferPointer { e in
+                for i in p.indices {
+                    // (the byte counts first: O(1) for native Strings, and most differences)
+                    guard p[i].utf8.count == e[i].path.utf8.count, p[i].bytewiseCompare(e[i].path) == 0 else { return false }
+                }
+                return true
+            }
+        }
     }
 
     /// Sets the entries of `updates` (index into ``entries``, or nil for a path not in the table:

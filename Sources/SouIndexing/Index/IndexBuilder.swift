@@ -124,6 +124,9 @@ public struct IndexBuilder {
     /// Hears of the temporary file the build writes before it is renamed over the output (for
     /// removal in a signal handler).
     public var temporaryFile: TemporaryFileHook? = nil
+    /// Hears of the listing ``update(paths:at:rebuild:)`` starts (tests: it has ended when the
+    /// update returns or throws).
+    var listingStarted: ((FileListing) -> Void)? = nil
 
     /// Creates a builder.
     public init(options: IndexBuildOptions = IndexBuildOptions()) {
@@ -168,6 +171,15 @@ public struct IndexBuilder {
         writerOptions.waitsForLock = options.waitsForLock
         writerOptions.mergeFactor = options.mergeFactor
         writerOptions.temporaryFile = temporaryFile
+        let source = DocumentSource(options: input, warn: warn)
+        source.detail = detail
+        source.note = note
+        // the walk (a stat per file: most of an up-to-date run) starts now, on threads of its
+        // own, while this one opens and checks the index and decodes its source table; any
+        // error of the index is thrown before the walk's own (as when the walk came second)
+        let listing = FileListing(source: source, paths: paths)
+        listingStarted?(listing)
+        defer { listing.end() }
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
             var st = stat()
@@ -191,9 +203,6 @@ public struct IndexBuilder {
             }
         }
         let writer = try opened ?? IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
-        let source = DocumentSource(options: input, warn: warn)
-        source.detail = detail
-        source.note = note
         let fingerprint = Self.fingerprint(input)
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
@@ -207,7 +216,7 @@ public struct IndexBuilder {
         let optionsChanged = table.options != fingerprint
         table.options = fingerprint
         phase("open")
-        let files = try source.listFiles(paths: paths)
+        let files = try listing.files()
         phase("list")
 
         // live documents per Source value: a file whose count is not the one recorded had
@@ -318,15 +327,12 @@ public struct IndexBuilder {
         }
         summary.skippedTokens = writer.skippedTokens
 
-        let reader = try IndexReader(contentsOf: url)
-        for s in reader.segments {
-            summary.terms += s.reader.termCount
-            summary.postings += s.reader.postingCount
-            summary.positions += s.reader.positionCount
-        }
+        // the figures of the commit just made, from the writer's segments (which a reader of the
+        // file would open; the writer's lock keeps any other commit out until it is released)
+        (summary.terms, summary.postings, summary.positions) = writer.segmentTotals
         var st = stat()
         summary.indexBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
-        summary.documents = reader.documentCount
+        summary.documents = writer.documentCount
         summary.files = source.filesRead
         summary.skipped = source.skipped
         summary.skippedByReason = Dictionary(uniqueKeysWithValues: source.skippedByReason.map { ($0.key.rawValue, $0.value) })
@@ -393,9 +399,23 @@ public struct IndexBuilder {
     /// files with the same sizes and modification times, and the same input options (no file is
     /// read; only listed and stat'ed).
     public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
+        try isUpToDate(reader, listing: startListing(paths: paths))
+    }
+
+    /// Starts listing `paths` with this builder's input options on a thread of its own, for
+    /// ``isUpToDate(_:listing:)``: the caller opens the index meanwhile. The walk's messages
+    /// (unreadable files) are dropped.
+    public func startListing(paths: [String]) throws -> FileListing {
+        FileListing(source: DocumentSource(options: try DocumentSource.validated(options.input)), paths: paths)
+    }
+
+    /// ``isUpToDate(_:paths:)`` with the files of a listing started before (ended here, whatever
+    /// the answer).
+    public func isUpToDate(_ reader: IndexReader, listing: FileListing) throws -> Bool {
+        defer { listing.end() }
         let input = try DocumentSource.validated(options.input)
         guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
-        let files = try DocumentSource(options: input).listFiles(paths: paths)
+        let files = try listing.files()
         guard files.count == table.entries.count else { return false }
         var listed = [Bool](repeating: false, count: table.entries.count)
         for (f, entry) in zip(files, table.match(files.map(\.path))) {
