@@ -103,16 +103,8 @@ struct FolderSearch {
         let folder = Self.cacheFolder()
         let path = folder + "/" + cacheFileName
         // fast path: an index that mirrors the roots as they are now is searched as it is
-        // (the roots are walked on threads of their own while the index is opened and checked)
-        if !knownStale, FileManager.default.fileExists(atPath: path) {
-            let b = builder(progress: nil)
-            if let listing = try? b.startListing(paths: canonical) {
-                defer { listing.end() }
-                if let reader = try? IndexReader(path: path), isOfTheseOptions(reader),
-                   (try? b.isUpToDate(reader, listing: listing)) == true {
-                    return reader
-                }
-            }
+        if !knownStale, let reader = try? IndexReader(path: path), isOfTheseOptions(reader), isUpToDate(reader) {
+            return reader
         }
         if let failure = Self.makeFolder(folder) {
             printError("warning: cannot use the cache folder \(folder) (\(failure)): searching without a cache "

@@ -124,6 +124,10 @@ public struct IndexBuilder {
     /// Hears of the temporary file the build writes before it is renamed over the output (for
     /// removal in a signal handler).
     public var temporaryFile: TemporaryFileHook? = nil
+    /// A listing of the paths started before ``update(paths:at:rebuild:)`` (by `sou index` before it
+    /// parses its command line): used by the update when it lists the same paths with input
+    /// options that list the same files, else left alone (its owner ends it).
+    public var listing: FileListing? = nil
     /// Hears of the listing ``update(paths:at:rebuild:)`` starts (tests: it has ended when the
     /// update returns or throws).
     var listingStarted: ((FileListing) -> Void)? = nil
@@ -171,15 +175,21 @@ public struct IndexBuilder {
         writerOptions.waitsForLock = options.waitsForLock
         writerOptions.mergeFactor = options.mergeFactor
         writerOptions.temporaryFile = temporaryFile
-        let source = DocumentSource(options: input, warn: warn)
-        source.detail = detail
-        source.note = note
         // the walk (a stat per file: most of an up-to-date run) starts now, on threads of its
-        // own, while this one opens and checks the index and decodes its source table; any
-        // error of the index is thrown before the walk's own (as when the walk came second)
-        let listing = FileListing(source: source, paths: paths)
-        listingStarted?(listing)
-        defer { listing.end() }
+        // own (or started before: `listing`), while this one opens and checks the index and
+        // decodes its source table; any error of the index is thrown before the walk's own (as
+        // when the walk came second)
+        let listing: FileListing
+        if let given = self.listing, !given.hasEnded, given.paths == paths, given.source.options.listsTheSameFiles(as: input) {
+            listing = given   // (ended by its owner when this throws before using it)
+        } else {
+            let started = FileListing(source: DocumentSource(options: input), paths: paths)
+            listingStarted?(started)
+            listing = started
+        }
+        defer { if listing !== self.listing { listing.end() } }
+        listing.warn = warn
+        listing.detail = detail
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
             var st = stat()
@@ -217,7 +227,11 @@ public struct IndexBuilder {
         table.options = fingerprint
         phase("open")
         let files = try listing.files()
-        phase("list")
+        let source = listing.source
+        source.options = input
+        source.note = note
+        // (the trace says whether the walk began before the update: `sou index` starts it early)
+        phase(listing === self.listing ? "list (walk started before)" : "list")
 
         // live documents per Source value: a file whose count is not the one recorded had
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
@@ -406,7 +420,7 @@ public struct IndexBuilder {
     /// ``isUpToDate(_:listing:)``: the caller opens the index meanwhile. The walk's messages
     /// (unreadable files) are dropped.
     public func startListing(paths: [String]) throws -> FileListing {
-        FileListing(source: DocumentSource(options: try DocumentSource.validated(options.input)), paths: paths)
+        try FileListing(paths: paths, options: options.input)
     }
 
     /// ``isUpToDate(_:paths:)`` with the files of a listing started before (ended here, whatever

@@ -29,8 +29,13 @@ public final class FileListing: @unchecked Sendable {
     }
 
     private let job: Job
-    private let warn: (String) -> Void
-    private let detail: (String) -> Void
+    /// Where the walk's messages go once it is over (``files()`` passes the held ones on to
+    /// them and gives them back to the source): the source's own when the listing started.
+    var warn: (String) -> Void
+    var detail: (String) -> Void
+    /// The source that walks (for reading the files once they are listed) and the paths.
+    var source: DocumentSource { job.source }
+    var paths: [String] { job.paths }
     /// The walking thread, until joined (nil: none was started, the walk runs in ``files()``).
     private var thread: pthread_t?
     /// True once the walk is over and the source's messages are its own again.
@@ -62,6 +67,13 @@ public final class FileListing: @unchecked Sendable {
         } else {
             box.release()
         }
+    }
+
+    /// Starts listing `paths` as a ``DocumentSource`` with `options` would (its messages dropped),
+    /// for ``IndexBuilder/listing`` or ``IndexBuilder/isUpToDate(_:listing:)``. Throws what
+    /// ``DocumentSource/validated(_:)`` throws.
+    public convenience init(paths: [String], options: InputOptions) throws {
+        self.init(source: DocumentSource(options: try DocumentSource.validated(options)), paths: paths)
     }
 
     deinit { end() }
