@@ -161,4 +161,49 @@ struct UpdateOverlapTests {
         used.end()   // no-op after files()
         #expect(messages.count == 1)
     }
+
+    @Test("the nothing-changed check on the stored table's bytes: true for the same files; false for any one difference (a path byte, size, time, kind, regular file, live count, a stray, a file more or less)")
+    func nothingChangedOnStoredBytes() throws {
+        var table = SourceTable(options: "o")
+        table.files = [
+            "d/a.txt": SourceTable.File(id: 1, size: 10, modificationTime: 100, isJSONLines: false, documents: 1),
+            "d/b/文件.txt": SourceTable.File(id: 2, size: 20, modificationTime: -5, isJSONLines: false, documents: 1),
+            "d/c.jsonl": SourceTable.File(id: 3, size: 30, modificationTime: 1 << 40, isJSONLines: true, documents: 4),
+        ]
+        table.nextID = 4
+        let bytes = table.encoded()
+        let storage = IndexStorage(copying: bytes)
+        let stored = try StoredSourceTable(storage: storage, range: 0..<bytes.count)
+        #expect(stored.decoded() == table)
+        #expect(try SourceTable(bytes: storage.bytes, range: 0..<bytes.count) == table)
+        var live = SourceCounts()
+        for id: UInt32 in [1, 2, 3, 3, 3, 3] { live.add(id) }
+        let files = table.entries.map {
+            InputFile(path: $0.path, key: $0.path, isJSONLines: $0.file.isJSONLines, isExplicit: false,
+                      size: $0.file.size, modificationTime: $0.file.modificationTime)
+        }
+        #expect(IndexBuilder.nothingChanged(files, stored, live))
+        var variants: [(String, [InputFile])] = []
+        for i in files.indices {
+            var f = files
+            f[i].path = String(f[i].path.dropLast()) + "u"
+            variants.append(("path byte \(i)", f))
+            f = files; f[i].path += "x"; variants.append(("longer path \(i)", f))
+            f = files; f[i].size += 1; variants.append(("size \(i)", f))
+            f = files; f[i].modificationTime += 1; variants.append(("time \(i)", f))
+            f = files; f[i].isJSONLines.toggle(); variants.append(("kind \(i)", f))
+            f = files; f[i].isRegularFile = false; variants.append(("not regular \(i)", f))
+        }
+        variants.append(("a file less", Array(files.dropLast())))
+        var more = files
+        more.append(InputFile(path: "d/d.txt", key: "d/d.txt", isJSONLines: false, isExplicit: false, size: 1, modificationTime: 1))
+        variants.append(("a file more", more))
+        for (what, f) in variants { #expect(!IndexBuilder.nothingChanged(f, stored, live), "\(what)") }
+        var fewer = SourceCounts()
+        for id: UInt32 in [1, 2, 3, 3, 3] { fewer.add(id) }
+        #expect(!IndexBuilder.nothingChanged(files, stored, fewer), "a live document fewer")
+        var stray = live
+        stray.add(9)
+        #expect(!IndexBuilder.nothingChanged(files, stored, stray), "a stray document")
+    }
 }

@@ -88,6 +88,9 @@ public final class IndexWriter {
     private var segments: [WriterSegment] = []
     /// The committed source table and whether it changed since.
     private var committedSources: SourceTable?
+    /// The committed source table as stored (checked when the file was opened), until
+    /// ``sources`` decodes it into `committedSources`.
+    private(set) var storedSources: StoredSourceTable?
     private var sourcesEntry: (offset: Int, length: Int, crc: UInt32) = (0, 0, 0)
     private var sourcesChanged = false
     /// The whole-file mapping the committed segments' readers share.
@@ -299,7 +302,7 @@ public final class IndexWriter {
             guard CRC32C.checksum(storage.bytes.slice(r)) == commit.sourcesCRC else {
                 throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
             }
-            committedSources = try SourceTable(bytes: storage.bytes, range: r)
+            storedSources = try StoredSourceTable(storage: storage, range: r)
             sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
         }
         if size > committedEnd {
@@ -530,10 +533,19 @@ public final class IndexWriter {
 
     // MARK: commit
 
+    /// Whether the index has a source table (without decoding it).
+    var hasSources: Bool { committedSources != nil || storedSources != nil }
+
     /// The source table `sou index` keeps (nil: none yet). Setting it marks it for the next commit.
     public var sources: SourceTable? {
-        get { committedSources }
+        get {
+            if committedSources == nil, let stored = storedSources {
+                committedSources = stored.decoded()
+            }
+            return committedSources
+        }
         set {
+            storedSources = nil
             committedSources = newValue
             sourcesChanged = true
             dirty = true
@@ -796,7 +808,7 @@ public final class IndexWriter {
         }
         _ = oldBytes
         segments = next
-        sourcesChanged = committedSources != nil
+        sourcesChanged = sources != nil   // (decoded from the old file's bytes before they go)
         sourcesEntry = (0, 0, 0)
         committedOffset = 0
         replacement = (temp, oldFD)

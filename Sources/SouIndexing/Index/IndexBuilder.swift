@@ -205,7 +205,7 @@ public struct IndexBuilder {
             } catch IndexError.configurationMismatch(let what) {
                 throw IndexError.configurationMismatch(what.replacingScalars("rebuild it to change", with: "use --rebuild to change"))
             }
-            if opened?.sources == nil {
+            if opened?.hasSources == false {
                 // an index without a source table (written by `sou add` or the library) cannot be
                 // compared file by file: it is rebuilt, which is what mirroring the paths means
                 fresh = true
@@ -217,14 +217,6 @@ public struct IndexBuilder {
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
-        var table: SourceTable
-        if fresh {
-            table = SourceTable(options: fingerprint)
-        } else {
-            table = writer.sources ?? SourceTable(options: fingerprint)
-        }
-        let optionsChanged = table.options != fingerprint
-        table.options = fingerprint
         phase("open")
         let files = try listing.files()
         let source = listing.source
@@ -237,6 +229,24 @@ public struct IndexBuilder {
         // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
         // and is read again; documents of no recorded file (Source 0 or unknown) are strays
         let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
+        // the usual re-run, nothing changed: every listed file is the stored entry at its place
+        // (same path bytes, size, time, kind and live documents) and no other document lives;
+        // decided on the stored table's bytes, without decoding it. Anything else: the merge below
+        if !fresh, let stored = writer.storedSources, stored.options == fingerprint, Self.nothingChanged(files, stored, live) {
+            summary.unchangedFiles = files.count
+            summary.unchanged = live.total
+            phase("compare (nothing changed)")
+            return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
+                              timings: timings, summary: summary, phases: phases, tracing: tracing)
+        }
+        var table: SourceTable
+        if fresh {
+            table = SourceTable(options: fingerprint)
+        } else {
+            table = writer.sources ?? SourceTable(options: fingerprint)
+        }
+        let optionsChanged = table.options != fingerprint
+        table.options = fingerprint
         var strays = Set<UInt32>()
         // (the table's ids are distinct: when its files' live documents are all the live ones,
         // there is no stray, and no set of ids is needed to say so)
@@ -326,6 +336,15 @@ public struct IndexBuilder {
             writer.sources = table
         }
         phase("deletes")
+        return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
+                          timings: timings, summary: summary, phases: phases, tracing: tracing)
+    }
+
+    /// The end of an update: refuses to leave no document, commits, fills in the summary.
+    private func finish(writer: IndexWriter, source: DocumentSource, files: [InputFile], paths: [String], url: URL, start: Date,
+                        timings: IndexBuildTimings?, summary: IndexBuildSummary, phases: [(String, Date)], tracing: Bool) throws -> IndexBuildSummary {
+        var summary = summary, phases = phases
+        func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
             let reason = Self.whyNothing(source, paths: paths, listed: files.count)
@@ -362,6 +381,22 @@ public struct IndexBuilder {
             }
         }
         return summary
+    }
+
+    /// Whether the walk's `files` are exactly the stored table's, each unchanged: same path bytes
+    /// in the same order, a regular file of the recorded size, time and kind, with the recorded
+    /// number of live documents, and no live document outside them.
+    static func nothingChanged(_ files: [InputFile], _ stored: StoredSourceTable, _ live: SourceCounts) -> Bool {
+        guard files.count == stored.files.count else { return false }
+        var total = 0
+        for (i, f) in files.enumerated() {
+            let old = stored.files[i]
+            guard f.isRegularFile, old.size == f.size, old.modificationTime == f.modificationTime,
+                  old.isJSONLines == f.isJSONLines, live[old.id] == old.documents, stored.path(i, equals: f.path) else { return false }
+            total += old.documents
+        }
+        // (ids are distinct, checked when the table was read: these counts are of distinct files)
+        return total == live.total
     }
 
     /// The bytes reading `files` will yield: their sizes, for gzip data (by its magic bytes) the
@@ -428,8 +463,16 @@ public struct IndexBuilder {
     public func isUpToDate(_ reader: IndexReader, listing: FileListing) throws -> Bool {
         defer { listing.end() }
         let input = try DocumentSource.validated(options.input)
-        guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
+        guard let stored = try reader.storedSources(), stored.options == Self.fingerprint(input) else { return false }
         let files = try listing.files()
+        guard files.count == stored.files.count else { return false }
+        // the usual case: the walk lists the stored paths in the stored order (compared as bytes)
+        if files.indices.allSatisfy({ stored.path($0, equals: files[$0].path) }) {
+            return zip(files, stored.files).allSatisfy { f, old in
+                f.isRegularFile && old.size == f.size && old.modificationTime == f.modificationTime
+            }
+        }
+        let table = stored.decoded()
         guard files.count == table.entries.count else { return false }
         var listed = [Bool](repeating: false, count: table.entries.count)
         for (f, entry) in zip(files, table.match(files.map(\.path))) {
