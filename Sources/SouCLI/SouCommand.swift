@@ -30,6 +30,8 @@ struct SouCommand: ParsableCommand {
             writeStderr(helpMessage() + "\n")
             Glibc.exit(2)
         }
+        // `sou index`: the folders are walked while the command line is parsed
+        IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             try command.run()

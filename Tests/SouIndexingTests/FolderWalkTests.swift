@@ -281,6 +281,30 @@ struct BytewiseOrderTests {
         #expect(throws: IndexError.self) { try decode(unordered) }
     }
 
+    @Test("a walk listing exactly the table's paths pairs each with its entry; one path differing in a byte (or a count) falls back to the merge")
+    func sourceTableMatchSameList() {
+        var table = SourceTable(options: "o")
+        let paths = (0..<500).map { "d/" + String(1000 + $0) + ($0 % 7 == 0 ? "/文件.txt" : ".txt") }
+        table.files = Dictionary(uniqueKeysWithValues: paths.map {
+            ($0, SourceTable.File(id: 1, size: 1, modificationTime: 1, isJSONLines: false, documents: 1))
+        })
+        let sorted = table.entries.map(\.path)
+        #expect(table.match(sorted) == sorted.indices.map { Optional($0) })
+        for i in [0, 3, 250, 499] {
+            // the same count, one path one byte longer, or one byte changed in its last character
+            var longer = sorted
+            longer[i] += "x"
+            let m = table.match(longer)
+            #expect(m[i] == nil && m.indices.allSatisfy { $0 == i || m[$0] == $0 })
+            var changed = sorted
+            changed[i] = String(changed[i].dropLast()) + "u"
+            #expect(table.match(changed) == changed.indices.map { $0 == i ? nil : Optional($0) })
+        }
+        // the table's paths and one more, and one less
+        #expect(table.match(sorted + ["e"]) == sorted.indices.map { Optional($0) } + [nil])
+        #expect(table.match(Array(sorted.dropFirst())) == sorted.indices.dropFirst().map { Optional($0) })
+    }
+
     @Test("the source table pairs walked paths with its entries, keeps its byte order through updates")
     func sourceTableMatch() {
         var rng = SplitMix64(seed: 9)

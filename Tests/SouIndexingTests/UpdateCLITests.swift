@@ -227,6 +227,39 @@ struct UpdateCLITests {
         for n in results.counts { #expect(committed.contains(n), "a search counted \(n): not the size of any commit") }
     }
 
+    @Test("sou index walks the folders while it parses its command line: used when the parsed paths and options list the same files, whatever their order; forms it does not read walk after parsing; the files indexed are those the options select either way")
+    func earlyWalk() throws {
+        let s = try Scratch()
+        defer { try? FileManager.default.removeItem(at: s.folder) }
+        try s.put("docs/a.md", "集体协商 一")
+        try s.put("docs/b.txt", "集体协商 二")
+        try s.put("docs/.hidden/c.txt", "集体协商 三")
+        try s.put("docs/sub/d.md", "集体协商 四")
+        #expect(symlink(s.path("nowhere"), s.path("docs/gone.txt")) == 0)
+        // (arguments, walked before parsing, the files indexed)
+        let cases: [([String], Bool, Set<String>)] = [
+            (["index", "docs", "-o", s.index], true, ["docs/a.md", "docs/b.txt", "docs/sub/d.md"]),
+            (["index", "-o", s.index, "--hidden", "docs"], true, ["docs/a.md", "docs/b.txt", "docs/.hidden/c.txt", "docs/sub/d.md"]),
+            (["index", "docs", "-g", "*.md", "-o", s.index, "--rebuild"], true, ["docs/a.md", "docs/sub/d.md"]),
+            (["index", "-T", "md", "docs", "--jobs", "1", "-o", s.index], true, ["docs/b.txt"]),
+            (["index", "docs", "--glob=*.txt", "-o", s.index], false, ["docs/b.txt"]),
+            (["index", "docs", "--output=" + s.index, "--type", "md"], false, ["docs/a.md", "docs/sub/d.md"]),
+        ]
+        for (arguments, early, want) in cases {
+            let r = try runSouBounded(s.sou, arguments, in: s.folder, environment: ["SOU_INDEX_TRACE": "1"])
+            #expect(r.status == 0, "\(arguments): \(r)")
+            #expect(r.err.contains("list (walk started before)") == early, "\(arguments): \(r.err)")
+            // the walk's warning, once
+            #expect(r.err.components(separatedBy: "gone.txt: a symbolic link to nothing").count == 2, "\(arguments): \(r.err)")
+            #expect(try s.keys("集体协商") == want, "\(arguments)")
+        }
+        // a refused output or a usage error: an error at once, the walk not waited for or used
+        for arguments in [["index", "docs", "-o", s.path("docs")], ["index", "docs", "-o", s.index, "--jobs", "0"]] {
+            let r = try s.run(arguments)
+            #expect(r.status == 2 && !r.err.contains("gone.txt"), "\(arguments): \(r)")
+        }
+    }
+
     @Test("a second sou index run adds, replaces and deletes exactly what changed; a third run with nothing changed writes nothing")
     func folderUpdate() throws {
         let s = try Scratch()

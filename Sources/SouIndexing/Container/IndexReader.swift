@@ -198,12 +198,17 @@ public final class IndexReader: Sendable {
 
     /// The source table `sou index` recorded (nil: the index was not built by `sou index`).
     public func sources() throws -> SourceTable? {
+        try storedSources()?.decoded()
+    }
+
+    /// The source table checked but not decoded (nil: none).
+    func storedSources() throws -> StoredSourceTable? {
         guard commit.sourcesLength > 0 else { return nil }
         let r = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)
         guard CRC32C.checksum(storage.bytes.slice(r)) == commit.sourcesCRC else {
             throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
         }
-        return try SourceTable(bytes: storage.bytes, range: r)
+        return try StoredSourceTable(storage: storage, range: r)
     }
 
     // MARK: documents

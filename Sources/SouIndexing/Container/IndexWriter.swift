@@ -88,6 +88,9 @@ public final class IndexWriter {
     private var segments: [WriterSegment] = []
     /// The committed source table and whether it changed since.
     private var committedSources: SourceTable?
+    /// The committed source table as stored (checked when the file was opened), until
+    /// ``sources`` decodes it into `committedSources`.
+    private(set) var storedSources: StoredSourceTable?
     private var sourcesEntry: (offset: Int, length: Int, crc: UInt32) = (0, 0, 0)
     private var sourcesChanged = false
     /// The whole-file mapping the committed segments' readers share.
@@ -299,7 +302,7 @@ public final class IndexWriter {
             guard CRC32C.checksum(storage.bytes.slice(r)) == commit.sourcesCRC else {
                 throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
             }
-            committedSources = try SourceTable(bytes: storage.bytes, range: r)
+            storedSources = try StoredSourceTable(storage: storage, range: r)
             sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
         }
         if size > committedEnd {
@@ -317,6 +320,16 @@ public final class IndexWriter {
     public var documentCount: Int {
         segments.reduce(0) { $0 + $1.entry.documentCount - $1.deletions.count }
             + (buffer?.documents.count ?? 0) - bufferDeleted.count + pending.count
+    }
+
+    /// Distinct terms, (term, document) pairs and positions summed over the segments, as a reader
+    /// of the last commit counts them (`sou index`'s summary; call after ``commit()``).
+    var segmentTotals: (terms: Int, postings: Int, positions: Int) {
+        segments.reduce(into: (0, 0, 0)) {
+            $0.0 += $1.reader.termCount
+            $0.1 += $1.reader.postingCount
+            $0.2 += $1.reader.positionCount
+        }
     }
 
     /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
@@ -520,10 +533,19 @@ public final class IndexWriter {
 
     // MARK: commit
 
+    /// Whether the index has a source table (without decoding it).
+    var hasSources: Bool { committedSources != nil || storedSources != nil }
+
     /// The source table `sou index` keeps (nil: none yet). Setting it marks it for the next commit.
     public var sources: SourceTable? {
-        get { committedSources }
+        get {
+            if committedSources == nil, let stored = storedSources {
+                committedSources = stored.decoded()
+            }
+            return committedSources
+        }
         set {
+            storedSources = nil
             committedSources = newValue
             sourcesChanged = true
             dirty = true
@@ -786,7 +808,7 @@ public final class IndexWriter {
         }
         _ = oldBytes
         segments = next
-        sourcesChanged = committedSources != nil
+        sourcesChanged = sources != nil   // (decoded from the old file's bytes before they go)
         sourcesEntry = (0, 0, 0)
         committedOffset = 0
         replacement = (temp, oldFD)

@@ -88,6 +88,12 @@ public struct SourceTable: Sendable, Hashable {
     public func match(_ paths: [String]) -> [Int?] {
         var result = [Int?](repeating: nil, count: paths.count)
         guard !paths.isEmpty, !entries.isEmpty else { return result }
+        // the usual case (nothing added or removed since the last run): the walk lists exactly
+        // the table's paths in the table's order; one comparison per path says so
+        if paths.count == entries.count, Self.equal(paths, entries) {
+            for i in result.indices { result[i] = i }
+            return result
+        }
         var sortedAlready = true
         for i in paths.indices.dropFirst() where paths[i - 1].bytewiseCompare(paths[i]) > 0 {
             sortedAlready = false
@@ -116,6 +122,19 @@ public struct SourceTable: Sendable, Hashable {
         return result
     }
 
+    /// Whether `paths[i]` has the bytes of `entries[i].path` for every i (same counts).
+    private static func equal(_ paths: [String], _ entries: [Entry]) -> Bool {
+        paths.withUnsafeBufferPointer { p in
+            entries.withUnsafeBufferPointer { e in
+                for i in p.indices {
+                    // (the byte counts first: O(1) for native Strings, and most differences)
+                    guard p[i].utf8.count == e[i].path.utf8.count, p[i].bytewiseCompare(e[i].path) == 0 else { return false }
+                }
+                return true
+            }
+        }
+    }
+
     /// Sets the entries of `updates` (index into ``entries``, or nil for a path not in the table:
     /// added), removes the entries at `removed`; keeps the order.
     mutating func apply(updates: [(entry: Int?, path: String, file: File)], removed: [Int]) {
@@ -140,6 +159,9 @@ public struct SourceTable: Sendable, Hashable {
         }
         entries = out
     }
+
+    /// Sets the entries (already in strictly increasing byte order of their paths).
+    mutating func setEntries(_ e: [Entry]) { entries = e }
 
     /// Sets the live document count of every entry.
     mutating func setDocuments(_ count: (File) -> Int) {
@@ -171,35 +193,50 @@ public struct SourceTable: Sendable, Hashable {
 
     /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
     init(bytes: IndexBytes, range: Range<Int>) throws {
+        var entries: [Entry] = []
+        let header = try Self.parse(bytes: bytes, range: range, reserve: { entries.reserveCapacity($0) }) { p, file in
+            // (validated UTF-8: the decoding is the stored bytes)
+            entries.append(Entry(path: String(decoding: bytes.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file))
+        }
+        options = header.options
+        nextID = header.nextID
+        self.entries = entries
+    }
+
+    /// Reads and checks a stored table (every check of damage: paths in strictly increasing byte
+    /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes), calling
+    /// `entry` with each path's byte range in `bytes` and its file: no String is made for an
+    /// ASCII path. Returns the options and next id.
+    static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
+                      entry: (Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
         var r = ByteReader(bytes, range: range, context: "source table")
         let o = try r.bytes(try r.varint(max: r.remaining))
-        options = String(decoding: bytes.slice(o), as: UTF8.self)
+        let options = String(decoding: bytes.slice(o), as: UTF8.self)
         let next = try r.varint(max: Int(UInt32.max))
-        nextID = UInt32(next)
         let count = try r.varint(max: r.remaining)
-        var entries: [Entry] = []
-        entries.reserveCapacity(count)
+        reserve(count)
         var ids: [UInt32] = []
         ids.reserveCapacity(count)
         var previous: Range<Int>? = nil
         for _ in 0..<count {
             let p = try r.bytes(try r.varint(max: r.remaining))
+            let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
             // paths are stored in strictly increasing byte order: no path is listed twice (the
             // stored bytes compared, before a String is made of them)
-            if let previous, String.compare(bytes.slice(previous).assumingMemoryBound(to: UInt8.self),
-                                            bytes.slice(p).assumingMemoryBound(to: UInt8.self)) >= 0 {
+            if let previous, String.compare(bytes.slice(previous).assumingMemoryBound(to: UInt8.self), stored) >= 0 {
                 throw r.fail("file listed twice or out of order")
             }
             previous = p
             // Sou writes paths from Strings: bytes that are not UTF-8 are damage (a repaired
-            // decoding could make two different stored paths equal). Decoded by the fast
-            // repairing decoder, then compared with the stored bytes (String(validating:) over
-            // raw bytes took twice the time of the whole decoding)
-            let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
-            let path = String(decoding: stored, as: UTF8.self)
-            guard path.utf8.count == stored.count,
-                  path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) == 0 }) ?? path.utf8.elementsEqual(stored) else {
-                throw r.fail("path is not UTF-8")
+            // decoding could make two different stored paths equal). ASCII is UTF-8; other paths
+            // are decoded by the fast repairing decoder and compared with the stored bytes
+            // (String(validating:) over raw bytes took twice the time of the whole decoding)
+            if !Self.isASCII(stored) {
+                let path = String(decoding: stored, as: UTF8.self)
+                guard path.utf8.count == stored.count,
+                      path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) == 0 }) ?? path.utf8.elementsEqual(stored) else {
+                    throw r.fail("path is not UTF-8")
+                }
             }
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
@@ -211,11 +248,76 @@ public struct SourceTable: Sendable, Hashable {
             let kind = try r.u8()
             guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
             let documents = try r.varint(max: Int(Int32.max))
-            entries.append(Entry(path: path, file: File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)))
+            entry(p, File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
         ids.sort()
         for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
-        self.entries = entries
+        return (options, UInt32(next))
+    }
+
+    /// Whether every byte is below 0x80 (eight at a time).
+    static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        var i = 0
+        // bounds: each load reads bytes i ..< i + 8 with i + 8 <= count, then single bytes
+        while i + 8 <= b.count {
+            if UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < b.count {
+            if b[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+/// A stored source table checked (as ``SourceTable/init(bytes:range:)`` checks it) but not
+/// decoded: each file's path stays bytes of the index file, so that an up-to-date `sou index`
+/// compares the walk's paths with them without making (and freeing) a String per file. The
+/// file's mapping is kept alive by `storage`.
+struct StoredSourceTable {
+    let storage: IndexStorage
+    let range: Range<Int>
+    let options: String
+    let nextID: UInt32
+    /// Each file's path (a byte range of `storage`) and entry, in the stored (path) order.
+    let paths: [Range<Int>]
+    let files: [SourceTable.File]
+
+    /// Checks the table at `range` of `storage`; damaged bytes throw ``IndexError/corrupt(_:)``.
+    init(storage: IndexStorage, range: Range<Int>) throws {
+        var paths: [Range<Int>] = [], files: [SourceTable.File] = []
+        let header = try SourceTable.parse(bytes: storage.bytes, range: range,
+                                           reserve: { paths.reserveCapacity($0); files.reserveCapacity($0) }) { p, f in
+            paths.append(p)
+            files.append(f)
+        }
+        self.storage = storage
+        self.range = range
+        options = header.options
+        nextID = header.nextID
+        self.paths = paths
+        self.files = files
+    }
+
+    /// The table decoded (it was checked: this cannot fail).
+    func decoded() -> SourceTable {
+        var table = SourceTable(options: options)
+        table.nextID = nextID
+        let b = storage.bytes
+        table.setEntries(zip(paths, files).map { p, f in
+            SourceTable.Entry(path: String(decoding: b.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: f)
+        })
+        return table
+    }
+
+    /// Whether file `i` is stored with the bytes of `path`.
+    func path(_ i: Int, equals path: String) -> Bool {
+        let stored = storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self)
+        guard stored.count == path.utf8.count else { return false }
+        return path.utf8.withContiguousStorageIfAvailable { String.compare($0, stored) == 0 }
+            ?? path.utf8.elementsEqual(stored)
     }
 }

@@ -124,6 +124,13 @@ public struct IndexBuilder {
     /// Hears of the temporary file the build writes before it is renamed over the output (for
     /// removal in a signal handler).
     public var temporaryFile: TemporaryFileHook? = nil
+    /// A listing of the paths started before ``update(paths:at:rebuild:)`` (by `sou index` before it
+    /// parses its command line): used by the update when it lists the same paths with input
+    /// options that list the same files, else left alone (its owner ends it).
+    public var listing: FileListing? = nil
+    /// Hears of the listing ``update(paths:at:rebuild:)`` starts (tests: it has ended when the
+    /// update returns or throws).
+    var listingStarted: ((FileListing) -> Void)? = nil
 
     /// Creates a builder.
     public init(options: IndexBuildOptions = IndexBuildOptions()) {
@@ -168,6 +175,21 @@ public struct IndexBuilder {
         writerOptions.waitsForLock = options.waitsForLock
         writerOptions.mergeFactor = options.mergeFactor
         writerOptions.temporaryFile = temporaryFile
+        // the walk (a stat per file: most of an up-to-date run) starts now, on threads of its
+        // own (or started before: `listing`), while this one opens and checks the index and
+        // decodes its source table; any error of the index is thrown before the walk's own (as
+        // when the walk came second)
+        let listing: FileListing
+        if let given = self.listing, !given.hasEnded, given.paths == paths, given.source.options.listsTheSameFiles(as: input) {
+            listing = given   // (ended by its owner when this throws before using it)
+        } else {
+            let started = FileListing(source: DocumentSource(options: input), paths: paths)
+            listingStarted?(started)
+            listing = started
+        }
+        defer { if listing !== self.listing { listing.end() } }
+        listing.warn = warn
+        listing.detail = detail
         var fresh = rebuild || !FileManager.default.fileExists(atPath: url.path)
         if !fresh {
             var st = stat()
@@ -183,7 +205,7 @@ public struct IndexBuilder {
             } catch IndexError.configurationMismatch(let what) {
                 throw IndexError.configurationMismatch(what.replacingScalars("rebuild it to change", with: "use --rebuild to change"))
             }
-            if opened?.sources == nil {
+            if opened?.hasSources == false {
                 // an index without a source table (written by `sou add` or the library) cannot be
                 // compared file by file: it is rebuilt, which is what mirroring the paths means
                 fresh = true
@@ -191,13 +213,32 @@ public struct IndexBuilder {
             }
         }
         let writer = try opened ?? IndexWriter(path: url.path, mode: .rebuild, options: writerOptions)
-        let source = DocumentSource(options: input, warn: warn)
-        source.detail = detail
-        source.note = note
         let fingerprint = Self.fingerprint(input)
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
+        phase("open")
+        let files = try listing.files()
+        let source = listing.source
+        source.options = input
+        source.note = note
+        // (the trace says whether the walk began before the update: `sou index` starts it early)
+        phase(listing === self.listing ? "list (walk started before)" : "list")
+
+        // live documents per Source value: a file whose count is not the one recorded had
+        // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
+        // and is read again; documents of no recorded file (Source 0 or unknown) are strays
+        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
+        // the usual re-run, nothing changed: every listed file is the stored entry at its place
+        // (same path bytes, size, time, kind and live documents) and no other document lives;
+        // decided on the stored table's bytes, without decoding it. Anything else: the merge below
+        if !fresh, let stored = writer.storedSources, stored.options == fingerprint, Self.nothingChanged(files, stored, live) {
+            summary.unchangedFiles = files.count
+            summary.unchanged = live.total
+            phase("compare (nothing changed)")
+            return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
+                              timings: timings, summary: summary, phases: phases, tracing: tracing)
+        }
         var table: SourceTable
         if fresh {
             table = SourceTable(options: fingerprint)
@@ -206,14 +247,6 @@ public struct IndexBuilder {
         }
         let optionsChanged = table.options != fingerprint
         table.options = fingerprint
-        phase("open")
-        let files = try source.listFiles(paths: paths)
-        phase("list")
-
-        // live documents per Source value: a file whose count is not the one recorded had
-        // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
-        // and is read again; documents of no recorded file (Source 0 or unknown) are strays
-        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
         var strays = Set<UInt32>()
         // (the table's ids are distinct: when its files' live documents are all the live ones,
         // there is no stray, and no set of ids is needed to say so)
@@ -303,6 +336,15 @@ public struct IndexBuilder {
             writer.sources = table
         }
         phase("deletes")
+        return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
+                          timings: timings, summary: summary, phases: phases, tracing: tracing)
+    }
+
+    /// The end of an update: refuses to leave no document, commits, fills in the summary.
+    private func finish(writer: IndexWriter, source: DocumentSource, files: [InputFile], paths: [String], url: URL, start: Date,
+                        timings: IndexBuildTimings?, summary: IndexBuildSummary, phases: [(String, Date)], tracing: Bool) throws -> IndexBuildSummary {
+        var summary = summary, phases = phases
+        func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
             let reason = Self.whyNothing(source, paths: paths, listed: files.count)
@@ -318,15 +360,12 @@ public struct IndexBuilder {
         }
         summary.skippedTokens = writer.skippedTokens
 
-        let reader = try IndexReader(contentsOf: url)
-        for s in reader.segments {
-            summary.terms += s.reader.termCount
-            summary.postings += s.reader.postingCount
-            summary.positions += s.reader.positionCount
-        }
+        // the figures of the commit just made, from the writer's segments (which a reader of the
+        // file would open; the writer's lock keeps any other commit out until it is released)
+        (summary.terms, summary.postings, summary.positions) = writer.segmentTotals
         var st = stat()
         summary.indexBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
-        summary.documents = reader.documentCount
+        summary.documents = writer.documentCount
         summary.files = source.filesRead
         summary.skipped = source.skipped
         summary.skippedByReason = Dictionary(uniqueKeysWithValues: source.skippedByReason.map { ($0.key.rawValue, $0.value) })
@@ -342,6 +381,22 @@ public struct IndexBuilder {
             }
         }
         return summary
+    }
+
+    /// Whether the walk's `files` are exactly the stored table's, each unchanged: same path bytes
+    /// in the same order, a regular file of the recorded size, time and kind, with the recorded
+    /// number of live documents, and no live document outside them.
+    static func nothingChanged(_ files: [InputFile], _ stored: StoredSourceTable, _ live: SourceCounts) -> Bool {
+        guard files.count == stored.files.count else { return false }
+        var total = 0
+        for (i, f) in files.enumerated() {
+            let old = stored.files[i]
+            guard f.isRegularFile, old.size == f.size, old.modificationTime == f.modificationTime,
+                  old.isJSONLines == f.isJSONLines, live[old.id] == old.documents, stored.path(i, equals: f.path) else { return false }
+            total += old.documents
+        }
+        // (ids are distinct, checked when the table was read: these counts are of distinct files)
+        return total == live.total
     }
 
     /// The bytes reading `files` will yield: their sizes, for gzip data (by its magic bytes) the
@@ -393,9 +448,31 @@ public struct IndexBuilder {
     /// files with the same sizes and modification times, and the same input options (no file is
     /// read; only listed and stat'ed).
     public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
+        try isUpToDate(reader, listing: startListing(paths: paths))
+    }
+
+    /// Starts listing `paths` with this builder's input options on a thread of its own, for
+    /// ``isUpToDate(_:listing:)``: the caller opens the index meanwhile. The walk's messages
+    /// (unreadable files) are dropped.
+    public func startListing(paths: [String]) throws -> FileListing {
+        try FileListing(paths: paths, options: options.input)
+    }
+
+    /// ``isUpToDate(_:paths:)`` with the files of a listing started before (ended here, whatever
+    /// the answer).
+    public func isUpToDate(_ reader: IndexReader, listing: FileListing) throws -> Bool {
+        defer { listing.end() }
         let input = try DocumentSource.validated(options.input)
-        guard let table = try reader.sources(), table.options == Self.fingerprint(input) else { return false }
-        let files = try DocumentSource(options: input).listFiles(paths: paths)
+        guard let stored = try reader.storedSources(), stored.options == Self.fingerprint(input) else { return false }
+        let files = try listing.files()
+        guard files.count == stored.files.count else { return false }
+        // the usual case: the walk lists the stored paths in the stored order (compared as bytes)
+        if files.indices.allSatisfy({ stored.path($0, equals: files[$0].path) }) {
+            return zip(files, stored.files).allSatisfy { f, old in
+                f.isRegularFile && old.size == f.size && old.modificationTime == f.modificationTime
+            }
+        }
+        let table = stored.decoded()
         guard files.count == table.entries.count else { return false }
         var listed = [Bool](repeating: false, count: table.entries.count)
         for (f, entry) in zip(files, table.match(files.map(\.path))) {

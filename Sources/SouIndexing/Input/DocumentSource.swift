@@ -109,6 +109,13 @@ public struct InputOptions: Sendable, Hashable {
     /// Default options: fields `id`, `title`, `body`; hidden entries skipped; every file type.
     public init() {}
 
+    /// Whether ``DocumentSource/listFiles(paths:)`` lists the same files with `other` (the
+    /// options it reads: JSON Lines forced, hidden entries, types and globs).
+    func listsTheSameFiles(as other: InputOptions) -> Bool {
+        forcesJSONLines == other.forcesJSONLines && includesHidden == other.includesHidden && types == other.types
+            && excludedTypes == other.excludedTypes && globs == other.globs
+    }
+
     /// The options spelled as Swift prints the struct (`"\(options)"`, which source tables
     /// record, see `IndexBuilder.fingerprint`), without the reflection that costs an up-to-date
     /// `sou index` a millisecond. A test holds the two equal.
