@@ -9,7 +9,8 @@
 #   address  the whole suite under AddressSanitizer (and LeakSanitizer), .build-asan
 #   thread   the tests that run threads or processes at once under ThreadSanitizer, .build-tsan:
 #            concurrent readers and searches, the writer lock, parallel inversion and merging
-#            (--jobs), sou processes searching while another commits
+#            (--jobs), sou processes searching while another commits, the folder walk on its own
+#            thread while the index is checked
 #   all      address, then thread (the default)
 #
 # Exit status 0 when the tests pass and the sanitizer reported nothing; any report fails the run
@@ -31,6 +32,7 @@ THREAD_TESTS=(
   'SegmentMergerTests/jobs'
   'UpdateCLITests/readerProcessesDuringWrites'
   'UpdateCLITests/twoWriters'
+  'UpdateOverlapTests'
 )
 
 run() {
