@@ -217,18 +217,10 @@ final class UpToDateCheck: @unchecked Sendable {
 
     init(_ folders: FolderSearch, _ reader: IndexReader) {
         work = { folders.isUpToDate(reader) }
-        var t = pthread_t()
         // the thread holds a reference to self until it ends
-        let box = Unmanaged.passRetained(self)
-        let status = pthread_create(&t, nil, { raw in
-            let check = Unmanaged<UpToDateCheck>.fromOpaque(raw!).takeRetainedValue()
-            check.result = check.work()
-            return nil
-        }, box.toOpaque())
-        if status == 0 {
+        if let t = WorkerThread.startJoinable({ [self] in result = work() }) {
             thread = t
         } else {
-            box.release()
             result = work()
         }
     }

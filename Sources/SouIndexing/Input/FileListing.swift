@@ -50,23 +50,8 @@ public final class FileListing: @unchecked Sendable {
         let job = self.job
         source.warn = { job.messages.append((true, $0)) }
         source.detail = { job.messages.append((false, $0)) }
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
         // the walk recurses once per folder level, as it would on the main thread
-        pthread_attr_setstacksize(&attributes, 8 << 20)
-        let box = Unmanaged.passRetained(job)
-        var t = pthread_t()
-        let status = pthread_create(&t, &attributes, { raw in
-            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            job.run()
-            return nil
-        }, box.toOpaque())
-        if status == 0 {
-            thread = t
-        } else {
-            box.release()
-        }
+        thread = WorkerThread.startJoinable(stackSize: 8 << 20) { job.run() }
     }
 
     /// Starts listing `paths` as a ``DocumentSource`` with `options` would (its messages dropped),
