@@ -231,12 +231,8 @@ public struct SourceTable: Sendable, Hashable {
             // decoding could make two different stored paths equal). ASCII is UTF-8; other paths
             // are decoded by the fast repairing decoder and compared with the stored bytes
             // (String(validating:) over raw bytes took twice the time of the whole decoding)
-            if !Self.isASCII(stored) {
-                let path = String(decoding: stored, as: UTF8.self)
-                guard path.utf8.count == stored.count,
-                      path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) == 0 }) ?? path.utf8.elementsEqual(stored) else {
-                    throw r.fail("path is not UTF-8")
-                }
+            if !Self.isASCII(stored), !Self.has(String(decoding: stored, as: UTF8.self), bytes: stored) {
+                throw r.fail("path is not UTF-8")
             }
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
@@ -254,6 +250,12 @@ public struct SourceTable: Sendable, Hashable {
         ids.sort()
         for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
         return (options, UInt32(next))
+    }
+
+    /// Whether `path`'s UTF-8 is exactly `bytes`.
+    static func has(_ path: String, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        path.utf8.count == bytes.count
+            && (path.utf8.withContiguousStorageIfAvailable { String.compare($0, bytes) == 0 } ?? path.utf8.elementsEqual(bytes))
     }
 
     /// Whether every byte is below 0x80 (eight at a time).
@@ -315,9 +317,6 @@ struct StoredSourceTable {
 
     /// Whether file `i` is stored with the bytes of `path`.
     func path(_ i: Int, equals path: String) -> Bool {
-        let stored = storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self)
-        guard stored.count == path.utf8.count else { return false }
-        return path.utf8.withContiguousStorageIfAvailable { String.compare($0, stored) == 0 }
-            ?? path.utf8.elementsEqual(stored)
+        SourceTable.has(path, bytes: storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -73,9 +73,7 @@ public struct PostingsCursor: @unchecked Sendable {
     /// instead of allocating new ones in each. The cursor is then as ``SegmentReader/postings(_:)``
     /// makes it.
     public mutating func reset(to term: TermInfo, in segment: SegmentReader) throws {
-        guard term.segment == ObjectIdentifier(segment) else {
-            throw IndexError.foreignTerm("the entry of \"\(term.term)\" comes from another segment's dictionary")
-        }
+        try segment.checkOwns(term)
         if segment !== index {
             index = segment
             docsEnd = segment.postingsRange.upperBound

@@ -466,9 +466,14 @@ public final class SegmentReader: Sendable {
     /// A cursor over the postings of `term`, a ``TermInfo`` from this segment's dictionary; one
     /// from another segment throws ``IndexError/foreignTerm(_:)``.
     public func postings(_ term: TermInfo) throws -> PostingsCursor {
+        try checkOwns(term)
+        return try PostingsCursor(index: self, term: term)
+    }
+
+    /// Throws ``IndexError/foreignTerm(_:)`` unless `term` comes from this segment's dictionary.
+    func checkOwns(_ term: TermInfo) throws {
         guard term.segment == ObjectIdentifier(self) else {
             throw IndexError.foreignTerm("the entry of \"\(term.term)\" comes from another segment's dictionary")
         }
-        return try PostingsCursor(index: self, term: term)
     }
 }
