@@ -86,7 +86,7 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
     var rebuild = false
 
-    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 512).")
+    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 64).")
     var memory: Int?
 
     @Flag(help: "Wait for another writer of FILE to finish instead of failing.")
@@ -220,7 +220,7 @@ struct IndexCommand: ParsableCommand {
             let megabytes = Self.fixed(Double(summary.inputBytes) / 1e6, 2)
             if summary.rebuilt {
                 text = "indexed \(summary.documents) documents (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
-                    + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms, \(summary.postings) postings, "
+                    + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms\(summary.segments > 1 ? " in \(summary.segments) segments" : ""), \(summary.postings) postings, "
                     + "\(summary.positions) positions; \(output): \(summary.indexBytes) bytes\(extra(summary))"
             } else {
                 text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "

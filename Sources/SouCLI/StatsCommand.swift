@@ -87,7 +87,7 @@ struct StatsCommand: ParsableCommand {
         }
         lines.append(cFormat("document length:   %ld tokens in all, %.1f on average", stats.totalDocumentLength, stats.averageDocumentLength))
         let kinds = ["bigram", "unigram", "word", "number"].map { "\($0) \(stats.termsByKind[$0] ?? 0)" }.joined(separator: ", ")
-        lines.append("terms:             \(stats.terms) (\(kinds))")
+        lines.append("terms:             \(stats.terms) (\(kinds)\(segments.count > 1 ? "; summed over the segments" : ""))")
         lines.append("postings:          \(stats.postings)")
         lines.append("positions:         \(stats.positions) (unigrams: \(stats.unigramPositions))")
         lines.append("stored text:       \(stats.storesText ? "yes" : "no")")

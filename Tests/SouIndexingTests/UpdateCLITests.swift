@@ -260,6 +260,36 @@ struct UpdateCLITests {
         }
     }
 
+    @Test("a build that fills its memory buffer more than once writes a segment each time and its summary says how many; a build that fits writes one")
+    func summaryCountsSegments() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // ~2.4 MB of JSON Lines: 1,200 documents of 650 Han characters each, drawn from 43 (a
+        // small vocabulary, as real text has: the buffer grows with the text, not with new terms)
+        let characters = Array("集体协商工资职工代表会议企业劳动合同保险社会福利住房公积金休假加班培训安全生产管理制度")
+        var state: UInt32 = 12345
+        var lines = ""
+        for i in 0..<1200 {
+            var body = ""
+            for _ in 0..<650 {
+                state = state &* 1_103_515_245 &+ 12345
+                body.append(characters[Int(state >> 16) % characters.count])
+            }
+            lines += "{\"id\":\"d\(i)\",\"body\":\"\(body)\"}\n"
+        }
+        try s.put("docs.jsonl", lines)
+        let small = try s.run(["index", s.path("docs.jsonl"), "-o", s.index, "--memory", "1"])
+        #expect(small.status == 0, "\(small)")
+        let segments = try #require((try s.stats()["segments"] as? [Any])?.count)
+        #expect(segments >= 2, "a 1 MB buffer held ~2.4 MB of text in one segment")
+        #expect(small.err.contains(" terms in \(segments) segments, "), "\(small)")
+        try s.expectCheck("the build in segments")
+        let whole = try s.run(["index", "--rebuild", s.path("docs.jsonl"), "-o", s.index])
+        #expect(whole.status == 0, "\(whole)")
+        #expect((try s.stats()["segments"] as? [Any])?.count == 1, "the default buffer holds 2.4 MB of text")
+        #expect(!whole.err.contains(" segments, ") && whole.err.contains(" terms, "), "\(whole)")
+    }
+
     @Test("a second sou index run adds, replaces and deletes exactly what changed; a third run with nothing changed writes nothing")
     func folderUpdate() throws {
         let s = try Scratch()

@@ -73,7 +73,8 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var skippedTokens: Int
     /// Input bytes (uncompressed).
     public var inputBytes: Int
-    /// Distinct terms.
+    /// Terms, summed over the index's segments: the distinct terms when it has one segment; a
+    /// term in two segments counts twice (see ``segments``).
     public var terms: Int
     /// (term, document) pairs.
     public var postings: Int
@@ -81,6 +82,8 @@ public struct IndexBuildSummary: Sendable, Codable, Hashable {
     public var positions: Int
     /// Size of the index file.
     public var indexBytes: Int
+    /// Segments of the index after the build (a build writes one per filled memory buffer).
+    public var segments = 1
     /// Wall-clock seconds (reading, inverting, writing).
     public var seconds: Double
     /// Documents added (new keys), replaced (keys that were in the index), deleted (their file
@@ -363,6 +366,7 @@ public struct IndexBuilder {
         // the figures of the commit just made, from the writer's segments (which a reader of the
         // file would open; the writer's lock keeps any other commit out until it is released)
         (summary.terms, summary.postings, summary.positions) = writer.segmentTotals
+        summary.segments = writer.segmentCount
         var st = stat()
         summary.indexBytes = stat(url.path, &st) == 0 ? Int(st.st_size) : 0
         summary.documents = writer.documentCount
