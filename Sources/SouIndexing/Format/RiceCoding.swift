@@ -294,6 +294,38 @@ struct BitReader {
         return UInt32(v)
     }
 
+    /// Reads `count` Rice(·, k) values into `out[0..<count]`: the same values and the same errors
+    /// as `count` calls of ``rice(_:)``, with one 8-byte load, one count of ones and one mask per
+    /// value while 8 whole bytes remain before `end` (a block of position gaps, the hot loop of
+    /// phrase matching). A value whose code does not fit the window's 57 sure bits, or that
+    /// escapes, and the last bytes of the stream, go through ``rice(_:)``.
+    /// `out` must have room for `count` values; `k` ≤ 24.
+    @inline(__always)
+    mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
+        let fastEnd = end - 8   // a window at byte b is whole when b ≤ fastEnd
+        var bit = bitOffset
+        var j = 0
+        while j < count {
+            let byte = bit &>> 3
+            if byte > fastEnd { break }
+            // bounds: byte + 8 ≤ end, the reader's range of the mapped bytes
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(bit & 7)
+            let q = (~w).trailingZeroBitCount
+            // q ones, a zero, k bits: all among the window's ≥ 57 valid bits, and no escape
+            if q >= RiceCoding.escape || q &+ 1 &+ k > 57 { break }
+            out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
+            bit &+= q &+ 1 &+ k
+            j &+= 1
+        }
+        bitOffset = bit
+        while j < count {
+            out[j] = try rice(k)
+            j += 1
+        }
+    }
+
     /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt). `n` is a document's
     /// slot count read from the file: a build writes at most `Int32.max`, so a larger one is
     /// damage (it would also make the code wider than the `UInt32` it decodes to).

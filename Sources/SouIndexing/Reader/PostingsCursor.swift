@@ -206,7 +206,9 @@ public struct PostingsCursor: @unchecked Sendable {
             let kGaps = Int(try r.read(bits: 5))
             guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
             if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
-            for j in 0..<gapCount { values[j] = try r.rice(kGaps) }
+            // gapsAreInline: gapCount ≤ positionsPerBlock, the buffer's size
+            guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
+            try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
             decodedBlock = 0
         }
         if let e = entry {
@@ -431,7 +433,8 @@ public struct PostingsCursor: @unchecked Sendable {
             var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
             let k = Int(try r.read(bits: 5))
             guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
-            for j in 0..<count { values[j] = try r.rice(k) }
+            // count ≤ size, the buffer's size
+            try values.withUnsafeMutableBufferPointer { try r.rice(k, count: count, into: $0.baseAddress!) }
             if block < fullBlocks, r.byteOffset != end { throw r.fail("block length disagrees with its contents") }
             positionsReader.offset = block < fullBlocks ? end : r.byteOffset
             decodedBlock = block
