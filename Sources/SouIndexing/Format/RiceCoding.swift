@@ -294,35 +294,52 @@ struct BitReader {
         return UInt32(v)
     }
 
+    /// The bits from the current bit offset on, least significant first, and how many of them
+    /// are the stream's (`valid`; the bits above are zero): up to 64 − (bit offset mod 8), i.e.
+    /// at least 57 while 8 whole bytes remain before `end`, fewer in the last bytes, 0 at the
+    /// end. A decoder parses codes from it and consumes them with ``skip(bits:)``, never using
+    /// more than `valid` bits: the fast path of the block decoders.
+    @inline(__always)
+    func peek() -> (bits: UInt64, valid: Int) {
+        let byte = bitOffset &>> 3
+        let shift = bitOffset & 7
+        if byte &+ 8 <= end {
+            // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+            return (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(shift), 64 &- shift)
+        }
+        guard byte < end else { return (0, 0) }
+        // the last 1...7 bytes, one at a time (bounds: byte + i < end)
+        var w: UInt64 = 0
+        for i in 0..<(end &- byte) {
+            w |= UInt64(base.load(fromByteOffset: byte &+ i, as: UInt8.self)) &<< UInt64(8 &* i)
+        }
+        return (w &>> UInt64(shift), (end &- byte) &* 8 &- shift)
+    }
+
+    /// Consumes `n` bits that a ``peek()`` showed as valid.
+    @inline(__always)
+    mutating func skip(bits n: Int) { bitOffset &+= n }
+
     /// Reads `count` Rice(·, k) values into `out[0..<count]`: the same values and the same errors
-    /// as `count` calls of ``rice(_:)``, with one 8-byte load, one count of ones and one mask per
-    /// value while 8 whole bytes remain before `end` (a block of position gaps, the hot loop of
-    /// phrase matching). A value whose code does not fit the window's 57 sure bits, or that
-    /// escapes, and the last bytes of the stream, go through ``rice(_:)``.
-    /// `out` must have room for `count` values; `k` ≤ 24.
+    /// as `count` calls of ``rice(_:)``, parsing each code from one ``peek()`` (a block of
+    /// position gaps, the hot loop of phrase matching). A code longer than the valid bits, or an
+    /// escape, goes through ``rice(_:)``. `out` must have room for `count` values; `k` ≤ 24.
     @inline(__always)
     mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
-        let fastEnd = end - 8   // a window at byte b is whole when b ≤ fastEnd
-        var bit = bitOffset
         var j = 0
         while j < count {
-            let byte = bit &>> 3
-            if byte > fastEnd { break }
-            // bounds: byte + 8 ≤ end, the reader's range of the mapped bytes
-            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(bit & 7)
+            let (w, valid) = peek()
             let q = (~w).trailingZeroBitCount
-            // q ones, a zero, k bits: all among the window's ≥ 57 valid bits, and no escape
-            if q >= RiceCoding.escape || q &+ 1 &+ k > 57 { break }
-            out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
-            bit &+= q &+ 1 &+ k
+            // q ones, a zero, k bits, all valid, and no escape: else one by one
+            if q < RiceCoding.escape, q &+ 1 &+ k <= valid {
+                out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
+                bitOffset &+= q &+ 1 &+ k
+            } else {
+                out[j] = try rice(k)
+            }
             j &+= 1
-        }
-        bitOffset = bit
-        while j < count {
-            out[j] = try rice(k)
-            j += 1
         }
     }
 
