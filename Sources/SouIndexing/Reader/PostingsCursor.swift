@@ -366,7 +366,7 @@ public struct PostingsCursor: @unchecked Sendable {
             buffer.append(singleton.position)
             return
         }
-        buffer.reserveCapacity(termFrequency)
+        if buffer.capacity < termFrequency { buffer.reserveCapacity(max(termFrequency, 2 * buffer.capacity)) }
         var p = firstPosition
         buffer.append(p)
         let size = FileLayout.positionsPerBlock

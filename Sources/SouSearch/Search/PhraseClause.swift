@@ -295,7 +295,7 @@ struct PhraseClause: Sendable {
             work += buffers.list.count
             let firstOffset = groupProgressions[order[first]][0].offset
             buffers.candidates.removeAll(keepingCapacity: true)
-            buffers.candidates.append(contentsOf: buffers.list.lazy.map { $0 - firstOffset })
+            for p in buffers.list { buffers.candidates.append(p - firstOffset) }
             PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                     chains: &buffers.chains, work: &work)
             for i in 0..<n where i != first {
