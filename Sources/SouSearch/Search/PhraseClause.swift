@@ -126,14 +126,19 @@ struct PhraseClause: Sendable {
         self.tokens = tokens
         self.idf = tokens.reduce(0) { $0 + $1.idf }
         self.cannotMatch = anyMissing
-        var groupOf: [String: Int] = [:]
+        // tokens of the same term (and kind) form one group: a short phrase compares with the
+        // groups' first tokens (no hashing of every term per query), a long one looks up a table
         var groupOffsets: [[Int]] = []
+        var groupOf: [String: Int] = [:]
+        let short = tokens.count <= 16
         for (t, token) in tokens.enumerated() {
-            let key = (token.isCharacter ? "c" : "t") + token.term
-            if let g = groupOf[key] {
+            let key = short ? "" : (token.isCharacter ? "c" : "t") + token.term
+            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term == token.term }
+                : groupOf[key]
+            if let g = found {
                 groupOffsets[g].append(token.offset)
             } else {
-                groupOf[key] = groupTokens.count
+                if !short { groupOf[key] = groupTokens.count }
                 groupTokens.append(t)
                 groupOffsets.append([token.offset])
             }
