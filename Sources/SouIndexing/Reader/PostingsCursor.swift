@@ -386,6 +386,17 @@ public struct PostingsCursor: @unchecked Sendable {
         }
     }
 
+    /// Position `k` (0-based, below ``termFrequency``) of the term in the current document,
+    /// given position k − 1 as `previous` (ignored for k = 0): a walk over the positions that
+    /// decodes a block of gaps only when it reaches it, and can stop anywhere (a phrase's
+    /// existence check stops at its first occurrence).
+    public mutating func position(_ k: Int, after previous: Int) throws -> Int {
+        precondition(document != nil && k >= 0 && k < termFrequency, "a position of the current document")
+        if let singleton { return singleton.position }
+        if k == 0 { return firstPosition }
+        return previous + Int(try gapValue(gapIndex + k - 1)) + 1
+    }
+
     /// Walks the term's postings from the start to the end (a fresh cursor) and appends those
     /// of the documents that `newIDs` maps to an id (≥ 0; −1 drops the document) to `out`, with
     /// the new ids: what the segment merger re-encodes. Decodes a block at a time with the
