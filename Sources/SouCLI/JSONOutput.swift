@@ -6,6 +6,10 @@ import Sou
 enum JSON {
     /// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
     static func string(_ s: String) -> String {
+        // nothing to escape (the usual key or query): the text between quotes as it is
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -107,6 +107,56 @@ struct BuildInternalsTests {
         #expect(try reader.truncated(below: Int(Int32.max)) == UInt32(Int32.max) - 1)
     }
 
+    @Test("a run of Rice codes decoded at once gives the values of one-by-one decoding, escapes, stream ends and damage included",
+          arguments: [4, 5, 6])
+    func riceRuns(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        for trial in 0..<400 {
+            let k = Int(rng.next() % 25)
+            let n = Int(rng.next() % 140) + 1
+            // values around 2^k (long and short unary parts), some escaping, some long codes near
+            // the 57-bit window's edge
+            var values: [UInt32] = []
+            for _ in 0..<n {
+                switch rng.next() % 10 {
+                case 0: values.append(UInt32(truncatingIfNeeded: rng.next()))
+                case 1: values.append(UInt32(min(UInt64(UInt32.max), (rng.next() % 40) << UInt64(k))))
+                default: values.append(UInt32(rng.next() % (UInt64(4) << UInt64(k))))
+                }
+            }
+            // the run starts inside a byte, after 0...7 bits of something else
+            let prefix = Int(rng.next() % 8)
+            var writer = BitWriter()
+            writer.write(rng.next(), bits: prefix)
+            for v in values { writer.rice(v, k) }
+            let bytes = writer.finish()
+            // whole stream, and cut short by 1...3 bytes (then both decoders must throw)
+            for cut in [0, 1, 3] where cut < bytes.count {
+                let storage = IndexStorage(copying: bytes)
+                var one = BitReader(storage.bytes, from: 0, end: bytes.count - cut, context: "test")
+                var run = one
+                _ = try one.read(bits: prefix)
+                _ = try run.read(bits: prefix)
+                var expected: [UInt32] = []
+                var oneFailed = false
+                for _ in 0..<n {
+                    do { expected.append(try one.rice(k)) } catch { oneFailed = true; break }
+                }
+                var out = [UInt32](repeating: 0, count: n)
+                var runFailed = false
+                do {
+                    try out.withUnsafeMutableBufferPointer { try run.rice(k, count: n, into: $0.baseAddress!) }
+                } catch { runFailed = true }
+                #expect(runFailed == oneFailed, "trial \(trial) k \(k) cut \(cut)")
+                if !oneFailed {
+                    #expect(out == expected, "trial \(trial) k \(k)")
+                    #expect(out == values, "trial \(trial) k \(k)")
+                    #expect(run.byteOffset == one.byteOffset)
+                }
+            }
+        }
+    }
+
     @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not")
     func riceParameter() {
         var rng = SplitMix64(seed: 9)

@@ -368,6 +368,34 @@ struct SearchCommandLineTests {
         #expect(Set(overFolder[0]["keys"] as? [String] ?? []) == s.expected(all: ["集体协商"]), "\(overFolder)")
     }
 
+    @Test("--batch lines: keys and queries with quotes, backslashes and tabs escaped, each hit as the JSON search prints it, and ms with three decimals")
+    func batchLineText() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.put("esc/a\"quote.txt", "集体协商 一")
+        try s.put("esc/b\\back.txt", "集体协商 二 集体协商")
+        try s.put("esc/plain.txt", "集体协商 三")
+        #expect(try s.run(["index", "esc", "-o", "esc.sou"]).status == 0)
+        try write("集体协商\n\"集体\"\n协商\t工资\n", to: s.path("q.txt"))
+        let r = try s.run(["search", "-i", "esc.sou", "--batch", "q.txt"])
+        #expect(r.status == 0, "\(r)")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(r)")
+        for line in lines.dropLast() {
+            #expect(line.range(of: #","ms":[0-9]+\.[0-9]{3}\}$"#, options: .regularExpression) != nil, "\(line)")
+        }
+        let parsed = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(parsed.prefix(3).map { $0["query"] as? String } == ["集体协商", "\"集体\"", "协商"])
+        // the hits of the first query: as `sou search --json` prints them (keys and scores)
+        let single = try s.run(["search", "-i", "esc.sou", "--json", "-e", "集体协商"])
+        let want = try single.out.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+            .compactMap { h -> String? in (h["key"] as? String).map { "\($0) \(h["score"] ?? "")" } }
+        let got = (parsed[0]["hits"] as? [[String: Any]] ?? []).map { "\($0["key"] as? String ?? "") \($0["score"] ?? "")" }
+        #expect(Set(got) == Set(want) && got.count == 3, "\(got) vs \(want)")
+        #expect(Set((parsed[0]["hits"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String })
+                == ["esc/a\"quote.txt", "esc/b\\back.txt", "esc/plain.txt"])
+    }
+
     @Test("--batch with an empty input, a folder or a missing file says what is wrong (no false permission message)")
     func batchErrors() throws {
         let s = try Scratch()

@@ -40,6 +40,12 @@ struct LivingIndexTests {
             for (a, b) in zip(got.hits, want.hits) where a.key == b.key {
                 #expect(abs(a.score - b.score) <= 1e-9 * max(1, abs(b.score)), "\(context) \(q) \(a.key): \(a.score) vs \(b.score)")
             }
+            // a few best over segments and deletions (documents that cannot enter them are only
+            // checked for one occurrence): the fresh build's first ones, scores and counts
+            let few = try reader.search(q, options: SearchOptions(limit: 3, snippets: SnippetOptions(isEnabled: false)))
+            #expect(few.total == want.total, "\(context) \(q): total of the best 3")
+            #expect(few.hits.map(\.key) == want.hits.prefix(3).map(\.key), "\(context) \(q): best 3")
+            #expect(few.hits.map(\.matches) == want.hits.prefix(3).map(\.matches), "\(context) \(q): occurrences of the best 3")
             // plain CJK phrases: the substring oracle too
             if q.unicodeScalars.allSatisfy({ $0.value >= 0x4E00 && $0.value <= 0x9FFF }) {
                 let expected = Set(live.filter { $0.value.replacingOccurrences(of: "\n", with: "").contains(q) }.keys)

@@ -54,6 +54,34 @@ struct ScoringTests {
         #expect(top.hits.map(\.rank) == Array(1...max(1, top.hits.count)).prefix(top.hits.count).map { $0 })
     }
 
+    /// A phrase query with a limit checks the documents that cannot enter the best hits for one
+    /// occurrence only: the hits must still be the whole ranking's first ones, with the same
+    /// scores and occurrence counts, and the total exact.
+    @Test("a phrase's best hits under a limit (and an offset) are the first of its whole ranking, with their scores and occurrences",
+          arguments: ["fortunes-zh", "manpages-zh"])
+    func phraseLimits(_ name: String) throws {
+        let fixture = try TestCorpus.fixture(name)
+        let index = try TestCorpus.makeIndex(fixture.documents)
+        let off = SnippetOptions(isEnabled: false)
+        var compared = 0
+        for (q, _) in fixture.queries {
+            let all = try index.search(q, options: SearchOptions(limit: Int.max, snippets: off))
+            for (limit, offset) in [(0, 0), (1, 0), (3, 0), (10, 0), (3, 2)] {
+                var options = SearchOptions(limit: limit, snippets: off)
+                options.offset = offset
+                let some = try index.search(q, options: options)
+                let want = Array(all.hits.dropFirst(offset).prefix(limit))
+                #expect(some.total == all.total, "\(q) limit \(limit)")
+                #expect(some.hits.map(\.key) == want.map(\.key), "\(q) limit \(limit) offset \(offset)")
+                #expect(some.hits.map(\.score) == want.map(\.score), "\(q) limit \(limit) offset \(offset)")
+                #expect(some.hits.map(\.matches) == want.map(\.matches), "\(q) limit \(limit) offset \(offset)")
+                #expect(some.hits.map(\.rank) == want.map(\.rank), "\(q) limit \(limit) offset \(offset)")
+            }
+            if all.total > 10 { compared += 1 }
+        }
+        #expect(compared > 10, "phrases with more hits than the limit")
+    }
+
     @Test("explain lists each clause's idf, f, dl, avgdl and sums to the score")
     func explain() throws {
         let index = try TestCorpus.makeIndex(TestCorpus.documents)

@@ -294,6 +294,55 @@ struct BitReader {
         return UInt32(v)
     }
 
+    /// The bits from the current bit offset on, least significant first, and how many of them
+    /// are the stream's (`valid`; the bits above are zero): up to 64 − (bit offset mod 8), i.e.
+    /// at least 57 while 8 whole bytes remain before `end`, fewer in the last bytes, 0 at the
+    /// end. A decoder parses codes from it and consumes them with ``skip(bits:)``, never using
+    /// more than `valid` bits: the fast path of the block decoders.
+    @inline(__always)
+    func peek() -> (bits: UInt64, valid: Int) {
+        let byte = bitOffset &>> 3
+        let shift = bitOffset & 7
+        if byte &+ 8 <= end {
+            // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+            return (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(shift), 64 &- shift)
+        }
+        guard byte < end else { return (0, 0) }
+        // the last 1...7 bytes, one at a time (bounds: byte + i < end)
+        var w: UInt64 = 0
+        for i in 0..<(end &- byte) {
+            w |= UInt64(base.load(fromByteOffset: byte &+ i, as: UInt8.self)) &<< UInt64(8 &* i)
+        }
+        return (w &>> UInt64(shift), (end &- byte) &* 8 &- shift)
+    }
+
+    /// Consumes `n` bits that a ``peek()`` showed as valid.
+    @inline(__always)
+    mutating func skip(bits n: Int) { bitOffset &+= n }
+
+    /// Reads `count` Rice(·, k) values into `out[0..<count]`: the same values and the same errors
+    /// as `count` calls of ``rice(_:)``, parsing each code from one ``peek()`` (a block of
+    /// position gaps, the hot loop of phrase matching). A code longer than the valid bits, or an
+    /// escape, goes through ``rice(_:)``. `out` must have room for `count` values; `k` ≤ 24.
+    @inline(__always)
+    mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
+        var j = 0
+        while j < count {
+            let (w, valid) = peek()
+            let q = (~w).trailingZeroBitCount
+            // q ones, a zero, k bits, all valid, and no escape: else one by one
+            if q < RiceCoding.escape, q &+ 1 &+ k <= valid {
+                out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
+                bitOffset &+= q &+ 1 &+ k
+            } else {
+                out[j] = try rice(k)
+            }
+            j &+= 1
+        }
+    }
+
     /// Reads a truncated binary code over `0..<n` (values ≥ n are corrupt). `n` is a document's
     /// slot count read from the file: a build writes at most `Int32.max`, so a larger one is
     /// damage (it would also make the code wider than the `UInt32` it decodes to).

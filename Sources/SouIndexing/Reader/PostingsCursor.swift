@@ -187,7 +187,62 @@ public struct PostingsCursor: @unchecked Sendable {
             let docs = UnsafeMutableBufferPointer(rebasing: buffer[0..<stride])
             let freqs = UnsafeMutableBufferPointer(rebasing: buffer[stride..<(2 * stride)])
             let firsts = UnsafeMutableBufferPointer(rebasing: buffer[(2 * stride)..<(3 * stride)])
+            let maskK = (UInt64(1) &<< UInt64(k)) &- 1, maskFirst = (UInt64(1) &<< UInt64(kFirst)) &- 1
             for i in 0..<n {
+                // Fast path: the document's three codes parsed from one window of valid bits,
+                // consumed only when all three fit and pass the checks below; otherwise (and
+                // for damage, which then throws there) the one-by-one reads.
+                fast: do {
+                    let (w, valid) = r.peek()
+                    let q = (~w).trailingZeroBitCount
+                    guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break fast }
+                    let d = doc &+ Int(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & maskK) &+ 1
+                    guard d < limit else { break fast }
+                    var used = q &+ 1 &+ k
+                    var f = 1
+                    if (w &>> UInt64(used)) & 1 == 1 {
+                        used &+= 1
+                    } else {
+                        used &+= 1
+                        let g = (~(w &>> UInt64(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
+                        guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break fast }
+                        f = Int(truncatingIfNeeded: UInt64(1) &<< UInt64(g) | (w &>> UInt64(used &+ g &+ 1)) & ((UInt64(1) &<< UInt64(g)) &- 1)) &+ 1
+                        used &+= 2 &* g &+ 1
+                        guard f <= total, f <= Int(Int32.max) else { break fast }
+                    }
+                    var first = 0
+                    if binary {
+                        let m = slots.count(d)
+                        if m > 1 {
+                            guard m <= Int(Int32.max) else { break fast }
+                            let b = 64 &- UInt64(m &- 1).leadingZeroBitCount
+                            guard used &+ b <= valid else { break fast }
+                            let u = (1 &<< b) &- m
+                            let x = Int(truncatingIfNeeded: (w &>> UInt64(used)) & ((UInt64(1) &<< UInt64(b &- 1)) &- 1))
+                            if x < u {
+                                first = x
+                                used &+= b &- 1
+                            } else {
+                                first = (x &<< 1 | Int(truncatingIfNeeded: (w &>> UInt64(used &+ b &- 1)) & 1)) &- u
+                                guard first < m else { break fast }
+                                used &+= b
+                            }
+                        }
+                    } else {
+                        let qf = (~(w &>> UInt64(used))).trailingZeroBitCount
+                        guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kFirst <= valid else { break fast }
+                        first = Int(truncatingIfNeeded: UInt64(qf) &<< UInt64(kFirst) | (w &>> UInt64(used &+ qf &+ 1)) & maskFirst)
+                        used &+= qf &+ 1 &+ kFirst
+                        guard first <= Int(Int32.max) else { break fast }
+                    }
+                    r.skip(bits: used)
+                    doc = d
+                    docs[i] = Int32(truncatingIfNeeded: d)
+                    freqs[i] = Int32(truncatingIfNeeded: f)
+                    firsts[i] = Int32(truncatingIfNeeded: first)
+                    positions += f
+                    continue
+                }
                 doc += Int(try r.rice(k)) + 1
                 guard doc < limit else { throw r.fail("document id out of range") }
                 let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
@@ -206,7 +261,9 @@ public struct PostingsCursor: @unchecked Sendable {
             let kGaps = Int(try r.read(bits: 5))
             guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
             if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
-            for j in 0..<gapCount { values[j] = try r.rice(kGaps) }
+            // gapsAreInline: gapCount ≤ positionsPerBlock, the buffer's size
+            guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
+            try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
             decodedBlock = 0
         }
         if let e = entry {
@@ -309,7 +366,7 @@ public struct PostingsCursor: @unchecked Sendable {
             buffer.append(singleton.position)
             return
         }
-        buffer.reserveCapacity(termFrequency)
+        if buffer.capacity < termFrequency { buffer.reserveCapacity(max(termFrequency, 2 * buffer.capacity)) }
         var p = firstPosition
         buffer.append(p)
         let size = FileLayout.positionsPerBlock
@@ -327,6 +384,17 @@ public struct PostingsCursor: @unchecked Sendable {
             }
             i = stop
         }
+    }
+
+    /// Position `k` (0-based, below ``termFrequency``) of the term in the current document,
+    /// given position k − 1 as `previous` (ignored for k = 0): a walk over the positions that
+    /// decodes a block of gaps only when it reaches it, and can stop anywhere (a phrase's
+    /// existence check stops at its first occurrence).
+    public mutating func position(_ k: Int, after previous: Int) throws -> Int {
+        precondition(document != nil && k >= 0 && k < termFrequency, "a position of the current document")
+        if let singleton { return singleton.position }
+        if k == 0 { return firstPosition }
+        return previous + Int(try gapValue(gapIndex + k - 1)) + 1
     }
 
     /// Walks the term's postings from the start to the end (a fresh cursor) and appends those
@@ -431,7 +499,8 @@ public struct PostingsCursor: @unchecked Sendable {
             var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
             let k = Int(try r.read(bits: 5))
             guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
-            for j in 0..<count { values[j] = try r.rice(k) }
+            // count ≤ size, the buffer's size
+            try values.withUnsafeMutableBufferPointer { try r.rice(k, count: count, into: $0.baseAddress!) }
             if block < fullBlocks, r.byteOffset != end { throw r.fail("block length disagrees with its contents") }
             positionsReader.offset = block < fullBlocks ? end : r.byteOffset
             decodedBlock = block

@@ -126,14 +126,19 @@ struct PhraseClause: Sendable {
         self.tokens = tokens
         self.idf = tokens.reduce(0) { $0 + $1.idf }
         self.cannotMatch = anyMissing
-        var groupOf: [String: Int] = [:]
+        // tokens of the same term (and kind) form one group: a short phrase compares with the
+        // groups' first tokens (no hashing of every term per query), a long one looks up a table
         var groupOffsets: [[Int]] = []
+        var groupOf: [String: Int] = [:]
+        let short = tokens.count <= 16
         for (t, token) in tokens.enumerated() {
-            let key = (token.isCharacter ? "c" : "t") + token.term
-            if let g = groupOf[key] {
+            let key = short ? "" : (token.isCharacter ? "c" : "t") + token.term
+            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term == token.term }
+                : groupOf[key]
+            if let g = found {
                 groupOffsets[g].append(token.offset)
             } else {
-                groupOf[key] = groupTokens.count
+                if !short { groupOf[key] = groupTokens.count }
                 groupTokens.append(t)
                 groupOffsets.append([token.offset])
             }
@@ -176,6 +181,24 @@ struct PhraseClause: Sendable {
     /// in each: the segments' matches, one after the other, appended straight to one pair of
     /// lists, with one set of scratch buffers for all segments.
     func matches(in index: IndexReader) throws -> (documents: [Int], frequencies: [Int]) {
+        try matches(in: index, pruner: nil)
+    }
+
+    /// True when every token is a term (no lone character) at one offset of the phrase, and
+    /// there are several: then a document's phrase can be checked for existence alone (the
+    /// first start found), as ``matches(in:pruner:)`` does for documents that cannot rank.
+    var checksExistence: Bool {
+        tokens.count > 1 && !tokens.contains(where: \.isCharacter) && groupProgressions.allSatisfy { $0.count == 1 && $0[0].length == 1 }
+    }
+
+    /// ``matches(in:)``, ranking as it goes when `pruner` is given (only for a clause that
+    /// ``checksExistence``): a document whose score, at the most occurrences its terms allow,
+    /// could not enter `pruner`'s best is only checked for one occurrence (its frequency is
+    /// then given as 1); every other matching live document is scored into `pruner` with its
+    /// exact frequency. The documents are the same either way (the total is exact); so are the
+    /// best hits and their scores and frequencies.
+    func matches(in index: IndexReader, pruner: TopPruner?) throws -> (documents: [Int], frequencies: [Int]) {
+        precondition(pruner == nil || checksExistence, "a pruner for a clause that cannot check existence alone")
         if cannotMatch { return ([], []) }
         var out = Matches()
         if tokens.count == 1, !tokens[0].isCharacter {
@@ -190,7 +213,7 @@ struct PhraseClause: Sendable {
             if tokens.contains(where: { $0.infos[s].isEmpty }) { continue }
             try appendMatches(in: segment.reader, infos: { tokens[$0].infos[s] }, base: segment.base,
                               deletions: segment.deletions.isEmpty ? nil : segment.deletions,
-                              to: &out, scratch: &scratch, work: &work)
+                              to: &out, scratch: &scratch, work: &work, pruner: pruner)
         }
         return (out.documents, out.frequencies)
     }
@@ -238,13 +261,15 @@ struct PhraseClause: Sendable {
         /// Cursors of the distinct tokens (the first ones are the current segment's; those of an
         /// earlier segment are reset to the next one's terms, keeping their buffers).
         var cursors: [TokenCursor] = []
+        /// The existence check's offsets and walk (``PhraseClause/phraseExists(_:count:walk:work:)``).
+        var walk: [Int] = []
     }
 
     /// Appends to `out` the matching documents of one segment as global numbers (`base` + local),
     /// leaving out those `deletions` holds; `infos` are the tokens' entries in that segment.
     /// `infos(t)`: token t's entries in that segment.
     func appendMatches(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, base: Int, deletions: DeletionSet?,
-                       to out: inout Matches, scratch buffers: inout Scratch, work: inout Int) throws {
+                       to out: inout Matches, scratch buffers: inout Scratch, work: inout Int, pruner: TopPruner? = nil) throws {
         if tokens.count == 1 { return try appendSingleTokenMatches(infos(0), in: index, base: base, deletions: deletions, to: &out) }
 
         // One cursor per distinct token (group g: token groupTokens[g]), with the token's offsets
@@ -274,6 +299,13 @@ struct PhraseClause: Sendable {
             }
         }
         let n = order.count
+        if pruner != nil {
+            // for existence checks: the tokens' offsets in this segment's cursor order, and
+            // room for the walk's state
+            buffers.walk.removeAll(keepingCapacity: true)
+            buffers.walk.append(contentsOf: repeatElement(0, count: 3 * n))
+            for i in 0..<n { buffers.walk[i] = groupProgressions[order[i]][0].offset }
+        }
         var target = 0
         search: while true {
             guard let lead = try cursors[0].advance(to: target) else { break }
@@ -284,6 +316,17 @@ struct PhraseClause: Sendable {
             }
             guard agreed else { continue }
             target = lead + 1
+            if let pruner {
+                // at most as many occurrences as the token with the fewest here has slots
+                var bound = Int.max
+                for i in 0..<n { bound = min(bound, cursors[i].termFrequency) }
+                if try !pruner.mayEnter(base + lead, frequencyAtMost: bound) {
+                    if try Self.phraseExists(&cursors, count: n, walk: &buffers.walk, work: &work) {
+                        out.append(lead, 1, base: base, deletions: deletions)
+                    }
+                    continue
+                }
+            }
             // Check slots, the token with the fewest occurrences here first, then the others
             // rarest first; stop decoding positions as soon as no phrase start is left.
             var first = 0, fewest = Int.max
@@ -295,7 +338,7 @@ struct PhraseClause: Sendable {
             work += buffers.list.count
             let firstOffset = groupProgressions[order[first]][0].offset
             buffers.candidates.removeAll(keepingCapacity: true)
-            buffers.candidates.append(contentsOf: buffers.list.lazy.map { $0 - firstOffset })
+            for p in buffers.list { buffers.candidates.append(p - firstOffset) }
             PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                     chains: &buffers.chains, work: &work)
             for i in 0..<n where i != first {
@@ -305,7 +348,44 @@ struct PhraseClause: Sendable {
                 PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[i]],
                                         chains: &buffers.chains, work: &work)
             }
-            if !buffers.candidates.isEmpty { out.append(lead, buffers.candidates.count, base: base, deletions: deletions) }
+            if !buffers.candidates.isEmpty {
+                out.append(lead, buffers.candidates.count, base: base, deletions: deletions)
+                if let pruner, deletions?.contains(lead) != true { try pruner.insert(base + lead, frequency: buffers.candidates.count) }
+            }
+        }
+    }
+
+    /// Whether the current document holds the phrase once: a leapfrog over the tokens' slots
+    /// (token i at `offsets(i)` of the phrase, one offset each, single terms), walking each
+    /// token's positions one at a time and stopping at the first start they all agree on.
+    /// `work` counts the positions read.
+    /// `walk`: 3n values, the tokens' offsets first (kept), then scratch for the walk.
+    static func phraseExists(_ cursors: inout [TokenCursor], count n: Int, walk: inout [Int], work: inout Int) throws -> Bool {
+        precondition(walk.count == 3 * n)
+        // walk[0..<n]: offsets; walk[n + i]: index k of token i's current slot; walk[2n + i]: the slot
+        for i in 0..<n {
+            walk[n + i] = 0
+            walk[2 * n + i] = try cursors[i].position(0, after: 0)
+        }
+        work += n
+        var start = walk[2 * n] - walk[0]
+        while true {
+            var agreed = true
+            for i in 0..<n {
+                let want = start + walk[i]
+                while walk[2 * n + i] < want {
+                    walk[n + i] += 1
+                    if walk[n + i] == cursors[i].termFrequency { return false }
+                    walk[2 * n + i] = try cursors[i].position(walk[n + i], after: walk[2 * n + i])
+                    work += 1
+                }
+                if walk[2 * n + i] > want {
+                    start = walk[2 * n + i] - walk[i]   // larger than before: the walk only moves forward
+                    agreed = false
+                    break
+                }
+            }
+            if agreed { return true }
         }
     }
 
@@ -331,5 +411,42 @@ struct PhraseClause: Sendable {
         }
         documents.sort()
         for d in documents { out.append(d, Int(counts[d]), base: base, deletions: deletions) }
+    }
+}
+
+/// The best hits of a one-clause query, scored while the clause is matched
+/// (``PhraseClause/matches(in:pruner:)``): says which documents could still enter them.
+final class TopPruner {
+    private(set) var top: TopHits
+    let idf: Double
+    let bm25: BM25
+    let averageDocumentLength: Double
+    let index: IndexReader
+
+    init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
+        self.top = top
+        self.idf = idf
+        self.bm25 = bm25
+        self.averageDocumentLength = averageDocumentLength
+        self.index = index
+    }
+
+    /// False when document `d` (global number) scores below the entry score of full best hits
+    /// even with `f` occurrences, the most it can have (BM25 grows with the frequency); always
+    /// false when no hit is kept. The margin keeps a score that rounding could bring to a tie.
+    func mayEnter(_ d: Int, frequencyAtMost f: Int) throws -> Bool {
+        if top.capacity == 0 { return false }
+        guard let entry = top.entryScore else { return true }
+        let most = bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d), averageDocumentLength: averageDocumentLength)
+        return !(most + abs(most) * 1e-9 < entry)
+    }
+
+    /// Scores live document `d` with its exact frequency into the best hits (as the searcher
+    /// scores a clause's documents).
+    func insert(_ d: Int, frequency f: Int) throws {
+        guard top.capacity > 0 else { return }
+        try top.insert(score: bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d),
+                                         averageDocumentLength: averageDocumentLength),
+                       document: d)
     }
 }

@@ -17,6 +17,7 @@ enum PhraseStarts {
     /// Cuts `offsets` (any order, duplicates allowed) into progressions, greedily from the
     /// smallest: as few as possible for evenly spaced offsets.
     static func progressions(_ offsets: [Int]) -> [Progression] {
+        if offsets.count == 1 { return [Progression(offset: offsets[0], stride: 1, length: 1)] }   // most terms of a phrase
         let sorted = Array(Set(offsets)).sorted()
         var result: [Progression] = []
         var i = 0

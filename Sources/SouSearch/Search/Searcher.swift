@@ -43,16 +43,27 @@ public struct Searcher: Sendable {
         var compiler = Compiler(searcher: self, bm25: options.bm25)
         let plan = try compiler.compile(query)
         let leaves = compiler.leaves
-        var results = try leaves.map { try $0.matches(in: index) }
-        // filters are appended as leaves' results with frequency 0 (they add no score)
-        for documents in compiler.filters { results.append((documents, [])) }
         let avgdl = index.averageDocumentLength
         let reader = index
         let skipped = max(0, options.offset)
         let kept = options.limit <= 0 ? 0 : options.limit > Int.max - skipped ? Int.max : options.limit + skipped
+        // One phrase clause of terms: ranked while it is matched, so that a document that
+        // cannot enter the best is only checked for one occurrence (TopPruner).
+        var pruner: TopPruner? = nil
+        if case .leaf(let i) = plan, leaves[i].checksExistence {
+            pruner = TopPruner(top: TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) }), idf: leaves[i].idf,
+                               bm25: options.bm25, averageDocumentLength: avgdl, index: index)
+        }
+        var results = try leaves.map { try $0.matches(in: index, pruner: pruner) }
+        // filters are appended as leaves' results with frequency 0 (they add no score)
+        for documents in compiler.filters { results.append((documents, [])) }
         var top = TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) })
         let total: Int
-        if case .leaf(let i) = plan {
+        if let pruner, case .leaf(let i) = plan {
+            // the clause's documents were scored as they were matched
+            total = results[i].documents.count
+            top = pruner.top
+        } else if case .leaf(let i) = plan {
             // One clause: its documents go straight to the heap (no score list); none are
             // scored when no hit is asked for.
             let (documents, frequencies) = results[i]

@@ -25,6 +25,10 @@ struct TopHits {
         a.score != b.score ? a.score > b.score : try precedes(a.document, b.document)
     }
 
+    /// The score a document must exceed to enter, once the heap holds `capacity` entries (nil
+    /// before: any document enters).
+    var entryScore: Double? { capacity > 0 && heap.count == capacity ? heap[0].score : nil }
+
     mutating func insert(score: Double, document: Int) throws {
         guard capacity > 0 else { return }
         let entry = Entry(score: score, document: document)
