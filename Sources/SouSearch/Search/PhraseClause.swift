@@ -417,7 +417,9 @@ struct PhraseClause: Sendable {
 /// The best hits of a one-clause query, scored while the clause is matched
 /// (``PhraseClause/matches(in:pruner:)``): says which documents could still enter them.
 final class TopPruner {
-    private(set) var top: TopHits
+    /// (no dynamic exclusivity check per insert: only this class mutates it, and a pruner serves
+    /// one search on one thread, so no access to it overlaps another)
+    @exclusivity(unchecked) private(set) var top: TopHits
     let idf: Double
     let bm25: BM25
     let averageDocumentLength: Double
@@ -431,22 +433,25 @@ final class TopPruner {
         self.index = index
     }
 
-    /// False when document `d` (global number) scores below the entry score of full best hits
-    /// even with `f` occurrences, the most it can have (BM25 grows with the frequency); always
-    /// false when no hit is kept. The margin keeps a score that rounding could bring to a tie.
+    /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
+    func score(_ d: Int, frequency f: Int) throws -> Double {
+        bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d), averageDocumentLength: averageDocumentLength)
+    }
+
+    /// False when document `d` scores below the entry score of full best hits even with `f`
+    /// occurrences, the most it can have (BM25 grows with the frequency); always false when no
+    /// hit is kept. The margin keeps a score that rounding could bring to a tie.
     func mayEnter(_ d: Int, frequencyAtMost f: Int) throws -> Bool {
         if top.capacity == 0 { return false }
         guard let entry = top.entryScore else { return true }
-        let most = bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d), averageDocumentLength: averageDocumentLength)
+        let most = try score(d, frequency: f)
         return !(most + abs(most) * 1e-9 < entry)
     }
 
-    /// Scores live document `d` with its exact frequency into the best hits (as the searcher
-    /// scores a clause's documents).
+    /// Scores live document `d` with its exact frequency into the best hits (the one way a
+    /// one-clause query's documents are scored, pruned or not).
     func insert(_ d: Int, frequency f: Int) throws {
         guard top.capacity > 0 else { return }
-        try top.insert(score: bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d),
-                                         averageDocumentLength: averageDocumentLength),
-                       document: d)
+        try top.insert(score: try score(d, frequency: f), document: d)
     }
 }

@@ -47,35 +47,30 @@ public struct Searcher: Sendable {
         let reader = index
         let skipped = max(0, options.offset)
         let kept = options.limit <= 0 ? 0 : options.limit > Int.max - skipped ? Int.max : options.limit + skipped
-        // One phrase clause of terms: ranked while it is matched, so that a document that
-        // cannot enter the best is only checked for one occurrence (TopPruner).
-        var pruner: TopPruner? = nil
-        if case .leaf(let i) = plan, leaves[i].checksExistence {
-            pruner = TopPruner(top: TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) }), idf: leaves[i].idf,
-                               bm25: options.bm25, averageDocumentLength: avgdl, index: index)
+        var top = TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) })
+        // One clause: its documents go straight to the best hits (no score list). A phrase of
+        // terms is ranked while it is matched, so that a document that cannot enter the best is
+        // only checked for one occurrence (TopPruner); another clause's documents are ranked
+        // after matching, the same way.
+        var single: (leaf: Int, ranking: TopPruner)? = nil
+        if case .leaf(let i) = plan {
+            single = (i, TopPruner(top: top, idf: leaves[i].idf, bm25: options.bm25, averageDocumentLength: avgdl, index: index))
         }
-        var results = try leaves.map { try $0.matches(in: index, pruner: pruner) }
+        var results = try leaves.indices.map { i in
+            try leaves[i].matches(in: index, pruner: single?.leaf == i && leaves[i].checksExistence ? single?.ranking : nil)
+        }
         // filters are appended as leaves' results with frequency 0 (they add no score)
         for documents in compiler.filters { results.append((documents, [])) }
-        var top = TopHits(capacity: kept, precedes: { try reader.precedes($0, $1) })
         let total: Int
-        if let pruner, case .leaf(let i) = plan {
-            // the clause's documents were scored as they were matched
-            total = results[i].documents.count
-            top = pruner.top
-        } else if case .leaf(let i) = plan {
-            // One clause: its documents go straight to the heap (no score list); none are
-            // scored when no hit is asked for.
+        if let single {
+            let i = single.leaf, ranking = single.ranking
             let (documents, frequencies) = results[i]
             total = documents.count
-            if options.limit > 0 {
-                let idf = leaves[i].idf, bm25 = options.bm25
-                for j in documents.indices {
-                    try top.insert(score: bm25.score(idf: idf, frequency: frequencies[j], documentLength: try index.documentLength(documents[j]),
-                                                 averageDocumentLength: avgdl),
-                               document: documents[j])
-                }
+            // (none are scored when no hit is asked for)
+            if !leaves[i].checksExistence, kept > 0 {
+                for j in documents.indices { try ranking.insert(documents[j], frequency: frequencies[j]) }
             }
+            top = ranking.top
         } else {
             let scored = try evaluate(plan, results, leaves, options.bm25, avgdl)
             total = scored.documents.count

@@ -128,9 +128,6 @@ struct TokenCursor {
         union == nil ? (single.document == nil ? 0 : single.termFrequency) : union!.termFrequency()
     }
 
-    /// True for one term's postings (not a character's union).
-    var isSingleTerm: Bool { union == nil }
-
     /// Position `k` of a single term in the current document (``PostingsCursor/position(_:after:)``).
     mutating func position(_ k: Int, after previous: Int) throws -> Int {
         precondition(union == nil, "positions one at a time of a single term")
