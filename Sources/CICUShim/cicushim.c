@@ -69,8 +69,12 @@ static uint8_t char_class(UChar32 c) {
 
 /// The class and flags of `c`, every property looked up for this one code point: the reference
 /// derivation (the lazy table below must agree with it on every code point).
-static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c) {
-    uint8_t value = char_class(c);
+static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c);
+
+/// The normalization flags of `c` (SOU_FLAG_MAPPED, SOU_FLAG_NO_BOUNDARY_BEFORE), every property
+/// looked up for this one code point.
+static uint8_t normalization_flags(const UNormalizer2 *nfkc, UChar32 c) {
+    uint8_t value = 0;
     if (c < 0xD800 || c > 0xDFFF) {
         UChar units[2];
         int32_t length = 0;
@@ -80,6 +84,10 @@ static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c) {
         if (!SOU_ICU(unorm2_hasBoundaryBefore)(nfkc, c)) value |= SOU_FLAG_NO_BOUNDARY_BEFORE;
     }
     return value;
+}
+
+static uint8_t char_class_and_flags(const UNormalizer2 *nfkc, UChar32 c) {
+    return char_class(c) | normalization_flags(nfkc, c);
 }
 
 int sou_char_classes(uint8_t *table, uint32_t count) {
@@ -94,16 +102,26 @@ int sou_char_classes(uint8_t *table, uint32_t count) {
 
 // MARK: - The lazily derived character table
 //
-// Concurrency: `classes` and `chunks` are written only under `lock`, by derive_page; readers
-// read them without the lock through atomic loads. A page is published in this order: its
-// mapping chunk (release store of the pointer), a release fence, then its class bytes (relaxed
-// stores of non-zero values). A reader that sees a non-zero class byte and then issues an
-// acquire fence (sou_char_table_mapping) therefore sees the chunk of that page. A class byte is
-// written once, from 0 to its final value, and never changes again.
+// What a text needs is derived when it is first looked up: the normalization flags and the
+// mappings a page of 256 code points at a time (an inert test per code point, cheap), the class
+// of each code point on its own (the costly part: script, white space, word break). A text
+// pays for the characters it holds, not for the 256 around each (the ten documents a search
+// prints touched ~75 pages, 19,200 code points, for ~2,000 distinct characters).
+//
+// Concurrency: `classes` and `chunks` are written only under `lock`, by derive_code_point and
+// derive_normalization; readers read them without the lock through atomic loads. A page's
+// mapping chunk is published (release store of the pointer) before any class byte of the page
+// is written, and each class byte after a release fence (then a relaxed store of its non-zero
+// value). A reader that sees a non-zero class byte and then issues an acquire fence
+// (sou_char_table_mapping) therefore sees the chunk of its page. A class byte is written once,
+// from 0 to its final value, and never changes again. `normalization` and `pageNormalized` are
+// read and written under `lock` only.
 
 struct SouCharTable {
     uint8_t *classes;                    // SOU_CHAR_TABLE_SIZE bytes, 0 = not derived yet
     uint32_t **chunks;                   // per page: NULL, or 256 entries then the mapping pool
+    uint8_t *normalization;              // per code point: its normalization flags, once its page's are derived
+    uint8_t *pageNormalized;             // per page: 1 when its normalization flags and mappings are derived
     const UNormalizer2 *nfkc;
     pthread_mutex_t lock;
 };
@@ -115,9 +133,9 @@ struct SouCharTable {
 /// (Unicode's longest is U+FDFA, 18 code points, all in the BMP).
 #define MAPPING_CAPACITY 64
 
-/// Derives page `page` (caller holds the lock; the page is not derived yet). Returns 0 or an
-/// ICU error code (then nothing was published).
-static int derive_page(SouCharTable *table, uint32_t page) {
+/// Derives the normalization flags and mappings of page `page` (caller holds the lock; the page
+/// is not derived yet). Returns 0 or an ICU error code (then nothing was published).
+static int derive_normalization(SouCharTable *table, uint32_t page) {
     uint32_t first = page << PAGE_SHIFT;
     uint32_t end = first + PAGE_SIZE;
     if (end > 0x110000) end = 0x110000;
@@ -128,8 +146,7 @@ static int derive_page(SouCharTable *table, uint32_t page) {
         UChar32 c = (UChar32)(first + k);
         // An inert character is not changed by NFKC_Casefold and has a boundary before it:
         // the two normalization flags are 0 (the common case, skips the costly checks).
-        uint8_t value = SOU_ICU(unorm2_isInert)(table->nfkc, c) ? char_class(c) : char_class_and_flags(table->nfkc, c);
-        values[k] = value | SOU_FLAG_DERIVED;
+        values[k] = SOU_ICU(unorm2_isInert)(table->nfkc, c) ? 0 : normalization_flags(table->nfkc, c);
     }
     // Mappings of the characters NFKC_Casefold changes: 256 entries, then the pool.
     uint32_t *chunk = NULL;
@@ -158,8 +175,22 @@ static int derive_page(SouCharTable *table, uint32_t page) {
         poolSize += points;
     }
     __atomic_store_n(&table->chunks[page], chunk, __ATOMIC_RELEASE);
+    memcpy(table->normalization + first, values, count);
+    table->pageNormalized[page] = 1;
+    return 0;
+}
+
+/// Derives the class byte of `c` (< 0x110000; caller holds the lock; not derived yet), and its
+/// page's normalization first when needed. Returns 0 or an ICU error code.
+static int derive_code_point(SouCharTable *table, uint32_t c) {
+    uint32_t page = c >> PAGE_SHIFT;
+    if (!table->pageNormalized[page]) {
+        int status = derive_normalization(table, page);
+        if (status != 0) return status;
+    }
+    uint8_t value = char_class((UChar32)c) | table->normalization[c] | SOU_FLAG_DERIVED;
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    for (uint32_t k = 0; k < count; k++) __atomic_store_n(&table->classes[first + k], values[k], __ATOMIC_RELAXED);
+    __atomic_store_n(&table->classes[c], value, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -173,18 +204,25 @@ SouCharTable *sou_char_table_open(int32_t *error) {
     // calloc: the kernel hands out zero pages on first touch, so untouched parts cost nothing.
     table->classes = calloc(SOU_CHAR_TABLE_SIZE, 1);
     table->chunks = calloc(PAGE_COUNT, sizeof(uint32_t *));
+    table->normalization = calloc(SOU_CHAR_TABLE_SIZE, 1);
+    table->pageNormalized = calloc(PAGE_COUNT, 1);
     table->nfkc = nfkc;
-    if (table->classes == NULL || table->chunks == NULL || pthread_mutex_init(&table->lock, NULL) != 0) {
+    if (table->classes == NULL || table->chunks == NULL || table->normalization == NULL || table->pageNormalized == NULL ||
+        pthread_mutex_init(&table->lock, NULL) != 0) {
         free(table->classes);
         free(table->chunks);
+        free(table->normalization);
+        free(table->pageNormalized);
         free(table);
         if (error) *error = U_MEMORY_ALLOCATION_ERROR;
         return NULL;
     }
     // The invalid-sequence code point: class other, no flags.
     table->classes[0x110000] = SOU_CLASS_OTHER | SOU_FLAG_DERIVED;
-    // Derive page 0 now, so that an ICU that cannot answer fails here, not mid-analysis.
-    int status0 = derive_page(table, 0);
+    // Derive U+0000...U+00FF now, so that an ICU that cannot answer fails here, not
+    // mid-analysis (and ASCII, in almost every text, is ready).
+    int status0 = 0;
+    for (uint32_t c = 0; c < PAGE_SIZE && status0 == 0; c++) status0 = derive_code_point(table, c);
     if (status0 != 0) {
         sou_char_table_close(table);
         if (error) *error = status0;
@@ -199,6 +237,8 @@ void sou_char_table_close(SouCharTable *table) {
     for (uint32_t page = 0; page < PAGE_COUNT; page++) free(table->chunks[page]);
     free(table->chunks);
     free(table->classes);
+    free(table->normalization);
+    free(table->pageNormalized);
     pthread_mutex_destroy(&table->lock);
     free(table);
 }
@@ -209,7 +249,7 @@ uint8_t sou_char_table_derive(SouCharTable *table, uint32_t c) {
     if (c >= SOU_CHAR_TABLE_SIZE) return 0;
     pthread_mutex_lock(&table->lock);
     uint8_t value = __atomic_load_n(&table->classes[c], __ATOMIC_RELAXED);
-    if (value == 0 && derive_page(table, c >> PAGE_SHIFT) == 0)
+    if (value == 0 && derive_code_point(table, c) == 0)
         value = __atomic_load_n(&table->classes[c], __ATOMIC_RELAXED);
     pthread_mutex_unlock(&table->lock);
     return value;

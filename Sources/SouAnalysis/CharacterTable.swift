@@ -45,14 +45,16 @@ enum CharacterClass {
 /// Per-code-point facts read from ICU: class and normalization flags of every code point, and
 /// the NFKC_Casefold mapping of every character that normalization changes.
 ///
-/// Derived lazily, 256 code points at a time, the first time any character of that page is
-/// looked up (`SouCharTable` in the C shim): a process pays only for the pages its text touches
-/// (a query: one to three pages, ~0.1 ms; all of dev-all: ~90 pages) instead of ~700 million
-/// instructions of ICU look-ups for all 0x110000 code points at every start. Every entry equals
-/// what `sou_char_classes` (the per-code-point reference, kept for the tests) computes.
+/// Derived lazily (`SouCharTable` in the C shim): the class of a code point the first time it is
+/// looked up, the normalization flags and mappings of its page of 256 code points with it (a
+/// cheap inert test each). A process pays only for the characters its text holds instead of
+/// ~700 million instructions of ICU look-ups for all 0x110000 code points at every start; the
+/// ten hits a search prints touched ~75 pages but only ~2,000 distinct characters (page at a
+/// time, the classes cost 4.5 M instructions, a tenth of the search). Every entry equals what
+/// `sou_char_classes` (the per-code-point reference, kept for the tests) computes.
 ///
 /// Shared by all analyzers (``shared``), safe to use from any thread: a derived entry never
-/// changes, pages are derived under a lock and read with atomic loads.
+/// changes, entries are derived under a lock and read with atomic loads.
 final class CharacterTable: @unchecked Sendable {
     /// The code point the UTF-8 decoder returns for an invalid sequence; its class is `other`.
     static let invalid: UInt32 = 0x110000
@@ -82,7 +84,7 @@ final class CharacterTable: @unchecked Sendable {
     deinit { sou_char_table_close(handle) }
 
     /// The class byte of `c` (class in the low four bits, then the `mapped`,
-    /// `noBoundaryBefore` and derived flags), deriving its page on first use.
+    /// `noBoundaryBefore` and derived flags), deriving it on first use.
     ///
     /// `c` must be at most ``invalid``: the UTF-8 decoder yields nothing larger, nor does ICU.
     @inline(__always)
@@ -95,7 +97,7 @@ final class CharacterTable: @unchecked Sendable {
     @inline(never)
     private func derive(_ c: UInt32) -> UInt8 {
         let value = sou_char_table_derive(handle, c)
-        // Page 0 was derived when the table was opened, so ICU answers; failing later means
+        // U+0000...U+00FF were derived when the table was opened, so ICU answers; failing later means
         // ICU could not allocate memory, where Swift itself traps too.
         guard value != 0 else { fatalError("ICU failed to derive the character data of U+\(String(c, radix: 16, uppercase: true))") }
         return value

@@ -50,8 +50,9 @@ int sou_char_classes(uint8_t *table, uint32_t count);
 #define SOU_FLAG_DERIVED 0x80
 
 /// The class bytes (as `sou_char_classes` computes them, plus SOU_FLAG_DERIVED) and the
-/// NFKC_Casefold mappings of all code points, derived from ICU a page of 256 code points at a
-/// time, when first needed. Safe to use from any number of threads at once. Opaque.
+/// NFKC_Casefold mappings of all code points, derived from ICU when first needed: the class of
+/// each code point on its own, the normalization flags and mappings a page of 256 code points
+/// at a time. Safe to use from any number of threads at once. Opaque.
 typedef struct SouCharTable SouCharTable;
 
 /// Opens an empty table (and derives U+0000...U+00FF, so that a failing ICU fails here).
@@ -62,8 +63,8 @@ SouCharTable *sou_char_table_open(int32_t *error);
 void sou_char_table_close(SouCharTable *table);
 
 /// The table's SOU_CHAR_TABLE_SIZE class bytes, valid until the table is closed. A byte is 0
-/// until its page is derived (then call `sou_char_table_derive`); read bytes only with
-/// `sou_char_table_load`, as other threads may be deriving other pages.
+/// until it is derived (then call `sou_char_table_derive`); read bytes only with
+/// `sou_char_table_load`, as other threads may be deriving other code points.
 const uint8_t *sou_char_table_classes(const SouCharTable *table);
 
 /// The class byte of `c` (< SOU_CHAR_TABLE_SIZE), or 0 when it is not derived yet: a relaxed
@@ -72,7 +73,7 @@ static inline uint8_t sou_char_table_load(const uint8_t *classes, uint32_t c) {
     return __atomic_load_n(classes + c, __ATOMIC_RELAXED);
 }
 
-/// Derives the page of `c` if needed (under a lock) and returns the class byte of `c`: non-zero,
+/// Derives `c` if needed (under a lock) and returns the class byte of `c`: non-zero,
 /// or 0 when `c` is out of range or ICU failed (out of memory).
 uint8_t sou_char_table_derive(SouCharTable *table, uint32_t c);
 
@@ -85,7 +86,7 @@ uint32_t *const *sou_char_table_chunks(const SouCharTable *table);
 /// the table is closed. (Other code points: `*count` is 0.) A chunk holds 256 entries
 /// (pool offset << 8 | count), then the pool.
 static inline const uint32_t *sou_char_table_mapping(uint32_t *const *chunks, uint32_t c, int32_t *count) {
-    // Pairs with the release fence between a page's chunk and its class bytes.
+    // Pairs with the release fence between a page's chunk and each of its class bytes.
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     const uint32_t *chunk = __atomic_load_n(&chunks[c >> 8], __ATOMIC_RELAXED);
     if (chunk == NULL) { *count = 0; return NULL; }
