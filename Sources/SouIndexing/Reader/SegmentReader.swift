@@ -377,8 +377,9 @@ public final class SegmentReader: Sendable {
     }
 
     /// The stored text of document `id` (title and text fields joined by "\n", exactly as
-    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB), or
-    /// takes it from the few inflated last (``StoredBlockCache``).
+    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB) as
+    /// far as the document's end, or takes it from the few read last (``StoredBlockCache``),
+    /// resuming their inflation when the document lies further.
     public func storedText(_ id: Int) throws -> String? {
         guard storesText else { return nil }
         guard id >= 0, id < documentCount else { return nil }
@@ -391,8 +392,8 @@ public final class SegmentReader: Sendable {
             } else { hi = mid - 1 }
         }
         guard found >= 0 else { throw IndexError.corrupt("stored-text: no block holds document \(id)") }
-        let block = try storedBlockCache.block(found) { try InflatedBlock(self.storedBlock(found)) }
-        guard let text = block.text(id) else {
+        let block = try storedBlockCache.block(found) { try self.inflatedStoredBlock(found) }
+        guard let text = try block.text(id, compressed: compressedStoredBlock(found)) else {
             throw IndexError.corrupt("stored-text: no block holds document \(id)")
         }
         return text
@@ -418,9 +419,17 @@ public final class SegmentReader: Sendable {
         return bytes.slice(start..<(start + Int(compressed)))
     }
 
-    /// Stored-text block `i`, inflated.
-    func storedBlock(_ i: Int) throws -> (firstDocument: Int, documentCount: Int, raw: [UInt8]) {
+    /// Stored-text block `i`, to be inflated as its texts are read (``InflatedBlock``); its sizes
+    /// checked as ``storedBlock(_:)`` checks them.
+    func inflatedStoredBlock(_ i: Int) throws -> InflatedBlock {
         let compressed = try compressedStoredBlock(i)
+        let (first, count, rawLength) = try storedBlockSizes(i, compressedCount: compressed.count)
+        return try InflatedBlock(firstDocument: first, documentCount: count, rawLength: rawLength)
+    }
+
+    /// The first document, document count and raw length of stored-text block `i` (in range),
+    /// refused when implausible.
+    private func storedBlockSizes(_ i: Int, compressedCount: Int) throws -> (first: Int, count: Int, rawLength: Int) {
         let e = storedTableStart + i * FileLayout.storedBlockEntrySize
         let first = Int(bytes.u32(at: e)), count = Int(bytes.u32(at: e + 4))
         let rawLength = Int(bytes.u32(at: e + 20))
@@ -429,9 +438,16 @@ public final class SegmentReader: Sendable {
         }
         // Deflate expands at most 1032:1 (a 258-byte match in under 2 bits), so a larger raw
         // length is damage: refuse it before allocating and zeroing up to 1 GiB for it
-        guard rawLength <= compressed.count * Deflate.maxExpansion else {
-            throw IndexError.corrupt("stored-text: block \(i) claims \(rawLength) bytes inflated from \(compressed.count) compressed, more than deflate can give")
+        guard rawLength <= compressedCount * Deflate.maxExpansion else {
+            throw IndexError.corrupt("stored-text: block \(i) claims \(rawLength) bytes inflated from \(compressedCount) compressed, more than deflate can give")
         }
+        return (first, count, rawLength)
+    }
+
+    /// Stored-text block `i`, inflated.
+    func storedBlock(_ i: Int) throws -> (firstDocument: Int, documentCount: Int, raw: [UInt8]) {
+        let compressed = try compressedStoredBlock(i)
+        let (first, count, rawLength) = try storedBlockSizes(i, compressedCount: compressed.count)
         return (first, count, try Deflate.decompress(compressed, rawLength: rawLength))
     }
 

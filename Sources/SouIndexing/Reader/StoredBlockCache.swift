@@ -1,35 +1,136 @@
+import CZlib
 import FoundationEssentials
 import Glibc
 
-/// A stored-text block inflated, with where each of its documents' text lies.
-struct InflatedBlock: Sendable {
+/// A stored-text block, inflated only as far as its documents have been asked for: a search
+/// prints a few documents of a block (~64 KiB), and inflating to the end of the one wanted
+/// costs about half of inflating the whole block on average. The zlib stream is kept between
+/// requests and resumed where it stopped, so a block is inflated once in all, however its
+/// documents are asked for. Thread-safe (one lock per block).
+///
+/// Damage is found as the block is read: a text overrunning the block, a stream that ends
+/// before or runs past RawLength, or deflate data zlib rejects throw ``IndexError/corrupt(_:)``.
+/// The Adler-32 of the block is checked when the block is inflated to its end (`sou check`
+/// inflates every block whole); a prefix of a block with damaged bytes that deflate still
+/// decodes is not caught before then, as for the other sections, whose CRC-32C only `sou check`
+/// verifies.
+final class InflatedBlock: @unchecked Sendable {
     let firstDocument: Int
-    let raw: [UInt8]
-    /// The byte range in `raw` of the text of document `firstDocument + k`.
-    let texts: [Range<Int>]
+    let documentCount: Int
+    let rawLength: Int
+    private let lock = Lock()
+    /// `rawLength` bytes, of which `produced` are inflated.
+    private let raw: UnsafeMutableBufferPointer<UInt8>
+    private var produced = 0
+    /// The byte ranges in `raw` of the texts of documents `firstDocument ..< firstDocument +
+    /// texts.count` (parsed so far); `parsed`: where the next one's length starts.
+    private var texts: [Range<Int>] = []
+    private var parsed = 0
+    /// The zlib stream (allocated once, never moved: zlib keeps its address); nil once the
+    /// block is inflated to its end.
+    private var stream: UnsafeMutablePointer<z_stream>?
+    /// Why the block cannot be read, once found (thrown again at every later read).
+    private var damage: (any Error)?
+    /// Bytes inflated per step at least (a step stops at the end of the text wanted).
+    static let step = 4096
 
-    /// Walks the block's length-prefixed texts once; throws when they overrun the block.
-    init(_ block: (firstDocument: Int, documentCount: Int, raw: [UInt8])) throws {
-        firstDocument = block.firstDocument
-        raw = block.raw
-        var texts: [Range<Int>] = []
-        texts.reserveCapacity(block.documentCount)
-        try block.raw.withUnsafeBytes { raw in
-            var r = ByteReader(IndexBytes(base: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: raw.count),
-                               range: 0..<raw.count, context: "stored-text block")
-            for _ in 0..<block.documentCount {
-                let length = try r.varint(max: r.remaining)
-                texts.append(try r.bytes(length))
-            }
+    init(firstDocument: Int, documentCount: Int, rawLength: Int) throws {
+        self.firstDocument = firstDocument
+        self.documentCount = documentCount
+        self.rawLength = rawLength
+        let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        s.initialize(to: z_stream())
+        let status = inflateInit_(s, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            s.deallocate()
+            throw IndexError.io("zlib inflateInit failed (\(status))")
         }
-        self.texts = texts
+        stream = s
+        raw = .allocate(capacity: max(rawLength, 1))
     }
 
-    /// The text of document `id`, or nil when the block does not hold it.
-    func text(_ id: Int) -> String? {
+    deinit {
+        if let stream {
+            inflateEnd(stream)
+            stream.deallocate()
+        }
+        raw.deallocate()
+    }
+
+    /// The bytes inflated so far.
+    var inflatedBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return produced
+    }
+
+    /// The text of document `id`, inflating the block as far as its end; nil when the block
+    /// does not hold it. `compressed`: the block's deflate stream (the same bytes at every call).
+    func text(_ id: Int, compressed: UnsafeRawBufferPointer) throws -> String? {
         let k = id - firstDocument
-        guard k >= 0, k < texts.count else { return nil }
-        return String(decoding: raw[texts[k]], as: UTF8.self)
+        guard k >= 0, k < documentCount else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        if let damage { throw damage }
+        do {
+            try inflate(through: k, compressed)
+        } catch {
+            damage = error
+            texts = []
+            throw error
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: raw[texts[k]]), as: UTF8.self)
+    }
+
+    /// Inflates and parses the texts through the `k`th. Caller holds the lock.
+    private func inflate(through k: Int, _ compressed: UnsafeRawBufferPointer) throws {
+        while texts.count <= k {
+            // a length varint is at most 10 bytes: have them inflated before reading it
+            if produced < min(rawLength, parsed + 10) { try inflate(to: parsed + 10, compressed); continue }
+            var r = ByteReader(IndexBytes(base: UnsafeRawPointer(raw.baseAddress!), count: produced),
+                               range: parsed..<produced, context: "stored-text block")
+            let length = try r.varint(max: rawLength - parsed)
+            let start = r.offset
+            guard length <= rawLength - start else {
+                throw IndexError.corrupt("stored-text block: a text of \(length) bytes at byte \(start) overruns the block (\(rawLength) bytes)")
+            }
+            if start + length > produced { try inflate(to: start + length, compressed); continue }
+            texts.append(start..<(start + length))
+            parsed = start + length
+        }
+    }
+
+    /// Inflates at least up to byte `target` (or ``step`` bytes more, or to the end); to the end,
+    /// the stream must end there (Adler-32 checked by zlib). Caller holds the lock.
+    private func inflate(to target: Int, _ compressed: UnsafeRawBufferPointer) throws {
+        guard let stream, produced < rawLength else {
+            throw IndexError.corrupt("stored-text block: the texts run past its \(rawLength) bytes")
+        }
+        let goal = min(rawLength, max(target, produced + Self.step))
+        let consumed = Int(stream.pointee.total_in)
+        guard consumed <= compressed.count else { throw IndexError.corrupt("stored-text block: zlib read past the block") }
+        // zlib reads next_in and never writes it (the mutable pointer is its C signature's)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: compressed.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            .map { $0 + consumed }
+        stream.pointee.avail_in = uInt(compressed.count - consumed)
+        stream.pointee.next_out = raw.baseAddress! + produced
+        stream.pointee.avail_out = uInt(goal - produced)
+        let finishing = goal == rawLength
+        let status = CZlib.inflate(stream, finishing ? Z_FINISH : Z_NO_FLUSH)
+        produced = goal - Int(stream.pointee.avail_out)
+        stream.pointee.next_in = nil
+        if status == Z_STREAM_END || finishing {
+            // the whole block: the stream ends exactly at RawLength
+            inflateEnd(stream)
+            stream.deallocate()
+            self.stream = nil
+            guard status == Z_STREAM_END, produced == rawLength else {
+                throw IndexError.corrupt("stored-text: a compressed block does not inflate to its \(rawLength) bytes (zlib status \(status))")
+            }
+            return
+        }
+        // not finishing: zlib fills the output unless the data is damaged or cut short
+        guard status == Z_OK, produced == goal else {
+            throw IndexError.corrupt("stored-text: a compressed block does not inflate (zlib status \(status), \(produced) of \(rawLength) bytes)")
+        }
     }
 }
 
@@ -44,8 +145,9 @@ final class StoredBlockCache: @unchecked Sendable {
     private var entries: [(index: Int, block: InflatedBlock)] = []
     private var inflated = 0
 
-    /// Block `index`, from the cache or made by `inflate` (outside the lock).
-    func block(_ index: Int, _ inflate: () throws -> InflatedBlock) throws -> InflatedBlock {
+    /// Block `index`, from the cache or made by `make` (outside the lock; it inflates nothing
+    /// yet: ``InflatedBlock`` inflates as its texts are read).
+    func block(_ index: Int, _ make: () throws -> InflatedBlock) throws -> InflatedBlock {
         lock.lock()
         if let i = entries.firstIndex(where: { $0.index == index }) {
             let entry = entries.remove(at: i)
@@ -54,10 +156,10 @@ final class StoredBlockCache: @unchecked Sendable {
             return entry.block
         }
         lock.unlock()
-        let block = try inflate()
+        let block = try make()
         lock.lock()
         inflated += 1
-        if block.raw.count <= Self.maxBlockBytes, !entries.contains(where: { $0.index == index }) {
+        if block.rawLength <= Self.maxBlockBytes, !entries.contains(where: { $0.index == index }) {
             entries.insert((index, block), at: 0)
             if entries.count > Self.capacity { entries.removeLast() }
         }
@@ -65,7 +167,13 @@ final class StoredBlockCache: @unchecked Sendable {
         return block
     }
 
-    /// Blocks inflated so far (each miss counts one).
+    /// Block `index` when it is cached.
+    func cached(_ index: Int) -> InflatedBlock? {
+        lock.lock(); defer { lock.unlock() }
+        return entries.first { $0.index == index }?.block
+    }
+
+    /// Blocks started inflating so far (each miss counts one).
     var inflatedCount: Int {
         lock.lock(); defer { lock.unlock() }
         return inflated
