@@ -9,6 +9,7 @@ import Sou
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
+        _superCommandName: "sou",   // parsed alone: SouCommand.parseSubcommandAlone
         abstract: "Build an index file from folders, text/HTML files, JSON Lines or stdin, or bring it up to date.",
         discussion: """
         Folders are walked recursively in sorted order and every file that is text is indexed, \

@@ -9,6 +9,7 @@ import Sou
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
+        _superCommandName: "sou",   // parsed alone: SouCommand.parseSubcommandAlone
         abstract: "Search files and folders, or an index: exact phrases, AND/OR/NOT, ranked by BM25.",
         usage: """
         sou search [<options>] <query> [<path> ...]

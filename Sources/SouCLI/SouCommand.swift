@@ -33,7 +33,7 @@ struct SouCommand: ParsableCommand {
         // `sou index`: the folders are walked while the command line is parsed
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
-            var command = try parseAsRoot()
+            var command = try parseSubcommandAlone(CommandLine.arguments) ?? parseAsRoot()
             try command.run()
         } catch let exit as ExitStatus {
             Glibc.exit(exit.code)
@@ -53,6 +53,28 @@ struct SouCommand: ParsableCommand {
             let message = fullMessage(for: error)
             printError(message.isEmpty ? "\(error)" : message)
             Glibc.exit(2)
+        }
+    }
+
+    /// `sou search ...` and `sou index ...` parsed by their own command type, not from the
+    /// root: ArgumentParser's parse from the root also builds the argument sets of the root and
+    /// of the two parsers that look for `--generate-completion-script`, Swift protocol-
+    /// conformance look-ups that cost ~1 ms. The subcommand's own parse is the same
+    /// ArgumentParser parse of the same options, `validate()` included, and is used only when
+    /// it succeeds. Their configurations name `sou` as their "super-command"
+    /// (`_superCommandName`, which matters only to a command parsed as the root: ArgumentParser
+    /// then looks for no completion-script request, which is an unknown option here). On any
+    /// error, or a help, version or completion request, this returns nil and the root parses
+    /// the command line again, so that every message, exit status and completion is what the
+    /// root gives. `SOU_FULL_PARSE` set (to anything) skips it (the tests compare both paths).
+    static func parseSubcommandAlone(_ arguments: [String]) -> ParsableCommand? {
+        guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
+        let rest = Array(arguments.dropFirst(2))
+        switch arguments[1] {
+        // parseAsRoot gives ArgumentParser's help command for a help request: not these types
+        case "search": return (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
+        case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
+        default: return nil
         }
     }
 }
