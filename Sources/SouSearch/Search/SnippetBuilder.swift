@@ -177,6 +177,10 @@ struct SnippetBuilder {
         var hasTerms = false, hasCharacters = false
         private var termsByHash: [UInt64: [Int]] = [:]
         private var charactersByHash: [UInt64: [Int]] = [:]
+        /// Bit `hash >> 58` (the top six bits) of every wanted term's (character's) hash: most tokens of a text are
+        /// not wanted, and one test of the bit turns them away without a dictionary look-up.
+        private var termBits: UInt64 = 0
+        private var characterBits: UInt64 = 0
 
         /// The number of the token, adding it when new.
         mutating func number(_ token: PhraseToken) -> Int {
@@ -187,21 +191,30 @@ struct SnippetBuilder {
             isCharacter.append(token.isCharacter)
             if token.isCharacter {
                 charactersByHash[h, default: []].append(bytes.count - 1)
+                characterBits |= Self.bit(h)
                 hasCharacters = true
             } else {
                 termsByHash[h, default: []].append(bytes.count - 1)
+                termBits |= Self.bit(h)
                 hasTerms = true
             }
             return bytes.count - 1
         }
 
         func term(_ b: ArraySlice<UInt8>) -> Int? {
-            termsByHash[Self.hash(b)]?.first { bytes[$0].elementsEqual(b) }
+            let h = Self.hash(b)
+            guard termBits & Self.bit(h) != 0 else { return nil }
+            return termsByHash[h]?.first { bytes[$0].elementsEqual(b) }
         }
 
         func character(_ b: ArraySlice<UInt8>) -> Int? {
-            charactersByHash[Self.hash(b)]?.first { bytes[$0].elementsEqual(b) }
+            let h = Self.hash(b)
+            guard characterBits & Self.bit(h) != 0 else { return nil }
+            return charactersByHash[h]?.first { bytes[$0].elementsEqual(b) }
         }
+
+        @inline(__always)
+        static func bit(_ hash: UInt64) -> UInt64 { 1 << (hash >> 58) }
 
         /// FNV-1a.
         static func hash(_ b: ArraySlice<UInt8>) -> UInt64 {
