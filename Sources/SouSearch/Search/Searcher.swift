@@ -84,7 +84,7 @@ public struct Searcher: Sendable {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }
-            var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: try index.documentTitle(d),
+            var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: options.includesTitles ? try index.documentTitle(d) : "",
                                 score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
             if options.explains {
                 let dl = try index.documentLength(d)
