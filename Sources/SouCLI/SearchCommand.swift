@@ -449,11 +449,11 @@ struct SearchCommand: ParsableCommand {
                     out.append("]")
                 } else if !count {
                     out.append(",\"hits\":[")
-                    for (i, hit) in results.hits.enumerated() {
+                    for i in results.hits.indices {
                         out.append(i == 0 ? "{\"key\":" : ",{\"key\":")
-                        out.appendJSONString(display(hit.key))
+                        out.appendJSONString(display(results.hits[i].key))
                         out.append(",\"score\":")
-                        out.appendJSONNumber(hit.score)
+                        out.appendJSONNumber(results.hits[i].score)
                         out.append("}")
                     }
                     out.append("]")
@@ -555,7 +555,8 @@ struct OutputBuffer {
     /// Appends the UTF-8 of `s` (a part of a line: no flush; ``endLine()`` ends it).
     @inline(__always)
     mutating func append(_ s: String) {
-        bytes.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }   // one copy of contiguous bytes
     }
 
     /// Appends `n` in decimal, as `String(n)` spells it.
@@ -576,15 +577,16 @@ struct OutputBuffer {
 
     /// Appends `s` as a JSON string literal (what ``JSON/string(_:)`` makes).
     mutating func appendJSONString(_ s: String) {
-        var plain = true
-        for b in s.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-            plain = false
-            break
+        var s = s
+        let plain = s.withUTF8 { utf8 in
+            // nothing to escape (the usual key or query): the bytes between quotes as they are
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
         }
-        guard plain else { return append(JSON.string(s)) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: s.utf8)
-        bytes.append(UInt8(ascii: "\""))
+        if !plain { append(JSON.string(s)) }
     }
 
     /// Appends `x` as a JSON number (what ``JSON/number(_:)`` makes: Swift's shortest
