@@ -439,12 +439,27 @@ final class TopPruner {
     let averageDocumentLength: Double
     let index: IndexReader
 
+    /// `k1 · (1 − b)`: the least length normalization BM25 applies (a document of length 0).
+    private let leastNorm: Double
+
     init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
         self.top = top
         self.idf = idf
         self.bm25 = bm25
         self.averageDocumentLength = averageDocumentLength
         self.index = index
+        leastNorm = bm25.k1 * (1 - bm25.b)
+    }
+
+    /// True when a document with `f` occurrences scores below `entry` whatever its length: its
+    /// score is at most `idf · f / (f + k1 · (1 − b))` (BM25 at length 0; the normalization
+    /// `k1 · (1 − b + b · dl / avgdl)`, or `k1` when avgdl is 0, is never smaller), and that bound,
+    /// with a margin far above rounding, is below `entry`. Then no document length is read.
+    @inline(__always)
+    private func below(_ entry: Double, frequency f: Int) -> Bool {
+        let ff = Double(f)
+        let most = idf * ff / (ff + leastNorm)
+        return most + abs(most) * 1e-9 < entry
     }
 
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
@@ -458,6 +473,7 @@ final class TopPruner {
     func mayEnter(_ d: Int, frequencyAtMost f: Int) throws -> Bool {
         if top.capacity == 0 { return false }
         guard let entry = top.entryScore else { return true }
+        if below(entry, frequency: f) { return false }
         let most = try score(d, frequency: f)
         return !(most + abs(most) * 1e-9 < entry)
     }
@@ -466,6 +482,8 @@ final class TopPruner {
     /// one-clause query's documents are scored, pruned or not).
     func insert(_ d: Int, frequency f: Int) throws {
         guard top.capacity > 0 else { return }
+        // (a document that cannot enter full best hits whatever its length is not scored)
+        if let entry = top.entryScore, below(entry, frequency: f) { return }
         try top.insert(score: try score(d, frequency: f), document: d)
     }
 }
