@@ -426,7 +426,8 @@ struct SearchCommand: ParsableCommand {
     /// With -c a line has the total only, with -l the keys of the hits instead of keys and
     /// scores. A query that fails to parse gets a line with "error"; the exit status is then 2.
     func runBatch(queries: [String], searcher: Searcher, bm25: BM25, display: (String) -> String, to out: inout OutputBuffer) throws {
-        let options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
+        var options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
+        options.includesTitles = false   // lines show keys and scores
         let clock = ContinuousClock()
         let loopStart = clock.now
         var failed = 0
@@ -435,28 +436,33 @@ struct SearchCommand: ParsableCommand {
             do {
                 let results = try searcher.search(q, options: options)
                 let ms = Self.millisecondsText(clock.now - start)
-                var line = "{\"query\":"
-                line.reserveCapacity(64 + q.utf8.count + results.hits.count * 48)
-                line += JSON.string(q)
-                line += ",\"total\":"
-                line += String(results.total)
+                // the line's bytes straight into the output (no String per line or per hit)
+                out.append("{\"query\":")
+                out.appendJSONString(q)
+                out.append(",\"total\":")
+                out.append(results.total)
                 if files {
-                    line += ",\"keys\":[" + results.hits.map { JSON.string(display($0.key)) }.joined(separator: ",") + "]"
-                } else if !count {
-                    line += ",\"hits\":["
+                    out.append(",\"keys\":[")
                     for (i, hit) in results.hits.enumerated() {
-                        line += i == 0 ? "{\"key\":" : ",{\"key\":"
-                        line += JSON.string(display(hit.key))
-                        line += ",\"score\":"
-                        line += JSON.number(hit.score)
-                        line += "}"
+                        if i > 0 { out.append(",") }
+                        out.appendJSONString(display(hit.key))
                     }
-                    line += "]"
+                    out.append("]")
+                } else if !count {
+                    out.append(",\"hits\":[")
+                    for i in results.hits.indices {
+                        out.append(i == 0 ? "{\"key\":" : ",{\"key\":")
+                        out.appendJSONString(display(results.hits[i].key))
+                        out.append(",\"score\":")
+                        out.appendJSONNumber(results.hits[i].score)
+                        out.append("}")
+                    }
+                    out.append("]")
                 }
-                line += ",\"ms\":"
-                line += ms
-                line += "}\n"
-                out.write(line)
+                out.append(",\"ms\":")
+                out.append(ms)
+                out.append("}")
+                out.endLine()
             } catch {
                 failed += 1
                 let ms = Self.milliseconds(clock.now - start)
@@ -544,6 +550,56 @@ struct OutputBuffer {
 
     mutating func write(_ s: String) {
         bytes.append(contentsOf: s.utf8)
+        if !holds, bytes.count > 1 << 16 { flush() }
+    }
+
+    /// Appends the UTF-8 of `s` (a part of a line: no flush; ``endLine()`` ends it).
+    @inline(__always)
+    mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }   // one copy of contiguous bytes
+    }
+
+    /// Appends `n` in decimal, as `String(n)` spells it.
+    mutating func append(_ n: Int) {
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for the 20 digits of UInt64.max
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            bytes.append(contentsOf: buffer[i...])
+        }
+    }
+
+    /// Appends `s` as a JSON string literal (what ``JSON/string(_:)`` makes).
+    mutating func appendJSONString(_ s: String) {
+        var s = s
+        let plain = s.withUTF8 { utf8 in
+            // nothing to escape (the usual key or query): the bytes between quotes as they are
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain { append(JSON.string(s)) }
+    }
+
+    /// Appends `x` as a JSON number (what ``JSON/number(_:)`` makes: Swift's shortest
+    /// round-trip spelling, 0 for a non-finite value).
+    mutating func appendJSONNumber(_ x: Double) {
+        append(x.isFinite ? x.description : "0")
+    }
+
+    /// Ends a line begun with the `append` calls: a line feed, and a write to stdout once
+    /// enough is collected (unless holding).
+    mutating func endLine() {
+        bytes.append(0x0A)
         if !holds, bytes.count > 1 << 16 { flush() }
     }
 

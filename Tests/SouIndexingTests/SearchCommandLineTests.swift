@@ -396,6 +396,43 @@ struct SearchCommandLineTests {
                 == ["esc/a\"quote.txt", "esc/b\\back.txt", "esc/plain.txt"])
     }
 
+    @Test("--batch lines are, byte for byte, the query, the total and each hit's key and score (Swift's shortest spelling) that sou search --json gives for that query")
+    func batchLineBytes() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // 13 documents (a two-digit total) with different scores
+        for i in 1...13 {
+            try s.put("d/\(i).txt", String(repeating: "集体协商 ", count: i % 5 + 1) + String(repeating: "工资。", count: i))
+        }
+        #expect(try s.run(["index", "d", "-o", "d.sou"]).status == 0)
+        let queries = ["集体协商", "工资", "集体 -工资", "协商 OR 工资", "没有"]
+        try write(queries.joined(separator: "\n") + "\n", to: s.path("q.txt"))
+        let r = try s.run(["search", "-i", "d.sou", "--batch", "q.txt", "-n", "12"])
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == queries.count + 1, "\(r)")
+        for (q, line) in zip(queries, lines) {
+            let single = try s.run(["search", "-i", "d.sou", "--json", "-n", "12", "-e", q])
+            // each hit's key and score as the --json line spells them (Foundation's JSON parser
+            // does not give back the shortest round-trip Double, so the text is compared)
+            let hits = try single.out.split(separator: "\n").map { line -> (key: String, score: String, total: String) in
+                let text = String(line)
+                func member(_ pattern: String) throws -> String {
+                    let r = try #require(text.range(of: pattern, options: .regularExpression), "\(text)")
+                    return String(text[r]).split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "\","))
+                }
+                return (try member(#""key":"[^"]*""#), try member(#""score":[^,}]*"#), try member(#""total":[0-9]+"#))
+            }
+            let total = hits.first?.total ?? "0"
+            var want = "{\"query\":\"\(q)\",\"total\":\(total),\"hits\":["
+            want += hits.map { "{\"key\":\"\($0.key)\",\"score\":\($0.score)}" }.joined(separator: ",")
+            for h in hits { #expect(Double(h.score).map { "\($0)" } == h.score, "\(h.score) is Swift's shortest spelling") }
+            want += "],\"ms\":"
+            #expect(line.hasPrefix(want), "\(line) vs \(want)")
+            #expect(line.dropFirst(want.count).range(of: #"^[0-9]+\.[0-9]{3}\}$"#, options: .regularExpression) != nil, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"total\":13,") })
+    }
+
     @Test("--batch with an empty input, a folder or a missing file says what is wrong (no false permission message)")
     func batchErrors() throws {
         let s = try Scratch()

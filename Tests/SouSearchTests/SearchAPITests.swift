@@ -33,6 +33,25 @@ struct SearchAPITests {
         #expect(throws: QueryError.self) { try index.search(query) }
     }
 
+    @Test("includesTitles false: the same hits, scores and total, with no title read")
+    func withoutTitles() throws {
+        let writer = try SegmentWriter()
+        for (i, d) in TestCorpus.documents.enumerated() {
+            try writer.addDocument(key: d.key, title: "标题\(i)", text: d.text)
+        }
+        let index = try writer.makeIndex()
+        var options = SearchOptions(limit: 100, snippets: SnippetOptions(isEnabled: false))
+        let with = try index.search("集体", options: options)
+        options.includesTitles = false
+        let without = try index.search("集体", options: options)
+        #expect(with.total > 1 && without.total == with.total)
+        #expect(without.hits.map(\.key) == with.hits.map(\.key))
+        #expect(without.hits.map(\.score) == with.hits.map(\.score))
+        #expect(without.hits.map(\.matches) == with.hits.map(\.matches))
+        #expect(with.hits.allSatisfy { $0.title.hasPrefix("标题") })
+        #expect(without.hits.allSatisfy { $0.title.isEmpty })
+    }
+
     @Test("an unknown term matches nothing")
     func unknown() throws {
         let index = try TestCorpus.makeIndex(TestCorpus.documents)

@@ -324,22 +324,37 @@ struct BitReader {
     /// as `count` calls of ``rice(_:)``, parsing each code from one ``peek()`` (a block of
     /// position gaps, the hot loop of phrase matching). A code longer than the valid bits, or an
     /// escape, goes through ``rice(_:)``. `out` must have room for `count` values; `k` ≤ 24.
+    /// Several codes are parsed from one window: after a code, the window is shifted by its
+    /// length and the next one is parsed from what remains, until a code no longer fits in the
+    /// window's valid bits (then a new window is loaded).
     @inline(__always)
     mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
         var j = 0
         while j < count {
-            let (w, valid) = peek()
-            let q = (~w).trailingZeroBitCount
+            var (w, valid) = peek()
+            var q = (~w).trailingZeroBitCount
             // q ones, a zero, k bits, all valid, and no escape: else one by one
             if q < RiceCoding.escape, q &+ 1 &+ k <= valid {
-                out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
-                bitOffset &+= q &+ 1 &+ k
+                // a code's length is below the valid bits (≤ 64) whenever another follows in
+                // the window, so the shift below is < 64
+                let before = valid
+                repeat {
+                    let length = q &+ 1 &+ k
+                    out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & mask)
+                    j &+= 1
+                    valid &-= length
+                    if valid == 0 || j == count { break }
+                    w &>>= UInt64(length)
+                    // the bits above the valid ones are zero: a run of ones ends inside them
+                    q = (~w).trailingZeroBitCount
+                } while q < RiceCoding.escape && q &+ 1 &+ k <= valid
+                bitOffset &+= before &- valid   // the codes parsed
             } else {
                 out[j] = try rice(k)
+                j &+= 1
             }
-            j &+= 1
         }
     }
 

@@ -212,7 +212,7 @@ public struct PostingsCursor: @unchecked Sendable {
                     }
                     var first = 0
                     if binary {
-                        let m = slots.count(d)
+                        let m = slots.inRangeCount(d)
                         if m > 1 {
                             guard m <= Int(Int32.max) else { break fast }
                             let b = 64 &- UInt64(m &- 1).leadingZeroBitCount
@@ -558,6 +558,19 @@ private struct SlotCounts {
         recordWidth = index.recordWidth
         recordsStart = index.recordsStart
         end = index.documentsRange.upperBound
+    }
+
+    /// ``count(_:)`` of a document known to be in range (0 ≤ `id` < the document count), its
+    /// usual path written out for the block decoder's loop (where a call to ``count(_:)`` stays
+    /// a call).
+    @inline(__always)
+    func inRangeCount(_ id: Int) -> Int {
+        let bit = id &* recordWidth &+ start
+        let byte = recordsStart &+ bit &>> 3
+        // bounds: byte + 8 ≤ end, the end of the documents section (id in range: byte ≥ recordsStart)
+        guard width > 0, byte &+ 8 <= end else { return count(id) }
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+        return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))
     }
 
     @inline(__always)

@@ -261,7 +261,7 @@ struct PhraseClause: Sendable {
         /// Cursors of the distinct tokens (the first ones are the current segment's; those of an
         /// earlier segment are reset to the next one's terms, keeping their buffers).
         var cursors: [TokenCursor] = []
-        /// The existence check's offsets and walk (``PhraseClause/phraseExists(_:count:walk:work:)``).
+        /// The existence check's offsets and walk (``PhraseClause/phraseExists(_:walk:work:)``).
         var walk: [Int] = []
     }
 
@@ -306,51 +306,58 @@ struct PhraseClause: Sendable {
             buffers.walk.append(contentsOf: repeatElement(0, count: 3 * n))
             for i in 0..<n { buffers.walk[i] = groupProgressions[order[i]][0].offset }
         }
-        var target = 0
-        search: while true {
-            guard let lead = try cursors[0].advance(to: target) else { break }
-            var agreed = true
-            for i in 1..<n {
-                guard let d = try cursors[i].advance(to: lead) else { break search }
-                if d > lead { target = d; agreed = false; break }
-            }
-            guard agreed else { continue }
-            target = lead + 1
-            if let pruner {
-                // at most as many occurrences as the token with the fewest here has slots
-                var bound = Int.max
-                for i in 0..<n { bound = min(bound, cursors[i].termFrequency) }
-                if try !pruner.mayEnter(base + lead, frequencyAtMost: bound) {
-                    if try Self.phraseExists(&cursors, count: n, walk: &buffers.walk, work: &work) {
-                        out.append(lead, 1, base: base, deletions: deletions)
-                    }
-                    continue
+        // The cursors are used through a buffer pointer from here on: an array element's
+        // computed property (``TokenCursor/termFrequency``) read through the array's subscript
+        // copies the whole cursor first, once per read. Bounds: every index below is < n, the
+        // buffer's count (one cursor per distinct token).
+        try cursors.withUnsafeMutableBufferPointer { cursors in
+            precondition(cursors.count == n)
+            var target = 0
+            search: while true {
+                guard let lead = try cursors[0].advance(to: target) else { break }
+                var agreed = true
+                for i in 1..<n {
+                    guard let d = try cursors[i].advance(to: lead) else { break search }
+                    if d > lead { target = d; agreed = false; break }
                 }
-            }
-            // Check slots, the token with the fewest occurrences here first, then the others
-            // rarest first; stop decoding positions as soon as no phrase start is left.
-            var first = 0, fewest = Int.max
-            for i in 0..<n {
-                let f = cursors[i].termFrequency
-                if f < fewest { fewest = f; first = i }
-            }
-            try cursors[first].positions(into: &buffers.list, scratch: &buffers.scratch)
-            work += buffers.list.count
-            let firstOffset = groupProgressions[order[first]][0].offset
-            buffers.candidates.removeAll(keepingCapacity: true)
-            for p in buffers.list { buffers.candidates.append(p - firstOffset) }
-            PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
-                                    chains: &buffers.chains, work: &work)
-            for i in 0..<n where i != first {
-                if buffers.candidates.isEmpty { break }
-                try cursors[i].positions(into: &buffers.list, scratch: &buffers.scratch)
+                guard agreed else { continue }
+                target = lead + 1
+                if let pruner {
+                    // at most as many occurrences as the token with the fewest here has slots
+                    var bound = Int.max
+                    for i in 0..<n { bound = min(bound, cursors[i].termFrequency) }
+                    if try !pruner.mayEnter(base + lead, frequencyAtMost: bound) {
+                        if try Self.phraseExists(cursors, walk: &buffers.walk, work: &work) {
+                            out.append(lead, 1, base: base, deletions: deletions)
+                        }
+                        continue
+                    }
+                }
+                // Check slots, the token with the fewest occurrences here first, then the others
+                // rarest first; stop decoding positions as soon as no phrase start is left.
+                var first = 0, fewest = Int.max
+                for i in 0..<n {
+                    let f = cursors[i].termFrequency
+                    if f < fewest { fewest = f; first = i }
+                }
+                try cursors[first].positions(into: &buffers.list, scratch: &buffers.scratch)
                 work += buffers.list.count
-                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[i]],
+                let firstOffset = groupProgressions[order[first]][0].offset
+                buffers.candidates.removeAll(keepingCapacity: true)
+                for p in buffers.list { buffers.candidates.append(p - firstOffset) }
+                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                         chains: &buffers.chains, work: &work)
-            }
-            if !buffers.candidates.isEmpty {
-                out.append(lead, buffers.candidates.count, base: base, deletions: deletions)
-                if let pruner, deletions?.contains(lead) != true { try pruner.insert(base + lead, frequency: buffers.candidates.count) }
+                for i in 0..<n where i != first {
+                    if buffers.candidates.isEmpty { break }
+                    try cursors[i].positions(into: &buffers.list, scratch: &buffers.scratch)
+                    work += buffers.list.count
+                    PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[i]],
+                                            chains: &buffers.chains, work: &work)
+                }
+                if !buffers.candidates.isEmpty {
+                    out.append(lead, buffers.candidates.count, base: base, deletions: deletions)
+                    if let pruner, deletions?.contains(lead) != true { try pruner.insert(base + lead, frequency: buffers.candidates.count) }
+                }
             }
         }
     }
@@ -360,32 +367,39 @@ struct PhraseClause: Sendable {
     /// token's positions one at a time and stopping at the first start they all agree on.
     /// `work` counts the positions read.
     /// `walk`: 3n values, the tokens' offsets first (kept), then scratch for the walk.
-    static func phraseExists(_ cursors: inout [TokenCursor], count n: Int, walk: inout [Int], work: inout Int) throws -> Bool {
+    static func phraseExists(_ cursors: UnsafeMutableBufferPointer<TokenCursor>, walk: inout [Int], work: inout Int) throws -> Bool {
+        let n = cursors.count
         precondition(walk.count == 3 * n)
         // walk[0..<n]: offsets; walk[n + i]: index k of token i's current slot; walk[2n + i]: the slot
-        for i in 0..<n {
-            walk[n + i] = 0
-            walk[2 * n + i] = try cursors[i].position(0, after: 0)
-        }
-        work += n
-        var start = walk[2 * n] - walk[0]
-        while true {
-            var agreed = true
+        // (bounds: i < n and walk has 3n values, checked above)
+        return try walk.withUnsafeMutableBufferPointer { walk in
             for i in 0..<n {
-                let want = start + walk[i]
-                while walk[2 * n + i] < want {
-                    walk[n + i] += 1
-                    if walk[n + i] == cursors[i].termFrequency { return false }
-                    walk[2 * n + i] = try cursors[i].position(walk[n + i], after: walk[2 * n + i])
-                    work += 1
-                }
-                if walk[2 * n + i] > want {
-                    start = walk[2 * n + i] - walk[i]   // larger than before: the walk only moves forward
-                    agreed = false
-                    break
-                }
+                walk[n + i] = 0
+                walk[2 * n + i] = try cursors[i].position(0, after: 0)
             }
-            if agreed { return true }
+            work += n
+            var start = walk[2 * n] - walk[0]
+            while true {
+                var agreed = true
+                for i in 0..<n {
+                    let want = start + walk[i]
+                    if walk[2 * n + i] < want {
+                        let frequency = cursors[i].termFrequency
+                        repeat {
+                            walk[n + i] += 1
+                            if walk[n + i] == frequency { return false }
+                            walk[2 * n + i] = try cursors[i].position(walk[n + i], after: walk[2 * n + i])
+                            work += 1
+                        } while walk[2 * n + i] < want
+                    }
+                    if walk[2 * n + i] > want {
+                        start = walk[2 * n + i] - walk[i]   // larger than before: the walk only moves forward
+                        agreed = false
+                        break
+                    }
+                }
+                if agreed { return true }
+            }
         }
     }
 
@@ -425,12 +439,27 @@ final class TopPruner {
     let averageDocumentLength: Double
     let index: IndexReader
 
+    /// `k1 · (1 − b)`: the least length normalization BM25 applies (a document of length 0).
+    private let leastNorm: Double
+
     init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
         self.top = top
         self.idf = idf
         self.bm25 = bm25
         self.averageDocumentLength = averageDocumentLength
         self.index = index
+        leastNorm = bm25.k1 * (1 - bm25.b)
+    }
+
+    /// True when a document with `f` occurrences scores below `entry` whatever its length: its
+    /// score is at most `idf · f / (f + k1 · (1 − b))` (BM25 at length 0; the normalization
+    /// `k1 · (1 − b + b · dl / avgdl)`, or `k1` when avgdl is 0, is never smaller), and that bound,
+    /// with a margin far above rounding, is below `entry`. Then no document length is read.
+    @inline(__always)
+    private func below(_ entry: Double, frequency f: Int) -> Bool {
+        let ff = Double(f)
+        let most = idf * ff / (ff + leastNorm)
+        return most + abs(most) * 1e-9 < entry
     }
 
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
@@ -444,6 +473,7 @@ final class TopPruner {
     func mayEnter(_ d: Int, frequencyAtMost f: Int) throws -> Bool {
         if top.capacity == 0 { return false }
         guard let entry = top.entryScore else { return true }
+        if below(entry, frequency: f) { return false }
         let most = try score(d, frequency: f)
         return !(most + abs(most) * 1e-9 < entry)
     }
@@ -452,6 +482,8 @@ final class TopPruner {
     /// one-clause query's documents are scored, pruned or not).
     func insert(_ d: Int, frequency f: Int) throws {
         guard top.capacity > 0 else { return }
+        // (a document that cannot enter full best hits whatever its length is not scored)
+        if let entry = top.entryScore, below(entry, frequency: f) { return }
         try top.insert(score: try score(d, frequency: f), document: d)
     }
 }

@@ -11,6 +11,9 @@ public struct SearchOptions: Sendable, Hashable {
     public var snippets: SnippetOptions
     /// When true, every hit carries an ``Explanation`` of its score.
     public var explains: Bool
+    /// When false, hits carry no title (``SearchHit/title`` is "" and no title is read): for
+    /// output that shows keys alone, such as `sou search --batch`.
+    public var includesTitles: Bool = true
 
     /// Creates options: 10 hits, BM25 with k1 = 1.2 and b = 0.75, default snippets, no explanations.
     public init(limit: Int = 10, bm25: BM25 = .standard, snippets: SnippetOptions = SnippetOptions(),

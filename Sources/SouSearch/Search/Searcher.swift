@@ -77,14 +77,17 @@ public struct Searcher: Sendable {
             for i in scored.documents.indices { try top.insert(score: scored.scores[i], document: scored.documents[i]) }
         }
 
+        let best = try top.sorted()
         var hits: [SearchHit] = []
+        hits.reserveCapacity(max(0, best.count - options.offset))
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
-        for (rank, entry) in try top.sorted().enumerated() where rank >= options.offset {
+        let makesSnippets = options.snippets.isEnabled && storesText
+        for (rank, entry) in best.enumerated() where rank >= options.offset {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             let frequencies = contributing.map { Self.frequency(results[$0], d) }
-            var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: try index.documentTitle(d),
+            var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: options.includesTitles ? try index.documentTitle(d) : "",
                                 score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
             if options.explains {
                 let dl = try index.documentLength(d)
@@ -100,10 +103,10 @@ public struct Searcher: Sendable {
                                               clauses: clauses, score: clauses.reduce(0) { $0 + $1.score })
             }
             hits.append(hit)
-            phrases.append(contributing.map { leaves[$0].tokens })
+            if makesSnippets { phrases.append(contributing.map { leaves[$0].tokens }) }
         }
         // snippets in document order: hits of one stored-text block inflate it once
-        if options.snippets.isEnabled, storesText {
+        if makesSnippets {
             for h in hits.indices.sorted(by: { hits[$0].document < hits[$1].document }) {
                 if let text = try index.storedText(hits[h].document) {
                     hits[h].snippets = SnippetBuilder(text: text, analyzer: analyzer).snippets(for: phrases[h], options: options.snippets)

@@ -92,11 +92,16 @@ struct TokenCursor {
     private var single: PostingsCursor
     private var union: UnionCursor?
     private var exhausted = false
+    /// Occurrences of the token in the current document (0 when there is none), kept by
+    /// ``advance(to:)``: a stored value, read without copying the cursor (a computed property
+    /// of this large struct, read through an array or a buffer pointer, copies it first).
+    private(set) var termFrequency = 0
 
     init(_ infos: ArraySlice<TermInfo>, in index: SegmentReader) throws {
         guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
         single = try index.postings(first)
         if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
+        termFrequency = union?.termFrequency() ?? 0
     }
 
     /// Moves the cursor to `infos` in `index` (another segment's entries of the token), as
@@ -107,6 +112,7 @@ struct TokenCursor {
         union = nil
         try single.reset(to: first, in: index)
         if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
+        termFrequency = union?.termFrequency() ?? 0
     }
 
     /// Moves to the first document ≥ `target` (never backwards) and returns it, or nil.
@@ -116,16 +122,13 @@ struct TokenCursor {
         if union == nil {
             if let current = single.document, current >= target { return current }
             d = try single.advance(to: target)
+            termFrequency = d == nil ? 0 : single.termFrequency
         } else {
             d = try union!.advance(to: target)
+            termFrequency = union!.termFrequency()
         }
         if d == nil { exhausted = true }
         return d
-    }
-
-    /// Occurrences of the token in the current document.
-    var termFrequency: Int {
-        union == nil ? (single.document == nil ? 0 : single.termFrequency) : union!.termFrequency()
     }
 
     /// Position `k` of a single term in the current document (``PostingsCursor/position(_:after:)``).
