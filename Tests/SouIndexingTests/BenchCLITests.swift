@@ -93,9 +93,9 @@ struct BenchCLITests {
                 let p = try #require(phases[phase], "no \(phase) phase")
                 #expect(number(p, "cpuSeconds") >= 0 && number(p, "wallSeconds") >= 0 && (p["count"] as? Int ?? 0) > 0)
             }
-            // CPU spent in the phases is CPU the process spent
-            let phaseCPU = phases.values.reduce(0) { $0 + number($1, "cpuSeconds") }
-            #expect(phaseCPU <= number(row, "cpuSeconds") * 1.05 + 0.01)
+            // (the phases' CPU against the process's CPU is checked on one run, in `baseline()`:
+            // here each figure is a median over the runs, and a sum of medians may exceed the
+            // median of the sums)
         }
         // the file is the same for any number of jobs
         #expect(results[0]["indexBytes"] as? Int == results[1]["indexBytes"] as? Int)
@@ -146,6 +146,10 @@ struct BenchCLITests {
         #expect(first.status == 0, "\(first.err)")
         var saved = try json(first.out)
         var rows = try #require(saved["results"] as? [[String: Any]])
+        // one run: CPU spent in the phases is CPU the build's process spent
+        let phases = try #require(rows.first?["phases"] as? [String: [String: Any]])
+        let phaseCPU = phases.values.reduce(0) { $0 + number($1, "cpuSeconds") }
+        #expect(phaseCPU > 0 && phaseCPU <= number(rows[0], "cpuSeconds") * 1.05 + 0.01)
         // a baseline 1000 times faster than anything: a regression
         rows[0]["megabytesPerSecond"] = number(rows[0], "megabytesPerSecond") * 1000
         saved["results"] = rows
