@@ -86,4 +86,17 @@ int sou_crc32c_hardware(void);
 /// only when sou_crc32c_hardware() is 1.
 unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count);
 
+// MARK: - Prefetching
+
+/// Asks the processor to bring the cache line holding `address` into its caches for a write
+/// (a hint: no effect on what a program computes, never faults, whatever the address). The
+/// inverter prefetches the hash slot and term entry of a token a few tokens ahead.
+static inline void sou_prefetch_write(const void *address) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 1, 3);
+#else
+    (void)address;
+#endif
+}
+
 #endif

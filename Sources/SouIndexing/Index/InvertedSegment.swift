@@ -1,3 +1,4 @@
+import CSystemShim
 import FoundationEssentials
 import Glibc
 import SouAnalysis
@@ -50,8 +51,17 @@ final class InvertedSegment {
     /// Tokens left out for being longer than ``FileLayout/maxTermBytes``, and the longest of them.
     private(set) var skippedTokens = 0
     private(set) var longestSkippedToken = 0
+    /// Per token of the piece being inverted: its key packed (``packedKey(_:_:)``) and its hash,
+    /// computed in a first pass so that the main loop can prefetch the hash slot, then the term
+    /// entry, of a token some tokens ahead (the table outgrows the caches: each lookup would
+    /// otherwise wait for memory twice, in turn). Scratch for a window of ``aheadCapacity`` tokens.
+    private var aheadPacked: UnsafeMutablePointer<UInt64>
+    private var aheadHashes: UnsafeMutablePointer<UInt32>
+    private static let aheadCapacity = 1 << 12
 
     init() {
+        aheadPacked = .allocate(capacity: Self.aheadCapacity)
+        aheadHashes = .allocate(capacity: Self.aheadCapacity)
         states = Self.allocateStates(stateCapacity)
         keys = .allocate(capacity: keyCapacity)
         slots = .allocate(capacity: slotCount)
@@ -71,6 +81,8 @@ final class InvertedSegment {
         keys.deallocate()
         slots.deallocate()
         touched.deallocate()
+        aheadPacked.deallocate()
+        aheadHashes.deallocate()
     }
 
     /// Bytes held (pool pages, term table, key bytes, hash slots).
@@ -118,9 +130,8 @@ final class InvertedSegment {
 
     /// The id of the term with bytes `p`, added when new.
     @inline(__always)
-    private func termID(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind) throws -> Int {
+    private func termID(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash h: UInt32, kind: TokenKind) throws -> Int {
         let short = p.count <= 8
-        let h = Self.hash(p, packed: packed)
         let mask = slotCount - 1
         var s = Int(h) & mask
         let slots = self.slots, states = self.states, keys = self.keys
@@ -201,7 +212,13 @@ final class InvertedSegment {
 
     @inline(__always)
     private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind, position: Int, document: Int32) throws {
-        let t = try termID(p, packed: packed, kind: kind)
+        try add(p, packed: packed, hash: Self.hash(p, packed: packed), kind: kind, position: position, document: document)
+    }
+
+    @inline(__always)
+    private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash: UInt32, kind: TokenKind, position: Int,
+                     document: Int32) throws {
+        let t = try termID(p, packed: packed, hash: hash, kind: kind)
         let st = states + t
         if st.pointee.currentDoc != document {
             st.pointee.currentDoc = document
@@ -258,8 +275,27 @@ final class InvertedSegment {
         let n = range.upperBound
         var slots = documentSlots
         if pendingRunEnd != nil { slots = try resolvePendingRunEnd(tokens: tokens, range: range, isLast: isLast, slots: slots) }
+        let aheadPacked = self.aheadPacked, aheadHashes = self.aheadHashes
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
-            for i in range {
+          var lo = range.lowerBound
+          while lo < n {
+            // a window of tokens: first every token's packed key and hash (in bounds:
+            // k < window ≤ aheadCapacity), then the tokens inverted with prefetches ahead
+            let hi = min(n, lo + Self.aheadCapacity)
+            for i in lo..<hi {
+                let r = tokens.termRange(i)
+                let k = i - lo
+                if r.count <= FileLayout.maxTermBytes {
+                    let packed = Self.packedKey(bytes, r)
+                    aheadPacked[k] = packed
+                    aheadHashes[k] = Self.hash(UnsafeBufferPointer(rebasing: bytes[r]), packed: packed)
+                } else {
+                    aheadPacked[k] = 0
+                    aheadHashes[k] = 0
+                }
+            }
+            for i in lo..<hi {
+                prefetch(ahead: i - lo, count: hi - lo)
                 let r = tokens.termRange(i)
                 let term = UnsafeBufferPointer(rebasing: bytes[r])
                 let kind = tokens.kind(i)
@@ -271,7 +307,7 @@ final class InvertedSegment {
                     longestSkippedToken = max(longestSkippedToken, term.count)
                     continue
                 }
-                try add(term, packed: Self.packedKey(bytes, r), kind: kind, position: position, document: doc)
+                try add(term, packed: aheadPacked[i - lo], hash: aheadHashes[i - lo], kind: kind, position: position, document: doc)
                 if kind == .bigram {
                     if i + 1 == n && !isLast {
                         // the next token is in the next piece
@@ -295,8 +331,46 @@ final class InvertedSegment {
                     }
                 }
             }
+            lo = hi
+          }
         }
         documentSlots = slots
+    }
+
+    /// Tokens between a hash slot's prefetch and its use, and between a term entry's prefetch
+    /// (found through its slot, by then in the cache) and its use.
+    static let slotDistance = 16
+    static let entryDistance = 8
+    /// Tokens between the prefetch of the byte its position stream writes next (found through
+    /// its term entry, by then in the cache) and its use.
+    static let streamDistance = 4
+
+    /// Prefetches the hash slot of token `k + slotDistance` of the window, the term entry of
+    /// token `k + entryDistance` and the next byte of the position stream of token
+    /// `k + streamDistance` (when the first probe of its slots holds its hash: almost always, at
+    /// a load factor ≤ 1/2). Hints only: what is inverted does not depend on them.
+    @inline(__always)
+    private func prefetch(ahead k: Int, count: Int) {
+        let slots = self.slots, mask = slotCount - 1
+        if k + Self.slotDistance < count {
+            sou_prefetch_write(slots + (Int(aheadHashes[k + Self.slotDistance]) & mask))
+        }
+        if k + Self.entryDistance < count {
+            let h = aheadHashes[k + Self.entryDistance]
+            let slot = slots[Int(h) & mask]   // in bounds: masked by slotCount - 1
+            if slot != 0 && slot >> 32 == UInt64(h) {
+                sou_prefetch_write(states + Int(slot & 0xFFFF_FFFF) - 1)
+            }
+        }
+        if k + Self.streamDistance < count {
+            let h = aheadHashes[k + Self.streamDistance]
+            let slot = slots[Int(h) & mask]
+            if slot != 0 && slot >> 32 == UInt64(h) {
+                // in bounds: a slot holds id + 1 of an existing term; its cursor an address the pool handed out
+                let write = states[Int(slot & 0xFFFF_FFFF) - 1].pos.write
+                sou_prefetch_write(pool.page(write) + Int(write & 0xFFFF))
+            }
+        }
     }
 
     /// The previous piece ended with a bigram: its run ends (its run-end unigram is added) unless
