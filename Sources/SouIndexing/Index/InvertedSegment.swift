@@ -243,11 +243,58 @@ final class InvertedSegment {
 
     /// Inverts the tokens `range` of `tokens` as document `document`; returns the document's slot
     /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
+    /// `keys`: the tokens' ``TokenKeys`` when computed already (by the analyzing thread),
+    /// else computed here.
     @discardableResult
-    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws -> Int {
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>, keys: TokenKeys? = nil) throws -> Int {
         beginDocument(document)
-        try invertPiece(tokens: tokens, range: range, isLast: true)
+        try invertPiece(tokens: tokens, range: range, isLast: true, keys: keys)
         return try endDocument()
+    }
+
+    /// Every token's key packed (``packedKey(_:_:)``, 0 for a token too long to be a term) and
+    /// its hash in the term table: the part of inverting a token that does not depend on the
+    /// table, computed on the analyzing threads of a parallel build (``BatchAnalyzer``).
+    struct TokenKeys: @unchecked Sendable {
+        var packed: [UInt64] = []
+        var hashes: [UInt32] = []
+
+        /// The keys of all of `tokens`.
+        init(of tokens: TokenBuffer) {
+            packed = [UInt64](repeating: 0, count: tokens.count)
+            hashes = [UInt32](repeating: 0, count: tokens.count)
+            packed.withUnsafeMutableBufferPointer { p in
+                hashes.withUnsafeMutableBufferPointer { h in
+                    tokens.termBytes.withUnsafeBufferPointer { bytes in
+                        // in bounds: p and h have tokens.count elements
+                        InvertedSegment.computeKeys(tokens: tokens, bytes: bytes, range: 0..<tokens.count,
+                                                    packed: p.baseAddress!, hashes: h.baseAddress!)
+                    }
+                }
+            }
+        }
+
+        init() {}
+    }
+
+    /// Writes the packed key and hash of token `i` of `range` at `packed[i - range.lowerBound]`
+    /// and `hashes[i - range.lowerBound]` (both hold `range.count` values).
+    @inline(__always)
+    static func computeKeys(tokens: TokenBuffer, bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>,
+                            packed: UnsafeMutablePointer<UInt64>, hashes: UnsafeMutablePointer<UInt32>) {
+        let lo = range.lowerBound
+        for i in range {
+            let r = tokens.termRange(i)
+            let k = i - lo
+            if r.count <= FileLayout.maxTermBytes {
+                let key = packedKey(bytes, r)
+                packed[k] = key
+                hashes[k] = hash(UnsafeBufferPointer(rebasing: bytes[r]), packed: key)
+            } else {
+                packed[k] = 0
+                hashes[k] = 0
+            }
+        }
     }
 
     /// The document being inverted (``beginDocument(_:)`` to ``endDocument()``), its slot count
@@ -270,32 +317,40 @@ final class InvertedSegment {
     /// Inverts the tokens `range` of `tokens`, the next ones of the current document, adding a
     /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
     /// `isLast`: no token of the document follows.
-    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool) throws {
+    /// `keys`: the tokens' ``TokenKeys`` (all of `tokens`), or nil to compute them here.
+    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, keys: TokenKeys? = nil) throws {
         let doc = document
         let n = range.upperBound
         var slots = documentSlots
         if pendingRunEnd != nil { slots = try resolvePendingRunEnd(tokens: tokens, range: range, isLast: isLast, slots: slots) }
-        let aheadPacked = self.aheadPacked, aheadHashes = self.aheadHashes
+        precondition(keys == nil || keys!.hashes.count == tokens.count && keys!.packed.count == tokens.count,
+                     "token keys of another buffer")
+        let given = keys ?? TokenKeys()
+        try given.packed.withUnsafeBufferPointer { givenPacked in
+        try given.hashes.withUnsafeBufferPointer { givenHashes in
         try tokens.termBytes.withUnsafeBufferPointer { bytes in
           var lo = range.lowerBound
           while lo < n {
-            // a window of tokens: first every token's packed key and hash (in bounds:
-            // k < window ≤ aheadCapacity), then the tokens inverted with prefetches ahead
-            let hi = min(n, lo + Self.aheadCapacity)
-            for i in lo..<hi {
-                let r = tokens.termRange(i)
-                let k = i - lo
-                if r.count <= FileLayout.maxTermBytes {
-                    let packed = Self.packedKey(bytes, r)
-                    aheadPacked[k] = packed
-                    aheadHashes[k] = Self.hash(UnsafeBufferPointer(rebasing: bytes[r]), packed: packed)
-                } else {
-                    aheadPacked[k] = 0
-                    aheadHashes[k] = 0
-                }
+            // a window of tokens: every token's packed key and hash (given, or computed into the
+            // scratch: k < window ≤ aheadCapacity), then the tokens inverted with prefetches
+            // ahead; token i's key is at aheadPacked[i - base], its hash at aheadHashes[i - base]
+            let hi: Int, base: Int
+            let aheadPacked: UnsafePointer<UInt64>, aheadHashes: UnsafePointer<UInt32>
+            if keys != nil, let p = givenPacked.baseAddress, let h = givenHashes.baseAddress {
+                // in bounds: both hold tokens.count values, and range lies in 0..<tokens.count
+                hi = n
+                base = 0
+                aheadPacked = p
+                aheadHashes = h
+            } else {
+                hi = min(n, lo + Self.aheadCapacity)
+                base = lo
+                Self.computeKeys(tokens: tokens, bytes: bytes, range: lo..<hi, packed: self.aheadPacked, hashes: self.aheadHashes)
+                aheadPacked = UnsafePointer(self.aheadPacked)
+                aheadHashes = UnsafePointer(self.aheadHashes)
             }
             for i in lo..<hi {
-                prefetch(ahead: i - lo, count: hi - lo)
+                prefetch(ahead: i - base, count: hi - base, hashes: aheadHashes)
                 let r = tokens.termRange(i)
                 let term = UnsafeBufferPointer(rebasing: bytes[r])
                 let kind = tokens.kind(i)
@@ -307,7 +362,7 @@ final class InvertedSegment {
                     longestSkippedToken = max(longestSkippedToken, term.count)
                     continue
                 }
-                try add(term, packed: aheadPacked[i - lo], hash: aheadHashes[i - lo], kind: kind, position: position, document: doc)
+                try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
                 if kind == .bigram {
                     if i + 1 == n && !isLast {
                         // the next token is in the next piece
@@ -334,6 +389,8 @@ final class InvertedSegment {
             lo = hi
           }
         }
+        }
+        }
         documentSlots = slots
     }
 
@@ -350,7 +407,7 @@ final class InvertedSegment {
     /// `k + streamDistance` (when the first probe of its slots holds its hash: almost always, at
     /// a load factor ≤ 1/2). Hints only: what is inverted does not depend on them.
     @inline(__always)
-    private func prefetch(ahead k: Int, count: Int) {
+    private func prefetch(ahead k: Int, count: Int, hashes aheadHashes: UnsafePointer<UInt32>) {
         let slots = self.slots, mask = slotCount - 1
         if k + Self.slotDistance < count {
             sou_prefetch_write(slots + (Int(aheadHashes[k + Self.slotDistance]) & mask))
@@ -400,7 +457,13 @@ final class InvertedSegment {
     /// when it has no token).
     func endDocument() throws -> Int {
         let doc = document
+        let ahead = Self.streamDistance
         for k in 0..<touchedCount {
+            if k + ahead < touchedCount {
+                // the next byte of the document stream of the term `ahead` further (a hint)
+                let write = states[Int(touched[k + ahead])].doc.write
+                sou_prefetch_write(pool.page(write) + Int(write & 0xFFFF))
+            }
             let st = states + Int(touched[k])
             // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
             let delta = UInt32(doc - st.pointee.previousDoc)
