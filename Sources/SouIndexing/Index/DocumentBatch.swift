@@ -88,6 +88,7 @@ final class BatchAnalyzer: @unchecked Sendable {
         lengths.reserveCapacity(batch.count)
         ends.reserveCapacity(batch.count)
         var streamed: [Int: String] = [:]
+        var keys: InvertedSegment.TokenKeys? = nil
         IndexBuildTimings.measure(timings, .analyze) {
             for (k, text) in batch.texts.enumerated() {
                 if text.utf8.count > streamedDocumentBytes {
@@ -101,8 +102,8 @@ final class BatchAnalyzer: @unchecked Sendable {
                 ends.append(tokens.count)
                 lengths.append(Int32(clamping: summary.tokenCount))
             }
+            if computesKeys { keys = InvertedSegment.TokenKeys(of: tokens) }
         }
-        let keys = computesKeys ? IndexBuildTimings.measure(timings, .analyze) { InvertedSegment.TokenKeys(of: tokens) } : nil
         var stored: StoredBlock? = nil
         if storesText, batch.count > 0 {
             stored = try IndexBuildTimings.measure(timings, .compress) { try Self.storedBlock(batch) }
