@@ -327,69 +327,69 @@ final class InvertedSegment {
                      "token keys of another buffer")
         let given = keys ?? TokenKeys()
         try given.packed.withUnsafeBufferPointer { givenPacked in
-        try given.hashes.withUnsafeBufferPointer { givenHashes in
-        try tokens.termBytes.withUnsafeBufferPointer { bytes in
-          var lo = range.lowerBound
-          while lo < n {
-            // a window of tokens: every token's packed key and hash (given, or computed into the
-            // scratch: k < window ≤ aheadCapacity), then the tokens inverted with prefetches
-            // ahead; token i's key is at aheadPacked[i - base], its hash at aheadHashes[i - base]
-            let hi: Int, base: Int
-            let aheadPacked: UnsafePointer<UInt64>, aheadHashes: UnsafePointer<UInt32>
-            if keys != nil, let p = givenPacked.baseAddress, let h = givenHashes.baseAddress {
-                // in bounds: both hold tokens.count values, and range lies in 0..<tokens.count
-                hi = n
-                base = 0
-                aheadPacked = p
-                aheadHashes = h
-            } else {
-                hi = min(n, lo + Self.aheadCapacity)
-                base = lo
-                Self.computeKeys(tokens: tokens, bytes: bytes, range: lo..<hi, packed: self.aheadPacked, hashes: self.aheadHashes)
-                aheadPacked = UnsafePointer(self.aheadPacked)
-                aheadHashes = UnsafePointer(self.aheadHashes)
-            }
-            for i in lo..<hi {
-                prefetch(ahead: i - base, count: hi - base, hashes: aheadHashes)
-                let r = tokens.termRange(i)
-                let term = UnsafeBufferPointer(rebasing: bytes[r])
-                let kind = tokens.kind(i)
-                let position = tokens.position(i)
-                slots = max(slots, position + 1)
-                guard term.count <= FileLayout.maxTermBytes else {
-                    // too long to be a term: its slot stays empty (no phrase matches across it)
-                    skippedTokens += 1
-                    longestSkippedToken = max(longestSkippedToken, term.count)
-                    continue
-                }
-                try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
-                if kind == .bigram {
-                    if i + 1 == n && !isLast {
-                        // the next token is in the next piece
-                        let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
-                        if suffix.count > 0 && suffix.count <= 8 {
-                            var packed: UInt64 = 0
-                            for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
-                            pendingRunEnd = (packed, suffix.count, position + 1)
+            try given.hashes.withUnsafeBufferPointer { givenHashes in
+                try tokens.termBytes.withUnsafeBufferPointer { bytes in
+                    var lo = range.lowerBound
+                    while lo < n {
+                        // a window of tokens: every token's packed key and hash (given, or computed into the
+                        // scratch: k < window ≤ aheadCapacity), then the tokens inverted with prefetches
+                        // ahead; token i's key is at aheadPacked[i - base], its hash at aheadHashes[i - base]
+                        let hi: Int, base: Int
+                        let aheadPacked: UnsafePointer<UInt64>, aheadHashes: UnsafePointer<UInt32>
+                        if keys != nil, let p = givenPacked.baseAddress, let h = givenHashes.baseAddress {
+                            // in bounds: both hold tokens.count values, and range lies in 0..<tokens.count
+                            hi = n
+                            base = 0
+                            aheadPacked = p
+                            aheadHashes = h
+                        } else {
+                            hi = min(n, lo + Self.aheadCapacity)
+                            base = lo
+                            Self.computeKeys(tokens: tokens, bytes: bytes, range: lo..<hi, packed: self.aheadPacked, hashes: self.aheadHashes)
+                            aheadPacked = UnsafePointer(self.aheadPacked)
+                            aheadHashes = UnsafePointer(self.aheadHashes)
                         }
-                        continue
-                    }
-                    let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
-                    if !continues {
-                        let suffix = Self.runEndSuffix(term)
-                        if suffix.count > 0 {
-                            // the suffix is the end of the term: its range in all the bytes
-                            let sr = (r.upperBound - suffix.count)..<r.upperBound
-                            try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
-                            slots = max(slots, position + 2)
+                        for i in lo..<hi {
+                            prefetch(ahead: i - base, count: hi - base, hashes: aheadHashes)
+                            let r = tokens.termRange(i)
+                            let term = UnsafeBufferPointer(rebasing: bytes[r])
+                            let kind = tokens.kind(i)
+                            let position = tokens.position(i)
+                            slots = max(slots, position + 1)
+                            guard term.count <= FileLayout.maxTermBytes else {
+                                // too long to be a term: its slot stays empty (no phrase matches across it)
+                                skippedTokens += 1
+                                longestSkippedToken = max(longestSkippedToken, term.count)
+                                continue
+                            }
+                            try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
+                            if kind == .bigram {
+                                if i + 1 == n && !isLast {
+                                    // the next token is in the next piece
+                                    let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
+                                    if suffix.count > 0 && suffix.count <= 8 {
+                                        var packed: UInt64 = 0
+                                        for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
+                                        pendingRunEnd = (packed, suffix.count, position + 1)
+                                    }
+                                    continue
+                                }
+                                let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
+                                if !continues {
+                                    let suffix = Self.runEndSuffix(term)
+                                    if suffix.count > 0 {
+                                        // the suffix is the end of the term: its range in all the bytes
+                                        let sr = (r.upperBound - suffix.count)..<r.upperBound
+                                        try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
+                                        slots = max(slots, position + 2)
+                                    }
+                                }
+                            }
                         }
+                        lo = hi
                     }
                 }
             }
-            lo = hi
-          }
-        }
-        }
         }
         documentSlots = slots
     }
