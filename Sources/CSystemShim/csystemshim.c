@@ -26,6 +26,19 @@ int sou_set_malloc_trim_threshold(size_t bytes) {
 #endif
 }
 
+int sou_set_malloc_growth(size_t mmap_threshold, size_t top_pad) {
+#if defined(__GLIBC__)
+    if (mmap_threshold > (size_t)INT_MAX || top_pad > (size_t)INT_MAX) return 0;
+    int a = mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold);
+    int b = mallopt(M_TOP_PAD, (int)top_pad);
+    return a == 1 && b == 1 ? 1 : 0;
+#else
+    (void)mmap_threshold;
+    (void)top_pad;
+    return 0;
+#endif
+}
+
 // MARK: - Removing temporary files on a signal
 // (kill and waitpid, which the handler also calls for a registered child, are async-signal-safe)
 

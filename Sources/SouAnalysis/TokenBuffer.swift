@@ -28,6 +28,13 @@ public struct TokenBuffer: Sendable {
     /// True when the buffer holds no token.
     @inlinable public var isEmpty: Bool { entries.isEmpty }
 
+    /// Reserves room for `tokens` tokens whose terms take `termBytes` bytes in all (a buffer
+    /// filled batch by batch then grows without copying itself again and again).
+    public mutating func reserveCapacity(tokens: Int, termBytes byteCount: Int) {
+        entries.reserveCapacity(tokens)
+        termBytes.reserveCapacity(byteCount)
+    }
+
     /// Empties the buffer, keeping its storage for reuse.
     public mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)

@@ -494,6 +494,7 @@ struct BenchIndexRunCommand: ParsableCommand {
     func run() throws {
         // as `sou index` (IndexCommand): freed memory goes back to the system promptly
         _ = sou_set_malloc_trim_threshold(256 << 10)
+        _ = sou_set_malloc_growth(8 << 20, 1 << 20)
         let hook = TemporaryFileCleanup.hook()
         _ = sou_cleanup_register(output)
         let timings = IndexBuildTimings()

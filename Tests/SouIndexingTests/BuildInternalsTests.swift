@@ -192,4 +192,65 @@ struct BuildInternalsTests {
         let sorted = segment.sortedTermIDs().map { id in segment.withKey(Int(id)) { Array($0) } }
         #expect(sorted == list.sorted { $0.lexicographicallyPrecedes($1) })
     }
+
+    @Test("the in-memory postings are a plain inversion of the tokens (run-end unigrams added, over-long tokens left out), whether the keys were hashed by the analyzing thread or by the inverter, across windows of 4,096 tokens")
+    func inversionIsPlainInversion() throws {
+        let analyzer = try Analyzer()
+        var rng = SplitMix64(seed: 9)
+        // documents of no token to more than two windows of tokens; Latin words, runs, one token
+        // longer than any term may be, one key over 8 bytes
+        var texts = (0..<40).map { _ in randomText(&rng, length: Int(rng.next() % 300)) }
+        texts.append(randomText(&rng, length: 20_000))
+        texts.append("")
+        texts.append(String(repeating: "z", count: FileLayout.maxTermBytes + 1) + " 集体协商 encyclopaedia 集体")
+        texts.append(randomText(&rng, length: 9_000))
+        for given in [false, true] {
+            let segment = InvertedSegment()
+            // the oracle: term → document → positions, in token order
+            var oracle: [[UInt8]: [Int: [Int]]] = [:]
+            var windows = 0
+            for (d, text) in texts.enumerated() {
+                var tokens = TokenBuffer()
+                var t = text
+                _ = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                windows = max(windows, (tokens.count + 4095) / 4096)
+                let keys = given ? InvertedSegment.TokenKeys(of: tokens) : nil
+                try segment.invert(document: d, tokens: tokens, range: 0..<tokens.count, keys: keys)
+                for i in 0..<tokens.count {
+                    let term = Array(tokens.termBytes[tokens.termRange(i)])
+                    guard term.count <= FileLayout.maxTermBytes else { continue }
+                    oracle[term, default: [:]][d, default: []].append(tokens.position(i))
+                    let continues = i + 1 < tokens.count && tokens.kind(i + 1) == .bigram
+                        && tokens.position(i + 1) == tokens.position(i) + 1
+                    if tokens.kind(i) == .bigram && !continues {
+                        // the run ends: its last character, one slot after the bigram
+                        let last = String(String(decoding: term, as: UTF8.self).unicodeScalars.last!)
+                        oracle[Array(last.utf8), default: [:]][d, default: []].append(tokens.position(i) + 1)
+                    }
+                }
+            }
+            #expect(windows >= 3)
+            #expect(segment.skippedTokens == 1)
+            #expect(segment.termCount == oracle.count)
+            var postings = DecodedPostings()
+            for id in 0..<segment.termCount {
+                let key = segment.withKey(id) { Array($0) }
+                postings.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
+                let view = postings.view
+                var got: [Int: [Int]] = [:]
+                var g = 0
+                for j in 0..<view.documents.count {
+                    var p = Int(view.firstPositions[j])
+                    var list = [p]
+                    for _ in 1..<Int(view.frequencies[j]) {
+                        p += Int(view.positionGaps[g]) + 1
+                        g += 1
+                        list.append(p)
+                    }
+                    got[Int(view.documents[j])] = list
+                }
+                #expect(got == oracle[key], "term \(String(decoding: key, as: UTF8.self)), keys given: \(given)")
+            }
+        }
+    }
 }

@@ -9,6 +9,13 @@
 /// the C library has no such setting (non-glibc systems) or refused it.
 int sou_set_malloc_trim_threshold(size_t bytes);
 
+/// Lets the C allocator serve blocks under `mmap_threshold` bytes from its heaps instead of a
+/// mapping of their own each, and grow a heap by `top_pad` bytes more than asked (glibc:
+/// mallopt(M_MMAP_THRESHOLD), mallopt(M_TOP_PAD)): a build's per-batch buffers (tokens, ~1 MB
+/// each) are then reused memory, not fresh mappings whose every page faults in zeroed. Returns 1
+/// when both are applied, 0 when the C library has no such settings or refused them.
+int sou_set_malloc_growth(size_t mmap_threshold, size_t top_pad);
+
 /// Installs handlers for SIGINT, SIGTERM and SIGHUP (each one not ignored at the time, so that
 /// `nohup` and background jobs keep their behaviour) that unlink every path registered with
 /// sou_cleanup_register, then end the process with the signal's default action. Only
@@ -85,5 +92,18 @@ int sou_crc32c_hardware(void);
 /// SouIndexing's CRC32C): returns the CRC of the bytes before plus `count` bytes at `bytes`. Call
 /// only when sou_crc32c_hardware() is 1.
 unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count);
+
+// MARK: - Prefetching
+
+/// Asks the processor to bring the cache line holding `address` into its caches for a write
+/// (a hint: no effect on what a program computes, never faults, whatever the address). The
+/// inverter prefetches the hash slot and term entry of a token a few tokens ahead.
+static inline void sou_prefetch_write(const void *address) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 1, 3);
+#else
+    (void)address;
+#endif
+}
 
 #endif

@@ -45,6 +45,9 @@ struct AnalyzedBatch: @unchecked Sendable {
     var lengths: [Int32]
     var stored: StoredBlock?
     var streamed: [Int: String] = [:]
+    /// The tokens' packed keys and hashes, when the analyzing thread computed them
+    /// (``BatchAnalyzer/computesKeys``).
+    var keys: InvertedSegment.TokenKeys? = nil
 }
 
 /// Analyzes batches (and compresses their stored text). One per thread; the inversion that
@@ -61,6 +64,10 @@ final class BatchAnalyzer: @unchecked Sendable {
     static let streamedDocumentBytes = 1 << 20
     /// This analyzer's threshold (``streamedDocumentBytes``; tests lower it).
     var streamedDocumentBytes = BatchAnalyzer.streamedDocumentBytes
+    /// Whether ``analyze(_:)`` also computes the tokens' ``InvertedSegment/TokenKeys`` (12 bytes a
+    /// token): set on the analyzing threads of a parallel build, whose one inverting thread is
+    /// then left only the work that needs the term table.
+    var computesKeys = false
 
     init(analyzer: Analyzer, storesText: Bool, timings: IndexBuildTimings? = nil) {
         self.analyzer = analyzer
@@ -70,11 +77,18 @@ final class BatchAnalyzer: @unchecked Sendable {
 
     func analyze(_ batch: DocumentBatch) throws -> AnalyzedBatch {
         var tokens = TokenBuffer()
+        // room for the tokens of the text analyzed here (streamed documents are not): in CJK
+        // text about one token per character of 3 bytes, and a bigram of 6 bytes for each; fewer
+        // in other text. (A buffer grown by doubling copied itself ~10 times per batch.)
+        var analyzedBytes = 0
+        for text in batch.texts where text.utf8.count <= streamedDocumentBytes { analyzedBytes += text.utf8.count }
+        tokens.reserveCapacity(tokens: analyzedBytes / 3 + 64, termBytes: 2 * analyzedBytes + 64)
         var ends: [Int] = []
         var lengths = [Int32]()
         lengths.reserveCapacity(batch.count)
         ends.reserveCapacity(batch.count)
         var streamed: [Int: String] = [:]
+        var keys: InvertedSegment.TokenKeys? = nil
         IndexBuildTimings.measure(timings, .analyze) {
             for (k, text) in batch.texts.enumerated() {
                 if text.utf8.count > streamedDocumentBytes {
@@ -88,6 +102,7 @@ final class BatchAnalyzer: @unchecked Sendable {
                 ends.append(tokens.count)
                 lengths.append(Int32(clamping: summary.tokenCount))
             }
+            if computesKeys { keys = InvertedSegment.TokenKeys(of: tokens) }
         }
         var stored: StoredBlock? = nil
         if storesText, batch.count > 0 {
@@ -95,7 +110,8 @@ final class BatchAnalyzer: @unchecked Sendable {
         }
         var b = batch
         b.texts = []
-        return AnalyzedBatch(batch: b, tokens: tokens, tokenEnds: ends, lengths: lengths, stored: stored, streamed: streamed)
+        return AnalyzedBatch(batch: b, tokens: tokens, tokenEnds: ends, lengths: lengths, stored: stored, streamed: streamed,
+                             keys: keys)
     }
 
     /// The batch's stored-text block: each text as varint length + UTF-8, deflated as one stream

@@ -1,3 +1,4 @@
+import CSystemShim
 import FoundationEssentials
 import Glibc
 import SouAnalysis
@@ -50,8 +51,17 @@ final class InvertedSegment {
     /// Tokens left out for being longer than ``FileLayout/maxTermBytes``, and the longest of them.
     private(set) var skippedTokens = 0
     private(set) var longestSkippedToken = 0
+    /// Per token of the piece being inverted: its key packed (``packedKey(_:_:)``) and its hash,
+    /// computed in a first pass so that the main loop can prefetch the hash slot, then the term
+    /// entry, of a token some tokens ahead (the table outgrows the caches: each lookup would
+    /// otherwise wait for memory twice, in turn). Scratch for a window of ``aheadCapacity`` tokens.
+    private var aheadPacked: UnsafeMutablePointer<UInt64>
+    private var aheadHashes: UnsafeMutablePointer<UInt32>
+    private static let aheadCapacity = 1 << 12
 
     init() {
+        aheadPacked = .allocate(capacity: Self.aheadCapacity)
+        aheadHashes = .allocate(capacity: Self.aheadCapacity)
         states = Self.allocateStates(stateCapacity)
         keys = .allocate(capacity: keyCapacity)
         slots = .allocate(capacity: slotCount)
@@ -71,6 +81,8 @@ final class InvertedSegment {
         keys.deallocate()
         slots.deallocate()
         touched.deallocate()
+        aheadPacked.deallocate()
+        aheadHashes.deallocate()
     }
 
     /// Bytes held (pool pages, term table, key bytes, hash slots).
@@ -118,9 +130,8 @@ final class InvertedSegment {
 
     /// The id of the term with bytes `p`, added when new.
     @inline(__always)
-    private func termID(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind) throws -> Int {
+    private func termID(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash h: UInt32, kind: TokenKind) throws -> Int {
         let short = p.count <= 8
-        let h = Self.hash(p, packed: packed)
         let mask = slotCount - 1
         var s = Int(h) & mask
         let slots = self.slots, states = self.states, keys = self.keys
@@ -201,7 +212,13 @@ final class InvertedSegment {
 
     @inline(__always)
     private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind, position: Int, document: Int32) throws {
-        let t = try termID(p, packed: packed, kind: kind)
+        try add(p, packed: packed, hash: Self.hash(p, packed: packed), kind: kind, position: position, document: document)
+    }
+
+    @inline(__always)
+    private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash: UInt32, kind: TokenKind, position: Int,
+                     document: Int32) throws {
+        let t = try termID(p, packed: packed, hash: hash, kind: kind)
         let st = states + t
         if st.pointee.currentDoc != document {
             st.pointee.currentDoc = document
@@ -226,11 +243,58 @@ final class InvertedSegment {
 
     /// Inverts the tokens `range` of `tokens` as document `document`; returns the document's slot
     /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
+    /// `keys`: the tokens' ``TokenKeys`` when computed already (by the analyzing thread),
+    /// else computed here.
     @discardableResult
-    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>) throws -> Int {
+    func invert(document: Int, tokens: TokenBuffer, range: Range<Int>, keys: TokenKeys? = nil) throws -> Int {
         beginDocument(document)
-        try invertPiece(tokens: tokens, range: range, isLast: true)
+        try invertPiece(tokens: tokens, range: range, isLast: true, keys: keys)
         return try endDocument()
+    }
+
+    /// Every token's key packed (``packedKey(_:_:)``, 0 for a token too long to be a term) and
+    /// its hash in the term table: the part of inverting a token that does not depend on the
+    /// table, computed on the analyzing threads of a parallel build (``BatchAnalyzer``).
+    struct TokenKeys: @unchecked Sendable {
+        var packed: [UInt64] = []
+        var hashes: [UInt32] = []
+
+        /// The keys of all of `tokens`.
+        init(of tokens: TokenBuffer) {
+            packed = [UInt64](repeating: 0, count: tokens.count)
+            hashes = [UInt32](repeating: 0, count: tokens.count)
+            packed.withUnsafeMutableBufferPointer { p in
+                hashes.withUnsafeMutableBufferPointer { h in
+                    tokens.termBytes.withUnsafeBufferPointer { bytes in
+                        // in bounds: p and h have tokens.count elements
+                        InvertedSegment.computeKeys(tokens: tokens, bytes: bytes, range: 0..<tokens.count,
+                                                    packed: p.baseAddress!, hashes: h.baseAddress!)
+                    }
+                }
+            }
+        }
+
+        init() {}
+    }
+
+    /// Writes the packed key and hash of token `i` of `range` at `packed[i - range.lowerBound]`
+    /// and `hashes[i - range.lowerBound]` (both hold `range.count` values).
+    @inline(__always)
+    static func computeKeys(tokens: TokenBuffer, bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>,
+                            packed: UnsafeMutablePointer<UInt64>, hashes: UnsafeMutablePointer<UInt32>) {
+        let lo = range.lowerBound
+        for i in range {
+            let r = tokens.termRange(i)
+            let k = i - lo
+            if r.count <= FileLayout.maxTermBytes {
+                let key = packedKey(bytes, r)
+                packed[k] = key
+                hashes[k] = hash(UnsafeBufferPointer(rebasing: bytes[r]), packed: key)
+            } else {
+                packed[k] = 0
+                hashes[k] = 0
+            }
+        }
     }
 
     /// The document being inverted (``beginDocument(_:)`` to ``endDocument()``), its slot count
@@ -253,50 +317,117 @@ final class InvertedSegment {
     /// Inverts the tokens `range` of `tokens`, the next ones of the current document, adding a
     /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
     /// `isLast`: no token of the document follows.
-    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool) throws {
+    /// `keys`: the tokens' ``TokenKeys`` (all of `tokens`), or nil to compute them here.
+    func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, keys: TokenKeys? = nil) throws {
         let doc = document
         let n = range.upperBound
         var slots = documentSlots
         if pendingRunEnd != nil { slots = try resolvePendingRunEnd(tokens: tokens, range: range, isLast: isLast, slots: slots) }
-        try tokens.termBytes.withUnsafeBufferPointer { bytes in
-            for i in range {
-                let r = tokens.termRange(i)
-                let term = UnsafeBufferPointer(rebasing: bytes[r])
-                let kind = tokens.kind(i)
-                let position = tokens.position(i)
-                slots = max(slots, position + 1)
-                guard term.count <= FileLayout.maxTermBytes else {
-                    // too long to be a term: its slot stays empty (no phrase matches across it)
-                    skippedTokens += 1
-                    longestSkippedToken = max(longestSkippedToken, term.count)
-                    continue
-                }
-                try add(term, packed: Self.packedKey(bytes, r), kind: kind, position: position, document: doc)
-                if kind == .bigram {
-                    if i + 1 == n && !isLast {
-                        // the next token is in the next piece
-                        let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
-                        if suffix.count > 0 && suffix.count <= 8 {
-                            var packed: UInt64 = 0
-                            for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
-                            pendingRunEnd = (packed, suffix.count, position + 1)
+        precondition(keys == nil || keys!.hashes.count == tokens.count && keys!.packed.count == tokens.count,
+                     "token keys of another buffer")
+        let given = keys ?? TokenKeys()
+        try given.packed.withUnsafeBufferPointer { givenPacked in
+            try given.hashes.withUnsafeBufferPointer { givenHashes in
+                try tokens.termBytes.withUnsafeBufferPointer { bytes in
+                    var lo = range.lowerBound
+                    while lo < n {
+                        // a window of tokens: every token's packed key and hash (given, or computed into the
+                        // scratch: k < window ≤ aheadCapacity), then the tokens inverted with prefetches
+                        // ahead; token i's key is at aheadPacked[i - base], its hash at aheadHashes[i - base]
+                        let hi: Int, base: Int
+                        let aheadPacked: UnsafePointer<UInt64>, aheadHashes: UnsafePointer<UInt32>
+                        if keys != nil, let p = givenPacked.baseAddress, let h = givenHashes.baseAddress {
+                            // in bounds: both hold tokens.count values, and range lies in 0..<tokens.count
+                            hi = n
+                            base = 0
+                            aheadPacked = p
+                            aheadHashes = h
+                        } else {
+                            hi = min(n, lo + Self.aheadCapacity)
+                            base = lo
+                            Self.computeKeys(tokens: tokens, bytes: bytes, range: lo..<hi, packed: self.aheadPacked, hashes: self.aheadHashes)
+                            aheadPacked = UnsafePointer(self.aheadPacked)
+                            aheadHashes = UnsafePointer(self.aheadHashes)
                         }
-                        continue
-                    }
-                    let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
-                    if !continues {
-                        let suffix = Self.runEndSuffix(term)
-                        if suffix.count > 0 {
-                            // the suffix is the end of the term: its range in all the bytes
-                            let sr = (r.upperBound - suffix.count)..<r.upperBound
-                            try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
-                            slots = max(slots, position + 2)
+                        for i in lo..<hi {
+                            prefetch(ahead: i - base, count: hi - base, hashes: aheadHashes)
+                            let r = tokens.termRange(i)
+                            let term = UnsafeBufferPointer(rebasing: bytes[r])
+                            let kind = tokens.kind(i)
+                            let position = tokens.position(i)
+                            slots = max(slots, position + 1)
+                            guard term.count <= FileLayout.maxTermBytes else {
+                                // too long to be a term: its slot stays empty (no phrase matches across it)
+                                skippedTokens += 1
+                                longestSkippedToken = max(longestSkippedToken, term.count)
+                                continue
+                            }
+                            try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
+                            if kind == .bigram {
+                                if i + 1 == n && !isLast {
+                                    // the next token is in the next piece
+                                    let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
+                                    if suffix.count > 0 && suffix.count <= 8 {
+                                        var packed: UInt64 = 0
+                                        for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
+                                        pendingRunEnd = (packed, suffix.count, position + 1)
+                                    }
+                                    continue
+                                }
+                                let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
+                                if !continues {
+                                    let suffix = Self.runEndSuffix(term)
+                                    if suffix.count > 0 {
+                                        // the suffix is the end of the term: its range in all the bytes
+                                        let sr = (r.upperBound - suffix.count)..<r.upperBound
+                                        try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
+                                        slots = max(slots, position + 2)
+                                    }
+                                }
+                            }
                         }
+                        lo = hi
                     }
                 }
             }
         }
         documentSlots = slots
+    }
+
+    /// Tokens between a hash slot's prefetch and its use, and between a term entry's prefetch
+    /// (found through its slot, by then in the cache) and its use.
+    static let slotDistance = 16
+    static let entryDistance = 8
+    /// Tokens between the prefetch of the byte its position stream writes next (found through
+    /// its term entry, by then in the cache) and its use.
+    static let streamDistance = 4
+
+    /// Prefetches the hash slot of token `k + slotDistance` of the window, the term entry of
+    /// token `k + entryDistance` and the next byte of the position stream of token
+    /// `k + streamDistance` (when the first probe of its slots holds its hash: almost always, at
+    /// a load factor ≤ 1/2). Hints only: what is inverted does not depend on them.
+    @inline(__always)
+    private func prefetch(ahead k: Int, count: Int, hashes aheadHashes: UnsafePointer<UInt32>) {
+        let slots = self.slots, mask = slotCount - 1
+        if k + Self.slotDistance < count {
+            sou_prefetch_write(slots + (Int(aheadHashes[k + Self.slotDistance]) & mask))
+        }
+        if k + Self.entryDistance < count {
+            let h = aheadHashes[k + Self.entryDistance]
+            let slot = slots[Int(h) & mask]   // in bounds: masked by slotCount - 1
+            if slot != 0 && slot >> 32 == UInt64(h) {
+                sou_prefetch_write(states + Int(slot & 0xFFFF_FFFF) - 1)
+            }
+        }
+        if k + Self.streamDistance < count {
+            let h = aheadHashes[k + Self.streamDistance]
+            let slot = slots[Int(h) & mask]
+            if slot != 0 && slot >> 32 == UInt64(h) {
+                // in bounds: a slot holds id + 1 of an existing term; its cursor an address the pool handed out
+                let write = states[Int(slot & 0xFFFF_FFFF) - 1].pos.write
+                sou_prefetch_write(pool.page(write) + Int(write & 0xFFFF))
+            }
+        }
     }
 
     /// The previous piece ended with a bigram: its run ends (its run-end unigram is added) unless
@@ -326,7 +457,13 @@ final class InvertedSegment {
     /// when it has no token).
     func endDocument() throws -> Int {
         let doc = document
+        let ahead = Self.streamDistance
         for k in 0..<touchedCount {
+            if k + ahead < touchedCount {
+                // the next byte of the document stream of the term `ahead` further (a hint)
+                let write = states[Int(touched[k + ahead])].doc.write
+                sou_prefetch_write(pool.page(write) + Int(write & 0xFFFF))
+            }
             let st = states + Int(touched[k])
             // (delta << 1 | 1) when the frequency is 1, else (delta << 1) then the frequency
             let delta = UInt32(doc - st.pointee.previousDoc)

@@ -132,6 +132,7 @@ enum InversionPipeline {
         // started are stopped and waited for, so nothing waits on a thread that never ran
         for _ in 0..<jobs {
             let worker = BatchAnalyzer(analyzer: analyzer, storesText: storesText, timings: timings)
+            worker.computesKeys = true
             pipeline.started()
             do {
                 try WorkerThread.start {

@@ -71,7 +71,7 @@ public final class SegmentWriter {
                 documents.slotCounts.append(Int32(clamping: slots))
                 analyzed.lengths[k] = Int32(clamping: length)
             } else {
-                let slots = try segment.invert(document: document, tokens: analyzed.tokens, range: start..<end)
+                let slots = try segment.invert(document: document, tokens: analyzed.tokens, range: start..<end, keys: analyzed.keys)
                 documents.slotCounts.append(Int32(clamping: slots))
             }
             start = end
