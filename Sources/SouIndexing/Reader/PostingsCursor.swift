@@ -192,6 +192,9 @@ public struct PostingsCursor: @unchecked Sendable {
         var positions = 0
         let limit = index.documentCount, total = totalFrequency
         let slots = SlotCounts(index)
+        let recordBase = slots.base, recordWidth = slots.recordWidth, recordsStart = slots.recordsStart
+        let slotStart = slots.start, slotWidth = slots.width, recordsEnd = slots.end
+        let slotMask = (UInt64(1) &<< UInt64(slotWidth)) &- 1
         let stride = blockStride
         try block.withUnsafeMutableBufferPointer { buffer in
             // three runs of `stride` ≥ n values: documents, frequencies, first positions
@@ -223,7 +226,15 @@ public struct PostingsCursor: @unchecked Sendable {
                     }
                     var first = 0
                     if binary {
-                        let m = slots.inRangeCount(d)
+                        // the slot count of document d (in range: 0 ≤ d < limit), as
+                        // ``SlotCounts/count(_:)`` reads it, written out here (a call to it stays
+                        // a call); a record in the section's last 8 bytes takes the slow path
+                        // (bounds: byte + 8 ≤ the end of the documents section)
+                        let bit = d &* recordWidth &+ slotStart
+                        let byte = recordsStart &+ bit &>> 3
+                        guard slotWidth > 0, byte &+ 8 <= recordsEnd else { break fast }
+                        let m = Int(truncatingIfNeeded: (UInt64(littleEndian: recordBase.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+                            &>> UInt64(bit & 7)) & slotMask)
                         if m > 1 {
                             guard m <= Int(Int32.max) else { break fast }
                             let b = 64 &- UInt64(m &- 1).leadingZeroBitCount
@@ -605,19 +616,6 @@ private struct SlotCounts {
         recordWidth = index.recordWidth
         recordsStart = index.recordsStart
         end = index.documentsRange.upperBound
-    }
-
-    /// ``count(_:)`` of a document known to be in range (0 ≤ `id` < the document count), its
-    /// usual path written out for the block decoder's loop (where a call to ``count(_:)`` stays
-    /// a call).
-    @inline(__always)
-    func inRangeCount(_ id: Int) -> Int {
-        let bit = id &* recordWidth &+ start
-        let byte = recordsStart &+ bit &>> 3
-        // bounds: byte + 8 ≤ end, the end of the documents section (id in range: byte ≥ recordsStart)
-        guard width > 0, byte &+ 8 <= end else { return count(id) }
-        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-        return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))
     }
 
     @inline(__always)
