@@ -107,7 +107,7 @@ struct BuildInternalsTests {
         #expect(try reader.truncated(below: Int(Int32.max)) == UInt32(Int32.max) - 1)
     }
 
-    @Test("a run of Rice codes decoded at once gives the values of one-by-one decoding, escapes, stream ends and damage included",
+    @Test("a run of Rice codes decoded at once, or in pieces, gives the values of one-by-one decoding, escapes, stream ends and damage included",
           arguments: [4, 5, 6])
     func riceRuns(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
@@ -147,11 +147,28 @@ struct BuildInternalsTests {
                 do {
                     try out.withUnsafeMutableBufferPointer { try run.rice(k, count: n, into: $0.baseAddress!) }
                 } catch { runFailed = true }
+                // in pieces of 1...20 values, one run after the other from where the last stopped
+                // (how a block of position gaps is decoded as far as the gaps read)
+                var pieces = BitReader(storage.bytes, from: 0, end: bytes.count - cut, context: "test")
+                _ = try pieces.read(bits: prefix)
+                var piecewise = [UInt32](repeating: 0, count: n)
+                var piecesFailed = false
+                var done = 0
+                while done < n {
+                    let m = min(n - done, Int(rng.next() % 20) + 1)
+                    do {
+                        try piecewise.withUnsafeMutableBufferPointer { try pieces.rice(k, count: m, into: $0.baseAddress! + done) }
+                    } catch { piecesFailed = true; break }
+                    done += m
+                }
                 #expect(runFailed == oneFailed, "trial \(trial) k \(k) cut \(cut)")
+                #expect(piecesFailed == oneFailed, "trial \(trial) k \(k) cut \(cut)")
                 if !oneFailed {
                     #expect(out == expected, "trial \(trial) k \(k)")
                     #expect(out == values, "trial \(trial) k \(k)")
+                    #expect(piecewise == values, "trial \(trial) k \(k)")
                     #expect(run.byteOffset == one.byteOffset)
+                    #expect(pieces.byteOffset == one.byteOffset)
                 }
             }
         }

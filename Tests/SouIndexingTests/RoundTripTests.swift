@@ -235,6 +235,45 @@ struct RoundTripTests {
         }
     }
 
+    @Test("positions read in some documents only, or walked and left part way, are the analyzer's, across partly decoded gap blocks",
+          arguments: [1, 2, 3, 5])
+    func partialPositions(stride: Int) throws {
+        // documents of 1...400 occurrences of the terms: blocks of 128 gaps shared by several
+        // documents and documents spanning several blocks, over many skip blocks
+        var rng = SplitMix64(seed: UInt64(stride))
+        let texts = (0..<400).map { i -> String in
+            let n = i % 9 == 0 ? 100 + Int(rng.next() % 300) : 1 + Int(rng.next() % 12)
+            return (0..<n).map { _ in ["甲乙", "乙甲", "甲丙", "丁"][Int(rng.next() % 4)] }.joined(separator: "，")
+        }
+        let expected = try ExpectedIndex(texts: texts)
+        let index = try makeIndex(texts)
+        for term in ["甲乙", "乙甲", "甲丙", "甲", "乙"] {
+            let want = try #require(expected.postings[term])
+            var cursor = try index.postings(try #require(try index.termInfo(term)))
+            var visited = 0
+            var buffer: [Int] = []
+            for (doc, positions) in want {
+                // advance over the documents between the ones read, now and then
+                let got = visited % 4 == 3 ? try cursor.advance(to: doc) : try cursor.next()
+                #expect(got == doc, "\(term)")
+                visited += 1
+                guard visited % stride == 0 else { continue }
+                if visited % 2 == 0 {
+                    try cursor.positions(into: &buffer)
+                    #expect(buffer == positions, "\(term) document \(doc)")
+                } else {
+                    // a walk that stops after its first few positions (a phrase's existence check)
+                    var p = 0
+                    for k in 0..<min(positions.count, 1 + visited % 5) {
+                        p = try cursor.position(k, after: p)
+                        #expect(p == positions[k], "\(term) document \(doc) position \(k)")
+                    }
+                }
+            }
+            #expect(try cursor.next() == nil)
+        }
+    }
+
     @Test("an empty corpus makes a valid empty index")
     func empty() throws {
         let index = try makeIndex([])

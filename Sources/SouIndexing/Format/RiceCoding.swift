@@ -321,14 +321,56 @@ struct BitReader {
     mutating func skip(bits n: Int) { bitOffset &+= n }
 
     /// Reads `count` Rice(·, k) values into `out[0..<count]`: the same values and the same errors
-    /// as `count` calls of ``rice(_:)``, parsing each code from one ``peek()`` (a block of
-    /// position gaps, the hot loop of phrase matching). A code longer than the valid bits, or an
+    /// as `count` calls of ``rice(_:)`` (a block of position gaps, the hot loop of phrase
+    /// matching). While 8 whole bytes remain from the current byte, each code is parsed from
+    /// the 64-bit word loaded there, shifted to the current bit: at least 57 valid bits, and a
+    /// code that does not escape (fewer than 32 ones, then a zero and k ≤ 24 bits) is at most
+    /// 56 bits long, so it lies inside them, and its value is below 2^29 (never out of range).
+    /// An escape goes through ``rice(_:)``, the codes in the stream's last 8 bytes through
+    /// ``riceByWindows(_:count:into:)``.
+    /// `out` must have room for `count` values; `k` ≤ 24.
+    @inline(__always)
+    mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
+        let shiftK = UInt64(k)
+        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        var offset = bitOffset
+        var j = 0
+        while j < count {
+            let byte = offset &>> 3
+            if byte <= lastWord {
+                // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+                let q = (~w).trailingZeroBitCount
+                if q < RiceCoding.escape {
+                    out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< shiftK | (w &>> UInt64(q &+ 1)) & mask)
+                    offset &+= q &+ 1 &+ k
+                    j &+= 1
+                    continue
+                }
+            }
+            bitOffset = offset
+            if byte > lastWord {
+                // the stream's last bytes: the codes left, each from a window of its valid bits
+                return try riceByWindows(k, count: count &- j, into: out + j)
+            }
+            out[j] = try rice(k)   // an escape
+            offset = bitOffset
+            j &+= 1
+        }
+        bitOffset = offset
+    }
+
+    /// ``rice(_:count:into:)`` near the stream's end (fewer than 8 bytes from the current
+    /// byte on): the same values and the same errors as `count` calls of ``rice(_:)``, parsing
+    /// each code from one ``peek()``. A code longer than the valid bits, or an
     /// escape, goes through ``rice(_:)``. `out` must have room for `count` values; `k` ≤ 24.
     /// Several codes are parsed from one window: after a code, the window is shifted by its
     /// length and the next one is parsed from what remains, until a code no longer fits in the
     /// window's valid bits (then a new window is loaded).
-    @inline(__always)
-    mutating func rice(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+    @inline(never)
+    mutating func riceByWindows(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
         var j = 0

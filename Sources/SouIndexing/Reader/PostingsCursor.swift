@@ -49,8 +49,16 @@ public struct PostingsCursor: @unchecked Sendable {
     private var positionsStart = 0
     private var positionsReader: ByteReader
     private var decodedBlock = -1
-    /// Decoded gaps of block ``decodedBlock``; allocated when positions are first read.
+    /// Decoded gaps of block ``decodedBlock``; allocated when positions are first read. Only
+    /// the first ``decodedGaps`` of its ``blockGaps`` are decoded: a block is decoded as far as
+    /// the gaps read (a phrase reads a frequent term's gaps in few of its documents), the rest
+    /// when a later gap of the block is read, from ``gapReader`` (which stands after the last
+    /// decoded gap).
     private var values: [UInt32] = []
+    private var decodedGaps = 0
+    private var blockGaps = 0
+    private var gapParameter = 0
+    private var gapReader: BitReader
 
     init(index: SegmentReader, term: TermInfo) throws {
         let (postingsOffset, positionsOffset) = Self.offsets(term)
@@ -104,6 +112,7 @@ public struct PostingsCursor: @unchecked Sendable {
         docsEnd = index.postingsRange.upperBound
         skips = ByteReader(index.bytes, range: 0..<0, context: "postings skip data")
         positionsReader = ByteReader(index.bytes, range: 0..<0, context: "positions")
+        gapReader = BitReader(index.bytes, from: 0, end: 0, context: "positions")
     }
 
     /// Moves the cursor to the start of another term of the same index (as its dictionary entry
@@ -125,6 +134,8 @@ public struct PostingsCursor: @unchecked Sendable {
         gapIndex = 0
         firstPosition = 0
         decodedBlock = -1
+        decodedGaps = 0
+        blockGaps = 0
         let b = index.bytes
         if postingsOffset < 0 {
             let doc = -1 - postingsOffset
@@ -181,6 +192,9 @@ public struct PostingsCursor: @unchecked Sendable {
         var positions = 0
         let limit = index.documentCount, total = totalFrequency
         let slots = SlotCounts(index)
+        let recordBase = slots.base, recordWidth = slots.recordWidth, recordsStart = slots.recordsStart
+        let slotStart = slots.start, slotWidth = slots.width, recordsEnd = slots.end
+        let slotMask = (UInt64(1) &<< UInt64(slotWidth)) &- 1
         let stride = blockStride
         try block.withUnsafeMutableBufferPointer { buffer in
             // three runs of `stride` ≥ n values: documents, frequencies, first positions
@@ -212,7 +226,15 @@ public struct PostingsCursor: @unchecked Sendable {
                     }
                     var first = 0
                     if binary {
-                        let m = slots.inRangeCount(d)
+                        // the slot count of document d (in range: 0 ≤ d < limit), as
+                        // ``SlotCounts/count(_:)`` reads it, written out here (a call to it stays
+                        // a call); a record in the section's last 8 bytes takes the slow path
+                        // (bounds: byte + 8 ≤ the end of the documents section)
+                        let bit = d &* recordWidth &+ slotStart
+                        let byte = recordsStart &+ bit &>> 3
+                        guard slotWidth > 0, byte &+ 8 <= recordsEnd else { break fast }
+                        let m = Int(truncatingIfNeeded: (UInt64(littleEndian: recordBase.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+                            &>> UInt64(bit & 7)) & slotMask)
                         if m > 1 {
                             guard m <= Int(Int32.max) else { break fast }
                             let b = 64 &- UInt64(m &- 1).leadingZeroBitCount
@@ -265,6 +287,8 @@ public struct PostingsCursor: @unchecked Sendable {
             guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
             try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
             decodedBlock = 0
+            decodedGaps = gapCount
+            blockGaps = gapCount
         }
         if let e = entry {
             // the entry summarizes the block exactly: last document, position count, byte length
@@ -373,9 +397,9 @@ public struct PostingsCursor: @unchecked Sendable {
         var i = gapIndex
         let end = gapIndex + termFrequency - 1
         while i < end {
-            _ = try gapValue(i)   // decodes the block holding gap i
-            let blockStart = decodedBlock * size
+            let blockStart = i / size * size
             let stop = min(end, blockStart + size)
+            _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
             values.withUnsafeBufferPointer { v in
                 for j in i..<stop {
                     p += Int(v[j - blockStart]) + 1
@@ -439,9 +463,9 @@ public struct PostingsCursor: @unchecked Sendable {
                 out.firstPositions.append(UInt32(blockFirst(i)))
                 var last = blockFirst(i)
                 while g < nextGapIndex {
-                    _ = try gapValue(g)   // decodes the block holding gap g
-                    let blockStart = decodedBlock * size
+                    let blockStart = g / size * size
                     let stop = min(nextGapIndex, blockStart + size)
+                    _ = try gapValue(stop - 1)   // decodes the block holding gaps g..<stop as far as stop − 1
                     let gaps = values[(g - blockStart)..<(stop - blockStart)]
                     for v in gaps { last += Int(v) + 1 }
                     out.positionGaps.append(contentsOf: gaps)
@@ -471,18 +495,34 @@ public struct PostingsCursor: @unchecked Sendable {
         }
     }
 
-    /// Position gap `i` of the term (0-based over all its documents), minus one.
+    /// Position gap `i` of the term (0-based over all its documents), minus one. Decodes the
+    /// block holding it as far as gap `i` (at least a few more, when there are: a walk reads
+    /// them one at a time); the gaps before it in the block are decoded too, those after it are
+    /// left for a later read.
+    @inline(__always)
     private mutating func gapValue(_ i: Int) throws -> UInt32 {
         let size = FileLayout.positionsPerBlock
-        let block = i / size
+        let block = i / size, j = i % size
+        if block != decodedBlock || j >= decodedGaps { try decodeGaps(block: block, through: j) }
+        return values[j]
+    }
+
+    /// Decodes gap block `block` as far as its gap `j` (0-based in the block): opens the block
+    /// when it is not the open one, then decodes from the last decoded gap on. A block's length
+    /// is checked against its contents when its last gap is decoded (a block left before that is
+    /// skipped by its stored length, as one never read is).
+    private mutating func decodeGaps(block: Int, through j: Int) throws {
+        let size = FileLayout.positionsPerBlock
+        let gapCount = totalFrequency - documentFrequency
+        let fullBlocks = gapCount / size
+        guard block * size + j < gapCount else { throw IndexError.corrupt("positions: gap index out of range") }
         if block != decodedBlock {
             if block < decodedBlock {
                 positionsReader.offset = positionsStart
                 decodedBlock = -1
             }
-            let gapCount = totalFrequency - documentFrequency
-            let fullBlocks = gapCount / size
-            // skip whole blocks by their byte length
+            // skip whole blocks by their byte length (the open block's reader offset is already
+            // past it when it is a full block: its end)
             while decodedBlock + 1 < block {
                 let length = try positionsReader.varint(max: positionsReader.remaining)
                 try positionsReader.skip(length)
@@ -499,13 +539,31 @@ public struct PostingsCursor: @unchecked Sendable {
             var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
             let k = Int(try r.read(bits: 5))
             guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
-            // count ≤ size, the buffer's size
-            try values.withUnsafeMutableBufferPointer { try r.rice(k, count: count, into: $0.baseAddress!) }
-            if block < fullBlocks, r.byteOffset != end { throw r.fail("block length disagrees with its contents") }
-            positionsReader.offset = block < fullBlocks ? end : r.byteOffset
+            // a full block is followed by the next one's length at its end; the last block's end
+            // is known once it is decoded
+            if block < fullBlocks { positionsReader.offset = end }
+            gapReader = r
+            gapParameter = k
+            blockGaps = count
+            decodedGaps = 0
             decodedBlock = block
         }
-        return values[i % size]
+        guard j < blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
+        // up to gap j, and 16 more when the block has them (one call for a walk's next reads)
+        let stop = min(blockGaps, max(j + 1, decodedGaps + 16))
+        var r = gapReader
+        let from = decodedGaps
+        // from < stop ≤ blockGaps ≤ size, the buffer's size
+        try values.withUnsafeMutableBufferPointer { try r.rice(gapParameter, count: stop - from, into: $0.baseAddress! + from) }
+        gapReader = r
+        decodedGaps = stop
+        if stop == blockGaps {
+            if block < fullBlocks {
+                if r.byteOffset != positionsReader.offset { throw r.fail("block length disagrees with its contents") }
+            } else {
+                positionsReader.offset = r.byteOffset
+            }
+        }
     }
 }
 
@@ -558,19 +616,6 @@ private struct SlotCounts {
         recordWidth = index.recordWidth
         recordsStart = index.recordsStart
         end = index.documentsRange.upperBound
-    }
-
-    /// ``count(_:)`` of a document known to be in range (0 ≤ `id` < the document count), its
-    /// usual path written out for the block decoder's loop (where a call to ``count(_:)`` stays
-    /// a call).
-    @inline(__always)
-    func inRangeCount(_ id: Int) -> Int {
-        let bit = id &* recordWidth &+ start
-        let byte = recordsStart &+ bit &>> 3
-        // bounds: byte + 8 ≤ end, the end of the documents section (id in range: byte ≥ recordsStart)
-        guard width > 0, byte &+ 8 <= end else { return count(id) }
-        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-        return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))
     }
 
     @inline(__always)
