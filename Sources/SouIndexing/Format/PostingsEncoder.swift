@@ -224,15 +224,24 @@ struct PostingsEncoder {
         bits.write(binary ? 1 : 0, bits: 1)
         if !binary { bits.write(UInt64(kFirst), bits: 5) }
         var previous = previous
+        precondition(k >= 0 && k <= 24, "gap parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
         for j in range {
-            bits.rice(UInt32(docs[j] - previous - 1), k)
+            let g = UInt32(docs[j] - previous - 1)
             previous = docs[j]
-            if freqs[j] == 1 {
-                bits.write(1, bits: 1)
+            let f = freqs[j]
+            let q = Int(g &>> UInt32(k))
+            if q < RiceCoding.escape {
+                // Rice(g, k) and the frequency flag in one write: q + 1 + k + 1 ≤ 31 + 1 + 24 + 1 < 64
+                let length = q &+ 1 &+ k
+                let flag: UInt64 = f == 1 ? 1 : 0
+                bits.write((1 &<< UInt64(q)) &- 1 | (UInt64(g) & mask) &<< UInt64(q &+ 1) | flag &<< UInt64(length),
+                           bits: length &+ 1)
             } else {
-                bits.write(0, bits: 1)
-                bits.gamma(UInt32(freqs[j] - 1))
+                bits.rice(g, k)
+                bits.write(f == 1 ? 1 : 0, bits: 1)
             }
+            if f != 1 { bits.gamma(UInt32(f - 1)) }
             if binary {
                 bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
             } else {
@@ -254,13 +263,9 @@ struct PostingsEncoder {
             for x in slice { bits.rice(x, k) }
             if end - start == size {
                 // a full block carries its byte length first
-                blocks.bytes.removeAll(keepingCapacity: true)
-                bits.finish(appendingTo: &blocks.bytes)
-                out.varint(blocks.count)
-                out.append(contentsOf: blocks.bytes)
-            } else {
-                bits.finish(appendingTo: &out.bytes)
+                out.varint(bits.finishedByteCount)
             }
+            bits.finish(appendingTo: &out.bytes)
             start = end
         }
     }

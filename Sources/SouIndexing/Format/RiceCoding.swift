@@ -114,6 +114,9 @@ struct BitWriter {
     /// Bytes in complete words (the stream's first bytes; the bits after them are pending).
     var completeByteCount: Int { words.count * 8 }
 
+    /// The byte count ``finish(appendingTo:)`` would return now (the bits padded to a byte).
+    var finishedByteCount: Int { words.count &* 8 &+ (count &+ 7) &>> 3 }
+
     /// Hands the complete words' bytes to `body` and forgets them (the stream goes on after them).
     mutating func drainCompleteBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         try words.withUnsafeBytes { try body($0) }
