@@ -139,8 +139,13 @@ struct PostingsEncoder {
                 let k = RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: slots.count)
                 encodeBlock(p, 0..<n, previous: -1, gapParameter: k, storesParameter: false, slotCounts: slots)
                 if inlineGaps, !p.positionGaps.isEmpty {
-                    let (k, _) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: Self.sum(p.positionGaps),
-                                                                 largest: Self.largest(p.positionGaps))
+                    var sum: UInt64 = 0
+                    var largest: UInt32 = 0
+                    for g in p.positionGaps {
+                        sum &+= UInt64(g)
+                        largest = max(largest, g)
+                    }
+                    let (k, _) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
                     bits.write(UInt64(k), bits: 5)
                     for g in p.positionGaps { bits.rice(g, k) }
                 }
@@ -182,20 +187,6 @@ struct PostingsEncoder {
             out.append(contentsOf: skips.bytes)
             out.append(contentsOf: blocks.bytes)
         }
-    }
-
-    @inline(__always)
-    private static func sum(_ values: UnsafeBufferPointer<UInt32>) -> UInt64 {
-        var s: UInt64 = 0
-        for v in values { s &+= UInt64(v) }
-        return s
-    }
-
-    @inline(__always)
-    private static func largest(_ values: UnsafeBufferPointer<UInt32>) -> UInt32 {
-        var m: UInt32 = 0
-        for v in values { m = max(m, v) }
-        return m
     }
 
     /// The bits of one postings block (documents `range`, after document `previous`) into

@@ -62,8 +62,21 @@ enum RiceCoding {
         let mean = sum / UInt64(n)
         let b = 64 - mean.leadingZeroBitCount
         let k0 = max(0, min(24, b - 2)), last = min(24, b)
-        guard Int(largest >> UInt32(k0)) < escape else { return bestParameterAndCost(generic: values) }
         let k1 = min(k0 + 1, last)
+        guard Int(largest >> UInt32(k0)) < escape else {
+            // some value escapes: each candidate's cost value by value, as in
+            // ``bestParameterAndCost(generic:)`` (the sum is known: one pass)
+            var c0 = 0, c1 = 0, c2 = 0
+            for v in values {
+                c0 &+= cost(v, k0)
+                c1 &+= cost(v, k1)
+                c2 &+= cost(v, last)
+            }
+            var best = k0, bestCost = c0
+            if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
+            if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
+            return (best, bestCost)
+        }
         var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0
         for v in values {
             s0 &+= UInt64(v >> UInt32(k0))
