@@ -174,7 +174,7 @@ struct BuildInternalsTests {
         }
     }
 
-    @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not")
+    @Test("the Rice parameter chosen over contiguous values is the one chosen value by value, escapes or not, and its cost is the values' bits")
     func riceParameter() {
         var rng = SplitMix64(seed: 9)
         for trial in 0..<3000 {
@@ -186,6 +186,13 @@ struct BuildInternalsTests {
             let fast = values.withUnsafeBufferPointer { RiceCoding.bestParameter(buffer: $0) }
             let slow = RiceCoding.bestParameter(generic: values)
             #expect(fast == slow, "\(values)")
+            // the cost handed back with the parameter is the values' total bits under it
+            let sum = values.reduce(UInt64(0)) { $0 + UInt64($1) }
+            let withCost = values.withUnsafeBufferPointer {
+                RiceCoding.bestParameterAndCost(buffer: $0, sum: sum, largest: values.max()!)
+            }
+            #expect(withCost.parameter == slow, "\(values)")
+            #expect(withCost.cost == values.reduce(0) { $0 + RiceCoding.cost($1, slow) }, "\(values)")
         }
     }
 

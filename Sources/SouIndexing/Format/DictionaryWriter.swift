@@ -11,6 +11,8 @@ struct DictionaryWriter {
     private var termCount = 0
     private var blockCount = 0
     private var previous: [UInt8] = []
+    /// ``TermCoding/twoScalars(_:)`` of `previous`.
+    private var previousTwo: (firstLength: Int, second: UInt32)? = nil
     private var previousPostings = 0
     private var previousPositions = 0
     /// Whether the block's previous non-singleton term has position gaps (nil: none yet).
@@ -19,19 +21,23 @@ struct DictionaryWriter {
     mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
                       postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
         if termCount % FileLayout.termsPerBlock == 0 {
-            var prefix = [UInt8](repeating: 0, count: 8)
-            for (i, b) in term.prefix(8).enumerated() { prefix[i] = b }
-            index.append(contentsOf: prefix)
+            // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
+            var prefix: UInt64 = 0
+            for (i, b) in term.prefix(8).enumerated() { prefix |= UInt64(b) << UInt64(8 * i) }
+            index.u64(prefix)
             index.u32(UInt32(blocks.count))
             blocks.varint(postingsOffset)
             blocks.varint(positionsOffset)
             previous.removeAll(keepingCapacity: true)
+            previousTwo = nil
             previousPostings = postingsOffset
             previousPositions = positionsOffset
             previousHadGaps = nil
             blockCount += 1
         }
-        if let p = TermCoding.twoScalars(previous), let t = TermCoding.twoScalars(term),
+        let two = TermCoding.twoScalars(term)
+        defer { previousTwo = two }
+        if let p = previousTwo, let t = two,
            p.firstLength == t.firstLength, previous.prefix(p.firstLength).elementsEqual(term.prefix(t.firstLength)),
            t.second > p.second {
             // two-character term after one with the same first character: header with both

@@ -90,7 +90,6 @@ struct EncodedChunk {
 /// per term or block once they have grown).
 struct PostingsEncoder {
     private var bits = BitWriter()
-    private var gaps: [UInt32] = []
     private var skips = ByteWriter()
     private var blocks = ByteWriter()
 
@@ -130,71 +129,116 @@ struct PostingsEncoder {
 
     /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
     /// bit stream of document gaps, frequencies and first positions; skip entries first when
-    /// there are several blocks.
+    /// there are several blocks. A term in one block (most terms) is written straight to `out`.
     private mutating func encodePostings(_ p: PostingsView, slotCounts: [Int32], inlineGaps: Bool, into out: inout ByteWriter) {
-        let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
-        let n = docs.count
+        let n = p.documents.count
         let perBlock = FileLayout.docsPerBlock
-        if !blocks.bytes.isEmpty { blocks.bytes.removeAll(keepingCapacity: true) }
-        if !skips.bytes.isEmpty { skips.bytes.removeAll(keepingCapacity: true) }
-        var previous: Int32 = -1
-        var i = 0
-        while i < n {
-            let end = min(i + perBlock, n)
-            let blockPrevious = previous
-            gaps.removeAll(keepingCapacity: true)
-            var positionCount = 0
-            for j in i..<end {
-                gaps.append(UInt32(docs[j] - previous - 1))
-                previous = docs[j]
-                positionCount += Int(freqs[j])
-            }
-            // one block: the gap parameter is derived from the document frequency; several: stored
-            let single = n <= perBlock
-            let k = single ? RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: slotCounts.count)
-                           : RiceCoding.bestParameter(gaps)
-            // first positions: Rice-coded, or in binary with as many bits as the document's slot
-            // count needs, whichever is smaller for this block (flag 1 = binary)
-            let kFirst = RiceCoding.bestParameter(UnsafeBufferPointer(rebasing: firsts[i..<end]))
-            var riceBits = 0, binaryBits = 0
-            for j in i..<end {
-                riceBits += RiceCoding.cost(firsts[j], kFirst)
-                binaryBits += RiceCoding.truncatedCost(firsts[j], below: Int(slotCounts[Int(docs[j])]))
-            }
-            let binary = binaryBits < riceBits
-            if !single { bits.write(UInt64(k), bits: 5) }
-            bits.write(binary ? 1 : 0, bits: 1)
-            if !binary { bits.write(UInt64(kFirst), bits: 5) }
-            for (g, j) in zip(gaps, i..<end) {
-                bits.rice(g, k)
-                if freqs[j] == 1 {
-                    bits.write(1, bits: 1)
-                } else {
-                    bits.write(0, bits: 1)
-                    bits.gamma(UInt32(freqs[j] - 1))
+        slotCounts.withUnsafeBufferPointer { slots in
+            if n <= perBlock {
+                // one block: the gap parameter is derived from the document frequency, not stored
+                let k = RiceCoding.derivedGapParameter(documentFrequency: n, documentCount: slots.count)
+                encodeBlock(p, 0..<n, previous: -1, gapParameter: k, storesParameter: false, slotCounts: slots)
+                if inlineGaps, !p.positionGaps.isEmpty {
+                    var sum: UInt64 = 0
+                    var largest: UInt32 = 0
+                    for g in p.positionGaps {
+                        sum &+= UInt64(g)
+                        largest = max(largest, g)
+                    }
+                    let (k, _) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
+                    bits.write(UInt64(k), bits: 5)
+                    for g in p.positionGaps { bits.rice(g, k) }
                 }
-                if binary {
-                    bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
-                } else {
-                    bits.rice(firsts[j], kFirst)
+                bits.finish(appendingTo: &out.bytes)
+                return
+            }
+            let docs = p.documents
+            if !blocks.bytes.isEmpty { blocks.bytes.removeAll(keepingCapacity: true) }
+            if !skips.bytes.isEmpty { skips.bytes.removeAll(keepingCapacity: true) }
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: perBlock) { gaps in
+                var previous: Int32 = -1
+                var i = 0
+                while i < n {
+                    let end = min(i + perBlock, n)
+                    let blockPrevious = previous
+                    var positionCount = 0
+                    var sum: UInt64 = 0
+                    var largest: UInt32 = 0
+                    for j in i..<end {
+                        let g = UInt32(docs[j] - previous - 1)
+                        gaps[j - i] = g
+                        sum &+= UInt64(g)
+                        largest = max(largest, g)
+                        previous = docs[j]
+                        positionCount += Int(p.frequencies[j])
+                    }
+                    // several blocks: each stores its gap parameter
+                    let k = RiceCoding.bestParameterAndCost(buffer: UnsafeBufferPointer(rebasing: gaps[0..<(end - i)]),
+                                                            sum: sum, largest: largest).parameter
+                    encodeBlock(p, i..<end, previous: blockPrevious, gapParameter: k, storesParameter: true, slotCounts: slots)
+                    let blockLength = bits.finish(appendingTo: &blocks.bytes)
+                    skips.varint(Int(docs[end - 1] - blockPrevious))
+                    skips.varint(blockLength)
+                    skips.varint(positionCount)
+                    i = end
                 }
             }
-            if inlineGaps, !p.positionGaps.isEmpty {
-                let k = RiceCoding.bestParameter(p.positionGaps)
-                bits.write(UInt64(k), bits: 5)
-                for g in p.positionGaps { bits.rice(g, k) }
-            }
-            let blockLength = bits.finish(appendingTo: &blocks.bytes)
-            skips.varint(Int(docs[end - 1] - blockPrevious))
-            skips.varint(blockLength)
-            skips.varint(positionCount)
-            i = end
-        }
-        if n > perBlock {
             out.varint(skips.count)
             out.append(contentsOf: skips.bytes)
+            out.append(contentsOf: blocks.bytes)
         }
-        out.append(contentsOf: blocks.bytes)
+    }
+
+    /// The bits of one postings block (documents `range`, after document `previous`) into
+    /// `bits`: the gap parameter `k` when `storesParameter`, the first positions' coding, then
+    /// per document its gap, frequency and first position.
+    @inline(__always)
+    private mutating func encodeBlock(_ p: PostingsView, _ range: Range<Int>, previous: Int32, gapParameter k: Int,
+                                      storesParameter: Bool, slotCounts: UnsafeBufferPointer<Int32>) {
+        let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
+        // first positions: Rice-coded, or in binary with as many bits as the document's slot
+        // count needs, whichever is smaller for this block (flag 1 = binary); one pass gathers
+        // the binary size and what the Rice parameter's choice needs
+        var sum: UInt64 = 0
+        var largest: UInt32 = 0
+        var binaryBits = 0
+        for j in range {
+            let v = firsts[j]
+            sum &+= UInt64(v)
+            largest = max(largest, v)
+            binaryBits += RiceCoding.truncatedCost(v, below: Int(slotCounts[Int(docs[j])]))
+        }
+        let (kFirst, riceBits) = RiceCoding.bestParameterAndCost(buffer: UnsafeBufferPointer(rebasing: firsts[range]),
+                                                                 sum: sum, largest: largest)
+        let binary = binaryBits < riceBits
+        if storesParameter { bits.write(UInt64(k), bits: 5) }
+        bits.write(binary ? 1 : 0, bits: 1)
+        if !binary { bits.write(UInt64(kFirst), bits: 5) }
+        var previous = previous
+        precondition(k >= 0 && k <= 24, "gap parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
+        for j in range {
+            let g = UInt32(docs[j] - previous - 1)
+            previous = docs[j]
+            let f = freqs[j]
+            let q = Int(g &>> UInt32(k))
+            if q < RiceCoding.escape {
+                // Rice(g, k) and the frequency flag in one write: q + 1 + k + 1 ≤ 31 + 1 + 24 + 1 < 64
+                let length = q &+ 1 &+ k
+                let flag: UInt64 = f == 1 ? 1 : 0
+                bits.write((1 &<< UInt64(q)) &- 1 | (UInt64(g) & mask) &<< UInt64(q &+ 1) | flag &<< UInt64(length),
+                           bits: length &+ 1)
+            } else {
+                bits.rice(g, k)
+                bits.write(f == 1 ? 1 : 0, bits: 1)
+            }
+            if f != 1 { bits.gamma(UInt32(f - 1)) }
+            if binary {
+                bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
+            } else {
+                bits.rice(firsts[j], kFirst)
+            }
+        }
     }
 
     /// Position gaps of one term (each document's positions after its first): blocks of 128
@@ -210,13 +254,9 @@ struct PostingsEncoder {
             for x in slice { bits.rice(x, k) }
             if end - start == size {
                 // a full block carries its byte length first
-                blocks.bytes.removeAll(keepingCapacity: true)
-                bits.finish(appendingTo: &blocks.bytes)
-                out.varint(blocks.count)
-                out.append(contentsOf: blocks.bytes)
-            } else {
-                bits.finish(appendingTo: &out.bytes)
+                out.varint(bits.finishedByteCount)
             }
+            bits.finish(appendingTo: &out.bytes)
             start = end
         }
     }

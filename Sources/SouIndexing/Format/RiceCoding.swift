@@ -39,23 +39,44 @@ enum RiceCoding {
         return bestParameter(generic: values)
     }
 
-    /// ``bestParameter(_:)`` over contiguous values: when no value escapes with the smallest
-    /// candidate (then none does with the larger ones), cost(v, k) = (v >> k) + 1 + k for every
-    /// value, and each candidate's total is a sum of shifts (no branch per value).
+    /// ``bestParameter(_:)`` over contiguous values.
     static func bestParameter(buffer values: UnsafeBufferPointer<UInt32>) -> Int {
-        let n = values.count
-        guard n > 0 else { return 0 }
         var sum: UInt64 = 0
         var largest: UInt32 = 0
         for v in values {
             sum &+= UInt64(v)
             largest = max(largest, v)
         }
+        return bestParameterAndCost(buffer: values, sum: sum, largest: largest).parameter
+    }
+
+    /// ``bestParameter(_:)`` over contiguous values whose sum and largest value the caller has
+    /// gathered (in a pass of its own), with the total bits of the values under that parameter
+    /// (the sum of ``cost(_:_:)``): when no value escapes with the smallest candidate (then none
+    /// does with the larger ones), cost(v, k) = (v >> k) + 1 + k for every value, and each
+    /// candidate's total is a sum of shifts (no branch per value).
+    @inline(__always)
+    static func bestParameterAndCost(buffer values: UnsafeBufferPointer<UInt32>, sum: UInt64, largest: UInt32) -> (parameter: Int, cost: Int) {
+        let n = values.count
+        guard n > 0 else { return (0, 0) }
         let mean = sum / UInt64(n)
         let b = 64 - mean.leadingZeroBitCount
         let k0 = max(0, min(24, b - 2)), last = min(24, b)
-        guard Int(largest >> UInt32(k0)) < escape else { return bestParameter(generic: values) }
         let k1 = min(k0 + 1, last)
+        guard Int(largest >> UInt32(k0)) < escape else {
+            // some value escapes: each candidate's cost value by value, as in
+            // ``bestParameterAndCost(generic:)`` (the sum is known: one pass)
+            var c0 = 0, c1 = 0, c2 = 0
+            for v in values {
+                c0 &+= cost(v, k0)
+                c1 &+= cost(v, k1)
+                c2 &+= cost(v, last)
+            }
+            var best = k0, bestCost = c0
+            if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
+            if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
+            return (best, bestCost)
+        }
         var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0
         for v in values {
             s0 &+= UInt64(v >> UInt32(k0))
@@ -65,15 +86,20 @@ enum RiceCoding {
         let c0 = Int(s0) + n * (1 + k0), c1 = Int(s1) + n * (1 + k1), c2 = Int(s2) + n * (1 + last)
         var best = k0, bestCost = c0
         if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
-        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2 }
-        return best
+        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
+        return (best, bestCost)
     }
 
     /// ``bestParameter(_:)`` value by value (escapes included).
     static func bestParameter<C: Collection>(generic values: C) -> Int where C.Element == UInt32 {
+        bestParameterAndCost(generic: values).parameter
+    }
+
+    /// ``bestParameter(generic:)`` with the total bits of the values under that parameter.
+    static func bestParameterAndCost<C: Collection>(generic values: C) -> (parameter: Int, cost: Int) where C.Element == UInt32 {
         var sum: UInt64 = 0, n: UInt64 = 0
         for v in values { sum += UInt64(v); n += 1 }
-        guard n > 0 else { return 0 }
+        guard n > 0 else { return (0, 0) }
         let mean = sum / n
         let b = 64 - mean.leadingZeroBitCount
         // the (up to) three candidates' costs in one pass; ties go to the smallest k
@@ -86,8 +112,8 @@ enum RiceCoding {
         }
         var best = k0, bestCost = c0
         if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
-        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2 }
-        return best
+        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
+        return (best, bestCost)
     }
 }
 
@@ -100,6 +126,9 @@ struct BitWriter {
 
     /// Bytes in complete words (the stream's first bytes; the bits after them are pending).
     var completeByteCount: Int { words.count * 8 }
+
+    /// The byte count ``finish(appendingTo:)`` would return now (the bits padded to a byte).
+    var finishedByteCount: Int { words.count &* 8 &+ (count &+ 7) &>> 3 }
 
     /// Hands the complete words' bytes to `body` and forgets them (the stream goes on after them).
     mutating func drainCompleteBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
