@@ -59,23 +59,10 @@ enum RiceCoding {
     static func bestParameterAndCost(buffer values: UnsafeBufferPointer<UInt32>, sum: UInt64, largest: UInt32) -> (parameter: Int, cost: Int) {
         let n = values.count
         guard n > 0 else { return (0, 0) }
-        let mean = sum / UInt64(n)
-        let b = 64 - mean.leadingZeroBitCount
-        let k0 = max(0, min(24, b - 2)), last = min(24, b)
-        let k1 = min(k0 + 1, last)
+        let (k0, k1, last) = candidates(sum: sum, count: UInt64(n))
         guard Int(largest >> UInt32(k0)) < escape else {
-            // some value escapes: each candidate's cost value by value, as in
-            // ``bestParameterAndCost(generic:)`` (the sum is known: one pass)
-            var c0 = 0, c1 = 0, c2 = 0
-            for v in values {
-                c0 &+= cost(v, k0)
-                c1 &+= cost(v, k1)
-                c2 &+= cost(v, last)
-            }
-            var best = k0, bestCost = c0
-            if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
-            if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
-            return (best, bestCost)
+            // some value escapes: each candidate's cost value by value (the sum is known: one pass)
+            return cheapest(k0, last, costs(values, k0, k1, last))
         }
         var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0
         for v in values {
@@ -83,11 +70,7 @@ enum RiceCoding {
             s1 &+= UInt64(v >> UInt32(k1))
             s2 &+= UInt64(v >> UInt32(last))
         }
-        let c0 = Int(s0) + n * (1 + k0), c1 = Int(s1) + n * (1 + k1), c2 = Int(s2) + n * (1 + last)
-        var best = k0, bestCost = c0
-        if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
-        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
-        return (best, bestCost)
+        return cheapest(k0, last, (Int(s0) + n * (1 + k0), Int(s1) + n * (1 + k1), Int(s2) + n * (1 + last)))
     }
 
     /// ``bestParameter(_:)`` value by value (escapes included).
@@ -98,21 +81,39 @@ enum RiceCoding {
     /// ``bestParameter(generic:)`` with the total bits of the values under that parameter.
     static func bestParameterAndCost<C: Collection>(generic values: C) -> (parameter: Int, cost: Int) where C.Element == UInt32 {
         var sum: UInt64 = 0, n: UInt64 = 0
-        for v in values { sum += UInt64(v); n += 1 }
+        for v in values { sum &+= UInt64(v); n &+= 1 }
         guard n > 0 else { return (0, 0) }
-        let mean = sum / n
-        let b = 64 - mean.leadingZeroBitCount
-        // the (up to) three candidates' costs in one pass; ties go to the smallest k
+        let (k0, k1, last) = candidates(sum: sum, count: n)
+        return cheapest(k0, last, costs(values, k0, k1, last))
+    }
+
+    /// The (up to) three candidates around the mean's bit length b: k0 = b − 2, k1 = b − 1 and
+    /// last = b, clamped to 0...24 (k1 and last may repeat k0 when clamped). `n` > 0.
+    @inline(__always)
+    private static func candidates(sum: UInt64, count n: UInt64) -> (k0: Int, k1: Int, last: Int) {
+        let b = 64 - (sum / n).leadingZeroBitCount
         let k0 = max(0, min(24, b - 2)), last = min(24, b)
+        return (k0, min(k0 + 1, last), last)
+    }
+
+    /// Each candidate's total bits, value by value (escapes included), in one pass.
+    @inline(__always)
+    private static func costs<S: Sequence>(_ values: S, _ k0: Int, _ k1: Int, _ last: Int) -> (Int, Int, Int) where S.Element == UInt32 {
         var c0 = 0, c1 = 0, c2 = 0
         for v in values {
-            c0 += cost(v, k0)
-            c1 += cost(v, min(k0 + 1, last))
-            c2 += cost(v, last)
+            c0 &+= cost(v, k0)
+            c1 &+= cost(v, k1)
+            c2 &+= cost(v, last)
         }
-        var best = k0, bestCost = c0
-        if k0 + 1 <= last, c1 < bestCost { best = k0 + 1; bestCost = c1 }
-        if k0 + 2 <= last, c2 < bestCost { best = k0 + 2; bestCost = c2 }
+        return (c0, c1, c2)
+    }
+
+    /// The cheapest candidate and its total; ties go to the smallest k.
+    @inline(__always)
+    private static func cheapest(_ k0: Int, _ last: Int, _ c: (Int, Int, Int)) -> (parameter: Int, cost: Int) {
+        var best = k0, bestCost = c.0
+        if k0 + 1 <= last, c.1 < bestCost { best = k0 + 1; bestCost = c.1 }
+        if k0 + 2 <= last, c.2 < bestCost { best = k0 + 2; bestCost = c.2 }
         return (best, bestCost)
     }
 }
