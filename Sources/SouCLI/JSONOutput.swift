@@ -7,9 +7,7 @@ enum JSON {
     /// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
     static func string(_ s: String) -> String {
         // nothing to escape (the usual key or query): the text between quotes as it is
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + s + "\""
-        }
+        if !s.utf8.contains(where: needsEscape) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -27,6 +25,13 @@ enum JSON {
             }
         }
         return out + "\""
+    }
+
+    /// Whether a UTF-8 byte must be escaped in a JSON string literal (a control character, a
+    /// quote or a backslash): a string with none of them is its own literal between quotes.
+    @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// `x` as a JSON number (non-finite values, which JSON cannot express, as 0).

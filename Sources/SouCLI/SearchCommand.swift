@@ -440,7 +440,7 @@ struct SearchCommand: ParsableCommand {
                 out.append("{\"query\":")
                 out.appendJSONString(q)
                 out.append(",\"total\":")
-                out.append(results.total)
+                out.append(String(results.total))
                 if files {
                     out.append(",\"keys\":[")
                     for (i, hit) in results.hits.enumerated() {
@@ -560,28 +560,12 @@ struct OutputBuffer {
         s.withUTF8 { bytes.append(contentsOf: $0) }   // one copy of contiguous bytes
     }
 
-    /// Appends `n` in decimal, as `String(n)` spells it.
-    mutating func append(_ n: Int) {
-        if n < 0 { bytes.append(UInt8(ascii: "-")) }
-        var m = n.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for the 20 digits of UInt64.max
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var i = buffer.count
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(m % 10)
-                m /= 10
-            } while m > 0
-            bytes.append(contentsOf: buffer[i...])
-        }
-    }
-
     /// Appends `s` as a JSON string literal (what ``JSON/string(_:)`` makes).
     mutating func appendJSONString(_ s: String) {
         var s = s
         let plain = s.withUTF8 { utf8 in
             // nothing to escape (the usual key or query): the bytes between quotes as they are
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            if utf8.contains(where: JSON.needsEscape) { return false }
             bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: "\""))
@@ -593,7 +577,7 @@ struct OutputBuffer {
     /// Appends `x` as a JSON number (what ``JSON/number(_:)`` makes: Swift's shortest
     /// round-trip spelling, 0 for a non-finite value).
     mutating func appendJSONNumber(_ x: Double) {
-        append(x.isFinite ? x.description : "0")
+        append(JSON.number(x))
     }
 
     /// Ends a line begun with the `append` calls: a line feed, and a write to stdout once
