@@ -458,9 +458,13 @@ final class TopPruner {
     @inline(__always)
     private func below(_ entry: Double, frequency f: Int) -> Bool {
         let ff = Double(f)
-        let most = idf * ff / (ff + leastNorm)
-        return most + abs(most) * 1e-9 < entry
+        return Self.stays(idf * ff / (ff + leastNorm), below: entry)
     }
+
+    /// True when a score of at most `most` stays below `entry` by a margin far above rounding
+    /// (a score that rounding could bring to a tie is kept).
+    @inline(__always)
+    private static func stays(_ most: Double, below entry: Double) -> Bool { most + abs(most) * 1e-9 < entry }
 
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
     func score(_ d: Int, frequency f: Int) throws -> Double {
@@ -474,8 +478,7 @@ final class TopPruner {
         if top.capacity == 0 { return false }
         guard let entry = top.entryScore else { return true }
         if below(entry, frequency: f) { return false }
-        let most = try score(d, frequency: f)
-        return !(most + abs(most) * 1e-9 < entry)
+        return !Self.stays(try score(d, frequency: f), below: entry)
     }
 
     /// Scores live document `d` with its exact frequency into the best hits (the one way a
