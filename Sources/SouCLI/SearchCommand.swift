@@ -94,7 +94,7 @@ struct SearchCommand: ParsableCommand {
     var foldVariants = false
 
     @Option(name: [.customShort("n", allowingJoined: true), .long], parsing: .unconditional, help: "The most hits to show.")
-    var limit: Int = 10
+    var limit: Int = Self.defaultLimit
 
     @Option(parsing: .unconditional, help: "Skip this many of the best hits first (pagination with -n: --offset 10 -n 10 shows hits 11 to 20).")
     var offset: Int = 0
@@ -127,10 +127,10 @@ struct SearchCommand: ParsableCommand {
     var explain = false
 
     @Option(parsing: .unconditional, help: "BM25 term-frequency saturation k1 (non-negative, finite).")
-    var k1: Double = 1.2
+    var k1: Double = Self.defaultK1
 
     @Option(parsing: .unconditional, help: "BM25 length normalization b (0 to 1).")
-    var b: Double = 0.75
+    var b: Double = Self.defaultB
 
     @Option(help: "Color: auto (stdout is a terminal, NO_COLOR unset, TERM set and not dumb), always or never.")
     var color: ColorChoice = .auto
@@ -144,6 +144,11 @@ struct SearchCommand: ParsableCommand {
 
     @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column) and print one JSON line per query (with -c/-l: only the counts/keys).")
     var batch: String?
+
+    /// The defaults of `-n`, `--k1` and `--b` (also those of ``QuickParse``).
+    static let defaultLimit = 10
+    static let defaultK1 = BM25.standard.k1
+    static let defaultB = BM25.standard.b
 
     /// The query (nil with --batch) and the paths to search.
     var query: String? {

@@ -34,6 +34,11 @@ struct SouCommand: ParsableCommand {
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
             var command = try parseSubcommandAlone(CommandLine.arguments) ?? parseAsRoot()
+            // the tests compare the commands the parse paths build (QuickParseTests)
+            if getenv("SOU_PARSE_DUMP") != nil {
+                print(String(reflecting: command))
+                Glibc.exit(0)
+            }
             try command.run()
         } catch let exit as ExitStatus {
             Glibc.exit(exit.code)
@@ -66,13 +71,15 @@ struct SouCommand: ParsableCommand {
     /// then looks for no completion-script request, which is an unknown option here). On any
     /// error, or a help, version or completion request, this returns nil and the root parses
     /// the command line again, so that every message, exit status and completion is what the
-    /// root gives. `SOU_FULL_PARSE` set (to anything) skips it (the tests compare both paths).
+    /// root gives. `sou search`'s commonest command lines are read by ``QuickParse`` first,
+    /// without ArgumentParser. `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
+    /// the paths).
     static func parseSubcommandAlone(_ arguments: [String]) -> ParsableCommand? {
         guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
         let rest = Array(arguments.dropFirst(2))
         switch arguments[1] {
         // parseAsRoot gives ArgumentParser's help command for a help request: not these types
-        case "search": return (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
+        case "search": return QuickParse.search(arguments.dropFirst(2)) ?? (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
         case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
         default: return nil
         }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import SouIndexing
+
+/// `sou search`'s commonest command lines are read without ArgumentParser (`QuickParse`), every
+/// other one by ArgumentParser. ArgumentParser's parse from the root (`SOU_FULL_PARSE`) is the
+/// oracle: `SOU_PARSE_DUMP` prints the command a parse built, every option with its value (an
+/// option the quick path left unset prints as ArgumentParser's "*definition*" placeholder, and a
+/// run would stop on it), and both paths must print the same for every command line.
+@Suite("sou search's quick parse: every option of the command as ArgumentParser sets it", .serialized)
+struct QuickParseTests {
+    func dumps(_ sou: URL, _ arguments: [String], in folder: URL) throws -> (quick: SouRun, root: SouRun) {
+        let quick = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_PARSE_DUMP": "1"])
+        let root = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_PARSE_DUMP": "1", "SOU_FULL_PARSE": "1"])
+        return (quick, root)
+    }
+
+    @Test("the quick forms, their combinations and the lines left to ArgumentParser build the same command on both paths")
+    func sameCommandBothPaths() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines: [[String]] = [
+            // read by the quick parse
+            ["search", "集体协商", "-i", "x.sou"],
+            ["search", "-i", "x.sou", "集体协商"],
+            ["search", "集体协商", "--index", "x.sou", "-c"],
+            ["search", "集体协商", "-i", "x.sou", "--count"],
+            ["search", "集体协商", "-i", "x.sou", "-l", "-n", "3"],
+            ["search", "集体协商", "-i", "x.sou", "--files", "--limit", "007"],
+            ["search", "集体协商", "-i", "x.sou", "--json", "--explain", "-n", "0"],
+            ["search", "集体协商 工资 -草案", "docs", "notes/a.txt"],
+            ["search", "集体协商"],
+            ["search", "help me", "-i", "x.sou"],
+            // left to ArgumentParser: other options, repeats, odd values, help, what validate() rejects
+            ["search", "", "docs"],
+            ["search", "集体协商", "-i", "x.sou", "-i", "y.sou"],
+            ["search", "集体协商", "-c", "--count", "-i", "x.sou"],
+            ["search", "集体协商", "-i", "x.sou", "-n", "-1"],
+            ["search", "集体协商", "-i", "x.sou", "-n", "+3"],
+            ["search", "集体协商", "-i", "x.sou", "-n3"],
+            ["search", "集体协商", "-i", "x.sou", "-n", "99999999999999999999"],
+            ["search", "集体协商", "-i", "x.sou", "--limit=3"],
+            ["search", "集体协商", "-i", "-c"],
+            ["search", "集体协商", "-i"],
+            ["search", "集体协商", "-i", "x.sou", "-cl"],
+            ["search", "集体协商", "-i", "x.sou", "--offset", "2", "--max-lines", "1", "--k1", "2", "--b", "0.5", "--color", "never"],
+            ["search", "-e", "-工资", "docs"],
+            ["search", "-i", "x.sou", "--", "-工资"],
+            ["search", "集体协商", "-i", "x.sou", "docs"],
+            ["search", "集体协商", "--vimgrep", "--json"],
+            ["search", "集体协商", "-windows"],
+            ["search", "help"],
+            ["search", "--help"],
+        ]
+        var quickForms = 0
+        for (k, arguments) in lines.enumerated() {
+            let (quick, root) = try dumps(sou, arguments, in: folder)
+            #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
+                    "\(arguments): quick path \(quick), ArgumentParser \(root)")
+            if k < 10 {
+                // the quick forms are commands (not errors), with every option set
+                #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.SearchCommand(") && !quick.out.contains("definition"), "\(arguments): \(quick)")
+                quickForms += 1
+            }
+        }
+        #expect(quickForms == 10)
+        // the oracle tells values apart
+        let three = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "3"], in: folder).quick.out
+        let four = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "4"], in: folder).quick.out
+        #expect(three != four && three.contains("_limit: 3"), "\(three)")
+    }
+}
