@@ -79,7 +79,10 @@ struct IndexCommand: ParsableCommand {
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
-    var titleField = "title"
+    var titleField = Self.defaultTitleField
+
+    /// `--title-field`'s default (also that of ``QuickParse``).
+    static let defaultTitleField = "title"
 
     @Option(help: "Threads analyzing documents, 1 to \(IndexBuildOptions.maxJobs) (default: all cores, at most \(IndexBuildOptions.maxJobs)). The file is identical for any value.")
     var jobs: Int?

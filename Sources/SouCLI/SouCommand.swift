@@ -71,7 +71,7 @@ struct SouCommand: ParsableCommand {
     /// then looks for no completion-script request, which is an unknown option here). On any
     /// error, or a help, version or completion request, this returns nil and the root parses
     /// the command line again, so that every message, exit status and completion is what the
-    /// root gives. `sou search`'s commonest command lines are read by ``QuickParse`` first,
+    /// root gives. The commonest command lines of both are read by ``QuickParse`` first,
     /// without ArgumentParser. `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
     /// the paths).
     static func parseSubcommandAlone(_ arguments: [String]) -> ParsableCommand? {
@@ -80,7 +80,7 @@ struct SouCommand: ParsableCommand {
         switch arguments[1] {
         // parseAsRoot gives ArgumentParser's help command for a help request: not these types
         case "search": return QuickParse.search(arguments.dropFirst(2)) ?? (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
-        case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
+        case "index": return QuickParse.index(arguments.dropFirst(2)) ?? (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
         default: return nil
         }
     }

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 @testable import SouIndexing
 
-/// `sou search`'s commonest command lines are read without ArgumentParser (`QuickParse`), every
-/// other one by ArgumentParser. ArgumentParser's parse from the root (`SOU_FULL_PARSE`) is the
+/// `sou search`'s and `sou index`'s commonest command lines are read without ArgumentParser
+/// (`QuickParse`), every other one by ArgumentParser. ArgumentParser's parse from the root (`SOU_FULL_PARSE`) is the
 /// oracle: `SOU_PARSE_DUMP` prints the command a parse built, every option with its value (an
 /// option the quick path left unset prints as ArgumentParser's "*definition*" placeholder, and a
 /// run would stop on it), and both paths must print the same for every command line.
-@Suite("sou search's quick parse: every option of the command as ArgumentParser sets it", .serialized)
+@Suite("The quick parse of sou search and sou index: every option of the command as ArgumentParser sets it", .serialized)
 struct QuickParseTests {
     func dumps(_ sou: URL, _ arguments: [String], in folder: URL) throws -> (quick: SouRun, root: SouRun) {
         let quick = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_PARSE_DUMP": "1"])
@@ -15,8 +15,8 @@ struct QuickParseTests {
         return (quick, root)
     }
 
-    @Test("the quick forms, their combinations and the lines left to ArgumentParser build the same command on both paths")
-    func sameCommandBothPaths() throws {
+    @Test("search: the quick forms, their combinations and the lines left to ArgumentParser build the same command on both paths")
+    func sameSearchCommandBothPaths() throws {
         let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -69,5 +69,44 @@ struct QuickParseTests {
         let three = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "3"], in: folder).quick.out
         let four = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "4"], in: folder).quick.out
         #expect(three != four && three.contains("_limit: 3"), "\(three)")
+    }
+
+    @Test("index: the quick forms, their combinations and the lines left to ArgumentParser build the same command on both paths")
+    func sameIndexCommandBothPaths() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines: [[String]] = [
+            // read by the quick parse
+            ["index", "docs", "-o", "docs.sou"],
+            ["index", "-o", "docs.sou", "docs", "notes/a.txt", "x.jsonl"],
+            ["index", "docs", "--output", "docs.sou", "--quiet", "--rebuild"],
+            ["index", "docs", "-o", "docs.sou", "--json", "--no-store", "--jobs", "2", "--memory", "64"],
+            ["index", "help me", "-o", "docs.sou"],
+            // left to ArgumentParser
+            ["index", "docs"],
+            ["index", "-o", "docs.sou"],
+            ["index", "docs", "-o", "a.sou", "-o", "b.sou"],
+            ["index", "docs", "-o", "docs.sou", "--jobs", "0"],
+            ["index", "docs", "-o", "docs.sou", "--jobs", "-1"],
+            ["index", "docs", "-o", "docs.sou", "--memory", "lots"],
+            ["index", "-", "-o", "docs.sou"],
+            ["index", "docs", "-o", "-"],
+            ["index", "docs", "-o", "docs.sou", "--hidden", "-t", "md", "--encoding", "GBK", "--title-field", "name"],
+            ["index", "docs", "-o", "docs.sou", "--quiet", "--quiet"],
+            ["index", "docs", "-o", "docs.sou", "-v"],
+            ["index", "help"],
+            ["index", "--help"],
+        ]
+        for (k, arguments) in lines.enumerated() {
+            let (quick, root) = try dumps(sou, arguments, in: folder)
+            #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
+                    "\(arguments): quick path \(quick), ArgumentParser \(root)")
+            if k < 5 {
+                #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.IndexCommand(") && !quick.out.contains("definition"), "\(arguments): \(quick)")
+            }
+        }
+        // nothing was written: a dump only parses
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs.sou").path))
     }
 }
