@@ -13,7 +13,7 @@ static void copy_name(const char *from, char *to, size_t capacity) {
 }
 
 int32_t sou_charset_detect(const uint8_t *input, int32_t length, char *name, size_t capacity, int32_t *confidence) {
-    sou_icu_require();
+    sou_icu_require_i18n();
     UErrorCode status = U_ZERO_ERROR;
     UCharsetDetector *detector = SOU_ICU(ucsdet_open)(&status);
     if (U_FAILURE(status)) return status;

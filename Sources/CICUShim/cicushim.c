@@ -317,7 +317,7 @@ struct SouTransliterator {
 };
 
 SouTransliterator *sou_transliterator_open(const char *id, int32_t *error) {
-    sou_icu_require();
+    sou_icu_require_i18n();
     UErrorCode status = U_ZERO_ERROR;
     UChar wideID[128];
     if (id == NULL) { if (error) *error = U_ILLEGAL_ARGUMENT_ERROR; return NULL; }
@@ -340,7 +340,7 @@ void sou_transliterator_close(SouTransliterator *transliterator) {
 
 int32_t sou_transliterator_transform(SouTransliterator *transliterator, const uint32_t *input,
                                      int32_t length, uint32_t *output, int32_t capacity) {
-    sou_icu_require();
+    sou_icu_require_i18n();
     if (transliterator == NULL) return -1;
     UChar *units = NULL;
     int32_t textLength = to_utf16(input, length, &units);

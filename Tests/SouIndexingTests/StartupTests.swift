@@ -61,7 +61,7 @@ struct StartupTests {
         }
     }
 
-    @Test("ICU is loaded when text is analyzed, not at start: --version, stats and an index run that reads nothing do not load it")
+    @Test("ICU is loaded when text is analyzed, not at start: --version, stats and an index run that reads nothing do not load it; libicui18n only for variant folding and charset detection")
     func icuLoadedOnFirstUse() throws {
         let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         let folder = try temporaryFolder()
@@ -76,7 +76,10 @@ struct StartupTests {
 
         let built = try runSouBounded(sou, ["index", input, "-o", out], environment: trace)
         #expect(built.status == 0, "\(built)")
-        #expect(built.err.contains("libicui18n.so") && built.err.contains("libicuuc.so"), "building analyzes text, yet ICU was not loaded:\n\(built.err)")
+        #expect(built.err.contains("libicuuc.so"), "building analyzes text, yet ICU was not loaded:\n\(built.err)")
+        // UTF-8 text without variant folding needs neither the transliterator nor the charset
+        // detector: libicui18n stays unloaded
+        #expect(!built.err.contains("libicui18n.so"), "building UTF-8 text loads libicui18n:\n\(built.err)")
         for arguments in [["--version"], ["index", input, "-o", out], ["stats", out]] {
             let run = try runSouBounded(sou, arguments, environment: trace)
             #expect(run.status == 0, "\(arguments): \(run)")
@@ -85,6 +88,16 @@ struct StartupTests {
         let searched = try runSouBounded(sou, ["search", "-i", out, "工资", "-c"], environment: trace)
         #expect(searched.status == 0 && searched.out == "1\n", "\(searched)")
         #expect(searched.err.contains("libicuuc.so"), "a search analyzes its query, yet ICU was not loaded:\n\(searched.err)")
+        #expect(!searched.err.contains("libicui18n.so"), "a search loads libicui18n:\n\(searched.err)")
+        // the transliterator (--fold-variants) and the charset detector (text that is not UTF-8) load it
+        let folded = try runSouBounded(sou, ["index", input, "-o", folder.appendingPathComponent("f.sou").path, "--fold-variants"], environment: trace)
+        #expect(folded.status == 0 && folded.err.contains("libicui18n.so"), "--fold-variants without libicui18n:\n\(folded)")
+        let latin1 = folder.appendingPathComponent("latin1").path
+        try FileManager.default.createDirectory(atPath: latin1, withIntermediateDirectories: true)
+        try Data("caf\u{E9} cr\u{E8}me br\u{FB}l\u{E9}e, d\u{E9}j\u{E0} vu, na\u{EF}ve fa\u{E7}ade. Le caf\u{E9} de la r\u{E9}publique fran\u{E7}aise est tr\u{E8}s c\u{E9}l\u{E8}bre pour son cr\u{E8}me br\u{FB}l\u{E9}e et ses g\u{E2}teaux.\n".unicodeScalars.map { UInt8($0.value) })
+            .write(to: URL(fileURLWithPath: latin1 + "/a.txt"))
+        let detected = try runSouBounded(sou, ["index", latin1, "-o", folder.appendingPathComponent("l.sou").path], environment: trace)
+        #expect(detected.status == 0 && detected.err.contains("libicui18n.so"), "text that is not UTF-8 indexed without libicui18n:\n\(detected)")
     }
 
     @Test("cFormat writes what String(format:) writes for the conversions the package uses")
