@@ -506,11 +506,11 @@ public final class DocumentSource {
         case .undecodable(let why):
             skip(.notText, path, why, warns: true)
             return nil
-        case .text(let text, let charset, let how):
+        case .text(let text, let charset, let how, let replaced):
             if charset != "UTF-8" {
                 charsets[charset, default: 0] += 1
                 detail("\(PathBytes.displayed(path)): read as \(charset) (\(how))")
-            } else if how.contains("replaced") {
+            } else if replaced > 0 {
                 warn("\(PathBytes.displayed(path)): \(how)")
             }
             if text.isEmpty {
