@@ -20,59 +20,32 @@
 enum QuickParse {
     /// `sou search`'s arguments (after `search`) as a command, or nil for ArgumentParser.
     static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
-        var positional: [String] = []
-        var index: String? = nil
+        guard let line = read(arguments, flags: ["-c": "count", "--count": "count", "-l": "files", "--files": "files",
+                                                 "--json": "json", "--explain": "explain"],
+                              options: ["-i": "index", "--index": "index", "-n": "limit", "--limit": "limit"]) else { return nil }
         var limit = SearchCommand.defaultLimit
-        var count = false, files = false, json = false, explain = false
-        var given: Set<String> = []
-        var i = arguments.startIndex
-        while i < arguments.endIndex {
-            let argument = arguments[i]
-            i += 1
-            guard argument.utf8.first == UInt8(ascii: "-") else {
-                // ArgumentParser reads a bare `help` as a help request
-                if argument == "help" { return nil }
-                positional.append(argument)
-                continue
-            }
-            let name: String
-            switch argument {
-            case "-c", "--count": name = "count"; count = true
-            case "-l", "--files": name = "files"; files = true
-            case "--json": name = "json"; json = true
-            case "--explain": name = "explain"; explain = true
-            case "-i", "--index":
-                // ArgumentParser takes the next argument as the value unless it starts with `-`
-                guard i < arguments.endIndex, arguments[i].utf8.first != UInt8(ascii: "-") else { return nil }
-                name = "index"; index = arguments[i]
-                i += 1
-            case "-n", "--limit":
-                guard i < arguments.endIndex, let value = plainNumber(arguments[i]) else { return nil }
-                name = "limit"; limit = value
-                i += 1
-            default:
-                return nil
-            }
-            guard given.insert(name).inserted else { return nil }
+        if let value = line.values["limit"] {
+            guard let n = plainNumber(value) else { return nil }
+            limit = n
         }
         var command = SearchCommand()
-        command.arguments = positional
+        command.arguments = line.positional
         command.queryOption = nil
-        command.index = index
+        command.index = line.values["index"]
         command.noCache = false
         command.hidden = false
         command.noJoinLines = false
         command.foldVariants = false
         command.limit = limit
         command.offset = 0
-        command.count = count
-        command.files = files
-        command.json = json
+        command.count = line.flags.contains("count")
+        command.files = line.flags.contains("files")
+        command.json = line.flags.contains("json")
         command.vimgrep = false
         command.afterContext = nil
         command.beforeContext = nil
         command.context = nil
-        command.explain = explain
+        command.explain = line.flags.contains("explain")
         command.k1 = SearchCommand.defaultK1
         command.b = SearchCommand.defaultB
         command.color = .auto
@@ -85,57 +58,31 @@ enum QuickParse {
 
     /// `sou index`'s arguments (after `index`) as a command, or nil for ArgumentParser.
     static func index(_ arguments: ArraySlice<String>) -> IndexCommand? {
-        var paths: [String] = []
-        var output: String? = nil
-        var quiet = false, json = false, rebuild = false, noStore = false
-        var jobs: Int? = nil, memory: Int? = nil
-        var given: Set<String> = []
-        var i = arguments.startIndex
-        while i < arguments.endIndex {
-            let argument = arguments[i]
-            i += 1
-            guard argument.utf8.first == UInt8(ascii: "-") else {
-                if argument == "help" { return nil }
-                paths.append(argument)
-                continue
-            }
-            let name: String
-            switch argument {
-            case "--quiet": name = "quiet"; quiet = true
-            case "--json": name = "json"; json = true
-            case "--rebuild": name = "rebuild"; rebuild = true
-            case "--no-store": name = "no-store"; noStore = true
-            case "-o", "--output":
-                guard i < arguments.endIndex, arguments[i].utf8.first != UInt8(ascii: "-") else { return nil }
-                name = "output"; output = arguments[i]
-                i += 1
-            case "--jobs", "--memory":
-                guard i < arguments.endIndex, let value = plainNumber(arguments[i]) else { return nil }
-                name = argument
-                if argument == "--jobs" { jobs = value } else { memory = value }
-                i += 1
-            default:
-                return nil
-            }
-            guard given.insert(name).inserted else { return nil }
+        guard let line = read(arguments, flags: ["--quiet": "quiet", "--json": "json", "--rebuild": "rebuild", "--no-store": "no-store"],
+                              options: ["-o": "output", "--output": "output", "--jobs": "jobs", "--memory": "memory"]),
+              let output = line.values["output"] else { return nil }
+        var numbers: [String: Int] = [:]
+        for name in ["jobs", "memory"] {
+            guard let value = line.values[name] else { continue }
+            guard let n = plainNumber(value) else { return nil }
+            numbers[name] = n
         }
-        guard let output else { return nil }
         var command = IndexCommand()
-        command.paths = paths
+        command.paths = line.positional
         command.output = output
         command.jsonl = false
         command.idField = nil
         command.textFields = []
         command.titleField = IndexCommand.defaultTitleField
-        command.jobs = jobs
-        command.rebuild = rebuild
-        command.memory = memory
+        command.jobs = numbers["jobs"]
+        command.rebuild = line.flags.contains("rebuild")
+        command.memory = numbers["memory"]
         command.wait = false
         command.mergeFactor = nil
-        command.noStore = noStore
+        command.noStore = line.flags.contains("no-store")
         command.force = false
-        command.quiet = quiet
-        command.json = json
+        command.quiet = line.flags.contains("quiet")
+        command.json = line.flags.contains("json")
         command.hidden = false
         command.encoding = nil
         command.types = []
@@ -146,6 +93,43 @@ enum QuickParse {
         command.foldVariants = false
         do { try command.validate() } catch { return nil }
         return command
+    }
+
+    /// A command line of positional arguments, flags and options with a value: the flags and
+    /// options given (by name) with their values.
+    private struct Line {
+        var positional: [String] = []
+        var flags: Set<String> = []
+        var values: [String: String] = [:]
+    }
+
+    /// `arguments` read with `flags` and `options` (each spelling → its name), or nil when the
+    /// line has anything else: another argument starting with `-` (`--`, `-` alone, `-n3`,
+    /// `--limit=3`, `-cl`), a name given twice, an option without a value or with one that
+    /// starts with `-` (ArgumentParser reads that as another option, or as a value; either way
+    /// it decides), or `help` (a help request to ArgumentParser).
+    private static func read(_ arguments: ArraySlice<String>, flags: [String: String], options: [String: String]) -> Line? {
+        var line = Line()
+        var i = arguments.startIndex
+        while i < arguments.endIndex {
+            let argument = arguments[i]
+            i += 1
+            guard argument.utf8.first == UInt8(ascii: "-") else {
+                if argument == "help" { return nil }
+                line.positional.append(argument)
+                continue
+            }
+            if let name = flags[argument] {
+                guard line.flags.insert(name).inserted else { return nil }
+            } else if let name = options[argument] {
+                guard i < arguments.endIndex, arguments[i].utf8.first != UInt8(ascii: "-"), line.values[name] == nil else { return nil }
+                line.values[name] = arguments[i]
+                i += 1
+            } else {
+                return nil
+            }
+        }
+        return line
     }
 
     /// 1 to 18 ASCII digits as an Int (what `Int(_:)`, ArgumentParser's conversion, gives them);
