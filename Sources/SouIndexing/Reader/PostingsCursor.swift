@@ -338,17 +338,25 @@ public struct PostingsCursor: @unchecked Sendable {
         let size = FileLayout.positionsPerBlock
         var i = gapIndex
         let end = gapIndex + termFrequency - 1
-        while i < end {
-            let blockStart = i / size * size
-            let stop = min(end, blockStart + size)
-            _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
-            values.withUnsafeBufferPointer { v in
-                for j in i..<stop {
-                    p += Int(v[j - blockStart]) + 1
-                    buffer.append(p)
+        guard i < end else { return }
+        // a block's positions are summed into a stack buffer, then appended at once (a copy,
+        // instead of an append's checks per position)
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: size) { chunk in
+            let out = chunk.baseAddress!
+            while i < end {
+                let blockStart = i / size * size
+                let stop = min(end, blockStart + size)
+                _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
+                // bounds: blockStart ≤ i < stop ≤ blockStart + size, the values' and the chunk's count
+                values.withUnsafeBufferPointer { v in
+                    for j in i..<stop {
+                        p += Int(v[j &- blockStart]) &+ 1
+                        out[j &- i] = p
+                    }
                 }
+                buffer.append(contentsOf: UnsafeBufferPointer(start: out, count: stop - i))
+                i = stop
             }
-            i = stop
         }
     }
 
