@@ -307,10 +307,30 @@ public struct PostingsCursor: @unchecked Sendable {
                 entry = nil
             }
         }
-        while let d = try next() {
+        while true {
+            if blockPosition < blockSize, blockDoc(blockPosition) < target {
+                // the decoded block's documents from blockPosition on: step over those below
+                // target in one loop (their frequencies summed) instead of a next() each
+                var j = blockPosition &+ 1, frequencies = blockFreq(blockPosition)
+                let stop = blockSize
+                block.withUnsafeBufferPointer { b in
+                    // bounds: j < blockSize ≤ blockStride, so 3j + 1 < b.count
+                    while j < stop, Int(b[3 &* j]) < target {
+                        frequencies &+= Int(b[3 &* j &+ 1])
+                        j &+= 1
+                    }
+                }
+                // (frequencies ≥ 1 each: the sum is checked once for all, as next() checks each)
+                guard nextPositionIndex + frequencies <= totalFrequency else {
+                    throw IndexError.corrupt("postings: frequencies exceed the term's total")
+                }
+                nextPositionIndex += frequencies
+                nextGapIndex += frequencies - (j - blockPosition)
+                blockPosition = j
+            }
+            guard let d = try next() else { return nil }
             if d >= target { return d }
         }
-        return nil
     }
 
     /// The positions (slots) of the term in the current document, increasing.
