@@ -34,6 +34,8 @@ enum JSON {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    /// `x` as a JSON number (non-finite values, which JSON cannot express, as 0).
-    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "0" }
+    /// `x` as a JSON number (non-finite values, which JSON cannot express, as 0): Swift's
+    /// shortest round-trip spelling, `description` (what `"\(x)"` prints, without an
+    /// interpolation's buffer).
+    static func number(_ x: Double) -> String { x.isFinite ? x.description : "0" }
 }

@@ -274,6 +274,34 @@ struct RoundTripTests {
         }
     }
 
+    @Test("advance(to:) over several documents of a decoded block lands on the target's document with its positions",
+          arguments: [2, 3, 7, 40])
+    func advanceWithinBlocks(step: Int) throws {
+        // terms in most of 600 documents (skip blocks of 128), 1 to 60 occurrences each: an
+        // advance steps over step − 1 documents, of their own frequencies, inside a decoded block
+        // (or across blocks), and the positions read after it must be the target document's
+        var rng = SplitMix64(seed: UInt64(step))
+        let texts = (0..<600).map { i -> String in
+            let n = 1 + Int(rng.next() % (i % 7 == 0 ? 60 : 6))
+            return (0..<n).map { _ in ["甲乙", "乙甲", "丁"][Int(rng.next() % 3)] }.joined(separator: "，")
+        }
+        let expected = try ExpectedIndex(texts: texts)
+        let index = try makeIndex(texts)
+        for term in ["甲乙", "乙甲", "甲", "乙"] {
+            let want = try #require(expected.postings[term])
+            var cursor = try index.postings(try #require(try index.termInfo(term)))
+            var buffer: [Int] = []
+            for i in stride(from: 0, to: want.count, by: step) {
+                // a target between the previous document and this one, or this one itself
+                let target = i > 0 && i % 2 == 1 ? want[i - 1].doc + 1 : want[i].doc
+                #expect(try cursor.advance(to: target) == want[i].doc, "\(term) document \(want[i].doc)")
+                try cursor.positions(into: &buffer)
+                #expect(buffer == want[i].positions, "\(term) document \(want[i].doc)")
+            }
+            #expect(try cursor.advance(to: want[want.count - 1].doc + 1) == nil)
+        }
+    }
+
     @Test("an empty corpus makes a valid empty index")
     func empty() throws {
         let index = try makeIndex([])

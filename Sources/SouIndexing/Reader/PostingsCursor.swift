@@ -25,16 +25,17 @@ public struct PostingsCursor: @unchecked Sendable {
     private var undecoded = 0
     private var entry: (last: Int, end: Int, positions: Int)? = nil
     private var previousDoc = -1
-    /// The decoded block's documents, frequencies and first positions: three runs of
-    /// ``blockStride`` values in one buffer, allocated by the first block decoded (a singleton or
-    /// an unread cursor needs none), as large as that block (a term's first block is its largest),
-    /// grown when a ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``
-    /// term needs more. One allocation per cursor: a query over many segments makes many cursors.
+    /// The decoded block's documents, frequencies and first positions: document i's three values
+    /// at 3i, 3i + 1 and 3i + 2 (one store pointer for the decoder), for ``blockStride``
+    /// documents, allocated by the first block decoded (a singleton or an unread cursor needs
+    /// none), as large as that block (a term's first block is its largest), grown when a
+    /// ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)`` term needs more.
+    /// One allocation per cursor: a query over many segments makes many cursors.
     private var block: [Int32] = []
     private var blockStride = 0
-    @inline(__always) private func blockDoc(_ i: Int) -> Int { Int(block[i]) }
-    @inline(__always) private func blockFreq(_ i: Int) -> Int { Int(block[blockStride + i]) }
-    @inline(__always) private func blockFirst(_ i: Int) -> Int { Int(block[2 * blockStride + i]) }
+    @inline(__always) private func blockDoc(_ i: Int) -> Int { Int(block[3 * i]) }
+    @inline(__always) private func blockFreq(_ i: Int) -> Int { Int(block[3 * i + 1]) }
+    @inline(__always) private func blockFirst(_ i: Int) -> Int { Int(block[3 * i + 2]) }
     private var blockSize = 0
     private var blockPosition = 0
     /// Positions of the term before the current block position (the skip entries' unit).
@@ -189,94 +190,35 @@ public struct PostingsCursor: @unchecked Sendable {
         guard k <= 24, kFirst <= 24 else { throw r.fail("bad Rice parameter") }
         let index = self.index
         var doc = previousDoc
-        var positions = 0
         let limit = index.documentCount, total = totalFrequency
         let slots = SlotCounts(index)
-        let recordBase = slots.base, recordWidth = slots.recordWidth, recordsStart = slots.recordsStart
-        let slotStart = slots.start, slotWidth = slots.width, recordsEnd = slots.end
-        let slotMask = (UInt64(1) &<< UInt64(slotWidth)) &- 1
-        let stride = blockStride
+        let codes = BlockCodes(k: k, kFirst: kFirst, limit: limit, total: total, slots: slots, streamEnd: r.end)
         try block.withUnsafeMutableBufferPointer { buffer in
-            // three runs of `stride` ≥ n values: documents, frequencies, first positions
-            let docs = UnsafeMutableBufferPointer(rebasing: buffer[0..<stride])
-            let freqs = UnsafeMutableBufferPointer(rebasing: buffer[stride..<(2 * stride)])
-            let firsts = UnsafeMutableBufferPointer(rebasing: buffer[(2 * stride)..<(3 * stride)])
-            let maskK = (UInt64(1) &<< UInt64(k)) &- 1, maskFirst = (UInt64(1) &<< UInt64(kFirst)) &- 1
-            for i in 0..<n {
-                // Fast path: the document's three codes parsed from one window of valid bits,
-                // consumed only when all three fit and pass the checks below; otherwise (and
-                // for damage, which then throws there) the one-by-one reads.
-                fast: do {
-                    let (w, valid) = r.peek()
-                    let q = (~w).trailingZeroBitCount
-                    guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break fast }
-                    let d = doc &+ Int(truncatingIfNeeded: UInt64(q) &<< UInt64(k) | (w &>> UInt64(q &+ 1)) & maskK) &+ 1
-                    guard d < limit else { break fast }
-                    var used = q &+ 1 &+ k
-                    var f = 1
-                    if (w &>> UInt64(used)) & 1 == 1 {
-                        used &+= 1
-                    } else {
-                        used &+= 1
-                        let g = (~(w &>> UInt64(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
-                        guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break fast }
-                        f = Int(truncatingIfNeeded: UInt64(1) &<< UInt64(g) | (w &>> UInt64(used &+ g &+ 1)) & ((UInt64(1) &<< UInt64(g)) &- 1)) &+ 1
-                        used &+= 2 &* g &+ 1
-                        guard f <= total, f <= Int(Int32.max) else { break fast }
-                    }
-                    var first = 0
-                    if binary {
-                        // the slot count of document d (in range: 0 ≤ d < limit), as
-                        // ``SlotCounts/count(_:)`` reads it, written out here (a call to it stays
-                        // a call); a record in the section's last 8 bytes takes the slow path
-                        // (bounds: byte + 8 ≤ the end of the documents section)
-                        let bit = d &* recordWidth &+ slotStart
-                        let byte = recordsStart &+ bit &>> 3
-                        guard slotWidth > 0, byte &+ 8 <= recordsEnd else { break fast }
-                        let m = Int(truncatingIfNeeded: (UInt64(littleEndian: recordBase.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-                            &>> UInt64(bit & 7)) & slotMask)
-                        if m > 1 {
-                            guard m <= Int(Int32.max) else { break fast }
-                            let b = 64 &- UInt64(m &- 1).leadingZeroBitCount
-                            guard used &+ b <= valid else { break fast }
-                            let u = (1 &<< b) &- m
-                            let x = Int(truncatingIfNeeded: (w &>> UInt64(used)) & ((UInt64(1) &<< UInt64(b &- 1)) &- 1))
-                            if x < u {
-                                first = x
-                                used &+= b &- 1
-                            } else {
-                                first = (x &<< 1 | Int(truncatingIfNeeded: (w &>> UInt64(used &+ b &- 1)) & 1)) &- u
-                                guard first < m else { break fast }
-                                used &+= b
-                            }
-                        }
-                    } else {
-                        let qf = (~(w &>> UInt64(used))).trailingZeroBitCount
-                        guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kFirst <= valid else { break fast }
-                        first = Int(truncatingIfNeeded: UInt64(qf) &<< UInt64(kFirst) | (w &>> UInt64(used &+ qf &+ 1)) & maskFirst)
-                        used &+= qf &+ 1 &+ kFirst
-                        guard first <= Int(Int32.max) else { break fast }
-                    }
-                    r.skip(bits: used)
-                    doc = d
-                    docs[i] = Int32(truncatingIfNeeded: d)
-                    freqs[i] = Int32(truncatingIfNeeded: f)
-                    firsts[i] = Int32(truncatingIfNeeded: first)
-                    positions += f
-                    continue
-                }
+            // (document, frequency, first position) of document i at 3i, 3i + 1, 3i + 2:
+            // buffer.count = 3 · blockStride ≥ 3n
+            let out = buffer.baseAddress!
+            var i = 0
+            while i < n {
+                // as many documents as the fast path takes, then one through the checked reads
+                var offset = r.bitOffset
+                i = binary ? Self.decodeBinaryFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
+                    : Self.decodeRiceFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
+                r.skip(bits: offset &- r.bitOffset)
+                if i == n { break }
                 doc += Int(try r.rice(k)) + 1
                 guard doc < limit else { throw r.fail("document id out of range") }
                 let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
                 guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
                 let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
                 guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
-                docs[i] = Int32(doc)
-                freqs[i] = Int32(f)
-                firsts[i] = Int32(first)
-                positions += f
+                out[3 * i] = Int32(doc)
+                out[3 * i + 1] = Int32(f)
+                out[3 * i + 2] = Int32(first)
+                i += 1
             }
         }
+        var positions = 0
+        for i in 0..<n { positions += blockFreq(i) }   // ≤ 128 · Int32.max: no overflow
         let gapCount = totalFrequency - documentFrequency
         if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
             // the term's position gaps follow its documents in this block
@@ -365,10 +307,30 @@ public struct PostingsCursor: @unchecked Sendable {
                 entry = nil
             }
         }
-        while let d = try next() {
+        while true {
+            if blockPosition < blockSize, blockDoc(blockPosition) < target {
+                // the decoded block's documents from blockPosition on: step over those below
+                // target in one loop (their frequencies summed) instead of a next() each
+                var j = blockPosition &+ 1, frequencies = blockFreq(blockPosition)
+                let stop = blockSize
+                block.withUnsafeBufferPointer { b in
+                    // bounds: j < blockSize ≤ blockStride, so 3j + 1 < b.count
+                    while j < stop, Int(b[3 &* j]) < target {
+                        frequencies &+= Int(b[3 &* j &+ 1])
+                        j &+= 1
+                    }
+                }
+                // (frequencies ≥ 1 each: the sum is checked once for all, as next() checks each)
+                guard nextPositionIndex + frequencies <= totalFrequency else {
+                    throw IndexError.corrupt("postings: frequencies exceed the term's total")
+                }
+                nextPositionIndex += frequencies
+                nextGapIndex += frequencies - (j - blockPosition)
+                blockPosition = j
+            }
+            guard let d = try next() else { return nil }
             if d >= target { return d }
         }
-        return nil
     }
 
     /// The positions (slots) of the term in the current document, increasing.
@@ -396,17 +358,25 @@ public struct PostingsCursor: @unchecked Sendable {
         let size = FileLayout.positionsPerBlock
         var i = gapIndex
         let end = gapIndex + termFrequency - 1
-        while i < end {
-            let blockStart = i / size * size
-            let stop = min(end, blockStart + size)
-            _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
-            values.withUnsafeBufferPointer { v in
-                for j in i..<stop {
-                    p += Int(v[j - blockStart]) + 1
-                    buffer.append(p)
+        guard i < end else { return }
+        // a block's positions are summed into a stack buffer, then appended at once (a copy,
+        // instead of an append's checks per position)
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: size) { chunk in
+            let out = chunk.baseAddress!
+            while i < end {
+                let blockStart = i / size * size
+                let stop = min(end, blockStart + size)
+                _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
+                // bounds: blockStart ≤ i < stop ≤ blockStart + size, the values' and the chunk's count
+                values.withUnsafeBufferPointer { v in
+                    for j in i..<stop {
+                        p += Int(v[j &- blockStart]) &+ 1
+                        out[j &- i] = p
+                    }
                 }
+                buffer.append(contentsOf: UnsafeBufferPointer(start: out, count: stop - i))
+                i = stop
             }
-            i = stop
         }
     }
 
@@ -564,6 +534,170 @@ public struct PostingsCursor: @unchecked Sendable {
                 positionsReader.offset = r.byteOffset
             }
         }
+    }
+}
+
+// MARK: block decoding, fast path
+
+/// `x` (≥ 0 where it is used: shift counts and bit patterns) as a `UInt64`, without the check
+/// of `UInt64(_:)` (a branch per shift in the decoders' loops).
+@inline(__always)
+private func bits(_ x: Int) -> UInt64 { UInt64(truncatingIfNeeded: x) }
+
+/// What the fast decoders of a postings block need, fixed for the block: its Rice parameters,
+/// the checks of every document, and where documents' slot counts are (for binary-coded
+/// first positions).
+private struct BlockCodes {
+    let k: Int, kFirst: Int
+    let maskK: UInt64, maskFirst: UInt64
+    /// Documents are below `limit` (the segment's document count), frequencies at most `total`.
+    let limit: Int, total: Int
+    /// The stream's end − 8: the last byte a 64-bit window may be loaded from.
+    let lastWord: Int
+    /// The documents' records, from the first one's byte, and the slot count's place in them.
+    let records: UnsafeRawPointer
+    let recordWidth: Int, slotStart: Int, slotMask: UInt64
+    /// The last byte from `records` a 64-bit word may be loaded from (the section's end − 8).
+    let lastRecordWord: Int
+
+    init(k: Int, kFirst: Int, limit: Int, total: Int, slots: SlotCounts, streamEnd: Int) {
+        self.k = k
+        self.kFirst = kFirst
+        maskK = (UInt64(1) &<< bits(k)) &- 1
+        maskFirst = (UInt64(1) &<< bits(kFirst)) &- 1
+        self.limit = limit
+        self.total = total
+        lastWord = streamEnd &- 8
+        records = slots.base + slots.recordsStart
+        recordWidth = slots.recordWidth
+        slotStart = slots.start
+        slotMask = (UInt64(1) &<< bits(slots.width)) &- 1
+        lastRecordWord = slots.end &- slots.recordsStart &- 8
+    }
+}
+
+extension PostingsCursor {
+    /// The bits of the stream from bit `bit` on (least significant first) and how many of them are
+    /// the stream's, as ``BitReader/peek()`` gives them: 64 − bit mod 8 when 8 whole bytes are
+    /// left from its byte (≤ `lastWord`, the stream's end − 8), fewer in the last 7 bytes, 0 at
+    /// the end. Bounds: only bytes below `lastWord` + 8 are loaded.
+    @inline(__always)
+    private static func window(_ base: UnsafeRawPointer, _ bit: Int, _ lastWord: Int) -> (bits: UInt64, valid: Int) {
+        let byte = bit &>> 3, shift = bit & 7
+        if byte <= lastWord {
+            return (UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> bits(shift), 64 &- shift)
+        }
+        let left = lastWord &+ 8 &- byte
+        guard left > 0 else { return (0, 0) }
+        var w: UInt64 = 0
+        for i in 0..<left { w |= UInt64(base.load(fromByteOffset: byte &+ i, as: UInt8.self)) &<< bits(8 &* i) }
+        return (w &>> bits(shift), left &* 8 &- shift)
+    }
+
+    /// The fast path of ``decodeBlock()`` for a block whose first positions are truncated binary
+    /// codes below their documents' slot counts: decodes documents `start`, `start + 1`, …
+    /// into `out` (document i's document, frequency and first position at 3i, 3i + 1, 3i + 2)
+    /// while each document's three codes lie in the 64-bit window loaded at its first bit and
+    /// pass every check of the checked reads; stops at `end` or at the first document that does
+    /// not (which the caller then reads with the checked reads: damage throws there). Returns
+    /// the index of that document; `offset` (bits from the mapped bytes' start) and `doc` (the
+    /// last document decoded) move past the documents decoded. Calls nothing: the block's state
+    /// stays in registers.
+    /// Bounds: windows hold bytes of the stream alone (``window(_:_:_:)``), a record word is
+    /// loaded from a byte ≤ `codes.lastRecordWord`; `out` holds 3 · `end` values.
+    @inline(never)
+    fileprivate static func decodeBinaryFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
+                                               from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+        let k = codes.k, maskK = codes.maskK, limit = codes.limit, total = codes.total, lastWord = codes.lastWord
+        let records = codes.records, recordWidth = codes.recordWidth, slotStart = codes.slotStart
+        let slotMask = codes.slotMask, lastRecordWord = codes.lastRecordWord
+        var bit = offset, previous = doc, i = start
+        while i < end {
+            let (w, valid) = window(base, bit, lastWord)
+            let q = (~w).trailingZeroBitCount
+            guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break }
+            let d = previous &+ Int(truncatingIfNeeded: bits(q) &<< bits(k) | (w &>> bits(q &+ 1)) & maskK) &+ 1
+            guard d < limit else { break }
+            var used = q &+ 2 &+ k
+            var f = 1
+            if (w &>> bits(used &- 1)) & 1 == 0 {
+                let g = (~(w &>> bits(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
+                guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break }
+                f = Int(truncatingIfNeeded: UInt64(1) &<< bits(g) | (w &>> bits(used &+ g &+ 1)) & ((UInt64(1) &<< bits(g)) &- 1)) &+ 1
+                used &+= 2 &* g &+ 1
+                guard f <= total, f <= Int(Int32.max) else { break }
+            }
+            // the slot count of document d (0 ≤ d < limit), as ``SlotCounts/count(_:)`` reads it
+            let slotBit = d &* recordWidth &+ slotStart
+            let slotByte = slotBit &>> 3
+            guard slotByte <= lastRecordWord else { break }
+            let m = Int(truncatingIfNeeded: (UInt64(littleEndian: records.loadUnaligned(fromByteOffset: slotByte, as: UInt64.self))
+                &>> bits(slotBit & 7)) & slotMask)
+            var first = 0
+            if m > 1 {
+                guard m <= Int(Int32.max) else { break }
+                let b = 64 &- bits(m &- 1).leadingZeroBitCount
+                guard used &+ b <= valid else { break }
+                let u = (1 &<< b) &- m
+                let x = Int(truncatingIfNeeded: (w &>> bits(used)) & ((UInt64(1) &<< bits(b &- 1)) &- 1))
+                if x < u {
+                    first = x
+                    used &+= b &- 1
+                } else {
+                    first = (x &<< 1 | Int(truncatingIfNeeded: (w &>> bits(used &+ b &- 1)) & 1)) &- u
+                    guard first < m else { break }
+                    used &+= b
+                }
+            }
+            bit &+= used
+            previous = d
+            out[3 &* i] = Int32(truncatingIfNeeded: d)
+            out[3 &* i &+ 1] = Int32(truncatingIfNeeded: f)
+            out[3 &* i &+ 2] = Int32(truncatingIfNeeded: first)
+            i &+= 1
+        }
+        offset = bit
+        doc = previous
+        return i
+    }
+
+    /// ``decodeBinaryFirsts(_:_:_:_:from:to:into:)`` for a block whose first positions are
+    /// Rice(·, kFirst) codes.
+    @inline(never)
+    fileprivate static func decodeRiceFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
+                                             from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+        let k = codes.k, maskK = codes.maskK, kFirst = codes.kFirst, maskFirst = codes.maskFirst
+        let limit = codes.limit, total = codes.total, lastWord = codes.lastWord
+        var bit = offset, previous = doc, i = start
+        while i < end {
+            let (w, valid) = window(base, bit, lastWord)
+            let q = (~w).trailingZeroBitCount
+            guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break }
+            let d = previous &+ Int(truncatingIfNeeded: bits(q) &<< bits(k) | (w &>> bits(q &+ 1)) & maskK) &+ 1
+            guard d < limit else { break }
+            var used = q &+ 2 &+ k
+            var f = 1
+            if (w &>> bits(used &- 1)) & 1 == 0 {
+                let g = (~(w &>> bits(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
+                guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break }
+                f = Int(truncatingIfNeeded: UInt64(1) &<< bits(g) | (w &>> bits(used &+ g &+ 1)) & ((UInt64(1) &<< bits(g)) &- 1)) &+ 1
+                used &+= 2 &* g &+ 1
+                guard f <= total, f <= Int(Int32.max) else { break }
+            }
+            let qf = (~(w &>> bits(used))).trailingZeroBitCount
+            guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kFirst <= valid else { break }
+            let first = Int(truncatingIfNeeded: bits(qf) &<< bits(kFirst) | (w &>> bits(used &+ qf &+ 1)) & maskFirst)
+            guard first <= Int(Int32.max) else { break }
+            bit &+= used &+ qf &+ 1 &+ kFirst
+            previous = d
+            out[3 &* i] = Int32(truncatingIfNeeded: d)
+            out[3 &* i &+ 1] = Int32(truncatingIfNeeded: f)
+            out[3 &* i &+ 2] = Int32(truncatingIfNeeded: first)
+            i &+= 1
+        }
+        offset = bit
+        doc = previous
+        return i
     }
 }
 
