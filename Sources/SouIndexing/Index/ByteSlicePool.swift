@@ -139,8 +139,34 @@ final class ByteSlicePool {
             return b
         }
 
+        /// The next varint (at most 5 bytes: the pool's varints are ``appendVarint(_:to:)``'s
+        /// UInt32s). When at least 5 bytes of the current slice remain before its next-slice
+        /// address, the whole varint lies in this slice (the writer also moved to the next slice
+        /// only at `limit`), so its bytes are read straight from the page, with one boundary
+        /// check for the varint instead of one per byte; otherwise byte by byte (``byte()``).
         @inline(__always)
         mutating func varint() -> UInt32 {
+            if limit &- address >= 5 {
+                // in bounds: address ..< address + 5 lies in this slice (address ≤ limit − 5),
+                // and a slice never crosses its page; the bytes up to the varint's last one were
+                // written (it ends at or before `end`, the stream's write address)
+                let p = page + Int(address & 0xFFFF)
+                var b = p[0]
+                var result = UInt32(b & 0x7F)
+                var n: UInt32 = 1
+                while b >= 0x80 && n < 5 {
+                    b = p[Int(n)]
+                    result |= UInt32(b & 0x7F) << (7 * n)
+                    n += 1
+                }
+                address += n
+                return result
+            }
+            return varintByBytes()
+        }
+
+        /// ``varint()`` one byte at a time, crossing slices (the reference of the fast path).
+        mutating func varintByBytes() -> UInt32 {
             var result: UInt32 = 0
             var shift: UInt32 = 0
             while true {

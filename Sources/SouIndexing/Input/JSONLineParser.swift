@@ -153,11 +153,47 @@ struct JSONLineParser {
         return v
     }
 
+    /// The index of the first byte at or after `from` that is a quote, a backslash or a control
+    /// character (below 0x20), or `bytes.count`. Eight bytes at a time: a word with none of
+    /// them is skipped whole, one with some is looked at byte by byte.
+    private func plainRunEnd(from: Int) -> Int {
+        guard let base = bytes.baseAddress else { return from }
+        let n = bytes.count
+        var j = from
+        while j + 8 <= n {
+            // in bounds: j + 8 ≤ bytes.count
+            if Self.hasQuoteBackslashOrControl(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)) {
+                for k in j..<(j + 8) where Self.endsPlainRun(base[k]) { return k }
+            }
+            j += 8
+        }
+        while j < n, !Self.endsPlainRun(base[j]) { j += 1 }
+        return j
+    }
+
+    @inline(__always)
+    private static func endsPlainRun(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20
+    }
+
+    /// Whether one of the 8 bytes of `w` is below 0x20, a quote or a backslash: the classic
+    /// "has a byte less than n" and "has a zero byte" tests (exact for "some byte"; a borrow
+    /// only reaches a byte above one that is itself a hit).
+    @inline(__always)
+    static func hasQuoteBackslashOrControl(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (below | zeroQuote | zeroBackslash) & highs != 0
+    }
+
     private mutating func string() throws -> String {
         try expect(UInt8(ascii: "\""))
         let start = i
         // fast path: no escapes
-        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        i = plainRunEnd(from: i)
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             i += 1
@@ -172,8 +208,7 @@ struct JSONLineParser {
             if c < 0x20 { throw fail("control character in a string") }
             if c != UInt8(ascii: "\\") {
                 // a run of plain bytes up to the next quote, escape or control character, at once
-                var j = i + 1
-                while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
+                let j = plainRunEnd(from: i + 1)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
                 i = j
                 continue
