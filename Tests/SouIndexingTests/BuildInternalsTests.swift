@@ -218,6 +218,8 @@ struct BuildInternalsTests {
             bytes[s].append(UInt8(w))
         }
         #expect(pool.pageCount > 1)
+        // readers borrow the pool: it lives until they are done
+        withExtendedLifetime(pool) {
         for s in 0..<streamCount {
             var fast = ByteSlicePool.Reader(pool: pool, start: starts[s], end: cursors[s].write)
             var slow = fast, raw = fast
@@ -228,6 +230,7 @@ struct BuildInternalsTests {
             #expect(gotFast == values[s])
             #expect(gotSlow == values[s])
             #expect(gotBytes == bytes[s])
+        }
         }
     }
 

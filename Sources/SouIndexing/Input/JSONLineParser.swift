@@ -199,48 +199,83 @@ struct JSONLineParser {
             i += 1
             return s
         }
-        var out = Array(bytes[start..<i])
-        out.reserveCapacity(bytes.count - start)
-        while true {
-            guard i < bytes.count else { throw fail("unterminated string") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") { i += 1; break }
-            if c < 0x20 { throw fail("control character in a string") }
-            if c != UInt8(ascii: "\\") {
-                // a run of plain bytes up to the next quote, escape or control character, at once
-                let j = plainRunEnd(from: i + 1)
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
-                i = j
-                continue
+        // escapes: unescaped straight into the String's storage, sized by the bytes up to where
+        // the string ends (or where the loop below stops with an error): no escape stands for
+        // more bytes than it takes (2 → 1, \uXXXX 6 → at most 3, a surrogate pair 12 → 4), so
+        // the text never outgrows the escaped bytes read
+        let capacity = escapedExtent(from: i) - start
+        return try String(unsafeUninitializedCapacity: capacity) { out in
+            var o = 0
+            // bounds: every write below checks that it stays within `out` (never failing, by the
+            // reasoning above)
+            func put(_ run: UnsafeBufferPointer<UInt8>) {
+                precondition(o + run.count <= out.count, "an unescaped JSON string outgrew its escaped bytes")
+                if let b = run.baseAddress, run.count > 0 { (out.baseAddress! + o).initialize(from: b, count: run.count) }
+                o += run.count
             }
-            i += 1
-            guard i < bytes.count else { throw fail("unterminated escape") }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var v = try hex4()
-                if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                    let save = i
-                    i += 2
-                    let low = try hex4()
-                    if low >= 0xDC00, low < 0xE000 {
-                        v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
-                    } else { i = save }
+            func put(_ byte: UInt8) {
+                precondition(o < out.count, "an unescaped JSON string outgrew its escaped bytes")
+                out[o] = byte
+                o += 1
+            }
+            put(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            while true {
+                guard i < bytes.count else { throw fail("unterminated string") }
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") { i += 1; break }
+                if c < 0x20 { throw fail("control character in a string") }
+                if c != UInt8(ascii: "\\") {
+                    // a run of plain bytes up to the next quote, escape or control character, at once
+                    let j = plainRunEnd(from: i + 1)
+                    put(UnsafeBufferPointer(rebasing: bytes[i..<j]))
+                    i = j
+                    continue
                 }
-                let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
-                out.append(contentsOf: String(scalar).utf8)
-            default: throw fail("invalid escape")
+                i += 1
+                guard i < bytes.count else { throw fail("unterminated escape") }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): put(0x22)
+                case UInt8(ascii: "\\"): put(0x5C)
+                case UInt8(ascii: "/"): put(0x2F)
+                case UInt8(ascii: "b"): put(0x08)
+                case UInt8(ascii: "f"): put(0x0C)
+                case UInt8(ascii: "n"): put(0x0A)
+                case UInt8(ascii: "r"): put(0x0D)
+                case UInt8(ascii: "t"): put(0x09)
+                case UInt8(ascii: "u"):
+                    var v = try hex4()
+                    if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                        let save = i
+                        i += 2
+                        let low = try hex4()
+                        if low >= 0xDC00, low < 0xE000 {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                        } else { i = save }
+                    }
+                    // 1 to 4 UTF-8 bytes for the 6 (or 12) escaped ones
+                    for b in (Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { put(b) }
+                default: throw fail("invalid escape")
+                }
+            }
+            return o
+        }
+    }
+
+    /// Where the string whose unread part starts at `from` (past its opening quote) ends: just
+    /// past its closing quote, or where reading it must fail (a control character, the end of
+    /// the line). Escapes are stepped over two bytes at a time (their other bytes are plain).
+    private func escapedExtent(from: Int) -> Int {
+        var j = from
+        while true {
+            j = plainRunEnd(from: j)
+            guard j < bytes.count else { return j }
+            switch bytes[j] {
+            case UInt8(ascii: "\""): return j + 1
+            case UInt8(ascii: "\\"): j = min(j + 2, bytes.count)
+            default: return j
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
