@@ -24,12 +24,16 @@ struct JSONLineParser {
     private var i = 0
     /// Objects and arrays open around the current byte.
     private var depth = 0
+    /// Where strings with escapes are unescaped: as long as the line, allocated at the line's
+    /// first escape, freed by ``parse(_:)``.
+    private var scratch: UnsafeMutableBufferPointer<UInt8>? = nil
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// Parses `line` (without its newline) into its top-level members.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> [String: Value] {
         var p = JSONLineParser(line)
+        defer { p.scratch?.deallocate() }
         p.skipSpace()
         guard p.peek() == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
         let members = try p.object(keep: true)
@@ -154,17 +158,16 @@ struct JSONLineParser {
     }
 
     /// The index of the first byte at or after `from` that is a quote, a backslash or a control
-    /// character (below 0x20), or `bytes.count`. Eight bytes at a time: a word with none of
-    /// them is skipped whole, one with some is looked at byte by byte.
+    /// character (below 0x20), or `bytes.count`: eight bytes at a time while eight remain, then
+    /// byte by byte.
     private func plainRunEnd(from: Int) -> Int {
         guard let base = bytes.baseAddress else { return from }
         let n = bytes.count
         var j = from
         while j + 8 <= n {
             // in bounds: j + 8 ≤ bytes.count
-            if Self.hasQuoteBackslashOrControl(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)) {
-                for k in j..<(j + 8) where Self.endsPlainRun(base[k]) { return k }
-            }
+            let flags = Self.specialByteFlags(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+            if flags != 0 { return j + flags.trailingZeroBitCount >> 3 }
             j += 8
         }
         while j < n, !Self.endsPlainRun(base[j]) { j += 1 }
@@ -176,17 +179,19 @@ struct JSONLineParser {
         c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20
     }
 
-    /// Whether one of the 8 bytes of `w` is below 0x20, a quote or a backslash: the classic
-    /// "has a byte less than n" and "has a zero byte" tests (exact for "some byte"; a borrow
-    /// only reaches a byte above one that is itself a hit).
+    /// The high bit of each byte lane of `w` (8 bytes, the first lowest: little-endian) that may
+    /// be below 0x20, a quote or a backslash: the classic "has a byte less than n" and "has a
+    /// zero byte" tests. Zero when no byte is one of them; otherwise the lowest flagged lane is
+    /// the first that is (a lane is flagged wrongly only above a lane that is one, through the
+    /// borrow of the subtraction).
     @inline(__always)
-    static func hasQuoteBackslashOrControl(_ w: UInt64) -> Bool {
+    static func specialByteFlags(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
         let below = (w &- ones &* 0x20) & ~w
         let zeroQuote = (quote &- ones) & ~quote
         let zeroBackslash = (backslash &- ones) & ~backslash
-        return (below | zeroQuote | zeroBackslash) & highs != 0
+        return (below | zeroQuote | zeroBackslash) & highs
     }
 
     private mutating func string() throws -> String {
@@ -199,83 +204,65 @@ struct JSONLineParser {
             i += 1
             return s
         }
-        // escapes: unescaped straight into the String's storage, sized by the bytes up to where
-        // the string ends (or where the loop below stops with an error): no escape stands for
-        // more bytes than it takes (2 → 1, \uXXXX 6 → at most 3, a surrogate pair 12 → 4), so
-        // the text never outgrows the escaped bytes read
-        let capacity = escapedExtent(from: i) - start
-        return try String(unsafeUninitializedCapacity: capacity) { out in
-            var o = 0
-            // bounds: every write below checks that it stays within `out` (never failing, by the
-            // reasoning above)
-            func put(_ run: UnsafeBufferPointer<UInt8>) {
-                precondition(o + run.count <= out.count, "an unescaped JSON string outgrew its escaped bytes")
-                if let b = run.baseAddress, run.count > 0 { (out.baseAddress! + o).initialize(from: b, count: run.count) }
-                o += run.count
-            }
-            func put(_ byte: UInt8) {
-                precondition(o < out.count, "an unescaped JSON string outgrew its escaped bytes")
-                out[o] = byte
-                o += 1
-            }
-            put(UnsafeBufferPointer(rebasing: bytes[start..<i]))
-            while true {
-                guard i < bytes.count else { throw fail("unterminated string") }
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") { i += 1; break }
-                if c < 0x20 { throw fail("control character in a string") }
-                if c != UInt8(ascii: "\\") {
-                    // a run of plain bytes up to the next quote, escape or control character, at once
-                    let j = plainRunEnd(from: i + 1)
-                    put(UnsafeBufferPointer(rebasing: bytes[i..<j]))
-                    i = j
-                    continue
-                }
-                i += 1
-                guard i < bytes.count else { throw fail("unterminated escape") }
-                let e = bytes[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "\""): put(0x22)
-                case UInt8(ascii: "\\"): put(0x5C)
-                case UInt8(ascii: "/"): put(0x2F)
-                case UInt8(ascii: "b"): put(0x08)
-                case UInt8(ascii: "f"): put(0x0C)
-                case UInt8(ascii: "n"): put(0x0A)
-                case UInt8(ascii: "r"): put(0x0D)
-                case UInt8(ascii: "t"): put(0x09)
-                case UInt8(ascii: "u"):
-                    var v = try hex4()
-                    if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                        let save = i
-                        i += 2
-                        let low = try hex4()
-                        if low >= 0xDC00, low < 0xE000 {
-                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
-                        } else { i = save }
-                    }
-                    // 1 to 4 UTF-8 bytes for the 6 (or 12) escaped ones
-                    for b in (Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { put(b) }
-                default: throw fail("invalid escape")
-                }
-            }
-            return o
+        // escapes: unescaped into the line's scratch (no escape stands for more bytes than it
+        // takes: 2 → 1, \uXXXX 6 → at most 3, a surrogate pair 12 → 4; so a string's text fits
+        // in the line's length), then one String of it
+        if scratch == nil { scratch = .allocate(capacity: bytes.count) }
+        let out = scratch!
+        var o = 0
+        // bounds: every write below checks that it stays within `out` (never failing, by the
+        // reasoning above)
+        func put(_ run: UnsafeBufferPointer<UInt8>) {
+            precondition(o + run.count <= out.count, "an unescaped JSON string outgrew its line")
+            if let b = run.baseAddress, run.count > 0 { (out.baseAddress! + o).initialize(from: b, count: run.count) }
+            o += run.count
         }
-    }
-
-    /// Where the string whose unread part starts at `from` (past its opening quote) ends: just
-    /// past its closing quote, or where reading it must fail (a control character, the end of
-    /// the line). Escapes are stepped over two bytes at a time (their other bytes are plain).
-    private func escapedExtent(from: Int) -> Int {
-        var j = from
+        func put(_ byte: UInt8) {
+            precondition(o < out.count, "an unescaped JSON string outgrew its line")
+            out[o] = byte
+            o += 1
+        }
+        put(UnsafeBufferPointer(rebasing: bytes[start..<i]))
         while true {
-            j = plainRunEnd(from: j)
-            guard j < bytes.count else { return j }
-            switch bytes[j] {
-            case UInt8(ascii: "\""): return j + 1
-            case UInt8(ascii: "\\"): j = min(j + 2, bytes.count)
-            default: return j
+            guard i < bytes.count else { throw fail("unterminated string") }
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") { i += 1; break }
+            if c < 0x20 { throw fail("control character in a string") }
+            if c != UInt8(ascii: "\\") {
+                // a run of plain bytes up to the next quote, escape or control character, at once
+                let j = plainRunEnd(from: i + 1)
+                put(UnsafeBufferPointer(rebasing: bytes[i..<j]))
+                i = j
+                continue
+            }
+            i += 1
+            guard i < bytes.count else { throw fail("unterminated escape") }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""): put(0x22)
+            case UInt8(ascii: "\\"): put(0x5C)
+            case UInt8(ascii: "/"): put(0x2F)
+            case UInt8(ascii: "b"): put(0x08)
+            case UInt8(ascii: "f"): put(0x0C)
+            case UInt8(ascii: "n"): put(0x0A)
+            case UInt8(ascii: "r"): put(0x0D)
+            case UInt8(ascii: "t"): put(0x09)
+            case UInt8(ascii: "u"):
+                var v = try hex4()
+                if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    let save = i
+                    i += 2
+                    let low = try hex4()
+                    if low >= 0xDC00, low < 0xE000 {
+                        v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                    } else { i = save }
+                }
+                // 1 to 4 UTF-8 bytes for the 6 (or 12) escaped ones
+                for b in (Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { put(b) }
+            default: throw fail("invalid escape")
             }
         }
+        return String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
     }
 }
