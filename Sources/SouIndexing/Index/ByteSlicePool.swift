@@ -1,3 +1,5 @@
+import CSystemShim
+
 /// Growable byte streams for many terms in a few large pages, after Lucene's `ByteBlockPool`.
 ///
 /// Each stream is a chain of slices of growing size (8, 16, 24, ... 256 bytes); the last 4 bytes
@@ -129,12 +131,24 @@ final class ByteSlicePool {
 
         /// Moves to the next slice, whose address is in the last 4 bytes of this one (same page).
         private mutating func nextSlice() {
+            address = nextSliceAddress()
+            level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
+            limit = address + ByteSlicePool.levelSizes[level] - 4
+            page = pool.page(address)
+            if !(address <= end && end <= limit) {
+                // the stream goes on past this slice, so its next-slice address was written: a
+                // hint to bring that slice into the cache while this one is read
+                let after = nextSliceAddress()
+                sou_prefetch_read(pool.page(after) + Int(after & 0xFFFF))
+            }
+        }
+
+        /// The address in the last 4 bytes of the current slice (written once the stream went on).
+        @inline(__always)
+        private func nextSliceAddress() -> UInt32 {
             var next: UInt32 = 0
             for k in 0..<4 { next |= UInt32(page[Int((limit + UInt32(k)) & 0xFFFF)]) << UInt32(8 * k) }
-            level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
-            address = next
-            limit = next + ByteSlicePool.levelSizes[level] - 4
-            page = pool.page(next)
+            return next
         }
 
         @inline(__always)
