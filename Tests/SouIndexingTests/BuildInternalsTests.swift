@@ -196,6 +196,44 @@ struct BuildInternalsTests {
         }
     }
 
+    @Test("the pool's streams read back varint by varint give the values written and the bytes of byte-by-byte reading, across slices and pages")
+    func poolStreamsReadBack() throws {
+        var rng = SplitMix64(seed: 41)
+        let pool = ByteSlicePool()
+        // many streams written interleaved, so that their slices lie apart and pages fill up;
+        // values of 1 to 5 varint bytes, so that varints straddle slice ends at every offset
+        let streamCount = 300
+        var cursors = try (0..<streamCount).map { _ in try pool.newStream() }
+        let starts = cursors.map(\.write)
+        var values = [[UInt32]](repeating: [], count: streamCount)
+        var bytes = [[UInt8]](repeating: [], count: streamCount)
+        for _ in 0..<60_000 {
+            let s = Int(rng.next() % UInt64(streamCount)) % (1 + Int(rng.next() % UInt64(streamCount)))
+            let width = [1, 1, 1, 2, 3, 4, 5][Int(rng.next() % 7)]
+            let v = width == 5 ? UInt32(truncatingIfNeeded: rng.next()) | 1 << 28 : UInt32(rng.next() % (1 << (7 * UInt64(width))))
+            try pool.appendVarint(v, to: &cursors[s])
+            values[s].append(v)
+            var w = v
+            while w >= 0x80 { bytes[s].append(UInt8(truncatingIfNeeded: w) | 0x80); w >>= 7 }
+            bytes[s].append(UInt8(w))
+        }
+        #expect(pool.pageCount > 1)
+        // readers borrow the pool: it lives until they are done
+        withExtendedLifetime(pool) {
+        for s in 0..<streamCount {
+            var fast = ByteSlicePool.Reader(pool: pool, start: starts[s], end: cursors[s].write)
+            var slow = fast, raw = fast
+            var gotFast: [UInt32] = [], gotSlow: [UInt32] = [], gotBytes: [UInt8] = []
+            while !fast.isAtEnd { gotFast.append(fast.varint()) }
+            while !slow.isAtEnd { gotSlow.append(slow.varintByBytes()) }
+            while !raw.isAtEnd { gotBytes.append(raw.byte()) }
+            #expect(gotFast == values[s])
+            #expect(gotSlow == values[s])
+            #expect(gotBytes == bytes[s])
+        }
+        }
+    }
+
     @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes", arguments: [100, 5000])
     func sortedTerms(count: Int) throws {
         var rng = SplitMix64(seed: UInt64(count))

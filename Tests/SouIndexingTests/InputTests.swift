@@ -1,4 +1,5 @@
 import Foundation
+import SouTestSupport
 import Testing
 @testable import SouIndexing
 
@@ -82,6 +83,82 @@ struct InputTests {
         for line in [2, 3, 7, 8] {
             #expect(warnings.contains { $0.hasPrefix("\(path):\(line): ") }, "line \(line)")
         }
+    }
+
+    @Test("JSON Lines: a string with a quote, backslash, escape or control character at any byte of an 8-byte word reads as Foundation's JSON reader reads it")
+    func stringsWithSpecialBytesAtEveryOffset() throws {
+        // text around the special byte: ASCII, CJK (3-byte UTF-8) and a 4-byte scalar, so that
+        // it falls on every byte of a word, before, inside and after the word-at-a-time scan
+        let pieces = ["a", "集", "体", "😀", "xy", " ", "协商"]
+        let specials = ["\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\\/", "\\t"]
+        for lead in 0..<20 {
+            for special in specials {
+                var encoded = ""
+                for k in 0..<lead { encoded += pieces[k % pieces.count] }
+                encoded += special
+                for k in 0..<(lead % 11) { encoded += pieces[(k + lead) % pieces.count] }
+                let line = "{\"id\":\"k\",\"body\":\"\(encoded)\"}"
+                let members = try Array(line.utf8).withUnsafeBufferPointer { try JSONLineParser.parse($0) }
+                let oracle = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                guard case .text(let got) = members["body"] else { Issue.record("no body: \(line)"); continue }
+                #expect(got == oracle?["body"] as? String, "\(line)")
+            }
+            // a raw control character ends the string with an error naming its column
+            for control: UInt8 in [0x00, 0x01, 0x0A, 0x1F] {
+                var bytes = Array("{\"id\":\"k\",\"body\":\"".utf8)
+                for k in 0..<lead { bytes += Array(pieces[k % pieces.count].utf8) }
+                let column = bytes.count + 1
+                bytes += [control] + Array("tail\"}".utf8)
+                do {
+                    _ = try bytes.withUnsafeBufferPointer { try JSONLineParser.parse($0) }
+                    Issue.record("a control character \(control) after \(lead) pieces was accepted")
+                } catch let f as JSONLineParser.Failure {
+                    #expect(f.message == "control character in a string at column \(column)")
+                }
+            }
+        }
+    }
+
+    @Test("the word-at-a-time search for a quote, backslash or control character finds the first one, as looking at each byte does")
+    func wordTestAgreesWithBytes() {
+        var rng = SplitMix64(seed: 17)
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xE4, 0xFF, 0x61]
+        for lane in 0..<8 {
+            for value in 0...255 {
+                for round in 0..<4 {
+                    var bytes = (0..<8).map { _ in plain[Int(rng.next() % UInt64(plain.count))] }
+                    if round == 3 { bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+                    bytes[lane] = UInt8(value)
+                    let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+                    let first = bytes.firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+                    let flags = JSONLineParser.specialByteFlags(word)
+                    #expect((flags == 0 ? nil : flags.trailingZeroBitCount / 8) == first, "\(bytes)")
+                }
+            }
+        }
+    }
+
+    @Test("JSON Lines: lines cut by the reader's chunks are read whole, CRLF, blank lines and a last line without a newline included")
+    func linesAcrossChunks() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("d.jsonl").path
+        var rng = SplitMix64(seed: 5)
+        var text = ""
+        var expected: [(String, String)] = []
+        for n in 0..<3_000 {
+            let body = String(repeating: "集体协商", count: Int(rng.next() % 90))
+            text += "{\"id\":\"\(n)\",\"body\":\"\(body)\"}" + (n % 7 == 0 ? "\r\n" : "\n") + (n % 13 == 0 ? "\n" : "")
+            expected.append(("\(n)", "\u{1F}\n" + body))
+        }
+        text += "{\"id\":\"last\",\"body\":\"末\"}"
+        expected.append(("last", "\u{1F}\n末"))
+        #expect(text.utf8.count > 4 << 18)
+        try write(text, to: path)
+        let (docs, warnings) = try readAll([path])
+        #expect(warnings.isEmpty)
+        #expect(docs.map(\.key) == expected.map(\.0))
+        #expect(docs.map(\.text) == expected.map(\.1))
     }
 
     @Test("JSON Lines: a line nesting more than 128 arrays and objects is skipped with a warning, not a stack overflow")

@@ -106,4 +106,14 @@ static inline void sou_prefetch_write(const void *address) {
 #endif
 }
 
+/// ``sou_prefetch_write`` for a read: the serializer prefetches the term entries, keys and
+/// stream heads of terms a few terms ahead in dictionary order (random places in memory).
+static inline void sou_prefetch_read(const void *address) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(address, 0, 3);
+#else
+    (void)address;
+#endif
+}
+
 #endif

@@ -19,7 +19,13 @@ struct ByteWriter {
     }
 
     /// Unsigned LEB128: 7 bits per byte, low groups first, high bit = "more follows".
+    @inline(__always)
     mutating func varint(_ value: UInt64) {
+        if value < 0x80 { bytes.append(UInt8(value)) } else { multiByteVarint(value) }
+    }
+
+    /// ``varint(_:)`` of a value of two bytes or more.
+    private mutating func multiByteVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(v & 0x7F) | 0x80)
@@ -28,6 +34,7 @@ struct ByteWriter {
         bytes.append(UInt8(v))
     }
 
+    @inline(__always)
     mutating func varint(_ value: Int) { varint(UInt64(value)) }
 
     mutating func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 { bytes.append(contentsOf: c) }

@@ -10,7 +10,10 @@ struct DictionaryWriter {
     private var blocks = ByteWriter()
     private var termCount = 0
     private var blockCount = 0
-    private var previous: [UInt8] = []
+    /// The previous term of the block: its first `previousCount` bytes (the array is not
+    /// resized from term to term; it grows only for a term longer than any before).
+    private var previous = [UInt8](repeating: 0, count: 64)
+    private var previousCount = 0
     /// ``TermCoding/twoScalars(_:)`` of `previous`.
     private var previousTwo: (firstLength: Int, second: UInt32)? = nil
     private var previousPostings = 0
@@ -23,12 +26,12 @@ struct DictionaryWriter {
         if termCount % FileLayout.termsPerBlock == 0 {
             // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
             var prefix: UInt64 = 0
-            for (i, b) in term.prefix(8).enumerated() { prefix |= UInt64(b) << UInt64(8 * i) }
+            for i in 0..<min(8, term.count) { prefix |= UInt64(term[i]) << UInt64(8 * i) }
             index.u64(prefix)
             index.u32(UInt32(blocks.count))
             blocks.varint(postingsOffset)
             blocks.varint(positionsOffset)
-            previous.removeAll(keepingCapacity: true)
+            previousCount = 0
             previousTwo = nil
             previousPostings = postingsOffset
             previousPositions = positionsOffset
@@ -38,15 +41,14 @@ struct DictionaryWriter {
         let two = TermCoding.twoScalars(term)
         defer { previousTwo = two }
         if let p = previousTwo, let t = two,
-           p.firstLength == t.firstLength, previous.prefix(p.firstLength).elementsEqual(term.prefix(t.firstLength)),
+           p.firstLength == t.firstLength, sharedLength(term, upTo: t.firstLength) == t.firstLength,
            t.second > p.second {
             // two-character term after one with the same first character: header with both
             // lengths 0, then the distance between the second characters' code points − 1
             blocks.u8(UInt8(kind.rawValue))
             blocks.varint(Int(t.second - p.second - 1))
         } else {
-            var shared = 0
-            while shared < previous.count, shared < term.count, previous[shared] == term[shared] { shared += 1 }
+            let shared = sharedLength(term, upTo: term.count)
             let suffix = term.count - shared
             // entry header: kind (bits 0-1), shared length (bits 2-4), suffix length (bits 5-7);
             // 7 in a length field means "a varint follows"
@@ -74,9 +76,25 @@ struct DictionaryWriter {
             previousHadGaps = totalFrequency > documentFrequency
                 && !FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency)
         }
-        previous.removeAll(keepingCapacity: true)
-        previous.append(contentsOf: term)
+        if term.count > previous.count { previous.append(contentsOf: repeatElement(0, count: term.count - previous.count)) }
+        previous.withUnsafeMutableBufferPointer { p in
+            // in bounds: term.count ≤ p.count (grown just above)
+            if let from = term.baseAddress, term.count > 0 { p.baseAddress!.update(from: from, count: term.count) }
+        }
+        previousCount = term.count
         termCount += 1
+    }
+
+    /// How many of the first `limit` bytes of `term` (limit ≤ term.count) the previous term
+    /// shares with it.
+    private func sharedLength(_ term: UnsafeBufferPointer<UInt8>, upTo limit: Int) -> Int {
+        previous.withUnsafeBufferPointer { p in
+            // in bounds: n ≤ previousCount ≤ p.count, and n ≤ limit ≤ term.count
+            let n = min(previousCount, limit)
+            var k = 0
+            while k < n, p[k] == term[k] { k += 1 }
+            return k
+        }
     }
 
     func finish(into sink: OutputSink) throws {

@@ -1,3 +1,5 @@
+import CSystemShim
+
 /// Growable byte streams for many terms in a few large pages, after Lucene's `ByteBlockPool`.
 ///
 /// Each stream is a chain of slices of growing size (8, 16, 24, ... 256 bytes); the last 4 bytes
@@ -104,8 +106,12 @@ final class ByteSlicePool {
     /// Reads a stream back from its first address up to `end` (its cursor's write address).
     /// A slice never crosses a page (``allocate(_:)``), so the reader keeps the current slice's
     /// page and reads its bytes without looking up the page table each time.
+    ///
+    /// The reader borrows the pool (`unowned(unsafe)`: no reference counting when a reader is
+    /// made or copied, once per term and stream when a segment is serialized): it must be used
+    /// while the pool lives, as the in-memory segment that owns the pool hands its readers out.
     struct Reader {
-        let pool: ByteSlicePool
+        unowned(unsafe) let pool: ByteSlicePool
         var address: UInt32
         var limit: UInt32
         var level: Int
@@ -123,24 +129,73 @@ final class ByteSlicePool {
 
         var isAtEnd: Bool { address == end }
 
+        /// Moves to the next slice, whose address is in the last 4 bytes of this one (same page).
+        private mutating func nextSlice() {
+            address = nextSliceAddress()
+            level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
+            limit = address + ByteSlicePool.levelSizes[level] - 4
+            page = pool.page(address)
+            if !(address <= end && end <= limit) {
+                // the stream goes on past this slice, so its next-slice address was written: a
+                // hint to bring that slice into the cache while this one is read
+                let after = nextSliceAddress()
+                sou_prefetch_read(pool.page(after) + Int(after & 0xFFFF))
+            }
+        }
+
+        /// The address in the last 4 bytes of the current slice (written once the stream went on).
+        @inline(__always)
+        private func nextSliceAddress() -> UInt32 {
+            var next: UInt32 = 0
+            for k in 0..<4 { next |= UInt32(page[Int((limit + UInt32(k)) & 0xFFFF)]) << UInt32(8 * k) }
+            return next
+        }
+
         @inline(__always)
         mutating func byte() -> UInt8 {
-            if address == limit {
-                // the next slice's address, in the last 4 bytes of this one (same page)
-                var next: UInt32 = 0
-                for k in 0..<4 { next |= UInt32(page[Int((limit + UInt32(k)) & 0xFFFF)]) << UInt32(8 * k) }
-                level = min(level + 1, ByteSlicePool.levelSizes.count - 1)
-                address = next
-                limit = next + ByteSlicePool.levelSizes[level] - 4
-                page = pool.page(next)
-            }
+            if address == limit { nextSlice() }
             let b = page[Int(address & 0xFFFF)]
             address += 1
             return b
         }
 
+        /// The next varint (at most 5 bytes: the pool's varints are ``appendVarint(_:to:)``'s
+        /// UInt32s), with one boundary check for the varint instead of one per byte when it lies
+        /// whole in the current slice: a one-byte varint before the slice's next-slice address
+        /// (most of them: document gaps and position deltas), or any varint when at least 5
+        /// bytes of the slice remain (the writer too moved to the next slice only at `limit`).
+        /// Otherwise byte by byte across the slices (``varintByBytes()``).
         @inline(__always)
         mutating func varint() -> UInt32 {
+            if address != limit {
+                // in bounds: address < limit, inside this slice, which lies in `page`; the stream
+                // is not at its end (callers check), so this byte was written
+                let p = page + Int(address & 0xFFFF)
+                var b = p[0]
+                if b < 0x80 {
+                    address += 1
+                    return UInt32(b)
+                }
+                if limit &- address >= 5 {
+                    // in bounds: address ..< address + 5 lies in this slice; the varint's bytes
+                    // up to its last one were written (it ends at or before `end`)
+                    var result = UInt32(b & 0x7F)
+                    var n: UInt32 = 1
+                    repeat {
+                        b = p[Int(n)]
+                        result |= UInt32(b & 0x7F) << (7 * n)
+                        n += 1
+                    } while b >= 0x80 && n < 5
+                    address += n
+                    return result
+                }
+            }
+            return varintByBytes()
+        }
+
+        /// ``varint()`` one byte at a time, crossing slices (the reference of the fast paths).
+        @inline(never)
+        mutating func varintByBytes() -> UInt32 {
             var result: UInt32 = 0
             var shift: UInt32 = 0
             while true {

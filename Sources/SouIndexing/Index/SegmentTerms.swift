@@ -1,3 +1,4 @@
+import CSystemShim
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -61,7 +62,13 @@ struct SegmentTerms: TermSource {
         chunk.terms.reserveCapacity(ids.count)
         var encoder = PostingsEncoder()
         var scratch = DecodedPostings()
+        var k = ids.startIndex
         for id32 in ids {
+            // hints (what is encoded does not depend on them): terms come in dictionary order,
+            // their entries, keys and streams lie at random places in memory
+            if k + entryDistance < ids.endIndex { segment.prefetchEntry(Int(ids[k + entryDistance])) }
+            if k + streamDistance < ids.endIndex { segment.prefetchKeyAndStreams(Int(ids[k + streamDistance])) }
+            k += 1
             let id = Int(id32)
             scratch.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
             let view = scratch.view
@@ -70,6 +77,29 @@ struct SegmentTerms: TermSource {
             }
         }
         return chunk
+    }
+}
+
+/// Terms between the prefetch of a term's entry and its use, and between the prefetch of its
+/// key and stream heads (found through its entry, by then in the cache) and their use.
+private let entryDistance = 8
+private let streamDistance = 4
+
+extension InvertedSegment {
+    /// Prefetches the entry of term `id` (a valid id).
+    @inline(__always)
+    func prefetchEntry(_ id: Int) {
+        sou_prefetch_read(states + id)
+    }
+
+    /// Prefetches the first bytes of the key and of both streams of term `id` (a valid id: its
+    /// stream starts are addresses the pool handed out).
+    @inline(__always)
+    func prefetchKeyAndStreams(_ id: Int) {
+        let st = states[id]
+        sou_prefetch_read(pool.page(st.docStart) + Int(st.docStart & 0xFFFF))
+        sou_prefetch_read(pool.page(st.posStart) + Int(st.posStart & 0xFFFF))
+        withKey(id) { if let b = $0.baseAddress { sou_prefetch_read(b) } }
     }
 }
 

@@ -707,7 +707,10 @@ public final class DocumentSource {
 
         func feed(_ c: UnsafeBufferPointer<UInt8>) throws {
             var start = 0
-            for i in 0..<c.count where c[i] == 0x0A {
+            // each line end found with memchr, over the c.count − start bytes of the chunk left
+            while start < c.count, let base = c.baseAddress,
+                  let hit = memchr(base + start, 0x0A, c.count - start) {
+                let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
                 if pending.isEmpty {
                     try handle(UnsafeBufferPointer(rebasing: c[start..<i]))
                 } else {

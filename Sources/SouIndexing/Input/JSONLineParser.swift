@@ -24,12 +24,16 @@ struct JSONLineParser {
     private var i = 0
     /// Objects and arrays open around the current byte.
     private var depth = 0
+    /// Where strings with escapes are unescaped: as long as the line, allocated at the line's
+    /// first escape, freed by ``parse(_:)``.
+    private var scratch: UnsafeMutableBufferPointer<UInt8>? = nil
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// Parses `line` (without its newline) into its top-level members.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> [String: Value] {
         var p = JSONLineParser(line)
+        defer { p.scratch?.deallocate() }
         p.skipSpace()
         guard p.peek() == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
         let members = try p.object(keep: true)
@@ -153,18 +157,72 @@ struct JSONLineParser {
         return v
     }
 
+    /// The index of the first byte at or after `from` that is a quote, a backslash or a control
+    /// character (below 0x20), or `bytes.count`: eight bytes at a time while eight remain, then
+    /// byte by byte.
+    private func plainRunEnd(from: Int) -> Int {
+        guard let base = bytes.baseAddress else { return from }
+        let n = bytes.count
+        var j = from
+        while j + 8 <= n {
+            // in bounds: j + 8 ≤ bytes.count
+            let flags = Self.specialByteFlags(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+            if flags != 0 { return j + flags.trailingZeroBitCount >> 3 }
+            j += 8
+        }
+        while j < n, !Self.endsPlainRun(base[j]) { j += 1 }
+        return j
+    }
+
+    @inline(__always)
+    private static func endsPlainRun(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20
+    }
+
+    /// The high bit of each byte lane of `w` (8 bytes, the first lowest: little-endian) that may
+    /// be below 0x20, a quote or a backslash: the classic "has a byte less than n" and "has a
+    /// zero byte" tests. Zero when no byte is one of them; otherwise the lowest flagged lane is
+    /// the first that is (a lane is flagged wrongly only above a lane that is one, through the
+    /// borrow of the subtraction).
+    @inline(__always)
+    static func specialByteFlags(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+        let below = (w &- ones &* 0x20) & ~w
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (below | zeroQuote | zeroBackslash) & highs
+    }
+
     private mutating func string() throws -> String {
         try expect(UInt8(ascii: "\""))
         let start = i
         // fast path: no escapes
-        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        i = plainRunEnd(from: i)
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             i += 1
             return s
         }
-        var out = Array(bytes[start..<i])
-        out.reserveCapacity(bytes.count - start)
+        // escapes: unescaped into the line's scratch (no escape stands for more bytes than it
+        // takes: 2 → 1, \uXXXX 6 → at most 3, a surrogate pair 12 → 4; so a string's text fits
+        // in the line's length), then one String of it
+        if scratch == nil { scratch = .allocate(capacity: bytes.count) }
+        let out = scratch!
+        var o = 0
+        // bounds: every write below checks that it stays within `out` (never failing, by the
+        // reasoning above)
+        func put(_ run: UnsafeBufferPointer<UInt8>) {
+            precondition(o + run.count <= out.count, "an unescaped JSON string outgrew its line")
+            if let b = run.baseAddress, run.count > 0 { (out.baseAddress! + o).initialize(from: b, count: run.count) }
+            o += run.count
+        }
+        func put(_ byte: UInt8) {
+            precondition(o < out.count, "an unescaped JSON string outgrew its line")
+            out[o] = byte
+            o += 1
+        }
+        put(UnsafeBufferPointer(rebasing: bytes[start..<i]))
         while true {
             guard i < bytes.count else { throw fail("unterminated string") }
             let c = bytes[i]
@@ -172,9 +230,8 @@ struct JSONLineParser {
             if c < 0x20 { throw fail("control character in a string") }
             if c != UInt8(ascii: "\\") {
                 // a run of plain bytes up to the next quote, escape or control character, at once
-                var j = i + 1
-                while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
+                let j = plainRunEnd(from: i + 1)
+                put(UnsafeBufferPointer(rebasing: bytes[i..<j]))
                 i = j
                 continue
             }
@@ -183,14 +240,14 @@ struct JSONLineParser {
             let e = bytes[i]
             i += 1
             switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "\""): put(0x22)
+            case UInt8(ascii: "\\"): put(0x5C)
+            case UInt8(ascii: "/"): put(0x2F)
+            case UInt8(ascii: "b"): put(0x08)
+            case UInt8(ascii: "f"): put(0x0C)
+            case UInt8(ascii: "n"): put(0x0A)
+            case UInt8(ascii: "r"): put(0x0D)
+            case UInt8(ascii: "t"): put(0x09)
             case UInt8(ascii: "u"):
                 var v = try hex4()
                 if v >= 0xD800, v < 0xDC00, bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
@@ -201,11 +258,11 @@ struct JSONLineParser {
                         v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     } else { i = save }
                 }
-                let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
-                out.append(contentsOf: String(scalar).utf8)
+                // 1 to 4 UTF-8 bytes for the 6 (or 12) escaped ones
+                for b in (Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { put(b) }
             default: throw fail("invalid escape")
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
     }
 }
