@@ -27,9 +27,11 @@ struct SegmentTerms: TermSource {
         // serial work) while the following ones are being encoded
         let stream = ChunkStream(segment: segment, slotCounts: slotCounts, order: order, chunkCount: chunkCount,
                                  window: 4 * jobs, timings: timings)
-        let group = DispatchGroup()
-        for _ in 0..<jobs {
-            DispatchQueue.global().async(group: group) { stream.encode() }
+        let group = DispatchGroup(), jobs = jobs
+        // (concurrentPerform, as before the stream: the thread running the block encodes too,
+        // and others join it up to `jobs`, however slowly the pool grows)
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: jobs) { _ in stream.encode() }
         }
         defer { group.wait() }
         for c in 0..<chunkCount {
