@@ -315,4 +315,75 @@ struct BuildInternalsTests {
             }
         }
     }
+
+    @Test("the next batch in order goes to inversion before any batch is analyzed, to one worker at a time; the others analyze meanwhile")
+    func pipelineTurns() throws {
+        let analyzer = try Analyzer()
+        let batchAnalyzer = BatchAnalyzer(analyzer: analyzer, storesText: false)
+        var batches: [DocumentBatch] = []
+        for n in 0..<4 {
+            var b = DocumentBatch(firstDocument: 10 * n)
+            b.append(key: "k\(n)", title: "", text: "集体协商 \(n)")
+            batches.append(b)
+        }
+        let pipeline = BatchPipeline(capacity: 8)
+        func analyzed() -> Int? {
+            if case .analyze(let n, let b)? = pipeline.next() { #expect(b.firstDocument == 10 * n); return n }
+            return nil
+        }
+        func inverted() -> Int? {
+            if case .invert(let a)? = pipeline.next() { return a.batch.firstDocument / 10 }
+            return nil
+        }
+        for n in 0..<3 { try pipeline.push(n, batches[n]) }
+        #expect(analyzed() == 0)
+        #expect(analyzed() == 1)
+        pipeline.finish(1, try batchAnalyzer.analyze(batches[1]))
+        // batch 1 is ready, but batch 0 is not: 1 waits
+        #expect(analyzed() == 2)
+        pipeline.finish(0, try batchAnalyzer.analyze(batches[0]))
+        pipeline.finish(2, try batchAnalyzer.analyze(batches[2]))
+        try pipeline.push(3, batches[3])
+        // batch 0 first, though batch 3 waits to be analyzed
+        #expect(inverted() == 0)
+        // the turn is taken: batch 1 waits for it, batch 3 is analyzed meanwhile
+        #expect(analyzed() == 3)
+        pipeline.inverted()
+        #expect(inverted() == 1)
+        pipeline.inverted()
+        #expect(inverted() == 2)
+        pipeline.inverted()
+        pipeline.finish(3, try batchAnalyzer.analyze(batches[3]))
+        #expect(inverted() == 3)
+        pipeline.inverted()
+        #expect(pipeline.invertedCount == 4)
+        pipeline.closeAndWait()
+        #expect(pipeline.next() == nil)
+    }
+
+    @Test("a parallel build inverts every batch once, in order, one at a time, on the analyzing threads", arguments: [1, 2, 3])
+    func pipelineInvertsInOrder(jobs: Int) throws {
+        let analyzer = try Analyzer()
+        var rng = SplitMix64(seed: UInt64(jobs))
+        let lock = Lock()
+        nonisolated(unsafe) var firsts: [Int] = []
+        nonisolated(unsafe) var inside = 0, overlaps = 0
+        nonisolated(unsafe) var threads = Set<UInt>()
+        let caller = UInt(bitPattern: Int(bitPattern: pthread_self()))
+        let texts = (0..<400).map { _ in randomText(&rng, length: 100 + Int(rng.next() % 900)) }
+        try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: true, firstDocument: 5, invert: { a in
+            lock.lock(); inside += 1; if inside > 1 { overlaps += 1 }; firsts.append(a.batch.firstDocument)
+            threads.insert(UInt(bitPattern: Int(bitPattern: pthread_self()))); lock.unlock()
+            usleep(UInt32(a.batch.count % 3) * 200)
+            lock.lock(); inside -= 1; lock.unlock()
+        }, produce: { add in
+            for (i, t) in texts.enumerated() { try add(SourceDocument(key: "d\(i)", title: "", text: t)) }
+        })
+        #expect(overlaps == 0)
+        #expect(firsts.count > 3)
+        #expect(firsts.first == 5)
+        #expect(firsts == firsts.sorted() && Set(firsts).count == firsts.count)
+        #expect(!threads.contains(caller))
+        #expect(threads.count <= jobs)
+    }
 }

@@ -46,6 +46,32 @@ struct BuildTests {
         _ = try IndexReader(bytes: files[0]).verify()
     }
 
+    @Test("the file is byte-identical whatever the number of jobs when memory budgets cut the build into segments (flushed and merged by the inverting worker)",
+          arguments: [1 << 20, 2 << 20])
+    func jobsDeterminismAcrossSegments(budget: Int) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // real text: the bundled fortunes (5,590 documents, 2.2 MB)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let input = root.appendingPathComponent("corpus/fortunes-zh.jsonl.gz").path
+        let count = 5590
+        var files: [[UInt8]] = []
+        for jobs in [1, 2, 3] {
+            var options = IndexBuildOptions()
+            options.jobs = jobs
+            options.memoryBudget = budget
+            let timings = IndexBuildTimings()
+            options.timings = timings
+            let out = folder.appendingPathComponent("j\(jobs).sou")
+            let summary = try IndexBuilder(options: options).build(paths: [input], to: out)
+            #expect(summary.documents == count)
+            #expect(timings.segmentFlushes > 2)
+            files.append(try [UInt8](Data(contentsOf: out)))
+            _ = try IndexReader(bytes: files.last!).verify()
+        }
+        for (i, f) in files.enumerated().dropFirst() { #expect(f == files[0], "jobs \([1, 2, 3][i]) against jobs 1") }
+    }
+
     @Test("a jobs count beyond maxJobs is capped, not an arithmetic overflow")
     func hugeJobs() throws {
         let folder = try temporaryFolder()

@@ -51,7 +51,7 @@ struct AnalyzedBatch: @unchecked Sendable {
 }
 
 /// Analyzes batches (and compresses their stored text). One per thread; the inversion that
-/// follows runs on one thread, in batch order, into the writer's single segment.
+/// follows runs one batch at a time, in batch order, into the writer's single segment.
 final class BatchAnalyzer: @unchecked Sendable {
     let analyzer: Analyzer
     let storesText: Bool

@@ -28,7 +28,7 @@ public final class IndexBuildTimings: @unchecked Sendable {
         case analyze
         /// Compressing the stored text of each batch (zlib).
         case compress
-        /// Inverting analyzed batches into the in-memory segment (one thread, batch order).
+        /// Inverting analyzed batches into the in-memory segment (one thread at a time, batch order).
         case invert
         /// Encoding an in-memory segment into the file format (postings, positions, dictionary,
         /// document table), at each flush of the buffer and at the commit.

@@ -9,7 +9,8 @@ import SouAnalysis
 /// document: first slot, then deltas), all varints.
 ///
 /// The term table lives in manually managed buffers, so the per-token loop pays no Swift
-/// exclusivity or uniqueness checks. Filled by one thread, in increasing document order.
+/// exclusivity or uniqueness checks. Filled by one thread at a time (a parallel build hands it from
+/// thread to thread under ``BatchPipeline``'s lock), in increasing document order.
 final class InvertedSegment {
     /// Everything the writer keeps per term: 64 bytes, one cache line (the table is allocated
     /// 64-byte aligned), since the per-token loop touches one random term each time. The field

@@ -2,16 +2,35 @@ import FoundationEssentials
 import Glibc
 import SouAnalysis
 
-/// A bounded queue of batches between the reading thread and the inverting threads, and the
-/// results in batch order.
+/// A bounded queue of batches between the reading thread and the worker threads, the analyzed
+/// batches waiting to be inverted, and which batch is inverted next.
+///
+/// Any worker inverts: the one that finds the next batch in order analyzed while no other worker
+/// inverts takes the turn (``next()``) and keeps it while the following batches are ready
+/// (``inverted()`` hands it back). Inversion is the one serial part of a build: no thread is
+/// set aside for it, which would sit idle while the batch it needs is analyzed, or leave the
+/// analyzing threads idle when the queue is full while it runs on a core shared with them.
 final class BatchPipeline: @unchecked Sendable {
+    /// What ``next()`` hands a worker.
+    enum Work {
+        /// Analyze batch number n.
+        case analyze(Int, DocumentBatch)
+        /// Invert this analyzed batch (the next in order); call ``inverted()`` after.
+        case invert(AnalyzedBatch)
+    }
+
     private let condition = Condition()
     private var queue: [(Int, DocumentBatch)] = []
     private var closed = false
     private let capacity: Int
-    private(set) var results: [Int: AnalyzedBatch] = [:]
+    private var results: [Int: AnalyzedBatch] = [:]
     private(set) var failure: Error?
     private var running = 0
+    /// Batches being analyzed, and whether a worker holds the turn to invert.
+    private var analyzing = 0
+    private var inverting = false
+    /// Batches inverted so far: the number of the next one to invert.
+    private(set) var invertedCount = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -25,44 +44,45 @@ final class BatchPipeline: @unchecked Sendable {
         condition.broadcast()
     }
 
-    func pop() -> (Int, DocumentBatch)? {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty && !closed && failure == nil { condition.wait() }
-        if failure != nil || queue.isEmpty { return nil }
-        let item = queue.removeFirst()
-        condition.broadcast()
-        return item
-    }
-
-    /// Removes and returns the result of batch `n` if it is ready.
-    func take(_ n: Int) -> AnalyzedBatch? {
-        condition.lock()
-        defer { condition.unlock() }
-        return results.removeValue(forKey: n)
-    }
-
-    /// Waits for the result of batch `n`; nil once the pipeline failed or batch `n` will never come.
-    func waitFor(_ n: Int) -> AnalyzedBatch? {
+    /// The next work for a worker: the next batch in order to invert, when it is analyzed and no
+    /// other worker inverts (the serial part of a build comes first), else a batch to analyze;
+    /// waits while there is neither. Nil once the pipeline failed, or when the queue is closed
+    /// and every batch is inverted.
+    func next() -> Work? {
         condition.lock()
         defer { condition.unlock() }
         while true {
             if failure != nil { return nil }
-            if let r = results.removeValue(forKey: n) {
+            if !inverting, let r = results.removeValue(forKey: invertedCount) {
+                inverting = true
                 condition.broadcast()
-                return r
+                return .invert(r)
             }
-            if closed && running == 0 && queue.isEmpty { return nil }
+            if !queue.isEmpty {
+                let (n, batch) = queue.removeFirst()
+                analyzing += 1
+                condition.broadcast()
+                return .analyze(n, batch)
+            }
+            if closed && analyzing == 0 && !inverting && results.isEmpty { return nil }
             condition.wait()
         }
     }
 
-    /// Results waiting for the inverter (bounded, so that analysis cannot run far ahead).
-    var backlog: Int { results.count }
-
+    /// Hands in the result of batch `n` (given by ``next()``).
     func finish(_ n: Int, _ result: AnalyzedBatch) {
         condition.lock()
         results[n] = result
+        analyzing -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Gives the turn back after inverting the batch ``next()`` handed over.
+    func inverted() {
+        condition.lock()
+        invertedCount += 1
+        inverting = false
         condition.broadcast()
         condition.unlock()
     }
@@ -90,20 +110,12 @@ final class BatchPipeline: @unchecked Sendable {
         while running > 0 { condition.wait() }
         condition.unlock()
     }
-
-    /// Closes the queue without waiting.
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
 }
 
 extension SegmentWriter {
     /// Adds the documents `produce` hands over (on this thread), analyzing them (and compressing
-    /// their stored text) on `jobs` threads; this thread inverts the analyzed batches in order
-    /// into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
+    /// their stored text) on `jobs` threads, which also invert the analyzed batches in order,
+    /// one at a time, into the one segment. Batches are cut exactly as ``addDocument(key:title:text:)`` cuts
     /// them, so the file is the same for any `jobs`, and memory holds one term table.
     func addDocuments(jobs: Int, _ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         serializationJobs = max(1, jobs)
@@ -117,17 +129,21 @@ extension SegmentWriter {
     }
 }
 
-/// Reading on the calling thread, analysis on `jobs` threads, inversion on one thread in batch
-/// order: what a parallel build runs, for a one-shot ``SegmentWriter`` and an ``IndexWriter`` alike.
+/// Reading on the calling thread, analysis on `jobs` threads, inversion in batch order by one of
+/// them at a time: what a parallel build runs, for a one-shot ``SegmentWriter`` and an
+/// ``IndexWriter`` alike.
 enum InversionPipeline {
     /// Cuts the produced documents into batches (``DocumentBatch/isFull``, numbered from
-    /// `firstDocument`), analyzes them on `jobs` threads and hands them to `invert` in order on
-    /// one thread. Returns when every batch is inverted; rethrows the first error.
+    /// `firstDocument`), analyzes them on `jobs` threads and hands them to `invert` in order, one
+    /// call at a time (on whichever of the threads has the turn: ``BatchPipeline/next()``).
+    /// Returns when every batch is inverted; rethrows the first error.
     static func run(jobs: Int, analyzer: Analyzer, storesText: Bool, firstDocument: Int, timings: IndexBuildTimings? = nil,
                     invert: @escaping (AnalyzedBatch) throws -> Void,
                     produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         let jobs = min(max(1, jobs), IndexBuildOptions.maxJobs)
         let pipeline = BatchPipeline(capacity: 2 * jobs)
+        // called by one worker at a time, the turns ordered by the pipeline's lock
+        nonisolated(unsafe) let invert = invert
         // a thread the system refuses (ulimit -u, memory) fails the build: the threads already
         // started are stopped and waited for, so nothing waits on a thread that never ran
         for _ in 0..<jobs {
@@ -137,9 +153,15 @@ enum InversionPipeline {
             do {
                 try WorkerThread.start {
                     defer { pipeline.stopped() }
-                    while let (n, batch) = pipeline.pop() {
+                    while let work = pipeline.next() {
                         do {
-                            pipeline.finish(n, try worker.analyze(batch))
+                            switch work {
+                            case .analyze(let n, let batch):
+                                pipeline.finish(n, try worker.analyze(batch))
+                            case .invert(let analyzed):
+                                try invert(analyzed)
+                                pipeline.inverted()
+                            }
                         } catch {
                             pipeline.fail(error)
                             return
@@ -152,15 +174,6 @@ enum InversionPipeline {
                 pipeline.closeAndWait()
                 throw error
             }
-        }
-        // the inverter: one thread, batches in order
-        let inversion = InversionThread(invert: invert, pipeline: pipeline)
-        do {
-            try inversion.start()
-        } catch {
-            pipeline.fail(error)
-            pipeline.closeAndWait()
-            throw error
         }
         var batch = DocumentBatch(firstDocument: firstDocument)
         var batchNumber = 0
@@ -186,52 +199,11 @@ enum InversionPipeline {
             producerError = error
             pipeline.fail(error)
         }
-        pipeline.close()
-        inversion.wait()
         pipeline.closeAndWait()
         if let producerError { throw producerError }
         if let failure = pipeline.failure { throw failure }
-        if let failure = inversion.failure { throw failure }
-        guard inversion.inverted == batchNumber else {
-            throw IndexError.io("internal error: \(batchNumber) batches read, \(inversion.inverted) inverted")
+        guard pipeline.invertedCount == batchNumber else {
+            throw IndexError.io("internal error: \(batchNumber) batches read, \(pipeline.invertedCount) inverted")
         }
-    }
-}
-
-/// The thread inverting analyzed batches in order into the writer's segment.
-final class InversionThread: @unchecked Sendable {
-    private let invert: (AnalyzedBatch) throws -> Void
-    private let pipeline: BatchPipeline
-    private let done = Condition()
-    private var finished = false
-    private(set) var inverted = 0
-    private(set) var failure: Error?
-
-    init(invert: @escaping (AnalyzedBatch) throws -> Void, pipeline: BatchPipeline) {
-        self.invert = invert
-        self.pipeline = pipeline
-    }
-
-    /// Starts the thread; throws when the system refuses it (nothing runs then).
-    func start() throws {
-        try WorkerThread.start { [self] in
-            while let r = pipeline.waitFor(inverted) {
-                do {
-                    try invert(r)
-                    inverted += 1
-                } catch {
-                    failure = error
-                    pipeline.fail(error)
-                    break
-                }
-            }
-            done.lock(); finished = true; done.broadcast(); done.unlock()
-        }
-    }
-
-    func wait() {
-        done.lock()
-        while !finished { done.wait() }
-        done.unlock()
     }
 }

@@ -5,8 +5,8 @@ import Glibc
 
 /// The terms of a build's in-memory ``InvertedSegment`` as a ``TermSource``: sorted by bytes,
 /// each term's byte streams decoded into ``DecodedPostings`` and encoded in chunks of
-/// ``IndexSerializer/chunkTerms`` terms, several chunks at a time on `jobs` threads, handed over
-/// in order (the bytes do not depend on the number of threads).
+/// ``IndexSerializer/chunkTerms`` terms on `jobs` threads (``ChunkStream``), handed over in order
+/// (the bytes do not depend on the number of threads).
 struct SegmentTerms: TermSource {
     let segment: InvertedSegment
     var jobs = 1
@@ -16,43 +16,32 @@ struct SegmentTerms: TermSource {
         let order = segment.sortedTermIDs()
         let chunkCount = (order.count + IndexSerializer.chunkTerms - 1) / IndexSerializer.chunkTerms
         guard jobs > 1 else {
-            for c in 0..<chunkCount {
-                let job = ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: 1)
-                job.run(0)
-                for chunk in job.take() { try output.append(chunk) }
+            for start in stride(from: 0, to: order.count, by: IndexSerializer.chunkTerms) {
+                let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+                try output.append(Self.encode(ids, segment: segment, slotCounts: slotCounts))
             }
             return
         }
-        // waves of 2 × jobs chunks encoded on `jobs` threads; this thread appends a wave (the
-        // dictionary, the positions written, the postings spilled: serial work) while the
-        // next wave is being encoded
-        let wave = 2 * jobs
-        let timings = timings
-        var previous: ChunkJob? = nil
-        var c = 0
-        while c < chunkCount || previous != nil {
-            let n = min(wave, chunkCount - c)
-            let job = n > 0 ? ChunkJob(segment: segment, slotCounts: slotCounts, order: order, firstChunk: c, count: n) : nil
-            let group = DispatchGroup()
-            if let job {
-                DispatchQueue.global().async(group: group) {
-                    DispatchQueue.concurrentPerform(iterations: job.count) { i in
-                        IndexBuildTimings.measure(timings, .serialize) { job.run(i) }
-                    }
-                }
+        // chunks encoded on `jobs` threads, each taking the next chunk as it finishes one (no
+        // thread waits for the slowest of a group), at most `window` ahead of this thread, which
+        // appends them in order (the dictionary, the positions written, the postings spilled:
+        // serial work) while the following ones are being encoded
+        let stream = ChunkStream(segment: segment, slotCounts: slotCounts, order: order, chunkCount: chunkCount,
+                                 window: 4 * jobs, timings: timings)
+        let group = DispatchGroup(), jobs = jobs
+        // (concurrentPerform, as before the stream: the thread running the block encodes too,
+        // and others join it up to `jobs`, however slowly the pool grows)
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: jobs) { _ in stream.encode() }
+        }
+        defer { group.wait() }
+        for c in 0..<chunkCount {
+            do {
+                try output.append(stream.take(c))
+            } catch {
+                stream.cancel()
+                throw error
             }
-            var failure: Error? = nil
-            if let previous {
-                do {
-                    for chunk in previous.take() { try output.append(chunk) }
-                } catch {
-                    failure = error
-                }
-            }
-            group.wait()
-            if let failure { throw failure }
-            previous = job
-            c += n
         }
     }
 
@@ -189,37 +178,77 @@ struct DecodedPostings: ~Copyable {
     }
 }
 
-/// One wave of chunks encoded by concurrent workers. The segment is only read; each worker
-/// initializes only its own result slot (raw memory, so no Swift array is mutated from several
-/// threads).
-final class ChunkJob: @unchecked Sendable {
+/// The chunks of a segment's terms encoded by concurrent workers (``encode()`` on each) and
+/// taken in order by one consumer (``take(_:)``); a worker encodes at most `window` chunks
+/// ahead of the consumer, so that memory holds a bounded number of encoded chunks. The segment
+/// is only read; the chunks are handed over under the lock.
+final class ChunkStream: @unchecked Sendable {
     private let segment: InvertedSegment
     private let slotCounts: [Int32]
     private let order: [Int32]
-    private let firstChunk: Int
-    private let slots: UnsafeMutablePointer<EncodedChunk>
-    let count: Int
+    private let chunkCount: Int
+    private let window: Int
+    private let timings: IndexBuildTimings?
+    private let condition = Condition()
+    private var results: [EncodedChunk?]
+    /// The next chunk to encode, the chunks taken so far, and whether the consumer gave up.
+    private var next = 0
+    private var taken = 0
+    private var cancelled = false
 
-    init(segment: InvertedSegment, slotCounts: [Int32], order: [Int32], firstChunk: Int, count: Int) {
+    init(segment: InvertedSegment, slotCounts: [Int32], order: [Int32], chunkCount: Int, window: Int,
+         timings: IndexBuildTimings?) {
         self.segment = segment
         self.slotCounts = slotCounts
         self.order = order
-        self.firstChunk = firstChunk
-        self.count = count
-        slots = .allocate(capacity: count)
+        self.chunkCount = chunkCount
+        self.window = max(1, window)
+        self.timings = timings
+        results = [EncodedChunk?](repeating: nil, count: chunkCount)
     }
 
-    /// Encodes chunk `i` of the wave into its slot.
-    func run(_ i: Int) {
-        let start = (firstChunk + i) * IndexSerializer.chunkTerms
-        let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
-        (slots + i).initialize(to: SegmentTerms.encode(ids, segment: segment, slotCounts: slotCounts))
+    /// Encodes chunks, the next one not taken by another worker each time, until none is left
+    /// (or the consumer cancelled).
+    func encode() {
+        while true {
+            condition.lock()
+            while next < chunkCount && next >= taken + window && !cancelled { condition.wait() }
+            guard next < chunkCount && !cancelled else {
+                condition.unlock()
+                return
+            }
+            let c = next
+            next += 1
+            condition.unlock()
+            let start = c * IndexSerializer.chunkTerms
+            let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+            let chunk = IndexBuildTimings.measure(timings, .serialize) {
+                SegmentTerms.encode(ids, segment: segment, slotCounts: slotCounts)
+            }
+            condition.lock()
+            results[c] = chunk
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
-    /// The chunks, once every slot is set (moves them out).
-    func take() -> [EncodedChunk] {
-        (0..<count).map { (slots + $0).move() }
+    /// Waits for chunk `c` (taken in order: 0, 1, ...) and hands it over.
+    func take(_ c: Int) -> EncodedChunk {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[c] == nil { condition.wait() }
+        let chunk = results[c]!
+        results[c] = nil
+        taken = c + 1
+        condition.broadcast()
+        return chunk
     }
 
-    deinit { slots.deallocate() }
+    /// Stops the workers after the chunks they are encoding.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
 }
