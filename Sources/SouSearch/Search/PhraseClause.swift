@@ -206,6 +206,11 @@ struct PhraseClause: Sendable {
             let n = tokens[0].infos.entries.reduce(0) { $0 + $1.documentFrequency }
             out.documents.reserveCapacity(n)
             out.frequencies.reserveCapacity(n)
+        } else if tokens.count > 1, !tokens.contains(where: \.isCharacter) {
+            // a phrase's documents: at most its rarest term's (reserved once, not grown by doubling)
+            let n = tokens.map { $0.infos.entries.reduce(0) { $0 + $1.documentFrequency } }.min() ?? 0
+            out.documents.reserveCapacity(n)
+            out.frequencies.reserveCapacity(n)
         }
         var scratch = Scratch()
         var work = 0
@@ -344,6 +349,7 @@ struct PhraseClause: Sendable {
                 work += buffers.list.count
                 let firstOffset = groupProgressions[order[first]][0].offset
                 buffers.candidates.removeAll(keepingCapacity: true)
+                buffers.candidates.reserveCapacity(buffers.list.count)
                 for p in buffers.list { buffers.candidates.append(p - firstOffset) }
                 PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                         chains: &buffers.chains, work: &work)
