@@ -429,6 +429,37 @@ struct BitReader {
         return j
     }
 
+    /// Reads `count` Rice(·, k) codes without keeping their values: the same bits read and the
+    /// same errors as `count` calls of ``rice(_:)`` (the position gaps of documents a phrase
+    /// leapfrogged over, which lie before those it reads). The fast path parses a code as
+    /// ``rice(_:count:into:)`` does, from a 64-bit word loaded at least 8 bytes before the end;
+    /// an escape or a code in the last 8 bytes goes through ``rice(_:)``. `k` ≤ 24.
+    @inline(__always)
+    mutating func skipRice(_ k: Int, count: Int) throws {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        var offset = bitOffset
+        var j = 0
+        while j < count {
+            let byte = offset &>> 3
+            if byte <= lastWord {
+                // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+                let q = (~w).trailingZeroBitCount
+                if q < RiceCoding.escape {
+                    offset &+= q &+ 1 &+ k
+                    j &+= 1
+                    continue
+                }
+            }
+            bitOffset = offset
+            _ = try rice(k)   // an escape, or a code in the last bytes
+            offset = bitOffset
+            j &+= 1
+        }
+        bitOffset = offset
+    }
+
     /// ``rice(_:count:into:)`` near the stream's end (fewer than 8 bytes from the current
     /// byte on): the same values and the same errors as `count` calls of ``rice(_:)``, parsing
     /// each code from one ``peek()``. A code longer than the valid bits, or an

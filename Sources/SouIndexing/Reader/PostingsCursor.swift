@@ -57,6 +57,9 @@ public struct PostingsCursor: @unchecked Sendable {
     /// decoded gap).
     private var values: [UInt32] = []
     private var decodedGaps = 0
+    /// The gaps of the open block before this one were read without being kept (those of
+    /// documents before the current one): ``values`` holds gaps `skippedGaps..<decodedGaps`.
+    private var skippedGaps = 0
     private var blockGaps = 0
     private var gapParameter = 0
     private var gapReader: BitReader
@@ -136,6 +139,7 @@ public struct PostingsCursor: @unchecked Sendable {
         firstPosition = 0
         decodedBlock = -1
         decodedGaps = 0
+        skippedGaps = 0
         blockGaps = 0
         let b = index.bytes
         if postingsOffset < 0 {
@@ -231,6 +235,7 @@ public struct PostingsCursor: @unchecked Sendable {
             decodedBlock = 0
             decodedGaps = gapCount
             blockGaps = gapCount
+            skippedGaps = 0
         }
         if let e = entry {
             // the entry summarizes the block exactly: last document, position count, byte length
@@ -467,7 +472,7 @@ public struct PostingsCursor: @unchecked Sendable {
     private mutating func gapValue(_ i: Int) throws -> UInt32 {
         let size = FileLayout.positionsPerBlock
         let block = i / size, j = i % size
-        if block != decodedBlock || j >= decodedGaps { try decodeGaps(block: block, through: j) }
+        if block != decodedBlock || j >= decodedGaps || j < skippedGaps { try decodeGaps(block: block, through: j) }
         return values[j]
     }
 
@@ -478,8 +483,11 @@ public struct PostingsCursor: @unchecked Sendable {
     private mutating func decodeGaps(block: Int, through j: Int) throws {
         let size = FileLayout.positionsPerBlock
         guard block * size + j < totalFrequency - documentFrequency else { throw IndexError.corrupt("positions: gap index out of range") }
-        if block != decodedBlock { try openGapBlock(block) }
+        if block != decodedBlock || j < skippedGaps { try openGapBlock(block) }
         guard j < blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
+        // the gaps before the current document's are never read again: passed over unkept
+        let current = gapIndex - block * size
+        if decodedGaps < min(current, j) { try skipGaps(to: min(current, j)) }
         // up to gap j, and 16 more when the block has them (one call for a walk's next reads)
         let stop = min(blockGaps, max(j + 1, decodedGaps + 16))
         var r = gapReader
@@ -498,7 +506,8 @@ public struct PostingsCursor: @unchecked Sendable {
         let size = FileLayout.positionsPerBlock
         let gapCount = totalFrequency - documentFrequency
         let fullBlocks = gapCount / size
-        if block < decodedBlock {
+        if block <= decodedBlock {
+            // (the open block itself when gaps before those it kept are asked for)
             positionsReader.offset = positionsStart
             decodedBlock = -1
         }
@@ -527,7 +536,18 @@ public struct PostingsCursor: @unchecked Sendable {
         gapParameter = k
         blockGaps = count
         decodedGaps = 0
+        skippedGaps = 0
         decodedBlock = block
+    }
+
+    /// Passes over the open block's gaps from the last decoded one to gap `j` (excluded, below
+    /// the block's gap count) without keeping them: the gaps of documents before the current one.
+    private mutating func skipGaps(to j: Int) throws {
+        var r = gapReader
+        try r.skipRice(gapParameter, count: j - decodedGaps)
+        gapReader = r
+        decodedGaps = j
+        skippedGaps = j
     }
 
     /// After gaps of the open block were decoded: once its last gap is, checks a full block's
@@ -551,10 +571,10 @@ public struct PostingsCursor: @unchecked Sendable {
     /// the checked decoder for what its fast path does not take.
     /// `from < stop ≤` the block's gap count; `out` has room for `stop − from` values.
     private mutating func sumGaps(block: Int, from: Int, to stop: Int, after p: Int, into out: UnsafeMutablePointer<Int>) throws -> Int {
-        if block != decodedBlock { try openGapBlock(block) }
+        if block != decodedBlock || from < skippedGaps { try openGapBlock(block) }
         guard stop <= blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
-        // the gaps of skipped documents before `from` (none once a walk reads every document)
-        if decodedGaps < from { try decodeGaps(block: block, through: from - 1) }
+        // the gaps of documents leapfrogged over, before `from`: passed over unkept
+        if decodedGaps < from { try skipGaps(to: from) }
         var p = p
         var j = from
         // bounds: j < stop ≤ blockGaps ≤ the buffer's size; out[j − from] for j < stop
