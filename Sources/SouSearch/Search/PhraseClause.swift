@@ -72,6 +72,7 @@ struct PhraseClause: Sendable {
             throw QueryError(.noSearchableText(text), at: sourcePosition)
         }
         var tokens: [PhraseToken] = []
+        tokens.reserveCapacity(analyzed.count)
         for token in analyzed {
             let isCharacter = token.kind == .unigram
             let key = Array(token.term.utf8)
@@ -129,11 +130,13 @@ struct PhraseClause: Sendable {
         // tokens of the same term (and kind) form one group: a short phrase compares with the
         // groups' first tokens (no hashing of every term per query), a long one looks up a table
         var groupOffsets: [[Int]] = []
-        var groupOf: [String: Int] = [:]
+        // (terms compared by their bytes, as the dictionary looks them up: String's `==` and
+        // hashing go through Unicode normalization, far slower on CJK text)
+        var groupOf: [[UInt8]: Int] = [:]
         let short = tokens.count <= 16
         for (t, token) in tokens.enumerated() {
-            let key = short ? "" : (token.isCharacter ? "c" : "t") + token.term
-            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term == token.term }
+            let key: [UInt8] = short ? [] : [token.isCharacter ? 1 : 0] + Array(token.term.utf8)
+            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term.utf8.elementsEqual(token.term.utf8) }
                 : groupOf[key]
             if let g = found {
                 groupOffsets[g].append(token.offset)
