@@ -577,6 +577,7 @@ public struct PostingsCursor: @unchecked Sendable {
         if decodedGaps < from { try skipGaps(to: from) }
         var p = p
         var j = from
+        var summed = false   // gaps decoded here (not already decoded, as inline gaps are)
         // bounds: j < stop ≤ blockGaps ≤ the buffer's size; out[j − from] for j < stop
         try values.withUnsafeMutableBufferPointer { v in
             let gaps = v.baseAddress!
@@ -592,6 +593,7 @@ public struct PostingsCursor: @unchecked Sendable {
                 gapReader = r
                 decodedGaps = j &+ fast
                 j = decodedGaps
+                summed = true
             }
         }
         if j < stop {
@@ -603,7 +605,7 @@ public struct PostingsCursor: @unchecked Sendable {
                     out[i &- from] = p
                 }
             }
-        } else {
+        } else if summed {
             try finishGaps()
         }
         return p
