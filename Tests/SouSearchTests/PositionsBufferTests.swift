@@ -45,6 +45,56 @@ struct PositionsBufferTests {
         }
     }
 
+    /// A phrase leapfrogs over documents (``PostingsCursor/advance(to:)``), reads some
+    /// documents' positions whole and walks others' part of the way: the gaps of the documents
+    /// passed over are read without being kept, those of a walk are kept. Whatever the order,
+    /// each document's positions must be the slots the analyzer gives the term in its text.
+    @Test("positions after leapfrogs and partial walks are the analyzer's slots of the term", arguments: [1, 2, 3, 5])
+    func leapfrogPositions(_ step: Int) throws {
+        let documents = Self.documents()
+        let index = try TestCorpus.makeIndex(documents)
+        let analyzer = try Analyzer()
+        let text = Dictionary(uniqueKeysWithValues: documents.map { ($0.key, $0.text) })
+        var slotsOf: [String: [String: [Int]]] = [:]   // key → term → slots (the oracle)
+        func slots(_ term: String, _ key: String) -> [Int] {
+            if slotsOf[key] == nil {
+                var byTerm: [String: [Int]] = [:]
+                for token in analyzer.analyze(text[key]!) { byTerm[token.term, default: []].append(token.position) }
+                slotsOf[key] = byTerm
+            }
+            return slotsOf[key]![term] ?? []
+        }
+        var buffer: [Int] = []
+        var read = 0, walked = 0
+        // bigrams: the analyzer's tokens as the index holds them (a lone character's unigram is
+        // indexed at slots a query's analysis does not give it)
+        for term in try index.terms(withPrefix: "") where term.documentFrequency > 3 && term.term.count == 2
+            && term.term.unicodeScalars.allSatisfy({ SubstringOracle.isHanKana($0) }) {
+            var cursor = try index.postings(term)
+            var target = 0, n = 0
+            while let d = try cursor.advance(to: target) {
+                let expected = slots(term.term, index.documentKey(d))
+                n += 1
+                if n % 3 == 0 {
+                    // a walk over the first positions only (an existence check stops early)
+                    var p = 0
+                    for k in 0..<min(cursor.termFrequency, 1 + n % 7) {
+                        p = try cursor.position(k, after: p)
+                        #expect(k < expected.count && p == expected[k], "\(term.term) document \(d) position \(k)")
+                    }
+                    walked += 1
+                } else {
+                    try cursor.positions(into: &buffer)
+                    #expect(buffer == expected, "\(term.term) document \(d)")
+                    read += 1
+                }
+                // the next document at least `step` on: those between are leapfrogged
+                target = d + step + n % 2
+            }
+        }
+        #expect(read > 100 && walked > 50)
+    }
+
     @Test("phrases over long, repetitive documents match the brute-force scorer")
     func phrases() throws {
         let documents = Self.documents()

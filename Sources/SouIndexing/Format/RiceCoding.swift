@@ -392,6 +392,74 @@ struct BitReader {
         bitOffset = offset
     }
 
+    /// The fast path of ``rice(_:count:into:)`` alone, also summing: reads up to `count`
+    /// Rice(·, k) codes into `out`, and for each value v adds v + 1 to `p` and writes it to
+    /// `sums` (a term's positions from its gaps). Stops before an escape or a code starting in
+    /// the stream's last 8 bytes (``rice(_:count:into:)`` then reads it, with its checks) and
+    /// returns how many codes it read. A code read here is at most 56 bits inside a 64-bit word
+    /// loaded at least 8 bytes before the end (as in ``rice(_:count:into:)``), and its value
+    /// below 2^29: `p` grows by at most 2^29 per code. `out` and `sums` have room for `count`
+    /// values; `k` ≤ 24.
+    @inline(__always)
+    mutating func riceSums(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>, sums: UnsafeMutablePointer<Int>,
+                           after p: inout Int) -> Int {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let mask = (UInt64(1) &<< UInt64(k)) &- 1
+        let shiftK = UInt64(k)
+        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        var offset = bitOffset
+        var sum = p
+        var j = 0
+        while j < count {
+            let byte = offset &>> 3
+            guard byte <= lastWord else { break }
+            // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+            let q = (~w).trailingZeroBitCount
+            guard q < RiceCoding.escape else { break }
+            let v = UInt64(q) &<< shiftK | (w &>> UInt64(q &+ 1)) & mask
+            out[j] = UInt32(truncatingIfNeeded: v)
+            sum &+= Int(truncatingIfNeeded: v) &+ 1
+            sums[j] = sum
+            offset &+= q &+ 1 &+ k
+            j &+= 1
+        }
+        bitOffset = offset
+        p = sum
+        return j
+    }
+
+    /// Reads `count` Rice(·, k) codes without keeping their values: the same bits read and the
+    /// same errors as `count` calls of ``rice(_:)`` (the position gaps of documents a phrase
+    /// leapfrogged over, which lie before those it reads). The fast path parses a code as
+    /// ``rice(_:count:into:)`` does, from a 64-bit word loaded at least 8 bytes before the end;
+    /// an escape or a code in the last 8 bytes goes through ``rice(_:)``. `k` ≤ 24.
+    @inline(__always)
+    mutating func skipRice(_ k: Int, count: Int) throws {
+        precondition(k >= 0 && k <= 24, "Rice parameter out of range")
+        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        var offset = bitOffset
+        var j = 0
+        while j < count {
+            let byte = offset &>> 3
+            if byte <= lastWord {
+                // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+                let q = (~w).trailingZeroBitCount
+                if q < RiceCoding.escape {
+                    offset &+= q &+ 1 &+ k
+                    j &+= 1
+                    continue
+                }
+            }
+            bitOffset = offset
+            _ = try rice(k)   // an escape, or a code in the last bytes
+            offset = bitOffset
+            j &+= 1
+        }
+        bitOffset = offset
+    }
+
     /// ``rice(_:count:into:)`` near the stream's end (fewer than 8 bytes from the current
     /// byte on): the same values and the same errors as `count` calls of ``rice(_:)``, parsing
     /// each code from one ``peek()``. A code longer than the valid bits, or an

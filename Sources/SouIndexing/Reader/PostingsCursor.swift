@@ -57,6 +57,9 @@ public struct PostingsCursor: @unchecked Sendable {
     /// decoded gap).
     private var values: [UInt32] = []
     private var decodedGaps = 0
+    /// The gaps of the open block before this one were read without being kept (those of
+    /// documents before the current one): ``values`` holds gaps `skippedGaps..<decodedGaps`.
+    private var skippedGaps = 0
     private var blockGaps = 0
     private var gapParameter = 0
     private var gapReader: BitReader
@@ -136,6 +139,7 @@ public struct PostingsCursor: @unchecked Sendable {
         firstPosition = 0
         decodedBlock = -1
         decodedGaps = 0
+        skippedGaps = 0
         blockGaps = 0
         let b = index.bytes
         if postingsOffset < 0 {
@@ -231,6 +235,7 @@ public struct PostingsCursor: @unchecked Sendable {
             decodedBlock = 0
             decodedGaps = gapCount
             blockGaps = gapCount
+            skippedGaps = 0
         }
         if let e = entry {
             // the entry summarizes the block exactly: last document, position count, byte length
@@ -366,14 +371,8 @@ public struct PostingsCursor: @unchecked Sendable {
             while i < end {
                 let blockStart = i / size * size
                 let stop = min(end, blockStart + size)
-                _ = try gapValue(stop - 1)   // decodes the block holding gaps i..<stop as far as stop − 1
-                // bounds: blockStart ≤ i < stop ≤ blockStart + size, the values' and the chunk's count
-                values.withUnsafeBufferPointer { v in
-                    for j in i..<stop {
-                        p += Int(v[j &- blockStart]) &+ 1
-                        out[j &- i] = p
-                    }
-                }
+                // bounds: blockStart ≤ i < stop ≤ blockStart + size, the chunk's count
+                p = try sumGaps(block: blockStart / size, from: i - blockStart, to: stop - blockStart, after: p, into: out)
                 buffer.append(contentsOf: UnsafeBufferPointer(start: out, count: stop - i))
                 i = stop
             }
@@ -473,7 +472,7 @@ public struct PostingsCursor: @unchecked Sendable {
     private mutating func gapValue(_ i: Int) throws -> UInt32 {
         let size = FileLayout.positionsPerBlock
         let block = i / size, j = i % size
-        if block != decodedBlock || j >= decodedGaps { try decodeGaps(block: block, through: j) }
+        if block != decodedBlock || j >= decodedGaps || j < skippedGaps { try decodeGaps(block: block, through: j) }
         return values[j]
     }
 
@@ -483,42 +482,12 @@ public struct PostingsCursor: @unchecked Sendable {
     /// skipped by its stored length, as one never read is).
     private mutating func decodeGaps(block: Int, through j: Int) throws {
         let size = FileLayout.positionsPerBlock
-        let gapCount = totalFrequency - documentFrequency
-        let fullBlocks = gapCount / size
-        guard block * size + j < gapCount else { throw IndexError.corrupt("positions: gap index out of range") }
-        if block != decodedBlock {
-            if block < decodedBlock {
-                positionsReader.offset = positionsStart
-                decodedBlock = -1
-            }
-            // skip whole blocks by their byte length (the open block's reader offset is already
-            // past it when it is a full block: its end)
-            while decodedBlock + 1 < block {
-                let length = try positionsReader.varint(max: positionsReader.remaining)
-                try positionsReader.skip(length)
-                decodedBlock += 1
-            }
-            var end = positionsReader.end
-            if block < fullBlocks {
-                let length = try positionsReader.varint(max: positionsReader.remaining)
-                end = positionsReader.offset + length
-            }
-            let count = block < fullBlocks ? size : gapCount - fullBlocks * size
-            guard count > 0 else { throw IndexError.corrupt("positions: gap index out of range") }
-            if values.isEmpty { values = [UInt32](repeating: 0, count: size) }
-            var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
-            let k = Int(try r.read(bits: 5))
-            guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
-            // a full block is followed by the next one's length at its end; the last block's end
-            // is known once it is decoded
-            if block < fullBlocks { positionsReader.offset = end }
-            gapReader = r
-            gapParameter = k
-            blockGaps = count
-            decodedGaps = 0
-            decodedBlock = block
-        }
+        guard block * size + j < totalFrequency - documentFrequency else { throw IndexError.corrupt("positions: gap index out of range") }
+        if block != decodedBlock || j < skippedGaps { try openGapBlock(block) }
         guard j < blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
+        // the gaps before the current document's are never read again: passed over unkept
+        let current = gapIndex - block * size
+        if decodedGaps < min(current, j) { try skipGaps(to: min(current, j)) }
         // up to gap j, and 16 more when the block has them (one call for a walk's next reads)
         let stop = min(blockGaps, max(j + 1, decodedGaps + 16))
         var r = gapReader
@@ -527,13 +496,119 @@ public struct PostingsCursor: @unchecked Sendable {
         try values.withUnsafeMutableBufferPointer { try r.rice(gapParameter, count: stop - from, into: $0.baseAddress! + from) }
         gapReader = r
         decodedGaps = stop
-        if stop == blockGaps {
-            if block < fullBlocks {
-                if r.byteOffset != positionsReader.offset { throw r.fail("block length disagrees with its contents") }
-            } else {
-                positionsReader.offset = r.byteOffset
+        try finishGaps()
+    }
+
+    /// Makes gap block `block` (below the term's gap count's blocks) the open one, none of its
+    /// gaps decoded: from the start of the term's positions when it lies before the open one,
+    /// whole blocks skipped by their byte length.
+    private mutating func openGapBlock(_ block: Int) throws {
+        let size = FileLayout.positionsPerBlock
+        let gapCount = totalFrequency - documentFrequency
+        let fullBlocks = gapCount / size
+        if block <= decodedBlock {
+            // (the open block itself when gaps before those it kept are asked for)
+            positionsReader.offset = positionsStart
+            decodedBlock = -1
+        }
+        // skip whole blocks by their byte length (the open block's reader offset is already
+        // past it when it is a full block: its end)
+        while decodedBlock + 1 < block {
+            let length = try positionsReader.varint(max: positionsReader.remaining)
+            try positionsReader.skip(length)
+            decodedBlock += 1
+        }
+        var end = positionsReader.end
+        if block < fullBlocks {
+            let length = try positionsReader.varint(max: positionsReader.remaining)
+            end = positionsReader.offset + length
+        }
+        let count = block < fullBlocks ? size : gapCount - fullBlocks * size
+        guard count > 0 else { throw IndexError.corrupt("positions: gap index out of range") }
+        if values.isEmpty { values = [UInt32](repeating: 0, count: size) }
+        var r = BitReader(index.bytes, from: positionsReader.offset, end: end, context: "positions")
+        let k = Int(try r.read(bits: 5))
+        guard k <= 24 else { throw r.fail("bad Rice parameter \(k)") }
+        // a full block is followed by the next one's length at its end; the last block's end
+        // is known once it is decoded
+        if block < fullBlocks { positionsReader.offset = end }
+        gapReader = r
+        gapParameter = k
+        blockGaps = count
+        decodedGaps = 0
+        skippedGaps = 0
+        decodedBlock = block
+    }
+
+    /// Passes over the open block's gaps from the last decoded one to gap `j` (excluded, below
+    /// the block's gap count) without keeping them: the gaps of documents before the current one.
+    private mutating func skipGaps(to j: Int) throws {
+        var r = gapReader
+        try r.skipRice(gapParameter, count: j - decodedGaps)
+        gapReader = r
+        decodedGaps = j
+        skippedGaps = j
+    }
+
+    /// After gaps of the open block were decoded: once its last gap is, checks a full block's
+    /// stored length against where its codes end (the last block's end becomes the positions'
+    /// reader offset).
+    @inline(__always)
+    private mutating func finishGaps() throws {
+        guard decodedGaps == blockGaps else { return }
+        let fullBlocks = (totalFrequency - documentFrequency) / FileLayout.positionsPerBlock
+        if decodedBlock < fullBlocks {
+            if gapReader.byteOffset != positionsReader.offset { throw gapReader.fail("block length disagrees with its contents") }
+        } else {
+            positionsReader.offset = gapReader.byteOffset
+        }
+    }
+
+    /// Writes to `out[0..<(stop − from)]` the positions that gaps `from..<stop` of gap block
+    /// `block` lead to from position `p` (each gap adds its value + 1), and returns the last:
+    /// gaps already decoded are read from the decoded block, the others are decoded straight
+    /// into sums (and kept in the block, as ``decodeGaps(block:through:)`` keeps them), through
+    /// the checked decoder for what its fast path does not take.
+    /// `from < stop ≤` the block's gap count; `out` has room for `stop − from` values.
+    private mutating func sumGaps(block: Int, from: Int, to stop: Int, after p: Int, into out: UnsafeMutablePointer<Int>) throws -> Int {
+        if block != decodedBlock || from < skippedGaps { try openGapBlock(block) }
+        guard stop <= blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
+        // the gaps of documents leapfrogged over, before `from`: passed over unkept
+        if decodedGaps < from { try skipGaps(to: from) }
+        var p = p
+        var j = from
+        var summed = false   // gaps decoded here (not already decoded, as inline gaps are)
+        // bounds: j < stop ≤ blockGaps ≤ the buffer's size; out[j − from] for j < stop
+        try values.withUnsafeMutableBufferPointer { v in
+            let gaps = v.baseAddress!
+            while j < min(decodedGaps, stop) {
+                p &+= Int(gaps[j]) &+ 1
+                out[j &- from] = p
+                j &+= 1
+            }
+            if j < stop {
+                // j == decodedGaps: decode the rest, summing as the codes are read
+                var r = gapReader
+                let fast = r.riceSums(gapParameter, count: stop &- j, into: gaps + j, sums: out + (j &- from), after: &p)
+                gapReader = r
+                decodedGaps = j &+ fast
+                j = decodedGaps
+                summed = true
             }
         }
+        if j < stop {
+            // an escape or the block's last bytes: the checked decoder, then the sums
+            try decodeGaps(block: block, through: stop - 1)
+            values.withUnsafeBufferPointer { v in
+                for i in j..<stop {
+                    p &+= Int(v[i]) &+ 1
+                    out[i &- from] = p
+                }
+            }
+        } else if summed {
+            try finishGaps()
+        }
+        return p
     }
 }
 

@@ -72,6 +72,7 @@ struct PhraseClause: Sendable {
             throw QueryError(.noSearchableText(text), at: sourcePosition)
         }
         var tokens: [PhraseToken] = []
+        tokens.reserveCapacity(analyzed.count)
         for token in analyzed {
             let isCharacter = token.kind == .unigram
             let key = Array(token.term.utf8)
@@ -129,11 +130,13 @@ struct PhraseClause: Sendable {
         // tokens of the same term (and kind) form one group: a short phrase compares with the
         // groups' first tokens (no hashing of every term per query), a long one looks up a table
         var groupOffsets: [[Int]] = []
-        var groupOf: [String: Int] = [:]
+        // (terms compared by their bytes, as the dictionary looks them up: String's `==` and
+        // hashing go through Unicode normalization, far slower on CJK text)
+        var groupOf: [[UInt8]: Int] = [:]
         let short = tokens.count <= 16
         for (t, token) in tokens.enumerated() {
-            let key = short ? "" : (token.isCharacter ? "c" : "t") + token.term
-            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term == token.term }
+            let key: [UInt8] = short ? [] : [token.isCharacter ? 1 : 0] + Array(token.term.utf8)
+            let found = short ? groupTokens.firstIndex { tokens[$0].isCharacter == token.isCharacter && tokens[$0].term.utf8.elementsEqual(token.term.utf8) }
                 : groupOf[key]
             if let g = found {
                 groupOffsets[g].append(token.offset)
@@ -204,6 +207,11 @@ struct PhraseClause: Sendable {
         if tokens.count == 1, !tokens[0].isCharacter {
             // a term's documents: at most its document frequencies (reserved once, not per segment)
             let n = tokens[0].infos.entries.reduce(0) { $0 + $1.documentFrequency }
+            out.documents.reserveCapacity(n)
+            out.frequencies.reserveCapacity(n)
+        } else if tokens.count > 1, !tokens.contains(where: \.isCharacter) {
+            // a phrase's documents: at most its rarest term's (reserved once, not grown by doubling)
+            let n = tokens.map { $0.infos.entries.reduce(0) { $0 + $1.documentFrequency } }.min() ?? 0
             out.documents.reserveCapacity(n)
             out.frequencies.reserveCapacity(n)
         }
@@ -344,6 +352,7 @@ struct PhraseClause: Sendable {
                 work += buffers.list.count
                 let firstOffset = groupProgressions[order[first]][0].offset
                 buffers.candidates.removeAll(keepingCapacity: true)
+                buffers.candidates.reserveCapacity(buffers.list.count)
                 for p in buffers.list { buffers.candidates.append(p - firstOffset) }
                 PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
                                         chains: &buffers.chains, work: &work)

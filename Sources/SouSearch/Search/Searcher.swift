@@ -83,13 +83,23 @@ public struct Searcher: Sendable {
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
         let makesSnippets = options.snippets.isEnabled && storesText
+        // one clause: a hit's contributing leaf is that clause (one array for all hits)
+        let leafAlone: [Int]? = if case .leaf(let i) = plan { [i] } else { nil }
         for (rank, entry) in best.enumerated() where rank >= options.offset {
             let d = entry.document
-            let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
-            let frequencies = contributing.map { Self.frequency(results[$0], d) }
+            let contributing: [Int]
+            var matches = 0
+            if let leafAlone {
+                matches = Self.frequency(results[leafAlone[0]], d)
+                contributing = matches > 0 ? leafAlone : []
+            } else {
+                contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
+                for leaf in contributing { matches += Self.frequency(results[leaf], d) }
+            }
             var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: options.includesTitles ? try index.documentTitle(d) : "",
-                                score: entry.score, matches: frequencies.reduce(0, +), snippets: [], explanation: nil)
+                                score: entry.score, matches: matches, snippets: [], explanation: nil)
             if options.explains {
+                let frequencies = contributing.map { Self.frequency(results[$0], d) }
                 let dl = try index.documentLength(d)
                 let clauses = zip(contributing, frequencies).map { leaf, f in
                     let clause = leaves[leaf]
