@@ -269,10 +269,17 @@ struct BitReader {
     /// The 64 bits starting at the current bit offset when 8 whole bytes are available from its
     /// byte (at least 57 of them valid), else nil: the fast path of the reads below.
     @inline(__always)
-    private func window() -> UInt64? {
-        let byte = bitOffset >> 3
-        guard byte + 8 <= end else { return nil }
-        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) >> UInt64(bitOffset & 7)
+    private func window() -> UInt64? { window(at: bitOffset, lastWord: end &- 8) }
+
+    /// ``window()`` at bit `offset`, for the loops below, which keep their offset and `lastWord`
+    /// (`end` − 8, the last byte a word may be loaded from) in locals: a write through their
+    /// output pointer could alias `self`, so `end` read here would be loaded again every code.
+    @inline(__always)
+    private func window(at offset: Int, lastWord: Int) -> UInt64? {
+        let byte = offset &>> 3
+        guard byte <= lastWord else { return nil }
+        // bounds: byte ≤ end − 8, so byte + 8 ≤ end: inside the reader's range of the mapped bytes
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
     }
 
     @inline(__always)
@@ -364,27 +371,23 @@ struct BitReader {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
         let shiftK = UInt64(k)
-        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        let lastWord = end &- 8
         var offset = bitOffset
         var j = 0
         while j < count {
-            let byte = offset &>> 3
-            if byte <= lastWord {
-                // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
-                let q = (~w).trailingZeroBitCount
-                if q < RiceCoding.escape {
-                    out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< shiftK | (w &>> UInt64(q &+ 1)) & mask)
-                    offset &+= q &+ 1 &+ k
-                    j &+= 1
-                    continue
-                }
-            }
-            bitOffset = offset
-            if byte > lastWord {
+            guard let w = window(at: offset, lastWord: lastWord) else {
                 // the stream's last bytes: the codes left, each from a window of its valid bits
+                bitOffset = offset
                 return try riceByWindows(k, count: count &- j, into: out + j)
             }
+            let q = (~w).trailingZeroBitCount
+            if q < RiceCoding.escape {
+                out[j] = UInt32(truncatingIfNeeded: UInt64(q) &<< shiftK | (w &>> UInt64(q &+ 1)) & mask)
+                offset &+= q &+ 1 &+ k
+                j &+= 1
+                continue
+            }
+            bitOffset = offset
             out[j] = try rice(k)   // an escape
             offset = bitOffset
             j &+= 1
@@ -406,15 +409,12 @@ struct BitReader {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
         let shiftK = UInt64(k)
-        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        let lastWord = end &- 8
         var offset = bitOffset
         var sum = p
         var j = 0
         while j < count {
-            let byte = offset &>> 3
-            guard byte <= lastWord else { break }
-            // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
-            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+            guard let w = window(at: offset, lastWord: lastWord) else { break }
             let q = (~w).trailingZeroBitCount
             guard q < RiceCoding.escape else { break }
             let v = UInt64(q) &<< shiftK | (w &>> UInt64(q &+ 1)) & mask
@@ -437,14 +437,11 @@ struct BitReader {
     @inline(__always)
     mutating func skipRice(_ k: Int, count: Int) throws {
         precondition(k >= 0 && k <= 24, "Rice parameter out of range")
-        let lastWord = end &- 8   // a word may be loaded from a byte ≤ lastWord
+        let lastWord = end &- 8
         var offset = bitOffset
         var j = 0
         while j < count {
-            let byte = offset &>> 3
-            if byte <= lastWord {
-                // bounds: byte + 8 ≤ end, inside the reader's range of the mapped bytes
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> UInt64(offset & 7)
+            if let w = window(at: offset, lastWord: lastWord) {
                 let q = (~w).trailingZeroBitCount
                 if q < RiceCoding.escape {
                     offset &+= q &+ 1 &+ k
