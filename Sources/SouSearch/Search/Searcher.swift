@@ -83,25 +83,16 @@ public struct Searcher: Sendable {
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
         let makesSnippets = options.snippets.isEnabled && storesText
-        // one clause: a hit's contributing leaf is that clause (one array for all hits)
-        let leafAlone: [Int]? = if case .leaf(let i) = plan { [i] } else { nil }
         for (rank, entry) in best.enumerated() where rank >= options.offset {
             let d = entry.document
-            let contributing: [Int]
+            let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             var matches = 0
-            if let leafAlone {
-                matches = Self.frequency(results[leafAlone[0]], d)
-                contributing = matches > 0 ? leafAlone : []
-            } else {
-                contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
-                for leaf in contributing { matches += Self.frequency(results[leaf], d) }
-            }
+            for c in contributing { matches += c.frequency }
             var hit = SearchHit(rank: rank + 1, document: d, key: try index.documentKey(d), title: options.includesTitles ? try index.documentTitle(d) : "",
                                 score: entry.score, matches: matches, snippets: [], explanation: nil)
             if options.explains {
-                let frequencies = contributing.map { Self.frequency(results[$0], d) }
                 let dl = try index.documentLength(d)
-                let clauses = zip(contributing, frequencies).map { leaf, f in
+                let clauses = contributing.map { leaf, f in
                     let clause = leaves[leaf]
                     return Explanation.Clause(
                         text: clause.text,
@@ -113,7 +104,7 @@ public struct Searcher: Sendable {
                                               clauses: clauses, score: clauses.reduce(0) { $0 + $1.score })
             }
             hits.append(hit)
-            if makesSnippets { phrases.append(contributing.map { leaves[$0].tokens }) }
+            if makesSnippets { phrases.append(contributing.map { leaves[$0.leaf].tokens }) }
         }
         // snippets in document order: hits of one stored-text block inflate it once
         if makesSnippets {
@@ -272,17 +263,18 @@ public struct Searcher: Sendable {
         return out
     }
 
-    /// The leaves that contribute to document `d`'s score, in query order (nil: `d` does not match).
-    /// Filter i's documents are `results[filterBase + i]`.
+    /// The leaves that contribute to document `d`'s score, in query order, each with its
+    /// frequency in `d` (nil: `d` does not match). Filter i's documents are `results[filterBase + i]`.
     static func contributions(_ plan: Plan, _ d: Int, _ results: [(documents: [Int], frequencies: [Int])],
-                              filterBase: Int) -> [Int]? {
+                              filterBase: Int) -> [(leaf: Int, frequency: Int)]? {
         switch plan {
         case .filter(let i):
             return contains(results[filterBase + i].documents, d) ? [] : nil
         case .leaf(let i):
-            return frequency(results[i], d) > 0 ? [i] : nil
+            let f = frequency(results[i], d)
+            return f > 0 ? [(i, f)] : nil
         case .and(let positive, let excluded):
-            var out: [Int] = []
+            var out: [(leaf: Int, frequency: Int)] = []
             for p in positive {
                 guard let c = contributions(p, d, results, filterBase: filterBase) else { return nil }
                 out += c
