@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -435,3 +436,9 @@ unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count
     return crc;   // never called: sou_crc32c_hardware() is 0
 }
 #endif
+
+// MARK: - Numbers
+
+int sou_format_fixed(char *buffer, size_t size, double value, int decimals) {
+    return snprintf(buffer, size, "%.*f", decimals, value);
+}

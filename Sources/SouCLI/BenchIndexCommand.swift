@@ -448,7 +448,7 @@ struct BenchIndexCommand: ParsableCommand {
         }.joined(separator: "\n") + "\n"
     }
 
-    static func format(_ x: Double, _ digits: Int) -> String { cFormat("%.*f", Int32(digits), x) }
+    static func format(_ x: Double, _ digits: Int) -> String { fixedPoint(x, decimals: digits) }
 
     static func loadAverage() -> [Double] {
         var l = [Double](repeating: 0, count: 3)

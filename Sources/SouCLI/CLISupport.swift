@@ -99,3 +99,22 @@ extension String {
         count >= 16 ? String(prefix(16)) : self + String(repeating: " ", count: 16 - count)
     }
 }
+
+/// `value` with `decimals` (0–17) digits after the point, exactly as printf's `%.Nf` writes it,
+/// through one plain C call (`sou_format_fixed`).
+func fixedPoint(_ value: Double, decimals: Int) -> String {
+    let digits = Int32(min(max(decimals, 0), 17))
+    var buffer = (0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64)
+    let length = withUnsafeMutableBytes(of: &buffer) { raw in
+        Int(sou_format_fixed(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, value, digits))
+    }
+    if length >= 0, length < MemoryLayout.size(ofValue: buffer) {
+        return withUnsafeBytes(of: &buffer) { String(decoding: $0.prefix(length), as: UTF8.self) }
+    }
+    // a number too large for 64 bytes (|value| ≥ 1e46 or so): ask for the exact length
+    return String(unsafeUninitializedCapacity: max(length, 0) + 1) { out in
+        let written = Int(sou_format_fixed(UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                           out.count, value, digits))
+        return min(max(written, 0), out.count - 1)
+    }
+}

@@ -295,9 +295,9 @@ struct IndexCommand: ParsableCommand {
         earlyListing = try? FileListing(paths: paths, options: options)
     }
 
-    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (cFormat: the C
-    /// library's vsnprintf; Foundation's String(format:) cost an up-to-date run a millisecond).
-    static func fixed(_ value: Double, _ decimals: Int) -> String { cFormat("%.\(decimals)f", value) }
+    /// `value` with `decimals` digits after the point, as printf's `%.Nf` writes it (``fixedPoint(_:decimals:)``;
+    /// Foundation's String(format:) cost an up-to-date run a millisecond).
+    static func fixed(_ value: Double, _ decimals: Int) -> String { fixedPoint(value, decimals: decimals) }
 
     /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".
     func extra(_ summary: IndexBuildSummary) -> String {

@@ -382,7 +382,7 @@ struct SearchCommand: ParsableCommand {
             throw CLIError("no index: pass --index FILE, set SOU_INDEX, or build one with `sou index PATH -o corpus.sou`")
         }
         do {
-            return try IndexReader(contentsOf: URL(fileURLWithPath: path))
+            return try IndexReader(path: path)
         } catch {
             throw CLIError("\(path): \(error)")
         }
@@ -473,11 +473,11 @@ struct SearchCommand: ParsableCommand {
                 let ms = Self.milliseconds(clock.now - start)
                 let message = (error as? QueryError)?.description ?? "\(error)"
                 let empty = files ? ",\"keys\":[]" : count ? "" : ",\"hits\":[]"
-                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(cFormat("%.3f", ms))}\n")
+                out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(fixedPoint(ms, decimals: 3))}\n")
             }
         }
         let seconds = Self.milliseconds(clock.now - loopStart) / 1000
-        out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(cFormat("%.6f", seconds))}\n")
+        out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(fixedPoint(seconds, decimals: 6))}\n")
         out.flush()
         if failed > 0 {
             out.note("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")

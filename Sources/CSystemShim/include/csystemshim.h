@@ -116,4 +116,13 @@ static inline void sou_prefetch_read(const void *address) {
 #endif
 }
 
+// MARK: - Numbers
+
+/// Writes `value` with `decimals` digits after the point (printf's "%.*f": the exact binary
+/// value correctly rounded), NUL-terminated, into `buffer` of `size` bytes. Returns the length
+/// the text has (as snprintf: the text is cut when it is `size` or more). A plain C call: Swift's
+/// variadic `String(format:)`/`vsnprintf` path looks up CVarArg conformances at run time, ~70,000
+/// instructions the first time, a tenth of a short search.
+int sou_format_fixed(char *buffer, size_t size, double value, int decimals);
+
 #endif

@@ -169,7 +169,7 @@ struct HitPrinter {
         }
     }
 
-    static func formatScore(_ x: Double) -> String { cFormat("%.4f", x) }
+    static func formatScore(_ x: Double) -> String { fixedPoint(x, decimals: 4) }
 
     // MARK: vimgrep
 
