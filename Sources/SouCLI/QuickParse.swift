@@ -20,18 +20,18 @@
 enum QuickParse {
     /// `sou search`'s arguments (after `search`) as a command, or nil for ArgumentParser.
     static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
-        guard let line = read(arguments, flags: ["-c": "count", "--count": "count", "-l": "files", "--files": "files",
-                                                 "--json": "json", "--explain": "explain"],
-                              options: ["-i": "index", "--index": "index", "-n": "limit", "--limit": "limit"]) else { return nil }
+        guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"),
+                                                 ("--json", "json"), ("--explain", "explain")],
+                              options: [("-i", "index"), ("--index", "index"), ("-n", "limit"), ("--limit", "limit")]) else { return nil }
         var limit = SearchCommand.defaultLimit
-        if let value = line.values["limit"] {
+        if let value = line.value("limit") {
             guard let n = plainNumber(value) else { return nil }
             limit = n
         }
         var command = SearchCommand()
         command.arguments = line.positional
         command.queryOption = nil
-        command.index = line.values["index"]
+        command.index = line.value("index")
         command.noCache = false
         command.hidden = false
         command.noJoinLines = false
@@ -58,14 +58,17 @@ enum QuickParse {
 
     /// `sou index`'s arguments (after `index`) as a command, or nil for ArgumentParser.
     static func index(_ arguments: ArraySlice<String>) -> IndexCommand? {
-        guard let line = read(arguments, flags: ["--quiet": "quiet", "--json": "json", "--rebuild": "rebuild", "--no-store": "no-store"],
-                              options: ["-o": "output", "--output": "output", "--jobs": "jobs", "--memory": "memory"]),
-              let output = line.values["output"] else { return nil }
-        var numbers: [String: Int] = [:]
-        for name in ["jobs", "memory"] {
-            guard let value = line.values[name] else { continue }
+        guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--json", "json"), ("--rebuild", "rebuild"), ("--no-store", "no-store")],
+                              options: [("-o", "output"), ("--output", "output"), ("--jobs", "jobs"), ("--memory", "memory")]),
+              let output = line.value("output") else { return nil }
+        var jobs: Int? = nil, memory: Int? = nil
+        if let value = line.value("jobs") {
             guard let n = plainNumber(value) else { return nil }
-            numbers[name] = n
+            jobs = n
+        }
+        if let value = line.value("memory") {
+            guard let n = plainNumber(value) else { return nil }
+            memory = n
         }
         var command = IndexCommand()
         command.paths = line.positional
@@ -74,9 +77,9 @@ enum QuickParse {
         command.idField = nil
         command.textFields = []
         command.titleField = IndexCommand.defaultTitleField
-        command.jobs = numbers["jobs"]
+        command.jobs = jobs
         command.rebuild = line.flags.contains("rebuild")
-        command.memory = numbers["memory"]
+        command.memory = memory
         command.wait = false
         command.mergeFactor = nil
         command.noStore = line.flags.contains("no-store")
@@ -96,11 +99,15 @@ enum QuickParse {
     }
 
     /// A command line of positional arguments, flags and options with a value: the flags and
-    /// options given (by name) with their values.
+    /// options given (by name) with their values. Arrays of pairs, not sets and dictionaries:
+    /// the first use of `Dictionary<String, String>` in a process costs a scan of every
+    /// protocol-conformance record (~240,000 instructions), and a line holds a handful of names.
     private struct Line {
         var positional: [String] = []
-        var flags: Set<String> = []
-        var values: [String: String] = [:]
+        var flags: [String] = []
+        var values: [(name: String, value: String)] = []
+
+        func value(_ name: String) -> String? { values.first { $0.name == name }?.value }
     }
 
     /// `arguments` read with `flags` and `options` (each spelling → its name), or nil when the
@@ -108,7 +115,8 @@ enum QuickParse {
     /// `--limit=3`, `-cl`), a name given twice, an option without a value or with one that
     /// starts with `-` (ArgumentParser reads that as another option, or as a value; either way
     /// it decides), or `help` (a help request to ArgumentParser).
-    private static func read(_ arguments: ArraySlice<String>, flags: [String: String], options: [String: String]) -> Line? {
+    private static func read(_ arguments: ArraySlice<String>, flags: [(spelling: String, name: String)],
+                             options: [(spelling: String, name: String)]) -> Line? {
         var line = Line()
         var i = arguments.startIndex
         while i < arguments.endIndex {
@@ -119,11 +127,12 @@ enum QuickParse {
                 line.positional.append(argument)
                 continue
             }
-            if let name = flags[argument] {
-                guard line.flags.insert(name).inserted else { return nil }
-            } else if let name = options[argument] {
-                guard i < arguments.endIndex, arguments[i].utf8.first != UInt8(ascii: "-"), line.values[name] == nil else { return nil }
-                line.values[name] = arguments[i]
+            if let name = flags.first(where: { $0.spelling == argument })?.name {
+                guard !line.flags.contains(name) else { return nil }
+                line.flags.append(name)
+            } else if let name = options.first(where: { $0.spelling == argument })?.name {
+                guard i < arguments.endIndex, arguments[i].utf8.first != UInt8(ascii: "-"), line.value(name) == nil else { return nil }
+                line.values.append((name, arguments[i]))
                 i += 1
             } else {
                 return nil
