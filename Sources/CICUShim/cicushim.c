@@ -6,6 +6,8 @@
 #include <string.h>
 #include <pthread.h>
 #include "icuload.h"
+#include "charcache.h"
+#include "souwidth.h"
 
 int sou_icu_version(char *buffer, size_t capacity) {
     sou_icu_require();
@@ -121,10 +123,17 @@ struct SouCharTable {
     uint8_t *classes;                    // SOU_CHAR_TABLE_SIZE bytes, 0 = not derived yet
     uint32_t **chunks;                   // per page: NULL, or 256 entries then the mapping pool
     uint8_t *normalization;              // per code point: its normalization flags, once its page's are derived
-    uint8_t *pageNormalized;             // per page: 1 when its normalization flags and mappings are derived
-    const UNormalizer2 *nfkc;
+    uint8_t *pageNormalized;             // per page: PAGE_FROM_ICU or PAGE_FROM_FILE once derived
+    const UNormalizer2 *nfkc;            // NULL until ICU is needed (a table read from a file)
+    SouCharCache *file;                  // the character data file, or NULL (charcache.c)
     pthread_mutex_t lock;
 };
+
+/// pageNormalized values: the page's normalization flags and mappings were derived from ICU
+/// (its chunk is malloc'ed), or the whole page was copied from the character data file (its
+/// chunk points into the file's mapping).
+#define PAGE_FROM_ICU 1
+#define PAGE_FROM_FILE 2
 
 #define PAGE_SHIFT 8
 #define PAGE_SIZE (1u << PAGE_SHIFT)
@@ -176,7 +185,36 @@ static int derive_normalization(SouCharTable *table, uint32_t page) {
     }
     __atomic_store_n(&table->chunks[page], chunk, __ATOMIC_RELEASE);
     memcpy(table->normalization + first, values, count);
-    table->pageNormalized[page] = 1;
+    table->pageNormalized[page] = PAGE_FROM_ICU;
+    return 0;
+}
+
+/// Loads ICU for a table opened from a file, the first time one of the file's pages does not
+/// check (caller holds the lock). Returns 0 or an ICU error code.
+static int require_icu(SouCharTable *table) {
+    if (table->nfkc != NULL) return 0;
+    sou_icu_require();
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&status);
+    if (U_FAILURE(status)) return status;
+    table->nfkc = nfkc;
+    return 0;
+}
+
+/// Copies page `page` from the character data file into the table: its chunk first, then each
+/// class byte (the order readers rely on; see above). Caller holds the lock; no byte of the page
+/// is derived yet. Returns 0, or -1 when the file's page does not check (nothing is written).
+static int copy_page_from_file(SouCharTable *table, uint32_t page) {
+    const uint8_t *bytes;
+    const uint32_t *chunk;
+    if (sou_char_cache_page(table->file, page, &bytes, &chunk) != 0) return -1;
+    uint32_t first = page << PAGE_SHIFT;
+    uint32_t count = SOU_CHAR_TABLE_SIZE - first < PAGE_SIZE ? SOU_CHAR_TABLE_SIZE - first : PAGE_SIZE;
+    // read-only memory of the file: the table never writes through chunk pointers
+    __atomic_store_n(&table->chunks[page], (uint32_t *)chunk, __ATOMIC_RELEASE);
+    table->pageNormalized[page] = PAGE_FROM_FILE;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (uint32_t k = 0; k < count; k++) __atomic_store_n(&table->classes[first + k], bytes[k], __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -184,6 +222,11 @@ static int derive_normalization(SouCharTable *table, uint32_t page) {
 /// page's normalization first when needed. Returns 0 or an ICU error code.
 static int derive_code_point(SouCharTable *table, uint32_t c) {
     uint32_t page = c >> PAGE_SHIFT;
+    if (table->file != NULL && !table->pageNormalized[page] && copy_page_from_file(table, page) == 0) return 0;
+    if (table->nfkc == NULL) {
+        int status = require_icu(table);
+        if (status != 0) return status;
+    }
     if (!table->pageNormalized[page]) {
         int status = derive_normalization(table, page);
         if (status != 0) return status;
@@ -194,19 +237,16 @@ static int derive_code_point(SouCharTable *table, uint32_t c) {
     return 0;
 }
 
-SouCharTable *sou_char_table_open(int32_t *error) {
-    sou_icu_require();
-    UErrorCode status = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&status);
-    if (U_FAILURE(status)) { if (error) *error = status; return NULL; }
+/// An empty table: every class byte 0 but the invalid-sequence code point's (class other, no
+/// flags). NULL when memory runs out. calloc: the kernel hands out zero pages on first touch,
+/// so untouched parts cost nothing.
+static SouCharTable *table_alloc(void) {
     SouCharTable *table = calloc(1, sizeof(SouCharTable));
-    if (table == NULL) { if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
-    // calloc: the kernel hands out zero pages on first touch, so untouched parts cost nothing.
+    if (table == NULL) return NULL;
     table->classes = calloc(SOU_CHAR_TABLE_SIZE, 1);
     table->chunks = calloc(PAGE_COUNT, sizeof(uint32_t *));
     table->normalization = calloc(SOU_CHAR_TABLE_SIZE, 1);
     table->pageNormalized = calloc(PAGE_COUNT, 1);
-    table->nfkc = nfkc;
     if (table->classes == NULL || table->chunks == NULL || table->normalization == NULL || table->pageNormalized == NULL ||
         pthread_mutex_init(&table->lock, NULL) != 0) {
         free(table->classes);
@@ -214,15 +254,29 @@ SouCharTable *sou_char_table_open(int32_t *error) {
         free(table->normalization);
         free(table->pageNormalized);
         free(table);
-        if (error) *error = U_MEMORY_ALLOCATION_ERROR;
         return NULL;
     }
-    // The invalid-sequence code point: class other, no flags.
     table->classes[0x110000] = SOU_CLASS_OTHER | SOU_FLAG_DERIVED;
-    // Derive U+0000...U+00FF now, so that an ICU that cannot answer fails here, not
-    // mid-analysis (and ASCII, in almost every text, is ready).
-    int status0 = 0;
-    for (uint32_t c = 0; c < PAGE_SIZE && status0 == 0; c++) status0 = derive_code_point(table, c);
+    return table;
+}
+
+/// Derives U+0000...U+00FF now, so that a table that cannot answer fails when opened, not
+/// mid-analysis (and ASCII, in almost every text, is ready). Returns 0 or an error code.
+static int derive_first_page(SouCharTable *table) {
+    int status = 0;
+    for (uint32_t c = 0; c < PAGE_SIZE && status == 0; c++) status = derive_code_point(table, c);
+    return status;
+}
+
+SouCharTable *sou_char_table_open(int32_t *error) {
+    sou_icu_require();
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = SOU_ICU(unorm2_getNFKCCasefoldInstance)(&status);
+    if (U_FAILURE(status)) { if (error) *error = status; return NULL; }
+    SouCharTable *table = table_alloc();
+    if (table == NULL) { if (error) *error = U_MEMORY_ALLOCATION_ERROR; return NULL; }
+    table->nfkc = nfkc;
+    int status0 = derive_first_page(table);
     if (status0 != 0) {
         sou_char_table_close(table);
         if (error) *error = status0;
@@ -232,13 +286,33 @@ SouCharTable *sou_char_table_open(int32_t *error) {
     return table;
 }
 
+SouCharTable *sou_char_table_open_file(const char *path) {
+    SouCharCache *file = sou_char_cache_map(path);
+    if (file == NULL) return NULL;
+    SouCharTable *table = table_alloc();
+    if (table == NULL) { sou_char_cache_unmap(file); return NULL; }
+    table->file = file;
+    // the first page from the file, checked: a file whose first page is wrong is not used at all
+    if (copy_page_from_file(table, 0) != 0) {
+        sou_char_table_close(table);
+        return NULL;
+    }
+    return table;
+}
+
+int sou_char_table_width(const SouCharTable *table, uint32_t c) {
+    return table->file != NULL ? sou_char_cache_width(table->file, c) : -1;
+}
+
 void sou_char_table_close(SouCharTable *table) {
     if (table == NULL) return;
-    for (uint32_t page = 0; page < PAGE_COUNT; page++) free(table->chunks[page]);
+    for (uint32_t page = 0; page < PAGE_COUNT; page++)
+        if (table->pageNormalized[page] != PAGE_FROM_FILE) free(table->chunks[page]);
     free(table->chunks);
     free(table->classes);
     free(table->normalization);
     free(table->pageNormalized);
+    sou_char_cache_unmap(table->file);
     pthread_mutex_destroy(&table->lock);
     free(table);
 }

@@ -67,8 +67,18 @@ final class CharacterTable: @unchecked Sendable {
     /// Its mapping chunks, one per page (read with `sou_char_table_mapping` only).
     private let chunks: UnsafePointer<UnsafeMutablePointer<UInt32>?>
 
-    /// The table of the process, created on first use.
-    static let shared = Result { () throws(AnalyzerError) -> CharacterTable in try CharacterTable() }
+    /// The table of the process, created on first use: read from the character data file when
+    /// one is configured (``CharacterDataFile``; written first when it is missing or does not
+    /// check, and the folder takes it), otherwise derived from ICU as text needs it.
+    static let shared = Result { () throws(AnalyzerError) -> CharacterTable in
+        if let (path, writable) = CharacterDataFile.configured,
+           let table = CharacterTable(file: path) ?? (writable && sou_char_cache_write(path) == 0 ? CharacterTable(file: path) : nil) {
+            // the shared table lives as long as the process: its file can answer widths too
+            sou_display_width_use(table.handle)
+            return table
+        }
+        return try CharacterTable()
+    }
 
     /// A new, empty table (tests use their own; the analyzer uses ``shared``).
     init() throws(AnalyzerError) {
@@ -79,6 +89,22 @@ final class CharacterTable: @unchecked Sendable {
         self.handle = handle
         self.bytes = sou_char_table_classes(handle)
         self.chunks = sou_char_table_chunks(handle)
+    }
+
+    /// A table read from the character data file at `path` (no ICU call unless a page of the
+    /// file fails its check); nil when the file is missing or does not check.
+    init?(file path: String) {
+        guard let handle = sou_char_table_open_file(path) else { return nil }
+        self.handle = handle
+        self.bytes = sou_char_table_classes(handle)
+        self.chunks = sou_char_table_chunks(handle)
+    }
+
+    /// The display width of `c` from this table's character data file (nil for a table derived
+    /// from ICU, or an entry that does not check).
+    func fileWidth(_ c: UInt32) -> Int? {
+        let w = sou_char_table_width(handle, c)
+        return w >= 0 ? Int(w) : nil
     }
 
     deinit { sou_char_table_close(handle) }
@@ -128,4 +154,39 @@ public enum AnalyzerError: Error, Sendable, CustomStringConvertible {
         case .icu(let message): return "ICU: \(message)"
         }
     }
+}
+
+/// The character data file: every entry of the character table (classes, normalization flags and
+/// mappings) and the display widths, derived from ICU once and saved, so that a process reads
+/// what it needs from the file instead of asking ICU for each character (and a search of
+/// CJK text does not load ICU at all). The file is keyed by the ICU version Sou was compiled
+/// against and by the derivation rules (`characters-icu72.1-1.bin`); another version's file is
+/// not read. Damaged or foreign files are ignored (and rewritten); nothing is ever answered from
+/// a file that does not check. The CLI keeps it in its cache folder; library callers may set it
+/// with ``use(folder:)`` before their first analysis.
+public enum CharacterDataFile {
+    /// The file's name, for this build's ICU version and derivation rules.
+    public static var fileName: String { "characters-icu\(icuVersion)-\(SOU_CHAR_DERIVATION).bin" }
+
+    /// Reads the character data file in `folder`, and when `writing`, writes it first when it
+    /// is missing or does not check (creating the folder): takes effect for the process's
+    /// character table if it is not created yet.
+    public static func use(folder: String, writing: Bool = true) {
+        sou_char_data_file_set(folder.hasSuffix("/") ? folder + fileName : folder + "/" + fileName, writing ? 1 : 0)
+    }
+
+    /// The configured file's path, if any.
+    public static var path: String? { configured?.path }
+
+    /// The configured file's path and whether it may be written.
+    static var configured: (path: String, writable: Bool)? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        var writable: Int32 = 0
+        let length = sou_char_data_file(&buffer, buffer.count, &writable)
+        guard length > 0 else { return nil }
+        return (String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self), writable != 0)
+    }
+
+    /// The ICU version of the headers Sou was compiled against ("72.1").
+    static var icuVersion: String { String(cString: sou_icu_header_version()) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Sou
 
 /// `sou`: the command-line front of the Sou library.
 @main
@@ -34,6 +35,10 @@ struct SouCommand: ParsableCommand {
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
             var command = try parseSubcommandAlone(CommandLine.arguments) ?? parseAsRoot()
+            // characters read from the data derived from ICU in the cache folder (written by the
+            // first command that analyzes text; only read by a search told to write nothing)
+            let writesNothing = (command as? SearchCommand)?.noCache ?? false
+            CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: !writesNothing)
             // the tests compare the commands the parse paths build (QuickParseTests)
             if getenv("SOU_PARSE_DUMP") != nil {
                 print(String(reflecting: command))

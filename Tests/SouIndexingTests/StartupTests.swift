@@ -1,4 +1,5 @@
 import Foundation
+import SouAnalysis
 import SouIndexing
 import SouTestSupport
 import Testing
@@ -61,7 +62,7 @@ struct StartupTests {
         }
     }
 
-    @Test("ICU is loaded when text is analyzed, not at start: --version, stats and an index run that reads nothing do not load it; libicui18n only for variant folding and charset detection")
+    @Test("ICU is loaded when text is analyzed, not at start: --version, stats and an index run that reads nothing do not load it, nor a search once the character data file is written; libicui18n only for variant folding and charset detection")
     func icuLoadedOnFirstUse() throws {
         let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         let folder = try temporaryFolder()
@@ -69,8 +70,10 @@ struct StartupTests {
         let input = folder.appendingPathComponent("in").path
         try write("集体协商 工资", to: input + "/a.txt")
         let out = folder.appendingPathComponent("x.sou").path
-        // the dynamic loader names every library it loads, at start or by dlopen, on stderr
-        let trace = ["LD_DEBUG": "files"]
+        // the dynamic loader names every library it loads, at start or by dlopen, on stderr; the
+        // character data file goes to a folder of this test's
+        let cache = folder.appendingPathComponent("cache").path
+        let trace = ["LD_DEBUG": "files", "SOU_CACHE": cache]
         let listing = try runSouBounded(sou, [], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
         #expect(listing.status == 0 && !listing.out.contains("libicu"), "sou links ICU:\n\(listing)")
 
@@ -85,10 +88,18 @@ struct StartupTests {
             #expect(run.status == 0, "\(arguments): \(run)")
             #expect(!run.err.contains("libicu"), "sou \(arguments.joined(separator: " ")) loads ICU:\n\(run.err)")
         }
+        // the first build wrote the character data file: a search reads its characters from it
+        #expect(FileManager.default.fileExists(atPath: cache + "/" + CharacterDataFile.fileName), "no character data file in \(cache)")
         let searched = try runSouBounded(sou, ["search", "-i", out, "工资", "-c"], environment: trace)
         #expect(searched.status == 0 && searched.out == "1\n", "\(searched)")
-        #expect(searched.err.contains("libicuuc.so"), "a search analyzes its query, yet ICU was not loaded:\n\(searched.err)")
-        #expect(!searched.err.contains("libicui18n.so"), "a search loads libicui18n:\n\(searched.err)")
+        #expect(!searched.err.contains("libicu"), "a search with the character data file loads ICU:\n\(searched.err)")
+        // without it (a cache folder that cannot be created) the search derives its characters from ICU
+        try write("x", to: folder.appendingPathComponent("plain").path)
+        let noFile = ["LD_DEBUG": "files", "SOU_CACHE": folder.appendingPathComponent("plain/cache").path]
+        let derived = try runSouBounded(sou, ["search", "-i", out, "工资", "-c"], environment: noFile)
+        #expect(derived.status == 0 && derived.out == "1\n", "\(derived)")
+        #expect(derived.err.contains("libicuuc.so"), "a search analyzes its query, yet ICU was not loaded:\n\(derived.err)")
+        #expect(!derived.err.contains("libicui18n.so"), "a search loads libicui18n:\n\(derived.err)")
         // the transliterator (--fold-variants) and the charset detector (text that is not UTF-8) load it
         let folded = try runSouBounded(sou, ["index", input, "-o", folder.appendingPathComponent("f.sou").path, "--fold-variants"], environment: trace)
         #expect(folded.status == 0 && folded.err.contains("libicui18n.so"), "--fold-variants without libicui18n:\n\(folded)")

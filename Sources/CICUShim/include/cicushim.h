@@ -8,6 +8,10 @@
 /// Writes ICU's version ("72.1") into `buffer` (NUL-terminated). Returns 0 on success.
 int sou_icu_version(char *buffer, size_t capacity);
 
+/// The version of the ICU headers the shim was compiled against (U_ICU_VERSION, "72.1"): the
+/// ICU the shim loads (libicuuc.so.72), named without loading it.
+const char *sou_icu_header_version(void);
+
 // MARK: - Character classes
 
 /// Analyzer character classes (low 4 bits of a class-table byte). They are derived from ICU's
@@ -58,6 +62,38 @@ typedef struct SouCharTable SouCharTable;
 /// Opens an empty table (and derives U+0000...U+00FF, so that a failing ICU fails here).
 /// Returns NULL on failure and stores ICU's error code in `*error` (when not NULL).
 SouCharTable *sou_char_table_open(int32_t *error);
+
+/// Opens a table whose pages come from the character data file at `path` (written by
+/// `sou_char_cache_write`; layout in charcache.c) instead of ICU: no ICU call is made until a
+/// page of the file fails its check (that page is then derived from ICU). NULL when the file is
+/// missing, unreadable, for another ICU version or derivation, or damaged.
+SouCharTable *sou_char_table_open_file(const char *path);
+
+/// Derives every entry of a table from ICU (~700 million instructions, a third of a second) and
+/// writes them, with the display widths, to the character data file `path`: to a temporary file
+/// beside it, then renamed over it, so that a reader sees the old file or the new one whole.
+/// Returns 0, or an errno value (ENOTSUP when the loaded ICU is not the version the shim was
+/// compiled against; EIO when ICU fails).
+int sou_char_cache_write(const char *path);
+
+/// Sets the character data file (NULL or "" for none) that `sou_char_data_file` reports, and
+/// whether it may be written when missing: the CLI sets it once, before the first analysis, to
+/// a file in its cache folder.
+void sou_char_data_file_set(const char *path, int writable);
+
+/// Copies the configured character data file's path into `buffer` (NUL-terminated) and returns
+/// its length; 0 when none is set or it does not fit. `*writable` (when not NULL): whether the
+/// file may be written.
+size_t sou_char_data_file(char *buffer, size_t capacity, int *writable);
+
+/// The display width (0, 1, 2) of `c` from the file of a table opened by
+/// `sou_char_table_open_file`; -1 for other tables or an entry that does not check.
+int sou_char_table_width(const SouCharTable *table, uint32_t c);
+
+/// The version of the rules that derive a table's entries and the display widths from ICU (a
+/// character data file of another version is not read). Bump it whenever `char_class`, the
+/// normalization flags, the mappings or `sou_display_width` change.
+#define SOU_CHAR_DERIVATION 1u
 
 /// Frees a table (NULL is ignored). No other thread may be using it.
 void sou_char_table_close(SouCharTable *table);

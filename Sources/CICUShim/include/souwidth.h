@@ -10,4 +10,13 @@
 /// non-CJK locales and in wcwidth).
 int sou_display_width(uint32_t c);
 
+/// `sou_display_width` asked of ICU every time (no memo, no character data file): what the
+/// character data file stores.
+int sou_display_width_derived(uint32_t c);
+
+struct SouCharTable;
+/// Takes display widths from `table`'s character data file from now on (a table opened by
+/// `sou_char_table_open_file`, which must stay open for the rest of the process).
+void sou_display_width_use(const struct SouCharTable *table);
+
 #endif
