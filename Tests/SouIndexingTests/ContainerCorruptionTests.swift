@@ -225,6 +225,31 @@ struct ContainerCorruptionTests {
         }
     }
 
+    @Test("a commit naming one segment id twice is refused, naming the first segment whose id came before")
+    func repeatedSegmentIDIsRefused() throws {
+        let f = try Self.makeFixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let chain = try Self.commitChain(f.bytes)
+        let (offset, newest) = chain[0]
+        #expect(newest.segments.count == 3)
+        for (copied, onto) in [(0, 2), (1, 2), (0, 1)] {
+            var b = f.bytes
+            // SegmentEntry i starts at 64 + 56 i; its SegmentID is the first 8 bytes
+            let from = offset + 64 + 56 * copied, to = offset + 64 + 56 * onto
+            b.replaceSubrange(to..<(to + 8), with: b[from..<(from + 8)])
+            b = Self.resealRecord(b, at: offset, length: newest.byteCount)
+            let storage = IndexStorage(copying: b)
+            withExtendedLifetime(storage) {
+                #expect(throws: IndexError.self) { _ = try CommitRecord(bytes: storage.bytes, at: offset, fileLength: b.count) }
+                do {
+                    _ = try CommitRecord(bytes: storage.bytes, at: offset, fileLength: b.count)
+                } catch {
+                    #expect("\(error)".contains("segment \(onto): inconsistent counts or id"), "\(error)")
+                }
+            }
+        }
+    }
+
     @Test("a file cut at any byte opens at a commit that was made (and verifies), or is refused with IndexError")
     func truncationAtEveryByte() throws {
         let f = try Self.makeFixture()

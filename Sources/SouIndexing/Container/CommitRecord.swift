@@ -111,7 +111,6 @@ struct CommitRecord: Sendable, Hashable {
         }
         var segments: [Segment] = []
         segments.reserveCapacity(count)
-        var ids = Set<UInt64>()
         for i in 0..<count {
             let s = Segment(id: try r.u64(), offset: Int(clamping: try r.u64()), length: Int(clamping: try r.u64()),
                             documentCount: Int(try r.u32()), deletedCount: Int(try r.u32()), liveLength: Int(clamping: try r.u64()),
@@ -120,7 +119,7 @@ struct CommitRecord: Sendable, Hashable {
                   s.length >= FileLayout.headerSize + FileLayout.trailerSize else {
                 throw bad("segment \(i) lies outside the committed bytes")
             }
-            guard s.deletedCount <= s.documentCount, s.id < nextSegmentID, ids.insert(s.id).inserted else {
+            guard s.deletedCount <= s.documentCount, s.id < nextSegmentID else {
                 throw bad("segment \(i): inconsistent counts or id")
             }
             guard (s.deletedCount == 0 && s.deletionsLength == 0)
@@ -130,6 +129,13 @@ struct CommitRecord: Sendable, Hashable {
             }
             segments.append(s)
         }
+        // Segment ids are distinct: checked on the ids sorted, not with a Set<UInt64> (the first
+        // use of a Set type in a process costs a scan of every protocol-conformance record).
+        // The segment named is the first one whose id an earlier segment has.
+        let byID = segments.indices.sorted { (segments[$0].id, $0) < (segments[$1].id, $1) }
+        var repeated = Int.max
+        for (a, b) in zip(byID, byID.dropFirst()) where segments[a].id == segments[b].id { repeated = min(repeated, b) }
+        if repeated != Int.max { throw bad("segment \(repeated): inconsistent counts or id") }
         self.segments = segments
         _ = fileLength
     }

@@ -380,14 +380,16 @@ final class TitleIndex: @unchecked Sendable {
 final class AnalyzerCache: @unchecked Sendable {
     static let shared = AnalyzerCache()
     private let lock = Lock()
-    private var analyzers: [AnalyzerConfiguration: Analyzer] = [:]
+    /// A list, not a dictionary: a process meets one or two configurations, and the first use of
+    /// a `Dictionary` keyed by a type costs a scan of every protocol-conformance record.
+    private var analyzers: [(configuration: AnalyzerConfiguration, analyzer: Analyzer)] = []
 
     func analyzer(for configuration: AnalyzerConfiguration) throws -> Analyzer {
         lock.lock()
         defer { lock.unlock() }
-        if let analyzer = analyzers[configuration] { return analyzer }
+        if let known = analyzers.first(where: { $0.configuration == configuration }) { return known.analyzer }
         let analyzer = try Analyzer(configuration: configuration)
-        analyzers[configuration] = analyzer
+        analyzers.append((configuration, analyzer))
         return analyzer
     }
 }

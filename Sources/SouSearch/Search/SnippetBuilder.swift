@@ -175,8 +175,11 @@ struct SnippetBuilder {
         var bytes: [[UInt8]] = []
         var isCharacter: [Bool] = []
         var hasTerms = false, hasCharacters = false
-        private var termsByHash: [UInt64: [Int]] = [:]
-        private var charactersByHash: [UInt64: [Int]] = [:]
+        /// (hash, token number) of the terms and of the characters, sorted: searched by binary
+        /// search (a query has a few tokens; and the first use of a `Dictionary` type in a
+        /// process costs a scan of every protocol-conformance record, ~0.1 ms of a search).
+        private var termsByHash: [(hash: UInt64, token: Int)] = []
+        private var charactersByHash: [(hash: UInt64, token: Int)] = []
         /// Bit `hash >> 58` (the top six bits) of every wanted term's (character's) hash: most tokens of a text are
         /// not wanted, and one test of the bit turns them away without a dictionary look-up.
         private var termBits: UInt64 = 0
@@ -186,15 +189,16 @@ struct SnippetBuilder {
         mutating func number(_ token: PhraseToken) -> Int {
             let b = Array(token.term.utf8)
             let h = Self.hash(b[...])
-            if let k = (token.isCharacter ? charactersByHash : termsByHash)[h]?.first(where: { bytes[$0] == b }) { return k }
+            if let k = Self.find(b[...], h, in: token.isCharacter ? charactersByHash : termsByHash, bytes) { return k }
             bytes.append(b)
             isCharacter.append(token.isCharacter)
+            let entry = (hash: h, token: bytes.count - 1)
             if token.isCharacter {
-                charactersByHash[h, default: []].append(bytes.count - 1)
+                charactersByHash.insert(entry, at: Self.lowerBound(h, in: charactersByHash))
                 characterBits |= Self.bit(h)
                 hasCharacters = true
             } else {
-                termsByHash[h, default: []].append(bytes.count - 1)
+                termsByHash.insert(entry, at: Self.lowerBound(h, in: termsByHash))
                 termBits |= Self.bit(h)
                 hasTerms = true
             }
@@ -204,13 +208,33 @@ struct SnippetBuilder {
         func term(_ b: ArraySlice<UInt8>) -> Int? {
             let h = Self.hash(b)
             guard termBits & Self.bit(h) != 0 else { return nil }
-            return termsByHash[h]?.first { bytes[$0].elementsEqual(b) }
+            return Self.find(b, h, in: termsByHash, bytes)
         }
 
         func character(_ b: ArraySlice<UInt8>) -> Int? {
             let h = Self.hash(b)
             guard characterBits & Self.bit(h) != 0 else { return nil }
-            return charactersByHash[h]?.first { bytes[$0].elementsEqual(b) }
+            return Self.find(b, h, in: charactersByHash, bytes)
+        }
+
+        /// The first index of `entries` whose hash is not below `h`.
+        static func lowerBound(_ h: UInt64, in entries: [(hash: UInt64, token: Int)]) -> Int {
+            var low = 0, high = entries.count
+            while low < high {
+                let mid = (low + high) / 2
+                if entries[mid].hash < h { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+
+        /// The token whose bytes are `b` (hash `h`) among `entries`, if any.
+        static func find(_ b: ArraySlice<UInt8>, _ h: UInt64, in entries: [(hash: UInt64, token: Int)], _ bytes: [[UInt8]]) -> Int? {
+            var i = lowerBound(h, in: entries)
+            while i < entries.count, entries[i].hash == h {
+                if bytes[entries[i].token].elementsEqual(b) { return entries[i].token }
+                i += 1
+            }
+            return nil
         }
 
         @inline(__always)
@@ -308,18 +332,23 @@ struct SnippetBuilder {
         var wanted = Wanted()
         var plans: [Plan] = []
         for phrase in phrases where !phrase.isEmpty {
-            var offsets: [Int: [Int]] = [:]
+            // the distinct tokens in order of first appearance, each with its offsets in the phrase
             var order: [Int] = []
+            var offsets: [[Int]] = []
             for token in phrase {
                 let k = wanted.number(token)
-                if offsets[k] == nil { order.append(k) }
-                offsets[k, default: []].append(token.offset)
+                if let i = order.firstIndex(of: k) {
+                    offsets[i].append(token.offset)
+                } else {
+                    order.append(k)
+                    offsets.append([token.offset])
+                }
             }
             let low = phrase.map(\.offset).min()!, high = phrase.map(\.offset).max()!
-            plans.append(Plan(tokens: order, progressions: order.map { PhraseStarts.progressions(offsets[$0]!) },
-                              lowTokens: order.filter { offsets[$0]!.contains(low) },
-                              highTokens: order.filter { offsets[$0]!.contains(high) },
-                              low: low, high: high, firstOffset: order.map { offsets[$0]!.min()! }))
+            plans.append(Plan(tokens: order, progressions: offsets.map { PhraseStarts.progressions($0) },
+                              lowTokens: order.indices.filter { offsets[$0].contains(low) }.map { order[$0] },
+                              highTokens: order.indices.filter { offsets[$0].contains(high) }.map { order[$0] },
+                              low: low, high: high, firstOffset: offsets.map { $0.min()! }))
         }
         guard !plans.isEmpty else { return }
         var found = [Occurrences](repeating: Occurrences(), count: wanted.bytes.count)
