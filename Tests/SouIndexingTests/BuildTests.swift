@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Building with IndexBuilder")
 struct BuildTests {
-    /// A JSON Lines corpus of several 64 KiB batches.
+    /// A JSON Lines corpus of many 16 KiB batches.
     static func corpus(in folder: URL) throws -> String {
         var rng = SplitMix64(seed: 2024)
         var lines = ""

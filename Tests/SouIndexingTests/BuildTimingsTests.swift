@@ -81,7 +81,7 @@ struct BuildTimingsTests {
             #expect((p[phase]?.count ?? 0) > 0, "\(phase) not measured")
             #expect((p[phase]?.cpuSeconds ?? -1) >= 0)
         }
-        // batches of ~64 KiB: several analyzed and inverted, one segment serialized, no merge
+        // batches of ~16 KiB: several analyzed and inverted, one segment serialized, no merge
         #expect((p[.analyze]?.count ?? 0) >= 4)
         #expect(p[.invert]?.count == p[.analyze]?.count)
         #expect(p[.merge] == nil)

@@ -256,6 +256,12 @@ public final class IndexReader: Sendable {
         return try segments[s].reader.storedText(l)
     }
 
+    /// ``storedText(_:)`` as its UTF-8 bytes (no String made on the way).
+    public func storedTextBytes(_ d: Int) throws -> [UInt8]? {
+        let (s, l) = locate(d)
+        return try segments[s].reader.storedTextBytes(l)
+    }
+
     /// The live documents whose key is exactly `key` (global numbers, increasing; at most one
     /// for an index kept by ``SegmentWriter``).
     public func documents(withKey key: String) throws -> [Int] {

@@ -60,8 +60,10 @@ enum FileLayout {
     }
     /// Stored-text block table entry: u32 first doc, u32 doc count, u64 offset, u32 compressed, u32 raw.
     static let storedBlockEntrySize = 24
-    /// A stored-text block is closed once its raw text reaches this many bytes.
-    static let storedBlockTarget = 64 * 1024
+    /// A stored-text block is closed once its raw text reaches this many bytes (part of the
+    /// format: it decides the bytes written; FORMAT.md, StoredText, gives the figures for 64, 32,
+    /// 16 and 8 KiB).
+    static let storedBlockTarget = 16 * 1024
     /// zlib level of stored-text blocks (part of the format: it decides the bytes written).
     static let storedCompressionLevel: Int32 = 4
 }

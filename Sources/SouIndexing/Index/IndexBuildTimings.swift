@@ -13,7 +13,7 @@ import Glibc
 /// thread (analysis inside reading when one thread does everything, writing inside serializing)
 /// is taken out of the outer phase, so the phases of one thread add up to its time.
 ///
-/// Thread-safe; measures are taken per batch of documents (~64 KiB of text) or per segment,
+/// Thread-safe; measures are taken per batch of documents (~16 KiB of text) or per segment,
 /// never per token.
 public final class IndexBuildTimings: @unchecked Sendable {
     /// The phases of a build.

@@ -5,7 +5,7 @@ import SouAnalysis
 /// Builds an index in memory, then serializes it to the binary format.
 ///
 /// Documents are analyzed and inverted as they are added (into compact per-term byte streams,
-/// see ``ByteSlicePool``); their text is compressed in blocks of ~64 KiB when stored. The file
+/// see ``ByteSlicePool``); their text is compressed in blocks of ~16 KiB when stored. The file
 /// written is the same whatever the number of threads used (see ``IndexBuilder``).
 public final class SegmentWriter {
     /// The analyzer configuration (written into the index; queries use it).

@@ -377,10 +377,23 @@ public final class SegmentReader: Sendable {
     }
 
     /// The stored text of document `id` (title and text fields joined by "\n", exactly as
-    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~64 KiB) as
+    /// analyzed), or `nil` when text is not stored. Inflates the document's block (~16 KiB) as
     /// far as the document's end, or takes it from the few read last (``StoredBlockCache``),
-    /// resuming their inflation when the document lies further.
+    /// inflating them further when the document lies further (``InflatedBlock``).
     public func storedText(_ id: Int) throws -> String? {
+        try storedTextBlock(id) { block, compressed in try block.text(id, compressed: compressed) }
+    }
+
+    /// ``storedText(_:)`` as its UTF-8 bytes, for a caller that works on bytes: no String is
+    /// made (nor its UTF-8 checked) on the way.
+    public func storedTextBytes(_ id: Int) throws -> [UInt8]? {
+        try storedTextBlock(id) { block, compressed in try block.bytes(id, compressed: compressed) }
+    }
+
+    /// Finds the stored-text block of document `id` and hands it with its compressed bytes to
+    /// `read`, which returns the text (nil: the block does not hold it, which is damage). Nil
+    /// without stored text or for an `id` out of range.
+    private func storedTextBlock<T>(_ id: Int, _ read: (InflatedBlock, UnsafeRawBufferPointer) throws -> T?) throws -> T? {
         guard storesText else { return nil }
         guard id >= 0, id < documentCount else { return nil }
         // binary search: the last block whose first document is ≤ id
@@ -393,7 +406,7 @@ public final class SegmentReader: Sendable {
         }
         guard found >= 0 else { throw IndexError.corrupt("stored-text: no block holds document \(id)") }
         let block = try storedBlockCache.block(found) { try self.inflatedStoredBlock(found) }
-        guard let text = try block.text(id, compressed: compressedStoredBlock(found)) else {
+        guard let text = try read(block, compressedStoredBlock(found)) else {
             throw IndexError.corrupt("stored-text: no block holds document \(id)")
         }
         return text
@@ -424,7 +437,7 @@ public final class SegmentReader: Sendable {
     func inflatedStoredBlock(_ i: Int) throws -> InflatedBlock {
         let compressed = try compressedStoredBlock(i)
         let (first, count, rawLength) = try storedBlockSizes(i, compressedCount: compressed.count)
-        return try InflatedBlock(firstDocument: first, documentCount: count, rawLength: rawLength)
+        return InflatedBlock(firstDocument: first, documentCount: count, rawLength: rawLength)
     }
 
     /// The first document, document count and raw length of stored-text block `i` (in range),

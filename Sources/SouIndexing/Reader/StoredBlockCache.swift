@@ -3,10 +3,22 @@ import FoundationEssentials
 import Glibc
 
 /// A stored-text block, inflated only as far as its documents have been asked for: a search
-/// prints a few documents of a block (~64 KiB), and inflating to the end of the one wanted
-/// costs about half of inflating the whole block on average. The zlib stream is kept between
-/// requests and resumed where it stopped, so a block is inflated once in all, however its
-/// documents are asked for. Thread-safe (one lock per block).
+/// prints a few documents of a block (~16 KiB), and inflating to the end of the one wanted
+/// costs about half of inflating the whole block on average. Thread-safe (one lock per block).
+///
+/// How far, and with which zlib stream:
+/// - The block's last document: the rest of the block, in one zlib call that ends the stream
+///   (Z_FINISH) straight into the block's buffer. Read first, zlib then allocates no 32 KiB
+///   window and copies no output into one: it needs one only for a stream it may resume.
+/// - A first read of another document: inflated in steps as far as its end; then the stream is
+///   ended (zlib frees its state and window, which the next block's stream reuses) unless the
+///   block is larger than ``resumedAbove`` (its last document is large). A search prints one
+///   document of most blocks it reads: keeping every stream (with its state and window) cost
+///   ~50 more page faults for a search printing 10 hits (FORMAT.md, StoredText).
+/// - A later read past where an ended stream stopped: the block is inflated again from its
+///   start, and this stream is kept and resumed where it stops, as is the stream of a block
+///   larger than ``resumedAbove``. A block is inflated at most twice in all, however its
+///   documents are asked for.
 ///
 /// Damage is found as the block is read: a text overrunning the block, a stream that ends
 /// before or runs past RawLength, or deflate data zlib rejects throw ``IndexError/corrupt(_:)``.
@@ -26,18 +38,32 @@ final class InflatedBlock: @unchecked Sendable {
     /// texts.count` (parsed so far); `parsed`: where the next one's length starts.
     private var texts: [Range<Int>] = []
     private var parsed = 0
-    /// The zlib stream (allocated once, never moved: zlib keeps its address); nil once the
-    /// block is inflated to its end.
+    /// The bytes zlib has written in all (``inflationWork``).
+    private var work = 0
+    /// Whether the stream is kept between reads (see the type's comment).
+    private var resumes: Bool
+    /// The zlib stream inflating into `raw` from byte 0 to `produced` (allocated once, never
+    /// moved: zlib keeps its address); nil before the first read, once the block is inflated to
+    /// its end, and when a partial read ended it.
     private var stream: UnsafeMutablePointer<z_stream>?
     /// Why the block cannot be read, once found (thrown again at every later read).
     private var damage: (any Error)?
     /// Bytes inflated per step at least (a step stops at the end of the text wanted).
     static let step = 4096
+    /// A block larger than this keeps its stream between reads and resumes it (see the type's
+    /// comment); a block at most this large ends it after a partial read.
+    static let resumedAbove = 4 * FileLayout.storedBlockTarget
 
-    init(firstDocument: Int, documentCount: Int, rawLength: Int) throws {
+    init(firstDocument: Int, documentCount: Int, rawLength: Int) {
         self.firstDocument = firstDocument
         self.documentCount = documentCount
         self.rawLength = rawLength
+        resumes = rawLength > Self.resumedAbove
+        raw = .allocate(capacity: max(rawLength, 1))
+    }
+
+    /// A new zlib inflate stream.
+    private static func newStream() throws -> UnsafeMutablePointer<z_stream> {
         let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         s.initialize(to: z_stream())
         let status = inflateInit_(s, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -45,8 +71,16 @@ final class InflatedBlock: @unchecked Sendable {
             s.deallocate()
             throw IndexError.io("zlib inflateInit failed (\(status))")
         }
-        stream = s
-        raw = .allocate(capacity: max(rawLength, 1))
+        return s
+    }
+
+    /// Ends the stream (zlib frees its state and window).
+    private func endStream() {
+        if let stream {
+            inflateEnd(stream)
+            stream.deallocate()
+            self.stream = nil
+        }
     }
 
     deinit {
@@ -63,9 +97,33 @@ final class InflatedBlock: @unchecked Sendable {
         return produced
     }
 
+    /// The bytes zlib has written in all (a block inflated again from its start counts twice).
+    var inflationWork: Int {
+        lock.lock(); defer { lock.unlock() }
+        return work
+    }
+
+    /// Whether a zlib stream is kept to be resumed.
+    var keepsStream: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stream != nil
+    }
+
     /// The text of document `id`, inflating the block as far as its end; nil when the block
     /// does not hold it. `compressed`: the block's deflate stream (the same bytes at every call).
     func text(_ id: Int, compressed: UnsafeRawBufferPointer) throws -> String? {
+        try withText(id, compressed: compressed) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// ``text(_:compressed:)`` as its UTF-8 bytes (copied once from the inflated block).
+    func bytes(_ id: Int, compressed: UnsafeRawBufferPointer) throws -> [UInt8]? {
+        try withText(id, compressed: compressed) { Array($0) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of document `id`'s text, inflating the block as far as
+    /// its end; nil when the block does not hold it. The bytes lie in the block's buffer: `body`
+    /// runs under the block's lock and must not keep the pointer.
+    private func withText<R>(_ id: Int, compressed: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R) throws -> R? {
         let k = id - firstDocument
         guard k >= 0, k < documentCount else { return nil }
         lock.lock(); defer { lock.unlock() }
@@ -77,11 +135,24 @@ final class InflatedBlock: @unchecked Sendable {
             texts = []
             throw error
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: raw[texts[k]]), as: UTF8.self)
+        // texts[k] lies in 0..<produced ≤ rawLength (checked as it was parsed)
+        return body(UnsafeBufferPointer(rebasing: raw[texts[k]]))
     }
 
     /// Inflates and parses the texts through the `k`th. Caller holds the lock.
     private func inflate(through k: Int, _ compressed: UnsafeRawBufferPointer) throws {
+        guard texts.count <= k else { return }
+        if produced < rawLength, produced > 0, stream == nil {
+            // read past where an ended stream stopped: start again from byte 0 (rewriting the
+            // same bytes: `texts` and `parsed` stay right), and keep this stream
+            produced = 0
+            resumes = true
+        }
+        if produced < rawLength, k == documentCount - 1 {
+            // the rest of the block in one call that ends the stream
+            try inflate(to: rawLength, compressed)
+        }
+        defer { if !resumes { endStream() } }
         while texts.count <= k {
             // a length varint is at most 10 bytes: have them inflated before reading it
             if produced < min(rawLength, parsed + 10) { try inflate(to: parsed + 10, compressed); continue }
@@ -101,9 +172,11 @@ final class InflatedBlock: @unchecked Sendable {
     /// Inflates at least up to byte `target` (or ``step`` bytes more, or to the end); to the end,
     /// the stream must end there (Adler-32 checked by zlib). Caller holds the lock.
     private func inflate(to target: Int, _ compressed: UnsafeRawBufferPointer) throws {
-        guard let stream, produced < rawLength else {
+        guard produced < rawLength else {
             throw IndexError.corrupt("stored-text block: the texts run past its \(rawLength) bytes")
         }
+        if self.stream == nil { self.stream = try Self.newStream() }
+        let stream = self.stream!
         let goal = min(rawLength, max(target, produced + Self.step))
         let consumed = Int(stream.pointee.total_in)
         guard consumed <= compressed.count else { throw IndexError.corrupt("stored-text block: zlib read past the block") }
@@ -115,13 +188,12 @@ final class InflatedBlock: @unchecked Sendable {
         stream.pointee.avail_out = uInt(goal - produced)
         let finishing = goal == rawLength
         let status = CZlib.inflate(stream, finishing ? Z_FINISH : Z_NO_FLUSH)
+        work += goal - Int(stream.pointee.avail_out) - produced
         produced = goal - Int(stream.pointee.avail_out)
         stream.pointee.next_in = nil
         if status == Z_STREAM_END || finishing {
             // the whole block: the stream ends exactly at RawLength
-            inflateEnd(stream)
-            stream.deallocate()
-            self.stream = nil
+            endStream()
             guard status == Z_STREAM_END, produced == rawLength else {
                 throw IndexError.corrupt("stored-text: a compressed block does not inflate to its \(rawLength) bytes (zlib status \(status))")
             }
@@ -135,7 +207,7 @@ final class InflatedBlock: @unchecked Sendable {
 }
 
 /// The few stored-text blocks of a segment inflated last, most recent first. Hits are many small
-/// documents of the same block: without it, each hit inflated its whole block (~64 KiB) again
+/// documents of the same block: without it, each hit inflated its whole block (then ~64 KiB) again
 /// (2 M hits printed with their snippets: 97 s). Holds at most ``capacity`` blocks of at most
 /// ``maxBlockBytes`` each; a larger block (one huge document) is not kept. Thread-safe.
 final class StoredBlockCache: @unchecked Sendable {
