@@ -109,8 +109,8 @@ public struct Searcher: Sendable {
         // snippets in document order: hits of one stored-text block inflate it once
         if makesSnippets {
             for h in hits.indices.sorted(by: { hits[$0].document < hits[$1].document }) {
-                if let text = try index.storedText(hits[h].document) {
-                    hits[h].snippets = SnippetBuilder(text: text, analyzer: analyzer).snippets(for: phrases[h], options: options.snippets)
+                if let bytes = try index.storedTextBytes(hits[h].document) {
+                    hits[h].snippets = SnippetBuilder(bytes: bytes, analyzer: analyzer).snippets(for: phrases[h], options: options.snippets)
                 }
             }
         }

@@ -18,7 +18,13 @@ struct SnippetBuilder {
     let pieceTokens: Int
 
     init(text: String, analyzer: Analyzer, pieceTokens: Int = 65_536) {
-        bytes = Array(text.utf8)
+        self.init(bytes: Array(text.utf8), analyzer: analyzer, pieceTokens: pieceTokens)
+    }
+
+    /// A builder over the text's UTF-8 bytes (``IndexReader/storedTextBytes(_:)``: no String is
+    /// made of a stored text only to be taken apart again).
+    init(bytes: [UInt8], analyzer: Analyzer, pieceTokens: Int = 65_536) {
+        self.bytes = bytes
         self.analyzer = analyzer
         self.pieceTokens = max(1, pieceTokens)
     }
