@@ -22,6 +22,18 @@ enum RiceCoding {
         return mean < 2 ? 0 : min(24, 63 - UInt64(mean).leadingZeroBitCount)
     }
 
+    /// The Rice parameter of the first position of a term that occurs `frequency` ≥ 2 times in a
+    /// document of `slotCount` slots, derived instead of stored (postings blocks of mode
+    /// "derived"): the first of f occurrences falls at about slotCount / (f + 1), and the
+    /// parameter is about the bit length of that mean minus one, computed without dividing:
+    /// bit length of slotCount − bit length of (f + 1), within 0...24.
+    @inline(__always)
+    static func firstPositionParameter(slotCount: Int, frequency f: Int) -> Int {
+        let s = 64 &- UInt64(truncatingIfNeeded: max(slotCount, 0)).leadingZeroBitCount
+        let d = 64 &- UInt64(truncatingIfNeeded: f &+ 1).leadingZeroBitCount
+        return min(24, max(0, s &- d))
+    }
+
     /// Bits of `v` in truncated binary over `0..<n` (see ``BitWriter/truncated(_:below:)``).
     @inline(__always)
     static func truncatedCost(_ v: UInt32, below n: Int) -> Int {
