@@ -5,10 +5,10 @@ import Testing
 @testable import SouIndexing
 
 /// The codings of format version 5 that save bytes over version 4: character-delta dictionary
-/// entries of one or two bytes, and postings blocks whose first positions are "mixed": truncated
-/// binary for a term once in a document, Rice with a parameter scaled down by the frequency
-/// for a term several times in it (FORMAT.md "Terms", "Postings").
-@Suite("Compact dictionary entries and mixed first positions")
+/// entries of one or two bytes, and postings blocks whose first positions are "derived": truncated
+/// binary for a term once in a document, Rice with a parameter derived from the document's slot
+/// count and the frequency for a term several times in it (FORMAT.md "Terms", "Postings").
+@Suite("Compact dictionary entries and derived first positions")
 struct CompactCodingTests {
     /// A segment of `texts` (keys doc0, doc1, …) and its bytes.
     static func segment(_ texts: [String]) throws -> (reader: SegmentReader, bytes: [UInt8]) {
@@ -72,7 +72,7 @@ struct CompactCodingTests {
     }
 
     /// The first bit of a one-block term's postings: 1 when its first positions use the
-    /// mixed coding (FORMAT.md "Postings": no GapK for one block, then the mode).
+    /// derived coding (FORMAT.md "Postings": no GapK for one block, then the mode).
     static func firstModeBit(_ index: SegmentReader, _ term: String) throws -> UInt8 {
         let info = try #require(try index.termInfo(term))
         guard case .postings(let offset, _) = info.location else { Issue.record("\(term) is a singleton"); return 0 }
@@ -80,27 +80,27 @@ struct CompactCodingTests {
         return index.bytes.base.load(fromByteOffset: index.postingsRange.lowerBound + offset, as: UInt8.self) & 1
     }
 
-    @Test("first positions in mixed coding read back: frequency 1, frequency 15 early in long documents, a late first occurrence whose Rice code escapes, a document of one slot, 4,000 occurrences in a document")
-    func mixedFirstPositions() throws {
+    @Test("first positions in derived coding read back: frequency 1, frequency 15 early in long documents, a late first occurrence whose Rice code escapes, a document of one slot, 4,000 occurrences in a document")
+    func derivedFirstPositions() throws {
         var rng = SplitMix64(seed: 99)
         func filler(_ n: Int) -> String { String(repeating: "w ", count: n) }
         var texts: [String] = ["甲"]   // one slot: truncated binary below 1 takes no bits
-        // frequency 1 at uniformly random slots of 2,000-slot documents: mixed = binary
+        // frequency 1 at uniformly random slots of 2,000-slot documents: derived = binary
         for _ in 0..<60 {
             let p = Int(rng.next() % 1999)
             texts.append(filler(p) + "甲 " + filler(1999 - p))
         }
-        // frequency 15 from an early slot: Rice with the block's parameter − 3 beats 11 bits of binary
+        // frequency 15 from an early slot: Rice with parameter 11 − 4 = 7 beats 11 bits of binary
         for _ in 0..<40 {
             let p = Int(rng.next() % 64)
             texts.append(filler(p) + String(repeating: "甲 ", count: 15) + filler(1985 - p))
         }
-        // frequency 100 from slot 1,000 of 1,100: the block's parameter − 6, a quotient ≥ 32: an escape
+        // frequency 100 from slot 1,000 of 1,100: parameter 11 − 7 = 4, quotient 62 ≥ 32: an escape
         texts.append(filler(1000) + String(repeating: "甲 ", count: 100))
         // 4,000 occurrences from slot 0 (gaps go to the Positions section)
         texts.append(String(repeating: "甲 ", count: 4000) + filler(10))
         let (index, _) = try Self.segment(texts)
-        #expect(try Self.firstModeBit(index, "甲") == 1, "the block did not take the mixed coding")
+        #expect(try Self.firstModeBit(index, "甲") == 1, "the block did not take the derived coding")
         let postings = try readPostings(index, try #require(try index.termInfo("甲")))
         #expect(postings.count == texts.count)
         #expect(postings[0].positions == [0])
@@ -109,25 +109,23 @@ struct CompactCodingTests {
         try Self.expectRoundTrip(index, texts)
     }
 
-    @Test("the mixed parameter of a term several times in a document is the block's minus ⌊log2(frequency − 1)⌋, at least 0")
-    func mixedParameter() {
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 2) == 8)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 3) == 7)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 4) == 7)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 5) == 6)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 15) == 5)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 100) == 2)
-        #expect(RiceCoding.mixedFirstParameter(8, frequency: 4000) == 0)
-        #expect(RiceCoding.mixedFirstParameter(0, frequency: 2) == 0)
-        #expect(RiceCoding.mixedFirstParameter(24, frequency: Int(Int32.max)) == 0)
+    @Test("the derived parameter is the bit length of the slot count minus that of frequency + 1, within 0...24")
+    func derivedParameter() {
+        #expect(RiceCoding.firstPositionParameter(slotCount: 2000, frequency: 15) == 7)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 1100, frequency: 100) == 4)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 7, frequency: 2) == 1)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 2, frequency: 2) == 0)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 0, frequency: 5) == 0)
+        #expect(RiceCoding.firstPositionParameter(slotCount: Int(Int32.max), frequency: 2) == 24)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 4000, frequency: 4000) == 0)
     }
 
     @Test("a term in several postings blocks reads back whichever coding each block takes, and a merge of segments writes the bytes of a fresh build")
     func severalBlocks() throws {
         var rng = SplitMix64(seed: 7)
         func filler(_ n: Int) -> String { String(repeating: "w ", count: n) }
-        // 300 documents: blocks of early repeated occurrences (mixed), of uniform single
-        // ones (binary or mixed) and of late single ones in short documents (Rice may win)
+        // 300 documents: blocks of early repeated occurrences (derived), of uniform single
+        // ones (binary or derived) and of late single ones in short documents (Rice may win)
         let texts: [String] = (0..<300).map { i in
             switch i / 100 {
             case 0: return filler(Int(rng.next() % 8)) + String(repeating: "乙 ", count: 2 + Int(rng.next() % 20)) + filler(500)

@@ -145,9 +145,33 @@ struct PostingsEncoder {
                         sum &+= UInt64(g)
                         largest = max(largest, g)
                     }
-                    let (k, _) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
-                    bits.write(UInt64(k), bits: 5)
-                    for g in p.positionGaps { bits.rice(g, k) }
+                    let (k, cost) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
+                    // or a parameter per document, derived from its slot count, first position
+                    // and frequency (K = 31), when that is smaller by at least a bit per
+                    // document with gaps (each costs the decoder a slot count and a parameter)
+                    var perDocument = 0, documents = 0, g = 0
+                    for j in 0..<n where p.frequencies[j] > 1 {
+                        let f = Int(p.frequencies[j])
+                        let kd = RiceCoding.documentGapParameter(slotCount: Int(slots[Int(p.documents[j])]),
+                                                                 first: Int(p.firstPositions[j]), frequency: f)
+                        for x in p.positionGaps[g..<(g + f - 1)] { perDocument += RiceCoding.cost(x, kd) }
+                        g += f - 1
+                        documents += 1
+                    }
+                    if perDocument + documents < cost {
+                        bits.write(UInt64(RiceCoding.perDocumentGaps), bits: 5)
+                        g = 0
+                        for j in 0..<n where p.frequencies[j] > 1 {
+                            let f = Int(p.frequencies[j])
+                            let kd = RiceCoding.documentGapParameter(slotCount: Int(slots[Int(p.documents[j])]),
+                                                                     first: Int(p.firstPositions[j]), frequency: f)
+                            for x in p.positionGaps[g..<(g + f - 1)] { bits.rice(x, kd) }
+                            g += f - 1
+                        }
+                    } else {
+                        bits.write(UInt64(k), bits: 5)
+                        for g in p.positionGaps { bits.rice(g, k) }
+                    }
                 }
                 bits.finish(appendingTo: &out.bytes)
                 return

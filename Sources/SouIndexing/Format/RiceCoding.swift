@@ -34,6 +34,23 @@ enum RiceCoding {
         return min(24, max(0, s &- d))
     }
 
+    /// The Rice parameter of the position gaps of a term in one document, in a term's inline gaps
+    /// of mode "per document" (K = 31): the f − 1 gaps (each minus one) of a term whose first of
+    /// f ≥ 2 occurrences is at `first` in a document of `slotCount` slots sum to at most
+    /// R = slotCount − first − f, so their mean is at most R / (f − 1); the parameter is the bit
+    /// length of R minus that of f − 1, minus 1 (about the mean's bit length minus 2), within
+    /// 0...24, computed without dividing.
+    @inline(__always)
+    static func documentGapParameter(slotCount: Int, first: Int, frequency f: Int) -> Int {
+        let r = max(0, slotCount &- first &- f)
+        let lengthR = 64 &- UInt64(truncatingIfNeeded: r).leadingZeroBitCount
+        let lengthF = 64 &- UInt64(truncatingIfNeeded: max(1, f &- 1)).leadingZeroBitCount
+        return min(24, max(0, lengthR &- lengthF &- 1))
+    }
+
+    /// The K of inline gaps that says "a parameter per document" (others above 24 are corrupt).
+    static let perDocumentGaps = 31
+
     /// Bits of `v` in truncated binary over `0..<n` (see ``BitWriter/truncated(_:below:)``).
     @inline(__always)
     static func truncatedCost(_ v: UInt32, below n: Int) -> Int {

@@ -237,11 +237,30 @@ public struct PostingsCursor: @unchecked Sendable {
         if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
             // the term's position gaps follow its documents in this block
             let kGaps = Int(try r.read(bits: 5))
-            guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
+            guard kGaps <= 24 || kGaps == RiceCoding.perDocumentGaps else { throw r.fail("bad Rice parameter") }
             if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
             // gapsAreInline: gapCount ≤ positionsPerBlock, the buffer's size
             guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
-            try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
+            if kGaps == RiceCoding.perDocumentGaps {
+                // each document's f − 1 gaps with its own parameter (FORMAT.md "Postings")
+                let decoded = block   // (the closure below holds `values`: no access to self inside)
+                try values.withUnsafeMutableBufferPointer { v in
+                    var at = 0
+                    for i in 0..<n {
+                        let f = Int(decoded[3 * i + 1])
+                        guard f > 1 else { continue }
+                        // bounds: at + f − 1 ≤ gapCount ≤ the buffer's count
+                        guard f - 1 <= gapCount - at else { throw r.fail("frequencies exceed the term's total") }
+                        let kd = RiceCoding.documentGapParameter(slotCount: slots.count(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
+                                                                 frequency: f)
+                        try r.rice(kd, count: f - 1, into: v.baseAddress! + at)
+                        at += f - 1
+                    }
+                    guard at == gapCount else { throw r.fail("frequencies disagree with the term's total") }
+                }
+            } else {
+                try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
+            }
             decodedBlock = 0
             decodedGaps = gapCount
             blockGaps = gapCount
@@ -785,8 +804,8 @@ extension PostingsCursor {
                 let kd = min(24, max(0, bits(f &+ 1).leadingZeroBitCount &- bits(m).leadingZeroBitCount))
                 let qf = (~(w &>> bits(used))).trailingZeroBitCount
                 guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kd <= valid else { break }
+                // (below 32 · 2^24: no check against Int32.max needed)
                 first = Int(truncatingIfNeeded: bits(qf) &<< bits(kd) | (w &>> bits(used &+ qf &+ 1)) & ((UInt64(1) &<< bits(kd)) &- 1))
-                guard first <= Int(Int32.max) else { break }
                 used &+= qf &+ 1 &+ kd
             } else if m > 1 {
                 guard m <= Int(Int32.max) else { break }
@@ -840,8 +859,8 @@ extension PostingsCursor {
             }
             let qf = (~(w &>> bits(used))).trailingZeroBitCount
             guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kFirst <= valid else { break }
+            // (qf < 32 and kFirst ≤ 24: below 2^29, no check against Int32.max needed)
             let first = Int(truncatingIfNeeded: bits(qf) &<< bits(kFirst) | (w &>> bits(used &+ qf &+ 1)) & maskFirst)
-            guard first <= Int(Int32.max) else { break }
             bit &+= used &+ qf &+ 1 &+ kFirst
             previous = d
             out[3 &* i] = Int32(truncatingIfNeeded: d)
