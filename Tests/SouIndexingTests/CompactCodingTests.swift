@@ -90,7 +90,7 @@ struct CompactCodingTests {
             let p = Int(rng.next() % 1999)
             texts.append(filler(p) + "甲 " + filler(1999 - p))
         }
-        // frequency 15 from an early slot: Rice with parameter 11 − 4 = 7 beats 11 bits of binary
+        // frequency 15 from an early slot: Rice with parameter 11 − 5 = 6 beats 11 bits of binary
         for _ in 0..<40 {
             let p = Int(rng.next() % 64)
             texts.append(filler(p) + String(repeating: "甲 ", count: 15) + filler(1985 - p))
@@ -111,13 +111,79 @@ struct CompactCodingTests {
 
     @Test("the derived parameter is the bit length of the slot count minus that of frequency + 1, within 0...24")
     func derivedParameter() {
-        #expect(RiceCoding.firstPositionParameter(slotCount: 2000, frequency: 15) == 7)
+        #expect(RiceCoding.firstPositionParameter(slotCount: 2000, frequency: 15) == 6)
         #expect(RiceCoding.firstPositionParameter(slotCount: 1100, frequency: 100) == 4)
         #expect(RiceCoding.firstPositionParameter(slotCount: 7, frequency: 2) == 1)
         #expect(RiceCoding.firstPositionParameter(slotCount: 2, frequency: 2) == 0)
         #expect(RiceCoding.firstPositionParameter(slotCount: 0, frequency: 5) == 0)
         #expect(RiceCoding.firstPositionParameter(slotCount: Int(Int32.max), frequency: 2) == 24)
         #expect(RiceCoding.firstPositionParameter(slotCount: 4000, frequency: 4000) == 0)
+    }
+
+    /// The InlineGaps K of a one-block term, read by following FORMAT.md "Postings" bit by bit
+    /// (mode, then each document's gap, frequency and first position), not by the cursor.
+    static func inlineGapsK(_ index: SegmentReader, _ term: String) throws -> Int {
+        let info = try #require(try index.termInfo(term))
+        guard case .postings(let offset, _) = info.location else { Issue.record("\(term) is a singleton"); return -1 }
+        let df = info.documentFrequency
+        #expect(df <= FileLayout.docsPerBlock && info.totalTermFrequency - df < FileLayout.positionsPerBlock)
+        var r = BitReader(index.bytes, from: index.postingsRange.lowerBound + offset, end: index.postingsRange.upperBound,
+                          context: "test")
+        let gapK = RiceCoding.derivedGapParameter(documentFrequency: df, documentCount: index.documentCount)
+        let derived = try r.bit() == 1
+        let binary = try !derived && r.bit() == 1
+        let firstK = derived || binary ? 0 : Int(try r.read(bits: 5))
+        var doc = -1
+        for _ in 0..<df {
+            doc += Int(try r.rice(gapK)) + 1
+            let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
+            let slots = index.slotCount(doc)
+            if derived && f > 1 {
+                _ = try r.rice(RiceCoding.firstPositionParameter(slotCount: slots, frequency: f))
+            } else if derived || binary {
+                _ = try r.truncated(below: slots)
+            } else {
+                _ = try r.rice(firstK)
+            }
+        }
+        return Int(try r.read(bits: 5))
+    }
+
+    @Test("inline position gaps with a parameter per document (K = 31) read back: short and long documents, adjacent occurrences at a document's end, a gap whose Rice code escapes")
+    func perDocumentInlineGaps() throws {
+        func filler(_ n: Int) -> String { String(repeating: "w ", count: n) }
+        var texts: [String] = []
+        // 丙 five times a few slots apart in short documents, five times 900 slots apart in long
+        // ones: one parameter for all fits neither
+        for i in 0..<8 {
+            texts.append(filler(i) + String(repeating: "丙 w w ", count: 5) + filler(3))
+            texts.append(filler(i) + String(repeating: "丙 " + filler(899), count: 5))
+        }
+        // twice at the last two slots (R = 0: parameter 0)
+        texts.append(filler(50) + "丙 丙")
+        // 30 adjacent occurrences, then one 4,000 slots later (4,100 slots): parameter
+        // bitlength(4,100 − 0 − 31) − bitlength(30) − 1 = 12 − 5 − 1 = 6, the last gap 3,999 ≥ 32 · 2^6
+        texts.append(String(repeating: "丙 ", count: 30) + filler(3999) + "丙 " + filler(70))
+        let (index, _) = try Self.segment(texts)
+        #expect(try Self.inlineGapsK(index, "丙") == RiceCoding.perDocumentGaps)
+        let postings = try readPostings(index, try #require(try index.termInfo("丙")))
+        #expect(postings[texts.count - 2].positions == [50, 51])
+        #expect(postings[texts.count - 1].positions == Array(0..<30) + [4029])
+        try Self.expectRoundTrip(index, texts)
+        // one parameter for the term where the documents are alike
+        let alike = (0..<20).map { filler($0) + String(repeating: "丁 w ", count: 4) }
+        let (same, _) = try Self.segment(alike)
+        #expect(try Self.inlineGapsK(same, "丁") <= 24)
+        try Self.expectRoundTrip(same, alike)
+    }
+
+    @Test("the per-document gap parameter is bitlength(slots − first − f) − bitlength(f − 1) − 1, within 0...24")
+    func documentGapParameter() {
+        #expect(RiceCoding.documentGapParameter(slotCount: 4100, first: 0, frequency: 31) == 6)
+        #expect(RiceCoding.documentGapParameter(slotCount: 52, first: 50, frequency: 2) == 0)
+        #expect(RiceCoding.documentGapParameter(slotCount: 4500, first: 0, frequency: 5) == 9)
+        #expect(RiceCoding.documentGapParameter(slotCount: 10, first: 20, frequency: 3) == 0)
+        #expect(RiceCoding.documentGapParameter(slotCount: Int(Int32.max), first: 0, frequency: 2) == 24)
     }
 
     @Test("a term in several postings blocks reads back whichever coding each block takes, and a merge of segments writes the bytes of a fresh build")

@@ -391,7 +391,7 @@ struct ContainerCorruptionTests {
         print("ContainerCorruptionTests: deletion swaps caught \(caught), undetectable (same length) \(sameLength)")
     }
 
-    @Test("format version 3 says older and rebuild; an implausible version says damaged or not an index; garbage after the magic is refused")
+    @Test("format versions 1 to 4 say older and rebuild, 6 newer; an implausible version says damaged or not an index; garbage after the magic is refused")
     func versionsAndGarbage() throws {
         let f = try Self.makeFixture()
         defer { try? FileManager.default.removeItem(at: f.folder) }
