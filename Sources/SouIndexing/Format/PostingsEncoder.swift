@@ -147,7 +147,7 @@ struct PostingsEncoder {
                     }
                     let (k, cost) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
                     // or a parameter per document, derived from its slot count, first position
-                    // and frequency (K = 31), when that is smaller by at least a bit per
+                    // and frequency (K = 31), when that is smaller by more than a bit per
                     // document with gaps (each costs the decoder a slot count and a parameter)
                     var perDocument = 0, documents = 0, g = 0
                     for j in 0..<n where p.frequencies[j] > 1 {
@@ -220,7 +220,7 @@ struct PostingsEncoder {
     private mutating func encodeBlock(_ p: PostingsView, _ range: Range<Int>, previous: Int32, gapParameter k: Int,
                                       storesParameter: Bool, slotCounts: UnsafeBufferPointer<Int32>) {
         let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
-        // first positions in one of three codings, whichever makes this block smallest (FORMAT.md
+        // first positions in one of three codings, chosen by their sizes (FORMAT.md
         // "Postings"): derived (mode bit 1: truncated binary below the document's slot count
         // for frequency 1, else Rice with a parameter derived from the slot count and the
         // frequency), binary (bits 0, 1: truncated binary below the slot count) or Rice with
