@@ -629,20 +629,30 @@ enum BundledCorpus {
         var builder = IndexBuilder(options: options)
         builder.warn = { printError("warning: " + $0) }
         let exists = FileManager.default.fileExists(atPath: output)
+        var rebuild = false
         if exists {
             // refresh only an index that `sou search` (or `sou index corpus -o corpus.sou`) built
-            // from this folder with default options; any other corpus.sou is used as it is
-            guard let reader = try? IndexReader(path: output), reader.configuration == options.configuration,
-                  reader.storesText == options.storesText, let table = try? reader.sources(),
-                  table.entries.allSatisfy({ $0.path.hasPrefix(folder + "/") }) else { return }
-            if (try? builder.isUpToDate(reader, paths: [folder])) == true { return }
+            // from this folder with default options; any other corpus.sou is used as it is, but
+            // one of an older format (which no search could read) is rebuilt
+            do {
+                let reader = try IndexReader(path: output)
+                guard reader.configuration == options.configuration,
+                      reader.storesText == options.storesText, let table = try? reader.sources(),
+                      table.entries.allSatisfy({ $0.path.hasPrefix(folder + "/") }) else { return }
+                if (try? builder.isUpToDate(reader, paths: [folder])) == true { return }
+            } catch IndexError.unsupportedVersion(let found, let supported) where found < supported {
+                printError("\(output) is of an older index format (version \(found)): rebuilding it from \(folder)/")
+                rebuild = true
+            } catch {
+                return
+            }
         }
         builder.temporaryFile = TemporaryFileCleanup.hook()
         do {
             if !exists {
                 printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
             }
-            let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: false)
+            let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: rebuild)
             if summary.rebuilt {
                 printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
                            + cFormat("%.2f s", summary.seconds))

@@ -416,7 +416,7 @@ struct ContainerCorruptionTests {
         print("ContainerCorruptionTests: deletion swaps caught \(caught), undetectable (same length) \(sameLength)")
     }
 
-    @Test("format version 3 says older and rebuild; an implausible version says damaged or not an index; garbage after the magic is refused")
+    @Test("format versions 1 to 4 say older and rebuild, 6 newer; an implausible version says damaged or not an index; garbage after the magic is refused")
     func versionsAndGarbage() throws {
         let f = try Self.makeFixture()
         defer { try? FileManager.default.removeItem(at: f.folder) }
@@ -430,16 +430,16 @@ struct ContainerCorruptionTests {
             Self.put32(&b, 8, v)
             return b
         }
-        for v: UInt32 in [1, 2, 3] {
+        for v: UInt32 in [1, 2, 3, 4] {
             #expect {
                 try open(withVersion(v))
             } throws: { error in
-                guard case IndexError.unsupportedVersion(found: Int(v), supported: 4) = error else { return false }
+                guard case IndexError.unsupportedVersion(found: Int(v), supported: 5) = error else { return false }
                 return "\(error)".contains("older") && "\(error)".contains("rebuild")
             }
         }
         #expect {
-            try open(withVersion(5))
+            try open(withVersion(6))
         } throws: { error in
             guard case IndexError.unsupportedVersion = error else { return false }
             return "\(error)".contains("newer")
@@ -463,7 +463,7 @@ struct ContainerCorruptionTests {
             let length = 8 + Int(rng.next() % UInt64(round < 150 ? 200 : f.bytes.count))
             var b = Array(f.bytes.prefix(8))
             while b.count < length { b.append(UInt8(truncatingIfNeeded: rng.next())) }
-            if round % 3 == 0, b.count >= 12 { Self.put32(&b, 8, 4) }   // a plausible version, garbage behind it
+            if round % 3 == 0, b.count >= 12 { Self.put32(&b, 8, FileLayout.formatVersion) }   // a plausible version, garbage behind it
             do {
                 try open(b)
                 Issue.record("garbage of \(length) bytes after the magic opened")

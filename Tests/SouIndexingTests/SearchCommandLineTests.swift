@@ -205,6 +205,25 @@ struct SearchCommandLineTests {
         #expect(asPath.status == 2 && asPath.err.contains("search it with -i docs.sou"), "\(asPath)")
     }
 
+    @Test("a folder-search cache file of an older format version is rebuilt by the next search, which answers as usual")
+    func olderCacheRebuilt() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["search", "-l", "-n", "100", "集体协商", "docs"]).status == 0)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasSuffix(".sou") }
+        let cacheFile = s.cache + "/" + (try #require(cached.first))
+        // the file's format version (bytes 8–11) made the one before this sou's
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cacheFile)))
+        bytes[8] = UInt8(FileLayout.formatVersion - 1)
+        try Data(bytes).write(to: URL(fileURLWithPath: cacheFile))
+        #expect(throws: IndexError.self) { _ = try IndexReader(path: cacheFile) }
+        let again = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"])
+        #expect(again.status == 0, "\(again)")
+        #expect(Self.lines(again.out) == s.expected(all: ["集体协商"]), "\(again)")
+        #expect(try IndexReader(path: cacheFile).formatVersion == Int(FileLayout.formatVersion))
+        #expect(try runSouBounded(s.sou, ["check", cacheFile]).status == 0)
+    }
+
     @Test("a file changed, added or removed just before a folder search is always in its answer (the search of the cached index that runs during the up-to-date check never prints)")
     func everyChangeSeen() throws {
         let s = try Scratch()

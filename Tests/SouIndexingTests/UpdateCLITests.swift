@@ -732,6 +732,25 @@ struct UpdateCLITests {
         try s.expectCheck("two writers")
     }
 
+    @Test("a bundled corpus.sou of an older format version is rebuilt from corpus/ by the next search, which answers as usual")
+    func olderBundledCorpusRebuilt() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.put("corpus/one.txt", "第一 集体协商 firstword\n")
+        try s.put("corpus/two.txt", "第二 工资 secondword\n")
+        #expect(try s.run(["search", "-l", "集体协商"]).status == 0)
+        let corpusIndex = s.path("corpus.sou")
+        // the file's format version (bytes 8–11) made the one before this sou's
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: corpusIndex)))
+        bytes[8] = UInt8(FileLayout.formatVersion - 1)
+        try Data(bytes).write(to: URL(fileURLWithPath: corpusIndex))
+        let again = try s.run(["search", "-l", "secondword"])
+        #expect(again.status == 0 && again.out == "corpus/two.txt\n", "\(again)")
+        #expect(again.err.contains("older index format"), "\(again)")
+        #expect(try IndexReader(path: corpusIndex).formatVersion == Int(FileLayout.formatVersion))
+        #expect(try runSouBounded(s.sou, ["check", corpusIndex]).status == 0)
+    }
+
     @Test("sou search builds the bundled corpus.sou once, refreshes it when corpus/ changes, and leaves a corpus.sou from another folder alone")
     func bundledCorpusRefresh() throws {
         let s = try Scratch()

@@ -16,6 +16,8 @@ struct DictionaryWriter {
     private var previousCount = 0
     /// ``TermCoding/twoScalars(_:)`` of `previous`.
     private var previousTwo: (firstLength: Int, second: UInt32)? = nil
+    /// The kind of the previous term of the block (a character-delta entry takes it).
+    private var previousKind = TokenKind.bigram
     private var previousPostings = 0
     private var previousPositions = 0
     /// Whether the block's previous non-singleton term has position gaps (nil: none yet).
@@ -39,14 +41,20 @@ struct DictionaryWriter {
             blockCount += 1
         }
         let two = TermCoding.twoScalars(term)
-        defer { previousTwo = two }
-        if let p = previousTwo, let t = two,
+        defer { previousTwo = two; previousKind = kind }
+        if let p = previousTwo, let t = two, kind == previousKind,
            p.firstLength == t.firstLength, sharedLength(term, upTo: t.firstLength) == t.firstLength,
            t.second > p.second {
-            // two-character term after one with the same first character: header with both
-            // lengths 0, then the distance between the second characters' code points − 1
-            blocks.u8(UInt8(kind.rawValue))
-            blocks.varint(Int(t.second - p.second - 1))
+            // two-character term of the previous one's kind, after one with the same first
+            // character: the distance d between the second characters' code points − 1, its low
+            // 4 bits in the header (SuffixLength field 0), bit 4 set when d >> 4 follows as a vint
+            let d = Int(t.second - p.second - 1)
+            if d < 16 {
+                blocks.u8(UInt8(d))
+            } else {
+                blocks.u8(UInt8(d & 15) | 16)
+                blocks.varint(d >> 4)
+            }
         } else {
             let shared = sharedLength(term, upTo: term.count)
             let suffix = term.count - shared

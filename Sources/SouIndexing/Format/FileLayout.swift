@@ -8,8 +8,9 @@ enum FileLayout {
     /// never released; 2: Rice-coded postings blocks and position tails; 3: bit-packed document
     /// records, numbered keys left out; 4: one file of segments and commit records, each segment
     /// laid out as a version-3 file was plus a Source field in document records and the KeyOrder
-    /// section).
-    static let formatVersion: UInt32 = 4
+    /// section; 5: first positions and inline position gaps coded with parameters derived per
+    /// document, character-delta dictionary entries in one byte for small distances).
+    static let formatVersion: UInt32 = 5
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24

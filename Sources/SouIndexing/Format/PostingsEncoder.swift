@@ -145,9 +145,33 @@ struct PostingsEncoder {
                         sum &+= UInt64(g)
                         largest = max(largest, g)
                     }
-                    let (k, _) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
-                    bits.write(UInt64(k), bits: 5)
-                    for g in p.positionGaps { bits.rice(g, k) }
+                    let (k, cost) = RiceCoding.bestParameterAndCost(buffer: p.positionGaps, sum: sum, largest: largest)
+                    // or a parameter per document, derived from its slot count, first position
+                    // and frequency (K = 31), when that is smaller by more than a bit per
+                    // document with gaps (each costs the decoder a slot count and a parameter)
+                    var perDocument = 0, documents = 0, g = 0
+                    for j in 0..<n where p.frequencies[j] > 1 {
+                        let f = Int(p.frequencies[j])
+                        let kd = RiceCoding.documentGapParameter(slotCount: Int(slots[Int(p.documents[j])]),
+                                                                 first: Int(p.firstPositions[j]), frequency: f)
+                        for x in p.positionGaps[g..<(g + f - 1)] { perDocument += RiceCoding.cost(x, kd) }
+                        g += f - 1
+                        documents += 1
+                    }
+                    if perDocument + documents < cost {
+                        bits.write(UInt64(RiceCoding.perDocumentGaps), bits: 5)
+                        g = 0
+                        for j in 0..<n where p.frequencies[j] > 1 {
+                            let f = Int(p.frequencies[j])
+                            let kd = RiceCoding.documentGapParameter(slotCount: Int(slots[Int(p.documents[j])]),
+                                                                     first: Int(p.firstPositions[j]), frequency: f)
+                            for x in p.positionGaps[g..<(g + f - 1)] { bits.rice(x, kd) }
+                            g += f - 1
+                        }
+                    } else {
+                        bits.write(UInt64(k), bits: 5)
+                        for g in p.positionGaps { bits.rice(g, k) }
+                    }
                 }
                 bits.finish(appendingTo: &out.bytes)
                 return
@@ -196,24 +220,44 @@ struct PostingsEncoder {
     private mutating func encodeBlock(_ p: PostingsView, _ range: Range<Int>, previous: Int32, gapParameter k: Int,
                                       storesParameter: Bool, slotCounts: UnsafeBufferPointer<Int32>) {
         let docs = p.documents, freqs = p.frequencies, firsts = p.firstPositions
-        // first positions: Rice-coded, or in binary with as many bits as the document's slot
-        // count needs, whichever is smaller for this block (flag 1 = binary); one pass gathers
-        // the binary size and what the Rice parameter's choice needs
+        // first positions in one of three codings, chosen by their sizes (FORMAT.md
+        // "Postings"): derived (mode bit 1: truncated binary below the document's slot count
+        // for frequency 1, else Rice with a parameter derived from the slot count and the
+        // frequency), binary (bits 0, 1: truncated binary below the slot count) or Rice with
+        // one stored parameter (bits 0, 0, then FirstK); one pass gathers the sizes of the first
+        // two and what the Rice parameter's choice needs
         var sum: UInt64 = 0
         var largest: UInt32 = 0
-        var binaryBits = 0
+        var binaryBits = 0, derivedBits = 0
         for j in range {
             let v = firsts[j]
             sum &+= UInt64(v)
             largest = max(largest, v)
-            binaryBits += RiceCoding.truncatedCost(v, below: Int(slotCounts[Int(docs[j])]))
+            let slots = Int(slotCounts[Int(docs[j])])
+            let truncated = RiceCoding.truncatedCost(v, below: slots)
+            binaryBits += truncated
+            let f = Int(freqs[j])
+            derivedBits += f == 1 ? truncated
+                : RiceCoding.cost(v, RiceCoding.firstPositionParameter(slotCount: slots, frequency: f))
         }
         let (kFirst, riceBits) = RiceCoding.bestParameterAndCost(buffer: UnsafeBufferPointer(rebasing: firsts[range]),
                                                                  sum: sum, largest: largest)
-        let binary = binaryBits < riceBits
+        // sizes with the mode bits: derived 1, binary 2, Rice 2 + 5. Binary when it is no larger
+        // than Rice, else Rice; derived instead when it is no larger than binary, and smaller
+        // than Rice by at least a bit per document (a Rice block decodes without reading the
+        // documents' slot counts and deriving parameters: faster, which a bit per document pays for)
+        let binaryWins = binaryBits + 2 <= riceBits + 7
+        let derived = derivedBits + 1 <= binaryBits + 2 && (binaryWins || derivedBits + 1 + range.count <= riceBits + 7)
+        let binary = !derived && binaryWins
         if storesParameter { bits.write(UInt64(k), bits: 5) }
-        bits.write(binary ? 1 : 0, bits: 1)
-        if !binary { bits.write(UInt64(kFirst), bits: 5) }
+        if derived {
+            bits.write(1, bits: 1)
+        } else if binary {
+            bits.write(0b10, bits: 2)
+        } else {
+            bits.write(0, bits: 2)
+            bits.write(UInt64(kFirst), bits: 5)
+        }
         var previous = previous
         precondition(k >= 0 && k <= 24, "gap parameter out of range")
         let mask = (UInt64(1) &<< UInt64(k)) &- 1
@@ -233,7 +277,14 @@ struct PostingsEncoder {
                 bits.write(f == 1 ? 1 : 0, bits: 1)
             }
             if f != 1 { bits.gamma(UInt32(f - 1)) }
-            if binary {
+            if derived {
+                let slots = Int(slotCounts[Int(docs[j])])
+                if f == 1 {
+                    bits.truncated(firsts[j], below: slots)
+                } else {
+                    bits.rice(firsts[j], RiceCoding.firstPositionParameter(slotCount: slots, frequency: Int(f)))
+                }
+            } else if binary {
                 bits.truncated(firsts[j], below: Int(slotCounts[Int(docs[j])]))
             } else {
                 bits.rice(firsts[j], kFirst)

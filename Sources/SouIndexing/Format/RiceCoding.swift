@@ -22,6 +22,35 @@ enum RiceCoding {
         return mean < 2 ? 0 : min(24, 63 - UInt64(mean).leadingZeroBitCount)
     }
 
+    /// The Rice parameter of the first position of a term that occurs `frequency` ≥ 2 times in a
+    /// document of `slotCount` slots, derived instead of stored (postings blocks of mode
+    /// "derived"): the first of f occurrences falls at about slotCount / (f + 1), and the
+    /// parameter is about the bit length of that mean minus one, computed without dividing:
+    /// bit length of slotCount − bit length of (f + 1), within 0...24.
+    @inline(__always)
+    static func firstPositionParameter(slotCount: Int, frequency f: Int) -> Int {
+        let s = 64 &- UInt64(truncatingIfNeeded: max(slotCount, 0)).leadingZeroBitCount
+        let d = 64 &- UInt64(truncatingIfNeeded: f &+ 1).leadingZeroBitCount
+        return min(24, max(0, s &- d))
+    }
+
+    /// The Rice parameter of the position gaps of a term in one document, in a term's inline gaps
+    /// of mode "per document" (K = 31): the f − 1 gaps (each minus one) of a term whose first of
+    /// f ≥ 2 occurrences is at `first` in a document of `slotCount` slots sum to at most
+    /// R = slotCount − first − f, so their mean is at most R / (f − 1); the parameter is the bit
+    /// length of R minus that of f − 1, minus 1 (about the mean's bit length minus 2), within
+    /// 0...24, computed without dividing.
+    @inline(__always)
+    static func documentGapParameter(slotCount: Int, first: Int, frequency f: Int) -> Int {
+        let r = max(0, slotCount &- first &- f)
+        let lengthR = 64 &- UInt64(truncatingIfNeeded: r).leadingZeroBitCount
+        let lengthF = 64 &- UInt64(truncatingIfNeeded: max(1, f &- 1)).leadingZeroBitCount
+        return min(24, max(0, lengthR &- lengthF &- 1))
+    }
+
+    /// The K of inline gaps that says "a parameter per document" (others above 24 are corrupt).
+    static let perDocumentGaps = 31
+
     /// Bits of `v` in truncated binary over `0..<n` (see ``BitWriter/truncated(_:below:)``).
     @inline(__always)
     static func truncatedCost(_ v: UInt32, below n: Int) -> Int {

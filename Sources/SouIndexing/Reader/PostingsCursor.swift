@@ -189,8 +189,10 @@ public struct PostingsCursor: @unchecked Sendable {
         var r = BitReader(index.bytes, from: docsOffset, end: entry?.end ?? docsEnd, context: "postings")
         let k = hasSkips ? Int(try r.read(bits: 5))
             : RiceCoding.derivedGapParameter(documentFrequency: documentFrequency, documentCount: index.documentCount)
-        let binary = try r.bit() == 1
-        let kFirst = binary ? 0 : Int(try r.read(bits: 5))
+        // first positions: derived (1), binary (0 1) or Rice with a stored parameter (0 0, FirstK)
+        let derived = try r.bit() == 1
+        let binary = try !derived && r.bit() == 1
+        let kFirst = derived || binary ? 0 : Int(try r.read(bits: 5))
         guard k <= 24, kFirst <= 24 else { throw r.fail("bad Rice parameter") }
         let index = self.index
         var doc = previousDoc
@@ -205,7 +207,8 @@ public struct PostingsCursor: @unchecked Sendable {
             while i < n {
                 // as many documents as the fast path takes, then one through the checked reads
                 var offset = r.bitOffset
-                i = binary ? Self.decodeBinaryFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
+                i = derived ? Self.decodeDerivedFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
+                    : binary ? Self.decodeBinaryFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
                     : Self.decodeRiceFirsts(codes, r.base, &offset, &doc, from: i, to: n, into: out)
                 r.skip(bits: offset &- r.bitOffset)
                 if i == n { break }
@@ -213,7 +216,14 @@ public struct PostingsCursor: @unchecked Sendable {
                 guard doc < limit else { throw r.fail("document id out of range") }
                 let f = try r.bit() == 1 ? 1 : Int(try r.gamma()) + 1
                 guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
-                let first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
+                let first: UInt32
+                if derived {
+                    let m = slots.count(doc)
+                    first = f == 1 ? try r.truncated(below: m)
+                        : try r.rice(RiceCoding.firstPositionParameter(slotCount: m, frequency: f))
+                } else {
+                    first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
+                }
                 guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                 out[3 * i] = Int32(doc)
                 out[3 * i + 1] = Int32(f)
@@ -227,11 +237,30 @@ public struct PostingsCursor: @unchecked Sendable {
         if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
             // the term's position gaps follow its documents in this block
             let kGaps = Int(try r.read(bits: 5))
-            guard kGaps <= 24 else { throw r.fail("bad Rice parameter") }
+            guard kGaps <= 24 || kGaps == RiceCoding.perDocumentGaps else { throw r.fail("bad Rice parameter") }
             if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
             // gapsAreInline: gapCount ≤ positionsPerBlock, the buffer's size
             guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
-            try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
+            if kGaps == RiceCoding.perDocumentGaps {
+                // each document's f − 1 gaps with its own parameter (FORMAT.md "Postings")
+                let decoded = block   // (the closure below holds `values`: no access to self inside)
+                try values.withUnsafeMutableBufferPointer { v in
+                    var at = 0
+                    for i in 0..<n {
+                        let f = Int(decoded[3 * i + 1])
+                        guard f > 1 else { continue }
+                        // bounds: at + f − 1 ≤ gapCount ≤ the buffer's count
+                        guard f - 1 <= gapCount - at else { throw r.fail("frequencies exceed the term's total") }
+                        let kd = RiceCoding.documentGapParameter(slotCount: slots.count(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
+                                                                 frequency: f)
+                        try r.rice(kd, count: f - 1, into: v.baseAddress! + at)
+                        at += f - 1
+                    }
+                    guard at == gapCount else { throw r.fail("frequencies disagree with the term's total") }
+                }
+            } else {
+                try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
+            }
             decodedBlock = 0
             decodedGaps = gapCount
             blockGaps = gapCount
@@ -737,6 +766,75 @@ extension PostingsCursor {
     }
 
     /// ``decodeBinaryFirsts(_:_:_:_:from:to:into:)`` for a block whose first positions are
+    /// derived codes: truncated binary below the document's slot count m for a frequency f of 1,
+    /// else Rice(·, ``RiceCoding/firstPositionParameter(slotCount:frequency:)`` of m and f).
+    @inline(never)
+    fileprivate static func decodeDerivedFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
+                                                from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+        let k = codes.k, maskK = codes.maskK, limit = codes.limit, total = codes.total, lastWord = codes.lastWord
+        let records = codes.records, recordWidth = codes.recordWidth, slotStart = codes.slotStart
+        let slotMask = codes.slotMask, lastRecordWord = codes.lastRecordWord
+        var bit = offset, previous = doc, i = start
+        while i < end {
+            let (w, valid) = window(base, bit, lastWord)
+            let q = (~w).trailingZeroBitCount
+            guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break }
+            let d = previous &+ Int(truncatingIfNeeded: bits(q) &<< bits(k) | (w &>> bits(q &+ 1)) & maskK) &+ 1
+            guard d < limit else { break }
+            var used = q &+ 2 &+ k
+            var f = 1
+            if (w &>> bits(used &- 1)) & 1 == 0 {
+                let g = (~(w &>> bits(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
+                guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break }
+                f = Int(truncatingIfNeeded: UInt64(1) &<< bits(g) | (w &>> bits(used &+ g &+ 1)) & ((UInt64(1) &<< bits(g)) &- 1)) &+ 1
+                used &+= 2 &* g &+ 1
+                guard f <= total, f <= Int(Int32.max) else { break }
+            }
+            // the slot count of document d (0 ≤ d < limit), as ``SlotCounts/count(_:)`` reads it
+            let slotBit = d &* recordWidth &+ slotStart
+            let slotByte = slotBit &>> 3
+            guard slotByte <= lastRecordWord else { break }
+            let m = Int(truncatingIfNeeded: (UInt64(littleEndian: records.loadUnaligned(fromByteOffset: slotByte, as: UInt64.self))
+                &>> bits(slotBit & 7)) & slotMask)
+            var first = 0
+            if f != 1 {
+                // Rice(first, kd): qf ones, a zero, kd bits; kd is
+                // RiceCoding.firstPositionParameter(slotCount: m, frequency: f) for m ≥ 0 (the
+                // difference of the bit lengths as one of leading zero counts), ≤ 24
+                let kd = min(24, max(0, bits(f &+ 1).leadingZeroBitCount &- bits(m).leadingZeroBitCount))
+                let qf = (~(w &>> bits(used))).trailingZeroBitCount
+                guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kd <= valid else { break }
+                // (below 32 · 2^24: no check against Int32.max needed)
+                first = Int(truncatingIfNeeded: bits(qf) &<< bits(kd) | (w &>> bits(used &+ qf &+ 1)) & ((UInt64(1) &<< bits(kd)) &- 1))
+                used &+= qf &+ 1 &+ kd
+            } else if m > 1 {
+                guard m <= Int(Int32.max) else { break }
+                let b = 64 &- bits(m &- 1).leadingZeroBitCount
+                guard used &+ b <= valid else { break }
+                let u = (1 &<< b) &- m
+                let x = Int(truncatingIfNeeded: (w &>> bits(used)) & ((UInt64(1) &<< bits(b &- 1)) &- 1))
+                if x < u {
+                    first = x
+                    used &+= b &- 1
+                } else {
+                    first = (x &<< 1 | Int(truncatingIfNeeded: (w &>> bits(used &+ b &- 1)) & 1)) &- u
+                    guard first < m else { break }
+                    used &+= b
+                }
+            }
+            bit &+= used
+            previous = d
+            out[3 &* i] = Int32(truncatingIfNeeded: d)
+            out[3 &* i &+ 1] = Int32(truncatingIfNeeded: f)
+            out[3 &* i &+ 2] = Int32(truncatingIfNeeded: first)
+            i &+= 1
+        }
+        offset = bit
+        doc = previous
+        return i
+    }
+
+    /// ``decodeBinaryFirsts(_:_:_:_:from:to:into:)`` for a block whose first positions are
     /// Rice(·, kFirst) codes.
     @inline(never)
     fileprivate static func decodeRiceFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
@@ -761,8 +859,8 @@ extension PostingsCursor {
             }
             let qf = (~(w &>> bits(used))).trailingZeroBitCount
             guard qf < RiceCoding.escape, used &+ qf &+ 1 &+ kFirst <= valid else { break }
+            // (qf < 32 and kFirst ≤ 24: below 2^29, no check against Int32.max needed)
             let first = Int(truncatingIfNeeded: bits(qf) &<< bits(kFirst) | (w &>> bits(used &+ qf &+ 1)) & maskFirst)
-            guard first <= Int(Int32.max) else { break }
             bit &+= used &+ qf &+ 1 &+ kFirst
             previous = d
             out[3 &* i] = Int32(truncatingIfNeeded: d)

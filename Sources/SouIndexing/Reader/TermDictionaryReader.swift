@@ -167,12 +167,16 @@ struct TermDictionaryReader {
             var r = reader
             defer { reader = r }
             let header = try r.u8()
-            guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
-            self.kind = kind
-            if header >> 2 == 0 {
-                // same first character as the previous two-character term: code point distance
+            if header >> 5 == 0 {
+                // same first character and kind as the previous two-character term: code point
+                // distance, its low 4 bits in the header, the rest in a vint when bit 4 is set
                 guard let p = bigram ?? TermCoding.twoScalars(term) else { throw r.fail("character delta without a previous bigram") }
-                let delta = try r.varint(max: 0x10FFFF)
+                var delta = Int(header & 15)
+                if header & 16 != 0 {
+                    let high = try r.varint(max: 0x10FFFF >> 4)
+                    guard high > 0 else { throw r.fail("character delta with an empty high part") }
+                    delta |= high << 4
+                }
                 // p.second ≤ 0x10FFFF and delta ≤ 0x10FFFF: the sum does not overflow UInt32
                 guard let c = Unicode.Scalar(p.second + UInt32(delta) + 1) else { throw r.fail("invalid character") }
                 let v = c.value, (packed, width) = TermCoding.packedUTF8(v)
@@ -180,6 +184,8 @@ struct TermDictionaryReader {
                 bigram = (p.firstLength, v)
                 self.shared = p.firstLength
             } else {
+                guard let kind = TokenKind(rawValue: header & 3) else { throw r.fail("bad term kind") }
+                self.kind = kind
                 bigram = nil
                 var shared = Int(header >> 2) & 7
                 var suffixLength = Int(header >> 5)
@@ -324,18 +330,21 @@ struct TermDictionaryReader {
             guard o < end else { outcome = .unsure; break }
             let header = base.load(fromByteOffset: o, as: UInt8.self)
             o &+= 1
-            // 2 bits: every value is a kind
-            kind = TokenKind(rawValue: header & 3) ?? .bigram
             let shared: Int
-            if header >> 2 == 0 {
+            if header >> 5 == 0 {
+                // (the previous entry's kind)
                 var first = bigramFirst, second = bigramSecond
                 if first < 0 {
                     guard let p = TermCoding.twoScalars(UnsafeBufferPointer(start: term, count: length)) else { outcome = .unsure; break }
                     first = p.firstLength
                     second = p.second
                 }
-                guard let delta = Self.varint(base, &o, end, max: 0x10FFFF),
-                      let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
+                var delta = Int(header & 15)
+                if header & 16 != 0 {
+                    guard let high = Self.varint(base, &o, end, max: 0x10FFFF >> 4), high > 0 else { outcome = .unsure; break }
+                    delta |= high &<< 4
+                }
+                guard let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
                 // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
                 let v = c.value, (packed, width) = TermCoding.packedUTF8(v)
                 UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
@@ -345,6 +354,8 @@ struct TermDictionaryReader {
                 bigramSecond = v
                 shared = first
             } else {
+                // 2 bits: every value is a kind
+                kind = TokenKind(rawValue: header & 3) ?? .bigram
                 bigramFirst = -1
                 var s = Int(header >> 2) & 7, n = Int(header >> 5)
                 if s == 7 { guard let x = Self.varint(base, &o, end, max: 1 << 20) else { outcome = .unsure; break }; s = x }
