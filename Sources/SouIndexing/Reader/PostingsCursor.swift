@@ -712,57 +712,7 @@ extension PostingsCursor {
     @inline(never)
     fileprivate static func decodeBinaryFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
                                                from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
-        let k = codes.k, maskK = codes.maskK, limit = codes.limit, total = codes.total, lastWord = codes.lastWord
-        let records = codes.records, recordWidth = codes.recordWidth, slotStart = codes.slotStart
-        let slotMask = codes.slotMask, lastRecordWord = codes.lastRecordWord
-        var bit = offset, previous = doc, i = start
-        while i < end {
-            let (w, valid) = window(base, bit, lastWord)
-            let q = (~w).trailingZeroBitCount
-            guard q < RiceCoding.escape, q &+ 2 &+ k <= valid else { break }
-            let d = previous &+ Int(truncatingIfNeeded: bits(q) &<< bits(k) | (w &>> bits(q &+ 1)) & maskK) &+ 1
-            guard d < limit else { break }
-            var used = q &+ 2 &+ k
-            var f = 1
-            if (w &>> bits(used &- 1)) & 1 == 0 {
-                let g = (~(w &>> bits(used))).trailingZeroBitCount   // gamma: g ones, a zero, g bits
-                guard g < 32, used &+ 2 &* g &+ 1 <= valid else { break }
-                f = Int(truncatingIfNeeded: UInt64(1) &<< bits(g) | (w &>> bits(used &+ g &+ 1)) & ((UInt64(1) &<< bits(g)) &- 1)) &+ 1
-                used &+= 2 &* g &+ 1
-                guard f <= total, f <= Int(Int32.max) else { break }
-            }
-            // the slot count of document d (0 ≤ d < limit), as ``SlotCounts/count(_:)`` reads it
-            let slotBit = d &* recordWidth &+ slotStart
-            let slotByte = slotBit &>> 3
-            guard slotByte <= lastRecordWord else { break }
-            let m = Int(truncatingIfNeeded: (UInt64(littleEndian: records.loadUnaligned(fromByteOffset: slotByte, as: UInt64.self))
-                &>> bits(slotBit & 7)) & slotMask)
-            var first = 0
-            if m > 1 {
-                guard m <= Int(Int32.max) else { break }
-                let b = 64 &- bits(m &- 1).leadingZeroBitCount
-                guard used &+ b <= valid else { break }
-                let u = (1 &<< b) &- m
-                let x = Int(truncatingIfNeeded: (w &>> bits(used)) & ((UInt64(1) &<< bits(b &- 1)) &- 1))
-                if x < u {
-                    first = x
-                    used &+= b &- 1
-                } else {
-                    first = (x &<< 1 | Int(truncatingIfNeeded: (w &>> bits(used &+ b &- 1)) & 1)) &- u
-                    guard first < m else { break }
-                    used &+= b
-                }
-            }
-            bit &+= used
-            previous = d
-            out[3 &* i] = Int32(truncatingIfNeeded: d)
-            out[3 &* i &+ 1] = Int32(truncatingIfNeeded: f)
-            out[3 &* i &+ 2] = Int32(truncatingIfNeeded: first)
-            i &+= 1
-        }
-        offset = bit
-        doc = previous
-        return i
+        decodeSlotCountFirsts(codes, base, &offset, &doc, from: start, to: end, into: out, derived: false)
     }
 
     /// ``decodeBinaryFirsts(_:_:_:_:from:to:into:)`` for a block whose first positions are
@@ -771,6 +721,14 @@ extension PostingsCursor {
     @inline(never)
     fileprivate static func decodeDerivedFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
                                                 from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>) -> Int {
+        decodeSlotCountFirsts(codes, base, &offset, &doc, from: start, to: end, into: out, derived: true)
+    }
+
+    /// The loop of both: `derived` is a constant in each (this is inlined into them), so each
+    /// compiles to its own loop without the other's branch.
+    @inline(__always)
+    private static func decodeSlotCountFirsts(_ codes: BlockCodes, _ base: UnsafeRawPointer, _ offset: inout Int, _ doc: inout Int,
+                                              from start: Int, to end: Int, into out: UnsafeMutablePointer<Int32>, derived: Bool) -> Int {
         let k = codes.k, maskK = codes.maskK, limit = codes.limit, total = codes.total, lastWord = codes.lastWord
         let records = codes.records, recordWidth = codes.recordWidth, slotStart = codes.slotStart
         let slotMask = codes.slotMask, lastRecordWord = codes.lastRecordWord
@@ -797,7 +755,7 @@ extension PostingsCursor {
             let m = Int(truncatingIfNeeded: (UInt64(littleEndian: records.loadUnaligned(fromByteOffset: slotByte, as: UInt64.self))
                 &>> bits(slotBit & 7)) & slotMask)
             var first = 0
-            if f != 1 {
+            if derived && f != 1 {
                 // Rice(first, kd): qf ones, a zero, kd bits; kd is
                 // RiceCoding.firstPositionParameter(slotCount: m, frequency: f) for m ≥ 0 (the
                 // difference of the bit lengths as one of leading zero counts), ≤ 24
