@@ -36,5 +36,6 @@ chmod +x "$work/sou"
 # a fixed date (the last commit's) keeps the page reproducible
 date=$(git log -1 --format=%cs 2>/dev/null || date +%F)
 "$tool" "$work/sou" --date "$date" --section 1 --authors "the Sou authors" --output-directory "$work" >&2
-sed -E 's/QQU([0-9A-F]+)QQ/\\[u\1]/g' "$work/sou.1" > man/sou.1
+# (an empty line of a discussion becomes .Pp: mdoc warns about empty input lines)
+sed -E -e 's/QQU([0-9A-F]+)QQ/\\[u\1]/g' -e 's/^$/.Pp/' "$work/sou.1" > man/sou.1
 echo "wrote completions/sou.bash completions/_sou completions/sou.fish man/sou.help.json man/sou.1" >&2

@@ -19,8 +19,9 @@ struct BenchTokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Measure the analyzer's throughput (MB/s, MB = 10^6 bytes of input text) on one core.",
         discussion: """
-            Reads its inputs exactly as `sou index` does (folders, text files whole, JSON Lines
-            one document per line with title + "\\n" + body). Everything is read and decoded before timing; each
+            Reads its inputs exactly as `sou index` does (folders, text files whole, JSON Lines \
+            one document per line, the text members joined by U+001F and a line break). Everything is read and decoded \
+            before timing; each \
             run analyzes every document once into one reused token buffer.
             """
     )
@@ -83,7 +84,7 @@ struct BenchTokenizeCommand: ParsableCommand {
     }
 
     /// The documents' texts, read exactly as `sou index` reads them (folders, text files, JSON
-    /// Lines with title + "\n" + body).
+    /// Lines with their text members joined by ``SourceDocument/fieldSeparator``).
     static func documents(in paths: [String]) throws -> [[UInt8]] {
         var documents: [[UInt8]] = []
         let source = DocumentSource(warn: { printError("warning: " + $0) })
@@ -102,15 +103,15 @@ struct BenchMergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Measure merging two segments against building the same documents from text.",
         discussion: """
-            Reads the documents exactly as `sou index` does and writes an index of two segments
-            (the first and the second half of the documents, two commits; with --delete every k-th
-            document is then deleted; not timed). Then, each run: builds the index of all the
-            documents from the input paths as `sou index` does (reading and analyzing included),
-            once with --jobs 1 and once with all cores, and merges a copy of the two-segment index
-            into one segment with IndexWriter.merge (what `sou merge` runs: the new file is written
-            and renamed into place). The merged segment must equal a fresh build of the live
-            documents byte for byte. Prints the median wall-clock and CPU seconds (all threads) of
-            each, the median of the per-run ratios (robust when other processes share the cores)
+            Reads the documents exactly as `sou index` does and writes an index of two segments \
+            (the first and the second half of the documents, two commits; with --delete every k-th \
+            document is then deleted; not timed). Then, each run: builds the index of all the \
+            documents from the input paths as `sou index` does (reading and analyzing included), \
+            once with --jobs 1 and once with all cores, and merges a copy of the two-segment index \
+            into one segment with IndexWriter.merge (what `sou merge` runs: the new file is written \
+            and renamed into place). The merged segment must equal a fresh build of the live \
+            documents byte for byte. Prints the median wall-clock and CPU seconds (all threads) of \
+            each, the median of the per-run ratios (robust when other processes share the cores) \
             and how much the resident memory grew while merging.
             """,
         shouldDisplay: false

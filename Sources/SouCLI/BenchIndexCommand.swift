@@ -13,7 +13,7 @@ struct BenchBuildArguments: ParsableArguments {
     @Option(name: .customLong("id-field"), help: "JSON member holding the document key.")
     var idField = "id"
 
-    @Option(name: .customLong("text-field"), help: "JSON member(s) joined by newlines into the text (repeatable; default: title, body).")
+    @Option(name: .customLong("text-field"), help: "JSON member(s) joined into the text, each on its own lines with a gap no phrase spans (repeatable; default: title, body).")
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
@@ -165,22 +165,22 @@ struct BenchIndexCommand: ParsableCommand {
         commandName: "index",
         abstract: "Measure building an index: seconds, MB/s, documents/s, tokens/s, peak memory, size, time per phase.",
         discussion: """
-            Builds an index of SOURCES (read as `sou index` reads them) --runs times for each
-            --jobs value and each --scale, into a temporary file that is removed afterwards (also
-            when interrupted). Each build runs in a new `sou` process, so that its peak resident
-            memory (wait4's ru_maxrss) is its own; the seconds are those of the build in that
-            process (opening the writer to the end of the commit: reading, analyzing, inverting,
-            writing and fsyncing), not of starting it. The input files are read once before the
-            first run, so every run finds them in the operating system's cache.
-            --scale K indexes the input K times over (keys prefixed "1/" to "K/"), read K times
-            from the same files, so that growth can be measured without K copies on disk.
-            MB/s, documents/s and tokens/s are the input's bytes (uncompressed), documents and
-            tokens over the median seconds. Phases are measured on the threads that run them
-            (per-thread CPU clocks) and summed over threads; analysis and inversion overlap on
-            several threads, so the phases' CPU seconds can exceed the wall-clock time. The phase
-            figures are medians over the runs.
-            --baseline FILE compares with the rows of an earlier --json output (same jobs and
-            scale) and prints the ratios; with --max-regression P, exits 1 when a row's MB/s is
+            Builds an index of SOURCES (read as `sou index` reads them) --runs times for each \
+            --jobs value and each --scale, into a temporary file that is removed afterwards (also \
+            when interrupted). Each build runs in a new `sou` process, so that its peak resident \
+            memory (wait4's ru_maxrss) is its own; the seconds are those of the build in that \
+            process (opening the writer to the end of the commit: reading, analyzing, inverting, \
+            writing and fsyncing), not of starting it. The input files are read once before the \
+            first run, so every run finds them in the operating system's cache. \
+            --scale K indexes the input K times over (keys prefixed "1/" to "K/"), read K times \
+            from the same files, so that growth can be measured without K copies on disk. \
+            MB/s, documents/s and tokens/s are the input's bytes (uncompressed), documents and \
+            tokens over the median seconds. Phases are measured on the threads that run them \
+            (per-thread CPU clocks) and summed over threads; analysis and inversion overlap on \
+            several threads, so the phases' CPU seconds can exceed the wall-clock time. The phase \
+            figures are medians over the runs. \
+            --baseline FILE compares with the rows of an earlier --json output (same jobs and \
+            scale) and prints the ratios; with --max-regression P, exits 1 when a row's MB/s is \
             more than P percent below the baseline's.
             """
     )
@@ -532,7 +532,7 @@ struct BenchIndexRunCommand: ParsableCommand {
         }
         let elapsed = clock.now - start
         let reader: IndexReader
-        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: output)) } catch { throw CLIError("\(output): \(error)") }
+        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: output)) } catch { throw CLIError(file: output, error) }
         var st = stat()
         let size = stat(output, &st) == 0 ? Int(st.st_size) : 0
         var phases: [String: IndexBuildTimings.Measure] = [:]

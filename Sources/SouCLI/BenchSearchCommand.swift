@@ -66,15 +66,15 @@ struct BenchSearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Measure query latency: mean, p50, p99, max and queries/s, cold (first pass) and warm.",
         discussion: """
-            Opens INDEX, then runs every query of FILE (one per line; of a TSV line, the first
-            column; a first line starting with "query<TAB>" is a header and skipped; blank lines
-            are skipped) as `sou search --batch` does: top --limit hits by BM25 and the exact
-            number of matching documents, without snippets unless --snippets. Every query is
-            parsed before anything is timed: a malformed one is an error naming its line.
-            The cold pass is the first one in this process (the index's pages may still be in the
-            operating system's cache from earlier processes); the warm figures pool the --runs
-            passes that follow. Latency is each query's wall-clock time; p50 and p99 are
-            nearest-rank percentiles; queries/s is the number of queries over the passes'
+            Opens INDEX, then runs every query of FILE (one per line; of a TSV line, the first \
+            column; a first line starting with "query<TAB>" is a header and skipped; blank lines \
+            are skipped) as `sou search --batch` does: top --limit hits by BM25 and the exact \
+            number of matching documents, without snippets unless --snippets. Every query is \
+            parsed before anything is timed: a malformed one is an error naming its line. \
+            The cold pass is the first one in this process (the index's pages may still be in the \
+            operating system's cache from earlier processes); the warm figures pool the --runs \
+            passes that follow. Latency is each query's wall-clock time; p50 and p99 are \
+            nearest-rank percentiles; queries/s is the number of queries over the passes' \
             wall-clock time.
             """
     )
@@ -110,7 +110,7 @@ struct BenchSearchCommand: ParsableCommand {
         for (i, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = Substring(raw)
             if line.hasSuffix("\r") { line = line.dropLast() }
-            if i == 0, line.hasPrefix("query\t") || line == "query" { continue }
+            if i == 0, line.hasPrefix("query\t") { continue }
             let query = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             if query.allSatisfy(\.isWhitespace) { continue }
             out.append((i + 1, query))
@@ -132,11 +132,11 @@ struct BenchSearchCommand: ParsableCommand {
         let clock = ContinuousClock()
         let openStart = clock.now
         let reader: IndexReader
-        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: index)) } catch { throw CLIError("\(index): \(error)") }
+        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: index)) } catch { throw CLIError(file: index, error) }
         let openSeconds = Self.seconds(clock.now - openStart)
         let searcherStart = clock.now
         let searcher: Searcher
-        do { searcher = try Searcher(index: reader) } catch { throw CLIError("\(index): \(error)") }
+        do { searcher = try Searcher(index: reader) } catch { throw CLIError(file: index, error) }
         let searcherSeconds = Self.seconds(clock.now - searcherStart)
         let options = SearchOptions(limit: limit, snippets: SnippetOptions(isEnabled: snippets && reader.storesText))
         let pass = { () throws -> Pass in try self.pass(parsed, lines: list.map(\.line), searcher: searcher, options: options) }

@@ -12,11 +12,23 @@ struct CLIError: Error, CustomStringConvertible {
         self.code = code
     }
     var description: String { message }
+
+    /// "FILE: message" for `error` met with the file `file`, or the message alone when it starts
+    /// with the file's name already (a locked index's message names the file and its writer).
+    init(file: String, _ error: Error) {
+        let text = "\(error)"
+        self.init(text.hasPrefix(file + " ") ? text : "\(file): \(text)")
+    }
 }
 
 /// Thrown to end the process with an exit status and no message (e.g. 1: nothing matched).
 struct ExitStatus: Error {
     var code: Int32
+}
+
+/// "1 document", "2 documents": `n` and the word, plural unless `n` is 1.
+func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(n) " + (n == 1 ? singular : plural ?? singular + "s")
 }
 
 /// Writes `message` to stderr, prefixed with "sou: ", followed by a newline.

@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
             let r = try index.verify()
             print("ok: \(r.documents) documents (\(r.deletedDocuments) deleted), \(r.segments) segment\(r.segments == 1 ? "" : "s"), \(r.terms) terms, \(r.postings) postings, \(r.positions) positions, \(r.sectionsVerified) sections and \(r.commits) commit record\(r.commits == 1 ? "" : "s") verified")
         } catch let error as IndexError {
-            throw CLIError("\(file): \(error.description)")
+            throw CLIError(file: file, error)
         }
     }
 }

@@ -153,7 +153,7 @@ struct FolderSearch {
         do {
             return try IndexReader(path: path)
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError(file: path, error)
         }
     }
 

@@ -230,13 +230,13 @@ struct IndexCommand: ParsableCommand {
             let text: String
             let megabytes = Self.fixed(Double(summary.inputBytes) / 1e6, 2)
             if summary.rebuilt {
-                text = "indexed \(summary.documents) documents (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
+                text = "indexed \(counted(summary.documents, "document")) (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
                     + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms\(summary.segments > 1 ? " in \(summary.segments) segments" : ""), \(summary.postings) postings, "
                     + "\(summary.positions) positions; \(output): \(summary.indexBytes) bytes\(extra(summary))"
             } else {
                 text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "
-                    + "unchanged \(summary.unchanged) in \(Self.fixed(summary.seconds, 2)) s (read \(summary.files) files, "
-                    + "\(megabytes) MB; \(summary.unchangedFiles) files unchanged); \(summary.documents) documents, "
+                    + "unchanged \(summary.unchanged) in \(Self.fixed(summary.seconds, 2)) s (read \(counted(summary.files, "file")), "
+                    + "\(megabytes) MB; \(counted(summary.unchangedFiles, "file")) unchanged); \(counted(summary.documents, "document")), "
                     + "\(summary.indexBytes) bytes\(extra(summary))"
             }
             writeStderr(text + "\n")

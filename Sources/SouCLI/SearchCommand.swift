@@ -17,12 +17,15 @@ struct SearchCommand: ParsableCommand {
           sou search [<options>] --batch <file> [<path> ...]
         """,
         discussion: """
-        The query is ONE argument: quote it when it has spaces or exclusions
-        (sou search '集体协商 工资 -草案'); for a query that starts with "-" use -e QUERY or
-        put it after --. The arguments after the query are the files and folders to search.
+        The query is ONE argument: quote it when it has spaces or exclusions:
+
+          sou search '集体协商 工资 -草案'
+
+        For a query that starts with "-" use -e QUERY or put it after --. The arguments after \
+        the query are the files and folders to search.
 
         QUERY LANGUAGE
-          集体协商            a CJK run is an exact phrase (also across soft line breaks)
+          集体协商            a CJK run is an exact phrase, also across soft line breaks
           会                  a single CJK character matches wherever it occurs
           iPhone手机          several tokens in one clause: an exact phrase of them
           "iPhone 手机"       quotes make one phrase across spaces and scripts
@@ -33,9 +36,10 @@ struct SearchCommand: ParsableCommand {
           title:劳动合同      the title contains the phrase (a filter)
           path:docs/*.txt     the key matches a glob, or starts with the text
           libre*              words starting with libre (at most 1024 words)
-        ^ boosts, ~ fuzzy, other wildcards, + && || are errors, not text.
-        Latin words and numbers match whole normalized words. The query goes through
-        the analyzer configuration the index was built with (width, case, NFKC).
+
+        ^ boosts, ~ fuzzy, other wildcards, + && || are errors, not text. \
+        Latin words and numbers match whole normalized words. The query goes through \
+        the analyzer configuration the index was built with (width, case, NFKC). \
         Punctuation is never crossed: 「工具」栏 does not match 工具栏.
 
         RANKING
@@ -45,15 +49,15 @@ struct SearchCommand: ParsableCommand {
           idf, f = occurrences of the phrase). --explain shows the breakdown.
 
         WHAT IS SEARCHED
-          PATH...  the files and folders (read as `sou index` reads them); their index is
-                   kept in $SOU_CACHE, else $XDG_CACHE_HOME/sou, else ~/.cache/sou, and
-                   brought up to date (only new and changed files are read) before each
-                   search; hits print with the paths as given. --no-cache: build it in
-                   memory and write nothing.
-          -i FILE  a prebuilt index (sou index); keys print as stored: the paths as given
-                   to sou index, relative to the folder it ran in.
-          neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from the bundled
-                   ./corpus folder when there is one.
+          PATH...  the files and folders (read as `sou index` reads them); their
+                   index is kept in $SOU_CACHE, else $XDG_CACHE_HOME/sou, else
+                   ~/.cache/sou, and brought up to date (only new and changed files
+                   are read) before each search; hits print with the paths as
+                   given. --no-cache: build it in memory and write nothing.
+          -i FILE  a prebuilt index (sou index); keys print as stored: the paths
+                   as given to sou index, relative to the folder it ran in.
+          neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from
+                   the bundled ./corpus folder when there is one.
 
         OUTPUT
           Per hit: KEY  TITLE  score S, then LINE:text for each matching line of
@@ -142,7 +146,7 @@ struct SearchCommand: ParsableCommand {
             help: "Lines wider than this many terminal columns (a CJK character takes two) are cut around the match; 0: no limit (default 120; --vimgrep: no limit).")
     var maxColumns: Int?
 
-    @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column) and print one JSON line per query (with -c/-l: only the counts/keys).")
+    @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column, a query<TAB>… header skipped) and print one JSON line per query (with -c/-l: only the counts/keys).")
     var batch: String?
 
     /// The defaults of `-n`, `--k1` and `--b` (also those of ``QuickParse``).
@@ -337,9 +341,16 @@ struct SearchCommand: ParsableCommand {
         }
         if !missing.isEmpty {
             var message = missing.map { "\($0): no such file or folder" }.joined(separator: "\n")
+            // options after `--` are paths: say where options go
+            let options = missing.filter(Self.looksLikeOption)
             // words, not paths: the user meant several words of one query
-            let words = missing.filter { !$0.contains("/") }
-            if let query, batch == nil, queryOption == nil, !words.isEmpty {
+            let words = missing.filter { !$0.contains("/") && !Self.looksLikeOption($0) }
+            if !options.isEmpty {
+                message += "; after -- every argument is a query or a path: put options before it"
+                if let query, batch == nil, queryOption == nil {
+                    message += " (sou search " + options.joined(separator: " ") + " -- " + Self.shellQuoted(query) + ")"
+                }
+            } else if let query, batch == nil, queryOption == nil, !words.isEmpty {
                 message += "; to search for several words, quote them: sou search " + Self.shellQuoted(([query] + words).joined(separator: " "))
             }
             throw CLIError(message)
@@ -359,6 +370,16 @@ struct SearchCommand: ParsableCommand {
     static func shellWord(_ s: String) -> String {
         let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isAlphanumeric || "-_./,:@%+=".unicodeScalars.contains($0) }
         return plain ? s : shellQuoted(s)
+    }
+
+    /// True for `--name…`, `-x` and `-x` followed by digits (`-n5`): an option, not an exclusion
+    /// such as `-草案` or `-windows`.
+    static func looksLikeOption(_ argument: String) -> Bool {
+        let a = Array(argument.utf8)
+        guard a.count >= 2, a[0] == UInt8(ascii: "-") else { return false }
+        func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+        if a[1] == UInt8(ascii: "-") { return a.count > 2 && isLetter(a[2]) }
+        return isLetter(a[1]) && a.dropFirst(2).allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     /// `s` quoted for a POSIX shell (single quotes).
@@ -384,7 +405,7 @@ struct SearchCommand: ParsableCommand {
         do {
             return try IndexReader(path: path)
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError(file: path, error)
         }
     }
 
@@ -511,10 +532,12 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// The queries of a batch: one per line (LF or CRLF; the CR is not part of the query), for a
-    /// TSV the first column; blank lines skipped; a UTF-8 BOM at the start dropped.
+    /// TSV the first column; blank lines skipped; a UTF-8 BOM at the start dropped; a first line
+    /// starting with "query<TAB>" is a TSV's header, skipped (as `sou bench search` does).
     static func batchQueries(_ bytes: [UInt8]) -> [String] {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        if body.starts(with: Array("query\t".utf8)) { body = body[(body.firstIndex(of: 0x0A) ?? body.endIndex)...] }
         return body.split(separator: 0x0A, omittingEmptySubsequences: false).compactMap { line -> String? in
             var l = line
             if l.last == 0x0D { l = l.dropLast() }
@@ -654,7 +677,7 @@ enum BundledCorpus {
             }
             let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: rebuild)
             if summary.rebuilt {
-                printError("indexed \(summary.documents) documents (\(summary.inputBytes) bytes) into \(output) in "
+                printError("indexed \(counted(summary.documents, "document")) (\(summary.inputBytes) bytes) into \(output) in "
                            + cFormat("%.2f s", summary.seconds))
             } else {
                 printError("\(folder)/ changed: updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), unchanged \(summary.unchanged) in "

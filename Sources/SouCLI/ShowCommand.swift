@@ -10,11 +10,12 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "Print a document's stored text, or some of its lines, from an index.",
         discussion: """
-        KEY is a key as `sou search` prints it (a path, or path#id for JSON Lines). Lines are
+        KEY is a key as `sou search` prints it (a path, or path#id for JSON Lines). Lines are \
         numbered as in search results (from 1, split at line feeds).
 
         EXIT STATUS
-          0 printed, 1 no document has KEY, 2 error (no stored text, lines out of range, bad index).
+          0 printed, 1 no document has KEY, 2 error (no stored text, lines out of
+            range, bad index).
         """
     )
 
@@ -62,12 +63,12 @@ struct ShowCommand: ParsableCommand {
             throw CLIError("no index: pass --index FILE or set SOU_INDEX")
         }
         let reader: IndexReader
-        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError("\(path): \(error)") }
+        do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError(file: path, error) }
         guard reader.storesText else {
             throw CLIError("\(path) stores no text (built with --no-store): rebuild it without --no-store to show documents")
         }
         let documents: [Int]
-        do { documents = try reader.documents(withKey: key) } catch { throw CLIError("\(path): \(error)") }
+        do { documents = try reader.documents(withKey: key) } catch { throw CLIError(file: path, error) }
         guard !documents.isEmpty else {
             throw CLIError("no document has the key \(Escaping.printable(key)) in \(path) (keys are printed by sou search -l)", code: 1)
         }
@@ -80,21 +81,26 @@ struct ShowCommand: ParsableCommand {
             do {
                 guard let stored = try reader.storedText(d) else { throw CLIError("\(path): document \(d) has no stored text") }
                 text = stored
-            } catch let error as CLIError { throw error } catch { throw CLIError("\(path): \(error)") }
+            } catch let error as CLIError { throw error } catch { throw CLIError(file: path, error) }
             let stored = StoredLines(text)
             let first = lines?.first ?? 1
             let last = min(stored.count, lines?.last ?? stored.count)
             guard first <= stored.count else {
                 throw CLIError("--lines \(first)…: \(Escaping.printable(key)) has \(stored.count) line\(stored.count == 1 ? "" : "s")")
             }
+            // (the field separator U+001F that ends each text member's last line in a JSON
+            // Lines document is left out, as in search snippets)
             if lines == nil, !lineNumber {
-                out.write(text)
-                if !text.isEmpty, !text.hasSuffix("\n") { out.write("\n") }
+                let shown = text.replacing("\u{1F}\n", with: "\n")
+                out.write(shown)
+                if !shown.isEmpty, !shown.hasSuffix("\n") { out.write("\n") }
                 continue
             }
             for n in first...last {
                 if lineNumber { out.write("\(n):") }
-                out.write(stored.line(n) + "\n")
+                var line = stored.line(n)
+                if line.hasSuffix("\u{1F}") { line.removeLast() }
+                out.write(line + "\n")
             }
         }
         out.flush()

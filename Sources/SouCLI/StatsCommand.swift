@@ -26,7 +26,7 @@ struct StatsCommand: ParsableCommand {
             var best = Double.infinity, total = 0.0
             for _ in 0..<rounds {
                 let t0 = monotonicNanoseconds()
-                do { _ = try IndexReader(contentsOf: url) } catch let error as IndexError { throw CLIError("\(file): \(error.description)") }
+                do { _ = try IndexReader(contentsOf: url) } catch let error as IndexError { throw CLIError(file: file, error) }
                 let dt = Double(monotonicNanoseconds() - t0) / 1e3
                 best = min(best, dt)
                 total += dt
@@ -43,7 +43,7 @@ struct StatsCommand: ParsableCommand {
             index = try IndexReader(contentsOf: URL(fileURLWithPath: file))
             stats = try index.statistics()
         } catch let error as IndexError {
-            throw CLIError("\(file): \(error.description)")
+            throw CLIError(file: file, error)
         }
         var st = stat()
         stats.fileBytes = stat(file, &st) == 0 ? Int(st.st_size) : stats.fileBytes

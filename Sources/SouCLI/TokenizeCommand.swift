@@ -9,7 +9,7 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Show the tokens the analyzer makes of a text: position, term, byte range, kind.",
         discussion: """
-            Reads TEXT, or the file given with --file (gzip is decompressed), or standard input.
+            Reads TEXT, or the file given with --file (gzip is decompressed), or standard input. \
             Byte ranges are offsets into the UTF-8 input (start inclusive, end exclusive).
             """
     )

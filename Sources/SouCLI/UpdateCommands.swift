@@ -105,7 +105,7 @@ struct AddCommand: ParsableCommand {
                 throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added")
             }
         } catch let error as IndexError {
-            throw CLIError("\(target.index): \(error.description)")
+            throw CLIError(file: target.index, error)
         }
     }
 }
@@ -168,7 +168,7 @@ struct DeleteCommand: ParsableCommand {
             }
             try writer.commit()
         } catch let error as IndexError {
-            throw CLIError("\(target.index): \(error.description)")
+            throw CLIError(file: target.index, error)
         }
         for key in missing { printError("not in the index: \(key)") }
         if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
@@ -229,7 +229,7 @@ struct MergeCommand: ParsableCommand {
                             + "\(bytes) bytes, " + cFormat("%.2f s", Date().timeIntervalSince(start)) + "\n")
             }
         } catch let error as IndexError {
-            throw CLIError("\(file): \(error.description)")
+            throw CLIError(file: file, error)
         }
     }
 }

@@ -368,7 +368,7 @@ extension CLIRobustnessTests {
         let lines = try file("f.jsonl", "{\"id\":\"1\",\"body\":\"集体\"}\n{\"id\":\"2\",\"body\":\"协商\"}\n")
         let skipped = try runBounded(sou, ["index", lines, "--text-field", "content", "-o", index])
         #expect(skipped.exited(2))
-        #expect(skipped.err.contains("indexed 0 documents: nothing to write (skipped: 2 bad JSON line"), "\(skipped.err)")
+        #expect(skipped.err.contains("indexed 0 documents: nothing to write (skipped: 2 bad JSON lines"), "\(skipped.err)")
         #expect(contents(index) == before)
 
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)

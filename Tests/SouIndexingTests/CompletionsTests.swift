@@ -21,6 +21,54 @@ struct CompletionsTests {
         #expect(now.out == committed, "\(file) is out of date: run scripts/generate-completions.sh")
     }
 
+    @Test("every help text reads well on an 80-column terminal: no line of a discussion wider than 80 columns continues on the next line")
+    func helpFitsEightyColumns() throws {
+        // swift-argument-parser wraps a line wider than the terminal and keeps the line breaks
+        // written in a discussion: a hand-wrapped line a few columns too wide leaves its last
+        // words alone on a line. A line wider than 80 columns must therefore be a whole paragraph
+        // (the parser wraps it): followed by an empty line or the end, or ending a sentence.
+        let data = try Data(contentsOf: Self.repository.appendingPathComponent("man/sou.help.json"))
+        let root = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var commands: [(String, [String: Any])] = []
+        func walk(_ command: [String: Any], _ path: String) {
+            commands.append((path, command))
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                walk(sub, path + " " + (sub["commandName"] as? String ?? "?"))
+            }
+        }
+        walk(try #require(root["command"] as? [String: Any]), "sou")
+        #expect(commands.count > 10)
+        var checked = 0
+        for (path, command) in commands {
+            let lines = (command["discussion"] as? String ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+            for (i, line) in lines.enumerated() {
+                checked += 1
+                guard Self.columns(line) > 80, i + 1 < lines.count, !lines[i + 1].isEmpty else { continue }
+                let endsSentence = line.hasSuffix(".") || line.hasSuffix(":") || line.hasSuffix(".)")
+                #expect(endsSentence, "\(path) --help: a line of \(Self.columns(line)) columns continues on the next line: \(line)")
+            }
+        }
+        #expect(checked > 50)
+    }
+
+    /// Terminal columns of `text`: two for a wide (CJK) character.
+    static func columns(_ text: Substring) -> Int {
+        text.unicodeScalars.reduce(0) { n, s in
+            let v = s.value
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+                || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v)
+            return n + (wide ? 2 : 1)
+        }
+    }
+
+    @Test("the man page has no empty input line (mdoc warns about each; paragraphs are .Pp)")
+    func manPageHasNoEmptyLines() throws {
+        let page = try String(contentsOf: Self.repository.appendingPathComponent("man/sou.1"), encoding: .utf8)
+        let empty = page.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated().filter { $0.element.isEmpty }.map { $0.offset + 1 }
+        #expect(empty.isEmpty, "man/sou.1: empty lines \(empty): run scripts/generate-completions.sh")
+    }
+
     @Test("the man page documents every command and the search options")
     func manPage() throws {
         let page = try String(contentsOf: Self.repository.appendingPathComponent("man/sou.1"), encoding: .utf8)

@@ -711,6 +711,8 @@ struct UpdateCLITests {
         #expect(refused.status == 2, "\(refused)")
         #expect(refused.err.contains("being written by"), "\(refused)")
         #expect(refused.err.contains("sou index") || refused.err.contains("process"), "\(refused)")
+        // the message names the file once ("sou: FILE is being written by …", not "FILE: FILE is …")
+        #expect(refused.err.hasPrefix("sou: \(s.index) is being written by"), "\(refused)")
         let refusedDelete = try s.run(["delete", "-i", s.index, s.path("docs/a0.txt")], timeout: 30)
         #expect(refusedDelete.status == 2 && refusedDelete.err.contains("being written by"), "\(refusedDelete)")
         let refusedMerge = try s.run(["merge", s.index], timeout: 30)

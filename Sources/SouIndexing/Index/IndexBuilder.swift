@@ -443,9 +443,9 @@ public struct IndexBuilder {
         return "the input holds no document"
     }
 
-    /// "3 binary, 1 empty, 2 bad JSON line": counts by reason, in ``SkipReason`` order.
+    /// "3 binary, 1 empty, 2 bad JSON lines": counts by reason, in ``SkipReason`` order.
     public static func skipBreakdown(_ counts: [SkipReason: Int]) -> String {
-        counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")
+        counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { $0.key.counted($0.value) }.joined(separator: ", ")
     }
 
     /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same

@@ -54,6 +54,15 @@ public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable, Compa
     /// of them fails with exit 2; otherwise there was just nothing to index: exit 1).
     public var isError: Bool { self == .unreadable || self == .badLine }
 
+    /// "2 bad JSON lines", "1 not a regular file", "3 binary": `n` files or lines skipped for this reason.
+    public func counted(_ n: Int) -> String {
+        switch self {
+        case .badLine: "\(n) bad JSON line\(n == 1 ? "" : "s")"
+        case .notRegularFile: n == 1 ? "1 not a regular file" : "\(n) not regular files"
+        default: "\(n) \(rawValue)"
+        }
+    }
+
     public static func < (a: SkipReason, b: SkipReason) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
