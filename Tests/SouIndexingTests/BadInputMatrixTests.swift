@@ -233,6 +233,53 @@ extension BadInputMatrixTests {
     }
 }
 
+// MARK: - README walkthrough: damaged UTF-8 before the charset detector
+
+extension BadInputMatrixTests {
+    /// Before: ICU's detector was asked first and read these 961 bytes as windows-1252
+    /// (confidence 55); the garbled text no longer matched 工会.
+    @Test("CJK UTF-8 with one stray byte is read as UTF-8 with a warning, and the rest is searchable")
+    func strayByteInUTF8() throws {
+        defer { cleanUp() }
+        let first = String(repeating: "集体协商。", count: 40), second = String(repeating: "工会。", count: 40)
+        let bytes = Array(first.utf8) + [0xC3] + Array(second.utf8)
+        #expect(bytes.count == 961)
+        try file("in/stray.txt", bytes: bytes)
+        let index = path("x.sou")
+        let r = try run(["index", path("in/stray.txt"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("stray.txt: mostly UTF-8, 1 invalid sequence replaced by U+FFFD"), "\(r.err)")
+        #expect(!r.err.contains("read as"), "\(r.err)")
+        #expect(try documents(index).values.first == first + "\u{FFFD}" + second)
+        for query in ["工会", "集体协商"] {
+            let s = try run(["search", query, "-i", index, "-l"])
+            #expect(s.status == 0 && s.out.contains("stray.txt"), "\(query): \(s)")
+        }
+    }
+
+    /// The edge of the rule above: mostly ASCII with one sentence in a legacy charset has invalid
+    /// UTF-8 sequences sparse enough for the one-in-20-bytes rule, but fewer valid multi-byte
+    /// characters than invalid sequences, so the detector still decides.
+    @Test("a legacy-charset file that is mostly ASCII is still detected and converted, not read as damaged UTF-8",
+          arguments: [("GBK", chinese, "GB18030"), ("BIG5", traditional, "Big5"), ("SHIFT_JIS", japanese, "Shift_JIS"),
+                      ("EUC-JP", japanese, "EUC-JP"), ("EUC-KR", korean, "EUC-KR")])
+    func mostlyASCIILegacyCharset(charset: String, sentence: String, detected: String) throws {
+        defer { cleanUp() }
+        let code = String(repeating: "int main(void) { return 0; } // some code here and more text\n", count: 20)
+        let text = code + "/* " + sentence + " */\n" + code
+        let bytes = try Self.iconv(text, to: charset)
+        let (invalid, multiByte) = TextDecoding.utf8Sequences(bytes[...])
+        #expect(invalid * TextDecoding.tolerance <= bytes.count && multiByte < invalid, "\(charset): \(invalid) invalid, \(multiByte) valid")
+        try file("in/legacy.txt", bytes: bytes)
+        let index = path("x.sou")
+        let r = try run(["index", path("in/legacy.txt"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("legacy.txt: read as \(detected)"), "\(charset): \(r.err)")
+        #expect(!r.err.contains("U+FFFD"), "\(charset): \(r.err)")
+        #expect(try documents(index).values.first == text, "\(charset)")
+    }
+}
+
 // MARK: - Issue 8, defect 9; issue 10, D11 and D23: JSON Lines
 
 extension BadInputMatrixTests {
