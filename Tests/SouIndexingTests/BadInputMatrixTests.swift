@@ -308,6 +308,22 @@ extension BadInputMatrixTests {
         #expect(broken.err.contains("note: stdin: read as one text document (its first line is not a JSON object; --jsonl reads it as JSON Lines)"), "\(broken.err)")
     }
 
+    /// Before: plain text on stdin was indexed without a word (README: "a note says which").
+    @Test("plain text piped to `sou index -` is one document keyed \"-\", and a note on stderr says so unless --quiet")
+    func stdinPlainTextNote() throws {
+        defer { cleanUp() }
+        let input = Data("纯文本 stdin\n".utf8)
+        let r = try run(["index", "-", "-o", path("s.sou")], input: input)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("note: stdin: read as one text document (its first line is not a JSON object)\n"), "\(r.err)")
+        #expect(!r.out.contains("note:"), "\(r.out)")
+        #expect(try documents(path("s.sou")) == ["-": "纯文本 stdin\n"])
+
+        let quiet = try run(["index", "-", "-o", path("q.sou"), "--quiet"], input: input)
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(!quiet.err.contains("note:"), "\(quiet.err)")
+    }
+
     /// Before: `--id-field nope` silently keyed every line by its number.
     @Test("--id-field naming a member no line has is an error; lines without it are warned about one by one")
     func idField() throws {
