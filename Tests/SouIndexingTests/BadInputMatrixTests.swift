@@ -379,6 +379,45 @@ extension BadInputMatrixTests {
         #expect(text.err.contains("2 duplicate keys (the last document read wins)"), "\(text.err)")
     }
 
+    /// Before: `sou stats` said "2 live, 1 deleted" (19.5% garbage) after a fresh build of a file
+    /// with a duplicate key: the replaced document stayed in the segment, deleted.
+    @Test("a fresh build (new file or --rebuild) of JSON Lines with a duplicate key leaves no deleted document: it equals a build of the live lines")
+    func duplicateKeyLeavesNoGarbage() throws {
+        defer { cleanUp() }
+        let withDuplicate = try file("d.jsonl", """
+        {"id":"1","body":"第一版 集体协商"}
+        {"id":"2","body":"别的 工会"}
+        {"id":"1","body":"第二版 工会"}
+
+        """)
+        let liveOnly = try file("l.jsonl", """
+        {"id":"2","body":"别的 工会"}
+        {"id":"1","body":"第二版 工会"}
+
+        """)
+        #expect(try run(["index", liveOnly, "-o", path("live.sou")]).status == 0)
+        let previous = try previousIndex("rebuilt.sou").path
+        for (index, extra) in [(path("new.sou"), []), (previous, ["--rebuild"])] {
+            let r = try run(["index", withDuplicate, "-o", index] + extra)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.err.contains("duplicate key \"1\""), "\(r.err)")
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(try run(["stats", index, "--json"]).out.utf8)) as? [String: Any])
+            #expect(stats["documents"] as? Int == 2, "\(extra): \(stats)")
+            #expect(stats["deletedDocuments"] as? Int == 0, "\(extra): \(stats)")
+            #expect(stats["garbageRatio"] as? Double == 0, "\(extra): \(stats)")
+            // the segment is byte for byte that of the live lines, so every score is the same
+            let got = try IndexReader(contentsOf: URL(fileURLWithPath: index)), want = try IndexReader(contentsOf: URL(fileURLWithPath: path("live.sou")))
+            #expect(got.segments.count == 1 && want.segments.count == 1)
+            if let a = got.segments.first?.reader.bytes, let b = want.segments.first?.reader.bytes {
+                #expect(Data(bytes: a.base, count: a.count) == Data(bytes: b.base, count: b.count), "\(extra)")
+            }
+            for query in ["工会", "集体协商", "第二版"] {
+                #expect(try run(["search", query, "-i", index]).out == (try run(["search", query, "-i", path("live.sou")]).out), "\(extra) \(query)")
+            }
+            #expect(try run(["check", index]).status == 0)
+        }
+    }
+
     /// Before: `"body": null` made the line bad ("none of the text members is present").
     @Test("null members are empty text; nested ids, titles or bodies make the line bad; numbers are text as written")
     func memberTypes() throws {
