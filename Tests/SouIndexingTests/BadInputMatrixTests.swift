@@ -233,6 +233,53 @@ extension BadInputMatrixTests {
     }
 }
 
+// MARK: - README walkthrough: damaged UTF-8 before the charset detector
+
+extension BadInputMatrixTests {
+    /// Before: ICU's detector was asked first and read these 961 bytes as windows-1252
+    /// (confidence 55); the garbled text no longer matched 工会.
+    @Test("CJK UTF-8 with one stray byte is read as UTF-8 with a warning, and the rest is searchable")
+    func strayByteInUTF8() throws {
+        defer { cleanUp() }
+        let first = String(repeating: "集体协商。", count: 40), second = String(repeating: "工会。", count: 40)
+        let bytes = Array(first.utf8) + [0xC3] + Array(second.utf8)
+        #expect(bytes.count == 961)
+        try file("in/stray.txt", bytes: bytes)
+        let index = path("x.sou")
+        let r = try run(["index", path("in/stray.txt"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("stray.txt: mostly UTF-8, 1 invalid sequence replaced by U+FFFD"), "\(r.err)")
+        #expect(!r.err.contains("read as"), "\(r.err)")
+        #expect(try documents(index).values.first == first + "\u{FFFD}" + second)
+        for query in ["工会", "集体协商"] {
+            let s = try run(["search", query, "-i", index, "-l"])
+            #expect(s.status == 0 && s.out.contains("stray.txt"), "\(query): \(s)")
+        }
+    }
+
+    /// The edge of the rule above: mostly ASCII with one sentence in a legacy charset has invalid
+    /// UTF-8 sequences sparse enough for the one-in-20-bytes rule, but fewer valid multi-byte
+    /// characters than invalid sequences, so the detector still decides.
+    @Test("a legacy-charset file that is mostly ASCII is still detected and converted, not read as damaged UTF-8",
+          arguments: [("GBK", chinese, "GB18030"), ("BIG5", traditional, "Big5"), ("SHIFT_JIS", japanese, "Shift_JIS"),
+                      ("EUC-JP", japanese, "EUC-JP"), ("EUC-KR", korean, "EUC-KR")])
+    func mostlyASCIILegacyCharset(charset: String, sentence: String, detected: String) throws {
+        defer { cleanUp() }
+        let code = String(repeating: "int main(void) { return 0; } // some code here and more text\n", count: 20)
+        let text = code + "/* " + sentence + " */\n" + code
+        let bytes = try Self.iconv(text, to: charset)
+        let (invalid, multiByte) = TextDecoding.utf8Sequences(bytes[...])
+        #expect(invalid * TextDecoding.tolerance <= bytes.count && multiByte < invalid, "\(charset): \(invalid) invalid, \(multiByte) valid")
+        try file("in/legacy.txt", bytes: bytes)
+        let index = path("x.sou")
+        let r = try run(["index", path("in/legacy.txt"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("legacy.txt: read as \(detected)"), "\(charset): \(r.err)")
+        #expect(!r.err.contains("U+FFFD"), "\(charset): \(r.err)")
+        #expect(try documents(index).values.first == text, "\(charset)")
+    }
+}
+
 // MARK: - Issue 8, defect 9; issue 10, D11 and D23: JSON Lines
 
 extension BadInputMatrixTests {
@@ -259,6 +306,22 @@ extension BadInputMatrixTests {
         let broken = try run(["index", "-", "-o", path("z.sou")], input: Data("{\"id\":\"a\",\"body\":\"unterminated\n{\"id\":\"b\"}\n".utf8))
         #expect(broken.status == 0, "\(broken)")
         #expect(broken.err.contains("note: stdin: read as one text document (its first line is not a JSON object; --jsonl reads it as JSON Lines)"), "\(broken.err)")
+    }
+
+    /// Before: plain text on stdin was indexed without a word (README: "a note says which").
+    @Test("plain text piped to `sou index -` is one document keyed \"-\", and a note on stderr says so unless --quiet")
+    func stdinPlainTextNote() throws {
+        defer { cleanUp() }
+        let input = Data("纯文本 stdin\n".utf8)
+        let r = try run(["index", "-", "-o", path("s.sou")], input: input)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("note: stdin: read as one text document (its first line is not a JSON object)\n"), "\(r.err)")
+        #expect(!r.out.contains("note:"), "\(r.out)")
+        #expect(try documents(path("s.sou")) == ["-": "纯文本 stdin\n"])
+
+        let quiet = try run(["index", "-", "-o", path("q.sou"), "--quiet"], input: input)
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(!quiet.err.contains("note:"), "\(quiet.err)")
     }
 
     /// Before: `--id-field nope` silently keyed every line by its number.
@@ -314,6 +377,45 @@ extension BadInputMatrixTests {
 
         let text = try run(["index", jsonl, "-o", path("y.sou")])
         #expect(text.err.contains("2 duplicate keys (the last document read wins)"), "\(text.err)")
+    }
+
+    /// Before: `sou stats` said "2 live, 1 deleted" (19.5% garbage) after a fresh build of a file
+    /// with a duplicate key: the replaced document stayed in the segment, deleted.
+    @Test("a fresh build (new file or --rebuild) of JSON Lines with a duplicate key leaves no deleted document: it equals a build of the live lines")
+    func duplicateKeyLeavesNoGarbage() throws {
+        defer { cleanUp() }
+        let withDuplicate = try file("d.jsonl", """
+        {"id":"1","body":"第一版 集体协商"}
+        {"id":"2","body":"别的 工会"}
+        {"id":"1","body":"第二版 工会"}
+
+        """)
+        let liveOnly = try file("l.jsonl", """
+        {"id":"2","body":"别的 工会"}
+        {"id":"1","body":"第二版 工会"}
+
+        """)
+        #expect(try run(["index", liveOnly, "-o", path("live.sou")]).status == 0)
+        let previous = try previousIndex("rebuilt.sou").path
+        for (index, extra) in [(path("new.sou"), []), (previous, ["--rebuild"])] {
+            let r = try run(["index", withDuplicate, "-o", index] + extra)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.err.contains("duplicate key \"1\""), "\(r.err)")
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(try run(["stats", index, "--json"]).out.utf8)) as? [String: Any])
+            #expect(stats["documents"] as? Int == 2, "\(extra): \(stats)")
+            #expect(stats["deletedDocuments"] as? Int == 0, "\(extra): \(stats)")
+            #expect(stats["garbageRatio"] as? Double == 0, "\(extra): \(stats)")
+            // the segment is byte for byte that of the live lines, so every score is the same
+            let got = try IndexReader(contentsOf: URL(fileURLWithPath: index)), want = try IndexReader(contentsOf: URL(fileURLWithPath: path("live.sou")))
+            #expect(got.segments.count == 1 && want.segments.count == 1)
+            if let a = got.segments.first?.reader.bytes, let b = want.segments.first?.reader.bytes {
+                #expect(Data(bytes: a.base, count: a.count) == Data(bytes: b.base, count: b.count), "\(extra)")
+            }
+            for query in ["工会", "集体协商", "第二版"] {
+                #expect(try run(["search", query, "-i", index]).out == (try run(["search", query, "-i", path("live.sou")]).out), "\(extra) \(query)")
+            }
+            #expect(try run(["check", index]).status == 0)
+        }
     }
 
     /// Before: `"body": null` made the line bad ("none of the text members is present").

@@ -86,6 +86,42 @@ struct LivingIndexTests {
         _ = try second.verify()
     }
 
+    @Test("documents replaced or deleted while still in the buffer are not written: the segment is that of the live documents alone")
+    func bufferedReplacementsAreDropped() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func segmentBytes(_ reader: IndexReader) -> [Data] {
+            reader.segments.map { Data(bytes: $0.reader.bytes.base, count: $0.reader.bytes.count) }
+        }
+        let fresh = folder.appendingPathComponent("fresh.sou").path
+        let live = try IndexWriter(path: fresh, mode: .rebuild)
+        try live.add(key: "b", text: "工资集体协商")
+        try live.add(key: "a", text: "今天没有会议")
+        try live.commit()
+
+        for mode in [IndexWriterMode.rebuild, .openOrCreate] {
+            let path = folder.appendingPathComponent("x-\(mode).sou").path
+            let writer = try IndexWriter(path: path, mode: mode)
+            try writer.add(key: "a", text: "职工代表参加集体协商会议")
+            try writer.add(key: "c", text: "集体协商")
+            try writer.add(key: "b", text: "工资集体协商")
+            try writer.replace(key: "a", text: "今天没有会议")
+            #expect(try writer.delete(key: "c"))
+            try writer.commit()
+            let reader = try IndexReader(path: path)
+            #expect(reader.maxDocument == 2 && reader.deletedCount == 0, "\(mode): \(reader.maxDocument) documents, \(reader.deletedCount) deleted")
+            #expect(segmentBytes(reader) == segmentBytes(try IndexReader(path: fresh)), "\(mode)")
+            try Self.expectEqualToFreshBuild(reader, ["a": "今天没有会议", "b": "工资集体协商"], "\(mode)")
+            _ = try reader.verify()
+
+            // every buffered document deleted: no segment at all
+            try writer.add(key: "d", text: "临时")
+            #expect(try writer.delete(key: "d"))
+            try writer.commit()
+            #expect(try IndexReader(path: path).segments.count == 1, "\(mode)")
+        }
+    }
+
     @Test("random adds, replacements, deletions, commits, merges, reopens and crashes equal a fresh build of the live documents",
           arguments: [1, 2, 3, 4] as [UInt64])
     func modelBased(seed: UInt64) throws {

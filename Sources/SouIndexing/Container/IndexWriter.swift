@@ -460,42 +460,80 @@ public final class IndexWriter {
         }
     }
 
-    /// Writes the buffer at the end of the file as a new segment (not yet committed).
+    /// Writes the buffer at the end of the file as a new segment (not yet committed). Buffered
+    /// documents replaced or deleted before this (a key added twice) were never committed: the
+    /// segment is written without them, so that a build leaves no deleted document behind.
     private func flushBuffer() throws {
         guard let writer = buffer, writer.documents.count > 0 else { return }
         skippedTokens += writer.segment.skippedTokens
         longestSkippedToken = max(longestSkippedToken, writer.segment.longestSkippedToken)
-        let start = end
-        let sink = OutputSink(fileDescriptor: fd, base: start)
-        sink.timings = options.timings
-        _ = try IndexBuildTimings.measure(options.timings, .serialize) {
-            try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
-                                jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
-                .serialize(segment: writer.segment, documents: writer.documents, into: sink)
+        if bufferDeleted.count < writer.documents.count {
+            let start = end
+            let sink = OutputSink(fileDescriptor: fd, base: start)
+            sink.timings = options.timings
+            _ = try IndexBuildTimings.measure(options.timings, .serialize) {
+                try IndexSerializer(configuration: options.configuration, storesText: options.storesText,
+                                    jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
+                    .serialize(segment: writer.segment, documents: writer.documents, into: sink)
+            }
+            options.timings?.countFlush()
+            try sink.flush()
+            end = start + sink.offset
+            var reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
+            if !bufferDeleted.isEmpty {
+                var dropped = DeletionSet(documentCount: reader.documentCount)
+                for d in bufferDeleted { dropped.insert(d) }
+                reader = try rewriteLastSegment(reader, at: start, without: dropped)
+            }
+            let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start, documentCount: reader.documentCount,
+                                             deletedCount: 0, liveLength: reader.totalDocumentLength,
+                                             deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
+            nextSegmentID += 1
+            segments.append(WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount)))
+            for key in bufferKeys.keys { writtenKeyHashes.insert(key.hashValue) }
         }
-        options.timings?.countFlush()
-        try sink.flush()
-        let length = sink.offset
-        end = start + length
-        let storage = try IndexStorage(mapping: fd, range: start..<end, path: path)
-        let reader = try SegmentReader(storage: storage)
-        var deletions = DeletionSet(documentCount: reader.documentCount)
-        for d in bufferDeleted { deletions.insert(d) }
-        let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: length, documentCount: reader.documentCount,
-                                         deletedCount: 0, liveLength: reader.totalDocumentLength,
-                                         deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
-        nextSegmentID += 1
-        var segment = WriterSegment(entry: entry, reader: reader, deletions: deletions)
-        segment.deletionsChanged = !deletions.isEmpty
-        segments.append(segment)
-        for key in bufferKeys.keys { writtenKeyHashes.insert(key.hashValue) }
-        // keys of deleted buffered documents can still be in the segment (deleted): harmless
+        // (every buffered document deleted: no segment)
         buffer = nil
         batchAnalyzer = nil
         bufferKeys = [:]
         bufferDeleted = []
         bufferStringBytes = 0
         try applyMergePolicy()
+    }
+
+    /// Replaces the segment `reader` just written at `start` (the last bytes of the file, not yet
+    /// committed) by its merge without the documents `dropped`: the merge is written after it,
+    /// moved down to `start`, and the file cut after it. The merged bytes are those of a segment
+    /// built from the other documents alone.
+    private func rewriteLastSegment(_ reader: SegmentReader, at start: Int, without dropped: DeletionSet) throws -> SegmentReader {
+        let mergedStart = end
+        let sink = OutputSink(fileDescriptor: fd, base: mergedStart)
+        sink.timings = options.timings
+        try IndexBuildTimings.measure(options.timings, .merge) {
+            _ = try SegmentMerger(configuration: options.configuration, storesText: options.storesText)
+                .merge([(reader, { dropped.contains($0) })], into: sink)
+        }
+        options.timings?.countMerge()
+        try sink.flush()
+        let length = sink.offset
+        // a forward copy in chunks: each chunk is read before a write can reach it (start < mergedStart)
+        var chunk = [UInt8](repeating: 0, count: min(length, 1 << 20))
+        var done = 0
+        while done < length {
+            let n = min(chunk.count, length - done)
+            var read = 0
+            while read < n {
+                let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + read, n - read, off_t(mergedStart + done + read)) }
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else { throw IndexError.io("cannot read \(path): \(got < 0 ? String(cString: strerror(errno)) : "unexpected end of file")") }
+                read += got
+            }
+            try chunk.withUnsafeBytes { try writeFully(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: start + done) }
+            done += n
+        }
+        end = start + length
+        guard ftruncate(fd, off_t(end)) == 0 else { throw IndexError.io("cannot truncate \(path): \(String(cString: strerror(errno)))") }
+        return try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
     }
 
     /// The keys of the live committed documents that came from the input files `ids` (the Source

@@ -641,10 +641,10 @@ public final class DocumentSource {
             }
             return
         }
-        if head.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first == UInt8(ascii: "{") {
-            note("stdin: read as one text document (its first line is not a JSON object; --jsonl reads it as JSON Lines)")
-        }
         guard let text = decodeText(head, path: "stdin") else { return }
+        // a first line that starts like JSON but does not parse: say how to read it as JSON Lines
+        let startsLikeJSON = head.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first == UInt8(ascii: "{")
+        note("stdin: read as one text document (its first line is not a JSON object" + (startsLikeJSON ? "; --jsonl reads it as JSON Lines)" : ")"))
         var doc = SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text)
         doc.origin = "stdin"
         try body(doc)

@@ -15,6 +15,11 @@ enum TextDecoding {
     /// Invalid sequences tolerated (as U+FFFD) in a file read as UTF-8 or converted: one in 20
     /// bytes. Beyond that it is not text in that charset.
     static let tolerance = 20
+    /// Valid multi-byte characters needed per invalid sequence for text with sparse invalid
+    /// sequences to be read as damaged UTF-8 before the detector is asked. Legacy CJK double
+    /// bytes are rarely valid UTF-8: GBK, Big5, Shift_JIS, EUC-JP and EUC-KR text has one valid
+    /// multi-byte character per three to six invalid sequences.
+    static let damagedUTF8Ratio = 2
 
     /// The outcome of decoding one file.
     enum Outcome {
@@ -69,19 +74,20 @@ enum TextDecoding {
         }
     }
 
-    /// Invalid UTF-8 sequences in `bytes` (each maximal invalid subpart counts once).
-    static func invalidUTF8(_ bytes: ArraySlice<UInt8>) -> Int {
-        var invalid = 0
+    /// Invalid UTF-8 sequences in `bytes` (each maximal invalid subpart counts once), and valid
+    /// multi-byte characters (scalars from U+0080 up).
+    static func utf8Sequences(_ bytes: ArraySlice<UInt8>) -> (invalid: Int, multiByte: Int) {
+        var invalid = 0, multiByte = 0
         var it = bytes.makeIterator()
         var decoder = UTF8()
         loop: while true {
             switch decoder.decode(&it) {
-            case .scalarValue: continue
+            case .scalarValue(let s): if s.value >= 0x80 { multiByte += 1 }
             case .emptyInput: break loop
             case .error: invalid += 1
             }
         }
-        return invalid
+        return (invalid, multiByte)
     }
 
     /// Whether the start of a file is binary: NUL bytes, and neither a UTF-16/32 byte order mark
@@ -140,16 +146,24 @@ enum TextDecoding {
             if let text = String(validating: body, as: UTF8.self) {
                 return .text(text, charset: "UTF-8", how: utf8BOM ? "byte order mark" : "valid UTF-8", replaced: 0)
             }
-            let invalid = invalidUTF8(body)
+            let (invalid, multiByte) = utf8Sequences(body)
             if utf8BOM {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "byte order mark" + replaced(invalid), replaced: invalid)
+            }
+            // UTF-8 damaged in a few places (sparse invalid sequences among valid multi-byte
+            // characters) is read as UTF-8 before the detector is asked: the detector read
+            // repetitive CJK UTF-8 with one stray byte as windows-1252. Legacy CJK text has more
+            // invalid sequences than valid multi-byte characters and still goes to the detector.
+            let sparse = invalid * tolerance <= body.count
+            if sparse, multiByte >= invalid * damagedUTF8Ratio {
+                return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
             if let guess = detect(bytes), guess.name != "UTF-8", guess.confidence >= minimumConfidence,
                let (text, substitutions) = convert(body, from: guess.name), substitutions * tolerance <= body.count {
                 return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions),
                              replaced: substitutions)
             }
-            if invalid * tolerance <= body.count {
+            if sparse {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
             let guess = detect(bytes).map { "; best guess \($0.name) at confidence \($0.confidence) of \(minimumConfidence) needed" } ?? ""

@@ -608,7 +608,7 @@ public struct PostingsCursor: @unchecked Sendable {
         var j = from
         var summed = false   // gaps decoded here (not already decoded, as inline gaps are)
         // bounds: j < stop ≤ blockGaps ≤ the buffer's size; out[j − from] for j < stop
-        try values.withUnsafeMutableBufferPointer { v in
+        values.withUnsafeMutableBufferPointer { v in
             let gaps = v.baseAddress!
             while j < min(decodedGaps, stop) {
                 p &+= Int(gaps[j]) &+ 1
