@@ -30,7 +30,7 @@ struct TermOutput {
 
     /// Appends the chunk's terms (which follow every term appended before).
     mutating func append(_ chunk: EncodedChunk) throws {
-        try chunk.keys.withUnsafeBufferPointer { keys in
+        chunk.keys.withUnsafeBufferPointer { keys in
             for t in chunk.terms {
                 dictionary.add(term: UnsafeBufferPointer(rebasing: keys[t.key]), kind: t.kind, documentFrequency: t.documentFrequency,
                                totalFrequency: t.totalFrequency, postingsOffset: postingsFlushed + t.postingsStart,
