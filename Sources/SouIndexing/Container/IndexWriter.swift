@@ -779,12 +779,17 @@ public final class IndexWriter {
         dirty = true
     }
 
-    /// Bytes of the file that no commit needs any more, against the live ones.
+    /// Bytes of the file that no commit needs any more, against the live ones: more than two
+    /// fifths of them, and more than 64 KiB (a small file is not rewritten for every few commit
+    /// records; a file of any size stays within its live bytes + max(2/5 of them, 64 KiB)).
     private func garbageIsExcessive() -> Bool {
         let live = segments.reduce(ContainerLayout.headerSize) { $0 + $1.entry.length + $1.entry.deletionsLength }
             + sourcesEntry.length + (committedEnd - committedOffset)
-        return end > 1 << 20 && end - live > live * 2 / 5
+        return end - live > max(live * 2 / 5, Self.garbageAllowance)
     }
+
+    /// Dead bytes a file of any size may hold before a commit rewrites it.
+    static let garbageAllowance = 64 << 10
 
     /// Writes the live segments into a new file (merging down to `maxSegments` when given) with
     /// one commit, and renames it over the index. Readers that have the old file open keep it.
