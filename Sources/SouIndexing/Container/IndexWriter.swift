@@ -516,21 +516,17 @@ public final class IndexWriter {
         options.timings?.countMerge()
         try sink.flush()
         let length = sink.offset
-        // a forward copy in chunks: each chunk is read before a write can reach it (start < mergedStart)
-        var chunk = [UInt8](repeating: 0, count: min(length, 1 << 20))
-        var done = 0
-        while done < length {
-            let n = min(chunk.count, length - done)
-            var read = 0
-            while read < n {
-                let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + read, n - read, off_t(mergedStart + done + read)) }
-                if got < 0, errno == EINTR { continue }
-                guard got > 0 else { throw IndexError.io("cannot read \(path): \(got < 0 ? String(cString: strerror(errno)) : "unexpected end of file")") }
-                read += got
+        do {
+            // a forward copy in chunks, each taken out of the (shared) mapping before it is
+            // written: a write ends below the next chunk's bytes (start < mergedStart)
+            let merged = try IndexStorage(mapping: fd, range: mergedStart..<(mergedStart + length), path: path)
+            var done = 0
+            while done < length {
+                let n = min(1 << 20, length - done)
+                try writeFully([UInt8](UnsafeRawBufferPointer(start: merged.base + done, count: n)), at: start + done)
+                done += n
             }
-            try chunk.withUnsafeBytes { try writeFully(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: start + done) }
-            done += n
-        }
+        }   // (the mapping goes before the file is cut)
         end = start + length
         guard ftruncate(fd, off_t(end)) == 0 else { throw IndexError.io("cannot truncate \(path): \(String(cString: strerror(errno)))") }
         return try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
