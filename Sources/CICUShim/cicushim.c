@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include "icuload.h"
 #include "charcache.h"
 #include "souwidth.h"
@@ -240,18 +241,31 @@ static int derive_code_point(SouCharTable *table, uint32_t c) {
 /// An empty table: every class byte 0 but the invalid-sequence code point's (class other, no
 /// flags). NULL when memory runs out. calloc: the kernel hands out zero pages on first touch,
 /// so untouched parts cost nothing.
+/// `size` zero bytes in pages of their own (NULL when refused): the kernel's zero pages, each
+/// touched only when a byte of it is written, so that a process that meets a few scripts does
+/// not zero (and fault in) the table's whole 1.1 MB twice. (calloc zeroes with memset whenever
+/// malloc's adaptive threshold serves the size from the heap.)
+static uint8_t *zeroed_pages(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_zeroed_pages(uint8_t *p, size_t size) {
+    if (p != NULL) munmap(p, size);
+}
+
 static SouCharTable *table_alloc(void) {
     SouCharTable *table = calloc(1, sizeof(SouCharTable));
     if (table == NULL) return NULL;
-    table->classes = calloc(SOU_CHAR_TABLE_SIZE, 1);
+    table->classes = zeroed_pages(SOU_CHAR_TABLE_SIZE);
     table->chunks = calloc(PAGE_COUNT, sizeof(uint32_t *));
-    table->normalization = calloc(SOU_CHAR_TABLE_SIZE, 1);
+    table->normalization = zeroed_pages(SOU_CHAR_TABLE_SIZE);
     table->pageNormalized = calloc(PAGE_COUNT, 1);
     if (table->classes == NULL || table->chunks == NULL || table->normalization == NULL || table->pageNormalized == NULL ||
         pthread_mutex_init(&table->lock, NULL) != 0) {
-        free(table->classes);
+        free_zeroed_pages(table->classes, SOU_CHAR_TABLE_SIZE);
         free(table->chunks);
-        free(table->normalization);
+        free_zeroed_pages(table->normalization, SOU_CHAR_TABLE_SIZE);
         free(table->pageNormalized);
         free(table);
         return NULL;
@@ -309,8 +323,8 @@ void sou_char_table_close(SouCharTable *table) {
     for (uint32_t page = 0; page < PAGE_COUNT; page++)
         if (table->pageNormalized[page] != PAGE_FROM_FILE) free(table->chunks[page]);
     free(table->chunks);
-    free(table->classes);
-    free(table->normalization);
+    free_zeroed_pages(table->classes, SOU_CHAR_TABLE_SIZE);
+    free_zeroed_pages(table->normalization, SOU_CHAR_TABLE_SIZE);
     free(table->pageNormalized);
     sou_char_cache_unmap(table->file);
     pthread_mutex_destroy(&table->lock);

@@ -234,7 +234,7 @@ struct BuildInternalsTests {
         }
     }
 
-    @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes", arguments: [100, 5000])
+    @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes (comparison sort, 8-bit and 16-bit radix sorts)", arguments: [100, 5000, 70_000])
     func sortedTerms(count: Int) throws {
         var rng = SplitMix64(seed: UInt64(count))
         // words over a tiny alphabet with long shared prefixes, some with zero bytes and some a

@@ -21,8 +21,9 @@ final class ByteSlicePool {
     private var used = ByteSlicePool.pageSize   // bytes used in the last page
 
     init() {
+        // (not initialized: only the first `pageCount` entries are ever read, each written when
+        // its page is allocated; the untouched rest of the 512 KB costs no page of memory)
         pages = .allocate(capacity: Self.maxPages)
-        pages.initialize(repeating: nil, count: Self.maxPages)
     }
 
     deinit {
@@ -49,7 +50,7 @@ final class ByteSlicePool {
             guard pageCount < Self.maxPages else {
                 throw IndexError.io("the in-memory index exceeds 4 GiB of postings; index fewer documents at a time")
             }
-            pages[pageCount] = .allocate(capacity: Self.pageSize)
+            (pages + pageCount).initialize(to: .allocate(capacity: Self.pageSize))
             pageCount += 1
             used = 0
         }

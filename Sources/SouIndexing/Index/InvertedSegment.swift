@@ -546,22 +546,27 @@ final class InvertedSegment {
         return la < lb
     }
 
-    /// Sorts `prefixes` ascending (stable), moving `ids` along: four counting passes of 16 bits,
-    /// a pass skipped when all values share its digit.
+    /// Sorts `prefixes` ascending (stable), moving `ids` along: counting passes of 16-bit digits
+    /// (four), or of 8-bit digits (eight) below 2^16 values, where the 2 MB of counts that
+    /// 16-bit digits need would cost more to clear than the passes they save (a small update's
+    /// segment); a pass is skipped when all values share its digit.
     private static func radixSort(_ prefixes: inout [UInt64], _ ids: inout [Int32]) {
         let n = prefixes.count
-        var counts = [Int](repeating: 0, count: 4 << 16)
-        for v in prefixes {
-            for d in 0..<4 { counts[d << 16 | Int((v >> UInt64(16 * d)) & 0xFFFF)] += 1 }
+        let bits = n < 1 << 16 ? 8 : 16, passes = 64 / bits, radix = 1 << bits, mask = UInt64(radix - 1)
+        var counts = [Int](repeating: 0, count: passes << bits)
+        counts.withUnsafeMutableBufferPointer { counts in
+            for v in prefixes {
+                for d in 0..<passes { counts[d << bits | Int((v >> UInt64(bits * d)) & mask)] += 1 }
+            }
         }
         var otherPrefixes = [UInt64](repeating: 0, count: n)
         var otherIDs = [Int32](repeating: 0, count: n)
-        for d in 0..<4 {
-            let base = d << 16
+        for d in 0..<passes {
+            let base = d << bits, shift = UInt64(bits * d)
             // all in one bucket: this digit orders nothing
-            if counts[base | Int((prefixes[0] >> UInt64(16 * d)) & 0xFFFF)] == n { continue }
+            if counts[base | Int((prefixes[0] >> shift) & mask)] == n { continue }
             var sum = 0
-            for b in 0..<(1 << 16) {
+            for b in 0..<radix {
                 let c = counts[base | b]
                 counts[base | b] = sum
                 sum += c
@@ -573,7 +578,7 @@ final class InvertedSegment {
                             counts.withUnsafeMutableBufferPointer { start in
                                 for k in 0..<n {
                                     let v = src[k]
-                                    let slot = base | Int((v >> UInt64(16 * d)) & 0xFFFF)
+                                    let slot = base | Int((v >> shift) & mask)
                                     let to = start[slot]
                                     start[slot] = to + 1
                                     dst[to] = v
