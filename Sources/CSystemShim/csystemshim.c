@@ -15,6 +15,7 @@
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include <sched.h>
 #endif
 
 int sou_set_malloc_trim_threshold(size_t bytes) {
@@ -441,4 +442,52 @@ unsigned int sou_crc32c_update(unsigned int crc, const void *bytes, size_t count
 
 int sou_format_fixed(char *buffer, size_t size, double value, int decimals) {
     return snprintf(buffer, size, "%.*f", decimals, value);
+}
+
+// MARK: - Processors
+
+/// The integer in the first bytes of file `path` (-1 when absent or not a number); `second`, when
+/// not NULL, gets the integer after the first space (cgroup v2's "quota period"), -1 if none.
+/// "max" reads as -1.
+static long long read_cgroup_number(const char *path, long long *second) {
+    if (second) *second = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char text[64];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    text[n] = 0;   // bounds: n ≤ sizeof text - 1
+    char *end = NULL;
+    long long value = strtoll(text, &end, 10);
+    if (end == text) value = -1;   // "max", or not a number
+    if (second) {
+        char *space = strchr(text, ' ');
+        if (space) {
+            char *end2 = NULL;
+            long long v = strtoll(space + 1, &end2, 10);
+            if (end2 != space + 1) *second = v;
+        }
+    }
+    return value;
+}
+
+int sou_active_processor_count(void) {
+    int count = 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) count = CPU_COUNT(&set);
+    if (count <= 0) count = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (count <= 0) count = 1;
+    // a CPU quota (cgroup v2 cpu.max "quota period", or v1 cfs_quota_us / cfs_period_us) caps it
+    long long period = -1, quota = read_cgroup_number("/sys/fs/cgroup/cpu.max", &period);
+    if (quota <= 0 || period <= 0) {
+        quota = read_cgroup_number("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", NULL);
+        period = read_cgroup_number("/sys/fs/cgroup/cpu/cpu.cfs_period_us", NULL);
+    }
+    if (quota > 0 && period > 0) {
+        long long cap = (quota + period - 1) / period;
+        if (cap >= 1 && cap < count) count = (int)cap;
+    }
+    return count;
 }

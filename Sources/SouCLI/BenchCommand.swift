@@ -153,7 +153,7 @@ struct BenchMergeCommand: ParsableCommand {
         let step = delete > 0 ? max(1, Int((1 / delete).rounded())) : 0
         var writerOptions = IndexWriterOptions()
         writerOptions.storesText = !noStore
-        writerOptions.jobs = mergeJobs ?? ProcessInfo.processInfo.activeProcessorCount
+        writerOptions.jobs = mergeJobs ?? activeProcessorCount
         // the two-segment index (not timed): halves committed separately; every step-th document deleted
         let twoSegments = folder.appendingPathComponent("two.sou")
         do {
@@ -178,7 +178,7 @@ struct BenchMergeCommand: ParsableCommand {
         }
         let built = folder.appendingPathComponent("built.sou"), merged = folder.appendingPathComponent("merged.sou")
         func median(_ v: [Double]) -> Double { RunStatistics.median(v.sorted()) }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = activeProcessorCount
         // per run: wall and CPU (all threads) seconds of each step
         var build1: [(wall: Double, cpu: Double)] = [], buildN = build1, merging = build1
         var mergePeakRSS: [Int] = []

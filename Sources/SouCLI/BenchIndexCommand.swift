@@ -220,7 +220,7 @@ struct BenchIndexCommand: ParsableCommand {
 
     func jobsList() throws -> [Int] {
         guard let jobs else {
-            let cores = min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+            let cores = min(activeProcessorCount, IndexBuildOptions.maxJobs)
             return cores > 1 ? [1, cores] : [1]
         }
         return try Self.numbers(jobs, option: "--jobs", range: 1...IndexBuildOptions.maxJobs)
@@ -296,7 +296,7 @@ struct BenchIndexCommand: ParsableCommand {
         }
         let after = Self.loadAverage()
         var report = BenchIndexReport(date: isoDateNow(), sources: sources, runs: runs,
-                                      cores: ProcessInfo.processInfo.activeProcessorCount,
+                                      cores: activeProcessorCount,
                                       loadAverageBefore: before, loadAverageAfter: after, results: results)
         var regressions: [BenchComparison] = []
         if let base, let baseline {

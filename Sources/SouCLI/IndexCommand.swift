@@ -178,7 +178,7 @@ struct IndexCommand: ParsableCommand {
         options.input.includesHidden = hidden
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
-        options.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+        options.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
         if let memory { options.memoryBudget = memory << 20 }
         if let mergeFactor { options.mergeFactor = mergeFactor }
         options.waitsForLock = wait

@@ -85,7 +85,7 @@ struct AddCommand: ParsableCommand {
         input.titleField = titleField
         let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
         do {
-            let writer = try target.writer(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            let writer = try target.writer(jobs: jobs ?? activeProcessorCount)
             let before = writer.documentCount
             var count = 0
             try writer.addDocuments { add in
@@ -218,7 +218,7 @@ struct MergeCommand: ParsableCommand {
             o.configuration = before.configuration
             o.storesText = before.storesText
             o.waitsForLock = wait
-            o.jobs = jobs ?? min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+            o.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
             let writer = try IndexWriter(path: file, options: o)
             try writer.merge(maxSegments: maxSegments)
             let after = try IndexReader(path: file)

@@ -23,6 +23,12 @@ struct StartupTests {
         }
     }
 
+    @Test("the processor count the builds default to is Foundation's activeProcessorCount (affinity mask capped by a cgroup CPU quota)")
+    func processorCountAgreesWithFoundation() {
+        #expect(activeProcessorCount == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(activeProcessorCount >= 1)
+    }
+
     @Test("the summaries of index, index --json and stats --open-time give the file's real size and formatted numbers")
     func summariesWithoutFoundationFormatting() throws {
         let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")

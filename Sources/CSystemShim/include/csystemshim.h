@@ -125,4 +125,10 @@ static inline void sou_prefetch_read(const void *address) {
 /// instructions the first time, a tenth of a short search.
 int sou_format_fixed(char *buffer, size_t size, double value, int decimals);
 
+/// The processors this process may run on: those of its affinity mask, capped by a cgroup CPU
+/// quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`, rounded up), at least 1 —
+/// what Foundation's `ProcessInfo.activeProcessorCount` answers, in a few system calls instead of
+/// its URL and String reading of the same files (~0.4 ms of a small `sou index` update).
+int sou_active_processor_count(void);
+
 #endif

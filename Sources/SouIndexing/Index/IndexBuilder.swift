@@ -12,7 +12,7 @@ public struct IndexBuildOptions: Sendable {
     public var storesText = true
     /// Threads analyzing and inverting (the file is the same for any value); a build uses
     /// 1...``maxJobs`` of them whatever this says.
-    public var jobs = min(ProcessInfo.processInfo.activeProcessorCount, IndexBuildOptions.maxJobs)
+    public var jobs = min(activeProcessorCount, IndexBuildOptions.maxJobs)
 
     /// The most threads a build uses (`sou index --jobs` refuses more).
     public static let maxJobs = 256

@@ -28,7 +28,7 @@ public struct SegmentMerger {
     /// Whether the new segment stores text (every source must then store it).
     public let storesText: Bool
     /// Threads merging postings (the bytes are the same for any value).
-    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    public var jobs = activeProcessorCount
 
     /// One segment to merge and which of its documents are deleted (local ids).
     public typealias Source = (segment: SegmentReader, isDeleted: (Int) -> Bool)

@@ -1,3 +1,4 @@
+import CSystemShim
 import Glibc
 
 // What the package used from full Foundation (libFoundation.so), in plain C library calls. The
@@ -204,3 +205,7 @@ extension String {
         return nil
     }
 }
+
+/// The processors this process may use (its affinity mask capped by a cgroup CPU quota), as
+/// Foundation's `ProcessInfo.activeProcessorCount` counts them, read once.
+package let activeProcessorCount = Int(sou_active_processor_count())
