@@ -122,6 +122,61 @@ struct LivingIndexTests {
         }
     }
 
+    @Test("an index's base segment has dictionary blocks of 32 terms, segments updates add beside it blocks of 8; a merge that takes in the base, or leaves one segment, writes 32")
+    func dictionaryBlocksByRole() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let texts = Array(try Self.texts().prefix(60))
+        func blocks(_ path: String) throws -> [Int] { try IndexReader(path: path).segments.map(\.reader.termsPerBlock) }
+        var options = IndexWriterOptions()
+        options.mergeFactor = 100   // no policy merge: one segment per commit
+        // a build: its segment is the base, also when more commits follow in the same session
+        let built = folder.appendingPathComponent("built.sou").path
+        do {   // (each writer goes, with its lock, at the end of its scope)
+            let builder = try IndexWriter(path: built, mode: .rebuild, options: options)
+            for (i, t) in texts[0..<20].enumerated() { try builder.add(key: "a\(i)", text: t) }
+            try builder.commit()
+            try builder.add(key: "b", text: texts[20])
+            try builder.commit()
+        }
+        #expect(try blocks(built) == [32, 32])
+        // updates add segments beside the base: blocks of 8
+        for round in 0..<3 {
+            do {
+                let writer = try IndexWriter(path: built, options: options)
+                for (i, t) in texts[(21 + 10 * round)..<(31 + 10 * round)].enumerated() { try writer.add(key: "u\(round)-\(i)", text: t) }
+                try writer.commit()
+            }
+        }
+        #expect(try blocks(built) == [32, 32, 8, 8, 8])
+        // the first segment of an empty index opened for updates is its base
+        let grown = folder.appendingPathComponent("grown.sou").path
+        do {
+            let first = try IndexWriter(path: grown, options: options)
+            try first.add(key: "x", text: texts[0])
+            try first.commit()
+            try first.add(key: "y", text: texts[1])
+            try first.commit()
+        }
+        #expect(try blocks(grown) == [32, 8])
+        // merges: of update segments only, 8; into one segment (taking in the base), 32
+        let writer = try IndexWriter(path: built, options: options)
+        try writer.merge(maxSegments: 3)
+        try writer.commit()
+        let afterPartial = try blocks(built)
+        #expect(afterPartial.count <= 3 && afterPartial.filter { $0 == 32 }.count >= 1, "\(afterPartial)")
+        try writer.merge(maxSegments: 1)
+        try writer.commit()
+        #expect(try blocks(built) == [32])
+        // and every layout answers as a fresh build of the same documents
+        var live: [String: String] = [:]
+        for (i, t) in texts[0..<20].enumerated() { live["a\(i)"] = t }
+        live["b"] = texts[20]
+        for round in 0..<3 { for (i, t) in texts[(21 + 10 * round)..<(31 + 10 * round)].enumerated() { live["u\(round)-\(i)"] = t } }
+        try Self.expectEqualToFreshBuild(try IndexReader(path: built), live, "merged")
+        _ = try IndexReader(path: built).verify()
+    }
+
     @Test("random adds, replacements, deletions, commits, merges, reopens and crashes equal a fresh build of the live documents",
           arguments: [1, 2, 3, 4] as [UInt64])
     func modelBased(seed: UInt64) throws {

@@ -1,11 +1,18 @@
 import SouAnalysis
 
-/// Builds the term dictionary section: front-coded blocks of ``FileLayout/termsPerBlock`` terms
-/// and a fixed-width block index (8 key-prefix bytes + block offset) for binary search.
+/// Builds the term dictionary section: front-coded blocks of `termsPerBlock` terms (the
+/// segment's TermsPerBlock field) and a fixed-width block index (8 key-prefix bytes + block
+/// offset) for binary search.
 struct DictionaryWriter {
     /// The index's document count (the radix of singleton entries).
     let documentCount: Int
-    init(documentCount: Int) { self.documentCount = documentCount }
+    /// Terms per block: ``FileLayout/termsPerBlock`` or ``FileLayout/updateTermsPerBlock``.
+    let termsPerBlock: Int
+    init(documentCount: Int, termsPerBlock: Int = FileLayout.termsPerBlock) {
+        precondition(termsPerBlock >= 1 && termsPerBlock <= 4096, "terms per block out of the readers' range")
+        self.documentCount = documentCount
+        self.termsPerBlock = termsPerBlock
+    }
     private var index = ByteWriter()
     private var blocks = ByteWriter()
     private var termCount = 0
@@ -25,7 +32,7 @@ struct DictionaryWriter {
 
     mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
                       postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
-        if termCount % FileLayout.termsPerBlock == 0 {
+        if termCount % termsPerBlock == 0 {
             // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
             var prefix: UInt64 = 0
             for i in 0..<min(8, term.count) { prefix |= UInt64(term[i]) << UInt64(8 * i) }
@@ -109,7 +116,7 @@ struct DictionaryWriter {
         var out = ByteWriter()
         out.u64(UInt64(termCount))
         out.u32(UInt32(blockCount))
-        out.u32(UInt32(FileLayout.termsPerBlock))
+        out.u32(UInt32(termsPerBlock))
         try sink.write(out)
         try sink.write(index)
         try sink.write(blocks)

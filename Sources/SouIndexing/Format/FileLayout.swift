@@ -31,10 +31,16 @@ enum FileLayout {
     /// slot empty. Readers accept terms up to 1 MiB.
     static let maxTermBytes = 32_766
 
-    /// Terms per dictionary block (readers take any count from 1 to 4,096 from the file). A
-    /// look-up scans one block entry by entry, once per segment of an index: 32 keeps a search
-    /// over many segments cheap for 1–4% more dictionary bytes than 128 (FORMAT.md "Terms").
+    /// Terms per dictionary block of a segment that is an index's base: a build's segments and a
+    /// merge into one segment (readers take any count from 1 to 4,096 from the file). A look-up
+    /// scans one block entry by entry, once per segment of an index: 32 keeps a search over many
+    /// segments cheap for 1–4% more dictionary bytes than 128 (FORMAT.md "Terms").
     static let termsPerBlock = 32
+    /// Terms per dictionary block of a segment an update adds beside others (and of a merge of
+    /// some of them): every query term is looked up in every segment, so these small, many and
+    /// short-lived segments trade ~10% more bytes for look-ups that scan a quarter as far
+    /// (FORMAT.md "Terms").
+    static let updateTermsPerBlock = 8
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
     static let blockIndexEntrySize = 12
     /// Position gaps per positions block.

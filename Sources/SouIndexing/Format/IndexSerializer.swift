@@ -22,10 +22,10 @@ struct TermOutput {
     var totals = IndexSerializer.Totals()
     private var positionsFlushed = 0, postingsFlushed = 0
 
-    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int) {
+    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int, termsPerBlock: Int = FileLayout.termsPerBlock) {
         self.positions = positions
         self.postings = postings
-        dictionary = DictionaryWriter(documentCount: documentCount)
+        dictionary = DictionaryWriter(documentCount: documentCount, termsPerBlock: termsPerBlock)
     }
 
     /// Appends the chunk's terms (which follow every term appended before).
@@ -57,6 +57,9 @@ struct IndexSerializer {
     let storesText: Bool
     /// Threads encoding postings (the bytes are the same for any value).
     var jobs = 1
+    /// Terms per dictionary block (``FileLayout/termsPerBlock`` for an index's base segment,
+    /// ``FileLayout/updateTermsPerBlock`` for one an update adds beside others).
+    var termsPerBlock = FileLayout.termsPerBlock
     /// Measures the encoding threads' time as ``IndexBuildTimings/Phase/serialize`` (the caller
     /// measures its own thread).
     var timings: IndexBuildTimings? = nil
@@ -84,7 +87,7 @@ struct IndexSerializer {
 
         // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
         sink.beginSection()
-        var output = TermOutput(positions: sink, postings: SpillBuffer(), documentCount: documents.count)
+        var output = TermOutput(positions: sink, postings: SpillBuffer(), documentCount: documents.count, termsPerBlock: termsPerBlock)
         try terms.writeTerms(slotCounts: documents.slotCounts, into: &output)
         var totals = output.totals
         totals.documents = documents.count

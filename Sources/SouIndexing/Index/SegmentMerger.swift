@@ -29,6 +29,10 @@ public struct SegmentMerger {
     public let storesText: Bool
     /// Threads merging postings (the bytes are the same for any value).
     public var jobs = activeProcessorCount
+    /// Terms per dictionary block of the new segment: ``FileLayout/termsPerBlock`` (32) for a
+    /// segment that is an index's base, ``FileLayout/updateTermsPerBlock`` (8) for one that
+    /// joins others (see ``IndexWriter``).
+    var termsPerBlock = FileLayout.termsPerBlock
 
     /// One segment to merge and which of its documents are deleted (local ids).
     public typealias Source = (segment: SegmentReader, isDeleted: (Int) -> Bool)
@@ -81,8 +85,9 @@ public struct SegmentMerger {
         let documents = try mergeDocuments(sources, newIDs)
         let documentsDone = Date()
         let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs, jobs: max(1, jobs))
-        let totals = try IndexSerializer(configuration: configuration, storesText: storesText)
-            .serialize(terms: terms, documents: documents, into: sink)
+        var serializer = IndexSerializer(configuration: configuration, storesText: storesText)
+        serializer.termsPerBlock = termsPerBlock
+        let totals = try serializer.serialize(terms: terms, documents: documents, into: sink)
         if getenv("SOU_MERGE_TRACE") != nil {   // (ProcessInfo's environment copies all of it)
             writeAll(cFormat("sou merge: documents %.3f s, terms and writing %.3f s",
                              documentsDone.timeIntervalSince(start), Date().timeIntervalSince(documentsDone))
