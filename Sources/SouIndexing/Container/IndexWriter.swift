@@ -745,7 +745,7 @@ public final class IndexWriter {
     /// compact ``FileLayout/termsPerBlock``: a build's segments, a segment alone in its index, and
     /// a merge that takes in a base segment. A segment an update adds beside others, and a merge
     /// of such segments only, takes ``FileLayout/updateTermsPerBlock``: every query term is
-    /// looked up in every segment, and these scan a quarter as far per look-up (for ~10% more
+    /// looked up in every segment, and these scan a quarter as far per look-up (for 9–17% more
     /// bytes in those segments, which merges fold into the base in time).
     private func termsPerBlock(joining others: Int, from sources: [SegmentReader] = []) -> Int {
         if builds || others <= 0 || sources.contains(where: { $0.termsPerBlock >= FileLayout.termsPerBlock }) {

@@ -38,7 +38,7 @@ enum FileLayout {
     static let termsPerBlock = 32
     /// Terms per dictionary block of a segment an update adds beside others (and of a merge of
     /// some of them): every query term is looked up in every segment, so these small, many and
-    /// short-lived segments trade ~10% more bytes for look-ups that scan a quarter as far
+    /// short-lived segments trade 9–17% more bytes for look-ups that scan a quarter as far
     /// (FORMAT.md "Terms").
     static let updateTermsPerBlock = 8
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
