@@ -238,9 +238,6 @@ static int derive_code_point(SouCharTable *table, uint32_t c) {
     return 0;
 }
 
-/// An empty table: every class byte 0 but the invalid-sequence code point's (class other, no
-/// flags). NULL when memory runs out. calloc: the kernel hands out zero pages on first touch,
-/// so untouched parts cost nothing.
 /// `size` zero bytes in pages of their own (NULL when refused): the kernel's zero pages, each
 /// touched only when a byte of it is written, so that a process that meets a few scripts does
 /// not zero (and fault in) the table's whole 1.1 MB twice. (calloc zeroes with memset whenever
@@ -254,6 +251,9 @@ static void free_zeroed_pages(uint8_t *p, size_t size) {
     if (p != NULL) munmap(p, size);
 }
 
+/// An empty table: every class byte 0 but the invalid-sequence code point's (class other, no
+/// flags). NULL when memory runs out. The two per-code-point arrays are zero pages
+/// (zeroed_pages), so untouched parts cost nothing.
 static SouCharTable *table_alloc(void) {
     SouCharTable *table = calloc(1, sizeof(SouCharTable));
     if (table == NULL) return NULL;

@@ -121,7 +121,7 @@ public final class IndexWriter {
     /// The first segments (by index) were committed before this writer opened the file.
     private var priorSegmentCount = 0
     /// Whether this writer builds a new index (``IndexWriterMode/rebuild``): its segments are the
-    /// index's base (see ``termsPerBlock(joining:)``).
+    /// index's base (see ``termsPerBlock(joining:from:)``).
     private let builds: Bool
 
     /// Opens (or creates, or prepares to replace) the index at `path`, taking its write lock.
@@ -488,7 +488,7 @@ public final class IndexWriter {
             if !bufferDeleted.isEmpty {
                 var dropped = DeletionSet(documentCount: reader.documentCount)
                 for d in bufferDeleted { dropped.insert(d) }
-                reader = try rewriteLastSegment(reader, at: start, without: dropped, termsPerBlock: serializer.termsPerBlock)
+                reader = try rewriteLastSegment(reader, at: start, without: dropped)
             }
             let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start, documentCount: reader.documentCount,
                                              deletedCount: 0, liveLength: reader.totalDocumentLength,
@@ -509,14 +509,13 @@ public final class IndexWriter {
     /// Replaces the segment `reader` just written at `start` (the last bytes of the file, not yet
     /// committed) by its merge without the documents `dropped`: the merge is written after it,
     /// moved down to `start`, and the file cut after it. The merged bytes are those of a segment
-    /// built from the other documents alone.
-    private func rewriteLastSegment(_ reader: SegmentReader, at start: Int, without dropped: DeletionSet,
-                                    termsPerBlock: Int) throws -> SegmentReader {
+    /// built from the other documents alone, with the same dictionary block size.
+    private func rewriteLastSegment(_ reader: SegmentReader, at start: Int, without dropped: DeletionSet) throws -> SegmentReader {
         let mergedStart = end
         let sink = OutputSink(fileDescriptor: fd, base: mergedStart)
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-        merger.termsPerBlock = termsPerBlock
+        merger.termsPerBlock = reader.termsPerBlock
         try IndexBuildTimings.measure(options.timings, .merge) {
             _ = try merger.merge([(reader, { dropped.contains($0) })], into: sink)
         }

@@ -8,7 +8,7 @@ struct DictionaryWriter {
     let documentCount: Int
     /// Terms per block: ``FileLayout/termsPerBlock`` or ``FileLayout/updateTermsPerBlock``.
     let termsPerBlock: Int
-    init(documentCount: Int, termsPerBlock: Int = FileLayout.termsPerBlock) {
+    init(documentCount: Int, termsPerBlock: Int) {
         precondition(termsPerBlock >= 1 && termsPerBlock <= 4096, "terms per block out of the readers' range")
         self.documentCount = documentCount
         self.termsPerBlock = termsPerBlock

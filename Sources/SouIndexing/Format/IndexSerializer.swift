@@ -22,7 +22,7 @@ struct TermOutput {
     var totals = IndexSerializer.Totals()
     private var positionsFlushed = 0, postingsFlushed = 0
 
-    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int, termsPerBlock: Int = FileLayout.termsPerBlock) {
+    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int, termsPerBlock: Int) {
         self.positions = positions
         self.postings = postings
         dictionary = DictionaryWriter(documentCount: documentCount, termsPerBlock: termsPerBlock)
