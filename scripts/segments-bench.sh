@@ -10,7 +10,8 @@
 # and ratios. The batch results of both files are compared (same totals, keys and scores).
 #
 # Environment: SOU (the binary measured; default ./.build/release/sou), BASE (a second binary
-# measured side by side, e.g. /work/main/.build/release/sou; optional), RUNS (default 15),
+# measured side by side, e.g. /work/main/.build/release/sou; optional: it builds its own pair of
+# files, so that the two may write different format versions), RUNS (default 15),
 # WORK (scratch folder; default /tmp/sou-segbench), CORP (default /tmp/sou-bench/corp),
 # QUERIES (default /work/shared/queries, or ../shared/queries).
 set -euo pipefail
@@ -26,24 +27,25 @@ SETS=("$@")
 [ ${#SETS[@]} -gt 0 ] || SETS=(manpages-zh fortunes-zh manpages-ja debref-ja gimp-ko)
 mkdir -p "$WORK"
 
-build() {   # build SET -> $WORK/SET-10.sou and $WORK/SET-1.sou
-  local set=$1 dir=$WORK/$1
+build() {   # build SET [BINARY PREFIX] -> $WORK/PREFIXSET-10.sou and $WORK/PREFIXSET-1.sou
+  local set=$1 SOU=${2:-$SOU} pre=${3:-} dir=$WORK/${3:-}$1
   rm -rf "$dir"; mkdir -p "$dir"
   local n; n=$(wc -l < "$CORP/$set.jsonl")
   split -d -a 2 -l $(( (n + 9) / 10 )) "$CORP/$set.jsonl" "$dir/part"
   local parts=("$dir"/part*)
   [ ${#parts[@]} -eq 10 ] || { echo "$set: split into ${#parts[@]} parts, not 10" >&2; exit 1; }
   for p in "${parts[@]}"; do mv "$p" "$p.jsonl"; done
-  rm -f "$WORK/$set-10.sou" "$WORK/$set-1.sou"
-  "$SOU" index --jsonl "$dir/part00.jsonl" -o "$WORK/$set-10.sou" --no-store --quiet --jobs 1
+  local ten=$WORK/$pre$set-10.sou one=$WORK/$pre$set-1.sou
+  rm -f "$ten" "$one"
+  "$SOU" index --jsonl "$dir/part00.jsonl" -o "$ten" --no-store --quiet --jobs 1
   for p in "$dir"/part0[1-9].jsonl; do
-    "$SOU" add -i "$WORK/$set-10.sou" --jsonl "$p" --merge-factor 100 --quiet --jobs 1
+    "$SOU" add -i "$ten" --jsonl "$p" --merge-factor 100 --quiet --jobs 1
   done
-  local segs; segs=$("$SOU" stats --json "$WORK/$set-10.sou" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["segments"]))')
+  local segs; segs=$("$SOU" stats --json "$ten" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["segments"]))')
   [ "$segs" -eq 10 ] || { echo "$set: $segs segments, not 10" >&2; exit 1; }
-  cp "$WORK/$set-10.sou" "$WORK/$set-1.sou"
-  "$SOU" merge "$WORK/$set-1.sou" --quiet
-  segs=$("$SOU" stats --json "$WORK/$set-1.sou" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["segments"]))')
+  cp "$ten" "$one"
+  "$SOU" merge "$one" --quiet
+  segs=$("$SOU" stats --json "$one" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["segments"]))')
   [ "$segs" -eq 1 ] || { echo "$set: merged copy has $segs segments" >&2; exit 1; }
   cut -f1 "$QUERIES/$set.tsv" > "$dir/queries.txt"
 }
@@ -66,20 +68,23 @@ EOF
 echo "medians of $RUNS runs, in ms: search = the batch's own time for its queries (its summary line), wall = the whole process"
 for set in "${SETS[@]}"; do
   build "$set" >&2
+  [ -z "$BASE" ] || build "$set" "$BASE" base- >&2
   dir=$WORK/$set
   for k in 1 10; do
     "$SOU" search -i "$WORK/$set-$k.sou" --batch "$dir/queries.txt" --limit 10 > "$dir/out-$k.json" || true
   done
   same_results "$dir/out-1.json" "$dir/out-10.json" || { echo "$set: 10-segment results differ from the merged index" >&2; exit 1; }
   # Every binary on both files, interleaved run by run (so that changes of load hit all alike).
-  python3 - "$set" "$RUNS" "$WORK/$set-1.sou" "$WORK/$set-10.sou" "$dir/queries.txt" "$SOU" $BASE <<'EOF'
+  python3 - "$set" "$RUNS" "$WORK" "$dir/queries.txt" "$SOU" $BASE <<'EOF'
 import json, statistics, subprocess, sys, time
-name, runs, one, ten, queries, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+name, runs, work, queries, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
 labels = ["new", "base"]
+prefixes = ["", "base-"]
 t = {(b, f): ([], []) for b in range(len(bins)) for f in (1, 10)}
 for r in range(runs + 1):
     for b, binary in enumerate(bins):
-        for f, path in ((1, one), (10, ten)):
+        for f in (1, 10):
+            path = f"{work}/{prefixes[b]}{name}-{f}.sou"
             start = time.perf_counter()
             p = subprocess.run([binary, "search", "-i", path, "--batch", queries, "--limit", "10"], capture_output=True, text=True)
             wall = time.perf_counter() - start

@@ -416,7 +416,7 @@ struct ContainerCorruptionTests {
         print("ContainerCorruptionTests: deletion swaps caught \(caught), undetectable (same length) \(sameLength)")
     }
 
-    @Test("format versions 1 to 4 say older and rebuild, 6 newer; an implausible version says damaged or not an index; garbage after the magic is refused")
+    @Test("format versions before this one say older and rebuild, the next newer; an implausible version says damaged or not an index; garbage after the magic is refused")
     func versionsAndGarbage() throws {
         let f = try Self.makeFixture()
         defer { try? FileManager.default.removeItem(at: f.folder) }
@@ -430,16 +430,16 @@ struct ContainerCorruptionTests {
             Self.put32(&b, 8, v)
             return b
         }
-        for v: UInt32 in [1, 2, 3, 4] {
+        for v: UInt32 in 1..<FileLayout.formatVersion {
             #expect {
                 try open(withVersion(v))
             } throws: { error in
-                guard case IndexError.unsupportedVersion(found: Int(v), supported: 5) = error else { return false }
+                guard case IndexError.unsupportedVersion(found: Int(v), supported: Int(FileLayout.formatVersion)) = error else { return false }
                 return "\(error)".contains("older") && "\(error)".contains("rebuild")
             }
         }
         #expect {
-            try open(withVersion(6))
+            try open(withVersion(FileLayout.formatVersion + 1))
         } throws: { error in
             guard case IndexError.unsupportedVersion = error else { return false }
             return "\(error)".contains("newer")

@@ -32,8 +32,9 @@ struct GoldenTests {
     ]
 
     /// Writes the golden index the way FORMAT.md's worked example says: three commits through
-    /// ``IndexWriter`` — documents a, b and c of corpus.jsonl (segment 0); d "删除" and e "集体"
-    /// (segment 1); d deleted (a deletion bitmap). Deterministic: no times, no paths recorded.
+    /// ``IndexWriter`` — a build of documents a, b and c of corpus.jsonl (segment 0, the base);
+    /// then, by a writer that opens the file, d "删除" and e "集体" (segment 1, an update's layout);
+    /// d deleted (a deletion bitmap). Deterministic: no times, no paths recorded.
     static func writeGolden(to url: URL) throws {
         let lines = try String(contentsOf: try Self.url("corpus.jsonl"), encoding: .utf8).split(separator: "\n")
         let documents = try lines.map { line -> (String, String, String) in
@@ -42,9 +43,13 @@ struct GoldenTests {
         }
         var options = IndexWriterOptions()
         options.jobs = 1
-        let writer = try IndexWriter(path: url.path, mode: .rebuild, options: options)
-        for (key, title, text) in documents { try writer.add(key: key, title: title, text: text) }
-        try writer.commit()
+        do {   // a build: its segment is the index's base (the writer and its lock go here)
+            let builder = try IndexWriter(path: url.path, mode: .rebuild, options: options)
+            for (key, title, text) in documents { try builder.add(key: key, title: title, text: text) }
+            try builder.commit()
+        }
+        // an update: its segment has the update layout (blocks of 8 terms, a term filter)
+        let writer = try IndexWriter(path: url.path, options: options)
         try writer.add(key: "d", text: "删除")
         try writer.add(key: "e", text: "集体")
         try writer.commit()
@@ -55,12 +60,13 @@ struct GoldenTests {
     @Test("the committed golden index opens, verifies and holds exactly the expected segments, terms, postings and positions")
     func content() throws {
         let reader = try IndexReader(contentsOf: try Self.url("golden.sou"))
-        #expect(reader.formatVersion == 5)
+        #expect(reader.formatVersion == 6)
         #expect(reader.configuration == AnalyzerConfiguration())
         #expect(reader.generation == 3)
         let report = try reader.verify()
         #expect(report.commits == 3)
         #expect(reader.segments.map(\.documentCount) == [3, 2])
+        #expect(reader.segments.map(\.reader.dictionaryLayout) == [.base, .update])
         #expect(reader.segments.map(\.deletions.members) == [[], [0]])
         #expect(reader.documentCount == 4)
         let live = [0, 1, 2, 4]

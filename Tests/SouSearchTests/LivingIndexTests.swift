@@ -122,12 +122,21 @@ struct LivingIndexTests {
         }
     }
 
-    @Test("an index's base segment has dictionary blocks of 32 terms, segments updates add beside it blocks of 8; a merge that takes in the base, or leaves one segment, writes 32")
+    @Test("an index's base segment has dictionary blocks of 32 terms and no term filter, segments updates add beside it blocks of 8 and a term filter; a merge that takes in the base, or leaves one segment, writes a base")
     func dictionaryBlocksByRole() throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let texts = Array(try Self.texts().prefix(60))
-        func blocks(_ path: String) throws -> [Int] { try IndexReader(path: path).segments.map(\.reader.termsPerBlock) }
+        // 32: the base layout (no filter); 8: an update's (with a filter); anything else is wrong
+        func blocks(_ path: String) throws -> [Int] {
+            try IndexReader(path: path).segments.map { s in
+                switch s.reader.dictionaryLayout {
+                case .base: 32
+                case .update: 8
+                default: -s.reader.termsPerBlock
+                }
+            }
+        }
         var options = IndexWriterOptions()
         options.mergeFactor = 100   // no policy merge: one segment per commit
         // a build: its segment is the base, also when more commits follow in the same session

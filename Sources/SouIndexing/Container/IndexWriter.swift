@@ -121,7 +121,7 @@ public final class IndexWriter {
     /// The first segments (by index) were committed before this writer opened the file.
     private var priorSegmentCount = 0
     /// Whether this writer builds a new index (``IndexWriterMode/rebuild``): its segments are the
-    /// index's base (see ``termsPerBlock(joining:from:)``).
+    /// index's base (see ``dictionaryLayout(joining:from:)``).
     private let builds: Bool
 
     /// Opens (or creates, or prepares to replace) the index at `path`, taking its write lock.
@@ -477,7 +477,7 @@ public final class IndexWriter {
             sink.timings = options.timings
             var serializer = IndexSerializer(configuration: options.configuration, storesText: options.storesText,
                                              jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
-            serializer.termsPerBlock = termsPerBlock(joining: segments.count)
+            serializer.dictionaryLayout = dictionaryLayout(joining: segments.count)
             _ = try IndexBuildTimings.measure(options.timings, .serialize) {
                 try serializer.serialize(segment: writer.segment, documents: writer.documents, into: sink)
             }
@@ -515,7 +515,7 @@ public final class IndexWriter {
         let sink = OutputSink(fileDescriptor: fd, base: mergedStart)
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-        merger.termsPerBlock = reader.termsPerBlock
+        merger.dictionaryLayout = reader.dictionaryLayout
         try IndexBuildTimings.measure(options.timings, .merge) {
             _ = try merger.merge([(reader, { dropped.contains($0) })], into: sink)
         }
@@ -739,18 +739,19 @@ public final class IndexWriter {
         }
     }
 
-    /// Terms per dictionary block of a new segment that joins `others` segments, made of the
+    /// The dictionary layout of a new segment that joins `others` segments, made of the
     /// segments `sources` (a merge) or of new documents (none). The index's base keeps the
-    /// compact ``FileLayout/termsPerBlock``: a build's segments, a segment alone in its index, and
-    /// a merge that takes in a base segment. A segment an update adds beside others, and a merge
-    /// of such segments only, takes ``FileLayout/updateTermsPerBlock``: every query term is
-    /// looked up in every segment, and these scan a quarter as far per look-up (for 9–17% more
-    /// bytes in those segments, which merges fold into the base in time).
-    private func termsPerBlock(joining others: Int, from sources: [SegmentReader] = []) -> Int {
-        if builds || others <= 0 || sources.contains(where: { $0.termsPerBlock >= FileLayout.termsPerBlock }) {
-            return FileLayout.termsPerBlock
+    /// compact ``FileLayout/DictionaryLayout/base``: a build's segments, a segment alone in its
+    /// index, and a merge that takes in a base segment. A segment an update adds beside others,
+    /// and a merge of such segments only, takes ``FileLayout/DictionaryLayout/update``: every
+    /// query term is looked up in every segment, and these scan a quarter as far per look-up and
+    /// answer most look-ups of absent terms from their filter (for more bytes in those
+    /// segments, which merges fold into the base in time).
+    private func dictionaryLayout(joining others: Int, from sources: [SegmentReader] = []) -> FileLayout.DictionaryLayout {
+        if builds || others <= 0 || sources.contains(where: { $0.dictionaryLayout != .update }) {
+            return .base
         }
-        return FileLayout.updateTermsPerBlock
+        return .update
     }
 
     /// Merges the segments at `indices` into one new segment appended to the file, which takes
@@ -769,7 +770,7 @@ public final class IndexWriter {
         let sink = OutputSink(fileDescriptor: fd, base: start)
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-        merger.termsPerBlock = termsPerBlock(joining: segments.count - indices.count, from: sources.map(\.reader))
+        merger.dictionaryLayout = dictionaryLayout(joining: segments.count - indices.count, from: sources.map(\.reader))
         try IndexBuildTimings.measure(options.timings, .merge) {
             _ = try merger.merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
         }
@@ -859,7 +860,7 @@ public final class IndexWriter {
                 let sink = OutputSink(fileDescriptor: fd, base: start)
                 sink.timings = options.timings
                 var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-                merger.termsPerBlock = termsPerBlock(joining: groups.count - 1, from: group.map { oldSegments[$0].reader })
+                merger.dictionaryLayout = dictionaryLayout(joining: groups.count - 1, from: group.map { oldSegments[$0].reader })
                 try IndexBuildTimings.measure(options.timings, .merge) {
                     _ = try merger.merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
                 }

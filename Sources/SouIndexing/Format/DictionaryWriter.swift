@@ -2,16 +2,19 @@ import SouAnalysis
 
 /// Builds the term dictionary section: front-coded blocks of `termsPerBlock` terms (the
 /// segment's TermsPerBlock field) and a fixed-width block index (8 key-prefix bytes + block
-/// offset) for binary search.
+/// offset) for binary search; and, for a layout with one, the TermFilter section.
 struct DictionaryWriter {
     /// The index's document count (the radix of singleton entries).
     let documentCount: Int
-    /// Terms per block: ``FileLayout/termsPerBlock`` or ``FileLayout/updateTermsPerBlock``.
+    /// Terms per block (``FileLayout/DictionaryLayout``).
     let termsPerBlock: Int
-    init(documentCount: Int, termsPerBlock: Int) {
-        precondition(termsPerBlock >= 1 && termsPerBlock <= 4096, "terms per block out of the readers' range")
+    /// The term filter's keys, for a layout with a filter.
+    private(set) var filter: TermFilter.Writer?
+    init(documentCount: Int, layout: FileLayout.DictionaryLayout) {
+        precondition(layout.termsPerBlock >= 1 && layout.termsPerBlock <= 4096, "terms per block out of the readers' range")
         self.documentCount = documentCount
-        self.termsPerBlock = termsPerBlock
+        self.termsPerBlock = layout.termsPerBlock
+        filter = layout.hasTermFilter ? TermFilter.Writer() : nil
     }
     private var index = ByteWriter()
     private var blocks = ByteWriter()
@@ -32,6 +35,7 @@ struct DictionaryWriter {
 
     mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
                       postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
+        filter?.add(term: term)
         if termCount % termsPerBlock == 0 {
             // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
             var prefix: UInt64 = 0

@@ -9,8 +9,9 @@ enum FileLayout {
     /// records, numbered keys left out; 4: one file of segments and commit records, each segment
     /// laid out as a version-3 file was plus a Source field in document records and the KeyOrder
     /// section; 5: first positions and inline position gaps coded with parameters derived per
-    /// document, character-delta dictionary entries in one byte for small distances).
-    static let formatVersion: UInt32 = 5
+    /// document, character-delta dictionary entries in one byte for small distances; 6: the
+    /// TermFilter section of the segments updates add).
+    static let formatVersion: UInt32 = 6
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24
@@ -31,16 +32,25 @@ enum FileLayout {
     /// slot empty. Readers accept terms up to 1 MiB.
     static let maxTermBytes = 32_766
 
-    /// Terms per dictionary block of a segment that is an index's base: a build's segments and a
-    /// merge into one segment (readers take any count from 1 to 4,096 from the file). A look-up
-    /// scans one block entry by entry, once per segment of an index: 32 keeps a search over many
-    /// segments cheap for 1–4% more dictionary bytes than 128 (FORMAT.md "Terms").
-    static let termsPerBlock = 32
-    /// Terms per dictionary block of a segment an update adds beside others (and of a merge of
-    /// some of them): every query term is looked up in every segment, so these small, many and
-    /// short-lived segments trade 9–17% more bytes for look-ups that scan a quarter as far
-    /// (FORMAT.md "Terms").
-    static let updateTermsPerBlock = 8
+    /// How a segment's dictionary is laid out, by the segment's role (FORMAT.md "Terms" and
+    /// "TermFilter"). Readers take any block size from 1 to 4,096 and a filter or none.
+    struct DictionaryLayout: Equatable, Sendable {
+        /// Terms per dictionary block.
+        var termsPerBlock: Int
+        /// Whether the segment has a TermFilter section.
+        var hasTermFilter: Bool
+
+        /// An index's base: a build's segments and a merge that takes in a base segment or
+        /// leaves one segment. A look-up scans one block entry by entry, once per segment of an
+        /// index: 32 keeps a search over many segments cheap for 1–4% more dictionary bytes
+        /// than 128.
+        static let base = DictionaryLayout(termsPerBlock: 32, hasTermFilter: false)
+        /// A segment an update adds beside others (and a merge of some of them only): every
+        /// query term is looked up in every segment, so these small, many and short-lived
+        /// segments scan a quarter as far per look-up (9–17% more dictionary bytes) and answer
+        /// most look-ups of terms they lack from their term filter (~1.25 bytes a term).
+        static let update = DictionaryLayout(termsPerBlock: 8, hasTermFilter: true)
+    }
     /// Dictionary block index entry: 8 key-prefix bytes + u32 block offset.
     static let blockIndexEntrySize = 12
     /// Position gaps per positions block.
@@ -89,6 +99,8 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
     case storedText = 5
     /// Document ids sorted by key (bytewise), for key lookups.
     case keyOrder = 6
+    /// A Bloom filter of the terms (only in segments updates add, ``FileLayout/DictionaryLayout``).
+    case termFilter = 7
 
     /// The section's name as printed by `sou stats` and in error messages.
     public var description: String {
@@ -99,6 +111,7 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
         case .documents: "documents"
         case .storedText: "stored-text"
         case .keyOrder: "key-order"
+        case .termFilter: "term-filter"
         }
     }
 }

@@ -22,10 +22,10 @@ struct TermOutput {
     var totals = IndexSerializer.Totals()
     private var positionsFlushed = 0, postingsFlushed = 0
 
-    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int, termsPerBlock: Int) {
+    init(positions: OutputSink, postings: SpillBuffer, documentCount: Int, layout: FileLayout.DictionaryLayout) {
         self.positions = positions
         self.postings = postings
-        dictionary = DictionaryWriter(documentCount: documentCount, termsPerBlock: termsPerBlock)
+        dictionary = DictionaryWriter(documentCount: documentCount, layout: layout)
     }
 
     /// Appends the chunk's terms (which follow every term appended before).
@@ -57,9 +57,10 @@ struct IndexSerializer {
     let storesText: Bool
     /// Threads encoding postings (the bytes are the same for any value).
     var jobs = 1
-    /// Terms per dictionary block (``FileLayout/termsPerBlock`` for an index's base segment,
-    /// ``FileLayout/updateTermsPerBlock`` for one an update adds beside others).
-    var termsPerBlock = FileLayout.termsPerBlock
+    /// The dictionary's block size and filter: ``FileLayout/DictionaryLayout/base`` for an
+    /// index's base segment, ``FileLayout/DictionaryLayout/update`` for one an update adds beside
+    /// others.
+    var dictionaryLayout = FileLayout.DictionaryLayout.base
     /// Measures the encoding threads' time as ``IndexBuildTimings/Phase/serialize`` (the caller
     /// measures its own thread).
     var timings: IndexBuildTimings? = nil
@@ -87,7 +88,7 @@ struct IndexSerializer {
 
         // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
         sink.beginSection()
-        var output = TermOutput(positions: sink, postings: SpillBuffer(), documentCount: documents.count, termsPerBlock: termsPerBlock)
+        var output = TermOutput(positions: sink, postings: SpillBuffer(), documentCount: documents.count, layout: dictionaryLayout)
         try terms.writeTerms(slotCounts: documents.slotCounts, into: &output)
         var totals = output.totals
         totals.documents = documents.count
@@ -103,6 +104,13 @@ struct IndexSerializer {
         try output.dictionary.finish(into: sink)
         let t = sink.endSection()
         sections.append((.terms, t.range, t.crc))
+
+        if let filter = output.dictionary.filter {
+            sink.beginSection()
+            try sink.write(filter.finish())
+            let f = sink.endSection()
+            sections.append((.termFilter, f.range, f.crc))
+        }
 
         sink.beginSection()
         try DocumentsWriter.writeDocuments(documents, into: sink)

@@ -29,10 +29,10 @@ public struct SegmentMerger {
     public let storesText: Bool
     /// Threads merging postings (the bytes are the same for any value).
     public var jobs = activeProcessorCount
-    /// Terms per dictionary block of the new segment: ``FileLayout/termsPerBlock`` (32) for a
-    /// segment that is an index's base, ``FileLayout/updateTermsPerBlock`` (8) for one that
-    /// joins others (see ``IndexWriter``).
-    var termsPerBlock = FileLayout.termsPerBlock
+    /// The new segment's dictionary layout: ``FileLayout/DictionaryLayout/base`` for a segment
+    /// that is an index's base, ``FileLayout/DictionaryLayout/update`` for one that joins others
+    /// (see ``IndexWriter``).
+    var dictionaryLayout = FileLayout.DictionaryLayout.base
 
     /// One segment to merge and which of its documents are deleted (local ids).
     public typealias Source = (segment: SegmentReader, isDeleted: (Int) -> Bool)
@@ -86,7 +86,7 @@ public struct SegmentMerger {
         let documentsDone = Date()
         let terms = MergedTerms(segments: sources.map(\.segment), newIDs: newIDs, jobs: max(1, jobs))
         var serializer = IndexSerializer(configuration: configuration, storesText: storesText)
-        serializer.termsPerBlock = termsPerBlock
+        serializer.dictionaryLayout = dictionaryLayout
         let totals = try serializer.serialize(terms: terms, documents: documents, into: sink)
         if getenv("SOU_MERGE_TRACE") != nil {   // (ProcessInfo's environment copies all of it)
             writeAll(cFormat("sou merge: documents %.3f s, terms and writing %.3f s",

@@ -72,7 +72,8 @@ public struct TermInfo: Sendable, Hashable {
 /// Immutable and safe to search from many threads at once.
 ///
 /// Opening reads a constant number of bytes (header, section table, trailer and the small fixed
-/// headers of the sections); nothing is loaded into arrays. Every later read is bounds-checked.
+/// headers of the sections), and the term filter of a segment an update added (~1.25 bytes a
+/// term, checksummed at open); nothing is loaded into arrays. Every later read is bounds-checked.
 public final class SegmentReader: Sendable {
     let storage: IndexStorage
     var bytes: IndexBytes { storage.bytes }
@@ -100,6 +101,12 @@ public final class SegmentReader: Sendable {
     let documentsRange: Range<Int>, storedRange: Range<Int>?, keyOrderRange: Range<Int>
     // term dictionary
     let blockCount: Int, termsPerBlock: Int, blockIndexStart: Int, blocksStart: Int
+    /// The term filter's blocks (where they start, how many; 0 without a TermFilter section).
+    let filterStart: Int, filterBlockCount: Int
+    /// The dictionary's block size and whether it has a term filter (the segment's role).
+    var dictionaryLayout: FileLayout.DictionaryLayout {
+        FileLayout.DictionaryLayout(termsPerBlock: termsPerBlock, hasTermFilter: filterBlockCount > 0)
+    }
     // documents
     /// Keys are the documents' numbers (not stored); the bit widths of the record fields
     /// (``FileLayout/DocumentField``: length, slot count, key length, title length, strings
@@ -120,7 +127,8 @@ public final class SegmentReader: Sendable {
         documentCount == 0 ? 0 : Double(totalDocumentLength) / Double(documentCount)
     }
 
-    /// Opens and memory-maps an index file. Open time does not grow with the index size.
+    /// Opens and memory-maps an index file. Open time does not grow with the index size (but for
+    /// the checksum of a term filter, which only the small segments updates add have).
     ///
     /// Throws ``IndexError/notAnIndex(_:)`` for a file that is not an index,
     /// ``IndexError/unsupportedVersion(found:supported:)`` for a newer format,
@@ -254,6 +262,27 @@ public final class SegmentReader: Sendable {
         }
         blockIndexStart = termsRange.lowerBound + 16
         blocksStart = blockIndexStart + blockCount * FileLayout.blockIndexEntrySize
+
+        // term filter: its checksum is verified here (a few KB in the small segments that have
+        // one), since a damaged bit would answer "absent" for a term the segment has
+        if let f = found.first(where: { $0.kind == .termFilter }) {
+            let r = f.range
+            guard r.count >= TermFilter.headerSize else { throw IndexError.corrupt("term-filter: section too short") }
+            let count = Int(b.u32(at: r.lowerBound))
+            guard count >= 1, count == (r.count - TermFilter.headerSize) / TermFilter.blockSize,
+                  r.count == TermFilter.headerSize + count * TermFilter.blockSize, b.u32(at: r.lowerBound + 4) == 0 else {
+                throw IndexError.corrupt("term-filter: \(count) blocks do not fill the section's \(r.count) bytes")
+            }
+            let crc = CRC32C.checksum(b.slice(r))
+            guard crc == f.crc else {
+                throw IndexError.corrupt("term-filter section checksum mismatch " + cFormat("(stored %08x, computed %08x)", f.crc, crc))
+            }
+            filterStart = r.lowerBound + TermFilter.headerSize
+            filterBlockCount = count
+        } else {
+            filterStart = 0
+            filterBlockCount = 0
+        }
 
         // documents section header
         guard documentsRange.count >= 16 else { throw IndexError.corrupt("documents: section too short") }
@@ -466,8 +495,9 @@ public final class SegmentReader: Sendable {
 
     // MARK: terms and postings
 
-    /// Looks a term up in the dictionary (binary search over the block index, then a scan of one
-    /// block of at most `TermsPerBlock`, 32, terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
+    /// Looks a term up in the dictionary (in a segment with a term filter, first in the filter;
+    /// then a binary search over the block index and a scan of one block of at most
+    /// `TermsPerBlock` terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
     /// dictionary bytes on the way are damaged (never "absent" for unreadable bytes).
     public func termInfo(_ term: String) throws -> TermInfo? {
         try termInfo(utf8: Array(term.utf8))
@@ -476,7 +506,28 @@ public final class SegmentReader: Sendable {
     /// ``termInfo(_:)`` for a term given as its UTF-8 bytes (a caller looking one term up in
     /// many segments converts it once).
     public func termInfo(utf8 key: [UInt8]) throws -> TermInfo? {
-        try TermDictionaryReader(index: self).find(key)
+        if filterBlockCount > 0, !key.withUnsafeBytes({ mayHaveTerm(TermFilter.hash($0)) }) { return nil }
+        return try TermDictionaryReader(index: self).find(key)
+    }
+
+    /// Whether the term filter may hold the key of `hash` (true without a filter).
+    @inline(__always)
+    func mayHaveTerm(_ hash: UInt64) -> Bool {
+        // in bounds: filterBlockCount blocks start at filterStart (checked when opened)
+        filterBlockCount == 0 || TermFilter.mayContain(hash, blocks: bytes.base + filterStart, blockCount: filterBlockCount)
+    }
+
+    /// For a prefix of exactly one Unicode scalar: whether the segment may have a term that
+    /// starts with it (the scalar as a term, or its prefix key: FORMAT.md "TermFilter"). True
+    /// without a filter and for other prefixes.
+    private func mayHaveTerms(withPrefix key: [UInt8]) -> Bool {
+        guard filterBlockCount > 0 else { return true }
+        return key.withUnsafeBytes { k in
+            guard let lead = k.first else { return true }
+            let n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+            guard n == k.count else { return true }
+            return mayHaveTerm(TermFilter.hash(k)) || mayHaveTerm(TermFilter.hash(k, prefixKey: true))
+        }
     }
 
     /// All terms that start with `prefix`, in dictionary order (a contiguous range). Throws
@@ -484,6 +535,7 @@ public final class SegmentReader: Sendable {
     public func terms(withPrefix prefix: String) throws -> [TermInfo] {
         let key = Array(prefix.utf8)
         var result: [TermInfo] = []
+        guard mayHaveTerms(withPrefix: key) else { return result }
         try TermDictionaryReader(index: self).forEach(from: key) { bytes, info in
             guard bytes.starts(with: key) else { return false }
             result.append(info())
