@@ -491,3 +491,11 @@ int sou_active_processor_count(void) {
     }
     return count;
 }
+
+void sou_start_writeback(int fd, long long offset, long long length) {
+#if defined(__linux__)
+    (void)sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd; (void)offset; (void)length;
+#endif
+}

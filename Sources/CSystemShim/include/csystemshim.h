@@ -131,4 +131,14 @@ int sou_format_fixed(char *buffer, size_t size, double value, int decimals);
 /// its URL and String reading of the same files (~0.4 ms of a small `sou index` update).
 int sou_active_processor_count(void);
 
+// MARK: - Writing files
+
+/// Starts writing back the dirty pages of `length` bytes at `offset` of `fd` (Linux
+/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`: the call returns once the writes are queued, without
+/// waiting for them): a writer that calls it after each chunk it writes overlaps the disk's work
+/// with its own, and the `fdatasync` of its commit waits only for the last chunks. Advisory:
+/// errors are ignored (the commit's `fdatasync` reports any), and elsewhere than Linux it does
+/// nothing.
+void sou_start_writeback(int fd, long long offset, long long length);
+
 #endif

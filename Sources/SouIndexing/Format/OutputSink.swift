@@ -1,3 +1,4 @@
+import CSystemShim
 import FoundationEssentials
 import Glibc
 
@@ -74,6 +75,8 @@ final class OutputSink {
                 written += n
             }
         }
+        // the disk starts on these bytes now, not at the commit's fdatasync
+        sou_start_writeback(fd, Int64(base + self.written), Int64(buffer.count))
         self.written += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
