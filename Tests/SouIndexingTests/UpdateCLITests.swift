@@ -734,6 +734,29 @@ struct UpdateCLITests {
         try s.expectCheck("two writers")
     }
 
+    @Test("sou index over an index of an older format version rebuilds it from the paths, says so, and leaves a file of this version; sou add on one says to rebuild")
+    func olderIndexRebuiltByIndex() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.put("docs/one.txt", "第一 集体协商 firstword\n")
+        try s.put("docs/two.txt", "第二 工资 secondword\n")
+        let out = s.path("docs.sou")
+        #expect(try s.run(["index", "docs", "-o", out]).status == 0)
+        // the file's format version (bytes 8–11) made the one before this sou's
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        bytes[8] = UInt8(FileLayout.formatVersion - 1)
+        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        let add = try s.run(["add", "-i", out, "docs/one.txt"])
+        #expect(add.status == 2 && add.err.contains("older") && add.err.contains("rebuild"), "\(add)")
+        let again = try s.run(["index", "docs", "-o", out])
+        #expect(again.status == 0, "\(again)")
+        #expect(again.err.contains("older index format (version \(FileLayout.formatVersion - 1)): rebuilding it"), "\(again)")
+        #expect(again.err.contains("indexed 2 documents"), "\(again)")
+        #expect(try IndexReader(path: out).formatVersion == Int(FileLayout.formatVersion))
+        #expect(try s.run(["search", "-i", out, "-l", "secondword"]).out == "docs/two.txt\n")
+        #expect(try runSouBounded(s.sou, ["check", out]).status == 0)
+    }
+
     @Test("a bundled corpus.sou of an older format version is rebuilt from corpus/ by the next search, which answers as usual")
     func olderBundledCorpusRebuilt() throws {
         let s = try Scratch()

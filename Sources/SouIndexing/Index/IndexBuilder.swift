@@ -207,6 +207,11 @@ public struct IndexBuilder {
                 opened = try IndexWriter(path: url.path, mode: .openOrCreate, options: writerOptions)
             } catch IndexError.configurationMismatch(let what) {
                 throw IndexError.configurationMismatch(what.replacingScalars("rebuild it to change", with: "use --rebuild to change"))
+            } catch IndexError.unsupportedVersion(let found, let supported) where found < supported {
+                // an index of an older format cannot be updated, only rebuilt from the paths it
+                // mirrors: which is what this run is asked to make of it
+                note("\(url.path) is of an older index format (version \(found)): rebuilding it")
+                fresh = true
             }
             if opened?.hasSources == false {
                 // an index without a source table (written by `sou add` or the library) cannot be
