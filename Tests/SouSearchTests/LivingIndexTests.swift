@@ -422,6 +422,27 @@ struct LivingIndexTests {
         #expect(seen == 1)
     }
 
+    @Test("a writer that goes releases its lock at once, also while another copy of its descriptor lives (a child forked by another thread, before its exec)")
+    func lockGoesWithTheWriter() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for mode in [IndexWriterMode.rebuild, .openOrCreate] {
+            let path = folder.appendingPathComponent("g-\(mode).sou").path
+            var copy: Int32 = -1
+            do {
+                let writer = try IndexWriter(path: path, mode: mode)
+                try writer.add(key: "a", text: "集体协商")
+                try writer.commit()
+                // what fork gives a child: the same open file description, and so its lock
+                copy = dup(writer.fd)
+                #expect(copy >= 0)
+            }
+            defer { close(copy) }
+            let next = try IndexWriter(path: path)
+            #expect(next.documentCount == 1, "\(mode)")
+        }
+    }
+
     @Test("searches on other threads while a writer commits and merges always answer from a complete commit")
     func concurrentReaders() throws {
         let folder = try Self.temporaryFolder()

@@ -77,7 +77,7 @@ public final class IndexWriter {
     public var configuration: AnalyzerConfiguration { options.configuration }
 
     /// The open file (locked).
-    private var fd: Int32
+    private(set) var fd: Int32
     /// Rebuild mode: the temporary file that replaces ``path`` at the first commit, and the
     /// descriptor of the old file whose lock keeps other writers out until then.
     private var replacement: (tempPath: String, oldFD: Int32?)?
@@ -165,7 +165,7 @@ public final class IndexWriter {
                 generation = 0
                 dirty = true
             } catch {
-                if let oldFD { close(oldFD) }
+                if let oldFD { WriterLock.releaseAndClose(oldFD) }
                 throw error
             }
         }
@@ -175,12 +175,12 @@ public final class IndexWriter {
         if let replacement {
             unlink(replacement.tempPath)
             options.temporaryFile?(replacement.tempPath, false)
-            if let old = replacement.oldFD { close(old) }
+            if let old = replacement.oldFD { WriterLock.releaseAndClose(old) }
         } else if failure == nil, fd >= 0, committedEnd < end {
             // uncommitted segments: leave the file as it was committed
             _ = ftruncate(fd, off_t(committedEnd))
         }
-        if fd >= 0 { close(fd) }
+        if fd >= 0 { WriterLock.releaseAndClose(fd) }
     }
 
     // MARK: opening
@@ -215,7 +215,7 @@ public final class IndexWriter {
             }
             var now = stat()
             if stat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
-            close(fd)   // replaced while we waited: lock the new file
+            WriterLock.releaseAndClose(fd)   // replaced while we waited: lock the new file
         }
     }
 
@@ -235,7 +235,7 @@ public final class IndexWriter {
                 let e = errno
                 unlink(temp)
                 options.temporaryFile?(temp, false)
-                close(fd)
+                WriterLock.releaseAndClose(fd)
                 if e == EEXIST { return nil }
                 throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
             }
@@ -246,7 +246,7 @@ public final class IndexWriter {
         } catch {
             unlink(temp)
             options.temporaryFile?(temp, false)
-            close(fd)
+            WriterLock.releaseAndClose(fd)
             throw error
         }
     }
@@ -680,7 +680,7 @@ public final class IndexWriter {
             }
             options.temporaryFile?(replacement.tempPath, false)
             IndexBuildTimings.measure(options.timings, .write) { Self.syncFolder(of: path) }
-            if let old = replacement.oldFD { close(old) }
+            if let old = replacement.oldFD { WriterLock.releaseAndClose(old) }
             self.replacement = nil
         }
         generation = record.generation
@@ -821,7 +821,7 @@ public final class IndexWriter {
             if !ok {
                 unlink(temp)
                 options.temporaryFile?(temp, false)
-                close(newFD)
+                WriterLock.releaseAndClose(newFD)
                 fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
             }
         }
@@ -944,9 +944,9 @@ public final class IndexWriter {
         if let replacement {
             unlink(replacement.tempPath)
             options.temporaryFile?(replacement.tempPath, false)
-            if let old = replacement.oldFD { close(old) }
+            if let old = replacement.oldFD { WriterLock.releaseAndClose(old) }
             self.replacement = nil
-            close(fd)
+            WriterLock.releaseAndClose(fd)
             fd = -1
         } else if fd >= 0 {
             _ = ftruncate(fd, off_t(committedEnd))

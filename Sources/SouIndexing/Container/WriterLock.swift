@@ -35,6 +35,22 @@ enum WriterLock {
         }
     }
 
+    /// Releases the write lock of `fd` and closes it. The lock belongs to the open file
+    /// description, which a child process forked by another thread shares until it execs (when
+    /// the descriptor's close-on-exec flag drops it): closing alone would leave the lock held
+    /// through that window, and a writer opened right after this one (in this process or
+    /// another) would be refused; unlocking first releases it for every copy at once.
+    static func releaseAndClose(_ fd: Int32) {
+        var lock = flock()
+        lock.l_type = Int16(F_UNLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 0
+        lock.l_pid = 0
+        _ = fcntl(fd, F_OFD_SETLK, &lock)
+        close(fd)
+    }
+
     /// Whether another open file description holds a lock on the file (for tests and `stats`).
     static func isLocked(_ fd: Int32) -> Bool {
         var lock = flock()
