@@ -212,10 +212,7 @@ struct SearchCommandLineTests {
         #expect(try s.run(["search", "-l", "-n", "100", "集体协商", "docs"]).status == 0)
         let cached = try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasSuffix(".sou") }
         let cacheFile = s.cache + "/" + (try #require(cached.first))
-        // the file's format version (bytes 8–11) made the one before this sou's
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cacheFile)))
-        bytes[8] = UInt8(FileLayout.formatVersion - 1)
-        try Data(bytes).write(to: URL(fileURLWithPath: cacheFile))
+        try makeOlderFormatVersion(cacheFile)
         #expect(throws: IndexError.self) { _ = try IndexReader(path: cacheFile) }
         let again = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"])
         #expect(again.status == 0, "\(again)")

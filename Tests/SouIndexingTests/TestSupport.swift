@@ -120,3 +120,11 @@ func onOwnThread(_ body: @escaping @Sendable () -> Void) {
     let thread = Thread { body() }
     thread.start()
 }
+
+/// Makes the index file at `path` claim the format version before this sou's (bytes 8–11 of
+/// the header), as a file an older sou wrote.
+func makeOlderFormatVersion(_ path: String) throws {
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes[8] = UInt8(FileLayout.formatVersion - 1)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}

@@ -742,10 +742,7 @@ struct UpdateCLITests {
         try s.put("docs/two.txt", "第二 工资 secondword\n")
         let out = s.path("docs.sou")
         #expect(try s.run(["index", "docs", "-o", out]).status == 0)
-        // the file's format version (bytes 8–11) made the one before this sou's
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
-        bytes[8] = UInt8(FileLayout.formatVersion - 1)
-        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        try makeOlderFormatVersion(out)
         let add = try s.run(["add", "-i", out, "docs/one.txt"])
         #expect(add.status == 2 && add.err.contains("older") && add.err.contains("rebuild"), "\(add)")
         let again = try s.run(["index", "docs", "-o", out])
@@ -765,10 +762,7 @@ struct UpdateCLITests {
         try s.put("corpus/two.txt", "第二 工资 secondword\n")
         #expect(try s.run(["search", "-l", "集体协商"]).status == 0)
         let corpusIndex = s.path("corpus.sou")
-        // the file's format version (bytes 8–11) made the one before this sou's
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: corpusIndex)))
-        bytes[8] = UInt8(FileLayout.formatVersion - 1)
-        try Data(bytes).write(to: URL(fileURLWithPath: corpusIndex))
+        try makeOlderFormatVersion(corpusIndex)
         let again = try s.run(["search", "-l", "secondword"])
         #expect(again.status == 0 && again.out == "corpus/two.txt\n", "\(again)")
         #expect(again.err.contains("older index format"), "\(again)")

@@ -18,12 +18,7 @@ enum WriterLock {
     /// Takes the write lock on `fd`; when another writer holds it, waits (`wait`) or throws
     /// ``IndexError/locked(_:)`` naming the holder when it can be found.
     static func acquire(_ fd: Int32, path: String, wait: Bool) throws {
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = 0
-        lock.l_len = 0
-        lock.l_pid = 0
+        var lock = wholeFile(F_WRLCK)
         while true {
             if fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &lock) == 0 { return }
             let e = errno
@@ -41,21 +36,25 @@ enum WriterLock {
     /// through that window, and a writer opened right after this one (in this process or
     /// another) would be refused; unlocking first releases it for every copy at once.
     static func releaseAndClose(_ fd: Int32) {
-        var lock = flock()
-        lock.l_type = Int16(F_UNLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = 0
-        lock.l_len = 0
-        lock.l_pid = 0
+        var lock = wholeFile(F_UNLCK)
         _ = fcntl(fd, F_OFD_SETLK, &lock)
         close(fd)
     }
 
+    /// A lock request of `type` (F_WRLCK, F_UNLCK) over the whole file (OFD locks take l_pid 0).
+    private static func wholeFile(_ type: Int32) -> flock {
+        var lock = flock()
+        lock.l_type = Int16(type)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 0
+        lock.l_pid = 0
+        return lock
+    }
+
     /// Whether another open file description holds a lock on the file (for tests and `stats`).
     static func isLocked(_ fd: Int32) -> Bool {
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
+        var lock = wholeFile(F_WRLCK)
         return fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != Int16(F_UNLCK)
     }
 

@@ -79,13 +79,14 @@ enum TermFilter {
         max(1, (keys * bitsPerKey + blockSize * 8 - 1) / (blockSize * 8))
     }
 
-    /// The byte length of the first Unicode scalar of `term`, when the term has more than one
-    /// (the prefix key's bytes); nil for a term of one scalar or bytes that are not UTF-8.
+    /// The hashes of a term's keys: its bytes, and its prefix key when it has two or more
+    /// Unicode scalars (nil otherwise). What the writer adds and `sou check` requires.
     @inline(__always)
-    static func firstScalarLength(_ term: UnsafeRawBufferPointer) -> Int? {
-        guard let lead = term.first else { return nil }
-        let n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
-        return n > 0 && n < term.count ? n : nil
+    static func keyHashes(of term: UnsafeRawBufferPointer) -> (term: UInt64, prefix: UInt64?) {
+        let prefix = TermCoding.scalar(term, at: 0).flatMap { first in
+            first.length < term.count ? hash(UnsafeRawBufferPointer(rebasing: term[..<first.length]), prefixKey: true) : nil
+        }
+        return (hash(term), prefix)
     }
 
     /// Whether the filter whose blocks start at `blocks` (`blockCount` of them, in bounds) may
@@ -105,20 +106,17 @@ enum TermFilter {
     /// section.
     struct Writer {
         private var hashes: [UInt64] = []
-        /// The previous prefix key's bytes (terms come sorted, so a prefix key repeats in a run).
-        private var previousPrefix: (UInt32, Int) = (0, 0)
+        /// The previous prefix key's hash (terms come sorted, so a prefix key repeats in a run;
+        /// a key added twice sets the same bits, so equal hashes need not be told apart).
+        private var previousPrefix: UInt64? = nil
 
         /// Adds a term (terms come in dictionary order).
         mutating func add(term: UnsafeBufferPointer<UInt8>) {
-            let raw = UnsafeRawBufferPointer(term)
-            hashes.append(TermFilter.hash(raw))
-            if let n = TermFilter.firstScalarLength(raw) {
-                var packed: UInt32 = 0
-                for i in 0..<n { packed |= UInt32(term[i]) << UInt32(8 * i) }
-                if (packed, n) != previousPrefix {
-                    previousPrefix = (packed, n)
-                    hashes.append(TermFilter.hash(UnsafeRawBufferPointer(rebasing: raw[..<n]), prefixKey: true))
-                }
+            let keys = TermFilter.keyHashes(of: UnsafeRawBufferPointer(term))
+            hashes.append(keys.term)
+            if let prefix = keys.prefix, prefix != previousPrefix {
+                previousPrefix = prefix
+                hashes.append(prefix)
             }
         }
 

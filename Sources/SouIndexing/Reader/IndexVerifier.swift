@@ -18,8 +18,8 @@ public struct VerificationReport: Sendable, Hashable {
 
 extension SegmentReader {
     /// Verifies the whole file: every section's CRC-32C, then the structure: terms strictly
-    /// sorted and valid UTF-8 (and held by the term filter, when there is one), each term's postings and positions exactly where the dictionary
-    /// says and nowhere else, documents increasing and in range, frequencies and skip entries
+    /// sorted and valid UTF-8 (and held by the term filter, when there is one), each term's
+    /// postings and positions exactly where the dictionary says and nowhere else, documents increasing and in range, frequencies and skip entries
     /// consistent, positions increasing within each document, document table and stored text
     /// consistent. Throws ``IndexError/corrupt(_:)`` naming the first problem.
     ///
@@ -62,12 +62,8 @@ extension SegmentReader {
             previous = term
             if filterBlockCount > 0 {
                 // the filter must hold every key of every term: one it lacks would be "absent"
-                let held = term.withUnsafeBytes { t in
-                    mayHaveTerm(TermFilter.hash(t))
-                        && (TermFilter.firstScalarLength(t).map { n in
-                            mayHaveTerm(TermFilter.hash(UnsafeRawBufferPointer(rebasing: t[..<n]), prefixKey: true))
-                        } ?? true)
-                }
+                let keys = term.withUnsafeBytes(TermFilter.keyHashes(of:))
+                let held = mayHaveTerm(keys.term) && keys.prefix.map(mayHaveTerm) ?? true
                 guard held else { throw IndexError.corrupt("term-filter: \(name) is missing from the segment's term filter") }
             }
             guard info.documentFrequency >= 1, info.totalTermFrequency >= info.documentFrequency else {

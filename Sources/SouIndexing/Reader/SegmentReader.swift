@@ -269,8 +269,7 @@ public final class SegmentReader: Sendable {
             let r = f.range
             guard r.count >= TermFilter.headerSize else { throw IndexError.corrupt("term-filter: section too short") }
             let count = Int(b.u32(at: r.lowerBound))
-            guard count >= 1, count == (r.count - TermFilter.headerSize) / TermFilter.blockSize,
-                  r.count == TermFilter.headerSize + count * TermFilter.blockSize, b.u32(at: r.lowerBound + 4) == 0 else {
+            guard count >= 1, r.count == TermFilter.headerSize + count * TermFilter.blockSize, b.u32(at: r.lowerBound + 4) == 0 else {
                 throw IndexError.corrupt("term-filter: \(count) blocks do not fill the section's \(r.count) bytes")
             }
             let crc = CRC32C.checksum(b.slice(r))
@@ -523,9 +522,7 @@ public final class SegmentReader: Sendable {
     private func mayHaveTerms(withPrefix key: [UInt8]) -> Bool {
         guard filterBlockCount > 0 else { return true }
         return key.withUnsafeBytes { k in
-            guard let lead = k.first else { return true }
-            let n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
-            guard n == k.count else { return true }
+            guard TermCoding.scalar(k, at: 0)?.length == k.count else { return true }
             return mayHaveTerm(TermFilter.hash(k)) || mayHaveTerm(TermFilter.hash(k, prefixKey: true))
         }
     }
