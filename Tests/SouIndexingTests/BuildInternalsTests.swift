@@ -361,6 +361,51 @@ struct BuildInternalsTests {
         #expect(pipeline.next() == nil)
     }
 
+    @Test("the reader waits while the window holds its batches, or its minimum and text beyond the limit; an inverted batch makes room")
+    func pipelineWindow() throws {
+        let batchAnalyzer = BatchAnalyzer(analyzer: try Analyzer(), storesText: false)
+        func batch(_ n: Int, bytes: Int) -> DocumentBatch {
+            var b = DocumentBatch(firstDocument: n)
+            b.append(key: "k\(n)", title: "", text: String(repeating: "a", count: bytes))
+            return b
+        }
+        // Pushes `b` on another thread: whether it is still waiting after 50 ms, then (once
+        // `release` made room) that it got in.
+        func pushWaits(_ pipeline: BatchPipeline, _ n: Int, _ b: DocumentBatch, release: () throws -> Void) throws -> Bool {
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async { try? pipeline.push(n, b); done.signal() }
+            let waited = done.wait(timeout: .now() + .milliseconds(50)) == .timedOut
+            try release()
+            if waited { #expect(done.wait(timeout: .now() + .seconds(30)) == .success) }
+            return waited
+        }
+        func analyzeAndInvert(_ pipeline: BatchPipeline, _ b: DocumentBatch) throws {
+            guard case .analyze(let n, let batch)? = pipeline.next() else { Issue.record("no batch to analyze"); return }
+            #expect(batch.firstDocument == b.firstDocument)
+            pipeline.finish(n, try batchAnalyzer.analyze(batch))
+            guard case .invert? = pipeline.next() else { Issue.record("no batch to invert"); return }
+            pipeline.inverted()
+        }
+
+        // by count: two batches, whatever their text
+        let counted = BatchPipeline(capacity: 2)
+        let small = (0..<3).map { batch($0, bytes: 10) }
+        try counted.push(0, small[0])
+        try counted.push(1, small[1])
+        #expect(try pushWaits(counted, 2, small[2]) { try analyzeAndInvert(counted, small[0]) })
+
+        // by text: the minimum of two batches gets in over the limit, a third waits for room
+        let sized = BatchPipeline(capacity: 8, minimum: 2, textLimit: 100)
+        let large = [batch(0, bytes: 60), batch(1, bytes: 60), batch(2, bytes: 10)]
+        try sized.push(0, large[0])
+        try sized.push(1, large[1])
+        #expect(try pushWaits(sized, 2, large[2]) { try analyzeAndInvert(sized, large[0]) })
+        // 60 + 10 bytes held now: within the limit, a fourth small batch gets in at once
+        #expect(try !pushWaits(sized, 3, batch(3, bytes: 20)) {})
+        sized.closeAndWait()
+        counted.closeAndWait()
+    }
+
     @Test("a parallel build inverts every batch once, in order, one at a time, on the analyzing threads", arguments: [1, 2, 3])
     func pipelineInvertsInOrder(jobs: Int) throws {
         let analyzer = try Analyzer()

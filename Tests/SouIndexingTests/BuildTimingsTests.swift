@@ -87,6 +87,8 @@ struct BuildTimingsTests {
         #expect(p[.merge] == nil)
         #expect(timings.segmentFlushes == 1 && timings.segmentMerges == 0)
         #expect(jobs > 1 || p[.readerWaiting] == nil)
+        // the workers ask the pipeline for work at least once per batch analyzed and inverted
+        #expect(jobs > 1 ? (p[.workersWaiting]?.count ?? 0) >= 2 * (p[.analyze]?.count ?? 0) : p[.workersWaiting] == nil)
     }
 
     @Test("flushes and merges of a build over its memory budget are counted and measured")

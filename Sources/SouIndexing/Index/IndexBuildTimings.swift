@@ -24,6 +24,10 @@ public final class IndexBuildTimings: @unchecked Sendable {
         /// The reading thread waiting for a free slot in the queue of batches (the analyzing
         /// threads are behind; builds with more than one job).
         case readerWaiting
+        /// Worker threads waiting for work: no batch read yet to analyze, and the next batch to
+        /// invert not analyzed yet or being inverted by another worker (builds with more than
+        /// one job).
+        case workersWaiting
         /// Tokenizing: normalization, script runs, bigrams, positions.
         case analyze
         /// Compressing the stored text of each batch (zlib).
@@ -44,6 +48,7 @@ public final class IndexBuildTimings: @unchecked Sendable {
             switch self {
             case .read: "read and parse"
             case .readerWaiting: "reader waiting"
+            case .workersWaiting: "workers waiting"
             case .analyze: "analyze"
             case .compress: "compress text"
             case .invert: "invert"

@@ -5,6 +5,13 @@ import SouAnalysis
 /// A bounded queue of batches between the reading thread and the worker threads, the analyzed
 /// batches waiting to be inverted, and which batch is inverted next.
 ///
+/// The bound is a window of batches read and not yet inverted. Batches are inverted in order, so
+/// one slow batch (a long document) holds back the analyzed ones behind it: a window of two
+/// batches a worker left the workers waiting a sixth of a build of dev-x3 (38 MB, two jobs:
+/// 0.25–0.33 s of waits summed over the workers, against 0.005–0.012 s with sixteen), hence
+/// ``window(jobs:)``. A window is also bounded by the text it holds (a batch of long documents
+/// is larger than ~16 KiB), beyond two batches a worker.
+///
 /// Any worker inverts: the one that finds the next batch in order analyzed while no other worker
 /// inverts takes the turn (``next()``) and keeps it while the following batches are ready
 /// (``inverted()`` hands it back). Inversion is the one serial part of a build: no thread is
@@ -23,6 +30,12 @@ final class BatchPipeline: @unchecked Sendable {
     private var queue: [(Int, DocumentBatch)] = []
     private var closed = false
     private let capacity: Int
+    /// Batches always let in (even over ``textLimit``), and the text bytes in the window beyond them.
+    private let minimum: Int
+    private let textLimit: Int
+    /// Text bytes of the batches read and not yet inverted, and of the one being inverted.
+    private var windowText = 0
+    private var invertingText = 0
     private var results: [Int: AnalyzedBatch] = [:]
     private(set) var failure: Error?
     private var running = 0
@@ -32,15 +45,32 @@ final class BatchPipeline: @unchecked Sendable {
     /// Batches inverted so far: the number of the next one to invert.
     private(set) var invertedCount = 0
 
-    init(capacity: Int) { self.capacity = capacity }
+    /// A window of at most `capacity` batches, and of `textLimit` bytes of text once it holds
+    /// `minimum` batches.
+    init(capacity: Int, minimum: Int? = nil, textLimit: Int = Int.max) {
+        self.capacity = capacity
+        self.minimum = minimum ?? capacity
+        self.textLimit = textLimit
+    }
+
+    /// The window of a build on `jobs` threads: 16 batches a thread (~16 KiB of text each: ~4 MB
+    /// of tokens a thread for CJK text), at most 512 KiB of text a thread beyond 2 batches a thread.
+    static func window(jobs: Int) -> BatchPipeline {
+        BatchPipeline(capacity: 16 * jobs, minimum: 2 * jobs, textLimit: jobs << 19)
+    }
 
     /// Enqueues batch number `n`; blocks while the queue is full. Throws a worker's error.
     func push(_ n: Int, _ batch: DocumentBatch) throws {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count + results.count >= capacity && failure == nil { condition.wait() }
+        while failure == nil {
+            let held = queue.count + results.count
+            if held < capacity && (held < minimum || windowText + batch.textBytes <= textLimit) { break }
+            condition.wait()
+        }
         if let failure { throw failure }
         queue.append((n, batch))
+        windowText += batch.textBytes
         condition.broadcast()
     }
 
@@ -55,6 +85,7 @@ final class BatchPipeline: @unchecked Sendable {
             if failure != nil { return nil }
             if !inverting, let r = results.removeValue(forKey: invertedCount) {
                 inverting = true
+                invertingText = r.batch.textBytes
                 condition.broadcast()
                 return .invert(r)
             }
@@ -83,6 +114,8 @@ final class BatchPipeline: @unchecked Sendable {
         condition.lock()
         invertedCount += 1
         inverting = false
+        windowText -= invertingText
+        invertingText = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -141,7 +174,7 @@ enum InversionPipeline {
                     invert: @escaping (AnalyzedBatch) throws -> Void,
                     produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         let jobs = min(max(1, jobs), IndexBuildOptions.maxJobs)
-        let pipeline = BatchPipeline(capacity: 2 * jobs)
+        let pipeline = BatchPipeline.window(jobs: jobs)
         // called by one worker at a time, the turns ordered by the pipeline's lock
         nonisolated(unsafe) let invert = invert
         // a thread the system refuses (ulimit -u, memory) fails the build: the threads already
@@ -153,7 +186,7 @@ enum InversionPipeline {
             do {
                 try WorkerThread.start {
                     defer { pipeline.stopped() }
-                    while let work = pipeline.next() {
+                    while let work = IndexBuildTimings.measure(timings, .workersWaiting, { pipeline.next() }) {
                         do {
                             switch work {
                             case .analyze(let n, let batch):
