@@ -455,13 +455,18 @@ struct SearchCommand: ParsableCommand {
         var options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
         options.includesTitles = false   // lines show keys and scores
         let clock = ContinuousClock()
-        let loopStart = clock.now
+        // the time answering the queries (each one's "ms": parsing, searching, the top hits and
+        // the exact count), not writing their lines: a consumer slow to read the output (a pipe
+        // into a process still starting) would otherwise be timed as search
+        var answering = Duration.zero
         var failed = 0
         for q in queries {
             let start = clock.now
             do {
                 let results = try searcher.search(q, options: options)
-                let ms = Self.millisecondsText(clock.now - start)
+                let elapsed = clock.now - start
+                answering += elapsed
+                let ms = Self.millisecondsText(elapsed)
                 // the line's bytes straight into the output (no String per line or per hit)
                 out.append("{\"query\":")
                 out.appendJSONString(q)
@@ -491,13 +496,15 @@ struct SearchCommand: ParsableCommand {
                 out.endLine()
             } catch {
                 failed += 1
-                let ms = Self.milliseconds(clock.now - start)
+                let elapsed = clock.now - start
+                answering += elapsed
+                let ms = Self.milliseconds(elapsed)
                 let message = (error as? QueryError)?.description ?? "\(error)"
                 let empty = files ? ",\"keys\":[]" : count ? "" : ",\"hits\":[]"
                 out.write("{\"query\":\(JSON.string(q)),\"error\":\(JSON.string(message)),\"total\":0\(empty),\"ms\":\(fixedPoint(ms, decimals: 3))}\n")
             }
         }
-        let seconds = Self.milliseconds(clock.now - loopStart) / 1000
+        let seconds = Self.milliseconds(answering) / 1000
         out.write("{\"queries\":\(queries.count),\"errors\":\(failed),\"seconds\":\(fixedPoint(seconds, decimals: 6))}\n")
         out.flush()
         if failed > 0 {

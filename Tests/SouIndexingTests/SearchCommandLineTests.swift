@@ -384,6 +384,33 @@ struct SearchCommandLineTests {
         #expect(Set(overFolder[0]["keys"] as? [String] ?? []) == s.expected(all: ["集体协商"]), "\(overFolder)")
     }
 
+    @Test("--batch seconds is the sum of the queries' ms (answering them), not the time writing their lines into a pipe read late")
+    func batchSecondsLeaveOutWriting() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["index", "docs", "-o", "docs.sou"]).status == 0)
+        // ~300 KB of lines, more than a pipe holds: sou waits for the reader, who starts after 0.5 s
+        try write(String(repeating: "集体协商\n", count: 1000), to: s.path("q.txt"))
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" search -i docs.sou --batch q.txt | (sleep 0.5; cat)", s.sou.path]
+        shell.currentDirectoryURL = s.folder
+        shell.environment = ["SOU_CACHE": s.cache, "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        shell.standardOutput = out
+        try shell.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+        let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n")
+            .map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        try #require(lines.count == 1001)
+        let sum = lines.dropLast().reduce(0.0) { $0 + ($1["ms"] as? Double ?? .nan) } / 1000
+        let seconds = try #require(lines.last?["seconds"] as? Double)
+        // each ms is rounded to 3 decimals: the sum is within 1000 × 0.0005 ms of the exact one
+        #expect(abs(seconds - sum) < 0.05, "seconds \(seconds), sum of ms \(sum)")
+    }
+
     @Test("--batch lines: keys and queries with quotes, backslashes and tabs escaped, each hit as the JSON search prints it, and ms with three decimals")
     func batchLineText() throws {
         let s = try Scratch()
