@@ -37,7 +37,10 @@ struct TermFilterTests {
         let terms = try update.terms(withPrefix: "")
         #expect(terms.count == update.termCount && terms.count > 1000)
         for info in terms {
-            #expect(try update.termInfo(info.term)?.documentFrequency == info.documentFrequency, "\(info.term)")
+            // the same entry as the dictionary walk's, whether the look-up carries the term's String
+            // (TermKey) or only its bytes (the term then decoded from the entry)
+            #expect(try update.termInfo(info.term) == info, "\(info.term)")
+            #expect(try update.termInfo(utf8: Array(info.term.utf8)) == info, "\(info.term)")
             let first = String(info.term.unicodeScalars.first!)
             let starting = try update.terms(withPrefix: first)
             #expect(starting.contains { $0.term == info.term }, "\(info.term) under \(first)")

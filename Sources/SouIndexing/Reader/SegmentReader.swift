@@ -44,6 +44,32 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A term of the dictionary with its statistics.
+/// A term to look up, prepared once for every segment of an index it is looked up in
+/// (``SegmentReader/termInfo(_:)-(TermKey)``): its UTF-8 bytes, and the hash its term filters
+/// are probed with.
+public struct TermKey: Sendable {
+    /// The term as a String (nil when made from bytes that are not UTF-8).
+    public let term: String?
+    /// Its UTF-8 bytes, as the dictionary compares them.
+    public let bytes: [UInt8]
+    /// ``TermFilter/hash(_:prefixKey:)`` of the bytes.
+    let filterHash: UInt64
+
+    public init(_ term: String) {
+        self.init(bytes: Array(term.utf8), term: term)
+    }
+
+    public init(utf8 bytes: [UInt8]) {
+        self.init(bytes: bytes, term: nil)
+    }
+
+    private init(bytes: [UInt8], term: String?) {
+        self.term = term
+        self.bytes = bytes
+        filterHash = bytes.withUnsafeBytes { TermFilter.hash($0) }
+    }
+}
+
 public struct TermInfo: Sendable, Hashable {
     /// The term (normalized text).
     public let term: String
@@ -499,14 +525,20 @@ public final class SegmentReader: Sendable {
     /// `TermsPerBlock` terms). `nil` when absent; throws ``IndexError/corrupt(_:)`` when the
     /// dictionary bytes on the way are damaged (never "absent" for unreadable bytes).
     public func termInfo(_ term: String) throws -> TermInfo? {
-        try termInfo(utf8: Array(term.utf8))
+        try termInfo(TermKey(term))
     }
 
-    /// ``termInfo(_:)`` for a term given as its UTF-8 bytes (a caller looking one term up in
-    /// many segments converts it once).
+    /// ``termInfo(_:)`` for a term given as its UTF-8 bytes.
     public func termInfo(utf8 key: [UInt8]) throws -> TermInfo? {
-        if filterBlockCount > 0, !key.withUnsafeBytes({ mayHaveTerm(TermFilter.hash($0)) }) { return nil }
-        return try TermDictionaryReader(index: self).find(key)
+        try termInfo(TermKey(utf8: key))
+    }
+
+    /// ``termInfo(_:)`` for a term prepared once for all the segments it is looked up in: its
+    /// bytes and filter hash are computed once, and an entry found carries the key's String
+    /// (equal to the entry's term, byte for byte) instead of one decoded per segment.
+    public func termInfo(_ key: TermKey) throws -> TermInfo? {
+        if filterBlockCount > 0, !mayHaveTerm(key.filterHash) { return nil }
+        return try TermDictionaryReader(index: self).find(key.bytes, term: key.term)
     }
 
     /// Whether the term filter may hold the key of `hash` (true without a filter).

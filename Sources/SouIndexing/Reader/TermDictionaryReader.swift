@@ -233,10 +233,11 @@ struct TermDictionaryReader {
 
     /// The term equal to `key`, if any: ``scan(_:for:)`` of the one block that can hold it, or,
     /// when that scan is unsure, ``find(_:fromBlock:)``.
-    func find(_ key: [UInt8]) throws -> TermInfo? {
+    /// `term`: the key as a String, given to the entry found (nil: decoded from its bytes).
+    func find(_ key: [UInt8], term: String? = nil) throws -> TermInfo? {
         guard index.termCount > 0 else { return nil }
         let block = try blockFor(key)
-        switch scan(block, for: key) {
+        switch scan(block, for: key, term: term) {
         case .found(let info): return info
         case .absent: return nil
         case .pastBlock:
@@ -286,18 +287,20 @@ struct TermDictionaryReader {
     /// the same checks (a check that fails answers ``Scan/unsure``), without its costs: terms are
     /// kept in a stack buffer, bytes are read through a raw pointer, and no ``TermInfo`` is made
     /// but the key's. This is the inner loop of every query term in every segment.
-    func scan(_ block: Int, for key: [UInt8]) -> Scan {
+    /// `term`: the key as a String, given to the entry found (nil: decoded from its bytes).
+    func scan(_ block: Int, for key: [UInt8], term known: String? = nil) -> Scan {
         // 8 bytes of slack: a character is stored as 4 bytes, of which its width count, and a
         // short suffix as 8
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scanCapacity + 8) { term in
-            key.withUnsafeBufferPointer { key in scan(block, for: key, buffer: term.baseAddress!) }
+            key.withUnsafeBufferPointer { key in scan(block, for: key, term: known, buffer: term.baseAddress!) }
         }
     }
 
     /// What the scan loop ends with.
     private enum Outcome { case found, absent, pastBlock, unsure }
 
-    private func scan(_ block: Int, for key: UnsafeBufferPointer<UInt8>, buffer term: UnsafeMutablePointer<UInt8>) -> Scan {
+    private func scan(_ block: Int, for key: UnsafeBufferPointer<UInt8>, term known: String?,
+                      buffer term: UnsafeMutablePointer<UInt8>) -> Scan {
         let index = self.index
         let base = index.bytes.base
         // Every read below is at an offset checked against `end` (the Terms section's end, inside
@@ -436,7 +439,8 @@ struct TermDictionaryReader {
                 df = documentFrequency
                 total = documentFrequency + extra
             }
-            return .found(TermInfo(term: String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
+            // (found: the entry's bytes equal the key's, so the key's String is the term)
+            return .found(TermInfo(term: known ?? String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
                                    documentFrequency: df, totalTermFrequency: total, kind: kind,
                                    location: location, segment: ObjectIdentifier(index)))
         }

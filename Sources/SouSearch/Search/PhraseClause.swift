@@ -75,13 +75,14 @@ struct PhraseClause: Sendable {
         tokens.reserveCapacity(analyzed.count)
         for token in analyzed {
             let isCharacter = token.kind == .unigram
-            let key = Array(token.term.utf8)
+            // (bytes and filter hash computed once for all segments)
+            let key = isCharacter ? nil : TermKey(token.term)
             var infos = SegmentEntries(capacity: index.segments.count)
             for segment in index.segments {
-                if isCharacter {
-                    infos.append(segment: try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
+                if let key {
+                    infos.append(segment: try segment.reader.termInfo(key))
                 } else {
-                    infos.append(segment: try segment.reader.termInfo(utf8: key))
+                    infos.append(segment: try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
                 }
             }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
@@ -92,9 +93,9 @@ struct PhraseClause: Sendable {
 
     /// A clause of one term of the index (a word a prefix query expanded to), unanalyzed.
     init(term: String, index: IndexReader, bm25: BM25) throws {
-        let key = Array(term.utf8)
+        let key = TermKey(term)
         var infos = SegmentEntries(capacity: index.segments.count)
-        for segment in index.segments { infos.append(segment: try segment.reader.termInfo(utf8: key)) }
+        for segment in index.segments { infos.append(segment: try segment.reader.termInfo(key)) }
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
