@@ -17,17 +17,19 @@ struct TermDictionaryReader {
         // the block index lies inside the Terms section (checked when the segment was opened)
         let blockPrefix = UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: e, as: UInt64.self))
         if blockPrefix != keyPrefix { return blockPrefix < keyPrefix ? -1 : 1 }
-        // the first 8 bytes agree: compare the whole first term
-        var first: [UInt8] = []
+        // the first 8 bytes agree: compare the whole first term, in place
         var r = try blockReader(i)
         _ = try r.varint(); _ = try r.varint()
         let header = try r.u8()
         var suffixLength = Int(header >> 5)
         if Int(header >> 2) & 7 == 7 { _ = try r.varint() }
         if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
-        let range = try r.bytes(suffixLength)
-        first.append(contentsOf: bytes.slice(range))
-        return first.lexicographicallyPrecedes(key) ? -1 : (first == key ? 0 : 1)
+        let first = bytes.slice(try r.bytes(suffixLength))
+        return key.withUnsafeBytes { k in
+            let n = min(first.count, k.count)
+            let c = n == 0 ? 0 : memcmp(first.baseAddress!, k.baseAddress!, n)
+            return c != 0 ? (c < 0 ? -1 : 1) : (first.count - k.count).signum()
+        }
     }
 
     /// The first 8 bytes of `key`, zero-padded, as a big-endian number (what a block index
