@@ -394,14 +394,15 @@ struct BuildInternalsTests {
         try counted.push(1, small[1])
         #expect(try pushWaits(counted, 2, small[2]) { try analyzeAndInvert(counted, small[0]) })
 
-        // by text: the minimum of two batches gets in over the limit, a third waits for room
-        let sized = BatchPipeline(capacity: 8, minimum: 2, textLimit: 100)
-        let large = [batch(0, bytes: 60), batch(1, bytes: 60), batch(2, bytes: 10)]
-        try sized.push(0, large[0])
-        try sized.push(1, large[1])
-        #expect(try pushWaits(sized, 2, large[2]) { try analyzeAndInvert(sized, large[0]) })
-        // 60 + 10 bytes held now: within the limit, a fourth small batch gets in at once
-        #expect(try !pushWaits(sized, 3, batch(3, bytes: 20)) {})
+        // by bytes (text + 256 a document): the minimum (one batch) gets in over the limit, the
+        // next waits for room, a batch that fits gets in at once
+        let sized = BatchPipeline(capacity: 8, minimum: 1, byteLimit: 700)
+        let b = [batch(0, bytes: 300), batch(1, bytes: 10), batch(2, bytes: 10), batch(3, bytes: 10)]
+        #expect(BatchPipeline.footprint(of: b[0]) == 256 + 300)
+        try sized.push(0, b[0])                                                   // 556 held
+        #expect(try pushWaits(sized, 1, b[1]) { try analyzeAndInvert(sized, b[0]) })   // 556 + 266 > 700
+        #expect(try !pushWaits(sized, 2, b[2]) {})                                 // 266 + 266 ≤ 700
+        #expect(try pushWaits(sized, 3, b[3]) { try analyzeAndInvert(sized, b[1]) })   // 532 + 266 > 700
         sized.closeAndWait()
         counted.closeAndWait()
     }

@@ -9,8 +9,9 @@ import SouAnalysis
 /// one slow batch (a long document) holds back the analyzed ones behind it: a window of two
 /// batches a worker left the workers waiting a sixth of a build of dev-x3 (38 MB, two jobs:
 /// 0.25–0.33 s of waits summed over the workers, against 0.005–0.012 s with sixteen), hence
-/// ``window(jobs:)``. A window is also bounded by the text it holds (a batch of long documents
-/// is larger than ~16 KiB), beyond two batches a worker.
+/// ``window(jobs:)``. A window is also bounded by the bytes it holds (``footprint(of:)``: a batch
+/// of long documents holds more than ~16 KiB of text, one of tiny documents many keys and titles),
+/// beyond two batches a worker.
 ///
 /// Any worker inverts: the one that finds the next batch in order analyzed while no other worker
 /// inverts takes the turn (``next()``) and keeps it while the following batches are ready
@@ -30,12 +31,12 @@ final class BatchPipeline: @unchecked Sendable {
     private var queue: [(Int, DocumentBatch)] = []
     private var closed = false
     private let capacity: Int
-    /// Batches always let in (even over ``textLimit``), and the text bytes in the window beyond them.
+    /// Batches always let in (even over ``byteLimit``), and the bytes in the window beyond them.
     private let minimum: Int
-    private let textLimit: Int
-    /// Text bytes of the batches read and not yet inverted, and of the one being inverted.
-    private var windowText = 0
-    private var invertingText = 0
+    private let byteLimit: Int
+    /// ``footprint(of:)`` of the batches read and not yet inverted, and of the one being inverted.
+    private var windowBytes = 0
+    private var invertingBytes = 0
     private var results: [Int: AnalyzedBatch] = [:]
     private(set) var failure: Error?
     private var running = 0
@@ -45,18 +46,25 @@ final class BatchPipeline: @unchecked Sendable {
     /// Batches inverted so far: the number of the next one to invert.
     private(set) var invertedCount = 0
 
-    /// A window of at most `capacity` batches, and of `textLimit` bytes of text once it holds
-    /// `minimum` batches.
-    init(capacity: Int, minimum: Int? = nil, textLimit: Int = Int.max) {
+    /// A window of at most `capacity` batches, and of `byteLimit` bytes (``footprint(of:)``) once
+    /// it holds `minimum` batches.
+    init(capacity: Int, minimum: Int? = nil, byteLimit: Int = Int.max) {
         self.capacity = capacity
         self.minimum = minimum ?? capacity
-        self.textLimit = textLimit
+        self.byteLimit = byteLimit
     }
 
     /// The window of a build on `jobs` threads: 16 batches a thread (~16 KiB of text each: ~4 MB
-    /// of tokens a thread for CJK text), at most 512 KiB of text a thread beyond 2 batches a thread.
+    /// of tokens a thread for CJK text), at most 512 KiB a thread beyond 2 batches a thread.
     static func window(jobs: Int) -> BatchPipeline {
-        BatchPipeline(capacity: 16 * jobs, minimum: 2 * jobs, textLimit: jobs << 19)
+        BatchPipeline(capacity: 16 * jobs, minimum: 2 * jobs, byteLimit: jobs << 19)
+    }
+
+    /// What a batch counts in the window: its text, and 256 bytes a document for its key, title
+    /// and bookkeeping (1,000,000 documents of ~40 bytes: a window of text alone held ~20 MB more
+    /// at the peak of their build).
+    static func footprint(of batch: DocumentBatch) -> Int {
+        batch.textBytes + 256 * batch.count
     }
 
     /// Enqueues batch number `n`; blocks while the queue is full. Throws a worker's error.
@@ -65,12 +73,12 @@ final class BatchPipeline: @unchecked Sendable {
         defer { condition.unlock() }
         while failure == nil {
             let held = queue.count + results.count
-            if held < capacity && (held < minimum || windowText + batch.textBytes <= textLimit) { break }
+            if held < capacity && (held < minimum || windowBytes + Self.footprint(of: batch) <= byteLimit) { break }
             condition.wait()
         }
         if let failure { throw failure }
         queue.append((n, batch))
-        windowText += batch.textBytes
+        windowBytes += Self.footprint(of: batch)
         condition.broadcast()
     }
 
@@ -85,7 +93,7 @@ final class BatchPipeline: @unchecked Sendable {
             if failure != nil { return nil }
             if !inverting, let r = results.removeValue(forKey: invertedCount) {
                 inverting = true
-                invertingText = r.batch.textBytes
+                invertingBytes = Self.footprint(of: r.batch)
                 condition.broadcast()
                 return .invert(r)
             }
@@ -114,8 +122,8 @@ final class BatchPipeline: @unchecked Sendable {
         condition.lock()
         invertedCount += 1
         inverting = false
-        windowText -= invertingText
-        invertingText = 0
+        windowBytes -= invertingBytes
+        invertingBytes = 0
         condition.broadcast()
         condition.unlock()
     }
