@@ -6,10 +6,9 @@ import SouAnalysis
 /// batches waiting to be inverted, and which batch is inverted next.
 ///
 /// The bound is a window of batches read and not yet inverted. Batches are inverted in order, so
-/// one slow batch (a long document) holds back the analyzed ones behind it: a window of two
-/// batches a worker left the workers waiting a sixth of a build of dev-x3 (38 MB, two jobs:
-/// 0.25–0.33 s of waits summed over the workers, against 0.005–0.012 s with sixteen), hence
-/// ``window(jobs:)``. A window is also bounded by the bytes it holds (``footprint(of:)``: a batch
+/// one slow batch (a long document) holds back the analyzed ones behind it: with a window of two
+/// batches a worker, the two workers of a 1.7 s build of dev-x3 (38 MB) waited 0.25–0.33 s in
+/// all, with sixteen 0.005–0.012 s; hence ``window(jobs:)``. A window is also bounded by the bytes it holds (``footprint(of:)``: a batch
 /// of long documents holds more than ~16 KiB of text, one of tiny documents many keys and titles),
 /// beyond two batches a worker.
 ///
@@ -67,7 +66,7 @@ final class BatchPipeline: @unchecked Sendable {
         batch.textBytes + 256 * batch.count
     }
 
-    /// Enqueues batch number `n`; blocks while the queue is full. Throws a worker's error.
+    /// Enqueues batch number `n`; blocks while the window is full. Throws a worker's error.
     func push(_ n: Int, _ batch: DocumentBatch) throws {
         condition.lock()
         defer { condition.unlock() }
