@@ -110,6 +110,13 @@ public struct PostingsCursor: @unchecked Sendable {
                   postingsOffset: postingsOffset, positionsOffset: positionsOffset)
     }
 
+    /// A cursor on no term of `segment` (``next()`` returns nil) until ``reset(to:in:)``: one
+    /// cursor, reset from segment to segment, decodes a term's postings in every segment of an
+    /// index with the same buffers.
+    public init(idleIn segment: SegmentReader) {
+        self.init(index: segment)
+    }
+
     /// A cursor on no term (``next()`` returns nil) until ``reset(documentFrequency:totalFrequency:postingsOffset:positionsOffset:)``.
     init(index: SegmentReader) {
         self.index = index

@@ -216,6 +216,16 @@ struct PhraseClause: Sendable {
             out.documents.reserveCapacity(n)
             out.frequencies.reserveCapacity(n)
         }
+        if tokens.count == 1 {
+            // one cursor for every segment, reset to the token's entries in each (its buffers kept)
+            guard let first = index.segments.first else { return ([], []) }
+            var cursor = PostingsCursor(idleIn: first.reader)
+            for (s, segment) in index.segments.enumerated() where !tokens[0].infos[s].isEmpty {
+                try appendSingleTokenMatches(tokens[0].infos[s], in: segment.reader, base: segment.base,
+                                             deletions: segment.deletions.isEmpty ? nil : segment.deletions, to: &out, cursor: &cursor)
+            }
+            return (out.documents, out.frequencies)
+        }
         var scratch = Scratch()
         var work = 0
         for (s, segment) in index.segments.enumerated() {
@@ -279,7 +289,10 @@ struct PhraseClause: Sendable {
     /// `infos(t)`: token t's entries in that segment.
     func appendMatches(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, base: Int, deletions: DeletionSet?,
                        to out: inout Matches, scratch buffers: inout Scratch, work: inout Int, pruner: TopPruner? = nil) throws {
-        if tokens.count == 1 { return try appendSingleTokenMatches(infos(0), in: index, base: base, deletions: deletions, to: &out) }
+        if tokens.count == 1 {
+            var cursor = PostingsCursor(idleIn: index)
+            return try appendSingleTokenMatches(infos(0), in: index, base: base, deletions: deletions, to: &out, cursor: &cursor)
+        }
 
         // One cursor per distinct token (group g: token groupTokens[g]), with the token's offsets
         // in the phrase as progressions. Leapfrog over the distinct tokens' cursors, the rarest
@@ -413,10 +426,11 @@ struct PhraseClause: Sendable {
         }
     }
 
+    /// `cursor`: reset to each entry (a query over many segments passes the same one for all).
     private func appendSingleTokenMatches(_ infos: ArraySlice<TermInfo>, in index: SegmentReader, base: Int, deletions: DeletionSet?,
-                                          to out: inout Matches) throws {
+                                          to out: inout Matches, cursor: inout PostingsCursor) throws {
         if infos.count == 1 {
-            var cursor = try index.postings(infos[infos.startIndex])
+            try cursor.reset(to: infos[infos.startIndex], in: index)
             while let d = try cursor.next() {
                 out.append(d, cursor.termFrequency, base: base, deletions: deletions)
             }
@@ -426,7 +440,7 @@ struct PhraseClause: Sendable {
         var counts = [Int32](repeating: 0, count: index.documentCount)
         var documents: [Int] = []
         for info in infos {
-            var cursor = try index.postings(info)
+            try cursor.reset(to: info, in: index)
             while let d = try cursor.next() {
                 guard d >= 0, d < counts.count else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
                 if counts[d] == 0 { documents.append(d) }
