@@ -78,11 +78,13 @@ struct PhraseClause: Sendable {
             // (bytes and filter hash computed once for all segments)
             let key = isCharacter ? nil : TermKey(token.term)
             var infos = SegmentEntries(capacity: index.segments.count)
-            for segment in index.segments {
+            // (by index: a `for segment in` copy of each SegmentView retains and releases its parts)
+            for s in index.segments.indices {
+                let reader = index.segments[s].reader
                 if let key {
-                    infos.append(segment: try segment.reader.termInfo(key))
+                    infos.append(segment: try reader.termInfo(key))
                 } else {
-                    infos.append(segment: try segment.reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
+                    infos.append(segment: try reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
                 }
             }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
@@ -95,7 +97,7 @@ struct PhraseClause: Sendable {
     init(term: String, index: IndexReader, bm25: BM25) throws {
         let key = TermKey(term)
         var infos = SegmentEntries(capacity: index.segments.count)
-        for segment in index.segments { infos.append(segment: try segment.reader.termInfo(key)) }
+        for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
@@ -111,15 +113,15 @@ struct PhraseClause: Sendable {
         // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices {
             var df = 0
-            for (s, segment) in index.segments.enumerated() {
+            for s in index.segments.indices {
                 let infos = tokens[i].infos[s]
                 if infos.isEmpty { continue }
-                if infos.count == 1, segment.deletions.isEmpty {
+                if infos.count == 1, index.segments[s].deletions.isEmpty {
                     df += infos[infos.startIndex].documentFrequency
                 } else if anyMissing {
                     df += infos.map(\.documentFrequency).max() ?? 0   // no match anyway
                 } else {
-                    df += try Self.countDocuments(infos, in: segment)
+                    df += try Self.countDocuments(infos, in: index.segments[s])
                 }
             }
             tokens[i].documentFrequency = df
@@ -220,7 +222,8 @@ struct PhraseClause: Sendable {
             // one cursor for every segment, reset to the token's entries in each (its buffers kept)
             guard let first = index.segments.first else { return ([], []) }
             var cursor = PostingsCursor(idleIn: first.reader)
-            for (s, segment) in index.segments.enumerated() where !tokens[0].infos[s].isEmpty {
+            for s in index.segments.indices where !tokens[0].infos[s].isEmpty {
+                let segment = index.segments[s]   // (copied only for the segments searched)
                 try appendSingleTokenMatches(tokens[0].infos[s], in: segment.reader, base: segment.base,
                                              deletions: segment.deletions.isEmpty ? nil : segment.deletions, to: &out, cursor: &cursor)
             }
@@ -228,8 +231,9 @@ struct PhraseClause: Sendable {
         }
         var scratch = Scratch()
         var work = 0
-        for (s, segment) in index.segments.enumerated() {
+        for s in index.segments.indices {
             if tokens.contains(where: { $0.infos[s].isEmpty }) { continue }
+            let segment = index.segments[s]   // (copied only for the segments searched)
             try appendMatches(in: segment.reader, infos: { tokens[$0].infos[s] }, base: segment.base,
                               deletions: segment.deletions.isEmpty ? nil : segment.deletions,
                               to: &out, scratch: &scratch, work: &work, pruner: pruner)
