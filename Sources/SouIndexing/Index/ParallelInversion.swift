@@ -8,9 +8,9 @@ import SouAnalysis
 /// The bound is a window of batches read and not yet inverted. Batches are inverted in order, so
 /// one slow batch (a long document) holds back the analyzed ones behind it: with a window of two
 /// batches a worker, the two workers of a 1.7 s build of dev-x3 (38 MB) waited 0.25–0.33 s in
-/// all, with sixteen 0.005–0.012 s; hence ``window(jobs:)``. A window is also bounded by the bytes it holds (``footprint(of:)``: a batch
-/// of long documents holds more than ~16 KiB of text, one of tiny documents many keys and titles),
-/// beyond two batches a worker.
+/// all, with sixteen 0.005–0.012 s; hence ``window(jobs:)``. A window is also bounded by the
+/// bytes it holds (``footprint(of:)``: a batch of long documents holds more than ~16 KiB of text,
+/// one of tiny documents many keys and titles), beyond two batches a worker.
 ///
 /// Any worker inverts: the one that finds the next batch in order analyzed while no other worker
 /// inverts takes the turn (``next()``) and keeps it while the following batches are ready

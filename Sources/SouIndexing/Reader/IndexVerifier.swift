@@ -19,9 +19,9 @@ public struct VerificationReport: Sendable, Hashable {
 extension SegmentReader {
     /// Verifies the whole file: every section's CRC-32C, then the structure: terms strictly
     /// sorted and valid UTF-8 (and held by the term filter, when there is one), each term's
-    /// postings and positions exactly where the dictionary says and nowhere else, documents increasing and in range, frequencies and skip entries
-    /// consistent, positions increasing within each document, document table and stored text
-    /// consistent. Throws ``IndexError/corrupt(_:)`` naming the first problem.
+    /// postings and positions exactly where the dictionary says and nowhere else, documents
+    /// increasing and in range, frequencies and skip entries consistent, positions increasing
+    /// within each document, document table and stored text consistent. Throws ``IndexError/corrupt(_:)`` naming the first problem.
     ///
     /// Postings and positions are read through ``PostingsCursor`` (``PostingsCursor/verifyingWalk()``),
     /// the decoder search uses: one decoder for both, so what `sou check` accepts, search reads.

@@ -43,7 +43,6 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A term of the dictionary with its statistics.
 /// A term to look up, prepared once for every segment of an index it is looked up in
 /// (``SegmentReader/termInfo(_:)-(TermKey)``): its UTF-8 bytes, and the hash its term filters
 /// are probed with.
@@ -70,6 +69,7 @@ public struct TermKey: Sendable {
     }
 }
 
+/// A term of the dictionary with its statistics.
 public struct TermInfo: Sendable, Hashable {
     /// The term (normalized text).
     public let term: String

@@ -25,11 +25,7 @@ struct TermDictionaryReader {
         if Int(header >> 2) & 7 == 7 { _ = try r.varint() }
         if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
         let first = bytes.slice(try r.bytes(suffixLength))
-        return key.withUnsafeBytes { k in
-            let n = min(first.count, k.count)
-            let c = n == 0 ? 0 : memcmp(first.baseAddress!, k.baseAddress!, n)
-            return c != 0 ? (c < 0 ? -1 : 1) : (first.count - k.count).signum()
-        }
+        return key.withUnsafeBytes { SegmentReader.compareBytes(first, $0) }
     }
 
     /// The first 8 bytes of `key`, zero-padded, as a big-endian number (what a block index

@@ -219,7 +219,9 @@ struct PhraseClause: Sendable {
             out.frequencies.reserveCapacity(n)
         }
         if tokens.count == 1 {
-            // one cursor for every segment, reset to the token's entries in each (its buffers kept)
+            // one cursor for every segment, reset to the token's entries in each (its buffers
+            // kept); a local, not an optional in Scratch, which costs a one-segment index more
+            // than the allocation it saves (measured: +0.4–0.9% instructions of a query batch)
             guard let first = index.segments.first else { return ([], []) }
             var cursor = PostingsCursor(idleIn: first.reader)
             for s in index.segments.indices where !tokens[0].infos[s].isEmpty {
