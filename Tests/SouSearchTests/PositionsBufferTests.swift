@@ -1,8 +1,9 @@
 import Testing
 import Sou
+import SouIndexing
 
-/// `PostingsCursor.positions(into:)`, the allocation-free path phrase matching uses, against
-/// `positions()`.
+/// `PostingsCursor.positions(into:)`, the allocation-free paths phrase matching uses (into a
+/// reused array, and into a reused `PositionList`), against `positions()`.
 @Suite("Positions into a reused buffer")
 struct PositionsBufferTests {
     /// Documents long and many enough for several position blocks per term, skip entries and
@@ -24,6 +25,8 @@ struct PositionsBufferTests {
     func samePositions(_ stride: Int) throws {
         let index = try TestCorpus.makeIndex(Self.documents())
         var buffer: [Int] = [42, 43]   // stale contents must be replaced
+        let list = PositionList(capacity: 1)   // grows; stale contents replaced
+        list.append(7)
         let terms = try index.terms(withPrefix: "")
         #expect(terms.count > 10)
         for term in terms {
@@ -39,9 +42,13 @@ struct PositionsBufferTests {
                 let expected = try b.positions()
                 #expect(buffer == expected, "\(term.term) document \(d)")
                 #expect(buffer.count == a.termFrequency)
+                try a.positions(into: list)
+                #expect(Array(list.values) == expected, "\(term.term) document \(d), PositionList")
             }
             try a.positions(into: &buffer)
             #expect(buffer.isEmpty, "no current document: no positions")
+            try a.positions(into: list)
+            #expect(list.isEmpty, "no current document: no positions in the list")
         }
     }
 
@@ -65,6 +72,7 @@ struct PositionsBufferTests {
             return slotsOf[key]![term] ?? []
         }
         var buffer: [Int] = []
+        let list = PositionList()
         var read = 0, walked = 0
         // bigrams: the analyzer's tokens as the index holds them (a lone character's unigram is
         // indexed at slots a query's analysis does not give it)
@@ -83,9 +91,13 @@ struct PositionsBufferTests {
                         #expect(k < expected.count && p == expected[k], "\(term.term) document \(d) position \(k)")
                     }
                     walked += 1
-                } else {
+                } else if n % 3 == 1 {
                     try cursor.positions(into: &buffer)
                     #expect(buffer == expected, "\(term.term) document \(d)")
+                    read += 1
+                } else {
+                    try cursor.positions(into: list)
+                    #expect(Array(list.values) == expected, "\(term.term) document \(d), PositionList")
                     read += 1
                 }
                 // the next document at least `step` on: those between are leapfrogged
@@ -109,5 +121,29 @@ struct PositionsBufferTests {
                 #expect(abs(hit.score - e) <= 1e-9 * abs(e), "\(q) \(hit.key): \(hit.score) vs \(e)")
             }
         }
+    }
+
+    @Test("a PositionList grows, truncates, sorts, and keeps its values when filling it throws")
+    func positionList() throws {
+        let list = PositionList(capacity: 2)
+        for v in [5, 3, 9] { list.append(v) }
+        [8, 1].withUnsafeBufferPointer { list.append(contentsOf: $0) }
+        #expect(Array(list.values) == [5, 3, 9, 8, 1])
+        list.sort()
+        #expect(Array(list.values) == [1, 3, 5, 8, 9])
+        list.truncate(to: 2)
+        #expect(Array(list.values) == [1, 3] && list[1] == 3)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try list.append(count: 100) { out in
+                out[0] = 77
+                throw Stop()
+            }
+        }
+        #expect(Array(list.values) == [1, 3], "a fill that throws appends nothing")
+        list.append(count: 100) { out in for i in 0..<100 { out[i] = i } }
+        #expect(list.count == 102 && list[101] == 99)
+        list.removeAll()
+        #expect(list.isEmpty)
     }
 }

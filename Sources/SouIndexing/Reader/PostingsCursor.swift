@@ -384,8 +384,8 @@ public struct PostingsCursor: @unchecked Sendable {
 
     /// Replaces the contents of `buffer` with the positions (slots) of the term in the current
     /// document, increasing (empty when there is no current document). Reusing one buffer from
-    /// document to document allocates nothing once it has grown; gaps are copied a decoded block
-    /// at a time.
+    /// document to document allocates nothing once it has grown; gaps are summed into a stack
+    /// buffer a decoded block at a time, then appended.
     public mutating func positions(into buffer: inout [Int]) throws {
         buffer.removeAll(keepingCapacity: true)
         guard document != nil else { return }
@@ -394,25 +394,56 @@ public struct PostingsCursor: @unchecked Sendable {
             return
         }
         if buffer.capacity < termFrequency { buffer.reserveCapacity(max(termFrequency, 2 * buffer.capacity)) }
-        var p = firstPosition
-        buffer.append(p)
+        buffer.append(firstPosition)
         let size = FileLayout.positionsPerBlock
+        var p = firstPosition
         var i = gapIndex
         let end = gapIndex + termFrequency - 1
         guard i < end else { return }
-        // a block's positions are summed into a stack buffer, then appended at once (a copy,
-        // instead of an append's checks per position)
         try withUnsafeTemporaryAllocation(of: Int.self, capacity: size) { chunk in
-            let out = chunk.baseAddress!
             while i < end {
-                let blockStart = i / size * size
-                let stop = min(end, blockStart + size)
-                // bounds: blockStart ≤ i < stop ≤ blockStart + size, the chunk's count
-                p = try sumGaps(block: blockStart / size, from: i - blockStart, to: stop - blockStart, after: p, into: out)
-                buffer.append(contentsOf: UnsafeBufferPointer(start: out, count: stop - i))
+                let stop = min(end, i + size)
+                // stop − i ≤ size: the chunk's count
+                p = try sumPositions(gaps: i..<stop, after: p, into: chunk.baseAddress!)
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<(stop - i)]))
                 i = stop
             }
         }
+    }
+
+    /// Replaces the contents of `list` with the positions (slots) of the term in the current
+    /// document, increasing (empty when there is no current document): ``positions(into:)-([Int])``
+    /// for a phrase search's reused ``PositionList``, summed straight into its storage.
+    package mutating func positions(into list: PositionList) throws {
+        list.removeAll()
+        guard document != nil else { return }
+        if let singleton {
+            list.append(singleton.position)
+            return
+        }
+        let first = firstPosition, gaps = gapIndex..<(gapIndex + termFrequency - 1)
+        try list.append(count: termFrequency) { out in
+            // room for termFrequency values: the first position, then one per gap
+            out[0] = first
+            _ = try sumPositions(gaps: gaps, after: first, into: out + 1)
+        }
+    }
+
+    /// Writes to `out[0..<gaps.count]` the positions that the term's gaps `gaps` (indices over
+    /// all its gaps) lead to from position `p`, and returns the last (`p` when there are none):
+    /// a gap block at a time (``sumGaps(block:from:to:after:into:)``).
+    private mutating func sumPositions(gaps: Range<Int>, after p: Int, into out: UnsafeMutablePointer<Int>) throws -> Int {
+        let size = FileLayout.positionsPerBlock
+        var p = p, i = gaps.lowerBound
+        while i < gaps.upperBound {
+            let blockStart = i / size * size
+            let stop = min(gaps.upperBound, blockStart + size)
+            // out + (i − gaps.lowerBound) has room for stop − i values (stop ≤ gaps.upperBound)
+            p = try sumGaps(block: blockStart / size, from: i - blockStart, to: stop - blockStart, after: p,
+                            into: out + (i - gaps.lowerBound))
+            i = stop
+        }
+        return p
     }
 
     /// Position `k` (0-based, below ``termFrequency``) of the term in the current document,

@@ -276,9 +276,9 @@ struct PhraseClause: Sendable {
     /// Buffers reused from document to document and from segment to segment: no allocation per
     /// document or per segment once grown.
     struct Scratch {
-        var candidates: [Int] = []      // phrase starts p still possible
-        var list: [Int] = []
-        var scratch: [Int] = []
+        let candidates = PositionList()     // phrase starts p still possible
+        let list = PositionList()
+        let scratch = PositionList()
         var chains: [Int32] = []
         /// The distinct tokens in leapfrog order (indices into the groups), and their cursors.
         var order: [Int] = []
@@ -368,24 +368,26 @@ struct PhraseClause: Sendable {
                     let f = cursors[i].termFrequency
                     if f < fewest { fewest = f; first = i }
                 }
-                try cursors[first].positions(into: &buffers.list, scratch: &buffers.scratch)
-                work += buffers.list.count
+                let list = buffers.list, candidates = buffers.candidates
+                try cursors[first].positions(into: list, scratch: buffers.scratch)
+                work += list.count
                 let firstOffset = groupProgressions[order[first]][0].offset
-                buffers.candidates.removeAll(keepingCapacity: true)
-                buffers.candidates.reserveCapacity(buffers.list.count)
-                for p in buffers.list { buffers.candidates.append(p - firstOffset) }
-                PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[first]],
+                candidates.removeAll()
+                candidates.append(count: list.count) { out in
+                    for (k, p) in list.values.enumerated() { out[k] = p - firstOffset }
+                }
+                PhraseStarts.keepStarts(candidates, matching: list, progressions: groupProgressions[order[first]],
                                         chains: &buffers.chains, work: &work)
                 for i in 0..<n where i != first {
-                    if buffers.candidates.isEmpty { break }
-                    try cursors[i].positions(into: &buffers.list, scratch: &buffers.scratch)
-                    work += buffers.list.count
-                    PhraseStarts.keepStarts(&buffers.candidates, matching: buffers.list, progressions: groupProgressions[order[i]],
+                    if candidates.isEmpty { break }
+                    try cursors[i].positions(into: list, scratch: buffers.scratch)
+                    work += list.count
+                    PhraseStarts.keepStarts(candidates, matching: list, progressions: groupProgressions[order[i]],
                                             chains: &buffers.chains, work: &work)
                 }
-                if !buffers.candidates.isEmpty {
-                    out.append(lead, buffers.candidates.count, base: base, deletions: deletions)
-                    if let pruner, deletions?.contains(lead) != true { try pruner.insert(base + lead, frequency: buffers.candidates.count) }
+                if !candidates.isEmpty {
+                    out.append(lead, candidates.count, base: base, deletions: deletions)
+                    if let pruner, deletions?.contains(lead) != true { try pruner.insert(base + lead, frequency: candidates.count) }
                 }
             }
         }

@@ -1,3 +1,5 @@
+import SouIndexing
+
 /// Where a phrase starts in one document, from the slots of its distinct terms: work linear in
 /// the slots read, however often a term repeats in the phrase.
 ///
@@ -39,21 +41,23 @@ enum PhraseStarts {
     /// are all in `slots` (at least 1), into `chains`. One backward pass: the pointer looking for
     /// s + stride only moves down as s does. `work` counts the slots visited.
     static func chains(_ slots: [Int], stride: Int, into chains: inout [Int32], work: inout Int) {
-        let n = slots.count
+        slots.withUnsafeBufferPointer { Self.chains($0, stride: stride, into: &chains, work: &work) }
+    }
+
+    static func chains(_ s: UnsafeBufferPointer<Int>, stride: Int, into chains: inout [Int32], work: inout Int) {
+        let n = s.count
         work += n
         chains.removeAll(keepingCapacity: true)
         chains.append(contentsOf: repeatElement(1, count: n))
         guard n > 1, stride > 0 else { return }
-        slots.withUnsafeBufferPointer { s in
-            chains.withUnsafeMutableBufferPointer { c in
-                var j = n - 1
-                var i = n - 2
-                while i >= 0 {
-                    let want = s[i] + stride
-                    while j > i, s[j] > want { j -= 1 }
-                    if j > i, s[j] == want { c[i] = c[j] &+ 1 }
-                    i -= 1
-                }
+        chains.withUnsafeMutableBufferPointer { c in
+            var j = n - 1
+            var i = n - 2
+            while i >= 0 {
+                let want = s[i] + stride
+                while j > i, s[j] > want { j -= 1 }
+                if j > i, s[j] == want { c[i] = c[j] &+ 1 }
+                i -= 1
             }
         }
     }
@@ -63,29 +67,56 @@ enum PhraseStarts {
     /// is ignored when `length` is 1. `work` counts the starts and slots visited.
     static func keepStarts(_ starts: inout [Int], matching slots: [Int], chains: [Int32], offset: Int, length: Int,
                            work: inout Int) {
+        let kept = slots.withUnsafeBufferPointer { s in
+            starts.withUnsafeMutableBufferPointer { c in
+                keepStarts(c, matching: s, chains: chains, offset: offset, length: length, work: &work)
+            }
+        }
+        starts.removeLast(starts.count - kept)
+    }
+
+    /// ``keepStarts(_:matching:chains:offset:length:work:)`` in place in `c`: returns how many
+    /// starts are kept (moved to its front).
+    static func keepStarts(_ c: UnsafeMutableBufferPointer<Int>, matching s: UnsafeBufferPointer<Int>, chains: [Int32],
+                           offset: Int, length: Int, work: inout Int) -> Int {
         var kept = 0, j = 0
-        work += starts.count
-        let n = slots.count
+        work += c.count
+        let n = s.count
         let needed = Int32(clamping: length)
-        slots.withUnsafeBufferPointer { s in
-            chains.withUnsafeBufferPointer { ch in
-                starts.withUnsafeMutableBufferPointer { c in
-                    for k in 0..<c.count {
-                        let want = c[k] + offset
-                        while j < n, s[j] < want { j += 1 }
-                        if j == n { break }
-                        if s[j] == want, needed <= 1 || ch[j] >= needed { c[kept] = c[k]; kept += 1; j += 1 }
-                    }
-                }
+        chains.withUnsafeBufferPointer { ch in
+            for k in 0..<c.count {
+                let want = c[k] + offset
+                while j < n, s[j] < want { j += 1 }
+                if j == n { break }
+                if s[j] == want, needed <= 1 || ch[j] >= needed { c[kept] = c[k]; kept += 1; j += 1 }
             }
         }
         work += j
-        starts.removeLast(starts.count - kept)
+        return kept
     }
 
     /// Keeps the starts that match every progression of a term whose slots are `slots`
     /// (`chains`: reused scratch).
     /// `work` counts the slots and starts visited.
+    /// ``keepStarts(_:matching:progressions:chains:work:)-([Int],_,_,_,_)`` for a phrase search's
+    /// reused lists.
+    static func keepStarts(_ starts: PositionList, matching slots: PositionList, progressions: [Progression], chains: inout [Int32],
+                           work: inout Int) {
+        var chainStride = 0
+        let s = slots.values
+        for p in progressions {
+            if starts.isEmpty { return }
+            if p.length > 1, p.stride != chainStride {
+                Self.chains(s, stride: p.stride, into: &chains, work: &work)
+                chainStride = p.stride
+            }
+            let kept = starts.withMutableValues { c in
+                keepStarts(c, matching: s, chains: chains, offset: p.offset, length: p.length, work: &work)
+            }
+            starts.truncate(to: kept)
+        }
+    }
+
     static func keepStarts(_ starts: inout [Int], matching slots: [Int], progressions: [Progression], chains: inout [Int32],
                            work: inout Int) {
         var chainStride = 0

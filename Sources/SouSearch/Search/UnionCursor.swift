@@ -47,19 +47,19 @@ struct UnionCursor {
         return f
     }
 
-    /// Replaces `buffer` with the slots of all the terms in the current document, increasing;
-    /// `scratch` is a second reusable buffer.
-    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
-        buffer.removeAll(keepingCapacity: true)
+    /// Replaces `list` with the slots of all the terms in the current document, increasing;
+    /// `scratch` is a second reusable list.
+    mutating func positions(into list: PositionList, scratch: PositionList) throws {
+        list.removeAll()
         guard let d = document else { return }
         var at: [Int] = []
         visit(0, d) { at.append($0) }
-        if at.count == 1 { return try cursors[at[0]].positions(into: &buffer) }
+        if at.count == 1 { return try cursors[at[0]].positions(into: list) }
         for i in at {
-            try cursors[i].positions(into: &scratch)
-            buffer.append(contentsOf: scratch)
+            try cursors[i].positions(into: scratch)
+            list.append(contentsOf: scratch.values)
         }
-        buffer.sort()
+        list.sort()
     }
 
     /// Calls `body` with every cursor on document `d` (those form a subtree at the heap's root).
@@ -137,10 +137,10 @@ struct TokenCursor {
         return try single.position(k, after: previous)
     }
 
-    /// Replaces `buffer` with the slots of the token in the current document, increasing
-    /// (`scratch`: a second reusable buffer, for a character's several terms).
-    mutating func positions(into buffer: inout [Int], scratch: inout [Int]) throws {
-        if union == nil { return try single.positions(into: &buffer) }
-        try union!.positions(into: &buffer, scratch: &scratch)
+    /// Replaces `list` with the slots of the token in the current document, increasing
+    /// (`scratch`: a second reusable list, for a character's several terms).
+    mutating func positions(into list: PositionList, scratch: PositionList) throws {
+        if union == nil { return try single.positions(into: list) }
+        try union!.positions(into: list, scratch: scratch)
     }
 }
