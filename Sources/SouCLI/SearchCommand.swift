@@ -524,17 +524,7 @@ struct SearchCommand: ParsableCommand {
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             throw CLIError("\(name) is a folder: --batch needs a file of queries, one per line")
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
+        guard let bytes = readToEnd(fd) else { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
         return bytes
     }
 
