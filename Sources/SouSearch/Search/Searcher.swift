@@ -42,7 +42,7 @@ public struct Searcher: Sendable {
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
         var compiler = Compiler(searcher: self, bm25: options.bm25)
         let plan = try compiler.compile(query)
-        let leaves = compiler.leaves
+        var leaves = compiler.leaves
         let avgdl = index.averageDocumentLength
         let reader = index
         let skipped = max(0, options.offset)
@@ -58,6 +58,15 @@ public struct Searcher: Sendable {
         }
         var results = try leaves.indices.map { i in
             try leaves[i].matches(in: index, pruner: single?.leaf == i && leaves[i].checksExistence ? single?.ranking : nil)
+        }
+        // a lone character's document frequency is the number of documents it matched (its
+        // clause is not ranked while matched: the pruner made above has not scored with its idf)
+        for i in leaves.indices where leaves[i].documentFrequencyFromMatches {
+            leaves[i].settleDocumentFrequency(matchedDocuments: results[i].documents.count, documentCount: index.documentCount,
+                                              bm25: options.bm25)
+            if single?.leaf == i {
+                single = (i, TopPruner(top: top, idf: leaves[i].idf, bm25: options.bm25, averageDocumentLength: avgdl, index: index))
+            }
         }
         // filters are appended as leaves' results with frequency 0 (they add no score)
         for documents in compiler.filters { results.append((documents, [])) }
