@@ -103,14 +103,14 @@ struct PhraseClause: Sendable {
                       index: index, bm25: bm25)
     }
 
-    /// Computes the tokens' live document frequencies and idf (a lone character's, alone in its
-    /// clause, once matched: ``documentFrequencyFromMatches``).
+    /// Computes the tokens' live document frequencies and idf (a clause of one token's once
+    /// matched: ``documentFrequencyFromMatches``).
     private init(text: String, tokens: [PhraseToken], index: IndexReader, bm25: BM25) throws {
         self.text = text
         var tokens = tokens
         let n = index.documentCount
         let anyMissing = tokens.contains { token in token.infos.entries.isEmpty }
-        documentFrequencyFromMatches = tokens.count == 1 && tokens[0].isCharacter
+        documentFrequencyFromMatches = tokens.count == 1
         // Document frequencies over the live documents (exact: a character's is the number of
         // documents containing it; a segment's deleted documents are not counted).
         for i in tokens.indices where !documentFrequencyFromMatches {
@@ -157,16 +157,17 @@ struct PhraseClause: Sendable {
     /// True when some token is absent from the index (the phrase matches nothing).
     let cannotMatch: Bool
 
-    /// A clause of one lone character: its document frequency (the live documents containing
-    /// the character) is the number of documents it matches, counted when it is matched
+    /// A clause of one token: its document frequency (the live documents containing the token)
+    /// is the number of documents it matches, counted when it is matched
     /// (``settleDocumentFrequency(matchedDocuments:documentCount:bm25:)``) instead of by a first
-    /// pass over the postings of its unigram and of every bigram starting with it (which decoded
-    /// them all twice). Until then its ``idf`` is 0.
+    /// pass over its postings: for a lone character those of its unigram and of every bigram
+    /// starting with it, for a term in a segment with deletions its own (either decoded twice).
+    /// Until then its ``idf`` is 0; such a clause is not ranked while matched.
     let documentFrequencyFromMatches: Bool
 
-    /// For a clause whose ``documentFrequencyFromMatches``: sets its character's document
-    /// frequency to `matchedDocuments` (the live documents ``matches(in:pruner:)`` returned) and
-    /// the idf that follows.
+    /// For a clause whose ``documentFrequencyFromMatches``: sets its token's document frequency
+    /// to `matchedDocuments` (the live documents ``matches(in:pruner:)`` returned) and the idf
+    /// that follows.
     mutating func settleDocumentFrequency(matchedDocuments n: Int, documentCount: Int, bm25: BM25) {
         precondition(documentFrequencyFromMatches, "a clause whose document frequency was counted up front")
         tokens[0].documentFrequency = n

@@ -42,7 +42,10 @@ public struct Searcher: Sendable {
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
         var compiler = Compiler(searcher: self, bm25: options.bm25)
         let plan = try compiler.compile(query)
+        // (taken out of the compiler: settling a clause's document frequency below then changes
+        // the only copy instead of copying every clause)
         var leaves = compiler.leaves
+        compiler.leaves = []
         let avgdl = index.averageDocumentLength
         let reader = index
         let skipped = max(0, options.offset)
@@ -53,20 +56,20 @@ public struct Searcher: Sendable {
         // only checked for one occurrence (TopPruner); another clause's documents are ranked
         // after matching, the same way.
         var single: (leaf: Int, ranking: TopPruner)? = nil
-        if case .leaf(let i) = plan {
+        if case .leaf(let i) = plan, leaves[i].checksExistence {
             single = (i, TopPruner(top: top, idf: leaves[i].idf, bm25: options.bm25, averageDocumentLength: avgdl, index: index))
         }
         var results = try leaves.indices.map { i in
-            try leaves[i].matches(in: index, pruner: single?.leaf == i && leaves[i].checksExistence ? single?.ranking : nil)
+            try leaves[i].matches(in: index, pruner: single?.leaf == i ? single?.ranking : nil)
         }
-        // a lone character's document frequency is the number of documents it matched (its
-        // clause is not ranked while matched: the pruner made above has not scored with its idf)
+        // a one-token clause's document frequency is the number of documents it matched (such
+        // a clause is ranked after matching, with the idf this gives)
         for i in leaves.indices where leaves[i].documentFrequencyFromMatches {
             leaves[i].settleDocumentFrequency(matchedDocuments: results[i].documents.count, documentCount: index.documentCount,
                                               bm25: options.bm25)
-            if single?.leaf == i {
-                single = (i, TopPruner(top: top, idf: leaves[i].idf, bm25: options.bm25, averageDocumentLength: avgdl, index: index))
-            }
+        }
+        if single == nil, case .leaf(let i) = plan {
+            single = (i, TopPruner(top: top, idf: leaves[i].idf, bm25: options.bm25, averageDocumentLength: avgdl, index: index))
         }
         // filters are appended as leaves' results with frequency 0 (they add no score)
         for documents in compiler.filters { results.append((documents, [])) }
