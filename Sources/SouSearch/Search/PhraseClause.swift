@@ -180,8 +180,20 @@ struct PhraseClause: Sendable {
         let index = segment.reader
         let deletions = segment.deletions
         if infos.count == 1 {
-            var cursor = try index.postings(infos[infos.startIndex])
+            let info = infos[infos.startIndex]
+            var cursor = try index.postings(info)
             var count = 0
+            if deletions.count <= 4 * info.documentFrequency {
+                // the term's documents less the deleted ones it holds, found by advancing to each:
+                // skip entries jump over the blocks between them, so this decodes at most the
+                // blocks a pass over every document would (and far fewer when deletions are few)
+                count = info.documentFrequency
+                for d in deletions.members {
+                    guard let at = try cursor.advance(to: d) else { break }
+                    if at == d { count -= 1 }
+                }
+                return count
+            }
             while let d = try cursor.next() {
                 if !deletions.contains(d) { count += 1 }
             }
