@@ -107,7 +107,7 @@ struct BuildInternalsTests {
         #expect(try reader.truncated(below: Int(Int32.max)) == UInt32(Int32.max) - 1)
     }
 
-    @Test("a run of Rice codes decoded at once, or in pieces, gives the values of one-by-one decoding, escapes, stream ends and damage included",
+    @Test("a run of Rice codes decoded at once, in pieces, skipped or summed gives the values of one-by-one decoding, escapes, stream ends and damage included",
           arguments: [4, 5, 6])
     func riceRuns(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)
@@ -170,6 +170,45 @@ struct BuildInternalsTests {
                     #expect(run.byteOffset == one.byteOffset)
                     #expect(pieces.byteOffset == one.byteOffset)
                 }
+                // skipping s codes, then reading the others one by one: the values after the
+                // first s, or an error exactly when one-by-one decoding fails
+                let s = Int(rng.next() % UInt64(n + 1))
+                var skipper = BitReader(storage.bytes, from: 0, end: bytes.count - cut, context: "test")
+                _ = try skipper.read(bits: prefix)
+                var rest: [UInt32] = []
+                var skipFailed = false
+                do {
+                    try skipper.skipRice(k, count: s)
+                    for _ in s..<n { rest.append(try skipper.rice(k)) }
+                } catch { skipFailed = true }
+                #expect(skipFailed == oneFailed, "trial \(trial) k \(k) cut \(cut) skip \(s)")
+                if !oneFailed {
+                    #expect(rest == Array(values[s...]), "trial \(trial) k \(k) skip \(s)")
+                    #expect(skipper.byteOffset == one.byteOffset)
+                }
+                // the summing fast path: the codes it reads (it stops before an escape or the
+                // stream's last 8 bytes) are the first values, their running sums (+1 each) after
+                // p, and one-by-one decoding goes on from where it stopped
+                var summer = BitReader(storage.bytes, from: 0, end: bytes.count - cut, context: "test")
+                _ = try summer.read(bits: prefix)
+                var gaps = [UInt32](repeating: 0, count: n)
+                var sums = [Int](repeating: 0, count: n)
+                var p = 1000
+                let read = gaps.withUnsafeMutableBufferPointer { g in
+                    sums.withUnsafeMutableBufferPointer { summer.riceSums(k, count: n, into: g.baseAddress!, sums: $0.baseAddress!, after: &p) }
+                }
+                #expect(read <= n)
+                var running = 1000
+                for i in 0..<min(read, values.count) {
+                    running += Int(values[i]) + 1
+                    #expect(gaps[i] == values[i] && sums[i] == running, "trial \(trial) k \(k) cut \(cut) code \(i)")
+                }
+                #expect(p == running)
+                var after: [UInt32] = []
+                var afterFailed = false
+                do { for _ in read..<n { after.append(try summer.rice(k)) } } catch { afterFailed = true }
+                #expect(afterFailed == oneFailed, "trial \(trial) k \(k) cut \(cut)")
+                if !oneFailed { #expect(Array(values[0..<read]) + after == values, "trial \(trial) k \(k)") }
             }
         }
     }
