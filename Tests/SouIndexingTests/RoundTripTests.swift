@@ -173,7 +173,7 @@ struct RoundTripTests {
         #expect(errors > 0, "some damage was caught")
     }
 
-    @Test("document keys, titles, lengths and slot counts survive the packed document table", arguments: [
+    @Test("document keys, titles, lengths and slot counts survive the packed document table, read by record or by column", arguments: [
         ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"],   // numbered: keys left out
         ["0", "1", "02", "3"],                                            // a leading zero: stored
         ["1", "2", "3"],                                                  // off by one: stored
@@ -193,6 +193,12 @@ struct RoundTripTests {
         let expected = try ExpectedIndex(texts: texts)
         #expect((0..<keys.count).map(index.documentLength) == expected.lengths)
         #expect(index.documentKey(keys.count) == "" && index.documentLength(-1) == 0)
+        // the in-place column readers (ranking's lengths, decoding's slot counts) read the same
+        // values, also for the last records (within the section's last 8 bytes) and 0 out of range
+        let lengths = DocumentColumn.lengths(of: index), slots = DocumentColumn(index, .slotCount)
+        #expect((0..<keys.count).map(lengths.value) == expected.lengths)
+        #expect((0..<keys.count).map(slots.value) == (0..<keys.count).map(index.slotCount))
+        #expect(lengths.value(-1) == 0 && lengths.value(keys.count) == 0 && slots.value(keys.count) == 0)
     }
 
     @Test("advance(to:) lands on the first document at or after the target, across skip blocks")

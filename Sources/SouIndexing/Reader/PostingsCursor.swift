@@ -204,7 +204,7 @@ public struct PostingsCursor: @unchecked Sendable {
         let index = self.index
         var doc = previousDoc
         let limit = index.documentCount, total = totalFrequency
-        let slots = SlotCounts(index)
+        let slots = DocumentColumn(index, .slotCount)
         let codes = BlockCodes(k: k, kFirst: kFirst, limit: limit, total: total, slots: slots, streamEnd: r.end)
         try block.withUnsafeMutableBufferPointer { buffer in
             // (document, frequency, first position) of document i at 3i, 3i + 1, 3i + 2:
@@ -225,11 +225,11 @@ public struct PostingsCursor: @unchecked Sendable {
                 guard f <= total, f <= Int(Int32.max) else { throw r.fail("term frequency out of range") }
                 let first: UInt32
                 if derived {
-                    let m = slots.count(doc)
+                    let m = slots.value(doc)
                     first = f == 1 ? try r.truncated(below: m)
                         : try r.rice(RiceCoding.firstPositionParameter(slotCount: m, frequency: f))
                 } else {
-                    first = binary ? try r.truncated(below: slots.count(doc)) : try r.rice(kFirst)
+                    first = binary ? try r.truncated(below: slots.value(doc)) : try r.rice(kFirst)
                 }
                 guard first <= UInt32(Int32.max) else { throw r.fail("position out of range") }
                 out[3 * i] = Int32(doc)
@@ -258,7 +258,7 @@ public struct PostingsCursor: @unchecked Sendable {
                         guard f > 1 else { continue }
                         // bounds: at + f − 1 ≤ gapCount ≤ the buffer's count
                         guard f - 1 <= gapCount - at else { throw r.fail("frequencies exceed the term's total") }
-                        let kd = RiceCoding.documentGapParameter(slotCount: slots.count(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
+                        let kd = RiceCoding.documentGapParameter(slotCount: slots.value(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
                                                                  frequency: f)
                         try r.rice(kd, count: f - 1, into: v.baseAddress! + at)
                         at += f - 1
@@ -466,12 +466,12 @@ public struct PostingsCursor: @unchecked Sendable {
     mutating func appendPostings(renumberedBy newIDs: UnsafeBufferPointer<Int32>, to out: inout TermPostings) throws {
         precondition(document == nil && nextPositionIndex == 0, "appendPostings starts on a fresh cursor")
         precondition(newIDs.count == index.documentCount, "a renumbering of another segment")
-        let slots = SlotCounts(index)
+        let slots = DocumentColumn(index, .slotCount)
         if let singleton {
             undecoded = 0
             let id = newIDs[singleton.document]
             guard id >= 0 else { return }
-            guard singleton.position < slots.count(singleton.document) else {
+            guard singleton.position < slots.value(singleton.document) else {
                 throw IndexError.corrupt("terms: singleton position beyond the slots of document \(singleton.document)")
             }
             out.documents.append(id)
@@ -507,7 +507,7 @@ public struct PostingsCursor: @unchecked Sendable {
                     out.positionGaps.append(contentsOf: gaps)
                     g = stop
                 }
-                guard last < slots.count(doc) else {
+                guard last < slots.value(doc) else {
                     throw IndexError.corrupt("positions: position beyond the slots of document \(doc)")
                 }
             }
@@ -702,7 +702,7 @@ private struct BlockCodes {
     /// The last byte from `records` a 64-bit word may be loaded from (the section's end − 8).
     let lastRecordWord: Int
 
-    init(k: Int, kFirst: Int, limit: Int, total: Int, slots: SlotCounts, streamEnd: Int) {
+    init(k: Int, kFirst: Int, limit: Int, total: Int, slots: DocumentColumn, streamEnd: Int) {
         self.k = k
         self.kFirst = kFirst
         maskK = (UInt64(1) &<< bits(k)) &- 1
@@ -786,7 +786,7 @@ extension PostingsCursor {
                 used &+= 2 &* g &+ 1
                 guard f <= total, f <= Int(Int32.max) else { break }
             }
-            // the slot count of document d (0 ≤ d < limit), as ``SlotCounts/count(_:)`` reads it
+            // the slot count of document d (0 ≤ d < limit), as ``DocumentColumn/value(_:)`` reads it
             let slotBit = d &* recordWidth &+ slotStart
             let slotByte = slotBit &>> 3
             guard slotByte <= lastRecordWord else { break }
@@ -900,34 +900,5 @@ extension PostingsCursor {
         }
         return Extent(postingsEnd: docsOffset - index.postingsRange.lowerBound,
                       positionsEnd: positionsReader.offset - index.positionsRange.lowerBound)
-    }
-}
-
-/// The slot counts of documents (field 1 of their records), with the record layout loaded once
-/// per block of postings instead of once per document; the same value as ``SegmentReader/slotCount(_:)``
-/// for any document in range.
-private struct SlotCounts {
-    let index: SegmentReader
-    let base: UnsafeRawPointer
-    let width: Int, start: Int, recordWidth: Int, recordsStart: Int, end: Int
-
-    init(_ index: SegmentReader) {
-        self.index = index
-        base = index.bytes.base
-        width = index.fieldWidths[1]
-        start = index.fieldStarts[1]
-        recordWidth = index.recordWidth
-        recordsStart = index.recordsStart
-        end = index.documentsRange.upperBound
-    }
-
-    @inline(__always)
-    func count(_ id: Int) -> Int {
-        guard width > 0 else { return 0 }
-        let bit = id * recordWidth + start
-        let byte = recordsStart + bit >> 3
-        guard id >= 0, id < index.documentCount, byte + 8 <= end else { return index.slotCount(id) }
-        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-        return Int((word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
     }
 }

@@ -1,0 +1,46 @@
+/// One field of a segment's document records (FORMAT.md "Documents": fixed-width records,
+/// bit-packed) read in place, with the record layout loaded once instead of once per document:
+/// the slot counts that decoding first positions reads for every posting, the lengths that
+/// ranking reads for every document it scores. The same value as
+/// ``SegmentReader/documentField(_:_:)`` for any document in range.
+/// The column does not keep its segment alive (no reference counting on the hot paths): its
+/// users hold the segment's reader for as long as they read it (a postings cursor its segment,
+/// a ranking pruner the index reader that holds the segments).
+package struct DocumentColumn {
+    unowned(unsafe) let index: SegmentReader
+    let base: UnsafeRawPointer
+    /// The field's width in bits, its first bit in a record, the record's width in bits.
+    let width: Int, start: Int, recordWidth: Int
+    /// Where the records start and the Documents section ends, in the segment's bytes.
+    let recordsStart: Int, end: Int
+    let field: Int
+
+    /// The documents' lengths in tokens (what BM25 reads).
+    package static func lengths(of index: SegmentReader) -> DocumentColumn { DocumentColumn(index, .length) }
+
+    init(_ index: SegmentReader, _ field: FileLayout.DocumentField) {
+        self.index = index
+        self.field = field.rawValue
+        base = index.bytes.base
+        width = index.fieldWidths[field.rawValue]
+        start = index.fieldStarts[field.rawValue]
+        recordWidth = index.recordWidth
+        recordsStart = index.recordsStart
+        end = index.documentsRange.upperBound
+    }
+
+    /// The field of document `id` (0 when `id` is out of range).
+    /// Bounds: the 8-byte word is loaded only when it ends inside the Documents section; a record
+    /// in its last 7 bytes (or an id out of range) goes through the segment's checked reader.
+    @inline(__always)
+    package func value(_ id: Int) -> Int {
+        guard width > 0 else { return 0 }
+        let bit = id &* recordWidth &+ start
+        let byte = recordsStart &+ bit &>> 3
+        guard id >= 0, id < index.documentCount, byte &+ 8 <= end else {
+            return id >= 0 && id < index.documentCount ? index.documentField(id, field) : 0
+        }
+        let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+        return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))
+    }
+}
