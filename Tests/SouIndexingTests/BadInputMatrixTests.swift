@@ -418,6 +418,44 @@ extension BadInputMatrixTests {
         }
     }
 
+    /// The text members of a JSON line are analyzed from their bytes (no String is made of them
+    /// for a build that stores no text): invalid sequences must index exactly as the U+FFFD that
+    /// a String's repair puts in their place (its maximal subparts: the independent oracle).
+    @Test("invalid UTF-8 inside JSON text members indexes and stores exactly as the same line repaired to U+FFFD",
+          arguments: [false, true])
+    func invalidUTF8InJSONMembers(stores: Bool) throws {
+        defer { cleanUp() }
+        func line(_ id: String, _ title: [UInt8], _ body: [UInt8]) -> [UInt8] {
+            Array("{\"id\":\"\(id)\",\"title\":\"".utf8) + title + Array("\",\"body\":\"".utf8) + body + Array("\"}\n".utf8)
+        }
+        let collective = Array("集体协商".utf8), wage = Array("工资".utf8)
+        let bad: [[UInt8]] = [
+            [0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98], [0xE5, 0x8D], [0x80, 0x80], [0xF4, 0x90, 0x80, 0x80],
+        ]
+        var raw: [UInt8] = [], repaired: [UInt8] = []
+        for (k, b) in bad.enumerated() {
+            // between CJK characters, at a member's start and end, and in the title
+            let body = collective + b + wage + Array(" x\\n".utf8) + b
+            let title = b + Array("标题".utf8)
+            raw += line("d\(k)", title, body)
+            repaired += line("d\(k)", Array(String(decoding: title, as: UTF8.self).utf8), Array(String(decoding: body, as: UTF8.self).utf8))
+        }
+        #expect(raw != repaired)
+        let options = stores ? [] : ["--no-store"]
+        let a = try run(["index", "--jsonl", try file("raw.jsonl", bytes: raw), "-o", path("raw.sou")] + options)
+        let b = try run(["index", "--jsonl", try file("repaired.jsonl", bytes: repaired), "-o", path("repaired.sou")] + options)
+        #expect(a.status == 0 && b.status == 0, "\(a) \(b)")
+        let x = try IndexReader(contentsOf: URL(fileURLWithPath: path("raw.sou")))
+        let y = try IndexReader(contentsOf: URL(fileURLWithPath: path("repaired.sou")))
+        if let p = x.segments.first?.reader.bytes, let q = y.segments.first?.reader.bytes {
+            #expect(Data(bytes: p.base, count: p.count) == Data(bytes: q.base, count: q.count))
+        }
+        for query in ["集体协商", "协商工资", "标题"] {
+            #expect(try run(["search", "-c", query, "-i", path("raw.sou")]).out == (try run(["search", "-c", query, "-i", path("repaired.sou")]).out), "\(query)")
+        }
+        if stores { #expect(try documents(path("raw.sou")) == documents(path("repaired.sou"))) }
+    }
+
     /// Before: `"body": null` made the line bad ("none of the text members is present").
     @Test("null members are empty text; nested ids, titles or bodies make the line bad; numbers are text as written")
     func memberTypes() throws {

@@ -348,8 +348,13 @@ public final class IndexWriter {
     /// analyzed and stored; `title` is shown in results; `source` is the number of the input file
     /// it came from in the ``sources`` table (0: none).
     public func add(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
+        try add(SourceDocument(key: key, title: title, text: text, source: source))
+    }
+
+    /// ``add(key:title:text:source:)`` of a document as read (its text possibly still bytes).
+    func add(_ document: SourceDocument) throws {
         try checkUsable()
-        pending.append(key: key, title: title, text: text, source: source)
+        pending.append(key: document.key, title: document.title, text: document.body, source: document.source)
         dirty = true
         if pending.isFull { try flushPending() }
     }
@@ -379,7 +384,7 @@ public final class IndexWriter {
             // the analyzer is made before the first document, as for several jobs (so that its
             // start-up is not timed as reading)
             _ = try bufferWriter()
-            try produce { try add(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
+            try produce { try add($0) }
             return
         }
         try flushPending()

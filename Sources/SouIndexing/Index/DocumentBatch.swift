@@ -3,13 +3,46 @@ import FoundationEssentials
 import Glibc
 import SouAnalysis
 
+/// A document's text as it reaches a batch: a String, or UTF-8 bytes as read (the text members
+/// of a JSON line, unescaped and joined), which may hold invalid sequences. The analyzer reads an
+/// invalid sequence as U+FFFD by the same maximal subparts that making a String replaces, so both
+/// forms analyze alike, and stored text is the String (repaired) either way: bytes skip only the
+/// validating pass of a String that a build storing no text never needs.
+enum DocumentText: Sendable {
+    case string(String)
+    case utf8([UInt8])
+
+    /// Its UTF-8 bytes (as read, for ``utf8(_:)``).
+    var count: Int {
+        switch self {
+        case .string(let s): return s.utf8.count
+        case .utf8(let b): return b.count
+        }
+    }
+
+    func withUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        switch self {
+        case .string(var s): return try s.withUTF8(body)
+        case .utf8(let b): return try b.withUnsafeBufferPointer(body)
+        }
+    }
+
+    /// As a String (bytes decoded, invalid sequences replaced by U+FFFD).
+    var string: String {
+        switch self {
+        case .string(let s): return s
+        case .utf8(let b): return String(decoding: b, as: UTF8.self)
+        }
+    }
+}
+
 /// Consecutive documents handed to one inverter: also exactly one stored-text block, so that the
 /// written file does not depend on how batches are spread over threads.
 struct DocumentBatch: Sendable {
     var firstDocument: Int
     var keys: [String] = []
     var titles: [String] = []
-    var texts: [String] = []
+    var texts: [DocumentText] = []
     /// Per document: which input file it came from (0 = none or unknown).
     var sources: [UInt32] = []
     var textBytes = 0
@@ -19,8 +52,12 @@ struct DocumentBatch: Sendable {
     var isFull: Bool { textBytes >= FileLayout.storedBlockTarget }
 
     mutating func append(key: String, title: String, text: String, source: UInt32 = 0) {
+        append(key: key, title: title, text: .string(text), source: source)
+    }
+
+    mutating func append(key: String, title: String, text: DocumentText, source: UInt32 = 0) {
         keys.append(key); titles.append(title); texts.append(text); sources.append(source)
-        textBytes += text.utf8.count
+        textBytes += text.count
     }
 }
 
@@ -81,7 +118,7 @@ final class BatchAnalyzer: @unchecked Sendable {
         // text about one token per character of 3 bytes, and a bigram of 6 bytes for each; fewer
         // in other text. (A buffer grown by doubling copied itself ~10 times per batch.)
         var analyzedBytes = 0
-        for text in batch.texts where text.utf8.count <= streamedDocumentBytes { analyzedBytes += text.utf8.count }
+        for text in batch.texts where text.count <= streamedDocumentBytes { analyzedBytes += text.count }
         tokens.reserveCapacity(tokens: analyzedBytes / 3 + 64, termBytes: 2 * analyzedBytes + 64)
         var ends: [Int] = []
         var lengths = [Int32]()
@@ -91,14 +128,13 @@ final class BatchAnalyzer: @unchecked Sendable {
         var keys: InvertedSegment.TokenKeys? = nil
         IndexBuildTimings.measure(timings, .analyze) {
             for (k, text) in batch.texts.enumerated() {
-                if text.utf8.count > streamedDocumentBytes {
-                    streamed[k] = text
+                if text.count > streamedDocumentBytes {
+                    streamed[k] = text.string
                     ends.append(tokens.count)
                     lengths.append(0)
                     continue
                 }
-                var t = text
-                let summary = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                let summary = text.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
                 ends.append(tokens.count)
                 lengths.append(Int32(clamping: summary.tokenCount))
             }
@@ -119,12 +155,13 @@ final class BatchAnalyzer: @unchecked Sendable {
     static func storedBlock(_ batch: DocumentBatch) throws -> StoredBlock {
         var deflater = try Deflater(expectedInput: batch.textBytes + 10 * batch.count)
         var rawLength = 0
-        for text in batch.texts {
+        for document in batch.texts {
+            // stored text is valid UTF-8: bytes as read are made a String (repaired) here
+            var text = document.string
             var header = ByteWriter()
             header.varint(text.utf8.count)
             try header.bytes.withUnsafeBufferPointer { try deflater.feed($0) }
-            var t = text
-            try t.withUTF8 { try deflater.feed($0) }
+            try text.withUTF8 { try deflater.feed($0) }
             rawLength += header.count + text.utf8.count
         }
         return StoredBlock(firstDocument: batch.firstDocument, documentCount: batch.count, rawLength: rawLength,

@@ -160,7 +160,7 @@ extension SegmentWriter {
     func addDocuments(jobs: Int, _ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         serializationJobs = max(1, jobs)
         guard jobs > 1 else {
-            try produce { try addDocument(key: $0.key, title: $0.title, text: $0.text, source: $0.source) }
+            try produce { try addDocument($0) }
             return
         }
         try flushPendingBatch()
@@ -223,7 +223,7 @@ enum InversionPipeline {
                 guard batch.firstDocument + batch.count < Int(Int32.max) else {
                     throw IndexError.capacity("too many documents for one index")
                 }
-                batch.append(key: doc.key, title: doc.title, text: doc.text, source: doc.source)
+                batch.append(key: doc.key, title: doc.title, text: doc.body, source: doc.source)
                 if batch.isFull {
                     let next = DocumentBatch(firstDocument: batch.firstDocument + batch.count)
                     try IndexBuildTimings.measure(timings, .readerWaiting) { try pipeline.push(batchNumber, batch) }

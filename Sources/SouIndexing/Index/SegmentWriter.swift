@@ -45,8 +45,13 @@ public final class SegmentWriter {
     /// input file the document came from (0: none or unknown), read back with
     /// ``SegmentReader/documentSource(_:)``.
     public func addDocument(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
+        try addDocument(SourceDocument(key: key, title: title, text: text, source: source))
+    }
+
+    /// ``addDocument(key:title:text:source:)`` of a document as read (its text possibly still bytes).
+    func addDocument(_ document: SourceDocument) throws {
         guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
-        pending.append(key: key, title: title, text: text, source: source)
+        pending.append(key: document.key, title: document.title, text: document.body, source: document.source)
         if pending.isFull { try flushPending() }
     }
 

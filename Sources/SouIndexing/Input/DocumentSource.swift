@@ -11,7 +11,13 @@ public struct SourceDocument: Sendable, Hashable {
     /// Shown in results ("" when none).
     public var title: String
     /// What is analyzed and stored.
-    public var text: String
+    public var text: String {
+        get { body.string }
+        set { body = .string(newValue) }
+    }
+    /// ``text`` as read: the text members of a JSON line stay UTF-8 bytes until analyzed (a
+    /// build that stores no text never makes a String of them).
+    var body: DocumentText
     /// The number of the input file it came from in the index's source table (0: none).
     public var source: UInt32 = 0
     /// Where it was read, for messages: "file.jsonl:12" for a JSON line, the path for a file.
@@ -19,10 +25,26 @@ public struct SourceDocument: Sendable, Hashable {
 
     /// Creates a document.
     public init(key: String, title: String, text: String, source: UInt32 = 0) {
+        self.init(key: key, title: title, body: .string(text), source: source)
+    }
+
+    init(key: String, title: String, body: DocumentText, source: UInt32 = 0) {
         self.key = key
         self.title = title
-        self.text = text
+        self.body = body
         self.source = source
+    }
+
+    public static func == (a: SourceDocument, b: SourceDocument) -> Bool {
+        a.key == b.key && a.title == b.title && a.text == b.text && a.source == b.source && a.origin == b.origin
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(title)
+        hasher.combine(text)
+        hasher.combine(source)
+        hasher.combine(origin)
     }
 
     /// What separates the text fields of a JSON line (and an HTML title from its body) in the
@@ -794,11 +816,22 @@ public final class DocumentSource {
 
     /// The document of one JSON line, and whether the line had the id member.
     func document(fromJSON line: UnsafeBufferPointer<UInt8>, lineIndex: Int, keyPrefix: String) throws -> (SourceDocument, Bool) {
-        let members = try JSONLineParser.parse(line)
+        // the text members' strings come as bytes: joined, not made Strings (``DocumentText``)
+        let members = try JSONLineParser.parse(line, utf8Members: options.textFields)
         func text(_ field: String) throws -> String? {
             switch members[field] {
             case .text(let s): return s
+            case .utf8(let b): return String(decoding: b, as: UTF8.self)
             case .null: return ""
+            case nil: return nil
+            case .nested: throw JSONLineParser.Failure(message: "member \"\(field)\" is an object or array, not text")
+            }
+        }
+        func bytes(_ field: String) throws -> [UInt8]? {
+            switch members[field] {
+            case .utf8(let b): return b
+            case .text(let s): return Array(s.utf8)   // a number or true/false, as written
+            case .null: return []
             case nil: return nil
             case .nested: throw JSONLineParser.Failure(message: "member \"\(field)\" is an object or array, not text")
             }
@@ -809,6 +842,9 @@ public final class DocumentSource {
         case .text(let s):
             id = s
             hasID = true
+        case .utf8(let b):   // an id member that is also a text member
+            id = String(decoding: b, as: UTF8.self)
+            hasID = true
         case .null:
             throw JSONLineParser.Failure(message: "member \"\(options.idField)\" is null: no key (give an id, or leave the member out to key the line by its number)")
         case .nested:
@@ -818,16 +854,26 @@ public final class DocumentSource {
             hasID = false
         }
         let title = try text(options.titleField) ?? ""
-        var parts: [String] = []
+        var parts: [[UInt8]] = []
         var any = false
         for f in options.textFields {
-            let t = try text(f)
+            let t = try bytes(f)
             if t != nil { any = true }
-            parts.append(t ?? "")
+            parts.append(t ?? [])
         }
         guard any else {
             throw JSONLineParser.Failure(message: "none of the text members (\(options.textFields.joined(separator: ", "))) is present")
         }
-        return (SourceDocument(key: keyPrefix + id, title: title, text: parts.joined(separator: SourceDocument.fieldSeparator)), hasID)
+        // the parts joined by the field separator (an ASCII pair: invalid sequences of one part
+        // are replaced alike, joined or not)
+        guard parts.count > 1 else { return (SourceDocument(key: keyPrefix + id, title: title, body: .utf8(parts[0])), hasID) }
+        let separator = Array(SourceDocument.fieldSeparator.utf8)
+        var joined: [UInt8] = []
+        joined.reserveCapacity(parts.reduce(separator.count * (parts.count - 1)) { $0 + $1.count })
+        for (k, part) in parts.enumerated() {
+            if k > 0 { joined.append(contentsOf: separator) }
+            joined.append(contentsOf: part)
+        }
+        return (SourceDocument(key: keyPrefix + id, title: title, body: .utf8(joined)), hasID)
     }
 }

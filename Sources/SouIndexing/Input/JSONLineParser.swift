@@ -16,6 +16,9 @@ struct JSONLineParser {
     /// One top-level member's value.
     enum Value {
         case text(String)
+        /// A string member named in ``parse(_:utf8Members:)``'s `utf8Members`: its unescaped UTF-8
+        /// bytes as the line has them (invalid sequences included; no String is made for it).
+        case utf8([UInt8])
         case null
         case nested
     }
@@ -28,11 +31,19 @@ struct JSONLineParser {
     /// first escape, freed by ``parse(_:)``.
     private var scratch: UnsafeMutableBufferPointer<UInt8>? = nil
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    /// The top-level members whose string values are kept as UTF-8 bytes (``Value/utf8(_:)``).
+    private let utf8Members: [String]
 
-    /// Parses `line` (without its newline) into its top-level members.
-    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> [String: Value] {
-        var p = JSONLineParser(line)
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, utf8Members: [String]) {
+        self.bytes = bytes
+        self.utf8Members = utf8Members
+    }
+
+    /// Parses `line` (without its newline) into its top-level members; the string values of the
+    /// members named in `utf8Members` come as their bytes (the text a build only analyzes: no
+    /// String is made, so no pass validates them).
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, utf8Members: [String] = []) throws -> [String: Value] {
+        var p = JSONLineParser(line, utf8Members: utf8Members)
         defer { p.scratch?.deallocate() }
         p.skipSpace()
         guard p.peek() == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
@@ -75,7 +86,9 @@ struct JSONLineParser {
             skipSpace()
             try expect(UInt8(ascii: ":"))
             skipSpace()
-            let v = try value(keep: keep)
+            // (the line's own members only: depth 1)
+            let v = keep && depth == 1 && peek() == UInt8(ascii: "\"") && utf8Members.contains(name)
+                ? .utf8(try stringBytes()) : try value(keep: keep)
             if keep { members[name] = v }
             skipSpace()
             if peek() == UInt8(ascii: ",") { i += 1; continue }
@@ -195,12 +208,23 @@ struct JSONLineParser {
     }
 
     private mutating func string() throws -> String {
+        try unescaped { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A string's unescaped UTF-8 bytes (copied as they are: not validated).
+    private mutating func stringBytes() throws -> [UInt8] {
+        try unescaped { Array($0) }
+    }
+
+    /// Reads a string (at its opening quote) and hands its unescaped UTF-8 bytes to `make`: the
+    /// line's own bytes when it has no escapes, else the line's scratch, unescaped into.
+    private mutating func unescaped<T>(_ make: (UnsafeBufferPointer<UInt8>) -> T) throws -> T {
         try expect(UInt8(ascii: "\""))
         let start = i
         // fast path: no escapes
         i = plainRunEnd(from: i)
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
-            let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            let s = make(UnsafeBufferPointer(rebasing: bytes[start..<i]))
             i += 1
             return s
         }
@@ -263,6 +287,6 @@ struct JSONLineParser {
             default: throw fail("invalid escape")
             }
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: out[0..<o]), as: UTF8.self)
+        return make(UnsafeBufferPointer(rebasing: out[0..<o]))
     }
 }
