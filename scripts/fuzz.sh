@@ -15,6 +15,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SCRATCH="$ROOT/.build-fuzz"
+. "$ROOT/scripts/build-stamp.sh"
 TARGETS=(analyzer query jsonl html gzip index)
 
 usage() { sed -n '2,6p' "$0" | sed 's/^# //' >&2; exit 2; }
@@ -23,6 +24,8 @@ usage() { sed -n '2,6p' "$0" | sed 's/^# //' >&2; exit 2; }
 # last -sanitize= wins, so without the combined -Xswiftc flag (after SwiftPM's own) the Swift
 # code would get AddressSanitizer without libFuzzer's coverage.
 build() {
+  # the fuzzing corpus, findings and logs stay; a stale build plan lacked new source files
+  fresh_if_tree_changed "$SCRATCH" corpus logs 'regressions-*.log'
   echo "building the fuzz targets in $SCRATCH" >&2
   nice swift build -c release --package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" \
     --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \

@@ -18,6 +18,8 @@
 # fails). Both are slow: a debug build with instrumentation, each test 2-10 times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/build-stamp.sh
 MODE=${1:-all}
 shift || true
 unset SOU_TEST_EXECUTABLE
@@ -42,19 +44,8 @@ run() {
   local sanitizer=$1 scratch=$2
   shift 2
   local start=$SECONDS
-  # An incremental build there may keep objects compiled against an older layout of a type
-  # another module reads (a test module's @testable view of a struct whose stored properties
-  # changed): a report from the stale code is not a finding. The build products are removed
-  # whenever the tree differs from the one they were built from (the package checkouts stay).
-  local stamp
-  stamp=$( { git rev-parse HEAD; git status --porcelain; git diff; } 2>/dev/null | cksum)
-  if [ -d "$scratch" ] && [ "$(cat "$scratch/.sou-tree" 2>/dev/null)" != "$stamp" ]; then
-    echo "== $sanitizer sanitizer: the tree changed since $scratch was built: building afresh"
-    find "$scratch" -mindepth 1 -maxdepth 1 ! -name checkouts ! -name repositories ! -name artifacts \
-      ! -name workspace-state.json ! -name .sou-tree -exec rm -rf {} +
-  fi
-  mkdir -p "$scratch"
-  echo "$stamp" > "$scratch/.sou-tree"
+  # a stale incremental build reports stale code (scripts/build-stamp.sh)
+  fresh_if_tree_changed "$scratch"
   echo "== $sanitizer sanitizer: building in $scratch"
   nice swift build --build-tests -c debug --sanitize="$sanitizer" --scratch-path "$scratch"
   echo "== $sanitizer sanitizer: testing"
