@@ -35,10 +35,13 @@ public struct SourceDocument: Sendable, Hashable {
         self.source = source
     }
 
+    /// Equal when keys, titles, texts, sources and origins are (a text still in bytes compares as
+    /// the String it makes).
     public static func == (a: SourceDocument, b: SourceDocument) -> Bool {
         a.key == b.key && a.title == b.title && a.text == b.text && a.source == b.source && a.origin == b.origin
     }
 
+    /// Hashes what ``==`` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(key)
         hasher.combine(title)

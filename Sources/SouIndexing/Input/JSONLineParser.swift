@@ -28,7 +28,7 @@ struct JSONLineParser {
     /// Objects and arrays open around the current byte.
     private var depth = 0
     /// Where strings with escapes are unescaped: as long as the line, allocated at the line's
-    /// first escape, freed by ``parse(_:)``.
+    /// first escape, freed by ``parse(_:utf8Members:)``.
     private var scratch: UnsafeMutableBufferPointer<UInt8>? = nil
 
     /// The top-level members whose string values are kept as UTF-8 bytes (``Value/utf8(_:)``).
