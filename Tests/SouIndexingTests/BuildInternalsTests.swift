@@ -195,7 +195,7 @@ struct BuildInternalsTests {
                 var sums = [Int](repeating: 0, count: n)
                 var p = 1000
                 let read = gaps.withUnsafeMutableBufferPointer { g in
-                    sums.withUnsafeMutableBufferPointer { summer.riceSums(k, count: n, into: g.baseAddress!, sums: $0.baseAddress!, after: &p) }
+                    sums.withUnsafeMutableBufferPointer { summer.riceWords(k, count: n, into: g.baseAddress!, sums: $0.baseAddress!, after: &p) }
                 }
                 #expect(read <= n)
                 var running = 1000
@@ -362,7 +362,7 @@ struct BuildInternalsTests {
         var batches: [DocumentBatch] = []
         for n in 0..<4 {
             var b = DocumentBatch(firstDocument: 10 * n)
-            b.append(key: "k\(n)", title: "", text: "集体协商 \(n)")
+            b.append(SourceDocument(key: "k\(n)", title: "", text: "集体协商 \(n)"))
             batches.append(b)
         }
         let pipeline = BatchPipeline(capacity: 8)
@@ -405,7 +405,7 @@ struct BuildInternalsTests {
         let batchAnalyzer = BatchAnalyzer(analyzer: try Analyzer(), storesText: false)
         func batch(_ n: Int, bytes: Int) -> DocumentBatch {
             var b = DocumentBatch(firstDocument: n)
-            b.append(key: "k\(n)", title: "", text: String(repeating: "a", count: bytes))
+            b.append(SourceDocument(key: "k\(n)", title: "", text: String(repeating: "a", count: bytes)))
             return b
         }
         // Pushes `b` on another thread: whether it is still waiting after 50 ms, then (once

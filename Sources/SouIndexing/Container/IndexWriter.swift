@@ -354,7 +354,7 @@ public final class IndexWriter {
     /// ``add(key:title:text:source:)`` of a document as read (its text possibly still bytes).
     func add(_ document: SourceDocument) throws {
         try checkUsable()
-        pending.append(key: document.key, title: document.title, text: document.body, source: document.source)
+        pending.append(document)
         dirty = true
         if pending.isFull { try flushPending() }
     }

@@ -467,20 +467,6 @@ struct BitReader {
         return j
     }
 
-    /// The fast path of ``rice(_:count:into:)`` alone, also summing: reads up to `count`
-    /// Rice(·, k) codes into `out`, and for each value v adds v + 1 to `p` and writes it to
-    /// `sums` (a term's positions from its gaps). Stops before an escape or a code starting in
-    /// the stream's last 8 bytes (``rice(_:count:into:)`` then reads it, with its checks) and
-    /// returns how many codes it read. A code read here is at most 56 bits inside a 64-bit word
-    /// loaded at least 8 bytes before the end (as in ``rice(_:count:into:)``), and its value
-    /// below 2^29: `p` grows by at most 2^29 per code. `out` and `sums` have room for `count`
-    /// values; `k` ≤ 24.
-    @inline(__always)
-    mutating func riceSums(_ k: Int, count: Int, into out: UnsafeMutablePointer<UInt32>, sums: UnsafeMutablePointer<Int>,
-                           after p: inout Int) -> Int {
-        riceWords(k, count: count, into: out, sums: sums, after: &p)
-    }
-
     /// Reads `count` Rice(·, k) codes without keeping their values: the same bits read and the
     /// same errors as `count` calls of ``rice(_:)`` (the position gaps of documents a phrase
     /// leapfrogged over, which lie before those it reads). The fast path parses a code as

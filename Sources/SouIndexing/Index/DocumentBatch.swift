@@ -51,13 +51,9 @@ struct DocumentBatch: Sendable {
     /// A batch is full (and its stored block closed) once its text reaches the block target.
     var isFull: Bool { textBytes >= FileLayout.storedBlockTarget }
 
-    mutating func append(key: String, title: String, text: String, source: UInt32 = 0) {
-        append(key: key, title: title, text: .string(text), source: source)
-    }
-
-    mutating func append(key: String, title: String, text: DocumentText, source: UInt32 = 0) {
-        keys.append(key); titles.append(title); texts.append(text); sources.append(source)
-        textBytes += text.count
+    mutating func append(_ document: SourceDocument) {
+        keys.append(document.key); titles.append(document.title); texts.append(document.body); sources.append(document.source)
+        textBytes += document.body.count
     }
 }
 

@@ -223,7 +223,7 @@ enum InversionPipeline {
                 guard batch.firstDocument + batch.count < Int(Int32.max) else {
                     throw IndexError.capacity("too many documents for one index")
                 }
-                batch.append(key: doc.key, title: doc.title, text: doc.body, source: doc.source)
+                batch.append(doc)
                 if batch.isFull {
                     let next = DocumentBatch(firstDocument: batch.firstDocument + batch.count)
                     try IndexBuildTimings.measure(timings, .readerWaiting) { try pipeline.push(batchNumber, batch) }

@@ -51,7 +51,7 @@ public final class SegmentWriter {
     /// ``addDocument(key:title:text:source:)`` of a document as read (its text possibly still bytes).
     func addDocument(_ document: SourceDocument) throws {
         guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
-        pending.append(key: document.key, title: document.title, text: document.body, source: document.source)
+        pending.append(document)
         if pending.isFull { try flushPending() }
     }
 

@@ -656,7 +656,7 @@ public struct PostingsCursor: @unchecked Sendable {
             if j < stop {
                 // j == decodedGaps: decode the rest, summing as the codes are read
                 var r = gapReader
-                let fast = r.riceSums(gapParameter, count: stop &- j, into: gaps + j, sums: out + (j &- from), after: &p)
+                let fast = r.riceWords(gapParameter, count: stop &- j, into: gaps + j, sums: out + (j &- from), after: &p)
                 gapReader = r
                 decodedGaps = j &+ fast
                 j = decodedGaps
