@@ -46,10 +46,10 @@ public final class IndexReader: Sendable {
     public let segments: [SegmentView]
     /// Segment starts (global numbers), for binary search.
     private let bases: [Int]
-    /// The segments' readers without reference counting, for the per-document look-ups of
-    /// ranking (``documentLength(_:)``): `segments` keeps every reader alive as long as this
-    /// snapshot, so a reference borrowed from here cannot outlive its reader.
-    private let borrowedReaders: [Unmanaged<SegmentReader>]
+    /// The segments' document lengths read in place, for the per-document look-ups of ranking
+    /// (``documentLength(_:)``: no reader call, no reference counting): `segments` keeps every
+    /// reader alive as long as this snapshot, so a column cannot outlive its reader.
+    private let lengthColumns: [DocumentColumn]
     /// The analyzer configuration every segment was built with.
     public let configuration: AnalyzerConfiguration
     /// True when document text is stored (for snippets).
@@ -173,7 +173,7 @@ public final class IndexReader: Sendable {
         guard base < Int(Int32.max) else { throw IndexError.corrupt("commit: too many documents") }
         segments = views
         bases = views.map(\.base)
-        borrowedReaders = views.map { Unmanaged.passUnretained($0.reader) }
+        lengthColumns = views.map { .lengths(of: $0.reader) }
         maxDocument = base
         documentCount = live
         totalDocumentLength = length
@@ -252,7 +252,11 @@ public final class IndexReader: Sendable {
     /// The length in tokens of global document `d` (a damaged record throws).
     public func documentLength(_ d: Int) throws -> Int {
         let (s, l) = locate(d)
-        return try borrowedReaders[s]._withUnsafeGuaranteedRef { try $0.checkedDocumentLength(l) }
+        let lengths = lengthColumns[s]
+        guard l >= 0, l < lengths.count else {
+            throw IndexError.corrupt("documents: document \(l) out of range (\(lengths.count) documents)")
+        }
+        return lengths.value(l)
     }
 
     /// The stored text of global document `d` (nil without stored text).

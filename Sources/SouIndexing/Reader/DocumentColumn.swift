@@ -5,8 +5,9 @@
 /// ``SegmentReader/documentField(_:_:)`` for any document in range.
 /// The column does not keep its segment alive (no reference counting on the hot paths): its
 /// users hold the segment's reader for as long as they read it (a postings cursor its segment,
-/// a ranking pruner the index reader that holds the segments).
-package struct DocumentColumn {
+/// an index reader its segments). Sendable: it only reads the segment's bytes, which are
+/// immutable while the segment is open.
+package struct DocumentColumn: @unchecked Sendable {
     unowned(unsafe) let index: SegmentReader
     let base: UnsafeRawPointer
     /// The field's width in bits, its first bit in a record, the record's width in bits.
@@ -14,6 +15,8 @@ package struct DocumentColumn {
     /// Where the records start and the Documents section ends, in the segment's bytes.
     let recordsStart: Int, end: Int
     let field: Int
+    /// The segment's documents.
+    package let count: Int
 
     /// The documents' lengths in tokens (what BM25 reads).
     package static func lengths(of index: SegmentReader) -> DocumentColumn { DocumentColumn(index, .length) }
@@ -27,6 +30,7 @@ package struct DocumentColumn {
         recordWidth = index.recordWidth
         recordsStart = index.recordsStart
         end = index.documentsRange.upperBound
+        count = index.documentCount
     }
 
     /// The field of document `id` (0 when `id` is out of range).
@@ -37,8 +41,8 @@ package struct DocumentColumn {
         guard width > 0 else { return 0 }
         let bit = id &* recordWidth &+ start
         let byte = recordsStart &+ bit &>> 3
-        guard id >= 0, id < index.documentCount, byte &+ 8 <= end else {
-            return id >= 0 && id < index.documentCount ? index.documentField(id, field) : 0
+        guard id >= 0, id < count, byte &+ 8 <= end else {
+            return id >= 0 && id < count ? index.documentField(id, field) : 0
         }
         let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
         return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))

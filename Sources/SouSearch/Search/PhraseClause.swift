@@ -506,14 +506,6 @@ final class TopPruner {
     /// `k1 · (1 − b)`: the least length normalization BM25 applies (a document of length 0).
     private let leastNorm: Double
 
-    /// The document lengths of the segment that held the last document scored: global
-    /// documents `lengthsBase ..< lengthsEnd` (empty before the first). Documents come segment
-    /// by segment, so a length is one load from the segment's records instead of a look-up of
-    /// its segment and a call to its reader (about 80 instructions, for every document a
-    /// phrase's pruning asks about).
-    @exclusivity(unchecked) private var lengths: DocumentColumn?
-    @exclusivity(unchecked) private var lengthsBase = 0, lengthsEnd = 0
-
     init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
         self.top = top
         self.idf = idf
@@ -521,20 +513,6 @@ final class TopPruner {
         self.averageDocumentLength = averageDocumentLength
         self.index = index
         leastNorm = bm25.k1 * (1 - bm25.b)
-    }
-
-    /// The length of global document `d` (what ``IndexReader/documentLength(_:)`` reads; a
-    /// document out of range throws there).
-    @inline(__always)
-    private func documentLength(_ d: Int) throws -> Int {
-        if d >= lengthsBase, d < lengthsEnd, let lengths { return lengths.value(d &- lengthsBase) }
-        guard d >= 0, d < index.maxDocument else { return try index.documentLength(d) }
-        let s = index.locate(d).segment
-        let segment = index.segments[s]
-        lengths = .lengths(of: segment.reader)
-        lengthsBase = segment.base
-        lengthsEnd = segment.base + segment.reader.documentCount
-        return try index.documentLength(d)
     }
 
     /// True when a document with `f` occurrences scores below `entry` whatever its length: its
@@ -554,7 +532,7 @@ final class TopPruner {
 
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
     func score(_ d: Int, frequency f: Int) throws -> Double {
-        bm25.score(idf: idf, frequency: f, documentLength: try documentLength(d), averageDocumentLength: averageDocumentLength)
+        bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d), averageDocumentLength: averageDocumentLength)
     }
 
     /// False when document `d` scores below the entry score of full best hits even with `f`
