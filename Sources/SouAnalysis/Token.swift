@@ -29,8 +29,9 @@ extension TokenKind: CustomStringConvertible {
 ///
 /// Positions count *slots*: a word or number takes one slot; a CJK run of `n` characters takes
 /// `n` slots (one per character), its bigram `i` standing at the run's first slot + `i`. The slot
-/// of a run's last character carries no token from the analyzer (the index writer puts a run-end
-/// unigram there, so that single-character queries are exact). Anything but plain whitespace
+/// of a run's last character carries no token from the analyzer (the index lists the bigrams
+/// that end runs by their second character, so that single-character queries are exact: FORMAT.md
+/// "BigramEnds"). Anything but plain whitespace
 /// between two tokens (punctuation, symbols, emoji, invalid UTF-8, a field change) leaves one
 /// empty slot, so that a phrase can never match across it; several such characters in a row
 /// still leave one. Characters NFKC_Casefold removes (soft hyphen, zero-width space, variation

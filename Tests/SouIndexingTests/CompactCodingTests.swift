@@ -41,14 +41,13 @@ struct CompactCodingTests {
 
     @Test("a character-delta entry is its header byte alone for a distance below 16, the header and a vint of distance >> 4 above (the bytes FORMAT.md gives)")
     func characterDeltaBytes() throws {
-        // 中一 中丁: terms 一 丁 中一 中丁 (run-end unigrams at slots 1 and 3), all singletons of
-        // document 0: Code = position << 1 | 1. 中丁 follows 中一 at distance 0x4E01 − 0x4E00 − 1 = 0.
+        // 中一 中丁: terms 中一 中丁, singletons of document 0: Code = position << 1 | 1. 中丁
+        // follows 中一 at distance 0x4E01 − 0x4E00 − 1 = 0.
         let (small, smallBytes) = try Self.segment(["中一 中丁"])
         let block = Array(smallBytes[small.blocksStart..<small.termsRange.upperBound])
         #expect(block == [0x00, 0x00,                                  // PostingsBase, PositionsBase
-                          0x61, 0xE4, 0xB8, 0x80, 0x03,                // 一: unigram, suffix 3; slot 1
-                          0x29, 0x81, 0x07,                            // 丁: shared 2, suffix 1; slot 3
-                          0x88, 0xAD, 0xE4, 0xB8, 0x80, 0x01,          // 中一: shared 2, suffix 4; slot 0
+                          0xC0, 0xE4, 0xB8, 0xAD, 0xE4, 0xB8, 0x80,    // 中一: bigram, shared 0, suffix 6
+                          0x01,                                        //   slot 0
                           0x00, 0x05])                                 // 中丁: distance 0; slot 2
         // 中一 中丒: distance 0x4E12 − 0x4E00 − 1 = 17 = 1 + 16 × 1: header 0x11 (low bits 1, bit 4), vint 1
         let (large, largeBytes) = try Self.segment(["中一 中丒"])

@@ -82,7 +82,7 @@ struct CorruptionTests {
         let bytes = try smallIndexBytes()
         let index = try SegmentReader(bytes: bytes)
         _ = try index.verify()
-        #expect(index.sections.count == 6 && index.sections.allSatisfy { !$0.range.isEmpty })
+        #expect(index.sections.count == 7 && index.sections.allSatisfy { !$0.range.isEmpty })
         var regions: [(String, Range<Int>)] = index.sections.map { ("\($0.kind)", $0.range) }
         let tableStart = index.sections.map(\.range.upperBound).max()!
         regions.append(("header", 0..<FileLayout.headerSize))
@@ -235,6 +235,6 @@ struct CorruptionTests {
     func intact() throws {
         let report = try SegmentReader(bytes: try smallIndexBytes()).verify()
         #expect(report.documents == 160)
-        #expect(report.sectionsVerified == 6)
+        #expect(report.sectionsVerified == 7)
     }
 }

@@ -6,12 +6,12 @@ import Testing
 
 @Suite("Writing and reading an index")
 struct RoundTripTests {
-    @Test("run-end unigram sits at the slot of a multi-character run's last character")
-    func runEndUnigram() throws {
-        let index = try makeIndex(["集体协商 abc。x"])
+    @Test("a run's last character is found through the bigram that ends the run, one slot after it (no unigram is indexed for it)")
+    func runEndBigram() throws {
+        let index = try makeIndex(["集体协商 abc。x 协商会"])
         let expected: [(String, TokenKind, [Int])] = [
-            ("集体", .bigram, [0]), ("体协", .bigram, [1]), ("协商", .bigram, [2]),
-            ("商", .unigram, [3]), ("abc", .word, [4]), ("x", .word, [6]),
+            ("集体", .bigram, [0]), ("体协", .bigram, [1]), ("协商", .bigram, [2, 7]), ("商会", .bigram, [8]),
+            ("abc", .word, [4]), ("x", .word, [6]),
         ]
         for (term, kind, positions) in expected {
             let info = try #require(try index.termInfo(term), "missing \(term)")
@@ -21,8 +21,16 @@ struct RoundTripTests {
             #expect(postings.first?.positions == positions, "\(term)")
         }
         #expect(try index.termInfo("集") == nil)   // a run's first character has no unigram
+        #expect(try index.termInfo("商") == nil)   // nor its last
         #expect(index.termCount == 6)
-        #expect(index.documentLength(0) == 5) // run-end unigrams do not count
+        #expect(index.documentLength(0) == 7)
+        #expect(index.slotCount(0) == 10)   // the run's last character occupies its slot
+        // the bigrams ending a run, by their second character: 协商 ends 集体协商, 商会 ends 协商会
+        #expect(try index.bigramsEnding(with: "商").map(\.term) == ["协商"])
+        #expect(try index.bigramsEnding(with: "商").map(\.characterShift) == [1])
+        #expect(try index.bigramsEnding(with: "会").map(\.term) == ["商会"])
+        #expect(try index.bigramsEnding(with: "体").isEmpty)   // 集体 goes on with 体协
+        #expect(try index.bigramsEnding(with: "协").isEmpty)
     }
 
     @Test("a one-character run is the analyzer's unigram, not doubled")
@@ -32,7 +40,8 @@ struct RoundTripTests {
         #expect(try readPostings(index, info).map(\.positions) == [[0]])
         let prefix = try index.terms(withPrefix: "会").map(\.term)
         #expect(prefix == ["会", "会议"])
-        #expect(try readPostings(index, try #require(try index.termInfo("议"))).map(\.positions) == [[2]])
+        #expect(try index.termInfo("议") == nil)
+        #expect(try index.bigramsEnding(with: "议").map(\.term) == ["会议"])
     }
 
     @Test("every term, document, frequency and position survives the round trip", arguments: [1, 7, 300])
@@ -55,6 +64,12 @@ struct RoundTripTests {
             #expect(info.totalTermFrequency == want.reduce(0) { $0 + $1.positions.count })
             #expect(info.kind == expected.kinds[info.term])
             #expect(try index.termInfo(info.term) == info)
+        }
+        // the bigrams ending a run, by their second character, in dictionary order
+        let byEnd = Dictionary(grouping: expected.endingRuns) { $0.unicodeScalars.last! }
+        for c in Set(all.filter { $0.kind == .bigram }.map { $0.term.unicodeScalars.last! }) {
+            let want = (byEnd[c] ?? []).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            #expect(try index.bigramsEnding(with: c).map(\.term) == want, "\(c)")
         }
         for d in 0..<documents {
             #expect(index.documentKey(d) == "doc\(d)")
@@ -253,7 +268,7 @@ struct RoundTripTests {
         }
         let expected = try ExpectedIndex(texts: texts)
         let index = try makeIndex(texts)
-        for term in ["甲乙", "乙甲", "甲丙", "甲", "乙"] {
+        for term in ["甲乙", "乙甲", "甲丙", "丁"] {
             let want = try #require(expected.postings[term])
             var cursor = try index.postings(try #require(try index.termInfo(term)))
             var visited = 0
@@ -293,7 +308,7 @@ struct RoundTripTests {
         }
         let expected = try ExpectedIndex(texts: texts)
         let index = try makeIndex(texts)
-        for term in ["甲乙", "乙甲", "甲", "乙"] {
+        for term in ["甲乙", "乙甲", "丁"] {
             let want = try #require(expected.postings[term])
             var cursor = try index.postings(try #require(try index.termInfo(term)))
             var buffer: [Int] = []
@@ -337,7 +352,7 @@ struct RoundTripTests {
         #expect(index.documentTitle(1) == "")
         #expect(try readPostings(index, try #require(try index.termInfo("集体"))).map(\.doc) == [0, 1])
         #expect(index.configuration == AnalyzerConfiguration())
-        #expect(index.formatVersion == 6)
+        #expect(index.formatVersion == 7)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(leftovers == ["x.sou"])
     }

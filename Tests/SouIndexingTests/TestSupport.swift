@@ -8,6 +8,8 @@ struct ExpectedIndex {
     var postings: [String: [(doc: Int, positions: [Int])]] = [:]
     var kinds: [String: TokenKind] = [:]
     var lengths: [Int] = []
+    /// The bigrams that end a run in some document (FORMAT.md "BigramEnds").
+    var endingRuns: Set<String> = []
 
     init(texts: [String], configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws {
         let analyzer = try Analyzer(configuration: configuration)
@@ -20,11 +22,7 @@ struct ExpectedIndex {
                 if kinds[t.term] == nil { kinds[t.term] = t.kind }
                 if t.kind == .bigram {
                     let next = i + 1 < tokens.count ? tokens[i + 1] : nil
-                    if !(next?.kind == .bigram && next?.position == t.position + 1) {
-                        let last = String(String.UnicodeScalarView(t.term.unicodeScalars.dropFirst()))
-                        occurrences[last, default: []].append(t.position + 1)
-                        if kinds[last] == nil { kinds[last] = .unigram }
-                    }
+                    if !(next?.kind == .bigram && next?.position == t.position + 1) { endingRuns.insert(t.term) }
                 }
             }
             for (term, positions) in occurrences {

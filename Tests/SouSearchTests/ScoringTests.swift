@@ -27,6 +27,9 @@ struct ScoringTests {
         let reference = try BruteForceScorer(texts: fixture.documents, analyzer: Analyzer())
         for (q, _) in fixture.queries.prefix(40) { try compare(q, index, reference, .standard) }
         for q in ["人", "之", "天 OR 地", "不 -人", "春风 花"] { try compare(q, index, reference, .standard) }
+        // lone characters next to each other in a phrase: the second is found as the end of a
+        // bigram (one slot after it) where it ends a run, and as the start of one inside a run
+        for q in ["\"人 民\"", "\"天 下\"", "\"不 是\"", "\"之 人\"", "\"的 人\"", "\"人 生 之\""] { try compare(q, index, reference, .standard) }
     }
 
     func compare(_ q: String, _ index: SegmentReader, _ reference: BruteForceScorer, _ bm25: BM25) throws {

@@ -10,6 +10,8 @@ struct DictionaryWriter {
     let termsPerBlock: Int
     /// The term filter's keys, for a layout with a filter.
     private(set) var filter: TermFilter.Writer?
+    /// The run-ending bigrams (FORMAT.md "BigramEnds").
+    private(set) var bigramEnds = BigramEnds.Writer()
     init(documentCount: Int, layout: FileLayout.DictionaryLayout) {
         precondition(layout.termsPerBlock >= 1 && layout.termsPerBlock <= 4096, "terms per block out of the readers' range")
         self.documentCount = documentCount
@@ -34,7 +36,7 @@ struct DictionaryWriter {
     private var previousHadGaps: Bool? = nil
 
     mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
-                      postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?) {
+                      postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?, endsRun: Bool) {
         filter?.add(term: term)
         if termCount % termsPerBlock == 0 {
             // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
@@ -53,6 +55,7 @@ struct DictionaryWriter {
         }
         let two = TermCoding.twoScalars(term)
         defer { previousTwo = two; previousKind = kind }
+        if endsRun, kind == .bigram, let two { bigramEnds.add(ordinal: termCount, character: two.second) }
         if let p = previousTwo, let t = two, kind == previousKind,
            p.firstLength == t.firstLength, sharedLength(term, upTo: t.firstLength) == t.firstLength,
            t.second > p.second {

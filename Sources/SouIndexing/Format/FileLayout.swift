@@ -10,8 +10,9 @@ enum FileLayout {
     /// laid out as a version-3 file was plus a Source field in document records and the KeyOrder
     /// section; 5: first positions and inline position gaps coded with parameters derived per
     /// document, character-delta dictionary entries in one byte for small distances; 6: the
-    /// TermFilter section of the segments updates add).
-    static let formatVersion: UInt32 = 6
+    /// TermFilter section of the segments updates add; 7: no run-end unigrams, the BigramEnds
+    /// section instead).
+    static let formatVersion: UInt32 = 7
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24
@@ -101,6 +102,8 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
     case keyOrder = 6
     /// A Bloom filter of the terms (only in segments updates add, ``FileLayout/DictionaryLayout``).
     case termFilter = 7
+    /// The bigrams that end a CJK run, by their second character.
+    case bigramEnds = 8
 
     /// The section's name as printed by `sou stats` and in error messages.
     public var description: String {
@@ -112,6 +115,7 @@ public enum SectionKind: UInt32, Sendable, CaseIterable, CustomStringConvertible
         case .storedText: "stored-text"
         case .keyOrder: "key-order"
         case .termFilter: "term-filter"
+        case .bigramEnds: "bigram-ends"
         }
     }
 }

@@ -34,7 +34,7 @@ struct TermOutput {
             for t in chunk.terms {
                 dictionary.add(term: UnsafeBufferPointer(rebasing: keys[t.key]), kind: t.kind, documentFrequency: t.documentFrequency,
                                totalFrequency: t.totalFrequency, postingsOffset: postingsFlushed + t.postingsStart,
-                               positionsOffset: positionsFlushed + t.positionsStart, singleton: t.singleton)
+                               positionsOffset: positionsFlushed + t.positionsStart, singleton: t.singleton, endsRun: t.endsRun)
                 totals.terms += 1
                 totals.postings += t.documentFrequency
                 totals.positions += t.totalFrequency
@@ -104,6 +104,11 @@ struct IndexSerializer {
         try output.dictionary.finish(into: sink)
         let t = sink.endSection()
         sections.append((.terms, t.range, t.crc))
+
+        sink.beginSection()
+        try sink.write(output.dictionary.bigramEnds.finish())
+        let e = sink.endSection()
+        sections.append((.bigramEnds, e.range, e.crc))
 
         if let filter = output.dictionary.filter {
             sink.beginSection()

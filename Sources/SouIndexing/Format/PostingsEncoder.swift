@@ -71,6 +71,8 @@ struct EncodedTerm {
     var positionsStart: Int
     /// A term in one document at one position lives in its dictionary entry alone.
     var singleton: (document: Int, position: Int)?
+    /// A bigram that ends a CJK run in some document (FORMAT.md "BigramEnds").
+    var endsRun: Bool
 }
 
 /// The postings and positions of consecutive terms (in dictionary order), encoded together:
@@ -98,15 +100,15 @@ struct PostingsEncoder {
     /// `chunk.postings`, its other position gaps to `chunk.positions`. `slotCounts` holds every
     /// document's slot count (its count is the index's document count). `postings` must not be
     /// empty.
-    mutating func encode(_ postings: TermPostings, key: UnsafeBufferPointer<UInt8>, kind: TokenKind,
+    mutating func encode(_ postings: TermPostings, key: UnsafeBufferPointer<UInt8>, kind: TokenKind, endsRun: Bool,
                          slotCounts: [Int32], into chunk: inout EncodedChunk) {
-        postings.withView { encode($0, key: key, kind: kind, slotCounts: slotCounts, into: &chunk) }
+        postings.withView { encode($0, key: key, kind: kind, endsRun: endsRun, slotCounts: slotCounts, into: &chunk) }
     }
 
     /// ``encode(_:key:kind:slotCounts:into:)`` of postings given as buffers. The arrays must have
     /// the counts a ``TermPostings`` has: `documents.count` each but `positionGaps`, which holds
     /// frequency − 1 values per document.
-    mutating func encode(_ postings: PostingsView, key: UnsafeBufferPointer<UInt8>, kind: TokenKind,
+    mutating func encode(_ postings: PostingsView, key: UnsafeBufferPointer<UInt8>, kind: TokenKind, endsRun: Bool,
                          slotCounts: [Int32], into chunk: inout EncodedChunk) {
         precondition(postings.frequencies.count == postings.documents.count
                      && postings.firstPositions.count == postings.documents.count, "postings arrays of different lengths")
@@ -116,7 +118,7 @@ struct PostingsEncoder {
         chunk.keys.append(contentsOf: key)
         var term = EncodedTerm(key: keyStart..<chunk.keys.count, kind: kind, documentFrequency: df, totalFrequency: ttf,
                                postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
-                               singleton: nil)
+                               singleton: nil, endsRun: endsRun)
         if df == 1, ttf == 1 {
             term.singleton = (Int(postings.documents[0]), Int(postings.firstPositions[0]))
         } else {

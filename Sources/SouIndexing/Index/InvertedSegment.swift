@@ -21,6 +21,8 @@ final class InvertedSegment {
         var packed: UInt64
         var doc: ByteSlicePool.Cursor
         var kind: TokenKind
+        /// A bigram that ends a CJK run in some document (FORMAT.md "BigramEnds").
+        var endsRun: Bool
         var pos: ByteSlicePool.Cursor
         var docStart: UInt32
         var posStart: UInt32
@@ -178,7 +180,7 @@ final class InvertedSegment {
         let q = try pool.newStream()
         let id = termCount
         (states + id).initialize(to: TermState(
-            packed: packed, doc: d, kind: kind, pos: q, docStart: d.write, posStart: q.write,
+            packed: packed, doc: d, kind: kind, endsRun: false, pos: q, docStart: d.write, posStart: q.write,
             keyStart: UInt32(keyCount), keyLength: UInt32(p.count), currentDoc: -1, previousDoc: -1,
             frequency: 0, lastPosition: 0))
         keyCount += p.count
@@ -216,9 +218,10 @@ final class InvertedSegment {
         try add(p, packed: packed, hash: Self.hash(p, packed: packed), kind: kind, position: position, document: document)
     }
 
-    @inline(__always)
+    /// Adds an occurrence of the term at `position` of `document`; returns the term's id.
+    @inline(__always) @discardableResult
     private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash: UInt32, kind: TokenKind, position: Int,
-                     document: Int32) throws {
+                     document: Int32) throws -> Int {
         let t = try termID(p, packed: packed, hash: hash, kind: kind)
         let st = states + t
         if st.pointee.currentDoc != document {
@@ -234,17 +237,18 @@ final class InvertedSegment {
         st.pointee.lastPosition = Int32(truncatingIfNeeded: position)
         st.pointee.frequency += 1
         try pool.appendVarint(UInt32(bitPattern: delta), to: &st.pointee.pos)
+        return t
     }
 
-    /// Inverts the tokens of document `document` (ids increase from call to call), adding a
-    /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
+    /// Inverts the tokens of document `document` (ids increase from call to call), marking the
+    /// bigrams that end a CJK run (``endsRun(_:)``).
     func invert(document: Int, tokens: TokenBuffer) throws {
         _ = try invert(document: document, tokens: tokens, range: 0..<tokens.count)
     }
 
     /// Inverts the tokens `range` of `tokens` as document `document`; returns the document's slot
-    /// count (its last occupied slot + 1, run-end unigrams included; 0 when it has no token).
-    /// `keys`: the tokens' ``TokenKeys`` when computed already (by the analyzing thread),
+    /// count (its last occupied slot + 1, a run's last character included; 0 when it has no
+    /// token). `keys`: the tokens' ``TokenKeys`` when computed already (by the analyzing thread),
     /// else computed here.
     @discardableResult
     func invert(document: Int, tokens: TokenBuffer, range: Range<Int>, keys: TokenKeys? = nil) throws -> Int {
@@ -299,11 +303,11 @@ final class InvertedSegment {
     }
 
     /// The document being inverted (``beginDocument(_:)`` to ``endDocument()``), its slot count
-    /// so far, and the run-end unigram of a piece's last bigram, added (or not) once the next
-    /// token is known: its bytes packed (first byte lowest, as ``packedKey(_:_:)``), their count, its slot.
+    /// so far, and a piece's last bigram, which ends its run (or not) once the next token is
+    /// known: its term id and the slot of its second character.
     private var document: Int32 = -1
     private var documentSlots = 0
-    private var pendingRunEnd: (bytes: UInt64, count: Int, position: Int)? = nil
+    private var pendingRunEnd: (term: Int, position: Int)? = nil
 
     /// Starts document `document` (ids increase from call to call); its tokens follow in one or
     /// more ``invertPiece(tokens:range:isLast:)`` calls, then ``endDocument()``. A document
@@ -315,8 +319,9 @@ final class InvertedSegment {
         pendingRunEnd = nil
     }
 
-    /// Inverts the tokens `range` of `tokens`, the next ones of the current document, adding a
-    /// run-end unigram after each bigram that ends a CJK run (see ``runEndSuffix(_:)``).
+    /// Inverts the tokens `range` of `tokens`, the next ones of the current document, marking the
+    /// bigrams that end a CJK run (``endsRun(_:)``: a bigram whose next token is not a bigram
+    /// one slot on).
     /// `isLast`: no token of the document follows.
     /// `keys`: the tokens' ``TokenKeys`` (all of `tokens`), or nil to compute them here.
     func invertPiece(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, keys: TokenKeys? = nil) throws {
@@ -363,27 +368,18 @@ final class InvertedSegment {
                                 longestSkippedToken = max(longestSkippedToken, term.count)
                                 continue
                             }
-                            try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
+                            let t = try add(term, packed: aheadPacked[i - base], hash: aheadHashes[i - base], kind: kind, position: position, document: doc)
                             if kind == .bigram {
                                 if i + 1 == n && !isLast {
                                     // the next token is in the next piece
-                                    let suffix = Self.runEndSuffix(term)    // one scalar: at most 4 bytes
-                                    if suffix.count > 0 && suffix.count <= 8 {
-                                        var packed: UInt64 = 0
-                                        for (k, b) in suffix.enumerated() { packed |= UInt64(b) << UInt64(8 * k) }
-                                        pendingRunEnd = (packed, suffix.count, position + 1)
-                                    }
+                                    pendingRunEnd = (t, position + 1)
                                     continue
                                 }
                                 let continues = i + 1 < n && tokens.kind(i + 1) == .bigram && tokens.position(i + 1) == position + 1
                                 if !continues {
-                                    let suffix = Self.runEndSuffix(term)
-                                    if suffix.count > 0 {
-                                        // the suffix is the end of the term: its range in all the bytes
-                                        let sr = (r.upperBound - suffix.count)..<r.upperBound
-                                        try add(suffix, packed: Self.packedKey(bytes, sr), kind: .unigram, position: position + 1, document: doc)
-                                        slots = max(slots, position + 2)
-                                    }
+                                    // the run's last character, at the slot after the bigram's
+                                    states[t].endsRun = true
+                                    slots = max(slots, position + 2)
                                 }
                             }
                         }
@@ -431,8 +427,8 @@ final class InvertedSegment {
         }
     }
 
-    /// The previous piece ended with a bigram: its run ends (its run-end unigram is added) unless
-    /// this piece goes on with it. Returns the slot count so far. (Out of line: rare, and the
+    /// The previous piece ended with a bigram: its run ends (the bigram is marked) unless this
+    /// piece goes on with it. Returns the slot count so far. (Out of line: rare, and the
     /// per-token loop stays as small as for a document inverted at once.)
     @inline(never)
     private func resolvePendingRunEnd(tokens: TokenBuffer, range: Range<Int>, isLast: Bool, slots: Int) throws -> Int {
@@ -445,17 +441,13 @@ final class InvertedSegment {
         }
         guard !range.isEmpty || isLast else { return slots }   // an empty piece: still unknown
         pendingRunEnd = nil
-        var bytes = pending.bytes.littleEndian
-        try withUnsafeBytes(of: &bytes) { raw in
-            let suffix = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: pending.count)
-            try add(suffix, packed: pending.bytes, kind: .unigram, position: pending.position, document: document)
-        }
+        states[pending.term].endsRun = true
         return max(slots, pending.position + 1)
     }
 
     /// Ends the current document: writes its entry in the document stream of every term it
-    /// holds. Returns its slot count (its last occupied slot + 1, run-end unigrams included; 0
-    /// when it has no token).
+    /// holds. Returns its slot count (its last occupied slot + 1, a run's last character
+    /// included; 0 when it has no token).
     func endDocument() throws -> Int {
         let doc = document
         let ahead = Self.streamDistance
@@ -480,16 +472,11 @@ final class InvertedSegment {
         return documentSlots
     }
 
-    /// The run-end character of a bigram term: its bytes after the first Unicode scalar.
-    static func runEndSuffix(_ term: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let lead = term.first else { return term }
-        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-        guard width < term.count else { return UnsafeBufferPointer(rebasing: term[term.count...]) }
-        return UnsafeBufferPointer(rebasing: term[width...])
-    }
-
     /// The kind of term `id`.
     func kind(_ id: Int) -> TokenKind { states[id].kind }
+
+    /// Whether term `id` is a bigram that ends a CJK run in some document.
+    func endsRun(_ id: Int) -> Bool { states[id].endsRun }
 
     /// The bytes of term `id`.
     func withKey<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {

@@ -262,6 +262,9 @@ struct MergedTerms: TermSource {
         var totalFrequency: Int
         var postingsOffset: Int
         var positionsOffset: Int
+        /// A bigram that ends a run in the source (so, in the merged segment: a bigram listed
+        /// for a deleted document's run is harmless, see FORMAT.md "BigramEnds").
+        var endsRun: Bool
     }
 
     /// Consecutive terms to merge, in dictionary order: their bytes and their sources' entries.
@@ -298,8 +301,10 @@ struct MergedTerms: TermSource {
 
     /// The k-way merge of the sources' dictionaries into chunks of terms with their entries.
     struct Gatherer {
-        /// Sources with a live document, each with its dictionary iterator on its current term.
-        private var heads: [(source: Int, terms: TermDictionaryReader.Terms)] = []
+        /// Sources with a live document, each with its dictionary iterator on its current term,
+        /// that term's ordinal, and the source's run-ending bigrams (ordinals, increasing) with
+        /// the index of the first not below it.
+        private var heads: [(source: Int, terms: TermDictionaryReader.Terms, ordinal: Int, ends: [Int], nextEnd: Int)] = []
         /// Positions in `heads` of the sources holding the smallest term.
         private var matching: [Int] = []
         /// The smallest term.
@@ -308,7 +313,10 @@ struct MergedTerms: TermSource {
         init(segments: [SegmentReader], newIDs: [[Int32]]) throws {
             for (i, segment) in segments.enumerated() where newIDs[i].contains(where: { $0 >= 0 }) {
                 var t = try TermDictionaryReader.Terms(index: segment)
-                if try t.next() { heads.append((i, t)) }
+                var ends: [Int] = []
+                try segment.bigramEnds.forEach { _, ordinals in ends.append(contentsOf: ordinals) }
+                ends.sort()
+                if try t.next() { heads.append((i, t, 0, ends, 0)) }
             }
         }
 
@@ -336,9 +344,11 @@ struct MergedTerms: TermSource {
                 chunk.keys.append(contentsOf: current)
                 for h in matching {
                     let t = heads[h].terms
+                    while heads[h].nextEnd < heads[h].ends.count, heads[h].ends[heads[h].nextEnd] < heads[h].ordinal { heads[h].nextEnd += 1 }
+                    let endsRun = heads[h].nextEnd < heads[h].ends.count && heads[h].ends[heads[h].nextEnd] == heads[h].ordinal
                     chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
                                                totalFrequency: t.totalFrequency, postingsOffset: t.postingsOffset,
-                                               positionsOffset: t.positionsOffset))
+                                               positionsOffset: t.positionsOffset, endsRun: endsRun))
                     chunk.postings += t.documentFrequency
                 }
                 chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
@@ -349,6 +359,7 @@ struct MergedTerms: TermSource {
                 // advance the heads on the term (each dictionary strictly increasing, else the
                 // merged one would not be); drop the exhausted ones
                 for h in matching.reversed() {
+                    heads[h].ordinal += 1
                     if try !heads[h].terms.next() {
                         heads.remove(at: h)
                     } else if MergedTerms.compare(heads[h].terms.term, current) <= 0 {
@@ -382,6 +393,7 @@ struct MergedTerms: TermSource {
             guard let kind else { continue }
             chunk.keys.withUnsafeBufferPointer { keys in
                 encoder.encode(postings, key: UnsafeBufferPointer(rebasing: keys[term.key]), kind: kind,
+                               endsRun: chunk.entries[term.entries].contains { $0.endsRun },
                                slotCounts: slotCounts, into: &encoded)
             }
         }

@@ -62,7 +62,7 @@ struct SegmentTerms: TermSource {
             scratch.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
             let view = scratch.view
             segment.withKey(id) { key in
-                encoder.encode(view, key: key, kind: segment.kind(id), slotCounts: slotCounts, into: &chunk)
+                encoder.encode(view, key: key, kind: segment.kind(id), endsRun: segment.endsRun(id), slotCounts: slotCounts, into: &chunk)
             }
         }
         return chunk

@@ -24,7 +24,7 @@ public struct IndexStatistics: Sendable, Codable, Hashable {
     public var postings: Int
     /// Positions (term occurrences).
     public var positions: Int
-    /// Positions of unigram terms (lone characters and run ends: the single-character design's cost).
+    /// Positions of unigram terms (lone characters: one-character runs).
     public var unigramPositions: Int
     /// Postings of unigram terms.
     public var unigramPostings: Int

@@ -51,9 +51,28 @@ extension SegmentReader {
     private func verifyTerms(_ report: inout VerificationReport) throws {
         var previous: [UInt8]? = nil
         var expectedPostings = 0, expectedPositions = 0
+        // the run-ending bigrams: each listed ordinal must be a bigram ending with its character
+        var ends: [Int: UInt32] = [:]
+        var listed = 0
+        try bigramEnds.forEach { c, ordinals in
+            for o in ordinals {
+                guard ends.updateValue(c, forKey: o) == nil else { throw IndexError.corrupt("bigram-ends: term \(o) listed twice") }
+            }
+            listed += ordinals.count
+        }
+        guard listed == bigramEnds.ordinalCount else {
+            throw IndexError.corrupt("bigram-ends: \(listed) bigrams listed, the header says \(bigramEnds.ordinalCount)")
+        }
+        var ordinal = 0
         try TermDictionaryReader(index: self).forEach(from: []) { term, makeInfo in
             let info = makeInfo()
             let name = "term \"\(info.term)\""
+            if let c = ends[ordinal] {
+                guard info.kind == .bigram, let two = TermCoding.twoScalars(term), two.second == c else {
+                    throw IndexError.corrupt("bigram-ends: \(name) is listed under U+\(String(c, radix: 16, uppercase: true)) but is not a bigram ending with it")
+                }
+            }
+            ordinal += 1
             if let p = previous, !p.lexicographicallyPrecedes(term) {
                 throw IndexError.corrupt("terms: \(name) is not after \"\(String(decoding: p, as: UTF8.self))\": dictionary not sorted")
             }

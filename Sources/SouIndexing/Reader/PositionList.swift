@@ -68,6 +68,18 @@ package final class PositionList {
     }
 
     /// Sorts the values in increasing order.
+    /// Removes repeated values (the list sorted: keeps each value's first copy).
+    package func removeAdjacentDuplicates() {
+        guard count > 1 else { return }
+        // in bounds: k ≤ i < count
+        var k = 1
+        for i in 1..<count where storage[i] != storage[k - 1] {
+            storage[k] = storage[i]
+            k += 1
+        }
+        count = k
+    }
+
     package func sort() {
         var values = UnsafeMutableBufferPointer(start: storage, count: count)
         values.sort()

@@ -77,13 +77,16 @@ public struct TermInfo: Sendable, Hashable {
     public let documentFrequency: Int
     /// Number of occurrences over all documents.
     public let totalTermFrequency: Int
-    /// What kind of token the term is (a run-end unigram added by the writer is `.unigram`).
+    /// What kind of token the term is.
     public let kind: TokenKind
     /// Where the term's postings are, in the segment it came from.
     let location: Location
     /// The segment (``SegmentReader``) whose dictionary gave this entry: its location means nothing
     /// in any other, and ``SegmentReader/postings(_:)`` refuses it there.
     let segment: ObjectIdentifier
+    /// Where a query's character stands relative to the term's positions: 1 for an entry of
+    /// ``SegmentReader/bigramsEnding(with:)`` (the character is the bigram's second), else 0.
+    public internal(set) var characterShift = 0
 
     /// Where a term's postings are in its segment.
     enum Location: Sendable, Hashable {
@@ -116,7 +119,7 @@ public final class SegmentReader: Sendable {
     public let termCount: Int
     /// Number of (term, document) pairs.
     public let postingCount: Int
-    /// Number of term occurrences stored with their positions (run-end unigrams included).
+    /// Number of term occurrences stored with their positions.
     public let positionCount: Int
     /// True when the text of the documents is stored (not built with `--no-store`).
     public let storesText: Bool
@@ -129,6 +132,8 @@ public final class SegmentReader: Sendable {
     let blockCount: Int, termsPerBlock: Int, blockIndexStart: Int, blocksStart: Int
     /// The term filter's blocks (where they start, how many; 0 without a TermFilter section).
     let filterStart: Int, filterBlockCount: Int
+    /// The run-ending bigrams by their second character (section BigramEnds).
+    let bigramEnds: BigramEnds.Reader
     /// The dictionary's block size and whether it has a term filter (the segment's role).
     var dictionaryLayout: FileLayout.DictionaryLayout {
         FileLayout.DictionaryLayout(termsPerBlock: termsPerBlock, hasTermFilter: filterBlockCount > 0)
@@ -264,6 +269,7 @@ public final class SegmentReader: Sendable {
         positionsRange = try section(.positions)
         documentsRange = try section(.documents)
         keyOrderRange = try section(.keyOrder)
+        bigramEnds = try BigramEnds.Reader(b, range: try section(.bigramEnds), termCount: termCount)
         if storesText {
             storedRange = try section(.storedText)
         } else {
@@ -389,7 +395,7 @@ public final class SegmentReader: Sendable {
 
     /// The slot count of document `id` (last occupied slot + 1; 0 when out of range).
     @inline(__always)
-    func slotCount(_ id: Int) -> Int {
+    package func slotCount(_ id: Int) -> Int {
         guard id >= 0, id < documentCount else { return 0 }
         return documentField(id, 1)
     }
@@ -569,6 +575,35 @@ public final class SegmentReader: Sendable {
             guard bytes.starts(with: key) else { return false }
             result.append(info())
             return true
+        }
+        return result
+    }
+
+    /// The bigrams ending with `character` that end a CJK run in some document of the segment
+    /// (FORMAT.md "BigramEnds"), in dictionary order: with the terms starting with it, where a
+    /// single-character query finds the character (one slot after these bigrams' positions).
+    public func bigramsEnding(with character: Unicode.Scalar) throws -> [TermInfo] {
+        let ordinals = try bigramEnds.ordinals(endingWith: character.value)
+        var result: [TermInfo] = []
+        result.reserveCapacity(ordinals.count)
+        var terms: TermDictionaryReader.Terms? = nil
+        var at = -1   // the ordinal `terms` is on
+        for o in ordinals {
+            if terms == nil || o / termsPerBlock != at / termsPerBlock || at > o {
+                terms = try TermDictionaryReader.Terms(index: self, block: o / termsPerBlock)
+                at = o / termsPerBlock * termsPerBlock - 1
+            }
+            while at < o {
+                guard try terms!.next() else { throw IndexError.corrupt("bigram-ends: ordinal \(o) past the dictionary") }
+                at += 1
+            }
+            guard terms!.kind == .bigram, let two = TermCoding.twoScalars(terms!.term), two.second == character.value,
+                  two.firstLength + String(character).utf8.count == terms!.term.count else {
+                throw IndexError.corrupt("bigram-ends: term \(o) is not a bigram ending with U+\(String(character.value, radix: 16, uppercase: true))")
+            }
+            var info = terms!.info
+            info.characterShift = 1
+            result.append(info)
         }
         return result
     }

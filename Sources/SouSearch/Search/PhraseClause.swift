@@ -7,10 +7,12 @@ struct PhraseToken: Sendable {
     var term: String
     /// Slot relative to the phrase's first token.
     var offset: Int
-    /// A lone CJK character: matches the unigram `term` or any bigram starting with it.
+    /// A lone CJK character: matches the unigram `term`, any bigram starting with it, and, one
+    /// slot after it, any bigram ending with it that ends a run.
     var isCharacter: Bool
     /// Per segment of the index, the dictionary entries it matches there (one for a term; the
-    /// unigram and bigrams for a character; none when absent from that segment).
+    /// unigram and bigrams for a character, the bigrams ending with it last, with their
+    /// ``TermInfo/characterShift``; none when absent from that segment).
     var infos: SegmentEntries
     /// Number of live documents containing the token (for a character: containing the
     /// character), over all segments.
@@ -84,7 +86,9 @@ struct PhraseClause: Sendable {
                 if let key {
                     infos.append(segment: try reader.termInfo(key))
                 } else {
-                    infos.append(segment: try reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 })
+                    let starting = try reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
+                    let ending = try token.term.unicodeScalars.first.map(reader.bigramsEnding(with:)) ?? []
+                    infos.append(segment: starting + ending)
                 }
             }
             tokens.append(PhraseToken(term: token.term, offset: token.position - first.position,
@@ -476,15 +480,46 @@ struct PhraseClause: Sendable {
             }
             return
         }
-        // A character: add up the occurrences of its unigram and bigrams per document.
+        // A character: add up the occurrences of its unigram and of the bigrams starting or
+        // ending with it per document. Inside a run the character is the second of one bigram
+        // and the first of the next, so where both kinds are in a document, the slots the
+        // bigrams ending with it give it (one after theirs, kept as bits) are looked up for each
+        // slot the others give: one found is counted once. Those ending with it come last in
+        // `infos`, and are read first.
         var counts = [Int32](repeating: 0, count: index.documentCount)
         var documents: [Int] = []
-        for info in infos {
+        var region = [Int32](repeating: -1, count: index.documentCount)   // a document's first word in `bits`
+        var bits: [UInt64] = []
+        let list = PositionList(capacity: 64)
+        let ending = infos.firstIndex { $0.characterShift != 0 } ?? infos.endIndex
+        for info in infos[ending...] + infos[..<ending] {
+            let shift = info.characterShift
             try cursor.reset(to: info, in: index)
             while let d = try cursor.next() {
                 guard d >= 0, d < counts.count else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
                 if counts[d] == 0 { documents.append(d) }
                 counts[d] &+= Int32(truncatingIfNeeded: cursor.termFrequency)
+                if shift == 0, region[d] < 0 { continue }
+                // the character's slots here: kept (ending bigrams), or looked up (the others)
+                if region[d] < 0 {
+                    region[d] = Int32(truncatingIfNeeded: bits.count)
+                    bits.append(contentsOf: repeatElement(0, count: (index.slotCount(d) + 63) / 64))
+                }
+                try cursor.positions(into: list)
+                let slots = index.slotCount(d), first = Int(region[d])
+                try bits.withUnsafeMutableBufferPointer { bits in
+                    for p in list.values {
+                        let q = p + shift
+                        guard q >= 0, q < slots else { throw IndexError.corrupt("positions of \(info.term): slot \(q) beyond document \(d)") }
+                        // in bounds: q < slots, and the document's words hold slots bits from `first`
+                        let w = first + q >> 6, bit = UInt64(1) << UInt64(q & 63)
+                        if shift != 0 {
+                            bits[w] |= bit
+                        } else if bits[w] & bit != 0 {
+                            counts[d] &-= 1   // already counted from a bigram ending with it
+                        }
+                    }
+                }
             }
         }
         documents.sort()

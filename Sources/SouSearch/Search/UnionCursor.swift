@@ -1,20 +1,27 @@
 import SouIndexing
 
 /// The documents of several terms as one stream: used for a lone CJK character, which matches
-/// the unigram `c` and every bigram starting with `c`. A min-heap of the terms' cursors, keyed
-/// by their current document.
+/// the unigram `c`, every bigram starting with `c`, and (one slot after their positions) the
+/// bigrams ending with `c` that end a run. A min-heap of the terms' cursors, keyed by their
+/// current document.
 /// - Complexity: O(log k) per cursor move for k terms.
 struct UnionCursor {
     private var cursors: [PostingsCursor]
+    private var shifts: [Int]             // slot of the character relative to cursors[i]'s positions
     private var documents: [Int]          // current document of cursors[i]
     private var heap: [Int]               // indices into cursors, min document at the root
 
-    init(_ sources: [PostingsCursor]) throws {
+    /// `sources`: each term's cursor and where the character stands relative to its positions
+    /// (``TermInfo/characterShift``).
+    init(_ sources: [(cursor: PostingsCursor, shift: Int)]) throws {
         cursors = []
+        shifts = []
         documents = []
-        for var cursor in sources {
+        for (source, shift) in sources {
+            var cursor = source
             if let d = try cursor.next() {
                 cursors.append(cursor)
+                shifts.append(shift)
                 documents.append(d)
             }
         }
@@ -39,7 +46,10 @@ struct UnionCursor {
         return document
     }
 
-    /// Occurrences (sum of the terms' frequencies) in the current document.
+    /// Occurrences in the current document, at most: the sum of the terms' frequencies, exact
+    /// unless a bigram ending with the character and one starting with it are both here (a
+    /// character inside a run is the second of one and the first of the other:
+    /// ``exactTermFrequency(list:scratch:)`` counts it once).
     func termFrequency() -> Int {
         guard let d = document else { return 0 }
         var f = 0
@@ -47,19 +57,39 @@ struct UnionCursor {
         return f
     }
 
-    /// Replaces `list` with the slots of all the terms in the current document, increasing;
-    /// `scratch` is a second reusable list.
+    /// Occurrences in the current document, exactly: ``termFrequency()`` when no bigram ending
+    /// with the character is here, else the distinct slots (`list`, `scratch`: reusable lists).
+    mutating func exactTermFrequency(list: PositionList, scratch: PositionList) throws -> Int {
+        guard let d = document else { return 0 }
+        var shifted = false
+        visit(0, d) { if shifts[$0] != 0 { shifted = true } }
+        guard shifted else { return termFrequency() }
+        try positions(into: list, scratch: scratch)
+        return list.count
+    }
+
+    /// Replaces `list` with the slots of the character in the current document, increasing and
+    /// distinct (each term's positions moved by its shift); `scratch` is a second reusable list.
     mutating func positions(into list: PositionList, scratch: PositionList) throws {
         list.removeAll()
         guard let d = document else { return }
         var at: [Int] = []
         visit(0, d) { at.append($0) }
-        if at.count == 1 { return try cursors[at[0]].positions(into: list) }
+        var shifted = false
         for i in at {
             try cursors[i].positions(into: scratch)
-            list.append(contentsOf: scratch.values)
+            let shift = shifts[i]
+            if shift == 0 {
+                list.append(contentsOf: scratch.values)
+            } else {
+                shifted = true
+                list.append(count: scratch.count) { out in
+                    for (k, p) in scratch.values.enumerated() { out[k] = p + shift }
+                }
+            }
         }
-        list.sort()
+        if at.count > 1 { list.sort() }
+        if shifted && at.count > 1 { list.removeAdjacentDuplicates() }
     }
 
     /// Calls `body` with every cursor on document `d` (those form a subtree at the heap's root).
@@ -92,7 +122,8 @@ struct TokenCursor {
     private var single: PostingsCursor
     private var union: UnionCursor?
     private var exhausted = false
-    /// Occurrences of the token in the current document (0 when there is none), kept by
+    /// Occurrences of the token in the current document (0 when there is none), at most (a
+    /// character's count may hold an occurrence twice: ``UnionCursor/termFrequency()``), kept by
     /// ``advance(to:)``: a stored value, read without copying the cursor (a computed property
     /// of this large struct, read through an array or a buffer pointer, copies it first).
     private(set) var termFrequency = 0
@@ -100,8 +131,13 @@ struct TokenCursor {
     init(_ infos: ArraySlice<TermInfo>, in index: SegmentReader) throws {
         guard let first = infos.first else { throw IndexError.corrupt("a query token without terms") }
         single = try index.postings(first)
-        if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
+        if Self.needsUnion(infos) { union = try UnionCursor(infos.map { (try index.postings($0), $0.characterShift) }) }
         termFrequency = union?.termFrequency() ?? 0
+    }
+
+    /// Several terms, or a bigram read as its second character: positions go through a union.
+    private static func needsUnion(_ infos: ArraySlice<TermInfo>) -> Bool {
+        infos.count > 1 || infos.first?.characterShift != 0
     }
 
     /// Moves the cursor to `infos` in `index` (another segment's entries of the token), as
@@ -111,7 +147,7 @@ struct TokenCursor {
         exhausted = false
         union = nil
         try single.reset(to: first, in: index)
-        if infos.count > 1 { union = try UnionCursor(infos.map { try index.postings($0) }) }
+        if Self.needsUnion(infos) { union = try UnionCursor(infos.map { (try index.postings($0), $0.characterShift) }) }
         termFrequency = union?.termFrequency() ?? 0
     }
 

@@ -1,0 +1,171 @@
+/// The bigrams that end a CJK run, by their second character (FORMAT.md "Section 8:
+/// BigramEnds"): how a single-character query finds the occurrences of a character that ends a
+/// run, which no bigram starts.
+///
+/// A character occurs in a run of two or more characters either where a bigram starts (the
+/// bigram is in the dictionary's contiguous range of terms starting with it) or as the run's last
+/// character, one slot after the bigram that ends the run. Up to format version 6 the writer
+/// indexed a unigram there (a *run-end unigram*: 8–9% of a CJK index's bytes). Since version 7
+/// it records instead, for each character, the dictionary ordinals of the bigrams ending with it
+/// that end a run somewhere in the segment: a few percent of the bigrams (15% on manpages-zh),
+/// coded as varint gaps.
+enum BigramEnds {
+    /// Characters per block of the block index.
+    static let charactersPerBlock = 16
+    /// Bytes before the block index: CharacterCount u32, OrdinalCount u32.
+    static let headerSize = 8
+    /// Bytes of a block index entry: the block's first character u32, its offset u32.
+    static let indexEntrySize = 8
+
+    /// Collects the run-ending bigrams of a segment's dictionary, in dictionary order, and writes
+    /// the section.
+    struct Writer {
+        /// (second character, ordinal) of every run-ending bigram added.
+        private var ends: [(character: UInt32, ordinal: UInt32)] = []
+
+        /// Records that the term with dictionary ordinal `ordinal`, a bigram whose second
+        /// scalar is `character`, ends a run in some document of the segment.
+        mutating func add(ordinal: Int, character: UInt32) {
+            ends.append((character, UInt32(ordinal)))
+        }
+
+        /// The section's bytes: characters in increasing order, each with its ordinals in
+        /// increasing order (dictionary order adds them increasing: a stable sort by character
+        /// keeps them so).
+        func finish() -> [UInt8] {
+            let sorted = ends.enumerated().sorted { a, b in
+                a.element.character != b.element.character ? a.element.character < b.element.character : a.offset < b.offset
+            }.map(\.element)
+            var groups = ByteWriter()
+            var index = ByteWriter()
+            var characters = 0
+            var i = 0
+            var previous: UInt32 = 0
+            while i < sorted.count {
+                let c = sorted[i].character
+                var j = i
+                while j < sorted.count, sorted[j].character == c { j += 1 }
+                if characters % BigramEnds.charactersPerBlock == 0 {
+                    index.u32(c)
+                    index.u32(UInt32(groups.count))
+                    groups.varint(Int(c))
+                } else {
+                    groups.varint(Int(c - previous - 1))
+                }
+                groups.varint(j - i)
+                var last = -1
+                for k in i..<j {
+                    let o = Int(sorted[k].ordinal)
+                    groups.varint(o - last - 1)
+                    last = o
+                }
+                previous = c
+                characters += 1
+                i = j
+            }
+            var out = ByteWriter()
+            out.u32(UInt32(characters))
+            out.u32(UInt32(sorted.count))
+            out.append(contentsOf: index.bytes)
+            out.append(contentsOf: groups.bytes)
+            return out.bytes
+        }
+    }
+}
+
+extension BigramEnds {
+    /// Reads the section in place: the block index is binary-searched for a character, its
+    /// block scanned; every read is bounds-checked (damaged bytes throw).
+    struct Reader: Sendable {
+        let bytes: IndexBytes
+        let range: Range<Int>
+        /// Characters with run-ending bigrams, and the ordinals listed in all.
+        let characterCount: Int, ordinalCount: Int
+        let indexStart: Int, groupsStart: Int
+        let termCount: Int
+
+        /// Checks the header against the section's length (`termCount`: the segment's terms).
+        init(_ bytes: IndexBytes, range: Range<Int>, termCount: Int) throws {
+            self.bytes = bytes
+            self.range = range
+            self.termCount = termCount
+            guard range.count >= BigramEnds.headerSize else { throw IndexError.corrupt("bigram-ends: section too short") }
+            characterCount = Int(bytes.u32(at: range.lowerBound))
+            ordinalCount = Int(bytes.u32(at: range.lowerBound + 4))
+            let blocks = (characterCount + BigramEnds.charactersPerBlock - 1) / BigramEnds.charactersPerBlock
+            guard characterCount <= ordinalCount, ordinalCount <= termCount,
+                  blocks * BigramEnds.indexEntrySize <= range.count - BigramEnds.headerSize else {
+                throw IndexError.corrupt("bigram-ends: \(characterCount) characters and \(ordinalCount) bigrams do not fit")
+            }
+            indexStart = range.lowerBound + BigramEnds.headerSize
+            groupsStart = indexStart + blocks * BigramEnds.indexEntrySize
+        }
+
+        private var blockCount: Int { (characterCount + BigramEnds.charactersPerBlock - 1) / BigramEnds.charactersPerBlock }
+
+        /// The dictionary ordinals of the run-ending bigrams whose second character is
+        /// `character`, increasing (empty when there are none).
+        func ordinals(endingWith character: UInt32) throws -> [Int] {
+            // the last block whose first character is ≤ character
+            var lo = 0, hi = blockCount - 1, found = -1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                if bytes.u32(at: indexStart + mid * BigramEnds.indexEntrySize) <= character { found = mid; lo = mid + 1 } else { hi = mid - 1 }
+            }
+            guard found >= 0 else { return [] }
+            var result: [Int] = []
+            try walk(block: found) { c, ordinals in
+                if c == character { result = ordinals; return false }
+                return c < character
+            }
+            return result
+        }
+
+        /// Calls `visit` with each character of block `block` and its ordinals, in order, while it
+        /// returns true; checks what it reads (characters increasing, ordinals increasing below
+        /// the term count, counts within the section).
+        func walk(block: Int, _ visit: (UInt32, [Int]) throws -> Bool) throws {
+            let offset = Int(bytes.u32(at: indexStart + block * BigramEnds.indexEntrySize + 4))
+            guard offset <= range.upperBound - groupsStart else { throw IndexError.corrupt("bigram-ends: block offset out of range") }
+            var r = ByteReader(bytes, range: (groupsStart + offset)..<range.upperBound, context: "bigram-ends")
+            let first = bytes.u32(at: indexStart + block * BigramEnds.indexEntrySize)
+            let n = min(BigramEnds.charactersPerBlock, characterCount - block * BigramEnds.charactersPerBlock)
+            var c: UInt32 = 0
+            for i in 0..<n {
+                let v = try r.varint(max: 0x10FFFF)
+                if i == 0 {
+                    guard v == Int(first) else { throw r.fail("block's first character disagrees with its index entry") }
+                    c = UInt32(v)
+                } else {
+                    guard Int(c) + v + 1 <= 0x10FFFF else { throw r.fail("character out of range") }
+                    c += UInt32(v) + 1
+                }
+                let count = try r.varint(max: ordinalCount)
+                guard count >= 1 else { throw r.fail("a character without bigrams") }
+                var ordinals: [Int] = []
+                ordinals.reserveCapacity(count)
+                var last = -1
+                for _ in 0..<count {
+                    let o = last + 1 + (try r.varint(max: termCount))
+                    guard o < termCount else { throw r.fail("ordinal out of range") }
+                    ordinals.append(o)
+                    last = o
+                }
+                if !(try visit(c, ordinals)) { return }
+            }
+        }
+
+        /// Every character with its ordinals, in order (`sou check`, the segment merger).
+        func forEach(_ visit: (UInt32, [Int]) throws -> Void) throws {
+            var previous: Int64 = -1
+            for b in 0..<blockCount {
+                try walk(block: b) { c, ordinals in
+                    guard Int64(c) > previous else { throw IndexError.corrupt("bigram-ends: characters out of order") }
+                    previous = Int64(c)
+                    try visit(c, ordinals)
+                    return true
+                }
+            }
+        }
+    }
+}
