@@ -483,41 +483,69 @@ struct PhraseClause: Sendable {
         // A character: add up the occurrences of its unigram and of the bigrams starting or
         // ending with it per document. Inside a run the character is the second of one bigram
         // and the first of the next, so where both kinds are in a document, the slots the
-        // bigrams ending with it give it (one after theirs, kept as bits) are looked up for each
-        // slot the others give: one found is counted once. Those ending with it come last in
-        // `infos`, and are read first.
+        // bigrams ending with it give it (one after theirs) are kept, and looked up for each slot
+        // the others give: one found is counted once. Those ending with it come last in `infos`,
+        // and are read first. A document's kept slots become bits (one word per 64 slots, up to
+        // the largest kept) where that is at most 64 words and 8 a slot, else stay a sorted
+        // list searched: memory follows the occurrences read, never a slot count or a
+        // position alone, which a damaged file could make huge.
         var counts = [Int32](repeating: 0, count: index.documentCount)
         var documents: [Int] = []
-        var region = [Int32](repeating: -1, count: index.documentCount)   // a document's first word in `bits`
+        var ends = [Int32](repeating: -1, count: index.documentCount)   // a document's entry in `kept`
+        var kept: [(slots: [Int32], first: Int, words: Int)] = []       // sorted slots, or bits[first..<first + words]
         var bits: [UInt64] = []
         let list = PositionList(capacity: 64)
         let ending = infos.firstIndex { $0.characterShift != 0 } ?? infos.endIndex
-        for info in infos[ending...] + infos[..<ending] {
+        for (k, info) in zip(0..., infos[ending...] + infos[..<ending]) {
+            if k == infos.endIndex - ending {   // (indices of a slice: one segment's entries)
+                // every ending bigram read: each document's slots sorted, as bits where dense
+                for i in kept.indices {
+                    kept[i].slots.sort()
+                    let last = Int(kept[i].slots.last!), n = kept[i].slots.count
+                    guard last / 64 < 8 * n + 64 else { continue }   // at most 64 + 8 words a slot
+                    kept[i].first = bits.count
+                    kept[i].words = last / 64 + 1
+                    bits.append(contentsOf: repeatElement(0, count: kept[i].words))
+                    for q in kept[i].slots { bits[kept[i].first + Int(q) / 64] |= 1 << UInt64(q & 63) }
+                    kept[i].slots = []
+                }
+            }
             let shift = info.characterShift
             try cursor.reset(to: info, in: index)
             while let d = try cursor.next() {
                 guard d >= 0, d < counts.count else { throw IndexError.corrupt("postings of \(info.term): document \(d) out of range") }
                 if counts[d] == 0 { documents.append(d) }
                 counts[d] &+= Int32(truncatingIfNeeded: cursor.termFrequency)
-                if shift == 0, region[d] < 0 { continue }
+                if shift == 0, ends[d] < 0 { continue }
                 // the character's slots here: kept (ending bigrams), or looked up (the others)
-                if region[d] < 0 {
-                    region[d] = Int32(truncatingIfNeeded: bits.count)
-                    bits.append(contentsOf: repeatElement(0, count: (index.slotCount(d) + 63) / 64))
-                }
                 try cursor.positions(into: list)
-                let slots = index.slotCount(d), first = Int(region[d])
-                try bits.withUnsafeMutableBufferPointer { bits in
+                if shift != 0 {
+                    if ends[d] < 0 {
+                        ends[d] = Int32(truncatingIfNeeded: kept.count)
+                        kept.append(([], 0, 0))
+                    }
+                    let i = Int(ends[d])
+                    kept[i].slots.reserveCapacity(kept[i].slots.count + list.count)
                     for p in list.values {
-                        let q = p + shift
-                        guard q >= 0, q < slots else { throw IndexError.corrupt("positions of \(info.term): slot \(q) beyond document \(d)") }
-                        // in bounds: q < slots, and the document's words hold slots bits from `first`
-                        let w = first + q >> 6, bit = UInt64(1) << UInt64(q & 63)
-                        if shift != 0 {
-                            bits[w] |= bit
-                        } else if bits[w] & bit != 0 {
-                            counts[d] &-= 1   // already counted from a bigram ending with it
+                        guard p + shift < Int(Int32.max) else { throw IndexError.corrupt("positions of \(info.term): slot \(p) out of range") }
+                        kept[i].slots.append(Int32(p + shift))
+                    }
+                    continue
+                }
+                let e = kept[Int(ends[d])]
+                if e.words > 0 {
+                    for p in list.values where p / 64 < e.words && bits[e.first + p / 64] & (1 << UInt64(p & 63)) != 0 {
+                        counts[d] &-= 1   // counted from a bigram ending with it
+                    }
+                } else {
+                    var lo = 0   // the positions increase: so does the first kept slot ≥ each
+                    for p in list.values {
+                        var hi = e.slots.count
+                        while lo < hi {
+                            let mid = (lo + hi) / 2
+                            if Int(e.slots[mid]) < p { lo = mid + 1 } else { hi = mid }
                         }
+                        if lo < e.slots.count, Int(e.slots[lo]) == p { counts[d] &-= 1 }
                     }
                 }
             }
