@@ -525,7 +525,6 @@ struct PhraseClause: Sendable {
                         kept.append(([], 0, 0))
                     }
                     let i = Int(ends[d])
-                    kept[i].slots.reserveCapacity(kept[i].slots.count + list.count)
                     for p in list.values {
                         guard p + shift < Int(Int32.max) else { throw IndexError.corrupt("positions of \(info.term): slot \(p) out of range") }
                         kept[i].slots.append(Int32(p + shift))
