@@ -30,12 +30,9 @@ enum BigramEnds {
         }
 
         /// The section's bytes: characters in increasing order, each with its ordinals in
-        /// increasing order (dictionary order adds them increasing: a stable sort by character
-        /// keeps them so).
+        /// increasing order.
         func finish() -> [UInt8] {
-            let sorted = ends.enumerated().sorted { a, b in
-                a.element.character != b.element.character ? a.element.character < b.element.character : a.offset < b.offset
-            }.map(\.element)
+            let sorted = ends.sorted { ($0.character, $0.ordinal) < ($1.character, $1.ordinal) }
             var groups = ByteWriter()
             var index = ByteWriter()
             var characters = 0
@@ -92,16 +89,17 @@ extension BigramEnds {
             guard range.count >= BigramEnds.headerSize else { throw IndexError.corrupt("bigram-ends: section too short") }
             characterCount = Int(bytes.u32(at: range.lowerBound))
             ordinalCount = Int(bytes.u32(at: range.lowerBound + 4))
-            let blocks = (characterCount + BigramEnds.charactersPerBlock - 1) / BigramEnds.charactersPerBlock
+            blockCount = (characterCount + BigramEnds.charactersPerBlock - 1) / BigramEnds.charactersPerBlock
             guard characterCount <= ordinalCount, ordinalCount <= termCount,
-                  blocks * BigramEnds.indexEntrySize <= range.count - BigramEnds.headerSize else {
+                  blockCount * BigramEnds.indexEntrySize <= range.count - BigramEnds.headerSize else {
                 throw IndexError.corrupt("bigram-ends: \(characterCount) characters and \(ordinalCount) bigrams do not fit")
             }
             indexStart = range.lowerBound + BigramEnds.headerSize
-            groupsStart = indexStart + blocks * BigramEnds.indexEntrySize
+            groupsStart = indexStart + blockCount * BigramEnds.indexEntrySize
         }
 
-        private var blockCount: Int { (characterCount + BigramEnds.charactersPerBlock - 1) / BigramEnds.charactersPerBlock }
+        /// Blocks of the block index: ceil(characterCount / charactersPerBlock).
+        private let blockCount: Int
 
         /// The dictionary ordinals of the run-ending bigrams whose second character is
         /// `character`, increasing (empty when there are none).

@@ -213,13 +213,8 @@ final class InvertedSegment {
         touchedCapacity *= 2
     }
 
-    @inline(__always)
-    private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, kind: TokenKind, position: Int, document: Int32) throws {
-        try add(p, packed: packed, hash: Self.hash(p, packed: packed), kind: kind, position: position, document: document)
-    }
-
     /// Adds an occurrence of the term at `position` of `document`; returns the term's id.
-    @inline(__always) @discardableResult
+    @inline(__always)
     private func add(_ p: UnsafeBufferPointer<UInt8>, packed: UInt64, hash: UInt32, kind: TokenKind, position: Int,
                      document: Int32) throws -> Int {
         let t = try termID(p, packed: packed, hash: hash, kind: kind)

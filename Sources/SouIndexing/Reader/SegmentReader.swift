@@ -597,8 +597,7 @@ public final class SegmentReader: Sendable {
                 guard try terms!.next() else { throw IndexError.corrupt("bigram-ends: ordinal \(o) past the dictionary") }
                 at += 1
             }
-            guard terms!.kind == .bigram, let two = TermCoding.twoScalars(terms!.term), two.second == character.value,
-                  two.firstLength + String(character).utf8.count == terms!.term.count else {
+            guard terms!.kind == .bigram, TermCoding.twoScalars(terms!.term)?.second == character.value else {
                 throw IndexError.corrupt("bigram-ends: term \(o) is not a bigram ending with U+\(String(character.value, radix: 16, uppercase: true))")
             }
             var info = terms!.info

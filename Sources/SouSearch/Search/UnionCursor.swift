@@ -48,24 +48,13 @@ struct UnionCursor {
 
     /// Occurrences in the current document, at most: the sum of the terms' frequencies, exact
     /// unless a bigram ending with the character and one starting with it are both here (a
-    /// character inside a run is the second of one and the first of the other:
-    /// ``exactTermFrequency(list:scratch:)`` counts it once).
+    /// character inside a run is the second of one and the first of the other: the distinct
+    /// slots of ``positions(into:scratch:)`` count it once).
     func termFrequency() -> Int {
         guard let d = document else { return 0 }
         var f = 0
         visit(0, d) { f += cursors[$0].termFrequency }
         return f
-    }
-
-    /// Occurrences in the current document, exactly: ``termFrequency()`` when no bigram ending
-    /// with the character is here, else the distinct slots (`list`, `scratch`: reusable lists).
-    mutating func exactTermFrequency(list: PositionList, scratch: PositionList) throws -> Int {
-        guard let d = document else { return 0 }
-        var shifted = false
-        visit(0, d) { if shifts[$0] != 0 { shifted = true } }
-        guard shifted else { return termFrequency() }
-        try positions(into: list, scratch: scratch)
-        return list.count
     }
 
     /// Replaces `list` with the slots of the character in the current document, increasing and
@@ -75,6 +64,7 @@ struct UnionCursor {
         guard let d = document else { return }
         var at: [Int] = []
         visit(0, d) { at.append($0) }
+        if at.count == 1, shifts[at[0]] == 0 { return try cursors[at[0]].positions(into: list) }
         var shifted = false
         for i in at {
             try cursors[i].positions(into: scratch)
