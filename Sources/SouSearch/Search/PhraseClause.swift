@@ -498,11 +498,14 @@ struct PhraseClause: Sendable {
         let ending = infos.firstIndex { $0.characterShift != 0 } ?? infos.endIndex
         for (k, info) in zip(0..., infos[ending...] + infos[..<ending]) {
             if k == infos.endIndex - ending {   // (indices of a slice: one segment's entries)
-                // every ending bigram read: each document's slots sorted, as bits where dense
+                // every ending bigram read: each document's slots as bits where dense (set in any
+                // order), else sorted
                 for i in kept.indices {
-                    kept[i].slots.sort()
-                    let last = Int(kept[i].slots.last!), n = kept[i].slots.count
-                    guard last / 64 < 8 * n + 64 else { continue }   // at most 64 + 8 words a slot
+                    let last = Int(kept[i].slots.max()!), n = kept[i].slots.count
+                    guard last / 64 < 8 * n + 64 else {   // at most 64 + 8 words a slot
+                        kept[i].slots.sort()
+                        continue
+                    }
                     kept[i].first = bits.count
                     kept[i].words = last / 64 + 1
                     bits.append(contentsOf: repeatElement(0, count: kept[i].words))
