@@ -506,10 +506,15 @@ struct PhraseClause: Sendable {
                         kept[i].slots.sort()
                         continue
                     }
-                    kept[i].first = bits.count
+                    let first = bits.count, slots = kept[i].slots
+                    kept[i].first = first
                     kept[i].words = last / 64 + 1
                     bits.append(contentsOf: repeatElement(0, count: kept[i].words))
-                    for q in kept[i].slots { bits[kept[i].first + Int(q) / 64] |= 1 << UInt64(q & 63) }
+                    // in bounds: every slot q is in 0...last (checked when kept), so first + q / 64
+                    // < first + words = bits.count
+                    bits.withUnsafeMutableBufferPointer { b in
+                        for q in slots { b[first + Int(q) / 64] |= 1 << UInt64(q & 63) }
+                    }
                     kept[i].slots = []
                 }
             }
@@ -528,10 +533,15 @@ struct PhraseClause: Sendable {
                         kept.append(([], 0, 0))
                     }
                     let i = Int(ends[d])
-                    for p in list.values {
-                        guard p + shift < Int(Int32.max) else { throw IndexError.corrupt("positions of \(info.term): slot \(p) out of range") }
-                        kept[i].slots.append(Int32(p + shift))
+                    let values = list.values
+                    for p in values where p < 0 || p + shift >= Int(Int32.max) {
+                        throw IndexError.corrupt("positions of \(info.term): slot \(p) out of range")
                     }
+                    // (checked above: each fits) appended to the list taken out of `kept` meanwhile
+                    var slots: [Int32] = []
+                    swap(&slots, &kept[i].slots)
+                    for p in values { slots.append(Int32(truncatingIfNeeded: p + shift)) }
+                    swap(&slots, &kept[i].slots)
                     continue
                 }
                 let e = kept[Int(ends[d])]
