@@ -67,7 +67,6 @@ package final class PositionList {
         append(count: values.count) { $0.update(from: source, count: values.count) }
     }
 
-    /// Sorts the values in increasing order.
     /// Removes repeated values (the list sorted: keeps each value's first copy).
     package func removeAdjacentDuplicates() {
         guard count > 1 else { return }
@@ -80,6 +79,7 @@ package final class PositionList {
         count = k
     }
 
+    /// Sorts the values in increasing order.
     package func sort() {
         var values = UnsafeMutableBufferPointer(start: storage, count: count)
         values.sort()

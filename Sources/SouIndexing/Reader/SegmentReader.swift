@@ -395,7 +395,7 @@ public final class SegmentReader: Sendable {
 
     /// The slot count of document `id` (last occupied slot + 1; 0 when out of range).
     @inline(__always)
-    package func slotCount(_ id: Int) -> Int {
+    func slotCount(_ id: Int) -> Int {
         guard id >= 0, id < documentCount else { return 0 }
         return documentField(id, 1)
     }
