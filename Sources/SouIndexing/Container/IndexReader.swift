@@ -249,6 +249,10 @@ public final class IndexReader: Sendable {
         return try segments[s].reader.checkedDocumentTitle(l)
     }
 
+    /// Segment `s`'s document lengths, read in place (the ranking's per-document look-ups in a
+    /// one-segment index: no call per document). Local document numbers.
+    package func lengthColumn(segment s: Int) -> DocumentColumn { lengthColumns[s] }
+
     /// The length in tokens of global document `d` (a damaged record throws).
     public func documentLength(_ d: Int) throws -> Int {
         let (s, l) = locate(d)

@@ -580,6 +580,15 @@ final class TopPruner {
 
     /// `k1 · (1 − b)`: the least length normalization BM25 applies (a document of length 0).
     private let leastNorm: Double
+    /// `k1 · b` and `1 / avgdl`: BM25's length normalization without its division
+    /// (``approximateNorm(_:)``), for the rejection test alone.
+    private let lengthWeight: Double, inverseAverage: Double
+    /// True when idf > 0 (scores are positive) and avgdl > 0 (BM25 divides by it): then the
+    /// division-free rejection test holds; else every document goes through the exact one.
+    private let rejectsWithoutDivision: Bool
+    /// The lengths of a one-segment index, read in place (no call per document); nil with several
+    /// segments (then ``IndexReader/documentLength(_:)``).
+    private let lengths: DocumentColumn?
 
     init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
         self.top = top
@@ -588,6 +597,33 @@ final class TopPruner {
         self.averageDocumentLength = averageDocumentLength
         self.index = index
         leastNorm = bm25.k1 * (1 - bm25.b)
+        lengthWeight = bm25.k1 * bm25.b
+        inverseAverage = averageDocumentLength > 0 ? 1 / averageDocumentLength : 0
+        rejectsWithoutDivision = idf > 0 && idf.isFinite && averageDocumentLength > 0
+        lengths = index.segments.count == 1 ? index.lengthColumn(segment: 0) : nil
+    }
+
+    /// The relative margin of the division-free tests: far above their rounding (a few units in
+    /// the last place, ~1e-16) and above the 1e-9 of ``stays(_:below:)``, so that a document they
+    /// reject is one the exact test rejects too (the exact test decides the others).
+    private static let margin = 1e-7
+
+    /// True when a document with `f` occurrences and normalization `norm` (at most its
+    /// `k1 · (1 − b + b · dl / avgdl)`, up to rounding) scores below `entry` by the margin:
+    /// `idf · f · (1 + margin) < entry · (f + norm)`, BM25's `idf · f / (f + norm) < entry`
+    /// without its division. Then its exact score `s` has `s · (1 + margin) < entry`, so `s`
+    /// stays below `entry` as ``stays(_:below:)`` asks. Only for a positive idf (scores ≥ 0).
+    @inline(__always)
+    private func rejects(_ entry: Double, frequency f: Int, norm: Double) -> Bool {
+        let ff = Double(f)
+        return idf * ff * (1 + Self.margin) < entry * (ff + norm)
+    }
+
+    /// `k1 · (1 − b + b · dl / avgdl)` with the division replaced by a product with `1 / avgdl`:
+    /// within a few units in the last place of BM25's (for the rejection test alone).
+    @inline(__always)
+    private func approximateNorm(_ dl: Int) -> Double {
+        leastNorm + lengthWeight * (Double(dl) * inverseAverage)
     }
 
     /// True when a document with `f` occurrences scores below `entry` whatever its length: its
@@ -596,6 +632,7 @@ final class TopPruner {
     /// with a margin far above rounding, is below `entry`. Then no document length is read.
     @inline(__always)
     private func below(_ entry: Double, frequency f: Int) -> Bool {
+        if rejectsWithoutDivision { return rejects(entry, frequency: f, norm: leastNorm) }
         let ff = Double(f)
         return Self.stays(idf * ff / (ff + leastNorm), below: entry)
     }
@@ -605,9 +642,19 @@ final class TopPruner {
     @inline(__always)
     private static func stays(_ most: Double, below entry: Double) -> Bool { most + abs(most) * 1e-9 < entry }
 
+    /// The length of document `d` (global number): read in place in a one-segment index.
+    @inline(__always)
+    private func documentLength(_ d: Int) throws -> Int {
+        guard let lengths else { return try index.documentLength(d) }
+        guard d >= 0, d < lengths.count else {
+            throw IndexError.corrupt("documents: document \(d) out of range (\(lengths.count) documents)")
+        }
+        return lengths.value(d)
+    }
+
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
     func score(_ d: Int, frequency f: Int) throws -> Double {
-        bm25.score(idf: idf, frequency: f, documentLength: try index.documentLength(d), averageDocumentLength: averageDocumentLength)
+        bm25.score(idf: idf, frequency: f, documentLength: try documentLength(d), averageDocumentLength: averageDocumentLength)
     }
 
     /// False when document `d` scores below the entry score of full best hits even with `f`
@@ -617,15 +664,28 @@ final class TopPruner {
         if top.capacity == 0 { return false }
         guard let entry = top.entryScore else { return true }
         if below(entry, frequency: f) { return false }
-        return !Self.stays(try score(d, frequency: f), below: entry)
+        let dl = try documentLength(d)
+        if rejectsWithoutDivision, rejects(entry, frequency: f, norm: approximateNorm(dl)) { return false }
+        return !Self.stays(bm25.score(idf: idf, frequency: f, documentLength: dl, averageDocumentLength: averageDocumentLength),
+                           below: entry)
     }
 
     /// Scores live document `d` with its exact frequency into the best hits (the one way a
-    /// one-clause query's documents are scored, pruned or not).
+    /// one-clause query's documents are scored, pruned or not). A document the division-free
+    /// test rejects is not scored: its exact score is below the entry score (see
+    /// ``rejects(_:frequency:norm:)``), where ``TopHits/insert(score:document:)`` would drop it.
+    @inline(__always)
     func insert(_ d: Int, frequency f: Int) throws {
         guard top.capacity > 0 else { return }
         // (a document that cannot enter full best hits whatever its length is not scored)
-        if let entry = top.entryScore, below(entry, frequency: f) { return }
+        if let entry = top.entryScore {
+            if below(entry, frequency: f) { return }
+            let dl = try documentLength(d)
+            if rejectsWithoutDivision, rejects(entry, frequency: f, norm: approximateNorm(dl)) { return }
+            try top.insert(score: bm25.score(idf: idf, frequency: f, documentLength: dl, averageDocumentLength: averageDocumentLength),
+                           document: d)
+            return
+        }
         try top.insert(score: try score(d, frequency: f), document: d)
     }
 }
