@@ -8,13 +8,13 @@
 /// an index reader its segments). Sendable: it only reads the segment's bytes, which are
 /// immutable while the segment is open.
 package struct DocumentColumn: @unchecked Sendable {
-    unowned(unsafe) let index: SegmentReader
-    let base: UnsafeRawPointer
+    @usableFromInline unowned(unsafe) let index: SegmentReader
+    @usableFromInline let base: UnsafeRawPointer
     /// The field's width in bits, its first bit in a record, the record's width in bits.
-    let width: Int, start: Int, recordWidth: Int
+    @usableFromInline let width: Int, start: Int, recordWidth: Int
     /// Where the records start and the Documents section ends, in the segment's bytes.
-    let recordsStart: Int, end: Int
-    let field: Int
+    @usableFromInline let recordsStart: Int, end: Int
+    @usableFromInline let field: Int
     /// The segment's documents.
     package let count: Int
 
@@ -35,16 +35,24 @@ package struct DocumentColumn: @unchecked Sendable {
 
     /// The field of document `id` (0 when `id` is out of range).
     /// Bounds: the 8-byte word is loaded only when it ends inside the Documents section; a record
-    /// in its last 7 bytes (or an id out of range) goes through the segment's checked reader.
-    @inline(__always)
+    /// in its last 7 bytes (or an id out of range, or a field of no bits) goes through
+    /// ``slowValue(_:)``.
+    /// (Inlinable, the rare cases outlined: ranking reads it once per document scored, from
+    /// another module, and decoding first positions once per posting.)
+    @inlinable @inline(__always)
     package func value(_ id: Int) -> Int {
-        guard width > 0 else { return 0 }
         let bit = id &* recordWidth &+ start
         let byte = recordsStart &+ bit &>> 3
-        guard id >= 0, id < count, byte &+ 8 <= end else {
-            return id >= 0 && id < count ? index.documentField(id, field) : 0
-        }
+        guard width > 0, id >= 0, id < count, byte &+ 8 <= end else { return slowValue(id) }
         let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
         return Int(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & ((1 &<< UInt64(width)) &- 1))
+    }
+
+    /// ``value(_:)`` through the segment's checked reader (0 for a field of no bits or an id out
+    /// of range).
+    @usableFromInline @inline(never)
+    func slowValue(_ id: Int) -> Int {
+        guard width > 0, id >= 0, id < count else { return 0 }
+        return index.documentField(id, field)
     }
 }

@@ -319,6 +319,41 @@ public struct PostingsCursor: @unchecked Sendable {
         return doc
     }
 
+    /// Calls `body` with each remaining document and its term frequency, in order, then leaves
+    /// the cursor at the end (``document`` nil): ``next()`` for every document, a decoded block at
+    /// a time, for a reader of documents and frequencies alone (a term's count and scores). The
+    /// frequencies are checked against the term's total once per block, as ``next()`` checks
+    /// them one by one.
+    package mutating func forEachDocument(_ body: (_ document: Int, _ frequency: Int) throws -> Void) throws {
+        if singleton != nil {
+            while let d = try next() { try body(d, termFrequency) }
+            return
+        }
+        while true {
+            if blockPosition == blockSize {
+                guard undecoded > 0 else { break }
+                if hasSkips, entry == nil { try readEntry() }
+                try decodeBlock()
+            }
+            var frequencies = 0
+            for i in blockPosition..<blockSize { frequencies += blockFreq(i) }   // ≤ 128 · Int32.max
+            guard nextPositionIndex + frequencies <= totalFrequency else {
+                throw IndexError.corrupt("postings: frequencies exceed the term's total")
+            }
+            let start = blockPosition, stop = blockSize
+            try block.withUnsafeBufferPointer { b in
+                // bounds: i < blockSize ≤ blockStride, so 3i + 1 < b.count
+                for i in start..<stop { try body(Int(b[3 &* i]), Int(b[3 &* i &+ 1])) }
+            }
+            nextPositionIndex += frequencies
+            nextGapIndex += frequencies - (stop - start)
+            gapIndex = nextGapIndex
+            blockPosition = stop
+        }
+        document = nil
+        termFrequency = 0
+    }
+
     /// Moves to the first document ≥ `target` and returns it, or `nil` at the end. Returns the
     /// current document when it is already ≥ `target`.
     public mutating func advance(to target: Int) throws -> Int? {

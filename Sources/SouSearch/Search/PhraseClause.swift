@@ -475,8 +475,29 @@ struct PhraseClause: Sendable {
                                           to out: inout Matches, cursor: inout PostingsCursor) throws {
         if infos.count == 1 {
             try cursor.reset(to: infos[infos.startIndex], in: index)
-            while let d = try cursor.next() {
-                out.append(d, cursor.termFrequency, base: base, deletions: deletions)
+            if let deletions {
+                try cursor.forEachDocument { d, f in out.append(d, f, base: base, deletions: deletions) }
+            } else {
+                // room for every document of the term first, then filled in place (no append
+                // per document)
+                let start = out.documents.count, n = cursor.documentFrequency
+                out.documents.append(contentsOf: repeatElement(0, count: n))
+                out.frequencies.append(contentsOf: repeatElement(0, count: n))
+                var k = start
+                try out.documents.withUnsafeMutableBufferPointer { documents in
+                    try out.frequencies.withUnsafeMutableBufferPointer { frequencies in
+                        try cursor.forEachDocument { d, f in
+                            // the cursor gives documentFrequency documents (bounds: k < start + n)
+                            guard k < documents.count else {
+                                throw IndexError.corrupt("postings: more documents than the term's document frequency")
+                            }
+                            documents[k] = base + d
+                            frequencies[k] = f
+                            k += 1
+                        }
+                    }
+                }
+                guard k == start + n else { throw IndexError.corrupt("postings: fewer documents than the term's document frequency") }
             }
             return
         }
