@@ -207,6 +207,15 @@ public final class IndexReader: Sendable {
     }
 
     /// The source table checked but not decoded (nil: none).
+    /// How many files the index mirrors (`sou index` of files and folders; 0 for an index of
+    /// none), from its source table's header alone: a size to plan by, such as whether checking
+    /// that the index is up to date is worth a thread. The table itself is checked where it is
+    /// read (``IndexBuilder/isUpToDate(_:paths:walkingHere:)``); damaged bytes here throw.
+    public func sourceFileCount() throws -> Int {
+        guard commit.sourcesLength > 0 else { return 0 }
+        return try SourceTable.fileCount(bytes: storage.bytes, range: commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength))
+    }
+
     func storedSources() throws -> StoredSourceTable? {
         guard commit.sourcesLength > 0 else { return nil }
         let r = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)

@@ -207,6 +207,15 @@ public struct SourceTable: Sendable, Hashable {
     /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes), calling
     /// `entry` with each path's byte range in `bytes` and its file: no String is made for an
     /// ASCII path. Returns the options and next id.
+    /// The number of files a stored table lists, read from its header alone (what ``parse(bytes:range:reserve:entry:)``
+    /// reads first; the entries are not checked here).
+    static func fileCount(bytes: IndexBytes, range: Range<Int>) throws -> Int {
+        var r = ByteReader(bytes, range: range, context: "source table")
+        _ = try r.bytes(try r.varint(max: r.remaining))
+        _ = try r.varint(max: Int(UInt32.max))
+        return try r.varint(max: r.remaining)
+    }
+
     static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
                       entry: (Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
         var r = ByteReader(bytes, range: range, context: "source table")

@@ -456,15 +456,18 @@ public struct IndexBuilder {
     /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same
     /// files with the same sizes and modification times, and the same input options (no file is
     /// read; only listed and stat'ed).
-    public func isUpToDate(_ reader: IndexReader, paths: [String]) throws -> Bool {
-        try isUpToDate(reader, listing: startListing(paths: paths))
+    /// `walkingHere`: the folders are walked on the calling thread (no thread of their own: for a
+    /// caller on a thread of its own, with nothing to do meanwhile).
+    public func isUpToDate(_ reader: IndexReader, paths: [String], walkingHere: Bool = false) throws -> Bool {
+        try isUpToDate(reader, listing: startListing(paths: paths, walkingHere: walkingHere))
     }
 
     /// Starts listing `paths` with this builder's input options on a thread of its own, for
-    /// ``isUpToDate(_:listing:)``: the caller opens the index meanwhile. The walk's messages
-    /// (unreadable files) are dropped.
-    public func startListing(paths: [String]) throws -> FileListing {
-        try FileListing(paths: paths, options: options.input)
+    /// ``isUpToDate(_:listing:)``: the caller opens the index meanwhile (`walkingHere`: the walk
+    /// runs when the files are asked for, on the asking thread). The walk's messages (unreadable
+    /// files) are dropped.
+    public func startListing(paths: [String], walkingHere: Bool = false) throws -> FileListing {
+        try FileListing(paths: paths, options: options.input, walkingHere: walkingHere)
     }
 
     /// ``isUpToDate(_:paths:)`` with the files of a listing started before (ended here, whatever

@@ -42,8 +42,10 @@ public final class FileListing: @unchecked Sendable {
     private(set) var hasEnded = false
 
     /// Starts listing `paths` with `source` on a new thread (when the system refuses one, the walk
-    /// runs on the caller's thread in ``files()`` instead).
-    init(source: DocumentSource, paths: [String]) {
+    /// runs on the caller's thread in ``files()`` instead). `walkingHere`: no thread, the walk runs
+    /// in ``files()`` (for a caller that is itself a thread of its own, with nothing to do
+    /// meanwhile: a thread costs a folder of a few files more than its walk).
+    init(source: DocumentSource, paths: [String], walkingHere: Bool = false) {
         job = Job(source: source, paths: paths)
         warn = source.warn
         detail = source.detail
@@ -51,14 +53,14 @@ public final class FileListing: @unchecked Sendable {
         source.warn = { job.messages.append((true, $0)) }
         source.detail = { job.messages.append((false, $0)) }
         // the walk recurses once per folder level, as it would on the main thread
-        thread = WorkerThread.startJoinable(stackSize: 8 << 20) { job.run() }
+        if !walkingHere { thread = WorkerThread.startJoinable(stackSize: 8 << 20) { job.run() } }
     }
 
     /// Starts listing `paths` as a ``DocumentSource`` with `options` would (its messages dropped),
     /// for ``IndexBuilder/listing`` or ``IndexBuilder/isUpToDate(_:listing:)``. Throws what
     /// ``DocumentSource/validated(_:)`` throws.
-    public convenience init(paths: [String], options: InputOptions) throws {
-        self.init(source: DocumentSource(options: try DocumentSource.validated(options)), paths: paths)
+    public convenience init(paths: [String], options: InputOptions, walkingHere: Bool = false) throws {
+        self.init(source: DocumentSource(options: try DocumentSource.validated(options)), paths: paths, walkingHere: walkingHere)
     }
 
     deinit { end() }

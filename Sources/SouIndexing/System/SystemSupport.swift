@@ -174,6 +174,18 @@ package enum PathText {
         guard let slash = bytes.lastIndex(of: 0x2F) else { return "" }
         return slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
     }
+
+    /// The path's last component, as `URL(fileURLWithPath:).lastPathComponent` gives it for an
+    /// absolute path: repeated slashes count as one and a trailing slash is ignored; "/a/b" →
+    /// "b", "/a/b/" → "b", "/" → "/", "a" → "a" (no Foundation URL made).
+    package static func lastComponent(_ path: String) -> String {
+        var bytes: [UInt8] = []
+        for b in path.utf8 where !(b == 0x2F && bytes.last == 0x2F) { bytes.append(b) }
+        if bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
+        if bytes == [0x2F] { return "/" }
+        guard let slash = bytes.lastIndex(of: 0x2F) else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: bytes[(slash + 1)...], as: UTF8.self)
+    }
 }
 
 extension Unicode.Scalar {
