@@ -144,6 +144,26 @@ struct UpdateOverlapTests {
         #expect(try !builder.isUpToDate(try IndexReader(path: f.index), paths: [f.docs, f.docs]))
     }
 
+    @Test("isUpToDate walking on the calling thread answers as with a listing thread; sourceFileCount is the files the index mirrors")
+    func upToDateWalkingHere() throws {
+        let f = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: f.root) }
+        let builder = IndexBuilder()
+        let reader = try IndexReader(path: f.index)
+        #expect(try reader.sourceFileCount() == 300)
+        #expect(try builder.isUpToDate(reader, paths: [f.docs], walkingHere: true))
+        let here = try builder.startListing(paths: [f.docs], walkingHere: true)
+        #expect(try builder.isUpToDate(reader, listing: here) && here.hasEnded)
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, f.docs + "/f17.txt", &times, 0) == 0)
+        #expect(try !builder.isUpToDate(reader, paths: [f.docs], walkingHere: true))
+        #expect(try !builder.isUpToDate(reader, paths: [f.docs], walkingHere: false))
+        // an index of no files (built in memory from a document given in code) mirrors none
+        let writer = try SegmentWriter(storesText: false)
+        try writer.addDocument(key: "a", text: "集体协商")
+        #expect(try IndexReader(segment: try writer.makeIndex()).sourceFileCount() == 0)
+    }
+
     @Test("a listing ended unused drops its messages; one read passes them on after the files are listed")
     func listingMessages() throws {
         let f = try Self.fixture(count: 3)
