@@ -8,13 +8,13 @@
 /// an index reader its segments). Sendable: it only reads the segment's bytes, which are
 /// immutable while the segment is open.
 package struct DocumentColumn: @unchecked Sendable {
-    @usableFromInline unowned(unsafe) let index: SegmentReader
-    @usableFromInline let base: UnsafeRawPointer
+    unowned(unsafe) let index: SegmentReader
+    let base: UnsafeRawPointer
     /// The field's width in bits, its first bit in a record, the record's width in bits.
-    @usableFromInline let width: Int, start: Int, recordWidth: Int
+    let width: Int, start: Int, recordWidth: Int
     /// Where the records start and the Documents section ends, in the segment's bytes.
-    @usableFromInline let recordsStart: Int, end: Int
-    @usableFromInline let field: Int
+    let recordsStart: Int, end: Int
+    let field: Int
     /// The segment's documents.
     package let count: Int
 
@@ -37,9 +37,9 @@ package struct DocumentColumn: @unchecked Sendable {
     /// Bounds: the 8-byte word is loaded only when it ends inside the Documents section; a record
     /// in its last 7 bytes (or an id out of range, or a field of no bits) goes through
     /// ``slowValue(_:)``.
-    /// (Inlinable, the rare cases outlined: ranking reads it once per document scored, from
-    /// another module, and decoding first positions once per posting.)
-    @inlinable @inline(__always)
+    /// (The rare cases outlined, so that it inlines where it is read per posting: decoding first
+    /// positions, the segment merger.)
+    @inline(__always)
     package func value(_ id: Int) -> Int {
         let bit = id &* recordWidth &+ start
         let byte = recordsStart &+ bit &>> 3
@@ -50,7 +50,7 @@ package struct DocumentColumn: @unchecked Sendable {
 
     /// ``value(_:)`` through the segment's checked reader (0 for a field of no bits or an id out
     /// of range).
-    @usableFromInline @inline(never)
+    @inline(never)
     func slowValue(_ id: Int) -> Int {
         guard width > 0, id >= 0, id < count else { return 0 }
         return index.documentField(id, field)

@@ -374,7 +374,6 @@ public final class SegmentReader: Sendable {
     /// 3 title length, 4 strings offset, 5 source: ``FileLayout/DocumentField``); `id` must be
     /// in range.
     @inline(__always)
-    @usableFromInline
     func documentField(_ id: Int, _ field: Int) -> Int {
         let width = fieldWidths[field]
         guard width > 0 else { return 0 }
