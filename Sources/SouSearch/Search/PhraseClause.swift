@@ -608,8 +608,13 @@ final class TopPruner {
     /// division-free rejection test holds; else every document goes through the exact one.
     private let rejectsWithoutDivision: Bool
     /// The lengths of a one-segment index, read in place (no call per document); nil with several
-    /// segments (then ``IndexReader/documentLength(_:)``).
-    private let lengths: DocumentColumn?
+    /// segments (then ``lengths`` and ``bases``).
+    private let single: DocumentColumn?
+    /// The segments' lengths, read in place, and where each segment's documents start (global
+    /// numbers); the segment of the last document read, where the next one mostly is (documents
+    /// come in increasing order).
+    private let lengths: [DocumentColumn], bases: [Int]
+    @exclusivity(unchecked) private var lastSegment = 0
 
     init(top: TopHits, idf: Double, bm25: BM25, averageDocumentLength: Double, index: IndexReader) {
         self.top = top
@@ -621,7 +626,11 @@ final class TopPruner {
         lengthWeight = bm25.k1 * bm25.b
         inverseAverage = averageDocumentLength > 0 ? 1 / averageDocumentLength : 0
         rejectsWithoutDivision = idf > 0 && idf.isFinite && averageDocumentLength > 0
-        lengths = index.segments.count == 1 ? index.lengthColumn(segment: 0) : nil
+        // (no arrays for one segment: a pruner is made per query)
+        let several = index.segments.count > 1
+        single = several || index.segments.isEmpty ? nil : index.lengthColumn(segment: 0)
+        lengths = several ? index.segments.indices.map { index.lengthColumn(segment: $0) } : []
+        bases = several ? index.segments.map(\.base) : []
     }
 
     /// The relative margin of the division-free tests: far above their rounding (a few units in
@@ -663,14 +672,26 @@ final class TopPruner {
     @inline(__always)
     private static func stays(_ most: Double, below entry: Double) -> Bool { most + abs(most) * 1e-9 < entry }
 
-    /// The length of document `d` (global number): read in place in a one-segment index.
+    /// The length of document `d` (global number), read in place from its segment's column.
     @inline(__always)
     private func documentLength(_ d: Int) throws -> Int {
-        guard let lengths else { return try index.documentLength(d) }
-        guard d >= 0, d < lengths.count else {
-            throw IndexError.corrupt("documents: document \(d) out of range (\(lengths.count) documents)")
+        if let single {
+            guard d >= 0, d < single.count else {
+                throw IndexError.corrupt("documents: document \(d) out of range (\(single.count) documents)")
+            }
+            return single.value(d)
         }
-        return lengths.value(d)
+        guard !bases.isEmpty else { return try index.documentLength(d) }   // (an index of no segments)
+        var s = lastSegment   // (below bases.count: 0, or what locate gave)
+        if d < bases[s] || (s + 1 < bases.count && d >= bases[s + 1]) {
+            s = index.locate(d).segment
+            lastSegment = s
+        }
+        let local = d - bases[s]
+        guard local >= 0, local < lengths[s].count else {
+            throw IndexError.corrupt("documents: document \(d) out of range (\(lengths[s].count) documents in its segment)")
+        }
+        return lengths[s].value(local)
     }
 
     /// The clause's BM25 score of document `d` (global number) with `f` occurrences.
