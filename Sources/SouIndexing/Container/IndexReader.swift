@@ -206,7 +206,6 @@ public final class IndexReader: Sendable {
         try storedSources()?.decoded()
     }
 
-    /// The source table checked but not decoded (nil: none).
     /// How many files the index mirrors (`sou index` of files and folders; 0 for an index of
     /// none), from its source table's header alone: a size to plan by, such as whether checking
     /// that the index is up to date is worth a thread. The table itself is checked where it is
@@ -216,6 +215,7 @@ public final class IndexReader: Sendable {
         return try SourceTable.fileCount(bytes: storage.bytes, range: commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength))
     }
 
+    /// The source table checked but not decoded (nil: none).
     func storedSources() throws -> StoredSourceTable? {
         guard commit.sourcesLength > 0 else { return nil }
         let r = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)
@@ -258,8 +258,9 @@ public final class IndexReader: Sendable {
         return try segments[s].reader.checkedDocumentTitle(l)
     }
 
-    /// Segment `s`'s document lengths, read in place (the ranking's per-document look-ups in a
-    /// one-segment index: no call per document). Local document numbers.
+    /// Segment `s`'s document lengths, read in place: for the ranking's per-document look-ups,
+    /// which read them without a call into this module per document (what
+    /// ``documentLength(_:)`` costs a caller in another). Local document numbers.
     package func lengthColumn(segment s: Int) -> DocumentColumn { lengthColumns[s] }
 
     /// The length in tokens of global document `d` (a damaged record throws).

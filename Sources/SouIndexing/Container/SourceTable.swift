@@ -207,22 +207,11 @@ public struct SourceTable: Sendable, Hashable {
     /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes), calling
     /// `entry` with each path's byte range in `bytes` and its file: no String is made for an
     /// ASCII path. Returns the options and next id.
-    /// The number of files a stored table lists, read from its header alone (what ``parse(bytes:range:reserve:entry:)``
-    /// reads first; the entries are not checked here).
-    static func fileCount(bytes: IndexBytes, range: Range<Int>) throws -> Int {
-        var r = ByteReader(bytes, range: range, context: "source table")
-        _ = try r.bytes(try r.varint(max: r.remaining))
-        _ = try r.varint(max: Int(UInt32.max))
-        return try r.varint(max: r.remaining)
-    }
-
     static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
                       entry: (Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
         var r = ByteReader(bytes, range: range, context: "source table")
-        let o = try r.bytes(try r.varint(max: r.remaining))
+        let (o, next, count) = try header(&r)
         let options = String(decoding: bytes.slice(o), as: UTF8.self)
-        let next = try r.varint(max: Int(UInt32.max))
-        let count = try r.varint(max: r.remaining)
         reserve(count)
         var ids: [UInt32] = []
         ids.reserveCapacity(count)
@@ -259,6 +248,20 @@ public struct SourceTable: Sendable, Hashable {
         ids.sort()
         for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
         return (options, UInt32(next))
+    }
+
+    /// A stored table's header: the options' bytes, the next id and the number of files.
+    private static func header(_ r: inout ByteReader) throws -> (options: Range<Int>, nextID: Int, count: Int) {
+        let o = try r.bytes(try r.varint(max: r.remaining))
+        let next = try r.varint(max: Int(UInt32.max))
+        return (o, next, try r.varint(max: r.remaining))
+    }
+
+    /// The number of files a stored table lists, read from its header alone (the entries are not
+    /// checked here: ``parse(bytes:range:reserve:entry:)`` checks them).
+    static func fileCount(bytes: IndexBytes, range: Range<Int>) throws -> Int {
+        var r = ByteReader(bytes, range: range, context: "source table")
+        return try header(&r).count
     }
 
     /// Whether `path`'s UTF-8 is exactly `bytes`.

@@ -166,10 +166,7 @@ package enum PathText {
     /// slashes count as one and a trailing slash is ignored; "a" → "", "/a" → "/", "/" → "/",
     /// "a/b/" → "a", "" → "".
     package static func deletingLastComponent(_ path: String) -> String {
-        // slashes are ASCII: working on bytes keeps every cut on a scalar boundary
-        var bytes: [UInt8] = []
-        for b in path.utf8 where !(b == 0x2F && bytes.last == 0x2F) { bytes.append(b) }
-        if bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
+        let bytes = normalized(path)
         if bytes.isEmpty || bytes == [0x2F] { return String(decoding: bytes, as: UTF8.self) }
         guard let slash = bytes.lastIndex(of: 0x2F) else { return "" }
         return slash == 0 ? "/" : String(decoding: bytes[..<slash], as: UTF8.self)
@@ -179,12 +176,19 @@ package enum PathText {
     /// absolute path: repeated slashes count as one and a trailing slash is ignored; "/a/b" →
     /// "b", "/a/b/" → "b", "/" → "/", "a" → "a" (no Foundation URL made).
     package static func lastComponent(_ path: String) -> String {
-        var bytes: [UInt8] = []
-        for b in path.utf8 where !(b == 0x2F && bytes.last == 0x2F) { bytes.append(b) }
-        if bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
+        let bytes = normalized(path)
         if bytes == [0x2F] { return "/" }
         guard let slash = bytes.lastIndex(of: 0x2F) else { return String(decoding: bytes, as: UTF8.self) }
         return String(decoding: bytes[(slash + 1)...], as: UTF8.self)
+    }
+
+    /// The path's bytes with repeated slashes as one and no trailing slash (but for "/"). Slashes
+    /// are ASCII: working on bytes keeps every cut on a scalar boundary.
+    private static func normalized(_ path: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for b in path.utf8 where !(b == 0x2F && bytes.last == 0x2F) { bytes.append(b) }
+        if bytes.count > 1, bytes.last == 0x2F { bytes.removeLast() }
+        return bytes
     }
 }
 
