@@ -8,9 +8,9 @@
 /// dev-all.sou`: 31.4 M in all); for `sou index` of an unchanged folder, ~8 M of ~14 M.
 ///
 /// This reads the forms people and scripts type most — for `sou search` a query and paths,
-/// `-i/--index FILE`, `-c/--count`, `-l/--files`, `--json`, `--explain`, `-n/--limit N`; for
-/// `sou index` paths, `-o/--output FILE`, `--quiet`, `--json`, `--rebuild`, `--no-store`,
-/// `--jobs N`, `--memory N` — and sets every option of the command (the others to their
+/// `-i/--index FILE`, `-c/--count`, `-l/--files`, `--json`, `--explain`, `-n/--limit N`,
+/// `--batch FILE`; for `sou index` paths, `-o/--output FILE`, `--quiet`, `--json`, `--rebuild`,
+/// `--no-store`, `--jsonl`, `--jobs N`, `--memory N` — and sets every option of the command (the others to their
 /// defaults, which the command declares once). Anything else returns nil and ArgumentParser parses
 /// the command line as before: another option, an option given twice, a value that starts with
 /// `-`, a number that is not plain digits, `--`, `help`, or a command line `validate()` rejects
@@ -22,7 +22,8 @@ enum QuickParse {
     static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
         guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"),
                                                  ("--json", "json"), ("--explain", "explain")],
-                              options: [("-i", "index"), ("--index", "index"), ("-n", "limit"), ("--limit", "limit")]) else { return nil }
+                              options: [("-i", "index"), ("--index", "index"), ("-n", "limit"), ("--limit", "limit"),
+                                        ("--batch", "batch")]) else { return nil }
         var limit = SearchCommand.defaultLimit
         if let value = line.value("limit") {
             guard let n = plainNumber(value) else { return nil }
@@ -51,14 +52,15 @@ enum QuickParse {
         command.color = .auto
         command.maxLines = nil
         command.maxColumns = nil
-        command.batch = nil
+        command.batch = line.value("batch")
         do { try command.validate() } catch { return nil }
         return command
     }
 
     /// `sou index`'s arguments (after `index`) as a command, or nil for ArgumentParser.
     static func index(_ arguments: ArraySlice<String>) -> IndexCommand? {
-        guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--json", "json"), ("--rebuild", "rebuild"), ("--no-store", "no-store")],
+        guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--json", "json"), ("--rebuild", "rebuild"), ("--no-store", "no-store"),
+                                                 ("--jsonl", "jsonl")],
                               options: [("-o", "output"), ("--output", "output"), ("--jobs", "jobs"), ("--memory", "memory")]),
               let output = line.value("output") else { return nil }
         var jobs: Int? = nil, memory: Int? = nil
@@ -73,7 +75,7 @@ enum QuickParse {
         var command = IndexCommand()
         command.paths = line.positional
         command.output = output
-        command.jsonl = false
+        command.jsonl = line.flags.contains("jsonl")
         command.idField = nil
         command.textFields = []
         command.titleField = IndexCommand.defaultTitleField

@@ -32,6 +32,9 @@ struct QuickParseTests {
             ["search", "集体协商 工资 -草案", "docs", "notes/a.txt"],
             ["search", "集体协商"],
             ["search", "help me", "-i", "x.sou"],
+            ["search", "-i", "x.sou", "--batch", "queries.txt", "--limit", "10"],
+            ["search", "--batch", "queries.txt", "-i", "x.sou", "-c"],
+            ["search", "--batch", "queries.txt", "-i", "x.sou", "-l", "--json"],
             // left to ArgumentParser: other options, repeats, odd values, help, what validate() rejects
             ["search", "", "docs"],
             ["search", "集体协商", "-i", "x.sou", "-i", "y.sou"],
@@ -50,6 +53,10 @@ struct QuickParseTests {
             ["search", "集体协商", "-i", "x.sou", "docs"],
             ["search", "集体协商", "--vimgrep", "--json"],
             ["search", "集体协商", "-windows"],
+            ["search", "--batch", "queries.txt", "docs"],
+            ["search", "集体协商", "--batch", "queries.txt", "-i", "x.sou"],
+            ["search", "--batch", "-", "-i", "x.sou"],
+            ["search", "--batch", "a.txt", "--batch", "b.txt", "-i", "x.sou"],
             ["search", "help"],
             ["search", "--help"],
         ]
@@ -58,13 +65,13 @@ struct QuickParseTests {
             let (quick, root) = try dumps(sou, arguments, in: folder)
             #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
                     "\(arguments): quick path \(quick), ArgumentParser \(root)")
-            if k < 10 {
+            if k < 13 {
                 // the quick forms are commands (not errors), with every option set
                 #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.SearchCommand(") && !quick.out.contains("definition"), "\(arguments): \(quick)")
                 quickForms += 1
             }
         }
-        #expect(quickForms == 10)
+        #expect(quickForms == 13)
         // the oracle tells values apart
         let three = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "3"], in: folder).quick.out
         let four = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "4"], in: folder).quick.out
@@ -82,6 +89,7 @@ struct QuickParseTests {
             ["index", "-o", "docs.sou", "docs", "notes/a.txt", "x.jsonl"],
             ["index", "docs", "--output", "docs.sou", "--quiet", "--rebuild"],
             ["index", "docs", "-o", "docs.sou", "--json", "--no-store", "--jobs", "2", "--memory", "64"],
+            ["index", "--jsonl", "x.jsonl", "-o", "x.sou", "--jobs", "1", "--no-store", "--quiet"],
             ["index", "help me", "-o", "docs.sou"],
             // left to ArgumentParser
             ["index", "docs"],
@@ -94,6 +102,7 @@ struct QuickParseTests {
             ["index", "docs", "-o", "-"],
             ["index", "docs", "-o", "docs.sou", "--hidden", "-t", "md", "--encoding", "GBK", "--title-field", "name"],
             ["index", "docs", "-o", "docs.sou", "--quiet", "--quiet"],
+            ["index", "x.jsonl", "-o", "x.sou", "--jsonl", "--jsonl"],
             ["index", "docs", "-o", "docs.sou", "-v"],
             ["index", "help"],
             ["index", "--help"],
@@ -102,7 +111,7 @@ struct QuickParseTests {
             let (quick, root) = try dumps(sou, arguments, in: folder)
             #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
                     "\(arguments): quick path \(quick), ArgumentParser \(root)")
-            if k < 5 {
+            if k < 6 {
                 #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.IndexCommand(") && !quick.out.contains("definition"), "\(arguments): \(quick)")
             }
         }
