@@ -31,7 +31,7 @@ struct BenchBuildArguments: ParsableArguments {
     @Flag(name: .customLong("fold-variants"), help: "Fold Traditional Chinese to Simplified.")
     var foldVariants = false
 
-    @Option(help: "In-memory buffer budget in MB (default 64), as `sou index --memory`.")
+    @Option(help: "In-memory buffer budget in MB (default 80), as `sou index --memory`.")
     var memory: Int?
 
     func validate() throws {

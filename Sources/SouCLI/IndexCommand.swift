@@ -90,7 +90,7 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
     var rebuild = false
 
-    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 64).")
+    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 80).")
     var memory: Int?
 
     @Flag(help: "Wait for another writer of FILE to finish instead of failing.")

@@ -9,14 +9,18 @@ public struct IndexWriterOptions: Sendable {
     /// Store document text (of a new file; an existing file must agree).
     public var storesText = true
     /// In-memory buffer budget in bytes: when the buffered documents' inverted postings, keys and
-    /// titles reach it, they are written as a segment and the memory is released. 64 MiB by
+    /// titles reach it, they are written as a segment and the memory is released. 80 MiB by
     /// default (Lucene's default buffer is 16 MB, tantivy's examples use 50 MB): it fills at about
-    /// 50 MB of JSON Lines (dev-x10's three segments hold ~52 MB of its input each), so a corpus up
-    /// to that size stays one segment, and a larger one builds in about 100 MB of memory, about as
-    /// fast as in one buffer (dev-x10, 127 MB, one job: 99 MB peak RSS against 149 MB with a 512
-    /// MiB buffer, same time; dev-x30, 381 MB: 1.12 times the time of one 2 GB buffer, in 120 MB
-    /// instead of 336 MB), in segments that the merge policy keeps logarithmic in number.
-    public var memoryBudget = 64 << 20
+    /// 70 MB of JSON Lines, so a corpus up to that size stays one segment, and a larger one builds
+    /// in about 110-140 MB of memory, about as fast as in one buffer, in segments that the merge
+    /// policy keeps logarithmic in number. Each segment repeats the terms it shares with the
+    /// others, so fewer segments make a smaller file (and faster queries): against 64 MiB, dev-x10
+    /// (127 MB, one job) builds in 2 segments instead of 3, 1.9% smaller, in 108 MB of peak RSS
+    /// instead of 95 (0.85 times its input; 96 MiB took 131 MB, more than the input), and
+    /// dev-x30 (381 MB) in 5 instead of 7, 1.4% smaller, in 133-137 MB instead of 114-122, as
+    /// fast (medians of 3 alternating runs: 11.21 s against 11.39 s; one 2 GiB buffer 12.13 s
+    /// in 333 MB).
+    public var memoryBudget = 80 << 20
     /// Threads analyzing documents in ``IndexWriter/addDocuments(_:)`` and encoding segments.
     public var jobs = 1
     /// Wait for another writer to finish instead of failing with ``IndexError/locked(_:)``.
