@@ -304,7 +304,17 @@ struct MergedTerms: TermSource {
         /// Sources with a live document, each with its dictionary iterator on its current term,
         /// that term's ordinal, and the source's run-ending bigrams (ordinals, increasing) with
         /// the index of the first not below it.
-        private var heads: [(source: Int, terms: TermDictionaryReader.Terms, ordinal: Int, ends: [Int], nextEnd: Int)] = []
+        private var heads: [Head] = []
+        /// A source's place in the merge. (A struct, not a tuple: an array of tuples holding a
+        /// dictionary iterator was copied element by element through the runtime's generic tuple
+        /// witnesses, 14% of a merge's instructions.)
+        private struct Head {
+            let source: Int
+            var terms: TermDictionaryReader.Terms
+            var ordinal: Int
+            let ends: [Int]
+            var nextEnd: Int
+        }
         /// Positions in `heads` of the sources holding the smallest term.
         private var matching: [Int] = []
         /// The smallest term.
@@ -316,7 +326,7 @@ struct MergedTerms: TermSource {
                 var ends: [Int] = []
                 try segment.bigramEnds.forEach { _, ordinals in ends.append(contentsOf: ordinals) }
                 ends.sort()
-                if try t.next() { heads.append((i, t, 0, ends, 0)) }
+                if try t.next() { heads.append(Head(source: i, terms: t, ordinal: 0, ends: ends, nextEnd: 0)) }
             }
         }
 
@@ -343,13 +353,19 @@ struct MergedTerms: TermSource {
                 let keyStart = chunk.keys.count, entriesStart = chunk.entries.count
                 chunk.keys.append(contentsOf: current)
                 for h in matching {
-                    let t = heads[h].terms
-                    while heads[h].nextEnd < heads[h].ends.count, heads[h].ends[heads[h].nextEnd] < heads[h].ordinal { heads[h].nextEnd += 1 }
-                    let endsRun = heads[h].nextEnd < heads[h].ends.count && heads[h].ends[heads[h].nextEnd] == heads[h].ordinal
-                    chunk.entries.append(Entry(source: heads[h].source, kind: t.kind, documentFrequency: t.documentFrequency,
-                                               totalFrequency: t.totalFrequency, postingsOffset: t.postingsOffset,
-                                               positionsOffset: t.positionsOffset, endsRun: endsRun))
-                    chunk.postings += t.documentFrequency
+                    // (fields read in place: no copy of the iterator)
+                    let ordinal = heads[h].ordinal
+                    var nextEnd = heads[h].nextEnd
+                    let endsRun = heads[h].ends.withUnsafeBufferPointer { ends in
+                        while nextEnd < ends.count, ends[nextEnd] < ordinal { nextEnd += 1 }
+                        return nextEnd < ends.count && ends[nextEnd] == ordinal
+                    }
+                    heads[h].nextEnd = nextEnd
+                    let documentFrequency = heads[h].terms.documentFrequency
+                    chunk.entries.append(Entry(source: heads[h].source, kind: heads[h].terms.kind, documentFrequency: documentFrequency,
+                                               totalFrequency: heads[h].terms.totalFrequency, postingsOffset: heads[h].terms.postingsOffset,
+                                               positionsOffset: heads[h].terms.positionsOffset, endsRun: endsRun))
+                    chunk.postings += documentFrequency
                 }
                 chunk.terms.append((keyStart..<chunk.keys.count, entriesStart..<chunk.entries.count))
                 if chunk.terms.count >= IndexSerializer.chunkTerms || chunk.postings >= 1 << 20 {

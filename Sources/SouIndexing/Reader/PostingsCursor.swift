@@ -515,39 +515,68 @@ public struct PostingsCursor: @unchecked Sendable {
             return
         }
         let size = FileLayout.positionsPerBlock
-        while undecoded > 0 {
-            if hasSkips, entry == nil { try readEntry() }
-            try decodeBlock()
-            for i in 0..<blockSize {
-                let freq = blockFreq(i)
-                guard nextPositionIndex + freq <= totalFrequency else {
-                    throw IndexError.corrupt("postings: frequencies exceed the term's total")
-                }
-                nextPositionIndex += freq
-                var g = nextGapIndex
-                nextGapIndex += freq - 1
-                let doc = blockDoc(i)
-                let id = newIDs[doc]
-                guard id >= 0 else { continue }
-                out.documents.append(id)
-                out.frequencies.append(Int32(freq))
-                out.firstPositions.append(UInt32(blockFirst(i)))
-                var last = blockFirst(i)
-                while g < nextGapIndex {
-                    let blockStart = g / size * size
-                    let stop = min(nextGapIndex, blockStart + size)
-                    _ = try gapValue(stop - 1)   // decodes the block holding gaps g..<stop as far as stop − 1
-                    let gaps = values[(g - blockStart)..<(stop - blockStart)]
-                    for v in gaps { last += Int(v) + 1 }
-                    out.positionGaps.append(contentsOf: gaps)
-                    g = stop
-                }
-                guard last < slots.value(doc) else {
-                    throw IndexError.corrupt("positions: position beyond the slots of document \(doc)")
+        // the kept documents' gaps are copied into room made ahead (doubling, from the gaps
+        // decoded: a damaged total cannot make it large) and the rest cut at the end, not
+        // appended a document at a time; a block's kept documents, frequencies and first
+        // positions are gathered on the stack and appended three arrays at a time
+        let gapStart = out.positionGaps.count
+        var written = gapStart
+        try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * FileLayout.docsPerBlock) { kept in
+            try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: FileLayout.docsPerBlock) { keptFirsts in
+                let ids = kept.baseAddress!, frequencies = ids + FileLayout.docsPerBlock, firsts = keptFirsts.baseAddress!
+                while undecoded > 0 {
+                    if hasSkips, entry == nil { try readEntry() }
+                    try decodeBlock()
+                    // blockSize ≤ docsPerBlock: n stays within the buffers
+                    var n = 0
+                    for i in 0..<blockSize {
+                        let freq = blockFreq(i)
+                        guard nextPositionIndex + freq <= totalFrequency else {
+                            throw IndexError.corrupt("postings: frequencies exceed the term's total")
+                        }
+                        nextPositionIndex += freq
+                        var g = nextGapIndex
+                        nextGapIndex += freq - 1
+                        let doc = blockDoc(i)
+                        let id = newIDs[doc]
+                        guard id >= 0 else { continue }
+                        let first = blockFirst(i)
+                        ids[n] = id
+                        frequencies[n] = Int32(freq)
+                        firsts[n] = UInt32(first)
+                        n += 1
+                        var last = first
+                        while g < nextGapIndex {
+                            let blockStart = g / size * size
+                            let stop = min(nextGapIndex, blockStart + size)
+                            _ = try gapValue(stop - 1)   // decodes the block holding gaps g..<stop as far as stop − 1
+                            let count = stop - g
+                            if written + count > out.positionGaps.count {
+                                let room = max(written + count - out.positionGaps.count, out.positionGaps.count - gapStart, 64)
+                                out.positionGaps.append(contentsOf: repeatElement(0, count: room))
+                            }
+                            // written + count ≤ out.positionGaps.count; g − blockStart + count ≤ size
+                            values.withUnsafeBufferPointer { v in
+                                out.positionGaps.withUnsafeMutableBufferPointer { o in
+                                    let from = v.baseAddress! + (g - blockStart), to = o.baseAddress! + written
+                                    for k in 0..<count { last += Int(from[k]) + 1; to[k] = from[k] }
+                                }
+                            }
+                            written += count
+                            g = stop
+                        }
+                        guard last < slots.value(doc) else {
+                            throw IndexError.corrupt("positions: position beyond the slots of document \(doc)")
+                        }
+                    }
+                    out.documents.append(contentsOf: UnsafeBufferPointer(start: ids, count: n))
+                    out.frequencies.append(contentsOf: UnsafeBufferPointer(start: frequencies, count: n))
+                    out.firstPositions.append(contentsOf: UnsafeBufferPointer(start: firsts, count: n))
+                    blockPosition = blockSize
                 }
             }
-            blockPosition = blockSize
         }
+        out.positionGaps.removeLast(out.positionGaps.count - written)
     }
 
     /// Calls `body` with each position (slot) of the term in the current document, increasing,
