@@ -515,12 +515,8 @@ public struct PostingsCursor: @unchecked Sendable {
             return
         }
         let size = FileLayout.positionsPerBlock
-        // the kept documents' gaps are copied into room made ahead (doubling, from the gaps
-        // decoded: a damaged total cannot make it large) and the rest cut at the end, not
-        // appended a document at a time; a block's kept documents, frequencies and first
-        // positions are gathered on the stack and appended three arrays at a time
-        let gapStart = out.positionGaps.count
-        var written = gapStart
+        // a block's kept documents, frequencies and first positions are gathered on the stack
+        // and appended three arrays at a time (not an append per document to each)
         try withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * FileLayout.docsPerBlock) { kept in
             try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: FileLayout.docsPerBlock) { keptFirsts in
                 let ids = kept.baseAddress!, frequencies = ids + FileLayout.docsPerBlock, firsts = keptFirsts.baseAddress!
@@ -550,19 +546,12 @@ public struct PostingsCursor: @unchecked Sendable {
                             let blockStart = g / size * size
                             let stop = min(nextGapIndex, blockStart + size)
                             _ = try gapValue(stop - 1)   // decodes the block holding gaps g..<stop as far as stop − 1
-                            let count = stop - g
-                            if written + count > out.positionGaps.count {
-                                let room = max(written + count - out.positionGaps.count, out.positionGaps.count - gapStart, 64)
-                                out.positionGaps.append(contentsOf: repeatElement(0, count: room))
-                            }
-                            // written + count ≤ out.positionGaps.count; g − blockStart + count ≤ size
                             values.withUnsafeBufferPointer { v in
-                                out.positionGaps.withUnsafeMutableBufferPointer { o in
-                                    let from = v.baseAddress! + (g - blockStart), to = o.baseAddress! + written
-                                    for k in 0..<count { last += Int(from[k]) + 1; to[k] = from[k] }
-                                }
+                                // g − blockStart < stop − blockStart ≤ size, the buffer's count
+                                let gaps = UnsafeBufferPointer(rebasing: v[(g - blockStart)..<(stop - blockStart)])
+                                for x in gaps { last += Int(x) + 1 }
+                                out.positionGaps.append(contentsOf: gaps)
                             }
-                            written += count
                             g = stop
                         }
                         guard last < slots.value(doc) else {
@@ -576,7 +565,6 @@ public struct PostingsCursor: @unchecked Sendable {
                 }
             }
         }
-        out.positionGaps.removeLast(out.positionGaps.count - written)
     }
 
     /// Calls `body` with each position (slot) of the term in the current document, increasing,
