@@ -63,6 +63,16 @@ public struct PostingsCursor: @unchecked Sendable {
     private var blockGaps = 0
     private var gapParameter = 0
     private var gapReader: BitReader
+    /// Where the term's inline gaps start (a term in one block with fewer than 128 gaps stores
+    /// them after its documents), nil for a term whose gaps are in the positions section. They
+    /// are decoded when a gap is first read, not with the documents: a query that reads only
+    /// the documents, or the positions of a few of them, decodes none or fewer. With one Rice
+    /// parameter they are read as far as asked, as a positions-section block is; with a
+    /// parameter per document (``RiceCoding/perDocumentGaps``: ``gapParameter`` is
+    /// ``perDocumentPending`` until then) all at once.
+    private var inlineGaps: BitReader? = nil
+    private var inlineGapParameter = 0
+    private static let perDocumentPending = -1
 
     init(index: SegmentReader, term: TermInfo) throws {
         let (postingsOffset, positionsOffset) = Self.offsets(term)
@@ -148,6 +158,7 @@ public struct PostingsCursor: @unchecked Sendable {
         decodedGaps = 0
         skippedGaps = 0
         blockGaps = 0
+        inlineGaps = nil
         let b = index.bytes
         if postingsOffset < 0 {
             let doc = -1 - postingsOffset
@@ -242,36 +253,15 @@ public struct PostingsCursor: @unchecked Sendable {
         for i in 0..<n { positions += blockFreq(i) }   // ≤ 128 · Int32.max: no overflow
         let gapCount = totalFrequency - documentFrequency
         if !hasSkips, gapCount > 0, FileLayout.gapsAreInline(documentFrequency: documentFrequency, totalFrequency: totalFrequency) {
-            // the term's position gaps follow its documents in this block
+            // the term's position gaps follow its documents in this block: decoded when first read
             let kGaps = Int(try r.read(bits: 5))
             guard kGaps <= 24 || kGaps == RiceCoding.perDocumentGaps else { throw r.fail("bad Rice parameter") }
             if values.isEmpty { values = [UInt32](repeating: 0, count: FileLayout.positionsPerBlock) }
             // gapsAreInline: gapCount ≤ positionsPerBlock, the buffer's size
             guard gapCount <= values.count else { throw r.fail("too many inline position gaps") }
-            if kGaps == RiceCoding.perDocumentGaps {
-                // each document's f − 1 gaps with its own parameter (FORMAT.md "Postings")
-                let decoded = block   // (the closure below holds `values`: no access to self inside)
-                try values.withUnsafeMutableBufferPointer { v in
-                    var at = 0
-                    for i in 0..<n {
-                        let f = Int(decoded[3 * i + 1])
-                        guard f > 1 else { continue }
-                        // bounds: at + f − 1 ≤ gapCount ≤ the buffer's count
-                        guard f - 1 <= gapCount - at else { throw r.fail("frequencies exceed the term's total") }
-                        let kd = RiceCoding.documentGapParameter(slotCount: slots.value(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
-                                                                 frequency: f)
-                        try r.rice(kd, count: f - 1, into: v.baseAddress! + at)
-                        at += f - 1
-                    }
-                    guard at == gapCount else { throw r.fail("frequencies disagree with the term's total") }
-                }
-            } else {
-                try values.withUnsafeMutableBufferPointer { try r.rice(kGaps, count: gapCount, into: $0.baseAddress!) }
-            }
-            decodedBlock = 0
-            decodedGaps = gapCount
-            blockGaps = gapCount
-            skippedGaps = 0
+            inlineGaps = r
+            inlineGapParameter = kGaps
+            openInlineGaps()
         }
         if let e = entry {
             // the entry summarizes the block exactly: last document, position count, byte length
@@ -603,6 +593,7 @@ public struct PostingsCursor: @unchecked Sendable {
         let size = FileLayout.positionsPerBlock
         guard block * size + j < totalFrequency - documentFrequency else { throw IndexError.corrupt("positions: gap index out of range") }
         if block != decodedBlock || j < skippedGaps { try openGapBlock(block) }
+        if gapParameter == Self.perDocumentPending { try decodePerDocumentGaps() }
         guard j < blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
         // the gaps before the current document's are never read again: passed over unkept
         let current = gapIndex - block * size
@@ -622,6 +613,11 @@ public struct PostingsCursor: @unchecked Sendable {
     /// gaps decoded: from the start of the term's positions when it lies before the open one,
     /// whole blocks skipped by their byte length.
     private mutating func openGapBlock(_ block: Int) throws {
+        if inlineGaps != nil {
+            // (inline gaps are one block: gap indices are checked against the term's gap count)
+            openInlineGaps()
+            return
+        }
         let size = FileLayout.positionsPerBlock
         let gapCount = totalFrequency - documentFrequency
         let fullBlocks = gapCount / size
@@ -659,6 +655,43 @@ public struct PostingsCursor: @unchecked Sendable {
         decodedBlock = block
     }
 
+    /// Makes the term's inline gaps the open gap block (block 0), none of them decoded.
+    private mutating func openInlineGaps() {
+        gapReader = inlineGaps!
+        gapParameter = inlineGapParameter == RiceCoding.perDocumentGaps ? Self.perDocumentPending : inlineGapParameter
+        blockGaps = totalFrequency - documentFrequency
+        decodedGaps = 0
+        skippedGaps = 0
+        decodedBlock = 0
+    }
+
+    /// Decodes all the open inline gaps that have a Rice parameter per document (FORMAT.md
+    /// "Postings": each document's f − 1 gaps with the parameter its slot count, first position
+    /// and frequency give), from the decoded block's documents.
+    private mutating func decodePerDocumentGaps() throws {
+        let gapCount = blockGaps
+        let slots = DocumentColumn(index, .slotCount)
+        var r = gapReader
+        let decoded = block, n = blockSize   // (the closure below holds `values`: no access to self inside)
+        try values.withUnsafeMutableBufferPointer { v in
+            var at = 0
+            for i in 0..<n {
+                let f = Int(decoded[3 * i + 1])
+                guard f > 1 else { continue }
+                // bounds: at + f − 1 ≤ gapCount ≤ the buffer's count
+                guard f - 1 <= gapCount - at else { throw r.fail("frequencies exceed the term's total") }
+                let kd = RiceCoding.documentGapParameter(slotCount: slots.value(Int(decoded[3 * i])), first: Int(decoded[3 * i + 2]),
+                                                         frequency: f)
+                try r.rice(kd, count: f - 1, into: v.baseAddress! + at)
+                at += f - 1
+            }
+            guard at == gapCount else { throw r.fail("frequencies disagree with the term's total") }
+        }
+        gapReader = r
+        gapParameter = 0   // (all decoded: no more codes are read)
+        decodedGaps = gapCount
+    }
+
     /// Passes over the open block's gaps from the last decoded one to gap `j` (excluded, below
     /// the block's gap count) without keeping them: the gaps of documents before the current one.
     private mutating func skipGaps(to j: Int) throws {
@@ -674,7 +707,8 @@ public struct PostingsCursor: @unchecked Sendable {
     /// reader offset).
     @inline(__always)
     private mutating func finishGaps() throws {
-        guard decodedGaps == blockGaps else { return }
+        // (inline gaps end where the verifier asks: ``verifyingWalk()``)
+        guard decodedGaps == blockGaps, inlineGaps == nil else { return }
         let fullBlocks = (totalFrequency - documentFrequency) / FileLayout.positionsPerBlock
         if decodedBlock < fullBlocks {
             if gapReader.byteOffset != positionsReader.offset { throw gapReader.fail("block length disagrees with its contents") }
@@ -691,6 +725,7 @@ public struct PostingsCursor: @unchecked Sendable {
     /// `from < stop ≤` the block's gap count; `out` has room for `stop − from` values.
     private mutating func sumGaps(block: Int, from: Int, to stop: Int, after p: Int, into out: UnsafeMutablePointer<Int>) throws -> Int {
         if block != decodedBlock || from < skippedGaps { try openGapBlock(block) }
+        if gapParameter == Self.perDocumentPending { try decodePerDocumentGaps() }
         guard stop <= blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
         // the gaps of documents leapfrogged over, before `from`: passed over unkept
         if decodedGaps < from { try skipGaps(to: from) }
@@ -950,7 +985,13 @@ extension PostingsCursor {
         guard nextPositionIndex == totalFrequency else {
             throw IndexError.corrupt("postings: frequencies sum to \(nextPositionIndex), the dictionary says \(totalFrequency)")
         }
-        return Extent(postingsEnd: docsOffset - index.postingsRange.lowerBound,
+        // inline gaps end the term's postings (every one was read by the walk)
+        var postingsEnd = docsOffset
+        if inlineGaps != nil {
+            guard decodedGaps == blockGaps else { throw IndexError.corrupt("positions: inline gaps not all read") }
+            postingsEnd = gapReader.byteOffset
+        }
+        return Extent(postingsEnd: postingsEnd - index.postingsRange.lowerBound,
                       positionsEnd: positionsReader.offset - index.positionsRange.lowerBound)
     }
 }
