@@ -581,8 +581,11 @@ public final class IndexWriter {
         }
         var out = SourceCounts()
         for s in segments {
-            for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
-                out.add(UInt32(truncatingIfNeeded: try s.reader.documentSource(d)))
+            // (the Source field read as a column: no range check and throw per document, whose
+            // ids are the segment's own)
+            let sources = DocumentColumn(s.reader, .source), deletions = s.deletions
+            for d in 0..<s.entry.documentCount where !deletions.contains(d) {
+                out.add(UInt32(truncatingIfNeeded: sources.value(d)))
             }
         }
         return out

@@ -172,23 +172,61 @@ public struct SourceTable: Sendable, Hashable {
     /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8,
     /// Documents vint.
     func encoded() -> [UInt8] {
-        var w = ByteWriter()
-        let o = Array(options.utf8)
-        w.varint(o.count)
-        w.append(contentsOf: o)
-        w.varint(UInt64(nextID))
-        w.varint(entries.count)
+        // (every commit of `sou index` writes the whole table: its size is counted first, then
+        // its bytes are written through a pointer, not appended one value at a time)
+        @inline(__always) func length(_ v: UInt64) -> Int { ByteWriter.varintLength(v) }
+        @inline(__always) func zigzag(_ t: Int64) -> UInt64 { UInt64(bitPattern: (t << 1) ^ (t >> 63)) }
+        var o = options
+        var size = length(UInt64(o.utf8.count)) + o.utf8.count + length(UInt64(nextID)) + length(UInt64(entries.count))
         for entry in entries {
-            let f = entry.file
-            w.varint(entry.path.utf8.count)
-            w.append(contentsOf: entry.path.utf8)
-            w.varint(UInt64(f.id))
-            w.varint(f.size)
-            w.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
-            w.u8(f.isJSONLines ? 1 : 0)
-            w.varint(f.documents)
+            let f = entry.file, n = entry.path.utf8.count
+            size += length(UInt64(n)) + n + length(UInt64(f.id)) + length(UInt64(f.size))
+                + length(zigzag(f.modificationTime)) + 1 + length(UInt64(f.documents))
         }
-        return w.bytes
+        return [UInt8](unsafeUninitializedCapacity: size) { out, written in
+            // bounds: `size` counts every byte written below, value by value
+            var p = out.baseAddress!
+            Self.put(&o, at: &p)
+            Self.put(UInt64(nextID), at: &p)
+            Self.put(UInt64(entries.count), at: &p)
+            for entry in entries {
+                var path = entry.path
+                let f = entry.file
+                Self.put(&path, at: &p)
+                Self.put(UInt64(f.id), at: &p)
+                Self.put(UInt64(f.size), at: &p)
+                Self.put(zigzag(f.modificationTime), at: &p)
+                p.pointee = f.isJSONLines ? 1 : 0
+                p += 1
+                Self.put(UInt64(f.documents), at: &p)
+            }
+            written = p - out.baseAddress!
+            precondition(written == size, "source table size miscounted")
+        }
+    }
+
+    /// Writes `value` as a varint at `p` and moves `p` past it (the caller made room).
+    @inline(__always)
+    private static func put(_ value: UInt64, at p: inout UnsafeMutablePointer<UInt8>) {
+        var v = value
+        while v >= 0x80 {
+            p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+            p += 1
+            v >>= 7
+        }
+        p.pointee = UInt8(v)
+        p += 1
+    }
+
+    /// Writes `s`'s UTF-8 length and bytes at `p` and moves `p` past them (the caller made room).
+    @inline(__always)
+    private static func put(_ s: inout String, at p: inout UnsafeMutablePointer<UInt8>) {
+        let n = s.utf8.count
+        put(UInt64(n), at: &p)
+        if n > 0 {
+            s.withUTF8 { u in UnsafeMutableRawPointer(p).copyMemory(from: u.baseAddress!, byteCount: n) }
+            p += n
+        }
     }
 
     /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
