@@ -731,7 +731,7 @@ public struct PostingsCursor: @unchecked Sendable {
         if decodedGaps < from { try skipGaps(to: from) }
         var p = p
         var j = from
-        var summed = false   // gaps decoded here (not already decoded, as inline gaps are)
+        var summed = false   // gaps decoded here (not already decoded: read before, or inline gaps with a parameter per document)
         // bounds: j < stop ≤ blockGaps ≤ the buffer's size; out[j − from] for j < stop
         values.withUnsafeMutableBufferPointer { v in
             let gaps = v.baseAddress!

@@ -1,3 +1,4 @@
+import CSystemShim
 import FoundationEssentials
 import Glibc
 import SouAnalysis
@@ -542,9 +543,18 @@ public final class SegmentReader: Sendable {
     /// ``termInfo(_:)`` for a term prepared once for all the segments it is looked up in: its
     /// bytes and filter hash are computed once, and an entry found carries the key's String
     /// (equal to the entry's term, byte for byte) instead of one decoded per segment.
+    ///
+    /// The entry's postings are fetched into the cache ahead of their first read (a query looks
+    /// all its terms up in every segment before it reads any postings: their cache misses then
+    /// overlap the look-ups instead of following them one by one).
     public func termInfo(_ key: TermKey) throws -> TermInfo? {
         if filterBlockCount > 0, !mayHaveTerm(key.filterHash) { return nil }
-        return try TermDictionaryReader(index: self).find(key.bytes, term: key.term)
+        let info = try TermDictionaryReader(index: self).find(key.bytes, term: key.term)
+        if let info, case .postings(let offset, _) = info.location, offset < postingsRange.count {
+            // (a hint: no fault, no effect on what is read)
+            sou_prefetch_read(bytes.base + postingsRange.lowerBound + offset)
+        }
+        return info
     }
 
     /// Whether the term filter may hold the key of `hash` (true without a filter).
