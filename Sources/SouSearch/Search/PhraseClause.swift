@@ -80,12 +80,14 @@ struct PhraseClause: Sendable {
             // (bytes and filter hash computed once for all segments)
             let key = isCharacter ? nil : TermKey(token.term)
             var infos = SegmentEntries(capacity: index.segments.count)
-            // (by index: a `for segment in` copy of each SegmentView retains and releases its parts)
-            for s in index.segments.indices {
-                let reader = index.segments[s].reader
-                if let key {
-                    infos.append(segment: try reader.termInfo(key))
-                } else {
+            // (by index: a `for segment in` copy of each SegmentView retains and releases its parts;
+            // the key unwrapped once: a look-up per segment through the optional copied it, its
+            // String and bytes retained and released, each time)
+            if let key {
+                for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
+            } else {
+                for s in index.segments.indices {
+                    let reader = index.segments[s].reader
                     let starting = try reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
                     let ending = try token.term.unicodeScalars.first.map(reader.bigramsEnding(with:)) ?? []
                     infos.append(segment: starting + ending)
