@@ -186,43 +186,30 @@ public struct SourceTable: Sendable, Hashable {
         return [UInt8](unsafeUninitializedCapacity: size) { out, written in
             // bounds: `size` counts every byte written below, value by value
             var p = out.baseAddress!
-            Self.put(&o, at: &p)
-            Self.put(UInt64(nextID), at: &p)
-            Self.put(UInt64(entries.count), at: &p)
+            Self.putString(&o, at: &p)
+            ByteWriter.varint(UInt64(nextID), at: &p)
+            ByteWriter.varint(UInt64(entries.count), at: &p)
             for entry in entries {
                 var path = entry.path
                 let f = entry.file
-                Self.put(&path, at: &p)
-                Self.put(UInt64(f.id), at: &p)
-                Self.put(UInt64(f.size), at: &p)
-                Self.put(zigzag(f.modificationTime), at: &p)
+                Self.putString(&path, at: &p)
+                ByteWriter.varint(UInt64(f.id), at: &p)
+                ByteWriter.varint(UInt64(f.size), at: &p)
+                ByteWriter.varint(zigzag(f.modificationTime), at: &p)
                 p.pointee = f.isJSONLines ? 1 : 0
                 p += 1
-                Self.put(UInt64(f.documents), at: &p)
+                ByteWriter.varint(UInt64(f.documents), at: &p)
             }
             written = p - out.baseAddress!
             precondition(written == size, "source table size miscounted")
         }
     }
 
-    /// Writes `value` as a varint at `p` and moves `p` past it (the caller made room).
-    @inline(__always)
-    private static func put(_ value: UInt64, at p: inout UnsafeMutablePointer<UInt8>) {
-        var v = value
-        while v >= 0x80 {
-            p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
-            p += 1
-            v >>= 7
-        }
-        p.pointee = UInt8(v)
-        p += 1
-    }
-
     /// Writes `s`'s UTF-8 length and bytes at `p` and moves `p` past them (the caller made room).
     @inline(__always)
-    private static func put(_ s: inout String, at p: inout UnsafeMutablePointer<UInt8>) {
+    private static func putString(_ s: inout String, at p: inout UnsafeMutablePointer<UInt8>) {
         let n = s.utf8.count
-        put(UInt64(n), at: &p)
+        ByteWriter.varint(UInt64(n), at: &p)
         if n > 0 {
             s.withUTF8 { u in UnsafeMutableRawPointer(p).copyMemory(from: u.baseAddress!, byteCount: n) }
             p += n

@@ -592,8 +592,7 @@ public struct PostingsCursor: @unchecked Sendable {
     private mutating func decodeGaps(block: Int, through j: Int) throws {
         let size = FileLayout.positionsPerBlock
         guard block * size + j < totalFrequency - documentFrequency else { throw IndexError.corrupt("positions: gap index out of range") }
-        if block != decodedBlock || j < skippedGaps { try openGapBlock(block) }
-        if gapParameter == Self.perDocumentPending { try decodePerDocumentGaps() }
+        try open(block: block, from: j)
         guard j < blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
         // the gaps before the current document's are never read again: passed over unkept
         let current = gapIndex - block * size
@@ -607,6 +606,15 @@ public struct PostingsCursor: @unchecked Sendable {
         gapReader = r
         decodedGaps = stop
         try finishGaps()
+    }
+
+    /// Makes gap block `block` the open one with its gap `j` still readable (opened again when a
+    /// gap before those it kept is asked for), inline gaps with a parameter per document decoded:
+    /// what a read of its gaps from `j` on needs first.
+    @inline(__always)
+    private mutating func open(block: Int, from j: Int) throws {
+        if block != decodedBlock || j < skippedGaps { try openGapBlock(block) }
+        if gapParameter == Self.perDocumentPending { try decodePerDocumentGaps() }
     }
 
     /// Makes gap block `block` (below the term's gap count's blocks) the open one, none of its
@@ -724,8 +732,7 @@ public struct PostingsCursor: @unchecked Sendable {
     /// the checked decoder for what its fast path does not take.
     /// `from < stop ≤` the block's gap count; `out` has room for `stop − from` values.
     private mutating func sumGaps(block: Int, from: Int, to stop: Int, after p: Int, into out: UnsafeMutablePointer<Int>) throws -> Int {
-        if block != decodedBlock || from < skippedGaps { try openGapBlock(block) }
-        if gapParameter == Self.perDocumentPending { try decodePerDocumentGaps() }
+        try open(block: block, from: from)
         guard stop <= blockGaps else { throw IndexError.corrupt("positions: gap index out of range") }
         // the gaps of documents leapfrogged over, before `from`: passed over unkept
         if decodedGaps < from { try skipGaps(to: from) }
