@@ -16,7 +16,9 @@ import PackageDescription
 // the executable they call a null pointer (SEGV at pc 0 in dispatch_apply).
 let staticSwiftRuntime = Context.environment["SOU_SHARED_SWIFT_RUNTIME"] == nil
 let staticSwiftRuntimeFlags = ["-static-stdlib", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
-                               "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency"]
+                               "-lswift_RegexParser", "-lswift_StringProcessing", "-lswift_Concurrency",
+                               // libstdc++ static too: Sources/SouCLI/Linking/libstdc++.so says why and how
+                               "-L" + Context.packageDirectory + "/Sources/SouCLI/Linking"]
 
 let package = Package(
     name: "Sou",
@@ -44,10 +46,13 @@ let package = Package(
         .executableTarget(
             name: "SouCLI",
             dependencies: ["Sou", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            // The Swift runtime and FoundationEssentials linked into `sou` statically (as
-            // `swift build --static-swift-stdlib` does; ICU, zlib, libstdc++ and the C library stay
-            // shared): no relocation of the Swift libraries at every start. `sou search QUERY -i
-            // dev-all.sou`: 25.8 → 19.2 M instructions; the executable is 32 MB (11 MB shared).
+            exclude: ["Linking"],
+            // The Swift runtime, FoundationEssentials and libstdc++ linked into `sou` statically
+            // (as `swift build --static-swift-stdlib` does, and libstdc++ through a linker script;
+            // ICU, zlib and the C library stay shared): no relocation of the Swift libraries and
+            // libstdc++ at every start. `sou search QUERY -i dev-all.sou`: 25.8 → 19.2 M
+            // instructions; the executable is 32 MB (11 MB shared). libstdc++ static:
+            // `sou search 設定 -i debref-ja.sou -c` 3.79 → 2.13 M instructions.
             // The modules are compiled for the shared libraries, so the static libraries their
             // autolink entries name are listed here.
             // Linked by lld with packed relative relocations (DT_RELR, glibc ≥ 2.36): the ~40,000
