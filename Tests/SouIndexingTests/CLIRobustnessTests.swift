@@ -360,6 +360,41 @@ extension CLIRobustnessTests {
 }
 
 extension CLIRobustnessTests {
+    /// Before: `sou index notes -o notes/a.md --force` indexed a.md and then replaced it by the
+    /// index (only an output named on the command line as an input was refused).
+    @Test("a non-index output inside a folder being indexed is an input: refused with --force too, also when reached through a link")
+    func outputInsideInputFolder() throws {
+        defer { cleanUp() }
+        try FileManager.default.createDirectory(atPath: path("notes"), withIntermediateDirectories: true)
+        let note = try file("notes/a.md", "集体协商 my note")
+        _ = try file("notes/b.md", "工资")
+        let original = contents(note)
+        for extra in [[], ["--force"]] {
+            let r = try runBounded(sou, ["index", path("notes"), "-o", note] + extra)
+            #expect(r.exited(2), "\(extra): status \(r.status)")
+            #expect(r.err.contains("is inside \(path("notes")), which is being indexed (it is an input)"), "\(r.err)")
+            #expect(contents(note) == original)
+        }
+        // a folder that reaches the note through a link: found by the walk, refused before reading
+        try FileManager.default.createDirectory(atPath: path("other"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path("other/link"), withDestinationPath: path("notes"))
+        let linked = try runBounded(sou, ["index", path("other"), "-o", note, "--force"])
+        #expect(linked.exited(2), "status \(linked.status)")
+        #expect(linked.err.contains("the output is also an input"), "\(linked.err)")
+        #expect(contents(note) == original)
+        // an index inside the folder it indexes is still built and brought up to date (it is
+        // skipped as binary), and a non-index file outside the inputs is replaced with --force
+        let inside = path("notes/notes.sou")
+        #expect(try runBounded(sou, ["index", path("notes"), "-o", inside, "--quiet"]).exited(0))
+        #expect(try runBounded(sou, ["index", path("notes"), "-o", inside, "--quiet"]).exited(0))
+        #expect(try IndexReader(contentsOf: URL(fileURLWithPath: inside)).documentCount == 2)
+        let outside = try file("junk.txt", "not an index")
+        #expect(try runBounded(sou, ["index", path("notes"), "-o", outside, "--force", "--quiet"]).exited(0))
+        #expect(try IndexReader(contentsOf: URL(fileURLWithPath: outside)).documentCount == 2)
+    }
+}
+
+extension CLIRobustnessTests {
     /// Before: exit 0 and the previous index replaced by an empty one.
     @Test("a build that indexes 0 documents keeps the previous index and says why: exit 2 when every line was bad, 1 for an empty folder")
     func nothingIndexed() throws {

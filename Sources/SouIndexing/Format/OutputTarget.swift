@@ -14,6 +14,9 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case folder
         /// The same file as one of the inputs.
         case sameAsInput
+        /// A file that is not a Sou index, inside `folder`, a folder being indexed: one of the
+        /// inputs (refused with `--force` too).
+        case insideInputFolder(folder: String)
         /// An existing, non-empty file that does not start with the `SOUINDEX` magic (see
         /// ``IndexBuildOptions/replacesNonIndexFile``).
         case notAnIndex
@@ -48,6 +51,8 @@ public struct OutputRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case .notRegularFile(let what): "\(path): not a regular file (\(what)); refusing to replace it"
         case .folder: "\(path): is a folder; give the index file's name"
         case .sameAsInput: "\(path): the output is also an input; refusing to overwrite it"
+        case .insideInputFolder(let folder):
+            "\(path): exists, is not a Sou index, and is inside \(folder), which is being indexed (it is an input); refusing to overwrite it (choose another output path)"
         case .notAnIndex: "\(path): exists and is not a Sou index (--force replaces it)"
         case .notWritable: "\(path): not writable by this user; refusing to replace it"
         case .unusableFolder(let reason): "\(path): \(reason)"
@@ -76,8 +81,13 @@ enum OutputTarget {
                     throw OutputRefusal(.sameAsInput, path: path)
                 }
             }
-            if !replacesNonIndexFile, st.st_size > 0, !startsWithIndexMagic(path) {
-                throw OutputRefusal(.notAnIndex, path: path)
+            if st.st_size > 0, !startsWithIndexMagic(path) {
+                // a file that is not an index, inside a folder being indexed, is one of the
+                // inputs (a walk would read it): never replaced, even with --force
+                if let folder = enclosingInputFolder(of: path, inputs: inputs) {
+                    throw OutputRefusal(.insideInputFolder(folder: folder), path: path)
+                }
+                if !replacesNonIndexFile { throw OutputRefusal(.notAnIndex, path: path) }
             }
         } else if errno != ENOENT {
             throw IndexError.io("cannot use \(path) as the output: \(String(cString: strerror(errno)))")
@@ -119,6 +129,42 @@ enum OutputTarget {
         guard faccessat(AT_FDCWD, shown, W_OK | X_OK, AT_EACCESS) == 0 else {
             throw OutputRefusal(.unusableFolder(reason: "this user may not create files in this folder"), path: shown)
         }
+    }
+
+    /// The input (as given) that is a folder holding `path`, at any depth, by their canonical
+    /// paths (links resolved); nil when there is none, or a path cannot be resolved.
+    static func enclosingInputFolder(of path: String, inputs: [String]) -> String? {
+        guard let output = canonical(path) else { return nil }
+        for input in inputs where input != "-" {
+            var s = stat()
+            guard stat(input, &s) == 0, s.st_mode & S_IFMT == S_IFDIR, let folder = canonical(input) else { continue }
+            let prefix = folder == "/" ? "/" : folder + "/"
+            if output.utf8.starts(with: prefix.utf8) { return input }
+        }
+        return nil
+    }
+
+    /// After the walk, before anything is read: refuses an existing output that is not a Sou
+    /// index (one `--force` would replace) when the walk listed it as an input, wherever it was
+    /// found (through a link to a folder, too). Only listed files of the output's name are
+    /// stat'ed.
+    static func checkNotListed(_ path: String, listed: [String]) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0, !startsWithIndexMagic(path) else { return }
+        let name = PathText.lastComponent(path)
+        for file in listed where PathText.lastComponent(file) == name {
+            var s = stat()
+            if stat(file, &s) == 0, s.st_dev == st.st_dev, s.st_ino == st.st_ino {
+                throw OutputRefusal(.sameAsInput, path: path)
+            }
+        }
+    }
+
+    /// The canonical absolute form of `path` (realpath), nil when it cannot be resolved.
+    private static func canonical(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// True when the file at `path` starts with "SOUINDEX" (false when it cannot be read).

@@ -227,6 +227,7 @@ public struct IndexBuilder {
         summary.rebuilt = fresh
         phase("open")
         let files = try listing.files()
+        if fresh { try OutputTarget.checkNotListed(url.path, listed: files.map(\.path)) }
         let source = listing.source
         source.options = input
         source.note = note
