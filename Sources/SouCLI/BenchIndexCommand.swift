@@ -180,8 +180,9 @@ struct BenchIndexCommand: ParsableCommand {
             several threads, so the phases' CPU seconds can exceed the wall-clock time. The phase \
             figures are medians over the runs. \
             --baseline FILE compares with the rows of an earlier --json output (same jobs and \
-            scale) and prints the ratios; with --max-regression P, exits 1 when a row's MB/s is \
-            more than P percent below the baseline's.
+            scale) and prints the ratios; with --max-regression P, exits 1 when a row is more than \
+            P percent slower: its build takes more than (1 + P/100) times the baseline's time \
+            (baseline MB/s / the row's MB/s - 1 > P/100).
             """
     )
 

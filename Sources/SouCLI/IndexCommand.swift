@@ -36,8 +36,8 @@ struct IndexCommand: ParsableCommand {
         deleted); documents of files that are gone are deleted. --rebuild builds from scratch. \
         Every change is one atomic commit: an interrupted run leaves the previous commit intact. \
         The output is checked before any input is read: it may not be a symbolic link, device, \
-        FIFO or folder, nor one of the inputs; an existing file that is not a Sou index is \
-        replaced only with --force. A replaced index keeps its permissions (and its owner, as \
+        FIFO or folder, nor one of the inputs (a file inside a folder being indexed is one); an \
+        existing file that is not a Sou index is replaced only with --force. A replaced index keeps its permissions (and its owner, as \
         root). A build that indexes no document fails and writes nothing; on SIGINT, SIGTERM or \
         SIGHUP a temporary file being written is removed.
         Set SOU_INDEX_TRACE=1 to print the time spent reading+inverting and serializing+writing, \
@@ -102,7 +102,7 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")
     var noStore = false
 
-    @Flag(help: "Replace an existing output file even if it is not a Sou index (never a link, device, folder or input).")
+    @Flag(help: "Replace an existing output file even if it is not a Sou index (never a link, device, folder or input, nor a file inside a folder being indexed).")
     var force = false
 
     @Flag(help: "No progress line and no summary.")

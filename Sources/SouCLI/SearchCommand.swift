@@ -170,7 +170,12 @@ struct SearchCommand: ParsableCommand {
             if batch.isEmpty { throw ValidationError("--batch needs a file (or - for stdin)") }
         } else {
             guard let query else {
-                throw ValidationError("missing QUERY: sou search [OPTIONS] QUERY [PATH...] (or --batch FILE)")
+                // (a word that starts with "-" and is no option, e.g. '-集体', may reach here unparsed)
+                let dashed = CommandLine.arguments.dropFirst().first {
+                    $0.hasPrefix("-") && $0.count > 1 && $0.unicodeScalars.contains { !$0.isASCII || $0 == " " }
+                }
+                throw ValidationError("missing QUERY: sou search [OPTIONS] QUERY [PATH...] (or --batch FILE)"
+                    + (dashed.map { "; a query that starts with '-' goes after -e or --: sou search -e \(Self.shellQuoted($0))" } ?? ""))
             }
             if query.allSatisfy(\.isWhitespace) { throw ValidationError("the query is empty") }
         }
@@ -292,7 +297,16 @@ struct SearchCommand: ParsableCommand {
         unknown.sort { (original.firstIndex(of: $0) ?? 0) < (original.firstIndex(of: $1) ?? 0) }
         let list = unknown.map { "'\($0)'" }.joined(separator: ", ")
         var text = "unknown option\(unknown.count == 1 ? "" : "s") \(list)"
-        if let parsed, let query = parsed.query {
+        // the query itself starts with "-" when such a word comes before what the parser took
+        // for the query, and that is a path (it exists) or the word has a space (a quoted query)
+        let before = parsed?.query.flatMap { q in original.firstIndex(of: q) }.map { qi in
+            unknown.filter { (original.firstIndex(of: $0) ?? qi) < qi }
+        } ?? []
+        if let parsed, let query = parsed.query, !before.isEmpty, parsed.queryOption == nil,
+           before.contains(where: { $0.contains { $0.isWhitespace } }) || access(query, F_OK) == 0 {
+            text += "; a query that starts with '-' goes after -e or --: sou search -e "
+                + shellQuoted(before.joined(separator: " ")) + " " + ([query] + parsed.paths).map { shellWord($0) }.joined(separator: " ")
+        } else if let parsed, let query = parsed.query {
             let quoted = shellQuoted(([query] + unknown).joined(separator: " "))
             text += "; to exclude words, put them inside the quoted query: sou search \(quoted)"
                 + (parsed.paths.isEmpty ? "" : " " + parsed.paths.map { shellWord($0) }.joined(separator: " "))

@@ -5,7 +5,7 @@ import Sou
 
 /// Options every command that writes an existing index shares.
 struct WriterOptions: ParsableArguments {
-    @Option(name: [.customShort("i"), .customLong("index")], help: "The index file (created when it does not exist).")
+    @Option(name: [.customShort("i"), .customLong("index")], help: "The index file (`sou add` creates it when it does not exist; `sou delete` needs it).")
     var index: String
 
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")

@@ -128,6 +128,19 @@ struct SearchCommandLineTests {
         let afterDashes = try s.run(["search", "-l", "--", "-集体协商 工资", "docs"])
         #expect(afterDashes.status == 0 && Self.lines(afterDashes.out) == want, "\(afterDashes)")
 
+        // without -e: the error says to use it, with the command that works (before, "missing
+        // QUERY" alone, or the paths taken for words of the query: sou search 'docs -集体协商 工资')
+        for (arguments, suggestion) in [
+            (["-l", "-集体协商 工资", "docs"], "sou search -e '-集体协商 工资' docs"),
+            (["-l", "-集体协商", "docs"], "sou search -e '-集体协商' docs"),
+            (["-集体协商 工资"], "sou search -e '-集体协商 工资'"),
+            (["-c", "-集体协商"], "sou search -e '-集体协商'"),
+        ] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty, "\(arguments): \(r)")
+            #expect(r.err.contains("a query that starts with '-' goes after -e or --: \(suggestion)"), "\(arguments): \(r)")
+        }
+
         let nothing = try s.run(["search", "--"])
         #expect(nothing.status == 2 && nothing.err.contains("missing QUERY"), "\(nothing)")
         let empty = try s.run(["search", " ", "docs"])
