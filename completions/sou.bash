@@ -187,8 +187,8 @@ _sou() {
 _sou_search() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --hidden --no-join-lines --fold-variants -c --count -l --files --json --vimgrep --explain --version -h --help)
-    repeating_options=()
-    non_repeating_options=(-e -i --index -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
+    repeating_options=(-e)
+    non_repeating_options=(-i --index -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
     __sou_offer_flags_options -1
 
     # Offer option value completions

@@ -499,3 +499,11 @@ void sou_start_writeback(int fd, long long offset, long long length) {
     (void)fd; (void)offset; (void)length;
 #endif
 }
+
+// MARK: - Standard output
+
+int sou_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) return errno != 0 ? errno : EIO;
+    return 0;
+}

@@ -36,6 +36,38 @@ func printError(_ message: String) {
     writeAll("sou: " + message + "\n", to: STDERR_FILENO)
 }
 
+/// The error (errno) of the first write to stdout that failed; 0 while none has.
+nonisolated(unsafe) private var standardOutputError: Int32 = 0
+
+/// Writes `bytes` to stdout (what every command's output goes through, but for the `print`s
+/// that stdio buffers). After a failed write nothing more is written: the command ends with
+/// the error (``exitAfterOutput(_:)``).
+func writeStdout(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard standardOutputError == 0 else { return }
+    if !writeAll(bytes, to: STDOUT_FILENO) { standardOutputError = errno == 0 ? EIO : errno }
+}
+
+/// ``writeStdout(_:)`` of a String's UTF-8.
+func writeStdout(_ text: String) {
+    var text = text
+    text.withUTF8 { writeStdout($0) }
+}
+
+/// Ends the process with `code`, unless its output could not be written (stdout a full disk,
+/// /dev/full, a closed descriptor): then an error on stderr and exit 2, never 0 for output that
+/// was lost. Flushes what `print` buffered first.
+func exitAfterOutput(_ code: Int32) -> Never {
+    let flushed = sou_flush_stdout()
+    if flushed != 0, standardOutputError == 0 { standardOutputError = flushed }
+    if standardOutputError != 0 {
+        // (a reader that went away, as `sou search … | head` does: nothing to report)
+        if standardOutputError == EPIPE { Glibc.exit(code) }
+        printError("cannot write the output: \(String(cString: strerror(standardOutputError)))")
+        Glibc.exit(2)
+    }
+    Glibc.exit(code)
+}
+
 /// Writes `text` to stderr as is.
 func writeStderr(_ text: String) {
     writeAll(text, to: STDERR_FILENO)

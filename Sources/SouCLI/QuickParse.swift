@@ -31,7 +31,7 @@ enum QuickParse {
         }
         var command = SearchCommand()
         command.arguments = line.positional
-        command.queryOption = nil
+        command.queryOptions = []
         command.index = line.value("index")
         command.noCache = false
         command.hidden = false

@@ -78,9 +78,20 @@ struct SearchCommand: ParsableCommand {
                                  valueName: "QUERY> <PATH"))
     var arguments: [String] = []
 
-    @Option(name: .customShort("e"), parsing: .unconditional,
-            help: ArgumentHelp("The query, also one that starts with '-' (every argument is then a PATH).", valueName: "query"))
-    var queryOption: String?
+    @Option(name: .customShort("e"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("The query, also one that starts with '-' (every argument is then a PATH); several -e: any of them matches (OR).",
+                               valueName: "query"))
+    var queryOptions: [String] = []
+
+    /// The query given with -e: one as it is; several joined with OR, each in parentheses
+    /// (as grep and rg take several -e: a document matches any of them). nil without -e.
+    var queryOption: String? {
+        switch queryOptions.count {
+        case 0: nil
+        case 1: queryOptions[0]
+        default: queryOptions.map { "(" + $0 + ")" }.joined(separator: " OR ")
+        }
+    }
 
     @Option(name: [.customShort("i"), .long], help: "Search this index file instead of PATHs (default without PATH: $SOU_INDEX, else ./corpus.sou).")
     var index: String?
@@ -634,7 +645,7 @@ struct OutputBuffer {
     /// Writes what is collected to stdout (holding: nothing until ``release()``).
     mutating func flush() {
         guard !holds, !bytes.isEmpty else { return }
-        bytes.withUnsafeBufferPointer { _ = writeAll($0, to: STDOUT_FILENO) }
+        bytes.withUnsafeBufferPointer { writeStdout($0) }
         bytes.removeAll(keepingCapacity: true)
     }
 
@@ -643,11 +654,11 @@ struct OutputBuffer {
         var written = 0
         bytes.withUnsafeBufferPointer { all in
             for (at, message) in notes {
-                if at > written { _ = writeAll(UnsafeBufferPointer(rebasing: all[written..<at]), to: STDOUT_FILENO) }
+                if at > written { writeStdout(UnsafeBufferPointer(rebasing: all[written..<at])) }
                 written = at
                 printError(message)
             }
-            if all.count > written { _ = writeAll(UnsafeBufferPointer(rebasing: all[written...]), to: STDOUT_FILENO) }
+            if all.count > written { writeStdout(UnsafeBufferPointer(rebasing: all[written...])) }
         }
         bytes.removeAll()
         notes.removeAll()

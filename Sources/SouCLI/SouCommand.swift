@@ -45,11 +45,12 @@ struct SouCommand: ParsableCommand {
                 Glibc.exit(0)
             }
             try command.run()
+            exitAfterOutput(0)
         } catch let exit as ExitStatus {
-            Glibc.exit(exit.code)
+            exitAfterOutput(exit.code)
         } catch let error as CLIError {
             printError(error.message)
-            Glibc.exit(error.code)
+            exitAfterOutput(error.code)
         } catch {
             // `sou search ファイル -windows`: an exclusion outside the quoted query
             if let usage = SearchCommand.misreadOption(error, arguments: Array(CommandLine.arguments.dropFirst())) {

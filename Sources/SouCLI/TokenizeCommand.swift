@@ -44,7 +44,7 @@ struct TokenizeCommand: ParsableCommand {
         var buffer = TokenBuffer()
         let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
         let output = json ? Self.jsonLines(buffer) : Self.table(buffer)
-        writeAll(output, to: STDOUT_FILENO)
+        writeStdout(output)
         if summary.invalidSequences > 0 {
             printError("\(summary.invalidSequences) invalid UTF-8 sequence(s) read as U+FFFD")
         }

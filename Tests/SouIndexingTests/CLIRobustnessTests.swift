@@ -111,6 +111,43 @@ struct CLIRobustnessTests {
 // MARK: - Crashes
 
 extension CLIRobustnessTests {
+    /// Before: SIGILL (an arithmetic overflow trap) for -A/-C near Int.max.
+    @Test("-A, -B and -C take any count up to the largest integer: the whole document, no trap")
+    func hugeContextCounts() throws {
+        defer { cleanUp() }
+        let input = try file("in/a.txt", "第一行\n集体协商\n第三行")
+        let index = path("x.sou")
+        #expect(try runBounded(sou, ["index", input, "-o", index, "--quiet"]).exited(0))
+        for option in ["-A", "-B", "-C"] {
+            for extra in [[], ["--json"]] {
+                let r = try runBounded(sou, ["search", "-i", index, option, String(Int.max), "-n", "1"] + extra + ["集体协商"])
+                #expect(r.exited(0), "\(option) \(extra): status \(r.status), signaled \(r.signaled)")
+                #expect(r.out.contains(option == "-A" ? "第三行" : "第一行") && r.out.contains("集体协商"), "\(option) \(extra): \(r.out)")
+            }
+        }
+    }
+
+    /// Before: exit 0 (or 1) with the output lost: a full disk, /dev/full, was never reported.
+    @Test("output that cannot be written is an error: exit 2 and the reason, for every command that prints")
+    func unwritableOutput() throws {
+        defer { cleanUp() }
+        let input = try file("in/a.txt", "集体协商")
+        let index = path("x.sou")
+        #expect(try runBounded(sou, ["index", input, "-o", index, "--quiet"]).exited(0))
+        try write("集体协商\n工资\n", to: path("q.txt"))
+        for arguments in [["search", "-i", index, "集体协商"], ["search", "-i", index, "--json", "集体协商"],
+                          ["search", "-i", index, "-c", "无此词"], ["search", "-i", index, "--batch", path("q.txt")],
+                          ["show", "-i", index, input], ["stats", index], ["check", index], ["tokenize", "集体协商"]] {
+            let r = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" \"$@\" > /dev/full", sou.path] + arguments)
+            #expect(r.exited(2), "\(arguments): status \(r.status)")
+            #expect(r.err.contains("cannot write the output: No space left on device"), "\(arguments): \(r.err)")
+        }
+        // a reader that goes away early (| head) is not an error to report
+        let piped = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "\"$0\" \"$@\" | head -c 1 > /dev/null", sou.path,
+                                                                     "search", "-i", index, "集体协商"])
+        #expect(piped.exited(0) && piped.err.isEmpty, "\(piped)")
+    }
+
     /// Before: SIGSEGV (stack overflow in the recursive query parser), in both modes.
     @Test("a 40,000-deep query is a nesting error (exit 2), not a crash; --batch reports it per query")
     func deepQuery() throws {

@@ -141,6 +141,12 @@ struct SearchCommandLineTests {
             #expect(r.err.contains("a query that starts with '-' goes after -e or --: \(suggestion)"), "\(arguments): \(r)")
         }
 
+        // several -e: any of them (OR), as grep and rg (before: only the last one was searched)
+        let either = try s.run(["search", "-l", "-e", "集体协商", "-e", "工资", "docs"])
+        #expect(either.status == 0 && Self.lines(either.out) == s.expected(all: ["集体协商"]).union(s.expected(all: ["工资"])), "\(either)")
+        let oneMissing = try s.run(["search", "-c", "-e", "集体协商", "-e", "无此词汇", "docs"])
+        #expect(oneMissing.status == 0 && oneMissing.out != "0\n", "\(oneMissing)")
+
         let nothing = try s.run(["search", "--"])
         #expect(nothing.status == 2 && nothing.err.contains("missing QUERY"), "\(nothing)")
         let empty = try s.run(["search", " ", "docs"])

@@ -141,4 +141,8 @@ int sou_active_processor_count(void);
 /// nothing.
 void sou_start_writeback(int fd, long long offset, long long length);
 
+/// Flushes stdio's stdout: 0, or the errno of a write that failed now or before (EIO when the
+/// stream's error flag is set without one). (Swift 6 cannot name C's `stdout`, a mutable global.)
+int sou_flush_stdout(void);
+
 #endif

@@ -127,8 +127,9 @@ struct HitPrinter {
         var shown: [ShownLine] = []
         var last = 0 // the last line number taken
         for line in matching.sorted() {
-            let from = max(1, line - before, last + 1)
-            let to = min(lines.count, line + after)
+            // (saturating: -A/-B/-C take any count up to Int.max)
+            let from = max(1, line.subtractingReportingOverflow(before).overflow ? 1 : line - before, last + 1)
+            let to = min(lines.count, line.addingReportingOverflow(after).overflow ? lines.count : line + after)
             guard from <= to else { continue }
             for n in from...to {
                 let isMatch = matching.contains(n)
