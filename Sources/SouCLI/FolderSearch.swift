@@ -24,14 +24,33 @@ struct FolderSearch {
     var canonical: [String]
     var options: IndexBuildOptions
 
+    /// Whether a path is a stream (stdin as `-`, a pipe such as /dev/stdin or /dev/fd/N of a
+    /// shell's `<(…)`, a FIFO, a device): read once, its content has no name or time that a
+    /// cached index could be checked against, so the search indexes everything in memory (as
+    /// `--no-cache`).
+    var hasStreams = false
+
     /// Resolves `paths` (each must exist) and the options.
     init(paths: [String], options: IndexBuildOptions) throws {
         given = []
         self.options = options
         canonical = []
         for p in paths {
+            if p == "-" {
+                if !canonical.contains(p) { canonical.append(p); given.append(p) }
+                hasStreams = true
+                continue
+            }
+            var st = stat()
+            guard stat(p, &st) == 0 else { throw CLIError("\(p): \(String(cString: strerror(errno)))") }
+            let kind = st.st_mode & S_IFMT
+            if kind != S_IFREG && kind != S_IFDIR { hasStreams = true }
             guard let resolved = realpath(p, nil) else {
-                throw CLIError("\(p): \(String(cString: strerror(errno)))")
+                // a pipe's /dev/fd/N names no file ("pipe:[…]"): read through the name given
+                guard kind != S_IFREG && kind != S_IFDIR else { throw CLIError("\(p): \(String(cString: strerror(errno)))") }
+                canonical.append(p)
+                given.append(p)
+                continue
             }
             let c = String(cString: resolved)
             free(resolved)
@@ -196,14 +215,23 @@ struct FolderSearch {
     }
 
     /// Creates `folder` and its missing parents (new ones 0700); the reason when that fails.
+    /// The reason names the path at fault when it is not `folder` itself (a parent that is a file).
     static func makeFolder(_ folder: String) -> String? {
+        makeFolder(folder, asked: folder)
+    }
+
+    private static func makeFolder(_ folder: String, asked: String) -> String? {
         var st = stat()
         if stat(folder, &st) == 0 {
-            return (st.st_mode & S_IFMT) == S_IFDIR ? nil : "not a folder"
+            if (st.st_mode & S_IFMT) == S_IFDIR { return nil }
+            return folder == asked ? "not a folder" : "\(folder) is not a folder"
         }
         let parent = PathText.deletingLastComponent(folder)
-        if !parent.isEmpty, parent != folder, let failure = makeFolder(parent) { return failure }
-        if mkdir(folder, 0o700) != 0, errno != EEXIST { return String(cString: strerror(errno)) }
+        if !parent.isEmpty, parent != folder, let failure = makeFolder(parent, asked: asked) { return failure }
+        if mkdir(folder, 0o700) != 0, errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            return folder == asked ? reason : "\(folder): \(reason)"
+        }
         return nil
     }
 }

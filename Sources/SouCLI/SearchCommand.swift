@@ -54,6 +54,8 @@ struct SearchCommand: ParsableCommand {
                    ~/.cache/sou, and brought up to date (only new and changed files
                    are read) before each search; hits print with the paths as
                    given. --no-cache: build it in memory and write nothing.
+                   - (stdin), a pipe or a FIFO is read once and indexed in
+                   memory with the other PATHs (nothing cached).
           -i FILE  a prebuilt index (sou index); keys print as stored: the paths
                    as given to sou index, relative to the folder it ran in.
           neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from
@@ -226,7 +228,7 @@ struct SearchCommand: ParsableCommand {
             // date, the output held back. Up to date: the output is written; not: it is thrown
             // away unseen, and the search runs again on the updated index. Every output mode is
             // held (its size bounds the memory): a search of a stale index prints nothing.
-            if let cached = folders.cachedIndex() {
+            if !folders.hasStreams, let cached = folders.cachedIndex() {
                 let check = UpToDateCheck(folders, cached)
                 var held = OutputBuffer(holds: true)
                 let outcome = Result { try answer(index: cached, folders: folders, queries: queries, bm25: bm25, to: &held) }
@@ -237,7 +239,8 @@ struct SearchCommand: ParsableCommand {
             }
             knownStale = true
         }
-        let index = try folders?.index(useCache: !noCache, knownStale: knownStale, progress: BuildProgress.onTerminal()) ?? openIndex()
+        let index = try folders?.index(useCache: !noCache && folders?.hasStreams == false, knownStale: knownStale,
+                                       progress: BuildProgress.onTerminal()) ?? openIndex()
         var out = OutputBuffer()
         try answer(index: index, folders: folders, queries: queries, bm25: bm25, to: &out)
     }
@@ -354,9 +357,14 @@ struct SearchCommand: ParsableCommand {
         let paths = self.paths
         guard !paths.isEmpty else { return nil }
         var missing: [String] = []
-        for p in paths {
+        for p in paths where p != "-" {   // (- is stdin)
             var st = stat()
             if stat(p, &st) != 0 {
+                let e = errno
+                guard e == ENOENT else {
+                    // not missing: a link loop, a folder this user may not enter, …
+                    throw CLIError("\(p): " + (e == ELOOP ? "a symbolic link loop" : String(cString: strerror(e))))
+                }
                 missing.append(p)
                 continue
             }

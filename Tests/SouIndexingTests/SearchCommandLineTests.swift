@@ -319,6 +319,33 @@ struct SearchCommandLineTests {
         #expect(big.out.utf8.count > 1 << 16, "the plain output is one chunk only: \(big.out.utf8.count) bytes")
     }
 
+    @Test("stdin (-), a pipe (/dev/stdin, <(…)) and a FIFO are searched as PATHs, indexed in memory; a link loop is named as one")
+    func streamsAsPaths() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // before: "-: no such file or folder; … quote them", "/dev/stdin: No such file or directory"
+        for path in ["-", "/dev/stdin"] {
+            let r = try s.run(["search", "-c", "集体协商", path], input: Data("工会的集体协商\n".utf8))
+            #expect(r.status == 0 && r.out == "1\n", "\(path): \(r)")
+            let none = try s.run(["search", "-c", "草案", path], input: Data("工会的集体协商\n".utf8))
+            #expect(none.status == 1 && none.out == "0\n", "\(path): \(none)")
+        }
+        // with folders, stdin's JSON Lines keyed by their ids; nothing is cached for a stream
+        let mixed = try s.run(["search", "-l", "-n", "100", "集体协商", "-", "docs"], input: Data("{\"id\":\"s1\",\"body\":\"集体协商\"}\n".utf8))
+        #expect(mixed.status == 0 && Self.lines(mixed.out) == s.expected(all: ["集体协商"]).union(["s1"]), "\(mixed)")
+        let cached = (try? FileManager.default.contentsOfDirectory(atPath: s.cache)) ?? []
+        #expect(cached.filter { $0.hasSuffix(".sou") }.isEmpty, "a stream is not cached: \(cached)")
+        let fifo = s.path("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = try Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "printf '集体协商' > \"$0\"", fifo])
+        let fromFIFO = try s.run(["search", "-c", "集体协商", "pipe"])
+        writer.waitUntilExit()
+        #expect(fromFIFO.status == 0 && fromFIFO.out == "1\n", "\(fromFIFO)")
+        #expect(symlink("loop-b", s.path("loop-a")) == 0 && symlink("loop-a", s.path("loop-b")) == 0)
+        let loop = try s.run(["search", "集体协商", "loop-a"])
+        #expect(loop.status == 2 && loop.err.contains("loop-a: a symbolic link loop") && !loop.err.contains("quote"), "\(loop)")
+    }
+
     @Test("--no-cache writes nothing; a cache that cannot be written is a warning and the search still answers")
     func noCacheAndUnwritableCache() throws {
         let s = try Scratch()
@@ -331,6 +358,10 @@ struct SearchCommandLineTests {
         let blocked = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"], environment: ["SOU_CACHE": s.path("blocked/sou")])
         #expect(blocked.status == 0 && Self.lines(blocked.out) == want, "\(blocked)")
         #expect(blocked.err.contains("warning: cannot use the cache folder") && blocked.err.contains("not a folder"), "\(blocked)")
+        // the path at fault is named: a parent of the cache folder that is a file
+        let below = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"], environment: ["SOU_CACHE": s.path("blocked/sou/deeper")])
+        #expect(below.status == 0 && Self.lines(below.out) == want, "\(below)")
+        #expect(below.err.contains("(\(s.path("blocked")) is not a folder)"), "\(below)")
         // analyzer options given with -i are an error (the index has its own)
         let mixed = try s.run(["search", "-i", "x.sou", "--fold-variants", "集体协商"])
         #expect(mixed.status == 2, "\(mixed)")
