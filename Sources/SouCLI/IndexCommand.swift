@@ -199,6 +199,7 @@ struct IndexCommand: ParsableCommand {
             }
         }
         if verbose {
+            builder.showsDetails = true
             builder.detail = { message in
                 progress?.clear()
                 printError(message)

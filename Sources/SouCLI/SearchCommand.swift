@@ -191,6 +191,11 @@ struct SearchCommand: ParsableCommand {
                     + (dashed.map { "; a query that starts with '-' goes after -e or --: sou search -e \(Self.shellQuoted($0))" } ?? ""))
             }
             if query.allSatisfy(\.isWhitespace) { throw ValidationError("the query is empty") }
+            if query.unicodeScalars.contains("\u{FFFD}"), let byte = Self.invalidUTF8(repairedTo: query) {
+                // (Swift repairs argv's bytes into U+FFFD: the search would silently drop them)
+                throw ValidationError("the query is not valid UTF-8 (byte \(byte.offset) is 0x\(String(byte.value, radix: 16, uppercase: true))); "
+                                      + "give it in UTF-8")
+            }
         }
         if index != nil, !paths.isEmpty {
             throw ValidationError("give either -i INDEX or PATHs to search, not both (PATHs: \(paths.joined(separator: " ")))")
@@ -392,6 +397,38 @@ struct SearchCommand: ParsableCommand {
         options.input.includesHidden = hidden
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         return try FolderSearch(paths: paths, options: options)
+    }
+
+    /// The first byte that is not UTF-8 (its offset and value) in the process argument that
+    /// Swift's `CommandLine.arguments` repaired into `text`; nil when no argument is both.
+    static func invalidUTF8(repairedTo text: String) -> (offset: Int, value: UInt8)? {
+        for i in 0..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil,
+                  String(cString: raw) == text else { continue }
+            // bounds: the argument ends at its NUL, strlen bytes from raw
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            var at = 0
+            while at < bytes.count {
+                let n = Self.utf8Length(bytes, at)
+                if n == 0 { return (at, bytes[at]) }
+                at += n
+            }
+        }
+        return nil
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `i` of `b`, 0 when there is none.
+    private static func utf8Length(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let c = b[i]
+        let n = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0
+        guard n > 1 else { return n }
+        guard i + n <= b.count else { return 0 }
+        // (overlong 3- and 4-byte forms and surrogates have a bad second byte range)
+        let lo: UInt8 = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80
+        let hi: UInt8 = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF
+        guard b[i + 1] >= lo && b[i + 1] <= hi else { return 0 }
+        for k in 2..<n where b[i + k] & 0xC0 != 0x80 { return 0 }
+        return n
     }
 
     /// True when the file at `p` starts with an index file's magic bytes.

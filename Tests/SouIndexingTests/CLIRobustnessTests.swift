@@ -127,6 +127,21 @@ extension CLIRobustnessTests {
         }
     }
 
+    /// Before: Swift repaired the bytes into U+FFFD and the search ran without them ('\xff\xfe工会' searched 工会).
+    @Test("a query whose bytes are not UTF-8 is an error naming the first bad byte, as an argument and after -e")
+    func queryNotUTF8() throws {
+        defer { cleanUp() }
+        let input = try file("in/a.txt", "集体协商")
+        let index = path("x.sou")
+        #expect(try runBounded(sou, ["index", input, "-o", index, "--quiet"]).exited(0))
+        for (shell, message) in [("\"$0\" search -i \"$1\" -c \"$(printf '\\377\\376集体')\"", "byte 0 is 0xFF"),
+                                 ("\"$0\" search -i \"$1\" -c -e \"$(printf '集体\\351')\"", "byte 6 is 0xE9")] {
+            let r = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", shell, sou.path, index])
+            #expect(r.exited(2) && r.out.isEmpty, "\(shell): \(r)")
+            #expect(r.err.contains("the query is not valid UTF-8 (\(message))"), "\(shell): \(r.err)")
+        }
+    }
+
     /// Before: exit 0 (or 1) with the output lost: a full disk, /dev/full, was never reported.
     @Test("output that cannot be written is an error: exit 2 and the reason, for every command that prints")
     func unwritableOutput() throws {

@@ -120,6 +120,8 @@ public struct IndexBuilder {
     public var warn: (String) -> Void = { _ in }
     /// What `--verbose` adds: each file skipped and why, each file's charset when not UTF-8.
     public var detail: (String) -> Void = { _ in }
+    /// Whether ``detail`` is shown (`--verbose`): then a message does not suggest it.
+    public var showsDetails = false
     /// Notes on how input was understood (stdin read as JSON Lines, keys by line number).
     public var note: (String) -> Void = { _ in }
     /// Progress, called now and then on the reading thread.
@@ -356,7 +358,7 @@ public struct IndexBuilder {
         func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
-            let reason = Self.whyNothing(source, paths: paths, listed: files.count)
+            let reason = Self.whyNothing(source, paths: paths, listed: files.count, detailsShown: showsDetails)
             let errors = source.skippedByReason.contains { $0.key.isError && $0.value > 0 }
             throw OutputRefusal(errors ? .nothingIndexed(reason: reason) : .nothingToIndex(reason: reason), path: url.path)
         }
@@ -439,9 +441,9 @@ public struct IndexBuilder {
     }
 
     /// Why a build found no document.
-    static func whyNothing(_ source: DocumentSource, paths: [String], listed: Int) -> String {
+    static func whyNothing(_ source: DocumentSource, paths: [String], listed: Int, detailsShown: Bool = false) -> String {
         if source.skipped > 0 {
-            return "skipped: " + skipBreakdown(source.skippedByReason) + "; --verbose lists the files"
+            return "skipped: " + skipBreakdown(source.skippedByReason) + (detailsShown ? "" : "; --verbose lists the files")
         }
         if listed == 0 {
             return "no file to index in \(paths.joined(separator: ", "))"
