@@ -51,8 +51,18 @@ static char cleanup_paths[cleanup_slots][PATH_MAX];
 static volatile sig_atomic_t cleanup_used[cleanup_slots];
 
 static volatile sig_atomic_t cleanup_child = 0;
+static volatile sig_atomic_t cleanup_progress_line = 0;
+
+void sou_cleanup_set_progress_line(int shown) {
+    cleanup_progress_line = shown ? 1 : 0;
+}
 
 static void cleanup_and_die(int signal_number) {
+    if (cleanup_progress_line) {
+        static const char erase[] = "\r\033[K";
+        ssize_t ignored = write(STDERR_FILENO, erase, sizeof erase - 1);
+        (void)ignored;
+    }
     pid_t child = (pid_t)cleanup_child;
     if (child > 0) {
         kill(child, signal_number);

@@ -1,3 +1,4 @@
+import CSystemShim
 import FoundationEssentials
 import Glibc
 import Sou
@@ -18,6 +19,8 @@ final class BuildProgress {
     /// A progress line, or nil when stderr is not a terminal (or `TERM=dumb`).
     static func onTerminal() -> BuildProgress? {
         guard isTerminal(STDERR_FILENO), ProcessInfo.processInfo.environment["TERM"] != "dumb" else { return nil }
+        // Ctrl-C (SIGINT, SIGTERM, SIGHUP) erases the line before the process ends
+        sou_cleanup_install()
         return BuildProgress()
     }
 
@@ -27,6 +30,7 @@ final class BuildProgress {
         guard now.timeIntervalSince(lastShown) >= 0.1 else { return }
         lastShown = now
         writeStderr("\r\u{1B}[K" + Self.line(p))
+        if !shown { sou_cleanup_set_progress_line(1) }
         shown = true
     }
 
@@ -59,7 +63,10 @@ final class BuildProgress {
 
     /// Erases the line (before a warning, and at the end).
     func clear() {
-        if shown { writeStderr("\r\u{1B}[K") }
+        if shown {
+            writeStderr("\r\u{1B}[K")
+            sou_cleanup_set_progress_line(0)
+        }
         shown = false
     }
 

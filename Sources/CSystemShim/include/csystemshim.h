@@ -34,6 +34,10 @@ void sou_cleanup_unregister(const char *path);
 /// gone before it is removed. One child at a time; 0 forgets it.
 void sou_cleanup_set_child(int pid);
 
+/// Whether a progress line is on the terminal (stderr): the handlers then erase it ("\r",
+/// erase to the end of the line: one write, async-signal-safe) before the process ends.
+void sou_cleanup_set_progress_line(int shown);
+
 // MARK: - Listing a folder
 
 /// What a folder entry is (after following a symbolic link).
