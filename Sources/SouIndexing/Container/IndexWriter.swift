@@ -292,7 +292,8 @@ public final class IndexWriter {
         let n = pread(fd, &header, header.count, 0)
         try header.withUnsafeBytes { try IndexFile.checkHeader(IndexBytes(base: $0.baseAddress!, count: max(0, n)), path: path) }
         let storage = try IndexStorage(mapping: fd, range: 0..<size, path: path)
-        let (commit, offset) = try header.withUnsafeBytes { try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path) }
+        let latest = try header.withUnsafeBytes { try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path) }
+        let commit = latest.commit, offset = latest.offset
         // the snapshot a reader would see: validates every segment and bitmap
         let snapshot = try IndexReader(storage: storage, commit: commit, commitOffset: offset, path: path, identity: nil)
         guard snapshot.configuration == options.configuration else {
@@ -316,6 +317,16 @@ public final class IndexWriter {
             }
             storedSources = try StoredSourceTable(storage: storage, range: r)
             sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
+        }
+        if !latest.abandonedSlots.isEmpty {
+            // a newer commit's slot whose record the file's end cut off (a power loss after the
+            // slot write, a truncated copy): cleared (and synced) before anything is appended, or
+            // the bytes appended under its old offset would turn it into a slot that names a
+            // record inside the file that does not decode, which readers refuse as damage
+            for at in latest.abandonedSlots {
+                try writeFully([UInt8](repeating: 0, count: ContainerLayout.slotSize), at: at)
+            }
+            try syncFile()
         }
         if size > committedEnd {
             // a torn or abandoned tail (a writer died before its commit): clean it

@@ -1,0 +1,173 @@
+import Foundation
+import SouTestSupport
+import Testing
+@testable import SouIndexing
+
+/// What writers may and may not do to an index file: refuse to build on a damaged newest commit
+/// (instead of rolling back to an older one), clear the slot of a commit the file's end cut off,
+/// never write through a symbolic link, write nothing when they fail, and clean up the temporary
+/// files of writers that died. Each test says what happened before its fix.
+@Suite("Writers: damaged commits, links, failed writes, stale temporary files", .serialized)
+struct WriterSafetyTests {
+    /// The bytes of `path`.
+    static func bytes(_ path: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) }
+
+    static func write(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+
+    /// True when `error` is ``IndexError/corruptCommit(generation:offset:what:)`` of that commit.
+    static func isCorruptCommit(_ error: any Error, generation: UInt64, offset: Int) -> Bool {
+        guard case IndexError.corruptCommit(let g, let o, _) = error else { return false }
+        return g == generation && o == offset
+    }
+}
+
+// MARK: - A damaged newest commit record
+
+extension WriterSafetyTests {
+    /// Before: the reader fell back to the previous commit (the deleted documents came back, exit
+    /// 0, `sou check` said ok) and the next writer committed on top of it, making the rollback
+    /// permanent.
+    @Test("any flipped byte in the newest commit record is refused as damage naming its generation and offset, by readers, verify and writers, and the file stays as it was")
+    func damagedNewestCommitIsRefused() throws {
+        let f = try ContainerCorruptionTests.makeFixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let chain = try ContainerCorruptionTests.commitChain(f.bytes)
+        let (offset, newest) = chain[0]
+        #expect(newest.generation == 4)
+        let path = f.folder.appendingPathComponent("flipped.sou").path
+        var rng = SplitMix64(seed: 41)
+        // every byte of the record (its length is 64 + 56 per segment + 4)
+        for at in offset..<(offset + newest.byteCount) {
+            var damaged = f.bytes
+            damaged[at] ^= UInt8(1 + rng.next() % 255)
+            #expect { _ = try IndexReader(bytes: damaged) } throws: { Self.isCorruptCommit($0, generation: 4, offset: offset) }
+            if at % 7 != 0 && at != offset + newest.byteCount / 2 { continue }   // the file-based checks on a sample
+            try Self.write(damaged, path)
+            #expect { _ = try IndexReader(path: path) } throws: { error in
+                Self.isCorruptCommit(error, generation: 4, offset: offset)
+                    && "\(error)".hasPrefix("corrupt index: commit record of generation 4 at byte \(offset) (named by the file header) is damaged: ")
+            }
+            #expect { _ = try IndexWriter(path: path) } throws: { Self.isCorruptCommit($0, generation: 4, offset: offset) }
+            #expect { _ = try IndexWriter(path: path, mode: .openOrCreate) } throws: { Self.isCorruptCommit($0, generation: 4, offset: offset) }
+            #expect(try Self.bytes(path) == damaged, "a writer changed a file it refused (byte \(at))")
+        }
+    }
+
+    @Test("a newest slot naming a record that does not match it (another generation or length, the header, a segment) is refused too")
+    func slotNamingAnotherRecordIsRefused() throws {
+        let f = try ContainerCorruptionTests.makeFixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let chain = try ContainerCorruptionTests.commitChain(f.bytes)
+        let newestSlot = ContainerLayout.slotOffsets[4 % 2]
+        for (offset, length) in [(chain[1].offset, chain[1].record.byteCount),            // the previous record
+                                 (chain[0].offset, chain[0].record.byteCount - 56),       // the wrong length
+                                 (16, 64),                                               // the header
+                                 (chain[0].record.segments[0].offset, 124)] {            // a segment
+            var b = f.bytes
+            b.replaceSubrange(newestSlot..<(newestSlot + 24), with: CommitSlot(generation: 4, offset: offset, length: length).encoded())
+            #expect { _ = try IndexReader(bytes: b) } throws: { Self.isCorruptCommit($0, generation: 4, offset: offset) }
+        }
+    }
+
+    @Test("a newest commit that the end of the file cuts off opens the previous one; the next writer clears its slot before appending, and commits over it")
+    func cutOffCommitFallsBackAndItsSlotIsCleared() throws {
+        let f = try ContainerCorruptionTests.makeFixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let chain = try ContainerCorruptionTests.commitChain(f.bytes)
+        let path = f.folder.appendingPathComponent("cut.sou").path
+        let previousEnd = chain[1].offset + chain[1].record.byteCount
+        let newestSlot = ContainerLayout.slotOffsets[4 % 2]
+        for cut in [previousEnd, previousEnd + 1, chain[0].offset, chain[0].offset + 10, f.bytes.count - 1] {
+            let bytes = Array(f.bytes[0..<cut])
+            try Self.write(bytes, path)
+            let r = try IndexReader(path: path)
+            let snapshot = try ContainerCorruptionTests.snapshot(r)
+            #expect(r.generation == 3 && snapshot == f.snapshots[2])
+            _ = try r.verify()
+            // bytes appended under the abandoned slot's offset would make it name a record
+            // inside the file that does not decode (refused as damage): the writer zeroes it first
+            var grown = bytes + [UInt8](repeating: 0x5A, count: f.bytes.count - cut + 100)
+            #expect { _ = try IndexReader(bytes: grown) } throws: { Self.isCorruptCommit($0, generation: 4, offset: chain[0].offset) }
+            let writer = try IndexWriter(path: path)
+            let opened = try Self.bytes(path)
+            #expect(opened.count == previousEnd, "the tail after the previous commit was not cut off")
+            #expect(opened[newestSlot..<(newestSlot + 24)].allSatisfy { $0 == 0 }, "the abandoned slot was not cleared")
+            #expect(Array(opened[0..<newestSlot]) + Array(opened[(newestSlot + 24)...]) == Array(f.bytes[0..<newestSlot]) + Array(f.bytes[(newestSlot + 24)..<previousEnd]))
+            grown = opened + [UInt8](repeating: 0x5A, count: 10_000)
+            #expect(try IndexReader(bytes: grown).generation == 3, "with its slot cleared, bytes appended are a torn tail")
+            try writer.add(key: "after", title: "", text: "extra 以后")
+            try writer.commit()
+            let next = try IndexReader(path: path)
+            #expect(next.generation == 4 && next.documentCount == f.snapshots[2].documentCount + 1)
+            #expect(try next.verify().commits == 4)
+        }
+    }
+}
+
+// MARK: - The command line
+
+/// The `sou` runs of these tests, in a folder of their own.
+struct WriterCLI {
+    let sou: URL
+    let folder: URL
+
+    init() throws {
+        sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        folder = try temporaryFolder()
+    }
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    @discardableResult
+    func file(_ name: String, _ text: String) throws -> String {
+        try write(text, to: path(name))
+        return path(name)
+    }
+
+    func run(_ arguments: [String], timeout: Double = 60) throws -> BoundedRun { try runBounded(sou, arguments, timeout: timeout) }
+
+    func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    /// Names in the folder (hidden ones too).
+    func listing(_ folder: String? = nil) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder ?? self.folder.path)) ?? []).sorted()
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
+}
+
+extension WriterSafetyTests {
+    /// Before: `sou search -c` answered 3 (the deleted document back), exit 0; `sou check` said ok;
+    /// `sou delete` committed on top of the rolled-back state.
+    @Test("sou search, check, add, delete, merge and index refuse an index whose newest commit record has a flipped bit (exit 2, naming generation and offset) and leave it byte for byte")
+    func cliRefusesDamagedNewestCommit() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        for name in ["a", "b", "c"] { try t.file("docs/\(name).txt", "工会 \(name)") }
+        let index = t.path("r.sou")
+        #expect(try t.run(["index", t.path("docs"), "-o", index, "--quiet"]).exited(0))
+        #expect(try t.run(["delete", "-i", index, t.path("docs/a.txt"), "--quiet"]).exited(0))
+        #expect(try t.run(["search", "-i", index, "-c", "工会"]).out == "2\n")
+        // flip one bit in the middle of the record the newest slot names
+        var bytes = try WriterSafetyTests.bytes(index)
+        let slots = ContainerLayout.slotOffsets.compactMap { at in bytes.withUnsafeBytes { CommitSlot.decode($0, at: at) } }
+        let newest = try #require(slots.max { $0.generation < $1.generation })
+        #expect(newest.generation == 2)
+        bytes[newest.offset + newest.length / 2] ^= 1
+        try WriterSafetyTests.write(bytes, index)
+        let message = "corrupt index: commit record of generation 2 at byte \(newest.offset) (named by the file header) is damaged: "
+        for arguments in [["search", "-i", index, "-c", "工会"], ["check", index], ["stats", index],
+                          ["delete", "-i", index, t.path("docs/b.txt")], ["add", "-i", index, t.path("docs/a.txt")],
+                          ["merge", index], ["index", t.path("docs"), "-o", index]] {
+            let r = try t.run(arguments)
+            #expect(r.exited(2), "\(arguments): status \(r.status), out \(r.out), err \(r.err)")
+            #expect(r.err.contains(message), "\(arguments): \(r.err)")
+            #expect(r.out.isEmpty, "\(arguments): \(r.out)")
+            #expect(try WriterSafetyTests.bytes(index) == bytes, "\(arguments) changed the damaged file")
+        }
+        #expect(t.listing() == ["docs", "r.sou"])
+        // --rebuild replaces it (it reads nothing of the old file)
+        #expect(try t.run(["index", t.path("docs"), "-o", index, "--rebuild", "--quiet"]).exited(0))
+        #expect(try t.run(["search", "-i", index, "-c", "工会"]).out == "3\n")
+    }
+}
