@@ -22,6 +22,8 @@ struct WriterOptions: ParsableArguments {
         var o = IndexWriterOptions()
         o.waitsForLock = wait
         o.mergeFactor = mergeFactor
+        // a temporary file (a new index, a compacting rewrite) is removed on SIGINT, SIGTERM, SIGHUP
+        o.temporaryFile = TemporaryFileCleanup.hook()
         o.jobs = jobs
         if let memory { o.memoryBudget = memory << 20 }
         if FileManager.default.fileExists(atPath: index) {
@@ -106,6 +108,8 @@ struct AddCommand: ParsableCommand {
             }
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
     }
 }
@@ -169,6 +173,8 @@ struct DeleteCommand: ParsableCommand {
             try writer.commit()
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
         for key in missing { printError("not in the index: \(key)") }
         if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
@@ -219,6 +225,7 @@ struct MergeCommand: ParsableCommand {
             o.storesText = before.storesText
             o.waitsForLock = wait
             o.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
+            o.temporaryFile = TemporaryFileCleanup.hook()
             let writer = try IndexWriter(path: file, options: o)
             try writer.merge(maxSegments: maxSegments)
             let after = try IndexReader(path: file)
@@ -230,6 +237,8 @@ struct MergeCommand: ParsableCommand {
             }
         } catch let error as IndexError {
             throw CLIError(file: file, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
     }
 }

@@ -171,3 +171,78 @@ extension WriterSafetyTests {
         #expect(try t.run(["search", "-i", index, "-c", "工会"]).out == "3\n")
     }
 }
+
+// MARK: - Symbolic links
+
+extension WriterSafetyTests {
+    static let linkRefusal = "a symbolic link; sou does not write through links (give the target's path, or remove the link)"
+
+    /// Before: `sou add -i dang.sou` looped forever (open: no such file; link of a new index
+    /// there: it exists; again), leaving a temporary file behind on SIGTERM.
+    @Test("sou add on a dangling symbolic link is refused at once (exit 2) and creates nothing, neither the link's target nor a temporary file")
+    func addOnDanglingLink() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        let input = try t.file("n.jsonl", "{\"id\":\"a\",\"body\":\"新\"}\n")
+        let link = t.path("dang.sou"), target = t.path("nothere.sou")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let r = try t.run(["add", "-i", link, input], timeout: 20)
+        #expect(r.exited(2), "status \(r.status), timed out \(r.timedOut)")
+        #expect(r.err == "sou: \(link): \(Self.linkRefusal)\n", "\(r.err)")
+        #expect(t.listing() == ["dang.sou", "n.jsonl"])
+        #expect(fileStatus(link)?.type == S_IFLNK)
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    /// Before: `sou merge LINK` and a `sou delete` that compacted renamed a new file over the
+    /// link: LINK became a regular file and its target was left unmerged.
+    @Test("sou merge, delete, add and index refuse an index path that is a symbolic link with the same message, and change neither the link nor its target")
+    func writersRefuseLinks() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        for i in 0..<30 { try t.file("docs/\(i).txt", "工会 集体协商 \(i) " + String(repeating: "职工代表 ", count: 400)) }
+        let target = t.path("tgt.sou"), link = t.path("lnk.sou")
+        #expect(try t.run(["index", t.path("docs"), "-o", target, "--quiet"]).exited(0))
+        for i in 0..<3 { #expect(try t.run(["add", "-i", target, t.path("docs/\(i).txt"), "--quiet", "--merge-factor", "100"]).exited(0)) }
+        let before = try #require(t.contents(target))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "tgt.sou")
+        let keys = (0..<25).map { t.path("docs/\($0).txt") }   // enough to compact the file
+        let input = try t.file("more.jsonl", "{\"id\":\"m\",\"body\":\"新的\"}\n")
+        for arguments in [["merge", link], ["merge", link, "--max-segments", "2"], ["delete", "-i", link] + keys,
+                          ["add", "-i", link, input], ["index", t.path("docs"), "-o", link]] {
+            let r = try t.run(arguments)
+            #expect(r.exited(2), "\(arguments): status \(r.status)")
+            #expect(r.err.hasSuffix("lnk.sou: \(Self.linkRefusal)\n"), "\(arguments): \(r.err)")
+            #expect(fileStatus(link)?.type == S_IFLNK, "\(arguments) replaced the link")
+            #expect(t.contents(target) == before, "\(arguments) changed the link's target")
+        }
+        #expect(t.listing() == ["docs", "lnk.sou", "more.jsonl", "tgt.sou"])
+        // through the target's path, the same commands work (and the delete compacts the file)
+        #expect(try t.run(["delete", "-i", target, "--quiet"] + keys).exited(0))
+        #expect(try t.run(["merge", target, "--quiet"]).exited(0))
+        #expect(try t.run(["search", "-i", link, "-c", "工会"]).out == "5\n")
+    }
+
+    @Test("IndexWriter refuses a symbolic link in every mode with OutputRefusal.symbolicLink, before writing anything")
+    func libraryWriterRefusesLinks() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("t.sou").path, link = folder.appendingPathComponent("l.sou").path
+        let dangling = folder.appendingPathComponent("d.sou").path
+        let w = try IndexWriter(path: target)
+        try w.add(key: "a", text: "集体协商")
+        try w.commit()
+        let bytes = try Self.bytes(target)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: folder.appendingPathComponent("none.sou").path)
+        for path in [link, dangling] {
+            for mode in [IndexWriterMode.openOrCreate, .rebuild] {
+                #expect { _ = try IndexWriter(path: path, mode: mode) } throws: { error in
+                    (error as? OutputRefusal)?.kind == .symbolicLink && "\(error)" == "\(path): \(Self.linkRefusal)"
+                }
+            }
+        }
+        #expect(try Self.bytes(target) == bytes)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["d.sou", "l.sou", "t.sou"])
+    }
+}

@@ -129,6 +129,10 @@ public final class IndexWriter {
     private let builds: Bool
 
     /// Opens (or creates, or prepares to replace) the index at `path`, taking its write lock.
+    ///
+    /// A symbolic link at `path` is refused, before anything is written, with
+    /// ``OutputRefusal`` (``OutputRefusal/Kind/symbolicLink``): give the target's path. Other
+    /// failures throw ``IndexError``.
     public init(path: String, mode: IndexWriterMode = .openOrCreate, options: IndexWriterOptions = IndexWriterOptions()) throws {
         self.path = path
         self.options = options
@@ -141,7 +145,9 @@ public final class IndexWriter {
         builds = mode == .rebuild
         switch mode {
         case .openOrCreate:
-            while true {
+            // (bounded: each turn means another process created or removed the file between an
+            // open and a link; a link at the path is refused by openExisting, not retried)
+            for attempt in 0... {
                 if let opened = try Self.openExisting(path, wait: options.waitsForLock) {
                     fd = opened
                     break
@@ -150,6 +156,9 @@ public final class IndexWriter {
                 if let created = try Self.createEmpty(path, options: options) {
                     fd = created
                     break
+                }
+                if attempt == 100 {
+                    throw IndexError.io("cannot create \(path): something keeps creating and removing a file there")
                 }
             }
             try load()
@@ -190,13 +199,21 @@ public final class IndexWriter {
     // MARK: opening
 
     /// Opens and locks an existing file; nil when there is none. Retries when a merge replaced
-    /// the file while this writer waited for the lock.
+    /// the file while this writer waited for the lock. A symbolic link at `path` (dangling or
+    /// not) is refused with ``OutputRefusal/Kind/symbolicLink``: a writer replaces the file by a
+    /// rename (a merge, a compacting commit, a rebuild), which would put a file where the link
+    /// was and leave its target behind, so no writer opens one (`O_NOFOLLOW`).
     private static func openExisting(_ path: String, wait: Bool, foreignIsError: Bool = false) throws -> Int32? {
         while true {
-            let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+            let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
             if fd < 0 {
-                if errno == ENOENT { return nil }
-                throw IndexError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+                let e = errno
+                if e == ENOENT { return nil }
+                var st = stat()
+                if e == ELOOP, lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFLNK {
+                    throw OutputRefusal(.symbolicLink, path: path)
+                }
+                throw IndexError.io("cannot open \(path) for writing: \(String(cString: strerror(e)))")
             }
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
@@ -218,7 +235,7 @@ public final class IndexWriter {
                 throw error
             }
             var now = stat()
-            if stat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
+            if lstat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
             WriterLock.releaseAndClose(fd)   // replaced while we waited: lock the new file
         }
     }
@@ -685,7 +702,19 @@ public final class IndexWriter {
         try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
         try syncFile()
         if let replacement {
-            if replacement.oldFD == nil {
+            if let oldFD = replacement.oldFD {
+                // the path must still name the file this writer locked (never a link or another
+                // file put there meanwhile: a rename would replace it)
+                var now = stat(), locked = stat()
+                guard lstat(path, &now) == 0, fstat(oldFD, &locked) == 0,
+                      now.st_dev == locked.st_dev, now.st_ino == locked.st_ino else {
+                    if lstat(path, &now) == 0, now.st_mode & S_IFMT == S_IFLNK { throw OutputRefusal(.symbolicLink, path: path) }
+                    throw IndexError.io("\(path) was replaced by another file while it was being written; nothing was written: run again")
+                }
+                guard rename(replacement.tempPath, path) == 0 else {
+                    throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
+                }
+            } else {
                 // there was no file to lock when this build began: publish only if there still
                 // is none (another writer may have created one meanwhile; never replace its commits)
                 guard link(replacement.tempPath, path) == 0 else {
@@ -696,10 +725,6 @@ public final class IndexWriter {
                     throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
                 }
                 unlink(replacement.tempPath)
-            } else {
-                guard rename(replacement.tempPath, path) == 0 else {
-                    throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
-                }
             }
             options.temporaryFile?(replacement.tempPath, false)
             IndexBuildTimings.measure(options.timings, .write) { Self.syncFolder(of: path) }
@@ -846,6 +871,8 @@ public final class IndexWriter {
                 options.temporaryFile?(temp, false)
                 WriterLock.releaseAndClose(newFD)
                 fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
+                // (the old file is this writer's again: ``fail(_:)`` must not close it twice)
+                replacement = nil
             }
         }
         fd = newFD
