@@ -18,7 +18,9 @@ struct WriterOptions: ParsableArguments {
         if mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
     }
 
-    func writer(jobs: Int = 1, memory: Int? = nil, creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
+    /// The writer of the index (`mode`: `sou add` creates a new index only when it commits).
+    func writer(jobs: Int = 1, memory: Int? = nil, mode: IndexWriterMode = .openOrCreate,
+                creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
         var o = IndexWriterOptions()
         o.waitsForLock = wait
         o.mergeFactor = mergeFactor
@@ -34,7 +36,7 @@ struct WriterOptions: ParsableArguments {
         } else {
             options(&o)
         }
-        return try IndexWriter(path: index, options: o)
+        return try IndexWriter(path: index, mode: mode, options: o)
     }
 }
 
@@ -46,7 +48,8 @@ struct AddCommand: ParsableCommand {
         discussion: """
         SOURCES are read as by `sou index` (folders, files, JSON Lines; `-` reads JSON Lines from \
         stdin). A document whose key is already in the index replaces it. The change is one \
-        atomic commit. A new index is created when FILE does not exist.
+        atomic commit. A new index is created when FILE does not exist. An add that reads no \
+        document, or fails, exits 2 and leaves FILE as it was (a new one is not created).
         """
     )
 
@@ -87,7 +90,10 @@ struct AddCommand: ParsableCommand {
         input.titleField = titleField
         let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
         do {
-            let writer = try target.writer(jobs: jobs ?? activeProcessorCount)
+            // a new index is created by the commit, so that an add that fails creates nothing
+            var existed = stat()
+            let exists = lstat(target.index, &existed) == 0
+            let writer = try target.writer(jobs: jobs ?? activeProcessorCount, mode: .openOrCreateOnCommit)
             let before = writer.documentCount
             var count = 0
             try writer.addDocuments { add in
@@ -96,15 +102,18 @@ struct AddCommand: ParsableCommand {
                     count += 1
                 }
             }
+            guard count > 0 else {
+                // nothing to commit: the file stays byte for byte (the writer drops what it
+                // prepared when it goes)
+                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added; "
+                               + (exists ? "\(target.index) is unchanged" : "\(target.index) was not created"))
+            }
             try writer.commit()
             let after = try IndexReader(path: target.index).documentCount
             if !quiet {
                 let added = after - before
                 writeStderr("\(target.index): added \(added), replaced \(count - added) in "
                             + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) documents\n")
-            }
-            if count == 0 {
-                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added")
             }
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)

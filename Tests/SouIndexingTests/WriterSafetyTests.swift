@@ -246,3 +246,96 @@ extension WriterSafetyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["d.sou", "l.sou", "t.sou"])
     }
 }
+
+// MARK: - A failed add writes nothing
+
+extension WriterSafetyTests {
+    /// `lines` JSON Lines documents gzipped, cut `cut` bytes before the end; returns the path.
+    static func truncatedGzip(_ t: WriterCLI, _ name: String, lines: Int, cut: Int) throws -> String {
+        var rng = SplitMix64(seed: 5)
+        var text = ""
+        for i in 0..<lines {
+            text += "{\"id\":\"g\(i)\",\"body\":\"\(randomText(&rng, length: 300).replacingOccurrences(of: "\n", with: "\\n"))\"}\n"
+        }
+        let plain = try t.file(name, text)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let bytes = try bytes(plain + ".gz")
+        try write(Array(bytes.dropLast(cut)), plain + ".gz")
+        return plain + ".gz"
+    }
+
+    /// Before: each of these exited 2 ("nothing added", or the read error) after committing
+    /// anyway: a new commit on an existing index (generation + 1, 124 bytes more), a new empty
+    /// index of 132–200 bytes on a new path.
+    @Test("a failed sou add (nothing read: a device, no text member, an empty file; a read error: a truncated .jsonl.gz) leaves the index byte for byte and creates nothing on a new path")
+    func failedAddWritesNothing() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        let index = t.path("copy.sou")
+        try t.file("docs/a.txt", "工会 集体协商")
+        #expect(try t.run(["index", t.path("docs"), "-o", index, "--quiet"]).exited(0))
+        let before = try #require(t.contents(index))
+        let noText = try t.file("notext.jsonl", "{\"id\":\"x\",\"foo\":\"bar\"}\n")
+        let empty = try t.file("empty.txt", "")
+        let truncated = try Self.truncatedGzip(t, "big.jsonl", lines: 2000, cut: 20)
+        let made = t.listing()
+        let cases: [([String], String)] = [
+            (["/dev/zero"], "no documents read from /dev/zero: nothing added"),
+            ([noText], "no documents read from \(noText): nothing added"),
+            ([empty], "no documents read from \(empty): nothing added"),
+            ([noText, empty, "/dev/zero"], "nothing added"),
+            ([truncated], "unexpected end of compressed data (the gzip file is truncated)"),
+        ]
+        for (arguments, message) in cases {
+            for jobs in ["1", "3"] {
+                let r = try t.run(["add", "-i", index, "--jobs", jobs] + arguments)
+                #expect(r.exited(2), "\(arguments): status \(r.status)")
+                #expect(r.err.contains(message), "\(arguments): \(r.err)")
+                #expect(!r.err.contains("added 0"), "\(arguments): a summary after a failure: \(r.err)")
+                #expect(t.contents(index) == before, "sou add \(arguments) --jobs \(jobs) changed the index")
+                let fresh = t.path("new.sou")
+                let n = try t.run(["add", "-i", fresh, "--jobs", jobs] + arguments)
+                #expect(n.exited(2), "\(arguments) on a new path: status \(n.status)")
+                #expect(n.err.contains(message), "\(arguments): \(n.err)")
+                #expect(t.listing() == made, "sou add \(arguments) on a new path left \(t.listing())")
+            }
+        }
+        #expect(try t.run(["add", "-i", index, "/dev/zero"]).err.hasSuffix("nothing added; \(index) is unchanged\n"))
+        #expect(try t.run(["add", "-i", t.path("new.sou"), "/dev/zero"]).err.hasSuffix("nothing added; \(t.path("new.sou")) was not created\n"))
+        // and a good add on a new path creates the index at its commit
+        let good = try t.file("good.jsonl", "{\"id\":\"a\",\"body\":\"新的\"}\n")
+        #expect(try t.run(["add", "-i", t.path("new.sou"), good, "--quiet"]).exited(0))
+        #expect(try t.run(["search", "-i", t.path("new.sou"), "-c", "新的"]).out == "1\n")
+        #expect(t.listing() == (made + ["good.jsonl", "new.sou"]).sorted())
+    }
+
+    @Test("IndexWriter in openOrCreateOnCommit mode creates the file only when it commits; dropped before, it leaves nothing; on an existing index it appends as openOrCreate does")
+    func createOnCommit() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("n.sou").path
+        do {
+            let w = try IndexWriter(path: path, mode: .openOrCreateOnCommit)
+            try w.add(key: "a", text: "集体协商")
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        let w = try IndexWriter(path: path, mode: .openOrCreateOnCommit)
+        try w.add(key: "a", text: "集体协商")
+        try w.commit()
+        #expect(try IndexReader(path: path).documentCount == 1)
+        try w.add(key: "b", text: "工资")
+        try w.commit()
+        #expect(try IndexReader(path: path).documentCount == 2)
+        // a second writer finds the file and its lock
+        #expect { _ = try IndexWriter(path: path, mode: .openOrCreateOnCommit) } throws: { error in
+            guard case IndexError.locked = error else { return false }
+            return true
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["n.sou"])
+    }
+}

@@ -47,6 +47,12 @@ public struct IndexWriterOptions: Sendable {
 public enum IndexWriterMode: Sendable {
     /// Open the index at the path, or create an empty one there.
     case openOrCreate
+    /// Open the index at the path; when there is none, create it at the first
+    /// ``IndexWriter/commit()`` (built in a temporary file next to it, published only if the path
+    /// is still free: a file another writer created there meanwhile makes that commit fail with
+    /// ``IndexError/locked(_:)``, writing nothing). A writer that fails or is dropped before it
+    /// commits leaves no file behind (what `sou add` does: a failed add creates nothing).
+    case openOrCreateOnCommit
     /// Build a new index that replaces the file at the path at the first ``IndexWriter/commit()``
     /// (until then the old file stays as it is; an existing file that is not a Sou index is
     /// refused).
@@ -162,6 +168,17 @@ public final class IndexWriter {
                 }
             }
             try load()
+        case .openOrCreateOnCommit:
+            if let opened = try Self.openExisting(path, wait: options.waitsForLock) {
+                fd = opened
+                try load()
+            } else {
+                let (tempFD, tempPath) = try Self.createTemporary(near: path, replacing: nil, hook: options.temporaryFile)
+                fd = tempFD
+                replacement = (tempPath, nil)
+                try writeFully(Self.emptyHeader(), at: 0)
+                dirty = true
+            }
         case .rebuild:
             var oldFD: Int32? = nil
             var replaced: stat? = nil
