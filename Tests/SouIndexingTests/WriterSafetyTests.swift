@@ -339,3 +339,93 @@ extension WriterSafetyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["n.sou"])
     }
 }
+
+// MARK: - Temporary files of dead writers
+
+extension WriterSafetyTests {
+    /// Before: a `sou index --rebuild` or `sou merge` killed with SIGKILL left its
+    /// `.NAME.tmp-XXXXXX` (17.6 MB for dev-x3) for good: no later writer removed it.
+    @Test("the next writer of an index removes the temporary files of dead writers (unlocked, a Sou header or empty for a minute, or a second name of the index) and leaves the rest: a live writer's (locked), a young empty one, other names, other files")
+    func staleTemporaryFilesAreRemoved() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        try t.file("docs/a.txt", "工会 集体协商")
+        let index = t.path("k.sou")
+        #expect(try t.run(["index", t.path("docs"), "-o", index, "--quiet"]).exited(0))
+        let header = Array(try WriterSafetyTests.bytes(index).prefix(300))
+        func put(_ name: String, _ bytes: [UInt8], age: Double = 0) throws {
+            try WriterSafetyTests.write(bytes, t.path(name))
+            if age > 0 { try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: t.path(name)) }
+        }
+        let stale = [".k.sou.tmp-abc123", ".k.sou.tmp-ZZZZZZ", ".k.sou.tmp-000000", ".k.sou.tmp-oldemp"]
+        let kept = [".k.sou.tmp-locked", ".k.sou.tmp-youngE", ".k.sou.tmp-notsou", ".k.sou.tmp-abc1234", ".k.sou.tmp-ab_123",
+                    ".other.sou.tmp-abc123", "k.sou.tmp-abc123", ".k.sou.tmp-linkto"]
+        // each command: the stale files made again, then one run of it
+        for arguments in [["add", "-i", index, t.path("docs/a.txt"), "--quiet"], ["delete", "-i", index, "nothing", "--quiet"],
+                          ["merge", index, "--quiet"], ["index", t.path("docs"), "-o", index, "--quiet"],
+                          ["index", t.path("docs"), "-o", index, "--rebuild", "--quiet"]] {
+            try put(".k.sou.tmp-abc123", header)
+            try put(".k.sou.tmp-ZZZZZZ", header + [UInt8](repeating: 7, count: 5000))
+            try put(".k.sou.tmp-000000", Array(header.prefix(64)))
+            try put(".k.sou.tmp-oldemp", [], age: 3600)
+            try put(".k.sou.tmp-youngE", [])
+            try put(".k.sou.tmp-notsou", Array("my notes".utf8), age: 3600)
+            for name in [".k.sou.tmp-abc1234", ".k.sou.tmp-ab_123", ".other.sou.tmp-abc123", "k.sou.tmp-abc123"] { try put(name, header) }
+            try? FileManager.default.removeItem(atPath: t.path(".k.sou.tmp-linkto"))
+            try FileManager.default.createSymbolicLink(atPath: t.path(".k.sou.tmp-linkto"), withDestinationPath: t.path(".k.sou.tmp-abc123"))
+            // a live writer's: locked by this process
+            try put(".k.sou.tmp-locked", header)
+            let lockedFD = open(t.path(".k.sou.tmp-locked"), O_RDWR)
+            try WriterLock.acquire(lockedFD, path: "locked", wait: false)
+            let r = try t.run(arguments)
+            WriterLock.releaseAndClose(lockedFD)
+            #expect(r.exited(0) || (arguments[0] == "delete" && r.exited(1)), "\(arguments): \(r.err)")
+            let names = Set(t.listing())
+            for name in stale { #expect(!names.contains(name), "\(arguments) left \(name)") }
+            for name in kept { #expect(names.contains(name), "\(arguments) removed \(name)") }
+            #expect(try t.run(["check", index]).exited(0))
+        }
+        // a second name of the index (a writer that linked a new index into place and died before
+        // removing the temporary name): the name goes, the index stays
+        #expect(link(index, t.path(".k.sou.tmp-second")) == 0)
+        #expect(try t.run(["delete", "-i", index, "nothing", "--quiet"]).exited(1))
+        #expect(!t.listing().contains(".k.sou.tmp-second"))
+        #expect(try t.run(["search", "-i", index, "-c", "工会"]).out == "1\n")
+    }
+
+    @Test("sou index --rebuild killed with SIGKILL leaves its temporary file; the next writer of the index removes it")
+    func killedRebuildIsCleanedUp() throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        var rng = SplitMix64(seed: 3)
+        var text = ""
+        for i in 0..<20_000 { text += "{\"id\":\"d\(i)\",\"body\":\"\(randomText(&rng, length: 200).replacingOccurrences(of: "\n", with: "\\n"))\"}\n" }
+        let input = try t.file("in.jsonl", text)
+        let index = t.path("k.sou")
+        try t.file("docs/a.txt", "工会")
+        #expect(try t.run(["index", t.path("docs"), "-o", index, "--quiet"]).exited(0))
+        let before = try #require(t.contents(index))
+        let p = try startSou(t.sou, ["index", input, "-o", index, "--rebuild", "--quiet", "--jobs", "1"], in: nil, input: nil)
+        // killed once its temporary file has its header
+        let deadline = Date().addingTimeInterval(60)
+        var temp: String? = nil
+        while temp == nil, Date() < deadline, p.isRunning {
+            temp = t.listing().first { $0.hasPrefix(".k.sou.tmp-") && (fileSize(t.path($0)) ?? 0) >= 64 }
+            if temp == nil { usleep(1000) }
+        }
+        kill(p.process.processIdentifier, SIGKILL)
+        _ = try p.finish(timeout: 30)
+        let left = try #require(temp, "no temporary file seen")
+        #expect(t.listing().contains(left), "the killed build's temporary file is gone already")
+        #expect(t.contents(index) == before)
+        #expect(try t.run(["delete", "-i", index, "nothing", "--quiet"]).exited(1))
+        #expect(!t.listing().contains(left), "the next writer left \(left)")
+        #expect(t.contents(index) == before)
+    }
+}
+
+/// The size of the file at `path` (nil: none).
+func fileSize(_ path: String) -> Int? {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int(st.st_size) : nil
+}

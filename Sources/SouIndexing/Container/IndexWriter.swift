@@ -195,10 +195,28 @@ public final class IndexWriter {
                 generation = 0
                 dirty = true
             } catch {
+                if let r = replacement {
+                    // (removed here, so that deinit does not close oldFD a second time)
+                    unlink(r.tempPath)
+                    options.temporaryFile?(r.tempPath, false)
+                    replacement = nil
+                }
                 if let oldFD { WriterLock.releaseAndClose(oldFD) }
                 throw error
             }
         }
+        removeStaleTemporaryFiles()
+    }
+
+    /// Removes the temporary files of this index that dead writers left
+    /// (``AtomicFile/removeStaleTemporaryFiles(of:index:keeping:)``: those no live writer holds
+    /// the lock of), when this writer holds the index's lock: the file it opened, or the one it
+    /// just created. Costs one listing of the index's folder.
+    private func removeStaleTemporaryFiles() {
+        guard let locked = replacement.map({ $0.oldFD }) ?? fd else { return }
+        var st = stat()
+        guard locked >= 0, fstat(locked, &st) == 0 else { return }
+        AtomicFile.removeStaleTemporaryFiles(of: path, index: (UInt64(st.st_dev), UInt64(st.st_ino)), keeping: replacement?.tempPath)
     }
 
     deinit {
@@ -296,7 +314,8 @@ public final class IndexWriter {
         let folder = url.deletingLastPathComponent().path
         let (fd, temp) = try AtomicFile.createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
                                                             target: path, hook: hook)
-        AtomicFile.takeOwnership(fd, replacing: existing)
+        // locked before anything else: a file of this name that is unlocked and not empty has
+        // no live writer (see AtomicFile.removeStaleTemporaryFiles)
         do {
             try WriterLock.acquire(fd, path: temp, wait: false)
         } catch {
@@ -305,6 +324,7 @@ public final class IndexWriter {
             hook?(temp, false)
             throw error
         }
+        AtomicFile.takeOwnership(fd, replacing: existing)
         return (fd, temp)
     }
 
@@ -747,6 +767,8 @@ public final class IndexWriter {
             IndexBuildTimings.measure(options.timings, .write) { Self.syncFolder(of: path) }
             if let old = replacement.oldFD { WriterLock.releaseAndClose(old) }
             self.replacement = nil
+            // a new file: this writer holds its lock only now
+            if replacement.oldFD == nil { removeStaleTemporaryFiles() }
         }
         generation = record.generation
         committedOffset = offset
