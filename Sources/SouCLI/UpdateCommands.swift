@@ -11,7 +11,7 @@ struct WriterOptions: ParsableArguments {
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
-    @Option(name: .customLong("merge-factor"), help: "Segments of similar size are merged this many at a time (default 8).")
+    @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time (default 8).")
     var mergeFactor = IndexWriterOptions().mergeFactor
 
     func validate() throws {
@@ -70,7 +70,7 @@ struct AddCommand: ParsableCommand {
     @Flag(help: "Read the given files as JSON Lines whatever their names.")
     var jsonl = false
 
-    @Option(help: "Threads analyzing documents (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads analyzing documents (default: all cores).")
     var jobs: Int?
 
     @Flag(help: "No summary.")
@@ -206,13 +206,13 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The index file.")
     var file: String
 
-    @Option(name: .customLong("max-segments"), help: "Merge until at most N segments remain (default 1).")
+    @Option(name: .customLong("max-segments"), parsing: .unconditional, help: "Merge until at most N segments remain (default 1).")
     var maxSegments = 1
 
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
-    @Option(name: .shortAndLong, help: "Threads merging postings and re-cutting stored text (1…256; default: all cores). The result does not depend on it.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Threads merging postings and re-cutting stored text (1…256; default: all cores). The result does not depend on it.")
     var jobs: Int?
 
     @Flag(help: "No summary.")

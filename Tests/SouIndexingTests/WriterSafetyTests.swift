@@ -429,3 +429,43 @@ func fileSize(_ path: String) -> Int? {
     var st = stat()
     return stat(path, &st) == 0 ? Int(st.st_size) : nil
 }
+
+// MARK: - Negative numbers as option values
+
+extension WriterSafetyTests {
+    /// Before: each said "Missing value for '--jobs <jobs>'" (ArgumentParser took "-1" for an
+    /// option), although a value was given.
+    @Test("a negative number given to a numeric option of index, add, delete, merge, bench index and bench search is an error saying what the value must be (exit 2)",
+          arguments: [
+            (["index", "IN", "-o", "OUT", "--jobs", "-1"], "--jobs must be between 1 and 256 (got -1)"),
+            (["index", "IN", "-o", "OUT", "--memory", "-1"], "--memory must be between 1 and 1048576 MB (got -1)"),
+            (["index", "IN", "-o", "OUT", "--merge-factor", "-1"], "--merge-factor must be between 2 and 1000 (got -1)"),
+            (["add", "-i", "OUT", "IN", "--jobs", "-1"], "--jobs must be between 1 and 256 (got -1)"),
+            (["add", "-i", "OUT", "IN", "--merge-factor", "-1"], "--merge-factor must be between 2 and 1000 (got -1)"),
+            (["delete", "-i", "OUT", "key", "--merge-factor", "-4"], "--merge-factor must be between 2 and 1000 (got -4)"),
+            (["merge", "OUT", "--max-segments", "-1"], "--max-segments must be at least 1 (got -1)"),
+            (["merge", "OUT", "--jobs", "-1"], "--jobs must be between 1 and 256 (got -1)"),
+            (["merge", "OUT", "-j", "-2"], "--jobs must be between 1 and 256 (got -2)"),
+            (["bench", "index", "IN", "--runs", "-1"], "--runs must be between 1 and 1000 (got -1)"),
+            (["bench", "index", "IN", "--jobs", "-1"], "--jobs: \"-1\" is not a number from 1 to 256"),
+            (["bench", "index", "IN", "--scale", "-1"], "--scale: \"-1\" is not a number from 1 to 1000"),
+            (["bench", "index", "IN", "--memory", "-1"], "--memory must be between 1 and 1048576 MB (got -1)"),
+            (["bench", "index", "IN", "--baseline", "IN", "--max-regression", "-5"], "--max-regression must be 0 or more (got -5.0)"),
+            (["bench", "search", "OUT", "--queries", "IN", "-n", "-5"], "-n/--limit must be 0 or more (got -5)"),
+            (["bench", "search", "OUT", "--queries", "IN", "--limit", "-5"], "-n/--limit must be 0 or more (got -5)"),
+            (["bench", "search", "OUT", "--queries", "IN", "--runs", "-1"], "--runs must be between 1 and 100000 (got -1)"),
+          ])
+    func negativeOptionValues(_ arguments: [String], _ message: String) throws {
+        let t = try WriterCLI()
+        defer { t.cleanUp() }
+        let input = try t.file("in.txt", "工会")
+        let index = t.path("x.sou")
+        #expect(try t.run(["index", input, "-o", index, "--quiet"]).exited(0))
+        let before = try #require(t.contents(index))
+        let r = try t.run(arguments.map { $0 == "IN" ? input : $0 == "OUT" ? index : $0 })
+        #expect(r.exited(2), "\(arguments): status \(r.status)")
+        #expect(r.err.contains(message), "\(arguments): \(r.err)")
+        #expect(!r.err.contains("Missing value"), "\(arguments): \(r.err)")
+        #expect(t.contents(index) == before)
+    }
+}
