@@ -29,7 +29,7 @@ struct BenchTokenizeCommand: ParsableCommand {
     @Argument(help: "Folders, text files or JSON Lines files (.jsonl, .jsonl.gz).")
     var files: [String]
 
-    @Option(name: .long, help: "Number of timed runs (after one warm-up run).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of timed runs (after one warm-up run).")
     var runs = 10
 
     @Flag(name: .long, help: "Do not join CJK runs across line breaks.")
@@ -40,7 +40,7 @@ struct BenchTokenizeCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one file.") }
-        if runs < 1 { throw ValidationError("--runs must be at least 1.") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
     }
 
     func run() throws {
@@ -120,10 +120,10 @@ struct BenchMergeCommand: ParsableCommand {
     @Argument(help: "Folders, text files or JSON Lines files (.jsonl, .jsonl.gz).")
     var files: [String]
 
-    @Option(name: .long, help: "Number of timed runs.")
+    @Option(name: .long, parsing: .unconditional, help: "Number of timed runs.")
     var runs = 5
 
-    @Option(name: .long, help: "Fraction of documents deleted before merging (every k-th document).")
+    @Option(name: .long, parsing: .unconditional, help: "Fraction of documents deleted before merging (every k-th document).")
     var delete = 0.0
 
     @Flag(name: .long, help: "Do not store text.")
@@ -132,13 +132,16 @@ struct BenchMergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Time the merge only (for profiling).")
     var mergeOnly = false
 
-    @Option(name: .long, help: "Threads merging (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Threads merging (default: all cores).")
     var mergeJobs: Int? = nil
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one file.") }
-        if runs < 1 { throw ValidationError("--runs must be at least 1.") }
-        if delete < 0 || delete >= 1 { throw ValidationError("--delete must be in [0, 1).") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
+        if !(delete >= 0 && delete < 1) { throw ValidationError("--delete must be in [0, 1) (got \(delete)).") }
+        if let mergeJobs, !(1...IndexBuildOptions.maxJobs).contains(mergeJobs) {
+            throw ValidationError("--merge-jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(mergeJobs)).")
+        }
     }
 
     func run() throws {

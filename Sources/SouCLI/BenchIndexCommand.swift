@@ -31,7 +31,7 @@ struct BenchBuildArguments: ParsableArguments {
     @Flag(name: .customLong("fold-variants"), help: "Fold Traditional Chinese to Simplified.")
     var foldVariants = false
 
-    @Option(help: "In-memory buffer budget in MB (default 80), as `sou index --memory`.")
+    @Option(parsing: .unconditional, help: "In-memory buffer budget in MB (default 80), as `sou index --memory`.")
     var memory: Int?
 
     func validate() throws {
@@ -189,13 +189,13 @@ struct BenchIndexCommand: ParsableCommand {
     @Argument(help: "Folders, text files or JSON Lines files (.jsonl, .jsonl.gz), as for `sou index`.")
     var sources: [String] = []
 
-    @Option(help: "Builds per row.")
+    @Option(parsing: .unconditional, help: "Builds per row.")
     var runs = 3
 
-    @Option(help: "Comma-separated numbers of threads (default: 1 and all cores).")
+    @Option(parsing: .unconditional, help: "Comma-separated numbers of threads (default: 1 and all cores).")
     var jobs: String?
 
-    @Option(help: "Comma-separated scales: the input indexed K times over, with distinct keys (default 1).")
+    @Option(parsing: .unconditional, help: "Comma-separated scales: the input indexed K times over, with distinct keys (default 1).")
     var scale = "1"
 
     @Flag(help: "Print the results as one JSON object.")
@@ -204,7 +204,7 @@ struct BenchIndexCommand: ParsableCommand {
     @Option(help: "An earlier `sou bench index --json` output to compare with.")
     var baseline: String?
 
-    @Option(name: .customLong("max-regression"), help: "With --baseline: exit 1 when a row is more than this many percent slower (MB/s).")
+    @Option(name: .customLong("max-regression"), parsing: .unconditional, help: "With --baseline: exit 1 when a row is more than this many percent slower (MB/s).")
     var maxRegression: Double?
 
     @OptionGroup var build: BenchBuildArguments

@@ -85,10 +85,10 @@ struct BenchSearchCommand: ParsableCommand {
     @Option(help: "The queries: one per line, or a TSV whose first column is the query.")
     var queries: String
 
-    @Option(help: "Warm passes over the queries (after the cold one).")
+    @Option(parsing: .unconditional, help: "Warm passes over the queries (after the cold one).")
     var runs = 5
 
-    @Option(name: [.customShort("n"), .long], help: "Hits per query (the exact total is always counted).")
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Hits per query (the exact total is always counted).")
     var limit = 10
 
     @Flag(help: "Also build snippets (the matching lines) of the hits, as `sou search` shows them.")
@@ -99,7 +99,7 @@ struct BenchSearchCommand: ParsableCommand {
 
     func validate() throws {
         if runs < 1 || runs > 100_000 { throw ValidationError("--runs must be between 1 and 100000 (got \(runs))") }
-        if limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if limit < 0 { throw ValidationError("-n/--limit must be 0 or more (got \(limit))") }
     }
 
     /// The queries of a file with their line numbers (header, blank lines and the TSV's other

@@ -84,19 +84,19 @@ struct IndexCommand: ParsableCommand {
     /// `--title-field`'s default (also that of ``QuickParse``).
     static let defaultTitleField = "title"
 
-    @Option(help: "Threads analyzing documents, 1 to \(IndexBuildOptions.maxJobs) (default: all cores, at most \(IndexBuildOptions.maxJobs)). The file is identical for any value.")
+    @Option(parsing: .unconditional, help: "Threads analyzing documents, 1 to \(IndexBuildOptions.maxJobs) (default: all cores, at most \(IndexBuildOptions.maxJobs)). The file is identical for any value.")
     var jobs: Int?
 
     @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
     var rebuild = false
 
-    @Option(help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 80).")
+    @Option(parsing: .unconditional, help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 80).")
     var memory: Int?
 
     @Flag(help: "Wait for another writer of FILE to finish instead of failing.")
     var wait = false
 
-    @Option(name: .customLong("merge-factor"), help: "Segments of similar size are merged this many at a time (default 8; larger keeps more, smaller segments).")
+    @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time (default 8; larger keeps more, smaller segments).")
     var mergeFactor: Int?
 
     @Flag(name: .customLong("no-store"), help: "Do not store document text (no snippets).")

@@ -11,17 +11,21 @@ struct WriterOptions: ParsableArguments {
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
-    @Option(name: .customLong("merge-factor"), help: "Segments of similar size are merged this many at a time (default 8).")
+    @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time (default 8).")
     var mergeFactor = IndexWriterOptions().mergeFactor
 
     func validate() throws {
         if mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
     }
 
-    func writer(jobs: Int = 1, memory: Int? = nil, creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
+    /// The writer of the index (`mode`: `sou add` creates a new index only when it commits).
+    func writer(jobs: Int = 1, memory: Int? = nil, mode: IndexWriterMode = .openOrCreate,
+                creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
         var o = IndexWriterOptions()
         o.waitsForLock = wait
         o.mergeFactor = mergeFactor
+        // a temporary file (a new index, a compacting rewrite) is removed on SIGINT, SIGTERM, SIGHUP
+        o.temporaryFile = TemporaryFileCleanup.hook()
         o.jobs = jobs
         if let memory { o.memoryBudget = memory << 20 }
         if FileManager.default.fileExists(atPath: index) {
@@ -32,7 +36,7 @@ struct WriterOptions: ParsableArguments {
         } else {
             options(&o)
         }
-        return try IndexWriter(path: index, options: o)
+        return try IndexWriter(path: index, mode: mode, options: o)
     }
 }
 
@@ -44,7 +48,8 @@ struct AddCommand: ParsableCommand {
         discussion: """
         SOURCES are read as by `sou index` (folders, files, JSON Lines; `-` reads JSON Lines from \
         stdin). A document whose key is already in the index replaces it. The change is one \
-        atomic commit. A new index is created when FILE does not exist.
+        atomic commit. A new index is created when FILE does not exist. An add that reads no \
+        document, or fails, exits 2 and leaves FILE as it was (a new one is not created).
         """
     )
 
@@ -65,7 +70,7 @@ struct AddCommand: ParsableCommand {
     @Flag(help: "Read the given files as JSON Lines whatever their names.")
     var jsonl = false
 
-    @Option(help: "Threads analyzing documents (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads analyzing documents (default: all cores).")
     var jobs: Int?
 
     @Flag(help: "No summary.")
@@ -85,7 +90,10 @@ struct AddCommand: ParsableCommand {
         input.titleField = titleField
         let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
         do {
-            let writer = try target.writer(jobs: jobs ?? activeProcessorCount)
+            // a new index is created by the commit, so that an add that fails creates nothing
+            var existed = stat()
+            let exists = lstat(target.index, &existed) == 0
+            let writer = try target.writer(jobs: jobs ?? activeProcessorCount, mode: .openOrCreateOnCommit)
             let before = writer.documentCount
             var count = 0
             try writer.addDocuments { add in
@@ -94,6 +102,12 @@ struct AddCommand: ParsableCommand {
                     count += 1
                 }
             }
+            guard count > 0 else {
+                // nothing to commit: the file stays byte for byte (the writer drops what it
+                // prepared when it goes)
+                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added; "
+                               + (exists ? "\(target.index) is unchanged" : "\(target.index) was not created"))
+            }
             try writer.commit()
             let after = try IndexReader(path: target.index).documentCount
             if !quiet {
@@ -101,11 +115,10 @@ struct AddCommand: ParsableCommand {
                 writeStderr("\(target.index): added \(added), replaced \(count - added) in "
                             + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) documents\n")
             }
-            if count == 0 {
-                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added")
-            }
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
     }
 }
@@ -169,6 +182,8 @@ struct DeleteCommand: ParsableCommand {
             try writer.commit()
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
         for key in missing { printError("not in the index: \(key)") }
         if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
@@ -191,13 +206,13 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The index file.")
     var file: String
 
-    @Option(name: .customLong("max-segments"), help: "Merge until at most N segments remain (default 1).")
+    @Option(name: .customLong("max-segments"), parsing: .unconditional, help: "Merge until at most N segments remain (default 1).")
     var maxSegments = 1
 
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
-    @Option(name: .shortAndLong, help: "Threads merging postings and re-cutting stored text (1…256; default: all cores). The result does not depend on it.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Threads merging postings and re-cutting stored text (1…256; default: all cores). The result does not depend on it.")
     var jobs: Int?
 
     @Flag(help: "No summary.")
@@ -219,6 +234,7 @@ struct MergeCommand: ParsableCommand {
             o.storesText = before.storesText
             o.waitsForLock = wait
             o.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
+            o.temporaryFile = TemporaryFileCleanup.hook()
             let writer = try IndexWriter(path: file, options: o)
             try writer.merge(maxSegments: maxSegments)
             let after = try IndexReader(path: file)
@@ -230,6 +246,8 @@ struct MergeCommand: ParsableCommand {
             }
         } catch let error as IndexError {
             throw CLIError(file: file, error)
+        } catch let error as OutputRefusal {
+            throw CLIError(error.description)
         }
     }
 }

@@ -54,28 +54,55 @@ enum IndexFile {
         }
     }
 
-    /// The latest commit whose slot and record are intact and inside `bytes` (a torn last slot
-    /// or a commit cut off by truncation falls back to the other slot).
-    static func latestCommit(in bytes: IndexBytes, slots header: UnsafeRawBufferPointer, path: String) throws -> (CommitRecord, Int) {
-        let slots = ContainerLayout.slotOffsets.compactMap { CommitSlot.decode(header, at: $0) }
-            .sorted { $0.generation > $1.generation }
-        var firstError: IndexError? = nil
-        for slot in slots {
-            guard slot.offset >= ContainerLayout.headerSize, slot.length <= bytes.count,
-                  slot.offset <= bytes.count - slot.length else {
-                firstError = firstError ?? .corrupt("\(path): commit \(slot.generation) lies past the end of the file (truncated)")
+    /// The commit a file opens at (``latestCommit(in:slots:path:)``).
+    struct Latest {
+        var commit: CommitRecord
+        /// Offset of its record in the file.
+        var offset: Int
+        /// Header offsets of the slots of newer commits whose records reach past the end of the
+        /// file (a file cut after they were written): a writer clears them before it appends,
+        /// since its appends would put bytes under them that are not their records.
+        var abandonedSlots: [Int]
+    }
+
+    /// The commit to open: the slot of the highest generation whose slot checksum holds (a slot
+    /// that fails it is torn: ignored) names a record; when that record reaches past the end of
+    /// the file (the file was cut after the slot was written: a power loss, a truncated copy),
+    /// the other slot is taken. A record that lies wholly inside the file but does not decode,
+    /// or is not the generation and length its slot says, is damage, not a torn write (a writer
+    /// syncs the record before it writes the slot): it throws ``IndexError/corruptCommit(generation:offset:what:)``
+    /// instead of opening an older commit, which would silently undo the newer one.
+    static func latestCommit(in bytes: IndexBytes, slots header: UnsafeRawBufferPointer, path: String) throws -> Latest {
+        let slots = ContainerLayout.slotOffsets.compactMap { at in CommitSlot.decode(header, at: at).map { (at, $0) } }
+            .sorted { $0.1.generation > $1.1.generation }
+        var abandoned: [Int] = []
+        for (at, slot) in slots {
+            // bounds: offset and length are both ≥ 0 (decode keeps offsets ≤ Int.max, a u32
+            // length), so `offset > count - length` cannot overflow once `length <= count` holds
+            if slot.offset >= ContainerLayout.headerSize, slot.length > bytes.count || slot.offset > bytes.count - slot.length {
+                abandoned.append(at)
                 continue
             }
             do {
+                guard slot.offset >= ContainerLayout.headerSize else { throw IndexError.corrupt("lies inside the file header") }
                 let commit = try CommitRecord(bytes: bytes, at: slot.offset, fileLength: bytes.count)
                 guard commit.generation == slot.generation, commit.byteCount == slot.length else {
-                    throw IndexError.corrupt("commit record at byte \(slot.offset) does not match its slot")
+                    throw IndexError.corrupt("generation \(commit.generation) and \(commit.byteCount) bytes, its slot says generation \(slot.generation) and \(slot.length) bytes")
                 }
-                return (commit, slot.offset)
+                return Latest(commit: commit, offset: slot.offset, abandonedSlots: abandoned)
             } catch let e as IndexError {
-                firstError = firstError ?? e
+                var what = "\(e)"
+                if case .corrupt(let s) = e {
+                    // CommitRecord's own messages start with "commit record at byte N: "
+                    let prefix = "commit record at byte \(slot.offset): "
+                    what = s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s
+                }
+                throw IndexError.corruptCommit(generation: slot.generation, offset: slot.offset, what: what)
             }
         }
-        throw firstError ?? IndexError.corrupt("\(path): no commit (both commit slots are empty or damaged)")
+        if let newest = slots.first {
+            throw IndexError.corrupt("\(path): commit \(newest.1.generation) lies past the end of the file (truncated), and no earlier commit is inside it")
+        }
+        throw IndexError.corrupt("\(path): no commit (both commit slots are empty or damaged)")
     }
 }

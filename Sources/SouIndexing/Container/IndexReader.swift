@@ -75,10 +75,14 @@ public final class IndexReader: Sendable {
     }
 
     /// Opens the latest complete commit of the index file at `url` (memory-mapped; open time does
-    /// not grow with the index size). A torn or garbage tail after the last commit is ignored.
+    /// not grow with the index size). A torn or garbage tail after the last commit is ignored, and
+    /// so is a commit whose record the end of the file cuts off (the previous one is opened); a
+    /// damaged record of the latest commit inside the file is refused
+    /// (``IndexError/corruptCommit(generation:offset:what:)``), never replaced by an older commit.
     ///
     /// Throws ``IndexError/notAnIndex(_:)``, ``IndexError/unsupportedVersion(found:supported:)``,
-    /// ``IndexError/incompatibleAnalyzer(_:)``, ``IndexError/corrupt(_:)`` or ``IndexError/io(_:)``.
+    /// ``IndexError/incompatibleAnalyzer(_:)``, ``IndexError/corrupt(_:)``,
+    /// ``IndexError/corruptCommit(generation:offset:what:)`` or ``IndexError/io(_:)``.
     public convenience init(contentsOf url: URL) throws {
         try self.init(path: url.path)
     }
@@ -88,10 +92,10 @@ public final class IndexReader: Sendable {
         let file = try IndexFile.openForReading(path)
         defer { close(file.fd) }
         let storage = try IndexStorage(mapping: file.fd, range: 0..<file.size, path: path)
-        let (commit, offset) = try file.header.withUnsafeBytes {
+        let latest = try file.header.withUnsafeBytes {
             try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path)
         }
-        try self.init(storage: storage, commit: commit, commitOffset: offset, path: path,
+        try self.init(storage: storage, commit: latest.commit, commitOffset: latest.offset, path: path,
                       identity: (file.device, file.inode))
     }
 
@@ -100,8 +104,8 @@ public final class IndexReader: Sendable {
         let storage = IndexStorage(copying: bytes)
         try IndexFile.checkHeader(storage.bytes, path: "index bytes")
         let header = UnsafeRawBufferPointer(start: storage.base, count: min(storage.count, ContainerLayout.headerSize))
-        let (commit, offset) = try IndexFile.latestCommit(in: storage.bytes, slots: header, path: "index bytes")
-        try self.init(storage: storage, commit: commit, commitOffset: offset, path: nil, identity: nil)
+        let latest = try IndexFile.latestCommit(in: storage.bytes, slots: header, path: "index bytes")
+        try self.init(storage: storage, commit: latest.commit, commitOffset: latest.offset, path: nil, identity: nil)
     }
 
     /// A snapshot of one segment alone (no deletions): a segment written in memory.

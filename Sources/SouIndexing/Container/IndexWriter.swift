@@ -47,6 +47,12 @@ public struct IndexWriterOptions: Sendable {
 public enum IndexWriterMode: Sendable {
     /// Open the index at the path, or create an empty one there.
     case openOrCreate
+    /// Open the index at the path; when there is none, create it at the first
+    /// ``IndexWriter/commit()`` (built in a temporary file next to it, published only if the path
+    /// is still free: a file another writer created there meanwhile makes that commit fail with
+    /// ``IndexError/locked(_:)``, writing nothing). A writer that fails or is dropped before it
+    /// commits leaves no file behind (what `sou add` does: a failed add creates nothing).
+    case openOrCreateOnCommit
     /// Build a new index that replaces the file at the path at the first ``IndexWriter/commit()``
     /// (until then the old file stays as it is; an existing file that is not a Sou index is
     /// refused).
@@ -129,6 +135,10 @@ public final class IndexWriter {
     private let builds: Bool
 
     /// Opens (or creates, or prepares to replace) the index at `path`, taking its write lock.
+    ///
+    /// A symbolic link at `path` is refused, before anything is written, with
+    /// ``OutputRefusal`` (``OutputRefusal/Kind/symbolicLink``): give the target's path. Other
+    /// failures throw ``IndexError``.
     public init(path: String, mode: IndexWriterMode = .openOrCreate, options: IndexWriterOptions = IndexWriterOptions()) throws {
         self.path = path
         self.options = options
@@ -141,7 +151,9 @@ public final class IndexWriter {
         builds = mode == .rebuild
         switch mode {
         case .openOrCreate:
-            while true {
+            // (bounded: each turn means another process created or removed the file between an
+            // open and a link; a link at the path is refused by openExisting, not retried)
+            for attempt in 0... {
                 if let opened = try Self.openExisting(path, wait: options.waitsForLock) {
                     fd = opened
                     break
@@ -151,8 +163,22 @@ public final class IndexWriter {
                     fd = created
                     break
                 }
+                if attempt == 100 {
+                    throw IndexError.io("cannot create \(path): something keeps creating and removing a file there")
+                }
             }
             try load()
+        case .openOrCreateOnCommit:
+            if let opened = try Self.openExisting(path, wait: options.waitsForLock) {
+                fd = opened
+                try load()
+            } else {
+                let (tempFD, tempPath) = try Self.createTemporary(near: path, replacing: nil, hook: options.temporaryFile)
+                fd = tempFD
+                replacement = (tempPath, nil)
+                try writeFully(Self.emptyHeader(), at: 0)
+                dirty = true
+            }
         case .rebuild:
             var oldFD: Int32? = nil
             var replaced: stat? = nil
@@ -169,10 +195,28 @@ public final class IndexWriter {
                 generation = 0
                 dirty = true
             } catch {
+                if let r = replacement {
+                    // (removed here, so that deinit does not close oldFD a second time)
+                    unlink(r.tempPath)
+                    options.temporaryFile?(r.tempPath, false)
+                    replacement = nil
+                }
                 if let oldFD { WriterLock.releaseAndClose(oldFD) }
                 throw error
             }
         }
+        removeStaleTemporaryFiles()
+    }
+
+    /// Removes the temporary files of this index that dead writers left
+    /// (``AtomicFile/removeStaleTemporaryFiles(of:index:keeping:)``: those no live writer holds
+    /// the lock of), when this writer holds the index's lock: the file it opened, or the one it
+    /// just created. Costs one listing of the index's folder.
+    private func removeStaleTemporaryFiles() {
+        guard let locked = replacement.map({ $0.oldFD }) ?? fd else { return }
+        var st = stat()
+        guard locked >= 0, fstat(locked, &st) == 0 else { return }
+        AtomicFile.removeStaleTemporaryFiles(of: path, index: (UInt64(st.st_dev), UInt64(st.st_ino)), keeping: replacement?.tempPath)
     }
 
     deinit {
@@ -190,13 +234,21 @@ public final class IndexWriter {
     // MARK: opening
 
     /// Opens and locks an existing file; nil when there is none. Retries when a merge replaced
-    /// the file while this writer waited for the lock.
+    /// the file while this writer waited for the lock. A symbolic link at `path` (dangling or
+    /// not) is refused with ``OutputRefusal/Kind/symbolicLink``: a writer replaces the file by a
+    /// rename (a merge, a compacting commit, a rebuild), which would put a file where the link
+    /// was and leave its target behind, so no writer opens one (`O_NOFOLLOW`).
     private static func openExisting(_ path: String, wait: Bool, foreignIsError: Bool = false) throws -> Int32? {
         while true {
-            let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+            let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
             if fd < 0 {
-                if errno == ENOENT { return nil }
-                throw IndexError.io("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+                let e = errno
+                if e == ENOENT { return nil }
+                var st = stat()
+                if e == ELOOP, lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFLNK {
+                    throw OutputRefusal(.symbolicLink, path: path)
+                }
+                throw IndexError.io("cannot open \(path) for writing: \(String(cString: strerror(e)))")
             }
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
@@ -218,7 +270,7 @@ public final class IndexWriter {
                 throw error
             }
             var now = stat()
-            if stat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
+            if lstat(path, &now) == 0, now.st_dev == st.st_dev, now.st_ino == st.st_ino { return fd }
             WriterLock.releaseAndClose(fd)   // replaced while we waited: lock the new file
         }
     }
@@ -262,7 +314,8 @@ public final class IndexWriter {
         let folder = url.deletingLastPathComponent().path
         let (fd, temp) = try AtomicFile.createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
                                                             target: path, hook: hook)
-        AtomicFile.takeOwnership(fd, replacing: existing)
+        // locked before anything else: a file of this name that is unlocked and not empty has
+        // no live writer (see AtomicFile.removeStaleTemporaryFiles)
         do {
             try WriterLock.acquire(fd, path: temp, wait: false)
         } catch {
@@ -271,6 +324,7 @@ public final class IndexWriter {
             hook?(temp, false)
             throw error
         }
+        AtomicFile.takeOwnership(fd, replacing: existing)
         return (fd, temp)
     }
 
@@ -292,7 +346,8 @@ public final class IndexWriter {
         let n = pread(fd, &header, header.count, 0)
         try header.withUnsafeBytes { try IndexFile.checkHeader(IndexBytes(base: $0.baseAddress!, count: max(0, n)), path: path) }
         let storage = try IndexStorage(mapping: fd, range: 0..<size, path: path)
-        let (commit, offset) = try header.withUnsafeBytes { try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path) }
+        let latest = try header.withUnsafeBytes { try IndexFile.latestCommit(in: storage.bytes, slots: $0, path: path) }
+        let commit = latest.commit, offset = latest.offset
         // the snapshot a reader would see: validates every segment and bitmap
         let snapshot = try IndexReader(storage: storage, commit: commit, commitOffset: offset, path: path, identity: nil)
         guard snapshot.configuration == options.configuration else {
@@ -316,6 +371,16 @@ public final class IndexWriter {
             }
             storedSources = try StoredSourceTable(storage: storage, range: r)
             sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
+        }
+        if !latest.abandonedSlots.isEmpty {
+            // a newer commit's slot whose record the file's end cut off (a power loss after the
+            // slot write, a truncated copy): cleared (and synced) before anything is appended, or
+            // the bytes appended under its old offset would turn it into a slot that names a
+            // record inside the file that does not decode, which readers refuse as damage
+            for at in latest.abandonedSlots {
+                try writeFully([UInt8](repeating: 0, count: ContainerLayout.slotSize), at: at)
+            }
+            try syncFile()
         }
         if size > committedEnd {
             // a torn or abandoned tail (a writer died before its commit): clean it
@@ -674,7 +739,19 @@ public final class IndexWriter {
         try writeFully(slot, at: ContainerLayout.slotOffsets[Int(record.generation % 2)])
         try syncFile()
         if let replacement {
-            if replacement.oldFD == nil {
+            if let oldFD = replacement.oldFD {
+                // the path must still name the file this writer locked (never a link or another
+                // file put there meanwhile: a rename would replace it)
+                var now = stat(), locked = stat()
+                guard lstat(path, &now) == 0, fstat(oldFD, &locked) == 0,
+                      now.st_dev == locked.st_dev, now.st_ino == locked.st_ino else {
+                    if lstat(path, &now) == 0, now.st_mode & S_IFMT == S_IFLNK { throw OutputRefusal(.symbolicLink, path: path) }
+                    throw IndexError.io("\(path) was replaced by another file while it was being written; nothing was written: run again")
+                }
+                guard rename(replacement.tempPath, path) == 0 else {
+                    throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
+                }
+            } else {
                 // there was no file to lock when this build began: publish only if there still
                 // is none (another writer may have created one meanwhile; never replace its commits)
                 guard link(replacement.tempPath, path) == 0 else {
@@ -685,15 +762,13 @@ public final class IndexWriter {
                     throw IndexError.io("cannot create \(path): \(String(cString: strerror(e)))")
                 }
                 unlink(replacement.tempPath)
-            } else {
-                guard rename(replacement.tempPath, path) == 0 else {
-                    throw IndexError.io("cannot rename \(replacement.tempPath) to \(path): \(String(cString: strerror(errno)))")
-                }
             }
             options.temporaryFile?(replacement.tempPath, false)
             IndexBuildTimings.measure(options.timings, .write) { Self.syncFolder(of: path) }
             if let old = replacement.oldFD { WriterLock.releaseAndClose(old) }
             self.replacement = nil
+            // a new file: this writer holds its lock only now
+            if replacement.oldFD == nil { removeStaleTemporaryFiles() }
         }
         generation = record.generation
         committedOffset = offset
@@ -835,6 +910,8 @@ public final class IndexWriter {
                 options.temporaryFile?(temp, false)
                 WriterLock.releaseAndClose(newFD)
                 fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
+                // (the old file is this writer's again: ``fail(_:)`` must not close it twice)
+                replacement = nil
             }
         }
         fd = newFD

@@ -52,6 +52,16 @@ enum WriterLock {
         return lock
     }
 
+    /// Takes the write lock on `fd` if no one holds it; false when another open file description
+    /// (of any process, or of this one) does. (The lock goes with `fd`'s last descriptor.)
+    static func tryAcquire(_ fd: Int32) -> Bool {
+        var lock = wholeFile(F_WRLCK)
+        while true {
+            if fcntl(fd, F_OFD_SETLK, &lock) == 0 { return true }
+            if errno != EINTR { return false }
+        }
+    }
+
     /// Whether another open file description holds a lock on the file (for tests and `stats`).
     static func isLocked(_ fd: Int32) -> Bool {
         var lock = wholeFile(F_WRLCK)

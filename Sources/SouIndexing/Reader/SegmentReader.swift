@@ -7,6 +7,13 @@ import SouAnalysis
 public enum IndexError: Error, Sendable, CustomStringConvertible {
     /// The file is damaged: `what` names the section and the problem.
     case corrupt(String)
+    /// The commit record a valid header slot names is damaged: the record of commit
+    /// `generation`, at byte `offset`, lies wholly inside the file (it was not cut off) yet does
+    /// not decode (`what`: a checksum mismatch, bad magic, a field out of range, or not the
+    /// generation and length its slot says). A record is synced before its slot is written, so
+    /// this is damage, never a torn write: readers refuse the file rather than fall back to an
+    /// older commit (which would silently undo the newer one), and writers refuse to build on it.
+    case corruptCommit(generation: UInt64, offset: Int, what: String)
     /// The file was written by another format version (newer, or an older one this version no
     /// longer reads).
     case unsupportedVersion(found: Int, supported: Int)
@@ -31,6 +38,8 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .corrupt(let s): "corrupt index: \(s)"
+        case .corruptCommit(let g, let offset, let what):
+            "corrupt index: commit record of generation \(g) at byte \(offset) (named by the file header) is damaged: \(what)"
         case .unsupportedVersion(let f, let s) where f < s: "index format version \(f) is older than this sou reads (\(s)); rebuild the index"
         case .unsupportedVersion(let f, let s): "index format version \(f) is newer than this sou supports (\(s)); rebuild the index or upgrade sou"
         case .notAnIndex(let s): "not a Sou index: \(s)"
