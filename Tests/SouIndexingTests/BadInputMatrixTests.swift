@@ -705,3 +705,55 @@ extension BadInputMatrixTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["in", "x.sou", "y.sou"])
     }
 }
+
+// MARK: - Adversarial pass: NUL bytes and UTF-16 evidence
+
+extension BadInputMatrixTests {
+    /// Before: one NUL byte in the middle of CJK UTF-8 text made the file "UTF-16BE" (its NUL
+    /// bytes all had one parity, and the garbage decoded without control characters): indexed
+    /// as garbage, "converted 1 from UTF-16BE", and a search for its words found nothing.
+    @Test("a UTF-8 file with a NUL byte is binary (skipped and counted; named, a warning), not UTF-16 garbage")
+    func nulByteInUTF8() throws {
+        defer { cleanUp() }
+        let half = Array(String(repeating: Self.chinese, count: 6).utf8)
+        #expect(half.count % 2 == 0)
+        // a NUL byte between two lines, at an even and at an odd offset
+        try file("in/nul0.txt", bytes: half + [0] + half)
+        try file("in/nul1.txt", bytes: Array("x".utf8) + half + [0] + half)
+        try file("in/good.txt", Self.chinese)
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("nul0.txt: binary file (NUL bytes)") && r.err.contains("nul1.txt: binary file (NUL bytes)"), "\(r.err)")
+        #expect(r.err.contains("skipped 2 binary"), "\(r.err)")
+        #expect(!r.err.contains("UTF-16"), "\(r.err)")
+        #expect(try documents(path("x.sou")).keys.sorted() == [path("in/good.txt")])
+        // named on the command line: a warning, and nothing to index
+        let named = try run(["index", path("in/nul0.txt"), "-o", path("y.sou")])
+        #expect(named.status == 1, "\(named)")
+        #expect(named.err.contains("warning: skipping \(path("in/nul0.txt")): binary file (NUL bytes)"), "\(named.err)")
+    }
+
+    /// The evidence that still makes UTF-16 without a byte order mark: NUL bytes in a large share
+    /// of the code units (Latin text), or bytes that are no UTF-8 text (CJK text: invalid
+    /// sequences; Cyrillic or Greek text: a control byte in every letter).
+    @Test("UTF-16 without a byte order mark is still read: Latin, Cyrillic, Greek and CJK text, either byte order")
+    func utf16WithoutBOM() throws {
+        defer { cleanUp() }
+        let cases: [(String, String, String, String)] = [
+            ("en.txt", "UTF-16LE", "Collective bargaining sets the wage standard.\n", "bargaining"),
+            ("ru.txt", "UTF-16LE", "Коллективные переговоры определяют стандарт заработной платы.\n", "переговоры"),
+            ("el.txt", "UTF-16BE", "Οι συλλογικές διαπραγματεύσεις ορίζουν τον μισθό.\n", "μισθό"),
+            ("zh.txt", "UTF-16BE", Self.chinese, "集体协商"),
+        ]
+        for (name, charset, text, _) in cases { try file("in/\(name)", bytes: try Self.iconv(text, to: charset)) }
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        let docs = try documents(path("x.sou"))
+        for (name, charset, text, query) in cases {
+            #expect(r.err.contains("\(name): read as \(charset) (detected)"), "\(name): \(r.err)")
+            #expect(docs[path("in/\(name)")] == text, "\(name)")
+            let s = try run(["search", "-i", path("x.sou"), "-l", query])
+            #expect(s.out.contains(name), "\(query): \(s)")
+        }
+    }
+}

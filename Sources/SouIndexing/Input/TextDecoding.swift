@@ -100,12 +100,23 @@ enum TextDecoding {
         return wideCharset(head) == nil
     }
 
-    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes: every
-    /// NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the high byte
-    /// of ASCII characters and of line breaks), and the sample decodes without an invalid
-    /// sequence (one, for a character cut at the sample's end) and without a control character
-    /// other than tab, line feed, form feed and carriage return. Binary data has NUL bytes at both
-    /// parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes by the
+    /// pattern of UTF-16 text, not by a NUL byte alone:
+    /// - every NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the
+    ///   high byte of ASCII characters and of line breaks). Binary data has NUL bytes at both
+    ///   parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// - and either NUL bytes in at least one code unit in ``wideNULShare`` (two at least: text
+    ///   in Latin letters, every ASCII character of which has one, the code units ICU's UTF-16
+    ///   recognizer counts), or bytes that are not UTF-8 text: more than one in ``tolerance``
+    ///   bytes an invalid sequence or a control byte other than NUL, tab, line feed, form feed,
+    ///   carriage return and escape (``notUTF8Text(_:)``: CJK text in UTF-16 has NUL bytes only
+    ///   in its line breaks and spaces, and read as UTF-8 it is nearly all invalid sequences;
+    ///   Cyrillic, Greek, Arabic… have a control byte, their high byte, in every letter). UTF-8
+    ///   text with a NUL byte in it has neither: it is binary, as ripgrep has it (before, one NUL
+    ///   byte in CJK UTF-8 made it "UTF-16BE" garbage);
+    /// - and the sample decodes without an invalid sequence (one, for a character cut at the
+    ///   sample's end) and without a control character other than tab, line feed, form feed and
+    ///   carriage return.
     /// UTF-32 needs its byte order mark.
     static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
         let sample = head.prefix(detectionSample)
@@ -114,13 +125,33 @@ enum TextDecoding {
             if i & 1 == 0 { even += 1 } else { odd += 1 }
             if even > 0, odd > 0 { return nil }
         }
-        guard even > 0 || odd > 0 else { return nil }
-        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
+        let nuls = even + odd
+        guard nuls > 0 else { return nil }
         // a sample cut in the middle of a character: decode whole code units only
         let whole = sample.prefix(sample.count - sample.count % 2)
+        let latin = nuls >= 2 && nuls * wideNULShare >= whole.count / 2
+        guard latin || notUTF8Text(sample) else { return nil }
+        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
         guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
         let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
         return controls ? nil : charset
+    }
+
+    /// UTF-16 text without a byte order mark that reads as UTF-8 text has a NUL byte in at
+    /// least one code unit in this many (``wideCharset(_:)``): ASCII text has one in every unit.
+    static let wideNULShare = 4
+
+    /// Whether `bytes`, read as UTF-8, are not text: more than one in ``tolerance`` bytes an
+    /// invalid sequence or a control byte other than NUL (counted apart), tab, line feed, form
+    /// feed, carriage return and escape (colored logs). A sequence cut at the end counts: only
+    /// one in a sample of ``detectionSample`` bytes.
+    static func notUTF8Text(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var controls = 0
+        for b in bytes where b < 0x20 && b != 0 && b != 0x09 && b != 0x0A && b != 0x0C && b != 0x0D && b != 0x1B {
+            controls += 1
+        }
+        let (invalid, _) = utf8Sequences(bytes)
+        return (invalid + controls) * tolerance > bytes.count
     }
 
     /// Decodes a file's bytes. `forced`: a canonical ICU charset name the user chose
