@@ -757,3 +757,38 @@ extension BadInputMatrixTests {
         }
     }
 }
+
+// MARK: - Adversarial pass: short damaged UTF-8
+
+extension BadInputMatrixTests {
+    /// Before: three invalid bytes in 22 were more than one in 20, so the detector was asked
+    /// first and read the file as windows-1252 ("converted 1 from windows-1252"): 集体协商 was lost.
+    @Test("short UTF-8 with a few invalid bytes among more CJK characters is read as UTF-8 with U+FFFD and a warning, whatever its length")
+    func shortDamagedUTF8() throws {
+        defer { cleanUp() }
+        let damaged = try file("in/b.txt", bytes: Array("集体协商".utf8) + [0xFF, 0xFE, 0x80] + Array("工资\n".utf8))
+        let overlong = try file("in/c.txt", bytes: [0xC0, 0xAF] + Array("集体协商\n".utf8))
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("\(damaged): mostly UTF-8, 3 invalid sequences replaced by U+FFFD"), "\(r.err)")
+        #expect(r.err.contains("\(overlong): mostly UTF-8, 2 invalid sequences replaced by U+FFFD"), "\(r.err)")
+        #expect(!r.err.contains("read as") && !r.err.contains("converted"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs[damaged] == "集体协商\u{FFFD}\u{FFFD}\u{FFFD}工资\n")
+        #expect(docs[overlong] == "\u{FFFD}\u{FFFD}集体协商\n")
+        let s = try run(["search", "-i", path("x.sou"), "-c", "集体协商"])
+        #expect(s.out == "2\n", "\(s)")
+    }
+
+    /// Before: "no charset recognized; best guess UTF-8 at confidence 80 of 50 needed" (ICU's
+    /// UTF-8 recognizer takes overlong forms for valid UTF-8: a guess above the bar, refused).
+    @Test("bytes that are not UTF-8 and not the detector's guess are refused with a message saying what was tried")
+    func undecodableMessage() throws {
+        defer { cleanUp() }
+        let input = try file("in/d.txt", bytes: [0xC0, 0xAF, 0xC0, 0xAF] + Array("集\n".utf8))
+        let r = try run(["index", input, "-o", path("x.sou")])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.err.contains("skipping \(input): not UTF-8 (4 invalid sequences in 8 bytes) and no other charset recognized (the detector guessed UTF-8, whose rules these bytes break); --encoding NAME reads it"), "\(r.err)")
+        #expect(!r.err.contains("of 50 needed"), "\(r.err)")
+    }
+}

@@ -12,13 +12,16 @@ enum TextDecoding {
     /// charset. ICU gives CJK multi-byte charsets 100 for a few dozen characters of real text
     /// and low scores to guesses about very short or mixed input.
     static let minimumConfidence = 50
-    /// Invalid sequences tolerated (as U+FFFD) in a file read as UTF-8 or converted: one in 20
-    /// bytes. Beyond that it is not text in that charset.
+    /// Invalid sequences tolerated (as U+FFFD) in a file converted, or read as UTF-8 without
+    /// the multi-byte characters of ``damagedUTF8Ratio``: one in 20 bytes. Beyond that it is not
+    /// text in that charset.
     static let tolerance = 20
-    /// Valid multi-byte characters needed per invalid sequence for text with sparse invalid
-    /// sequences to be read as damaged UTF-8 before the detector is asked. Legacy CJK double
-    /// bytes are rarely valid UTF-8: GBK, Big5, Shift_JIS, EUC-JP and EUC-KR text has one valid
-    /// multi-byte character per three to six invalid sequences.
+    /// Valid multi-byte characters needed per invalid sequence for text to be read as damaged
+    /// UTF-8 (invalid sequences replaced) before the detector is asked, however short the text
+    /// and however close its invalid sequences. Legacy CJK double bytes are rarely valid UTF-8:
+    /// GBK, Big5, Shift_JIS, EUC-JP and EUC-KR text has one valid multi-byte character per
+    /// three to six invalid sequences. (Asked first, the detector read `集体协商\xFF\xFE\x80工资`
+    /// as windows-1252, and its words were lost.)
     static let damagedUTF8Ratio = 2
 
     /// The outcome of decoding one file.
@@ -181,24 +184,45 @@ enum TextDecoding {
             if utf8BOM {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "byte order mark" + replaced(invalid), replaced: invalid)
             }
-            // UTF-8 damaged in a few places (sparse invalid sequences among valid multi-byte
-            // characters) is read as UTF-8 before the detector is asked: the detector read
-            // repetitive CJK UTF-8 with one stray byte as windows-1252. Legacy CJK text has more
-            // invalid sequences than valid multi-byte characters and still goes to the detector.
-            let sparse = invalid * tolerance <= body.count
-            if sparse, multiByte >= invalid * damagedUTF8Ratio {
+            // UTF-8 damaged in places (invalid sequences among more valid multi-byte characters)
+            // is read as UTF-8 before the detector is asked: the detector read repetitive CJK
+            // UTF-8 with one stray byte, and short CJK UTF-8 with a few, as windows-1252. Legacy
+            // CJK text has more invalid sequences than valid multi-byte characters and still
+            // goes to the detector.
+            if multiByte >= invalid * damagedUTF8Ratio {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
-            if let guess = detect(bytes), guess.name != "UTF-8", guess.confidence >= minimumConfidence,
-               let (text, substitutions) = convert(body, from: guess.name), substitutions * tolerance <= body.count {
-                return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions),
-                             replaced: substitutions)
+            let sparse = invalid * tolerance <= body.count
+            let guess = detect(bytes)
+            var conversion: (text: String, substitutions: Int)? = nil
+            if let guess, guess.name != "UTF-8", guess.confidence >= minimumConfidence {
+                conversion = convert(body, from: guess.name)
+                if let (text, substitutions) = conversion, substitutions * tolerance <= body.count {
+                    return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions),
+                                 replaced: substitutions)
+                }
             }
             if sparse {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
-            let guess = detect(bytes).map { "; best guess \($0.name) at confidence \($0.confidence) of \(minimumConfidence) needed" } ?? ""
-            return .undecodable("not UTF-8 (\(invalid) invalid sequences) and no charset recognized\(guess); --encoding NAME reads it")
+            // what was tried, and why it did not fit
+            var why = "not UTF-8 (\(invalid) invalid \(invalid == 1 ? "sequence" : "sequences") in \(body.count) bytes)"
+            switch guess {
+            case nil:
+                why += " and no charset recognized"
+            case let g? where g.name == "UTF-8":
+                // ICU's UTF-8 recognizer does not check overlong forms and surrogates
+                why += " and no other charset recognized (the detector guessed UTF-8, whose rules these bytes break)"
+            case let g? where g.confidence < minimumConfidence:
+                why += " and no charset recognized (best guess \(g.name) at confidence \(g.confidence), below the \(minimumConfidence) needed)"
+            case let g?:
+                if let conversion {
+                    why += " and not \(g.name) either (detected at confidence \(g.confidence), but \(conversion.substitutions) of its sequences are invalid)"
+                } else {
+                    why += " and not \(g.name) either (detected at confidence \(g.confidence), but ICU cannot convert it)"
+                }
+            }
+            return .undecodable(why + "; --encoding NAME reads it")
         }
         // NUL bytes: UTF-16 without a byte order mark, or binary
         if let charset = wideCharset(body),
