@@ -130,3 +130,72 @@ struct CLIBoundedWorkTests {
         #expect(scalars.filter { $0 == "\u{00E1}" }.count == 1)
     }
 }
+
+// MARK: - Adversarial pass: stdin read as one text
+
+extension CLIBoundedWorkTests {
+    /// `sou` reading on stdin what the shell script `script` writes (two processes joined by a
+    /// pipe: the time limit kills `sou` itself, and the writer ends with the pipe).
+    func piped(_ script: String, _ arguments: [String], timeout: Double = 120) throws -> BoundedRun {
+        // the writer's commands end on a write error (SIGPIPE may be ignored: SouProcess does)
+        // once sou stops reading
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", script]
+        let pipe = Pipe()
+        writer.standardOutput = pipe
+        writer.standardError = FileHandle.nullDevice
+        try writer.run()
+        // only the writer holds the write end: sou sees the end of its input
+        try? pipe.fileHandleForWriting.close()
+        defer {
+            if writer.isRunning { kill(writer.processIdentifier, SIGKILL) }
+            writer.waitUntilExit()
+        }
+        let run = try runBounded(sou, arguments, timeout: timeout, standardInput: pipe)
+        try? pipe.fileHandleForReading.close()
+        return run
+    }
+
+    /// Before: `sou index - < /dev/zero` never ended and its memory grew (100 MB of NUL bytes
+    /// took 9.9 s, 200 MB 32.7 s: the first line was searched for from the start at every chunk).
+    @Test("NUL bytes on stdin read as one text are an error at once (exit 2, the offset named); UTF-16 text on stdin is still read")
+    func binaryStdin() throws {
+        defer { cleanUp() }
+        let output = path("x.sou")
+        let zero = try runBounded(URL(fileURLWithPath: "/bin/sh"),
+                                  ["-c", "exec \"$0\" index - -o \"$1\" < /dev/zero", sou.path, output], timeout: 60)
+        #expect(!zero.timedOut, "sou read /dev/zero without end")
+        #expect(zero.exited(2), "status \(zero.status): \(zero.err)")
+        #expect(zero.err.contains("sou: stdin: binary data (a NUL byte at byte 0, and not UTF-16/32 text); text or JSON Lines expected"), "\(zero.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // text first: the NUL byte is found where it is, whatever follows
+        let late = try piped("{ printf '集体协商\\n'; head -c 100000000 /dev/zero; }", ["index", "-", "-o", output], timeout: 60)
+        #expect(late.exited(2), "status \(late.status): \(late.err)")
+        #expect(late.err.contains("stdin: binary data (a NUL byte at byte 13,"), "\(late.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // UTF-16 text (its NUL bytes are text) is read and converted
+        let wide = try piped("printf 'Collective bargaining sets the wage standard.\\n' | iconv -t UTF-16LE", ["index", "-", "-o", output, "--verbose"])
+        #expect(wide.exited(0), "status \(wide.status): \(wide.err)")
+        #expect(wide.err.contains("stdin: read as UTF-16LE (detected)"), "\(wide.err)")
+    }
+
+    /// Before: stdin that was not JSON Lines was gathered without bound (and a stream without a
+    /// line break searched for its first line's end quadratically).
+    @Test("stdin read as one text, and a FIFO named as an input, stop at 256 MiB with an error (exit 2), in linear time")
+    func boundedStdin() throws {
+        defer { cleanUp() }
+        let output = path("x.sou")
+        #expect(StreamedText.maxBytes == 256 << 20, "README and sou index --help say 256 MiB")
+        let long = try piped("head -c 300000000 /dev/zero | tr '\\000' a", ["index", "-", "-o", output])
+        #expect(!long.timedOut, "quadratic or unbounded")
+        #expect(long.exited(2), "status \(long.status): \(long.err)")
+        #expect(long.err.contains("sou: stdin: more than 256 MiB, the most a stream read as one text may hold; save it to a file, or split it into JSON Lines"), "\(long.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let fifo = try piped("yes 集体协商 | head -c 300000000", ["index", "/dev/stdin", "-o", output])
+        #expect(!fifo.timedOut, "unbounded")
+        #expect(fifo.exited(2), "status \(fifo.status): \(fifo.err)")
+        #expect(fifo.err.contains("sou: /dev/stdin: more than 256 MiB"), "\(fifo.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}

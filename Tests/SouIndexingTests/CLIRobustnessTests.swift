@@ -36,13 +36,14 @@ private final class PipeReader: @unchecked Sendable {
     }
 }
 
-/// Runs `executable` with `arguments` (stdin empty), killing it with SIGKILL once `timeout`
-/// seconds have passed, so that a test never hangs on a blocked or looping child.
-func runBounded(_ executable: URL, _ arguments: [String], timeout: Double = 120) throws -> BoundedRun {
+/// Runs `executable` with `arguments` (stdin empty, or `standardInput`: a Pipe or FileHandle),
+/// killing it with SIGKILL once `timeout` seconds have passed, so that a test never hangs on a
+/// blocked or looping child.
+func runBounded(_ executable: URL, _ arguments: [String], timeout: Double = 120, standardInput: Any? = nil) throws -> BoundedRun {
     let p = Process()
     p.executableURL = executable
     p.arguments = arguments
-    p.standardInput = FileHandle.nullDevice
+    p.standardInput = standardInput ?? FileHandle.nullDevice
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -37,9 +37,10 @@ public enum FileContents {
 
     /// Reads an input file for indexing: a regular file, a FIFO (read to its end; one without a
     /// writer is empty) or a device (read only while it has input at once: `/dev/null` is
-    /// empty, a terminal is not waited for). gzip data (by its magic bytes) is decompressed. A
-    /// file whose first 64 KiB hold a NUL byte and are not UTF-16/32 text is binary and not read
-    /// further (so `/dev/zero` and large binary files cost one read).
+    /// empty, a terminal is not waited for), at most ``StreamedText/maxBytes`` of a FIFO or
+    /// device. gzip data (by its magic bytes) is decompressed. A file whose first 64 KiB hold a
+    /// NUL byte and are not UTF-16/32 text is binary and not read further (so `/dev/zero` and
+    /// large binary files cost one read).
     static func load(_ path: String) throws -> Loaded {
         // O_NONBLOCK: opening a FIFO without a writer, or a device, must not block
         let fd = open(PathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
@@ -75,6 +76,10 @@ public enum FileContents {
                 throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
+            // a FIFO or device is a stream: bounded as stdin is (`yes | sou index /dev/stdin`)
+            if type != S_IFREG, out.count + n > StreamedText.maxBytes {
+                throw IndexError.io("\(shown): more than \(StreamedText.maxBytes >> 20) MiB, the most a stream read as one text may hold; save it to a file, or split it into JSON Lines")
+            }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             if !checked, out.count >= binaryCheckBytes {
                 checked = true

@@ -96,11 +96,16 @@ enum TextDecoding {
     /// Whether the start of a file is binary: NUL bytes, and neither a UTF-16/32 byte order mark
     /// nor UTF-16 text (``wideCharset(_:)``).
     static func isBinary(_ head: ArraySlice<UInt8>) -> Bool {
-        guard hasNUL(head) else { return false }
+        hasNUL(head) && !isWideText(head)
+    }
+
+    /// Whether the start of a file is UTF-16/32 text, whose NUL bytes are text: a UTF-16/32 byte
+    /// order mark, or UTF-16 text recognized by ``wideCharset(_:)``.
+    static func isWideText(_ head: ArraySlice<UInt8>) -> Bool {
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
-            return false
+            return true
         }
-        return wideCharset(head) == nil
+        return wideCharset(head) != nil
     }
 
     /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes by the
@@ -235,6 +240,15 @@ enum TextDecoding {
     /// Whether `bytes` hold a NUL byte (memchr: a generic `contains(0)` took ~5 instructions a byte).
     static func hasNUL(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, 0, b.count) != nil } ?? false }
+    }
+
+    /// The index (in `bytes`' indices) of the first NUL byte in `bytes`, or nil (memchr).
+    static func firstNUL(_ bytes: ArraySlice<UInt8>) -> Int? {
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress, let hit = memchr(base, 0, b.count) else { return nil }
+            // bounds: memchr found the byte among the b.count bytes from base
+            return bytes.startIndex + UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+        }
     }
 
     /// Byte order marks and their charsets, longest first (FF FE 00 00 before FF FE).
