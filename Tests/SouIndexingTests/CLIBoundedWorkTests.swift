@@ -199,3 +199,72 @@ extension CLIBoundedWorkTests {
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 }
+
+// MARK: - Adversarial pass: query and key files
+
+extension CLIBoundedWorkTests {
+    /// An index of two documents for the commands that read queries or keys.
+    func smallIndex() throws -> String {
+        let index = path("x.sou")
+        try writeIndexFile([("a", "", "集体协商"), ("b", "", "工会")], to: URL(fileURLWithPath: index))
+        return index
+    }
+
+    /// Before: each of these read its whole input first, without bound: `--batch /dev/zero`,
+    /// `--batch - < /dev/zero`, `--queries /dev/zero` and `--keys-from - < /dev/zero` ran for
+    /// more than 30 s (a 20 MB NUL file given to --batch took 58 s and 497 MB).
+    @Test("a query or key file with NUL bytes is an error naming the file (or stdin) and line, at once (exit 2)")
+    func binaryQueryAndKeyFiles() throws {
+        defer { cleanUp() }
+        let index = try smallIndex()
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
+        let devices: [([String], String)] = [
+            (["search", "-i", index, "--batch", "/dev/zero"], "/dev/zero line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+            (["bench", "search", index, "--queries", "/dev/zero"], "/dev/zero line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+        ]
+        for (arguments, message) in devices {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(!r.timedOut, "\(arguments) read without end")
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: " + message), "\(arguments): \(r.err)")
+        }
+        for (arguments, message) in [(["search", "-i", index, "--batch", "-"], "stdin line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+                                     (["delete", "-i", index, "--keys-from", "-"], "stdin line 1: a NUL byte: binary data, or text in UTF-16 (keys are read as UTF-8 text, one per line)")] {
+            let r = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" \"$@\" < /dev/zero", sou.path] + arguments, timeout: 30)
+            #expect(!r.timedOut, "\(arguments) read without end")
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: " + message), "\(arguments): \(r.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing deleted")
+        // the line with the first NUL byte is named, in a file of 20 MB
+        let file = path("q.txt")
+        try Data(Array("集体\n工会\n".utf8) + [UInt8](repeating: 0, count: 20_000_000)).write(to: URL(fileURLWithPath: file))
+        for arguments in [["search", "-i", index, "--batch", file], ["bench", "search", index, "--queries", file],
+                          ["delete", "-i", index, "--keys-from", file]] {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: \(file) line 3: a NUL byte: binary data"), "\(arguments): \(r.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing deleted")
+    }
+
+    /// Before: a line without end (or a stream of lines without end) was gathered whole.
+    @Test("a query or key line longer than 1 MiB, or more than 256 MiB of them, is an error naming the line (exit 2)")
+    func boundedQueryAndKeyFiles() throws {
+        defer { cleanUp() }
+        let index = try smallIndex()
+        let long = path("long.txt")
+        try Data(Array("集体\n".utf8) + [UInt8](repeating: 0x61, count: 3_000_000)).write(to: URL(fileURLWithPath: long))
+        for (arguments, what) in [(["search", "-i", index, "--batch", long], "query"), (["bench", "search", index, "--queries", long], "query"),
+                                  (["delete", "-i", index, "--keys-from", long], "key")] {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: \(long) line 2: longer than 1 MiB, the most one \(what) may hold"), "\(arguments): \(r.err)")
+        }
+        // 300 MB of lines (a tab, then 1,000 digits: no query in the first column)
+        let endless = try piped("yes \"$(printf '\\t%01000d' 0)\" | head -c 300000000", ["search", "-i", index, "--batch", "-"])
+        #expect(!endless.timedOut)
+        #expect(endless.exited(2), "status \(endless.status): \(endless.err)")
+        #expect(endless.err.contains("sou: stdin: more than 256 MiB, the most --batch reads"), "\(endless.err)")
+    }
+}
