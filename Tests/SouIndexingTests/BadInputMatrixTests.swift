@@ -792,3 +792,26 @@ extension BadInputMatrixTests {
         #expect(!r.err.contains("of 50 needed"), "\(r.err)")
     }
 }
+
+// MARK: - Adversarial pass: a forced charset with NUL bytes
+
+extension BadInputMatrixTests {
+    /// Before: the file was skipped as "binary file (NUL bytes)" although --encoding said how to
+    /// read it (the binary check ran before the charset was applied).
+    @Test("--encoding UTF-32LE reads a file and stdin without a byte order mark: their NUL bytes are that charset's")
+    func forcedEncodingWithNULBytes() throws {
+        defer { cleanUp() }
+        let bytes = try Self.iconv(Self.chinese, to: "UTF-32LE")
+        let input = try file("in/utf32.txt", bytes: bytes)
+        let r = try run(["index", input, "-o", path("x.sou"), "--encoding", "UTF-32LE", "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("utf32.txt: read as UTF-32LE (--encoding)"), "\(r.err)")
+        #expect(try documents(path("x.sou")).values.first == Self.chinese)
+        let stdin = try run(["index", "-", "-o", path("y.sou"), "--encoding", "UTF-32LE"], input: Data(bytes))
+        #expect(stdin.status == 0, "\(stdin)")
+        #expect(try documents(path("y.sou"))["-"] == Self.chinese)
+        // without --encoding, NUL bytes at both parities: binary
+        let plain = try run(["index", input, "-o", path("z.sou")])
+        #expect(plain.status == 1 && plain.err.contains("binary file (NUL bytes)"), "\(plain)")
+    }
+}

@@ -571,7 +571,7 @@ public final class DocumentSource {
                               _ body: (SourceDocument) throws -> Void) throws {
         let loaded: FileContents.Loaded
         do {
-            loaded = try FileContents.load(path)
+            loaded = try FileContents.load(path, checksBinary: options.encoding == nil)
         } catch {
             if explicit { throw error }
             skip(.unreadable, path, "\(error)", warns: true)
@@ -643,7 +643,7 @@ public final class DocumentSource {
         // the text until JSON Lines are recognized, or all of it: bounded, and refused as binary
         // at the first NUL byte that is not UTF-16/32 text (a NUL byte before the first line
         // ends means that line is no JSON object)
-        var head = StreamedText(name: "stdin")
+        var head = StreamedText(name: "stdin", checksBinary: options.encoding == nil)
         var firstLine = FirstLineScan()
         try FileContents.forEachChunk(of: file, name: "stdin") { c in
             bytesRead += c.count
@@ -656,7 +656,7 @@ public final class DocumentSource {
                 mode = decided
                 if decided {
                     try head.bytes.withUnsafeBufferPointer { try lines.feed($0) }
-                    head = StreamedText(name: "stdin")
+                    head = StreamedText(name: "stdin", checksBinary: options.encoding == nil)
                     return
                 }
             }

@@ -12,6 +12,8 @@ struct StreamedText {
 
     /// For messages ("stdin").
     let name: String
+    /// False when a charset is forced (`--encoding`): NUL bytes are then text in that charset.
+    let checksBinary: Bool
     /// The bytes read so far.
     private(set) var bytes: [UInt8] = []
     /// The bytes before this offset have been checked for NUL bytes.
@@ -21,7 +23,10 @@ struct StreamedText {
     /// ``TextDecoding/wideCharset(_:)``).
     private var wide: Bool? = nil
 
-    init(name: String) { self.name = name }
+    init(name: String, checksBinary: Bool = true) {
+        self.name = name
+        self.checksBinary = checksBinary
+    }
 
     /// Appends a chunk; throws ``IndexError/io(_:)`` when the text would exceed ``maxBytes``
     /// (nothing more is read).
@@ -36,6 +41,7 @@ struct StreamedText {
     /// once the start of the stream is known not to be UTF-16/32 text. Until then (fewer than
     /// ``TextDecoding/detectionSample`` bytes) it waits; ``finish()`` decides.
     mutating func check() throws {
+        guard checksBinary else { return }
         if wide == nil {
             guard bytes.count >= TextDecoding.detectionSample else { return }
             wide = TextDecoding.isWideText(bytes[...])
