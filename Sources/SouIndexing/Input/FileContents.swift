@@ -80,7 +80,7 @@ public enum FileContents {
             if n == 0 { break }
             // a FIFO or device is a stream: bounded as stdin is (`yes | sou index /dev/stdin`)
             if type != S_IFREG, out.count + n > StreamedText.maxBytes {
-                throw IndexError.io("\(shown): more than \(StreamedText.maxBytes >> 20) MiB, the most a stream read as one text may hold; save it to a file, or split it into JSON Lines")
+                throw IndexError.io("\(shown): more than \(StreamedText.maxBytes >> 20) MiB, the most a stream read as one text may hold (a file has no such bound)")
             }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             if !checked, out.count >= binaryCheckBytes {

@@ -32,7 +32,7 @@ struct StreamedText {
     /// (nothing more is read).
     mutating func append(_ chunk: UnsafeBufferPointer<UInt8>) throws {
         guard bytes.count + chunk.count <= Self.maxBytes else {
-            throw IndexError.io("\(name): more than \(Self.maxBytes >> 20) MiB, the most a stream read as one text may hold; save it to a file, or split it into JSON Lines")
+            throw IndexError.io("\(name): more than \(Self.maxBytes >> 20) MiB, the most a stream read as one text may hold (a file has no such bound)")
         }
         bytes.append(contentsOf: chunk)
     }
@@ -57,7 +57,7 @@ struct StreamedText {
     }
 
     private func binary(at offset: Int) -> IndexError {
-        IndexError.io("\(name): binary data (a NUL byte at byte \(offset), and not UTF-16/32 text); text or JSON Lines expected")
+        IndexError.io("\(name): binary data (a NUL byte at byte \(offset), and not UTF-16/32 text)")
     }
 }
 
