@@ -815,3 +815,51 @@ extension BadInputMatrixTests {
         #expect(plain.status == 1 && plain.err.contains("binary file (NUL bytes)"), "\(plain)")
     }
 }
+
+// MARK: - Adversarial pass: malformed globs
+
+extension BadInputMatrixTests {
+    /// Before: fnmatch took `[` as matching a `[` itself (and a reversed range, an unknown class
+    /// or a trailing `\` as matching nothing): `sou index DIR -g '['` excluded every file and
+    /// said only "nothing to index (skipped: 1 excluded by --type/--glob)".
+    @Test("a malformed --glob is an error naming it and what is wrong (exit 2), before anything is read")
+    func invalidGlob() throws {
+        defer { cleanUp() }
+        try file("in/a.c", "集体协商")
+        try file("in/b]x.txt", "工资")
+        for (glob, problem) in [("[", "[ opens a character class that is never closed (\\[ matches a [ itself)"),
+                                ("!*.[ch", "[ opens a character class that is never closed"),
+                                ("**/[", "[ opens a character class that is never closed"),
+                                ("[z-a]*", "the range z-a is reversed (it matches nothing; write a-z)"),
+                                ("*[[:letter:]]", "unknown character class [:letter:]"),
+                                ("a\\", "it ends with a \\ that escapes nothing")] {
+            let r = try run(["index", path("in"), "-g", glob, "-o", path("x.sou")])
+            #expect(r.status == 2, "\(glob): \(r)")
+            #expect(r.err.contains("sou: invalid --glob \"\(glob)\": \(problem)"), "\(glob): \(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: path("x.sou")))
+        }
+        // well-formed globs with brackets still select as before
+        for (glob, name) in [("*.[ch]", "a.c"), ("*[]]*", "b]x.txt"), ("[[:alpha:]].c", "a.c"), ("!*.[ch]", "b]x.txt")] {
+            let r = try run(["index", path("in"), "-g", glob, "-o", path("x.sou")])
+            #expect(r.status == 0, "\(glob): \(r)")
+            #expect(try documents(path("x.sou")).keys.sorted() == [path("in/\(name)")], "\(glob)")
+            try FileManager.default.removeItem(atPath: path("x.sou"))
+        }
+    }
+
+    @Test("a malformed path:/key: glob in a query is a query error naming it (exit 2; a batch line with \"error\")")
+    func invalidKeyGlob() throws {
+        defer { cleanUp() }
+        let index = path("x.sou")
+        try writeIndexFile([("docs/a[1].txt", "", "集体协商"), ("docs/b.txt", "", "工资")], to: URL(fileURLWithPath: index))
+        let r = try run(["search", "-i", index, "-c", "集体 path:docs/a["])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.err.contains("invalid glob \"docs/a[\" (a path:/key: filter): [ opens a character class that is never closed (\\[ matches a [ itself)"), "\(r.err)")
+        let escaped = try run(["search", "-i", index, "-c", "path:docs/a\\[1\\]*"])
+        #expect(escaped.status == 0 && escaped.out == "1\n", "\(escaped)")
+        let batch = try run(["search", "-i", index, "--batch", "-", "-c"], input: Data("key:*[z-a]*\n集体\n".utf8))
+        #expect(batch.status == 2, "\(batch)")
+        #expect(batch.out.contains("the range z-a is reversed"), "\(batch.out)")
+        #expect(batch.out.contains("\"total\":1"), "\(batch.out)")
+    }
+}

@@ -288,7 +288,8 @@ public final class DocumentSource {
         for file in try listFiles(paths: paths) { try read(file, body) }
     }
 
-    /// Checks the options that can be wrong (an unknown `--encoding`, `--type`); throws
+    /// Checks the options that can be wrong (an unknown `--encoding`, `--type`, a malformed
+    /// `--glob`); throws
     /// ``IndexError/io(_:)`` saying what is wrong. Returns the options with the charset's
     /// canonical name.
     public static func validated(_ options: InputOptions) throws -> InputOptions {
@@ -302,8 +303,12 @@ public final class DocumentSource {
         for t in options.types + options.excludedTypes where FileTypes.globs(of: t) == nil {
             throw IndexError.io("unknown file type \"\(t)\" (known: \(FileTypes.all.map(\.name).joined(separator: ", ")))")
         }
-        for g in options.globs where g.isEmpty || g == "!" {
-            throw IndexError.io("empty --glob")
+        for g in options.globs {
+            if g.isEmpty || g == "!" { throw IndexError.io("empty --glob") }
+            // fnmatch takes a malformed glob as matching nothing (or a "[" itself): say what is wrong
+            if let problem = GlobSyntax.problem(g.hasPrefix("!") ? String(g.dropFirst()) : g) {
+                throw IndexError.io("invalid --glob \"\(g)\": \(problem)")
+            }
         }
         return o
     }
