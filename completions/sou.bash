@@ -372,12 +372,15 @@ _sou_tokenize() {
     repeating_flags=()
     non_repeating_flags=(--json --no-join-lines --fold-variants --version -h --help)
     repeating_options=()
-    non_repeating_options=(--file)
+    non_repeating_options=(--file --encoding)
     __sou_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--file')
+        return
+        ;;
+    '--encoding')
         return
         ;;
     esac

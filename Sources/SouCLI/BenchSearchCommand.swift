@@ -82,7 +82,7 @@ struct BenchSearchCommand: ParsableCommand {
     @Argument(help: "The index file.")
     var index: String
 
-    @Option(help: "The queries: one per line, or a TSV whose first column is the query.")
+    @Option(help: "The queries (- for stdin): one per line, or a TSV whose first column is the query (UTF-8; at most 1 MiB a line and 256 MiB in all; a NUL byte is an error).")
     var queries: String
 
     @Option(parsing: .unconditional, help: "Warm passes over the queries (after the cold one).")
@@ -102,24 +102,8 @@ struct BenchSearchCommand: ParsableCommand {
         if limit < 0 { throw ValidationError("-n/--limit must be 0 or more (got \(limit))") }
     }
 
-    /// The queries of a file with their line numbers (header, blank lines and the TSV's other
-    /// columns left out).
-    static func readQueries(_ path: String) throws -> [(line: Int, text: String)] {
-        let data = try readWholeFile(path, failure: "cannot read \(path)")
-        var out: [(Int, String)] = []
-        for (i, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if i == 0, line.hasPrefix("query\t") { continue }
-            let query = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            if query.allSatisfy(\.isWhitespace) { continue }
-            out.append((i + 1, query))
-        }
-        return out
-    }
-
     func run() throws {
-        let list = try Self.readQueries(queries)
+        let list = try LineFile.queries(queries, option: "--queries")
         guard !list.isEmpty else { throw CLIError("\(queries) holds no query") }
         var parsed: [Query] = []
         for (line, text) in list {

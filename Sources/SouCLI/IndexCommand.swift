@@ -24,7 +24,8 @@ struct IndexCommand: ParsableCommand {
         title, body by default); keys are paths as given: a file's key is its path \
         ("sou index docs" → "docs/a/b.txt"), a JSON Lines file's documents are "docs/c.jsonl#id" \
         (the bare id when the file is named on its own). `-` reads stdin: JSON Lines when its first line is a JSON \
-        object (or with --jsonl), otherwise one document.
+        object (or with --jsonl), otherwise one document of at most 256 MiB (NUL bytes in it are an \
+        error, unless it is UTF-16/32 text).
         Exit status: 0 when documents were indexed; 1 when there was nothing to index (no file, \
         or only skipped ones) and nothing went wrong; 2 on errors (including a build that indexed \
         nothing because every line or file was bad or unreadable). The output is not touched \

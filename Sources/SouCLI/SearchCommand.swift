@@ -159,7 +159,7 @@ struct SearchCommand: ParsableCommand {
             help: "Lines wider than this many terminal columns (a CJK character takes two) are cut around the match; 0: no limit (default 120; --vimgrep: no limit).")
     var maxColumns: Int?
 
-    @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column, a query<TAB>… header skipped) and print one JSON line per query (with -c/-l: only the counts/keys).")
+    @Option(help: "Run every query of FILE (- for stdin; one per line; for a TSV the first column, a query<TAB>… header skipped; UTF-8, at most 1 MiB a line and 256 MiB in all, a NUL byte is an error) and print one JSON line per query (with -c/-l: only the counts/keys).")
     var batch: String?
 
     /// The defaults of `-n`, `--k1` and `--b` (also those of ``QuickParse``).
@@ -223,7 +223,7 @@ struct SearchCommand: ParsableCommand {
         let folders = try folderSearch()
         // read before the search: stdin cannot be read twice, and a search may run twice (below)
         let queries = try batch.map { file in
-            let queries = try Self.batchQueries(Self.readBatch(file))
+            let queries = try LineFile.queries(file, option: "--batch").map(\.text)
             if queries.isEmpty { throw CLIError("\(file == "-" ? "stdin" : file): no queries (one per line; for a TSV the first column)") }
             return queries
         }
@@ -580,37 +580,6 @@ struct SearchCommand: ParsableCommand {
         if failed > 0 {
             out.note("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
             throw ExitStatus(code: 2)
-        }
-    }
-
-    /// The bytes of a batch file: `-` is stdin; pipes, FIFOs and devices (/dev/stdin,
-    /// /dev/null) are read to their end like files; a folder is an error.
-    static func readBatch(_ file: String) throws -> [UInt8] {
-        let name = file == "-" ? "stdin" : file
-        let fd = file == "-" ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            throw CLIError("\(name) is a folder: --batch needs a file of queries, one per line")
-        }
-        guard let bytes = readToEnd(fd) else { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
-        return bytes
-    }
-
-    /// The queries of a batch: one per line (LF or CRLF; the CR is not part of the query), for a
-    /// TSV the first column; blank lines skipped; a UTF-8 BOM at the start dropped; a first line
-    /// starting with "query<TAB>" is a TSV's header, skipped (as `sou bench search` does).
-    static func batchQueries(_ bytes: [UInt8]) -> [String] {
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        if body.starts(with: Array("query\t".utf8)) { body = body[(body.firstIndex(of: 0x0A) ?? body.endIndex)...] }
-        return body.split(separator: 0x0A, omittingEmptySubsequences: false).compactMap { line -> String? in
-            var l = line
-            if l.last == 0x0D { l = l.dropLast() }
-            if let tab = l.firstIndex(of: 0x09) { l = l[..<tab] }
-            let q = String(decoding: l, as: UTF8.self)
-            return q.allSatisfy(\.isWhitespace) ? nil : q
         }
     }
 

@@ -9,16 +9,24 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Show the tokens the analyzer makes of a text: position, term, byte range, kind.",
         discussion: """
-            Reads TEXT, or the file given with --file (gzip is decompressed), or standard input. \
-            Byte ranges are offsets into the UTF-8 input (start inclusive, end exclusive).
+            Reads TEXT, or the file given with --file, or standard input (TEXT or --file `-`, or \
+            neither given). A file and standard input are read as `sou index` reads a text file: \
+            gzip is decompressed, and text in UTF-16/32 or a legacy charset ICU recognizes \
+            (GB18030/GBK, Big5, Shift_JIS, EUC-JP, EUC-KR, …) is converted to UTF-8 (a note on \
+            stderr says which), --encoding NAME forces one; binary data (NUL bytes) and text in \
+            no charset recognized are errors, and standard input may hold at most 256 MiB. \
+            Byte ranges are offsets into the UTF-8 text (start inclusive, end exclusive).
             """
     )
 
-    @Argument(help: "The text to analyze (standard input when neither TEXT nor --file is given).")
+    @Argument(help: "The text to analyze; - reads standard input (as does giving neither TEXT nor --file).")
     var text: String?
 
-    @Option(name: .long, help: "Analyze the contents of this file instead.")
+    @Option(name: .long, help: "Analyze the contents of this file instead (- for standard input).")
     var file: String?
+
+    @Option(help: "Read the file or standard input in this charset instead of detecting it (an ICU converter name: GB18030, GBK, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, …).")
+    var encoding: String?
 
     @Flag(name: .long, help: "Print one JSON object per token: {\"position\",\"term\",\"start\",\"end\",\"kind\"}.")
     var json = false
@@ -31,6 +39,9 @@ struct TokenizeCommand: ParsableCommand {
 
     func validate() throws {
         if text != nil && file != nil { throw ValidationError("Give either TEXT or --file, not both.") }
+        if encoding != nil, let text, text != "-" {
+            throw ValidationError("--encoding reads --file or standard input, not TEXT")
+        }
     }
 
     func run() throws {
@@ -50,13 +61,20 @@ struct TokenizeCommand: ParsableCommand {
         }
     }
 
+    /// TEXT's bytes, or the text of --file or stdin decoded as `sou index` decodes a file (with
+    /// a note on stderr when it was not UTF-8, a warning when sequences were replaced).
     private func readInput() throws -> [UInt8] {
-        if let text { return Array(text.utf8) }
-        if let file {
-            do { return try FileContents.read(file) } catch { throw CLIError("\(error)") }
+        if let text, text != "-" { return Array(text.utf8) }
+        let path = file ?? "-"
+        let decoded: DecodedText
+        do { decoded = try FileContents.text(path, encoding: encoding) } catch { throw CLIError("\(error)") }
+        let name = path == "-" ? "stdin" : path
+        if decoded.charset != "UTF-8" {
+            printError("note: \(name): read as \(decoded.charset) (\(decoded.how))")
+        } else if decoded.replaced > 0 {
+            printError("warning: \(name): \(decoded.how)")
         }
-        guard let bytes = readToEnd(STDIN_FILENO) else { throw CLIError("cannot read stdin: \(String(cString: strerror(errno)))") }
-        return bytes
+        return Array(decoded.text.utf8)
     }
 
     /// Aligned columns: position, term, byte range, kind.

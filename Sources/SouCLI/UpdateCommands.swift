@@ -140,7 +140,7 @@ struct DeleteCommand: ParsableCommand {
     @Argument(help: "Keys of the documents to delete.")
     var keys: [String] = []
 
-    @Option(name: .customLong("keys-from"), help: "Read keys, one per line, from FILE (- for stdin).")
+    @Option(name: .customLong("keys-from"), help: "Read keys, one per line, from FILE (- for stdin; UTF-8, at most 1 MiB a line and 256 MiB in all; a NUL byte is an error).")
     var keysFrom: String?
 
     @Flag(help: "No summary.")
@@ -152,23 +152,7 @@ struct DeleteCommand: ParsableCommand {
 
     func run() throws {
         var all = keys
-        if let keysFrom {
-            let data: Data
-            if keysFrom == "-" {
-                guard let bytes = readToEnd(STDIN_FILENO) else { throw CLIError("cannot read stdin: \(String(cString: strerror(errno)))") }
-                data = Data(bytes)
-            } else {
-                guard let d = FileManager.default.contents(atPath: keysFrom) else {
-                    throw CLIError("cannot read \(keysFrom)")
-                }
-                data = d
-            }
-            for line in String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-                var l = String(line)
-                if l.hasSuffix("\r") { l.removeLast() }
-                if !l.isEmpty { all.append(l) }
-            }
-        }
+        if let keysFrom { all += try LineFile.keys(keysFrom, option: "--keys-from") }
         guard FileManager.default.fileExists(atPath: target.index) else {
             throw CLIError("\(target.index): no such index")
         }

@@ -705,3 +705,161 @@ extension BadInputMatrixTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["in", "x.sou", "y.sou"])
     }
 }
+
+// MARK: - Adversarial pass: NUL bytes and UTF-16 evidence
+
+extension BadInputMatrixTests {
+    /// Before: one NUL byte in the middle of CJK UTF-8 text made the file "UTF-16BE" (its NUL
+    /// bytes all had one parity, and the garbage decoded without control characters): indexed
+    /// as garbage, "converted 1 from UTF-16BE", and a search for its words found nothing.
+    @Test("a UTF-8 file with a NUL byte is binary (skipped and counted; named, a warning), not UTF-16 garbage")
+    func nulByteInUTF8() throws {
+        defer { cleanUp() }
+        let half = Array(String(repeating: Self.chinese, count: 6).utf8)
+        #expect(half.count % 2 == 0)
+        // a NUL byte between two lines, at an even and at an odd offset
+        try file("in/nul0.txt", bytes: half + [0] + half)
+        try file("in/nul1.txt", bytes: Array("x".utf8) + half + [0] + half)
+        try file("in/good.txt", Self.chinese)
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("nul0.txt: binary file (NUL bytes)") && r.err.contains("nul1.txt: binary file (NUL bytes)"), "\(r.err)")
+        #expect(r.err.contains("skipped 2 binary"), "\(r.err)")
+        #expect(!r.err.contains("UTF-16"), "\(r.err)")
+        #expect(try documents(path("x.sou")).keys.sorted() == [path("in/good.txt")])
+        // named on the command line: a warning, and nothing to index
+        let named = try run(["index", path("in/nul0.txt"), "-o", path("y.sou")])
+        #expect(named.status == 1, "\(named)")
+        #expect(named.err.contains("warning: skipping \(path("in/nul0.txt")): binary file (NUL bytes)"), "\(named.err)")
+    }
+
+    /// The evidence that still makes UTF-16 without a byte order mark: NUL bytes in a large share
+    /// of the code units (Latin text), or bytes that are no UTF-8 text (CJK text: invalid
+    /// sequences; Cyrillic or Greek text: a control byte in every letter).
+    @Test("UTF-16 without a byte order mark is still read: Latin, Cyrillic, Greek and CJK text, either byte order")
+    func utf16WithoutBOM() throws {
+        defer { cleanUp() }
+        let cases: [(String, String, String, String)] = [
+            ("en.txt", "UTF-16LE", "Collective bargaining sets the wage standard.\n", "bargaining"),
+            ("ru.txt", "UTF-16LE", "Коллективные переговоры определяют стандарт заработной платы.\n", "переговоры"),
+            ("el.txt", "UTF-16BE", "Οι συλλογικές διαπραγματεύσεις ορίζουν τον μισθό.\n", "μισθό"),
+            ("zh.txt", "UTF-16BE", Self.chinese, "集体协商"),
+        ]
+        for (name, charset, text, _) in cases { try file("in/\(name)", bytes: try Self.iconv(text, to: charset)) }
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        let docs = try documents(path("x.sou"))
+        for (name, charset, text, query) in cases {
+            #expect(r.err.contains("\(name): read as \(charset) (detected)"), "\(name): \(r.err)")
+            #expect(docs[path("in/\(name)")] == text, "\(name)")
+            let s = try run(["search", "-i", path("x.sou"), "-l", query])
+            #expect(s.out.contains(name), "\(query): \(s)")
+        }
+    }
+}
+
+// MARK: - Adversarial pass: short damaged UTF-8
+
+extension BadInputMatrixTests {
+    /// Before: three invalid bytes in 22 were more than one in 20, so the detector was asked
+    /// first and read the file as windows-1252 ("converted 1 from windows-1252"): 集体协商 was lost.
+    @Test("short UTF-8 with a few invalid bytes among more CJK characters is read as UTF-8 with U+FFFD and a warning, whatever its length")
+    func shortDamagedUTF8() throws {
+        defer { cleanUp() }
+        let damaged = try file("in/b.txt", bytes: Array("集体协商".utf8) + [0xFF, 0xFE, 0x80] + Array("工资\n".utf8))
+        let overlong = try file("in/c.txt", bytes: [0xC0, 0xAF] + Array("集体协商\n".utf8))
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("\(damaged): mostly UTF-8, 3 invalid sequences replaced by U+FFFD"), "\(r.err)")
+        #expect(r.err.contains("\(overlong): mostly UTF-8, 2 invalid sequences replaced by U+FFFD"), "\(r.err)")
+        #expect(!r.err.contains("read as") && !r.err.contains("converted"), "\(r.err)")
+        let docs = try documents(path("x.sou"))
+        #expect(docs[damaged] == "集体协商\u{FFFD}\u{FFFD}\u{FFFD}工资\n")
+        #expect(docs[overlong] == "\u{FFFD}\u{FFFD}集体协商\n")
+        let s = try run(["search", "-i", path("x.sou"), "-c", "集体协商"])
+        #expect(s.out == "2\n", "\(s)")
+    }
+
+    /// Before: "no charset recognized; best guess UTF-8 at confidence 80 of 50 needed" (ICU's
+    /// UTF-8 recognizer takes overlong forms for valid UTF-8: a guess above the bar, refused).
+    @Test("bytes that are not UTF-8 and not the detector's guess are refused with a message saying what was tried")
+    func undecodableMessage() throws {
+        defer { cleanUp() }
+        let input = try file("in/d.txt", bytes: [0xC0, 0xAF, 0xC0, 0xAF] + Array("集\n".utf8))
+        let r = try run(["index", input, "-o", path("x.sou")])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.err.contains("skipping \(input): not UTF-8 (4 invalid sequences in 8 bytes) and no other charset recognized (the detector guessed UTF-8, whose rules these bytes break); --encoding NAME reads it"), "\(r.err)")
+        #expect(!r.err.contains("of 50 needed"), "\(r.err)")
+    }
+}
+
+// MARK: - Adversarial pass: a forced charset with NUL bytes
+
+extension BadInputMatrixTests {
+    /// Before: the file was skipped as "binary file (NUL bytes)" although --encoding said how to
+    /// read it (the binary check ran before the charset was applied).
+    @Test("--encoding UTF-32LE reads a file and stdin without a byte order mark: their NUL bytes are that charset's")
+    func forcedEncodingWithNULBytes() throws {
+        defer { cleanUp() }
+        let bytes = try Self.iconv(Self.chinese, to: "UTF-32LE")
+        let input = try file("in/utf32.txt", bytes: bytes)
+        let r = try run(["index", input, "-o", path("x.sou"), "--encoding", "UTF-32LE", "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.err.contains("utf32.txt: read as UTF-32LE (--encoding)"), "\(r.err)")
+        #expect(try documents(path("x.sou")).values.first == Self.chinese)
+        let stdin = try run(["index", "-", "-o", path("y.sou"), "--encoding", "UTF-32LE"], input: Data(bytes))
+        #expect(stdin.status == 0, "\(stdin)")
+        #expect(try documents(path("y.sou"))["-"] == Self.chinese)
+        // without --encoding, NUL bytes at both parities: binary
+        let plain = try run(["index", input, "-o", path("z.sou")])
+        #expect(plain.status == 1 && plain.err.contains("binary file (NUL bytes)"), "\(plain)")
+    }
+}
+
+// MARK: - Adversarial pass: malformed globs
+
+extension BadInputMatrixTests {
+    /// Before: fnmatch took `[` as matching a `[` itself (and a reversed range, an unknown class
+    /// or a trailing `\` as matching nothing): `sou index DIR -g '['` excluded every file and
+    /// said only "nothing to index (skipped: 1 excluded by --type/--glob)".
+    @Test("a malformed --glob is an error naming it and what is wrong (exit 2), before anything is read")
+    func invalidGlob() throws {
+        defer { cleanUp() }
+        try file("in/a.c", "集体协商")
+        try file("in/b]x.txt", "工资")
+        for (glob, problem) in [("[", "[ opens a character class that is never closed (\\[ matches a [ itself)"),
+                                ("!*.[ch", "[ opens a character class that is never closed"),
+                                ("**/[", "[ opens a character class that is never closed"),
+                                ("[z-a]*", "the range z-a is reversed (it matches nothing; write a-z)"),
+                                ("*[[:letter:]]", "unknown character class [:letter:]"),
+                                ("a\\", "it ends with a \\ that escapes nothing")] {
+            let r = try run(["index", path("in"), "-g", glob, "-o", path("x.sou")])
+            #expect(r.status == 2, "\(glob): \(r)")
+            #expect(r.err.contains("sou: invalid --glob \"\(glob)\": \(problem)"), "\(glob): \(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: path("x.sou")))
+        }
+        // well-formed globs with brackets still select as before
+        for (glob, name) in [("*.[ch]", "a.c"), ("*[]]*", "b]x.txt"), ("[[:alpha:]].c", "a.c"), ("!*.[ch]", "b]x.txt")] {
+            let r = try run(["index", path("in"), "-g", glob, "-o", path("x.sou")])
+            #expect(r.status == 0, "\(glob): \(r)")
+            #expect(try documents(path("x.sou")).keys.sorted() == [path("in/\(name)")], "\(glob)")
+            try FileManager.default.removeItem(atPath: path("x.sou"))
+        }
+    }
+
+    @Test("a malformed path:/key: glob in a query is a query error naming it (exit 2; a batch line with \"error\")")
+    func invalidKeyGlob() throws {
+        defer { cleanUp() }
+        let index = path("x.sou")
+        try writeIndexFile([("docs/a[1].txt", "", "集体协商"), ("docs/b.txt", "", "工资")], to: URL(fileURLWithPath: index))
+        let r = try run(["search", "-i", index, "-c", "集体 path:docs/a["])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.err.contains("invalid glob \"docs/a[\" (a path:/key: filter): [ opens a character class that is never closed (\\[ matches a [ itself)"), "\(r.err)")
+        let escaped = try run(["search", "-i", index, "-c", "path:docs/a\\[1\\]*"])
+        #expect(escaped.status == 0 && escaped.out == "1\n", "\(escaped)")
+        let batch = try run(["search", "-i", index, "--batch", "-", "-c"], input: Data("key:*[z-a]*\n集体\n".utf8))
+        #expect(batch.status == 2, "\(batch)")
+        #expect(batch.out.contains("the range z-a is reversed"), "\(batch.out)")
+        #expect(batch.out.contains("\"total\":1"), "\(batch.out)")
+    }
+}

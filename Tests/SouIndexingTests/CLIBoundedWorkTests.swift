@@ -130,3 +130,141 @@ struct CLIBoundedWorkTests {
         #expect(scalars.filter { $0 == "\u{00E1}" }.count == 1)
     }
 }
+
+// MARK: - Adversarial pass: stdin read as one text
+
+extension CLIBoundedWorkTests {
+    /// `sou` reading on stdin what the shell script `script` writes (two processes joined by a
+    /// pipe: the time limit kills `sou` itself, and the writer ends with the pipe).
+    func piped(_ script: String, _ arguments: [String], timeout: Double = 120) throws -> BoundedRun {
+        // the writer's commands end on a write error (SIGPIPE may be ignored: SouProcess does)
+        // once sou stops reading
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", script]
+        let pipe = Pipe()
+        writer.standardOutput = pipe
+        writer.standardError = FileHandle.nullDevice
+        try writer.run()
+        // only the writer holds the write end: sou sees the end of its input
+        try? pipe.fileHandleForWriting.close()
+        defer {
+            if writer.isRunning { kill(writer.processIdentifier, SIGKILL) }
+            writer.waitUntilExit()
+        }
+        let run = try runBounded(sou, arguments, timeout: timeout, standardInput: pipe)
+        try? pipe.fileHandleForReading.close()
+        return run
+    }
+
+    /// Before: `sou index - < /dev/zero` never ended and its memory grew (100 MB of NUL bytes
+    /// took 9.9 s, 200 MB 32.7 s: the first line was searched for from the start at every chunk).
+    @Test("NUL bytes on stdin read as one text are an error at once (exit 2, the offset named); UTF-16 text on stdin is still read")
+    func binaryStdin() throws {
+        defer { cleanUp() }
+        let output = path("x.sou")
+        let zero = try runBounded(URL(fileURLWithPath: "/bin/sh"),
+                                  ["-c", "exec \"$0\" index - -o \"$1\" < /dev/zero", sou.path, output], timeout: 60)
+        #expect(!zero.timedOut, "sou read /dev/zero without end")
+        #expect(zero.exited(2), "status \(zero.status): \(zero.err)")
+        #expect(zero.err.contains("sou: stdin: binary data (a NUL byte at byte 0, and not UTF-16/32 text)"), "\(zero.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // text first: the NUL byte is found where it is, whatever follows
+        let late = try piped("{ printf '集体协商\\n'; head -c 100000000 /dev/zero; }", ["index", "-", "-o", output], timeout: 60)
+        #expect(late.exited(2), "status \(late.status): \(late.err)")
+        #expect(late.err.contains("stdin: binary data (a NUL byte at byte 13,"), "\(late.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        // UTF-16 text (its NUL bytes are text) is read and converted
+        let wide = try piped("printf 'Collective bargaining sets the wage standard.\\n' | iconv -t UTF-16LE", ["index", "-", "-o", output, "--verbose"])
+        #expect(wide.exited(0), "status \(wide.status): \(wide.err)")
+        #expect(wide.err.contains("stdin: read as UTF-16LE (detected)"), "\(wide.err)")
+    }
+
+    /// Before: stdin that was not JSON Lines was gathered without bound (and a stream without a
+    /// line break searched for its first line's end quadratically).
+    @Test("stdin read as one text, and a FIFO named as an input, stop at 256 MiB with an error (exit 2), in linear time")
+    func boundedStdin() throws {
+        defer { cleanUp() }
+        let output = path("x.sou")
+        #expect(StreamedText.maxBytes == 256 << 20, "README and sou index --help say 256 MiB")
+        let long = try piped("head -c 300000000 /dev/zero | tr '\\000' a", ["index", "-", "-o", output])
+        #expect(!long.timedOut, "quadratic or unbounded")
+        #expect(long.exited(2), "status \(long.status): \(long.err)")
+        #expect(long.err.contains("sou: stdin: more than 256 MiB, the most a stream read as one text may hold (a file has no such bound)"), "\(long.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let fifo = try piped("yes 集体协商 | head -c 300000000", ["index", "/dev/stdin", "-o", output])
+        #expect(!fifo.timedOut, "unbounded")
+        #expect(fifo.exited(2), "status \(fifo.status): \(fifo.err)")
+        #expect(fifo.err.contains("sou: /dev/stdin: more than 256 MiB"), "\(fifo.err)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}
+
+// MARK: - Adversarial pass: query and key files
+
+extension CLIBoundedWorkTests {
+    /// An index of two documents for the commands that read queries or keys.
+    func smallIndex() throws -> String {
+        let index = path("x.sou")
+        try writeIndexFile([("a", "", "集体协商"), ("b", "", "工会")], to: URL(fileURLWithPath: index))
+        return index
+    }
+
+    /// Before: each of these read its whole input first, without bound: `--batch /dev/zero`,
+    /// `--batch - < /dev/zero`, `--queries /dev/zero` and `--keys-from - < /dev/zero` ran for
+    /// more than 30 s (a 20 MB NUL file given to --batch took 58 s and 497 MB).
+    @Test("a query or key file with NUL bytes is an error naming the file (or stdin) and line, at once (exit 2)")
+    func binaryQueryAndKeyFiles() throws {
+        defer { cleanUp() }
+        let index = try smallIndex()
+        let before = try Data(contentsOf: URL(fileURLWithPath: index))
+        let devices: [([String], String)] = [
+            (["search", "-i", index, "--batch", "/dev/zero"], "/dev/zero line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+            (["bench", "search", index, "--queries", "/dev/zero"], "/dev/zero line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+        ]
+        for (arguments, message) in devices {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(!r.timedOut, "\(arguments) read without end")
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: " + message), "\(arguments): \(r.err)")
+        }
+        for (arguments, message) in [(["search", "-i", index, "--batch", "-"], "stdin line 1: a NUL byte: binary data, or text in UTF-16 (queries are read as UTF-8 text, one per line)"),
+                                     (["delete", "-i", index, "--keys-from", "-"], "stdin line 1: a NUL byte: binary data, or text in UTF-16 (keys are read as UTF-8 text, one per line)")] {
+            let r = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" \"$@\" < /dev/zero", sou.path] + arguments, timeout: 30)
+            #expect(!r.timedOut, "\(arguments) read without end")
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: " + message), "\(arguments): \(r.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing deleted")
+        // the line with the first NUL byte is named, in a file of 20 MB
+        let file = path("q.txt")
+        try Data(Array("集体\n工会\n".utf8) + [UInt8](repeating: 0, count: 20_000_000)).write(to: URL(fileURLWithPath: file))
+        for arguments in [["search", "-i", index, "--batch", file], ["bench", "search", index, "--queries", file],
+                          ["delete", "-i", index, "--keys-from", file]] {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: \(file) line 3: a NUL byte: binary data"), "\(arguments): \(r.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: index)) == before, "nothing deleted")
+    }
+
+    /// Before: a line without end (or a stream of lines without end) was gathered whole.
+    @Test("a query or key line longer than 1 MiB, or more than 256 MiB of them, is an error naming the line (exit 2)")
+    func boundedQueryAndKeyFiles() throws {
+        defer { cleanUp() }
+        let index = try smallIndex()
+        let long = path("long.txt")
+        try Data(Array("集体\n".utf8) + [UInt8](repeating: 0x61, count: 3_000_000)).write(to: URL(fileURLWithPath: long))
+        for (arguments, what) in [(["search", "-i", index, "--batch", long], "query"), (["bench", "search", index, "--queries", long], "query"),
+                                  (["delete", "-i", index, "--keys-from", long], "key")] {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(r.exited(2), "\(arguments): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: \(long) line 2: longer than 1 MiB, the most one \(what) may hold"), "\(arguments): \(r.err)")
+        }
+        // 300 MB of lines (a tab, then 1,000 digits: no query in the first column)
+        let endless = try piped("yes \"$(printf '\\t%01000d' 0)\" | head -c 300000000", ["search", "-i", index, "--batch", "-"])
+        #expect(!endless.timedOut)
+        #expect(endless.exited(2), "status \(endless.status): \(endless.err)")
+        #expect(endless.err.contains("sou: stdin: more than 256 MiB, the most --batch reads"), "\(endless.err)")
+    }
+}

@@ -36,13 +36,14 @@ private final class PipeReader: @unchecked Sendable {
     }
 }
 
-/// Runs `executable` with `arguments` (stdin empty), killing it with SIGKILL once `timeout`
-/// seconds have passed, so that a test never hangs on a blocked or looping child.
-func runBounded(_ executable: URL, _ arguments: [String], timeout: Double = 120) throws -> BoundedRun {
+/// Runs `executable` with `arguments` (stdin empty, or `standardInput`: a Pipe or FileHandle),
+/// killing it with SIGKILL once `timeout` seconds have passed, so that a test never hangs on a
+/// blocked or looping child.
+func runBounded(_ executable: URL, _ arguments: [String], timeout: Double = 120, standardInput: Any? = nil) throws -> BoundedRun {
     let p = Process()
     p.executableURL = executable
     p.arguments = arguments
-    p.standardInput = FileHandle.nullDevice
+    p.standardInput = standardInput ?? FileHandle.nullDevice
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -583,6 +584,108 @@ extension CLIRobustnessTests {
                 for name in temporaryFiles() { try? FileManager.default.removeItem(atPath: path(name)) }
             }
             #expect(interrupted, "no run was interrupted by signal \(signal) while writing")
+        }
+    }
+}
+
+// MARK: - Adversarial pass: sou tokenize reads as sou index does
+
+extension CLIRobustnessTests {
+    /// `sou` with the file at `input` as its stdin.
+    func run(_ arguments: [String], stdin input: String) throws -> BoundedRun {
+        let handle = try #require(FileHandle(forReadingAtPath: input))
+        defer { try? handle.close() }
+        return try runBounded(sou, arguments, timeout: 60, standardInput: handle)
+    }
+
+    /// Before: `--file` gave the bytes to the analyzer as they were: GBK and UTF-16 files were
+    /// tokenized as garbage (with an "invalid UTF-8" warning); `-` was taken as the text (no
+    /// token, exit 0).
+    @Test("sou tokenize --file and - decode GBK and UTF-16 as sou index does (a note says which), and - reads stdin")
+    func tokenizeDecodes() throws {
+        defer { cleanUp() }
+        let gbk = path("gbk.txt")
+        try Data(try BadInputMatrixTests.iconv(BadInputMatrixTests.chinese, to: "GBK")).write(to: URL(fileURLWithPath: gbk))
+        let wide = path("utf16.txt")
+        try Data(try BadInputMatrixTests.iconv("Collective bargaining: 集体协商\n", to: "UTF-16LE")).write(to: URL(fileURLWithPath: wide))
+        for (arguments, note) in [(["tokenize", "--file", gbk], "note: \(gbk): read as GB18030 (detected, confidence"),
+                                  (["tokenize", "--file", wide], "note: \(wide): read as UTF-16LE (detected)")] {
+            let r = try runBounded(sou, arguments, timeout: 60)
+            #expect(r.exited(0), "\(arguments): \(r.err)")
+            #expect(r.err.contains(note), "\(arguments): \(r.err)")
+            #expect(!r.err.contains("invalid"), "\(arguments): \(r.err)")
+            #expect(r.out.contains("集体") && r.out.contains("协商"), "\(arguments): \(r.out)")
+        }
+        for arguments in [["tokenize", "-"], ["tokenize", "--file", "-"], ["tokenize"]] {
+            let r = try run(arguments, stdin: gbk)
+            #expect(r.exited(0), "\(arguments): \(r.err)")
+            #expect(r.err.contains("note: stdin: read as GB18030"), "\(arguments): \(r.err)")
+            #expect(r.out.contains("集体") && r.out.contains("协商"), "\(arguments): \(r.out)")
+        }
+        // a short GBK text the detector cannot decide: the error says to use --encoding, which reads it
+        let short = path("short.txt")
+        try Data(try BadInputMatrixTests.iconv("工资谈判\n", to: "GBK")).write(to: URL(fileURLWithPath: short))
+        let refused = try runBounded(sou, ["tokenize", "--file", short])
+        #expect(refused.exited(2), "\(refused.err)")
+        #expect(refused.err.contains("sou: \(short): not UTF-8") && refused.err.contains("--encoding NAME reads it"), "\(refused.err)")
+        let forced = try runBounded(sou, ["tokenize", "--file", short, "--encoding", "GBK"])
+        #expect(forced.exited(0) && forced.out.contains("工资"), "\(forced)")
+        // damaged UTF-8 on stdin: replaced, with the warning sou index gives
+        let damaged = try file("damaged.txt", "")
+        try Data(Array("集体协商".utf8) + [0xFF] + Array("工资".utf8)).write(to: URL(fileURLWithPath: damaged))
+        let r = try run(["tokenize", "-"], stdin: damaged)
+        #expect(r.exited(0), "\(r.err)")
+        #expect(r.err.contains("warning: stdin: mostly UTF-8, 1 invalid sequence replaced by U+FFFD"), "\(r.err)")
+        #expect(r.out.contains("协商") && r.out.contains("工资"), "\(r.out)")
+    }
+
+    /// Before: `sou tokenize < /dev/zero` read without end; `--file /dev/zero` gathered it whole.
+    @Test("sou tokenize of binary data (a file, a device, stdin) is an error at once (exit 2)")
+    func tokenizeBinary() throws {
+        defer { cleanUp() }
+        let nul = path("nul.txt")
+        try Data(Array("集体协商\n".utf8) + [0] + Array("工资\n".utf8)).write(to: URL(fileURLWithPath: nul))
+        for (arguments, message) in [(["tokenize", "--file", "/dev/zero"], "sou: /dev/zero: binary file (NUL bytes)"),
+                                     (["tokenize", "--file", nul], "sou: \(nul): binary file (NUL bytes)")] {
+            let r = try runBounded(sou, arguments, timeout: 30)
+            #expect(!r.timedOut, "\(arguments)")
+            #expect(r.exited(2), "\(arguments): \(r.err)")
+            #expect(r.err.contains(message), "\(arguments): \(r.err)")
+        }
+        let zero = try run(["tokenize"], stdin: "/dev/zero")
+        #expect(!zero.timedOut)
+        #expect(zero.exited(2), "\(zero.err)")
+        #expect(zero.err.contains("sou: stdin: binary data (a NUL byte at byte 0, and not UTF-16/32 text)"), "\(zero.err)")
+    }
+
+    /// Before: "cannot read X" and nothing more.
+    @Test("sou tokenize --file and sou delete --keys-from say why they cannot read a folder, a missing or an unreadable file")
+    func unreadableReasons() throws {
+        defer { cleanUp() }
+        let index = path("x.sou")
+        try writeIndexFile([("a", "", "集体协商")], to: URL(fileURLWithPath: index))
+        let missing = path("nope.txt")
+        let locked = try file("locked.txt", "a\n")
+        chmod(locked, 0)
+        defer { chmod(locked, 0o644) }
+        var cases: [([String], String)] = [
+            (["tokenize", "--file", folder.path], "sou: cannot read \(folder.path): a folder"),
+            (["tokenize", "--file", missing], "sou: cannot open \(missing): No such file or directory"),
+            (["delete", "-i", index, "--keys-from", folder.path], "sou: \(folder.path) is a folder: --keys-from needs a file of keys, one per line"),
+            (["delete", "-i", index, "--keys-from", missing], "sou: cannot read \(missing): No such file or directory"),
+        ]
+        cases += [(["tokenize", "--file", locked], "sou: cannot open \(locked): Permission denied"),
+                  (["delete", "-i", index, "--keys-from", locked], "sou: cannot read \(locked): Permission denied")]
+        // root reads the locked file all the same: run as nobody when root (setpriv), else skip those
+        let setpriv = "/usr/bin/setpriv"
+        let asNobody = getuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv)
+        for (arguments, message) in cases {
+            if getuid() == 0, !asNobody, arguments.contains(locked) { continue }
+            let r = asNobody
+                ? try runBounded(URL(fileURLWithPath: setpriv), ["--reuid=65534", "--regid=65534", "--clear-groups", sou.path] + arguments, timeout: 30)
+                : try runBounded(sou, arguments, timeout: 30)
+            #expect(r.exited(2), "\(arguments): \(r.err)")
+            #expect(r.err.contains(message), "\(arguments): \(r.err)")
         }
     }
 }

@@ -291,3 +291,23 @@ struct PathBytesTests {
         #expect(PathBytes.bytes(PathBytes.string(spelled)) == spelled)
     }
 }
+
+@Suite("Glob syntax")
+struct GlobSyntaxTests {
+    @Test("well-formed globs have no problem", arguments: ["*.txt", "a?c", "[abc]", "[!abc]", "[^a-z]", "[]]", "[]a]", "[!]a]", "[a-]",
+                                                          "[-a]", "[[:alpha:]_]", "[[:digit:][:upper:]]", "\\[", "\\*", "a\\\\", "**/x/*.md",
+                                                          "[\\]]", "[a\\-z]", "[[]", "x[[.a.]]", "[[=e=]]"])
+    func wellFormed(glob: String) {
+        #expect(GlobSyntax.problem(glob) == nil, "\(glob)")
+    }
+
+    @Test("malformed globs are named with what is wrong",
+          arguments: [("[", "never closed"), ("a[b", "never closed"), ("[]", "never closed"), ("[!]", "never closed"),
+                      ("[^", "never closed"), ("x[\\]", "never closed"), ("[z-a]", "the range z-a is reversed"),
+                      ("[a-c9-0]", "the range 9-0 is reversed"), ("[[:letters:]]", "unknown character class [:letters:]"),
+                      ("[[:alpha]", "[: in a character class is never closed"), ("a\\", "escapes nothing")])
+    func malformed(glob: String, problem: String) {
+        let found = GlobSyntax.problem(glob)
+        #expect(found?.contains(problem) == true, "\(glob): \(found ?? "nil")")
+    }
+}

@@ -237,7 +237,9 @@ enum GlobMatcher {
 ///   a writer is empty); a device is read only when it has input at once (`/dev/null` is empty,
 ///   a terminal with nothing typed is skipped, never waited for).
 /// - `-` is stdin: JSON Lines when its first non-blank line is a JSON object (or with
-///   ``InputOptions/forcesJSONLines``), otherwise one document with key `-`; a note says which.
+///   ``InputOptions/forcesJSONLines``), otherwise one document with key `-` (a note says which),
+///   of at most ``StreamedText/maxBytes``; NUL bytes in it (not UTF-16/32 text) are an error,
+///   thrown as soon as they are read. A FIFO or device named is bounded alike.
 /// - JSON Lines (UTF-8, a byte order mark at the start is ignored, CRLF accepted): a bad line is
 ///   reported (`file:line: message`) and skipped. Members that are `null` are empty text; a text
 ///   member that is an object or array makes the line bad; a line with none of the text members
@@ -286,7 +288,8 @@ public final class DocumentSource {
         for file in try listFiles(paths: paths) { try read(file, body) }
     }
 
-    /// Checks the options that can be wrong (an unknown `--encoding`, `--type`); throws
+    /// Checks the options that can be wrong (an unknown `--encoding`, `--type`, a malformed
+    /// `--glob`); throws
     /// ``IndexError/io(_:)`` saying what is wrong. Returns the options with the charset's
     /// canonical name.
     public static func validated(_ options: InputOptions) throws -> InputOptions {
@@ -300,8 +303,12 @@ public final class DocumentSource {
         for t in options.types + options.excludedTypes where FileTypes.globs(of: t) == nil {
             throw IndexError.io("unknown file type \"\(t)\" (known: \(FileTypes.all.map(\.name).joined(separator: ", ")))")
         }
-        for g in options.globs where g.isEmpty || g == "!" {
-            throw IndexError.io("empty --glob")
+        for g in options.globs {
+            if g.isEmpty || g == "!" { throw IndexError.io("empty --glob") }
+            // fnmatch takes a malformed glob as matching nothing (or a "[" itself): say what is wrong
+            if let problem = GlobSyntax.problem(g.hasPrefix("!") ? String(g.dropFirst()) : g) {
+                throw IndexError.io("invalid --glob \"\(g)\": \(problem)")
+            }
         }
         return o
     }
@@ -569,7 +576,7 @@ public final class DocumentSource {
                               _ body: (SourceDocument) throws -> Void) throws {
         let loaded: FileContents.Loaded
         do {
-            loaded = try FileContents.load(path)
+            loaded = try FileContents.load(path, checksBinary: options.encoding == nil)
         } catch {
             if explicit { throw error }
             skip(.unreadable, path, "\(error)", warns: true)
@@ -638,66 +645,45 @@ public final class DocumentSource {
     private func readStdin(_ file: gzFile, _ body: @escaping (SourceDocument) throws -> Void) throws {
         let lines = JSONLinesReader(source: self, name: "stdin", keyPrefix: "", body: body)
         var mode: Bool? = options.forcesJSONLines ? true : nil   // true: JSON Lines
-        var head: [UInt8] = []
+        // the text until JSON Lines are recognized, or all of it: bounded, and refused as binary
+        // at the first NUL byte that is not UTF-16/32 text (a NUL byte before the first line
+        // ends means that line is no JSON object)
+        var head = StreamedText(name: "stdin", checksBinary: options.encoding == nil)
+        var firstLine = FirstLineScan()
         try FileContents.forEachChunk(of: file, name: "stdin") { c in
             bytesRead += c.count
-            switch mode {
-            case true?:
+            if mode == true {
                 try lines.feed(c)
-            case false?:
-                head.append(contentsOf: c)
-            case nil:
-                head.append(contentsOf: c)
-                if let decided = Self.looksLikeJSONLines(head, complete: false) {
-                    mode = decided
-                    if decided {
-                        try head.withUnsafeBufferPointer { try lines.feed($0) }
-                        head = []
-                    }
+                return
+            }
+            try head.append(c)
+            if mode == nil, let decided = firstLine.looksLikeJSONLines(head.bytes, complete: false) {
+                mode = decided
+                if decided {
+                    try head.bytes.withUnsafeBufferPointer { try lines.feed($0) }
+                    head = StreamedText(name: "stdin", checksBinary: options.encoding == nil)
+                    return
                 }
             }
+            try head.check()
         }
-        if mode == nil { mode = Self.looksLikeJSONLines(head, complete: true) ?? false }
+        if mode == nil { mode = firstLine.looksLikeJSONLines(head.bytes, complete: true) ?? false }
         if mode == true {
-            if !head.isEmpty { try head.withUnsafeBufferPointer { try lines.feed($0) } }
+            if !head.bytes.isEmpty { try head.bytes.withUnsafeBufferPointer { try lines.feed($0) } }
             try lines.finish()
             if !options.forcesJSONLines {
                 note("stdin: read as JSON Lines, one document per line (its first line is a JSON object)")
             }
             return
         }
-        guard let text = decodeText(head, path: "stdin") else { return }
+        try head.finish()
+        guard let text = decodeText(head.bytes, path: "stdin") else { return }
         // a first line that starts like JSON but does not parse: say how to read it as JSON Lines
-        let startsLikeJSON = head.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first == UInt8(ascii: "{")
+        let startsLikeJSON = head.bytes.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).first == UInt8(ascii: "{")
         note("stdin: read as one text document (its first line is not a JSON object" + (startsLikeJSON ? "; --jsonl reads it as JSON Lines)" : ")"))
         var doc = SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text)
         doc.origin = "stdin"
         try body(doc)
-    }
-
-    /// Whether `head` (the start of stdin) is JSON Lines: its first non-blank line parses as a
-    /// JSON object. nil while that line is not complete (and `complete` is false).
-    static func looksLikeJSONLines(_ head: [UInt8], complete: Bool) -> Bool? {
-        var start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        while true {
-            guard let newline = head[start...].firstIndex(of: 0x0A) else {
-                guard complete else { return nil }
-                return parsesAsObject(head[start...])
-            }
-            let line = head[start..<newline]
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                start = newline + 1
-                continue
-            }
-            return parsesAsObject(line)
-        }
-    }
-
-    private static func parsesAsObject(_ line: ArraySlice<UInt8>) -> Bool {
-        var l = Array(line)
-        if l.last == 0x0D { l.removeLast() }
-        guard l.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
-        return l.withUnsafeBufferPointer { (try? JSONLineParser.parse($0)) != nil }
     }
 
     /// The longest JSON line read (bytes, without its newline): a longer one is an error.

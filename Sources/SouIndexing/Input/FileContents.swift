@@ -37,10 +37,13 @@ public enum FileContents {
 
     /// Reads an input file for indexing: a regular file, a FIFO (read to its end; one without a
     /// writer is empty) or a device (read only while it has input at once: `/dev/null` is
-    /// empty, a terminal is not waited for). gzip data (by its magic bytes) is decompressed. A
-    /// file whose first 64 KiB hold a NUL byte and are not UTF-16/32 text is binary and not read
-    /// further (so `/dev/zero` and large binary files cost one read).
-    static func load(_ path: String) throws -> Loaded {
+    /// empty, a terminal is not waited for), at most ``StreamedText/maxBytes`` of a FIFO or
+    /// device. gzip data (by its magic bytes) is decompressed. A file whose first 64 KiB hold a
+    /// NUL byte and are not UTF-16/32 text is binary and not read further (so `/dev/zero` and
+    /// large binary files cost one read), unless `checksBinary` is false (a charset forced with
+    /// `--encoding` is used whatever the bytes look like: UTF-32 without a byte order mark has
+    /// NUL bytes everywhere).
+    static func load(_ path: String, checksBinary: Bool = true) throws -> Loaded {
         // O_NONBLOCK: opening a FIFO without a writer, or a device, must not block
         let fd = open(PathBytes.cString(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         let shown = PathBytes.displayed(path)   // for messages
@@ -75,17 +78,21 @@ public enum FileContents {
                 throw IndexError.io("cannot read \(shown): \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
+            // a FIFO or device is a stream: bounded as stdin is (`yes | sou index /dev/stdin`)
+            if type != S_IFREG, out.count + n > StreamedText.maxBytes {
+                throw IndexError.io("\(shown): more than \(StreamedText.maxBytes >> 20) MiB, the most a stream read as one text may hold (a file has no such bound)")
+            }
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             if !checked, out.count >= binaryCheckBytes {
                 checked = true
                 if type == S_IFREG, out.starts(with: [0x1F, 0x8B]) { return .bytes(try gunzip(path)) }
-                if TextDecoding.isBinary(out[...]) { return .binary(out.count) }
+                if checksBinary, TextDecoding.isBinary(out[...]) { return .binary(out.count) }
             }
         }
         if !checked {
             if type == S_IFREG, out.starts(with: [0x1F, 0x8B]) { return .bytes(try gunzip(path)) }
             if type == S_IFREG, isGzipName(path) { throw notGzip(shown) }
-            if TextDecoding.isBinary(out[...]) { return .binary(out.count) }
+            if checksBinary, TextDecoding.isBinary(out[...]) { return .binary(out.count) }
         } else if type == S_IFREG, isGzipName(path) {
             throw notGzip(shown)
         }

@@ -12,13 +12,16 @@ enum TextDecoding {
     /// charset. ICU gives CJK multi-byte charsets 100 for a few dozen characters of real text
     /// and low scores to guesses about very short or mixed input.
     static let minimumConfidence = 50
-    /// Invalid sequences tolerated (as U+FFFD) in a file read as UTF-8 or converted: one in 20
-    /// bytes. Beyond that it is not text in that charset.
+    /// Invalid sequences tolerated (as U+FFFD) in a file converted, or read as UTF-8 without
+    /// the multi-byte characters of ``damagedUTF8Ratio``: one in 20 bytes. Beyond that it is not
+    /// text in that charset.
     static let tolerance = 20
-    /// Valid multi-byte characters needed per invalid sequence for text with sparse invalid
-    /// sequences to be read as damaged UTF-8 before the detector is asked. Legacy CJK double
-    /// bytes are rarely valid UTF-8: GBK, Big5, Shift_JIS, EUC-JP and EUC-KR text has one valid
-    /// multi-byte character per three to six invalid sequences.
+    /// Valid multi-byte characters needed per invalid sequence for text to be read as damaged
+    /// UTF-8 (invalid sequences replaced) before the detector is asked, however short the text
+    /// and however close its invalid sequences. Legacy CJK double bytes are rarely valid UTF-8:
+    /// GBK, Big5, Shift_JIS, EUC-JP and EUC-KR text has one valid multi-byte character per
+    /// three to six invalid sequences. (Asked first, the detector read `集体协商\xFF\xFE\x80工资`
+    /// as windows-1252, and its words were lost.)
     static let damagedUTF8Ratio = 2
 
     /// The outcome of decoding one file.
@@ -93,19 +96,35 @@ enum TextDecoding {
     /// Whether the start of a file is binary: NUL bytes, and neither a UTF-16/32 byte order mark
     /// nor UTF-16 text (``wideCharset(_:)``).
     static func isBinary(_ head: ArraySlice<UInt8>) -> Bool {
-        guard hasNUL(head) else { return false }
-        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
-            return false
-        }
-        return wideCharset(head) == nil
+        hasNUL(head) && !isWideText(head)
     }
 
-    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes: every
-    /// NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the high byte
-    /// of ASCII characters and of line breaks), and the sample decodes without an invalid
-    /// sequence (one, for a character cut at the sample's end) and without a control character
-    /// other than tab, line feed, form feed and carriage return. Binary data has NUL bytes at both
-    /// parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// Whether the start of a file is UTF-16/32 text, whose NUL bytes are text: a UTF-16/32 byte
+    /// order mark, or UTF-16 text recognized by ``wideCharset(_:)``.
+    static func isWideText(_ head: ArraySlice<UInt8>) -> Bool {
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
+            return true
+        }
+        return wideCharset(head) != nil
+    }
+
+    /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes by the
+    /// pattern of UTF-16 text, not by a NUL byte alone:
+    /// - every NUL byte has the same parity (odd offsets: little-endian, even: big-endian; the
+    ///   high byte of ASCII characters and of line breaks). Binary data has NUL bytes at both
+    ///   parities (and is refused without asking ICU: a folder of images costs one read each);
+    /// - and either NUL bytes in at least one code unit in ``wideNULShare`` (two at least: text
+    ///   in Latin letters, every ASCII character of which has one, the code units ICU's UTF-16
+    ///   recognizer counts), or bytes that are not UTF-8 text: more than one in ``tolerance``
+    ///   bytes an invalid sequence or a control byte other than NUL, tab, line feed, form feed,
+    ///   carriage return and escape (``notUTF8Text(_:)``: CJK text in UTF-16 has NUL bytes only
+    ///   in its line breaks and spaces, and read as UTF-8 it is nearly all invalid sequences;
+    ///   Cyrillic, Greek, Arabic… have a control byte, their high byte, in every letter). UTF-8
+    ///   text with a NUL byte in it has neither: it is binary, as ripgrep has it (before, one NUL
+    ///   byte in CJK UTF-8 made it "UTF-16BE" garbage);
+    /// - and the sample decodes without an invalid sequence (one, for a character cut at the
+    ///   sample's end) and without a control character other than tab, line feed, form feed and
+    ///   carriage return.
     /// UTF-32 needs its byte order mark.
     static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
         let sample = head.prefix(detectionSample)
@@ -114,13 +133,33 @@ enum TextDecoding {
             if i & 1 == 0 { even += 1 } else { odd += 1 }
             if even > 0, odd > 0 { return nil }
         }
-        guard even > 0 || odd > 0 else { return nil }
-        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
+        let nuls = even + odd
+        guard nuls > 0 else { return nil }
         // a sample cut in the middle of a character: decode whole code units only
         let whole = sample.prefix(sample.count - sample.count % 2)
+        let latin = nuls >= 2 && nuls * wideNULShare >= whole.count / 2
+        guard latin || notUTF8Text(sample) else { return nil }
+        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
         guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
         let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
         return controls ? nil : charset
+    }
+
+    /// UTF-16 text without a byte order mark that reads as UTF-8 text has a NUL byte in at
+    /// least one code unit in this many (``wideCharset(_:)``): ASCII text has one in every unit.
+    static let wideNULShare = 4
+
+    /// Whether `bytes`, read as UTF-8, are not text: more than one in ``tolerance`` bytes an
+    /// invalid sequence or a control byte other than NUL (counted apart), tab, line feed, form
+    /// feed, carriage return and escape (colored logs). A sequence cut at the end counts: only
+    /// one in a sample of ``detectionSample`` bytes.
+    static func notUTF8Text(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var controls = 0
+        for b in bytes where b < 0x20 && b != 0 && b != 0x09 && b != 0x0A && b != 0x0C && b != 0x0D && b != 0x1B {
+            controls += 1
+        }
+        let (invalid, _) = utf8Sequences(bytes)
+        return (invalid + controls) * tolerance > bytes.count
     }
 
     /// Decodes a file's bytes. `forced`: a canonical ICU charset name the user chose
@@ -150,24 +189,45 @@ enum TextDecoding {
             if utf8BOM {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "byte order mark" + replaced(invalid), replaced: invalid)
             }
-            // UTF-8 damaged in a few places (sparse invalid sequences among valid multi-byte
-            // characters) is read as UTF-8 before the detector is asked: the detector read
-            // repetitive CJK UTF-8 with one stray byte as windows-1252. Legacy CJK text has more
-            // invalid sequences than valid multi-byte characters and still goes to the detector.
-            let sparse = invalid * tolerance <= body.count
-            if sparse, multiByte >= invalid * damagedUTF8Ratio {
+            // UTF-8 damaged in places (invalid sequences among more valid multi-byte characters)
+            // is read as UTF-8 before the detector is asked: the detector read repetitive CJK
+            // UTF-8 with one stray byte, and short CJK UTF-8 with a few, as windows-1252. Legacy
+            // CJK text has more invalid sequences than valid multi-byte characters and still
+            // goes to the detector.
+            if multiByte >= invalid * damagedUTF8Ratio {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
-            if let guess = detect(bytes), guess.name != "UTF-8", guess.confidence >= minimumConfidence,
-               let (text, substitutions) = convert(body, from: guess.name), substitutions * tolerance <= body.count {
-                return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions),
-                             replaced: substitutions)
+            let sparse = invalid * tolerance <= body.count
+            let guess = detect(bytes)
+            var conversion: (text: String, substitutions: Int)? = nil
+            if let guess, guess.name != "UTF-8", guess.confidence >= minimumConfidence {
+                conversion = convert(body, from: guess.name)
+                if let (text, substitutions) = conversion, substitutions * tolerance <= body.count {
+                    return .text(text, charset: guess.name, how: "detected, confidence \(guess.confidence)" + replaced(substitutions),
+                                 replaced: substitutions)
+                }
             }
             if sparse {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
-            let guess = detect(bytes).map { "; best guess \($0.name) at confidence \($0.confidence) of \(minimumConfidence) needed" } ?? ""
-            return .undecodable("not UTF-8 (\(invalid) invalid sequences) and no charset recognized\(guess); --encoding NAME reads it")
+            // what was tried, and why it did not fit
+            var why = "not UTF-8 (\(invalid) invalid \(invalid == 1 ? "sequence" : "sequences") in \(body.count) bytes)"
+            switch guess {
+            case nil:
+                why += " and no charset recognized"
+            case let g? where g.name == "UTF-8":
+                // ICU's UTF-8 recognizer does not check overlong forms and surrogates
+                why += " and no other charset recognized (the detector guessed UTF-8, whose rules these bytes break)"
+            case let g? where g.confidence < minimumConfidence:
+                why += " and no charset recognized (best guess \(g.name) at confidence \(g.confidence), below the \(minimumConfidence) needed)"
+            case let g?:
+                if let conversion {
+                    why += " and not \(g.name) either (detected at confidence \(g.confidence), but \(conversion.substitutions) of its sequences are invalid)"
+                } else {
+                    why += " and not \(g.name) either (detected at confidence \(g.confidence), but ICU cannot convert it)"
+                }
+            }
+            return .undecodable(why + "; --encoding NAME reads it")
         }
         // NUL bytes: UTF-16 without a byte order mark, or binary
         if let charset = wideCharset(body),
@@ -180,6 +240,15 @@ enum TextDecoding {
     /// Whether `bytes` hold a NUL byte (memchr: a generic `contains(0)` took ~5 instructions a byte).
     static func hasNUL(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, 0, b.count) != nil } ?? false }
+    }
+
+    /// The index (in `bytes`' indices) of the first NUL byte in `bytes`, or nil (memchr).
+    static func firstNUL(_ bytes: ArraySlice<UInt8>) -> Int? {
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress, let hit = memchr(base, 0, b.count) else { return nil }
+            // bounds: memchr found the byte among the b.count bytes from base
+            return bytes.startIndex + UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+        }
     }
 
     /// Byte order marks and their charsets, longest first (FF FE 00 00 before FF FE).

@@ -41,6 +41,9 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case prefixNotAWord(String)
         /// `X*` where more than `limit` words of the index start with X.
         case prefixTooBroad(String, count: Int, limit: Int)
+        /// `path:GLOB` (or `key:`) whose glob is malformed (an unclosed `[`, a reversed range, an
+        /// unknown `[:class:]`, a trailing `\`): what is wrong with it.
+        case invalidGlob(String, problem: String)
     }
 
     /// What is wrong.
@@ -78,6 +81,7 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
             "\"\(text)*\": a trailing * makes a prefix query of one Latin word or number; a CJK phrase already matches inside longer words (drop the *)"
         case .prefixTooBroad(let text, let count, let limit):
             "\"\(text)*\" expands to \(count) words, more than \(limit): make the prefix longer"
+        case .invalidGlob(let glob, let problem): "invalid glob \"\(glob)\" (a path:/key: filter): \(problem)"
         }
     }
 

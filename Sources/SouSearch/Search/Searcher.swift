@@ -154,7 +154,7 @@ public struct Searcher: Sendable {
                 filters.append(try searcher.titleMatches(text, sourcePosition: query.sourcePosition, bm25: bm25))
                 return .filter(filters.count - 1)
             case .key(let pattern):
-                filters.append(try searcher.keyMatches(pattern))
+                filters.append(try searcher.keyMatches(pattern, sourcePosition: query.sourcePosition))
                 return .filter(filters.count - 1)
             case .prefix(let text):
                 let terms = try searcher.prefixTerms(text, sourcePosition: query.sourcePosition)
@@ -323,9 +323,13 @@ public struct Searcher: Sendable {
     }
 
     /// The live documents whose key matches `pattern`: a glob when it has `*`, `?` or `[` (`*`
-    /// matches `/` too), else a prefix.
-    func keyMatches(_ pattern: String) throws -> [Int] {
-        let isGlob = pattern.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+    /// matches `/` too), else a prefix. A malformed glob is a ``QueryError`` (fnmatch would take
+    /// it as matching nothing, or a `[` itself).
+    func keyMatches(_ pattern: String, sourcePosition: Int? = nil) throws -> [Int] {
+        let isGlob = GlobSyntax.isGlob(pattern)
+        if isGlob, let problem = GlobSyntax.problem(pattern) {
+            throw QueryError(.invalidGlob(pattern, problem: problem), at: sourcePosition)
+        }
         var out: [Int] = []
         for d in 0..<index.maxDocument where !index.isDeleted(d) {
             let key = try index.documentKey(d)
