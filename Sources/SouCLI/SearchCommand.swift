@@ -407,28 +407,19 @@ struct SearchCommand: ParsableCommand {
                   String(cString: raw) == text else { continue }
             // bounds: the argument ends at its NUL, strlen bytes from raw
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            // the standard library's UTF-8 parser, scalar by scalar, to the first error
+            var it = bytes.makeIterator()
+            var parser = Unicode.UTF8.ForwardParser()
             var at = 0
-            while at < bytes.count {
-                let n = Self.utf8Length(bytes, at)
-                if n == 0 { return (at, bytes[at]) }
-                at += n
+            while true {
+                switch parser.parseScalar(from: &it) {
+                case .valid(let scalar): at += scalar.count
+                case .error: return (at, bytes[at])
+                case .emptyInput: return nil   // (not reached: the argument is not valid UTF-8)
+                }
             }
         }
         return nil
-    }
-
-    /// The length of the well-formed UTF-8 sequence at `i` of `b`, 0 when there is none.
-    private static func utf8Length(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
-        let c = b[i]
-        let n = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0
-        guard n > 1 else { return n }
-        guard i + n <= b.count else { return 0 }
-        // (overlong 3- and 4-byte forms and surrogates have a bad second byte range)
-        let lo: UInt8 = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80
-        let hi: UInt8 = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF
-        guard b[i + 1] >= lo && b[i + 1] <= hi else { return 0 }
-        for k in 2..<n where b[i + k] & 0xC0 != 0x80 { return 0 }
-        return n
     }
 
     /// True when the file at `p` starts with an index file's magic bytes.
