@@ -122,6 +122,25 @@ struct RoundTripTests {
         }
     }
 
+    @Test("the dictionary scan's bigram split answers as the general UTF-8 decoder on 6-byte sequences: lead and continuation bytes at every boundary, overlong forms, surrogates")
+    func twoScalarsFastPathAgreesWithDecoder() {
+        let leads: [UInt8] = [0x41, 0xC3, 0xDF, 0xE0, 0xE1, 0xE3, 0xEC, 0xED, 0xEE, 0xEF, 0xF0]
+        let continuations: [UInt8] = [0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0]
+        var checked = 0, bigrams = 0
+        for a in leads { for b in continuations { for c in continuations {
+            for d in leads { for e in continuations { for f in continuations {
+                let bytes = [a, b, c, d, e, f]
+                let general = TermCoding.twoScalars(bytes)
+                let fast = bytes.withUnsafeBufferPointer { TermCoding.twoScalars($0.baseAddress!, count: 6) }
+                #expect(fast?.firstLength == general?.firstLength && fast?.second == general?.second, "\(bytes)")
+                checked += 1
+                if general != nil { bigrams += 1 }
+            } } }
+        } } }
+        #expect(checked == 11 * 11 * 7 * 7 * 7 * 7)
+        #expect(bigrams > 1000, "the sample holds real bigrams too")
+    }
+
     @Test("a look-up's block scan answers as the dictionary iterator: every term, keys around it, long terms, damaged blocks")
     func lookupScanAgreesWithIterator() throws {
         var rng = SplitMix64(seed: 4711)
@@ -130,7 +149,9 @@ struct RoundTripTests {
         let extra = ["𠀋𠀍𠀎𡈽", "한국어 검색", "ひらがなカタカナ", String(repeating: "x", count: 300),
                      String(repeating: "ab", count: 140) + "z", "αβγ", "Ωmega"]
         let texts = (0..<400).map { i in
-            randomText(&rng, length: Int(rng.next() % 300)) + " " + extra[i % extra.count] + " w\(i)x"
+            // (the last word: 400 terms sharing their first 8 bytes, so that runs of blocks tie
+            // in the block index's key prefixes)
+            randomText(&rng, length: Int(rng.next() % 300)) + " " + extra[i % extra.count] + " w\(i)x tiedprefix\(i)"
         }
         let index = try makeIndex(texts, storesText: false)
         let reader = TermDictionaryReader(index: index)
@@ -150,6 +171,7 @@ struct RoundTripTests {
         for key in keys {
             // the oracle: the iterator from the first term of the key's block
             let block = try reader.blockFor(key)
+            #expect(try reader.blockForByComparisons(key) == block, "\(key)")
             let want = try reader.find(key, fromBlock: block)
             #expect(try reader.find(key) == want, "\(key)")
             // on undamaged bytes the scan decides alone, but in a block with a term too long for it

@@ -23,6 +23,24 @@ enum TermCoding {
         return (first.length, second.value)
     }
 
+    /// ``twoScalars(_:)`` of the `count` bytes at `p`, with a fast path for two 3-byte
+    /// characters (a bigram of the Basic Multilingual Plane: CJK, kana, Hangul), which the
+    /// dictionary scan meets after every entry that is not a character delta.
+    @inline(__always)
+    static func twoScalars(_ p: UnsafePointer<UInt8>, count: Int) -> (firstLength: Int, second: UInt32)? {
+        if count == 6, p[0] & 0xF0 == 0xE0, p[3] & 0xF0 == 0xE0,
+           (p[1] & p[2] & p[4] & p[5]) & 0x80 == 0x80, (p[1] | p[2] | p[4] | p[5]) & 0x40 == 0 {
+            // both are lead bytes of 3-byte sequences followed by two continuation bytes (high
+            // bits 10): in their shortest form and not surrogates, they are scalars
+            let first = UInt32(p[0] & 0x0F) << 12 | UInt32(p[1] & 0x3F) << 6 | UInt32(p[2] & 0x3F)
+            let second = UInt32(p[3] & 0x0F) << 12 | UInt32(p[4] & 0x3F) << 6 | UInt32(p[5] & 0x3F)
+            if first >= 0x800, second >= 0x800, first & 0xF800 != 0xD800, second & 0xF800 != 0xD800 {
+                return (3, second)
+            }
+        }
+        return twoScalars(UnsafeBufferPointer(start: p, count: count))
+    }
+
     /// The scalar starting at `i` (well-formed UTF-8 only).
     @inline(__always)
     static func scalar<C: Collection>(_ t: C, at i: Int) -> (value: UInt32, length: Int)? where C.Element == UInt8, C.Index == Int {

@@ -63,6 +63,8 @@ public struct TermKey: Sendable {
     public let bytes: [UInt8]
     /// ``TermFilter/hash(_:prefixKey:)`` of the bytes.
     let filterHash: UInt64
+    /// ``TermDictionaryReader/prefix(of:)`` of the bytes (what the block index is searched by).
+    let blockPrefix: UInt64
 
     public init(_ term: String) {
         self.init(bytes: Array(term.utf8), term: term)
@@ -76,6 +78,7 @@ public struct TermKey: Sendable {
         self.term = term
         self.bytes = bytes
         filterHash = bytes.withUnsafeBytes { TermFilter.hash($0) }
+        blockPrefix = TermDictionaryReader.prefix(of: bytes)
     }
 }
 
@@ -558,7 +561,7 @@ public final class SegmentReader: Sendable {
     /// overlap the look-ups instead of following them one by one).
     public func termInfo(_ key: TermKey) throws -> TermInfo? {
         if filterBlockCount > 0, !mayHaveTerm(key.filterHash) { return nil }
-        let info = try TermDictionaryReader(index: self).find(key.bytes, term: key.term)
+        let info = try TermDictionaryReader(index: self).find(key.bytes, term: key.term, keyPrefix: key.blockPrefix)
         if let info, case .postings(let offset, _) = info.location, offset < postingsRange.count {
             // (a hint: no fault, no effect on what is read)
             sou_prefetch_read(bytes.base + postingsRange.lowerBound + offset)

@@ -47,8 +47,40 @@ struct TermDictionaryReader {
     }
 
     /// The last block whose first term is ≤ `key` (0 when `key` precedes every term).
-    func blockFor(_ key: [UInt8]) throws -> Int {
-        let keyPrefix = Self.prefix(of: key)
+    /// `keyPrefix`: ``prefix(of:)`` of `key` (a ``TermKey`` carries it), computed here when nil.
+    ///
+    /// A branch-free binary search over the block index's 8-byte key prefixes finds the last
+    /// block whose prefix is ≤ the key's (its steps do not depend on the comparisons' outcomes,
+    /// so none is mispredicted); only when that block's prefix ties with the key's is a whole
+    /// first term compared, and only when the key precedes that term (a run of blocks sharing
+    /// 8 bytes) does ``blockForByComparisons(_:keyPrefix:)`` decide.
+    func blockFor(_ key: [UInt8], keyPrefix known: UInt64? = nil) throws -> Int {
+        let keyPrefix = known ?? Self.prefix(of: key)
+        let base = bytes.base, start = index.blockIndexStart
+        // the block index lies inside the Terms section (checked when the segment was opened):
+        // every i below is in 0..<blockCount
+        @inline(__always) func prefix(_ i: Int) -> UInt64 {
+            UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start &+ i &* FileLayout.blockIndexEntrySize, as: UInt64.self))
+        }
+        guard index.blockCount > 0 else { return 0 }
+        // the answer lies in first..<first + n; prefixes ≤ keyPrefix come first
+        var first = 0, n = index.blockCount
+        while n > 1 {
+            let half = n >> 1
+            first = prefix(first &+ half) <= keyPrefix ? first &+ half : first
+            n &-= half
+        }
+        // first: the last block whose prefix ≤ keyPrefix, or 0 when there is none
+        if prefix(first) == keyPrefix, try compareFirstTerm(ofBlock: first, with: key, keyPrefix: keyPrefix) > 0 {
+            return try blockForByComparisons(key, keyPrefix: keyPrefix)
+        }
+        return first
+    }
+
+    /// ``blockFor(_:keyPrefix:)`` by a binary search that compares whole first terms where the
+    /// prefixes tie (the oracle of the branch-free search in the tests).
+    func blockForByComparisons(_ key: [UInt8], keyPrefix known: UInt64? = nil) throws -> Int {
+        let keyPrefix = known ?? Self.prefix(of: key)
         let base = bytes.base, start = index.blockIndexStart
         var lo = 0, hi = index.blockCount - 1, found = 0
         while lo <= hi {
@@ -232,9 +264,10 @@ struct TermDictionaryReader {
     /// The term equal to `key`, if any: ``scan(_:for:)`` of the one block that can hold it, or,
     /// when that scan is unsure, ``find(_:fromBlock:)``.
     /// `term`: the key as a String, given to the entry found (nil: decoded from its bytes).
-    func find(_ key: [UInt8], term: String? = nil) throws -> TermInfo? {
+    /// `keyPrefix`: ``prefix(of:)`` of `key`, when known.
+    func find(_ key: [UInt8], term: String? = nil, keyPrefix: UInt64? = nil) throws -> TermInfo? {
         guard index.termCount > 0 else { return nil }
-        let block = try blockFor(key)
+        let block = try blockFor(key, keyPrefix: keyPrefix)
         switch scan(block, for: key, term: term) {
         case .found(let info): return info
         case .absent: return nil
@@ -336,7 +369,7 @@ struct TermDictionaryReader {
                 // (the previous entry's kind)
                 var first = bigramFirst, second = bigramSecond
                 if first < 0 {
-                    guard let p = TermCoding.twoScalars(UnsafeBufferPointer(start: term, count: length)) else { outcome = .unsure; break }
+                    guard let p = TermCoding.twoScalars(UnsafePointer(term), count: length) else { outcome = .unsure; break }
                     first = p.firstLength
                     second = p.second
                 }

@@ -368,8 +368,11 @@ struct PhraseClause: Sendable {
         if pruner != nil {
             // for existence checks: the tokens' offsets in this segment's cursor order, and
             // room for the walk's state
-            buffers.walk.removeAll(keepingCapacity: true)
-            buffers.walk.append(contentsOf: repeatElement(0, count: 3 * n))
+            // (phraseExists sets the rest of the walk's state itself: only the size is kept)
+            if buffers.walk.count != 3 * n {
+                buffers.walk.removeAll(keepingCapacity: true)
+                buffers.walk.append(contentsOf: repeatElement(0, count: 3 * n))
+            }
             for i in 0..<n { buffers.walk[i] = groupProgressions[order[i]][0].offset }
         }
         // The cursors are used through a buffer pointer from here on: an array element's
