@@ -38,6 +38,7 @@ THREAD_TESTS=(
   'UpdateCLITests/readerProcessesDuringWrites'
   'UpdateCLITests/twoWriters'
   'UpdateOverlapTests'
+  'TermLookupCacheTests/sharedBetweenThreads'
 )
 
 run() {

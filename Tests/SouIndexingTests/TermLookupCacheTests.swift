@@ -38,6 +38,37 @@ struct TermLookupCacheTests {
         #expect(index.lookups.count > 0 && index.lookups.count <= index.lookups.slotCount)
     }
 
+    @Test("threads sharing one snapshot get each term's own entries while they fill and replace the kept answers")
+    func sharedBetweenThreads() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let index = try IndexReader(path: try TermFilterTests.twoSegments(in: folder))
+        var terms = Set<String>()
+        for segment in index.segments { for info in try segment.reader.terms(withPrefix: "") { terms.insert(info.term) } }
+        let keys = terms.sorted()
+        #expect(keys.count > index.lookups.slotCount, "more terms than slots: answers are replaced")
+        let want = try keys.map { term in try index.segments.compactMap { try $0.reader.termInfo(term) } }
+        let wrong = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            // each thread in its own order, twice over
+            for round in 0..<2 {
+                for j in keys.indices {
+                    let i = (j * (2 * t + 1) + round * 7) % keys.count
+                    if (try? index.entries(of: TermKey(keys[i])).entries) != want[i] { wrong.add() }
+                }
+            }
+        }
+        #expect(wrong.value == 0)
+    }
+
+    /// A count shared between threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func add() { lock.lock(); n += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    }
+
     @Test("the kept answers are bounded: at most a slot per term, fewer slots the more segments")
     func bounded() {
         #expect(TermLookupCache(segments: 1).slotCount == 4_096)
