@@ -241,12 +241,17 @@ struct BenchIndexCommand: ParsableCommand {
         return out
     }
 
+    /// The most bytes `--baseline` reads: a `--json` result is a few KB (about 1.5 KB per row and
+    /// 30 bytes per run), so 4 MiB holds thousands of rows and stops `/dev/zero` at once.
+    static let maxBaselineBytes = 4 << 20
+
     func run() throws {
         let jobsValues = try jobsList(), scales = try scaleList()
         // the baseline is read before anything is built: a bad file fails at once
         let base: BenchIndexReport?
         if let baseline {
-            let data = Data(try readWholeFile(baseline, failure: "cannot read the baseline \(baseline)"))
+            let data = Data(try readWholeFile(baseline, limit: Self.maxBaselineBytes, option: "--baseline",
+                                              failure: "cannot read the baseline \(baseline)"))
             do { base = try JSONDecoder().decode(BenchIndexReport.self, from: data) } catch {
                 throw CLIError("\(baseline) is not a `sou bench index --json` output: \(Self.describe(error))")
             }
@@ -325,16 +330,25 @@ struct BenchIndexCommand: ParsableCommand {
         }
     }
 
-    /// Reads every input file once (not timed), so that the first run does not pay for the disk.
+    /// Reads every regular input file once (not timed), so that the first run does not pay for
+    /// the disk: each up to the size the listing found (a file still growing is not followed).
+    /// A FIFO or device is not read here: /dev/zero has no end (this read once never ended), and
+    /// what a FIFO gives is the build's to read.
     func warmInputs() throws {
         let source = DocumentSource(options: build.inputOptions)
         let files: [InputFile]
         do { files = try source.listFiles(paths: sources) } catch { throw CLIError("\(error)") }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        for f in files {
-            let fd = open(f.path, O_RDONLY)
+        for f in files where f.isRegularFile {
+            let fd = open(f.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }   // the build says what is wrong with it
-            while read(fd, &buffer, buffer.count) > 0 {}
+            var left = f.size
+            while left > 0 {
+                let n = read(fd, &buffer, min(buffer.count, left))
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                left -= n
+            }
             close(fd)
         }
     }

@@ -88,29 +88,56 @@ enum TemporaryFileCleanup {
     }
 }
 
-/// All of `path`'s bytes; a CLIError "`failure`: the system's reason" when it cannot be read.
-func readWholeFile(_ path: String, failure: String) throws -> [UInt8] {
+/// All of `path`'s bytes, at most `limit` of them; a CLIError "`failure`: the system's reason"
+/// when it cannot be read, and "NAME: more than N MiB, the most OPTION reads" (naming the file,
+/// the bound and the option) as soon as a read passes `limit`: a device such as /dev/zero, or a
+/// file that keeps growing, is never gathered whole (`--baseline /dev/zero` once read forever).
+func readWholeFile(_ path: String, limit: Int, option: String, failure: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw CLIError("\(failure): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     var st = stat()
     if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw CLIError("\(failure): \(String(cString: strerror(EISDIR)))") }
-    guard let bytes = readToEnd(fd) else { throw CLIError("\(failure): \(String(cString: strerror(errno)))") }
-    return bytes
+    switch readToEnd(fd, limit: limit) {
+    case .bytes(let bytes):
+        return bytes
+    case .failed(let error):
+        throw CLIError("\(failure): \(String(cString: strerror(error)))")
+    case .tooLong:
+        throw CLIError("\(path): more than \(megabytes(limit)), the most \(option) reads")
+    }
 }
 
-/// The bytes of `fd` up to its end; nil when a read fails (errno says why).
-func readToEnd(_ fd: Int32) -> [UInt8]? {
+/// "4 MiB" (whole MiB), else "4096 bytes": a read bound as messages name it.
+func megabytes(_ bytes: Int) -> String {
+    bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : counted(bytes, "byte")
+}
+
+/// How ``readToEnd(_:limit:)`` ended.
+enum BoundedRead {
+    /// Every byte up to the end, no more than the limit.
+    case bytes([UInt8])
+    /// A read failed with this errno.
+    case failed(Int32)
+    /// There were more bytes than the limit (the read stopped at the first one past it).
+    case tooLong
+}
+
+/// The bytes of `fd` up to its end, reading at most `limit` + 1 bytes.
+func readToEnd(_ fd: Int32, limit: Int) -> BoundedRead {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        // never more than one byte past the limit: enough to know there is more
+        let want = min(chunk.count, limit + 1 - bytes.count)
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, want) }
         if n < 0 {
             if errno == EINTR { continue }
-            return nil
+            return .failed(errno)
         }
-        if n == 0 { return bytes }
+        if n == 0 { return .bytes(bytes) }
         bytes.append(contentsOf: chunk[0..<n])
+        if bytes.count > limit { return .tooLong }
     }
 }
 

@@ -118,15 +118,19 @@ struct FolderSearch {
     }
 
     /// The index to search: the cached one, brought up to date (`useCache` false: built in
-    /// memory). `knownStale`: the cached index was just found out of date (or absent), so
-    /// the check before taking the lock is skipped.
-    func index(useCache: Bool, knownStale: Bool = false, progress: BuildProgress?) throws -> IndexReader {
+    /// memory), and how many files and folders under the roots could not be read (each warned
+    /// about on stderr as it was met: `sou search` then exits 2 when nothing matched, as
+    /// ripgrep does). An index found up to date had none: ``isUpToDate(_:)`` is false while
+    /// anything unreadable is there, so that every search tries it again and says so.
+    /// `knownStale`: the cached index was just found out of date (or absent), so the check
+    /// before taking the lock is skipped.
+    func index(useCache: Bool, knownStale: Bool = false, progress: BuildProgress?) throws -> (reader: IndexReader, unreadable: Int) {
         guard useCache else { return try inMemory() }
         let folder = Self.cacheFolder()
         let path = folder + "/" + cacheFileName
         // fast path: an index that mirrors the roots as they are now is searched as it is
         if !knownStale, let reader = try? IndexReader(path: path), isOfTheseOptions(reader), isUpToDate(reader) {
-            return reader
+            return (reader, 0)
         }
         if let failure = Self.makeFolder(folder) {
             printError("warning: cannot use the cache folder \(folder) (\(failure)): searching without a cache "
@@ -148,10 +152,11 @@ struct FolderSearch {
         defer { flock(lockFD, LOCK_UN) }
         // another search may have brought it up to date while this one waited
         if let reader = try? IndexReader(path: path), isOfTheseOptions(reader), isUpToDate(reader) {
-            return reader
+            return (reader, 0)
         }
         var b = builder(progress: progress)
         b.temporaryFile = TemporaryFileCleanup.hook()
+        let unreadable: Int
         do {
             // rebuild when the cached file is not one this search can update (damaged, other options)
             var rebuild = false
@@ -162,7 +167,8 @@ struct FolderSearch {
                     rebuild = true
                 }
             }
-            _ = try b.update(paths: canonical, at: URL(fileURLWithPath: path), rebuild: rebuild)
+            let summary = try b.update(paths: canonical, at: URL(fileURLWithPath: path), rebuild: rebuild)
+            unreadable = summary.skippedByReason[SkipReason.unreadable.rawValue] ?? 0
             progress?.finish()
         } catch {
             progress?.finish()
@@ -173,7 +179,7 @@ struct FolderSearch {
             throw CLIError("indexing \(given.joined(separator: " ")) into the cache \(path) failed: \(error)")
         }
         do {
-            return try IndexReader(path: path)
+            return (try IndexReader(path: path), unreadable)
         } catch {
             throw CLIError(file: path, error)
         }
@@ -192,10 +198,13 @@ struct FolderSearch {
         return b
     }
 
-    /// An index of the roots built in memory (nothing written).
-    func inMemory() throws -> IndexReader {
+    /// An index of the roots built in memory (nothing written), and how many files and folders
+    /// could not be read.
+    func inMemory() throws -> (reader: IndexReader, unreadable: Int) {
         do {
-            return try builder(progress: nil).buildIndex(paths: canonical)
+            var skipped: [SkipReason: Int] = [:]
+            let reader = try builder(progress: nil).buildIndex(paths: canonical, skipped: &skipped)
+            return (reader, skipped[.unreadable] ?? 0)
         } catch {
             throw CLIError("indexing \(given.joined(separator: " ")) failed: \(error)")
         }

@@ -244,21 +244,33 @@ struct SearchCommand: ParsableCommand {
             }
             knownStale = true
         }
-        let index = try folders?.index(useCache: !noCache && folders?.hasStreams == false, knownStale: knownStale,
-                                       progress: BuildProgress.onTerminal()) ?? openIndex()
+        let (index, unreadable) = try folders?.index(useCache: !noCache && folders?.hasStreams == false, knownStale: knownStale,
+                                                     progress: BuildProgress.onTerminal()) ?? (openIndex(), 0)
         var out = OutputBuffer()
-        try answer(index: index, folders: folders, queries: queries, bm25: bm25, to: &out)
+        try answer(index: index, folders: folders, unreadable: unreadable, queries: queries, bm25: bm25, to: &out)
     }
 
     /// Runs the query (or the batch's `queries`) on `index` and writes the output to `out`.
     /// Throws ``ExitStatus`` 1 when nothing matched, a ``CLIError`` for a bad query.
-    func answer(index: IndexReader, folders: FolderSearch?, queries: [String]?, bm25: BM25, to out: inout OutputBuffer) throws {
+    /// `unreadable`: files and folders of the PATHs searched that could not be read (each warned
+    /// about already). As in ripgrep, such errors make the exit status 2 when nothing matched
+    /// (not 1: "no match" would hide them); a match still exits 0.
+    func answer(index: IndexReader, folders: FolderSearch?, unreadable: Int = 0, queries: [String]?, bm25: BM25,
+                to out: inout OutputBuffer) throws {
+        /// The end of a search that matched nothing: 1, or 2 after saying what could not be read.
+        func nothingMatched(_ out: inout OutputBuffer) -> ExitStatus {
+            guard unreadable > 0 else { return ExitStatus(code: 1) }
+            out.note("nothing matched, and \(counted(unreadable, "file or folder", "files or folders")) "
+                     + "could not be read (see the warnings above)")
+            return ExitStatus(code: 2)
+        }
         let display: (String) -> String = folders.map { f in { f.display($0) } } ?? { $0 }
         let searcher: Searcher
         do { searcher = try Searcher(index: index) } catch { throw CLIError("\(error)") }
 
         if let queries {
-            try runBatch(queries: queries, searcher: searcher, bm25: bm25, display: display, to: &out)
+            let matched = try runBatch(queries: queries, searcher: searcher, bm25: bm25, display: display, to: &out)
+            if matched == 0, unreadable > 0 { throw nothingMatched(&out) }
             return
         }
 
@@ -279,13 +291,13 @@ struct SearchCommand: ParsableCommand {
             throw queryError(error, in: text)
         } catch { throw CLIError("\(error)") }
         for i in results.hits.indices { results.hits[i].key = display(results.hits[i].key) }
-        if folders != nil, index.documentCount == 0 {
+        if folders != nil, index.documentCount == 0, unreadable == 0 {
             out.note("note: no text files to search in \(paths.joined(separator: " "))")
         }
 
         do { try printer.write(results, offset: offset, index: index, to: &out) } catch { throw CLIError("\(error)") }
         out.flush()
-        if results.total == 0 { throw ExitStatus(code: 1) }
+        if results.total == 0 { throw nothingMatched(&out) }
     }
 
     // MARK: - Arguments the parser misread
@@ -512,7 +524,9 @@ struct SearchCommand: ParsableCommand {
     /// Runs every query of `file` (`-`: stdin): one JSON line per query, then a summary line.
     /// With -c a line has the total only, with -l the keys of the hits instead of keys and
     /// scores. A query that fails to parse gets a line with "error"; the exit status is then 2.
-    func runBatch(queries: [String], searcher: Searcher, bm25: BM25, display: (String) -> String, to out: inout OutputBuffer) throws {
+    /// Returns the number of queries that matched something.
+    @discardableResult
+    func runBatch(queries: [String], searcher: Searcher, bm25: BM25, display: (String) -> String, to out: inout OutputBuffer) throws -> Int {
         var options = SearchOptions(limit: count ? 0 : limit, bm25: bm25, snippets: SnippetOptions(isEnabled: false))
         options.includesTitles = false   // lines show keys and scores
         let clock = ContinuousClock()
@@ -520,11 +534,12 @@ struct SearchCommand: ParsableCommand {
         // the exact count), not writing their lines: a consumer slow to read the output (a pipe
         // into a process still starting) would otherwise be timed as search
         var answering = Duration.zero
-        var failed = 0
+        var failed = 0, matched = 0
         for q in queries {
             let start = clock.now
             do {
                 let results = try searcher.search(q, options: options)
+                if results.total > 0 { matched += 1 }
                 let elapsed = clock.now - start
                 answering += elapsed
                 let ms = Self.millisecondsText(elapsed)
@@ -572,6 +587,7 @@ struct SearchCommand: ParsableCommand {
             out.note("\(failed) of \(queries.count) \(queries.count == 1 ? "query" : "queries") failed (see the \"error\" members)")
             throw ExitStatus(code: 2)
         }
+        return matched
     }
 
     /// `d` in milliseconds with three decimals ("0.042"), from whole microseconds rounded half

@@ -758,6 +758,134 @@ extension BadInputMatrixTests {
     }
 }
 
+// MARK: - Mostly CJK UTF-16 without a byte order mark
+
+extension BadInputMatrixTests {
+    /// Text of each language with the characters whose UTF-16 code unit has a zero low byte
+    /// (一 U+4E00, 最 U+6700, 대 U+B300: NUL bytes at the other parity from a line break's).
+    static let cjkUTF16Texts: [(name: String, text: String, query: String, phrase: String)] = [
+        ("zh", "近年来，山东省各级工会积极推行新业态领域集体协商，最终取得了一定的成效。集体协商是职工与企业就劳动报酬、工作时间、休息休假等事项进行平等协商的制度。",
+         "一定的成效", "最终取得了一定的成效"),
+        ("ja", "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。吾輩はここで始めて人間というものを見た。",
+         "見当", "どこで生れたかとんと見当がつかぬ"),
+        ("ko", "대한민국은 민주공화국이다. 대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다. 국가는 법률이 정하는 바에 의하여 재외국민을 보호할 의무를 진다.",
+         "재외국민", "재외국민을 보호할 의무를 진다"),
+    ]
+
+    /// `text`'s UTF-16 code units as bytes in that order, without a byte order mark.
+    static func utf16(_ text: String, bigEndian: Bool) -> [UInt8] {
+        text.utf16.flatMap { u in bigEndian ? [UInt8(u >> 8), UInt8(u & 0xFF)] : [UInt8(u & 0xFF), UInt8(u >> 8)] }
+    }
+
+    /// Before: each of these files was skipped: "binary file (NUL bytes)" (NUL bytes at both
+    /// parities), or, without a line break or ASCII character (no NUL byte at all), "not UTF-8 …
+    /// and no charset recognized (best guess windows-1252 at confidence 15)".
+    @Test("UTF-16 without a byte order mark of Chinese, Japanese and Korean text, either byte order, with and without line breaks, is detected (--verbose names it), indexed, searched with correct snippets, and tokenized")
+    func cjkUTF16WithoutBOM() throws {
+        defer { cleanUp() }
+        var cases: [(file: String, charset: String, text: String, query: String, phrase: String)] = []
+        for t in Self.cjkUTF16Texts {
+            for (charset, big) in [("UTF-16LE", false), ("UTF-16BE", true)] {
+                for (variant, text) in [("line", t.text), ("lines", t.text + "\n" + t.text + "\r\n" + t.text + "\n")] {
+                    let name = "\(t.name)-\(charset)-\(variant).txt"
+                    try file("in/\(name)", bytes: Self.utf16(text, bigEndian: big))
+                    cases.append((name, charset, text, t.query, t.phrase))
+                }
+            }
+        }
+        // the legacy charsets of the same texts are still read as what they are
+        try file("in/sjis.txt", bytes: try Self.iconv(Self.cjkUTF16Texts[1].text, to: "SHIFT_JIS"))
+        try file("in/euckr.txt", bytes: try Self.iconv(Self.cjkUTF16Texts[2].text, to: "EUC-KR"))
+        try file("in/gbk.txt", bytes: try Self.iconv(Self.cjkUTF16Texts[0].text, to: "GBK"))
+        let index = path("x.sou")
+        let r = try run(["index", path("in"), "-o", index, "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        #expect(!r.err.contains("skipping"), "\(r.err)")
+        for (name, charset) in [("sjis.txt", "Shift_JIS"), ("euckr.txt", "EUC-KR"), ("gbk.txt", "GB18030")] {
+            #expect(r.err.contains("\(name): read as \(charset) (detected, confidence"), "\(name): \(r.err)")
+        }
+        let docs = try documents(index)
+        for c in cases {
+            #expect(r.err.contains("\(c.file): read as \(c.charset) (detected)"), "\(c.file): \(r.err)")
+            #expect(docs[path("in/\(c.file)")] == c.text, "\(c.file)")
+            // the snippet shows the converted text around the match
+            let s = try run(["search", "-i", index, "--json", "-n", "100", c.query])
+            let line = try #require(s.out.split(separator: "\n").first { $0.contains("\"key\":\"\(path("in/\(c.file)"))\"") },
+                                    "\(c.query): \(c.file) not found: \(s)")
+            #expect(line.contains(c.phrase), "\(c.file): \(line)")
+            // sou tokenize decodes the file the same way
+            let tokens = try run(["tokenize", "--file", path("in/\(c.file)")])
+            #expect(tokens.status == 0 && tokens.out.contains(String(c.query.prefix(2))), "\(c.file): \(tokens)")
+            #expect(tokens.err.contains("read as \(c.charset) (detected)"), "\(c.file): \(tokens.err)")
+        }
+        for (query, count) in [("一定的成效", 4 + 0), ("見当", 4), ("재외국민", 4)] {
+            // the four UTF-16 files of the language; the legacy file of the same text too
+            let c = try run(["search", "-i", index, "-c", query])
+            #expect(c.out == "\(count + 1)\n", "\(query): \(c)")
+        }
+    }
+
+    /// Random 16-bit units fall in the ranges CJK text uses about 65% of the time: the detector
+    /// needs 95% of at least 64 units in one byte order and not the other.
+    @Test("random bytes, real binary files (gzip data, ELF executables) and text in other scripts are never taken for mostly-CJK UTF-16")
+    func cjkUTF16RefusesBinary() throws {
+        defer { cleanUp() }
+        var rng = SplitMix64(seed: 0x5EED_0016)
+        for i in 0..<6000 {
+            let count = 128 + 2 * Int(rng.next() % 4000)
+            var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            // half without NUL bytes: the branch where ICU's detector is asked first
+            if i % 2 == 1 { bytes = bytes.map { $0 == 0 ? 1 : $0 } }
+            #expect(TextDecoding.cjkWideCharset(bytes[...], isWhole: true) == nil, "random buffer \(i) of \(count) bytes")
+            // the whole decoder, ICU's detector included, where this detector is the only way to
+            // UTF-16 (with NUL bytes, the NUL-byte evidence of ``TextDecoding/wideCharset(_:)``
+            // decides first)
+            if i % 10 == 1, case .text(_, let charset, _, _) = TextDecoding.decode(bytes) {
+                #expect(!charset.hasPrefix("UTF-16"), "random buffer \(i) decoded as \(charset)")
+            }
+        }
+        // CJK ideographs with one unit in ten random: too few in the ranges
+        for i in 0..<500 {
+            let units: [UInt16] = (0..<200).map { k in k % 10 == 0 ? UInt16(truncatingIfNeeded: rng.next()) : UInt16(0x4E00 + rng.next() % 0x5200) }
+            let bytes = units.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+            if units.filter({ TextDecoding.isCJKTextUnit($0) == .no || (0xD800...0xDFFF).contains($0) }).count >= 11 {
+                #expect(TextDecoding.cjkWideCharset(bytes[...], isWhole: true) == nil, "mixed buffer \(i)")
+            }
+        }
+        // real binary: gzip data, this machine's executables and libraries (whole, and each 64 KiB)
+        let gzipped = path("in.gz")
+        try write(String(repeating: Self.chinese + Self.japanese + Self.korean, count: 200), to: path("in.txt"))
+        let gzip = try runBounded(URL(fileURLWithPath: "/bin/sh"), ["-c", "gzip -c \"$0\" > \"$1\"", path("in.txt"), gzipped])
+        #expect(gzip.exited(0), "\(gzip.err)")
+        var binaries = [gzipped, sou.path]
+        for candidate in ["/bin/sh", "/usr/bin/env", "/usr/bin/iconv", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/aarch64-linux-gnu/libc.so.6"]
+            where FileManager.default.fileExists(atPath: candidate) { binaries.append(candidate) }
+        for b in binaries {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: b)))
+            var start = 0
+            while start < bytes.count {
+                let piece = bytes[start..<min(bytes.count, start + 65_536)]
+                #expect(TextDecoding.cjkWideCharset(piece, isWhole: false) == nil, "\(b) at \(start)")
+                start += 65_536
+            }
+            if case .text(_, let charset, _, _) = TextDecoding.decode(bytes) { Issue.record("\(b) decoded as \(charset)") }
+        }
+        // Latin, Cyrillic and Greek text in UTF-16 read in the wrong byte order is ideographs and
+        // Hangul to the ranges: refused (their spaces), and read as before, in the right order
+        for (text, charset) in [("Collective bargaining sets the wage standard for every worker of the company in the region.\n", "UTF-16LE"),
+                                ("Коллективные переговоры определяют стандарт заработной платы для всех работников компании.\n", "UTF-16LE"),
+                                ("Οι συλλογικές διαπραγματεύσεις ορίζουν τον μισθό για όλους τους εργαζόμενους της εταιρείας.\n", "UTF-16BE")] {
+            let bytes = Self.utf16(text, bigEndian: charset == "UTF-16BE")
+            #expect(TextDecoding.cjkWideCharset(bytes[...], isWhole: true) == nil, "\(text)")
+            guard case .text(let decoded, let found, _, _) = TextDecoding.decode(bytes) else {
+                Issue.record("\(text) not decoded")
+                continue
+            }
+            #expect(decoded == text && found == charset, "\(found): \(decoded)")
+        }
+    }
+}
+
 // MARK: - Adversarial pass: short damaged UTF-8
 
 extension BadInputMatrixTests {

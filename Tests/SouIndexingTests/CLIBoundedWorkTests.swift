@@ -268,3 +268,29 @@ extension CLIBoundedWorkTests {
         #expect(endless.err.contains("sou: stdin: more than 256 MiB, the most --batch reads"), "\(endless.err)")
     }
 }
+
+extension CLIBoundedWorkTests {
+    /// Before: `--baseline /dev/zero` read forever (the whole file was gathered before it was
+    /// parsed), and `sou bench index /dev/zero` never started a build: the inputs were read to
+    /// their end once to warm the page cache, and /dev/zero has none.
+    @Test("bench index reads --baseline up to 4 MiB (more, or /dev/zero, is an error naming the file and the bound: exit 2) and never reads a device input to warm it")
+    func boundedBaseline() throws {
+        defer { cleanUp() }
+        let input = path("in.txt")
+        try write("集体协商会议上，该公司职工方代表", to: input)
+        let big = path("big.json")
+        // whitespace is valid JSON around a value: only the bound refuses it
+        try Data([UInt8](repeating: 0x20, count: 5 << 20) + Array("{}".utf8)).write(to: URL(fileURLWithPath: big))
+        for baseline in ["/dev/zero", big] {
+            let r = try runBounded(sou, ["bench", "index", input, "--runs", "1", "--jobs", "1", "--baseline", baseline], timeout: 30)
+            #expect(!r.timedOut, "--baseline \(baseline) read without end")
+            #expect(r.exited(2), "\(baseline): status \(r.status): \(r.err)")
+            #expect(r.err.contains("sou: \(baseline): more than 4 MiB, the most --baseline reads"), "\(baseline): \(r.err)")
+        }
+        // a device given as the input: the build itself says it is binary
+        let zero = try runBounded(sou, ["bench", "index", "/dev/zero", "--runs", "1", "--jobs", "1"], timeout: 60)
+        #expect(!zero.timedOut, "bench index /dev/zero read without end")
+        #expect(zero.exited(2), "status \(zero.status): \(zero.err)")
+        #expect(zero.err.contains("skipping /dev/zero: binary file"), "\(zero.err)")
+    }
+}

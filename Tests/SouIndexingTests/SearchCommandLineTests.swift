@@ -367,6 +367,95 @@ struct SearchCommandLineTests {
         #expect(mixed.status == 2, "\(mixed)")
     }
 
+    /// Before: exit 1 ("nothing matched") with a warning at the first search and not a word
+    /// from the second on (the cached index was up to date: its walk's warnings were dropped).
+    @Test("a folder search that meets something it cannot read (a dangling link) warns at every search, cached or not, and exits 2 when nothing matched (0 when something did), in every output mode and --batch")
+    func unreadableInFolder() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try FileManager.default.createDirectory(atPath: s.path("broken"), withIntermediateDirectories: true)
+        #expect(symlink("nowhere.txt", s.path("broken/gone.txt")) == 0)
+        let warning = "broken/gone.txt: a symbolic link to nothing"
+        let failure = "sou: nothing matched, and 1 file or folder could not be read (see the warnings above)"
+        for run in 1...2 {
+            for mode in [[], ["-c"], ["-l"], ["--json"], ["--no-cache"]] {
+                let r = try s.run(["search"] + mode + ["集体协商", "broken"])
+                #expect(r.status == 2, "search \(run) \(mode): \(r)")
+                #expect(r.err.contains(warning) && r.err.contains(failure), "search \(run) \(mode): \(r)")
+                #expect(!r.err.contains("no text files to search"), "search \(run) \(mode): \(r)")
+            }
+        }
+        // something that matches beside it: exit 0, the warning still given; no match: exit 2
+        try s.put("broken/ok.txt", "集体协商\n")
+        for run in 1...2 {
+            let found = try s.run(["search", "-l", "集体协商", "broken"])
+            #expect(found.status == 0 && found.out == "broken/ok.txt\n", "search \(run): \(found)")
+            #expect(found.err.contains(warning) && !found.err.contains(failure), "search \(run): \(found)")
+            let missed = try s.run(["search", "-l", "没有的词", "broken"])
+            #expect(missed.status == 2 && missed.out.isEmpty, "search \(run): \(missed)")
+            #expect(missed.err.contains(warning) && missed.err.contains(failure), "search \(run): \(missed)")
+        }
+        let batchMissed = try s.run(["search", "--batch", "-", "broken"], input: Data("没有的词\n".utf8))
+        #expect(batchMissed.status == 2 && batchMissed.err.contains(failure), "\(batchMissed)")
+        let batchFound = try s.run(["search", "--batch", "-", "broken"], input: Data("没有的词\n集体协商\n".utf8))
+        #expect(batchFound.status == 0 && batchFound.err.contains(warning), "\(batchFound)")
+        // a folder without anything unreadable still exits 1 on no match
+        let clean = try s.run(["search", "-l", "没有的词", "docs"])
+        #expect(clean.status == 1 && clean.err.isEmpty, "\(clean)")
+    }
+
+    /// As user nobody (run by root, with setpriv): root opens every file. Before: the first
+    /// search warned and exited 1, later ones said nothing (the file was recorded in the cached
+    /// index as read, with its size and time), and the file stayed out of every search and
+    /// `sou index` run after it became readable (chmod changes neither size nor time).
+    @Test("a file that cannot be opened (mode 000) is reported by every folder search and sou index run (exit 2 when nothing else matched), adds no commit to the index, and is read once it can be",
+          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func unopenableFileInFolder() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // nobody must reach the executable, the files and the cache
+        let sou = s.path("sou")
+        try FileManager.default.copyItem(atPath: s.sou.path, toPath: sou)
+        #expect(chmod(s.folder.path, 0o777) == 0)
+        try s.put("locked/a.txt", "集体协商\n")
+        try s.put("mixed/a.txt", "集体协商\n")
+        try s.put("mixed/b.txt", "工资\n")
+        for f in ["locked/a.txt", "mixed/a.txt"] { #expect(chmod(s.path(f), 0) == 0) }
+        let index = s.path("mixed.sou")
+        func asNobody(_ arguments: [String]) throws -> BoundedRun {
+            try runBounded(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                           ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/env", "SOU_CACHE=\(s.cache)", sou] + arguments)
+        }
+        let cached = { try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasPrefix("locked-") && $0.hasSuffix(".sou") } }
+        var before: Data? = nil
+        for run in 1...3 {
+            let r = try asNobody(["search", "集体协商", s.path("locked")])
+            #expect(r.exited(2), "search \(run): status \(r.status): \(r.err)")
+            #expect(r.err.contains("locked/a.txt: Permission denied"), "search \(run): \(r.err)")
+            #expect(r.err.contains("nothing matched, and 1 file or folder could not be read"), "search \(run): \(r.err)")
+            // the searches after the first find nothing to commit: the cache file stays as it was
+            let file = try #require(try cached().first.map { s.path("cache/" + $0) })
+            let now = FileManager.default.contents(atPath: file)
+            if run > 1 { #expect(now == before, "search \(run) wrote to the cache") }
+            before = now
+        }
+        for run in 1...2 {
+            let r = try asNobody(["index", s.path("mixed"), "-o", index])
+            #expect(r.exited(0), "index \(run): status \(r.status): \(r.err)")
+            #expect(r.err.contains("mixed/a.txt: Permission denied") && r.err.contains("skipped 1 unreadable"), "index \(run): \(r.err)")
+        }
+        let unchanged = FileManager.default.contents(atPath: index)
+        #expect(try asNobody(["index", s.path("mixed"), "-o", index, "--quiet"]).exited(0))
+        #expect(FileManager.default.contents(atPath: index) == unchanged, "a run that met the same unreadable file committed")
+        // readable again (same size and time): read by the next search and the next update
+        for f in ["locked/a.txt", "mixed/a.txt"] { #expect(chmod(s.path(f), 0o644) == 0) }
+        let found = try asNobody(["search", "-c", "集体协商", s.path("locked")])
+        #expect(found.exited(0) && found.out == "1\n" && found.err.isEmpty, "status \(found.status): \(found.out) \(found.err)")
+        let updated = try asNobody(["index", s.path("mixed"), "-o", index])
+        #expect(updated.exited(0) && updated.err.contains("added 1"), "\(updated.err)")
+        #expect(try asNobody(["search", "-i", index, "-c", "集体协商"]).out == "1\n")
+    }
+
     @Test("two searches of a new folder at once: both answer, the index is built once and checks")
     func concurrentSearches() throws {
         let s = try Scratch()

@@ -457,15 +457,22 @@ public final class IndexWriter {
             return
         }
         try flushPending()
-        dirty = true
         let analyzer = try bufferWriter().analyzer
+        // dirty only when a document came: a call that added none (an update whose only file to
+        // read could not be read) leaves nothing to commit, as the one-job path does
+        var produced = false
         do {
             try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: options.storesText, firstDocument: 0,
-                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) }, produce: produce)
+                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) },
+                                      produce: { add in
+                                          try withoutActuallyEscaping(add) { add in try produce { produced = true; try add($0) } }
+                                      })
         } catch {
+            dirty = true
             fail(error)
             throw error
         }
+        if produced { dirty = true }
     }
 
     /// Marks the live document with `key` deleted, wherever it is; false when there is none.

@@ -336,11 +336,19 @@ public struct IndexBuilder {
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
         for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
-        table.apply(updates: toRead.map { r in
+        // A file that could not be read is not recorded (an entry it had goes, as its documents
+        // went above): recorded with its size and time, it would count as read and unchanged, and
+        // neither the next run nor the up-to-date check of a cached folder search would try it
+        // again or say that it is unreadable. Unrecorded, every run tries it (and warns) again.
+        let unreadable = source.unreadablePaths.isEmpty ? [] : Set(source.unreadablePaths)
+        let recorded = unreadable.isEmpty ? toRead : toRead.filter { !unreadable.contains($0.file.path) }
+        let dropped = unreadable.isEmpty ? [] : toRead.compactMap { unreadable.contains($0.file.path) ? $0.entry : nil }
+        table.apply(updates: recorded.map { r in
                         (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
                                                                isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
-                    }, removed: gone)
-        if fresh || !toRead.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
+                    }, removed: gone + dropped)
+        // (a run that only met the same unreadable files again changes nothing: no commit)
+        if fresh || !recorded.isEmpty || !dropped.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
             // record what is live per file now (a key read from two files lives in the later one)
             let now = try writer.liveDocumentCounts()
             table.setDocuments { now[$0.id] }
@@ -458,7 +466,9 @@ public struct IndexBuilder {
 
     /// Whether `reader`'s index mirrors `paths` as they are now: built by `sou index` from the same
     /// files with the same sizes and modification times, and the same input options (no file is
-    /// read; only listed and stat'ed).
+    /// read; only listed and stat'ed). False too when the walk met something it could not read
+    /// (a folder it may not list, a dangling link), or a file the last update could not read is
+    /// still there (it was not recorded): an update tries them again and reports them.
     /// `walkingHere`: the folders are walked on the calling thread (no thread of their own: for a
     /// caller on a thread of its own, with nothing to do meanwhile).
     public func isUpToDate(_ reader: IndexReader, paths: [String], walkingHere: Bool = false) throws -> Bool {
@@ -480,7 +490,10 @@ public struct IndexBuilder {
         let input = try DocumentSource.validated(options.input)
         guard let stored = try reader.storedSources(), stored.options == Self.fingerprint(input) else { return false }
         let files = try listing.files()
-        guard files.count == stored.files.count else { return false }
+        // a file or folder the walk could not read (a folder it may not list, a dangling link)
+        // is reported by an update's walk: a caller that takes this index as it is would not
+        // say that part of the paths could not be searched
+        guard listing.source.unreadablePaths.isEmpty, files.count == stored.files.count else { return false }
         // the usual case: the walk lists the stored paths in the stored order (compared as bytes)
         if files.indices.allSatisfy({ stored.path($0, equals: files[$0].path) }) {
             return zip(files, stored.files).allSatisfy { f, old in
@@ -502,6 +515,13 @@ public struct IndexBuilder {
 
     /// Reads `paths` into one segment in memory (same format, same reader as a file).
     public func buildIndex(paths: [String]) throws -> IndexReader {
+        var skipped: [SkipReason: Int] = [:]
+        return try buildIndex(paths: paths, skipped: &skipped)
+    }
+
+    /// ``buildIndex(paths:)``, and what was skipped, by reason (files that could not be read
+    /// under ``SkipReason/unreadable``: `sou search` of PATHs exits 2 on them when nothing matched).
+    public func buildIndex(paths: [String], skipped: inout [SkipReason: Int]) throws -> IndexReader {
         let writer = try SegmentWriter(configuration: options.configuration, storesText: options.storesText)
         writer.timings = options.timings
         let source = DocumentSource(options: try DocumentSource.validated(options.input), warn: warn)
@@ -510,6 +530,7 @@ public struct IndexBuilder {
         try writer.addDocuments(jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs)) { add in
             try IndexBuildTimings.measure(options.timings, .read) { try source.read(paths: paths) { try add($0) } }
         }
+        skipped = source.skippedByReason
         return try IndexReader(segment: writer.makeIndex())
     }
 }

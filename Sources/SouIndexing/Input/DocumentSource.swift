@@ -269,6 +269,10 @@ public final class DocumentSource {
     public private(set) var charsets: [String: Int] = [:]
     /// Files or lines skipped (all reasons).
     public var skipped: Int { skippedByReason.values.reduce(0, +) }
+    /// The paths skipped as ``SkipReason/unreadable`` (files that could not be opened or read,
+    /// folders that could not be listed, dangling or looping links), in the order met: an update
+    /// leaves such a file out of its source table, so that the next run tries it again.
+    public private(set) var unreadablePaths: [String] = []
 
     /// Creates a source.
     public init(options: InputOptions = InputOptions(), warn: @escaping (String) -> Void = { _ in }) {
@@ -279,6 +283,7 @@ public final class DocumentSource {
     /// Counts a skip; warns (always shown) or details (`--verbose`) with the path and reason.
     func skip(_ reason: SkipReason, _ path: String, _ why: String, warns: Bool) {
         skippedByReason[reason, default: 0] += 1
+        if reason == .unreadable { unreadablePaths.append(path) }
         let message = "skipping \(PathBytes.displayed(path)): \(why)"
         if warns { warn(message) } else { detail(message) }
     }

@@ -105,7 +105,8 @@ enum TextDecoding {
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
             return true
         }
-        return wideCharset(head) != nil
+        // (the head may end inside a code unit: the whole file's length is checked when decoding)
+        return wideCharset(head) != nil || cjkWideCharset(head, isWhole: false) != nil
     }
 
     /// UTF-16 without a byte order mark, recognized in the start of a file with NUL bytes by the
@@ -143,6 +144,114 @@ enum TextDecoding {
         guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
         let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
         return controls ? nil : charset
+    }
+
+    /// UTF-16 without a byte order mark whose text is mostly CJK, recognized by what its code
+    /// units are, not by its NUL bytes: CJK code units have none (集 is 96C6), and those that do
+    /// (一 U+4E00, 最 U+6700, 대 U+B300) put NUL bytes at both parities, which
+    /// ``wideCharset(_:)`` takes for binary data. In one byte order, and not in the other:
+    /// - at least ``cjkMinimumUnits`` code units (a few dozen characters), and an even length
+    ///   when `bytes` is the whole file (`isWhole`; a head may stop inside a unit);
+    /// - no unpaired surrogate (a high surrogate cut at the end of a sample excepted);
+    /// - at least ``cjkInRangePercent`` percent of the code units in the ranges CJK text uses
+    ///   (``isCJKTextUnit(_:)``: ASCII without controls, Latin-1, punctuation and symbols, CJK
+    ///   punctuation, kana, Bopomofo, Hangul, CJK ideographs and Extension A, fullwidth forms,
+    ///   supplementary ideographs as surrogate pairs), at least one in ``cjkProperShare``
+    ///   ideographs, kana or Hangul, and at most one in ``cjkLowZeroShare`` with a zero low byte.
+    /// Random bytes make code units in those ranges about 65% of the time: 61 of 64 in range
+    /// happens about once in 10^8 random buffers, and more units make it rarer still. Legacy
+    /// double-byte text can look like it in one byte order (Shift_JIS kanji and kana lead bytes
+    /// 0x81–0x9F are the high bytes of CJK ideographs, EUC-KR Hangul lead bytes those of Hangul
+    /// syllables): ``decode(_:forced:)`` asks ICU's detector first when there is no NUL byte,
+    /// and ICU recognizes such text with confidence.
+    static func cjkWideCharset(_ bytes: ArraySlice<UInt8>, isWhole: Bool) -> String? {
+        if isWhole, bytes.count % 2 != 0 { return nil }
+        let sample = bytes.prefix(detectionSample)
+        guard sample.count / 2 >= cjkMinimumUnits else { return nil }
+        let cut = sample.count < bytes.count || !isWhole
+        let little = cjkTextUnits(sample, bigEndian: false, cut: cut)
+        let big = cjkTextUnits(sample, bigEndian: true, cut: cut)
+        if little, !big { return "UTF-16LE" }
+        if big, !little { return "UTF-16BE" }
+        return nil
+    }
+
+    /// The fewest code units ``cjkWideCharset(_:isWhole:)`` decides on.
+    static let cjkMinimumUnits = 64
+    /// The share of code units, in percent, that must be in ranges CJK text uses.
+    static let cjkInRangePercent = 95
+    /// At least one code unit in this many must be an ideograph, kana or Hangul.
+    static let cjkProperShare = 4
+    /// At most one code unit in this many may have a zero low byte. Text in Latin, Cyrillic or
+    /// Greek letters read in the wrong byte order is ideographs and Hangul to the ranges (`a`
+    /// U+0061 becomes U+6100, `α` U+03B1 becomes U+B103), but each of its ASCII characters, its
+    /// spaces at least, becomes such a unit (U+2000); in CJK text they are rare (一 U+4E00,
+    /// 最 U+6700 and 대 U+B300 are the common ones: one or two characters in a hundred).
+    static let cjkLowZeroShare = 16
+
+    /// Whether `sample`'s whole code units, in that byte order, are CJK text: no unpaired
+    /// surrogate (`cut`: a high surrogate as the last unit is the sample's cut, not an error),
+    /// at least ``cjkInRangePercent``% of them in ``isCJKTextUnit(_:)``, at least one in
+    /// ``cjkProperShare`` ideographs, kana or Hangul, at most one in ``cjkLowZeroShare`` with a
+    /// zero low byte.
+    static func cjkTextUnits(_ sample: ArraySlice<UInt8>, bigEndian: Bool, cut: Bool) -> Bool {
+        var units = sample.count / 2
+        var inRange = 0, proper = 0, lowZero = 0
+        var i = sample.startIndex
+        var k = 0
+        while k < units {
+            let a = UInt16(sample[i]), b = UInt16(sample[i + 1])
+            let u = bigEndian ? a << 8 | b : b << 8 | a
+            if u >= 0xD800, u <= 0xDFFF {
+                // a surrogate pair: a low surrogate must follow a high one
+                guard u <= 0xDBFF else { return false }
+                guard k + 1 < units else {
+                    // the sample's last unit: the pair's other half is past the cut
+                    guard cut else { return false }
+                    units -= 1
+                    break
+                }
+                let c = UInt16(sample[i + 2]), d = UInt16(sample[i + 3])
+                let low = bigEndian ? c << 8 | d : d << 8 | c
+                guard low >= 0xDC00, low <= 0xDFFF else { return false }
+                // planes 2 and 3 (U+20000–U+3FFFF: CJK Extensions B to H) are ideographs
+                if u >= 0xD840, u <= 0xD8BF { inRange += 2; proper += 2 }
+                i += 4
+                k += 2
+                continue
+            }
+            switch isCJKTextUnit(u) {
+            case .ideographic: inRange += 1; proper += 1
+            case .other: inRange += 1
+            case .no: break
+            }
+            if u & 0xFF == 0 { lowZero += 1 }
+            i += 2
+            k += 1
+        }
+        return inRange * 100 >= units * cjkInRangePercent && proper * cjkProperShare >= units && lowZero * cjkLowZeroShare <= units
+    }
+
+    /// What a UTF-16 code unit (not a surrogate) is to CJK text.
+    enum CJKUnit { case ideographic, other, no }
+
+    /// Whether code unit `u` is one CJK text uses: `.ideographic` for ideographs, kana and
+    /// Hangul, `.other` for what surrounds them (ASCII without controls other than tab, line
+    /// feed, form feed and carriage return; Latin-1; general punctuation, letterlike symbols,
+    /// number forms, arrows, mathematical operators, enclosed alphanumerics, box drawing,
+    /// geometric shapes, miscellaneous symbols; CJK punctuation, Bopomofo, enclosed CJK letters,
+    /// CJK compatibility, vertical and compatibility forms; fullwidth and halfwidth forms).
+    static func isCJKTextUnit(_ u: UInt16) -> CJKUnit {
+        switch u {
+        case 0x3040...0x30FF, 0x3130...0x318F, 0x31F0...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x1100...0x11FF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF:
+            return .ideographic
+        case 0x09, 0x0A, 0x0C, 0x0D, 0x20...0x7E, 0xA0...0xFF, 0x2000...0x26FF, 0x3000...0x303F, 0x3100...0x312F,
+             0x3190...0x31EF, 0x3200...0x33FF, 0xFE10...0xFE1F, 0xFE30...0xFE4F, 0xFF00...0xFFEF:
+            return .other
+        default:
+            return .no
+        }
     }
 
     /// UTF-16 text without a byte order mark that reads as UTF-8 text has a NUL byte in at
@@ -207,6 +316,11 @@ enum TextDecoding {
                                  replaced: substitutions)
                 }
             }
+            // CJK text in UTF-16 without a byte order mark and without a NUL byte (no ASCII, no
+            // line break), which ICU's detector does not recognize (its UTF-16 recognizers need a
+            // byte order mark or NUL bytes): asked after the detector, which recognizes the
+            // legacy double-byte text that can look like it (``cjkWideCharset(_:isWhole:)``)
+            if let wide = decodeCJKWide(body) { return wide }
             if sparse {
                 return .text(String(decoding: body, as: UTF8.self), charset: "UTF-8", how: "mostly UTF-8" + replaced(invalid), replaced: invalid)
             }
@@ -229,12 +343,25 @@ enum TextDecoding {
             }
             return .undecodable(why + "; --encoding NAME reads it")
         }
-        // NUL bytes: UTF-16 without a byte order mark, or binary
+        // NUL bytes: UTF-16 without a byte order mark, or binary. Mostly CJK UTF-16 first: its
+        // NUL bytes may be at both parities (一 U+4E00 and a line break), which the NUL-byte
+        // evidence takes for binary, or only those of 一 and 最, which it takes for the other
+        // byte order; text in other scripts is not mostly CJK in either order
+        if let wide = decodeCJKWide(body) { return wide }
         if let charset = wideCharset(body),
            let (text, substitutions) = convert(body, from: charset), substitutions * tolerance <= body.count {
             return .text(text, charset: charset, how: "detected" + replaced(substitutions), replaced: substitutions)
         }
         return .binary("binary file (NUL bytes)")
+    }
+
+    /// `body` as mostly-CJK UTF-16 without a byte order mark (``cjkWideCharset(_:isWhole:)``),
+    /// converted, when it is that and converts with at most one invalid sequence in
+    /// ``tolerance`` bytes (past the sample); nil otherwise.
+    static func decodeCJKWide(_ body: ArraySlice<UInt8>) -> Outcome? {
+        guard let charset = cjkWideCharset(body, isWhole: true),
+              let (text, substitutions) = convert(body, from: charset), substitutions * tolerance <= body.count else { return nil }
+        return .text(text, charset: charset, how: "detected" + replaced(substitutions), replaced: substitutions)
     }
 
     /// Whether `bytes` hold a NUL byte (memchr: a generic `contains(0)` took ~5 instructions a byte).
