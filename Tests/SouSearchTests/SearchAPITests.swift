@@ -52,6 +52,26 @@ struct SearchAPITests {
         #expect(without.hits.allSatisfy { $0.title.isEmpty })
     }
 
+    @Test("a negative offset counts as 0 (Int.min too); an offset past the end gives no hit and the exact total")
+    func extremeOffsets() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let plain = try index.search("集体 OR 会", options: SearchOptions(limit: 3))
+        #expect(plain.hits.count == 3)
+        for offset in [-1, -1000, Int.min] {
+            var options = SearchOptions(limit: 3)
+            options.offset = offset
+            let results = try index.search("集体 OR 会", options: options)
+            #expect(results.hits.map(\.key) == plain.hits.map(\.key), "offset \(offset)")
+            #expect(results.hits.map(\.rank) == [1, 2, 3], "offset \(offset)")
+        }
+        for (limit, offset) in [(3, 1000), (Int.max, Int.max), (Int.min, Int.max), (0, 0), (-5, -5)] {
+            var options = SearchOptions(limit: limit)
+            options.offset = offset
+            let results = try index.search("集体 OR 会", options: options)
+            #expect(results.hits.isEmpty && results.total == plain.total, "limit \(limit), offset \(offset)")
+        }
+    }
+
     @Test("an unknown term matches nothing")
     func unknown() throws {
         let index = try TestCorpus.makeIndex(TestCorpus.documents)

@@ -91,11 +91,13 @@ public struct Searcher: Sendable {
 
         let best = try top.sorted()
         var hits: [SearchHit] = []
-        hits.reserveCapacity(max(0, best.count - options.offset))
+        // (`skipped`, not `options.offset`: a negative offset counts as 0, and Int.min would
+        // overflow the subtraction)
+        hits.reserveCapacity(max(0, best.count - skipped))
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
         let makesSnippets = options.snippets.isEnabled && storesText
-        for (rank, entry) in best.enumerated() where rank >= options.offset {
+        for (rank, entry) in best.enumerated() where rank >= skipped {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             var matches = 0
