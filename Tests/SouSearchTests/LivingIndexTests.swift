@@ -122,6 +122,35 @@ struct LivingIndexTests {
         }
     }
 
+    @Test("document look-ups out of range throw (also in an index of no segment), stored text is nil; none traps")
+    func lookUpsOutOfRange() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.sou").path
+        let writer = try IndexWriter(path: path)
+        let empty = try IndexReader(path: path)
+        #expect(empty.segments.isEmpty && empty.maxDocument == 0)
+        try writer.add(key: "a", text: "集体协商")
+        try writer.commit()
+        try writer.add(key: "b", text: "工资")
+        try writer.commit()
+        let two = try IndexReader(path: path)
+        #expect(two.segments.count == 2)
+        for reader in [empty, two] {
+            for d in [-1, reader.maxDocument, Int.max, Int.min] {
+                #expect(throws: IndexError.self) { try reader.documentKey(d) }
+                #expect(throws: IndexError.self) { try reader.documentTitle(d) }
+                #expect(throws: IndexError.self) { try reader.documentLength(d) }
+                #expect(throws: IndexError.self) { try reader.precedes(d, d) }
+                #expect(try reader.storedText(d) == nil)
+                #expect(try reader.storedTextBytes(d) == nil)
+                #expect(reader.isDeleted(d))
+            }
+        }
+        #expect(try two.documentKey(1) == "b" && two.storedText(1) == "工资")
+        #expect(try two.precedes(0, 1))
+    }
+
     @Test("an index's base segment has dictionary blocks of 32 terms and no term filter, segments updates add beside it blocks of 8 and a term filter; a merge that takes in the base, or leaves one segment, writes a base")
     func dictionaryBlocksByRole() throws {
         let folder = try Self.temporaryFolder()
