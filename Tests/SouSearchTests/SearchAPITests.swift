@@ -33,6 +33,36 @@ struct SearchAPITests {
         #expect(throws: QueryError.self) { try index.search(query) }
     }
 
+    @Test("a query built in code nested thousands deep is an error, not a stack overflow; the deepest query the parser accepts runs")
+    func deepQueries() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        func depth(_ q: Query) -> Int {
+            switch q.node {
+            case .and(let c), .or(let c): 1 + (c.map(depth).max() ?? 0)
+            case .not(let c): 1 + depth(c)
+            default: 1
+            }
+        }
+        // the parser's deepest: every group an OR of an AND holding a NOT of the next group
+        var text = "集体 会 OR 工具"
+        for _ in 0..<QueryParser.maxNesting { text = "-(\(text)) 集体 OR 工具" }
+        let parsed = try QueryParser.parse(text)
+        #expect(depth(parsed) == Searcher.maxQueryDepth)
+        _ = try index.search(parsed)
+        // (10,000 deep: a search recursing into it overflowed the stack; far deeper, Swift's own
+        // release of the nested values would)
+        for levels in [Searcher.maxQueryDepth, Searcher.maxQueryDepth + 1, 10_000] {
+            var query = Query.phrase("集体")
+            for i in 1..<levels { query = i % 2 == 0 ? .and([query]) : .or([query]) }
+            if levels <= Searcher.maxQueryDepth {
+                #expect(depth(query) == levels)
+                #expect(try index.search(query).total == index.search("集体").total)
+            } else {
+                #expect(throws: QueryError(.queryTooDeep(limit: Searcher.maxQueryDepth), at: nil)) { try index.search(query) }
+            }
+        }
+    }
+
     @Test("includesTitles false: the same hits, scores and total, with no title read")
     func withoutTitles() throws {
         let writer = try SegmentWriter()
