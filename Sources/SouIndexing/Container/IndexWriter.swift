@@ -701,6 +701,7 @@ public final class IndexWriter {
 
     /// Appends the changed bitmaps, the source table and the commit record; fsyncs; switches the slot.
     private func writeCommit() throws {
+        if replacement == nil { try checkStillAtPath() }
         for i in segments.indices where segments[i].deletionsChanged {
             let s = segments[i]
             var entry = s.entry
@@ -775,6 +776,26 @@ public final class IndexWriter {
         committedEnd = end
         priorSegmentCount = segments.count
         writtenKeyHashes = []
+    }
+
+    /// Throws unless ``path`` still names the file this writer holds (and locks). A file removed
+    /// or renamed away under the writer would take its commits where no reader of `path` looks,
+    /// silently, while a second writer may have created a new file there (the lock is the old
+    /// file's): nothing is committed then. (A commit that replaces the file checks the same
+    /// before its rename.)
+    private func checkStillAtPath() throws {
+        var now = stat(), held = stat()
+        guard fstat(fd, &held) == 0 else { throw IndexError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        if lstat(path, &now) != 0 {
+            let e = errno
+            if e == ENOENT {
+                throw IndexError.io("\(path) was removed since this writer opened it; nothing was committed (open a new writer)")
+            }
+            throw IndexError.io("cannot stat \(path): \(String(cString: strerror(e)))")
+        }
+        guard now.st_dev == held.st_dev, now.st_ino == held.st_ino else {
+            throw IndexError.io("\(path) was replaced by another file since this writer opened it; nothing was committed (open a new writer)")
+        }
     }
 
     // MARK: merging
