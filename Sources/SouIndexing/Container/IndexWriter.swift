@@ -445,7 +445,9 @@ public final class IndexWriter {
 
     /// Adds many documents, analyzing them on ``IndexWriterOptions/jobs`` threads: `produce`
     /// calls `add` for each (on this thread). The same as calling ``add(key:title:text:)`` for
-    /// each, in order.
+    /// each, in order: when `produce` throws an error of its own, the documents it added before
+    /// are added, the writer stays usable, and the error is rethrown (an error of `add` itself
+    /// fails the writer, as ``add(key:title:text:source:)``'s do).
     public func addDocuments(_ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         try checkUsable()
         let jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
@@ -459,13 +461,37 @@ public final class IndexWriter {
         try flushPending()
         dirty = true
         let analyzer = try bufferWriter().analyzer
+        // An error `produce` throws itself ends the documents there, as with one job: the
+        // pipeline is closed normally (the documents added before it are inverted) and the error
+        // rethrown after. Failing the pipeline instead would drop them, and fail the writer with
+        // everything it had not committed, for an error that is not the writer's. An error that
+        // comes out of `add` (a failed inversion or write) is the writer's.
+        var producerError: Error? = nil
+        var addFailed = false
         do {
             try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: options.storesText, firstDocument: 0,
-                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) }, produce: produce)
+                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) }) { add in
+                do {
+                    try withoutActuallyEscaping(add) { add in
+                        try produce { document in
+                            do {
+                                try add(document)
+                            } catch {
+                                addFailed = true
+                                throw error
+                            }
+                        }
+                    }
+                } catch {
+                    if addFailed { throw error }
+                    producerError = error
+                }
+            }
         } catch {
             fail(error)
             throw error
         }
+        if let producerError { throw producerError }
     }
 
     /// Marks the live document with `key` deleted, wherever it is; false when there is none.
