@@ -415,7 +415,9 @@ public final class IndexWriter {
 
     /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
     /// analyzed and stored; `title` is shown in results; `source` is the number of the input file
-    /// it came from in the ``sources`` table (0: none).
+    /// it came from in the ``sources`` table (0: none). A text over
+    /// ``SegmentWriter/maxTextBytes`` (1023 MiB of UTF-8) is refused with
+    /// ``IndexError/capacity(_:)``, and the writer stays usable.
     public func add(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
         try add(SourceDocument(key: key, title: title, text: text, source: source))
     }
@@ -423,6 +425,8 @@ public final class IndexWriter {
     /// ``add(key:title:text:source:)`` of a document as read (its text possibly still bytes).
     func add(_ document: SourceDocument) throws {
         try checkUsable()
+        // (refused before it is buffered: the writer stays usable)
+        try SegmentWriter.checkTextSize(document)
         pending.append(document)
         dirty = true
         if pending.isFull { try flushPending() }
@@ -474,6 +478,9 @@ public final class IndexWriter {
                 do {
                     try withoutActuallyEscaping(add) { add in
                         try produce { document in
+                            // a text too long is refused as with one job (an error of the
+                            // producer's document, not of the writer)
+                            try SegmentWriter.checkTextSize(document)
                             do {
                                 try add(document)
                             } catch {
