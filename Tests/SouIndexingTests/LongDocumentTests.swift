@@ -109,3 +109,49 @@ struct LongDocumentTests {
         }
     }
 }
+
+extension LongDocumentTests {
+    /// Before: a document of 1.2 GB (`"集体" + 1.2 G newlines + "协商"`) was committed without a
+    /// word, and then every search that showed it and `verify()` said "corrupt index: stored-text:
+    /// block 0 has implausible sizes" (a reader refuses a block over 1 GiB); one over 2 GiB
+    /// trapped in the analyzer (32-bit byte offsets), and over 4 GiB in the block table.
+    @Test("a document whose text is over maxTextBytes is refused with a capacity error naming it, before anything is written, and the writer stays usable")
+    func textTooLong() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // one string shared by every document below (1 GiB less 1 MiB, plus one byte)
+        // (filled by memset: String(repeating:) takes half a minute in a debug build)
+        let huge = String(unsafeUninitializedCapacity: SegmentWriter.maxTextBytes + 1) {
+            _ = memset($0.baseAddress!, 0x61, $0.count)
+            return $0.count
+        }
+        func isTooLong(_ error: any Error) -> Bool {
+            guard case IndexError.capacity(let message) = error else { return false }
+            return message.contains("document \"big\"") && message.contains("more than the 1023 MiB")
+        }
+        for jobs in [1, 2] {
+            let path = folder.appendingPathComponent("x\(jobs).sou").path
+            var options = IndexWriterOptions()
+            options.jobs = jobs
+            let writer = try IndexWriter(path: path, options: options)
+            try writer.add(key: "a", text: "集体协商")
+            #expect(performing: { try writer.add(key: "big", text: huge) }, throws: isTooLong)
+            #expect(performing: {
+                try writer.addDocuments { add in
+                    try add(SourceDocument(key: "b", title: "", text: "工资集体协商"))
+                    try add(SourceDocument(key: "big", title: "", text: huge))
+                }
+            }, throws: isTooLong)
+            try writer.add(key: "c", text: "集体")
+            #expect(try writer.commit())
+            let reader = try IndexReader(path: path)
+            #expect(try (0..<reader.maxDocument).map { try reader.documentKey($0) }.sorted() == ["a", "b", "c"], "jobs \(jobs)")
+            _ = try reader.verify()
+        }
+        let segment = try SegmentWriter()
+        #expect(performing: { try segment.addDocument(key: "big", text: huge) }, throws: isTooLong)
+        #expect(performing: {
+            try segment.addDocuments(jobs: 2) { add in try add(SourceDocument(key: "big", title: "", text: huge)) }
+        }, throws: isTooLong)
+    }
+}

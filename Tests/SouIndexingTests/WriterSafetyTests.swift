@@ -505,3 +505,52 @@ extension WriterSafetyTests {
         }
     }
 }
+
+// MARK: - The file removed or replaced under a writer
+
+extension WriterSafetyTests {
+    /// Before: the writer's commits went on into the removed file (commit() returned true; no
+    /// reader of the path ever saw them), while a second writer created a new file at the path
+    /// and committed there: two writers on one path, the first one's documents silently lost.
+    @Test("a writer whose file was removed, renamed away or replaced commits nothing and says so; the file at the path is untouched")
+    func fileGoneUnderWriter() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.sou").path
+        let moved = folder.appendingPathComponent("moved.sou").path
+        // (what happens to the path, whether a second writer then creates an index there, what
+        // the first writer's commit says)
+        for (how, recreated, message) in [("removed", false, "x.sou was removed"), ("renamed", false, "x.sou was removed"),
+                                          ("removed", true, "x.sou was replaced by another file"),
+                                          ("replaced", false, "x.sou was replaced by another file")] {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: moved)
+            let first = try IndexWriter(path: path)
+            try first.add(key: "a", text: "集体协商")
+            try first.commit()
+            switch how {
+            case "removed": try FileManager.default.removeItem(atPath: path)
+            case "renamed": try FileManager.default.moveItem(atPath: path, toPath: moved)
+            default:
+                try FileManager.default.copyItem(atPath: path, toPath: moved)
+                #expect(rename(moved, path) == 0)
+            }
+            var other: IndexWriter? = nil
+            if recreated {
+                // the lock was the old file's: a second writer creates an index at the path
+                other = try IndexWriter(path: path)
+                try other!.add(key: "b", text: "工资")
+                try other!.commit()
+            }
+            func contents() throws -> [UInt8]? { FileManager.default.fileExists(atPath: path) ? try Self.bytes(path) : nil }
+            let before = try contents()
+            try first.add(key: "c", text: "集体")
+            #expect("\(how) \(recreated)", performing: { try first.commit() }, throws: { error in
+                guard case IndexError.io(let text) = error else { return false }
+                return text.contains(message) && text.contains("nothing was committed")
+            })
+            #expect(try contents() == before, "\(how) \(recreated)")
+            other = nil
+        }
+    }
+}

@@ -122,6 +122,67 @@ struct LivingIndexTests {
         }
     }
 
+    struct ProducerError: Error {}
+
+    @Test("addDocuments whose producer throws keeps the documents added before, and the writer usable, on one job or several",
+          arguments: [1, 2, 4])
+    func producerThrows(jobs: Int) throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.sou").path
+        let texts = try Self.texts()
+        var options = IndexWriterOptions()
+        options.jobs = jobs
+        let writer = try IndexWriter(path: path, options: options)
+        try writer.add(key: "before", text: texts[0])
+        try writer.commit()
+        try writer.delete(key: "before")
+        var live: [String: String] = [:]
+        // several full batches and a partial one before the error
+        #expect(throws: ProducerError.self) {
+            try writer.addDocuments { add in
+                for i in 1..<600 {
+                    try add(SourceDocument(key: "k\(i)", title: "", text: texts[i % texts.count], source: 0))
+                    live["k\(i)"] = texts[i % texts.count]
+                }
+                throw ProducerError()
+            }
+        }
+        try writer.add(key: "after", text: texts[1])
+        live["after"] = texts[1]
+        #expect(try writer.commit())
+        try Self.expectEqualToFreshBuild(try IndexReader(path: path), live, "jobs \(jobs)")
+    }
+
+    @Test("document look-ups out of range throw (also in an index of no segment), stored text is nil; none traps")
+    func lookUpsOutOfRange() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("x.sou").path
+        let writer = try IndexWriter(path: path)
+        let empty = try IndexReader(path: path)
+        #expect(empty.segments.isEmpty && empty.maxDocument == 0)
+        try writer.add(key: "a", text: "集体协商")
+        try writer.commit()
+        try writer.add(key: "b", text: "工资")
+        try writer.commit()
+        let two = try IndexReader(path: path)
+        #expect(two.segments.count == 2)
+        for reader in [empty, two] {
+            for d in [-1, reader.maxDocument, Int.max, Int.min] {
+                #expect(throws: IndexError.self) { try reader.documentKey(d) }
+                #expect(throws: IndexError.self) { try reader.documentTitle(d) }
+                #expect(throws: IndexError.self) { try reader.documentLength(d) }
+                #expect(throws: IndexError.self) { try reader.precedes(d, d) }
+                #expect(try reader.storedText(d) == nil)
+                #expect(try reader.storedTextBytes(d) == nil)
+                #expect(reader.isDeleted(d))
+            }
+        }
+        #expect(try two.documentKey(1) == "b" && two.storedText(1) == "工资")
+        #expect(try two.precedes(0, 1))
+    }
+
     @Test("an index's base segment has dictionary blocks of 32 terms and no term filter, segments updates add beside it blocks of 8 and a term filter; a merge that takes in the base, or leaves one segment, writes a base")
     func dictionaryBlocksByRole() throws {
         let folder = try Self.temporaryFolder()

@@ -33,6 +33,36 @@ struct SearchAPITests {
         #expect(throws: QueryError.self) { try index.search(query) }
     }
 
+    @Test("a query built in code nested thousands deep is an error, not a stack overflow; the deepest query the parser accepts runs")
+    func deepQueries() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        func depth(_ q: Query) -> Int {
+            switch q.node {
+            case .and(let c), .or(let c): 1 + (c.map(depth).max() ?? 0)
+            case .not(let c): 1 + depth(c)
+            default: 1
+            }
+        }
+        // the parser's deepest: every group an OR of an AND holding a NOT of the next group
+        var text = "集体 会 OR 工具"
+        for _ in 0..<QueryParser.maxNesting { text = "-(\(text)) 集体 OR 工具" }
+        let parsed = try QueryParser.parse(text)
+        #expect(depth(parsed) == Searcher.maxQueryDepth)
+        _ = try index.search(parsed)
+        // (10,000 deep: a search recursing into it overflowed the stack; far deeper, Swift's own
+        // release of the nested values would)
+        for levels in [Searcher.maxQueryDepth, Searcher.maxQueryDepth + 1, 10_000] {
+            var query = Query.phrase("集体")
+            for i in 1..<levels { query = i % 2 == 0 ? .and([query]) : .or([query]) }
+            if levels <= Searcher.maxQueryDepth {
+                #expect(depth(query) == levels)
+                #expect(try index.search(query).total == index.search("集体").total)
+            } else {
+                #expect(throws: QueryError(.queryTooDeep(limit: Searcher.maxQueryDepth), at: nil)) { try index.search(query) }
+            }
+        }
+    }
+
     @Test("includesTitles false: the same hits, scores and total, with no title read")
     func withoutTitles() throws {
         let writer = try SegmentWriter()
@@ -50,6 +80,26 @@ struct SearchAPITests {
         #expect(without.hits.map(\.matches) == with.hits.map(\.matches))
         #expect(with.hits.allSatisfy { $0.title.hasPrefix("标题") })
         #expect(without.hits.allSatisfy { $0.title.isEmpty })
+    }
+
+    @Test("a negative offset counts as 0 (Int.min too); an offset past the end gives no hit and the exact total")
+    func extremeOffsets() throws {
+        let index = try TestCorpus.makeIndex(TestCorpus.documents)
+        let plain = try index.search("集体 OR 会", options: SearchOptions(limit: 3))
+        #expect(plain.hits.count == 3)
+        for offset in [-1, -1000, Int.min] {
+            var options = SearchOptions(limit: 3)
+            options.offset = offset
+            let results = try index.search("集体 OR 会", options: options)
+            #expect(results.hits.map(\.key) == plain.hits.map(\.key), "offset \(offset)")
+            #expect(results.hits.map(\.rank) == [1, 2, 3], "offset \(offset)")
+        }
+        for (limit, offset) in [(3, 1000), (Int.max, Int.max), (Int.min, Int.max), (0, 0), (-5, -5)] {
+            var options = SearchOptions(limit: limit)
+            options.offset = offset
+            let results = try index.search("集体 OR 会", options: options)
+            #expect(results.hits.isEmpty && results.total == plain.total, "limit \(limit), offset \(offset)")
+        }
     }
 
     @Test("an unknown term matches nothing")

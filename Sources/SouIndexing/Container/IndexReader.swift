@@ -249,10 +249,12 @@ public final class IndexReader: Sendable {
         return entries
     }
 
-    /// The segment holding global document `d` and its local number.
+    /// The segment holding global document `d` and its local number (for `d` in
+    /// `0..<maxDocument`; another `d` gives a local number out of its segment's range, and
+    /// segment 0 for an index of no segment).
     @inline(__always)
     public func locate(_ d: Int) -> (segment: Int, local: Int) {
-        if bases.count == 1 { return (0, d) }
+        if bases.count <= 1 { return (0, d) }
         var lo = 0, hi = bases.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
@@ -268,15 +270,25 @@ public final class IndexReader: Sendable {
         return segments[s].deletions.contains(l)
     }
 
-    /// The key of global document `d` (a damaged record throws).
+    /// ``locate(_:)`` of a number that must name a document (deleted or not): out of
+    /// `0..<maxDocument` it throws as the segments' checked reads do, instead of reading a
+    /// segment that is not there (an index of no segment has none).
+    private func checkedLocate(_ d: Int) throws -> (segment: Int, local: Int) {
+        guard d >= 0, d < maxDocument else {
+            throw IndexError.corrupt("documents: document \(d) out of range (\(maxDocument) documents)")
+        }
+        return locate(d)
+    }
+
+    /// The key of global document `d` (a damaged record, or `d` out of range, throws).
     public func documentKey(_ d: Int) throws -> String {
-        let (s, l) = locate(d)
+        let (s, l) = try checkedLocate(d)
         return try segments[s].reader.checkedDocumentKey(l)
     }
 
-    /// The title of global document `d` (a damaged record throws).
+    /// The title of global document `d` (a damaged record, or `d` out of range, throws).
     public func documentTitle(_ d: Int) throws -> String {
-        let (s, l) = locate(d)
+        let (s, l) = try checkedLocate(d)
         return try segments[s].reader.checkedDocumentTitle(l)
     }
 
@@ -285,9 +297,9 @@ public final class IndexReader: Sendable {
     /// ``documentLength(_:)`` costs a caller in another). Local document numbers.
     package func lengthColumn(segment s: Int) -> DocumentColumn { lengthColumns[s] }
 
-    /// The length in tokens of global document `d` (a damaged record throws).
+    /// The length in tokens of global document `d` (a damaged record, or `d` out of range, throws).
     public func documentLength(_ d: Int) throws -> Int {
-        let (s, l) = locate(d)
+        let (s, l) = try checkedLocate(d)
         let lengths = lengthColumns[s]
         guard l >= 0, l < lengths.count else {
             throw IndexError.corrupt("documents: document \(l) out of range (\(lengths.count) documents)")
@@ -295,14 +307,17 @@ public final class IndexReader: Sendable {
         return lengths.value(l)
     }
 
-    /// The stored text of global document `d` (nil without stored text).
+    /// The stored text of global document `d` (nil without stored text, or for `d` out of
+    /// range, as ``SegmentReader/storedText(_:)``).
     public func storedText(_ d: Int) throws -> String? {
+        guard d >= 0, d < maxDocument else { return nil }
         let (s, l) = locate(d)
         return try segments[s].reader.storedText(l)
     }
 
     /// ``storedText(_:)`` as its UTF-8 bytes (no String made on the way).
     public func storedTextBytes(_ d: Int) throws -> [UInt8]? {
+        guard d >= 0, d < maxDocument else { return nil }
         let (s, l) = locate(d)
         return try segments[s].reader.storedTextBytes(l)
     }
@@ -320,9 +335,9 @@ public final class IndexReader: Sendable {
     /// The global document order used to break score ties: by key (bytewise), then by number.
     /// It does not depend on how documents are spread over segments, so a fresh build of the
     /// same documents ranks ties the same way.
-    /// Damaged document records throw.
+    /// Damaged document records, and numbers out of range, throw.
     public func precedes(_ a: Int, _ b: Int) throws -> Bool {
-        let (sa, la) = locate(a), (sb, lb) = locate(b)
+        let (sa, la) = try checkedLocate(a), (sb, lb) = try checkedLocate(b)
         let c = try segments[sa].reader.withKeyBytes(la) { ka in
             try segments[sb].reader.withKeyBytes(lb) { kb in
                 let n = min(ka.count, kb.count)

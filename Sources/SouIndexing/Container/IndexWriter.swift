@@ -415,7 +415,9 @@ public final class IndexWriter {
 
     /// Adds a document; a document with the same key is replaced (upsert). `text` is what is
     /// analyzed and stored; `title` is shown in results; `source` is the number of the input file
-    /// it came from in the ``sources`` table (0: none).
+    /// it came from in the ``sources`` table (0: none). A text over
+    /// ``SegmentWriter/maxTextBytes`` (1023 MiB of UTF-8) is refused with
+    /// ``IndexError/capacity(_:)``, and the writer stays usable.
     public func add(key: String, title: String = "", text: String, source: UInt32 = 0) throws {
         try add(SourceDocument(key: key, title: title, text: text, source: source))
     }
@@ -423,6 +425,8 @@ public final class IndexWriter {
     /// ``add(key:title:text:source:)`` of a document as read (its text possibly still bytes).
     func add(_ document: SourceDocument) throws {
         try checkUsable()
+        // (refused before it is buffered: the writer stays usable)
+        try SegmentWriter.checkTextSize(document)
         pending.append(document)
         dirty = true
         if pending.isFull { try flushPending() }
@@ -445,7 +449,9 @@ public final class IndexWriter {
 
     /// Adds many documents, analyzing them on ``IndexWriterOptions/jobs`` threads: `produce`
     /// calls `add` for each (on this thread). The same as calling ``add(key:title:text:)`` for
-    /// each, in order.
+    /// each, in order: when `produce` throws an error of its own, the documents it added before
+    /// are added, the writer stays usable, and the error is rethrown (an error of `add` itself
+    /// fails the writer, as ``add(key:title:text:source:)``'s do).
     public func addDocuments(_ produce: (_ add: (SourceDocument) throws -> Void) throws -> Void) throws {
         try checkUsable()
         let jobs = min(max(1, options.jobs), IndexBuildOptions.maxJobs)
@@ -458,21 +464,46 @@ public final class IndexWriter {
         }
         try flushPending()
         let analyzer = try bufferWriter().analyzer
+        // An error `produce` throws itself ends the documents there, as with one job: the
+        // pipeline is closed normally (the documents added before it are inverted) and the error
+        // rethrown after. Failing the pipeline instead would drop them, and fail the writer with
+        // everything it had not committed, for an error that is not the writer's. An error that
+        // comes out of `add` (a failed inversion or write) is the writer's.
         // dirty only when a document came: a call that added none (an update whose only file to
         // read could not be read) leaves nothing to commit, as the one-job path does
         var produced = false
+        var producerError: Error? = nil
+        var addFailed = false
         do {
             try InversionPipeline.run(jobs: jobs, analyzer: analyzer, storesText: options.storesText, firstDocument: 0,
-                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) },
-                                      produce: { add in
-                                          try withoutActuallyEscaping(add) { add in try produce { produced = true; try add($0) } }
-                                      })
+                                      timings: options.timings, invert: { [unowned self] in try self.invertBatch($0) }) { add in
+                do {
+                    try withoutActuallyEscaping(add) { add in
+                        try produce { document in
+                            // a text too long is refused as with one job (an error of the
+                            // producer's document, not of the writer)
+                            try SegmentWriter.checkTextSize(document)
+                            do {
+                                produced = true
+                                try add(document)
+                            } catch {
+                                addFailed = true
+                                throw error
+                            }
+                        }
+                    }
+                } catch {
+                    if addFailed { throw error }
+                    producerError = error
+                }
+            }
         } catch {
             dirty = true
             fail(error)
             throw error
         }
         if produced { dirty = true }
+        if let producerError { throw producerError }
     }
 
     /// Marks the live document with `key` deleted, wherever it is; false when there is none.
@@ -708,6 +739,7 @@ public final class IndexWriter {
 
     /// Appends the changed bitmaps, the source table and the commit record; fsyncs; switches the slot.
     private func writeCommit() throws {
+        if replacement == nil { try checkStillAtPath() }
         for i in segments.indices where segments[i].deletionsChanged {
             let s = segments[i]
             var entry = s.entry
@@ -782,6 +814,26 @@ public final class IndexWriter {
         committedEnd = end
         priorSegmentCount = segments.count
         writtenKeyHashes = []
+    }
+
+    /// Throws unless ``path`` still names the file this writer holds (and locks). A file removed
+    /// or renamed away under the writer would take its commits where no reader of `path` looks,
+    /// silently, while a second writer may have created a new file there (the lock is the old
+    /// file's): nothing is committed then. (A commit that replaces the file checks the same
+    /// before its rename.)
+    private func checkStillAtPath() throws {
+        var now = stat(), held = stat()
+        guard fstat(fd, &held) == 0 else { throw IndexError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        if lstat(path, &now) != 0 {
+            let e = errno
+            if e == ENOENT {
+                throw IndexError.io("\(path) was removed since this writer opened it; nothing was committed (open a new writer)")
+            }
+            throw IndexError.io("cannot stat \(path): \(String(cString: strerror(e)))")
+        }
+        guard now.st_dev == held.st_dev, now.st_ino == held.st_ino else {
+            throw IndexError.io("\(path) was replaced by another file since this writer opened it; nothing was committed (open a new writer)")
+        }
     }
 
     // MARK: merging

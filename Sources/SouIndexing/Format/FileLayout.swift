@@ -82,6 +82,9 @@ enum FileLayout {
     /// format: it decides the bytes written; FORMAT.md, StoredText, gives the figures for 64, 32,
     /// 16 and 8 KiB).
     static let storedBlockTarget = 16 * 1024
+    /// The most raw bytes of one stored-text block a reader takes (a larger RawLength is refused
+    /// as damage before anything is allocated for it).
+    static let maxStoredBlockBytes = 1 << 30
     /// zlib level of stored-text blocks (part of the format: it decides the bytes written).
     static let storedCompressionLevel: Int32 = 4
 }

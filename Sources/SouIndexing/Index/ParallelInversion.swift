@@ -223,6 +223,7 @@ enum InversionPipeline {
                 guard batch.firstDocument + batch.count < Int(Int32.max) else {
                     throw IndexError.capacity("too many documents for one index")
                 }
+                try SegmentWriter.checkTextSize(doc)
                 batch.append(doc)
                 if batch.isFull {
                     let next = DocumentBatch(firstDocument: batch.firstDocument + batch.count)

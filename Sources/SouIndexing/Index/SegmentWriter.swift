@@ -51,8 +51,26 @@ public final class SegmentWriter {
     /// ``addDocument(key:title:text:source:)`` of a document as read (its text possibly still bytes).
     func addDocument(_ document: SourceDocument) throws {
         guard documentCount < Int(Int32.max) else { throw IndexError.io("too many documents for one index") }
+        try Self.checkTextSize(document)
         pending.append(document)
         if pending.isFull { try flushPending() }
+    }
+
+    /// The most UTF-8 bytes one document's text may hold: 1023 MiB. Its stored text shares a
+    /// block with the documents before it in its batch (less than
+    /// ``FileLayout/storedBlockTarget`` of text), and a reader refuses a block over
+    /// ``FileLayout/maxStoredBlockBytes`` (1 GiB) as damage; the analyzer's byte offsets and
+    /// slots are 32-bit as well.
+    public static let maxTextBytes = FileLayout.maxStoredBlockBytes - (1 << 20)
+
+    /// Throws ``IndexError/capacity(_:)`` for a document whose text is over ``maxTextBytes``
+    /// (which would be written, then refused by every reader, or trap beyond 2 GiB).
+    static func checkTextSize(_ document: SourceDocument) throws {
+        let n = document.body.count
+        guard n <= maxTextBytes else {
+            let key = document.key.count > 200 ? String(document.key.prefix(200)) + "…" : document.key
+            throw IndexError.capacity("document \"\(key)\": its text is \(n) bytes, more than the \(maxTextBytes >> 20) MiB one document may hold")
+        }
     }
 
     /// Number of documents added so far.

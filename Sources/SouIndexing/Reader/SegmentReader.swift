@@ -519,7 +519,7 @@ public final class SegmentReader: Sendable {
         let e = storedTableStart + i * FileLayout.storedBlockEntrySize
         let first = Int(bytes.u32(at: e)), count = Int(bytes.u32(at: e + 4))
         let rawLength = Int(bytes.u32(at: e + 20))
-        guard rawLength <= 1 << 30, count <= rawLength, first <= documentCount else {
+        guard rawLength <= FileLayout.maxStoredBlockBytes, count <= rawLength, first <= documentCount else {
             throw IndexError.corrupt("stored-text: block \(i) has implausible sizes")
         }
         // Deflate expands at most 1032:1 (a 258-byte match in under 2 bits), so a larger raw

@@ -41,6 +41,9 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case prefixNotAWord(String)
         /// `X*` where more than `limit` words of the index start with X.
         case prefixTooBroad(String, count: Int, limit: Int)
+        /// A query built in code whose clauses nest deeper than `limit` (``Searcher/maxQueryDepth``):
+        /// the search is recursive, so it refuses such a query instead of overflowing its stack.
+        case queryTooDeep(limit: Int)
         /// `path:GLOB` (or `key:`) whose glob is malformed (an unclosed `[`, a reversed range, an
         /// unknown `[:class:]`, a trailing `\`): what is wrong with it.
         case invalidGlob(String, problem: String)
@@ -81,6 +84,8 @@ public struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
             "\"\(text)*\": a trailing * makes a prefix query of one Latin word or number; a CJK phrase already matches inside longer words (drop the *)"
         case .prefixTooBroad(let text, let count, let limit):
             "\"\(text)*\" expands to \(count) words, more than \(limit): make the prefix longer"
+        case .queryTooDeep(let limit):
+            "query nested too deep: at most \(limit) levels of and/or/not clauses (a parsed query nests at most \(QueryParser.maxNesting) groups)"
         case .invalidGlob(let glob, let problem): "invalid glob \"\(glob)\" (a path:/key: filter): \(problem)"
         }
     }

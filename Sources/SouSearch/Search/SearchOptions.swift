@@ -1,9 +1,11 @@
 /// How a search runs and what it returns.
 public struct SearchOptions: Sendable, Hashable {
-    /// The most hits returned (best first); the total count is exact whatever the limit.
+    /// The most hits returned (best first); the total count is exact whatever the limit (0 or
+    /// less: no hit, the total alone).
     public var limit: Int
     /// How many of the best hits to skip before the `limit` returned (pagination: the hits ranked
-    /// `offset + 1` to `offset + limit`; ranks stay those of the whole result list).
+    /// `offset + 1` to `offset + limit`; ranks stay those of the whole result list). A negative
+    /// offset counts as 0.
     public var offset: Int = 0
     /// The ranking function's parameters.
     public var bm25: BM25

@@ -19,6 +19,13 @@ public struct Searcher: Sendable {
     /// The most words a prefix query (`libre*`) may expand to (as Lucene's 1024 clauses): a
     /// prefix that more words of the index start with is an error, not a truncated answer.
     public static let maxPrefixExpansion = 1024
+    /// The deepest query a search takes, counting every node from the root to a clause
+    /// (`.and([.phrase("a")])` is 2 deep): compiling, evaluating and explaining are recursive,
+    /// and a query built in code thousands deep would overflow the stack. Every query the
+    /// parser accepts fits: the top level and each of its ``QueryParser/maxNesting`` nested
+    /// groups nest at most three nodes (an OR of ANDs of NOTs, the innermost an OR of ANDs of
+    /// clauses). A deeper one is a ``QueryError/Kind/queryTooDeep(limit:)``.
+    public static let maxQueryDepth = 3 * (QueryParser.maxNesting + 1)
     /// The titles of the documents, as an index of its own (built by the first `title:` query).
     private let titles = TitleIndex()
 
@@ -40,6 +47,7 @@ public struct Searcher: Sendable {
 
     /// Runs `query`: the exact total and the best `options.limit` hits.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws -> SearchResults {
+        try Self.checkDepth(query)
         var compiler = Compiler(searcher: self, bm25: options.bm25)
         let plan = try compiler.compile(query)
         // (taken out of the compiler: settling a clause's document frequency below then changes
@@ -91,11 +99,13 @@ public struct Searcher: Sendable {
 
         let best = try top.sorted()
         var hits: [SearchHit] = []
-        hits.reserveCapacity(max(0, best.count - options.offset))
+        // (`skipped`, not `options.offset`: a negative offset counts as 0, and Int.min would
+        // overflow the subtraction)
+        hits.reserveCapacity(max(0, best.count - skipped))
         var phrases: [[[PhraseToken]]] = []
         let storesText = index.storesText
         let makesSnippets = options.snippets.isEnabled && storesText
-        for (rank, entry) in best.enumerated() where rank >= options.offset {
+        for (rank, entry) in best.enumerated() where rank >= skipped {
             let d = entry.document
             let contributing = Self.contributions(plan, d, results, filterBase: leaves.count) ?? []
             var matches = 0
@@ -127,6 +137,24 @@ public struct Searcher: Sendable {
             }
         }
         return SearchResults(query: query, total: total, hits: hits)
+    }
+
+    /// Throws ``QueryError/Kind/queryTooDeep(limit:)`` for a query deeper than
+    /// ``maxQueryDepth``: a walk with a stack of its own, since the query may be too deep for
+    /// the recursion this check protects.
+    static func checkDepth(_ query: Query) throws {
+        var stack: [(query: Query, depth: Int)] = [(query, 1)]
+        while let (q, depth) = stack.popLast() {
+            guard depth <= maxQueryDepth else { throw QueryError(.queryTooDeep(limit: maxQueryDepth), at: q.sourcePosition) }
+            switch q.node {
+            case .and(let clauses), .or(let clauses):
+                for c in clauses { stack.append((c, depth + 1)) }
+            case .not(let clause):
+                stack.append((clause, depth + 1))
+            case .phrase, .title, .key, .prefix:
+                break
+            }
+        }
     }
 
     // MARK: - Plan
