@@ -232,7 +232,7 @@ public final class IndexReader: Sendable {
         return try StoredSourceTable(storage: storage, range: r)
     }
 
-    // MARK: documents
+    // MARK: terms
 
     /// `key`'s dictionary entry in every segment (``SegmentReader/termInfo(_:)``; none where a
     /// segment lacks the term), looked up once per snapshot: the answer is kept for the next
@@ -248,6 +248,8 @@ public final class IndexReader: Sendable {
         if caches { lookups.keep(entries, for: key) }
         return entries
     }
+
+    // MARK: documents
 
     /// The segment holding global document `d` and its local number (for `d` in
     /// `0..<maxDocument`; another `d` gives a local number out of its segment's range, and
