@@ -38,7 +38,6 @@ THREAD_TESTS=(
   'UpdateCLITests/readerProcessesDuringWrites'
   'UpdateCLITests/twoWriters'
   'UpdateOverlapTests'
-  'TermLookupCacheTests/sharedBetweenThreads'
 )
 
 run() {

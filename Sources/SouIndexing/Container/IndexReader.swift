@@ -50,8 +50,6 @@ public final class IndexReader: Sendable {
     /// (``documentLength(_:)``: no reader call, no reference counting): `segments` keeps every
     /// reader alive as long as this snapshot, so a column cannot outlive its reader.
     private let lengthColumns: [DocumentColumn]
-    /// Term look-ups over every segment, kept for this snapshot (``entries(of:)``).
-    let lookups: TermLookupCache
     /// The analyzer configuration every segment was built with.
     public let configuration: AnalyzerConfiguration
     /// True when document text is stored (for snippets).
@@ -178,7 +176,6 @@ public final class IndexReader: Sendable {
         }
         guard base < Int(Int32.max) else { throw IndexError.corrupt("commit: too many documents") }
         segments = views
-        lookups = TermLookupCache(segments: views.count)
         bases = views.map(\.base)
         lengthColumns = views.map { .lengths(of: $0.reader) }
         maxDocument = base
@@ -230,23 +227,6 @@ public final class IndexReader: Sendable {
             throw IndexError.corrupt("source table at byte \(commit.sourcesOffset): checksum mismatch")
         }
         return try StoredSourceTable(storage: storage, range: r)
-    }
-
-    // MARK: terms
-
-    /// `key`'s dictionary entry in every segment (``SegmentReader/termInfo(_:)``; none where a
-    /// segment lacks the term), looked up once per snapshot: the answer is kept for the next
-    /// query that asks (a snapshot never changes), a bounded number of terms. Throws as the
-    /// look-up does, every time (a failure is not kept).
-    public func entries(of key: TermKey) throws -> SegmentEntries {
-        // (one segment: a look-up costs about what keeping its answer does)
-        let caches = segments.count > 1
-        if caches, let kept = lookups.entries(of: key) { return kept }
-        var entries = SegmentEntries(capacity: segments.count)
-        // (by index: a `for segment in` copy of each SegmentView retains and releases its parts)
-        for s in segments.indices { entries.append(segment: try segments[s].reader.termInfo(key)) }
-        if caches { lookups.keep(entries, for: key) }
-        return entries
     }
 
     // MARK: documents

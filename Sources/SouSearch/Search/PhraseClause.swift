@@ -21,6 +21,39 @@ struct PhraseToken: Sendable {
     var idf: Double
 }
 
+/// A token's dictionary entries in each segment of an index, in one flat list (one array for all
+/// segments, not one per segment: a query over many segments makes and frees these per token).
+struct SegmentEntries: Sendable {
+    /// The entries of segment s are `entries[ends[s - 1]..<ends[s]]` (from 0 for s = 0).
+    private(set) var entries: [TermInfo] = []
+    private var ends: [Int] = []
+
+    init(capacity segments: Int) {
+        entries.reserveCapacity(segments)
+        ends.reserveCapacity(segments)
+    }
+
+    /// Adds the next segment's entries.
+    mutating func append<S: Sequence>(segment infos: S) where S.Element == TermInfo {
+        entries.append(contentsOf: infos)
+        ends.append(entries.count)
+    }
+
+    /// Adds the next segment's entry, if any.
+    mutating func append(segment info: TermInfo?) {
+        if let info { entries.append(info) }
+        ends.append(entries.count)
+    }
+
+    /// Segment s's entries.
+    subscript(s: Int) -> ArraySlice<TermInfo> {
+        entries[(s == 0 ? 0 : ends[s - 1])..<ends[s]]
+    }
+
+    /// Number of segments.
+    var count: Int { ends.count }
+}
+
 /// A phrase clause compiled against an index: its tokens at their relative slots.
 struct PhraseClause: Sendable {
     /// The clause text as written.
@@ -45,13 +78,14 @@ struct PhraseClause: Sendable {
         for token in analyzed {
             let isCharacter = token.kind == .unigram
             // (bytes and filter hash computed once for all segments)
-            var infos: SegmentEntries
-            if !isCharacter {
-                // (bytes and filter hash computed once for all segments; the snapshot keeps the
-                // answer for the next query of the same term)
-                infos = try index.entries(of: TermKey(token.term))
+            let key = isCharacter ? nil : TermKey(token.term)
+            var infos = SegmentEntries(capacity: index.segments.count)
+            // (by index: a `for segment in` copy of each SegmentView retains and releases its parts;
+            // the key unwrapped once: a look-up per segment through the optional copied it, its
+            // String and bytes retained and released, each time)
+            if let key {
+                for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
             } else {
-                infos = SegmentEntries(capacity: index.segments.count)
                 for s in index.segments.indices {
                     let reader = index.segments[s].reader
                     let starting = try reader.terms(withPrefix: token.term).filter { $0.term.count <= token.term.count + 1 }
@@ -67,7 +101,9 @@ struct PhraseClause: Sendable {
 
     /// A clause of one term of the index (a word a prefix query expanded to), unanalyzed.
     init(term: String, index: IndexReader, bm25: BM25) throws {
-        let infos = try index.entries(of: TermKey(term))
+        let key = TermKey(term)
+        var infos = SegmentEntries(capacity: index.segments.count)
+        for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
