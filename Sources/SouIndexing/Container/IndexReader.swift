@@ -255,11 +255,16 @@ public final class IndexReader: Sendable {
     /// ``locate(_:)`` of a number that must name a document (deleted or not): out of
     /// `0..<maxDocument` it throws as the segments' checked reads do, instead of reading a
     /// segment that is not there (an index of no segment has none).
+    /// (Inlined: ranking reads a length per document it scores; the error is made out of line.)
+    @inline(__always)
     private func checkedLocate(_ d: Int) throws -> (segment: Int, local: Int) {
-        guard d >= 0, d < maxDocument else {
-            throw IndexError.corrupt("documents: document \(d) out of range (\(maxDocument) documents)")
-        }
+        guard UInt(bitPattern: d) < UInt(bitPattern: maxDocument) else { throw outOfRange(d) }
         return locate(d)
+    }
+
+    @inline(never)
+    private func outOfRange(_ d: Int) -> IndexError {
+        .corrupt("documents: document \(d) out of range (\(maxDocument) documents)")
     }
 
     /// The key of global document `d` (a damaged record, or `d` out of range, throws).
