@@ -25,13 +25,18 @@ enum IndexFile {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw IndexError.io("\(path) is not a regular file") }
         let flagsNow = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flagsNow & ~O_NONBLOCK)
-        let size = Int(st.st_size)
         var header = [UInt8](repeating: 0, count: ContainerLayout.headerSize)
         let n = pread(fd, &header, header.count, 0)
         guard n >= 0 else { throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))") }
         try header.withUnsafeBytes { h in
             try checkHeader(IndexBytes(base: h.baseAddress!, count: n), path: path)
         }
+        // The size is taken after the header is read: a writer appends a commit's bytes before
+        // its slot names them, so the size seen now covers both slots of the header read. Taken
+        // before, two commits landing between the two reads would leave both slots past it and
+        // the open would fail as "corrupt".
+        guard fstat(fd, &st) == 0 else { throw IndexError.io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        let size = Int(st.st_size)
         ok = true
         return Opened(fd: fd, size: size, header: header, device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
