@@ -459,7 +459,14 @@ struct LivingIndexTests {
             _ = try IndexWriter(path: path)
         } throws: { error in
             guard case IndexError.locked(let message) = error else { return false }
-            return message.contains("being written by") && message.contains("this process")
+            // (the library's option named, not only the command line's)
+            return message.contains("being written by") && message.contains("this process") && message.contains("waitsForLock")
+        }
+        // a merge into fewer than one segment names the library's parameter
+        #expect {
+            try first.merge(maxSegments: 0)
+        } throws: { error in
+            "\(error)".contains("maxSegments must be at least 1 (got 0)") && !"\(error)".contains("--")
         }
         // a waiting writer gets the file once the first is gone (and sees its commit)
         try first.add(key: "a", text: "集体协商")

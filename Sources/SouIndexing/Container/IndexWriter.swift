@@ -843,7 +843,7 @@ public final class IndexWriter {
     /// without re-analyzing text. The file is rewritten into a new file that replaces it.
     public func merge(maxSegments: Int = 1) throws {
         try checkUsable()
-        guard maxSegments >= 1 else { throw IndexError.capacity("--max-segments must be at least 1") }
+        guard maxSegments >= 1 else { throw IndexError.capacity("maxSegments must be at least 1 (got \(maxSegments))") }
         try flushPending()
         do {
             try flushBuffer()

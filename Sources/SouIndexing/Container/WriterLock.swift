@@ -24,7 +24,7 @@ enum WriterLock {
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EACCES {
-                throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (--wait)")
+                throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (IndexWriterOptions.waitsForLock; sou: --wait)")
             }
             throw IndexError.io("cannot lock \(path): \(String(cString: strerror(e)))")
         }
