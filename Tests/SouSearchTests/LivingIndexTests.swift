@@ -449,6 +449,32 @@ struct LivingIndexTests {
         }
     }
 
+    @Test("a writer that would wait for a lock its own thread holds is refused at once instead of waiting forever; on another thread it waits")
+    func waitOnOwnThreadIsRefused() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("w.sou").path
+        var waiting = IndexWriterOptions()
+        waiting.waitsForLock = true
+        do {
+            let first = try IndexWriter(path: path)
+            #expect {
+                _ = try IndexWriter(path: path, options: waiting)
+            } throws: { error in
+                guard case IndexError.locked(let message) = error else { return false }
+                return message.contains("this thread") && message.contains("never end")
+            }
+            // the refusal left the first writer as it was
+            try first.add(key: "a", text: "集体协商")
+            #expect(try first.commit())
+        }
+        // dropped, the first writer let go: the same thread now gets the lock
+        let second = try IndexWriter(path: path, options: waiting)
+        try second.add(key: "b", text: "工资")
+        #expect(try second.commit())
+        #expect(try IndexReader(path: path).documentCount == 2)
+    }
+
     @Test("a second writer on the same file gets a clear locked error; it may wait instead")
     func oneWriterAtATime() throws {
         let folder = try Self.temporaryFolder()

@@ -16,14 +16,27 @@ enum WriterLock {
     private static let F_OFD_SETLKW: Int32 = 38
 
     /// Takes the write lock on `fd`; when another writer holds it, waits (`wait`) or throws
-    /// ``IndexError/locked(_:)`` naming the holder when it can be found.
+    /// ``IndexError/locked(_:)`` naming the holder when it can be found. A wait for a lock that a
+    /// writer of the calling thread holds is refused with ``IndexError/locked(_:)`` too: that
+    /// writer cannot let go while its thread waits, so the wait would never end.
     static func acquire(_ fd: Int32, path: String, wait: Bool) throws {
         var lock = wholeFile(F_WRLCK)
+        var blocking = false
         while true {
-            if fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &lock) == 0 { return }
+            if fcntl(fd, blocking ? F_OFD_SETLKW : F_OFD_SETLK, &lock) == 0 {
+                holders.add(fd)
+                return
+            }
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EACCES {
+                if wait, !blocking {
+                    if holders.heldByCallingThread(fd) {
+                        throw IndexError.locked("\(path) is being written by a writer this thread has open: waiting for it here would never end (finish or drop that writer first)")
+                    }
+                    blocking = true
+                    continue
+                }
                 throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (IndexWriterOptions.waitsForLock; sou: --wait)")
             }
             throw IndexError.io("cannot lock \(path): \(String(cString: strerror(e)))")
@@ -36,9 +49,59 @@ enum WriterLock {
     /// through that window, and a writer opened right after this one (in this process or
     /// another) would be refused; unlocking first releases it for every copy at once.
     static func releaseAndClose(_ fd: Int32) {
+        holders.remove(fd)
         var lock = wholeFile(F_UNLCK)
         _ = fcntl(fd, F_OFD_SETLK, &lock)
         close(fd)
+    }
+
+    /// The files this process's writers have locked (``acquire(_:path:wait:)``), by device and
+    /// inode, each with the thread that locked it.
+    private static let holders = Holders()
+
+    final class Holders: @unchecked Sendable {
+        // @unchecked: `owners` is read and written only with `mutex` held
+        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        private var owners: [FileID: pthread_t] = [:]
+
+        struct FileID: Hashable {
+            let device: UInt64, inode: UInt64
+
+            init?(_ fd: Int32) {
+                var st = stat()
+                guard fstat(fd, &st) == 0 else { return nil }
+                device = UInt64(st.st_dev)
+                inode = UInt64(st.st_ino)
+            }
+        }
+
+        init() {
+            mutex = .allocate(capacity: 1)
+            pthread_mutex_init(mutex, nil)
+        }
+
+        func add(_ fd: Int32) {
+            guard let id = FileID(fd) else { return }
+            pthread_mutex_lock(mutex)
+            owners[id] = pthread_self()
+            pthread_mutex_unlock(mutex)
+        }
+
+        func remove(_ fd: Int32) {
+            guard let id = FileID(fd) else { return }
+            pthread_mutex_lock(mutex)
+            owners[id] = nil
+            pthread_mutex_unlock(mutex)
+        }
+
+        /// Whether a writer of the calling thread holds the lock of `fd`'s file.
+        func heldByCallingThread(_ fd: Int32) -> Bool {
+            guard let id = FileID(fd) else { return false }
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            guard let owner = owners[id] else { return false }
+            return pthread_equal(owner, pthread_self()) != 0
+        }
     }
 
     /// A lock request of `type` (F_WRLCK, F_UNLCK) over the whole file (OFD locks take l_pid 0).
