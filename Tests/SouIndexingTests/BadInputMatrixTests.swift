@@ -8,21 +8,13 @@ import Testing
 /// case checks the message, the exit status and that nothing is lost (every good document is
 /// indexed; a failed run leaves the previous index as it was).
 @Suite("sou index input: text by content, charsets, JSON Lines rules, bad input", .serialized)
-struct BadInputMatrixTests {
+struct BadInputMatrixTests: ExecutableFolder {
     let sou: URL
     let folder: URL
 
     init() throws {
         sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         folder = try temporaryFolder()
-    }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    @discardableResult
-    func file(_ name: String, _ text: String) throws -> String {
-        try write(text, to: path(name))
-        return path(name)
     }
 
     @discardableResult

@@ -7,7 +7,7 @@ import Testing
 /// expected, lines without end, quadratic normalization. Each run is bounded by a time limit far
 /// above the expected time (the failure before was a hang or minutes of work).
 @Suite("The sou executable: hangs and runaway resources", .serialized)
-struct CLIBoundedWorkTests {
+struct CLIBoundedWorkTests: ExecutableFolder {
     let sou: URL
     let folder: URL
 
@@ -15,8 +15,6 @@ struct CLIBoundedWorkTests {
         sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         folder = try temporaryFolder()
     }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
 

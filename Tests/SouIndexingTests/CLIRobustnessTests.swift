@@ -79,22 +79,13 @@ func fileStatus(_ path: String) -> (type: mode_t, mode: mode_t, uid: uid_t, gid:
 /// Robustness of `sou` against hostile queries, inputs and output paths: no crash, no trap, no
 /// data lost. Each test states the behaviour; the comments say what happened before.
 @Suite("The sou executable: hostile queries, inputs and output paths", .serialized)
-struct CLIRobustnessTests {
+struct CLIRobustnessTests: ExecutableFolder {
     let sou: URL
     let folder: URL
 
     init() throws {
         sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         folder = try temporaryFolder()
-    }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    /// Writes `text` to `name` in the test folder; returns its path.
-    @discardableResult
-    func file(_ name: String, _ text: String) throws -> String {
-        try write(text, to: path(name))
-        return path(name)
     }
 
     /// A small index file built by the library (one document), as the "previous" index.

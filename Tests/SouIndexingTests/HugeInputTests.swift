@@ -11,7 +11,7 @@ import Testing
 /// `scripts/huge-inputs.sh` runs the full sizes (200 MB, 50 MB, 1,000,000 documents) on a
 /// release build.
 @Suite("The sou executable: huge inputs in bounded memory", .serialized)
-struct HugeInputTests {
+struct HugeInputTests: ExecutableFolder {
     let sou: URL
     let folder: URL
 
@@ -19,8 +19,6 @@ struct HugeInputTests {
         sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         folder = try temporaryFolder()
     }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     /// Under a sanitizer (`scripts/sanitize.sh` sets these) memory figures are not the program's:
     /// AddressSanitizer keeps up to 256 MB of freed memory in quarantine. The answers are still checked.

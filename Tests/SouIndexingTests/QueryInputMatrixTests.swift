@@ -5,7 +5,7 @@ import Testing
 /// every query a user or a program may send gets an answer or a clear error with exit 2, in
 /// bounded time, and never a crash.
 @Suite("The sou executable: queries of every shape", .serialized)
-struct QueryInputMatrixTests {
+struct QueryInputMatrixTests: ExecutableFolder {
     let sou: URL
     let folder: URL
     let index: String
@@ -22,8 +22,6 @@ struct QueryInputMatrixTests {
         let built = try runBounded(sou, ["index", input, "-o", index, "--quiet"], timeout: 120)
         #expect(built.exited(0), "\(built.err)")
     }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
 

@@ -54,6 +54,24 @@ func makeIndex(_ texts: [String], storesText: Bool = true, keys: [String]? = nil
     return try writer.makeIndex()
 }
 
+/// A suite that runs the `sou` executable on files of a folder of its own.
+protocol ExecutableFolder {
+    var sou: URL { get }
+    var folder: URL { get }
+}
+
+extension ExecutableFolder {
+    /// `name`'s path in the folder.
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// Writes `text` to `name` in the folder; returns its path.
+    @discardableResult
+    func file(_ name: String, _ text: String) throws -> String {
+        try write(text, to: path(name))
+        return path(name)
+    }
+}
+
 /// A fresh temporary folder, removed by the caller.
 func temporaryFolder() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("sou-index-tests-\(UUID().uuidString)")

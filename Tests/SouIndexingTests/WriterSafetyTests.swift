@@ -107,21 +107,13 @@ extension WriterSafetyTests {
 // MARK: - The command line
 
 /// The `sou` runs of these tests, in a folder of their own.
-struct WriterCLI {
+struct WriterCLI: ExecutableFolder {
     let sou: URL
     let folder: URL
 
     init() throws {
         sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
         folder = try temporaryFolder()
-    }
-
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    @discardableResult
-    func file(_ name: String, _ text: String) throws -> String {
-        try write(text, to: path(name))
-        return path(name)
     }
 
     func run(_ arguments: [String], timeout: Double = 60) throws -> BoundedRun { try runBounded(sou, arguments, timeout: timeout) }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// The one-writer-per-file rule: an open-file-description lock (`fcntl(F_OFD_SETLK)`, Linux) on
 /// the index file itself. Unlike classic POSIX record locks it belongs to the open file, not the
@@ -59,10 +60,8 @@ enum WriterLock {
     /// inode, each with the thread that locked it.
     private static let holders = Holders()
 
-    final class Holders: @unchecked Sendable {
-        // @unchecked: `owners` is read and written only with `mutex` held
-        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-        private var owners: [FileID: pthread_t] = [:]
+    final class Holders: Sendable {
+        private let owners = Mutex<[FileID: pthread_t]>([:])
 
         struct FileID: Hashable {
             let device: UInt64, inode: UInt64
@@ -75,32 +74,20 @@ enum WriterLock {
             }
         }
 
-        init() {
-            mutex = .allocate(capacity: 1)
-            pthread_mutex_init(mutex, nil)
-        }
-
         func add(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            pthread_mutex_lock(mutex)
-            owners[id] = pthread_self()
-            pthread_mutex_unlock(mutex)
+            owners.withLock { $0[id] = pthread_self() }
         }
 
         func remove(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            pthread_mutex_lock(mutex)
-            owners[id] = nil
-            pthread_mutex_unlock(mutex)
+            owners.withLock { $0[id] = nil }
         }
 
         /// Whether a writer of the calling thread holds the lock of `fd`'s file.
         func heldByCallingThread(_ fd: Int32) -> Bool {
             guard let id = FileID(fd) else { return false }
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            guard let owner = owners[id] else { return false }
-            return pthread_equal(owner, pthread_self()) != 0
+            return owners.withLock { $0[id].map { pthread_equal($0, pthread_self()) != 0 } ?? false }
         }
     }
 
