@@ -187,8 +187,8 @@ _sou() {
 _sou_search() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --hidden --no-join-lines --fold-variants -c --count -l --files --json --vimgrep --explain --version -h --help)
-    repeating_options=(-e)
-    non_repeating_options=(-i --index -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
+    repeating_options=(-e -t --type -T --type-not -g --glob)
+    non_repeating_options=(-i --index --encoding -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
     __sou_offer_flags_options -1
 
     # Offer option value completions
@@ -197,6 +197,18 @@ _sou_search() {
         return
         ;;
     '-i'|'--index')
+        return
+        ;;
+    '-t'|'--type')
+        return
+        ;;
+    '-T'|'--type-not')
+        return
+        ;;
+    '-g'|'--glob')
+        return
+        ;;
+    '--encoding')
         return
         ;;
     '-n'|'--limit')

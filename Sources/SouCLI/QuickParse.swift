@@ -35,6 +35,10 @@ enum QuickParse {
         command.index = line.value("index")
         command.noCache = false
         command.hidden = false
+        command.types = []
+        command.excludedTypes = []
+        command.globs = []
+        command.encoding = nil
         command.noJoinLines = false
         command.foldVariants = false
         command.limit = limit

@@ -56,6 +56,9 @@ struct SearchCommand: ParsableCommand {
                    given. --no-cache: build it in memory and write nothing.
                    - (stdin), a pipe or a FIFO is read once and indexed in
                    memory with the other PATHs (nothing cached).
+                   -t TYPE, -T TYPE, -g GLOB narrow the files found in folders
+                   as in sou index and rg (a file named is always searched);
+                   each set of options has a cached index of its own.
           -i FILE  a prebuilt index (sou index); keys print as stored: the paths
                    as given to sou index, relative to the folder it ran in.
           neither  $SOU_INDEX, else ./corpus.sou, built once (and refreshed) from
@@ -103,6 +106,21 @@ struct SearchCommand: ParsableCommand {
 
     @Flag(help: "With PATHs: also search hidden files and folders (and .git).")
     var hidden = false
+
+    @Option(name: [.customShort("t"), .customLong("type")],
+            help: ArgumentHelp("With PATHs: only search files of this type found in folders (repeatable; the types are those of sou index --help).", valueName: "type"))
+    var types: [String] = []
+
+    @Option(name: [.customShort("T"), .customLong("type-not")],
+            help: ArgumentHelp("With PATHs: do not search files of this type found in folders (repeatable).", valueName: "type"))
+    var excludedTypes: [String] = []
+
+    @Option(name: [.customShort("g"), .customLong("glob")],
+            help: ArgumentHelp("With PATHs: only search files found in folders that match this glob; !GLOB excludes (repeatable; as ripgrep: a glob without / matches the file name, one with / the path below the folder given).", valueName: "glob"))
+    var globs: [String] = []
+
+    @Option(help: "With PATHs: read text files in this charset instead of detecting it (an ICU converter name: GB18030, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, …).")
+    var encoding: String?
 
     @Flag(name: .customLong("no-join-lines"), help: "With PATHs: do not join CJK runs across soft line breaks.")
     var noJoinLines = false
@@ -201,8 +219,11 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("give either -i INDEX or PATHs to search, not both (PATHs: \(paths.joined(separator: " ")))")
         }
         if index != nil || paths.isEmpty {
-            for (set, name) in [(noCache, "--no-cache"), (hidden, "--hidden"), (noJoinLines, "--no-join-lines"), (foldVariants, "--fold-variants")] where set {
-                throw ValidationError("\(name) applies to PATHs searched directly (an index keeps the options it was built with)")
+            for (set, name) in [(noCache, "--no-cache"), (hidden, "--hidden"), (noJoinLines, "--no-join-lines"), (foldVariants, "--fold-variants"),
+                                (!types.isEmpty, "-t/--type"), (!excludedTypes.isEmpty, "-T/--type-not"), (!globs.isEmpty, "-g/--glob"),
+                                (encoding != nil, "--encoding")] where set {
+                throw ValidationError("\(name) applies to PATHs searched directly (an index keeps the options it was built with)"
+                                      + (name.hasPrefix("-g") || name.hasPrefix("-t") ? "; to narrow an index's hits by path, put path:GLOB in the query" : ""))
             }
         }
         for (name, value) in [("-n/--limit", limit), ("--offset", offset), ("--max-lines", maxLines), ("--max-columns", maxColumns),
@@ -407,6 +428,13 @@ struct SearchCommand: ParsableCommand {
         }
         var options = IndexBuildOptions()
         options.input.includesHidden = hidden
+        options.input.types = types
+        options.input.excludedTypes = excludedTypes
+        options.input.globs = globs
+        options.input.encoding = encoding
+        // checked before anything is read (an unknown type or charset, a malformed glob), and
+        // the charset's canonical name kept: the cached index is named after these options
+        do { options.input = try DocumentSource.validated(options.input) } catch { throw CLIError("\(error)") }
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         return try FolderSearch(paths: paths, options: options)
     }

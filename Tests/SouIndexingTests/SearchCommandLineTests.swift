@@ -319,6 +319,66 @@ struct SearchCommandLineTests {
         #expect(big.out.utf8.count > 1 << 16, "the plain output is one chunk only: \(big.out.utf8.count) bytes")
     }
 
+    /// Before: `sou search 集体协商 docs -g '*.txt'` was "unknown option '-g'" (exit 2): the
+    /// filters ripgrep users reach for existed for `sou index` only.
+    @Test("-t, -T, -g and --encoding narrow a folder search as they narrow sou index: the same hits and scores as -i of an index built with them, a cache of its own per set, errors before anything is read")
+    func folderSearchFilters() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let all = s.expected(all: ["集体协商"])
+        // each filter set, and the keys it leaves (decided here from the names, not by sou)
+        let sets: [([String], (String) -> Bool)] = [
+            (["-g", "*.txt"], { $0.hasSuffix(".txt") }),
+            (["-T", "txt"], { !$0.hasSuffix(".txt") }),
+            (["-t", "jsonl"], { $0.contains(".jsonl#") }),
+            (["-g", "!lo-zh-tw/*"], { !$0.hasPrefix("docs/lo-zh-tw/") }),
+            (["-t", "txt", "-g", "!02.txt"], { $0.hasSuffix(".txt") && !$0.hasSuffix("/02.txt") }),
+            (["--glob", "lo-zh-cn/*", "--type-not", "md"], { $0.hasPrefix("docs/lo-zh-cn/") }),
+        ]
+        for (n, (filter, keeps)) in sets.enumerated() {
+            let want = all.filter(keeps)
+            let folder = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"] + filter)
+            #expect(folder.status == (want.isEmpty ? 1 : 0) && Self.lines(folder.out) == want, "\(filter): \(folder)")
+            // hits and scores equal those of an index built with the same filters
+            #expect(try s.run(["index", "docs", "-o", "f\(n).sou", "--quiet"] + filter).status == 0)
+            let json = try s.run(["search", "--json", "-n", "100", "集体协商", "docs"] + filter)
+            let index = try s.run(["search", "--json", "-n", "100", "集体协商", "-i", "f\(n).sou"])
+            #expect(json.status == index.status && json.out == index.out && !json.out.isEmpty, "\(filter): \(json)\n\(index)")
+        }
+        // a cache file per set of options (and none was rewritten into another's answers)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: s.cache).filter { $0.hasSuffix(".sou") }
+        #expect(cached.count == sets.count, "\(cached)")
+        let unfiltered = try s.run(["search", "-l", "-n", "100", "集体协商", "docs"])
+        #expect(Self.lines(unfiltered.out) == all, "\(unfiltered)")
+        // a file named on the command line is searched whatever the filters (as sou index reads it)
+        let named = try s.run(["search", "-l", "集体协商", "docs/lo-zh-cn/02.txt", "-t", "md"])
+        #expect(named.status == 0 && named.out == "docs/lo-zh-cn/02.txt\n", "\(named)")
+
+        // --encoding: four GBK characters are too short for detection; named, they are read
+        try s.put("gbk/short.txt", "")
+        try Data(BadInputMatrixTests.iconv("工资谈判\n", to: "GBK")).write(to: URL(fileURLWithPath: s.path("gbk/short.txt")))
+        let forced = try s.run(["search", "-l", "工资谈判", "gbk", "--encoding", "GBK"])
+        #expect(forced.status == 0 && forced.out == "gbk/short.txt\n", "\(forced)")
+
+        // wrong values: exit 2 with the reason, nothing read or cached; with -i a usage error
+        // that points to path: in the query
+        let before = try FileManager.default.contentsOfDirectory(atPath: s.cache).sorted()
+        for (arguments, message) in [(["-t", "nope"], "unknown file type \"nope\""), (["-T", "nope"], "unknown file type \"nope\""),
+                                     (["-g", "[a"], "invalid --glob \"[a\""), (["-g", "!"], "empty --glob"),
+                                     (["--encoding", "bogus"], "unknown encoding \"bogus\"")] {
+            let r = try s.run(["search", "集体协商", "docs"] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty && r.err.contains(message), "\(arguments): \(r)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.cache).sorted() == before)
+        #expect(try s.run(["index", "docs", "-o", "docs.sou", "--quiet"]).status == 0)
+        for arguments in [["-g", "*.txt"], ["-t", "txt"], ["-T", "md"], ["--encoding", "GBK"]] {
+            let r = try s.run(["search", "-i", "docs.sou", "集体协商"] + arguments)
+            #expect(r.status == 2 && r.err.contains("applies to PATHs searched directly") && !r.err.contains("OVERVIEW"), "\(arguments): \(r)")
+        }
+        let hint = try s.run(["search", "-i", "docs.sou", "集体协商", "-g", "*.txt"])
+        #expect(hint.err.contains("put path:GLOB in the query"), "\(hint)")
+    }
+
     @Test("stdin (-), a pipe (/dev/stdin, <(…)) and a FIFO are searched as PATHs, indexed in memory; a link loop is named as one")
     func streamsAsPaths() throws {
         let s = try Scratch()
