@@ -8,7 +8,7 @@
 /// dev-all.sou`: 31.4 M in all); for `sou index` of an unchanged folder, ~8 M of ~14 M.
 ///
 /// This reads the forms people and scripts type most — for `sou search` a query and paths,
-/// `-i/--index FILE`, `-c/--count`, `-l/--files`, `--json`, `--explain`, `-n/--limit N`,
+/// `-i/--index FILE`, `-c/--count`, `-l/--files`, `-q/--quiet`, `--json`, `--explain`, `-n/--limit N`,
 /// `--batch FILE`; for `sou index` paths, `-o/--output FILE`, `--quiet`, `--json`, `--rebuild`,
 /// `--no-store`, `--jsonl`, `--jobs N`, `--memory N` — and sets every option of the command (the others to their
 /// defaults, which the command declares once). Anything else returns nil and ArgumentParser parses
@@ -21,6 +21,7 @@ enum QuickParse {
     /// `sou search`'s arguments (after `search`) as a command, or nil for ArgumentParser.
     static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
         guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"),
+                                                 ("-q", "quiet"), ("--quiet", "quiet"),
                                                  ("--json", "json"), ("--explain", "explain")],
                               options: [("-i", "index"), ("--index", "index"), ("-n", "limit"), ("--limit", "limit"),
                                         ("--batch", "batch")]) else { return nil }
@@ -45,6 +46,7 @@ enum QuickParse {
         command.offset = 0
         command.count = line.flags.contains("count")
         command.files = line.flags.contains("files")
+        command.quiet = line.flags.contains("quiet")
         command.json = line.flags.contains("json")
         command.vimgrep = false
         command.afterContext = nil

@@ -76,6 +76,7 @@ struct SearchCommand: ParsableCommand {
 
         EXIT STATUS
           0 something matched, 1 nothing matched, 2 error (usage errors too).
+          With -q that is all a search answers: nothing goes to stdout.
         """
     )
 
@@ -139,6 +140,9 @@ struct SearchCommand: ParsableCommand {
 
     @Flag(name: [.customShort("l"), .long], help: "Print only the keys of the hits, best first.")
     var files = false
+
+    @Flag(name: [.customShort("q"), .long], help: "Print nothing on stdout: the exit status says whether a document matched (0), none did (1) or something went wrong (2), as grep -q and rg -q (warnings and errors still go to stderr).")
+    var quiet = false
 
     @Flag(help: "One JSON object per hit: rank, key, title, score, matches, total, snippets, and with -A/-B/-C the context lines (with -c: {\"total\":N}; with -l: rank and key).")
     var json = false
@@ -231,6 +235,12 @@ struct SearchCommand: ParsableCommand {
             if let value, value < 0 { throw ValidationError("\(name) must be 0 or more (got \(value))") }
         }
         if vimgrep, json || count || files { throw ValidationError("--vimgrep cannot be combined with --json, -c or -l") }
+        if quiet {
+            for (set, name) in [(count, "-c"), (files, "-l"), (json, "--json"), (vimgrep, "--vimgrep"), (explain, "--explain"),
+                                (batch != nil, "--batch"), (afterContext != nil || beforeContext != nil || context != nil, "-A/-B/-C")] where set {
+                throw ValidationError("-q prints nothing (the exit status answers): give no \(name) with it")
+            }
+        }
         if afterContext != nil || beforeContext != nil || context != nil {
             for (set, name) in [(count, "-c"), (files, "-l"), (vimgrep, "--vimgrep"), (batch != nil, "--batch")] where set {
                 throw ValidationError("-A/-B/-C show lines around matches, which \(name) does not print (they apply to the normal and --json output)")
@@ -299,9 +309,10 @@ struct SearchCommand: ParsableCommand {
         let parsed: Query
         do { parsed = try QueryParser.parse(text) } catch { throw queryError(error, in: text) }
         let printer = hitPrinter()
-        let showsSnippets = !(count || files) && index.storesText
+        let showsSnippets = !(count || files || quiet) && index.storesText
         var options = SearchOptions(
-            limit: count ? 0 : limit, bm25: bm25,
+            // (-q and -c need the total only, which every search counts exactly)
+            limit: count || quiet ? 0 : limit, bm25: bm25,
             // --vimgrep needs whole lines (a match's column is its byte offset in the line): its printer cuts them
             snippets: SnippetOptions(isEnabled: showsSnippets, maxLines: maxLines,
                                      maxLineLength: printer.format == .vimgrep ? Int.max : printer.maxColumns),
@@ -316,7 +327,9 @@ struct SearchCommand: ParsableCommand {
             out.note("note: no text files to search in \(paths.joined(separator: " "))")
         }
 
-        do { try printer.write(results, offset: offset, index: index, to: &out) } catch { throw CLIError("\(error)") }
+        if !quiet {
+            do { try printer.write(results, offset: offset, index: index, to: &out) } catch { throw CLIError("\(error)") }
+        }
         out.flush()
         if results.total == 0 { throw nothingMatched(&out) }
     }

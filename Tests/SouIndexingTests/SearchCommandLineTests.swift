@@ -379,6 +379,32 @@ struct SearchCommandLineTests {
         #expect(hint.err.contains("put path:GLOB in the query"), "\(hint)")
     }
 
+    /// Before: `sou search -q 集体协商 docs` was "unknown option '-q'" (exit 2).
+    @Test("-q prints nothing and answers with the exit status: 0 matched, 1 nothing did, 2 an error, for an index and for folders; with an output option it is a usage error")
+    func quietAnswersWithStatus() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["index", "docs", "-o", "docs.sou", "--quiet"]).status == 0)
+        for target in [["-i", "docs.sou"], ["docs"], ["docs", "--hidden"], ["docs", "-g", "*.txt"]] {
+            for (query, status) in [("集体协商", 0), ("工资 -草案", 0), ("没有这个词", 1), ("集体协商 没有这个词", 1)] {
+                let r = try s.run(["search", "-q", query] + target)
+                #expect(r.status == Int32(status) && r.out.isEmpty && r.err.isEmpty, "\(query) \(target): \(r)")
+                // the same status as the search that prints
+                #expect(try s.run(["search", query] + target).status == r.status, "\(query) \(target)")
+            }
+            let bad = try s.run(["search", "--quiet", "\"unclosed"] + target)
+            #expect(bad.status == 2 && bad.out.isEmpty && bad.err.contains("never closed"), "\(target): \(bad)")
+        }
+        let missing = try s.run(["search", "-q", "集体协商", "-i", "nope.sou"])
+        #expect(missing.status == 2 && missing.out.isEmpty && missing.err.contains("nope.sou"), "\(missing)")
+        for option in [["-c"], ["-l"], ["--json"], ["--vimgrep"], ["--explain"], ["-C", "1"], ["-A", "2"]] {
+            let r = try s.run(["search", "-q", "集体协商", "-i", "docs.sou"] + option)
+            #expect(r.status == 2 && r.err.contains("-q prints nothing") && !r.err.contains("OVERVIEW"), "\(option): \(r)")
+        }
+        let batch = try s.run(["search", "-q", "--batch", "-", "-i", "docs.sou"], input: Data("集体协商\n".utf8))
+        #expect(batch.status == 2 && batch.err.contains("give no --batch"), "\(batch)")
+    }
+
     @Test("stdin (-), a pipe (/dev/stdin, <(…)) and a FIFO are searched as PATHs, indexed in memory; a link loop is named as one")
     func streamsAsPaths() throws {
         let s = try Scratch()
