@@ -188,7 +188,7 @@ _sou_search() {
     repeating_flags=()
     non_repeating_flags=(--no-cache --hidden --no-join-lines --fold-variants -c --count -l --files -q --quiet --json --vimgrep --explain --version -h --help)
     repeating_options=(-e -t --type -T --type-not -g --glob)
-    non_repeating_options=(-i --index --encoding -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color --max-lines --max-columns --batch)
+    non_repeating_options=(-i --index --encoding -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color -m --max-lines -M --max-columns --batch)
     __sou_offer_flags_options -1
 
     # Offer option value completions
@@ -236,10 +236,10 @@ _sou_search() {
         __sou_add_completions -W 'auto'$'\n''always'$'\n''never'
         return
         ;;
-    '--max-lines')
+    '-m'|'--max-lines')
         return
         ;;
-    '--max-columns')
+    '-M'|'--max-columns')
         return
         ;;
     '--batch')

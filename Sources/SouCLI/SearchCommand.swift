@@ -174,10 +174,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Color: auto (stdout is a terminal, NO_COLOR unset, TERM set and not dumb), always or never.")
     var color: ColorChoice = .auto
 
-    @Option(name: .customLong("max-lines"), parsing: .unconditional, help: "The most matching lines shown per hit (default: all).")
+    @Option(name: [.customShort("m", allowingJoined: true), .customLong("max-lines")], parsing: .unconditional,
+            help: "The most matching lines shown per hit (default: all; -m as rg's --max-count).")
     var maxLines: Int?
 
-    @Option(name: .customLong("max-columns"), parsing: .unconditional,
+    @Option(name: [.customShort("M", allowingJoined: true), .customLong("max-columns")], parsing: .unconditional,
             help: "Lines wider than this many terminal columns (a CJK character takes two) are cut around the match; 0: no limit (default 120; --vimgrep: no limit).")
     var maxColumns: Int?
 
@@ -230,7 +231,7 @@ struct SearchCommand: ParsableCommand {
                                       + (name.hasPrefix("-g") || name.hasPrefix("-t") ? "; to narrow an index's hits by path, put path:GLOB in the query" : ""))
             }
         }
-        for (name, value) in [("-n/--limit", limit), ("--offset", offset), ("--max-lines", maxLines), ("--max-columns", maxColumns),
+        for (name, value) in [("-n/--limit", limit), ("--offset", offset), ("-m/--max-lines", maxLines), ("-M/--max-columns", maxColumns),
                               ("-A/--after-context", afterContext), ("-B/--before-context", beforeContext), ("-C/--context", context)] {
             if let value, value < 0 { throw ValidationError("\(name) must be 0 or more (got \(value))") }
         }

@@ -187,13 +187,18 @@ struct SearchOutputCLITests {
         let one = try search(["-n1", "-l", Self.phrase])
         #expect(one.status == 0, "\(one)")
         #expect(one.out.split(separator: "\n").count == 1)
+        // -m and -M are rg's short names of --max-count and --max-columns (here --max-lines, --max-columns)
+        let short = try search(["-m1", "-M", "12", "-n", "3", Self.phrase])
+        let long = try search(["--max-lines", "1", "--max-columns", "12", "-n", "3", Self.phrase])
+        #expect(short.status == 0 && short.out == long.out && short.out.contains("…"), "\(short)\n\(long)")
         let negative = try search(["-n", "-1", Self.phrase])
         #expect(negative.status == 2)
         #expect(negative.err.contains("-n/--limit must be 0 or more (got -1)"), "\(negative.err)")
         for (option, value, message) in [("--k1", "-1", "illegal k1 value: -1.0"), ("--k1", "nan", "illegal k1 value: nan"),
                                          ("--k1", "inf", "illegal k1 value: inf"), ("--b", "-0.5", "illegal b value: -0.5"),
                                          ("--b", "nan", "illegal b value: nan"), ("--offset", "-3", "--offset must be 0 or more"),
-                                         ("-C", "-1", "-C/--context must be 0 or more"), ("--max-lines", "-2", "--max-lines must be 0 or more")] {
+                                         ("-C", "-1", "-C/--context must be 0 or more"), ("--max-lines", "-2", "--max-lines must be 0 or more"),
+                                         ("-m", "-2", "-m/--max-lines must be 0 or more"), ("-M", "-1", "-M/--max-columns must be 0 or more")] {
             let r = try search([option, value, Self.phrase])
             #expect(r.status == 2, "\(option) \(value): \(r)")
             #expect(r.err.contains(message), "\(option) \(value): \(r.err)")
