@@ -20,7 +20,7 @@
 enum QuickParse {
     /// `sou search`'s arguments (after `search`) as a command, or nil for ArgumentParser.
     static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
-        guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"),
+        guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"), ("--files-with-matches", "files"),
                                                  ("-q", "quiet"), ("--quiet", "quiet"),
                                                  ("--json", "json"), ("--explain", "explain")],
                               options: [("-i", "index"), ("--index", "index"), ("-n", "limit"), ("--limit", "limit"),

@@ -138,7 +138,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("c"), .long], help: "Print only the number of matching documents.")
     var count = false
 
-    @Flag(name: [.customShort("l"), .long], help: "Print only the keys of the hits, best first.")
+    @Flag(name: [.customShort("l"), .long, .customLong("files-with-matches")], help: "Print only the keys of the hits, best first.")
     var files = false
 
     @Flag(name: [.customShort("q"), .long], help: "Print nothing on stdout: the exit status says whether a document matched (0), none did (1) or something went wrong (2), as grep -q and rg -q (warnings and errors still go to stderr).")

@@ -37,6 +37,7 @@ struct QuickParseTests {
             ["search", "--batch", "queries.txt", "-i", "x.sou", "-l", "--json"],
             ["search", "-q", "集体协商", "-i", "x.sou"],
             ["search", "集体协商", "docs", "--quiet", "-n", "5"],
+            ["search", "集体协商", "--files-with-matches", "-i", "x.sou"],
             // left to ArgumentParser: other options, repeats, odd values, help, what validate() rejects
             ["search", "", "docs"],
             ["search", "集体协商", "-i", "x.sou", "-i", "y.sou"],
@@ -49,6 +50,7 @@ struct QuickParseTests {
             ["search", "集体协商", "-i", "-c"],
             ["search", "集体协商", "-i"],
             ["search", "集体协商", "-i", "x.sou", "-cl"],
+            ["search", "集体协商", "-i", "x.sou", "-l", "--files-with-matches"],
             ["search", "集体协商", "-i", "x.sou", "-q", "-c"],
             ["search", "集体协商", "-i", "x.sou", "-q", "--hidden"],
             ["search", "集体协商", "docs", "-q", "-g", "*.txt", "-t", "md", "-T", "txt", "--encoding", "GBK"],
@@ -70,13 +72,13 @@ struct QuickParseTests {
             let (quick, root) = try dumps(sou, arguments, in: folder)
             #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
                     "\(arguments): quick path \(quick), ArgumentParser \(root)")
-            if k < 15 {
+            if k < 16 {
                 // the quick forms are commands (not errors), with every option set
                 #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.SearchCommand(") && !quick.out.contains("definition"), "\(arguments): \(quick)")
                 quickForms += 1
             }
         }
-        #expect(quickForms == 15)
+        #expect(quickForms == 16)
         // the oracle tells values apart
         let three = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "3"], in: folder).quick.out
         let four = try dumps(sou, ["search", "集体协商", "-i", "x.sou", "-n", "4"], in: folder).quick.out
