@@ -124,7 +124,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: [.customShort("T"), .customLong("type-not")], help: ArgumentHelp("Do not read files of this type from folders (repeatable).", valueName: "type"))
     var excludedTypes: [String] = []
 
-    @Option(name: [.customShort("g"), .customLong("glob")], help: ArgumentHelp("Only read files from folders that match this glob; !GLOB excludes (repeatable; as ripgrep: a glob without / matches the file name, one with / the path below the folder given).", valueName: "glob"))
+    @Option(name: [.customShort("g"), .customLong("glob")], help: ArgumentHelp("Only read files from folders that match this glob; !GLOB excludes, and a folder it names is not entered (repeatable; as ripgrep: a glob without / matches the name, one with / the path below the folder given; a trailing / matches folders only).", valueName: "glob"))
     var globs: [String] = []
 
     @Flag(name: .shortAndLong, help: "List every file skipped and why, and the charset of every file not in UTF-8.")

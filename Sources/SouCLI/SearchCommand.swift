@@ -117,7 +117,7 @@ struct SearchCommand: ParsableCommand {
     var excludedTypes: [String] = []
 
     @Option(name: [.customShort("g"), .customLong("glob")],
-            help: ArgumentHelp("With PATHs: only search files found in folders that match this glob; !GLOB excludes (repeatable; as ripgrep: a glob without / matches the file name, one with / the path below the folder given).", valueName: "glob"))
+            help: ArgumentHelp("With PATHs: only search files found in folders that match this glob; !GLOB excludes, and a folder it names is not entered (repeatable; as ripgrep: a glob without / matches the name, one with / the path below the folder given; a trailing / matches folders only).", valueName: "glob"))
     var globs: [String] = []
 
     @Option(help: "With PATHs: read text files in this charset instead of detecting it (an ICU converter name: GB18030, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, …).")

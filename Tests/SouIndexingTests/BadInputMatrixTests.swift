@@ -942,6 +942,50 @@ extension BadInputMatrixTests {
     /// Before: fnmatch took `[` as matching a `[` itself (and a reversed range, an unknown class
     /// or a trailing `\` as matching nothing): `sou index DIR -g '['` excluded every file and
     /// said only "nothing to index (skipped: 1 excluded by --type/--glob)".
+    /// Before: `-g '!node_modules'` (ripgrep's way to leave a folder out) matched file names only,
+    /// so the folder was read whole, without a word; `-g '!build/'` matched nothing at all.
+    @Test("an exclusion glob that names a folder leaves the folder out, as ripgrep prunes it: by name at any depth, by path below the folder given, folders only with a trailing /")
+    func folderExclusions() throws {
+        defer { cleanUp() }
+        for name in ["a.txt", "build", "node_modules/x/n.txt", "sub/b.txt", "sub/build/o.txt", "sub/deep/c.txt", "sub/deep/x.md",
+                     "sub/notes.txt/inside.txt"] {
+            try file("in/\(name)", "集体协商 \(name)")
+        }
+        func keys(_ globs: [String]) throws -> [String] {
+            let index = path("f.sou")
+            try? FileManager.default.removeItem(atPath: index)
+            let r = try run(["index", path("in"), "-o", index] + globs.flatMap { ["-g", $0] })
+            #expect(r.status == 0, "\(globs): \(r)")
+            let root = path("in") + "/"
+            return try documents(index).keys.map { $0.hasPrefix(root) ? String($0.dropFirst(root.count)) : $0 }.sorted()
+        }
+        let all = ["a.txt", "build", "node_modules/x/n.txt", "sub/b.txt", "sub/build/o.txt", "sub/deep/c.txt", "sub/deep/x.md",
+                   "sub/notes.txt/inside.txt"]
+        #expect(try keys([]) == all)
+        // (each expectation below is what ripgrep 14 lists for the same glob)
+        #expect(try keys(["!node_modules"]) == all.filter { !$0.hasPrefix("node_modules/") })
+        #expect(try keys(["!sub"]) == ["a.txt", "build", "node_modules/x/n.txt"])
+        #expect(try keys(["!sub/"]) == ["a.txt", "build", "node_modules/x/n.txt"])
+        // a name without / at any depth, the file named build too; with / only folders
+        #expect(try keys(["!build"]) == all.filter { $0 != "build" && !$0.contains("build/") })
+        #expect(try keys(["!build/"]) == all.filter { !$0.contains("build/") })
+        #expect(try keys(["!**/deep"]) == all.filter { !$0.contains("/deep/") })
+        // a path below the folder given (ripgrep anchors it to the working folder instead)
+        #expect(try keys(["!sub/deep"]) == all.filter { !$0.hasPrefix("sub/deep/") })
+        // a folder matched by a file exclusion (*.txt) is left out too, as in ripgrep
+        #expect(try keys(["!*.txt"]) == ["build", "sub/deep/x.md"])
+        // inclusions select files; every folder is still walked
+        #expect(try keys(["*.md"]) == ["sub/deep/x.md"])
+        #expect(try keys(["sub/**", "!deep"]) == ["sub/b.txt", "sub/build/o.txt", "sub/notes.txt/inside.txt"])
+        // a folder left out counts once among the excluded
+        let r = try run(["index", path("in"), "-o", path("g.sou"), "-g", "!sub", "--verbose"])
+        #expect(r.err.contains("skipped 1 excluded by --type/--glob") && r.err.contains("folder excluded by --glob (not entered)"), "\(r.err)")
+        // an inclusion that ends with / names no file: an error that says what to write
+        let dir = try run(["index", path("in"), "-o", path("h.sou"), "-g", "sub/"])
+        #expect(dir.status == 2 && dir.err.contains("names folders (it ends with /): exclude one with \"!sub/\", or include the files below it with \"sub/**\""), "\(dir)")
+        #expect(!FileManager.default.fileExists(atPath: path("h.sou")))
+    }
+
     @Test("a malformed --glob is an error naming it and what is wrong (exit 2), before anything is read")
     func invalidGlob() throws {
         defer { cleanUp() }

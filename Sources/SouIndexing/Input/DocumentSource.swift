@@ -309,7 +309,12 @@ public final class DocumentSource {
             throw IndexError.io("unknown file type \"\(t)\" (known: \(FileTypes.all.map(\.name).joined(separator: ", ")))")
         }
         for g in options.globs {
-            if g.isEmpty || g == "!" { throw IndexError.io("empty --glob") }
+            if g.isEmpty || g == "!" || g == "!/" || g == "/" { throw IndexError.io("empty --glob") }
+            if g.hasSuffix("/"), !g.hasPrefix("!") {
+                // (a folder is always walked: only files are included)
+                throw IndexError.io("--glob \"\(g)\" names folders (it ends with /): exclude one with \"!\(g)\", "
+                                    + "or include the files below it with \"\(g)**\"")
+            }
             // fnmatch takes a malformed glob as matching nothing (or a "[" itself): say what is wrong
             if let problem = GlobSyntax.problem(g.hasPrefix("!") ? String(g.dropFirst()) : g) {
                 throw IndexError.io("invalid --glob \"\(g)\": \(problem)")
@@ -423,10 +428,25 @@ public final class DocumentSource {
         if !including.isEmpty, !including.contains(where: { GlobMatcher.matches($0, name: name, relative: relative) }) {
             return false
         }
-        for g in o.globs where g.hasPrefix("!") {
+        // (an exclusion that ends with "/" names folders only: isExcludedFolder)
+        for g in o.globs where g.hasPrefix("!") && !g.hasSuffix("/") {
             if GlobMatcher.matches(String(g.dropFirst()), name: name, relative: relative) { return false }
         }
         return true
+    }
+
+    /// Whether an exclusion glob (`!GLOB`, `!GLOB/`) names a folder found in a folder: it is not
+    /// entered, as ripgrep prunes it (`-g '!node_modules'`, `-g '!build/'`, `-g '!docs/old'`).
+    /// Without `/` a glob matches the folder's name at any depth, with one its path below the
+    /// folder given; a trailing `/` makes a glob match folders only. Inclusion globs and types
+    /// select files: every folder they do not exclude is walked.
+    func isExcludedFolder(name: String, relative: String) -> Bool {
+        for g in options.globs where g.hasPrefix("!") {
+            var pattern = g.dropFirst()
+            if pattern.hasSuffix("/") { pattern = pattern.dropLast() }
+            if GlobMatcher.matches(String(pattern), name: name, relative: relative) { return true }
+        }
+        return false
     }
 
     /// A folder being walked: its path as a ``PathBytes`` String and as the bytes it stands for,
@@ -519,6 +539,10 @@ public final class DocumentSource {
             let relative = filtered ? (folder.relative.isEmpty ? name : folder.relative + "/" + name) : ""
             switch Int(e.kind) {
             case Int(SOU_ENTRY_FOLDER):
+                if filtered, isExcludedFolder(name: name, relative: relative) {
+                    skip(.excluded, path, "folder excluded by --glob (not entered)", warns: false)
+                    continue
+                }
                 walk(WalkedFolder(path: path, bytes: prefixBytes + Array(raw), isPlain: folder.isPlain && plain, relative: relative),
                      filtered: filtered, visiting: &visiting, into: &files)
             case Int(SOU_ENTRY_FILE):
