@@ -379,6 +379,29 @@ struct SearchCommandLineTests {
         #expect(hint.err.contains("put path:GLOB in the query"), "\(hint)")
     }
 
+    /// Before: `sou search 集体协商 docs docs/lo-zh-cn` (and `sou index` of the same paths) gave a
+    /// "duplicate key … the last one read wins" warning for every file under docs/lo-zh-cn.
+    @Test("a file reached through two of the paths given (a folder and one inside it) is read once, without warnings, by sou index and by a folder search")
+    func nestedPathsReadOnce() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let want = s.expected(all: ["集体协商"])
+        for paths in [["docs", "docs/lo-zh-cn"], ["docs/lo-zh-cn", "docs"], ["docs", "docs/lo-zh-cn/01.txt", "docs"]] {
+            let search = try s.run(["search", "-l", "-n", "100", "集体协商"] + paths)
+            #expect(search.status == 0 && Self.lines(search.out) == want && search.err.isEmpty, "\(paths): \(search)")
+            let index = try s.run(["index"] + paths + ["-o", "nested.sou", "--rebuild"])
+            #expect(index.status == 0 && !index.err.contains("duplicate"), "\(paths): \(index)")
+            let listed = try s.run(["search", "-l", "-n", "100", "集体协商", "-i", "nested.sou"])
+            #expect(Self.lines(listed.out) == want, "\(paths): \(listed)")
+            let count = try s.run(["stats", "--json", "nested.sou"])
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(count.out.utf8)) as? [String: Any])
+            #expect((o["documents"] as? Int) == Scratch.documents.count + 1, "\(paths): \(count.out)")   // (the JSON Lines file holds two)
+        }
+        // --verbose says so
+        let verbose = try s.run(["index", "docs", "docs/lo-zh-cn", "-o", "v.sou", "--verbose"])
+        #expect(verbose.err.contains("2 files reached through two of the paths given: read once"), "\(verbose)")
+    }
+
     /// Before: `sou search -q 集体协商 docs` was "unknown option '-q'" (exit 2).
     @Test("-q prints nothing and answers with the exit status: 0 matched, 1 nothing did, 2 an error, for an index and for folders; with an output option it is a usage error")
     func quietAnswersWithStatus() throws {
