@@ -515,7 +515,11 @@ struct SearchCommand: ParsableCommand {
         } else if FileManager.default.fileExists(atPath: "corpus.sou") {
             path = "corpus.sou"
         } else {
-            throw CLIError("no index: pass --index FILE, set SOU_INDEX, or build one with `sou index PATH -o corpus.sou`")
+            // the ripgrep way first: a newcomer in a folder of documents wants them searched
+            let example = batch != nil ? "--batch \(Self.shellQuoted(batch!))" : Self.shellQuoted(query ?? "QUERY")
+            throw CLIError("no index given and none here (no ./corpus.sou, no ./corpus folder, SOU_INDEX unset): "
+                           + "to search files and folders, name them (sou search \(example) . searches this folder); "
+                           + "for an index, pass -i FILE (sou index PATH -o FILE builds one) or set SOU_INDEX")
         }
         do {
             return try IndexReader(path: path)

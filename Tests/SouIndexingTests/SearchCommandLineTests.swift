@@ -402,6 +402,21 @@ struct SearchCommandLineTests {
         #expect(verbose.err.contains("2 files reached through two of the paths given: read once"), "\(verbose)")
     }
 
+    /// Before: "no index: pass --index FILE, set SOU_INDEX, or build one with …": the way to search
+    /// the files at hand, naming them, went unsaid.
+    @Test("sou search without PATH, index or corpus here says how to search this folder (the query quoted) and how to give an index")
+    func noIndexHereSaysHow() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let r = try s.run(["search", "集体协商 工资"], environment: ["SOU_INDEX": ""])
+        #expect(r.status == 2 && r.out.isEmpty, "\(r)")
+        #expect(r.err.contains("to search files and folders, name them (sou search '集体协商 工资' . searches this folder)"), "\(r)")
+        #expect(r.err.contains("pass -i FILE (sou index PATH -o FILE builds one) or set SOU_INDEX"), "\(r)")
+        // the suggestion works
+        let here = try s.run(["search", "-l", "-n", "100", "集体协商 工资", "."])
+        #expect(here.status == 0 && Self.lines(here.out) == Set(s.expected(all: ["集体协商", "工资"]).map { "./" + $0 }), "\(here)")
+    }
+
     /// Before: `sou search -q 集体协商 docs` was "unknown option '-q'" (exit 2).
     @Test("-q prints nothing and answers with the exit status: 0 matched, 1 nothing did, 2 an error, for an index and for folders; with an output option it is a usage error")
     func quietAnswersWithStatus() throws {
