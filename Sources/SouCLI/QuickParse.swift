@@ -36,6 +36,7 @@ enum QuickParse {
         command.index = line.value("index")
         command.noCache = false
         command.hidden = false
+        command.typeList = false
         command.types = []
         command.excludedTypes = []
         command.globs = []

@@ -109,7 +109,7 @@ struct SearchCommand: ParsableCommand {
     var hidden = false
 
     @Option(name: [.customShort("t"), .customLong("type")],
-            help: ArgumentHelp("With PATHs: only search files of this type found in folders (repeatable; the types are those of sou index --help).", valueName: "type"))
+            help: ArgumentHelp("With PATHs: only search files of this type found in folders (repeatable; --type-list lists the types).", valueName: "type"))
     var types: [String] = []
 
     @Option(name: [.customShort("T"), .customLong("type-not")],
@@ -119,6 +119,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: [.customShort("g"), .customLong("glob")],
             help: ArgumentHelp("With PATHs: only search files found in folders that match this glob; !GLOB excludes, and a folder it names is not entered (repeatable; as ripgrep: a glob without / matches the name, one with / the path below the folder given; a trailing / matches folders only).", valueName: "glob"))
     var globs: [String] = []
+
+    @Flag(name: .customLong("type-list"), help: "List the file types of -t/-T with their globs, one per line (as rg --type-list), and exit.")
+    var typeList = false
 
     @Option(help: "With PATHs: read text files in this charset instead of detecting it (an ICU converter name: GB18030, Big5, Shift_JIS, EUC-JP, EUC-KR, UTF-16LE, …).")
     var encoding: String?
@@ -201,6 +204,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if typeList { return }
         if let batch {
             if queryOption != nil { throw ValidationError("--batch FILE takes its queries from FILE: give no -e QUERY with it") }
             if batch.isEmpty { throw ValidationError("--batch needs a file (or - for stdin)") }
@@ -250,6 +254,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if typeList { return writeStdout(FileTypes.listing) }
         let bm25: BM25
         do { bm25 = try BM25(k1: k1, b: b) } catch { throw CLIError(error.description) }
         let folders = try folderSearch()

@@ -354,6 +354,15 @@ struct SearchCommandLineTests {
         let named = try s.run(["search", "-l", "集体协商", "docs/lo-zh-cn/02.txt", "-t", "md"])
         #expect(named.status == 0 && named.out == "docs/lo-zh-cn/02.txt\n", "\(named)")
 
+        // --type-list: every type with its globs, as rg --type-list; each one -t takes
+        let list = try s.run(["search", "--type-list"])
+        #expect(list.status == 0 && list.out.hasPrefix("txt: *.txt, *.text\nmd: *.md, *.markdown"), "\(list)")
+        let names = list.out.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
+        #expect(names.count == FileTypes.all.count && names.contains("jsonl") && names.contains("man"), "\(names)")
+        for name in names {
+            #expect(try s.run(["search", "-c", "集体协商", "docs", "-t", name, "--no-cache"]).status != 2, "\(name)")
+        }
+
         // --encoding: four GBK characters are too short for detection; named, they are read
         try s.put("gbk/short.txt", "")
         try Data(BadInputMatrixTests.iconv("工资谈判\n", to: "GBK")).write(to: URL(fileURLWithPath: s.path("gbk/short.txt")))

@@ -193,6 +193,14 @@ public enum FileTypes {
         ("man", ["*.[0-9]", "*.man"]),
     ]
 
+    /// Every type with its globs, a line each, as `rg --type-list` prints them (`txt: *.text, *.txt`):
+    /// what `--type-list` prints.
+    public static var listing: String {
+        var out = ""
+        for (name, globs) in all { out += name + ": " + globs.joined(separator: ", ") + "\n" }
+        return out
+    }
+
     /// The globs of type `name`, or nil for an unknown type.
     public static func globs(of name: String) -> [String]? {
         all.first { $0.name == name }?.globs
