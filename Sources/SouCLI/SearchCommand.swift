@@ -397,7 +397,16 @@ struct SearchCommand: ParsableCommand {
             return options.first { isWordOfLetters($0) && $0.contains("h") }
         }
         let message = SouCommand.fullMessage(for: error)
-        guard let after = message.scalarsAfterFirst("Unknown option '") else { return nil }
+        guard let after = message.scalarsAfterFirst("Unknown option '") else {
+            // A word read as a cluster of short options fails otherwise: "-html" is -h -t -m -l,
+            // whose -t and -m take the next arguments as values ("The value '-windows' is invalid
+            // for '-m <max-lines>'"). Such a word is the offender (not -n5, -m1, -C2: a letter
+            // and its joined number).
+            let joinedNumber = { (a: String) in
+                a.count > 2 && "nmMABC".contains(a.dropFirst().first!) && a.dropFirst(2).allSatisfy(\.isASCII) && a.dropFirst(2).allSatisfy(\.isNumber)
+            }
+            return options.first { isWordOfLetters($0) && !joinedNumber($0) }
+        }
         let name = String(after.prefix { $0 != "'" })
         // the argument it came from: the name itself, or a word of single-letter options (-calc → -a)
         return options.first { $0 == name || $0.hasPrefix(name + "=") }
@@ -525,6 +534,14 @@ struct SearchCommand: ParsableCommand {
             throw CLIError("no index given and none here (no ./corpus.sou, no ./corpus folder, SOU_INDEX unset): "
                            + "to search files and folders, name them (sou search \(example) . searches this folder); "
                            + "for an index, pass -i FILE (sou index PATH -o FILE builds one) or set SOU_INDEX")
+        }
+        if let index, index == path, !index.contains("/"), !FileManager.default.fileExists(atPath: index) {
+            // rg's -i is "ignore case": `sou search -i 集体协商 docs` took the query for an index file
+            var message = "\(index): no such index file (-i names an index to search; matching is always case-insensitive, as with rg -i)"
+            if batch == nil, queryOption == nil, let query, FileManager.default.fileExists(atPath: query) {
+                message += "; to search \(query) for \(index): sou search \(Self.shellQuoted(index)) \(Self.shellQuoted(query))"
+            }
+            throw CLIError(message)
         }
         do {
             return try IndexReader(path: path)

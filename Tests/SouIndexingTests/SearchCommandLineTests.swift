@@ -99,6 +99,10 @@ struct SearchCommandLineTests {
             (["ファイル", "-html", "-c"], "sou search 'ファイル -html'"),
             (["集体协商", "-草案", "docs"], "sou search '集体协商 -草案' docs"),
             (["集体协商", "-html", "docs", "-windows"], "sou search '集体协商 -html -windows' docs"),
+            // words whose letters are options that take values (-t, -g, -m, -M, -i, -n, -e, -T)
+            (["集体协商", "-tmp", "-windows", "docs"], "sou search '集体协商 -tmp -windows' docs"),
+            (["集体协商", "-gimp", "docs"], "sou search '集体协商 -gimp' docs"),
+            (["集体协商", "-MIT", "-edge"], "sou search '集体协商 -MIT -edge'"),
         ] {
             let r = try s.run(["search"] + arguments)
             #expect(r.status == 2, "\(arguments): \(r)")
@@ -413,7 +417,7 @@ struct SearchCommandLineTests {
 
     /// Before: "no index: pass --index FILE, set SOU_INDEX, or build one with …": the way to search
     /// the files at hand, naming them, went unsaid.
-    @Test("sou search without PATH, index or corpus here says how to search this folder (the query quoted) and how to give an index")
+    @Test("sou search without PATH, index or corpus here says how to search this folder (the query quoted) and how to give an index; a missing -i file that looks like rg's -i says what -i is")
     func noIndexHereSaysHow() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -421,6 +425,12 @@ struct SearchCommandLineTests {
         #expect(r.status == 2 && r.out.isEmpty, "\(r)")
         #expect(r.err.contains("to search files and folders, name them (sou search '集体协商 工资' . searches this folder)"), "\(r)")
         #expect(r.err.contains("pass -i FILE (sou index PATH -o FILE builds one) or set SOU_INDEX"), "\(r)")
+        // rg's -i (ignore case) typed out of habit: the query taken for an index file says so, and
+        // how to search the folder the query was taken from
+        let rg = try s.run(["search", "-i", "集体协商", "docs"])
+        #expect(rg.status == 2 && rg.err.contains("集体协商: no such index file (-i names an index to search; matching is always case-insensitive, as with rg -i); to search docs for 集体协商: sou search '集体协商' 'docs'"), "\(rg)")
+        let plain = try s.run(["search", "-i", "missing", "集体协商"])
+        #expect(plain.status == 2 && plain.err.contains("missing: no such index file") && !plain.err.contains("sou search '"), "\(plain)")
         // the suggestion works
         let here = try s.run(["search", "-l", "-n", "100", "集体协商 工资", "."])
         #expect(here.status == 0 && Self.lines(here.out) == Set(s.expected(all: ["集体协商", "工资"]).map { "./" + $0 }), "\(here)")
