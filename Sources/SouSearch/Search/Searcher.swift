@@ -370,7 +370,7 @@ public struct Searcher: Sendable {
     /// The words (and numbers) of the index's live documents that start with `text` once
     /// analyzed, in byte order; at most ``maxPrefixExpansion``, else an error.
     func prefixTerms(_ text: String, sourcePosition: Int?) throws -> [String] {
-        let analyzed = analyzer.analyze(text)
+        let analyzed = try analyzer.analyze(text)
         guard analyzed.count == 1, analyzed[0].kind == .word || analyzed[0].kind == .number else {
             throw QueryError(.prefixNotAWord(text), at: sourcePosition)
         }
