@@ -81,7 +81,7 @@ struct SearchAPITests {
     /// did comparing and hashing it (synthesized, once per level), and releasing it (Swift's
     /// release of an indirect enum, box after box): 100,000 deep on a 512 KiB stack, releasing
     /// alone crashed.
-    @Test("a query 100,000 deep built in code is described, compared, hashed, copied and released on a 512 KiB stack")
+    @Test("a query 100,000 deep built in code is described, compared, hashed, copied and released on a 512 KiB stack (its node too)")
     func deepQueryValues() throws {
         let levels = 100_000
         // level i wraps the query below it: an AND of it, an OR of it and "x", or a NOT of it
@@ -110,11 +110,12 @@ struct SearchAPITests {
             var copy = a
             copy.node = .phrase("y")
             let checks = [a.description == expected, a == b, a != c, a.hashValue == b.hashValue, Set([a, b, c]).count == 2,
-                          copy == .phrase("y") && a == b, Query.not(a).node.description == "-" + expected]
+                          copy == .phrase("y") && a == b, Query.not(a).node.description == "-" + expected,
+                          a.node == b.node && a.node != c.node && a.node.hashValue == b.node.hashValue]
             // a, b, c and copy are released here, on this stack
             return checks
         }
-        #expect(outcome == [Bool](repeating: true, count: 7))
+        #expect(outcome == [Bool](repeating: true, count: 8))
     }
 
     @Test("description, equality and hashing of ordinary queries", arguments: [
