@@ -47,11 +47,23 @@ public struct Analyzer: Sendable {
             ? try VariantFolding.traditionalToSimplified.get() : nil
     }
 
-    /// Analyzes `text` into an array of tokens (convenient; allocates per token).
-    public func analyze(_ text: String, firstPosition: Int = 0) -> [Token] {
+    /// The largest slot a text may take (a token's, or a CJK run's last character's): slots are
+    /// 32-bit in a ``TokenBuffer`` and in an index, and so is a text's slot count, one more than
+    /// its last slot. A call whose `firstPosition` is outside `0...maxPosition`, or whose text
+    /// would take a slot beyond it, throws ``AnalyzerError/capacity(_:)``.
+    public static let maxPosition = Int(Int32.max) - 1
+    /// The most bytes one call analyzes (byte offsets are 32-bit); a longer input throws
+    /// ``AnalyzerError/capacity(_:)``. (An index takes texts of at most 1023 MiB.)
+    public static let maxInputBytes = Int(Int32.max)
+
+    /// Analyzes `text` into an array of tokens (convenient; allocates per token). Throws
+    /// ``AnalyzerError/capacity(_:)`` as ``analyze(utf8:into:firstPosition:)``.
+    public func analyze(_ text: String, firstPosition: Int = 0) throws(AnalyzerError) -> [Token] {
         var buffer = TokenBuffer()
         let utf8 = Array(text.utf8)
-        _ = utf8.withUnsafeBufferPointer { analyze(utf8: $0, into: &buffer, firstPosition: firstPosition) }
+        _ = try utf8.withUnsafeBufferPointer { (input) throws(AnalyzerError) in
+            try analyze(utf8: input, into: &buffer, firstPosition: firstPosition)
+        }
         return buffer.tokens
     }
 
@@ -59,10 +71,21 @@ public struct Analyzer: Sendable {
     ///
     /// Byte ranges are offsets into `input`. Nothing is allocated per token once `buffer` has
     /// grown (reuse it across calls with ``TokenBuffer/removeAll()``).
+    ///
+    /// Throws ``AnalyzerError/capacity(_:)``, appending nothing, when the tokens would not fit
+    /// `buffer`'s 32-bit numbers: `firstPosition` outside `0...`````maxPosition``, a text taking
+    /// slots beyond ``maxPosition`` (about 2^31 characters or words from `firstPosition`), an
+    /// input longer than ``maxInputBytes``, or term bytes past 2 GiB in `buffer`. (Checked once
+    /// per call: slots only grow, so the last one tells.)
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer,
-                        firstPosition: Int = 0) -> AnalysisSummary {
-        scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: false, pieceTokens: 0) { _ in }
+                        firstPosition: Int = 0) throws(AnalyzerError) -> AnalysisSummary {
+        try Self.checkCall(inputBytes: input.count, firstPosition: firstPosition)
+        var failure: AnalyzerError? = nil
+        let summary = scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: false, pieceTokens: 0,
+                           failure: &failure) { _ in }
+        if let failure { throw failure }
+        return summary
     }
 
     /// Analyzes UTF-8 bytes in pieces, so that memory stays bounded whatever the length of
@@ -73,28 +96,65 @@ public struct Analyzer: Sendable {
     /// positions, byte ranges and kinds. `isLast` is true for the last call, which may hold no token.
     ///
     /// Memory: one piece of tokens, plus the word being built (a word is not cut).
+    ///
+    /// Throws what `body` throws, and ``AnalyzerError/capacity(_:)`` as
+    /// ``analyze(utf8:into:firstPosition:)`` does: before any piece when `firstPosition` or the
+    /// input's length is out of range; for slots beyond ``maxPosition``, at the first piece that
+    /// would hold one (that piece and those after it are not handed over; the error names the byte
+    /// up to which tokens were).
     /// - Complexity: O(n) in the length of `input`.
     public func analyze(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer, firstPosition: Int = 0,
                         pieceTokens: Int,
-                        _ body: (_ buffer: inout TokenBuffer, _ isLast: Bool) throws -> Void) rethrows -> AnalysisSummary {
+                        _ body: (_ buffer: inout TokenBuffer, _ isLast: Bool) throws -> Void) throws -> AnalysisSummary {
         buffer.removeAll()
+        try Self.checkCall(inputBytes: input.count, firstPosition: firstPosition)
+        var failure: AnalyzerError? = nil
         let summary = try scan(utf8: input, into: &buffer, firstPosition: firstPosition, inPieces: true,
-                               pieceTokens: max(1, pieceTokens)) {
+                               pieceTokens: max(1, pieceTokens), failure: &failure) {
             try body(&$0, false)
             $0.removeAll()
         }
+        if let failure { throw failure }
         try body(&buffer, true)
         return summary
     }
 
+    /// Throws ``AnalyzerError/capacity(_:)`` for a call whose numbers cannot fit: `firstPosition`
+    /// outside `0...maxPosition`, an input longer than ``maxInputBytes``. (With both in range,
+    /// no arithmetic of the scan can overflow an `Int`.)
+    private static func checkCall(inputBytes: Int, firstPosition: Int) throws(AnalyzerError) {
+        guard firstPosition >= 0, firstPosition <= maxPosition else {
+            throw .capacity("firstPosition \(firstPosition) is outside 0...\(maxPosition) (Analyzer.maxPosition): slots are 32-bit")
+        }
+        guard inputBytes <= maxInputBytes else {
+            throw .capacity("an input of \(inputBytes) bytes is longer than the \(maxInputBytes) (Analyzer.maxInputBytes) one call takes: byte offsets are 32-bit")
+        }
+    }
+
+    /// The error for tokens that do not fit a buffer whose term bytes already hold `termBase`:
+    /// slots up to `slotsEnd - 1` from `firstPosition`, `termBytes` more term bytes. `delivered`:
+    /// the byte up to which tokens were handed over (analysis in pieces).
+    private static func capacityError(firstPosition: Int, slotsEnd: Int, termBase: Int, termBytes: Int,
+                                      delivered: Int?) -> AnalyzerError {
+        var message = slotsEnd > maxPosition + 1
+            ? "the text takes slots \(firstPosition)...\(slotsEnd - 1), beyond \(maxPosition) (Analyzer.maxPosition): slots are 32-bit"
+            : "the tokens' terms would take \(termBase + termBytes) bytes in the buffer, more than \(Int32.max): term offsets are 32-bit"
+        if let delivered { message += "; the tokens up to byte \(delivered) were handed over" }
+        return .capacity(message)
+    }
+
     /// The analyzer's loop: tokens go to `buffer`; `inPieces`: whenever `pieceTokens` tokens are
     /// waiting, they are moved into `buffer` and `piece` is called. (Inlined into both callers, so
-    /// that with `inPieces` false the check is compiled out of the per-character loop.)
+    /// that with `inPieces` false the check is compiled out of the per-character loop.) Tokens
+    /// that do not fit `buffer` set `failure` instead, once per call or per piece (the checks
+    /// ``checkCall(inputBytes:firstPosition:)`` made bound everything else): the slots taken only
+    /// grow, so the last one tells.
     @inline(__always)
     private func scan(utf8 input: UnsafeBufferPointer<UInt8>, into buffer: inout TokenBuffer, firstPosition: Int,
-                      inPieces: Bool, pieceTokens: Int,
+                      inPieces: Bool, pieceTokens: Int, failure: inout AnalyzerError?,
                       _ piece: (inout TokenBuffer) throws -> Void) rethrows -> AnalysisSummary {
         let scratch = buffer.takeScratch()
+        var delivered = 0       // the end of the last token handed over (in pieces)
         var scanner = TokenScanner(input: input, firstPosition: firstPosition,
                                    joinsSoftLineBreaks: configuration.joinsSoftLineBreaks, folding: folding,
                                    scratch: scratch)
@@ -151,10 +211,25 @@ public struct Analyzer: Sendable {
                 flags = nextFlags
                 length = nextLength
                 if inPieces && scanner.waitingTokenCount >= pieceTokens {
+                    guard scanner.fits(termBase: 0) else {
+                        failure = Self.capacityError(firstPosition: firstPosition, slotsEnd: scanner.takenSlotsEnd,
+                                                     termBase: 0, termBytes: scanner.termBytes, delivered: delivered)
+                        scanner.discard(returningScratchTo: scratch)
+                        return AnalysisSummary(tokenCount: 0, invalidSequences: 0, nextPosition: firstPosition)
+                    }
                     scanner.moveWaitingTokens(into: &buffer)
+                    delivered = buffer.byteRange(buffer.count - 1).upperBound
                     try piece(&buffer)
                 }
             }
+        }
+        scanner.endInput()
+        let termBase = buffer.termBytes.count
+        guard scanner.fits(termBase: termBase) else {
+            failure = Self.capacityError(firstPosition: firstPosition, slotsEnd: scanner.takenSlotsEnd, termBase: termBase,
+                                         termBytes: scanner.termBytes, delivered: inPieces ? delivered : nil)
+            scanner.discard(returningScratchTo: scratch)
+            return AnalysisSummary(tokenCount: 0, invalidSequences: 0, nextPosition: firstPosition)
         }
         scanner.finish(&buffer, returningScratchTo: scratch)
         return AnalysisSummary(tokenCount: scanner.tokenCount, invalidSequences: invalid,

@@ -143,15 +143,21 @@ final class CharacterTable: @unchecked Sendable {
 }
 
 /// Why an analyzer could not be created.
-public enum AnalyzerError: Error, Sendable, CustomStringConvertible {
+public enum AnalyzerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// ICU failed to provide data the analyzer needs (character properties, normalization,
     /// the `Traditional-Simplified` transliterator).
     case icu(String)
+    /// A text that does not fit the 32-bit slots, byte offsets and term offsets of a
+    /// ``TokenBuffer``: a `firstPosition` outside 0...``Analyzer/maxPosition``, slots beyond it,
+    /// an input longer than ``Analyzer/maxInputBytes``, or term bytes beyond 2 GiB in one buffer.
+    /// What does not fit, and by how much.
+    case capacity(String)
 
     /// A one-line message.
     public var description: String {
         switch self {
         case .icu(let message): return "ICU: \(message)"
+        case .capacity(let message): return message
         }
     }
 }

@@ -41,9 +41,21 @@ public struct TokenBuffer: Sendable {
         termBytes.removeAll(keepingCapacity: true)
     }
 
-    /// Appends a token whose term is `term` (UTF-8 bytes).
+    /// Appends a token whose term is `term` (UTF-8 bytes). Throws ``AnalyzerError/capacity(_:)``,
+    /// appending nothing, for a position outside `0...`````Analyzer/maxPosition``, a byte range
+    /// outside `0...Int32.max`, or term bytes past `Int32.max` in the buffer (the buffer's numbers
+    /// are 32-bit).
     public mutating func append<C: Collection>(term: C, position: Int, byteRange: Range<Int>, kind: TokenKind)
-    where C.Element == UInt8 {
+    throws(AnalyzerError) where C.Element == UInt8 {
+        guard position >= 0, position <= Analyzer.maxPosition else {
+            throw .capacity("position \(position) is outside 0...\(Analyzer.maxPosition) (Analyzer.maxPosition)")
+        }
+        guard byteRange.lowerBound >= 0, byteRange.upperBound <= Int(Int32.max) else {
+            throw .capacity("byte range \(byteRange) is outside 0...\(Int32.max)")
+        }
+        guard term.count <= Int(Int32.max) - termBytes.count else {
+            throw .capacity("the buffer's terms would take \(termBytes.count + term.count) bytes, more than \(Int32.max)")
+        }
         let start = termBytes.count
         termBytes.append(contentsOf: term)
         entries.append(Entry(termStart: Int32(start), termLength: Int32(termBytes.count - start),

@@ -120,13 +120,39 @@ struct TokenScanner: ~Copyable {
         }
     }
 
-    /// Ends whatever is open, moves the tokens into `buffer` and hands the storage back to
-    /// `scratch`; call once, after the last character.
-    mutating func finish(_ buffer: inout TokenBuffer, returningScratchTo scratch: AnalysisScratch) {
+    /// One past the last slot the text has taken so far: the next free slot, or past the last
+    /// character of the CJK run being read.
+    var takenSlotsEnd: Int { mode == .run ? runStart + runLength : position }
+
+    /// The term bytes waiting (those of the tokens not yet moved, and of the word being built).
+    var termBytes: Int { terms.count }
+
+    /// Whether the tokens emitted so far fit a ``TokenBuffer`` whose terms already take
+    /// `termBase` bytes: every slot taken is at most ``Analyzer/maxPosition`` and the term
+    /// bytes end within `Int32.max`. (Entries store these numbers truncated to 32 bits: a call
+    /// checks this before it hands tokens over.)
+    func fits(termBase: Int) -> Bool {
+        takenSlotsEnd <= Analyzer.maxPosition + 1 && terms.count <= Int(Int32.max) - termBase
+    }
+
+    /// Ends whatever token is open; call once, after the last character (before ``fits(termBase:)``
+    /// and ``finish(_:returningScratchTo:)``).
+    mutating func endInput() {
         endOpenToken()
+    }
+
+    /// Moves the tokens into `buffer` and hands the storage back to `scratch`; call once, after
+    /// ``endInput()``.
+    mutating func finish(_ buffer: inout TokenBuffer, returningScratchTo scratch: AnalysisScratch) {
         terms.withElements { termBytes in
             entries.withElements { buffer.append(entries: $0, termBytes: termBytes) }
         }
+        swap(&terms, &scratch.terms)
+        swap(&entries, &scratch.entries)
+    }
+
+    /// Hands the storage back to `scratch` without moving any token (a call that failed).
+    mutating func discard(returningScratchTo scratch: AnalysisScratch) {
         swap(&terms, &scratch.terms)
         swap(&entries, &scratch.entries)
     }

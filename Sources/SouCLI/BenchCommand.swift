@@ -55,23 +55,28 @@ struct BenchTokenizeCommand: ParsableCommand {
 
         var buffer = TokenBuffer()
         var tokens = 0, invalid = 0
-        func analyzeAll() -> Duration {
+        func analyzeAll() throws -> Duration {
             tokens = 0
             invalid = 0
             let clock = ContinuousClock()
-            return clock.measure {
-                for document in documents {
+            return try clock.measure {
+                for (k, document) in documents.enumerated() {
                     buffer.removeAll()
-                    let summary = document.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+                    let summary: AnalysisSummary
+                    do {
+                        summary = try document.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
+                    } catch {
+                        throw CLIError("document \(k + 1): \(error)")
+                    }
                     tokens += summary.tokenCount
                     invalid += summary.invalidSequences
                 }
             }
         }
-        _ = analyzeAll()    // warm-up: tables, buffer growth
+        _ = try analyzeAll()    // warm-up: tables, buffer growth
         var rates: [Double] = []
         for _ in 0..<runs {
-            let elapsed = analyzeAll()
+            let elapsed = try analyzeAll()
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             rates.append(Double(bytes) / 1e6 / max(seconds, 1e-9))
         }

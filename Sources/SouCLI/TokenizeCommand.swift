@@ -53,7 +53,12 @@ struct TokenizeCommand: ParsableCommand {
             throw CLIError("cannot create the analyzer: \(error)")
         }
         var buffer = TokenBuffer()
-        let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+        let summary: AnalysisSummary
+        do {
+            summary = try input.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
+        } catch {
+            throw CLIError("cannot analyze the text: \(error)")
+        }
         let output = json ? Self.jsonLines(buffer) : Self.table(buffer)
         writeStdout(output)
         if summary.invalidSequences > 0 {

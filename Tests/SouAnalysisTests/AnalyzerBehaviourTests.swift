@@ -40,9 +40,9 @@ struct AnalyzerBehaviourTests {
         let analyzer = try Analyzer()
         var buffer = TokenBuffer()
         let title = Array("工具".utf8), body = Array("栏".utf8)
-        let first = title.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
-        let second = body.withUnsafeBufferPointer {
-            analyzer.analyze(utf8: $0, into: &buffer, firstPosition: first.nextPosition)
+        let first = try title.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
+        let second = try body.withUnsafeBufferPointer {
+            try analyzer.analyze(utf8: $0, into: &buffer, firstPosition: first.nextPosition)
         }
         #expect(buffer.tokens == [bigram("工具", 0, 0..<6), unigram("栏", 3, 0..<3)])
         #expect(second.nextPosition == 5)
@@ -53,12 +53,12 @@ struct AnalyzerBehaviourTests {
         let analyzer = try Analyzer()
         let text = Array("集体协商 iPhone 6.84。한국어".utf8)
         var buffer = TokenBuffer()
-        _ = text.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+        _ = try text.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
         let first = buffer.tokens
         buffer.removeAll()
-        _ = text.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+        _ = try text.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
         #expect(buffer.tokens == first)
-        #expect(analyzer.analyze(String(decoding: text, as: UTF8.self)) == first)
+        #expect(try analyzer.analyze(String(decoding: text, as: UTF8.self)) == first)
     }
 
     @Test("a copied buffer keeps its tokens when the original analyzes on")
@@ -66,11 +66,11 @@ struct AnalyzerBehaviourTests {
         let analyzer = try Analyzer()
         var original = TokenBuffer()
         let first = Array("集体协商".utf8), second = Array("abc 中".utf8)
-        _ = first.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &original) }
+        _ = try first.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &original) }
         var copy = original
         original.removeAll()
-        _ = second.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &original) }
-        _ = second.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &copy, firstPosition: 5) }
+        _ = try second.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &original) }
+        _ = try second.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &copy, firstPosition: 5) }
         #expect(original.tokens == [word("abc", 0, 0..<3), unigram("中", 1, 4..<7)])
         #expect(copy.tokens == [bigram("集体", 0, 0..<6), bigram("体协", 1, 3..<9), bigram("协商", 2, 6..<12),
                                 word("abc", 5, 0..<3), unigram("中", 6, 4..<7)])
@@ -100,7 +100,7 @@ struct AnalyzerBehaviourTests {
                      Array("臺灣系統 iPhone手机 3차원입니다 ｶﾀｶﾅ ＡＢＣ１２３ e\u{301}".utf8)]
         func run(_ text: [UInt8]) -> [Token] {
             var buffer = TokenBuffer()
-            _ = text.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+            do { _ = try text.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) } } catch { Issue.record(error) }
             return buffer.tokens
         }
         let expected = texts.map(run)
@@ -135,7 +135,7 @@ struct AnalyzerBehaviourTests {
                 else { input += pieces[Int(generator.next() % UInt64(pieces.count))] }
             }
             var buffer = TokenBuffer()
-            let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }
+            let summary = try input.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
             #expect(summary.tokenCount == buffer.count)
             var lastPosition = 0
             for i in 0..<buffer.count {

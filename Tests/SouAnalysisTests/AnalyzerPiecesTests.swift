@@ -38,12 +38,12 @@ struct AnalyzerPiecesTests {
             let analyzer = try Analyzer(configuration: configuration)
             for text in try Self.texts() {
                 var whole = TokenBuffer()
-                let expected = text.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &whole, firstPosition: 7) }
+                let expected = try text.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &whole, firstPosition: 7) }
                 var joined: [Token] = []
                 var calls = 0, lastSeen = 0
                 var buffer = TokenBuffer()
-                let summary = text.withUnsafeBufferPointer {
-                    analyzer.analyze(utf8: $0, into: &buffer, firstPosition: 7, pieceTokens: pieceTokens) { piece, isLast in
+                let summary = try text.withUnsafeBufferPointer {
+                    try analyzer.analyze(utf8: $0, into: &buffer, firstPosition: 7, pieceTokens: pieceTokens) { piece, isLast in
                         calls += 1
                         #expect(lastSeen == 0, "a piece after the last one")
                         if isLast { lastSeen = calls } else { #expect(piece.count >= pieceTokens, "a piece handed over early") }
@@ -66,8 +66,8 @@ struct AnalyzerPiecesTests {
         let text = Array(String(repeating: "集体协商工资 iPhone 手机。", count: 20_000).utf8)
         var buffer = TokenBuffer()
         var largest = 0, total = 0
-        let summary = text.withUnsafeBufferPointer {
-            analyzer.analyze(utf8: $0, into: &buffer, pieceTokens: 1000) { piece, _ in
+        let summary = try text.withUnsafeBufferPointer {
+            try analyzer.analyze(utf8: $0, into: &buffer, pieceTokens: 1000) { piece, _ in
                 largest = max(largest, piece.count)
                 total += piece.count
             }

@@ -48,7 +48,7 @@ func analyze(_ input: [UInt8], configuration: AnalyzerConfiguration = AnalyzerCo
              firstPosition: Int = 0) throws -> ([Token], AnalysisSummary) {
     let analyzer = try Analyzer(configuration: configuration)
     var buffer = TokenBuffer()
-    let summary = input.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer, firstPosition: firstPosition) }
+    let summary = try input.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer, firstPosition: firstPosition) }
     return (buffer.tokens, summary)
 }
 

@@ -750,6 +750,120 @@ extension BadInputMatrixTests {
     }
 }
 
+// MARK: - UTF-16 evidence: small binary files with NUL bytes at one parity
+
+extension BadInputMatrixTests {
+    /// `count` random bytes with NUL bytes at one parity only (each byte of that parity NUL with
+    /// probability 1/`density`, the other parity never NUL), not starting with a byte order
+    /// mark: the shape of little files of 16-bit fields.
+    static func oneParityBinary(_ rng: inout SplitMix64, count: Int, density: Int) -> [UInt8] {
+        while true {
+            var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let parity = Int(rng.next() % 2)
+            for i in stride(from: parity, to: count, by: 2) where rng.next() % UInt64(density) == 0 { bytes[i] = 0 }
+            for i in stride(from: 1 - parity, to: count, by: 2) where bytes[i] == 0 { bytes[i] = 0x01 }
+            if bytes.contains(0), !bytes.starts(with: [0xFF, 0xFE]), !bytes.starts(with: [0xFE, 0xFF]) { return bytes }
+        }
+    }
+
+    /// Texts of many scripts, each at least ``TextDecoding/wideMinimumUnits`` code units with a
+    /// space or a line break, whose UTF-16 has NUL bytes at one parity only.
+    static let wideTexts = [
+        "Collective bargaining sets the wage standard.\n",
+        "La négociation collective fixe le salaire: « être payé à l'heure », déjà prévu.\n",
+        "Die Tarifverhandlungen legen den Lohnstandard fest. Größe, Maße, Straße.\n",
+        "Коллективные переговоры определяют стандарт заработной платы. «Да», — сказал он.\n",
+        "Οι συλλογικές διαπραγματεύσεις ορίζουν τον μισθό.\n",
+        "المفاوضة الجماعية تحدد معيار الأجور لجميع العاملين في الشركة، وفقا للقانون.\n",
+        "המשא ומתן הקיבוצי קובע את תקן השכר לכל העובדים בחברה.\n",
+        "सामूहिक सौदेबाजी कंपनी के हर कर्मचारी के लिए वेतन मानक तय करती है।\n",
+        "Việt Nam là một quốc gia nằm ở phía đông bán đảo Đông Dương.\n",
+        "if (x == 0) { return y; } else { print(\"value: \\(x)\"); }\nlet a = [1, 2, 3]\n",
+        "Collective bargaining: 集体协商\n", "劳动合同法规定，用人单位与劳动者应当通过集体协商确定工资标准。\n",
+        "日本語の文章です。ファイルを保存するには、メニューから保存を選択してください。\n",
+        "2024年GDP增长5.2%，居民人均可支配收入39218元。\n", "Emoji 😃 and 𠀋 (U+2000B) in pairs, and a line.\n",
+    ]
+
+    /// Before: NUL bytes at one parity and a decoding without control characters made a file
+    /// UTF-16: 8 random bytes with NUL bytes at odd offsets were "UTF-16LE" two times in three,
+    /// 64 bytes one time in seven, and were indexed as garbage text.
+    @Test("small random binary files with NUL bytes at one parity are binary, not UTF-16 (fixed seeds)")
+    func oneParityBinaryIsBinary() {
+        var rng = SplitMix64(seed: 0xB1_0016)
+        var checked = 0
+        for count in [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 31, 32, 33, 40, 48, 64, 100, 128, 256, 600] {
+            for density in [1, 2, 4, 16] {
+                for _ in 0..<60 {
+                    let bytes = Self.oneParityBinary(&rng, count: count, density: density)
+                    #expect(TextDecoding.isBinary(bytes[...]), "\(bytes)")
+                    if case .text(_, let charset, _, _) = TextDecoding.decode(bytes) {
+                        Issue.record("\(count) random bytes read as \(charset): \(bytes)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        // 16-bit little-endian integers below 256: every unit is U+0000–U+00FF
+        for _ in 0..<2000 {
+            let bytes = (0..<(16 + Int(rng.next() % 48))).flatMap { _ in [UInt8(truncatingIfNeeded: rng.next()), UInt8(0)] }
+            if case .text(let text, let charset, _, _) = TextDecoding.decode(bytes) {
+                Issue.record("\(bytes.count) bytes of 16-bit integers read as \(charset): \(text.debugDescription)")
+            }
+            checked += 1
+        }
+        #expect(checked == 21 * 4 * 60 + 2000)
+    }
+
+    @Test("UTF-16 text of many scripts is still detected without a byte order mark (either order, cut anywhere as a head) and read with one")
+    func wideTextStillDetected() throws {
+        for text in Self.wideTexts {
+            for (charset, big) in [("UTF-16LE", false), ("UTF-16BE", true)] {
+                let bytes = Self.utf16(text, bigEndian: big)
+                guard case .text(let decoded, let found, _, _) = TextDecoding.decode(bytes) else {
+                    Issue.record("\(charset) \(text.debugDescription) not read as text")
+                    continue
+                }
+                #expect(decoded == text && found == charset, "\(found): \(decoded.debugDescription)")
+                // a head of the file, cut anywhere after its first line break, is UTF-16 text too
+                let firstLine = 2 * (Array(text.utf16).firstIndex(of: 0x0A)! + 1)
+                for cut in stride(from: bytes.count, through: max(firstLine, 2 * TextDecoding.wideMinimumUnits), by: -7) {
+                    let head = bytes[..<cut]
+                    guard head.contains(0) else { continue }
+                    #expect(!TextDecoding.isBinary(head), "\(charset) \(text.debugDescription) cut at \(cut)")
+                }
+                // with a byte order mark, whatever the text
+                let bom: [UInt8] = big ? [0xFE, 0xFF] : [0xFF, 0xFE]
+                guard case .text(let withBOM, let bomCharset, "byte order mark", _) = TextDecoding.decode(bom + bytes) else {
+                    Issue.record("\(charset) with a byte order mark not read")
+                    continue
+                }
+                #expect(withBOM == text && bomCharset == charset)
+            }
+        }
+    }
+
+    @Test("sou index skips small binary files with NUL bytes at one parity and reads UTF-16 text beside them")
+    func oneParityBinaryFilesSkipped() throws {
+        defer { cleanUp() }
+        var rng = SplitMix64(seed: 0xB1_0017)
+        let sizes = [8, 12, 16, 32, 48, 64]
+        for (k, count) in sizes.enumerated() {
+            try file("in/blob\(k).bin", bytes: Self.oneParityBinary(&rng, count: count, density: 2))
+        }
+        try file("in/en16le.txt", bytes: Self.utf16("Collective bargaining sets the wage standard.\n", bigEndian: false))
+        try file("in/zh16be.txt", bytes: Self.utf16("Collective bargaining: 集体协商\n", bigEndian: true))
+        try file("in/ru16bom.txt", bytes: [0xFF, 0xFE] + Self.utf16("Коллективные переговоры\n", bigEndian: false))
+        let r = try run(["index", path("in"), "-o", path("x.sou"), "--verbose"])
+        #expect(r.status == 0, "\(r)")
+        for k in sizes.indices { #expect(r.err.contains("blob\(k).bin: binary file (NUL bytes)"), "blob\(k): \(r.err)") }
+        #expect(r.err.contains("skipped \(sizes.count) binary"), "\(r.err)")
+        #expect(r.err.contains("en16le.txt: read as UTF-16LE (detected)") && r.err.contains("zh16be.txt: read as UTF-16BE (detected)"), "\(r.err)")
+        #expect(try documents(path("x.sou")).keys.sorted() == ["en16le.txt", "ru16bom.txt", "zh16be.txt"].map { path("in/\($0)") })
+        let s = try run(["search", "-i", path("x.sou"), "-l", "集体协商"])
+        #expect(s.out == path("in/zh16be.txt") + "\n", "\(s)")
+    }
+}
+
 // MARK: - Mostly CJK UTF-16 without a byte order mark
 
 extension BadInputMatrixTests {

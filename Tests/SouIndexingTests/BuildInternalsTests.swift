@@ -287,7 +287,7 @@ struct BuildInternalsTests {
         }
         let list = Array(words)
         var tokens = TokenBuffer()
-        for (i, w) in list.enumerated() { tokens.append(term: w, position: i, byteRange: 0..<1, kind: .word) }
+        for (i, w) in list.enumerated() { try tokens.append(term: w, position: i, byteRange: 0..<1, kind: .word) }
         let segment = InvertedSegment()
         try segment.invert(document: 0, tokens: tokens)
         let sorted = segment.sortedTermIDs().map { id in segment.withKey(Int(id)) { Array($0) } }
@@ -314,7 +314,7 @@ struct BuildInternalsTests {
             for (d, text) in texts.enumerated() {
                 var tokens = TokenBuffer()
                 var t = text
-                _ = t.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                _ = try t.withUTF8 { try analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
                 windows = max(windows, (tokens.count + 4095) / 4096)
                 let keys = given ? InvertedSegment.TokenKeys(of: tokens) : nil
                 try segment.invert(document: d, tokens: tokens, range: 0..<tokens.count, keys: keys)

@@ -50,6 +50,32 @@ struct QuerySyntaxCLITests {
         #expect(prefix.out == "3\n", "\(prefix.err)")
     }
 
+    /// Before: `sou search` matched `key:` globs with fnmatch, which stops at a NUL byte: `key:a?`
+    /// missed the JSON Lines id "a\u0000" (and `key:?` took "a\u0000b" for "a").
+    @Test("sou search key:GLOB matches JSON Lines ids holding NUL bytes on all their bytes")
+    func keyGlobsMatchIdsWithNULBytes() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sou-keynul-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let jsonl = folder.appendingPathComponent("docs.jsonl")
+        try (["a\\u0000b", "a", "ab", "a\\u0000", "\\u0000"].map { "{\"id\": \"\($0)\", \"body\": \"ファイル\"}" }.joined(separator: "\n") + "\n")
+            .write(to: jsonl, atomically: true, encoding: .utf8)
+        let index = folder.appendingPathComponent("docs.sou").path
+        let built = try runSou(sou, ["index", jsonl.path, "-o", index, "--quiet"])
+        #expect(built.status == 0, "\(built.err)")
+        for (query, expected) in [("key:a?", ["a\\u0000", "ab"]), ("key:?", ["\\u0000", "a"]), ("key:a*b", ["a\\u0000b", "ab"]),
+                                  ("ファイル key:*[[:cntrl:]]", ["\\u0000", "a\\u0000"]), ("key:a", ["a", "a\\u0000", "a\\u0000b", "ab"])] {
+            let r = try runSou(sou, ["search", "-i", index, "--json", "-n", "10", query])
+            #expect(r.status == 0, "\(query): \(r.err)")
+            let keys = r.out.split(separator: "\n").compactMap { line -> String? in
+                guard let start = line.range(of: "\"key\":\""), let end = line[start.upperBound...].range(of: "\"") else { return nil }
+                return String(line[start.upperBound..<end.lowerBound])
+            }
+            #expect(keys.sorted() == expected, "\(query): \(r.out)")
+        }
+    }
+
     @Test func unsupportedSyntaxExitsWithAnErrorNamingIt() throws {
         let (sou, index) = try makeIndex()
         for (query, named) in [("ファイル^2", "^ (boost)"), ("ファイル~1", "~ (fuzzy"), ("bogus:ファイル", "unknown field \"bogus:\""),

@@ -14,7 +14,7 @@ struct ExpectedIndex {
     init(texts: [String], configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws {
         let analyzer = try Analyzer(configuration: configuration)
         for (doc, text) in texts.enumerated() {
-            let tokens = analyzer.analyze(text)
+            let tokens = try analyzer.analyze(text)
             lengths.append(tokens.count)
             var occurrences: [String: [Int]] = [:]
             for (i, t) in tokens.enumerated() {

@@ -22,7 +22,7 @@ struct BruteForceScorer {
         self.analyzer = analyzer
         self.bm25 = bm25
         for (key, text) in texts {
-            let tokens = analyzer.analyze(text)
+            let tokens = analyzer.analyzeRecordingIssues(text)
             var document = Document(key: key, length: tokens.count)
             for token in tokens {
                 document.terms[token.position, default: []].append(token.term)
@@ -44,7 +44,7 @@ struct BruteForceScorer {
 
     /// (term or character, slot offset, is a lone character) for a phrase text.
     func phrase(_ text: String) -> [(String, Int, Bool)] {
-        let tokens = analyzer.analyze(text)
+        let tokens = analyzer.analyzeRecordingIssues(text)
         guard let first = tokens.first else { return [] }
         return tokens.map { ($0.term, $0.position - first.position, $0.kind == .unigram) }
     }

@@ -141,6 +141,69 @@ struct FieldQueryTests {
         #expect(try Self.keys(index, "NOT 保存 ファイル") == ["docs/lo-ja/02.md", "docs/lo-zh/01.txt"])
     }
 
+    /// Before: keys were matched with fnmatch, which stops at a NUL byte: `key:?` matched the
+    /// JSON Lines id "a\u0000b" (as "a"), `key:a*b` did not, and a NUL in a pattern cut it short.
+    @Test("key: globs match a JSON Lines id holding NUL bytes on all its bytes, and patterns holding NUL bytes too")
+    func keyGlobsMatchNULBytes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sou-keynul-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let jsonl = folder.appendingPathComponent("docs.jsonl")
+        let ids = ["a\u{0}b", "a", "ab", "a\u{0}", "\u{0}", "集.txt"]
+        let lines = try ids.map { id in
+            String(decoding: try JSONSerialization.data(withJSONObject: ["id": id, "body": "ファイル"]), as: UTF8.self)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: jsonl, atomically: true, encoding: .utf8)
+        let writer = try SegmentWriter()
+        try DocumentSource().read(paths: [jsonl.path]) { try writer.addDocument(key: $0.key, title: $0.title, text: $0.text) }
+        let index = try IndexReader(segment: try writer.makeIndex())
+        #expect(try Set((0..<index.maxDocument).map { try index.documentKey($0) }) == Set(ids))
+        func keys(_ query: Query) throws -> Set<String> { Set(try index.search(query, options: SearchOptions(limit: 100)).hits.map(\.key)) }
+        for (glob, expected) in [("?", ["a", "\u{0}"]), ("a?", ["ab", "a\u{0}"]), ("a*b", ["a\u{0}b", "ab"]), ("a?b", ["a\u{0}b"]),
+                                 ("*[[:cntrl:]]*", ["a\u{0}b", "a\u{0}", "\u{0}"]), ("[!a]", ["\u{0}"]), ("a[!b]", ["a\u{0}"]),
+                                 ("a\u{0}*", ["a\u{0}b", "a\u{0}"]), ("\u{0}", ["\u{0}"]), ("*\u{0}", ["a\u{0}", "\u{0}"]),
+                                 ("???.txt", ["集.txt"])] as [(String, Set<String>)] {
+            #expect(try keys(.key(glob)) == expected, "key:\(glob.debugDescription)")
+        }
+        // prefixes (no *, ? or [) as before
+        #expect(try keys(.key("a")) == ["a\u{0}b", "a", "ab", "a\u{0}"])
+        #expect(try keys(.key("a\u{0}")) == ["a\u{0}b", "a\u{0}"])
+        // the query language reaches the same glob
+        #expect(try Self.keys(index, "ファイル key:a?") == ["ab", "a\u{0}"])
+    }
+
+    /// Random globs (valid or not) and keys without NUL bytes: exactly fnmatch's answer with
+    /// flags 0 in the C locale, the semantics the `key:` filter had.
+    @Test("KeyGlob answers as fnmatch in the C locale for random globs and keys")
+    func keyGlobIsFnmatch() throws {
+        // (the thread's locale: C for character types and collation, whatever the process's)
+        let locale = try #require(newlocale(1 << LC_CTYPE | 1 << LC_COLLATE, "C", nil))
+        let previous = uselocale(locale)
+        defer { uselocale(previous); freelocale(locale) }
+        let patternPieces = ["*", "?", "[", "]", "!", "^", "-", "\\", "a", "b", "z", "/", ".", ":", "=", "[:alpha:]", "[:digit:]",
+                             "[:bogus:]", "[=a=]", "[.b.]", "[.ab.]", "[=ab=]", "[:", ":]", "a-z", "b-a", "é", "集", "\u{7F}", "A", "0", "~"]
+        let keyPieces = ["a", "b", "z", "/", ".", "A", "0", "-", "]", "[", "!", "^", ":", "=", "é", "集", "\\", "\u{7F}", "~", "\t"]
+        // (and a few pieces, for globs that match often)
+        let fewPatternPieces = ["*", "?", "a", "b", "[ab]", "[!a]", "[a-b]", "[]a]", "\\*"]
+        let fewKeyPieces = ["a", "b", "*", "]"]
+        var rng = SplitMix64(seed: 0x61_0B)
+        var checked = 0, valid = 0, matched = 0
+        for round in 0..<80_000 {
+            let (pieces, keyPieces) = round % 2 == 0 ? (patternPieces, keyPieces) : (fewPatternPieces, fewKeyPieces)
+            let pattern = (0..<Int(rng.next() % 7)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let glob = KeyGlob(pattern)
+            if GlobSyntax.problem(pattern) == nil { valid += 1 }
+            for _ in 0..<4 {
+                let key = (0..<Int(rng.next() % 7)).map { _ in keyPieces[Int(rng.next() % UInt64(keyPieces.count))] }.joined()
+                let expected = fnmatch(pattern, key, 0) == 0
+                #expect(glob.matches(key) == expected, "\(pattern.debugDescription) against \(key.debugDescription)")
+                checked += 1
+                if expected { matched += 1 }
+            }
+        }
+        #expect(valid > 20_000 && matched > 10_000, "\(valid) valid globs, \(matched) of \(checked) matched")
+    }
+
     @Test func prefixQueriesMatchEveryWordStartingWithThePrefix() throws {
         let docs: [(key: String, title: String, text: String)] = [
             ("a", "", "LibreOffice の ファイル"), ("b", "", "libre software"), ("c", "", "Library 図書館"),

@@ -1,4 +1,5 @@
 import SouAnalysis
+import Testing
 @testable import SouSearch
 
 /// The snippet builder as it was before it worked in pieces (commit 30c433a): the whole stored
@@ -11,7 +12,7 @@ struct ReferenceSnippetBuilder {
     init(text: String, analyzer: Analyzer) {
         bytes = Array(text.utf8)
         var buffer = TokenBuffer()
-        bytes.withUnsafeBufferPointer { _ = analyzer.analyze(utf8: $0, into: &buffer) }
+        do { try bytes.withUnsafeBufferPointer { _ = try analyzer.analyze(utf8: $0, into: &buffer) } } catch { Issue.record(error) }
         tokens = buffer
     }
 

@@ -49,8 +49,8 @@ struct SearchAPITests {
         let parsed = try QueryParser.parse(text)
         #expect(depth(parsed) == Searcher.maxQueryDepth)
         _ = try index.search(parsed)
-        // (10,000 deep: a search recursing into it overflowed the stack; far deeper, Swift's own
-        // release of the nested values would)
+        // (10,000 deep: a search recursing into it overflowed the stack; values that deep are
+        // safe in themselves, see deepQueryValues)
         for levels in [Searcher.maxQueryDepth, Searcher.maxQueryDepth + 1, 10_000] {
             var query = Query.phrase("集体")
             for i in 1..<levels { query = i % 2 == 0 ? .and([query]) : .or([query]) }
@@ -61,6 +61,74 @@ struct SearchAPITests {
                 #expect(throws: QueryError(.queryTooDeep(limit: Searcher.maxQueryDepth), at: nil)) { try index.search(query) }
             }
         }
+    }
+
+    final class ResultBox<T>: @unchecked Sendable {
+        // (written by the thread, read after pthread_join)
+        var value: T?
+    }
+
+    /// Runs `body` on a thread with a stack of `bytes` (512 KiB: a secondary thread's default
+    /// on macOS) and returns what it returns.
+    static func onSmallStack<T: Sendable>(_ bytes: Int = 512 << 10, _ body: @escaping @Sendable () -> T) throws -> T {
+        let box = ResultBox<T>()
+        let thread = try #require(WorkerThread.startJoinable(stackSize: bytes) { box.value = body() })
+        pthread_join(thread, nil)
+        return try #require(box.value)
+    }
+
+    /// Before: describing a query built in code 10,000 deep overflowed the stack (SIGSEGV); so
+    /// did comparing and hashing it (synthesized, once per level), and releasing it (Swift's
+    /// release of an indirect enum, box after box): 100,000 deep on a 512 KiB stack, releasing
+    /// alone crashed.
+    @Test("a query 100,000 deep built in code is described, compared, hashed, copied and released on a 512 KiB stack (its node too)")
+    func deepQueryValues() throws {
+        let levels = 100_000
+        // level i wraps the query below it: an AND of it, an OR of it and "x", or a NOT of it
+        @Sendable func build(_ innermost: String) -> Query {
+            var query = Query.phrase(innermost)
+            for i in 1..<levels {
+                switch i % 3 {
+                case 0: query = .and([query])
+                case 1: query = .or([query, .phrase("x")])
+                default: query = .not(query)
+                }
+            }
+            return query
+        }
+        var prefix: [String] = [], suffix: [String] = []
+        for i in 1..<levels {
+            switch i % 3 {
+            case 0: prefix.append("("); suffix.append(")")
+            case 1: prefix.append("("); suffix.append(" OR \"x\")")
+            default: prefix.append("-")
+            }
+        }
+        let expected = prefix.reversed().joined() + "\"集体\"" + suffix.joined()
+        let outcome = try Self.onSmallStack { () -> [Bool] in
+            let a = build("集体"), b = build("集体"), c = build("集体协商")
+            var copy = a
+            copy.node = .phrase("y")
+            let checks = [a.description == expected, a == b, a != c, a.hashValue == b.hashValue, Set([a, b, c]).count == 2,
+                          copy == .phrase("y") && a == b, Query.not(a).node.description == "-" + expected,
+                          a.node == b.node && a.node != c.node && a.node.hashValue == b.node.hashValue]
+            // a, b, c and copy are released here, on this stack
+            return checks
+        }
+        #expect(outcome == [Bool](repeating: true, count: 8))
+    }
+
+    @Test("description, equality and hashing of ordinary queries", arguments: [
+        (Query.and([.phrase("集体"), .or([.phrase("a"), .title("工会"), .key("docs/*")]), .not(.prefix("libre"))]),
+         #"("集体" ("a" OR title:"工会" OR key:"docs/*") -libre*)"#),
+        (.and([]), "()"), (.or([.phrase("a")]), #"("a")"#), (.not(.not(.phrase("a"))), #"--"a""#),
+    ])
+    func ordinaryDescriptions(_ query: Query, _ text: String) throws {
+        #expect(query.description == text)
+        #expect(query.node.description == text)
+        #expect(query == Query(query.node, sourcePosition: 7))
+        #expect(query.hashValue == Query(query.node, sourcePosition: 7).hashValue)
+        #expect(query != .phrase("a") && Query.and([query]) != Query.or([query]) && Query.and([query]) != Query.and([query, query]))
     }
 
     @Test("includesTitles false: the same hits, scores and total, with no title read")

@@ -1,5 +1,6 @@
 import Foundation
 import Sou
+import Testing
 
 /// Documents and helpers shared by the search tests.
 enum TestCorpus {
@@ -65,5 +66,16 @@ enum TestCorpus {
             return (String(columns[0]), Set(ids))
         }
         return Fixture(documents: documents, queries: queries)
+    }
+}
+
+extension Analyzer {
+    /// ``Analyzer/analyze(_:firstPosition:)`` for the oracles: an error (no test text should
+    /// cause one) is recorded as an issue of the test, with no tokens.
+    func analyzeRecordingIssues(_ text: String) -> [Token] {
+        do { return try analyze(text) } catch {
+            Issue.record("analyzing \(text.prefix(40).debugDescription): \(error)")
+            return []
+        }
     }
 }

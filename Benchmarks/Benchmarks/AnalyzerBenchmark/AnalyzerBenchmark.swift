@@ -44,10 +44,10 @@ func registerThroughput(_ name: String, _ documents: [[UInt8]]) {
         for _ in benchmark.scaledIterations {
             let clock = ContinuousClock()
             var tokens = 0
-            let elapsed = clock.measure {
+            let elapsed = try clock.measure {
                 for document in documents {
                     buffer.removeAll()
-                    tokens += document.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }.tokenCount
+                    tokens += try document.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }.tokenCount
                 }
             }
             blackHole(tokens)

@@ -62,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
             var buffer = TokenBuffer()
             for _ in benchmark.scaledIterations {
                 buffer.removeAll()
-                blackHole(text.withUnsafeBufferPointer { analyzer.analyze(utf8: $0, into: &buffer) }.tokenCount)
+                blackHole(try text.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }.tokenCount)
             }
         }
     }

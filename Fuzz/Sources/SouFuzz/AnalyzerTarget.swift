@@ -18,7 +18,14 @@ enum AnalyzerTarget {
         let firstPosition = Int(first >> 2)
         let input = UnsafeBufferPointer(rebasing: data[1...])
         var buffer = TokenBuffer()
-        let summary = analyzer.analyze(utf8: input, into: &buffer, firstPosition: firstPosition)
+        let summary: AnalysisSummary
+        do {
+            summary = try analyzer.analyze(utf8: input, into: &buffer, firstPosition: firstPosition)
+        } catch {
+            // (a first position of at most 63 and an input far below 2 GiB always fit)
+            require(false, "the analyzer refused \(input.count) bytes from position \(firstPosition): \(error)")
+            return
+        }
         require(summary.tokenCount == buffer.count, "summary counts \(summary.tokenCount) tokens, the buffer holds \(buffer.count)")
         var last = firstPosition
         for i in 0..<buffer.count {

@@ -122,7 +122,7 @@ final class BatchAnalyzer: @unchecked Sendable {
         ends.reserveCapacity(batch.count)
         var streamed: [Int: String] = [:]
         var keys: InvertedSegment.TokenKeys? = nil
-        IndexBuildTimings.measure(timings, .analyze) {
+        try IndexBuildTimings.measure(timings, .analyze) {
             for (k, text) in batch.texts.enumerated() {
                 if text.count > streamedDocumentBytes {
                     streamed[k] = text.string
@@ -130,7 +130,12 @@ final class BatchAnalyzer: @unchecked Sendable {
                     lengths.append(0)
                     continue
                 }
-                let summary = text.withUTF8 { analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                let summary: AnalysisSummary
+                do {
+                    summary = try text.withUTF8 { try analyzer.analyze(utf8: $0, into: &tokens, firstPosition: 0) }
+                } catch let error as AnalyzerError {
+                    throw SegmentWriter.capacityError(error, key: batch.keys[k])
+                }
                 ends.append(tokens.count)
                 lengths.append(Int32(clamping: summary.tokenCount))
             }

@@ -73,6 +73,14 @@ public final class SegmentWriter {
         }
     }
 
+    /// The ``IndexError/capacity(_:)`` for a document whose text the analyzer refused
+    /// (``AnalyzerError/capacity(_:)``: slots past ``Analyzer/maxPosition``; a text under
+    /// ``maxTextBytes`` takes at most about two slots a byte, so none should).
+    static func capacityError(_ error: AnalyzerError, key: String) -> IndexError {
+        let key = key.count > 200 ? String(key.prefix(200)) + "…" : key
+        return IndexError.capacity("document \"\(key)\": \(error)")
+    }
+
     /// Number of documents added so far.
     public var documentCount: Int { documents.count + pending.count }
 
@@ -90,7 +98,7 @@ public final class SegmentWriter {
         for (k, end) in analyzed.tokenEnds.enumerated() {
             let document = analyzed.batch.firstDocument + k
             if let text = analyzed.streamed.removeValue(forKey: k) {
-                let (slots, length) = try invertStreamed(document: document, text: text)
+                let (slots, length) = try invertStreamed(document: document, key: analyzed.batch.keys[k], text: text)
                 documents.slotCounts.append(Int32(clamping: slots))
                 analyzed.lengths[k] = Int32(clamping: length)
             } else {
@@ -118,17 +126,22 @@ public final class SegmentWriter {
 
     /// Analyzes and inverts a long document piece by piece (``Analyzer/analyze(utf8:into:firstPosition:pieceTokens:_:)``):
     /// memory holds one piece of tokens, not all of them. Returns its slot count and length.
-    private func invertStreamed(document: Int, text: String) throws -> (slots: Int, length: Int) {
+    private func invertStreamed(document: Int, key: String, text: String) throws -> (slots: Int, length: Int) {
         var text = text
         segment.beginDocument(document)
-        let summary = try IndexBuildTimings.measure(timings, .analyze) {
-            try text.withUTF8 { utf8 in
-                try analyzer.analyze(utf8: utf8, into: &pieces, pieceTokens: pieceTokens) { buffer, isLast in
-                    try IndexBuildTimings.measure(timings, .invert) {
-                        try segment.invertPiece(tokens: buffer, range: 0..<buffer.count, isLast: isLast)
+        let summary: AnalysisSummary
+        do {
+            summary = try IndexBuildTimings.measure(timings, .analyze) {
+                try text.withUTF8 { utf8 in
+                    try analyzer.analyze(utf8: utf8, into: &pieces, pieceTokens: pieceTokens) { buffer, isLast in
+                        try IndexBuildTimings.measure(timings, .invert) {
+                            try segment.invertPiece(tokens: buffer, range: 0..<buffer.count, isLast: isLast)
+                        }
                     }
                 }
             }
+        } catch let error as AnalyzerError {
+            throw Self.capacityError(error, key: key)
         }
         pieces.removeAll()
         return (try segment.endDocument(), summary.tokenCount)

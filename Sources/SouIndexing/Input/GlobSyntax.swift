@@ -1,5 +1,5 @@
-/// The syntax of the globs Sou matches with `fnmatch(3)` (`sou index --glob`, the `path:`/`key:`
-/// query filter): `*`, `?`, `[…]` classes (`[!…]` or `[^…]` negated, ranges `a-z`, named classes
+/// The syntax of the globs Sou matches with `fnmatch(3)` (`sou index --glob`) and with fnmatch's
+/// rules on whole keys (``KeyGlob``: the `path:`/`key:` query filter): `*`, `?`, `[…]` classes (`[!…]` or `[^…]` negated, ranges `a-z`, named classes
 /// `[:alpha:]`), `\` escaping the next character. glibc's fnmatch does not reject a malformed
 /// glob: an unclosed `[` matches a `[` itself, a reversed range, an unknown class or a trailing
 /// `\` match nothing, so `-g '['` silently excluded every file. ``problem(_:)`` names what is

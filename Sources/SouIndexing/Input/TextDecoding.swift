@@ -123,11 +123,15 @@ enum TextDecoding {
     ///   Cyrillic, Greek, Arabic… have a control byte, their high byte, in every letter). UTF-8
     ///   text with a NUL byte in it has neither: it is binary, as ripgrep has it (before, one NUL
     ///   byte in CJK UTF-8 made it "UTF-16BE" garbage);
-    /// - and the sample decodes without an invalid sequence (one, for a character cut at the
-    ///   sample's end) and without a control character other than tab, line feed, form feed and
-    ///   carriage return.
+    /// - and the sample's code units read as text (``wideText(_:bigEndian:cut:)``): at least
+    ///   ``wideMinimumUnits`` of them, no unpaired surrogate, control, noncharacter, private-use
+    ///   or unassigned character, ASCII words and spaces in the NUL-byte units, the other
+    ///   characters of one script. (Before, NUL bytes of one parity and a decoding without
+    ///   controls sufficed: tiny random binary files were "UTF-16" as often as not, and were
+    ///   indexed as garbage.)
+    /// `isWhole`: `head` is the whole file (a high surrogate may not end it).
     /// UTF-32 needs its byte order mark.
-    static func wideCharset(_ head: ArraySlice<UInt8>) -> String? {
+    static func wideCharset(_ head: ArraySlice<UInt8>, isWhole: Bool = false) -> String? {
         let sample = head.prefix(detectionSample)
         var even = 0, odd = 0
         for (i, b) in sample.enumerated() where b == 0 {
@@ -140,10 +144,110 @@ enum TextDecoding {
         let whole = sample.prefix(sample.count - sample.count % 2)
         let latin = nuls >= 2 && nuls * wideNULShare >= whole.count / 2
         guard latin || notUTF8Text(sample) else { return nil }
-        let charset = even == 0 ? "UTF-16LE" : "UTF-16BE"
-        guard let (text, substitutions) = convert(whole, from: charset), substitutions <= 1 else { return nil }
-        let controls = text.unicodeScalars.contains { $0.value < 0x20 && !["\t", "\n", "\r", "\u{0C}"].contains($0) }
-        return controls ? nil : charset
+        let bigEndian = even > 0
+        // (a head may stop inside a surrogate pair; a whole file may not)
+        guard wideText(whole, bigEndian: bigEndian, cut: whole.count < head.count || !isWhole) else { return nil }
+        return bigEndian ? "UTF-16BE" : "UTF-16LE"
+    }
+
+    /// The fewest code units ``wideCharset(_:isWhole:)`` decides on: a shorter text with NUL
+    /// bytes and no byte order mark is binary (before, eight random bytes with NUL bytes at odd
+    /// offsets only were "UTF-16LE" two times in three).
+    static let wideMinimumUnits = 16
+
+    /// Whether `sample`'s code units, in that byte order, read as text (``wideCharset(_:isWhole:)``),
+    /// by what text is made of; random units (binary data) fail one rule or another:
+    /// - at least ``wideMinimumUnits`` of them;
+    /// - no unpaired surrogate (`cut`: a high surrogate as the last unit is the sample's cut);
+    /// - no character text does not hold: a control other than tab, line feed, form feed and
+    ///   carriage return (C0, DEL, C1), a noncharacter, a private-use or unassigned code point
+    ///   (the general category Swift's standard library knows);
+    /// - the units with a NUL byte (U+0000–U+00FF) ASCII letters, digits and white space in at
+    ///   least two of three when they are half the units or more (text in Latin letters), half
+    ///   otherwise (the spaces, line breaks, digits and punctuation of text in another script),
+    ///   and one white space at least (a space or a line break);
+    /// - the other characters of one script in nine of ten (``wideScript(_:)``): text is written
+    ///   in one, while random units scatter over the BMP (where the common Han characters take
+    ///   a third, Hangul a sixth). Common punctuation and symbols count for none.
+    static func wideText(_ sample: ArraySlice<UInt8>, bigEndian: Bool, cut: Bool) -> Bool {
+        let units = sample.count / 2
+        guard units >= wideMinimumUnits else { return false }
+        var latin1 = 0, alphanumeric = 0, spaces = 0
+        var scripts: [Int: Int] = [:]
+        var i = sample.startIndex
+        var k = 0
+        scan: while k < units {
+            let a = UInt32(sample[i]), b = UInt32(sample[i + 1])
+            var u = bigEndian ? a << 8 | b : b << 8 | a
+            i += 2
+            k += 1
+            if u >= 0xD800, u <= 0xDFFF {
+                guard u <= 0xDBFF else { return false }
+                if k == units {
+                    // the sample's last unit: the pair's other half is past the cut
+                    guard cut else { return false }
+                    break scan
+                }
+                let c = UInt32(sample[i]), d = UInt32(sample[i + 1])
+                let low = bigEndian ? c << 8 | d : d << 8 | c
+                guard low >= 0xDC00, low <= 0xDFFF else { return false }
+                u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                i += 2
+                k += 1
+            }
+            if u < 0x100 {
+                latin1 += 1
+                switch u {
+                case 0x09, 0x0A, 0x0C, 0x0D, 0x20: spaces += 1
+                case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: alphanumeric += 1
+                case 0x21...0x7E, 0xA0...0xFF: break
+                default: return false    // controls
+                }
+                continue
+            }
+            guard let scalar = Unicode.Scalar(u), !scalar.properties.isNoncharacterCodePoint else { return false }
+            switch scalar.properties.generalCategory {
+            case .unassigned, .privateUse, .surrogate, .control: return false
+            default: break
+            }
+            if let script = wideScript(u) { scripts[script, default: 0] += 1 }
+        }
+        // (text in Latin letters: its NUL-byte units are the most of it, and nearly all words)
+        let wordShare = latin1 * 2 >= units ? 3 : 2
+        guard spaces > 0, (alphanumeric + spaces) * wordShare >= latin1 * (wordShare - 1) else { return false }
+        let grouped = scripts.values.reduce(0, +)
+        return (scripts.values.max() ?? 0) * 10 >= grouped * 9
+    }
+
+    /// The script of a character outside Latin-1 for ``wideText(_:bigEndian:cut:)``, or nil for
+    /// the punctuation and symbols text in any script uses (general punctuation, currency,
+    /// letterlike symbols, arrows, mathematical operators, enclosed alphanumerics, box drawing,
+    /// shapes, miscellaneous symbols, CJK and fullwidth punctuation, enclosed and compatibility
+    /// CJK forms, fullwidth letters and digits, combining diacritics, emoji). Han with kana and
+    /// Bopomofo (Chinese, Japanese) is one script, Hangul another, Latin's extensions one,
+    /// Greek, Cyrillic and Arabic one each; any other character is taken by its block of 128
+    /// code points (so are the rare Han of Extension A, the compatibility ideographs and the
+    /// radicals, which random units hit more often than text does).
+    static func wideScript(_ u: UInt32) -> Int? {
+        switch u {
+        case 0x0300...0x036F, 0x2000...0x206F, 0x20A0...0x20CF, 0x2100...0x27BF, 0x3000...0x303F, 0x3200...0x33FF,
+             0xFE10...0xFE1F, 0xFE30...0xFE4F, 0xFEFF, 0xFF01...0xFF65, 0xFFE0...0xFFEF, 0xFFFD, 0x1F000...0x1FAFF:
+            return nil
+        case 0x3040...0x312F, 0x31A0...0x31BF, 0x4E00...0x9FFF, 0xFF66...0xFF9F, 0x20000...0x3FFFF:
+            return -1
+        case 0x1100...0x11FF, 0x3130...0x318F, 0xA960...0xA97F, 0xAC00...0xD7FF, 0xFFA0...0xFFDF:
+            return -2
+        case 0x0100...0x024F, 0x1E00...0x1EFF, 0x2C60...0x2C7F, 0xA720...0xA7FF, 0xAB30...0xAB6F:
+            return -3
+        case 0x0370...0x03FF, 0x1F00...0x1FFF:
+            return -4
+        case 0x0400...0x052F, 0x1C80...0x1C8F, 0x2DE0...0x2DFF, 0xA640...0xA69F:
+            return -5
+        case 0x0600...0x06FF, 0x0750...0x077F, 0x08A0...0x08FF, 0xFB50...0xFDFF, 0xFE70...0xFEFE:
+            return -6
+        default:
+            return Int(u >> 7)
+        }
     }
 
     /// UTF-16 without a byte order mark whose text is mostly CJK, recognized by what its code
@@ -348,7 +452,7 @@ enum TextDecoding {
         // evidence takes for binary, or only those of 一 and 最, which it takes for the other
         // byte order; text in other scripts is not mostly CJK in either order
         if let wide = decodeCJKWide(body) { return wide }
-        if let charset = wideCharset(body),
+        if let charset = wideCharset(body, isWhole: true),
            let (text, substitutions) = convert(body, from: charset), substitutions * tolerance <= body.count {
             return .text(text, charset: charset, how: "detected" + replaced(substitutions), replaced: substitutions)
         }

@@ -10,9 +10,16 @@
 /// bigrams at their slots, a Latin word or number one whole-word term, several tokens an exact
 /// phrase of those tokens at their analyzer slots, and a lone CJK character matches that
 /// character wherever it occurs (see the module documentation of `SouSearch`).
+///
+/// Depth: a query built in code may nest to any depth. Its ``description``, `==`, hashing and
+/// its release when the last copy goes away walk it with stacks of their own (a 100,000-deep
+/// query is fine on a thread's 512 KiB stack): they do not recurse. A search takes queries up to
+/// ``Searcher/maxQueryDepth`` deep and refuses deeper ones with
+/// ``QueryError/Kind/queryTooDeep(limit:)``; the parser builds at most that. Reflection
+/// (`dump(_:)`, `Mirror`) descends one level per clause, as it does into any nested value.
 public struct Query: Sendable, Hashable, CustomStringConvertible {
     /// The shape of a query.
-    public indirect enum Node: Sendable, Hashable {
+    public enum Node: Sendable, Hashable {
         /// Text matched as one exact phrase (after analysis).
         case phrase(String)
         /// Every clause must match; excluded (``not(_:)``) clauses must not.
@@ -35,14 +42,20 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The shape of this query.
-    public var node: Node
+    public var node: Node {
+        get { storage.node }
+        set { storage = Storage(newValue) }
+    }
     /// Where this clause starts in the text it was parsed from (a `Character` offset, 0-based),
     /// or `nil` for a query built in code. Used to point errors at the clause; ignored by `==`.
     public var sourcePosition: Int?
+    /// The node, in a box of this type's own (shared by copies, never changed once shared): its
+    /// `deinit` releases the clauses below it without recursing.
+    private var storage: Storage
 
     /// Creates a query from its shape.
     public init(_ node: Node, sourcePosition: Int? = nil) {
-        self.node = node
+        self.storage = Storage(node)
         self.sourcePosition = sourcePosition
     }
 
@@ -67,22 +80,113 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
     /// Words starting with `text`.
     public static func prefix(_ text: String) -> Query { Query(.prefix(text)) }
 
-    /// Equality of shape (source positions are ignored).
-    public static func == (lhs: Query, rhs: Query) -> Bool { lhs.node == rhs.node }
-    /// Hashes the shape (source positions are ignored).
-    public func hash(into hasher: inout Hasher) { hasher.combine(node) }
+    /// Equality of shape (source positions are ignored). Compares clause by clause with a
+    /// stack of its own, whatever the depth.
+    public static func == (lhs: Query, rhs: Query) -> Bool {
+        var pairs = [(lhs, rhs)]
+        while let (a, b) = pairs.popLast() {
+            if a.storage === b.storage { continue }
+            switch (a.node, b.node) {
+            case (.phrase(let x), .phrase(let y)), (.title(let x), .title(let y)), (.key(let x), .key(let y)),
+                 (.prefix(let x), .prefix(let y)):
+                guard x == y else { return false }
+            case (.and(let x), .and(let y)), (.or(let x), .or(let y)):
+                guard x.count == y.count else { return false }
+                // (reversed: the first clauses are compared first)
+                for k in x.indices.reversed() { pairs.append((x[k], y[k])) }
+            case (.not(let x), .not(let y)):
+                pairs.append((x, y))
+            default:
+                return false
+            }
+        }
+        return true
+    }
 
-    /// The query in the query language, fully parenthesized; parsing it gives an equal query
-    /// (phrases are quoted, so a phrase containing `"` cannot round-trip).
-    public var description: String {
-        switch node {
-        case .phrase(let text): "\"\(text)\""
-        case .and(let clauses): "(" + clauses.map(\.description).joined(separator: " ") + ")"
-        case .or(let clauses): "(" + clauses.map(\.description).joined(separator: " OR ") + ")"
-        case .not(let clause): "-" + clause.description
-        case .title(let text): "title:\"\(text)\""
-        case .key(let text): "key:\"\(text)\""
-        case .prefix(let text): "\(text)*"
+    /// Hashes the shape (source positions are ignored): each node's kind, then its text or
+    /// number of clauses, in prefix order, with a stack of its own.
+    public func hash(into hasher: inout Hasher) {
+        var pending = [self]
+        while let q = pending.popLast() {
+            switch q.node {
+            case .phrase(let text): hasher.combine(0 as UInt8); hasher.combine(text)
+            case .title(let text): hasher.combine(1 as UInt8); hasher.combine(text)
+            case .key(let text): hasher.combine(2 as UInt8); hasher.combine(text)
+            case .prefix(let text): hasher.combine(3 as UInt8); hasher.combine(text)
+            case .and(let clauses): hasher.combine(4 as UInt8); hasher.combine(clauses.count); pending += clauses.reversed()
+            case .or(let clauses): hasher.combine(5 as UInt8); hasher.combine(clauses.count); pending += clauses.reversed()
+            case .not(let clause): hasher.combine(6 as UInt8); pending.append(clause)
+            }
         }
     }
+
+    /// The query in the query language, fully parenthesized; parsing it gives an equal query
+    /// (phrases are quoted, so a phrase containing `"` cannot round-trip). Written with a stack
+    /// of its own, whatever the depth.
+    public var description: String {
+        enum Piece { case query(Query), text(String) }
+        var out = ""
+        var pending: [Piece] = [.query(self)]   // what is still to write, the next last
+        func group(_ clauses: [Query], separator: String) {
+            out += "("
+            pending.append(.text(")"))
+            for k in clauses.indices.reversed() {
+                pending.append(.query(clauses[k]))
+                if k > 0 { pending.append(.text(separator)) }
+            }
+        }
+        while let piece = pending.popLast() {
+            switch piece {
+            case .text(let text): out += text
+            case .query(let q):
+                switch q.node {
+                case .phrase(let text): out += "\"\(text)\""
+                case .and(let clauses): group(clauses, separator: " ")
+                case .or(let clauses): group(clauses, separator: " OR ")
+                case .not(let clause): out += "-"; pending.append(.query(clause))
+                case .title(let text): out += "title:\"\(text)\""
+                case .key(let text): out += "key:\"\(text)\""
+                case .prefix(let text): out += "\(text)*"
+                }
+            }
+        }
+        return out
+    }
+
+    /// A query's node, shared by the copies of the query. Released, it takes the clauses below
+    /// it apart with a stack of its own: the nodes no other query shares are emptied before they
+    /// go, so that no release recurses (a 100,000-deep query released by Swift's default, box
+    /// after box, overflowed a thread's stack).
+    private final class Storage: @unchecked Sendable {
+        // (@unchecked: `node` is written only by `deinit`, to a box no other value holds)
+        var node: Node
+
+        init(_ node: Node) { self.node = node }
+
+        deinit {
+            var pending: [Query]
+            switch node {
+            case .and(let clauses), .or(let clauses): pending = clauses
+            case .not(let clause): pending = [clause]
+            case .phrase, .title, .key, .prefix: return
+            }
+            node = .phrase("")
+            while var q = pending.popLast() {
+                // a box shared with another query stays as it is: only the reference goes
+                guard isKnownUniquelyReferenced(&q.storage) else { continue }
+                switch q.storage.node {
+                case .and(let clauses), .or(let clauses): pending += clauses
+                case .not(let clause): pending.append(clause)
+                case .phrase, .title, .key, .prefix: continue
+                }
+                // `q` goes with nothing below it: its deinit returns at once
+                q.storage.node = .phrase("")
+            }
+        }
+    }
+}
+
+extension Query.Node: CustomStringConvertible {
+    /// The node in the query language (as ``Query/description``, without recursing).
+    public var description: String { Query(self).description }
 }

@@ -69,7 +69,7 @@ struct PhraseClause: Sendable {
 
     /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
     init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: IndexReader, bm25: BM25) throws {
-        let analyzed = analyzer.analyze(text)
+        let analyzed = try analyzer.analyze(text)
         guard let first = analyzed.first else {
             throw QueryError(.noSearchableText(text), at: sourcePosition)
         }

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Glibc
 import SouAnalysis
 import SouIndexing
 
@@ -352,16 +351,18 @@ public struct Searcher: Sendable {
 
     /// The live documents whose key matches `pattern`: a glob when it has `*`, `?` or `[` (`*`
     /// matches `/` too), else a prefix. A malformed glob is a ``QueryError`` (fnmatch would take
-    /// it as matching nothing, or a `[` itself).
+    /// it as matching nothing, or a `[` itself). Globs match the whole key, NUL bytes included
+    /// (``KeyGlob``: fnmatch's rules on bytes; fnmatch itself stopped at a key's first NUL).
     func keyMatches(_ pattern: String, sourcePosition: Int? = nil) throws -> [Int] {
         let isGlob = GlobSyntax.isGlob(pattern)
         if isGlob, let problem = GlobSyntax.problem(pattern) {
             throw QueryError(.invalidGlob(pattern, problem: problem), at: sourcePosition)
         }
+        let glob = KeyGlob(pattern)
         var out: [Int] = []
         for d in 0..<index.maxDocument where !index.isDeleted(d) {
             let key = try index.documentKey(d)
-            if isGlob ? fnmatch(pattern, key, 0) == 0 : key.hasPrefix(pattern) { out.append(d) }
+            if isGlob ? glob.matches(key) : key.hasPrefix(pattern) { out.append(d) }
         }
         return out
     }
@@ -369,7 +370,7 @@ public struct Searcher: Sendable {
     /// The words (and numbers) of the index's live documents that start with `text` once
     /// analyzed, in byte order; at most ``maxPrefixExpansion``, else an error.
     func prefixTerms(_ text: String, sourcePosition: Int?) throws -> [String] {
-        let analyzed = analyzer.analyze(text)
+        let analyzed = try analyzer.analyze(text)
         guard analyzed.count == 1, analyzed[0].kind == .word || analyzed[0].kind == .number else {
             throw QueryError(.prefixNotAWord(text), at: sourcePosition)
         }
