@@ -175,22 +175,10 @@ package struct KeyGlob: Sendable {
                     return .unclosed
                 } else if c == Int(UInt8(ascii: "[")), at(pi) == Int(UInt8(ascii: ".")) {
                     // [.c.]: the byte c (a single byte; otherwise nothing matches)
-                    let startp = pi
-                    var length = 0
-                    while true {
-                        pi += 1
-                        c = at(pi)
-                        if c == Int(UInt8(ascii: ".")), at(pi + 1) == Int(UInt8(ascii: "]")) {
-                            pi += 2
-                            break
-                        }
-                        if c == -1 { return .notMatched }
-                        length += 1
-                    }
-                    guard length == 1 else { return .notMatched }
+                    guard let symbol = collatingSymbol(pi: &pi) else { return .notMatched }
                     let isRange = at(pi) == Int(UInt8(ascii: "-")) && at(pi + 1) != -1
-                    if !isRange, f == at(startp + 1) { matched = true; break members }
-                    cold = at(startp + 1)
+                    if !isRange, f == symbol { matched = true; break members }
+                    cold = symbol
                     c = at(pi)
                     pi += 1
                     normal = false
@@ -264,6 +252,25 @@ package struct KeyGlob: Sendable {
 
         enum RangeEnd { case none, malformed, high(Int) }
 
+        /// A collating symbol `[.c.]`, `pi` at its `.`: the byte c, with `pi` after the closing
+        /// `.]`; nil when it never closes or holds other than one byte (fnmatch then matches
+        /// nothing). A class member and a range's high end read it alike.
+        func collatingSymbol(pi: inout Int) -> Int? {
+            let start = pi
+            var length = 0
+            while true {
+                pi += 1
+                let d = at(pi)
+                if d == Int(UInt8(ascii: ".")), at(pi + 1) == Int(UInt8(ascii: "]")) {
+                    pi += 2
+                    break
+                }
+                if d == -1 { return nil }
+                length += 1
+            }
+            return length == 1 ? at(start + 1) : nil
+        }
+
         /// When `c` (just read, `pi` after it) makes the member before it the low end of a range
         /// (`-` not followed by `]`): reads the high end (`pi` after it), or `.malformed` (fnmatch
         /// then matches nothing); `.none` when `c` starts no range.
@@ -272,20 +279,8 @@ package struct KeyGlob: Sendable {
             var high = at(pi)
             pi += 1
             if high == Int(UInt8(ascii: "[")), at(pi) == Int(UInt8(ascii: ".")) {
-                let startp = pi
-                var length = 0
-                while true {
-                    pi += 1
-                    let d = at(pi)
-                    if d == Int(UInt8(ascii: ".")), at(pi + 1) == Int(UInt8(ascii: "]")) {
-                        pi += 2
-                        break
-                    }
-                    if d == -1 { return .malformed }
-                    length += 1
-                }
-                guard length == 1 else { return .malformed }
-                high = at(startp + 1)
+                guard let symbol = collatingSymbol(pi: &pi) else { return .malformed }
+                high = symbol
             } else {
                 if high == Int(UInt8(ascii: "\\")) {
                     high = at(pi)
