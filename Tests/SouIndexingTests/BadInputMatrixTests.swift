@@ -992,6 +992,38 @@ extension BadInputMatrixTests {
     }
 }
 
+extension BadInputMatrixTests {
+    /// CI failed once on a 64 KiB piece of Sou's own debug executable taken for UTF-16LE: its
+    /// symbol names, read as UTF-16, are ideographs (`ab` is U+6261) and symbols (`$s` is
+    /// U+7324, `12` U+3231), with few NUL bytes between them. A quarter of that build's pieces
+    /// passed every test in both byte orders, refused only because the orders tied.
+    @Test("identifier-like ASCII with NUL bytes between the names, as in a program's symbol table, is not CJK UTF-16 in either byte order")
+    func cjkUTF16RefusesSymbolNames() {
+        var rng = SplitMix64(seed: 0x5EED_5713)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$".utf8)
+        for piece in 0..<20 {
+            var bytes: [UInt8] = []
+            while bytes.count < 65_536 {
+                let length = 8 + Int(rng.next() % 53)
+                bytes += (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                bytes.append(0)
+            }
+            let sample = bytes[0..<65_536]
+            for bigEndian in [false, true] {
+                let isText = TextDecoding.cjkTextUnits(sample, bigEndian: bigEndian, cut: true)
+                #expect(!isText, "piece \(piece), big endian \(bigEndian)")
+            }
+            let charset = TextDecoding.cjkWideCharset(sample, isWhole: false)
+            #expect(charset == nil, "piece \(piece)")
+        }
+        // and real CJK text in UTF-16 is still read, with or without a byte order mark
+        for (text, bigEndian) in [(Self.chinese, false), (Self.japanese, true), (Self.korean, false)] {
+            let bytes = Self.utf16(String(repeating: text, count: 4), bigEndian: bigEndian)
+            #expect(TextDecoding.cjkWideCharset(bytes[...], isWhole: true) == (bigEndian ? "UTF-16BE" : "UTF-16LE"), "\(text.prefix(10))")
+        }
+    }
+}
+
 // MARK: - Adversarial pass: short damaged UTF-8
 
 extension BadInputMatrixTests {
