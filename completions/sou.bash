@@ -173,13 +173,13 @@ _sou() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    search|show|index|add|delete|merge|tokenize|stats|check|bench|help)
+    search|show|index|add|delete|merge|tokenize|stats|check|bench|watch|help)
         # Offer subcommand argument completions
         "_sou_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'search show index add delete merge tokenize stats check bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'search show index add delete merge tokenize stats check bench watch help' -- "${cur}"))
         ;;
     esac
 }
@@ -507,6 +507,30 @@ _sou_bench_tokenize() {
     # Offer option value completions
     case "${prev}" in
     '--runs')
+        return
+        ;;
+    esac
+}
+
+_sou_watch() {
+    repeating_flags=()
+    non_repeating_flags=(--hidden --no-join-lines --fold-variants -v --verbose --version -h --help)
+    repeating_options=(-t --type -T --type-not -g --glob)
+    non_repeating_options=(--encoding)
+    __sou_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-t'|'--type')
+        return
+        ;;
+    '-T'|'--type-not')
+        return
+        ;;
+    '-g'|'--glob')
+        return
+        ;;
+    '--encoding')
         return
         ;;
     esac

@@ -517,3 +517,124 @@ int sou_flush_stdout(void) {
     if (fflush(stdout) != 0 || ferror(stdout)) return errno != 0 ? errno : EIO;
     return 0;
 }
+
+// MARK: sou watch
+
+#if defined(__linux__)
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+int sou_watch_open(void) {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int sou_watch_add(int fd, const char *path, int is_folder) {
+    uint32_t mask = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF;
+    if (is_folder) mask |= IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR;
+    return inotify_add_watch(fd, path, mask) < 0 ? -errno : 0;
+}
+
+long sou_watch_drain(int fd, int *overflowed) {
+    // events are read whole: a buffer of at least one event with the longest name
+    char buffer[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+    long count = 0;
+    for (;;) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return count;
+            return -errno;
+        }
+        if (n == 0) return count;
+        // bounds: the kernel writes whole events, each sizeof(struct inotify_event) + len bytes
+        for (char *p = buffer; p < buffer + n;) {
+            const struct inotify_event *e = (const struct inotify_event *)p;
+            if (e->mask & IN_Q_OVERFLOW) *overflowed = 1;
+            count += 1;
+            p += sizeof(struct inotify_event) + e->len;
+        }
+    }
+}
+
+static socklen_t abstract_address(const char *name, struct sockaddr_un *address) {
+    size_t length = strlen(name);
+    if (length > 100) return 0;
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    // sun_path[0] = 0: the abstract namespace; the name's bytes follow, without a NUL
+    memcpy(address->sun_path + 1, name, length);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
+}
+
+int sou_watch_listen(const char *name) {
+    struct sockaddr_un address;
+    socklen_t length = abstract_address(name, &address);
+    if (length == 0) return -ENAMETOOLONG;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (bind(fd, (struct sockaddr *)&address, length) != 0 || listen(fd, 64) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int sou_watch_accept(int fd) {
+    int client;
+    do { client = accept4(fd, NULL, NULL, SOCK_CLOEXEC); } while (client < 0 && errno == EINTR);
+    return client < 0 ? -errno : client;
+}
+
+int sou_watch_connect(const char *name) {
+    struct sockaddr_un address;
+    socklen_t length = abstract_address(name, &address);
+    if (length == 0) return -ENAMETOOLONG;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int r;
+    do { r = connect(fd, (struct sockaddr *)&address, length); } while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    struct ucred peer;
+    socklen_t size = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0 || peer.uid != getuid()) {
+        close(fd);
+        return -EPERM;
+    }
+    return fd;
+}
+
+int sou_wait_readable(int fd, int milliseconds) {
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int left = milliseconds;
+    for (;;) {
+        int r = poll(&p, 1, left);
+        if (r > 0) return 1;
+        if (r == 0) return 0;
+        if (errno != EINTR) return -errno;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        left = milliseconds - (int)spent;
+        if (left <= 0) return 0;
+    }
+}
+#else
+int sou_watch_open(void) { return -ENOSYS; }
+int sou_watch_add(int fd, const char *path, int is_folder) { (void)fd; (void)path; (void)is_folder; return -ENOSYS; }
+long sou_watch_drain(int fd, int *overflowed) { (void)fd; (void)overflowed; return -ENOSYS; }
+int sou_watch_listen(const char *name) { (void)name; return -ENOSYS; }
+int sou_watch_accept(int fd) { (void)fd; return -ENOSYS; }
+int sou_watch_connect(const char *name) { (void)name; return -ENOSYS; }
+int sou_wait_readable(int fd, int milliseconds) { (void)fd; (void)milliseconds; return -ENOSYS; }
+#endif

@@ -61,6 +61,22 @@ struct FolderSearch {
         }
     }
 
+    /// The build options of a folder search's flags (shared by `sou search PATH...` and `sou
+    /// watch`: the cached index is named after them). Checked before anything is read (an unknown
+    /// type or charset, a malformed glob), the charset's canonical name kept.
+    static func options(hidden: Bool, types: [String], excludedTypes: [String], globs: [String], encoding: String?,
+                        noJoinLines: Bool, foldVariants: Bool) throws -> IndexBuildOptions {
+        var options = IndexBuildOptions()
+        options.input.includesHidden = hidden
+        options.input.types = types
+        options.input.excludedTypes = excludedTypes
+        options.input.globs = globs
+        options.input.encoding = encoding
+        do { options.input = try DocumentSource.validated(options.input) } catch { throw CLIError("\(error)") }
+        options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
+        return options
+    }
+
     /// The cache folder: `$SOU_CACHE`, else `$XDG_CACHE_HOME/sou`, else `~/.cache/sou`.
     static func cacheFolder() -> String {
         // getenv, not ProcessInfo's environment (which copies all of it)

@@ -266,6 +266,13 @@ struct SearchCommand: ParsableCommand {
         }
         var knownStale = false
         if let folders, !noCache {
+            // A watcher of these paths (`sou watch`) that vouches for the cached index: searched
+            // as it is, without walking the folders
+            if !folders.hasStreams, let vouched = WatcherClient.sync(folders), let cached = folders.cachedIndex(),
+               cached.generation == vouched {
+                var out = OutputBuffer()
+                return try answer(index: cached, folders: folders, queries: queries, bm25: bm25, to: &out)
+            }
             // A cached index of these options: searched while a thread checks that it is up to
             // date, the output held back. Up to date: the output is written; not: it is thrown
             // away unseen, and the search runs again on the updated index. Every output mode is
@@ -454,16 +461,8 @@ struct SearchCommand: ParsableCommand {
             }
             throw CLIError(message)
         }
-        var options = IndexBuildOptions()
-        options.input.includesHidden = hidden
-        options.input.types = types
-        options.input.excludedTypes = excludedTypes
-        options.input.globs = globs
-        options.input.encoding = encoding
-        // checked before anything is read (an unknown type or charset, a malformed glob), and
-        // the charset's canonical name kept: the cached index is named after these options
-        do { options.input = try DocumentSource.validated(options.input) } catch { throw CLIError("\(error)") }
-        options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
+        let options = try FolderSearch.options(hidden: hidden, types: types, excludedTypes: excludedTypes, globs: globs,
+                                               encoding: encoding, noJoinLines: noJoinLines, foldVariants: foldVariants)
         return try FolderSearch(paths: paths, options: options)
     }
 

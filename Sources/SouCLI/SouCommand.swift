@@ -12,7 +12,7 @@ struct SouCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             SearchCommand.self, ShowCommand.self, IndexCommand.self, AddCommand.self, DeleteCommand.self, MergeCommand.self, TokenizeCommand.self,
-            StatsCommand.self, CheckCommand.self, BenchCommand.self,
+            StatsCommand.self, CheckCommand.self, BenchCommand.self, WatchCommand.self,
         ]
     )
 

@@ -149,4 +149,40 @@ void sou_start_writeback(int fd, long long offset, long long length);
 /// stream's error flag is set without one). (Swift 6 cannot name C's `stdout`, a mutable global.)
 int sou_flush_stdout(void);
 
+
+// MARK: sou watch: change notification and the watcher's socket (Linux)
+
+/// A new inotify instance, non-blocking and close-on-exec; -errno on failure.
+int sou_watch_open(void);
+
+/// Watches `path` (a symbolic link is followed) in the inotify instance `fd`: a folder for the
+/// creation, deletion, renaming and change of its entries and for its own deletion or move;
+/// a file for changes of its content or attributes and its own deletion or move (a file reached
+/// through another hard link or a symbolic link from outside the folders is changed without an
+/// event in the folder). 0 when added (again, for a path watched already), -errno on failure
+/// (ENOSPC: the user's fs.inotify.max_user_watches reached).
+int sou_watch_add(int fd, const char *path, int is_folder);
+
+/// Reads every event waiting on the inotify instance `fd` (non-blocking): the number read
+/// (0: none waiting), -errno on failure. `*overflowed` is set to 1 when the kernel's queue
+/// overflowed (events were lost), else left as it is.
+long sou_watch_drain(int fd, int *overflowed);
+
+/// A stream socket listening in the abstract namespace (no file) under `name` (at most 100
+/// bytes): -EADDRINUSE when another process listens there, -errno on other failures.
+int sou_watch_listen(const char *name);
+
+/// Accepts a connection on the listening socket `fd` (close-on-exec): its descriptor, -errno
+/// on failure.
+int sou_watch_accept(int fd);
+
+/// Connects to the socket listening under `name` in the abstract namespace; the connection is
+/// kept only when the listening process runs as this process's user (SO_PEERCRED): -EPERM when
+/// not, -ECONNREFUSED when nobody listens, -errno on other failures.
+int sou_watch_connect(const char *name);
+
+/// Waits up to `milliseconds` for `fd` to be readable: 1 readable (or closed by the peer), 0
+/// timed out, -errno on failure. EINTR is retried.
+int sou_wait_readable(int fd, int milliseconds);
+
 #endif

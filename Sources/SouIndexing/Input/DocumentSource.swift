@@ -281,6 +281,10 @@ public final class DocumentSource {
     /// folders that could not be listed, dangling or looping links), in the order met: an update
     /// leaves such a file out of its source table, so that the next run tries it again.
     public private(set) var unreadablePaths: [String] = []
+    /// The folders the walks of ``listFiles(paths:)`` listed and entered, in the order entered
+    /// (a folder pruned by an exclusion glob, hidden, unreadable or reached again through a
+    /// link loop is not one): what a watcher of the paths watches (`sou watch`).
+    public private(set) var walkedFolders: [String] = []
 
     /// Creates a source.
     public init(options: InputOptions = InputOptions(), warn: @escaping (String) -> Void = { _ in }) {
@@ -518,6 +522,7 @@ public final class DocumentSource {
         }
         visiting.append(id)
         defer { visiting.removeLast() }
+        walkedFolders.append(folder.path)
         guard listing.count > 0, let entries = listing.entries, let names = listing.names else { return }
         let prefix = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
         let prefixBytes = folder.bytes.last == UInt8(ascii: "/") ? folder.bytes : folder.bytes + [UInt8(ascii: "/")]
