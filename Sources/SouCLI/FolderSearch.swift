@@ -116,13 +116,19 @@ struct FolderSearch {
             + "\u{0}store=\(options.storesText)"
     }
 
-    /// The cache file's name: `NAME-HASH.sou` (FNV-1a, 64 bits, of ``identity``).
-    var cacheFileName: String {
+    /// FNV-1a, 64 bits, of `text`'s UTF-8: what the cache file and the watcher's socket are
+    /// named by.
+    static func nameHash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in identity.utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
+        return String(hash, radix: 16)
+    }
+
+    /// The cache file's name: `NAME-HASH.sou` (``nameHash(_:)`` of ``identity``).
+    var cacheFileName: String {
         var name = canonical.first.map { PathText.lastComponent($0) } ?? "index"
         var kept = String.UnicodeScalarView()
         for c in name.unicodeScalars.prefix(40) {
@@ -130,7 +136,7 @@ struct FolderSearch {
         }
         name = String(kept)
         if name.isEmpty || name.hasPrefix(".") { name = "root" + name }
-        return name + "-" + String(hash, radix: 16) + ".sou"
+        return name + "-" + Self.nameHash(identity) + ".sou"
     }
 
     /// The index to search: the cached one, brought up to date (`useCache` false: built in

@@ -54,12 +54,7 @@ final class FolderWatcher {
     /// The socket name of a folder search's watcher: the user and the cache file's path (the same
     /// paths and options, and the same cache folder, make the same name).
     static func socketName(_ folders: FolderSearch) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in folders.cachePath.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return "sou-watch/\(getuid())/" + String(hash, radix: 16)
+        "sou-watch/\(getuid())/" + FolderSearch.nameHash(folders.cachePath)
     }
 
     /// Listens, watches, brings the cache up to date and then serves searches until a signal ends
