@@ -38,6 +38,9 @@ final class FolderWatcher {
     private var clean: UInt64? = nil
     /// Why the watcher cannot vouch (nil: it can when clean).
     private var notVouching: String? = nil
+    /// The last update failed: the next is tried on a change or a search, not after every
+    /// ``quietPeriod`` (a deleted folder would otherwise be walked and reported 3 times a second).
+    private var failed = false
     /// When the last event was read (for ``quietPeriod``).
     private var lastEvent = ContinuousClock.now
     private(set) var watchedFolders = 0, watchedFiles = 0
@@ -72,7 +75,7 @@ final class FolderWatcher {
         while true {
             var polls = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: notifier, events: Int16(POLLIN), revents: 0)]
             var timeout: Int32 = -1
-            if clean == nil {
+            if clean == nil, !failed {
                 let left = Self.quietPeriod - (ContinuousClock.now - lastEvent)
                 timeout = left <= .zero ? 0 : Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
             }
@@ -83,7 +86,7 @@ final class FolderWatcher {
             }
             if polls[1].revents != 0 { try readEvents() }
             if polls[0].revents != 0 { try serve() }
-            if clean == nil, ContinuousClock.now - lastEvent >= Self.quietPeriod { try refresh() }
+            if clean == nil, !failed, ContinuousClock.now - lastEvent >= Self.quietPeriod { try refresh() }
         }
     }
 
@@ -95,6 +98,7 @@ final class FolderWatcher {
         if n > 0 || overflowed != 0 {
             if clean != nil, verbose { log("changed: \(n) event\(n == 1 ? "" : "s")\(overflowed != 0 ? " (some lost: the kernel's queue overflowed)" : "")") }
             clean = nil
+            failed = false
             lastEvent = .now
         }
     }
@@ -119,6 +123,7 @@ final class FolderWatcher {
         } catch {
             // (the search that asks says what is wrong, as it would without a watcher)
             notVouching = "the update failed: \(error)"
+            failed = true
             clean = nil
             lastEvent = .now
             log("cannot update the index: \(error)")
@@ -130,6 +135,7 @@ final class FolderWatcher {
         // a path that could not be read is warned about by every search, which tries it again
         notVouching = unreadable > 0 ? "\(unreadable) file\(unreadable == 1 ? "" : "s") or folder\(unreadable == 1 ? "" : "s") could not be read" : nil
         clean = generation
+        failed = false
         lastEvent = .now
         if generation != before {
             log("index updated in \(Self.seconds(ContinuousClock.now - started)) (generation \(generation))")
