@@ -356,6 +356,14 @@ struct SearchCommand: ParsableCommand {
     /// `arguments` are the process arguments after the program name.
     static func misreadOption(_ error: Error, arguments: [String]) -> String? {
         guard arguments.first == "search" else { return nil }
+        // rg's -n is --line-number: `sou search -n 集体协商 docs` gave -n the query
+        let message = SouCommand.fullMessage(for: error)
+        if message.contains("is invalid for '-n <limit>'") || message.contains("is invalid for '--limit <limit>'"),
+           let value = message.scalarsAfterFirst("The value '").map({ String($0.prefix { $0 != "'" }) }), Int(value) == nil {
+            return "the value '\(value)' of -n/--limit is not a number: it is the most hits to show (as with head -n); "
+                + "matching lines always show their line numbers (rg's -n)"
+                + "\nUsage: sou search [<options>] <query> [<path> ...]  (see sou search --help)"
+        }
         var rest = Array(arguments.dropFirst())
         guard let first = offendingArgument(error, in: rest) else { return nil }
         // more such words: take them out one by one until the rest parses
@@ -373,6 +381,13 @@ struct SearchCommand: ParsableCommand {
         }
         let original = Array(arguments.dropFirst())
         unknown.sort { (original.firstIndex(of: $0) ?? 0) < (original.firstIndex(of: $1) ?? 0) }
+        // a long option (--max-count) or one ASCII letter (-w) is no word of the query: quoting
+        // it would not help; what Sou has instead, or the nearest option, does
+        if let option = unknown.first(where: isOptionShaped) {
+            let name = option.hasPrefix("--") ? String(option.prefix { $0 != "=" }) : option
+            return "unknown option '\(name)'; " + (unknownOptionAdvice(name) ?? "see sou search --help for the options")
+                + "\nUsage: sou search [<options>] <query> [<path> ...]  (see sou search --help)"
+        }
         let list = unknown.map { "'\($0)'" }.joined(separator: ", ")
         var text = "unknown option\(unknown.count == 1 ? "" : "s") \(list)"
         // the query itself starts with "-" when such a word comes before what the parser took
@@ -392,6 +407,86 @@ struct SearchCommand: ParsableCommand {
             text += "; a query that starts with '-' goes after -e or --: sou search -e \(shellQuoted(unknown[0]))"
         }
         return text + "\nUsage: sou search [<options>] <query> [<path> ...]  (see sou search --help)"
+    }
+
+    /// Whether an unknown argument is shaped as an option rather than as an exclusion: a long
+    /// option (`--max-count`, `--limt=3`) or a dash and one ASCII letter (`-w`, `-F`).
+    static func isOptionShaped(_ argument: String) -> Bool {
+        if argument.hasPrefix("--") { return argument.count > 2 }
+        let letters = Array(argument.unicodeScalars)
+        return letters.count == 2 && letters[0] == "-" && letters[1].isASCII && letters[1].properties.isAlphabetic
+    }
+
+    /// What Sou has for options of ripgrep (and grep) that it does not take by that name.
+    static let ripgrepOptions: [String: String] = {
+        var table: [String: String] = [:]
+        for (names, text) in [
+            (["--max-count"], "the most matching lines shown per hit is -m/--max-lines N (rg's --max-count); the most hits, -n/--limit N"),
+            (["--ignore-case", "--smart-case", "-S", "--case-sensitive", "-s"],
+             "matching always ignores case and width (ＡＢＣ matches abc); there is no case-sensitive search"),
+            (["--word-regexp", "-w"],
+             "Latin words match whole already (apt finds apt, not aptitude; apt* finds both)"),
+            (["--fixed-strings", "-F", "--pcre2", "-P", "--regexp"],
+             "a query is never a regular expression: its words and phrases match as written (-e QUERY for one that starts with '-'; the syntax: sou search --help)"),
+            (["--line-number", "--no-line-number", "-N"],
+             "matching lines always show their line numbers (--vimgrep: KEY:LINE:COLUMN:TEXT); -n is the number of hits"),
+            (["--invert-match", "-v", "--files-without-match"],
+             "to leave out documents with a word, write it with a minus inside the query: sou search '集体协商 -草案' PATH"),
+            (["--no-ignore", "--no-ignore-vcs", "--unrestricted", "-u"],
+             "sou reads no .gitignore or .ignore files; --hidden also searches hidden files and folders"),
+        ] {
+            for name in names { table[name] = text }
+        }
+        return table
+    }()
+
+    /// Advice for an unknown option: ``ripgrepOptions``, else the `sou search` option whose long
+    /// name is nearest (at most two edits, or a quarter of its letters; or a unique prefix).
+    static func unknownOptionAdvice(_ name: String) -> String? {
+        if let known = ripgrepOptions[name] { return known }
+        guard name.hasPrefix("--"), name.count > 3 else { return nil }
+        let typed = Array(name.dropFirst(2).utf8)
+        let names = longOptionNames()
+        let prefixed = names.filter { $0.utf8.starts(with: typed) }
+        if prefixed.count == 1 { return "did you mean --\(prefixed[0])?" }
+        let scored = names.map { ($0, editDistance(typed, Array($0.utf8))) }.min { $0.1 < $1.1 }
+        guard let (nearest, distance) = scored, distance <= max(2, typed.count / 4) else { return nil }
+        return "did you mean --\(nearest)?"
+    }
+
+    /// The long option names of `sou search` (without the dashes), as its help lists them.
+    static func longOptionNames() -> [String] {
+        var names: [String] = []
+        let help = Array(helpMessage(columns: 200).utf8)
+        var i = 0
+        while i + 2 < help.count {
+            // "--" after a space, a comma or "[": the start of a name
+            if help[i] == UInt8(ascii: "-"), help[i + 1] == UInt8(ascii: "-"),
+               i == 0 || [UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "[")].contains(help[i - 1]) {
+                var j = i + 2
+                while j < help.count, (help[j] >= UInt8(ascii: "a") && help[j] <= UInt8(ascii: "z")) || help[j] == UInt8(ascii: "-")
+                        || (help[j] >= UInt8(ascii: "0") && help[j] <= UInt8(ascii: "9")) { j += 1 }
+                let name = String(decoding: help[(i + 2)..<j], as: UTF8.self)
+                if name.count > 1, !names.contains(name) { names.append(name) }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return names
+    }
+
+    /// Levenshtein distance of two byte strings (short option names).
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// The argument of `args` (before `--`) that made the parser fail with an unknown option, or
@@ -539,6 +634,14 @@ struct SearchCommand: ParsableCommand {
             var message = "\(index): no such index file (-i names an index to search; matching is always case-insensitive, as with rg -i)"
             if batch == nil, queryOption == nil, let query, FileManager.default.fileExists(atPath: query) {
                 message += "; to search \(query) for \(index): sou search \(Self.shellQuoted(index)) \(Self.shellQuoted(query))"
+            }
+            throw CLIError(message)
+        }
+        if let index, index == path, isDirectory(index) {
+            // `sou search -i docs 集体协商`: a folder to search given as the index
+            var message = "\(index) is a folder, not an index file (-i names an index built by sou index)"
+            if batch == nil, queryOption == nil, let query {
+                message += "; to search the folder, name it after the query: sou search \(Self.shellQuoted(query)) \(Self.shellWord(index))"
             }
             throw CLIError(message)
         }

@@ -121,6 +121,54 @@ struct SearchCommandLineTests {
         #expect(help.status == 0 && help.out.contains("QUERY LANGUAGE"), "\(help)")
     }
 
+    /// Before: each of these was "unknown option …; to exclude words, put them inside the quoted
+    /// query: sou search '1 --max-count' 集体协商 docs" (a command that searches for the option's
+    /// name), `-n 集体协商` was "The value '集体协商' is invalid for '-n <limit>'", and `-i docs`
+    /// "docs is not a regular file".
+    @Test("a ripgrep option sou names otherwise, or a misspelt option, is an unknown option that says what to use (never quoting advice); -n and -i taken as rg's are explained")
+    func ripgrepOptionsAndMisspellings() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        for (arguments, option, advice) in [
+            (["--max-count", "1", "集体协商", "docs"], "--max-count", "-m/--max-lines N"),
+            (["集体协商", "docs", "--ignore-case"], "--ignore-case", "always ignores case and width"),
+            (["-S", "集体协商", "docs"], "-S", "always ignores case and width"),
+            (["-w", "集体协商", "docs"], "-w", "Latin words match whole already"),
+            (["-F", "集体协商", "docs"], "-F", "never a regular expression"),
+            (["--line-number", "集体协商", "docs"], "--line-number", "always show their line numbers"),
+            (["-v", "草案", "docs"], "-v", "sou search '集体协商 -草案' PATH"),
+            (["集体协商", "docs", "-u"], "-u", "no .gitignore"),
+            (["--limt", "3", "集体协商", "docs"], "--limt", "did you mean --limit?"),
+            (["--limt=3", "集体协商", "docs"], "--limt", "did you mean --limit?"),
+            (["集体协商", "docs", "--files-with-match"], "--files-with-match", "did you mean --files-with-matches?"),
+            (["--colour", "never", "集体协商", "docs"], "--colour", "did you mean --color?"),
+            (["--vim", "集体协商", "docs"], "--vim", "did you mean --vimgrep?"),
+            (["--zzzzzz", "集体协商", "docs"], "--zzzzzz", "see sou search --help"),
+            (["-z", "集体协商", "docs"], "-z", "see sou search --help"),
+        ] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty, "\(arguments): \(r)")
+            #expect(r.err.contains("unknown option '\(option)'; ") && r.err.contains(advice), "\(arguments): \(r)")
+            #expect(!r.err.contains("quoted query"), "\(arguments): \(r)")
+        }
+        // the advice is right: the suggested options are taken
+        let fixed = try s.run(["search", "--limit", "3", "-m", "1", "--files-with-matches", "--color", "never", "集体协商", "docs"])
+        #expect(fixed.status == 0 && Self.lines(fixed.out).count == 3, "\(fixed)")
+        // an exclusion of a word is still one (quoting advice)
+        let exclusion = try s.run(["search", "集体协商", "-windows", "docs"])
+        #expect(exclusion.status == 2 && exclusion.err.contains("sou search '集体协商 -windows' docs"), "\(exclusion)")
+
+        // rg's -n (line numbers) took the query as sou's number of hits
+        for arguments in [["-n", "集体协商", "docs"], ["--limit=all", "集体协商", "docs"]] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2 && r.err.contains("of -n/--limit is not a number") && r.err.contains("line numbers"), "\(arguments): \(r)")
+        }
+        // a folder given with -i (rg's -i is ignore-case): the command that searches it
+        let folder = try s.run(["search", "-i", "docs", "集体协商"])
+        #expect(folder.status == 2 && folder.err.contains("docs is a folder, not an index file")
+                && folder.err.contains("sou search '集体协商' docs"), "\(folder)")
+    }
+
     @Test("a query that starts with '-' is given with -e or after --; a missing or empty query and --batch with a query are usage errors")
     func dashQueriesAndUsageErrors() throws {
         let s = try Scratch()
