@@ -359,7 +359,10 @@ struct SearchCommand: ParsableCommand {
         // rg's -n is --line-number: `sou search -n 集体协商 docs` gave -n the query
         let message = SouCommand.fullMessage(for: error)
         if message.contains("is invalid for '-n <limit>'") || message.contains("is invalid for '--limit <limit>'"),
-           let value = message.scalarsAfterFirst("The value '").map({ String($0.prefix { $0 != "'" }) }), Int(value) == nil {
+           let value = message.scalarsAfterFirst("The value '").map({ String($0.prefix { $0 != "'" }) }), Int(value) == nil,
+           // (given to -n itself: not to the n of a word such as -windows, an exclusion)
+           zip(arguments, arguments.dropFirst()).contains(where: { ["-n", "--limit"].contains($0.0) && $0.1 == value })
+            || arguments.contains("--limit=" + value) {
             return "the value '\(value)' of -n/--limit is not a number: it is the most hits to show (as with head -n); "
                 + "matching lines always show their line numbers (rg's -n)"
                 + "\nUsage: sou search [<options>] <query> [<path> ...]  (see sou search --help)"
@@ -400,9 +403,14 @@ struct SearchCommand: ParsableCommand {
             text += "; a query that starts with '-' goes after -e or --: sou search -e "
                 + shellQuoted(before.joined(separator: " ")) + " " + ([query] + parsed.paths).map { shellWord($0) }.joined(separator: " ")
         } else if let parsed, let query = parsed.query {
-            let quoted = shellQuoted(([query] + unknown).joined(separator: " "))
-            text += "; to exclude words, put them inside the quoted query: sou search \(quoted)"
-                + (parsed.paths.isEmpty ? "" : " " + parsed.paths.map { shellWord($0) }.joined(separator: " "))
+            let combined = ([query] + unknown).joined(separator: " ")
+            text += "; to exclude words, put them inside the quoted query: "
+            if let command = commandLine(with: combined, for: query, in: original, without: unknown) {
+                text += command
+            } else {
+                text += "sou search " + shellQuoted(combined)
+                    + (parsed.paths.isEmpty ? "" : " " + parsed.paths.map { shellWord($0) }.joined(separator: " "))
+            }
         } else {
             text += "; a query that starts with '-' goes after -e or --: sou search -e \(shellQuoted(unknown[0]))"
         }
@@ -487,6 +495,22 @@ struct SearchCommand: ParsableCommand {
             previous = current
         }
         return previous[b.count]
+    }
+
+    /// The command meant: `original` without the words of `unknown`, with `combined` (the query
+    /// and those words) where the query was, the other options kept in their places
+    /// (`sou search '集体协商 -html' -c docs`). nil when no such place parses with `combined` as
+    /// the query.
+    static func commandLine(with combined: String, for query: String, in original: [String], without unknown: [String]) -> String? {
+        let kept = original.filter { !unknown.contains($0) }
+        for i in kept.indices where kept[i] == query {
+            var candidate = kept
+            candidate[i] = combined
+            if let parsed = try? SearchCommand.parse(candidate), parsed.query == combined {
+                return "sou search " + candidate.map { shellWord($0) }.joined(separator: " ")
+            }
+        }
+        return nil
     }
 
     /// The argument of `args` (before `--`) that made the parser fail with an unknown option, or

@@ -169,6 +169,38 @@ struct SearchCommandLineTests {
                 && folder.err.contains("sou search '集体协商' docs"), "\(folder)")
     }
 
+    @Test("the quoted command an exclusion error suggests keeps the other options and runs; a mistyped --option is named with the nearest one, not taken for an exclusion")
+    func suggestedCommandsRun() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // the other options stay where they were: the suggestion is the command meant
+        for (arguments, suggestion, runs) in [
+            (["集体协商", "-html", "-c", "docs"], "sou search '集体协商 -html' -c docs", ["集体协商 -html", "-c", "docs"]),
+            (["-l", "集体协商", "-草案", "docs"], "sou search -l '集体协商 -草案' docs", ["-l", "集体协商 -草案", "docs"]),
+            (["-n", "1", "集体协商", "-windows", "docs", "--max-lines", "1"],
+             "sou search -n 1 '集体协商 -windows' docs --max-lines 1", ["-n", "1", "集体协商 -windows", "docs", "--max-lines", "1"]),
+        ] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty, "\(arguments): \(r)")
+            #expect(r.err.contains("put them inside the quoted query: \(suggestion)\n"), "\(arguments): \(r)")
+            let fixed = try s.run(["search"] + runs)
+            #expect(fixed.status == 0 && !fixed.out.isEmpty, "\(runs): \(fixed)")
+        }
+        // a long option that does not exist is a typo, never a word to exclude ('集体协商 --jsno'
+        // is no query either): named, with the nearest option, also beside an exclusion
+        for (arguments, named) in [
+            (["集体协商", "--jsno", "docs"], "unknown option '--jsno'; did you mean --json?"),
+            (["集体协商", "docs", "--colour", "never"], "unknown option '--colour'; did you mean --color?"),
+            (["集体协商", "--bogus"], "unknown option '--bogus'; see sou search --help"),
+            (["集体协商", "-windows", "--jsno"], "unknown option '--jsno'; did you mean --json?"),
+        ] {
+            let r = try s.run(["search"] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty && !r.err.contains("OVERVIEW"), "\(arguments): \(r)")
+            #expect(r.err.contains(named), "\(arguments): \(r)")
+            #expect(!r.err.contains("quoted query"), "\(arguments): \(r)")
+        }
+    }
+
     @Test("a query that starts with '-' is given with -e or after --; a missing or empty query and --batch with a query are usage errors")
     func dashQueriesAndUsageErrors() throws {
         let s = try Scratch()
