@@ -13,6 +13,12 @@ struct ShowCommand: ParsableCommand {
         KEY is a key as `sou search` prints it (a path, or path#id for JSON Lines). Lines are \
         numbered as in search results (from 1, split at line feeds).
 
+        The document comes from the index given with --index (or SOU_INDEX), else from \
+        ./corpus.sou; without one of those, or when ./corpus.sou has no such key, a KEY that \
+        a folder search printed (`sou search QUERY PATH...`: a file's path, or path#id of a \
+        JSON Lines file, from the current folder) is read from that file, as sou index reads \
+        it (charset, HTML text, JSON Lines members).
+
         EXIT STATUS
           0 printed, 1 no document has KEY, 2 error (no stored text, lines out of
             range, bad index).
@@ -60,7 +66,16 @@ struct ShowCommand: ParsableCommand {
         } else if FileManager.default.fileExists(atPath: "corpus.sou") {
             path = "corpus.sou"
         } else {
-            throw CLIError("no index: pass --index FILE or set SOU_INDEX")
+            // a key a folder search printed: the file it names
+            guard let texts = try textsFromFile() else {
+                throw CLIError("no index (pass --index FILE or set SOU_INDEX), and \(Escaping.printable(key)) names no file "
+                               + "(a folder search's keys are paths from the folder it ran in)")
+            }
+            guard !texts.isEmpty else {
+                throw CLIError("no document has the key \(Escaping.printable(key)) in \(Escaping.printable(Self.file(of: key) ?? key))", code: 1)
+            }
+            try show(texts)
+            return
         }
         let reader: IndexReader
         do { reader = try IndexReader(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIError(file: path, error) }
@@ -70,18 +85,67 @@ struct ShowCommand: ParsableCommand {
         let documents: [Int]
         do { documents = try reader.documents(withKey: key) } catch { throw CLIError(file: path, error) }
         guard !documents.isEmpty else {
+            // ./corpus.sou, not asked for: a folder search's key is read from its file
+            if index == nil, path == "corpus.sou", let texts = try textsFromFile(), !texts.isEmpty {
+                try show(texts)
+                return
+            }
             throw CLIError("no document has the key \(Escaping.printable(key)) in \(path) (keys are printed by sou search -l)", code: 1)
         }
-        if documents.count > 1 {
-            printError("warning: \(documents.count) documents have the key \(Escaping.printable(key)); showing each, in index order")
-        }
-        var out = OutputBuffer()
+        var texts: [String] = []
         for d in documents {
-            let text: String
             do {
                 guard let stored = try reader.storedText(d) else { throw CLIError("\(path): document \(d) has no stored text") }
-                text = stored
+                texts.append(stored)
             } catch let error as CLIError { throw error } catch { throw CLIError(file: path, error) }
+        }
+        try show(texts)
+    }
+
+    /// The file a key names: the key itself when it is a regular file, else the part before a
+    /// "#" that is one (a JSON Lines file's path, the id after it). nil when neither is.
+    static func file(of key: String) -> String? {
+        func isFile(_ p: String) -> Bool {
+            var st = stat()
+            return !p.isEmpty && stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        }
+        if isFile(key) { return key }
+        var i = key.startIndex
+        while let hash = key[i...].firstIndex(of: "#") {
+            if isFile(String(key[..<hash])) { return String(key[..<hash]) }
+            i = key.index(after: hash)
+        }
+        return nil
+    }
+
+    /// The texts of the documents with the key read from the file it names (``file(of:)``), as
+    /// `sou index FILE` reads it; nil when the key names no file. A JSON Lines file named on its
+    /// own gives its documents their ids as keys: the key's "#id" is matched against those.
+    func textsFromFile() throws -> [String]? {
+        guard let file = Self.file(of: key) else { return nil }
+        let id = file == key ? nil : String(key.dropFirst(file.count + 1))
+        let source = DocumentSource(options: InputOptions())
+        var texts: [String] = []
+        do {
+            try source.read(paths: [file]) { document in
+                if document.key == key || (id != nil && document.key == id) { texts.append(document.text) }
+            }
+        } catch {
+            throw CLIError("\(Escaping.printable(file)): \(error)")
+        }
+        if let reason = source.skippedByReason.first(where: { $0.value > 0 })?.key, texts.isEmpty {
+            throw CLIError("\(Escaping.printable(file)) is not read as text (\(reason.rawValue))")
+        }
+        return texts
+    }
+
+    /// Prints the documents' texts (several with one key: each, in order, after a warning).
+    func show(_ texts: [String]) throws {
+        if texts.count > 1 {
+            printError("warning: \(texts.count) documents have the key \(Escaping.printable(key)); showing each, in index order")
+        }
+        var out = OutputBuffer()
+        for text in texts {
             let stored = StoredLines(text)
             let first = lines?.first ?? 1
             let last = min(stored.count, lines?.last ?? stored.count)

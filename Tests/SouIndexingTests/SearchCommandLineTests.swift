@@ -201,6 +201,43 @@ struct SearchCommandLineTests {
         }
     }
 
+    /// Before: `sou show KEY` of a key a folder search printed failed (exit 2, "no index: pass
+    /// --index FILE or set SOU_INDEX"): the document was in the cache, under a name nobody knows.
+    @Test("sou show KEY shows a document a folder search printed, read from its file (a path, or path#id of JSON Lines) as the index stores it; also when ./corpus.sou lacks the key")
+    func showAfterFolderSearch() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let noIndex = ["SOU_INDEX": ""]
+        let found = try s.run(["search", "-l", "集体协商", "docs"], environment: noIndex)
+        let keys = Self.lines(found.out)
+        #expect(found.status == 0 && keys == s.expected(all: ["集体协商"]) && keys.contains("docs/lines.jsonl#a"), "\(found)")
+        // the oracle: what an index of the same files stores under each key
+        #expect(try s.run(["index", "docs", "-o", "stored.sou", "--quiet"]).status == 0)
+        for key in keys {
+            let shown = try s.run(["show", key], environment: noIndex)
+            let stored = try s.run(["show", "-i", "stored.sou", key])
+            #expect(shown.status == 0 && stored.status == 0 && shown.out == stored.out && !shown.out.isEmpty, "\(key): \(shown) \(stored)")
+        }
+        let text = try #require(Scratch.documents.first { $0.0 == "docs/lo-zh-cn/01.txt" }?.1)
+        #expect(try s.run(["show", "docs/lo-zh-cn/01.txt"], environment: noIndex).out == text)
+        let numbered = try s.run(["show", "docs/lines.jsonl#a", "--lines", "2", "-N"], environment: noIndex)
+        #expect(numbered.status == 0 && numbered.out == "2:集体协商 工资 html\n", "\(numbered)")
+        // an id the file does not have: exit 1; a key that names no file: exit 2, saying so
+        let unknownID = try s.run(["show", "docs/lines.jsonl#zz"], environment: noIndex)
+        #expect(unknownID.status == 1 && unknownID.err.contains("no document has the key docs/lines.jsonl#zz"), "\(unknownID)")
+        let noFile = try s.run(["show", "docs/none.txt"], environment: noIndex)
+        #expect(noFile.status == 2 && noFile.err.contains("names no file"), "\(noFile)")
+        // ./corpus.sou is used first; a key it does not have is read from its file
+        #expect(try s.run(["index", "docs/lo-zh-tw", "-o", "corpus.sou", "--quiet"]).status == 0)
+        let fromCorpus = try s.run(["show", "docs/lo-zh-tw/01.txt"], environment: noIndex)
+        #expect(fromCorpus.status == 0 && fromCorpus.out == "集体协商 windows 版本\n", "\(fromCorpus)")
+        let fromFile = try s.run(["show", "docs/lo-zh-cn/01.txt"], environment: noIndex)
+        #expect(fromFile.status == 0 && fromFile.out == text, "\(fromFile)")
+        // an index given with -i is the only place looked in
+        let given = try s.run(["show", "-i", "corpus.sou", "docs/lo-zh-cn/01.txt"])
+        #expect(given.status == 1, "\(given)")
+    }
+
     @Test("a query that starts with '-' is given with -e or after --; a missing or empty query and --batch with a query are usage errors")
     func dashQueriesAndUsageErrors() throws {
         let s = try Scratch()
