@@ -1,3 +1,4 @@
+import ArgumentParser
 import CSystemShim
 import FoundationEssentials
 import Glibc
@@ -187,5 +188,84 @@ func fixedPoint(_ value: Double, decimals: Int) -> String {
         let written = Int(sou_format_fixed(UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: CChar.self),
                                            out.count, value, digits))
         return min(max(written, 0), out.count - 1)
+    }
+}
+
+/// An option a command does not have: the one meant (by its long name), and the message that
+/// names both, for every command (ArgumentParser's own guess is any option within a large edit
+/// distance: `sou index --bogus` was "Did you mean '--jobs'?").
+enum UnknownOption {
+    /// The long option of `command` nearest to `name` ("--limt"): the only one it begins, else
+    /// the one at most two edits away (or a quarter of its letters); nil when none is.
+    static func nearest(_ name: String, in command: ParsableCommand.Type) -> String? {
+        guard name.hasPrefix("--"), name.count > 3 else { return nil }
+        let typed = Array(name.dropFirst(2).utf8)
+        let names = longNames(of: command)
+        let prefixed = names.filter { $0.utf8.starts(with: typed) }
+        if prefixed.count == 1 { return prefixed[0] }
+        let scored = names.map { ($0, editDistance(typed, Array($0.utf8))) }.min { $0.1 < $1.1 }
+        guard let (nearest, distance) = scored, distance <= max(2, typed.count / 4) else { return nil }
+        return nearest
+    }
+
+    /// The long option names of `command` (without the dashes), as its help lists them.
+    static func longNames(of command: ParsableCommand.Type) -> [String] {
+        var names: [String] = []
+        let help = Array(command.helpMessage(columns: 200).utf8)
+        func isNameByte(_ b: UInt8) -> Bool {
+            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
+        }
+        var i = 0
+        while i + 2 < help.count {
+            // "--" at the start of a word (after a space, a comma or "["): a name
+            if help[i] == UInt8(ascii: "-"), help[i + 1] == UInt8(ascii: "-"),
+               i == 0 || [UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "[")].contains(help[i - 1]) {
+                var j = i + 2
+                while j < help.count, isNameByte(help[j]) { j += 1 }
+                let name = String(decoding: help[(i + 2)..<j], as: UTF8.self)
+                if name.count > 1, !names.contains(name) { names.append(name) }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        return names
+    }
+
+    /// Levenshtein distance of two byte strings (short option names).
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    /// For an error of ArgumentParser's about an unknown long option of a command other than
+    /// `sou search` (which has its own: ``SearchCommand/misreadOption(_:arguments:)``): the
+    /// message with the nearest option, or none, instead of ArgumentParser's guess. `arguments`
+    /// are the process arguments after the program name; nil for other errors.
+    static func message(for error: Error, arguments: [String]) -> String? {
+        let full = SouCommand.fullMessage(for: error)
+        guard let after = full.scalarsAfterFirst("Unknown option '") else { return nil }
+        let name = String(after.prefix { $0 != "'" })
+        guard name.hasPrefix("--") else { return nil }
+        // the subcommand named: `sou bench index --x` is BenchIndexCommand's
+        var command: ParsableCommand.Type = SouCommand.self
+        var path = ["sou"]
+        for word in arguments {
+            guard let sub = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) else { break }
+            command = sub
+            path.append(word)
+        }
+        guard command != SouCommand.self else { return nil }
+        let advice = nearest(name, in: command).map { "did you mean --\($0)?" } ?? "see \(path.joined(separator: " ")) --help for the options"
+        // ArgumentParser's lines after its first (the usage) stay
+        let rest = full.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        return "unknown option '\(name)'; \(advice)" + (rest.isEmpty ? "" : "\n" + rest)
     }
 }

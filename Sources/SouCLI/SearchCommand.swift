@@ -448,53 +448,11 @@ struct SearchCommand: ParsableCommand {
         return table
     }()
 
-    /// Advice for an unknown option: ``ripgrepOptions``, else the `sou search` option whose long
-    /// name is nearest (at most two edits, or a quarter of its letters; or a unique prefix).
+    /// Advice for an unknown option: ``ripgrepOptions``, else the nearest `sou search` option
+    /// (``UnknownOption/nearest(_:in:)``).
     static func unknownOptionAdvice(_ name: String) -> String? {
         if let known = ripgrepOptions[name] { return known }
-        guard name.hasPrefix("--"), name.count > 3 else { return nil }
-        let typed = Array(name.dropFirst(2).utf8)
-        let names = longOptionNames()
-        let prefixed = names.filter { $0.utf8.starts(with: typed) }
-        if prefixed.count == 1 { return "did you mean --\(prefixed[0])?" }
-        let scored = names.map { ($0, editDistance(typed, Array($0.utf8))) }.min { $0.1 < $1.1 }
-        guard let (nearest, distance) = scored, distance <= max(2, typed.count / 4) else { return nil }
-        return "did you mean --\(nearest)?"
-    }
-
-    /// The long option names of `sou search` (without the dashes), as its help lists them.
-    static func longOptionNames() -> [String] {
-        var names: [String] = []
-        let help = Array(helpMessage(columns: 200).utf8)
-        var i = 0
-        while i + 2 < help.count {
-            // "--" after a space, a comma or "[": the start of a name
-            if help[i] == UInt8(ascii: "-"), help[i + 1] == UInt8(ascii: "-"),
-               i == 0 || [UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "[")].contains(help[i - 1]) {
-                var j = i + 2
-                while j < help.count, (help[j] >= UInt8(ascii: "a") && help[j] <= UInt8(ascii: "z")) || help[j] == UInt8(ascii: "-")
-                        || (help[j] >= UInt8(ascii: "0") && help[j] <= UInt8(ascii: "9")) { j += 1 }
-                let name = String(decoding: help[(i + 2)..<j], as: UTF8.self)
-                if name.count > 1, !names.contains(name) { names.append(name) }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        return names
-    }
-
-    /// Levenshtein distance of two byte strings (short option names).
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        return UnknownOption.nearest(name, in: SearchCommand.self).map { "did you mean --\($0)?" }
     }
 
     /// The command meant: `original` without the words of `unknown`, with `combined` (the query

@@ -238,6 +238,27 @@ struct SearchCommandLineTests {
         #expect(given.status == 1, "\(given)")
     }
 
+    /// Before: ArgumentParser's guess, any option within a large edit distance (`sou index
+    /// --bogus`: "Did you mean '--jobs'?").
+    @Test("a misspelt long option of any command names the nearest option, or sends to the command's help when none is near")
+    func misspeltOptionsOfEveryCommand() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["index", "docs", "-o", "d.sou", "--quiet"]).status == 0)
+        for (arguments, message) in [
+            (["index", "docs", "-o", "d.sou", "--jbos", "2"], "unknown option '--jbos'; did you mean --jobs?"),
+            (["index", "docs", "-o", "d.sou", "--bogus"], "unknown option '--bogus'; see sou index --help for the options"),
+            (["add", "-i", "d.sou", "--wiat", "docs"], "unknown option '--wiat'; did you mean --wait?"),
+            (["stats", "--jsn", "d.sou"], "unknown option '--jsn'; did you mean --json?"),
+            (["bench", "index", "--rnus", "2", "docs"], "unknown option '--rnus'; did you mean --runs?"),
+            (["delete", "-i", "d.sou", "--keys-frm", "-"], "unknown option '--keys-frm'; did you mean --keys-from?"),
+        ] {
+            let r = try s.run(arguments)
+            #expect(r.status == 2 && r.out.isEmpty, "\(arguments): \(r)")
+            #expect(r.err.hasPrefix("sou: " + message + "\nUsage: sou "), "\(arguments): \(r)")
+        }
+    }
+
     @Test("a query that starts with '-' is given with -e or after --; a missing or empty query and --batch with a query are usage errors")
     func dashQueriesAndUsageErrors() throws {
         let s = try Scratch()
