@@ -117,8 +117,9 @@ public final class IndexWriter {
     private var buffer: SegmentWriter?
     private var batchAnalyzer: BatchAnalyzer?
     private var pending = DocumentBatch(firstDocument: 0)
-    /// Keys of the buffered documents → their number in the buffer.
-    private var bufferKeys: [String: Int] = [:]
+    /// Keys of the buffered documents → their number in the buffer (by bytes, as the segments
+    /// find keys: ``ByteKey``).
+    private var bufferKeys: [ByteKey: Int] = [:]
     private var bufferDeleted: [Int] = []
     private var bufferStringBytes = 0
     /// Tokens left out for being longer than ``SegmentWriter/maxTermBytes`` (and the longest), over
@@ -508,7 +509,7 @@ public final class IndexWriter {
 
     /// Marks the live document with `key` deleted, wherever it is; false when there is none.
     private func supersede(_ key: String) throws -> Bool {
-        if let local = bufferKeys.removeValue(forKey: key) {
+        if let local = bufferKeys.removeValue(forKey: ByteKey(key)) {
             bufferDeleted.append(local)
             return true
         }
@@ -567,7 +568,7 @@ public final class IndexWriter {
         }
         for (i, key) in a.batch.keys.enumerated() {
             _ = try supersede(key)
-            bufferKeys[key] = first + i
+            bufferKeys[ByteKey(key)] = first + i
             bufferStringBytes += key.utf8.count + a.batch.titles[i].utf8.count + 48
         }
         try writer.invert(a)
@@ -607,7 +608,7 @@ public final class IndexWriter {
                                              deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
             nextSegmentID += 1
             segments.append(WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount)))
-            for key in bufferKeys.keys { writtenKeyHashes.insert(key.hashValue) }
+            for key in bufferKeys.keys { writtenKeyHashes.insert(key.string.hashValue) }
         }
         // (every buffered document deleted: no segment)
         buffer = nil

@@ -42,9 +42,11 @@ public struct SourceTable: Sendable, Hashable {
     /// which ``match(_:)`` pairs them with the files of a walk without hashing a path.
     public private(set) var entries: [Entry]
 
-    /// Files by path, as walked.
+    /// Files by path, as walked. (Two paths whose bytes differ but which are canonically
+    /// equivalent Strings, "é.txt" spelt composed and decomposed, are one key of a Swift
+    /// dictionary: the first in byte order is kept; ``entries`` has both.)
     public var files: [String: File] {
-        get { Dictionary(uniqueKeysWithValues: entries.map { ($0.path, $0.file) }) }
+        get { Dictionary(entries.map { ($0.path, $0.file) }, uniquingKeysWith: { first, _ in first }) }
         set { entries = Self.sorted(newValue.map { Entry(path: $0.key, file: $0.value) }) }
     }
     /// The next unused source id.

@@ -116,3 +116,27 @@ extension String.UTF8View {
         return true
     }
 }
+
+/// A String compared and hashed by its UTF-8 bytes, for sets and dictionaries of keys and paths.
+///
+/// Swift's `String ==` (and so `Set<String>` and `[String: …]`) compares by canonical equivalence:
+/// "é" (U+00E9) and "e" + U+0301 are equal Strings, though a file system (ext4) keeps them as two
+/// names and the index finds, orders and deletes keys by their bytes. A set of Strings made two
+/// such files one document ("duplicate key"), and an update then kept the document of a file
+/// that was gone; these compare as the index does.
+struct ByteKey: Hashable {
+    let string: String
+
+    init(_ string: String) { self.string = string }
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.bytewiseCompare(b.string) == 0 }
+
+    func hash(into hasher: inout Hasher) {
+        // native Strings (all that Sou makes) have contiguous UTF-8: no copy
+        if let done: Void = string.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        var copy = string
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}

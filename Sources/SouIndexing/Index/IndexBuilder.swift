@@ -302,7 +302,8 @@ public struct IndexBuilder {
         // the total to read, for a progress bar: counted only when someone listens
         let totalBytes: Int? = progress == nil ? nil : Self.expectedBytes(toRead.map(\.file))
         var counts: [UInt32: Int] = [:]
-        var keysRead = Set<String>()
+        // (keys by their bytes, as the index holds them: ``ByteKey``)
+        var keysRead = Set<ByteKey>()
         if !toRead.isEmpty {
             try writer.addDocuments { add in
                 // reading is what this thread does less the phases measured inside `add`
@@ -312,7 +313,7 @@ public struct IndexBuilder {
                             try add(doc)
                             documents += 1
                             counts[id, default: 0] += 1
-                            if !keysRead.insert(doc.key).inserted {
+                            if !keysRead.insert(ByteKey(doc.key)).inserted {
                                 summary.duplicateKeys += 1
                                 warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
                             }
@@ -331,18 +332,18 @@ public struct IndexBuilder {
         // key read again, from its file or another one — a moved folder, a line moved to another
         // JSON Lines file — was replaced by the add: deleting it would delete the new document),
         // record the files
-        let old = previousKeys.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let old = previousKeys.values.reduce(into: Set<ByteKey>()) { $0.formUnion($1.lazy.map(ByteKey.init)) }
         let now = keysRead
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
-        for key in old.subtracting(now) where try writer.delete(key: key) { summary.deleted += 1 }
+        for key in old.subtracting(now) where try writer.delete(key: key.string) { summary.deleted += 1 }
         // A file that could not be read is not recorded (an entry it had goes, as its documents
         // went above): recorded with its size and time, it would count as read and unchanged, and
         // neither the next run nor the up-to-date check of a cached folder search would try it
         // again or say that it is unreadable. Unrecorded, every run tries it (and warns) again.
-        let unreadable = source.unreadablePaths.isEmpty ? [] : Set(source.unreadablePaths)
-        let recorded = unreadable.isEmpty ? toRead : toRead.filter { !unreadable.contains($0.file.path) }
-        let dropped = unreadable.isEmpty ? [] : toRead.compactMap { unreadable.contains($0.file.path) ? $0.entry : nil }
+        let unreadable = source.unreadablePaths.isEmpty ? [] : Set(source.unreadablePaths.map(ByteKey.init))
+        let recorded = unreadable.isEmpty ? toRead : toRead.filter { !unreadable.contains(ByteKey($0.file.path)) }
+        let dropped = unreadable.isEmpty ? [] : toRead.compactMap { unreadable.contains(ByteKey($0.file.path)) ? $0.entry : nil }
         table.apply(updates: recorded.map { r in
                         (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
                                                                isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))

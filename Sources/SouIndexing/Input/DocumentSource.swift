@@ -376,10 +376,11 @@ public final class DocumentSource {
             // a file reached through two of the paths (a folder and a folder or file inside it:
             // `sou index docs docs/sub`) is the same file under the same path: read once, without
             // the duplicate-key warnings reading it twice gave
-            var seen = Set<String>()
+            // (by bytes: two names that are canonically equivalent Strings are two files)
+            var seen = Set<ByteKey>()
             seen.reserveCapacity(files.count)
             let before = files.count
-            files.removeAll { $0.path != "-" && !seen.insert($0.path).inserted }
+            files.removeAll { $0.path != "-" && !seen.insert(ByteKey($0.path)).inserted }
             if files.count < before {
                 detail("\(before - files.count) file\(before - files.count == 1 ? "" : "s") reached through two of the paths given: read once")
             }
