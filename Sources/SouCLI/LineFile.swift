@@ -111,11 +111,13 @@ struct LineFile {
         return out
     }
 
-    /// The keys of a file (`--keys-from`): one per line (LF or CRLF), empty lines skipped.
+    /// The keys of a file (`--keys-from`): one per line (LF or CRLF), empty lines skipped; a
+    /// UTF-8 byte order mark at the start dropped (as for queries: no key starts with one).
     static func keys(_ path: String, option: String) throws -> [String] {
         var out: [String] = []
-        try LineFile(path: path, option: option, item: "key", items: "keys").forEachLine { _, line in
+        try LineFile(path: path, option: option, item: "key", items: "keys").forEachLine { number, line in
             var l = line[...]
+            if number == 1, l.starts(with: [0xEF, 0xBB, 0xBF]) { l = l.dropFirst(3) }
             if l.last == 0x0D { l = l.dropLast() }
             if !l.isEmpty { out.append(String(decoding: l, as: UTF8.self)) }
         }

@@ -160,7 +160,10 @@ struct DeleteCommand: ParsableCommand {
         var deleted = 0
         do {
             let writer = try target.writer()
-            for key in all {
+            // a key given twice (as an argument and in --keys-from's file) is deleted once: the
+            // second time it is no longer in the index, which is not "not in the index"
+            var seen = Set<[UInt8]>()
+            for key in all where seen.insert(Array(key.utf8)).inserted {
                 if try writer.delete(key: key) { deleted += 1 } else { missing.append(key) }
             }
             try writer.commit()

@@ -583,6 +583,22 @@ struct UpdateCLITests {
         #expect(!FileManager.default.fileExists(atPath: s.path("absent.sou")))
     }
 
+    @Test("sou delete: a key given twice is deleted once and not reported missing; a byte order mark before --keys-from's first key is dropped")
+    func deleteRepeatedKeysAndBOM() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", s.path("docs"), "-o", s.index]).status == 0)
+        // the same key as an argument and in the file (a list of keys joined from two places)
+        try write("\u{FEFF}\(s.path("docs/b1.txt"))\r\n\(s.path("docs/a0.txt"))\r\n", to: s.path("keys.txt"))
+        let twice = try s.run(["delete", "-i", s.index, s.path("docs/a0.txt"), s.path("docs/a0.txt"), "--keys-from", s.path("keys.txt")])
+        #expect(twice.status == 0, "\(twice)")
+        #expect(!twice.err.contains("not in the index"), "\(twice)")
+        #expect(twice.err.contains("deleted 2, not found 0"), "\(twice)")
+        #expect(try s.keys("alphaword").isEmpty && s.keys("bravoword").isEmpty)
+        try s.expectCheck("delete of a repeated key")
+    }
+
     @Test("a segment whose documents are all deleted goes away instead of staying as an empty segment")
     func emptySegmentsGo() throws {
         let s = try Scratch()
