@@ -57,6 +57,11 @@ struct SouCommand: ParsableCommand {
                 printError(usage)
                 Glibc.exit(2)
             }
+            // `sou delete -i idx -dash`: a key that starts with '-', taken for options
+            if let usage = DeleteCommand.misreadKey(arguments: Array(CommandLine.arguments.dropFirst())) {
+                printError(usage)
+                Glibc.exit(2)
+            }
             // `sou index --jbos 2`: the option meant, not ArgumentParser's guess
             if let usage = UnknownOption.message(for: error, arguments: Array(CommandLine.arguments.dropFirst())) {
                 printError(usage)

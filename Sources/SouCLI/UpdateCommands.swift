@@ -147,7 +147,42 @@ struct DeleteCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        // (also when the parser dropped such a word and parsed the rest)
+        if let usage = Self.misreadKey(arguments: Array(CommandLine.arguments.dropFirst())) { throw CLIError(usage) }
         if keys.isEmpty && keysFrom == nil { throw ValidationError("give at least one key, or --keys-from FILE") }
+    }
+
+    /// A usage error for a `sou delete` command line with a key that starts with "-" before
+    /// `--`: the argument parser took it for options (`-dash` as -d -a -s -h printed the help
+    /// and exited 0, deleting nothing; `-xyz` was dropped), so the message names it and shows
+    /// the command with the key after `--`. nil when every such word is an option of the command
+    /// or a value of one. `arguments` are the process arguments after the program name.
+    static func misreadKey(arguments: [String]) -> String? {
+        guard arguments.first == "delete" else { return nil }
+        let words = Array(arguments.dropFirst())
+        let options = words.prefix { $0 != "--" }
+        let longNames = Set(UnknownOption.longNames(of: DeleteCommand.self).map { "--" + $0 })
+        let takingValues: Set<String> = ["-i", "--index", "--merge-factor", "--keys-from"]
+        var misread: [String] = []
+        var i = options.startIndex
+        while i < options.endIndex {
+            let word = options[i]
+            if takingValues.contains(word) { i += 2; continue }
+            if word.hasPrefix("-"), word != "-", !(word == "-h" || word == "-i"),
+               !longNames.contains(String(word.prefix { $0 != "=" })) {
+                misread.append(word)
+            }
+            i += 1
+        }
+        guard !misread.isEmpty else { return nil }
+        // (a long one is a mistyped option: UnknownOption names it)
+        if misread.contains(where: { $0.hasPrefix("--") }) { return nil }
+        let kept = options.filter { !misread.contains($0) }
+        let after = words.firstIndex(of: "--").map { Array(words[($0 + 1)...]) } ?? []
+        let command = (["sou", "delete"] + kept + ["--"] + misread + after).map { SearchCommand.shellWord($0) }.joined(separator: " ")
+        return "unknown option\(misread.count == 1 ? "" : "s") \(misread.map { "'\($0)'" }.joined(separator: ", ")); "
+            + "a key that starts with '-' goes after --: \(command)"
+            + "\nUsage: sou delete --index <index> [<keys> ...] [--keys-from <keys-from>]  (see sou delete --help)"
     }
 
     func run() throws {

@@ -599,6 +599,32 @@ struct UpdateCLITests {
         try s.expectCheck("delete of a repeated key")
     }
 
+    /// Before: `sou delete -i F -dash` printed the help and exited 0 (-d -a -s -h), deleting
+    /// nothing, and `-xyz` was dropped ("give at least one key").
+    @Test("sou delete: a key that starts with '-' before -- is a usage error that shows the command with it after --, which deletes it")
+    func deleteKeysThatStartWithADash() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let lines = "{\"id\":\"-dash\",\"body\":\"dash common\"}\n{\"id\":\"-xyz\",\"body\":\"xyz common\"}\n{\"id\":\"plain\",\"body\":\"plain common\"}\n"
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data(lines.utf8)).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: s.index))
+        for (arguments, shown) in [
+            (["-dash"], "sou delete -i \(s.index) -- -dash"),
+            (["-xyz", "plain"], "sou delete -i \(s.index) plain -- -xyz"),
+            (["-x"], "sou delete -i \(s.index) -- -x"),
+        ] {
+            let r = try s.run(["delete", "-i", s.index] + arguments)
+            #expect(r.status == 2 && r.out.isEmpty && !r.out.contains("OVERVIEW") && !r.err.contains("OVERVIEW"), "\(arguments): \(r)")
+            #expect(r.err.contains("a key that starts with '-' goes after --: \(shown)"), "\(arguments): \(r)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: s.index)) == before, "\(arguments) changed the index")
+        }
+        let fixed = try s.run(["delete", "-i", s.index, "--", "-dash", "-xyz"])
+        #expect(fixed.status == 0 && fixed.err.contains("deleted 2, not found 0"), "\(fixed)")
+        #expect(try s.keys("common") == ["plain"])
+        // -h and --help still print the help
+        #expect(try s.run(["delete", "-h"]).status == 0)
+    }
+
     @Test("a segment whose documents are all deleted goes away instead of staying as an empty segment")
     func emptySegmentsGo() throws {
         let s = try Scratch()
