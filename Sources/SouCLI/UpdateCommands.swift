@@ -262,8 +262,12 @@ struct MergeCommand: ParsableCommand {
             let after = try IndexReader(path: file)
             var st = stat()
             let bytes = stat(file, &st) == 0 ? Int(st.st_size) : 0
-            if !quiet {
-                writeStderr("\(file): \(before.segments.count) segments → \(after.segments.count), \(before.deletedCount) deleted documents dropped, "
+            if !quiet, after.generation == before.generation {
+                let n = before.segments.count
+                writeStderr("\(file): nothing to merge (\(n) segment\(n == 1 ? "" : "s"), no deleted document, no unused byte): unchanged\n")
+            } else if !quiet {
+                let n = before.segments.count, d = before.deletedCount
+                writeStderr("\(file): \(n) segment\(n == 1 ? "" : "s") → \(after.segments.count), \(d) deleted document\(d == 1 ? "" : "s") dropped, "
                             + "\(bytes) bytes, " + cFormat("%.2f s", Date().timeIntervalSince(start)) + "\n")
             }
         } catch let error as IndexError {

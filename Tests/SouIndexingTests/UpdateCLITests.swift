@@ -625,6 +625,31 @@ struct UpdateCLITests {
         #expect(try s.run(["delete", "-h"]).status == 0)
     }
 
+    /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing
+    /// to merge.
+    @Test("sou merge with nothing to merge (few enough segments, nothing deleted, no unused byte) leaves the file byte for byte and says so")
+    func mergeWithNothingToDo() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let lines = "{\"id\":\"a\",\"body\":\"first common\"}\n{\"id\":\"b\",\"body\":\"second common\"}\n"
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data(lines.utf8)).status == 0)
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"c\",\"body\":\"third common\"}\n".utf8)).status == 0)
+        let merged = try s.run(["merge", s.index])
+        #expect(merged.status == 0 && merged.err.contains("2 segments → 1, 0 deleted documents dropped"), "\(merged)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: s.index))
+        for arguments in [["merge", s.index], ["merge", s.index, "--max-segments", "3"]] {
+            let again = try s.run(arguments)
+            #expect(again.status == 0 && again.err.contains("nothing to merge (1 segment, no deleted document, no unused byte): unchanged"), "\(again)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: s.index)) == before)
+        }
+        // a deletion is something to merge
+        #expect(try s.run(["delete", "-i", s.index, "a"]).status == 0)
+        let purged = try s.run(["merge", s.index])
+        #expect(purged.status == 0 && purged.err.contains("1 segment → 1, 1 deleted document dropped"), "\(purged)")
+        #expect(try s.keys("common") == ["b", "c"])
+        try s.expectCheck("merges with and without anything to do")
+    }
+
     @Test("a segment whose documents are all deleted goes away instead of staying as an empty segment")
     func emptySegmentsGo() throws {
         let s = try Scratch()

@@ -841,7 +841,9 @@ public final class IndexWriter {
 
     /// Merges segments so that at most `maxSegments` remain (1: everything in one segment),
     /// dropping deleted documents, and commits. Postings are merged from the segments directly,
-    /// without re-analyzing text. The file is rewritten into a new file that replaces it.
+    /// without re-analyzing text. The file is rewritten into a new file that replaces it; with
+    /// nothing to do (at most `maxSegments` segments, no deleted document, no unused byte) it is
+    /// left as it is, without a commit.
     public func merge(maxSegments: Int = 1) throws {
         try checkUsable()
         guard maxSegments >= 1 else { throw IndexError.capacity("maxSegments must be at least 1 (got \(maxSegments))") }
@@ -849,6 +851,9 @@ public final class IndexWriter {
         do {
             try flushBuffer()
             if dirty || replacement != nil { try writeCommit(); dirty = false }
+            // nothing to do (few enough segments, no deleted document, no dead byte): no new
+            // file and no commit, so that the file and its generation stay as they are
+            if segments.count <= maxSegments, segments.allSatisfy({ $0.deletions.isEmpty }), deadBytes == 0 { return }
             try rewrite(maxSegments: maxSegments)
         } catch {
             fail(error)
@@ -948,10 +953,18 @@ public final class IndexWriter {
     /// fifths of them, and more than 64 KiB (a small file is not rewritten for every few commit
     /// records; a file of any size stays within its live bytes + max(2/5 of them, 64 KiB)).
     private func garbageIsExcessive() -> Bool {
-        let live = segments.reduce(ContainerLayout.headerSize) { $0 + $1.entry.length + $1.entry.deletionsLength }
-            + sourcesEntry.length + (committedEnd - committedOffset)
-        return end - live > max(live * 2 / 5, Self.garbageAllowance)
+        deadBytes > max(liveBytes * 2 / 5, Self.garbageAllowance)
     }
+
+    /// Bytes of the file the latest commit needs: the header, the segments and their deletions,
+    /// the source table and the commit record.
+    private var liveBytes: Int {
+        segments.reduce(ContainerLayout.headerSize) { $0 + $1.entry.length + $1.entry.deletionsLength }
+            + sourcesEntry.length + (committedEnd - committedOffset)
+    }
+
+    /// Bytes of the file no commit needs any more (replaced segments and deletions, old commits).
+    private var deadBytes: Int { end - liveBytes }
 
     /// Dead bytes a file of any size may hold before a commit rewrites it.
     static let garbageAllowance = 64 << 10
