@@ -96,10 +96,19 @@ struct AddCommand: ParsableCommand {
             let writer = try target.writer(jobs: jobs ?? activeProcessorCount, mode: .openOrCreateOnCommit)
             let before = writer.documentCount
             var count = 0
+            // keys read in this run (by their bytes, as the index holds keys): a key read again
+            // replaces the document read before, as in `sou index`, which says so
+            var keysRead = Set<[UInt8]>()
+            var duplicates = 0
             try writer.addDocuments { add in
                 try source.read(paths: sources) { doc in
                     try add(doc)
                     count += 1
+                    if !keysRead.insert(Array(doc.key.utf8)).inserted {
+                        duplicates += 1
+                        printError("warning: \(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(Escaping.printable(doc.key))\": "
+                                   + "it replaces the document read before with this key (the last one read wins)")
+                    }
                 }
             }
             guard count > 0 else {
@@ -111,9 +120,11 @@ struct AddCommand: ParsableCommand {
             try writer.commit()
             let after = try IndexReader(path: target.index).documentCount
             if !quiet {
+                // replaced: keys that were in the index (a key read twice is one document)
                 let added = after - before
-                writeStderr("\(target.index): added \(added), replaced \(count - added) in "
-                            + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) documents\n")
+                let note = duplicates == 0 ? "" : " (\(duplicates) duplicate key\(duplicates == 1 ? "" : "s") in the input: the last one read wins)"
+                writeStderr("\(target.index): added \(added), replaced \(keysRead.count - added)\(note) in "
+                            + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) document\(after == 1 ? "" : "s")\n")
             }
         } catch let error as IndexError {
             throw CLIError(file: target.index, error)

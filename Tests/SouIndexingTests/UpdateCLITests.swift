@@ -625,6 +625,23 @@ struct UpdateCLITests {
         #expect(try s.run(["delete", "-h"]).status == 0)
     }
 
+    /// Before: "added 1, replaced 2 … 1 documents" on a new index, and no warning.
+    @Test("sou add: a key read twice in one run is a duplicate (warned, counted, the last one wins), not a replacement; counts in the singular where one")
+    func addDuplicateKeysInOneRun() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let three = "{\"id\":\"a\",\"body\":\"一 common\"}\n{\"id\":\"a\",\"body\":\"二 common\"}\n{\"id\":\"a\",\"body\":\"三 common\"}\n"
+        let first = try s.run(["add", "-i", s.index, "-"], input: Data(three.utf8))
+        #expect(first.status == 0, "\(first)")
+        #expect(first.err.contains("stdin:2: duplicate key \"a\"") && first.err.contains("stdin:3: duplicate key \"a\""), "\(first)")
+        #expect(first.err.contains("added 1, replaced 0 (2 duplicate keys in the input: the last one read wins) in ")
+                && first.err.hasSuffix("; 1 document\n"), "\(first)")
+        #expect(try s.run(["show", "-i", s.index, "a"]).out == "\n三 common\n")   // (no title: an empty first line)
+        let second = try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"a\",\"body\":\"四 common\"}\n{\"id\":\"b\",\"body\":\"五 common\"}\n".utf8))
+        #expect(second.status == 0 && second.err.contains("added 1, replaced 1 in ") && second.err.hasSuffix("; 2 documents\n")
+                && !second.err.contains("duplicate"), "\(second)")
+    }
+
     /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing
     /// to merge.
     @Test("sou merge with nothing to merge (few enough segments, nothing deleted, no unused byte) leaves the file byte for byte and says so")
