@@ -17,7 +17,8 @@ struct CLIError: Error, CustomStringConvertible {
     /// "FILE: message" for `error` met with the file `file`, or the message alone when it starts
     /// with the file's name already (a locked index's message names the file and its writer).
     init(file: String, _ error: Error) {
-        let text = "\(error)"
+        // (a locked index's message names the option of the library and of sou: here, sou's)
+        let text = "\(error)".replacing(" (sou: --wait; the library: IndexWriterOptions.waitsForLock)", with: " (--wait)")
         self.init(text.hasPrefix(file + " ") ? text : "\(file): \(text)")
     }
 }

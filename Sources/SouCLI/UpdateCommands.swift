@@ -11,7 +11,7 @@ struct WriterOptions: ParsableArguments {
     @Flag(help: "Wait for another writer of the index to finish instead of failing.")
     var wait = false
 
-    @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time (default 8).")
+    @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time.")
     var mergeFactor = IndexWriterOptions().mergeFactor
 
     func validate() throws {
@@ -89,6 +89,11 @@ struct AddCommand: ParsableCommand {
         if !textFields.isEmpty { input.textFields = textFields }
         input.titleField = titleField
         let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
+        // a source that cannot be read is an error about it (not about the index), before anything
+        for p in sources where p != "-" {
+            var st = stat()
+            if stat(p, &st) != 0 { throw CLIError("cannot read \(p): \(String(cString: strerror(errno)))") }
+        }
         do {
             // a new index is created by the commit, so that an add that fails creates nothing
             var existed = stat()

@@ -38,7 +38,7 @@ enum WriterLock {
                     blocking = true
                     continue
                 }
-                throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (IndexWriterOptions.waitsForLock; sou: --wait)")
+                throw IndexError.locked("\(path) is being written by \(holder(of: fd) ?? "another writer"); try again when it is done, or wait for it (sou: --wait; the library: IndexWriterOptions.waitsForLock)")
             }
             throw IndexError.io("cannot lock \(path): \(String(cString: strerror(e)))")
         }
@@ -136,7 +136,10 @@ enum WriterLock {
                 if pid == me { return "another writer in this process" }
                 let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
                     .map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingWhitespace } ?? ""
-                return command.isEmpty ? "process \(pid)" : "process \(pid) (\(command))"
+                // (the program by its name, not its path: "sou add …")
+                let words = command.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+                let shown = words.isEmpty ? "" : String(words[0].split(separator: "/").last ?? words[0]) + (words.count > 1 ? " " + words[1] : "")
+                return shown.isEmpty ? "process \(pid)" : "process \(pid) (\(shown))"
             }
         }
         return nil
