@@ -642,6 +642,37 @@ struct UpdateCLITests {
                 && !second.err.contains("duplicate"), "\(second)")
     }
 
+    /// Before: `sou check` said only "ok" for a copy whose newest commit a truncation cut off
+    /// (the index silently one commit back), and for a torn commit slot or a torn tail.
+    @Test("sou check notes what the file holds besides the commit it opens at: a newer commit cut off, a torn slot, bytes after the commit (still ok, exit 0)")
+    func checkNotesLostCommitsAndTails() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"a\",\"body\":\"一二三 common\"}\n".utf8)).status == 0)
+        #expect(try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"b\",\"body\":\"四五六 common\"}\n".utf8)).status == 0)
+        let clean = try s.run(["check", s.index])
+        #expect(clean.status == 0 && clean.out.hasPrefix("ok: 2 documents") && clean.err.isEmpty, "\(clean)")
+        let whole = try s.bytes()
+        // the newest commit cut off (a truncated copy): opens at commit 1, one document
+        try whole.dropLast(10).write(to: URL(fileURLWithPath: s.index))
+        let cut = try s.run(["check", s.index])
+        #expect(cut.status == 0 && cut.out.hasPrefix("ok: 1 document (0 deleted)"), "\(cut)")
+        #expect(cut.err.contains("commit 2 (the slot at header byte") && cut.err.contains("it is lost, and the index opens at commit 1")
+                && cut.err.contains("what is left of the lost one"), "\(cut)")
+        #expect(try s.keys("common") == ["a"])
+        // bytes of an interrupted write after the commit
+        try (whole + Data("garbage!".utf8)).write(to: URL(fileURLWithPath: s.index))
+        let tail = try s.run(["check", s.index])
+        #expect(tail.status == 0 && tail.err.contains("8 bytes after commit 2 belong to no complete commit (an interrupted write)"), "\(tail)")
+        // a torn slot (the older commit's: the index still opens at commit 2)
+        var torn = whole
+        let older = torn[torn.startIndex + 16] == 2 ? 40 : 16   // the slot of generation 1
+        torn[torn.startIndex + older + 4] ^= 0xFF
+        try torn.write(to: URL(fileURLWithPath: s.index))
+        let slot = try s.run(["check", s.index])
+        #expect(slot.status == 0 && slot.out.hasPrefix("ok: 2 documents") && slot.err.contains("the commit slot at header byte \(older) does not hold"), "\(slot)")
+    }
+
     /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing
     /// to merge.
     @Test("sou merge with nothing to merge (few enough segments, nothing deleted, no unused byte) leaves the file byte for byte and says so")

@@ -17,6 +17,13 @@ public struct IndexCheckReport: Sendable, Hashable, Codable {
     public var terms: Int
     public var postings: Int
     public var positions: Int
+    /// What the file holds besides the commit opened, which readers ignore and the next writer
+    /// removes or overwrites: a newer commit the end of the file cuts off (a power loss, a
+    /// truncated copy), a commit slot whose checksum fails (a header write cut short, or
+    /// damage), bytes after the commit opened (an interrupted write). Not errors (a crash at
+    /// any moment leaves such a file, which opens at its last complete commit), but worth saying:
+    /// with a truncated copy, the newer commit is lost.
+    public var notes: [String] = []
 }
 
 /// One segment as `sou stats` shows it.
@@ -95,10 +102,40 @@ extension IndexReader {
                 offset = c.previousOffset
             }
             report.commits = seen
+            report.notes = commitNotes()
         } else {
             report.commits = 1
         }
         return report
+    }
+
+    /// ``IndexCheckReport/notes``: the header's commit slots and the bytes after the commit
+    /// opened, against it.
+    func commitNotes() -> [String] {
+        var notes: [String] = []
+        var lost = false
+        let b = storage.bytes
+        guard b.count >= ContainerLayout.headerSize else { return notes }
+        let header = UnsafeRawBufferPointer(start: b.base, count: ContainerLayout.headerSize)
+        for at in ContainerLayout.slotOffsets {
+            let raw = UnsafeRawBufferPointer(rebasing: header[at..<(at + ContainerLayout.slotSize)])
+            if raw.allSatisfy({ $0 == 0 }) { continue }   // never written
+            guard let slot = CommitSlot.decode(header, at: at) else {
+                notes.append("the commit slot at header byte \(at) does not hold (its checksum fails: a header write cut short, or damage); it is ignored")
+                continue
+            }
+            if slot.generation > commit.generation {
+                lost = true
+                notes.append("commit \(slot.generation) (the slot at header byte \(at)) reaches past the end of the file (a power loss, or a truncated copy): "
+                             + "it is lost, and the index opens at commit \(commit.generation)")
+            }
+        }
+        let committedEnd = commitOffset + commit.byteCount
+        if b.count > committedEnd {
+            notes.append("\(b.count - committedEnd) bytes after commit \(commit.generation) belong to no complete commit "
+                         + (lost ? "(what is left of the lost one)" : "(an interrupted write)") + "; readers ignore them and the next writer removes them")
+        }
+        return notes
     }
 
     /// Per-segment figures, in segment order.
