@@ -80,7 +80,9 @@ struct StatsCommand: ParsableCommand {
         lines.append("analyzer:          \(stats.analyzer) (flags \(stats.analyzerFlags), rules version \(stats.analyzerRulesVersion))")
         lines.append("commit:            generation \(index.generation)")
         lines.append("documents:         \(stats.documents) live, \(index.deletedCount) deleted")
-        lines.append(cFormat("garbage:           %.1f%% of the file (replaced segments, old commits, deleted documents)", 100 * garbage))
+        let tail = index.path == nil ? 0 : index.bytesAfterCommit
+        lines.append(cFormat("garbage:           %.1f%% of the file (replaced segments, old commits, deleted documents", 100 * garbage)
+                     + (tail > 0 ? "; \(tail) bytes after the last commit, of an interrupted write, which the next writer removes)" : ")"))
         lines.append("segments:          \(segments.count)")
         for s in segments {
             lines.append(cFormat("  segment %-6llu %9ld documents %9ld deleted %12ld bytes %9ld terms", s.id, s.documents, s.deleted, s.bytes, s.terms))

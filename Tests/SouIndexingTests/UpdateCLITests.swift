@@ -644,7 +644,7 @@ struct UpdateCLITests {
 
     /// Before: `sou check` said only "ok" for a copy whose newest commit a truncation cut off
     /// (the index silently one commit back), and for a torn commit slot or a torn tail.
-    @Test("sou check notes what the file holds besides the commit it opens at: a newer commit cut off, a torn slot, bytes after the commit (still ok, exit 0)")
+    @Test("sou check notes what the file holds besides the commit it opens at: a newer commit cut off, a torn slot, bytes after the commit (still ok, exit 0); sou stats counts the last in its garbage and says so")
     func checkNotesLostCommitsAndTails() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -664,6 +664,9 @@ struct UpdateCLITests {
         try (whole + Data("garbage!".utf8)).write(to: URL(fileURLWithPath: s.index))
         let tail = try s.run(["check", s.index])
         #expect(tail.status == 0 && tail.err.contains("8 bytes after commit 2 belong to no complete commit (an interrupted write)"), "\(tail)")
+        // and sou stats says what of its garbage they are
+        let stats = try s.run(["stats", s.index])
+        #expect(stats.status == 0 && stats.out.contains("; 8 bytes after the last commit, of an interrupted write, which the next writer removes)"), "\(stats)")
         // a torn slot (the older commit's: the index still opens at commit 2)
         var torn = whole
         let older = torn[torn.startIndex + 16] == 2 ? 40 : 16   // the slot of generation 1

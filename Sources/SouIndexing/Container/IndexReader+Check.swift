@@ -157,6 +157,12 @@ extension IndexReader {
         return max(0, 1 - live / Double(fileBytes))
     }
 
+    /// Bytes of the file after the commit this snapshot is (an interrupted write, or a newer
+    /// commit cut off): part of ``garbageRatio(fileBytes:)``, removed by the next writer.
+    public var bytesAfterCommit: Int {
+        max(0, storage.count - (commitOffset + commit.byteCount))
+    }
+
     /// Statistics of the whole index: the segments' figures added up (terms counted per segment).
     public func statistics() throws -> IndexStatistics {
         var total: IndexStatistics? = nil
