@@ -19,7 +19,8 @@ struct CLIError: Error, CustomStringConvertible {
     init(file: String, _ error: Error) {
         // (a locked index's message names the option of the library and of sou: here, sou's)
         let text = "\(error)".replacing(" (sou: --wait; the library: IndexWriterOptions.waitsForLock)", with: " (--wait)")
-        self.init(text.hasPrefix(file + " ") ? text : "\(file): \(text)")
+        // (named once: "corrupt index: F: commit 2 lies past the end…" is not prefixed again)
+        self.init(text.hasPrefix(file + " ") || text.contains(file + ": ") ? text : "\(file): \(text)")
     }
 }
 

@@ -664,6 +664,13 @@ struct UpdateCLITests {
         try (whole + Data("garbage!".utf8)).write(to: URL(fileURLWithPath: s.index))
         let tail = try s.run(["check", s.index])
         #expect(tail.status == 0 && tail.err.contains("8 bytes after commit 2 belong to no complete commit (an interrupted write)"), "\(tail)")
+        // a file cut before any complete commit: an error that names the file once, for every command
+        try whole.prefix(200).write(to: URL(fileURLWithPath: s.index))
+        for arguments in [["add", "-i", s.index, "-"], ["delete", "-i", s.index, "a"], ["merge", s.index]] {
+            let r = try s.run(arguments, input: Data("{\"id\":\"c\",\"body\":\"x\"}\n".utf8))
+            #expect(r.status == 2 && r.err.contains("lies past the end of the file") && r.err.components(separatedBy: s.index).count == 2, "\(arguments): \(r)")
+        }
+        try (whole + Data("garbage!".utf8)).write(to: URL(fileURLWithPath: s.index))
         // and sou stats says what of its garbage they are
         let stats = try s.run(["stats", s.index])
         #expect(stats.status == 0 && stats.out.contains("; 8 bytes after the last commit, of an interrupted write, which the next writer removes)"), "\(stats)")
