@@ -683,6 +683,50 @@ struct UpdateCLITests {
         #expect(slot.status == 0 && slot.out.hasPrefix("ok: 2 documents") && slot.err.contains("the commit slot at header byte \(older) does not hold"), "\(slot)")
     }
 
+    /// Before: with a key in a.jsonl and b.jsonl (b, read later, wins), removing b.jsonl left no
+    /// document with the key (a.jsonl counted as unchanged), and editing a.jsonl made its
+    /// version win for good; a fresh build has a.jsonl's, and b.jsonl's.
+    @Test("one key in two input files: after the later file goes, comes back, or the earlier one changes, an update equals a fresh build (the file read last keeps the key)")
+    func keyInTwoFilesFollowsAFreshBuild() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let a = s.path("a.jsonl"), b = s.path("b.jsonl")
+        func put(_ path: String, _ lines: [(String, String)]) throws {
+            try write(lines.map { "{\"id\":\"\($0.0)\",\"body\":\"\($0.1)\"}\n" }.joined(), to: path)
+            // (a new modification time: past the file system's granularity)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(Double.random(in: -9000 ... -10))], ofItemAtPath: path)
+        }
+        func expectFresh(_ context: String, _ sources: [String]) throws {
+            let fresh = s.path("fresh.sou")
+            #expect(try s.run(["index"] + sources + ["-o", fresh, "--rebuild", "--quiet"]).status == 0)
+            for query in ["一号", "文件", "二号"] {
+                let updated = try s.run(["search", "-i", s.index, "--json", "-n", "100", query])
+                let built = try s.run(["search", "-i", fresh, "--json", "-n", "100", query])
+                #expect(updated.out == built.out && updated.status == built.status, "\(context), \(query): \(updated.out) against \(built.out)")
+            }
+            try s.expectCheck(context)
+        }
+        try put(a, [("1", "甲文件 一号"), ("2", "甲文件 二号")])
+        try put(b, [("1", "乙文件 一号")])
+        #expect(try s.run(["index", a, b, "-o", s.index]).status == 0)
+        try expectFresh("the first build", [a, b])
+        try FileManager.default.removeItem(atPath: b)
+        #expect(try s.run(["index", a, "-o", s.index]).status == 0)
+        try expectFresh("the later file removed", [a])
+        try put(b, [("1", "乙文件 一号")])
+        #expect(try s.run(["index", a, b, "-o", s.index]).status == 0)
+        try expectFresh("the later file back", [a, b])
+        try put(a, [("1", "甲文件 一号 改"), ("2", "甲文件 二号")])
+        let edited = try s.run(["index", a, b, "-o", s.index])
+        #expect(edited.status == 0 && edited.err.contains("duplicate key \"1\": \(b), read after it, has it too and keeps it"), "\(edited)")
+        try expectFresh("the earlier file edited", [a, b])
+        #expect(try s.run(["index", a, b, "-o", s.index]).status == 0)
+        try expectFresh("a run with nothing changed", [a, b])
+        try put(b, [("3", "乙文件 三号")])
+        #expect(try s.run(["index", a, b, "-o", s.index]).status == 0)
+        try expectFresh("the later file without the key", [a, b])
+    }
+
     /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing
     /// to merge.
     @Test("sou merge with nothing to merge (few enough segments, nothing deleted, no unused byte) leaves the file byte for byte and says so")

@@ -271,16 +271,21 @@ public struct IndexBuilder {
         let entryOf = table.match(files.map(\.path))
         var listed = [Bool](repeating: false, count: table.entries.count)
         var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?, entry: Int?)] = []
+        // each listed file's place in the walk (the order a fresh build reads them in), by id
+        var walkOrder: [UInt32: Int] = [:]
         for i in files.indices {
             // (by index: a file is copied only when it is to be read)
             let entry = entryOf[i]
             if let entry { listed[entry] = true }
             let old = entry.map { table.entries[$0].file }
+            // (Documents is what the file gave when it was read: a file with a key that a later
+            // file also has gives more than it has live, and is read again, see below)
             if let old, !optionsChanged, files[i].isRegularFile, old.size == files[i].size,
                old.modificationTime == files[i].modificationTime, old.isJSONLines == files[i].isJSONLines,
                live[old.id] == old.documents {
-                summary.unchanged += old.documents
+                summary.unchanged += live[old.id]
                 summary.unchangedFiles += 1
+                walkOrder[old.id] = i
                 continue
             }
             var id = old?.id ?? 0
@@ -288,6 +293,7 @@ public struct IndexBuilder {
                 id = table.nextID
                 table.nextID += 1
             }
+            walkOrder[id] = i
             toRead.append((files[i], id, old, entry))
         }
         let gone = table.entries.indices.filter { !listed[$0] }
@@ -295,25 +301,55 @@ public struct IndexBuilder {
         // the index mirrors `paths`: strays go too, unless a file read now has their key
         let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { table.entries[$0].file.id })
                                                          .union(strays))
+        let old = previousKeys.values.reduce(into: Set<ByteKey>()) { $0.formUnion($1.lazy.map(ByteKey.init)) }
+        // A key that two files give lives in the one a fresh build reads last (the later in the
+        // walk). A document read now whose key is new to the files read (not one they, the gone
+        // ones or strays had live) may be live in a file that is not read again: when that file
+        // comes later in the walk, it keeps the key and the document read now is left out (its
+        // file then gives more documents than it has live, and is read again by every run, so
+        // that it gets the key back when the later file loses it). Looked up in the commit this
+        // update started from (a snapshot: the writer's own segments change as it adds).
+        let rereadIDs = Set(toRead.map(\.id))
+        var snapshot: IndexReader? = nil
+        func laterHolder(of key: String, readFrom id: UInt32) throws -> String? {
+            if fresh { return nil }
+            if snapshot == nil { snapshot = try IndexReader(path: url.path) }
+            guard let index = snapshot, let d = try index.documents(withKey: key).first else { return nil }
+            let (s, local) = index.locate(d)
+            let holder = UInt32(truncatingIfNeeded: try index.segments[s].reader.documentSource(local))
+            guard holder != 0, !rereadIDs.contains(holder), let theirs = walkOrder[holder], let ours = walkOrder[id], theirs > ours else { return nil }
+            return files[theirs].path
+        }
         phase("compare")
 
         var documents = 0
         var lastReport = 0
         // the total to read, for a progress bar: counted only when someone listens
         let totalBytes: Int? = progress == nil ? nil : Self.expectedBytes(toRead.map(\.file))
+        // per file read: the distinct keys it gave (a JSON Lines file that repeats an id gives
+        // one document for it, which is live unless a later file has the key)
         var counts: [UInt32: Int] = [:]
-        // (keys by their bytes, as the index holds them: ``ByteKey``)
-        var keysRead = Set<ByteKey>()
+        // keys read now and the file each was read from last (keys by their bytes, as the
+        // index holds them: ``ByteKey``)
+        var keysRead: [ByteKey: UInt32] = [:]
         if !toRead.isEmpty {
             try writer.addDocuments { add in
                 // reading is what this thread does less the phases measured inside `add`
                 try IndexBuildTimings.measure(timings, .read) {
                     for (file, id, _, _) in toRead {
                         try source.read(file, source: id) { doc in
-                            try add(doc)
                             documents += 1
-                            counts[id, default: 0] += 1
-                            if !keysRead.insert(ByteKey(doc.key)).inserted {
+                            let key = ByteKey(doc.key)
+                            if keysRead[key] == nil, !old.contains(key), let later = try laterHolder(of: doc.key, readFrom: id) {
+                                counts[id, default: 0] += 1
+                                summary.duplicateKeys += 1
+                                warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": \(later), read after it, has it too and keeps it (the last one read wins)")
+                                return
+                            }
+                            try add(doc)
+                            let previous = keysRead.updateValue(id, forKey: key)
+                            if previous != id { counts[id, default: 0] += 1 }
+                            if previous != nil {
                                 summary.duplicateKeys += 1
                                 warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
                             }
@@ -332,8 +368,7 @@ public struct IndexBuilder {
         // key read again, from its file or another one — a moved folder, a line moved to another
         // JSON Lines file — was replaced by the add: deleting it would delete the new document),
         // record the files
-        let old = previousKeys.values.reduce(into: Set<ByteKey>()) { $0.formUnion($1.lazy.map(ByteKey.init)) }
-        let now = keysRead
+        let now = Set(keysRead.keys)
         summary.replaced = now.intersection(old).count
         summary.added = now.count - summary.replaced
         for key in old.subtracting(now) where try writer.delete(key: key.string) { summary.deleted += 1 }
@@ -350,9 +385,13 @@ public struct IndexBuilder {
                     }, removed: gone + dropped)
         // (a run that only met the same unreadable files again changes nothing: no commit)
         if fresh || !recorded.isEmpty || !dropped.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
-            // record what is live per file now (a key read from two files lives in the later one)
-            let now = try writer.liveDocumentCounts()
-            table.setDocuments { now[$0.id] }
+            // record per file read now what it gave (a key read from two files lives in the later
+            // one: the earlier then has fewer live documents than it gave, and is read again by
+            // the next run, so that it gets the key back when the later file loses it); a file not
+            // read keeps its number, and one that lost a key to a file read now has fewer live
+            // documents than its number: read again too
+            let readIDs = Set(recorded.map(\.id))
+            table.setDocuments { readIDs.contains($0.id) ? counts[$0.id] ?? 0 : $0.documents }
             writer.sources = table
         }
         phase("deletes")
