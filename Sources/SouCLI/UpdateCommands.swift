@@ -103,16 +103,15 @@ struct AddCommand: ParsableCommand {
             var count = 0
             // keys read in this run (by their bytes, as the index holds keys): a key read again
             // replaces the document read before, as in `sou index`, which says so
-            var keysRead = Set<[UInt8]>()
+            var keysRead = Set<ByteKey>()
             var duplicates = 0
             try writer.addDocuments { add in
                 try source.read(paths: sources) { doc in
                     try add(doc)
                     count += 1
-                    if !keysRead.insert(Array(doc.key.utf8)).inserted {
+                    if !keysRead.insert(ByteKey(doc.key)).inserted {
                         duplicates += 1
-                        printError("warning: \(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(Escaping.printable(doc.key))\": "
-                                   + "it replaces the document read before with this key (the last one read wins)")
+                        printError("warning: " + IndexBuilder.duplicateKeyWarning(doc))
                     }
                 }
             }
@@ -213,8 +212,8 @@ struct DeleteCommand: ParsableCommand {
             let writer = try target.writer()
             // a key given twice (as an argument and in --keys-from's file) is deleted once: the
             // second time it is no longer in the index, which is not "not in the index"
-            var seen = Set<[UInt8]>()
-            for key in all where seen.insert(Array(key.utf8)).inserted {
+            var seen = Set<ByteKey>()
+            for key in all where seen.insert(ByteKey(key)).inserted {
                 if try writer.delete(key: key) { deleted += 1 } else { missing.append(key) }
             }
             try writer.commit()

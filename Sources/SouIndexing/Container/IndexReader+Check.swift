@@ -130,9 +130,8 @@ extension IndexReader {
                              + "it is lost, and the index opens at commit \(commit.generation)")
             }
         }
-        let committedEnd = commitOffset + commit.byteCount
-        if b.count > committedEnd {
-            notes.append("\(b.count - committedEnd) bytes after commit \(commit.generation) belong to no complete commit "
+        if bytesAfterCommit > 0 {
+            notes.append("\(bytesAfterCommit) bytes after commit \(commit.generation) belong to no complete commit "
                          + (lost ? "(what is left of the lost one)" : "(an interrupted write)") + "; readers ignore them and the next writer removes them")
         }
         return notes

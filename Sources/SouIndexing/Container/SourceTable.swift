@@ -165,11 +165,6 @@ public struct SourceTable: Sendable, Hashable {
     /// Sets the entries (already in strictly increasing byte order of their paths).
     mutating func setEntries(_ e: [Entry]) { entries = e }
 
-    /// Sets the live document count of every entry.
-    mutating func setDocuments(_ count: (File) -> Int) {
-        for i in entries.indices { entries[i].file.documents = count(entries[i].file) }
-    }
-
     /// Stored form: Options (vint length + bytes), NextID vint, Count vint, then per file in path
     /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8,
     /// Documents vint.

@@ -124,14 +124,14 @@ extension String.UTF8View {
 /// names and the index finds, orders and deletes keys by their bytes. A set of Strings made two
 /// such files one document ("duplicate key"), and an update then kept the document of a file
 /// that was gone; these compare as the index does.
-struct ByteKey: Hashable {
-    let string: String
+package struct ByteKey: Hashable {
+    package let string: String
 
-    init(_ string: String) { self.string = string }
+    package init(_ string: String) { self.string = string }
 
-    static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.bytewiseCompare(b.string) == 0 }
+    package static func == (a: ByteKey, b: ByteKey) -> Bool { a.string.bytewiseCompare(b.string) == 0 }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         // native Strings (all that Sou makes) have contiguous UTF-8: no copy
         if let done: Void = string.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) {
             return done

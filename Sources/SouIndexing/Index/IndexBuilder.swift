@@ -351,7 +351,7 @@ public struct IndexBuilder {
                             if previous != id { counts[id, default: 0] += 1 }
                             if previous != nil {
                                 summary.duplicateKeys += 1
-                                warn("\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)")
+                                warn(Self.duplicateKeyWarning(doc))
                             }
                             if let progress, source.bytesRead - lastReport >= 1 << 20 {
                                 lastReport = source.bytesRead
@@ -379,24 +379,28 @@ public struct IndexBuilder {
         let unreadable = source.unreadablePaths.isEmpty ? [] : Set(source.unreadablePaths.map(ByteKey.init))
         let recorded = unreadable.isEmpty ? toRead : toRead.filter { !unreadable.contains(ByteKey($0.file.path)) }
         let dropped = unreadable.isEmpty ? [] : toRead.compactMap { unreadable.contains(ByteKey($0.file.path)) ? $0.entry : nil }
+        // (Documents of a file read now: the distinct keys it gave. A key read from two files lives
+        // in the later one: the earlier then has fewer live documents than it gave, and is read
+        // again by the next run, so that it gets the key back when the later file loses it; a
+        // file not read keeps its number, and one that lost a key to a file read now has fewer
+        // live documents than its number: read again too)
         table.apply(updates: recorded.map { r in
                         (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
                                                                isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
                     }, removed: gone + dropped)
         // (a run that only met the same unreadable files again changes nothing: no commit)
         if fresh || !recorded.isEmpty || !dropped.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
-            // record per file read now what it gave (a key read from two files lives in the later
-            // one: the earlier then has fewer live documents than it gave, and is read again by
-            // the next run, so that it gets the key back when the later file loses it); a file not
-            // read keeps its number, and one that lost a key to a file read now has fewer live
-            // documents than its number: read again too
-            let readIDs = Set(recorded.map(\.id))
-            table.setDocuments { readIDs.contains($0.id) ? counts[$0.id] ?? 0 : $0.documents }
             writer.sources = table
         }
         phase("deletes")
         return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
                           timings: timings, summary: summary, phases: phases, tracing: tracing)
+    }
+
+    /// The warning for a document whose key was read before in the same run (`sou index`,
+    /// `sou add`): where it was read, and that it replaces the one read before.
+    package static func duplicateKeyWarning(_ doc: SourceDocument) -> String {
+        "\(doc.origin.isEmpty ? "" : doc.origin + ": ")duplicate key \"\(doc.key)\": it replaces the document read before with this key (the last one read wins)"
     }
 
     /// The end of an update: refuses to leave no document, commits, fills in the summary.
