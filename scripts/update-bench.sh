@@ -7,7 +7,13 @@
 #   same      sou index docs -o same.sou                     (nothing changed since the last run)
 #   changed   sou index docs -o changed.sou                  (CHANGED files appended to; each run
 #                                                             starts from a copy of the index made
-#                                                             before the change: --prepare)
+#                                                             before the change, synced to disk by
+#                                                             --prepare: an index that sou wrote is
+#                                                             durable, and a fresh copy's dirty
+#                                                             pages would otherwise be flushed by
+#                                                             the run's own commit fdatasync,
+#                                                             which then timed cp's writeback:
+#                                                             17 ms of a 48 ms run on this machine)
 #   floor     scripts/list-stat-floor.c on the folder        (list it and stat every file on two
 #                                                             threads, nothing else: the least any
 #                                                             "is this folder unchanged?" costs)
@@ -40,7 +46,7 @@ cp before.sou same.sou
 "$SOU" index docs -o same.sou --quiet   # now up to date
 echo "$SET: $FILES files, $CHANGED changed; $RUNS runs each; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine -N -w 3 -r "$RUNS" --export-json hf.json \
-  --prepare true --prepare true --prepare 'cp before.sou changed.sou' --prepare true \
+  --prepare true --prepare true --prepare "sh -c 'cp before.sou changed.sou && sync changed.sou'" --prepare true \
   "$SOU index docs -o full.sou --rebuild --quiet" \
   "$SOU index docs -o same.sou --quiet" \
   "$SOU index docs -o changed.sou --quiet" \
