@@ -315,7 +315,7 @@ _sou_add() {
     repeating_flags=()
     non_repeating_flags=(--wait --jsonl --quiet --version -h --help)
     repeating_options=(--text-field)
-    non_repeating_options=(-i --index --merge-factor --id-field --title-field --jobs)
+    non_repeating_options=(-i --index --merge-factor --id-field --title-field --jobs --memory)
     __sou_offer_flags_options -1
 
     # Offer option value completions
@@ -336,6 +336,9 @@ _sou_add() {
         return
         ;;
     '--jobs')
+        return
+        ;;
+    '--memory')
         return
         ;;
     esac

@@ -91,8 +91,7 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Build a new index from scratch even when FILE exists (needed to change analyzer options or --no-store).")
     var rebuild = false
 
-    @Option(parsing: .unconditional, help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 80).")
-    var memory: Int?
+    @OptionGroup var buffer: MemoryBudgetOption
 
     @Flag(help: "Wait for another writer of FILE to finish instead of failing.")
     var wait = false
@@ -141,7 +140,6 @@ struct IndexCommand: ParsableCommand {
             throw ValidationError("--jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(jobs))")
         }
         if let mergeFactor, mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
-        if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
         if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
     }
 
@@ -180,7 +178,7 @@ struct IndexCommand: ParsableCommand {
         options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
         options.storesText = !noStore
         options.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
-        if let memory { options.memoryBudget = memory << 20 }
+        if let bytes = buffer.bytes { options.memoryBudget = bytes }
         if let mergeFactor { options.mergeFactor = mergeFactor }
         options.waitsForLock = wait
         options.replacesNonIndexFile = force
@@ -318,6 +316,20 @@ struct IndexCommand: ParsableCommand {
             parts.append("converted " + summary.charsets.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
         }
         return parts.isEmpty ? "" : "; " + parts.joined(separator: "; ")
+    }
+}
+
+/// `--memory MB`, the in-memory buffer budget of the commands that write documents (`sou index`,
+/// `sou add`): one definition, so that both take it with the same default, meaning and help.
+struct MemoryBudgetOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "In-memory buffer budget in MB: when reached, the buffered documents are written as a segment and the memory is released (default 80).")
+    var memory: Int?
+
+    /// The budget in bytes (``IndexWriterOptions/memoryBudget``); nil: the default.
+    var bytes: Int? { memory.map { $0 << 20 } }
+
+    func validate() throws {
+        if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
     }
 }
 

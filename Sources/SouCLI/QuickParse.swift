@@ -88,7 +88,8 @@ enum QuickParse {
         command.titleField = IndexCommand.defaultTitleField
         command.jobs = jobs
         command.rebuild = line.flags.contains("rebuild")
-        command.memory = memory
+        command.buffer = MemoryBudgetOption()
+        command.buffer.memory = memory
         command.wait = false
         command.mergeFactor = nil
         command.noStore = line.flags.contains("no-store")
@@ -103,7 +104,10 @@ enum QuickParse {
         command.verbose = false
         command.noJoinLines = false
         command.foldVariants = false
-        do { try command.validate() } catch { return nil }
+        do {
+            try command.buffer.validate()
+            try command.validate()
+        } catch { return nil }
         return command
     }
 

@@ -19,6 +19,7 @@ struct WriterOptions: ParsableArguments {
     }
 
     /// The writer of the index (`mode`: `sou add` creates a new index only when it commits).
+    /// `memory`: the buffer budget in bytes (nil: the default).
     func writer(jobs: Int = 1, memory: Int? = nil, mode: IndexWriterMode = .openOrCreate,
                 creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
         var o = IndexWriterOptions()
@@ -27,7 +28,7 @@ struct WriterOptions: ParsableArguments {
         // a temporary file (a new index, a compacting rewrite) is removed on SIGINT, SIGTERM, SIGHUP
         o.temporaryFile = TemporaryFileCleanup.hook()
         o.jobs = jobs
-        if let memory { o.memoryBudget = memory << 20 }
+        if let memory { o.memoryBudget = memory }
         if FileManager.default.fileExists(atPath: index) {
             // an existing index decides the analyzer and storage options
             let reader = try IndexReader(path: index)
@@ -73,6 +74,8 @@ struct AddCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads analyzing documents (default: all cores).")
     var jobs: Int?
 
+    @OptionGroup var buffer: MemoryBudgetOption
+
     @Flag(help: "No summary.")
     var quiet = false
 
@@ -98,7 +101,7 @@ struct AddCommand: ParsableCommand {
             // a new index is created by the commit, so that an add that fails creates nothing
             var existed = stat()
             let exists = lstat(target.index, &existed) == 0
-            let writer = try target.writer(jobs: jobs ?? activeProcessorCount, mode: .openOrCreateOnCommit)
+            let writer = try target.writer(jobs: jobs ?? activeProcessorCount, memory: buffer.bytes, mode: .openOrCreateOnCommit)
             let before = writer.documentCount
             var count = 0
             // keys read in this run (by their bytes, as the index holds keys): a key read again

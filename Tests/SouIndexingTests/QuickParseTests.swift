@@ -105,6 +105,7 @@ struct QuickParseTests {
             ["index", "docs", "-o", "docs.sou", "--jobs", "0"],
             ["index", "docs", "-o", "docs.sou", "--jobs", "-1"],
             ["index", "docs", "-o", "docs.sou", "--memory", "lots"],
+            ["index", "docs", "-o", "docs.sou", "--memory", "0"],
             ["index", "-", "-o", "docs.sou"],
             ["index", "docs", "-o", "-"],
             ["index", "docs", "-o", "docs.sou", "--hidden", "-t", "md", "--encoding", "GBK", "--title-field", "name"],

@@ -264,8 +264,23 @@ struct UpdateCLITests {
     func summaryCountsSegments() throws {
         let s = try Scratch()
         defer { s.remove() }
-        // ~2.4 MB of JSON Lines: 1,200 documents of 650 Han characters each, drawn from 43 (a
-        // small vocabulary, as real text has: the buffer grows with the text, not with new terms)
+        try s.put("docs.jsonl", Self.bufferFillingLines())
+        let small = try s.run(["index", s.path("docs.jsonl"), "-o", s.index, "--memory", "1"])
+        #expect(small.status == 0, "\(small)")
+        let segments = try #require((try s.stats()["segments"] as? [Any])?.count)
+        #expect(segments >= 2, "a 1 MB buffer held ~2.4 MB of text in one segment")
+        #expect(small.err.contains(" terms in \(segments) segments, "), "\(small)")
+        try s.expectCheck("the build in segments")
+        let whole = try s.run(["index", "--rebuild", s.path("docs.jsonl"), "-o", s.index])
+        #expect(whole.status == 0, "\(whole)")
+        #expect((try s.stats()["segments"] as? [Any])?.count == 1, "the default buffer holds 2.4 MB of text")
+        #expect(!whole.err.contains(" segments, ") && whole.err.contains(" terms, "), "\(whole)")
+    }
+
+    /// ~2.4 MB of JSON Lines: 1,200 documents (keys `d0`…) of 650 Han characters each, drawn
+    /// from 43 (a small vocabulary, as real text has: the buffer grows with the text, not with new
+    /// terms). More than a 1 MB buffer holds, less than the default one.
+    static func bufferFillingLines() -> String {
         let characters = Array("集体协商工资职工代表会议企业劳动合同保险社会福利住房公积金休假加班培训安全生产管理制度")
         var state: UInt32 = 12345
         var lines = ""
@@ -277,17 +292,36 @@ struct UpdateCLITests {
             }
             lines += "{\"id\":\"d\(i)\",\"body\":\"\(body)\"}\n"
         }
-        try s.put("docs.jsonl", lines)
-        let small = try s.run(["index", s.path("docs.jsonl"), "-o", s.index, "--memory", "1"])
+        return lines
+    }
+
+    /// Before: `sou add` had no --memory ("Unknown option '--memory'"), so an add buffered all
+    /// its documents in memory (80 MB) whatever their size.
+    @Test("sou add --memory MB bounds its buffer as sou index does: an add that fills it more than once writes a segment each time; one that fits writes one")
+    func addMemoryBudget() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try s.put("docs.jsonl", Self.bufferFillingLines())
+        try s.put("first.txt", "工会 集体协商\n")
+        let first = try s.run(["index", s.path("first.txt"), "-o", s.index, "--quiet"])
+        #expect(first.status == 0, "\(first)")
+        #expect((try s.stats()["segments"] as? [Any])?.count == 1)
+        let small = try s.run(["add", "-i", s.index, s.path("docs.jsonl"), "--memory", "1"])
         #expect(small.status == 0, "\(small)")
+        #expect(small.err.contains(": added 1200, replaced 0 "), "\(small)")
         let segments = try #require((try s.stats()["segments"] as? [Any])?.count)
-        #expect(segments >= 2, "a 1 MB buffer held ~2.4 MB of text in one segment")
-        #expect(small.err.contains(" terms in \(segments) segments, "), "\(small)")
-        try s.expectCheck("the build in segments")
-        let whole = try s.run(["index", "--rebuild", s.path("docs.jsonl"), "-o", s.index])
+        #expect(segments >= 3, "a 1 MB buffer held ~2.4 MB of text in one new segment")
+        try s.expectCheck("an add in segments")
+        #expect(try s.stats()["documents"] as? Int == 1201)
+        // the default buffer holds it all: one new segment
+        try FileManager.default.removeItem(atPath: s.index)
+        #expect(try s.run(["index", s.path("first.txt"), "-o", s.index, "--quiet"]).status == 0)
+        let whole = try s.run(["add", "-i", s.index, s.path("docs.jsonl")])
         #expect(whole.status == 0, "\(whole)")
-        #expect((try s.stats()["segments"] as? [Any])?.count == 1, "the default buffer holds 2.4 MB of text")
-        #expect(!whole.err.contains(" segments, ") && whole.err.contains(" terms, "), "\(whole)")
+        #expect((try s.stats()["segments"] as? [Any])?.count == 2, "the default buffer holds 2.4 MB of text")
+        // as sou index's, a budget out of range is an error
+        let zero = try s.run(["add", "-i", s.index, s.path("first.txt"), "--memory", "0"])
+        #expect(zero.status == 2 && zero.err.contains("--memory must be between 1 and 1048576 MB (got 0)"), "\(zero)")
     }
 
     @Test("a second sou index run adds, replaces and deletes exactly what changed; a third run with nothing changed writes nothing")

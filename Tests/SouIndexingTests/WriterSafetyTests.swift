@@ -434,6 +434,7 @@ extension WriterSafetyTests {
             (["index", "IN", "-o", "OUT", "--merge-factor", "-1"], "--merge-factor must be between 2 and 1000 (got -1)"),
             (["add", "-i", "OUT", "IN", "--jobs", "-1"], "--jobs must be between 1 and 256 (got -1)"),
             (["add", "-i", "OUT", "IN", "--merge-factor", "-1"], "--merge-factor must be between 2 and 1000 (got -1)"),
+            (["add", "-i", "OUT", "IN", "--memory", "-1"], "--memory must be between 1 and 1048576 MB (got -1)"),
             (["delete", "-i", "OUT", "key", "--merge-factor", "-4"], "--merge-factor must be between 2 and 1000 (got -4)"),
             (["merge", "OUT", "--max-segments", "-1"], "--max-segments must be at least 1 (got -1)"),
             (["merge", "OUT", "--jobs", "-1"], "--jobs must be between 1 and 256 (got -1)"),
