@@ -786,6 +786,40 @@ struct UpdateCLITests {
         try s.expectCheck("merges with and without anything to do")
     }
 
+    /// Before: "sou: x.sou: corrupt index: terms section checksum mismatch (stored …, computed …)",
+    /// which did not say which of the segments was damaged.
+    @Test("sou merge of an index with a damaged segment fails naming the file, the segment and its byte offset, as sou check does; the file is left as it was")
+    func mergeNamesDamagedSegment() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        // three segments, one per add
+        for i in 0..<3 {
+            try s.put("d\(i).txt", "文档\(i) 集体协商 工资 职工代表大会 common\(i)\n")
+            let r = try s.run(["add", "-i", s.index, s.path("d\(i).txt"), "--quiet"])
+            #expect(r.status == 0, "\(r)")
+        }
+        // a byte in the middle of segment 1's terms section
+        let (offset, at): (Int, Int) = try {
+            let reader = try IndexReader(path: s.index)
+            #expect(reader.segments.map(\.id) == [0, 1, 2])
+            let segment = try #require(reader.segments.first { $0.id == 1 })
+            let terms = try #require(segment.reader.sections.first { $0.kind == .terms })
+            return (segment.offset, segment.offset + (terms.range.lowerBound + terms.range.upperBound) / 2)
+        }()
+        var bytes = try #require(FileManager.default.contents(atPath: s.index))
+        bytes[at] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: s.index))
+        let merge = try s.run(["merge", s.index])
+        #expect(merge.status == 2, "\(merge)")
+        let expected = "sou: \(s.index): corrupt index: segment 1 at byte \(offset): terms section checksum mismatch (stored "
+        #expect(merge.err.hasPrefix(expected), "\(merge)")
+        // the same words as sou check's
+        let check = try s.run(["check", s.index])
+        #expect(check.status == 2 && check.err == merge.err, "check: \(check)\nmerge: \(merge)")
+        #expect(FileManager.default.contents(atPath: s.index) == bytes, "the merge changed the file")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.folder.path).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
     @Test("a segment whose documents are all deleted goes away instead of staying as an empty segment")
     func emptySegmentsGo() throws {
         let s = try Scratch()

@@ -923,6 +923,7 @@ public final class IndexWriter {
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
         merger.dictionaryLayout = dictionaryLayout(joining: segments.count - indices.count, from: sources.map(\.reader))
+        merger.sourceLocations = sources.map { ($0.entry.id, $0.entry.offset) }
         try IndexBuildTimings.measure(options.timings, .merge) {
             _ = try merger.merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
         }
@@ -1023,6 +1024,7 @@ public final class IndexWriter {
                 sink.timings = options.timings
                 var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
                 merger.dictionaryLayout = dictionaryLayout(joining: groups.count - 1, from: group.map { oldSegments[$0].reader })
+                merger.sourceLocations = group.map { (oldSegments[$0].entry.id, oldSegments[$0].entry.offset) }
                 try IndexBuildTimings.measure(options.timings, .merge) {
                     _ = try merger.merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
                 }
