@@ -77,12 +77,13 @@ struct DiskFullTests {
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: (large as NSString).deletingLastPathComponent) }
 
-    /// What must hold after a failed write: exit 2 naming the cause, the index's bytes unchanged
-    /// and verified, its documents the same, nothing else in the folder but `others`.
+    /// What must hold after a failed write: exit 2 naming the file and the cause ("sou: cannot
+    /// write FILE: No space left on device"), the index's bytes unchanged and verified, its
+    /// documents the same, nothing else in the folder but `others`.
     func expectIntact(_ r: BoundedRun, index: String, bytes: Data, documents: [String], in fs: SmallFilesystem,
                       others: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(r.exited(2), "status \(r.status): \(r.err)", sourceLocation: sourceLocation)
-        #expect(r.err.contains("No space left on device"), "\(r.err)", sourceLocation: sourceLocation)
+        #expect(r.err == "sou: cannot write \(index): No space left on device\n", "\(r.err)", sourceLocation: sourceLocation)
         #expect(FileManager.default.contents(atPath: index) == bytes, "the index changed", sourceLocation: sourceLocation)
         let check = try runSou(sou, ["check", index])
         #expect(check.status == 0, "\(check.out) \(check.err)", sourceLocation: sourceLocation)
@@ -121,7 +122,7 @@ struct DiskFullTests {
                          documents: keys, in: fs)
         // a new index: nothing is left at all
         let fresh = try runBounded(sou, ["index", large, "-o", fs.path + "/new.sou", "--quiet"])
-        #expect(fresh.exited(2) && fresh.err.contains("No space left on device"), "\(fresh.err)")
+        #expect(fresh.exited(2) && fresh.err == "sou: cannot write \(fs.path)/new.sou: No space left on device\n", "\(fresh.err)")
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"])
     }
 
@@ -131,6 +132,38 @@ struct DiskFullTests {
         defer { fs.unmount(); cleanUp() }
         let (index, bytes, keys) = try smallIndex(in: fs)
         try expectIntact(try runBounded(sou, ["add", "-i", index, large, "--quiet"]), index: index, bytes: bytes, documents: keys, in: fs)
+        // a new index that sou add would create: nothing is left
+        let fresh = try runBounded(sou, ["add", "-i", fs.path + "/new.sou", large, "--quiet"])
+        #expect(fresh.exited(2) && fresh.err == "sou: cannot write \(fs.path)/new.sou: No space left on device\n", "\(fresh.err)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"])
+    }
+
+    @Test("sou delete on a full disk fails with exit 2 naming the file once its commit no longer fits; the previous commit is intact")
+    func delete() throws {
+        let fs = try #require(SmallFilesystem(kilobytes: 512))
+        defer { fs.unmount(); cleanUp() }
+        // 60 small documents (JSON Lines, keys 0…59)
+        let lines = (0..<60).map { "{\"id\":\"\($0)\",\"body\":\"文档\($0) 集体协商\"}" }.joined(separator: "\n") + "\n"
+        let input = (large as NSString).deletingLastPathComponent + "/small.jsonl"
+        try write(lines, to: input)
+        let index = fs.path + "/x.sou"
+        let r = try runBounded(sou, ["add", "-i", index, input, "--quiet"])
+        #expect(r.exited(0), "\(r.err)")
+        try fs.fill(leaving: 0)
+        // each commit takes a little of the index file's last page (what a full tmpfs still
+        // lets it write), until one needs a new page
+        var keys = (0..<60).map(String.init)
+        while let key = keys.first {
+            let bytes = try #require(FileManager.default.contents(atPath: index))
+            let d = try runBounded(sou, ["delete", "-i", index, key, "--quiet"])
+            if d.exited(0) {
+                keys.removeFirst()
+                continue
+            }
+            try expectIntact(d, index: index, bytes: bytes, documents: keys, in: fs, others: ["filler"])
+            break
+        }
+        #expect(!keys.isEmpty, "60 deletions fit in the last page")
     }
 
     @Test("sou merge on a full disk fails with exit 2; the segments and the commit are intact")

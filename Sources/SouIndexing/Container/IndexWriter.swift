@@ -286,8 +286,9 @@ public final class IndexWriter {
             let record = commit.encoded()
             let slot = CommitSlot(generation: 1, offset: ContainerLayout.headerSize, length: record.count).encoded()
             header.replaceSubrange(ContainerLayout.slotOffsets[1]..<(ContainerLayout.slotOffsets[1] + slot.count), with: slot)
-            try pwriteAll(fd, header + record, at: 0, path: temp)
-            guard fsync(fd) == 0 else { throw IndexError.io("cannot fsync \(temp): \(String(cString: strerror(errno)))") }
+            // (errors name the index: the temporary file is its first state, and is removed)
+            try pwriteAll(fd, header + record, at: 0, path: path)
+            guard fsync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
             if link(temp, path) != 0 {
                 let e = errno
                 unlink(temp)
@@ -586,7 +587,7 @@ public final class IndexWriter {
         longestSkippedToken = max(longestSkippedToken, writer.segment.longestSkippedToken)
         if bufferDeleted.count < writer.documents.count {
             let start = end
-            let sink = OutputSink(fileDescriptor: fd, base: start)
+            let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
             sink.timings = options.timings
             var serializer = IndexSerializer(configuration: options.configuration, storesText: options.storesText,
                                              jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
@@ -625,7 +626,7 @@ public final class IndexWriter {
     /// built from the other documents alone, with the same dictionary block size.
     private func rewriteLastSegment(_ reader: SegmentReader, at start: Int, without dropped: DeletionSet) throws -> SegmentReader {
         let mergedStart = end
-        let sink = OutputSink(fileDescriptor: fd, base: mergedStart)
+        let sink = OutputSink(fileDescriptor: fd, base: mergedStart, path: path)
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
         merger.dictionaryLayout = reader.dictionaryLayout
@@ -919,7 +920,7 @@ public final class IndexWriter {
             return
         }
         let start = end
-        let sink = OutputSink(fileDescriptor: fd, base: start)
+        let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
         sink.timings = options.timings
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
         merger.dictionaryLayout = dictionaryLayout(joining: segments.count - indices.count, from: sources.map(\.reader))
@@ -1020,7 +1021,7 @@ public final class IndexWriter {
                 s.deletionsChanged = !s.deletions.isEmpty
                 next.append(s)
             } else {
-                let sink = OutputSink(fileDescriptor: fd, base: start)
+                let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
                 sink.timings = options.timings
                 var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
                 merger.dictionaryLayout = dictionaryLayout(joining: groups.count - 1, from: group.map { oldSegments[$0].reader })

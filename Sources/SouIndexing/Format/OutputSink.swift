@@ -6,6 +6,9 @@ import Glibc
 /// Computes each section's CRC-32C as its bytes go by.
 final class OutputSink {
     private let fd: Int32?
+    /// The file errors name: the index being written (also while its bytes go to a temporary
+    /// file that will replace it); "" for a sink in memory.
+    private let path: String
     /// Where offset 0 of this sink lies in the file.
     private let base: Int
     /// Bytes already written to the file.
@@ -20,13 +23,15 @@ final class OutputSink {
     var timings: IndexBuildTimings? = nil
 
     /// A sink collecting the bytes in memory (``bytes``).
-    init() { fd = nil; base = 0 }
+    init() { fd = nil; base = 0; path = "" }
 
     /// A sink writing to `fd` from byte `base` on (offset 0 of the sink is byte `base` of the
-    /// file; what lies there is overwritten).
-    init(fileDescriptor: Int32, base: Int = 0) {
+    /// file; what lies there is overwritten). A failed write is an error naming `path`: "cannot
+    /// write x.sou: No space left on device".
+    init(fileDescriptor: Int32, base: Int = 0, path: String) {
         fd = fileDescriptor
         self.base = base
+        self.path = path
         buffer.reserveCapacity(Self.flushSize + (1 << 16))
     }
 
@@ -70,7 +75,7 @@ final class OutputSink {
                 let n = pwrite(fd, b.baseAddress! + written, b.count - written, off_t(base + self.written + written))
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw IndexError.io("cannot write the index: \(String(cString: strerror(errno)))")
+                    throw IndexError.io("cannot write \(path): \(String(cString: strerror(errno)))")
                 }
                 written += n
             }
@@ -88,7 +93,7 @@ final class OutputSink {
             let n = IndexBuildTimings.measure(timings, .write) {
                 bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(base + position)) }
             }
-            guard n == bytes.count else { throw IndexError.io("cannot write the index header: \(String(cString: strerror(errno)))") }
+            guard n == bytes.count else { throw IndexError.io("cannot write the header of \(path): \(String(cString: strerror(errno)))") }
         } else {
             buffer.replaceSubrange(position..<(position + bytes.count), with: bytes)
         }
