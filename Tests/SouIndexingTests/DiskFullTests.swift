@@ -126,6 +126,43 @@ struct DiskFullTests {
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"])
     }
 
+    @Test("a build whose temporary files ($TMPDIR) do not fit fails with exit 2 naming that folder; the index is intact and nothing is left there")
+    func temporaryFolderFull() throws {
+        let fs = try #require(SmallFilesystem(kilobytes: 512))
+        defer { fs.unmount(); cleanUp() }
+        // the index outside the small filesystem; the build's spill files (postings and
+        // compressed text past 1 MB) in it
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let index = folder.appendingPathComponent("x.sou").path
+        let first = try runBounded(sou, ["index"] + small + ["-o", index, "--quiet"])
+        #expect(first.exited(0), "\(first.err)")
+        let bytes = try #require(FileManager.default.contents(atPath: index))
+        // 800,000 random Han characters: over 1 MB of postings and of compressed text
+        var rng = SplitMix64(seed: 0x5B111)
+        let text = String(String.UnicodeScalarView((0..<800_000).map { _ in Unicode.Scalar(0x4E00 + UInt32(rng.next() % 3000))! }))
+        let big = folder.appendingPathComponent("big.txt").path
+        try write(text, to: big)
+        for arguments in [["index", big, "-o", index, "--quiet"], ["index", big, "-o", index, "--rebuild", "--quiet"],
+                          ["add", "-i", index, big, "--quiet"]] {
+            let r = try runSou(sou, arguments, environment: ["TMPDIR": fs.path])
+            #expect(r.status == 2, "\(arguments): status \(r.status): \(r.err)")
+            // (sou add names the index it was adding to first)
+            let prefix = arguments[0] == "add" ? "sou: \(index): " : "sou: "
+            #expect(r.err == prefix + "cannot write a temporary file in \(fs.path): No space left on device (set TMPDIR to a folder with more room)\n",
+                    "\(arguments): \(r.err)")
+            #expect(FileManager.default.contents(atPath: index) == bytes, "\(arguments): the index changed")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fs.path).isEmpty, "\(arguments): a temporary file is left")
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["x.sou", "big.txt"],
+                    "\(arguments): a temporary file is left beside the index")
+        }
+        #expect(try runSou(sou, ["check", index]).status == 0)
+        #expect(try holds(index, exactly: small))
+        // with room, the same build succeeds
+        let ok = try runSou(sou, ["add", "-i", index, big, "--quiet"], environment: ["TMPDIR": folder.path])
+        #expect(ok.status == 0, "\(ok.err)")
+    }
+
     @Test("sou add that does not fit fails with exit 2; the previous commit is intact")
     func add() throws {
         let fs = try #require(SmallFilesystem(kilobytes: 512))

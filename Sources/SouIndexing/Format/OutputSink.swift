@@ -101,11 +101,14 @@ final class OutputSink {
 }
 
 /// An append-only byte store kept in memory up to a threshold, then spilled to an anonymous
-/// temporary file: postings and compressed stored text wait there during a build without
-/// counting against memory.
+/// temporary file in ``folder`` (`$TMPDIR`, else /tmp): postings and compressed stored text wait
+/// there during a build without counting against memory. The file has no name (unlinked as soon
+/// as it is made), so it goes with the process, however that ends.
 final class SpillBuffer {
     private var memory: [UInt8] = []
     private var file: UnsafeMutablePointer<FILE>? = nil
+    /// The folder of the spill file (for errors).
+    private var fileFolder = ""
     private let threshold: Int
     private(set) var count = 0
 
@@ -113,15 +116,37 @@ final class SpillBuffer {
 
     deinit { if let file { fclose(file) } }
 
+    /// Where spill files go: `$TMPDIR` when set, as `sort` and `git` do, else /tmp. (glibc's
+    /// `tmpfile()`, used before, always took /tmp: a small /tmp could not be avoided.)
+    static var folder: String {
+        if let t = getenv("TMPDIR"), t.pointee != 0 { return String(cString: t) }
+        return "/tmp"
+    }
+
+    /// A new anonymous file in ``folder``, open for reading and writing; nil when none can be
+    /// made there (the bytes then stay in memory, as they would below the threshold).
+    private static func anonymousFile(in folder: String) -> UnsafeMutablePointer<FILE>? {
+        var template = Array(((folder.hasSuffix("/") ? folder : folder + "/") + "sou-spill.XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return nil }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        guard let f = fdopen(fd, "w+") else { close(fd); return nil }
+        return f
+    }
+
     func append(_ p: UnsafeRawBufferPointer) throws {
         count += p.count
         if file == nil {
             memory.append(contentsOf: p)
-            if memory.count > threshold, let f = tmpfile() {
-                file = f
-                let m = memory
-                memory = []
-                try m.withUnsafeBytes { try writeToFile($0) }
+            if memory.count > threshold {
+                let folder = Self.folder
+                if let f = Self.anonymousFile(in: folder) {
+                    file = f
+                    fileFolder = folder
+                    let m = memory
+                    memory = []
+                    try m.withUnsafeBytes { try writeToFile($0) }
+                }
             }
         } else {
             try writeToFile(p)
@@ -133,25 +158,31 @@ final class SpillBuffer {
     private func writeToFile(_ p: UnsafeRawBufferPointer) throws {
         guard p.count > 0 else { return }
         guard fwrite(p.baseAddress, 1, p.count, file) == p.count else {
-            throw IndexError.io("cannot write a temporary file: \(String(cString: strerror(errno)))")
+            throw IndexError.io("cannot write a temporary file in \(fileFolder): \(String(cString: strerror(errno))) "
+                                + "(set TMPDIR to a folder with more room)")
         }
     }
 
     /// Copies everything into `sink` (the buffer keeps its contents).
     func drain(into sink: OutputSink) throws {
         if let file {
-            guard fflush(file) == 0, fseek(file, 0, SEEK_SET) == 0 else {
-                throw IndexError.io("cannot read back a temporary file: \(String(cString: strerror(errno)))")
+            // (fwrite buffers: a full disk may show only here)
+            guard fflush(file) == 0 else {
+                throw IndexError.io("cannot write a temporary file in \(fileFolder): \(String(cString: strerror(errno))) "
+                                    + "(set TMPDIR to a folder with more room)")
+            }
+            guard fseek(file, 0, SEEK_SET) == 0 else {
+                throw IndexError.io("cannot read back a temporary file in \(fileFolder): \(String(cString: strerror(errno)))")
             }
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             var left = count
             while left > 0 {
                 let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, min($0.count, left), file) }
-                guard n > 0 else { throw IndexError.io("cannot read back a temporary file") }
+                guard n > 0 else { throw IndexError.io("cannot read back a temporary file in \(fileFolder)") }
                 try chunk.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 left -= n
             }
-            guard fseek(file, 0, SEEK_END) == 0 else { throw IndexError.io("cannot seek a temporary file") }
+            guard fseek(file, 0, SEEK_END) == 0 else { throw IndexError.io("cannot seek a temporary file in \(fileFolder)") }
         } else {
             try sink.write(memory)
         }
