@@ -158,6 +158,13 @@ struct DiskFullTests {
         }
         #expect(try runSou(sou, ["check", index]).status == 0)
         #expect(try holds(index, exactly: small))
+        // a folder that cannot hold a temporary file at all (missing): an error, not a build
+        // that keeps everything in memory instead
+        let missing = folder.appendingPathComponent("no-such-folder").path
+        let r = try runSou(sou, ["index", big, "-o", index, "--quiet"], environment: ["TMPDIR": missing])
+        #expect(r.status == 2 && r.err == "sou: cannot create a temporary file in \(missing): No such file or directory (TMPDIR sets the folder)\n",
+                "status \(r.status): \(r.err)")
+        #expect(FileManager.default.contents(atPath: index) == bytes, "the index changed")
         // with room, the same build succeeds
         let ok = try runSou(sou, ["add", "-i", index, big, "--quiet"], environment: ["TMPDIR": folder.path])
         #expect(ok.status == 0, "\(ok.err)")

@@ -123,14 +123,21 @@ final class SpillBuffer {
         return "/tmp"
     }
 
-    /// A new anonymous file in ``folder``, open for reading and writing; nil when none can be
-    /// made there (the bytes then stay in memory, as they would below the threshold).
-    private static func anonymousFile(in folder: String) -> UnsafeMutablePointer<FILE>? {
+    /// A new anonymous file in `folder`, open for reading and writing. One that cannot be made
+    /// is an error, as in `sort`: keeping the bytes in memory instead would give up the bounded
+    /// memory the file is for, without a word.
+    private static func anonymousFile(in folder: String) throws -> UnsafeMutablePointer<FILE> {
         var template = Array(((folder.hasSuffix("/") ? folder : folder + "/") + "sou-spill.XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            throw IndexError.io("cannot create a temporary file in \(folder): \(String(cString: strerror(errno))) (TMPDIR sets the folder)")
+        }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
-        guard let f = fdopen(fd, "w+") else { close(fd); return nil }
+        guard let f = fdopen(fd, "w+") else {
+            let e = errno
+            close(fd)
+            throw IndexError.io("cannot open a temporary file in \(folder): \(String(cString: strerror(e)))")
+        }
         return f
     }
 
@@ -140,13 +147,11 @@ final class SpillBuffer {
             memory.append(contentsOf: p)
             if memory.count > threshold {
                 let folder = Self.folder
-                if let f = Self.anonymousFile(in: folder) {
-                    file = f
-                    fileFolder = folder
-                    let m = memory
-                    memory = []
-                    try m.withUnsafeBytes { try writeToFile($0) }
-                }
+                file = try Self.anonymousFile(in: folder)
+                fileFolder = folder
+                let m = memory
+                memory = []
+                try m.withUnsafeBytes { try writeToFile($0) }
             }
         } else {
             try writeToFile(p)
