@@ -92,6 +92,15 @@ struct DiskFullTests {
         #expect(left == others.union([(index as NSString).lastPathComponent]), "left behind: \(left)", sourceLocation: sourceLocation)
     }
 
+    /// What must hold after a write that would have created index `name` in `fs` failed: exit 2
+    /// naming it and the cause, and nothing left but the small index already there (`x.sou`).
+    func expectNothingLeft(_ r: BoundedRun, creating name: String, in fs: SmallFilesystem,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(r.exited(2) && r.err == "sou: cannot write \(fs.path)/\(name): No space left on device\n", "\(r.err)",
+                sourceLocation: sourceLocation)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"], sourceLocation: sourceLocation)
+    }
+
     /// Whether the index holds as many documents as `keys` and the first of them (the file's
     /// bytes are compared too: the same bytes are the same documents).
     func holds(_ index: String, exactly keys: [String]) throws -> Bool {
@@ -121,9 +130,7 @@ struct DiskFullTests {
         try expectIntact(try runBounded(sou, ["index", large, "-o", index, "--rebuild", "--quiet"]), index: index, bytes: bytes,
                          documents: keys, in: fs)
         // a new index: nothing is left at all
-        let fresh = try runBounded(sou, ["index", large, "-o", fs.path + "/new.sou", "--quiet"])
-        #expect(fresh.exited(2) && fresh.err == "sou: cannot write \(fs.path)/new.sou: No space left on device\n", "\(fresh.err)")
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"])
+        try expectNothingLeft(try runBounded(sou, ["index", large, "-o", fs.path + "/new.sou", "--quiet"]), creating: "new.sou", in: fs)
     }
 
     @Test("a build whose temporary files ($TMPDIR) do not fit fails with exit 2 naming that folder; the index is intact and nothing is left there")
@@ -177,9 +184,7 @@ struct DiskFullTests {
         let (index, bytes, keys) = try smallIndex(in: fs)
         try expectIntact(try runBounded(sou, ["add", "-i", index, large, "--quiet"]), index: index, bytes: bytes, documents: keys, in: fs)
         // a new index that sou add would create: nothing is left
-        let fresh = try runBounded(sou, ["add", "-i", fs.path + "/new.sou", large, "--quiet"])
-        #expect(fresh.exited(2) && fresh.err == "sou: cannot write \(fs.path)/new.sou: No space left on device\n", "\(fresh.err)")
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: fs.path)) == ["x.sou"])
+        try expectNothingLeft(try runBounded(sou, ["add", "-i", fs.path + "/new.sou", large, "--quiet"]), creating: "new.sou", in: fs)
     }
 
     @Test("sou delete on a full disk fails with exit 2 naming the file once its commit no longer fits; the previous commit is intact")

@@ -162,20 +162,19 @@ final class SpillBuffer {
 
     private func writeToFile(_ p: UnsafeRawBufferPointer) throws {
         guard p.count > 0 else { return }
-        guard fwrite(p.baseAddress, 1, p.count, file) == p.count else {
-            throw IndexError.io("cannot write a temporary file in \(fileFolder): \(String(cString: strerror(errno))) "
-                                + "(set TMPDIR to a folder with more room)")
-        }
+        guard fwrite(p.baseAddress, 1, p.count, file) == p.count else { throw writeFailed() }
+    }
+
+    /// The error of a write to the spill file that failed (`errno`): a full folder, named.
+    private func writeFailed() -> IndexError {
+        .io("cannot write a temporary file in \(fileFolder): \(String(cString: strerror(errno))) (set TMPDIR to a folder with more room)")
     }
 
     /// Copies everything into `sink` (the buffer keeps its contents).
     func drain(into sink: OutputSink) throws {
         if let file {
             // (fwrite buffers: a full disk may show only here)
-            guard fflush(file) == 0 else {
-                throw IndexError.io("cannot write a temporary file in \(fileFolder): \(String(cString: strerror(errno))) "
-                                    + "(set TMPDIR to a folder with more room)")
-            }
+            guard fflush(file) == 0 else { throw writeFailed() }
             guard fseek(file, 0, SEEK_SET) == 0 else {
                 throw IndexError.io("cannot read back a temporary file in \(fileFolder): \(String(cString: strerror(errno)))")
             }
