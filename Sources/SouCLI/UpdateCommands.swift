@@ -269,6 +269,8 @@ struct MergeCommand: ParsableCommand {
         let start = Date()
         do {
             let before = try IndexReader(path: file)
+            var st = stat()
+            let bytesBefore = stat(file, &st) == 0 ? Int(st.st_size) : 0
             var o = IndexWriterOptions()
             o.configuration = before.configuration
             o.storesText = before.storesText
@@ -278,7 +280,6 @@ struct MergeCommand: ParsableCommand {
             let writer = try IndexWriter(path: file, options: o)
             try writer.merge(maxSegments: maxSegments)
             let after = try IndexReader(path: file)
-            var st = stat()
             let bytes = stat(file, &st) == 0 ? Int(st.st_size) : 0
             if !quiet, after.generation == before.generation {
                 let n = before.segments.count
@@ -286,7 +287,7 @@ struct MergeCommand: ParsableCommand {
             } else if !quiet {
                 let n = before.segments.count, d = before.deletedCount
                 writeStderr("\(file): \(n) segment\(n == 1 ? "" : "s") → \(after.segments.count), \(d) deleted document\(d == 1 ? "" : "s") dropped, "
-                            + "\(bytes) bytes, " + cFormat("%.2f s", Date().timeIntervalSince(start)) + "\n")
+                            + "\(bytesBefore) → \(bytes) bytes, " + cFormat("%.2f s", Date().timeIntervalSince(start)) + "\n")
             }
         } catch let error as IndexError {
             throw CLIError(file: file, error)
