@@ -587,8 +587,7 @@ public final class IndexWriter {
         longestSkippedToken = max(longestSkippedToken, writer.segment.longestSkippedToken)
         if bufferDeleted.count < writer.documents.count {
             let start = end
-            let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
-            sink.timings = options.timings
+            let sink = segmentSink(at: start)
             var serializer = IndexSerializer(configuration: options.configuration, storesText: options.storesText,
                                              jobs: min(max(1, options.jobs), IndexBuildOptions.maxJobs), timings: options.timings)
             serializer.dictionaryLayout = dictionaryLayout(joining: segments.count)
@@ -626,8 +625,7 @@ public final class IndexWriter {
     /// built from the other documents alone, with the same dictionary block size.
     private func rewriteLastSegment(_ reader: SegmentReader, at start: Int, without dropped: DeletionSet) throws -> SegmentReader {
         let mergedStart = end
-        let sink = OutputSink(fileDescriptor: fd, base: mergedStart, path: path)
-        sink.timings = options.timings
+        let sink = segmentSink(at: mergedStart)
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
         merger.dictionaryLayout = reader.dictionaryLayout
         try IndexBuildTimings.measure(options.timings, .merge) {
@@ -907,23 +905,22 @@ public final class IndexWriter {
         return .update
     }
 
-    /// Merges the segments at `indices` into one new segment appended to the file, which takes
-    /// the place of the first of them.
-    private func mergeAppending(_ indices: [Int]) throws {
-        let sources = indices.map { segments[$0] }
-        if sources.allSatisfy({ $0.deletions.count == $0.entry.documentCount }) {
-            // nothing live: the segments go, no empty segment takes their place
-            let drop = Set(indices)
-            segments = segments.indices.filter { !drop.contains($0) }.map { segments[$0] }
-            priorSegmentCount = segments.count
-            dirty = true
-            return
-        }
-        let start = end
-        let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
+    /// A sink writing this file from byte `base` on (errors name the index), timed as the
+    /// writer's options say.
+    private func segmentSink(at base: Int) -> OutputSink {
+        let sink = OutputSink(fileDescriptor: fd, base: base, path: path)
         sink.timings = options.timings
+        return sink
+    }
+
+    /// Merges `sources` (segments of this file; their deleted documents dropped) into one new
+    /// segment of dictionary layout `layout`, appended at the end of the file: a new id and no
+    /// deletions. Damage found in a source names its segment, as `sou check` does.
+    private func appendMerged(_ sources: [WriterSegment], layout: FileLayout.DictionaryLayout) throws -> WriterSegment {
+        let start = end
+        let sink = segmentSink(at: start)
         var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-        merger.dictionaryLayout = dictionaryLayout(joining: segments.count - indices.count, from: sources.map(\.reader))
+        merger.dictionaryLayout = layout
         merger.sourceLocations = sources.map { ($0.entry.id, $0.entry.offset) }
         try IndexBuildTimings.measure(options.timings, .merge) {
             _ = try merger.merge(sources.map { s in (s.reader, { s.deletions.contains($0) }) }, into: sink)
@@ -936,7 +933,22 @@ public final class IndexWriter {
                                          deletedCount: 0, liveLength: reader.totalDocumentLength,
                                          deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
         nextSegmentID += 1
-        let merged = WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount))
+        return WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount))
+    }
+
+    /// Merges the segments at `indices` into one new segment appended to the file, which takes
+    /// the place of the first of them.
+    private func mergeAppending(_ indices: [Int]) throws {
+        let sources = indices.map { segments[$0] }
+        if sources.allSatisfy({ $0.deletions.count == $0.entry.documentCount }) {
+            // nothing live: the segments go, no empty segment takes their place
+            let drop = Set(indices)
+            segments = segments.indices.filter { !drop.contains($0) }.map { segments[$0] }
+            priorSegmentCount = segments.count
+            dirty = true
+            return
+        }
+        let merged = try appendMerged(sources, layout: dictionaryLayout(joining: segments.count - indices.count, from: sources.map(\.reader)))
         let first = indices.min()!
         let drop = Set(indices)
         var next: [WriterSegment] = []
@@ -947,7 +959,7 @@ public final class IndexWriter {
         // segments committed before this writer opened the file that were merged are gone
         priorSegmentCount = next.count
         segments = next
-        for d in 0..<reader.documentCount { writtenKeyHashes.insert(try reader.checkedDocumentKey(d).hashValue) }
+        for d in 0..<merged.reader.documentCount { writtenKeyHashes.insert(try merged.reader.checkedDocumentKey(d).hashValue) }
         dirty = true
     }
 
@@ -1021,24 +1033,8 @@ public final class IndexWriter {
                 s.deletionsChanged = !s.deletions.isEmpty
                 next.append(s)
             } else {
-                let sink = OutputSink(fileDescriptor: fd, base: start, path: path)
-                sink.timings = options.timings
-                var merger = SegmentMerger(configuration: options.configuration, storesText: options.storesText)
-                merger.dictionaryLayout = dictionaryLayout(joining: groups.count - 1, from: group.map { oldSegments[$0].reader })
-                merger.sourceLocations = group.map { (oldSegments[$0].entry.id, oldSegments[$0].entry.offset) }
-                try IndexBuildTimings.measure(options.timings, .merge) {
-                    _ = try merger.merge(group.map { i in (oldSegments[i].reader, { oldSegments[i].deletions.contains($0) }) }, into: sink)
-                }
-                options.timings?.countMerge()
-                try sink.flush()
-                end = start + sink.offset
-                let reader = try SegmentReader(storage: IndexStorage(mapping: fd, range: start..<end, path: path))
-                let entry = CommitRecord.Segment(id: nextSegmentID, offset: start, length: end - start,
-                                                 documentCount: reader.documentCount, deletedCount: 0,
-                                                 liveLength: reader.totalDocumentLength,
-                                                 deletionsOffset: 0, deletionsLength: 0, deletionsCRC: 0)
-                nextSegmentID += 1
-                next.append(WriterSegment(entry: entry, reader: reader, deletions: DeletionSet(documentCount: reader.documentCount)))
+                let sources = group.map { oldSegments[$0] }
+                next.append(try appendMerged(sources, layout: dictionaryLayout(joining: groups.count - 1, from: sources.map(\.reader))))
             }
         }
         _ = oldBytes
