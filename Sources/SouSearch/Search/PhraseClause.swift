@@ -40,9 +40,17 @@ struct SegmentEntries: Sendable {
     }
 
     /// Adds the next segment's entry, if any.
-    mutating func append(segment info: TermInfo?) {
-        if let info { entries.append(info) }
+    /// (`consuming`: the look-up's result moves into the array, not a copy of it and then its
+    /// release, per query term and segment)
+    mutating func append(segment info: consuming TermInfo?) {
+        if let info = consume info { entries.append(info) }
         ends.append(entries.count)
+    }
+
+    /// Adds `key`'s entry in every segment of `index` (none where it is absent), in order.
+    mutating func lookUp(_ key: TermKey, in index: IndexReader) throws {
+        // (by index: a `for segment in` copy of each SegmentView retains and releases its parts)
+        for s in index.segments.indices { append(segment: try index.segments[s].reader.termInfo(key)) }
     }
 
     /// Segment s's entries.
@@ -80,11 +88,10 @@ struct PhraseClause: Sendable {
             // (bytes and filter hash computed once for all segments)
             let key = isCharacter ? nil : TermKey(token.term)
             var infos = SegmentEntries(capacity: index.segments.count)
-            // (by index: a `for segment in` copy of each SegmentView retains and releases its parts;
-            // the key unwrapped once: a look-up per segment through the optional copied it, its
+            // (the key unwrapped once: a look-up per segment through the optional copied it, its
             // String and bytes retained and released, each time)
             if let key {
-                for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
+                try infos.lookUp(key, in: index)
             } else {
                 for s in index.segments.indices {
                     let reader = index.segments[s].reader
@@ -103,7 +110,7 @@ struct PhraseClause: Sendable {
     init(term: String, index: IndexReader, bm25: BM25) throws {
         let key = TermKey(term)
         var infos = SegmentEntries(capacity: index.segments.count)
-        for s in index.segments.indices { infos.append(segment: try index.segments[s].reader.termInfo(key)) }
+        try infos.lookUp(key, in: index)
         try self.init(text: term, tokens: [PhraseToken(term: term, offset: 0, isCharacter: false, infos: infos,
                                                        documentFrequency: 0, idf: 0)],
                       index: index, bm25: bm25)
