@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, bottom to top (each module only imports the ones above it in this list):
-//   CICUShim, CZlib  – the only C code: ICU and zlib behind plain C functions
+//   CICUShim, CZlib  – the only C code: ICU, zlib and libdeflate behind plain C functions
 //   CSystemShim      – C the CLI needs (allocator tuning, signal handlers removing temporary
 //                      files) and the folder listing of the walk (readdir, fstatat on two threads)
 //   SouAnalysis      – text → tokens (normalization, script runs, bigrams, positions)
@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CICUShim"),
         .target(
             name: "CZlib",
-            linkerSettings: [.linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("deflate")]
         ),
         .target(name: "CSystemShim"),
         .target(name: "SouAnalysis", dependencies: ["CICUShim"]),

@@ -87,8 +87,8 @@ struct LongDocumentTests {
         }
     }
 
-    @Test("stored text deflated piece by piece is the bytes compress2 makes of the joined text",
-          arguments: [0, 1, 100, 70_000, 3_000_000])
+    @Test("stored text deflated piece by piece is the bytes Deflate.compress makes of the joined text, on both sides of the 1 MiB that libdeflate compresses whole",
+          arguments: [0, 1, 100, 70_000, Deflate.wholeBlockLimit, Deflate.wholeBlockLimit + 1, 3_000_000])
     func deflaterMatchesCompress(_ size: Int) throws {
         var rng = SplitMix64(seed: UInt64(size) &+ 17)
         let alphabet = Array("集体协商工资合同劳动者 abc\n".utf8)

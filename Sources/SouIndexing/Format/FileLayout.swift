@@ -85,7 +85,8 @@ enum FileLayout {
     /// The most raw bytes of one stored-text block a reader takes (a larger RawLength is refused
     /// as damage before anything is allocated for it).
     static let maxStoredBlockBytes = 1 << 30
-    /// zlib level of stored-text blocks (part of the format: it decides the bytes written).
+    /// Deflate level of stored-text blocks, libdeflate's (zlib's for a block over 1 MiB: see
+    /// ``Deflate``); it decides the bytes written, which any inflater reads.
     static let storedCompressionLevel: Int32 = 4
 }
 
