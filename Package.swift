@@ -49,7 +49,7 @@ let package = Package(
             exclude: ["Linking"],
             // The Swift runtime, FoundationEssentials and libstdc++ linked into `sou` statically
             // (as `swift build --static-swift-stdlib` does, and libstdc++ through a linker script;
-            // ICU, zlib and the C library stay shared): no relocation of the Swift libraries and
+            // ICU, zlib, libdeflate and the C library stay shared): no relocation of the Swift libraries and
             // libstdc++ at every start. `sou search QUERY -i dev-all.sou`: 25.8 → 19.2 M
             // instructions; the executable is 32 MB (11 MB shared). libstdc++ static:
             // `sou search 設定 -i debref-ja.sou -c` 3.79 → 2.13 M instructions.
