@@ -282,6 +282,15 @@ struct BytewiseOrderTests {
         let c = try #require(bytes.indices.first { bytes[$0...].starts(with: Array("ac.txt".utf8)) })
         unordered[c + 1] = UInt8(ascii: "a")
         #expect(throws: IndexError.self) { try decode(unordered) }
+        // an id listed twice, below a small next id (a bitmap finds it) and below a large one (a sort)
+        for next: UInt32 in [4, 3_000_000] {
+            var twice = SourceTable(options: "o")
+            twice.files = ["d/a.txt": file(2), "d/b.txt": file(3), "d/c.txt": file(2)]
+            twice.nextID = next
+            #expect(throws: IndexError.self) { try decode(twice.encoded()) }
+            twice.files["d/c.txt"] = file(1)
+            #expect(try decode(twice.encoded()) == twice)
+        }
     }
 
     @Test("a walk listing exactly the table's paths pairs each with its entry; one path differing in a byte (or a count) falls back to the merge")
@@ -341,6 +350,50 @@ struct BytewiseOrderTests {
             table.apply(updates: updates, removed: removed)
             #expect(table.files == model)
             #expect(table.entries.map(\.path) == model.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        }
+    }
+
+    @Test("an edit of a stored table (files changed, added, some twice, removed) writes the bytes that encoding the edited table writes, copying the unchanged entries' stored bytes; the stored table matches walked paths as the decoded one does")
+    func sourceTableEditBytes() throws {
+        var rng = SplitMix64(seed: 11)
+        func path() -> String { "d/" + String(rng.next() % 400) + (rng.next() % 5 == 0 ? "/文件" : ".txt") }
+        var id: UInt32 = 0   // (ids distinct, as a stored table's must be)
+        func file() -> SourceTable.File {
+            id += 1
+            return SourceTable.File(id: id, size: Int(rng.next() % 1_000_000), modificationTime: Int64(bitPattern: rng.next()) >> 10,
+                             isJSONLines: rng.next() % 2 == 0, documents: Int(rng.next() % 300))
+        }
+        for round in 0..<60 {
+            var table = SourceTable(options: "keys: paths;")
+            var model: [String: SourceTable.File] = [:]
+            for _ in 0..<(round % 10 == 0 ? 0 : Int(rng.next() % 200)) { model[path()] = file() }
+            table.files = model
+            table.nextID = id + 1
+            let bytes = table.encoded()
+            let stored = round % 7 == 3 ? nil : try StoredSourceTable(storage: IndexStorage(copying: bytes), range: 0..<bytes.count)
+            let base = stored.map { _ in table } ?? SourceTable(options: "keys: paths;")
+            let walked = (0..<(Int(rng.next() % 120))).map { _ in path() } + (rng.next() % 4 == 0 ? base.entries.map(\.path) : [])
+            let matched = stored?.match(walked) ?? walked.map { _ in nil }
+            #expect(matched == base.match(walked))
+            var edit = SourceTableEdit(base: stored, options: rng.next() % 5 == 0 ? "keys: paths; other" : "keys: paths;")
+            var reference = base
+            reference.options = edit.options
+            edit.nextID = 1_000_000 + UInt32(rng.next() % 3)
+            reference.nextID = edit.nextID
+            var updates: [(entry: Int?, path: String, file: SourceTable.File)] = []
+            for (p, m) in zip(walked, matched) where rng.next() % 3 != 0 {
+                let f = file()
+                updates.append((m, p, f))
+                edit.set(entry: m, path: p, file: f)
+            }
+            let removed = base.entries.indices.filter { _ in rng.next() % 6 == 0 }
+            for i in removed { edit.remove(entry: i) }
+            reference.apply(updates: updates, removed: removed)
+            let written = edit.encoded()
+            #expect(written == reference.encoded(), "round \(round)")
+            #expect(edit.decoded() == reference)
+            let storage = IndexStorage(copying: written)
+            #expect(try withExtendedLifetime(storage) { try SourceTable(bytes: storage.bytes, range: 0..<written.count) } == reference)
         }
     }
 }

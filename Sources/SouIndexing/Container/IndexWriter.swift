@@ -103,8 +103,10 @@ public final class IndexWriter {
     /// The committed source table and whether it changed since.
     private var committedSources: SourceTable?
     /// The committed source table as stored (checked when the file was opened), until
-    /// ``sources`` decodes it into `committedSources`.
+    /// ``sources`` decodes it into `committedSources` or an update edits it.
     private(set) var storedSources: StoredSourceTable?
+    /// The table as an edit of the stored one (``editSources(_:)``), until ``sources`` decodes it.
+    private var sourcesEdit: SourceTableEdit?
     private var sourcesEntry: (offset: Int, length: Int, crc: UInt32) = (0, 0, 0)
     private var sourcesChanged = false
     /// The whole-file mapping the committed segments' readers share.
@@ -654,11 +656,18 @@ public final class IndexWriter {
     /// field of their document records), by file.
     public func keys(fromSources ids: Set<UInt32>) throws -> [UInt32: [String]] {
         var out: [UInt32: [String]] = [:]
-        guard !ids.isEmpty else { return out }
+        guard let top = ids.max() else { return out }
+        // the ids asked for as a bitmap when they are small (the dense numbers `sou index` gives
+        // its files): every live document's Source is tested, and hashing each cost more than
+        // the rest of the scan
+        let wanted: [Bool]? = top < 1 << 24 ? ids.reduce(into: [Bool](repeating: false, count: Int(top) + 1)) { $0[Int($1)] = true } : nil
         for s in segments {
-            for d in 0..<s.entry.documentCount where !s.deletions.contains(d) {
-                let source = UInt32(truncatingIfNeeded: try s.reader.documentSource(d))
-                if ids.contains(source) { out[source, default: []].append(try s.reader.checkedDocumentKey(d)) }
+            // (the Source field read as a column, as ``liveDocumentCounts()`` reads it)
+            let sources = DocumentColumn(s.reader, .source), deletions = s.deletions
+            for d in 0..<s.entry.documentCount where !deletions.contains(d) {
+                let source = sources.value(d)
+                let asked = wanted.map { source < $0.count && $0[Int(source)] } ?? ids.contains(UInt32(truncatingIfNeeded: source))
+                if asked { out[UInt32(truncatingIfNeeded: source), default: []].append(try s.reader.checkedDocumentKey(d)) }
             }
         }
         return out
@@ -697,22 +706,44 @@ public final class IndexWriter {
     // MARK: commit
 
     /// Whether the index has a source table (without decoding it).
-    var hasSources: Bool { committedSources != nil || storedSources != nil }
+    var hasSources: Bool { committedSources != nil || storedSources != nil || sourcesEdit != nil }
 
     /// The source table `sou index` keeps (nil: none yet). Setting it marks it for the next commit.
     public var sources: SourceTable? {
         get {
-            if committedSources == nil, let stored = storedSources {
+            if let edit = sourcesEdit {
+                committedSources = edit.decoded()
+                sourcesEdit = nil
+            } else if committedSources == nil, let stored = storedSources {
                 committedSources = stored.decoded()
             }
             return committedSources
         }
         set {
             storedSources = nil
+            sourcesEdit = nil
             committedSources = newValue
             sourcesChanged = true
             dirty = true
         }
+    }
+
+    /// The source table as stored, to be edited by ``editSources(_:)`` (nil: none yet). When the
+    /// table was set or edited since the last commit, its encoding, checked.
+    func sourcesToEdit() throws -> StoredSourceTable? {
+        if let edit = sourcesEdit { return try StoredSourceTable(encoding: edit.decoded()) }
+        if let table = committedSources { return try StoredSourceTable(encoding: table) }
+        return storedSources
+    }
+
+    /// Makes `edit` (of ``sourcesToEdit()``) the source table, for the next commit: written from
+    /// the stored bytes of the files it did not change.
+    func editSources(_ edit: SourceTableEdit) {
+        storedSources = nil
+        committedSources = nil
+        sourcesEdit = edit
+        sourcesChanged = true
+        dirty = true
     }
 
     /// Makes every change since the last commit durable and visible to readers that open (or
@@ -758,8 +789,7 @@ public final class IndexWriter {
             segments[i].entry = entry
             segments[i].deletionsChanged = false
         }
-        if sourcesChanged, let table = committedSources {
-            let bytes = table.encoded()
+        if sourcesChanged, let bytes = sourcesEdit?.encoded() ?? committedSources?.encoded() {
             sourcesEntry = (end, bytes.count, CRC32C.checksum(bytes))
             try append(bytes)
             sourcesChanged = false

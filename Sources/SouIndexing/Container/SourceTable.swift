@@ -216,7 +216,7 @@ public struct SourceTable: Sendable, Hashable {
     /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
     init(bytes: IndexBytes, range: Range<Int>) throws {
         var entries: [Entry] = []
-        let header = try Self.parse(bytes: bytes, range: range, reserve: { entries.reserveCapacity($0) }) { p, file in
+        let header = try Self.parse(bytes: bytes, range: range, reserve: { entries.reserveCapacity($0) }) { _, p, file in
             // (validated UTF-8: the decoding is the stored bytes)
             entries.append(Entry(path: String(decoding: bytes.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file))
         }
@@ -227,10 +227,10 @@ public struct SourceTable: Sendable, Hashable {
 
     /// Reads and checks a stored table (every check of damage: paths in strictly increasing byte
     /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes), calling
-    /// `entry` with each path's byte range in `bytes` and its file: no String is made for an
-    /// ASCII path. Returns the options and next id.
+    /// `entry` with the offset in `bytes` where each entry starts, its path's byte range and its
+    /// file: no String is made for an ASCII path. Returns the options and next id.
     static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
-                      entry: (Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
+                      entry: (Int, Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
         var r = ByteReader(bytes, range: range, context: "source table")
         let (o, next, count) = try header(&r)
         let options = String(decoding: bytes.slice(o), as: UTF8.self)
@@ -239,6 +239,7 @@ public struct SourceTable: Sendable, Hashable {
         ids.reserveCapacity(count)
         var previous: Range<Int>? = nil
         for _ in 0..<count {
+            let start = r.offset
             let p = try r.bytes(try r.varint(max: r.remaining))
             let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
             // paths are stored in strictly increasing byte order: no path is listed twice (the
@@ -264,11 +265,21 @@ public struct SourceTable: Sendable, Hashable {
             let kind = try r.u8()
             guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
             let documents = try r.varint(max: Int(Int32.max))
-            entry(p, File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents))
+            entry(start, p, File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
-        ids.sort()
-        for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
+        if next <= max(1 << 16, 8 * count) {
+            // (ids are below `next`: a bit per id, not a sort, when that is small)
+            var seen = [UInt64](repeating: 0, count: next / 64 + 1)
+            for id in ids {
+                let bit: UInt64 = 1 << UInt64(id & 63)
+                if seen[Int(id >> 6)] & bit != 0 { throw r.fail("source id \(id) listed twice") }
+                seen[Int(id >> 6)] |= bit
+            }
+        } else {
+            ids.sort()
+            for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
+        }
         return (options, UInt32(next))
     }
 
@@ -311,7 +322,8 @@ public struct SourceTable: Sendable, Hashable {
 
 /// A stored source table checked (as ``SourceTable/init(bytes:range:)`` checks it) but not
 /// decoded: each file's path stays bytes of the index file, so that an up-to-date `sou index`
-/// compares the walk's paths with them without making (and freeing) a String per file. The
+/// compares the walk's paths with them without making (and freeing) a String per file, and an
+/// update writes the next table from these bytes and its changes (``SourceTableEdit``). The
 /// file's mapping is kept alive by `storage`.
 struct StoredSourceTable {
     let storage: IndexStorage
@@ -321,12 +333,16 @@ struct StoredSourceTable {
     /// Each file's path (a byte range of `storage`) and entry, in the stored (path) order.
     let paths: [Range<Int>]
     let files: [SourceTable.File]
+    /// Where each file's entry starts in `storage` (its PathLength); the last one ends at the
+    /// table's end (no trailing bytes).
+    let entryStarts: [Int]
 
     /// Checks the table at `range` of `storage`; damaged bytes throw ``IndexError/corrupt(_:)``.
     init(storage: IndexStorage, range: Range<Int>) throws {
-        var paths: [Range<Int>] = [], files: [SourceTable.File] = []
+        var paths: [Range<Int>] = [], files: [SourceTable.File] = [], starts: [Int] = []
         let header = try SourceTable.parse(bytes: storage.bytes, range: range,
-                                           reserve: { paths.reserveCapacity($0); files.reserveCapacity($0) }) { p, f in
+                                           reserve: { paths.reserveCapacity($0); files.reserveCapacity($0); starts.reserveCapacity($0) }) { e, p, f in
+            starts.append(e)
             paths.append(p)
             files.append(f)
         }
@@ -336,6 +352,21 @@ struct StoredSourceTable {
         nextID = header.nextID
         self.paths = paths
         self.files = files
+        entryStarts = starts
+    }
+
+    /// `table` encoded and checked: the base an update edits when the table it has is not
+    /// the stored one (it was set or edited since the last commit).
+    init(encoding table: SourceTable) throws {
+        let bytes = table.encoded()
+        try self.init(storage: IndexStorage(copying: bytes), range: 0..<bytes.count)
+    }
+
+    /// The stored bytes of entries `entries` (consecutive, in stored order).
+    func entryBytes(_ entries: Range<Int>) -> Range<Int> {
+        let start = entries.lowerBound < entryStarts.count ? entryStarts[entries.lowerBound] : range.upperBound
+        let end = entries.upperBound < entryStarts.count ? entryStarts[entries.upperBound] : range.upperBound
+        return start..<end
     }
 
     /// The table decoded (it was checked: this cannot fail).
@@ -352,5 +383,165 @@ struct StoredSourceTable {
     /// Whether file `i` is stored with the bytes of `path`.
     func path(_ i: Int, equals path: String) -> Bool {
         SourceTable.has(path, bytes: storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The stored order of `path` against file `i`'s path (negative: `path` sorts first).
+    func compare(_ path: String, with i: Int) -> Int {
+        let stored = storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self)
+        if let c = path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) }) { return c }
+        var copy = path
+        return copy.withUTF8 { String.compare($0, stored) }
+    }
+
+    /// For each of `paths`, the index of the stored file with that path (nil: none), as
+    /// ``SourceTable/match(_:)`` pairs them, comparing with the stored bytes.
+    func match(_ walked: [String]) -> [Int?] {
+        var result = [Int?](repeating: nil, count: walked.count)
+        guard !walked.isEmpty, !files.isEmpty else { return result }
+        // the usual case: the walk lists exactly the stored paths in the stored order
+        if walked.count == files.count, walked.indices.allSatisfy({ path($0, equals: walked[$0]) }) {
+            for i in result.indices { result[i] = i }
+            return result
+        }
+        var sortedAlready = true
+        for i in walked.indices.dropFirst() where walked[i - 1].bytewiseCompare(walked[i]) > 0 {
+            sortedAlready = false
+            break
+        }
+        let order: [Int]
+        if sortedAlready {
+            order = Array(walked.indices)
+        } else {
+            var copy = walked
+            order = copy.withUnsafeMutableBufferPointer { p in
+                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
+            }
+        }
+        var e = 0
+        for i in order {
+            var c = 1
+            while e < files.count {
+                c = compare(walked[i], with: e)
+                if c <= 0 { break }
+                e += 1
+            }
+            if e == files.count { break }
+            if c == 0 { result[i] = e }
+        }
+        return result
+    }
+}
+
+/// The next source table, as a stored table (the base; none for a new index) and its changes:
+/// files set (changed or added) and removed. ``encoded()`` writes the new table by copying the
+/// stored bytes of every entry that did not change, in runs, and encoding only the changed and
+/// added ones, so that an update of a few files in a folder of many costs a copy of the table,
+/// not a String and an encoding per file. The bytes are those of ``decoded()``'s
+/// ``SourceTable/encoded()`` (the same format: readers see no difference).
+struct SourceTableEdit {
+    /// The stored table edited (nil: an empty one).
+    let base: StoredSourceTable?
+    var options: String
+    var nextID: UInt32
+    /// New files for base entries, by entry.
+    private(set) var changed: [Int: SourceTable.File] = [:]
+    /// Base entries removed (a removal wins over a change of the same entry).
+    private(set) var removed: Set<Int> = []
+    /// Files not in the base, in the order given (a path given twice keeps its last file).
+    private(set) var added: [SourceTable.Entry] = []
+
+    init(base: StoredSourceTable?, options: String) {
+        self.base = base
+        self.options = options
+        nextID = base?.nextID ?? 1
+    }
+
+    /// The number of files in the base.
+    var baseCount: Int { base?.files.count ?? 0 }
+
+    /// Sets the file of base entry `entry`, or adds `path` (nil: not in the base).
+    mutating func set(entry: Int?, path: String, file: SourceTable.File) {
+        if let entry { changed[entry] = file } else { added.append(SourceTable.Entry(path: path, file: file)) }
+    }
+
+    /// Removes base entry `entry`.
+    mutating func remove(entry: Int) { removed.insert(entry) }
+
+    /// The edited table, decoded.
+    func decoded() -> SourceTable {
+        var table = base?.decoded() ?? SourceTable(options: options)
+        table.options = options
+        table.nextID = nextID
+        table.apply(updates: changed.map { (entry: Optional($0.key), path: "", file: $0.value) }
+                        + added.map { (entry: nil, path: $0.path, file: $0.file) },
+                    removed: Array(removed))
+        return table
+    }
+
+    /// The edited table's stored form (``SourceTable/encoded()``'s bytes for ``decoded()``).
+    func encoded() -> [UInt8] {
+        let new = SourceTable.sorted(added)
+        // where each added file goes: before the first base entry whose path sorts after it
+        // (no added path is a base path: those are changes)
+        var insertAt: [Int] = []
+        insertAt.reserveCapacity(new.count)
+        var lo = 0
+        for entry in new {
+            var hi = baseCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if base!.compare(entry.path, with: mid) > 0 { lo = mid + 1 } else { hi = mid }
+            }
+            insertAt.append(lo)
+        }
+        let marks = Set(changed.keys).union(removed).sorted()
+        var out = ByteWriter()
+        out.bytes.reserveCapacity((base.map { $0.range.count } ?? 16) + new.count * 64 + 64)
+        var o = options
+        o.withUTF8 { u in
+            out.varint(u.count)
+            out.append(contentsOf: u)
+        }
+        out.varint(UInt64(nextID))
+        out.varint(baseCount - removed.count + new.count)
+        func put(_ f: SourceTable.File) {
+            out.varint(UInt64(f.id))
+            out.varint(f.size)
+            out.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
+            out.u8(f.isJSONLines ? 1 : 0)
+            out.varint(f.documents)
+        }
+        func copy(_ r: Range<Int>) {
+            guard !r.isEmpty, let b = base?.storage.bytes else { return }
+            out.append(contentsOf: UnsafeRawBufferPointer(b.slice(r)))
+        }
+        var pos = 0, a = 0, m = 0
+        while true {
+            let nextInsert = a < new.count ? insertAt[a] : baseCount
+            let nextMark = m < marks.count ? marks[m] : baseCount
+            let stop = min(nextInsert, nextMark)
+            // unchanged entries: their stored bytes, in one copy
+            if stop > pos, let base { copy(base.entryBytes(pos..<stop)) }
+            pos = stop
+            if a < new.count, nextInsert == stop {
+                var path = new[a].path
+                path.withUTF8 { u in
+                    out.varint(u.count)
+                    out.append(contentsOf: u)
+                }
+                put(new[a].file)
+                a += 1
+                continue
+            }
+            guard pos < baseCount, let base else { break }
+            if !removed.contains(pos) {
+                // the stored PathLength and Path, then the new file
+                copy(base.entryStarts[pos]..<base.paths[pos].upperBound)
+                put(changed[pos]!)
+            }
+            pos += 1
+            m += 1
+        }
+        return out.bytes
     }
 }

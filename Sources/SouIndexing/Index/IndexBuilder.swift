@@ -250,34 +250,32 @@ public struct IndexBuilder {
             return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
                               timings: timings, summary: summary, phases: phases, tracing: tracing)
         }
-        var table: SourceTable
-        if fresh {
-            table = SourceTable(options: fingerprint)
-        } else {
-            table = writer.sources ?? SourceTable(options: fingerprint)
-        }
-        let optionsChanged = table.options != fingerprint
-        table.options = fingerprint
+        // the next table: the stored one (none for a fresh build) and what changes in it,
+        // written from the stored bytes of the files that did not change (``SourceTableEdit``)
+        let base = fresh ? nil : try writer.sourcesToEdit()
+        var table = SourceTableEdit(base: base, options: fingerprint)
+        let baseFiles = base?.files ?? []
+        let optionsChanged = (base?.options ?? fingerprint) != fingerprint
         var strays = Set<UInt32>()
         // (the table's ids are distinct: when its files' live documents are all the live ones,
         // there is no stray, and no set of ids is needed to say so)
-        if table.entries.reduce(0, { $0 + live[$1.file.id] }) != live.total {
-            let known = Set(table.entries.map(\.file.id))
+        if baseFiles.reduce(0, { $0 + live[$1.id] }) != live.total {
+            let known = Set(baseFiles.map(\.id))
             strays = Set(live.sources.filter { !known.contains($0) })
         }
 
         // what to read: new and changed files (all of them when the input options changed); each
         // listed file is paired with its entry in the table by a merge of the two path orders
-        let entryOf = table.match(files.map(\.path))
-        var listed = [Bool](repeating: false, count: table.entries.count)
+        let entryOf = base?.match(files.map(\.path)) ?? [Int?](repeating: nil, count: files.count)
+        var listed = [Bool](repeating: false, count: baseFiles.count)
         var toRead: [(file: InputFile, id: UInt32, old: SourceTable.File?, entry: Int?)] = []
-        // each listed file's place in the walk (the order a fresh build reads them in), by id
-        var walkOrder: [UInt32: Int] = [:]
+        // each listed file's id, by its place in the walk (the order a fresh build reads them in)
+        var idInWalk = [UInt32](repeating: 0, count: files.count)
         for i in files.indices {
             // (by index: a file is copied only when it is to be read)
             let entry = entryOf[i]
             if let entry { listed[entry] = true }
-            let old = entry.map { table.entries[$0].file }
+            let old = entry.map { baseFiles[$0] }
             // (Documents is what the file gave when it was read: a file with a key that a later
             // file also has gives more than it has live, and is read again, see below)
             if let old, !optionsChanged, files[i].isRegularFile, old.size == files[i].size,
@@ -285,7 +283,7 @@ public struct IndexBuilder {
                live[old.id] == old.documents {
                 summary.unchanged += live[old.id]
                 summary.unchangedFiles += 1
-                walkOrder[old.id] = i
+                idInWalk[i] = old.id
                 continue
             }
             var id = old?.id ?? 0
@@ -293,13 +291,13 @@ public struct IndexBuilder {
                 id = table.nextID
                 table.nextID += 1
             }
-            walkOrder[id] = i
+            idInWalk[i] = id
             toRead.append((files[i], id, old, entry))
         }
-        let gone = table.entries.indices.filter { !listed[$0] }
+        let gone = baseFiles.indices.filter { !listed[$0] }
         // the keys the changed and vanished files had
         // the index mirrors `paths`: strays go too, unless a file read now has their key
-        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { table.entries[$0].file.id })
+        let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { baseFiles[$0].id })
                                                          .union(strays))
         let old = previousKeys.values.reduce(into: Set<ByteKey>()) { $0.formUnion($1.lazy.map(ByteKey.init)) }
         // A key that two files give lives in the one a fresh build reads last (the later in the
@@ -311,13 +309,19 @@ public struct IndexBuilder {
         // update started from (a snapshot: the writer's own segments change as it adds).
         let rereadIDs = Set(toRead.map(\.id))
         var snapshot: IndexReader? = nil
+        // each listed file's place in the walk, by id (made when first asked: only documents with
+        // keys new to the files read ask)
+        var walkOrder: [UInt32: Int]? = nil
         func laterHolder(of key: String, readFrom id: UInt32) throws -> String? {
             if fresh { return nil }
             if snapshot == nil { snapshot = try IndexReader(path: url.path) }
             guard let index = snapshot, let d = try index.documents(withKey: key).first else { return nil }
             let (s, local) = index.locate(d)
             let holder = UInt32(truncatingIfNeeded: try index.segments[s].reader.documentSource(local))
-            guard holder != 0, !rereadIDs.contains(holder), let theirs = walkOrder[holder], let ours = walkOrder[id], theirs > ours else { return nil }
+            if walkOrder == nil {
+                walkOrder = Dictionary(idInWalk.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { _, last in last })
+            }
+            guard holder != 0, !rereadIDs.contains(holder), let theirs = walkOrder![holder], let ours = walkOrder![id], theirs > ours else { return nil }
             return files[theirs].path
         }
         phase("compare")
@@ -384,13 +388,15 @@ public struct IndexBuilder {
         // again by the next run, so that it gets the key back when the later file loses it; a
         // file not read keeps its number, and one that lost a key to a file read now has fewer
         // live documents than its number: read again too)
-        table.apply(updates: recorded.map { r in
-                        (r.entry, r.file.path, SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
-                                                               isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
-                    }, removed: gone + dropped)
+        for r in recorded {
+            table.set(entry: r.entry, path: r.file.path,
+                      file: SourceTable.File(id: r.id, size: r.file.size, modificationTime: r.file.modificationTime,
+                                             isJSONLines: r.file.isJSONLines, documents: counts[r.id] ?? 0))
+        }
+        for e in gone + dropped { table.remove(entry: e) }
         // (a run that only met the same unreadable files again changes nothing: no commit)
         if fresh || !recorded.isEmpty || !dropped.isEmpty || !gone.isEmpty || optionsChanged || !strays.isEmpty {
-            writer.sources = table
+            writer.editSources(table)
         }
         phase("deletes")
         return try finish(writer: writer, source: source, files: files, paths: paths, url: url, start: start,
