@@ -761,6 +761,69 @@ struct UpdateCLITests {
         try expectFresh("the later file without the key", [a, b])
     }
 
+    @Test("random edits of a folder (text and JSON Lines files added, changed, touched, removed; keys shared between files; sou add and sou delete between runs): after every sou index the index answers as a fresh build of the folder, passes sou check, and a second run changes nothing")
+    func randomFolderEditsFollowAFreshBuild() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        var rng = SplitMix64(seed: 2026_12_04)
+        let words = ["集体", "协商", "文件", "设定", "検索", "한국", "alpha", "beta"]
+        func text() -> String { (0..<(1 + Int(rng.next() % 6))).map { _ in words[Int(rng.next() % UInt64(words.count))] }.joined(separator: " ") + "\n" }
+        var age = 100_000.0
+        // every write gets a distinct, settled modification time (older than now, never reused)
+        func put(_ relative: String, _ content: String) throws {
+            age -= 1
+            try s.put(relative, content, age: age)
+        }
+        func jsonl() -> String {
+            // ids from a small pool: the same key in two files, or twice in one
+            (0..<(1 + Int(rng.next() % 4))).map { _ in "{\"id\":\"k\(rng.next() % 12)\",\"body\":\"\(text().dropLast())\"}\n" }.joined()
+        }
+        var files: [String] = []
+        func pick() -> String? { files.isEmpty ? nil : files[Int(rng.next() % UInt64(files.count))] }
+        for n in 0..<12 { let f = "docs/\(n % 3 == 0 ? "sub/" : "")t\(n).txt"; try put(f, text()); files.append(f) }
+        try put("docs/a.jsonl", jsonl()); files.append("docs/a.jsonl")
+        let folder = s.path("docs"), fresh = s.path("fresh.sou")
+        for step in 0..<36 {
+            let op = step == 0 ? 99 : rng.next() % 9
+            var what = "first build"
+            switch op {
+            case 0, 1:
+                let f = "docs/\(rng.next() % 2 == 0 ? "sub/" : "")\(rng.next() % 3 == 0 ? "n\(step).jsonl" : "n\(step).txt")"
+                try put(f, f.hasSuffix(".jsonl") ? jsonl() : text()); files.append(f); what = "added \(f)"
+            case 2, 3:
+                if let f = pick() { try put(f, f.hasSuffix(".jsonl") ? jsonl() : text()); what = "rewrote \(f)" }
+            case 4:
+                if let f = pick() {
+                    // the same bytes, a new modification time: read again, the same documents
+                    let content = try String(contentsOfFile: s.path(f), encoding: .utf8)
+                    try put(f, content); what = "touched \(f)"
+                }
+            case 5, 6:
+                if let f = pick(), files.count > 2 { try FileManager.default.removeItem(atPath: s.path(f)); files.removeAll { $0 == f }; what = "removed \(f)" }
+            case 7:
+                let r = try s.run(["add", "-i", s.index, "-"], input: Data("{\"id\":\"stray\(step)\",\"body\":\"集体协商 stray\"}\n".utf8))
+                #expect(r.status == 0, "add: \(r)"); what = "sou add of a stray"
+            case 8:
+                let r = try s.run(["delete", "-i", s.index, "k\(rng.next() % 12)"])
+                #expect(r.status == 0 || r.status == 1, "delete: \(r)"); what = "sou delete"
+            default: break
+            }
+            let updated = try s.run(["index", folder, "-o", s.index, "--quiet"])
+            #expect(updated.status == 0, "step \(step) (\(what)): \(updated)")
+            #expect(try s.run(["index", folder, "-o", fresh, "--rebuild", "--quiet"]).status == 0)
+            for query in ["集体协商", "文件", "検索", "alpha", "한국", "设"] {
+                let a = try s.run(["search", "-i", s.index, "--json", "-n", "1000", query])
+                let b = try s.run(["search", "-i", fresh, "--json", "-n", "1000", query])
+                #expect(a.out == b.out && a.status == b.status, "step \(step) (\(what)), \(query): \(a.out) against a fresh build's \(b.out)")
+            }
+            try s.expectCheck("step \(step) (\(what))")
+            let before = try s.bytes()
+            let again = try s.run(["index", folder, "-o", s.index])
+            #expect(again.status == 0 && again.err.contains("added 0, replaced 0, deleted 0"), "step \(step) (\(what)), a second run: \(again)")
+            #expect(try s.bytes() == before, "step \(step) (\(what)): a second run with nothing changed wrote to the index")
+        }
+    }
+
     /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing
     /// to merge.
     @Test("sou merge with nothing to merge (few enough segments, nothing deleted, no unused byte) leaves the file byte for byte and says so")
