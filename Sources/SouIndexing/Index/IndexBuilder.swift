@@ -227,6 +227,11 @@ public struct IndexBuilder {
         var summary = IndexBuildSummary(documents: 0, files: 0, skipped: 0, skippedTokens: 0, inputBytes: 0, terms: 0,
                                         postings: 0, positions: 0, indexBytes: 0, seconds: 0)
         summary.rebuilt = fresh
+        // live documents per Source value: a file whose count is not the one recorded had
+        // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
+        // and is read again; documents of no recorded file (Source 0 or unknown) are strays.
+        // (Counted while the walk runs: a column of every segment, about 1 ms for 21,000 files)
+        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
         phase("open")
         let files = try listing.files()
         if fresh { try OutputTarget.checkNotListed(url.path, listed: files.map(\.path)) }
@@ -236,10 +241,6 @@ public struct IndexBuilder {
         // (the trace says whether the walk began before the update: `sou index` starts it early)
         phase(listing === self.listing ? "list (walk started before)" : "list")
 
-        // live documents per Source value: a file whose count is not the one recorded had
-        // documents replaced or deleted by someone else (`sou add`, `sou delete`, the library)
-        // and is read again; documents of no recorded file (Source 0 or unknown) are strays
-        let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
         // the usual re-run, nothing changed: every listed file is the stored entry at its place
         // (same path bytes, size, time, kind and live documents) and no other document lives;
         // decided on the stored table's bytes, without decoding it. Anything else: the merge below
@@ -550,12 +551,10 @@ public struct IndexBuilder {
                 f.isRegularFile && old.size == f.size && old.modificationTime == f.modificationTime
             }
         }
-        let table = stored.decoded()
-        guard files.count == table.entries.count else { return false }
-        var listed = [Bool](repeating: false, count: table.entries.count)
-        for (f, entry) in zip(files, table.match(files.map(\.path))) {
+        var listed = [Bool](repeating: false, count: stored.files.count)
+        for (f, entry) in zip(files, stored.match(files.map(\.path))) {
             guard let entry, f.isRegularFile else { return false }
-            let old = table.entries[entry].file
+            let old = stored.files[entry]
             guard old.size == f.size, old.modificationTime == f.modificationTime else { return false }
             listed[entry] = true
         }
