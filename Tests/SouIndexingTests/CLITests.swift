@@ -55,7 +55,7 @@ struct CLITests {
         #expect(stats.status == 0)
         let s = try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any]
         #expect(s?["documents"] as? Int == 2)
-        #expect(s?["formatVersion"] as? Int == 7)
+        #expect(s?["formatVersion"] as? Int == 8)
         // damage one byte of the postings section
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
         let reader = try IndexReader(bytes: bytes)

@@ -353,48 +353,114 @@ struct BytewiseOrderTests {
         }
     }
 
-    @Test("an edit of a stored table (files changed, added, some twice, removed) writes the bytes that encoding the edited table writes, copying the unchanged entries' stored bytes; the stored table matches walked paths as the decoded one does")
-    func sourceTableEditBytes() throws {
+    @Test("edits of a stored table (files changed, added, some twice, removed, in chains of three): a few changes are written as a table of changes to the last full table, more as a full table with the bytes of encoding the edited table; each reads back as the edited table; the stored table matches walked paths as the decoded one does")
+    func sourceTableEdits() throws {
         var rng = SplitMix64(seed: 11)
         func path() -> String { "d/" + String(rng.next() % 400) + (rng.next() % 5 == 0 ? "/文件" : ".txt") }
         var id: UInt32 = 0   // (ids distinct, as a stored table's must be)
         func file() -> SourceTable.File {
             id += 1
             return SourceTable.File(id: id, size: Int(rng.next() % 1_000_000), modificationTime: Int64(bitPattern: rng.next()) >> 10,
-                             isJSONLines: rng.next() % 2 == 0, documents: Int(rng.next() % 300))
+                                    isJSONLines: rng.next() % 2 == 0, documents: Int(rng.next() % 300))
         }
-        for round in 0..<60 {
+        var deltas = 0, fulls = 0
+        for round in 0..<40 {
+            // a "file": some bytes, then the first full table
             var table = SourceTable(options: "keys: paths;")
             var model: [String: SourceTable.File] = [:]
             for _ in 0..<(round % 10 == 0 ? 0 : Int(rng.next() % 200)) { model[path()] = file() }
             table.files = model
             table.nextID = id + 1
-            let bytes = table.encoded()
-            let stored = round % 7 == 3 ? nil : try StoredSourceTable(storage: IndexStorage(copying: bytes), range: 0..<bytes.count)
-            let base = stored.map { _ in table } ?? SourceTable(options: "keys: paths;")
-            let walked = (0..<(Int(rng.next() % 120))).map { _ in path() } + (rng.next() % 4 == 0 ? base.entries.map(\.path) : [])
-            let matched = stored?.match(walked) ?? walked.map { _ in nil }
-            #expect(matched == base.match(walked))
-            var edit = SourceTableEdit(base: stored, options: rng.next() % 5 == 0 ? "keys: paths; other" : "keys: paths;")
-            var reference = base
-            reference.options = edit.options
-            edit.nextID = 1_000_000 + UInt32(rng.next() % 3)
-            reference.nextID = edit.nextID
-            var updates: [(entry: Int?, path: String, file: SourceTable.File)] = []
-            for (p, m) in zip(walked, matched) where rng.next() % 3 != 0 {
-                let f = file()
-                updates.append((m, p, f))
-                edit.set(entry: m, path: p, file: f)
+            var fileBytes = [UInt8](repeating: 7, count: 64) + table.encoded()
+            var current: StoredSourceTable? = round % 7 == 3 ? nil
+                : try StoredSourceTable(storage: IndexStorage(copying: fileBytes), range: 64..<fileBytes.count)
+            var reference = current.map { _ in table } ?? SourceTable(options: "keys: paths;")
+            for step in 0..<3 {
+                let context = "round \(round), step \(step)"
+                let walked = (0..<(Int(rng.next() % (round % 2 == 0 ? 6 : 120)))).map { _ in path() }
+                    + (rng.next() % 4 == 0 ? reference.entries.map(\.path) : [])
+                let matched = current?.match(walked) ?? walked.map { _ in nil }
+                #expect(matched == reference.match(walked), "\(context)")
+                var edit = SourceTableEdit(base: current, options: rng.next() % 9 == 0 ? "keys: paths; other" : "keys: paths;")
+                reference.options = edit.options
+                var updates: [(entry: Int?, path: String, file: SourceTable.File)] = []
+                for (p, m) in zip(walked, matched) where rng.next() % 3 != 0 {
+                    let f = file()
+                    updates.append((m, p, f))
+                    edit.set(entry: m, path: p, file: f)
+                }
+                let removed = reference.entries.indices.filter { _ in rng.next() % (round % 2 == 0 ? 40 : 6) == 0 }
+                for i in removed { edit.remove(entry: i) }
+                reference.apply(updates: updates, removed: removed)
+                edit.nextID = id + 1 + UInt32(rng.next() % 3)
+                reference.nextID = edit.nextID
+                #expect(edit.decoded() == reference, "\(context)")
+                let (written, baseLength) = edit.encoded()
+                if baseLength == 0 {
+                    fulls += 1
+                    #expect(written == reference.encoded(), "\(context)")
+                } else {
+                    deltas += 1
+                    #expect(written.first == SourceTable.StoredKind.delta.rawValue, "\(context)")
+                }
+                // appended to the file, read back from it (a table of changes reads its base there)
+                let at = fileBytes.count
+                fileBytes += written
+                let storage = IndexStorage(copying: fileBytes)
+                #expect(try withExtendedLifetime(storage) { try SourceTable(bytes: storage.bytes, range: at..<fileBytes.count) } == reference, "\(context)")
+                #expect(SourceTable.baseLength(bytes: storage.bytes, range: at..<fileBytes.count) == baseLength)
+                current = try StoredSourceTable(storage: storage, range: at..<fileBytes.count)
+                #expect(current?.decoded() == reference, "\(context)")
             }
-            let removed = base.entries.indices.filter { _ in rng.next() % 6 == 0 }
-            for i in removed { edit.remove(entry: i) }
-            reference.apply(updates: updates, removed: removed)
-            let written = edit.encoded()
-            #expect(written == reference.encoded(), "round \(round)")
-            #expect(edit.decoded() == reference)
-            let storage = IndexStorage(copying: written)
-            #expect(try withExtendedLifetime(storage) { try SourceTable(bytes: storage.bytes, range: 0..<written.count) } == reference)
         }
+        #expect(deltas > 20 && fulls > 20, "\(deltas) tables of changes, \(fulls) full tables")
+    }
+
+    @Test("a table of changes is damage when its base's checksum fails, its base does not lie before it, it removes a file its base does not list, or its changes are out of order")
+    func sourceTableDeltaDamage() throws {
+        var table = SourceTable(options: "o")
+        let f = { (id: UInt32) in SourceTable.File(id: id, size: 3, modificationTime: 9, isJSONLines: false, documents: 1) }
+        table.files = ["d/a.txt": f(1), "d/b.txt": f(2), "d/c.txt": f(3)]
+        table.nextID = 4
+        let base = [UInt8](repeating: 0, count: 64) + table.encoded()
+        let stored = try StoredSourceTable(storage: IndexStorage(copying: base), range: 64..<base.count)
+        var edit = SourceTableEdit(base: stored, options: "o")
+        edit.nextID = 6
+        edit.set(entry: 1, path: "d/b.txt", file: f(4))
+        edit.remove(entry: 2)
+        edit.set(entry: nil, path: "d/d.txt", file: f(5))
+        let (delta, baseLength) = edit.encoded()
+        #expect(baseLength == base.count - 64)
+        func decode(_ file: [UInt8], at: Int) throws -> SourceTable {
+            let storage = IndexStorage(copying: file)
+            return try withExtendedLifetime(storage) { try SourceTable(bytes: storage.bytes, range: at..<file.count) }
+        }
+        var expected = table
+        expected.nextID = 6
+        expected.apply(updates: [(1, "d/b.txt", f(4)), (nil, "d/d.txt", f(5))], removed: [2])
+        #expect(try decode(base + delta, at: base.count) == expected)
+        // the base's bytes changed: its checksum fails
+        var bad = base + delta
+        bad[70] ^= 1
+        #expect(throws: IndexError.self) { try decode(bad, at: base.count) }
+        // the table of changes read where its base is not before it
+        #expect(throws: IndexError.self) { try decode(Array(delta), at: 0) }
+        // a change that removes "d/e.txt", which the base does not list: "d/d.txt" (added) → removed, renamed
+        var removal = SourceTableEdit(base: stored, options: "o")
+        removal.remove(entry: 0)
+        let (r, _) = removal.encoded()
+        var renamed = r
+        let at = try #require(renamed.indices.first { renamed[$0...].starts(with: Array("d/a.txt".utf8)) })
+        renamed[at + 2] = UInt8(ascii: "e")
+        #expect(try decode(base + r, at: base.count).entries.map(\.path) == ["d/b.txt", "d/c.txt"])
+        #expect(throws: IndexError.self) { try decode(base + renamed, at: base.count) }
+        // changes out of order: "d/b.txt" before "d/d.txt" swapped into "d/d.txt" before "d/b.txt"
+        var swapped = delta
+        let b = try #require(swapped.indices.first { swapped[$0...].starts(with: Array("d/b.txt".utf8)) })
+        let d = try #require(swapped.indices.first { swapped[$0...].starts(with: Array("d/d.txt".utf8)) })
+        swapped[b + 2] = UInt8(ascii: "d")
+        swapped[d + 2] = UInt8(ascii: "b")
+        #expect(throws: IndexError.self) { try decode(base + swapped, at: base.count) }
     }
 }
 

@@ -57,7 +57,7 @@ struct GoldenTests {
     @Test("the committed golden index opens, verifies and holds exactly the expected segments, terms, postings and positions")
     func content() throws {
         let reader = try IndexReader(contentsOf: try Self.url("golden.sou"))
-        #expect(reader.formatVersion == 7)
+        #expect(reader.formatVersion == 8)
         #expect(reader.configuration == AnalyzerConfiguration())
         #expect(reader.generation == 3)
         let report = try reader.verify()

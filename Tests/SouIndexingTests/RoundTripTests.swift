@@ -374,7 +374,7 @@ struct RoundTripTests {
         #expect(index.documentTitle(1) == "")
         #expect(try readPostings(index, try #require(try index.termInfo("集体"))).map(\.doc) == [0, 1])
         #expect(index.configuration == AnalyzerConfiguration())
-        #expect(index.formatVersion == 7)
+        #expect(index.formatVersion == 8)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(leftovers == ["x.sou"])
     }

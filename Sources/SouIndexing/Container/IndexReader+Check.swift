@@ -148,7 +148,9 @@ extension IndexReader {
     /// documents: (file bytes − live bytes) / file bytes.
     public func garbageRatio(fileBytes: Int) -> Double {
         guard fileBytes > 0 else { return 0 }
-        var live = Double(ContainerLayout.headerSize + commit.byteCount + commit.sourcesLength)
+        let sources = commit.sourcesOffset..<(commit.sourcesOffset + commit.sourcesLength)
+        var live = Double(ContainerLayout.headerSize + commit.byteCount + commit.sourcesLength
+                          + (commit.sourcesLength > 0 ? SourceTable.baseLength(bytes: storage.bytes, range: sources) : 0))
         for s in segments {
             let fraction = s.documentCount == 0 ? 1 : Double(s.liveDocumentCount) / Double(s.documentCount)
             live += Double(s.byteCount) * fraction

@@ -108,6 +108,8 @@ public final class IndexWriter {
     /// The table as an edit of the stored one (``editSources(_:)``), until ``sources`` decodes it.
     private var sourcesEdit: SourceTableEdit?
     private var sourcesEntry: (offset: Int, length: Int, crc: UInt32) = (0, 0, 0)
+    /// The length of the full table the committed one is based on (0: it is a full table).
+    private var sourcesBaseLength = 0
     private var sourcesChanged = false
     /// The whole-file mapping the committed segments' readers share.
     private var fileStorage: IndexStorage?
@@ -375,6 +377,7 @@ public final class IndexWriter {
             }
             storedSources = try StoredSourceTable(storage: storage, range: r)
             sourcesEntry = (commit.sourcesOffset, commit.sourcesLength, commit.sourcesCRC)
+            sourcesBaseLength = storedSources?.delta?.base.count ?? 0
         }
         if !latest.abandonedSlots.isEmpty {
             // a newer commit's slot whose record the file's end cut off (a power loss after the
@@ -789,7 +792,8 @@ public final class IndexWriter {
             segments[i].entry = entry
             segments[i].deletionsChanged = false
         }
-        if sourcesChanged, let bytes = sourcesEdit?.encoded() ?? committedSources?.encoded() {
+        if sourcesChanged, let (bytes, baseLength) = sourcesEdit?.encoded() ?? committedSources.map({ ($0.encoded(), 0) }) {
+            sourcesBaseLength = baseLength
             sourcesEntry = (end, bytes.count, CRC32C.checksum(bytes))
             try append(bytes)
             sourcesChanged = false
@@ -1004,7 +1008,7 @@ public final class IndexWriter {
     /// the source table and the commit record.
     private var liveBytes: Int {
         segments.reduce(ContainerLayout.headerSize) { $0 + $1.entry.length + $1.entry.deletionsLength }
-            + sourcesEntry.length + (committedEnd - committedOffset)
+            + sourcesEntry.length + sourcesBaseLength + (committedEnd - committedOffset)
     }
 
     /// Bytes of the file no commit needs any more (replaced segments and deletions, old commits).
@@ -1019,14 +1023,14 @@ public final class IndexWriter {
         var st = stat()
         let (newFD, temp) = try Self.createTemporary(near: path, replacing: fstat(fd, &st) == 0 ? st : nil,
                                                      hook: options.temporaryFile)
-        let oldFD = fd, oldEnd = end, oldSegments = segments, oldSources = sourcesEntry
+        let oldFD = fd, oldEnd = end, oldSegments = segments, oldSources = sourcesEntry, oldBaseLength = sourcesBaseLength
         var ok = false
         defer {
             if !ok {
                 unlink(temp)
                 options.temporaryFile?(temp, false)
                 WriterLock.releaseAndClose(newFD)
-                fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources
+                fd = oldFD; end = oldEnd; segments = oldSegments; sourcesEntry = oldSources; sourcesBaseLength = oldBaseLength
                 // (the old file is this writer's again: ``fail(_:)`` must not close it twice)
                 replacement = nil
             }
@@ -1071,6 +1075,7 @@ public final class IndexWriter {
         segments = next
         sourcesChanged = sources != nil   // (decoded from the old file's bytes before they go)
         sourcesEntry = (0, 0, 0)
+        sourcesBaseLength = 0
         committedOffset = 0
         replacement = (temp, oldFD)
         try writeCommit()          // renames the new file over the old one and closes the old descriptor

@@ -165,16 +165,16 @@ public struct SourceTable: Sendable, Hashable {
     /// Sets the entries (already in strictly increasing byte order of their paths).
     mutating func setEntries(_ e: [Entry]) { entries = e }
 
-    /// Stored form: Options (vint length + bytes), NextID vint, Count vint, then per file in path
-    /// order: PathLength vint, Path, ID vint, Size vint, ModificationTime zigzag vint, Kind u8,
-    /// Documents vint.
+    /// Stored form (a full table): Kind u8 0, Options (vint length + bytes), NextID vint, Count
+    /// vint, then per file in path order: PathLength vint, Path, ID vint, Size vint,
+    /// ModificationTime zigzag vint, Kind u8, Documents vint.
     func encoded() -> [UInt8] {
         // (every commit of `sou index` writes the whole table: its size is counted first, then
         // its bytes are written through a pointer, not appended one value at a time)
         @inline(__always) func length(_ v: UInt64) -> Int { ByteWriter.varintLength(v) }
         @inline(__always) func zigzag(_ t: Int64) -> UInt64 { UInt64(bitPattern: (t << 1) ^ (t >> 63)) }
         var o = options
-        var size = length(UInt64(o.utf8.count)) + o.utf8.count + length(UInt64(nextID)) + length(UInt64(entries.count))
+        var size = 1 + length(UInt64(o.utf8.count)) + o.utf8.count + length(UInt64(nextID)) + length(UInt64(entries.count))
         for entry in entries {
             let f = entry.file, n = entry.path.utf8.count
             size += length(UInt64(n)) + n + length(UInt64(f.id)) + length(UInt64(f.size))
@@ -183,6 +183,8 @@ public struct SourceTable: Sendable, Hashable {
         return [UInt8](unsafeUninitializedCapacity: size) { out, written in
             // bounds: `size` counts every byte written below, value by value
             var p = out.baseAddress!
+            p.pointee = StoredKind.full.rawValue
+            p += 1
             Self.putString(&o, at: &p)
             ByteWriter.varint(UInt64(nextID), at: &p)
             ByteWriter.varint(UInt64(entries.count), at: &p)
@@ -225,13 +227,114 @@ public struct SourceTable: Sendable, Hashable {
         self.entries = entries
     }
 
+    /// How a stored table starts: its first byte.
+    enum StoredKind: UInt8 {
+        /// Every file (``encoded()``).
+        case full = 0
+        /// Changes to a full table stored before it in the file (``SourceTableEdit``).
+        case delta = 1
+    }
+
+    /// What a stored table says besides its files: the options, the next id and, for a table
+    /// stored as changes to a full one, where each file came from.
+    struct StoredHeader {
+        var options: String
+        var nextID: UInt32
+        var delta: DeltaOrigin?
+    }
+
+    /// A table stored as changes (`StoredKind.delta`): the full table it changes (its blob in the
+    /// same bytes, checked) and, for each file of the result, its index in that table (−1: added
+    /// by the changes) and whether the changes set it; the paths (byte ranges) of the base's files
+    /// the changes removed.
+    struct DeltaOrigin {
+        let base: Range<Int>
+        let baseCRC: UInt32
+        let baseCount: Int
+        let baseIndex: [Int32]
+        let fromDelta: [Bool]
+        let removedFromBase: [Range<Int>]
+    }
+
     /// Reads and checks a stored table (every check of damage: paths in strictly increasing byte
-    /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes), calling
-    /// `entry` with the offset in `bytes` where each entry starts, its path's byte range and its
-    /// file: no String is made for an ASCII path. Returns the options and next id.
+    /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes; for a
+    /// table of changes, its base: a full table before it in `bytes` with a matching checksum,
+    /// and changes that remove only files the base lists), calling `entry` with the offset in
+    /// `bytes` where each file's entry starts, its path's byte range and its file, in path
+    /// order: no String is made for an ASCII path.
     static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
-                      entry: (Int, Range<Int>, File) -> Void) throws -> (options: String, nextID: UInt32) {
+                      entry: (Int, Range<Int>, File) -> Void) throws -> StoredHeader {
         var r = ByteReader(bytes, range: range, context: "source table")
+        let kind = try r.u8()
+        guard let stored = StoredKind(rawValue: kind) else { throw r.fail("unknown table kind \(kind)") }
+        if stored == .full {
+            let (options, next) = try parseFull(bytes, &r, reserve: reserve, entry: entry)
+            return StoredHeader(options: options, nextID: next, delta: nil)
+        }
+        // the base: a full table that ends before this one, as it was written
+        let baseOffset = try r.u64(), baseLength = try r.u64(), baseCRC = try r.u32()
+        guard baseLength >= 1, baseOffset <= UInt64(range.lowerBound), baseLength <= UInt64(range.lowerBound) - baseOffset else {
+            throw r.fail("base table (\(baseLength) bytes at \(baseOffset)) not before the table")
+        }
+        let base = Int(baseOffset)..<Int(baseOffset + baseLength)
+        guard CRC32C.checksum(bytes.slice(base)) == baseCRC else { throw r.fail("base table at byte \(baseOffset): checksum mismatch") }
+        var b = ByteReader(bytes, range: base, context: "source table (base)")
+        guard try b.u8() == StoredKind.full.rawValue else { throw b.fail("the base of a table of changes is not a full table") }
+        var baseStarts: [Int] = [], basePaths: [Range<Int>] = [], baseFiles: [File] = []
+        _ = try parseFull(bytes, &b, reserve: { baseStarts.reserveCapacity($0); basePaths.reserveCapacity($0); baseFiles.reserveCapacity($0) }) {
+            baseStarts.append($0); basePaths.append($1); baseFiles.append($2)
+        }
+        // the changes: paths in strictly increasing byte order, each set (an id ≥ 1 and the
+        // file) or removed (id 0)
+        let (o, next, count) = try header(&r)
+        let options = String(decoding: bytes.slice(o), as: UTF8.self)
+        var changes: [(start: Int, path: Range<Int>, file: File?)] = []
+        changes.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = r.offset
+            let p = try path(bytes, &r, after: changes.last?.path)
+            let id = try r.varint(max: Int(UInt32.max))
+            guard id < next else { throw r.fail("source id \(id) out of range") }
+            changes.append((start, p, id == 0 ? nil : try file(&r, id: UInt32(id))))
+        }
+        guard r.isAtEnd else { throw r.fail("trailing bytes") }
+        // the merge of the base and the changes
+        let total = baseFiles.count + changes.count
+        reserve(total)
+        var ids: [UInt32] = [], baseIndex: [Int32] = [], fromDelta: [Bool] = [], removed: [Range<Int>] = []
+        ids.reserveCapacity(total); baseIndex.reserveCapacity(total); fromDelta.reserveCapacity(total)
+        var i = 0, j = 0
+        while i < baseFiles.count || j < changes.count {
+            let c = i == baseFiles.count ? 1 : j == changes.count ? -1
+                : String.compare(bytes.slice(basePaths[i]).assumingMemoryBound(to: UInt8.self),
+                                 bytes.slice(changes[j].path).assumingMemoryBound(to: UInt8.self))
+            if c < 0 {
+                entry(baseStarts[i], basePaths[i], baseFiles[i])
+                ids.append(baseFiles[i].id); baseIndex.append(Int32(i)); fromDelta.append(false)
+                i += 1
+                continue
+            }
+            let change = changes[j]
+            if let f = change.file {
+                entry(change.start, change.path, f)
+                ids.append(f.id); baseIndex.append(c == 0 ? Int32(i) : -1); fromDelta.append(true)
+            } else if c == 0 {
+                removed.append(basePaths[i])
+            } else {
+                throw r.fail("a change removes a file the base does not list")
+            }
+            if c == 0 { i += 1 }
+            j += 1
+        }
+        try checkIDs(ids, next: next, &r)
+        return StoredHeader(options: options, nextID: UInt32(next),
+                            delta: DeltaOrigin(base: base, baseCRC: baseCRC, baseCount: baseFiles.count, baseIndex: baseIndex,
+                                               fromDelta: fromDelta, removedFromBase: removed))
+    }
+
+    /// A full table's body (after its kind byte) with every check; returns its options and next id.
+    private static func parseFull(_ bytes: IndexBytes, _ r: inout ByteReader, reserve: (Int) -> Void,
+                                  entry: (Int, Range<Int>, File) -> Void) throws -> (String, UInt32) {
         let (o, next, count) = try header(&r)
         let options = String(decoding: bytes.slice(o), as: UTF8.self)
         reserve(count)
@@ -240,35 +343,53 @@ public struct SourceTable: Sendable, Hashable {
         var previous: Range<Int>? = nil
         for _ in 0..<count {
             let start = r.offset
-            let p = try r.bytes(try r.varint(max: r.remaining))
-            let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
-            // paths are stored in strictly increasing byte order: no path is listed twice (the
-            // stored bytes compared, before a String is made of them)
-            if let previous, String.compare(bytes.slice(previous).assumingMemoryBound(to: UInt8.self), stored) >= 0 {
-                throw r.fail("file listed twice or out of order")
-            }
+            let p = try path(bytes, &r, after: previous)
             previous = p
-            // Sou writes paths from Strings: bytes that are not UTF-8 are damage (a repaired
-            // decoding could make two different stored paths equal). ASCII is UTF-8; other paths
-            // are decoded by the fast repairing decoder and compared with the stored bytes
-            // (String(validating:) over raw bytes took twice the time of the whole decoding)
-            if !Self.isASCII(stored), !Self.has(String(decoding: stored, as: UTF8.self), bytes: stored) {
-                throw r.fail("path is not UTF-8")
-            }
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
             // ids are never shared: a file's documents are found (and deleted) by its id
             ids.append(UInt32(id))
-            let size = try r.varint(max: Int.max)
-            let z = try r.varint()
-            let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
-            let kind = try r.u8()
-            guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
-            let documents = try r.varint(max: Int(Int32.max))
-            entry(start, p, File(id: UInt32(id), size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents))
+            entry(start, p, try file(&r, id: UInt32(id)))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
-        if next <= max(1 << 16, 8 * count) {
+        try checkIDs(ids, next: next, &r)
+        return (options, UInt32(next))
+    }
+
+    /// A stored path (length and bytes), checked: after `previous` in byte order, and UTF-8.
+    private static func path(_ bytes: IndexBytes, _ r: inout ByteReader, after previous: Range<Int>?) throws -> Range<Int> {
+        let p = try r.bytes(try r.varint(max: r.remaining))
+        let stored = bytes.slice(p).assumingMemoryBound(to: UInt8.self)
+        // paths are stored in strictly increasing byte order: no path is listed twice (the
+        // stored bytes compared, before a String is made of them)
+        if let previous, String.compare(bytes.slice(previous).assumingMemoryBound(to: UInt8.self), stored) >= 0 {
+            throw r.fail("file listed twice or out of order")
+        }
+        // Sou writes paths from Strings: bytes that are not UTF-8 are damage (a repaired
+        // decoding could make two different stored paths equal). ASCII is UTF-8; other paths
+        // are decoded by the fast repairing decoder and compared with the stored bytes
+        // (String(validating:) over raw bytes took twice the time of the whole decoding)
+        if !Self.isASCII(stored), !Self.has(String(decoding: stored, as: UTF8.self), bytes: stored) {
+            throw r.fail("path is not UTF-8")
+        }
+        return p
+    }
+
+    /// A stored file's fields after its id: size, modification time, kind, documents.
+    private static func file(_ r: inout ByteReader, id: UInt32) throws -> File {
+        let size = try r.varint(max: Int.max)
+        let z = try r.varint()
+        let mtime = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
+        let kind = try r.u8()
+        guard kind <= 1 else { throw r.fail("unknown file kind \(kind)") }
+        let documents = try r.varint(max: Int(Int32.max))
+        return File(id: id, size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)
+    }
+
+    /// Throws unless every id is below `next` and none is listed twice.
+    private static func checkIDs(_ ids: [UInt32], next: Int, _ r: inout ByteReader) throws {
+        for id in ids where Int(id) >= next { throw r.fail("source id \(id) out of range") }
+        if next <= max(1 << 16, 8 * ids.count) {
             // (ids are below `next`: a bit per id, not a sort, when that is small)
             var seen = [UInt64](repeating: 0, count: next / 64 + 1)
             for id in ids {
@@ -277,24 +398,36 @@ public struct SourceTable: Sendable, Hashable {
                 seen[Int(id >> 6)] |= bit
             }
         } else {
-            ids.sort()
-            for i in ids.indices.dropFirst() where ids[i] == ids[i - 1] { throw r.fail("source id \(ids[i]) listed twice") }
+            var sorted = ids
+            sorted.sort()
+            for i in sorted.indices.dropFirst() where sorted[i] == sorted[i - 1] { throw r.fail("source id \(sorted[i]) listed twice") }
         }
-        return (options, UInt32(next))
     }
 
-    /// A stored table's header: the options' bytes, the next id and the number of files.
+    /// A stored table's header: the options' bytes, the next id and the number of files (or of
+    /// changes).
     private static func header(_ r: inout ByteReader) throws -> (options: Range<Int>, nextID: Int, count: Int) {
         let o = try r.bytes(try r.varint(max: r.remaining))
         let next = try r.varint(max: Int(UInt32.max))
         return (o, next, try r.varint(max: r.remaining))
     }
 
-    /// The number of files a stored table lists, read from its header alone (the entries are not
-    /// checked here: ``parse(bytes:range:reserve:entry:)`` checks them).
+    /// The number of files a stored table lists: a full table's from its header alone (the
+    /// entries are not checked here: ``parse(bytes:range:reserve:entry:)`` checks them); a
+    /// table of changes is read whole.
     static func fileCount(bytes: IndexBytes, range: Range<Int>) throws -> Int {
         var r = ByteReader(bytes, range: range, context: "source table")
-        return try header(&r).count
+        if try r.u8() == StoredKind.full.rawValue { return try header(&r).count }
+        var n = 0
+        _ = try parse(bytes: bytes, range: range, reserve: { _ in }) { _, _, _ in n += 1 }
+        return n
+    }
+
+    /// The bytes of the full table a stored table of changes is based on (0 for a full table):
+    /// read from its header alone, for the live bytes of a file.
+    static func baseLength(bytes: IndexBytes, range: Range<Int>) -> Int {
+        guard range.count >= 17, bytes.slice(range.lowerBound..<(range.lowerBound + 1)).first == StoredKind.delta.rawValue else { return 0 }
+        return Int(clamping: UInt64(littleEndian: bytes.base.loadUnaligned(fromByteOffset: range.lowerBound + 9, as: UInt64.self)))
     }
 
     /// Whether `path`'s UTF-8 is exactly `bytes`.
@@ -333,12 +466,18 @@ struct StoredSourceTable {
     /// Each file's path (a byte range of `storage`) and entry, in the stored (path) order.
     let paths: [Range<Int>]
     let files: [SourceTable.File]
-    /// Where each file's entry starts in `storage` (its PathLength); the last one ends at the
-    /// table's end (no trailing bytes).
+    /// Where each file's entry starts in `storage` (its PathLength); in a full table the last
+    /// one ends at the table's end (no trailing bytes).
     let entryStarts: [Int]
+    /// For a table stored as changes: its base and where each file came from (nil: a full table).
+    let delta: SourceTable.DeltaOrigin?
+    /// True when `storage` is the index file's bytes (offsets are the file's): only such a
+    /// table can be the base of a table of changes written after it.
+    let isInFile: Bool
 
-    /// Checks the table at `range` of `storage`; damaged bytes throw ``IndexError/corrupt(_:)``.
-    init(storage: IndexStorage, range: Range<Int>) throws {
+    /// Checks the table at `range` of `storage` (the index file's bytes: a table of changes
+    /// reads its base there); damaged bytes throw ``IndexError/corrupt(_:)``.
+    init(storage: IndexStorage, range: Range<Int>, isInFile: Bool = true) throws {
         var paths: [Range<Int>] = [], files: [SourceTable.File] = [], starts: [Int] = []
         let header = try SourceTable.parse(bytes: storage.bytes, range: range,
                                            reserve: { paths.reserveCapacity($0); files.reserveCapacity($0); starts.reserveCapacity($0) }) { e, p, f in
@@ -353,17 +492,20 @@ struct StoredSourceTable {
         self.paths = paths
         self.files = files
         entryStarts = starts
+        delta = header.delta
+        self.isInFile = isInFile
     }
 
-    /// `table` encoded and checked: the base an update edits when the table it has is not
-    /// the stored one (it was set or edited since the last commit).
+    /// `table` encoded (as a full table) and checked: the base an update edits when the table it
+    /// has is not the stored one (it was set or edited since the last commit).
     init(encoding table: SourceTable) throws {
         let bytes = table.encoded()
-        try self.init(storage: IndexStorage(copying: bytes), range: 0..<bytes.count)
+        try self.init(storage: IndexStorage(copying: bytes), range: 0..<bytes.count, isInFile: false)
     }
 
-    /// The stored bytes of entries `entries` (consecutive, in stored order).
+    /// The stored bytes of entries `entries` (consecutive, in stored order) of a full table.
     func entryBytes(_ entries: Range<Int>) -> Range<Int> {
+        precondition(delta == nil, "entry bytes of a full table")
         let start = entries.lowerBound < entryStarts.count ? entryStarts[entries.lowerBound] : range.upperBound
         let end = entries.upperBound < entryStarts.count ? entryStarts[entries.upperBound] : range.upperBound
         return start..<end
@@ -433,11 +575,12 @@ struct StoredSourceTable {
 }
 
 /// The next source table, as a stored table (the base; none for a new index) and its changes:
-/// files set (changed or added) and removed. ``encoded()`` writes the new table by copying the
-/// stored bytes of every entry that did not change, in runs, and encoding only the changed and
-/// added ones, so that an update of a few files in a folder of many costs a copy of the table,
-/// not a String and an encoding per file. The bytes are those of ``decoded()``'s
-/// ``SourceTable/encoded()`` (the same format: readers see no difference).
+/// files set (changed or added) and removed. ``encoded()`` writes, when the changes since the
+/// last full table are few, only those changes (a table of changes, FORMAT.md "Source table"),
+/// so that an update of a few files in a folder of many writes a few entries, not the whole
+/// table again; otherwise a full table, by copying the stored bytes of every entry that did not
+/// change, in runs, and encoding only the changed and added ones (the bytes of ``decoded()``'s
+/// ``SourceTable/encoded()``).
 struct SourceTableEdit {
     /// The stored table edited (nil: an empty one).
     let base: StoredSourceTable?
@@ -478,8 +621,104 @@ struct SourceTableEdit {
         return table
     }
 
-    /// The edited table's stored form (``SourceTable/encoded()``'s bytes for ``decoded()``).
-    func encoded() -> [UInt8] {
+    /// The most changes a table of changes holds, for a full table of `count` files: beyond it a
+    /// full table is written (and becomes the next base), so that a table of changes stays a
+    /// small part of the table and reading one costs about what reading its base does.
+    static func deltaLimit(baseCount: Int) -> Int { max(16, baseCount / 8) }
+
+    /// The edited table's stored form, and the length of the full table it is based on (0: it
+    /// is a full table).
+    func encoded() -> (bytes: [UInt8], baseLength: Int) {
+        if let base, base.isInFile, let changes = deltaChanges(base),
+           changes.count <= Self.deltaLimit(baseCount: base.delta?.baseCount ?? base.files.count) {
+            return (deltaEncoded(base, changes), (base.delta?.base ?? base.range).count)
+        }
+        if base?.delta != nil { return (decoded().encoded(), 0) }
+        return (fullEncoded(), 0)
+    }
+
+    /// The changes of the edited table against the full table the base is or is based on, in
+    /// strictly increasing byte order of their paths: (path bytes, file; nil: removed).
+    private func deltaChanges(_ base: StoredSourceTable) -> [(path: [UInt8], file: SourceTable.File?)]? {
+        // (a key per change: later ones replace earlier ones with the same path)
+        var changes: [(path: [UInt8], file: SourceTable.File?)] = []
+        let b = base.storage.bytes
+        func pathBytes(_ r: Range<Int>) -> [UInt8] { [UInt8](b.slice(r)) }
+        let limit = Self.deltaLimit(baseCount: base.delta?.baseCount ?? base.files.count)
+        if let delta = base.delta {
+            // the base's files its changes removed stay removed (unless set again below)
+            for p in delta.removedFromBase { changes.append((pathBytes(p), nil)) }
+        }
+        for i in base.files.indices {
+            let inFull = base.delta.map { $0.baseIndex[i] >= 0 } ?? true
+            if removed.contains(i) {
+                if inFull { changes.append((pathBytes(base.paths[i]), nil)) }
+            } else if let f = changed[i] {
+                changes.append((pathBytes(base.paths[i]), f))
+            } else if base.delta?.fromDelta[i] == true {
+                changes.append((pathBytes(base.paths[i]), base.files[i]))
+            }
+            if changes.count > limit { return nil }
+        }
+        for entry in added { changes.append((Array(entry.path.utf8), entry.file)) }
+        // byte order; of equal paths the last given wins (an added file over the removal of its
+        // path from the base, which a walk sees as a new file)
+        let order = changes.withUnsafeBufferPointer { c in
+            BytewiseSort.order(count: c.count) { i, body in c[i].path.withUnsafeBufferPointer { body($0) } }
+        }
+        var out: [(path: [UInt8], file: SourceTable.File?)] = []
+        out.reserveCapacity(changes.count)
+        var k = 0
+        while k < order.count {
+            var last = order[k]
+            var j = k + 1
+            while j < order.count, changes[order[j]].path == changes[last].path {
+                last = max(last, order[j])
+                j += 1
+            }
+            out.append(changes[last])
+            k = j
+        }
+        return out
+    }
+
+    /// A table of changes: Kind 1, the base's offset, length and CRC-32C, Options, NextID, the
+    /// number of changes, then per change PathLength, Path, ID (0: removed) and, when set, the
+    /// file's Size, ModificationTime, Kind and Documents.
+    private func deltaEncoded(_ base: StoredSourceTable, _ changes: [(path: [UInt8], file: SourceTable.File?)]) -> [UInt8] {
+        let full = base.delta?.base ?? base.range
+        var out = ByteWriter()
+        out.u8(SourceTable.StoredKind.delta.rawValue)
+        out.u64(UInt64(full.lowerBound))
+        out.u64(UInt64(full.count))
+        out.u32(base.delta?.baseCRC ?? CRC32C.checksum(base.storage.bytes.slice(full)))
+        var o = options
+        o.withUTF8 { u in
+            out.varint(u.count)
+            out.append(contentsOf: u)
+        }
+        out.varint(UInt64(nextID))
+        out.varint(changes.count)
+        for c in changes {
+            out.varint(c.path.count)
+            out.append(contentsOf: c.path)
+            if let f = c.file { Self.put(f, into: &out) } else { out.varint(0) }
+        }
+        return out.bytes
+    }
+
+    /// A file's ID, Size, ModificationTime (zigzag), Kind and Documents.
+    private static func put(_ f: SourceTable.File, into out: inout ByteWriter) {
+        out.varint(UInt64(f.id))
+        out.varint(f.size)
+        out.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
+        out.u8(f.isJSONLines ? 1 : 0)
+        out.varint(f.documents)
+    }
+
+    /// The edited table as a full table (``SourceTable/encoded()``'s bytes for ``decoded()``),
+    /// from a full base (or none).
+    private func fullEncoded() -> [UInt8] {
         let new = SourceTable.sorted(added)
         // where each added file goes: before the first base entry whose path sorts after it
         // (no added path is a base path: those are changes)
@@ -497,6 +736,7 @@ struct SourceTableEdit {
         let marks = Set(changed.keys).union(removed).sorted()
         var out = ByteWriter()
         out.bytes.reserveCapacity((base.map { $0.range.count } ?? 16) + new.count * 64 + 64)
+        out.u8(SourceTable.StoredKind.full.rawValue)
         var o = options
         o.withUTF8 { u in
             out.varint(u.count)
@@ -504,13 +744,7 @@ struct SourceTableEdit {
         }
         out.varint(UInt64(nextID))
         out.varint(baseCount - removed.count + new.count)
-        func put(_ f: SourceTable.File) {
-            out.varint(UInt64(f.id))
-            out.varint(f.size)
-            out.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
-            out.u8(f.isJSONLines ? 1 : 0)
-            out.varint(f.documents)
-        }
+        func put(_ f: SourceTable.File) { Self.put(f, into: &out) }
         func copy(_ r: Range<Int>) {
             guard !r.isEmpty, let b = base?.storage.bytes else { return }
             out.append(contentsOf: UnsafeRawBufferPointer(b.slice(r)))

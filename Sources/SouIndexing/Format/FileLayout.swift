@@ -11,8 +11,9 @@ enum FileLayout {
     /// section; 5: first positions and inline position gaps coded with parameters derived per
     /// document, character-delta dictionary entries in one byte for small distances; 6: the
     /// TermFilter section of the segments updates add; 7: no run-end unigrams, the BigramEnds
-    /// section instead).
-    static let formatVersion: UInt32 = 7
+    /// section instead; 8: a source table starts with its kind, and may be a table of changes to
+    /// an earlier full one).
+    static let formatVersion: UInt32 = 8
     static let headerSize = 64
     static let sectionEntrySize = 24
     static let trailerSize = 24
