@@ -649,7 +649,14 @@ struct SourceTableEdit {
             // the base's files its changes removed stay removed (unless set again below)
             for p in delta.removedFromBase { changes.append((pathBytes(p), nil)) }
         }
-        for i in base.files.indices {
+        // the files of the base that differ from the full table: those the edit changes or
+        // removes, and those the base's own changes set (not a look-up per file of the base)
+        var differing = Set(changed.keys).union(removed)
+        if let delta = base.delta {
+            for i in delta.fromDelta.indices where delta.fromDelta[i] { differing.insert(i) }
+        }
+        guard differing.count <= limit + removed.count else { return nil }
+        for i in differing {
             let inFull = base.delta.map { $0.baseIndex[i] >= 0 } ?? true
             if removed.contains(i) {
                 if inFull { changes.append((pathBytes(base.paths[i]), nil)) }
