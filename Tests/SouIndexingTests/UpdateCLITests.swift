@@ -761,7 +761,7 @@ struct UpdateCLITests {
         try expectFresh("the later file without the key", [a, b])
     }
 
-    @Test("random edits of a folder (text and JSON Lines files added, changed, touched, removed; keys shared between files; sou add and sou delete between runs): after every sou index the index answers as a fresh build of the folder, passes sou check, and a second run changes nothing")
+    @Test("random edits of a folder (text and JSON Lines files added, changed, touched, removed; keys shared between files; sou add and sou delete between runs): after every sou index (most of them writing a table of changes) the index answers as a fresh build of the folder, passes sou check, and a second run changes nothing")
     func randomFolderEditsFollowAFreshBuild() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -783,6 +783,7 @@ struct UpdateCLITests {
         for n in 0..<12 { let f = "docs/\(n % 3 == 0 ? "sub/" : "")t\(n).txt"; try put(f, text()); files.append(f) }
         try put("docs/a.jsonl", jsonl()); files.append("docs/a.jsonl")
         let folder = s.path("docs"), fresh = s.path("fresh.sou")
+        var tablesOfChanges = 0
         for step in 0..<36 {
             let op = step == 0 ? 99 : rng.next() % 9
             var what = "first build"
@@ -817,11 +818,15 @@ struct UpdateCLITests {
                 #expect(a.out == b.out && a.status == b.status, "step \(step) (\(what)), \(query): \(a.out) against a fresh build's \(b.out)")
             }
             try s.expectCheck("step \(step) (\(what))")
+            // the source table the update committed: a table of changes, or a full table
+            if try IndexReader(path: s.index).storedSources()?.delta != nil { tablesOfChanges += 1 }
             let before = try s.bytes()
             let again = try s.run(["index", folder, "-o", s.index])
             #expect(again.status == 0 && again.err.contains("added 0, replaced 0, deleted 0"), "step \(step) (\(what)), a second run: \(again)")
             #expect(try s.bytes() == before, "step \(step) (\(what)): a second run with nothing changed wrote to the index")
         }
+        // (the first build writes a full table; most updates change a few files of about 15)
+        #expect(tablesOfChanges >= 10 && tablesOfChanges < 36, "\(tablesOfChanges) of 36 commits wrote a table of changes")
     }
 
     /// Before: every merge wrote a new file and a commit ("1 segments → 1"), also with nothing

@@ -135,7 +135,8 @@ enum Reseal {
     }
 
     /// An index file: each commit record the slots name and the chain of previous commits (the
-    /// segments, bitmaps and source tables it lists, then its own checksum), then the slots.
+    /// segments, bitmaps and source tables it lists, a table of changes' base checksum first,
+    /// then its own checksum), then the slots.
     static func container(_ b: inout [UInt8]) {
         var done = Set<Int>()
         for slot in [16, 40] {
@@ -146,7 +147,13 @@ enum Reseal {
                 done.insert(r.lowerBound)
                 steps += 1
                 let o = r.lowerBound
-                if let s = range(b, u64(b, o + 40), u64(b, o + 48)), !s.isEmpty { put32(&b, o + 56, crc(b, s)) }
+                if let s = range(b, u64(b, o + 40), u64(b, o + 48)), !s.isEmpty {
+                    // a table of changes (kind 1) names its base's checksum first
+                    if s.count >= 21, b[s.lowerBound] == 1, let base = range(b, u64(b, s.lowerBound + 1), u64(b, s.lowerBound + 9)) {
+                        put32(&b, s.lowerBound + 17, crc(b, base))
+                    }
+                    put32(&b, o + 56, crc(b, s))
+                }
                 let count = u32(b, o + 60) ?? 0
                 for i in 0..<min(count, (r.count - 68) / 56) {
                     let e = o + 64 + i * 56

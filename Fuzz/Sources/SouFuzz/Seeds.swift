@@ -42,6 +42,50 @@ enum Seeds {
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
+    /// An index file whose commits carry source tables, as `sou index` writes them: a full
+    /// table of four files, then a table of changes to it (one file changed, one added, one
+    /// removed).
+    static func containerWithSourcesBytes() throws -> [UInt8] {
+        let folder = "\(Scratch.folder)/seed-index-sources"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/sources.sou"
+        do {
+            let writer = try IndexWriter(path: path)
+            for (i, d) in documents.prefix(3).enumerated() {
+                try writer.add(key: d.key, title: d.title, text: d.text, source: UInt32(i + 1))
+            }
+            var table = SourceTable(options: "keys: paths;")
+            let file = { (id: UInt32, size: Int, documents: Int) in
+                SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + Int64(size), isJSONLines: false,
+                                 documents: documents)
+            }
+            table.files = ["docs/a.txt": file(1, 10, 1), "docs/b.txt": file(2, 20, 1), "docs/集体.txt": file(3, 30, 1),
+                           "docs/gone.txt": file(4, 0, 0)]
+            table.nextID = 5
+            writer.sources = table
+            try writer.commit()
+        }
+        do {
+            // a writer that opens the file edits the stored table (stored order: a, b, gone, 集体)
+            let writer = try IndexWriter(path: path)
+            let file = { (id: UInt32, size: Int, documents: Int) in
+                SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + Int64(size), isJSONLines: false,
+                                 documents: documents)
+            }
+            var edit = SourceTableEdit(base: try writer.sourcesToEdit(), options: "keys: paths;")
+            edit.set(entry: 0, path: "docs/a.txt", file: file(1, 11, 1))
+            edit.remove(entry: 2)
+            edit.set(entry: nil, path: "docs/c.txt", file: file(5, 40, 1))
+            edit.nextID = 6
+            try writer.add(key: "k", text: "集体协商 c", source: 5)
+            writer.editSources(edit)
+            try writer.commit()
+        }
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     /// A bare segment (what SegmentReader opens) of the same documents.
     static func segmentBytes(storesText: Bool = true) throws -> [UInt8] {
         let writer = try SegmentWriter(storesText: storesText)
@@ -69,6 +113,9 @@ enum Seeds {
         let segment = try segmentBytes()
         try put("index", "container", [0] + container)
         try put("index", "container-resealed", [2] + container)
+        let withSources = try containerWithSourcesBytes()
+        try put("index", "container-sources", [0] + withSources)
+        try put("index", "container-sources-resealed", [2] + withSources)
         try put("index", "segment", [1] + segment)
         try put("index", "segment-resealed", [3] + segment)
         try put("index", "segment-no-text-resealed", [3] + (try segmentBytes(storesText: false)))
