@@ -28,10 +28,11 @@ struct GoldenTests {
         ("集体", .bigram, [(0, [0, 4]), (2, [2])]),
     ]
 
-    /// Writes the golden index the way FORMAT.md's worked example says: three commits through
+    /// Writes the golden index the way FORMAT.md's worked example says: five commits through
     /// ``IndexWriter`` — a build of documents a, b and c of corpus.jsonl (segment 0, the base);
     /// then, by a writer that opens the file, d "删除" and e "集体" (segment 1, an update's layout);
-    /// d deleted (a deletion bitmap). Deterministic: no times, no paths recorded.
+    /// d deleted (a deletion bitmap); a full source table; then, by another writer, a table of
+    /// changes to it. Deterministic: fixed sizes and times, no file read.
     static func writeGolden(to url: URL) throws {
         let lines = try String(contentsOf: try Self.url("corpus.jsonl"), encoding: .utf8).split(separator: "\n")
         let documents = try lines.map { line -> (String, String, String) in
@@ -45,13 +46,42 @@ struct GoldenTests {
             for (key, title, text) in documents { try builder.add(key: key, title: title, text: text) }
             try builder.commit()
         }
-        // an update: its segment has the update layout (blocks of 8 terms, a term filter)
+        do {   // an update: its segment has the update layout (blocks of 8 terms, a term filter)
+            let writer = try IndexWriter(path: url.path, options: options)
+            try writer.add(key: "d", text: "删除")
+            try writer.add(key: "e", text: "集体")
+            try writer.commit()
+            try writer.delete(key: "d")
+            try writer.commit()
+            // the source table `sou index` keeps: a full table of three files (fixed sizes and
+            // times: nothing is read)
+            writer.sources = Self.sources
+            try writer.commit()
+        }
+        // a writer that opens the file records a change of a, the removal of b and a new file as
+        // a table of changes to that full table
         let writer = try IndexWriter(path: url.path, options: options)
-        try writer.add(key: "d", text: "删除")
-        try writer.add(key: "e", text: "集体")
+        var edit = SourceTableEdit(base: try writer.sourcesToEdit(), options: Self.sources.options)
+        edit.set(entry: 0, path: "docs/a.txt", file: Self.file(1, size: 44, time: 9))
+        edit.remove(entry: 1)
+        edit.set(entry: nil, path: "docs/e.txt", file: Self.file(4, size: 6, time: 8))
+        edit.nextID = 5
+        writer.editSources(edit)
         try writer.commit()
-        try writer.delete(key: "d")
-        try writer.commit()
+    }
+
+    /// A recorded text file of one document, modified at 2023-11-14T22:13:20Z + `time` ns.
+    static func file(_ id: UInt32, size: Int, time: Int64) -> SourceTable.File {
+        SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + time, isJSONLines: false, documents: 1)
+    }
+
+    /// The full source table of commit 4.
+    static var sources: SourceTable {
+        var table = SourceTable(options: "keys: paths;")
+        table.files = ["docs/a.txt": file(1, size: 40, time: 0), "docs/b.txt": file(2, size: 31, time: 0),
+                       "docs/c.txt": file(3, size: 25, time: 0)]
+        table.nextID = 4
+        return table
     }
 
     @Test("the committed golden index opens, verifies and holds exactly the expected segments, terms, postings and positions")
@@ -59,9 +89,18 @@ struct GoldenTests {
         let reader = try IndexReader(contentsOf: try Self.url("golden.sou"))
         #expect(reader.formatVersion == 8)
         #expect(reader.configuration == AnalyzerConfiguration())
-        #expect(reader.generation == 3)
+        #expect(reader.generation == 5)
         let report = try reader.verify()
-        #expect(report.commits == 3)
+        #expect(report.commits == 5)
+        // commit 5's source table: a table of changes to commit 4's full table
+        let stored = try #require(try reader.storedSources())
+        #expect(stored.delta?.baseCount == 3)
+        var sources = Self.sources
+        sources.nextID = 5
+        sources.apply(updates: [(0, "docs/a.txt", Self.file(1, size: 44, time: 9)), (nil, "docs/e.txt", Self.file(4, size: 6, time: 8))],
+                      removed: [1])
+        #expect(try reader.sources() == sources)
+        #expect(sources.entries.map(\.path) == ["docs/a.txt", "docs/c.txt", "docs/e.txt"])
         #expect(reader.segments.map(\.documentCount) == [3, 2])
         #expect(reader.segments.map(\.reader.dictionaryLayout) == [.base, .update])
         #expect(reader.segments.map(\.deletions.members) == [[], [0]])
