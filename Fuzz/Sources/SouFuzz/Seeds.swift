@@ -24,12 +24,7 @@ enum Seeds {
 
     /// An index file of two commits: ten documents; then one deleted, one replaced, two added.
     static func containerBytes() throws -> [UInt8] {
-        let folder = "\(Scratch.folder)/seed-index"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = "\(folder)/small.sou"
-        do {
+        try indexFile { path in
             let writer = try IndexWriter(path: path)
             for d in documents { try writer.add(key: d.key, title: d.title, text: d.text) }
             try writer.commit()
@@ -39,6 +34,17 @@ enum Seeds {
             try writer.add(key: "l", title: "ﾃｽﾄ", text: "ｶﾞｷﾞ テスト")
             try writer.commit()
         }
+    }
+
+    /// The bytes of an index file that `write` makes at the path it is given (in a scratch
+    /// folder, removed after).
+    static func indexFile(_ write: (String) throws -> Void) throws -> [UInt8] {
+        let folder = "\(Scratch.folder)/seed-index"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/seed.sou"
+        try write(path)
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
@@ -46,34 +52,25 @@ enum Seeds {
     /// table of four files, then a table of changes to it (one file changed, one added, one
     /// removed).
     static func containerWithSourcesBytes() throws -> [UInt8] {
-        let folder = "\(Scratch.folder)/seed-index-sources"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = "\(folder)/sources.sou"
-        do {
-            let writer = try IndexWriter(path: path)
-            for (i, d) in documents.prefix(3).enumerated() {
-                try writer.add(key: d.key, title: d.title, text: d.text, source: UInt32(i + 1))
-            }
-            var table = SourceTable(options: "keys: paths;")
-            let file = { (id: UInt32, size: Int, documents: Int) in
-                SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + Int64(size), isJSONLines: false,
-                                 documents: documents)
-            }
-            table.files = ["docs/a.txt": file(1, 10, 1), "docs/b.txt": file(2, 20, 1), "docs/集体.txt": file(3, 30, 1),
-                           "docs/gone.txt": file(4, 0, 0)]
-            table.nextID = 5
-            writer.sources = table
-            try writer.commit()
+        let file = { (id: UInt32, size: Int, documents: Int) in
+            SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + Int64(size), isJSONLines: false,
+                             documents: documents)
         }
-        do {
+        return try indexFile { path in
+            do {
+                let writer = try IndexWriter(path: path)
+                for (i, d) in documents.prefix(3).enumerated() {
+                    try writer.add(key: d.key, title: d.title, text: d.text, source: UInt32(i + 1))
+                }
+                var table = SourceTable(options: "keys: paths;")
+                table.files = ["docs/a.txt": file(1, 10, 1), "docs/b.txt": file(2, 20, 1), "docs/集体.txt": file(3, 30, 1),
+                               "docs/gone.txt": file(4, 0, 0)]
+                table.nextID = 5
+                writer.sources = table
+                try writer.commit()
+            }
             // a writer that opens the file edits the stored table (stored order: a, b, gone, 集体)
             let writer = try IndexWriter(path: path)
-            let file = { (id: UInt32, size: Int, documents: Int) in
-                SourceTable.File(id: id, size: size, modificationTime: 1_700_000_000_000_000_000 + Int64(size), isJSONLines: false,
-                                 documents: documents)
-            }
             var edit = SourceTableEdit(base: try writer.sourcesToEdit(), options: "keys: paths;")
             edit.set(entry: 0, path: "docs/a.txt", file: file(1, 11, 1))
             edit.remove(entry: 2)
@@ -83,7 +80,6 @@ enum Seeds {
             writer.editSources(edit)
             try writer.commit()
         }
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// A bare segment (what SegmentReader opens) of the same documents.

@@ -88,53 +88,48 @@ public struct SourceTable: Sendable, Hashable {
     /// merge of the two sorted lists (`paths` sorted first unless it already is: a walk of one
     /// folder lists its files in this order). A path given twice matches the same entry.
     public func match(_ paths: [String]) -> [Int?] {
-        var result = [Int?](repeating: nil, count: paths.count)
-        guard !paths.isEmpty, !entries.isEmpty else { return result }
+        let entries = self.entries
+        return Self.match(paths, count: entries.count) { path, e in path.bytewiseCompare(entries[e].path) }
+    }
+
+    /// ``match(_:)`` against `count` entries in strictly increasing byte order, `compare(path, e)`
+    /// giving the order of `path` against entry e (negative: `path` sorts first): for the decoded
+    /// table and for the stored one alike.
+    static func match(_ walked: [String], count: Int, compare: (String, Int) -> Int) -> [Int?] {
+        var result = [Int?](repeating: nil, count: walked.count)
+        guard !walked.isEmpty, count > 0 else { return result }
         // the usual case (nothing added or removed since the last run): the walk lists exactly
         // the table's paths in the table's order; one comparison per path says so
-        if paths.count == entries.count, Self.equal(paths, entries) {
+        if walked.count == count, walked.indices.allSatisfy({ compare(walked[$0], $0) == 0 }) {
             for i in result.indices { result[i] = i }
             return result
         }
         var sortedAlready = true
-        for i in paths.indices.dropFirst() where paths[i - 1].bytewiseCompare(paths[i]) > 0 {
+        for i in walked.indices.dropFirst() where walked[i - 1].bytewiseCompare(walked[i]) > 0 {
             sortedAlready = false
             break
         }
         let order: [Int]
         if sortedAlready {
-            order = Array(paths.indices)
+            order = Array(walked.indices)
         } else {
-            var copy = paths
+            var copy = walked
             order = copy.withUnsafeMutableBufferPointer { p in
                 BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
             }
         }
         var e = 0
         for i in order {
-            var c = -1
-            while e < entries.count {
-                c = entries[e].path.bytewiseCompare(paths[i])
-                if c >= 0 { break }
+            var c = 1
+            while e < count {
+                c = compare(walked[i], e)
+                if c <= 0 { break }
                 e += 1
             }
-            if e == entries.count { break }
+            if e == count { break }
             if c == 0 { result[i] = e }
         }
         return result
-    }
-
-    /// Whether `paths[i]` has the bytes of `entries[i].path` for every i (same counts).
-    private static func equal(_ paths: [String], _ entries: [Entry]) -> Bool {
-        paths.withUnsafeBufferPointer { p in
-            entries.withUnsafeBufferPointer { e in
-                for i in p.indices {
-                    // (the byte counts first: O(1) for native Strings, and most differences)
-                    guard p[i].utf8.count == e[i].path.utf8.count, p[i].bytewiseCompare(e[i].path) == 0 else { return false }
-                }
-                return true
-            }
-        }
     }
 
     /// Sets the entries of `updates` (index into ``entries``, or nil for a path not in the table:
@@ -169,50 +164,40 @@ public struct SourceTable: Sendable, Hashable {
     /// vint, then per file in path order: PathLength vint, Path, ID vint, Size vint,
     /// ModificationTime zigzag vint, Kind u8, Documents vint.
     func encoded() -> [UInt8] {
-        // (every commit of `sou index` writes the whole table: its size is counted first, then
-        // its bytes are written through a pointer, not appended one value at a time)
-        @inline(__always) func length(_ v: UInt64) -> Int { ByteWriter.varintLength(v) }
-        @inline(__always) func zigzag(_ t: Int64) -> UInt64 { UInt64(bitPattern: (t << 1) ^ (t >> 63)) }
-        var o = options
-        var size = 1 + length(UInt64(o.utf8.count)) + o.utf8.count + length(UInt64(nextID)) + length(UInt64(entries.count))
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(32 * entries.count + 64)
+        out.u8(StoredKind.full.rawValue)
+        Self.putHeader(options: options, nextID: nextID, count: entries.count, into: &out)
         for entry in entries {
-            let f = entry.file, n = entry.path.utf8.count
-            size += length(UInt64(n)) + n + length(UInt64(f.id)) + length(UInt64(f.size))
-                + length(zigzag(f.modificationTime)) + 1 + length(UInt64(f.documents))
+            var path = entry.path
+            path.withUTF8 { Self.putBytes($0, into: &out) }
+            Self.putFile(entry.file, into: &out)
         }
-        return [UInt8](unsafeUninitializedCapacity: size) { out, written in
-            // bounds: `size` counts every byte written below, value by value
-            var p = out.baseAddress!
-            p.pointee = StoredKind.full.rawValue
-            p += 1
-            Self.putString(&o, at: &p)
-            ByteWriter.varint(UInt64(nextID), at: &p)
-            ByteWriter.varint(UInt64(entries.count), at: &p)
-            for entry in entries {
-                var path = entry.path
-                let f = entry.file
-                Self.putString(&path, at: &p)
-                ByteWriter.varint(UInt64(f.id), at: &p)
-                ByteWriter.varint(UInt64(f.size), at: &p)
-                ByteWriter.varint(zigzag(f.modificationTime), at: &p)
-                p.pointee = f.isJSONLines ? 1 : 0
-                p += 1
-                ByteWriter.varint(UInt64(f.documents), at: &p)
-            }
-            written = p - out.baseAddress!
-            precondition(written == size, "source table size miscounted")
-        }
+        return out.bytes
     }
 
-    /// Writes `s`'s UTF-8 length and bytes at `p` and moves `p` past them (the caller made room).
-    @inline(__always)
-    private static func putString(_ s: inout String, at p: inout UnsafeMutablePointer<UInt8>) {
-        let n = s.utf8.count
-        ByteWriter.varint(UInt64(n), at: &p)
-        if n > 0 {
-            s.withUTF8 { u in UnsafeMutableRawPointer(p).copyMemory(from: u.baseAddress!, byteCount: n) }
-            p += n
-        }
+    /// A table's Options (length and bytes), NextSourceID and number of files or changes: what
+    /// follows its kind (and a table of changes' base).
+    static func putHeader(options: String, nextID: UInt32, count: Int, into out: inout ByteWriter) {
+        var o = options
+        o.withUTF8 { putBytes($0, into: &out) }
+        out.varint(UInt64(nextID))
+        out.varint(count)
+    }
+
+    /// A length (varint) and the bytes: a path, the options.
+    static func putBytes(_ b: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) {
+        out.varint(b.count)
+        out.append(contentsOf: b)
+    }
+
+    /// A file's SourceID, Size, ModificationTime (zigzag), Kind and Documents.
+    static func putFile(_ f: File, into out: inout ByteWriter) {
+        out.varint(UInt64(f.id))
+        out.varint(f.size)
+        out.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
+        out.u8(f.isJSONLines ? 1 : 0)
+        out.varint(f.documents)
     }
 
     /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
@@ -309,6 +294,8 @@ public struct SourceTable: Sendable, Hashable {
                 : String.compare(bytes.slice(basePaths[i]).assumingMemoryBound(to: UInt8.self),
                                  bytes.slice(changes[j].path).assumingMemoryBound(to: UInt8.self))
             if c < 0 {
+                // (a base file kept: its id below the base's next id, and below this one's)
+                guard Int(baseFiles[i].id) < next else { throw r.fail("source id \(baseFiles[i].id) out of range") }
                 entry(baseStarts[i], basePaths[i], baseFiles[i])
                 ids.append(baseFiles[i].id); baseIndex.append(Int32(i)); fromDelta.append(false)
                 i += 1
@@ -386,9 +373,8 @@ public struct SourceTable: Sendable, Hashable {
         return File(id: id, size: size, modificationTime: mtime, isJSONLines: kind == 1, documents: documents)
     }
 
-    /// Throws unless every id is below `next` and none is listed twice.
+    /// Throws when an id (each below `next`, checked where it was read) is listed twice.
     private static func checkIDs(_ ids: [UInt32], next: Int, _ r: inout ByteReader) throws {
-        for id in ids where Int(id) >= next { throw r.fail("source id \(id) out of range") }
         if next <= max(1 << 16, 8 * ids.count) {
             // (ids are below `next`: a bit per id, not a sort, when that is small)
             var seen = [UInt64](repeating: 0, count: next / 64 + 1)
@@ -538,39 +524,7 @@ struct StoredSourceTable {
     /// For each of `paths`, the index of the stored file with that path (nil: none), as
     /// ``SourceTable/match(_:)`` pairs them, comparing with the stored bytes.
     func match(_ walked: [String]) -> [Int?] {
-        var result = [Int?](repeating: nil, count: walked.count)
-        guard !walked.isEmpty, !files.isEmpty else { return result }
-        // the usual case: the walk lists exactly the stored paths in the stored order
-        if walked.count == files.count, walked.indices.allSatisfy({ path($0, equals: walked[$0]) }) {
-            for i in result.indices { result[i] = i }
-            return result
-        }
-        var sortedAlready = true
-        for i in walked.indices.dropFirst() where walked[i - 1].bytewiseCompare(walked[i]) > 0 {
-            sortedAlready = false
-            break
-        }
-        let order: [Int]
-        if sortedAlready {
-            order = Array(walked.indices)
-        } else {
-            var copy = walked
-            order = copy.withUnsafeMutableBufferPointer { p in
-                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
-            }
-        }
-        var e = 0
-        for i in order {
-            var c = 1
-            while e < files.count {
-                c = compare(walked[i], with: e)
-                if c <= 0 { break }
-                e += 1
-            }
-            if e == files.count { break }
-            if c == 0 { result[i] = e }
-        }
-        return result
+        SourceTable.match(walked, count: files.count) { compare($0, with: $1) }
     }
 }
 
@@ -699,28 +653,12 @@ struct SourceTableEdit {
         out.u64(UInt64(full.lowerBound))
         out.u64(UInt64(full.count))
         out.u32(base.delta?.baseCRC ?? CRC32C.checksum(base.storage.bytes.slice(full)))
-        var o = options
-        o.withUTF8 { u in
-            out.varint(u.count)
-            out.append(contentsOf: u)
-        }
-        out.varint(UInt64(nextID))
-        out.varint(changes.count)
+        SourceTable.putHeader(options: options, nextID: nextID, count: changes.count, into: &out)
         for c in changes {
-            out.varint(c.path.count)
-            out.append(contentsOf: c.path)
-            if let f = c.file { Self.put(f, into: &out) } else { out.varint(0) }
+            c.path.withUnsafeBufferPointer { SourceTable.putBytes($0, into: &out) }
+            if let f = c.file { SourceTable.putFile(f, into: &out) } else { out.varint(0) }
         }
         return out.bytes
-    }
-
-    /// A file's ID, Size, ModificationTime (zigzag), Kind and Documents.
-    private static func put(_ f: SourceTable.File, into out: inout ByteWriter) {
-        out.varint(UInt64(f.id))
-        out.varint(f.size)
-        out.varint(UInt64(bitPattern: (f.modificationTime << 1) ^ (f.modificationTime >> 63)))
-        out.u8(f.isJSONLines ? 1 : 0)
-        out.varint(f.documents)
     }
 
     /// The edited table as a full table (``SourceTable/encoded()``'s bytes for ``decoded()``),
@@ -744,14 +682,8 @@ struct SourceTableEdit {
         var out = ByteWriter()
         out.bytes.reserveCapacity((base.map { $0.range.count } ?? 16) + new.count * 64 + 64)
         out.u8(SourceTable.StoredKind.full.rawValue)
-        var o = options
-        o.withUTF8 { u in
-            out.varint(u.count)
-            out.append(contentsOf: u)
-        }
-        out.varint(UInt64(nextID))
-        out.varint(baseCount - removed.count + new.count)
-        func put(_ f: SourceTable.File) { Self.put(f, into: &out) }
+        SourceTable.putHeader(options: options, nextID: nextID, count: baseCount - removed.count + new.count, into: &out)
+        func put(_ f: SourceTable.File) { SourceTable.putFile(f, into: &out) }
         func copy(_ r: Range<Int>) {
             guard !r.isEmpty, let b = base?.storage.bytes else { return }
             out.append(contentsOf: UnsafeRawBufferPointer(b.slice(r)))
@@ -766,10 +698,7 @@ struct SourceTableEdit {
             pos = stop
             if a < new.count, nextInsert == stop {
                 var path = new[a].path
-                path.withUTF8 { u in
-                    out.varint(u.count)
-                    out.append(contentsOf: u)
-                }
+                path.withUTF8 { SourceTable.putBytes($0, into: &out) }
                 put(new[a].file)
                 a += 1
                 continue

@@ -43,24 +43,4 @@ struct ByteWriter {
     mutating func patchU32(at offset: Int, _ v: UInt32) {
         for k in 0..<4 { bytes[offset + k] = UInt8((v >> UInt32(8 * k)) & 0xFF) }
     }
-
-    /// ``varint(_:)`` written at `p` instead (a caller that counted its bytes with
-    /// ``varintLength(_:)`` and made room for them), `p` moved past it.
-    @inline(__always)
-    static func varint(_ value: UInt64, at p: inout UnsafeMutablePointer<UInt8>) {
-        var v = value
-        while v >= 0x80 {
-            p.pointee = UInt8(v & 0x7F) | 0x80
-            p += 1
-            v >>= 7
-        }
-        p.pointee = UInt8(v)
-        p += 1
-    }
-
-    static func varintLength(_ value: UInt64) -> Int {
-        var v = value, n = 1
-        while v >= 0x80 { v >>= 7; n += 1 }
-        return n
-    }
 }
