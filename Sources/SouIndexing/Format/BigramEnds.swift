@@ -32,7 +32,9 @@ enum BigramEnds {
         /// The section's bytes: characters in increasing order, each with its ordinals in
         /// increasing order.
         func finish() -> [UInt8] {
-            let sorted = ends.sorted { ($0.character, $0.ordinal) < ($1.character, $1.ordinal) }
+            // (character, ordinal) pairs as one integer each: sorted without a comparison closure
+            let sorted = ends.map { UInt64($0.character) << 32 | UInt64($0.ordinal) }.sorted()
+                .map { (character: UInt32(truncatingIfNeeded: $0 >> 32), ordinal: UInt32(truncatingIfNeeded: $0)) }
             var groups = ByteWriter()
             var index = ByteWriter()
             var characters = 0

@@ -53,7 +53,8 @@ struct DictionaryWriter {
             previousHadGaps = nil
             blockCount += 1
         }
-        let two = TermCoding.twoScalars(term)
+        // (the pointer form's fast path: most terms are bigrams of two 3-byte characters)
+        let two = term.baseAddress.flatMap { TermCoding.twoScalars($0, count: term.count) }
         defer { previousTwo = two; previousKind = kind }
         if endsRun, kind == .bigram, let two { bigramEnds.add(ordinal: termCount, character: two.second) }
         if let p = previousTwo, let t = two, kind == previousKind,

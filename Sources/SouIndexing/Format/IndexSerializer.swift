@@ -76,6 +76,16 @@ struct IndexSerializer {
     /// Terms per chunk, the unit of parallel encoding.
     static let chunkTerms = 4096
 
+    /// Terms per chunk of a segment of `terms` terms encoded on `jobs` threads: ``chunkTerms``,
+    /// or fewer for a small segment (an update's), so that its terms make about 8 chunks a
+    /// thread, but not under 256: the consumer waits only for the first chunk before it appends
+    /// (with 4,096-term chunks, the 11,261 terms of a 71-document update were 3 chunks, and the
+    /// consumer waited for a third of the encoding). The bytes do not depend on it.
+    static func chunkTerms(forTerms terms: Int, jobs: Int) -> Int {
+        guard jobs > 1 else { return chunkTerms }
+        return min(chunkTerms, max(256, terms / (8 * jobs)))
+    }
+
     /// Writes the whole file for a build's in-memory segment into `sink`.
     func serialize(segment: InvertedSegment, documents: DocumentTable, into sink: OutputSink) throws -> Totals {
         try serialize(terms: SegmentTerms(segment: segment, jobs: jobs, timings: timings), documents: documents, into: sink)

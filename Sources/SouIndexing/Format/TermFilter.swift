@@ -123,15 +123,25 @@ enum TermFilter {
         /// The section's bytes: BlockCount, Reserved 0, the blocks.
         func finish() -> ByteWriter {
             let count = TermFilter.blockCount(keys: hashes.count)
-            var words = [UInt32](repeating: 0, count: count * 8)
-            for h in hashes {
-                let b = TermFilter.block(of: h, blockCount: count) * 8
-                for i in 0..<8 { words[b + i] |= TermFilter.mask(h, word: i) }
-            }
             var out = ByteWriter()
             out.u32(UInt32(count))
             out.u32(0)
-            for w in words { out.u32(w) }
+            // the blocks' words set in place, little-endian (a segment's keys number in the
+            // hundreds of thousands: the loop runs once a key)
+            let start = out.count
+            out.bytes.append(contentsOf: repeatElement(0, count: count * blockSize))
+            out.bytes.withUnsafeMutableBytes { bytes in
+                // in bounds: block(of:blockCount:) < count, so b + 4 · 7 + 4 ≤ start + count · 32
+                let words = bytes.baseAddress! + start
+                for h in hashes {
+                    let b = TermFilter.block(of: h, blockCount: count) &* blockSize
+                    for i in 0..<8 {
+                        let at = b &+ 4 &* i
+                        let w = UInt32(littleEndian: words.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                        words.storeBytes(of: (w | TermFilter.mask(h, word: i)).littleEndian, toByteOffset: at, as: UInt32.self)
+                    }
+                }
+            }
             return out
         }
     }

@@ -167,9 +167,9 @@ public struct IndexBuilder {
         let start = Date()
         let input = try DocumentSource.validated(options.input)
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
-        var phases: [(String, Date)] = [("start", start)]
+        var phases: [TracedPhase] = [TracedPhase(name: "start", end: start, cpu: TracedPhase.processCPU())]
         let tracing = getenv("SOU_INDEX_TRACE") != nil   // (ProcessInfo's environment copies all of it)
-        func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
+        func phase(_ name: String) { if tracing { phases.append(TracedPhase(name: name)) } }
         let timings = options.timings ?? (tracing ? IndexBuildTimings() : nil)
         var writerOptions = IndexWriterOptions()
         writerOptions.timings = timings
@@ -412,9 +412,9 @@ public struct IndexBuilder {
 
     /// The end of an update: refuses to leave no document, commits, fills in the summary.
     private func finish(writer: IndexWriter, source: DocumentSource, files: [InputFile], paths: [String], url: URL, start: Date,
-                        timings: IndexBuildTimings?, summary: IndexBuildSummary, phases: [(String, Date)], tracing: Bool) throws -> IndexBuildSummary {
+                        timings: IndexBuildTimings?, summary: IndexBuildSummary, phases: [TracedPhase], tracing: Bool) throws -> IndexBuildSummary {
         var summary = summary, phases = phases
-        func phase(_ name: String) { if tracing { phases.append((name, Date())) } }
+        func phase(_ name: String) { if tracing { phases.append(TracedPhase(name: name)) } }
         // a build (or an update) that would leave no document writes nothing
         if writer.documentCount == 0, !options.allowsEmptyIndex {
             let reason = Self.whyNothing(source, paths: paths, listed: files.count, detailsShown: showsDetails)
@@ -445,13 +445,31 @@ public struct IndexBuilder {
         summary.seconds = Date().timeIntervalSince(start)
         phase("summary")
         if tracing {
-            let text = zip(phases.dropFirst(), phases).map { $0.0.0 + cFormat(" %.1f ms", $0.0.1.timeIntervalSince($0.1.1) * 1000) }
+            // each phase's wall time, and the CPU time of all threads of the process in it
+            let text = zip(phases.dropFirst(), phases).map { p, before in
+                p.name + cFormat(" %.1f ms", p.end.timeIntervalSince(before.end) * 1000) + cFormat(" (CPU %.1f)", (p.cpu - before.cpu) * 1000)
+            }
             writeAll("sou index: " + text.joined(separator: ", ") + "\n", to: STDERR_FILENO)
             if let timings {
                 writeAll("sou index: phases (CPU and wall seconds summed over threads): " + timings.report() + "\n", to: STDERR_FILENO)
             }
         }
         return summary
+    }
+
+    /// A phase of an update traced by `SOU_INDEX_TRACE`: when it ended, and the CPU time of the
+    /// process (all its threads, user and system) by then.
+    struct TracedPhase {
+        var name: String
+        var end = Date()
+        var cpu = processCPU()
+
+        static func processCPU() -> Double {
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
     }
 
     /// Whether the walk's `files` are exactly the stored table's, each unchanged: same path bytes

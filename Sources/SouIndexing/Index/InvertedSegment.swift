@@ -535,44 +535,69 @@ final class InvertedSegment {
     private static func radixSort(_ prefixes: inout [UInt64], _ ids: inout [Int32]) {
         let n = prefixes.count
         let bits = n < 1 << 16 ? 8 : 16, passes = 64 / bits, radix = 1 << bits, mask = UInt64(radix - 1)
-        var counts = [Int](repeating: 0, count: passes << bits)
-        counts.withUnsafeMutableBufferPointer { counts in
-            for v in prefixes {
-                for d in 0..<passes { counts[d << bits | Int((v >> UInt64(bits * d)) & mask)] += 1 }
-            }
-        }
-        var otherPrefixes = [UInt64](repeating: 0, count: n)
-        var otherIDs = [Int32](repeating: 0, count: n)
-        for d in 0..<passes {
-            let base = d << bits, shift = UInt64(bits * d)
-            // all in one bucket: this digit orders nothing
-            if counts[base | Int((prefixes[0] >> shift) & mask)] == n { continue }
-            var sum = 0
-            for b in 0..<radix {
-                let c = counts[base | b]
-                counts[base | b] = sum
-                sum += c
-            }
-            prefixes.withUnsafeBufferPointer { src in
-                ids.withUnsafeBufferPointer { srcIDs in
-                    otherPrefixes.withUnsafeMutableBufferPointer { dst in
-                        otherIDs.withUnsafeMutableBufferPointer { dstIDs in
-                            counts.withUnsafeMutableBufferPointer { start in
-                                for k in 0..<n {
-                                    let v = src[k]
-                                    let slot = base | Int((v >> shift) & mask)
-                                    let to = start[slot]
-                                    start[slot] = to + 1
-                                    dst[to] = v
-                                    dstIDs[to] = srcIDs[k]
-                                }
-                            }
-                        }
+        // (counts of n < 2^31 values fit in Int32; wrapping arithmetic and raw pointers: the
+        // loops run once or passes + 1 times per value, the whole cost of the sort)
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: passes << bits)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: passes << bits)
+        let other = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+        defer { other.deallocate() }
+        let otherIDs = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { otherIDs.deallocate() }
+        prefixes.withUnsafeMutableBufferPointer { keys in
+            ids.withUnsafeMutableBufferPointer { keyIDs in
+                // in bounds: every index below is a digit (< radix) plus d << bits with d < passes,
+                // or a place < n given by the running counts of a pass's n values
+                var src = keys.baseAddress!, srcIDs = keyIDs.baseAddress!
+                var dst = other, dstIDs = otherIDs
+                if bits == 8 {
+                    for k in 0..<n {
+                        let v = src[k]
+                        counts[Int(truncatingIfNeeded: v & 0xFF)] &+= 1
+                        counts[256 | Int(truncatingIfNeeded: (v &>> 8) & 0xFF)] &+= 1
+                        counts[512 | Int(truncatingIfNeeded: (v &>> 16) & 0xFF)] &+= 1
+                        counts[768 | Int(truncatingIfNeeded: (v &>> 24) & 0xFF)] &+= 1
+                        counts[1024 | Int(truncatingIfNeeded: (v &>> 32) & 0xFF)] &+= 1
+                        counts[1280 | Int(truncatingIfNeeded: (v &>> 40) & 0xFF)] &+= 1
+                        counts[1536 | Int(truncatingIfNeeded: (v &>> 48) & 0xFF)] &+= 1
+                        counts[1792 | Int(truncatingIfNeeded: v &>> 56)] &+= 1
+                    }
+                } else {
+                    for k in 0..<n {
+                        let v = src[k]
+                        counts[Int(truncatingIfNeeded: v & 0xFFFF)] &+= 1
+                        counts[65536 | Int(truncatingIfNeeded: (v &>> 16) & 0xFFFF)] &+= 1
+                        counts[131072 | Int(truncatingIfNeeded: (v &>> 32) & 0xFFFF)] &+= 1
+                        counts[196608 | Int(truncatingIfNeeded: v &>> 48)] &+= 1
                     }
                 }
+                for d in 0..<passes {
+                    let start = counts + d << bits, shift = UInt64(bits * d)
+                    // all in one bucket: this digit orders nothing
+                    if start[Int(truncatingIfNeeded: (src[0] &>> shift) & mask)] == Int32(n) { continue }
+                    var sum: Int32 = 0
+                    for b in 0..<radix {
+                        let c = start[b]
+                        start[b] = sum
+                        sum &+= c
+                    }
+                    for k in 0..<n {
+                        let v = src[k]
+                        let slot = Int(truncatingIfNeeded: (v &>> shift) & mask)
+                        let to = Int(truncatingIfNeeded: start[slot])
+                        start[slot] = Int32(truncatingIfNeeded: to &+ 1)
+                        dst[to] = v
+                        dstIDs[to] = srcIDs[k]
+                    }
+                    swap(&src, &dst)
+                    swap(&srcIDs, &dstIDs)
+                }
+                // an odd number of passes ended in the scratch buffers
+                if src != keys.baseAddress! {
+                    keys.baseAddress!.update(from: src, count: n)
+                    keyIDs.baseAddress!.update(from: srcIDs, count: n)
+                }
             }
-            swap(&prefixes, &otherPrefixes)
-            swap(&ids, &otherIDs)
         }
     }
 

@@ -14,7 +14,8 @@ struct SegmentTerms: TermSource {
 
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
         let order = segment.sortedTermIDs()
-        let chunkCount = (order.count + IndexSerializer.chunkTerms - 1) / IndexSerializer.chunkTerms
+        let chunkTerms = IndexSerializer.chunkTerms(forTerms: order.count, jobs: jobs)
+        let chunkCount = (order.count + chunkTerms - 1) / chunkTerms
         guard jobs > 1 else {
             for start in stride(from: 0, to: order.count, by: IndexSerializer.chunkTerms) {
                 let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
@@ -26,8 +27,8 @@ struct SegmentTerms: TermSource {
         // thread waits for the slowest of a group), at most `window` ahead of this thread, which
         // appends them in order (the dictionary, the positions written, the postings spilled:
         // serial work) while the following ones are being encoded
-        let stream = ChunkStream(segment: segment, slotCounts: slotCounts, order: order, chunkCount: chunkCount,
-                                 window: 4 * jobs, timings: timings)
+        let stream = ChunkStream(segment: segment, slotCounts: slotCounts, order: order, chunkTerms: chunkTerms,
+                                 chunkCount: chunkCount, window: 4 * jobs, timings: timings)
         let group = DispatchGroup(), jobs = jobs
         // (concurrentPerform, as before the stream: the thread running the block encodes too,
         // and others join it up to `jobs`, however slowly the pool grows)
@@ -186,6 +187,7 @@ final class ChunkStream: @unchecked Sendable {
     private let segment: InvertedSegment
     private let slotCounts: [Int32]
     private let order: [Int32]
+    private let chunkTerms: Int
     private let chunkCount: Int
     private let window: Int
     private let timings: IndexBuildTimings?
@@ -196,11 +198,12 @@ final class ChunkStream: @unchecked Sendable {
     private var taken = 0
     private var cancelled = false
 
-    init(segment: InvertedSegment, slotCounts: [Int32], order: [Int32], chunkCount: Int, window: Int,
+    init(segment: InvertedSegment, slotCounts: [Int32], order: [Int32], chunkTerms: Int, chunkCount: Int, window: Int,
          timings: IndexBuildTimings?) {
         self.segment = segment
         self.slotCounts = slotCounts
         self.order = order
+        self.chunkTerms = chunkTerms
         self.chunkCount = chunkCount
         self.window = max(1, window)
         self.timings = timings
@@ -220,8 +223,8 @@ final class ChunkStream: @unchecked Sendable {
             let c = next
             next += 1
             condition.unlock()
-            let start = c * IndexSerializer.chunkTerms
-            let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+            let start = c * chunkTerms
+            let ids = order[start..<min(start + chunkTerms, order.count)]
             let chunk = IndexBuildTimings.measure(timings, .serialize) {
                 SegmentTerms.encode(ids, segment: segment, slotCounts: slotCounts)
             }
