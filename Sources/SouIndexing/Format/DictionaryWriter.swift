@@ -22,6 +22,8 @@ struct DictionaryWriter {
     private var blocks = ByteWriter()
     private var termCount = 0
     private var blockCount = 0
+    /// Terms until the next block starts (0: the next term starts one).
+    private var untilBlock = 0
     /// The previous term of the block: its first `previousCount` bytes (the array is not
     /// resized from term to term; it grows only for a term longer than any before).
     private var previous = [UInt8](repeating: 0, count: 64)
@@ -38,7 +40,9 @@ struct DictionaryWriter {
     mutating func add(term: UnsafeBufferPointer<UInt8>, kind: TokenKind, documentFrequency: Int, totalFrequency: Int,
                       postingsOffset: Int, positionsOffset: Int, singleton: (document: Int, position: Int)?, endsRun: Bool) {
         filter?.add(term: term)
-        if termCount % termsPerBlock == 0 {
+        // (a count down to the next block, not termCount % termsPerBlock: a division a term)
+        if untilBlock == 0 {
+            untilBlock = termsPerBlock
             // the key's first 8 bytes, zero-padded (little-endian: the first byte lowest)
             var prefix: UInt64 = 0
             for i in 0..<min(8, term.count) { prefix |= UInt64(term[i]) << UInt64(8 * i) }
@@ -53,6 +57,7 @@ struct DictionaryWriter {
             previousHadGaps = nil
             blockCount += 1
         }
+        untilBlock -= 1
         // (the pointer form's fast path: most terms are bigrams of two 3-byte characters)
         let two = term.baseAddress.flatMap { TermCoding.twoScalars($0, count: term.count) }
         defer { previousTwo = two; previousKind = kind }

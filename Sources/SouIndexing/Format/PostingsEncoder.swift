@@ -129,6 +129,18 @@ struct PostingsEncoder {
         chunk.terms.append(term)
     }
 
+    /// ``encode(_:key:kind:endsRun:slotCounts:into:)`` of a singleton: the term `key` in
+    /// `document` alone, once, at `position` (its dictionary entry holds both; no postings).
+    @inline(__always)
+    mutating func encodeSingleton(key: UnsafeBufferPointer<UInt8>, kind: TokenKind, endsRun: Bool, document: Int, position: Int,
+                                  into chunk: inout EncodedChunk) {
+        let keyStart = chunk.keys.count
+        chunk.keys.append(contentsOf: key)
+        chunk.terms.append(EncodedTerm(key: keyStart..<chunk.keys.count, kind: kind, documentFrequency: 1, totalFrequency: 1,
+                                       postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
+                                       singleton: (document, position), endsRun: endsRun))
+    }
+
     /// Postings of one term (FORMAT.md "Postings"): blocks of 128 documents, each a Rice-coded
     /// bit stream of document gaps, frequencies and first positions; skip entries first when
     /// there are several blocks. A term in one block (most terms) is written straight to `out`.

@@ -33,21 +33,9 @@ enum TermFilter {
     /// high bits, which choose the block, poorly mixed for short keys).
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer, prefixKey: Bool = false) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in key {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01B3
-        }
-        if prefixKey {
-            h ^= 0xFF
-            h &*= 0x0000_0100_0000_01B3
-        }
-        h ^= h >> 33
-        h &*= 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33
-        h &*= 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 33
-        return h
+        var h = fnv(key, from: fnvBasis)
+        if prefixKey { h = (h ^ 0xFF) &* fnvPrime }
+        return finalized(h)
     }
 
     /// The block of a hash among `blockCount`: the high 32 bits scaled to the count.
@@ -83,10 +71,39 @@ enum TermFilter {
     /// Unicode scalars (nil otherwise). What the writer adds and `sou check` requires.
     @inline(__always)
     static func keyHashes(of term: UnsafeRawBufferPointer) -> (term: UInt64, prefix: UInt64?) {
-        let prefix = TermCoding.scalar(term, at: 0).flatMap { first in
-            first.length < term.count ? hash(UnsafeRawBufferPointer(rebasing: term[..<first.length]), prefixKey: true) : nil
+        guard let first = TermCoding.scalar(term, at: 0), first.length < term.count else { return (hash(term), nil) }
+        // one FNV pass: the state after the first scalar's bytes is the prefix key's before its
+        // 0xFF (the same values as hash(_:prefixKey:) of each key)
+        var h = fnv(UnsafeRawBufferPointer(rebasing: term[..<first.length]), from: fnvBasis)
+        let prefix = finalized((h ^ 0xFF) &* fnvPrime)
+        h = fnv(UnsafeRawBufferPointer(rebasing: term[first.length...]), from: h)
+        return (finalized(h), prefix)
+    }
+
+    private static let fnvBasis: UInt64 = 0xCBF2_9CE4_8422_2325
+    private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
+
+    /// FNV-1a 64 over `bytes`, from state `h`.
+    @inline(__always)
+    private static func fnv(_ bytes: UnsafeRawBufferPointer, from h: UInt64) -> UInt64 {
+        var h = h
+        for b in bytes {
+            h ^= UInt64(b)
+            h &*= fnvPrime
         }
-        return (hash(term), prefix)
+        return h
+    }
+
+    /// MurmurHash3's fmix64.
+    @inline(__always)
+    private static func finalized(_ h: UInt64) -> UInt64 {
+        var h = h
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
     }
 
     /// Whether the filter whose blocks start at `blocks` (`blockCount` of them, in bounds) may

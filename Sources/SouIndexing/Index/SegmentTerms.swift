@@ -60,6 +60,22 @@ struct SegmentTerms: TermSource {
             if k + streamDistance < ids.endIndex { segment.prefetchKeyAndStreams(Int(ids[k + streamDistance])) }
             k += 1
             let id = Int(id32)
+            var documents = segment.documentStream(id)
+            // a singleton (one document, one occurrence: most terms of a small segment): its
+            // document stream is one varint with the frequency-1 flag, its position stream one
+            // position, and it goes to the dictionary alone (what ``DecodedPostings`` and
+            // ``PostingsEncoder/encode(_:key:kind:endsRun:slotCounts:into:)`` would make of it)
+            // (every term has a posting; an empty stream would take the general path)
+            let code = documents.isAtEnd ? 0 : documents.varint()
+            if code & 1 == 1, documents.isAtEnd {
+                var positions = segment.positionStream(id)
+                let position = positions.varint()
+                segment.withKey(id) { key in
+                    encoder.encodeSingleton(key: key, kind: segment.kind(id), endsRun: segment.endsRun(id),
+                                            document: Int(code >> 1) - 1, position: Int(position), into: &chunk)
+                }
+                continue
+            }
             scratch.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
             let view = scratch.view
             segment.withKey(id) { key in
