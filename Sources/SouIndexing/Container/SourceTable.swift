@@ -202,14 +202,13 @@ public struct SourceTable: Sendable, Hashable {
 
     /// Decodes a stored table; damaged bytes throw ``IndexError/corrupt(_:)``.
     init(bytes: IndexBytes, range: Range<Int>) throws {
-        var entries: [Entry] = []
-        let header = try Self.parse(bytes: bytes, range: range, reserve: { entries.reserveCapacity($0) }) { _, p, file in
-            // (validated UTF-8: the decoding is the stored bytes)
-            entries.append(Entry(path: String(decoding: bytes.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file))
-        }
+        let (header, stored) = try Self.parse(bytes: bytes, range: range)
         options = header.options
         nextID = header.nextID
-        self.entries = entries
+        // (validated UTF-8: the decoding is the stored bytes)
+        entries = zip(stored.paths, stored.files).map { p, file in
+            Entry(path: String(decoding: bytes.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file)
+        }
     }
 
     /// How a stored table starts: its first byte.
@@ -241,20 +240,39 @@ public struct SourceTable: Sendable, Hashable {
         let removedFromBase: [Range<Int>]
     }
 
+    /// A stored table's files, read and checked: for each, where its entry starts in the bytes
+    /// (its PathLength), its path's byte range and its file, in path order.
+    struct StoredFiles {
+        var starts: [Int] = []
+        var paths: [Range<Int>] = []
+        var files: [File] = []
+
+        init(capacity: Int) {
+            starts.reserveCapacity(capacity); paths.reserveCapacity(capacity); files.reserveCapacity(capacity)
+        }
+
+        mutating func append(start: Int, path: Range<Int>, file: File) {
+            starts.append(start); paths.append(path); files.append(file)
+        }
+
+        /// Appends `other`'s files `run`.
+        mutating func append(_ other: StoredFiles, _ run: Range<Int>) {
+            starts.append(contentsOf: other.starts[run]); paths.append(contentsOf: other.paths[run]); files.append(contentsOf: other.files[run])
+        }
+    }
+
     /// Reads and checks a stored table (every check of damage: paths in strictly increasing byte
     /// order and UTF-8, ids in range and never shared, known kinds, no trailing bytes; for a
     /// table of changes, its base: a full table before it in `bytes` with a matching checksum,
-    /// and changes that remove only files the base lists), calling `entry` with the offset in
-    /// `bytes` where each file's entry starts, its path's byte range and its file, in path
-    /// order: no String is made for an ASCII path.
-    static func parse(bytes: IndexBytes, range: Range<Int>, reserve: (Int) -> Void,
-                      entry: (Int, Range<Int>, File) -> Void) throws -> StoredHeader {
+    /// and changes that remove only files the base lists), returning its header and its files
+    /// (``StoredFiles``): no String is made for an ASCII path.
+    static func parse(bytes: IndexBytes, range: Range<Int>) throws -> (StoredHeader, StoredFiles) {
         var r = ByteReader(bytes, range: range, context: "source table")
         let kind = try r.u8()
         guard let stored = StoredKind(rawValue: kind) else { throw r.fail("unknown table kind \(kind)") }
         if stored == .full {
-            let (options, next) = try parseFull(bytes, &r, reserve: reserve, entry: entry)
-            return StoredHeader(options: options, nextID: next, delta: nil)
+            let (options, next, files) = try parseFull(bytes, &r)
+            return (StoredHeader(options: options, nextID: next, delta: nil), files)
         }
         // the base: a full table that ends before this one, as it was written
         let baseOffset = try r.u64(), baseLength = try r.u64(), baseCRC = try r.u32()
@@ -265,10 +283,8 @@ public struct SourceTable: Sendable, Hashable {
         guard CRC32C.checksum(bytes.slice(base)) == baseCRC else { throw r.fail("base table at byte \(baseOffset): checksum mismatch") }
         var b = ByteReader(bytes, range: base, context: "source table (base)")
         guard try b.u8() == StoredKind.full.rawValue else { throw b.fail("the base of a table of changes is not a full table") }
-        var baseStarts: [Int] = [], basePaths: [Range<Int>] = [], baseFiles: [File] = []
-        _ = try parseFull(bytes, &b, reserve: { baseStarts.reserveCapacity($0); basePaths.reserveCapacity($0); baseFiles.reserveCapacity($0) }) {
-            baseStarts.append($0); basePaths.append($1); baseFiles.append($2)
-        }
+        let (_, _, baseFiles) = try parseFull(bytes, &b)
+        let baseCount = baseFiles.files.count
         // the changes: paths in strictly increasing byte order, each set (an id ≥ 1 and the
         // file) or removed (id 0)
         let (o, next, count) = try header(&r)
@@ -283,50 +299,56 @@ public struct SourceTable: Sendable, Hashable {
             changes.append((start, p, id == 0 ? nil : try file(&r, id: UInt32(id))))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
-        // the merge of the base and the changes
-        let total = baseFiles.count + changes.count
-        reserve(total)
-        var ids: [UInt32] = [], baseIndex: [Int32] = [], fromDelta: [Bool] = [], removed: [Range<Int>] = []
-        ids.reserveCapacity(total); baseIndex.reserveCapacity(total); fromDelta.reserveCapacity(total)
-        var i = 0, j = 0
-        while i < baseFiles.count || j < changes.count {
-            let c = i == baseFiles.count ? 1 : j == changes.count ? -1
-                : String.compare(bytes.slice(basePaths[i]).assumingMemoryBound(to: UInt8.self),
-                                 bytes.slice(changes[j].path).assumingMemoryBound(to: UInt8.self))
-            if c < 0 {
-                // (a base file kept: its id below the base's next id, and below this one's)
-                guard Int(baseFiles[i].id) < next else { throw r.fail("source id \(baseFiles[i].id) out of range") }
-                entry(baseStarts[i], basePaths[i], baseFiles[i])
-                ids.append(baseFiles[i].id); baseIndex.append(Int32(i)); fromDelta.append(false)
-                i += 1
-                continue
+        // the merge of the base and the changes: the base's files between two changes are kept
+        // as a run (found by a binary search of the base's increasing paths)
+        func pathBytes(_ p: Range<Int>) -> UnsafeBufferPointer<UInt8> { bytes.slice(p).assumingMemoryBound(to: UInt8.self) }
+        var files = StoredFiles(capacity: baseCount + changes.count)
+        var baseIndex: [Int32] = [], fromDelta: [Bool] = [], removed: [Range<Int>] = []
+        baseIndex.reserveCapacity(baseCount + changes.count); fromDelta.reserveCapacity(baseCount + changes.count)
+        func keep(_ run: Range<Int>) throws {
+            // (a base file kept: its id below the base's next id, and below this one's)
+            for f in baseFiles.files[run] where Int(f.id) >= next { throw r.fail("source id \(f.id) out of range") }
+            files.append(baseFiles, run)
+            baseIndex.append(contentsOf: run.lazy.map { Int32($0) })
+            fromDelta.append(contentsOf: repeatElement(false, count: run.count))
+        }
+        var i = 0
+        for change in changes {
+            // the first base file from i whose path is not below the change's
+            var low = i, high = baseCount
+            let target = pathBytes(change.path)
+            while low < high {
+                let mid = (low + high) / 2
+                if String.compare(pathBytes(baseFiles.paths[mid]), target) < 0 { low = mid + 1 } else { high = mid }
             }
-            let change = changes[j]
+            try keep(i..<low)
+            i = low
+            let same = i < baseCount && String.compare(pathBytes(baseFiles.paths[i]), target) == 0
             if let f = change.file {
-                entry(change.start, change.path, f)
-                ids.append(f.id); baseIndex.append(c == 0 ? Int32(i) : -1); fromDelta.append(true)
-            } else if c == 0 {
-                removed.append(basePaths[i])
+                files.append(start: change.start, path: change.path, file: f)
+                baseIndex.append(same ? Int32(i) : -1); fromDelta.append(true)
+            } else if same {
+                removed.append(baseFiles.paths[i])
             } else {
                 throw r.fail("a change removes a file the base does not list")
             }
-            if c == 0 { i += 1 }
-            j += 1
+            if same { i += 1 }
         }
-        try checkIDs(ids, next: next, &r)
-        return StoredHeader(options: options, nextID: UInt32(next),
-                            delta: DeltaOrigin(base: base, baseCRC: baseCRC, baseCount: baseFiles.count, baseIndex: baseIndex,
-                                               fromDelta: fromDelta, removedFromBase: removed))
+        try keep(i..<baseCount)
+        try checkIDs(files.files, next: next, &r)
+        return (StoredHeader(options: options, nextID: UInt32(next),
+                             delta: DeltaOrigin(base: base, baseCRC: baseCRC, baseCount: baseCount, baseIndex: baseIndex,
+                                                fromDelta: fromDelta, removedFromBase: removed)),
+                files)
     }
 
-    /// A full table's body (after its kind byte) with every check; returns its options and next id.
-    private static func parseFull(_ bytes: IndexBytes, _ r: inout ByteReader, reserve: (Int) -> Void,
-                                  entry: (Int, Range<Int>, File) -> Void) throws -> (String, UInt32) {
+    /// A full table's body (after its kind byte) with every check; returns its options, next id
+    /// and files.
+    private static func parseFull(_ bytes: IndexBytes, _ r: inout ByteReader) throws -> (String, UInt32, StoredFiles) {
         let (o, next, count) = try header(&r)
         let options = String(decoding: bytes.slice(o), as: UTF8.self)
-        reserve(count)
-        var ids: [UInt32] = []
-        ids.reserveCapacity(count)
+        // (each entry takes at least 6 bytes: no more than the bytes left can be reserved for)
+        var files = StoredFiles(capacity: min(count, r.remaining / 6))
         var previous: Range<Int>? = nil
         for _ in 0..<count {
             let start = r.offset
@@ -334,13 +356,12 @@ public struct SourceTable: Sendable, Hashable {
             previous = p
             let id = try r.varint(max: Int(UInt32.max))
             guard id >= 1, id < next else { throw r.fail("source id \(id) out of range") }
-            // ids are never shared: a file's documents are found (and deleted) by its id
-            ids.append(UInt32(id))
-            entry(start, p, try file(&r, id: UInt32(id)))
+            files.append(start: start, path: p, file: try file(&r, id: UInt32(id)))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
-        try checkIDs(ids, next: next, &r)
-        return (options, UInt32(next))
+        // ids are never shared: a file's documents are found (and deleted) by its id
+        try checkIDs(files.files, next: next, &r)
+        return (options, UInt32(next), files)
     }
 
     /// A stored path (length and bytes), checked: after `previous` in byte order, and UTF-8.
@@ -374,17 +395,20 @@ public struct SourceTable: Sendable, Hashable {
     }
 
     /// Throws when an id (each below `next`, checked where it was read) is listed twice.
-    private static func checkIDs(_ ids: [UInt32], next: Int, _ r: inout ByteReader) throws {
-        if next <= max(1 << 16, 8 * ids.count) {
+    private static func checkIDs(_ files: [File], next: Int, _ r: inout ByteReader) throws {
+        if next <= max(1 << 16, 8 * files.count) {
             // (ids are below `next`: a bit per id, not a sort, when that is small)
             var seen = [UInt64](repeating: 0, count: next / 64 + 1)
-            for id in ids {
-                let bit: UInt64 = 1 << UInt64(id & 63)
-                if seen[Int(id >> 6)] & bit != 0 { throw r.fail("source id \(id) listed twice") }
-                seen[Int(id >> 6)] |= bit
+            try seen.withUnsafeMutableBufferPointer { seen in
+                // in bounds: id < next, so id >> 6 ≤ next / 64
+                for f in files {
+                    let bit: UInt64 = 1 << UInt64(f.id & 63)
+                    if seen[Int(f.id >> 6)] & bit != 0 { throw r.fail("source id \(f.id) listed twice") }
+                    seen[Int(f.id >> 6)] |= bit
+                }
             }
         } else {
-            var sorted = ids
+            var sorted = files.map(\.id)
             sorted.sort()
             for i in sorted.indices.dropFirst() where sorted[i] == sorted[i - 1] { throw r.fail("source id \(sorted[i]) listed twice") }
         }
@@ -399,14 +423,12 @@ public struct SourceTable: Sendable, Hashable {
     }
 
     /// The number of files a stored table lists: a full table's from its header alone (the
-    /// entries are not checked here: ``parse(bytes:range:reserve:entry:)`` checks them); a
+    /// entries are not checked here: ``parse(bytes:range:)`` checks them); a
     /// table of changes is read whole.
     static func fileCount(bytes: IndexBytes, range: Range<Int>) throws -> Int {
         var r = ByteReader(bytes, range: range, context: "source table")
         if try r.u8() == StoredKind.full.rawValue { return try header(&r).count }
-        var n = 0
-        _ = try parse(bytes: bytes, range: range, reserve: { _ in }) { _, _, _ in n += 1 }
-        return n
+        return try parse(bytes: bytes, range: range).1.files.count
     }
 
     /// The bytes of the full table a stored table of changes is based on (0 for a full table):
@@ -464,20 +486,14 @@ struct StoredSourceTable {
     /// Checks the table at `range` of `storage` (the index file's bytes: a table of changes
     /// reads its base there); damaged bytes throw ``IndexError/corrupt(_:)``.
     init(storage: IndexStorage, range: Range<Int>, isInFile: Bool = true) throws {
-        var paths: [Range<Int>] = [], files: [SourceTable.File] = [], starts: [Int] = []
-        let header = try SourceTable.parse(bytes: storage.bytes, range: range,
-                                           reserve: { paths.reserveCapacity($0); files.reserveCapacity($0); starts.reserveCapacity($0) }) { e, p, f in
-            starts.append(e)
-            paths.append(p)
-            files.append(f)
-        }
+        let (header, stored) = try SourceTable.parse(bytes: storage.bytes, range: range)
         self.storage = storage
         self.range = range
         options = header.options
         nextID = header.nextID
-        self.paths = paths
-        self.files = files
-        entryStarts = starts
+        paths = stored.paths
+        files = stored.files
+        entryStarts = stored.starts
         delta = header.delta
         self.isInFile = isInFile
     }
