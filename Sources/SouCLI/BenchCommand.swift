@@ -244,16 +244,10 @@ struct BenchMergeCommand: ParsableCommand {
 extension BenchMergeCommand {
     /// Wall-clock and CPU seconds (user + system, every thread of the process) of `body`.
     static func measure(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
-        func cpu() -> Double {
-            var usage = rusage()
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
-        }
         let clock = ContinuousClock()
-        let c0 = cpu()
+        let c0 = IndexBuildTimings.processCPUSeconds()
         let d = try clock.measure(body)
-        return (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, cpu() - c0)
+        return (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, IndexBuildTimings.processCPUSeconds() - c0)
     }
 
     /// Resets the process's peak resident set size (Linux: "5" into /proc/self/clear_refs);

@@ -61,27 +61,10 @@ public struct SourceTable: Sendable, Hashable {
 
     /// `entries` in increasing byte order of their paths (a path given twice keeps its last entry).
     static func sorted(_ entries: [Entry]) -> [Entry] {
-        let order = entries.withUnsafeBufferPointer { e in
-            var paths = e.map(\.path)
-            return paths.withUnsafeMutableBufferPointer { p in
-                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
-            }
-        }
-        var out: [Entry] = []
-        out.reserveCapacity(entries.count)
-        var k = 0
-        while k < order.count {
-            // equal paths are adjacent: the last one given wins
-            var last = order[k]
-            var j = k + 1
-            while j < order.count, entries[order[j]].path.bytewiseCompare(entries[last].path) == 0 {
-                last = max(last, order[j])
-                j += 1
-            }
-            out.append(entries[last])
-            k = j
-        }
-        return out
+        var paths = entries.map(\.path)
+        let order = paths.bytewiseOrder()
+        // equal paths are adjacent: the last one given wins
+        return BytewiseSort.keepingLastOfEqual(order) { paths[$0].bytewiseCompare(paths[$1]) == 0 }.map { entries[$0] }
     }
 
     /// For each of `paths`, the index in ``entries`` of the entry with that path (nil: none), by a
@@ -114,9 +97,7 @@ public struct SourceTable: Sendable, Hashable {
             order = Array(walked.indices)
         } else {
             var copy = walked
-            order = copy.withUnsafeMutableBufferPointer { p in
-                BytewiseSort.order(count: p.count) { i, body in p[i].withUTF8 { body($0) } }
-            }
+            order = copy.bytewiseOrder()
         }
         var e = 0
         for i in order {
@@ -643,20 +624,7 @@ struct SourceTableEdit {
         let order = changes.withUnsafeBufferPointer { c in
             BytewiseSort.order(count: c.count) { i, body in c[i].path.withUnsafeBufferPointer { body($0) } }
         }
-        var out: [(path: [UInt8], file: SourceTable.File?)] = []
-        out.reserveCapacity(changes.count)
-        var k = 0
-        while k < order.count {
-            var last = order[k]
-            var j = k + 1
-            while j < order.count, changes[order[j]].path == changes[last].path {
-                last = max(last, order[j])
-                j += 1
-            }
-            out.append(changes[last])
-            k = j
-        }
-        return out
+        return BytewiseSort.keepingLastOfEqual(order) { changes[$0].path == changes[$1].path }.map { changes[$0] }
     }
 
     /// A table of changes: Kind 1, the base's offset, length and CRC-32C, Options, NextID, the

@@ -20,30 +20,30 @@ enum BigramEnds {
     /// Collects the run-ending bigrams of a segment's dictionary, in dictionary order, and writes
     /// the section.
     struct Writer {
-        /// (second character, ordinal) of every run-ending bigram added.
-        private var ends: [(character: UInt32, ordinal: UInt32)] = []
+        /// Every run-ending bigram added, as second character << 32 | ordinal (sorted as plain
+        /// integers: by character, then ordinal).
+        private var ends: [UInt64] = []
 
         /// Records that the term with dictionary ordinal `ordinal`, a bigram whose second
         /// scalar is `character`, ends a run in some document of the segment.
         mutating func add(ordinal: Int, character: UInt32) {
-            ends.append((character, UInt32(ordinal)))
+            ends.append(UInt64(character) << 32 | UInt64(UInt32(ordinal)))
         }
 
         /// The section's bytes: characters in increasing order, each with its ordinals in
         /// increasing order.
         func finish() -> [UInt8] {
-            // (character, ordinal) pairs as one integer each: sorted without a comparison closure
-            let sorted = ends.map { UInt64($0.character) << 32 | UInt64($0.ordinal) }.sorted()
-                .map { (character: UInt32(truncatingIfNeeded: $0 >> 32), ordinal: UInt32(truncatingIfNeeded: $0)) }
+            let sorted = ends.sorted()
+            func character(_ k: Int) -> UInt32 { UInt32(truncatingIfNeeded: sorted[k] >> 32) }
             var groups = ByteWriter()
             var index = ByteWriter()
             var characters = 0
             var i = 0
             var previous: UInt32 = 0
             while i < sorted.count {
-                let c = sorted[i].character
+                let c = character(i)
                 var j = i
-                while j < sorted.count, sorted[j].character == c { j += 1 }
+                while j < sorted.count, character(j) == c { j += 1 }
                 if characters % BigramEnds.charactersPerBlock == 0 {
                     index.u32(c)
                     index.u32(UInt32(groups.count))
@@ -54,7 +54,7 @@ enum BigramEnds {
                 groups.varint(j - i)
                 var last = -1
                 for k in i..<j {
-                    let o = Int(sorted[k].ordinal)
+                    let o = Int(UInt32(truncatingIfNeeded: sorted[k]))
                     groups.varint(o - last - 1)
                     last = o
                 }

@@ -87,17 +87,41 @@ enum BytewiseSort {
         }
         return order
     }
+
+    /// Of an `order` (``order(count:bytes:)``), in which equal strings are adjacent, the last
+    /// given (the largest index) of each run of strings that `equal` says are the same.
+    static func keepingLastOfEqual(_ order: [Int], equal: (Int, Int) -> Bool) -> [Int] {
+        var kept: [Int] = []
+        kept.reserveCapacity(order.count)
+        var k = 0
+        while k < order.count {
+            var last = order[k]
+            var j = k + 1
+            while j < order.count, equal(order[j], last) {
+                last = Swift.max(last, order[j])
+                j += 1
+            }
+            kept.append(last)
+            k = j
+        }
+        return kept
+    }
 }
 
 extension Array where Element == String {
-    /// Sorts strings by their UTF-8 bytes (``String/bytewisePrecedes(_:)``), eight bytes at a
-    /// time (``BytewiseSort``).
-    mutating func sortBytewise() {
-        guard count > 1 else { return }
-        let order = withUnsafeMutableBufferPointer { strings in
+    /// The indices of the strings in increasing order of their UTF-8 bytes
+    /// (``String/bytewisePrecedes(_:)``), eight bytes at a time (``BytewiseSort``); equal
+    /// strings in any order. (Mutating only to read each string's bytes in place.)
+    mutating func bytewiseOrder() -> [Int] {
+        withUnsafeMutableBufferPointer { strings in
             BytewiseSort.order(count: strings.count) { i, body in strings[i].withUTF8 { body($0) } }
         }
-        self = order.map { self[$0] }
+    }
+
+    /// Sorts strings by their UTF-8 bytes (``bytewiseOrder()``).
+    mutating func sortBytewise() {
+        guard count > 1 else { return }
+        self = bytewiseOrder().map { self[$0] }
     }
 }
 

@@ -114,18 +114,19 @@ struct PostingsEncoder {
                      && postings.firstPositions.count == postings.documents.count, "postings arrays of different lengths")
         let df = postings.documentFrequency, ttf = postings.totalFrequency
         precondition(df > 0, "a term without postings")
+        if df == 1, ttf == 1 {
+            encodeSingleton(key: key, kind: kind, endsRun: endsRun, document: Int(postings.documents[0]),
+                            position: Int(postings.firstPositions[0]), into: &chunk)
+            return
+        }
         let keyStart = chunk.keys.count
         chunk.keys.append(contentsOf: key)
-        var term = EncodedTerm(key: keyStart..<chunk.keys.count, kind: kind, documentFrequency: df, totalFrequency: ttf,
+        let term = EncodedTerm(key: keyStart..<chunk.keys.count, kind: kind, documentFrequency: df, totalFrequency: ttf,
                                postingsStart: chunk.postings.count, positionsStart: chunk.positions.count,
                                singleton: nil, endsRun: endsRun)
-        if df == 1, ttf == 1 {
-            term.singleton = (Int(postings.documents[0]), Int(postings.firstPositions[0]))
-        } else {
-            let inline = FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: ttf)
-            encodePostings(postings, slotCounts: slotCounts, inlineGaps: inline, into: &chunk.postings)
-            if !inline { encodePositions(postings.positionGaps, into: &chunk.positions) }
-        }
+        let inline = FileLayout.gapsAreInline(documentFrequency: df, totalFrequency: ttf)
+        encodePostings(postings, slotCounts: slotCounts, inlineGaps: inline, into: &chunk.postings)
+        if !inline { encodePositions(postings.positionGaps, into: &chunk.positions) }
         chunk.terms.append(term)
     }
 

@@ -167,7 +167,7 @@ public struct IndexBuilder {
         let start = Date()
         let input = try DocumentSource.validated(options.input)
         try OutputTarget.checkBeforeBuild(url.path, inputs: paths, replacesNonIndexFile: options.replacesNonIndexFile)
-        var phases: [TracedPhase] = [TracedPhase(name: "start", end: start, cpu: TracedPhase.processCPU())]
+        var phases: [TracedPhase] = [TracedPhase(name: "start", end: start)]
         let tracing = getenv("SOU_INDEX_TRACE") != nil   // (ProcessInfo's environment copies all of it)
         func phase(_ name: String) { if tracing { phases.append(TracedPhase(name: name)) } }
         let timings = options.timings ?? (tracing ? IndexBuildTimings() : nil)
@@ -462,14 +462,7 @@ public struct IndexBuilder {
     struct TracedPhase {
         var name: String
         var end = Date()
-        var cpu = processCPU()
-
-        static func processCPU() -> Double {
-            var usage = rusage()
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
+        var cpu = IndexBuildTimings.processCPUSeconds()
     }
 
     /// Whether the walk's `files` are exactly the stored table's, each unchanged: same path bytes

@@ -17,8 +17,8 @@ struct SegmentTerms: TermSource {
         let chunkTerms = IndexSerializer.chunkTerms(forTerms: order.count, jobs: jobs)
         let chunkCount = (order.count + chunkTerms - 1) / chunkTerms
         guard jobs > 1 else {
-            for start in stride(from: 0, to: order.count, by: IndexSerializer.chunkTerms) {
-                let ids = order[start..<min(start + IndexSerializer.chunkTerms, order.count)]
+            for start in stride(from: 0, to: order.count, by: chunkTerms) {
+                let ids = order[start..<min(start + chunkTerms, order.count)]
                 try output.append(Self.encode(ids, segment: segment, slotCounts: slotCounts))
             }
             return
@@ -60,7 +60,8 @@ struct SegmentTerms: TermSource {
             if k + streamDistance < ids.endIndex { segment.prefetchKeyAndStreams(Int(ids[k + streamDistance])) }
             k += 1
             let id = Int(id32)
-            var documents = segment.documentStream(id)
+            let stream = segment.documentStream(id)
+            var documents = stream
             // a singleton (one document, one occurrence: most terms of a small segment): its
             // document stream is one varint with the frequency-1 flag, its position stream one
             // position, and it goes to the dictionary alone (what ``DecodedPostings`` and
@@ -76,7 +77,7 @@ struct SegmentTerms: TermSource {
                 }
                 continue
             }
-            scratch.decode(documents: segment.documentStream(id), positions: segment.positionStream(id))
+            scratch.decode(documents: stream, positions: segment.positionStream(id))
             let view = scratch.view
             segment.withKey(id) { key in
                 encoder.encode(view, key: key, kind: segment.kind(id), endsRun: segment.endsRun(id), slotCounts: slotCounts, into: &chunk)
