@@ -162,6 +162,35 @@ struct FolderWalkTests {
         try compare(r)
     }
 
+    @Test("a folder of files alone, large enough for its entries to be made in two halves at once, lists as the reference walk does: odd names, hidden files, JSON Lines keys")
+    func largeFlatFolderInTwoHalves() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let r = root.path
+        let count = DocumentSource.splitListing + 301
+        var rng = SplitMix64(seed: 11)
+        for i in 0..<count {
+            let n = Int(rng.next() % 100_000)
+            switch i % 5 {
+            case 0: Self.make(r, Array("文档-\(n)-\(i).txt".utf8), content: String(repeating: "字", count: i % 9))
+            case 1: Self.make(r, Array("bad".utf8) + [0xFF, UInt8(0x30 + i % 10)] + Array("-\(i)".utf8))   // not UTF-8
+            case 2: Self.make(r, Array(".hidden-\(i)".utf8))
+            default: Self.make(r, Array("f\(n)-\(i)".utf8), content: String(repeating: "x", count: i % 13))
+            }
+        }
+        try compare(r)                 // hidden entries left out (in both halves)
+        try compare(r, hidden: true)   // and read
+        try compare(r + "/")
+        // JSON Lines names keep their key suffix, whichever half they fall in
+        for i in 0..<40 { Self.make(r, Array("z-\(i).jsonl".utf8), content: "{\"id\":\"\(i)\",\"body\":\"文\"}\n") }
+        let files = try DocumentSource().listFiles(paths: [r])
+        let jsonl = files.filter { $0.path.hasSuffix(".jsonl") }
+        #expect(jsonl.count == 40)
+        #expect(jsonl.allSatisfy { $0.isJSONLines && $0.key == $0.path + "#" })
+        #expect(files.filter { !$0.isJSONLines }.allSatisfy { $0.key == PathBytes.displayed($0.path) })
+        #expect(files.map { PathBytes.bytes($0.path) } == files.map { PathBytes.bytes($0.path) }.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
     @Test("a folder read in many batches, stat'ed on two threads while it is read: a change to any file (size, or time alone), a new and a removed file are each found")
     func changesInEveryBatch() throws {
         let root = try temporaryFolder()
