@@ -405,6 +405,10 @@ struct PhraseClause: Sendable {
         // computed property (``TokenCursor/termFrequency``) read through the array's subscript
         // copies the whole cursor first, once per read. Bounds: every index below is < n, the
         // buffer's count (one cursor per distinct token).
+        // (the reused lists and the tokens' progressions in cursor order, taken once per segment:
+        // read inside the loop, each was retained and released once per matching document)
+        let list = buffers.list, candidates = buffers.candidates, scratch = buffers.scratch
+        let progressions = order.map { groupProgressions[$0] }
         try cursors.withUnsafeMutableBufferPointer { cursors in
             precondition(cursors.count == n)
             var target = 0
@@ -435,21 +439,20 @@ struct PhraseClause: Sendable {
                     let f = cursors[i].termFrequency
                     if f < fewest { fewest = f; first = i }
                 }
-                let list = buffers.list, candidates = buffers.candidates
-                try cursors[first].positions(into: list, scratch: buffers.scratch)
+                try cursors[first].positions(into: list, scratch: scratch)
                 work += list.count
-                let firstOffset = groupProgressions[order[first]][0].offset
+                let firstOffset = progressions[first][0].offset
                 candidates.removeAll()
                 candidates.append(count: list.count) { out in
                     for (k, p) in list.values.enumerated() { out[k] = p - firstOffset }
                 }
-                PhraseStarts.keepStarts(candidates, matching: list, progressions: groupProgressions[order[first]],
+                PhraseStarts.keepStarts(candidates, matching: list, progressions: progressions[first],
                                         chains: &buffers.chains, work: &work)
                 for i in 0..<n where i != first {
                     if candidates.isEmpty { break }
-                    try cursors[i].positions(into: list, scratch: buffers.scratch)
+                    try cursors[i].positions(into: list, scratch: scratch)
                     work += list.count
-                    PhraseStarts.keepStarts(candidates, matching: list, progressions: groupProgressions[order[i]],
+                    PhraseStarts.keepStarts(candidates, matching: list, progressions: progressions[i],
                                             chains: &buffers.chains, work: &work)
                 }
                 if !candidates.isEmpty {
