@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -507,6 +508,19 @@ void sou_start_writeback(int fd, long long offset, long long length) {
     (void)sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
 #else
     (void)fd; (void)offset; (void)length;
+#endif
+}
+
+int sou_start_is_cached(int fd) {
+#if defined(__linux__) && defined(RWF_NOWAIT)
+    char byte;
+    struct iovec v = { &byte, 1 };
+    ssize_t n = preadv2(fd, &v, 1, 0, RWF_NOWAIT);
+    if (n >= 0) return 1;
+    return errno == EAGAIN ? 0 : -1;
+#else
+    (void)fd;
+    return -1;
 #endif
 }
 

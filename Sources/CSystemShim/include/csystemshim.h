@@ -145,6 +145,12 @@ int sou_active_processor_count(void);
 /// nothing.
 void sou_start_writeback(int fd, long long offset, long long length);
 
+/// Whether the start of the regular file open as `fd` is in the page cache: 1 when a one-byte
+/// read at offset 0 succeeds without waiting for the disk (Linux `preadv2` with `RWF_NOWAIT`; an
+/// empty file counts as cached), 0 when it would have to wait, -1 when the system cannot tell.
+/// What a read-ahead asks before advising a file (``ReadAhead``); it reads nothing the caller sees.
+int sou_start_is_cached(int fd);
+
 /// Flushes stdio's stdout: 0, or the errno of a write that failed now or before (EIO when the
 /// stream's error flag is set without one). (Swift 6 cannot name C's `stdout`, a mutable global.)
 int sou_flush_stdout(void);

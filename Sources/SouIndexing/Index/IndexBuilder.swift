@@ -32,6 +32,9 @@ public struct IndexBuildOptions: Sendable {
     public var mergeFactor = IndexWriterOptions().mergeFactor
     /// Collects the time of each phase of the build (nil: nothing is measured).
     public var timings: IndexBuildTimings? = nil
+    /// The load time of one file (seconds) after which the next files are read ahead
+    /// (``ReadAhead``; 0: from the first file).
+    package var readAheadThreshold = ReadAhead.slowLoad
 
     /// Default options: default input fields and analyzer, text stored, all cores.
     public init() {}
@@ -337,11 +340,25 @@ public struct IndexBuilder {
         // keys read now and the file each was read from last (keys by their bytes, as the
         // index holds them: ``ByteKey``)
         var keysRead: [ByteKey: UInt32] = [:]
+        var readAheadFiles = 0
         if !toRead.isEmpty {
+            // files that come from the disk are asked for ahead of this thread (``ReadAhead``);
+            // from the page cache, nothing changes
+            let readAhead = toRead.count >= ReadAhead.minimumFiles
+                ? ReadAhead(paths: toRead.map { $0.file.isRegularFile ? $0.file.path : "" }, sizes: toRead.map(\.file.size),
+                            threshold: options.readAheadThreshold)
+                : nil
+            defer {
+                readAhead?.stop()
+                readAheadFiles = readAhead?.advised ?? 0
+            }
             try writer.addDocuments { add in
                 // reading is what this thread does less the phases measured inside `add`
                 try IndexBuildTimings.measure(timings, .read) {
-                    for (file, id, _, _) in toRead {
+                    for (k, (file, id, _, _)) in toRead.enumerated() {
+                        readAhead?.willRead(k)
+                        source.lastLoadSeconds = 0
+                        defer { readAhead?.noteLoad(seconds: source.lastLoadSeconds) }
                         try source.read(file, source: id) { doc in
                             documents += 1
                             let key = ByteKey(doc.key)
@@ -368,7 +385,7 @@ public struct IndexBuilder {
                 }
             }
         }
-        phase("read+invert")
+        phase(readAheadFiles > 0 ? "read+invert (\(readAheadFiles) files read ahead)" : "read+invert")
         // count, delete the keys the changed and vanished files had that no file read now has (a
         // key read again, from its file or another one — a moved folder, a line moved to another
         // JSON Lines file — was replaced by the add: deleting it would delete the new document),

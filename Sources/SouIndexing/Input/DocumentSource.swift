@@ -271,6 +271,9 @@ public final class DocumentSource {
     public private(set) var bytesRead = 0
     /// Files read so far.
     public private(set) var filesRead = 0
+    /// Seconds the last file read as text took to load (open, read, decompress), what
+    /// ``ReadAhead`` watches for reads from the disk.
+    var lastLoadSeconds = 0.0
     /// Files, folders and lines skipped, by reason.
     public internal(set) var skippedByReason: [SkipReason: Int] = [:]
     /// Files read in each charset other than UTF-8.
@@ -686,8 +689,10 @@ public final class DocumentSource {
     private func readTextFile(path: String, key: String, explicit: Bool,
                               _ body: (SourceDocument) throws -> Void) throws {
         let loaded: FileContents.Loaded
+        let started = ReadAhead.now()
         do {
             loaded = try FileContents.load(path, checksBinary: options.encoding == nil)
+            lastLoadSeconds = ReadAhead.now() - started
         } catch {
             if explicit { throw error }
             skip(.unreadable, path, "\(error)", warns: true)
