@@ -162,7 +162,8 @@ public final class IndexBuildTimings: @unchecked Sendable {
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     }
 
-    private static func wallSeconds() -> Double {
+    /// Seconds of the monotonic clock (also what ``ReadAhead`` times a file's load with).
+    static func wallSeconds() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9

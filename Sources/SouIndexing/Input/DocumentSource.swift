@@ -409,7 +409,6 @@ public final class DocumentSource {
         Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 
-    /// ``isJSONLines(_:)`` on a name's bytes.
     /// Entries of one folder from which ``walk(_:filtered:visiting:into:)`` makes its InputFiles in
     /// two halves at once (on two threads): below it, a thread costs more than it saves.
     static let splitListing = 2048
@@ -461,6 +460,7 @@ public final class DocumentSource {
         return out
     }
 
+    /// ``isJSONLines(_:)`` on a name's bytes.
     static func isJSONLines(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         func hasSuffix(_ suffix: StaticString) -> Bool {
             let n = suffix.utf8CodeUnitCount
@@ -689,10 +689,10 @@ public final class DocumentSource {
     private func readTextFile(path: String, key: String, explicit: Bool,
                               _ body: (SourceDocument) throws -> Void) throws {
         let loaded: FileContents.Loaded
-        let started = ReadAhead.now()
+        let started = IndexBuildTimings.wallSeconds()
         do {
             loaded = try FileContents.load(path, checksBinary: options.encoding == nil)
-            lastLoadSeconds = ReadAhead.now() - started
+            lastLoadSeconds = IndexBuildTimings.wallSeconds() - started
         } catch {
             if explicit { throw error }
             skip(.unreadable, path, "\(error)", warns: true)

@@ -146,13 +146,6 @@ package final class ReadAhead: @unchecked Sendable {
         }
     }
 
-    /// Seconds of the monotonic clock.
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-
     /// Starts reading the regular file at `path` into the cache unless its start is there
     /// already (true: it was; anything but a regular file, or a file that cannot be opened, is
     /// left to the reader, which reports it).

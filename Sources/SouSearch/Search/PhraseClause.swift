@@ -391,6 +391,10 @@ struct PhraseClause: Sendable {
             }
         }
         let n = order.count
+        // the reused lists and the tokens' progressions in cursor order, taken once per segment
+        // (read inside the loop below, each was retained and released once per matching document)
+        let list = buffers.list, candidates = buffers.candidates, scratch = buffers.scratch
+        let progressions = order.map { groupProgressions[$0] }
         if pruner != nil {
             // for existence checks: the tokens' offsets in this segment's cursor order, and
             // room for the walk's state
@@ -399,16 +403,12 @@ struct PhraseClause: Sendable {
                 buffers.walk.removeAll(keepingCapacity: true)
                 buffers.walk.append(contentsOf: repeatElement(0, count: 3 * n))
             }
-            for i in 0..<n { buffers.walk[i] = groupProgressions[order[i]][0].offset }
+            for i in 0..<n { buffers.walk[i] = progressions[i][0].offset }
         }
         // The cursors are used through a buffer pointer from here on: an array element's
         // computed property (``TokenCursor/termFrequency``) read through the array's subscript
         // copies the whole cursor first, once per read. Bounds: every index below is < n, the
         // buffer's count (one cursor per distinct token).
-        // (the reused lists and the tokens' progressions in cursor order, taken once per segment:
-        // read inside the loop, each was retained and released once per matching document)
-        let list = buffers.list, candidates = buffers.candidates, scratch = buffers.scratch
-        let progressions = order.map { groupProgressions[$0] }
         try cursors.withUnsafeMutableBufferPointer { cursors in
             precondition(cursors.count == n)
             var target = 0
