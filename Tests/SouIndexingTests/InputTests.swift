@@ -217,6 +217,109 @@ struct InputTests {
         #expect(docs.first?.text == "\u{1F}\n压缩")
     }
 
+    /// `text` in `form`, with its byte order mark first when `mark`.
+    static func encoded(_ text: String, _ form: WideJSONDecoder.Form, mark: Bool) -> [UInt8] {
+        func bytes(_ u: UInt32, _ size: Int, bigEndian: Bool) -> [UInt8] {
+            let little = (0..<size).map { UInt8(truncatingIfNeeded: u >> (8 * UInt32($0))) }
+            return bigEndian ? little.reversed() : little
+        }
+        let scalars = (mark ? "\u{FEFF}" : "") + text
+        switch form {
+        case .utf16LittleEndian: return scalars.utf16.flatMap { bytes(UInt32($0), 2, bigEndian: false) }
+        case .utf16BigEndian: return scalars.utf16.flatMap { bytes(UInt32($0), 2, bigEndian: true) }
+        case .utf32LittleEndian: return scalars.unicodeScalars.flatMap { bytes($0.value, 4, bigEndian: false) }
+        case .utf32BigEndian: return scalars.unicodeScalars.flatMap { bytes($0.value, 4, bigEndian: true) }
+        }
+    }
+
+    @Test("JSON Lines in UTF-16 or UTF-32, with a byte order mark or without, gzip or not, read as the same lines in UTF-8 (once failed as bad lines)")
+    func wideJSONLines() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // CJK, Hangul, a supplementary-plane ideograph and an emoji (surrogate pairs in UTF-16),
+        // escapes, CRLF and a blank line
+        let text = "{\"id\":\"a\",\"title\":\"集体\",\"body\":\"集体协商 𠀀 😀\"}\r\n\n {\"id\":\"b\",\"body\":\"한국어 \\u00e9\\n日本語\"}\n"
+            + "{\"id\":\"c\",\"body\":\"最后一行\"}"
+        let utf8Path = root.appendingPathComponent("utf8.jsonl").path
+        try write(text, to: utf8Path)
+        let (expected, none) = try readAll([utf8Path])
+        #expect(expected.map(\.key) == ["a", "b", "c"])
+        #expect(none.isEmpty)
+        let forms: [WideJSONDecoder.Form] = [.utf16LittleEndian, .utf16BigEndian, .utf32LittleEndian, .utf32BigEndian]
+        for form in forms {
+            for mark in [true, false] {
+                let path = root.appendingPathComponent("\(form.name)-\(mark).jsonl").path
+                try Data(Self.encoded(text, form, mark: mark)).write(to: URL(fileURLWithPath: path))
+                var notes: [String] = []
+                var docs: [SourceDocument] = []
+                var warnings: [String] = []
+                let source = DocumentSource(options: InputOptions()) { warnings.append($0) }
+                source.note = { notes.append($0) }
+                try source.read(paths: [path]) { docs.append($0) }
+                #expect(warnings.isEmpty, "\(form.name), mark \(mark)")
+                #expect(notes == ["\(path): JSON Lines in \(form.name), converted to UTF-8 as read"])
+                #expect(docs.map(\.key) == expected.map(\.key), "\(form.name), mark \(mark)")
+                #expect(docs.map(\.title) == expected.map(\.title))
+                #expect(docs.map(\.text) == expected.map(\.text))
+            }
+        }
+        // gzip: converted after inflating
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = [root.appendingPathComponent("UTF-16LE-true.jsonl").path]
+        try p.run()
+        p.waitUntilExit()
+        let (docs, warnings) = try readAll([root.appendingPathComponent("UTF-16LE-true.jsonl.gz").path])
+        #expect(warnings.isEmpty)
+        #expect(docs.map(\.text) == expected.map(\.text))
+    }
+
+    @Test("UTF-16/32 JSON Lines: a code unit or surrogate pair cut by a chunk's end decodes whole; lone surrogates, values past U+10FFFF and a cut last unit become U+FFFD, counted and warned about")
+    func wideJSONDecoderChunks() throws {
+        let text = "{\"id\":\"x\",\"body\":\"𠀀😀集体协商\"}\n"
+        for form in [WideJSONDecoder.Form.utf16LittleEndian, .utf16BigEndian, .utf32LittleEndian, .utf32BigEndian] {
+            let bytes = Self.encoded(text, form, mark: false)
+            // every cut into pieces of 1 to 7 bytes gives the text
+            for piece in 1...7 {
+                var decoder = WideJSONDecoder(form)
+                var out: [UInt8] = []
+                var i = 0
+                while i < bytes.count {
+                    let end = min(bytes.count, i + piece)
+                    bytes[i..<end].withUnsafeBufferPointer { decoder.decode($0, into: &out) }
+                    i = end
+                }
+                decoder.finish(into: &out)
+                #expect(String(decoding: out, as: UTF8.self) == text, "\(form.name), pieces of \(piece)")
+                #expect(decoder.replaced == 0)
+            }
+        }
+        // UTF-16LE: a lone high surrogate before "a", a lone low one, then a last byte cut short
+        var decoder = WideJSONDecoder(.utf16LittleEndian)
+        var out: [UInt8] = []
+        [0x3D, 0xD8, 0x61, 0x00, 0x00, 0xDC, 0x62, 0x00, 0x3D].withUnsafeBufferPointer { decoder.decode($0, into: &out) }
+        decoder.finish(into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "\u{FFFD}a\u{FFFD}b\u{FFFD}")
+        #expect(decoder.replaced == 3)
+        // UTF-32BE: a surrogate and a value past U+10FFFF
+        decoder = WideJSONDecoder(.utf32BigEndian)
+        out = []
+        [0, 0, 0, 0x7B, 0, 0, 0xD8, 0, 0, 0x11, 0, 0, 0, 0, 0, 0x7D].withUnsafeBufferPointer { decoder.decode($0, into: &out) }
+        decoder.finish(into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "{\u{FFFD}\u{FFFD}}")
+        #expect(decoder.replaced == 2)
+        // through a file: the line reads with its replacement, and the file's count is warned about
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = root.appendingPathComponent("bad.jsonl").path
+        let line = Self.encoded("{\"id\":\"k\",\"body\":\"集", .utf16LittleEndian, mark: true)
+            + [0x00, 0xDC] + Self.encoded("体\"}\n", .utf16LittleEndian, mark: false)
+        try Data(line).write(to: URL(fileURLWithPath: path))
+        let (docs, warnings) = try readAll([path])
+        #expect(docs.map(\.text) == ["\u{1F}\n集\u{FFFD}体"])
+        #expect(warnings == ["\(path): 1 code unit that is not UTF-16LE text, replaced by U+FFFD"])
+    }
+
     @Test("a truncated gzip file, damaged gzip data, or a .gz that is not gzip is an error naming the file")
     func damagedGzip() throws {
         let root = try temporaryFolder()

@@ -773,7 +773,7 @@ public final class DocumentSource {
                 return
             }
             try head.append(c)
-            if mode == nil, let decided = firstLine.looksLikeJSONLines(head.bytes, complete: false) {
+            if mode == nil, let decided = Self.looksLikeJSONLines(head.bytes, complete: false, scan: &firstLine) {
                 mode = decided
                 if decided {
                     try head.bytes.withUnsafeBufferPointer { try lines.feed($0) }
@@ -783,7 +783,7 @@ public final class DocumentSource {
             }
             try head.check()
         }
-        if mode == nil { mode = firstLine.looksLikeJSONLines(head.bytes, complete: true) ?? false }
+        if mode == nil { mode = Self.looksLikeJSONLines(head.bytes, complete: true, scan: &firstLine) ?? false }
         if mode == true {
             if !head.bytes.isEmpty { try head.bytes.withUnsafeBufferPointer { try lines.feed($0) } }
             try lines.finish()
@@ -800,6 +800,23 @@ public final class DocumentSource {
         var doc = SourceDocument(key: "-", title: Self.firstLine(text, stripping: nil), text: text)
         doc.origin = "stdin"
         try body(doc)
+    }
+
+    /// Whether the start of stdin, `head`, is JSON Lines (``FirstLineScan/looksLikeJSONLines(_:complete:)``),
+    /// in UTF-8 or, when its first bytes say so, UTF-16/32 (``WideJSONDecoder``: its first line
+    /// is looked at converted, by a scan of its own each time).
+    private static func looksLikeJSONLines(_ head: [UInt8], complete: Bool, scan: inout FirstLineScan) -> Bool? {
+        guard head.count >= 4 else { return scan.looksLikeJSONLines(head, complete: complete) }
+        let converted: [UInt8]? = head.withUnsafeBufferPointer { b in
+            guard let (form, mark) = WideJSONDecoder.form(of: b) else { return nil }
+            var decoder = WideJSONDecoder(form)
+            var out: [UInt8] = []
+            decoder.decode(UnsafeBufferPointer(rebasing: b[mark...]), into: &out)
+            return out
+        }
+        guard let converted else { return scan.looksLikeJSONLines(head, complete: complete) }
+        var wideScan = FirstLineScan()
+        return wideScan.looksLikeJSONLines(converted, complete: complete)
     }
 
     /// The longest JSON line read (bytes, without its newline): a longer one is an error.
@@ -843,6 +860,13 @@ public final class DocumentSource {
         /// (they are, once a line with an id shows the file has ids).
         var withID = 0
         var withoutID: [Int] = []
+        /// The stream's first bytes, until there are four: they say whether it is UTF-8 or
+        /// UTF-16/32 (``WideJSONDecoder/form(of:)``).
+        private var head: [UInt8] = []
+        private var decided = false
+        /// For JSON Lines in UTF-16/32: the decoder, and the UTF-8 of each chunk (reused).
+        private var wide: WideJSONDecoder?
+        private var converted: [UInt8] = []
 
         init(source: DocumentSource, name: String, keyPrefix: String, body: @escaping (SourceDocument) throws -> Void) {
             self.source = source
@@ -851,7 +875,34 @@ public final class DocumentSource {
             self.body = body
         }
 
+        /// The next bytes of the stream.
         func feed(_ c: UnsafeBufferPointer<UInt8>) throws {
+            if decided { return try feedDecided(c) }
+            head.append(contentsOf: c)
+            if head.count >= 4 { try decide() }
+        }
+
+        /// Takes the encoding the first bytes show (UTF-8 unless they are UTF-16/32), then reads them.
+        private func decide() throws {
+            decided = true
+            let first = head
+            head = []
+            try first.withUnsafeBufferPointer { b in
+                guard let (form, mark) = WideJSONDecoder.form(of: b) else { return try feedUTF8(b) }
+                wide = WideJSONDecoder(form)
+                source.note("\(name): JSON Lines in \(form.name), converted to UTF-8 as read")
+                try feedDecided(UnsafeBufferPointer(rebasing: b[mark...]))
+            }
+        }
+
+        private func feedDecided(_ c: UnsafeBufferPointer<UInt8>) throws {
+            guard wide != nil else { return try feedUTF8(c) }
+            converted.removeAll(keepingCapacity: true)
+            wide!.decode(c, into: &converted)
+            try converted.withUnsafeBufferPointer { try feedUTF8($0) }
+        }
+
+        private func feedUTF8(_ c: UnsafeBufferPointer<UInt8>) throws {
             var start = 0
             // each line end found with memchr, over the c.count − start bytes of the chunk left
             while start < c.count, let base = c.baseAddress,
@@ -874,6 +925,16 @@ public final class DocumentSource {
         }
 
         func finish() throws {
+            if !decided { try decide() }
+            if wide != nil {
+                converted.removeAll(keepingCapacity: true)
+                wide!.finish(into: &converted)
+                try converted.withUnsafeBufferPointer { try feedUTF8($0) }
+                if wide!.replaced > 0 {
+                    let n = wide!.replaced
+                    source.warn("\(name): \(n) \(n == 1 ? "code unit that is" : "code units that are") not \(wide!.form.name) text, replaced by U+FFFD")
+                }
+            }
             if !pending.isEmpty {
                 try pending.withUnsafeBufferPointer { try handle($0) }
                 pending = []
