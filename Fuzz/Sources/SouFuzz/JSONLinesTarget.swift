@@ -36,7 +36,10 @@ enum JSONLinesTarget {
             compare(UnsafeBufferPointer(rebasing: line))
         }
         let gzipMagic = data.count >= 2 && data[0] == 0x1F && data[1] == 0x8B
-        if !failed, !gzipMagic {
+        // a stream whose first bytes are UTF-16/32 JSON is converted to UTF-8 before its lines
+        // are split (WideJSONDecoder): its lines are not the bytes' lines counted here
+        let wide = WideJSONDecoder.form(of: UnsafeBufferPointer(rebasing: data.prefix(4))) != nil
+        if !failed, !gzipMagic, !wide {
             require(documents + source.skipped == nonBlank,
                     "\(nonBlank) lines that are not blank gave \(documents) documents and \(source.skipped) skipped")
         }
@@ -75,12 +78,22 @@ enum JSONLinesTarget {
         ours == theirs || (ours.unicodeScalars.first == "\u{FEFF}" && String(ours.unicodeScalars.dropFirst()) == theirs)
     }
 
+    /// Whether JSONSerialization reads `line` as UTF-16 or UTF-32: it starts with their byte order
+    /// mark, or has a NUL byte among its first two bytes (RFC 4627's detection; the line parser
+    /// reads UTF-8 alone, where a NUL byte there makes the line bad).
+    static func readsAsWide(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.starts(with: [0xFF, 0xFE]) || line.starts(with: [0xFE, 0xFF]) || line.prefix(2).contains(0)
+    }
+
     static func compare(_ line: UnsafeBufferPointer<UInt8>) {
         let ours: [String: JSONLineParser.Value]?
         var failure = ""
         do { ours = try JSONLineParser.parse(line) } catch { ours = nil; failure = "\(error)" }
-        // a byte order mark is the file's business (DocumentSource strips it), not the line parser's
-        guard !hasTrailingComma(line), !line.starts(with: [0xEF, 0xBB, 0xBF]),
+        // a byte order mark is the file's business (DocumentSource strips it), not the line parser's;
+        // so is UTF-16/32, which JSONSerialization reads by the line's first bytes alone (a UTF-16/32
+        // byte order mark, or NUL bytes: "{\0}\0" is {} in UTF-16LE), and DocumentSource by the
+        // file's first bytes (WideJSONDecoder)
+        guard !hasTrailingComma(line), !line.starts(with: [0xEF, 0xBB, 0xBF]), !readsAsWide(line),
               let object = try? JSONSerialization.jsonObject(with: Data(buffer: line)) as? [String: Any],
               depth(object) <= JSONLineParser.maxNesting else { return }
         guard let ours else {
