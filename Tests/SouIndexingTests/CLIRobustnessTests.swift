@@ -630,6 +630,25 @@ extension CLIRobustnessTests {
         #expect(r.out.contains("协商") && r.out.contains("工资"), "\(r.out)")
     }
 
+    @Test("UTF-16 JSON Lines on stdin are recognized as JSON Lines (a first line longer than a read chunk included) and indexed")
+    func wideJSONLinesOnStdin() throws {
+        defer { cleanUp() }
+        // a first line of 300,000 UTF-16 bytes: stdin's JSON Lines check sees it over several chunks
+        let long = String(repeating: "工资", count: 75_000)
+        let text = "{\"id\":\"a\",\"body\":\"\(long)\"}\n{\"id\":\"b\",\"body\":\"集体协商\"}\n"
+        for (name, mark) in [("bom", true), ("plain", false)] {
+            let input = path("\(name).jsonl")
+            try Data(InputTests.encoded(text, .utf16LittleEndian, mark: mark)).write(to: URL(fileURLWithPath: input))
+            let index = path("\(name).sou")
+            let built = try run(["index", "-", "-o", index], stdin: input)
+            #expect(built.exited(0), "\(name): \(built.err)")
+            #expect(built.err.contains("note: stdin: JSON Lines in UTF-16LE, converted to UTF-8 as read"), "\(built.err)")
+            #expect(built.err.contains("note: stdin: read as JSON Lines"), "\(built.err)")
+            let found = try runBounded(sou, ["search", "集体协商", "-i", index, "-l"])
+            #expect(found.exited(0) && found.out == "b\n", "\(name): \(found)")
+        }
+    }
+
     /// Before: `sou tokenize < /dev/zero` read without end; `--file /dev/zero` gathered it whole.
     @Test("sou tokenize of binary data (a file, a device, stdin) is an error at once (exit 2)")
     func tokenizeBinary() throws {

@@ -765,7 +765,7 @@ public final class DocumentSource {
         // at the first NUL byte that is not UTF-16/32 text (a NUL byte before the first line
         // ends means that line is no JSON object)
         var head = StreamedText(name: "stdin", checksBinary: options.encoding == nil)
-        var firstLine = FirstLineScan()
+        var jsonCheck = StdinJSONCheck()
         try FileContents.forEachChunk(of: file, name: "stdin") { c in
             bytesRead += c.count
             if mode == true {
@@ -773,7 +773,7 @@ public final class DocumentSource {
                 return
             }
             try head.append(c)
-            if mode == nil, let decided = Self.looksLikeJSONLines(head.bytes, complete: false, scan: &firstLine) {
+            if mode == nil, let decided = jsonCheck.looksLikeJSONLines(head.bytes, complete: false) {
                 mode = decided
                 if decided {
                     try head.bytes.withUnsafeBufferPointer { try lines.feed($0) }
@@ -783,7 +783,7 @@ public final class DocumentSource {
             }
             try head.check()
         }
-        if mode == nil { mode = Self.looksLikeJSONLines(head.bytes, complete: true, scan: &firstLine) ?? false }
+        if mode == nil { mode = jsonCheck.looksLikeJSONLines(head.bytes, complete: true) ?? false }
         if mode == true {
             if !head.bytes.isEmpty { try head.bytes.withUnsafeBufferPointer { try lines.feed($0) } }
             try lines.finish()
@@ -802,21 +802,33 @@ public final class DocumentSource {
         try body(doc)
     }
 
-    /// Whether the start of stdin, `head`, is JSON Lines (``FirstLineScan/looksLikeJSONLines(_:complete:)``),
-    /// in UTF-8 or, when its first bytes say so, UTF-16/32 (``WideJSONDecoder``: its first line
-    /// is looked at converted, by a scan of its own each time).
-    private static func looksLikeJSONLines(_ head: [UInt8], complete: Bool, scan: inout FirstLineScan) -> Bool? {
-        guard head.count >= 4 else { return scan.looksLikeJSONLines(head, complete: complete) }
-        let converted: [UInt8]? = head.withUnsafeBufferPointer { b in
-            guard let (form, mark) = WideJSONDecoder.form(of: b) else { return nil }
-            var decoder = WideJSONDecoder(form)
-            var out: [UInt8] = []
-            decoder.decode(UnsafeBufferPointer(rebasing: b[mark...]), into: &out)
-            return out
+    /// Whether the start of stdin is JSON Lines, looked at as it grows: ``FirstLineScan`` over its
+    /// bytes, or, when its first four bytes are UTF-16/32 (``WideJSONDecoder``), over their UTF-8,
+    /// each byte converted once.
+    private struct StdinJSONCheck {
+        private var scan = FirstLineScan()
+        private var decided = false
+        private var decoder: WideJSONDecoder?
+        private var converted: [UInt8] = []
+        /// Bytes of the head converted so far (with the byte order mark's).
+        private var consumed = 0
+
+        /// ``FirstLineScan/looksLikeJSONLines(_:complete:)`` of `head`, the start of the stream
+        /// (grown since the last call), in its encoding.
+        mutating func looksLikeJSONLines(_ head: [UInt8], complete: Bool) -> Bool? {
+            if !decided, head.count >= 4 || complete {
+                decided = true
+                if let (form, mark) = head.withUnsafeBufferPointer({ WideJSONDecoder.form(of: $0) }) {
+                    decoder = WideJSONDecoder(form)
+                    consumed = mark
+                    scan = FirstLineScan()   // (it may have looked at the first bytes as UTF-8)
+                }
+            }
+            guard decoder != nil else { return scan.looksLikeJSONLines(head, complete: complete) }
+            head.withUnsafeBufferPointer { decoder!.decode(UnsafeBufferPointer(rebasing: $0[consumed...]), into: &converted) }
+            consumed = head.count
+            return scan.looksLikeJSONLines(converted, complete: complete)
         }
-        guard let converted else { return scan.looksLikeJSONLines(head, complete: complete) }
-        var wideScan = FirstLineScan()
-        return wideScan.looksLikeJSONLines(converted, complete: complete)
     }
 
     /// The longest JSON line read (bytes, without its newline): a longer one is an error.

@@ -76,7 +76,6 @@ struct WideJSONDecoder {
             carry.removeAll(keepingCapacity: true)
             take(unit, into: &out)
         }
-        out.reserveCapacity(out.count + (chunk.count - i) / size * 3)
         // bounds: i + size ≤ chunk.count for every load
         while i + size <= chunk.count {
             take(load(chunk, i), into: &out)
