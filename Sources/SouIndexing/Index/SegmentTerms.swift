@@ -240,11 +240,7 @@ final class ChunkStream: @unchecked Sendable {
             let c = next
             next += 1
             condition.unlock()
-            let start = c * chunkTerms
-            let ids = order[start..<min(start + chunkTerms, order.count)]
-            let chunk = IndexBuildTimings.measure(timings, .serialize) {
-                SegmentTerms.encode(ids, segment: segment, slotCounts: slotCounts)
-            }
+            let chunk = IndexBuildTimings.measure(timings, .serialize) { encodeChunk(c) }
             condition.lock()
             results[c] = chunk
             condition.broadcast()
@@ -252,16 +248,39 @@ final class ChunkStream: @unchecked Sendable {
         }
     }
 
-    /// Waits for chunk `c` (taken in order: 0, 1, ...) and hands it over.
+    /// Waits for chunk `c` (taken in order: 0, 1, ...) and hands it over. While it is not ready,
+    /// the calling thread encodes the next chunk no worker has claimed (within the window)
+    /// instead of waiting: the pool's threads start lazily, and the first one could otherwise
+    /// encode a small segment's chunks alone while this thread waits (a 1% update of dev-all:
+    /// 11.5 M of the 12.2 M instructions of its encoding on one worker, callgrind).
     func take(_ c: Int) -> EncodedChunk {
         condition.lock()
         defer { condition.unlock() }
-        while results[c] == nil { condition.wait() }
+        while results[c] == nil {
+            guard next < chunkCount && next < taken + window && !cancelled else {
+                condition.wait()
+                continue
+            }
+            let k = next
+            next += 1
+            condition.unlock()
+            // (not measured here: the caller measures its own thread's serialize time)
+            let chunk = encodeChunk(k)
+            condition.lock()
+            results[k] = chunk
+            condition.broadcast()
+        }
         let chunk = results[c]!
         results[c] = nil
         taken = c + 1
         condition.broadcast()
         return chunk
+    }
+
+    /// Encodes chunk `c` (claimed by the caller under the lock).
+    private func encodeChunk(_ c: Int) -> EncodedChunk {
+        let start = c * chunkTerms
+        return SegmentTerms.encode(order[start..<min(start + chunkTerms, order.count)], segment: segment, slotCounts: slotCounts)
     }
 
     /// Stops the workers after the chunks they are encoding.
