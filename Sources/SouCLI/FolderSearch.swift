@@ -189,7 +189,7 @@ struct FolderSearch {
                     rebuild = true
                 }
             }
-            let summary = try b.update(paths: canonical, at: URL(fileURLWithPath: path), rebuild: rebuild)
+            let summary = try b.update(paths: canonical, atPath: path, rebuild: rebuild)
             unreadable = summary.skippedByReason[SkipReason.unreadable.rawValue] ?? 0
             progress?.finish()
         } catch {

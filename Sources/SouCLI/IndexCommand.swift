@@ -208,10 +208,9 @@ struct IndexCommand: ParsableCommand {
         // the walk started before the command line was parsed (used when it lists these paths
         // with these options; the update checks)
         builder.listing = Self.earlyListing
-        let url = URL(fileURLWithPath: output)
         let summary: IndexBuildSummary
         do {
-            summary = try builder.update(paths: paths, at: url, rebuild: rebuild)
+            summary = try builder.update(paths: paths, atPath: output, rebuild: rebuild)
         } catch let error as IndexError {
             progress?.finish()
             throw CLIError(error.description)

@@ -870,7 +870,7 @@ enum BundledCorpus {
             if !exists {
                 printError("no index given: indexing the bundled \(folder)/ into \(output) (once; later searches reuse it)")
             }
-            let summary = try builder.update(paths: [folder], at: URL(fileURLWithPath: output), rebuild: rebuild)
+            let summary = try builder.update(paths: [folder], atPath: output, rebuild: rebuild)
             if summary.rebuilt {
                 printError("indexed \(counted(summary.documents, "document")) (\(summary.inputBytes) bytes) into \(output) in "
                            + cFormat("%.2f s", summary.seconds))

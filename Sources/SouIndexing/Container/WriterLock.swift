@@ -61,9 +61,12 @@ enum WriterLock {
     private static let holders = Holders()
 
     final class Holders: Sendable {
-        private let owners = Mutex<[FileID: pthread_t]>([:])
+        /// (A list, not a dictionary: a process holds a few locks at most, and the first
+        /// `Dictionary` keyed by a new type costs a scan of the binary's ~3,900 protocol
+        /// conformance records for its `Hashable` one, ~250,000 instructions, at every `sou index`)
+        private let owners = Mutex<[(file: FileID, thread: pthread_t)]>([])
 
-        struct FileID: Hashable {
+        struct FileID: Equatable {
             let device: UInt64, inode: UInt64
 
             init?(_ fd: Int32) {
@@ -76,18 +79,21 @@ enum WriterLock {
 
         func add(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            owners.withLock { $0[id] = pthread_self() }
+            owners.withLock { owners in
+                owners.removeAll { $0.file == id }
+                owners.append((id, pthread_self()))
+            }
         }
 
         func remove(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            owners.withLock { $0[id] = nil }
+            owners.withLock { $0.removeAll { $0.file == id } }
         }
 
         /// Whether a writer of the calling thread holds the lock of `fd`'s file.
         func heldByCallingThread(_ fd: Int32) -> Bool {
             guard let id = FileID(fd) else { return false }
-            return owners.withLock { $0[id].map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+            return owners.withLock { $0.contains { $0.file == id && pthread_equal($0.thread, pthread_self()) != 0 } }
         }
     }
 

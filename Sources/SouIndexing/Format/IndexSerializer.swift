@@ -94,7 +94,7 @@ struct IndexSerializer {
     /// Writes the whole file into `sink`.
     func serialize(terms: some TermSource, documents: DocumentTable, into sink: OutputSink) throws -> Totals {
         try sink.write([UInt8](repeating: 0, count: FileLayout.headerSize))
-        var sections: [(SectionKind, Range<Int>, UInt32)] = []
+        var sections: [SectionEntry] = []
 
         // Positions stream into the sink; postings wait in a spill buffer, the dictionary in memory.
         sink.beginSection()
@@ -103,45 +103,45 @@ struct IndexSerializer {
         var totals = output.totals
         totals.documents = documents.count
         let p = sink.endSection()
-        sections.append((.positions, p.range, p.crc))
+        sections.append(SectionEntry(kind: .positions, range: p.range, crc: p.crc))
 
         sink.beginSection()
         try output.postings.drain(into: sink)
         let q = sink.endSection()
-        sections.append((.postings, q.range, q.crc))
+        sections.append(SectionEntry(kind: .postings, range: q.range, crc: q.crc))
 
         sink.beginSection()
         try output.dictionary.finish(into: sink)
         let t = sink.endSection()
-        sections.append((.terms, t.range, t.crc))
+        sections.append(SectionEntry(kind: .terms, range: t.range, crc: t.crc))
 
         sink.beginSection()
         try sink.write(output.dictionary.bigramEnds.finish())
         let e = sink.endSection()
-        sections.append((.bigramEnds, e.range, e.crc))
+        sections.append(SectionEntry(kind: .bigramEnds, range: e.range, crc: e.crc))
 
         if let filter = output.dictionary.filter {
             sink.beginSection()
             try sink.write(filter.finish())
             let f = sink.endSection()
-            sections.append((.termFilter, f.range, f.crc))
+            sections.append(SectionEntry(kind: .termFilter, range: f.range, crc: f.crc))
         }
 
         sink.beginSection()
         try DocumentsWriter.writeDocuments(documents, into: sink)
         let d = sink.endSection()
-        sections.append((.documents, d.range, d.crc))
+        sections.append(SectionEntry(kind: .documents, range: d.range, crc: d.crc))
 
         sink.beginSection()
         try DocumentsWriter.writeKeyOrder(documents, into: sink)
         let k = sink.endSection()
-        sections.append((.keyOrder, k.range, k.crc))
+        sections.append(SectionEntry(kind: .keyOrder, range: k.range, crc: k.crc))
 
         if storesText {
             sink.beginSection()
             try DocumentsWriter.writeStoredText(documents, into: sink)
             let s = sink.endSection()
-            sections.append((.storedText, s.range, s.crc))
+            sections.append(SectionEntry(kind: .storedText, range: s.range, crc: s.crc))
         }
 
         // Header.
@@ -162,11 +162,11 @@ struct IndexSerializer {
 
         // Footer: section table, then the trailer.
         var table = ByteWriter()
-        for (kind, range, crc) in sections {
-            table.u32(kind.rawValue)
-            table.u32(crc)
-            table.u64(UInt64(range.lowerBound))
-            table.u64(UInt64(range.count))
+        for s in sections {
+            table.u32(s.kind.rawValue)
+            table.u32(s.crc)
+            table.u64(UInt64(s.range.lowerBound))
+            table.u64(UInt64(s.range.count))
         }
         let metaCRC = table.bytes.withUnsafeBytes { CRC32C.update(CRC32C.checksum(header.bytes), $0) }
         table.u32(UInt32(sections.count))

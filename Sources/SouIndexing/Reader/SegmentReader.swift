@@ -138,7 +138,7 @@ public final class SegmentReader: Sendable {
     public let storesText: Bool
 
     /// The sections: kind, byte range in the file, CRC-32C from the section table.
-    let sections: [(kind: SectionKind, range: Range<Int>, crc: UInt32)]
+    let sections: [SectionEntry]
     let termsRange: Range<Int>, postingsRange: Range<Int>, positionsRange: Range<Int>
     let documentsRange: Range<Int>, storedRange: Range<Int>?, keyOrderRange: Range<Int>
     // term dictionary
@@ -255,7 +255,7 @@ public final class SegmentReader: Sendable {
         guard documentCount <= Int(UInt32.max) else { throw IndexError.corrupt("header: too many documents") }
 
         // section table
-        var found: [(kind: SectionKind, range: Range<Int>, crc: UInt32)] = []
+        var found: [SectionEntry] = []
         for i in 0..<sectionCount {
             let e = tableStart + i * FileLayout.sectionEntrySize
             let id = b.u32(at: e)
@@ -270,7 +270,7 @@ public final class SegmentReader: Sendable {
             for other in found where other.range.overlaps(range) {
                 throw IndexError.corrupt("section table: \(kind) overlaps \(other.kind)")
             }
-            found.append((kind, range, b.u32(at: e + 4)))
+            found.append(SectionEntry(kind: kind, range: range, crc: b.u32(at: e + 4)))
         }
         self.sections = found
         func section(_ k: SectionKind) throws -> Range<Int> {
