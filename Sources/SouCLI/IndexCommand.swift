@@ -135,112 +135,19 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .customLong("fold-variants"), help: "Fold Traditional Chinese to Simplified.")
     var foldVariants = false
 
-    func validate() throws {
-        if let jobs, !(1...IndexBuildOptions.maxJobs).contains(jobs) {
-            throw ValidationError("--jobs must be between 1 and \(IndexBuildOptions.maxJobs) (got \(jobs))")
-        }
-        if let mergeFactor, mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
-        if paths.isEmpty { throw ValidationError("give at least one folder, file, or -") }
+    /// The options as plain values, for ``IndexRun``.
+    var settings: IndexRun {
+        IndexRun(paths: paths, output: output, jsonl: jsonl, idField: idField, textFields: textFields, titleField: titleField,
+                 jobs: jobs, rebuild: rebuild, memory: buffer.memory, wait: wait, mergeFactor: mergeFactor, noStore: noStore,
+                 force: force, quiet: quiet, json: json, hidden: hidden, encoding: encoding, types: types,
+                 excludedTypes: excludedTypes, globs: globs, verbose: verbose, noJoinLines: noJoinLines,
+                 foldVariants: foldVariants)
     }
 
-    func run() throws {
-        // Give freed memory back to the system promptly (glibc otherwise keeps up to 32 MiB free
-        // at the top of each heap): batches of text and tokens come and go during a build, and
-        // peak RSS is part of the build's budget (≤ 1.5× the input). Measured: bundled corpus
-        // 68 MB instead of 83 MB, dev-x10 149 MB instead of 178 MB.
-        _ = sou_set_malloc_trim_threshold(256 << 10)
-        // ... but blocks under 8 MiB come from the heaps (glibc's default maps every block over
-        // 128 KiB, once the trim threshold is set, on its own: a batch's token buffers were fresh
-        // zeroed pages each time, ~25% of a build's CPU in page faults), which grow 1 MiB beyond
-        // a request. dev-x3, one job: 133,651 -> ~29,000 page faults, system time 0.68 -> ~0.15 s,
-        // peak RSS 79 -> 83 MB; dev-x10, two jobs: peak RSS 97 -> 112 MB (4 MiB of growth: 20,000
-        // faults on dev-x3, but 123 MB on dev-x10 with two jobs, a heap per thread).
-        _ = sou_set_malloc_growth(8 << 20, 1 << 20)
-        // file names that are not UTF-8: the arguments as bytes (CommandLine.arguments replaced
-        // their bad bytes by U+FFFD, naming another file or none)
-        let paths = self.paths.map(RawArguments.exact)
-        if RawArguments.exact(output) != output {
-            throw CLIError("\(PathBytes.displayed(RawArguments.exact(output))): an index file name that is not UTF-8 is not supported; choose another name")
-        }
-        var options = IndexBuildOptions()
-        options.input.forcesJSONLines = jsonl
-        if let idField {
-            options.input.idField = idField
-            options.input.requiresIDField = true
-        }
-        options.input.encoding = encoding
-        options.input.types = types
-        options.input.excludedTypes = excludedTypes
-        options.input.globs = globs
-        if !textFields.isEmpty { options.input.textFields = textFields }
-        options.input.titleField = titleField
-        options.input.includesHidden = hidden
-        options.configuration = AnalyzerConfiguration(joinsSoftLineBreaks: !noJoinLines, foldsTraditionalToSimplified: foldVariants)
-        options.storesText = !noStore
-        options.jobs = jobs ?? min(activeProcessorCount, IndexBuildOptions.maxJobs)
-        if let bytes = buffer.bytes { options.memoryBudget = bytes }
-        if let mergeFactor { options.mergeFactor = mergeFactor }
-        options.waitsForLock = wait
-        options.replacesNonIndexFile = force
+    func validate() throws { try settings.validate() }
 
-        var builder = IndexBuilder(options: options)
-        builder.temporaryFile = TemporaryFileCleanup.hook()
-        // a progress bar on a terminal only (see BuildProgress)
-        let progress = quiet ? nil : BuildProgress.onTerminal()
-        builder.warn = { message in
-            progress?.clear()
-            printError("warning: " + message)
-        }
-        if !quiet {
-            builder.note = { message in
-                progress?.clear()
-                printError("note: " + message)
-            }
-        }
-        if verbose {
-            builder.showsDetails = true
-            builder.detail = { message in
-                progress?.clear()
-                printError(message)
-            }
-        }
-        if let progress { builder.progress = { progress.show($0) } }
-        // the walk started before the command line was parsed (used when it lists these paths
-        // with these options; the update checks)
-        builder.listing = Self.earlyListing
-        let summary: IndexBuildSummary
-        do {
-            summary = try builder.update(paths: paths, atPath: output, rebuild: rebuild)
-        } catch let error as IndexError {
-            progress?.finish()
-            throw CLIError(error.description)
-        } catch let error as OutputRefusal {
-            progress?.finish()
-            if case .nothingToIndex = error.kind { throw CLIError(error.description, code: 1) }
-            throw CLIError(error.description)
-        }
-        progress?.finish()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let object = SummaryJSON(summary: summary, index: output, megabytesPerSecond: (summary.megabytesPerSecond * 100).rounded() / 100)
-            print(String(decoding: try encoder.encode(object), as: UTF8.self))
-        } else if !quiet {
-            let text: String
-            let megabytes = Self.fixed(Double(summary.inputBytes) / 1e6, 2)
-            if summary.rebuilt {
-                text = "indexed \(counted(summary.documents, "document")) (\(megabytes) MB) in \(Self.fixed(summary.seconds, 2)) s "
-                    + "(\(Self.fixed(summary.megabytesPerSecond, 1)) MB/s): \(summary.terms) terms\(summary.segments > 1 ? " in \(summary.segments) segments" : ""), \(summary.postings) postings, "
-                    + "\(summary.positions) positions; \(output): \(summary.indexBytes) bytes\(extra(summary))"
-            } else {
-                text = "updated \(output): added \(summary.added), replaced \(summary.replaced), deleted \(summary.deleted), "
-                    + "unchanged \(summary.unchanged) in \(Self.fixed(summary.seconds, 2)) s (read \(counted(summary.files, "file")), "
-                    + "\(megabytes) MB; \(counted(summary.unchangedFiles, "file")) unchanged); \(counted(summary.documents, "document")), "
-                    + "\(summary.indexBytes) bytes\(extra(summary))"
-            }
-            writeStderr(text + "\n")
-        }
-    }
+    func run() throws { try settings.run() }
+
 
     /// The walk of `sou index`'s folders, started by ``startEarlyListing(_:)`` before the command
     /// line is parsed.
@@ -300,22 +207,6 @@ struct IndexCommand: ParsableCommand {
     /// Foundation's String(format:) cost an up-to-date run a millisecond).
     static func fixed(_ value: Double, _ decimals: Int) -> String { fixedPoint(value, decimals: decimals) }
 
-    /// "; skipped 3 binary, 1 empty (--verbose lists them); 2 duplicate keys; read 4 files in GB18030".
-    func extra(_ summary: IndexBuildSummary) -> String {
-        var parts: [String] = []
-        var counts: [SkipReason: Int] = [:]
-        for (k, v) in summary.skippedByReason { if let r = SkipReason(rawValue: k) { counts[r] = v } }
-        if !counts.isEmpty {
-            parts.append("skipped " + IndexBuilder.skipBreakdown(counts) + (verbose ? "" : " (--verbose lists them)"))
-        }
-        if summary.duplicateKeys > 0 {
-            parts.append("\(summary.duplicateKeys) duplicate \(summary.duplicateKeys == 1 ? "key" : "keys") (the last document read wins)")
-        }
-        if !summary.charsets.isEmpty {
-            parts.append("converted " + summary.charsets.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }.joined(separator: ", "))
-        }
-        return parts.isEmpty ? "" : "; " + parts.joined(separator: "; ")
-    }
 }
 
 /// `--memory MB`, the in-memory buffer budget of the commands that write documents (`sou index`,
@@ -327,7 +218,10 @@ struct MemoryBudgetOption: ParsableArguments {
     /// The budget in bytes (``IndexWriterOptions/memoryBudget``); nil: the default.
     var bytes: Int? { memory.map { $0 << 20 } }
 
-    func validate() throws {
+    func validate() throws { try Self.check(memory) }
+
+    /// Throws unless `memory` (MB) is nil or in range.
+    static func check(_ memory: Int?) throws {
         if let memory, memory < 1 || memory > 1 << 20 { throw ValidationError("--memory must be between 1 and 1048576 MB (got \(memory))") }
     }
 }

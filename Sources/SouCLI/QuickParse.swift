@@ -64,8 +64,9 @@ enum QuickParse {
         return command
     }
 
-    /// `sou index`'s arguments (after `index`) as a command, or nil for ArgumentParser.
-    static func index(_ arguments: ArraySlice<String>) -> IndexCommand? {
+    /// `sou index`'s arguments (after `index`) as what the command runs (made without an
+    /// `IndexCommand`: ``IndexRun``), or nil for ArgumentParser.
+    static func index(_ arguments: ArraySlice<String>) -> IndexRun? {
         guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--json", "json"), ("--rebuild", "rebuild"), ("--no-store", "no-store"),
                                                  ("--jsonl", "jsonl")],
                               options: [("-o", "output"), ("--output", "output"), ("--jobs", "jobs"), ("--memory", "memory")]),
@@ -79,36 +80,16 @@ enum QuickParse {
             guard let n = plainNumber(value) else { return nil }
             memory = n
         }
-        var command = IndexCommand()
-        command.paths = line.positional
-        command.output = output
-        command.jsonl = line.flags.contains("jsonl")
-        command.idField = nil
-        command.textFields = []
-        command.titleField = IndexCommand.defaultTitleField
-        command.jobs = jobs
-        command.rebuild = line.flags.contains("rebuild")
-        command.buffer = MemoryBudgetOption()
-        command.buffer.memory = memory
-        command.wait = false
-        command.mergeFactor = nil
-        command.noStore = line.flags.contains("no-store")
-        command.force = false
-        command.quiet = line.flags.contains("quiet")
-        command.json = line.flags.contains("json")
-        command.hidden = false
-        command.encoding = nil
-        command.types = []
-        command.excludedTypes = []
-        command.globs = []
-        command.verbose = false
-        command.noJoinLines = false
-        command.foldVariants = false
+        let run = IndexRun(paths: line.positional, output: output, jsonl: line.flags.contains("jsonl"), idField: nil, textFields: [],
+                           titleField: IndexCommand.defaultTitleField, jobs: jobs, rebuild: line.flags.contains("rebuild"),
+                           memory: memory, wait: false, mergeFactor: nil, noStore: line.flags.contains("no-store"), force: false,
+                           quiet: line.flags.contains("quiet"), json: line.flags.contains("json"), hidden: false, encoding: nil,
+                           types: [], excludedTypes: [], globs: [], verbose: false, noJoinLines: false, foldVariants: false)
         do {
-            try command.buffer.validate()
-            try command.validate()
+            try MemoryBudgetOption.check(memory)
+            try run.validate()
         } catch { return nil }
-        return command
+        return run
     }
 
     /// A command line of positional arguments, flags and options with a value: the flags and

@@ -34,6 +34,16 @@ struct SouCommand: ParsableCommand {
         // `sou index`: the folders are walked while the command line is parsed
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
+            // `sou index`'s commonest command lines run without an `IndexCommand` (``IndexRun``)
+            if let run = quickIndex(CommandLine.arguments) {
+                CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: true)
+                if getenv("SOU_PARSE_DUMP") != nil {
+                    print(String(reflecting: run))
+                    Glibc.exit(0)
+                }
+                try run.run()
+                exitAfterOutput(0)
+            }
             var command = try parseSubcommandAlone(CommandLine.arguments) ?? parseAsRoot()
             // characters read from the data derived from ICU in the cache folder (written by the
             // first command that analyzes text; only read by a search told to write nothing)
@@ -41,7 +51,8 @@ struct SouCommand: ParsableCommand {
             CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: !writesNothing)
             // the tests compare the commands the parse paths build (QuickParseTests)
             if getenv("SOU_PARSE_DUMP") != nil {
-                print(String(reflecting: command))
+                // (an index command as what it runs, as the quick path prints it)
+                print((command as? IndexCommand).map { String(reflecting: $0.settings) } ?? String(reflecting: command))
                 Glibc.exit(0)
             }
             try command.run()
@@ -88,7 +99,7 @@ struct SouCommand: ParsableCommand {
     /// error, or a help, version or completion request, this returns nil and the root parses
     /// the command line again, so that every message, exit status and completion is what the
     /// root gives. The commonest command lines of both are read by ``QuickParse`` first,
-    /// without ArgumentParser. `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
+    /// without ArgumentParser (`sou index`'s before this, by ``quickIndex(_:)``). `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
     /// the paths).
     static func parseSubcommandAlone(_ arguments: [String]) -> ParsableCommand? {
         guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
@@ -96,8 +107,15 @@ struct SouCommand: ParsableCommand {
         switch arguments[1] {
         // parseAsRoot gives ArgumentParser's help command for a help request: not these types
         case "search": return QuickParse.search(arguments.dropFirst(2)) ?? (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
-        case "index": return QuickParse.index(arguments.dropFirst(2)) ?? (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
+        case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand   // (after ``quickIndex(_:)``)
         default: return nil
         }
+    }
+
+    /// A `sou index` command line that ``QuickParse`` reads, as what it runs (nil: any other
+    /// command line, or `SOU_FULL_PARSE` set).
+    static func quickIndex(_ arguments: [String]) -> IndexRun? {
+        guard arguments.count > 2, arguments[1] == "index", getenv("SOU_FULL_PARSE") == nil else { return nil }
+        return QuickParse.index(arguments.dropFirst(2))
     }
 }
