@@ -18,8 +18,9 @@
 /// `QuickParseTests` compares the command this builds, every property, with ArgumentParser's for
 /// the same command lines (`SOU_PARSE_DUMP`); `SubcommandParseTests` the answers of both paths.
 enum QuickParse {
-    /// `sou search`'s arguments (after `search`) as a command, or nil for ArgumentParser.
-    static func search(_ arguments: ArraySlice<String>) -> SearchCommand? {
+    /// `sou search`'s arguments (after `search`) as what the command runs (made without a
+    /// `SearchCommand`: ``SearchRun``), or nil for ArgumentParser.
+    static func search(_ arguments: ArraySlice<String>) -> SearchRun? {
         guard let line = read(arguments, flags: [("-c", "count"), ("--count", "count"), ("-l", "files"), ("--files", "files"), ("--files-with-matches", "files"),
                                                  ("-q", "quiet"), ("--quiet", "quiet"),
                                                  ("--json", "json"), ("--explain", "explain")],
@@ -30,38 +31,15 @@ enum QuickParse {
             guard let n = plainNumber(value) else { return nil }
             limit = n
         }
-        var command = SearchCommand()
-        command.arguments = line.positional
-        command.queryOptions = []
-        command.index = line.value("index")
-        command.noCache = false
-        command.hidden = false
-        command.typeList = false
-        command.types = []
-        command.excludedTypes = []
-        command.globs = []
-        command.encoding = nil
-        command.noJoinLines = false
-        command.foldVariants = false
-        command.limit = limit
-        command.offset = 0
-        command.count = line.flags.contains("count")
-        command.files = line.flags.contains("files")
-        command.quiet = line.flags.contains("quiet")
-        command.json = line.flags.contains("json")
-        command.vimgrep = false
-        command.afterContext = nil
-        command.beforeContext = nil
-        command.context = nil
-        command.explain = line.flags.contains("explain")
-        command.k1 = SearchCommand.defaultK1
-        command.b = SearchCommand.defaultB
-        command.color = .auto
-        command.maxLines = nil
-        command.maxColumns = nil
-        command.batch = line.value("batch")
-        do { try command.validate() } catch { return nil }
-        return command
+        let run = SearchRun(arguments: line.positional, queryOptions: [], index: line.value("index"), noCache: false, hidden: false,
+                            types: [], excludedTypes: [], globs: [], typeList: false, encoding: nil, noJoinLines: false,
+                            foldVariants: false, limit: limit, offset: 0, count: line.flags.contains("count"),
+                            files: line.flags.contains("files"), quiet: line.flags.contains("quiet"), json: line.flags.contains("json"),
+                            vimgrep: false, afterContext: nil, beforeContext: nil, context: nil, explain: line.flags.contains("explain"),
+                            k1: SearchCommand.defaultK1, b: SearchCommand.defaultB, color: .auto, maxLines: nil, maxColumns: nil,
+                            batch: line.value("batch"))
+        do { try run.validate() } catch { return nil }
+        return run
     }
 
     /// `sou index`'s arguments (after `index`) as what the command runs (made without an

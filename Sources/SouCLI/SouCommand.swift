@@ -34,11 +34,12 @@ struct SouCommand: ParsableCommand {
         // `sou index`: the folders are walked while the command line is parsed
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
-            // `sou index`'s commonest command lines run without an `IndexCommand` (``IndexRun``)
-            if let run = quickIndex(CommandLine.arguments) {
+            // the commonest command lines of `sou search` and `sou index` run without a
+            // `SearchCommand` or an `IndexCommand` (``SearchRun``, ``IndexRun``)
+            if let run = quickRun(CommandLine.arguments) {
                 CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: true)
                 if getenv("SOU_PARSE_DUMP") != nil {
-                    print(String(reflecting: run))
+                    print(run.dump)
                     Glibc.exit(0)
                 }
                 try run.run()
@@ -51,8 +52,9 @@ struct SouCommand: ParsableCommand {
             CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: !writesNothing)
             // the tests compare the commands the parse paths build (QuickParseTests)
             if getenv("SOU_PARSE_DUMP") != nil {
-                // (an index command as what it runs, as the quick path prints it)
-                print((command as? IndexCommand).map { String(reflecting: $0.settings) } ?? String(reflecting: command))
+                // (a search or index command as what it runs, as the quick path prints it)
+                print((command as? IndexCommand).map { String(reflecting: $0.settings) }
+                      ?? (command as? SearchCommand).map { String(reflecting: $0.settings) } ?? String(reflecting: command))
                 Glibc.exit(0)
             }
             try command.run()
@@ -99,23 +101,48 @@ struct SouCommand: ParsableCommand {
     /// error, or a help, version or completion request, this returns nil and the root parses
     /// the command line again, so that every message, exit status and completion is what the
     /// root gives. The commonest command lines of both are read by ``QuickParse`` first,
-    /// without ArgumentParser (`sou index`'s before this, by ``quickIndex(_:)``). `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
+    /// without ArgumentParser (before this, by ``quickRun(_:)``). `SOU_FULL_PARSE` set (to anything) skips both (the tests compare
     /// the paths).
     static func parseSubcommandAlone(_ arguments: [String]) -> ParsableCommand? {
         guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
         let rest = Array(arguments.dropFirst(2))
         switch arguments[1] {
         // parseAsRoot gives ArgumentParser's help command for a help request: not these types
-        case "search": return QuickParse.search(arguments.dropFirst(2)) ?? (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand
-        case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand   // (after ``quickIndex(_:)``)
+        case "search": return (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand   // (after ``quickRun(_:)``)
+        case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
         default: return nil
         }
     }
 
-    /// A `sou index` command line that ``QuickParse`` reads, as what it runs (nil: any other
-    /// command line, or `SOU_FULL_PARSE` set).
-    static func quickIndex(_ arguments: [String]) -> IndexRun? {
-        guard arguments.count > 2, arguments[1] == "index", getenv("SOU_FULL_PARSE") == nil else { return nil }
-        return QuickParse.index(arguments.dropFirst(2))
+    /// A `sou search` or `sou index` command line that ``QuickParse`` reads, as what it runs
+    /// (nil: any other command line, or `SOU_FULL_PARSE` set).
+    static func quickRun(_ arguments: [String]) -> QuickRun? {
+        guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
+        switch arguments[1] {
+        case "search": return QuickParse.search(arguments.dropFirst(2)).map(QuickRun.search)
+        case "index": return QuickParse.index(arguments.dropFirst(2)).map(QuickRun.index)
+        default: return nil
+        }
+    }
+
+    /// What a command line read by ``QuickParse`` runs.
+    enum QuickRun {
+        case search(SearchRun)
+        case index(IndexRun)
+
+        func run() throws {
+            switch self {
+            case .search(let run): try run.run()
+            case .index(let run): try run.run()
+            }
+        }
+
+        /// What `SOU_PARSE_DUMP` prints (the ArgumentParser path prints the same of its command).
+        var dump: String {
+            switch self {
+            case .search(let run): String(reflecting: run)
+            case .index(let run): String(reflecting: run)
+            }
+        }
     }
 }
