@@ -188,7 +188,7 @@ public struct SourceTable: Sendable, Hashable {
         nextID = header.nextID
         // (validated UTF-8: the decoding is the stored bytes)
         entries = zip(stored.paths, stored.files).map { p, file in
-            Entry(path: String(decoding: bytes.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file)
+            Entry(path: String(decoding: bytes.slice(p.range).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: file)
         }
     }
 
@@ -218,14 +218,31 @@ public struct SourceTable: Sendable, Hashable {
         let baseCount: Int
         let baseIndex: [Int32]
         let fromDelta: [Bool]
-        let removedFromBase: [Range<Int>]
+        let removedFromBase: [PathSpan]
+    }
+
+    /// A path's bytes in the stored table. (Arrays of these, not of `Range<Int>`: the first
+    /// array of `Range<Int>` in a process makes the Swift runtime check `Int: Comparable` by a
+    /// scan of the binary's ~3,900 protocol conformance records, ~170,000 instructions, a
+    /// sixteenth of an up-to-date `sou index` of gimp-ko's 685 files; a struct's metadata is
+    /// static.)
+    struct PathSpan: Sendable {
+        let range: Range<Int>
+    }
+
+    /// One change of a stored table of changes: where its entry starts, its path's bytes, and
+    /// its file (nil: removed). (A struct, not a tuple: see ``PathSpan``.)
+    private struct StoredChange {
+        let start: Int
+        let path: Range<Int>
+        let file: File?
     }
 
     /// A stored table's files, read and checked: for each, where its entry starts in the bytes
     /// (its PathLength), its path's byte range and its file, in path order.
     struct StoredFiles {
         var starts: [Int] = []
-        var paths: [Range<Int>] = []
+        var paths: [PathSpan] = []
         var files: [File] = []
 
         init(capacity: Int) {
@@ -233,7 +250,7 @@ public struct SourceTable: Sendable, Hashable {
         }
 
         mutating func append(start: Int, path: Range<Int>, file: File) {
-            starts.append(start); paths.append(path); files.append(file)
+            starts.append(start); paths.append(PathSpan(range: path)); files.append(file)
         }
 
         /// Appends `other`'s files `run`.
@@ -270,21 +287,21 @@ public struct SourceTable: Sendable, Hashable {
         // file) or removed (id 0)
         let (o, next, count) = try header(&r)
         let options = String(decoding: bytes.slice(o), as: UTF8.self)
-        var changes: [(start: Int, path: Range<Int>, file: File?)] = []
+        var changes: [StoredChange] = []
         changes.reserveCapacity(count)
         for _ in 0..<count {
             let start = r.offset
             let p = try path(bytes, &r, after: changes.last?.path)
             let id = try r.varint(max: Int(UInt32.max))
             guard id < next else { throw r.fail("source id \(id) out of range") }
-            changes.append((start, p, id == 0 ? nil : try file(&r, id: UInt32(id))))
+            changes.append(StoredChange(start: start, path: p, file: id == 0 ? nil : try file(&r, id: UInt32(id))))
         }
         guard r.isAtEnd else { throw r.fail("trailing bytes") }
         // the merge of the base and the changes: the base's files between two changes are kept
         // as a run (found by a binary search of the base's increasing paths)
         func pathBytes(_ p: Range<Int>) -> UnsafeBufferPointer<UInt8> { bytes.slice(p).assumingMemoryBound(to: UInt8.self) }
         var files = StoredFiles(capacity: baseCount + changes.count)
-        var baseIndex: [Int32] = [], fromDelta: [Bool] = [], removed: [Range<Int>] = []
+        var baseIndex: [Int32] = [], fromDelta: [Bool] = [], removed: [PathSpan] = []
         baseIndex.reserveCapacity(baseCount + changes.count); fromDelta.reserveCapacity(baseCount + changes.count)
         func keep(_ run: Range<Int>) throws {
             // (a base file kept: its id below the base's next id, and below this one's)
@@ -300,11 +317,11 @@ public struct SourceTable: Sendable, Hashable {
             let target = pathBytes(change.path)
             while low < high {
                 let mid = (low + high) / 2
-                if String.compare(pathBytes(baseFiles.paths[mid]), target) < 0 { low = mid + 1 } else { high = mid }
+                if String.compare(pathBytes(baseFiles.paths[mid].range), target) < 0 { low = mid + 1 } else { high = mid }
             }
             try keep(i..<low)
             i = low
-            let same = i < baseCount && String.compare(pathBytes(baseFiles.paths[i]), target) == 0
+            let same = i < baseCount && String.compare(pathBytes(baseFiles.paths[i].range), target) == 0
             if let f = change.file {
                 files.append(start: change.start, path: change.path, file: f)
                 baseIndex.append(same ? Int32(i) : -1); fromDelta.append(true)
@@ -453,7 +470,7 @@ struct StoredSourceTable {
     let options: String
     let nextID: UInt32
     /// Each file's path (a byte range of `storage`) and entry, in the stored (path) order.
-    let paths: [Range<Int>]
+    let paths: [SourceTable.PathSpan]
     let files: [SourceTable.File]
     /// Where each file's entry starts in `storage` (its PathLength); in a full table the last
     /// one ends at the table's end (no trailing bytes).
@@ -500,19 +517,19 @@ struct StoredSourceTable {
         table.nextID = nextID
         let b = storage.bytes
         table.setEntries(zip(paths, files).map { p, f in
-            SourceTable.Entry(path: String(decoding: b.slice(p).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: f)
+            SourceTable.Entry(path: String(decoding: b.slice(p.range).assumingMemoryBound(to: UInt8.self), as: UTF8.self), file: f)
         })
         return table
     }
 
     /// Whether file `i` is stored with the bytes of `path`.
     func path(_ i: Int, equals path: String) -> Bool {
-        SourceTable.has(path, bytes: storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self))
+        SourceTable.has(path, bytes: storage.bytes.slice(paths[i].range).assumingMemoryBound(to: UInt8.self))
     }
 
     /// The stored order of `path` against file `i`'s path (negative: `path` sorts first).
     func compare(_ path: String, with i: Int) -> Int {
-        let stored = storage.bytes.slice(paths[i]).assumingMemoryBound(to: UInt8.self)
+        let stored = storage.bytes.slice(paths[i].range).assumingMemoryBound(to: UInt8.self)
         if let c = path.utf8.withContiguousStorageIfAvailable({ String.compare($0, stored) }) { return c }
         var copy = path
         return copy.withUTF8 { String.compare($0, stored) }
@@ -598,7 +615,7 @@ struct SourceTableEdit {
         let limit = Self.deltaLimit(baseCount: base.delta?.baseCount ?? base.files.count)
         if let delta = base.delta {
             // the base's files its changes removed stay removed (unless set again below)
-            for p in delta.removedFromBase { changes.append((pathBytes(p), nil)) }
+            for p in delta.removedFromBase { changes.append((pathBytes(p.range), nil)) }
         }
         // the files of the base that differ from the full table: those the edit changes or
         // removes, and those the base's own changes set (not a look-up per file of the base)
@@ -610,11 +627,11 @@ struct SourceTableEdit {
         for i in differing {
             let inFull = base.delta.map { $0.baseIndex[i] >= 0 } ?? true
             if removed.contains(i) {
-                if inFull { changes.append((pathBytes(base.paths[i]), nil)) }
+                if inFull { changes.append((pathBytes(base.paths[i].range), nil)) }
             } else if let f = changed[i] {
-                changes.append((pathBytes(base.paths[i]), f))
+                changes.append((pathBytes(base.paths[i].range), f))
             } else if base.delta?.fromDelta[i] == true {
-                changes.append((pathBytes(base.paths[i]), base.files[i]))
+                changes.append((pathBytes(base.paths[i].range), base.files[i]))
             }
             if changes.count > limit { return nil }
         }
@@ -690,7 +707,7 @@ struct SourceTableEdit {
             guard pos < baseCount, let base else { break }
             if !removed.contains(pos) {
                 // the stored PathLength and Path, then the new file
-                copy(base.entryStarts[pos]..<base.paths[pos].upperBound)
+                copy(base.entryStarts[pos]..<base.paths[pos].range.upperBound)
                 put(changed[pos]!)
             }
             pos += 1
