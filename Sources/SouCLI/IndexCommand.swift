@@ -148,7 +148,6 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws { try settings.run() }
 
-
     /// The walk of `sou index`'s folders, started by ``startEarlyListing(_:)`` before the command
     /// line is parsed.
     nonisolated(unsafe) static var earlyListing: FileListing? = nil
