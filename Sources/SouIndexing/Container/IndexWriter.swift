@@ -113,6 +113,9 @@ public final class IndexWriter {
     private var sourcesChanged = false
     /// The whole-file mapping the committed segments' readers share.
     private var fileStorage: IndexStorage?
+    /// Syncs the file's data while segments are written to it, so that the commit's sync has
+    /// little left (made with the first segment sink; ended by every sync of the file).
+    private var backgroundSync: BackgroundSync?
     /// True once something changed since the last commit.
     private var dirty = false
     private var failure: String?
@@ -225,6 +228,7 @@ public final class IndexWriter {
     }
 
     deinit {
+        _ = endBackgroundSync()
         if let replacement {
             unlink(replacement.tempPath)
             options.temporaryFile?(replacement.tempPath, false)
@@ -944,7 +948,17 @@ public final class IndexWriter {
     private func segmentSink(at base: Int) -> OutputSink {
         let sink = OutputSink(fileDescriptor: fd, base: base, path: path)
         sink.timings = options.timings
+        if backgroundSync == nil { backgroundSync = BackgroundSync(fd: fd) }
+        sink.backgroundSync = backgroundSync
         return sink
+    }
+
+    /// Ends the background sync of the file (before it is synced, closed or replaced): the errno
+    /// of the first of its syncs that failed, or 0.
+    private func endBackgroundSync() -> Int32 {
+        guard let sync = backgroundSync else { return 0 }
+        backgroundSync = nil
+        return sync.finish()
     }
 
     /// Merges `sources` (segments of this file; their deleted documents dropped) into one new
@@ -1027,6 +1041,7 @@ public final class IndexWriter {
         var ok = false
         defer {
             if !ok {
+                _ = endBackgroundSync()
                 unlink(temp)
                 options.temporaryFile?(temp, false)
                 WriterLock.releaseAndClose(newFD)
@@ -1035,6 +1050,10 @@ public final class IndexWriter {
                 replacement = nil
             }
         }
+        // the old file's early syncs end here: one that failed fails this commit (its own sync
+        // would not see the error again)
+        let early = endBackgroundSync()
+        guard early == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(early)))") }
         fd = newFD
         try writeFully(Self.emptyHeader(), at: 0)
         end = ContainerLayout.headerSize
@@ -1101,7 +1120,10 @@ public final class IndexWriter {
 
     /// fsync of the open file (measured as a write).
     private func syncFile() throws {
-        let error = IndexBuildTimings.measure(options.timings, .write) { fdatasync(fd) == 0 ? 0 : errno }
+        let early = endBackgroundSync()
+        let synced = IndexBuildTimings.measure(options.timings, .write) { fdatasync(fd) == 0 ? 0 : errno }
+        // (a failed writeback is reported to one sync of the file only: the early one's counts)
+        let error = synced != 0 ? synced : early
         guard error == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(error)))") }
     }
 
@@ -1137,6 +1159,7 @@ public final class IndexWriter {
     /// commit (the file keeps its last commit; a rebuild's temporary file is removed).
     private func fail(_ error: Error) {
         failure = "\(error)"
+        _ = endBackgroundSync()
         if let replacement {
             unlink(replacement.tempPath)
             options.temporaryFile?(replacement.tempPath, false)

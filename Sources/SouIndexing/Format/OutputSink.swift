@@ -21,6 +21,8 @@ final class OutputSink {
     private static let flushSize = 1 << 20
     /// Measures the writes to the file (nil: not measured).
     var timings: IndexBuildTimings? = nil
+    /// Told of every write to the file, to sync it early (nil: the writer's own sync does it all).
+    var backgroundSync: BackgroundSync? = nil
 
     /// A sink collecting the bytes in memory (``bytes``).
     init() { fd = nil; base = 0; path = "" }
@@ -82,6 +84,7 @@ final class OutputSink {
         }
         // the disk starts on these bytes now, not at the commit's fdatasync
         sou_start_writeback(fd, Int64(base + self.written), Int64(buffer.count))
+        backgroundSync?.wrote(buffer.count)
         self.written += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
