@@ -5,9 +5,10 @@ import Glibc
 ///
 /// On these virtual disks an `fdatasync` costs about 2 ms per MB written since the last one, and
 /// starting the writeback early (`sync_file_range`, which ``OutputSink`` does for every MiB) does
-/// not lower it: 11 MB written over half a second, each MiB's writeback started at once, still
-/// took 20–24 ms to sync. An `fdatasync` every 2 MB on another thread brought the last one to
-/// 2.3–3.2 ms, and no write waited for it (a C program, 7 runs each).
+/// not lower it: 11 MiB written over 150–500 ms, each MiB's writeback started at once, still
+/// took 20–27 ms to sync. An `fdatasync` every 2 MiB on another thread brought the last one to
+/// 1.8–3.2 ms, and no write waited for it longer than 0.8 ms (`scripts/sync-probe.c`, 7 files a
+/// run).
 ///
 /// This changes nothing about durability: only the writer's own `fdatasync` (``finish()`` first)
 /// makes a commit durable. An error met here is kept and returned by ``finish()``, because the
@@ -42,7 +43,7 @@ final class BackgroundSync {
         unsynced = 0
         if thread == nil {
             let state = state
-            thread = WorkerThread.startJoinable(stackSize: 64 << 10) { state.run() }
+            thread = WorkerThread.startJoinable(stackSize: 256 << 10) { state.run() }
             guard thread != nil else {
                 ended = true
                 return
