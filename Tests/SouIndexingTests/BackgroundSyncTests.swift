@@ -51,6 +51,17 @@ import Testing
         #expect(sync.finish() == EBADF)
     }
 
+    @Test("the thread's syncs are measured as the write phase of the build's timings")
+    func syncsAreTimedAsWrites() {
+        let timings = IndexBuildTimings()
+        let sync = BackgroundSync(fd: -1, timings: timings)
+        sync.wrote(BackgroundSync.interval)
+        waitForASync(sync)
+        _ = sync.finish()
+        #expect((timings.phases[.write]?.count ?? 0) == sync.completedSyncs)
+        #expect(sync.completedSyncs >= 1)
+    }
+
     @Test("writes below the interval start no thread (a small update costs nothing more)")
     func smallWritesStartNoThread() {
         let sync = BackgroundSync(fd: -1)

@@ -948,7 +948,7 @@ public final class IndexWriter {
     private func segmentSink(at base: Int) -> OutputSink {
         let sink = OutputSink(fileDescriptor: fd, base: base, path: path)
         sink.timings = options.timings
-        if backgroundSync == nil { backgroundSync = BackgroundSync(fd: fd) }
+        if backgroundSync == nil { backgroundSync = BackgroundSync(fd: fd, timings: options.timings) }
         sink.backgroundSync = backgroundSync
         return sink
     }

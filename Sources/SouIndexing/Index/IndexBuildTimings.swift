@@ -40,7 +40,8 @@ public final class IndexBuildTimings: @unchecked Sendable {
         /// Merging segments (the merge policy, a purge of deleted documents, `sou merge`), not
         /// counting the writes. Measured on the merging thread only.
         case merge
-        /// Writing bytes to the file (`pwrite`), `fsync`, and renaming a rebuilt file into place.
+        /// Writing bytes to the file (`pwrite`), `fsync` (also the early syncs of the writer's
+        /// ``BackgroundSync`` thread, beside the writes), and renaming a rebuilt file into place.
         case write
 
         /// What the phase is, for people.

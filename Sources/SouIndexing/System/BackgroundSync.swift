@@ -26,9 +26,10 @@ final class BackgroundSync {
     private var unsynced = 0
     private var ended = false
 
-    /// Syncs `fd`, which must stay open until ``finish()``.
-    init(fd: Int32) {
-        state = State(fd: fd)
+    /// Syncs `fd`, which must stay open until ``finish()``; its syncs are measured as
+    /// ``IndexBuildTimings/Phase/write`` in `timings`.
+    init(fd: Int32, timings: IndexBuildTimings? = nil) {
+        state = State(fd: fd, timings: timings)
     }
 
     deinit {
@@ -87,7 +88,12 @@ final class BackgroundSync {
         /// Syncs run so far, failed or not (for the tests).
         var completed = 0
 
-        init(fd: Int32) { self.fd = fd }
+        let timings: IndexBuildTimings?
+
+        init(fd: Int32, timings: IndexBuildTimings?) {
+            self.fd = fd
+            self.timings = timings
+        }
 
         func request() {
             condition.lock()
@@ -111,7 +117,7 @@ final class BackgroundSync {
                 guard !stopping else { break }
                 requested = false
                 condition.unlock()
-                let failed = fdatasync(fd) == 0 ? 0 : errno
+                let failed = IndexBuildTimings.measure(timings, .write) { fdatasync(fd) == 0 ? 0 : errno }
                 condition.lock()
                 if failed != 0 && error == 0 { error = failed }
                 completed += 1
