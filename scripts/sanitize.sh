@@ -10,7 +10,7 @@
 #   thread   the tests that run threads or processes at once under ThreadSanitizer, .build-tsan:
 #            concurrent readers and searches, the writer lock, parallel inversion and merging
 #            (--jobs), sou processes searching while another commits, the folder walk on its own
-#            thread while the index is checked
+#            thread while the index is checked, the thread that syncs an index file early
 #   all      address, then thread (the default)
 #
 # Exit status 0 when the tests pass and the sanitizer reported nothing; any report fails the run
@@ -38,6 +38,7 @@ THREAD_TESTS=(
   'UpdateCLITests/readerProcessesDuringWrites'
   'UpdateCLITests/twoWriters'
   'UpdateOverlapTests'
+  'BackgroundSyncTests'
 )
 
 run() {

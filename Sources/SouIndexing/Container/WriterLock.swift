@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Glibc
-import Synchronization
 
 /// The one-writer-per-file rule: an open-file-description lock (`fcntl(F_OFD_SETLK)`, Linux) on
 /// the index file itself. Unlike classic POSIX record locks it belongs to the open file, not the
@@ -60,11 +59,15 @@ enum WriterLock {
     /// inode, each with the thread that locked it.
     private static let holders = Holders()
 
-    final class Holders: Sendable {
+    final class Holders: @unchecked Sendable {
         /// (A list, not a dictionary: a process holds a few locks at most, and the first
         /// `Dictionary` keyed by a new type costs a scan of the binary's ~3,900 protocol
         /// conformance records for its `Hashable` one, ~250,000 instructions, at every `sou index`)
-        private let owners = Mutex<[(file: FileID, thread: pthread_t)]>([])
+        private var owners: [(file: FileID, thread: pthread_t)] = []
+        /// Guards `owners`. (A pthread mutex, not the Synchronization module's `Mutex`: that one
+        /// waits on futexes in code ThreadSanitizer does not see, which reported two writers
+        /// locking files on two threads as a race on `owners`.)
+        private let lock = Lock()
 
         struct FileID: Equatable {
             let device: UInt64, inode: UInt64
@@ -79,7 +82,7 @@ enum WriterLock {
 
         func add(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            owners.withLock { owners in
+            lock.withLock {
                 owners.removeAll { $0.file == id }
                 owners.append((id, pthread_self()))
             }
@@ -87,13 +90,13 @@ enum WriterLock {
 
         func remove(_ fd: Int32) {
             guard let id = FileID(fd) else { return }
-            owners.withLock { $0.removeAll { $0.file == id } }
+            lock.withLock { owners.removeAll { $0.file == id } }
         }
 
         /// Whether a writer of the calling thread holds the lock of `fd`'s file.
         func heldByCallingThread(_ fd: Int32) -> Bool {
             guard let id = FileID(fd) else { return false }
-            return owners.withLock { $0.contains { $0.file == id && pthread_equal($0.thread, pthread_self()) != 0 } }
+            return lock.withLock { owners.contains { $0.file == id && pthread_equal($0.thread, pthread_self()) != 0 } }
         }
     }
 
