@@ -296,7 +296,7 @@ public final class IndexWriter {
             header.replaceSubrange(ContainerLayout.slotOffsets[1]..<(ContainerLayout.slotOffsets[1] + slot.count), with: slot)
             // (errors name the index: the temporary file is its first state, and is removed)
             try pwriteAll(fd, header + record, at: 0, path: path)
-            guard fsync(fd) == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw Self.syncFailed(path, errno) }
             if link(temp, path) != 0 {
                 let e = errno
                 unlink(temp)
@@ -1053,7 +1053,7 @@ public final class IndexWriter {
         // the old file's early syncs end here: one that failed fails this commit (its own sync
         // would not see the error again)
         let early = endBackgroundSync()
-        guard early == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(early)))") }
+        guard early == 0 else { throw Self.syncFailed(path, early) }
         fd = newFD
         try writeFully(Self.emptyHeader(), at: 0)
         end = ContainerLayout.headerSize
@@ -1124,7 +1124,12 @@ public final class IndexWriter {
         let synced = IndexBuildTimings.measure(options.timings, .write) { fdatasync(fd) == 0 ? 0 : errno }
         // (a failed writeback is reported to one sync of the file only: the early one's counts)
         let error = synced != 0 ? synced : early
-        guard error == 0 else { throw IndexError.io("cannot sync \(path): \(String(cString: strerror(error)))") }
+        guard error == 0 else { throw Self.syncFailed(path, error) }
+    }
+
+    /// "cannot sync FILE: REASON", for a sync of `path` that failed with `code` (an errno).
+    private static func syncFailed(_ path: String, _ code: Int32) -> IndexError {
+        IndexError.io("cannot sync \(path): \(String(cString: strerror(code)))")
     }
 
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws {

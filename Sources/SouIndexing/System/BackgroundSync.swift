@@ -79,6 +79,7 @@ final class BackgroundSync {
     /// What the thread and the writer share, under the lock.
     private final class State: @unchecked Sendable {
         let fd: Int32
+        let timings: IndexBuildTimings?
         let condition = Condition()
         /// A sync asked for and not yet started; the thread told to stop; the first errno of a
         /// sync (read by the writer after the join).
@@ -87,8 +88,6 @@ final class BackgroundSync {
         var error: Int32 = 0
         /// Syncs run so far, failed or not (for the tests).
         var completed = 0
-
-        let timings: IndexBuildTimings?
 
         init(fd: Int32, timings: IndexBuildTimings?) {
             self.fd = fd
