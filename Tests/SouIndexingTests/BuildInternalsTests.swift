@@ -273,7 +273,7 @@ struct BuildInternalsTests {
         }
     }
 
-    @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes (comparison sort, 8-bit and 16-bit radix sorts)", arguments: [100, 5000, 70_000])
+    @Test("terms come out in bytewise order, also among thousands sharing their first 8 bytes (comparison sort, 8-bit and 16-bit radix sorts; on one thread and, from 32,768 terms, merged from two)", arguments: [100, 5000, 40_000, 70_000])
     func sortedTerms(count: Int) throws {
         var rng = SplitMix64(seed: UInt64(count))
         // words over a tiny alphabet with long shared prefixes, some with zero bytes and some a
@@ -290,8 +290,26 @@ struct BuildInternalsTests {
         for (i, w) in list.enumerated() { try tokens.append(term: w, position: i, byteRange: 0..<1, kind: .word) }
         let segment = InvertedSegment()
         try segment.invert(document: 0, tokens: tokens)
-        let sorted = segment.sortedTermIDs().map { id in segment.withKey(Int(id)) { Array($0) } }
-        #expect(sorted == list.sorted { $0.lexicographicallyPrecedes($1) })
+        let expected = list.sorted { $0.lexicographicallyPrecedes($1) }
+        for jobs in [1, 2] {
+            let sorted = segment.sortedTermIDs(jobs: jobs).map { id in segment.withKey(Int(id)) { Array($0) } }
+            #expect(sorted == expected, "jobs \(jobs)")
+        }
+    }
+
+    @Test("the run-ending bigrams come out by character, then ordinal, as a full sort orders them (radix passes over the characters, one skipped when all share its digit)", arguments: [10, 5000, 70_000])
+    func bigramEndsSortedByCharacter(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count) &+ 7)
+        for characters in [[UInt32(0x4E00)], [0x4E00, 0x4E01, 0x30A2], [0x41, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x10FFFF, 0x9FA5, 0xAC00]] {
+            var ends: [UInt64] = []
+            var ordinal = 0
+            for _ in 0..<count {
+                ordinal += 1 + Int(rng.next() % 3)
+                let c = characters[Int(rng.next() % UInt64(characters.count))] &+ UInt32(rng.next() % 64)
+                ends.append(UInt64(min(c, 0x10FFFF)) << 32 | UInt64(ordinal))
+            }
+            #expect(BigramEnds.Writer.sortedByCharacter(ends) == ends.sorted())
+        }
     }
 
     @Test("the in-memory postings are a plain inversion of the tokens (over-long tokens left out), and exactly the bigrams that end a run somewhere are marked, whether the keys were hashed by the analyzing thread or by the inverter, across windows of 4,096 tokens")

@@ -25,7 +25,8 @@ enum BigramEnds {
         private var ends: [UInt64] = []
 
         /// Records that the term with dictionary ordinal `ordinal`, a bigram whose second
-        /// scalar is `character`, ends a run in some document of the segment.
+        /// scalar is `character`, ends a run in some document of the segment. Ordinals come in
+        /// increasing order (the dictionary's).
         mutating func add(ordinal: Int, character: UInt32) {
             ends.append(UInt64(character) << 32 | UInt64(UInt32(ordinal)))
         }
@@ -33,7 +34,7 @@ enum BigramEnds {
         /// The section's bytes: characters in increasing order, each with its ordinals in
         /// increasing order.
         func finish() -> [UInt8] {
-            let sorted = ends.sorted()
+            let sorted = Self.sortedByCharacter(ends)
             func character(_ k: Int) -> UInt32 { UInt32(truncatingIfNeeded: sorted[k] >> 32) }
             var groups = ByteWriter()
             var index = ByteWriter()
@@ -68,6 +69,44 @@ enum BigramEnds {
             out.append(contentsOf: index.bytes)
             out.append(contentsOf: groups.bytes)
             return out.bytes
+        }
+
+        /// `ends` sorted as integers (by character, then ordinal) when their ordinals increase, as
+        /// ``add(ordinal:character:)`` receives them: then a stable sort by character alone is
+        /// that order, and a least significant digit radix sort of the 21-bit characters (two
+        /// passes of 11 bits, a pass skipped when all share its digit) makes it in linear time.
+        /// (The library's comparison sort took 1.9 ms of a dev-all build's serial end, for
+        /// 52,000 entries.)
+        static func sortedByCharacter(_ ends: [UInt64]) -> [UInt64] {
+            let n = ends.count
+            guard n >= 1024 else { return ends.sorted() }
+            var source = ends
+            var target = [UInt64](repeating: 0, count: n)
+            var counts = [Int](repeating: 0, count: 1 << 11)
+            for shift: UInt64 in [32, 43] {
+                let moved = source.withUnsafeBufferPointer { from in
+                    target.withUnsafeMutableBufferPointer { to in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            // in bounds: a digit is < 2^11, the counts' size; a place is < n (the
+                            // running counts of n values)
+                            func digit(_ v: UInt64) -> Int { Int(truncatingIfNeeded: (v &>> shift) & 0x7FF) }
+                            for b in counts.indices { counts[b] = 0 }
+                            for v in from { counts[digit(v)] += 1 }
+                            if counts[digit(from[0])] == n { return false }   // one digit: nothing to order
+                            var sum = 0
+                            for b in counts.indices { let c = counts[b]; counts[b] = sum; sum += c }
+                            for v in from {
+                                let d = digit(v)
+                                to[counts[d]] = v
+                                counts[d] += 1
+                            }
+                            return true
+                        }
+                    }
+                }
+                if moved { swap(&source, &target) }
+            }
+            return source
         }
     }
 }

@@ -13,7 +13,7 @@ struct SegmentTerms: TermSource {
     var timings: IndexBuildTimings? = nil
 
     func writeTerms(slotCounts: [Int32], into output: inout TermOutput) throws {
-        let order = segment.sortedTermIDs()
+        let order = segment.sortedTermIDs(jobs: jobs)
         let chunkTerms = IndexSerializer.chunkTerms(forTerms: order.count, jobs: jobs)
         let chunkCount = (order.count + chunkTerms - 1) / chunkTerms
         guard jobs > 1 else {
