@@ -37,29 +37,37 @@ package final class Lock: @unchecked Sendable {
 package final class Condition: @unchecked Sendable {
     // allocated once and never moved, as Lock's mutex
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let conditions: UnsafeMutablePointer<pthread_cond_t>
+    private let count: Int
 
-    package init() {
+    /// A lock with `count` condition variables (numbered from 0), for waiters that wait for
+    /// different things: each is woken only by what it waits for.
+    package init(count: Int = 1) {
+        precondition(count >= 1)
+        self.count = count
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        pthread_cond_init(condition, nil)
+        conditions = .allocate(capacity: count)
+        conditions.initialize(repeating: pthread_cond_t(), count: count)
+        for i in 0..<count { pthread_cond_init(conditions + i, nil) }
     }
 
     deinit {
-        pthread_cond_destroy(condition)
-        condition.deallocate()
+        for i in 0..<count { pthread_cond_destroy(conditions + i) }
+        conditions.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
 
     package func lock() { pthread_mutex_lock(mutex) }
     package func unlock() { pthread_mutex_unlock(mutex) }
-    package func wait() { pthread_cond_wait(condition, mutex) }
-    package func signal() { pthread_cond_signal(condition) }
-    package func broadcast() { pthread_cond_broadcast(condition) }
+    // (in bounds: `which` < count, checked)
+    package func wait(_ which: Int = 0) { precondition(which < count); pthread_cond_wait(conditions + which, mutex) }
+    package func signal(_ which: Int = 0) { precondition(which < count); pthread_cond_signal(conditions + which) }
+    package func broadcast(_ which: Int = 0) { precondition(which < count); pthread_cond_broadcast(conditions + which) }
+    /// Wakes every waiter of every condition variable.
+    package func broadcastAll() { for i in 0..<count { pthread_cond_broadcast(conditions + i) } }
 }
 
 /// `format` filled in by the C library's printf (vsnprintf), as Foundation's `String(format:)`
