@@ -175,7 +175,9 @@ struct BenchIndexCommand: ParsableCommand {
             --scale K indexes the input K times over (keys prefixed "1/" to "K/"), read K times \
             from the same files, so that growth can be measured without K copies on disk. \
             MB/s, documents/s and tokens/s are the input's bytes (uncompressed), documents and \
-            tokens over the median seconds. Phases are measured on the threads that run them \
+            tokens over the median seconds; the speed-up of a row is the median seconds of the \
+            one-job row of the same scale over its own (how the build scales with threads). \
+            Phases are measured on the threads that run them \
             (per-thread CPU clocks) and summed over threads; analysis and inversion overlap on \
             several threads, so the phases' CPU seconds can exceed the wall-clock time. The phase \
             figures are medians over the runs. \
@@ -407,16 +409,21 @@ struct BenchIndexCommand: ParsableCommand {
         out += "\(report.cores) cores, load average \(report.loadAverageBefore.map { format($0, 2) }.joined(separator: " ")) "
         out += "(after: \(report.loadAverageAfter.map { format($0, 2) }.joined(separator: " ")))\n\n"
         var table: [[String]] = [["jobs", "scale", "documents", "input MB", "min s", "median s", "max s", "MB/s", "docs/s",
-                                  "tokens/s", "peak RSS MB", "index MB", "CPU s"]]
+                                  "tokens/s", "peak RSS MB", "index MB", "CPU s", "speed-up"]]
         for r in report.results {
+            // how the build scales with threads: against the one-job row of the same scale
+            let oneJob = report.results.first { $0.jobs == 1 && $0.scale == r.scale }
+            let speedUp = oneJob.map { r.seconds.median > 0 ? format($0.seconds.median / r.seconds.median, 2) : "-" } ?? "-"
             table.append([String(r.jobs), String(r.scale), String(r.documents), format(Double(r.inputBytes) / 1e6, 2),
                           format(r.seconds.min, 3), format(r.seconds.median, 3), format(r.seconds.max, 3),
                           format(r.megabytesPerSecond, 2), format(r.documentsPerSecond, 0), format(r.tokensPerSecond, 0),
-                          format(Double(r.peakRSSBytes) / 1e6, 1), format(Double(r.indexBytes) / 1e6, 2), format(r.cpuSeconds, 2)])
+                          format(Double(r.peakRSSBytes) / 1e6, 1), format(Double(r.indexBytes) / 1e6, 2), format(r.cpuSeconds, 2),
+                          speedUp])
         }
         out += columns(table)
         out += "\nMB = 10^6 bytes of input text; rates over the median seconds; peak RSS: the largest of the runs' processes;\n"
-        out += "CPU s: the median of the runs' processes (user + system, every thread, start-up included).\n\n"
+        out += "CPU s: the median of the runs' processes (user + system, every thread, start-up included);\n"
+        out += "speed-up: the median seconds of the one-job row of the same scale over the row's (- without one).\n\n"
         let phases = IndexBuildTimings.Phase.allCases.filter { p in report.results.contains { $0.phases[p.rawValue] != nil } }
         out += "Time per phase, CPU seconds (per-thread CPU clocks summed over threads; analysis and inversion run\n"
         out += "interleaved on worker threads), then in parentheses wall seconds spent in the phase, summed over threads;\n"

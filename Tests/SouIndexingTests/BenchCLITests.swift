@@ -110,14 +110,27 @@ struct BenchCLITests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = try corpus(80, in: folder)
-        let r = try runSou(sou, ["bench", "index", input, "--runs", "2", "--jobs", "1"], temporary: folder)
+        let r = try runSou(sou, ["bench", "index", input, "--runs", "2", "--jobs", "1,2"], temporary: folder)
         #expect(r.status == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("sou bench index \(input): 80 documents") == true)
         let header = try #require(lines.firstIndex { $0.hasPrefix("jobs  scale  documents") })
+        #expect(lines[header].hasSuffix("CPU s  speed-up"))
         let cells = lines[header + 1].split(separator: " ").map(String.init)
-        #expect(cells.count == 13)
+        #expect(cells.count == 14)
         #expect(cells[0] == "1" && cells[1] == "1" && cells[2] == "80")
+        // the speed-up is the one-job row's median seconds over the row's: 1 for that row itself,
+        // the ratio of the printed medians (each rounded to 3 decimals) for the two-job row
+        #expect(cells[13] == "1.00")
+        let two = lines[header + 2].split(separator: " ").map(String.init)
+        #expect(two.count == 14 && two[0] == "2")
+        if let m1 = Double(cells[5]), let m2 = Double(two[5]), let speedUp = Double(two[13]), m2 > 0.0005 {
+            let h = 0.0005   // (half a unit of the medians' last digit; the speed-up's is 0.005)
+            #expect(speedUp >= (m1 - h) / (m2 + h) - 0.005 && speedUp <= (m1 + h) / (m2 - h) + 0.005,
+                    "\(cells[5]) / \(two[5]) vs \(two[13])")
+        } else {
+            Issue.record("unreadable medians or speed-up: \(cells[5]), \(two[5]), \(two[13])")
+        }
         let mb = Double(cells[3]) ?? .nan, minimum = Double(cells[4]) ?? .nan, median = Double(cells[5]) ?? .nan
         let maximum = Double(cells[6]) ?? .nan, rate = Double(cells[7]) ?? .nan
         #expect(minimum <= median && median <= maximum)
