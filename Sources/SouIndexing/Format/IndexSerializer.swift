@@ -1,4 +1,3 @@
-import Dispatch
 import FoundationEssentials
 import Glibc
 import SouAnalysis
@@ -106,44 +105,44 @@ struct IndexSerializer {
         let p = sink.endSection()
         sections.append(SectionEntry(kind: .positions, range: p.range, crc: p.crc))
 
-        func section(_ kind: SectionKind, _ write: () throws -> Void) rethrows {
+        sink.beginSection()
+        try output.postings.drain(into: sink)
+        let q = sink.endSection()
+        sections.append(SectionEntry(kind: .postings, range: q.range, crc: q.crc))
+
+        sink.beginSection()
+        try output.dictionary.finish(into: sink)
+        let t = sink.endSection()
+        sections.append(SectionEntry(kind: .terms, range: t.range, crc: t.crc))
+
+        sink.beginSection()
+        try sink.write(output.dictionary.bigramEnds.finish())
+        let e = sink.endSection()
+        sections.append(SectionEntry(kind: .bigramEnds, range: e.range, crc: e.crc))
+
+        if let filter = output.dictionary.filter {
             sink.beginSection()
-            try write()
+            try sink.write(filter.finish())
+            let f = sink.endSection()
+            sections.append(SectionEntry(kind: .termFilter, range: f.range, crc: f.crc))
+        }
+
+        sink.beginSection()
+        try DocumentsWriter.writeDocuments(documents, into: sink)
+        let d = sink.endSection()
+        sections.append(SectionEntry(kind: .documents, range: d.range, crc: d.crc))
+
+        sink.beginSection()
+        try DocumentsWriter.writeKeyOrder(documents, into: sink)
+        let k = sink.endSection()
+        sections.append(SectionEntry(kind: .keyOrder, range: k.range, crc: k.crc))
+
+        if storesText {
+            sink.beginSection()
+            try DocumentsWriter.writeStoredText(documents, into: sink)
             let s = sink.endSection()
-            sections.append(SectionEntry(kind: kind, range: s.range, crc: s.crc))
+            sections.append(SectionEntry(kind: .storedText, range: s.range, crc: s.crc))
         }
-        // The BigramEnds, TermFilter, Documents and KeyOrder sections do not depend on the sink:
-        // with several jobs, another thread makes their bytes while this one copies the postings
-        // and the dictionary into the sink (the serial end of a parallel build: on dev-all, the
-        // 2.5 ms they took after those overlap the 2 ms of copying); with one, they are written
-        // as they are made, after those.
-        let dictionary = output.dictionary
-        nonisolated(unsafe) var tail: Result<TailSections, any Error>? = nil
-        let tailDone = DispatchGroup()
-        defer { tailDone.wait() }
-        if jobs > 1 {
-            nonisolated(unsafe) let documents = documents
-            DispatchQueue.global().async(group: tailDone) { tail = Result { try TailSections(dictionary: dictionary, documents: documents) } }
-        }
-
-        try section(.postings) { try output.postings.drain(into: sink) }
-        try section(.terms) { try dictionary.finish(into: sink) }
-
-        if jobs > 1 {
-            tailDone.wait()
-            let made = try tail!.get()
-            try section(.bigramEnds) { try sink.write(made.bigramEnds) }
-            if let filter = made.termFilter { try section(.termFilter) { try sink.write(filter) } }
-            try section(.documents) { try sink.write(made.documents) }
-            try section(.keyOrder) { try sink.write(made.keyOrder) }
-        } else {
-            try section(.bigramEnds) { try sink.write(dictionary.bigramEnds.finish()) }
-            if let filter = dictionary.filter { try section(.termFilter) { try sink.write(filter.finish()) } }
-            try section(.documents) { try DocumentsWriter.writeDocuments(documents, into: sink) }
-            try section(.keyOrder) { try DocumentsWriter.writeKeyOrder(documents, into: sink) }
-        }
-
-        if storesText { try section(.storedText) { try DocumentsWriter.writeStoredText(documents, into: sink) } }
 
         // Header.
         var header = ByteWriter()
@@ -177,26 +176,5 @@ struct IndexSerializer {
         try sink.write(table)
         try sink.flush()
         return totals
-    }
-}
-
-/// The sections after the dictionary that a serializer can make apart from the sink, in memory:
-/// the BigramEnds section, the TermFilter section (nil when the layout has none), the Documents
-/// and the KeyOrder sections (their order in the file).
-struct TailSections {
-    var bigramEnds: [UInt8]
-    var termFilter: [UInt8]?
-    var documents: [UInt8]
-    var keyOrder: [UInt8]
-
-    init(dictionary: DictionaryWriter, documents table: DocumentTable) throws {
-        bigramEnds = dictionary.bigramEnds.finish()
-        termFilter = dictionary.filter?.finish().bytes
-        let d = OutputSink()
-        try DocumentsWriter.writeDocuments(table, into: d)
-        documents = d.bytes
-        let k = OutputSink()
-        try DocumentsWriter.writeKeyOrder(table, into: k)
-        keyOrder = k.bytes
     }
 }
