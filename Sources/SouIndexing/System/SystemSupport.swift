@@ -62,10 +62,10 @@ package final class Condition: @unchecked Sendable {
 
     package func lock() { pthread_mutex_lock(mutex) }
     package func unlock() { pthread_mutex_unlock(mutex) }
-    // (in bounds: `which` < count, checked)
-    package func wait(_ which: Int = 0) { precondition(which < count); pthread_cond_wait(conditions + which, mutex) }
-    package func signal(_ which: Int = 0) { precondition(which < count); pthread_cond_signal(conditions + which) }
-    package func broadcast(_ which: Int = 0) { precondition(which < count); pthread_cond_broadcast(conditions + which) }
+    // (in bounds: 0 ≤ `which` < count, checked)
+    package func wait(_ which: Int = 0) { precondition(which >= 0 && which < count); pthread_cond_wait(conditions + which, mutex) }
+    package func signal(_ which: Int = 0) { precondition(which >= 0 && which < count); pthread_cond_signal(conditions + which) }
+    package func broadcast(_ which: Int = 0) { precondition(which >= 0 && which < count); pthread_cond_broadcast(conditions + which) }
     /// Wakes every waiter of every condition variable.
     package func broadcastAll() { for i in 0..<count { pthread_cond_broadcast(conditions + i) } }
 }
