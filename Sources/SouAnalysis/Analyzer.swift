@@ -190,8 +190,10 @@ public struct Analyzer: Sendable {
                     // segment to ICU; its output keeps the segment's byte range.
                     segment.removeAll(keepingCapacity: true)
                     segment.append(c)
+                    var onlyRemoved = true   // every character after the base is one NFKC_Casefold removes
                     repeat {
                         segment.append(next)
+                        if onlyRemoved, !Self.isRemoved(next, flags: nextFlags, table) { onlyRemoved = false }
                         j += nextLength
                         nextFlags = 0
                         if j < n {
@@ -199,8 +201,26 @@ public struct Analyzer: Sendable {
                             nextFlags = table.flags(next)
                         }
                     } while nextFlags & CharacterClass.noBoundaryBefore != 0 && segment.count < Self.maxSegmentLength
-                    for normalized in Self.normalize(segment) {
-                        scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
+                    if onlyRemoved {
+                        // A base followed only by characters that NFKC_Casefold maps to nothing
+                        // (soft hyphens, zero-width spaces and joiners, variation selectors): the
+                        // segment's normalization is the base's alone. NFKC_Casefold maps each
+                        // character, then composes (NFC), and a removed character adds nothing to
+                        // compose with, so ICU would return the table's mapping of the base. No call
+                        // of ICU (loading it costs ~1 ms, and groff's man pages hold soft hyphens).
+                        if flags & CharacterClass.mapped == 0 {
+                            scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: false)
+                        } else if c < 0x80 {
+                            scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
+                        } else {
+                            for normalized in table.mapping(c) {
+                                scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
+                            }
+                        }
+                    } else {
+                        for normalized in Self.normalize(segment) {
+                            scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
+                        }
                     }
                 } else if flags & CharacterClass.mapped == 0 {
                     scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
@@ -246,6 +266,13 @@ public struct Analyzer: Sendable {
     /// after 30 non-starters: ICU reorders a segment's marks by insertion, quadratic in its length
     /// (160,000 alternating marks took 39 s), so each cut segment costs at most a constant.
     static let maxSegmentLength = 32
+
+    /// Whether NFKC_Casefold maps `c` (with table flags `flags`) to nothing: a mapped character
+    /// whose mapping is empty (Default_Ignorable characters such as U+00AD, U+200B, U+FE0F).
+    @inline(__always)
+    private static func isRemoved(_ c: UInt32, flags: UInt8, _ table: CharacterTable) -> Bool {
+        flags & CharacterClass.mapped != 0 && c >= 0x80 && table.mapping(c).isEmpty
+    }
 
     /// NFKC_Casefold of a normalization segment through ICU.
     private static func normalize(_ segment: [UInt32]) -> [UInt32] {

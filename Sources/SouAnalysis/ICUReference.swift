@@ -25,6 +25,21 @@ enum ICUReference {
         return Array(output[0..<Int(count)])
     }
 
+    /// NFKC_Casefold of a whole text (`unorm2_normalize` over all of it at once): the oracle that
+    /// the analyzer's per-segment normalization is tested against.
+    static func nfkcCasefold(text: [UInt32]) throws(AnalyzerError) -> [UInt32] {
+        var capacity = text.count * 3 + 8
+        while true {
+            var output = [UInt32](repeating: 0, count: capacity)
+            let count = text.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { sou_nfkc_casefold(source.baseAddress, Int32(source.count), $0.baseAddress, Int32(capacity)) }
+            }
+            guard count >= 0 else { throw AnalyzerError.icu("cannot normalize a text of \(text.count) characters") }
+            if Int(count) <= capacity { return Array(output[0..<Int(count)]) }
+            capacity = Int(count)
+        }
+    }
+
     /// The characters `transliteratorID` changes one-to-one among `characters` (Han/Kana code
     /// points), from one transliteration of "c\n" for all of them: source → target.
     static func folds(_ characters: [UInt32], transliteratorID: String) throws(AnalyzerError) -> [UInt32: UInt32] {

@@ -148,6 +148,46 @@ struct AnalyzerBehaviourTests {
         }
     }
 
+    @Test("text with characters NFKC_Casefold removes or combines gives the tokens of ICU's normalization of the whole text")
+    func normalizationSegmentsMatchWholeText() throws {
+        let analyzer = try Analyzer()
+        var generator = SplitMix64(seed: 0xAD)
+        // bases (plain, mapped, CJK, Hangul, half-width kana, separators), characters NFKC_Casefold
+        // removes (soft hyphen, zero-width space and joiner, word joiner, variation selectors, BOM,
+        // grapheme joiner) and characters that combine with what precedes them
+        let bases: [String] = ["a", "A", "é", "ß", "Ａ", "集", "体", "カ", "ｶ", "가", "1", "①", "㈱", " ", ".", "\n", "-"]
+        let removed: [String] = ["\u{AD}", "\u{200B}", "\u{200D}", "\u{2060}", "\u{FE0F}", "\u{FEFF}", "\u{E0100}", "\u{34F}"]
+        let combining: [String] = ["\u{301}", "\u{3099}", "ﾞ", "\u{1161}"]
+        var removedOnlyTexts = 0
+        for round in 0..<600 {
+            var text = ""
+            var hasCombining = false
+            for _ in 0..<(1 + Int(generator.next() % 24)) {
+                switch generator.next() % 8 {
+                case 0, 1, 2: text += removed[Int(generator.next() % UInt64(removed.count))]
+                case 3 where round % 2 == 0:
+                    text += combining[Int(generator.next() % UInt64(combining.count))]
+                    hasCombining = true
+                default: text += bases[Int(generator.next() % UInt64(bases.count))]
+                }
+            }
+            if !hasCombining { removedOnlyTexts += 1 }
+            let normalized = try ICUReference.nfkcCasefold(text: text.unicodeScalars.map(\.value))
+            let normalizedText = String(String.UnicodeScalarView(normalized.compactMap(Unicode.Scalar.init)))
+            var buffer = TokenBuffer(), expected = TokenBuffer()
+            let input = Array(text.utf8), reference = Array(normalizedText.utf8)
+            _ = try input.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &buffer) }
+            _ = try reference.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, into: &expected) }
+            let got = buffer.tokens, want = expected.tokens
+            #expect(got.map(\.term) == want.map(\.term), "terms of \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(got.map(\.position) == want.map(\.position), "positions of \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(got.map(\.kind) == want.map(\.kind), "kinds of \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            // byte ranges stay in the input
+            for token in got { #expect(token.byteRange.upperBound <= input.count && !token.byteRange.isEmpty) }
+        }
+        #expect(removedOnlyTexts >= 300)
+    }
+
     @Test("Analyzer is Sendable and its configuration is kept")
     func sendable() throws {
         let configuration = AnalyzerConfiguration(joinsSoftLineBreaks: false, foldsTraditionalToSimplified: true)

@@ -94,6 +94,17 @@ struct StartupTests {
             #expect(run.status == 0, "\(arguments): \(run)")
             #expect(!run.err.contains("libicu"), "sou \(arguments.joined(separator: " ")) loads ICU:\n\(run.err)")
         }
+        // with the character data file, text whose only normalization segments are a character
+        // followed by ones NFKC_Casefold removes (groff's soft hyphens, zero-width spaces) is
+        // analyzed without ICU; a combining mark that composes with its base needs it
+        try write("co\u{AD}operate 集体\u{200B}协商 パイプ\u{FE0F}", to: input + "/b.txt")
+        let removed = try runSouBounded(sou, ["index", input, "-o", out], environment: trace)
+        #expect(removed.status == 0 && !removed.err.contains("libicu"), "text with only removed characters loads ICU:\n\(removed)")
+        try write("caf\u{65}\u{301}", to: input + "/c.txt")
+        let combined = try runSouBounded(sou, ["index", input, "-o", out], environment: trace)
+        #expect(combined.status == 0 && combined.err.contains("libicuuc.so"), "a combining mark normalized without ICU:\n\(combined)")
+        let found = try runSouBounded(sou, ["search", "-i", out, "cooperate", "-c"], environment: trace)
+        #expect(found.status == 0 && found.out == "1\n", "\(found)")
         // the first build wrote the character data file: a search reads its characters from it
         #expect(FileManager.default.fileExists(atPath: cache + "/" + CharacterDataFile.fileName), "no character data file in \(cache)")
         let searched = try runSouBounded(sou, ["search", "-i", out, "工资", "-c"], environment: trace)
