@@ -90,7 +90,7 @@ struct SouCommand: ParsableCommand {
         }
     }
 
-    /// `sou search ...` and `sou index ...` parsed by their own command type, not from the
+    /// `sou search`, `index`, `add`, `delete` and `merge` parsed by their own command type, not from the
     /// root: ArgumentParser's parse from the root also builds the argument sets of the root and
     /// of the two parsers that look for `--generate-completion-script`, Swift protocol-
     /// conformance look-ups that cost ~1 ms. The subcommand's own parse is the same
@@ -110,6 +110,9 @@ struct SouCommand: ParsableCommand {
         // parseAsRoot gives ArgumentParser's help command for a help request: not these types
         case "search": return (try? SearchCommand.parseAsRoot(rest)) as? SearchCommand   // (after ``quickRun(_:)``)
         case "index": return (try? IndexCommand.parseAsRoot(rest)) as? IndexCommand
+        case "add": return (try? AddCommand.parseAsRoot(rest)) as? AddCommand
+        case "delete": return (try? DeleteCommand.parseAsRoot(rest)) as? DeleteCommand
+        case "merge": return (try? MergeCommand.parseAsRoot(rest)) as? MergeCommand
         default: return nil
         }
     }

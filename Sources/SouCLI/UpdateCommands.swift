@@ -45,6 +45,7 @@ struct WriterOptions: ParsableArguments {
 struct AddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
+        _superCommandName: "sou",   // parsed alone: SouCommand.parseSubcommandAlone
         abstract: "Add documents to an index, replacing those with the same keys (upsert); nothing is deleted.",
         discussion: """
         SOURCES are read as by `sou index` (folders, files, JSON Lines; `-` reads JSON Lines from \
@@ -145,6 +146,7 @@ struct AddCommand: ParsableCommand {
 struct DeleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
+        _superCommandName: "sou",   // parsed alone: SouCommand.parseSubcommandAlone
         abstract: "Delete documents from an index by key.",
         discussion: """
         Keys are given as arguments and/or one per line with --keys-from FILE (- for stdin). Keys \
@@ -235,6 +237,7 @@ struct DeleteCommand: ParsableCommand {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
+        _superCommandName: "sou",   // parsed alone: SouCommand.parseSubcommandAlone
         abstract: "Merge an index's segments (into one by default) and drop deleted documents.",
         discussion: """
         Postings are merged from the segments without re-analyzing text. The merged index is \

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 @testable import SouIndexing
 
-/// `sou search` and `sou index` are parsed by their own command type, without the root's command
+/// `sou search`, `index`, `add`, `delete` and `merge` are parsed by their own command type, without the root's command
 /// tree (`SouCommand.parseSubcommandAlone`), and fall back to the root's parse on any error or
 /// help request. The root's parse (forced with `SOU_FULL_PARSE`) is the oracle: every command
 /// line gives the same status, output and messages on both paths.
-@Suite("sou search and sou index parsed alone: the same answers, errors, help and exit codes as the root's parse", .serialized)
+@Suite("sou search, index, add, delete and merge parsed alone: the same answers, errors, help and exit codes as the root's parse", .serialized)
 struct SubcommandParseTests {
     /// Runs `arguments` on both paths in `folder`; returns the two runs (status, out, err).
     func bothPaths(_ sou: URL, _ arguments: [String], in folder: URL) throws -> (alone: SouRun, root: SouRun) {
@@ -95,5 +95,51 @@ struct SubcommandParseTests {
             let root = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_CACHE": cache, "SOU_FULL_PARSE": "1"])
             #expect(alone.status == root.status && masked(alone) == masked(root), "\(arguments): parsed alone \(alone), by the root \(root)")
         }
+    }
+
+    @Test("add, delete and merge: updates, their summaries, validation errors, unknown options and help are those of the root's parse")
+    func updateCommandLines() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write("集体协商 工资\n", to: folder.appendingPathComponent("in/a.txt").path)
+        try write("{\"id\":\"k1\",\"body\":\"集体协商\"}\n{\"id\":\"k2\",\"body\":\"工资\"}\n", to: folder.appendingPathComponent("docs.jsonl").path)
+        let base = folder.appendingPathComponent("base.sou").path, index = folder.appendingPathComponent("x.sou").path
+        let built = try runSouBounded(sou, ["index", "in", "-o", "base.sou", "--quiet"], in: folder)
+        #expect(built.status == 0, "\(built)")
+        func masked(_ run: SouRun) -> String { run.err.replacing(/[0-9]+(\.[0-9]+)?/, with: "N") + "|" + run.out.replacing(/[0-9]+(\.[0-9]+)?/, with: "N") }
+        var statuses: [Int32] = []
+        for arguments in [["add", "-i", "x.sou", "docs.jsonl"],
+                          ["add", "-i", "x.sou", "docs.jsonl", "--jobs", "1", "--quiet"],
+                          ["add", "-i", "x.sou", "--jsonl", "docs.jsonl", "--id-field", "body"],
+                          ["add", "-i", "x.sou"],
+                          ["add", "-i", "x.sou", "docs.jsonl", "--jobs", "0"],
+                          ["add", "-i", "x.sou", "docs.jsonl", "--bogus"],
+                          ["add", "--help"],
+                          ["delete", "-i", "x.sou", "in/a.txt"],
+                          ["delete", "-i", "x.sou", "no-such-key"],
+                          ["delete", "-i", "x.sou", "-dash"],
+                          ["delete", "-i", "x.sou", "in/a.txt", "--merge-factor", "1"],
+                          ["delete", "--help"],
+                          ["merge", "x.sou"],
+                          ["merge", "x.sou", "--max-segments", "0"],
+                          ["merge", "x.sou", "--jobs", "2", "--quiet"],
+                          ["merge", "--help"]] {
+            // each path updates its own copy of the same index
+            try? FileManager.default.removeItem(atPath: index)
+            try FileManager.default.copyItem(atPath: base, toPath: index)
+            let cache = folder.appendingPathComponent("cache").path
+            let alone = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_CACHE": cache])
+            let aloneFile = try Data(contentsOf: URL(fileURLWithPath: index))
+            try FileManager.default.removeItem(atPath: index)
+            try FileManager.default.copyItem(atPath: base, toPath: index)
+            let root = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_CACHE": cache, "SOU_FULL_PARSE": "1"])
+            let rootFile = try Data(contentsOf: URL(fileURLWithPath: index))
+            #expect(alone.status == root.status && masked(alone) == masked(root), "\(arguments): parsed alone \(alone), by the root \(root)")
+            #expect(aloneFile.count == rootFile.count, "\(arguments): the index is \(aloneFile.count) bytes parsed alone, \(rootFile.count) by the root")
+            statuses.append(alone.status)
+        }
+        // the updates ran, and the bad command lines failed, on both paths
+        #expect(statuses == [0, 0, 0, 2, 2, 2, 0, 0, 1, 2, 2, 0, 0, 2, 0, 0], "\(statuses)")
     }
 }
