@@ -1,4 +1,5 @@
 import Sou
+@testable import SouAnalysis
 
 /// The analyzer on arbitrary bytes. The first byte picks the configuration (bit 0: joins soft
 /// line breaks; bit 1: folds Traditional to Simplified) and the first position (the other bits);
@@ -6,6 +7,10 @@ import Sou
 /// empty, terms are not empty, positions never go back and start at the first position, the
 /// summary counts the tokens, the next field starts after the last token, and the invalid UTF-8
 /// sequences counted are those Swift's own decoder replaces (both replace maximal subparts).
+/// And for valid UTF-8 of fewer than 32 scalars (below the analyzer's cut of a long run of
+/// combining marks), without variant folding: the terms, positions and kinds equal those of ICU's
+/// NFKC_Casefold of the whole text, analyzed (the analyzer normalizes a segment at a time, from
+/// its table or through ICU).
 enum AnalyzerTarget {
     static let analyzers: [Analyzer] = (0..<4).map { flags in
         try! Analyzer(configuration: AnalyzerConfiguration(joinsSoftLineBreaks: flags & 1 != 0,
@@ -53,5 +58,16 @@ enum AnalyzerTarget {
             }
         }
         require(summary.invalidSequences == invalid, "\(summary.invalidSequences) invalid sequences counted, Swift's decoder finds \(invalid)")
+        guard invalid == 0, first & 2 == 0, let text = String(validating: input, as: UTF8.self), text.unicodeScalars.count < 32,
+              let normalized = try? ICUReference.nfkcCasefold(text: text.unicodeScalars.map(\.value)) else { return }
+        let reference = Array(String(String.UnicodeScalarView(normalized.compactMap(Unicode.Scalar.init))).utf8)
+        var expected = TokenBuffer()
+        guard (try? reference.withUnsafeBufferPointer({ try analyzer.analyze(utf8: $0, into: &expected, firstPosition: firstPosition) })) != nil else {
+            require(false, "the analyzer refused ICU's normalization of \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            return
+        }
+        let got = buffer.tokens, want = expected.tokens
+        require(got.map(\.term) == want.map(\.term) && got.map(\.position) == want.map(\.position) && got.map(\.kind) == want.map(\.kind),
+                "\(text.unicodeScalars.map { String($0.value, radix: 16) }): tokens \(got.map(\.term)) at \(got.map(\.position)), ICU's normalization gives \(want.map(\.term)) at \(want.map(\.position))")
     }
 }
