@@ -1,4 +1,7 @@
-/// The commonest `sou search` and `sou index` command lines, read without ArgumentParser.
+import Sou
+
+/// The commonest `sou search`, `sou index`, `sou add` and `sou delete` command lines, read without
+/// ArgumentParser.
 ///
 /// ArgumentParser finds a command's options by reflection: it builds the command's argument set
 /// from a `Mirror` of its property wrappers and decodes the values through `Decodable`, and each
@@ -65,6 +68,50 @@ enum QuickParse {
                            types: [], excludedTypes: [], globs: [], verbose: false, noJoinLines: false, foldVariants: false)
         do {
             try MemoryBudgetOption.check(memory)
+            try run.validate()
+        } catch { return nil }
+        return run
+    }
+
+    /// `sou add`'s arguments (after `add`) as what the command runs (made without an
+    /// `AddCommand`: ``AddRun``), or nil for ArgumentParser: sources (not `-`), `-i/--index FILE`,
+    /// `--quiet`, `--jsonl`, `--wait`, `--jobs N`, `--memory N`.
+    static func add(_ arguments: ArraySlice<String>) -> AddRun? {
+        guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--jsonl", "jsonl"), ("--wait", "wait")],
+                              options: [("-i", "index"), ("--index", "index"), ("--jobs", "jobs"), ("--memory", "memory")]),
+              let index = line.value("index") else { return nil }
+        var jobs: Int? = nil, memory: Int? = nil
+        if let value = line.value("jobs") {
+            guard let n = plainNumber(value) else { return nil }
+            jobs = n
+        }
+        if let value = line.value("memory") {
+            guard let n = plainNumber(value) else { return nil }
+            memory = n
+        }
+        let target = WriterTarget(index: index, wait: line.flags.contains("wait"), mergeFactor: IndexWriterOptions().mergeFactor)
+        let run = AddRun(target: target, sources: line.positional, idField: AddCommand.defaultIDField, textFields: [],
+                         titleField: IndexCommand.defaultTitleField, jsonl: line.flags.contains("jsonl"), jobs: jobs,
+                         memory: memory, quiet: line.flags.contains("quiet"))
+        do {
+            try target.validate()
+            try MemoryBudgetOption.check(memory)
+            try run.validate()
+        } catch { return nil }
+        return run
+    }
+
+    /// `sou delete`'s arguments (after `delete`) as what the command runs (``DeleteRun``), or nil
+    /// for ArgumentParser: keys (none starting with `-`), `-i/--index FILE`, `--keys-from FILE`
+    /// (not `-`), `--quiet`, `--wait`.
+    static func delete(_ arguments: ArraySlice<String>) -> DeleteRun? {
+        guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--wait", "wait")],
+                              options: [("-i", "index"), ("--index", "index"), ("--keys-from", "keys-from")]),
+              let index = line.value("index") else { return nil }
+        let target = WriterTarget(index: index, wait: line.flags.contains("wait"), mergeFactor: IndexWriterOptions().mergeFactor)
+        let run = DeleteRun(target: target, keys: line.positional, keysFrom: line.value("keys-from"), quiet: line.flags.contains("quiet"))
+        do {
+            try target.validate()
             try run.validate()
         } catch { return nil }
         return run

@@ -34,12 +34,14 @@ struct SouCommand: ParsableCommand {
         // `sou index`: the folders are walked while the command line is parsed
         IndexCommand.startEarlyListing(CommandLine.arguments)
         do {
-            // the commonest command lines of `sou search` and `sou index` run without a
-            // `SearchCommand` or an `IndexCommand` (``SearchRun``, ``IndexRun``)
+            // the commonest command lines of `sou search`, `index`, `add` and `delete` run
+            // without their command types (``SearchRun``, ``IndexRun``, ``AddRun``, ``DeleteRun``)
             if let run = quickRun(CommandLine.arguments) {
                 CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: true)
-                if getenv("SOU_PARSE_DUMP") != nil {
+                if let dump = getenv("SOU_PARSE_DUMP") {
                     print(run.dump)
+                    // (`SOU_PARSE_DUMP=path`: also which parse made it, for the tests)
+                    if String(cString: dump) == "path" { writeStderr("parsed by QuickParse\n") }
                     Glibc.exit(0)
                 }
                 try run.run()
@@ -51,10 +53,13 @@ struct SouCommand: ParsableCommand {
             let writesNothing = (command as? SearchCommand)?.noCache ?? false
             CharacterDataFile.use(folder: FolderSearch.cacheFolder(), writing: !writesNothing)
             // the tests compare the commands the parse paths build (QuickParseTests)
-            if getenv("SOU_PARSE_DUMP") != nil {
-                // (a search or index command as what it runs, as the quick path prints it)
+            if let dump = getenv("SOU_PARSE_DUMP") {
+                if String(cString: dump) == "path" { writeStderr("parsed by ArgumentParser\n") }
+                // (a search, index, add or delete command as what it runs, as the quick path prints it)
                 print((command as? IndexCommand).map { String(reflecting: $0.settings) }
-                      ?? (command as? SearchCommand).map { String(reflecting: $0.settings) } ?? String(reflecting: command))
+                      ?? (command as? SearchCommand).map { String(reflecting: $0.settings) }
+                      ?? (command as? AddCommand).map { String(reflecting: $0.settings) }
+                      ?? (command as? DeleteCommand).map { String(reflecting: $0.settings) } ?? String(reflecting: command))
                 Glibc.exit(0)
             }
             try command.run()
@@ -117,13 +122,15 @@ struct SouCommand: ParsableCommand {
         }
     }
 
-    /// A `sou search` or `sou index` command line that ``QuickParse`` reads, as what it runs
+    /// A `sou search`, `index`, `add` or `delete` command line that ``QuickParse`` reads, as what it runs
     /// (nil: any other command line, or `SOU_FULL_PARSE` set).
     static func quickRun(_ arguments: [String]) -> QuickRun? {
         guard arguments.count > 2, getenv("SOU_FULL_PARSE") == nil else { return nil }
         switch arguments[1] {
         case "search": return QuickParse.search(arguments.dropFirst(2)).map(QuickRun.search)
         case "index": return QuickParse.index(arguments.dropFirst(2)).map(QuickRun.index)
+        case "add": return QuickParse.add(arguments.dropFirst(2)).map(QuickRun.add)
+        case "delete": return QuickParse.delete(arguments.dropFirst(2)).map(QuickRun.delete)
         default: return nil
         }
     }
@@ -132,11 +139,15 @@ struct SouCommand: ParsableCommand {
     enum QuickRun {
         case search(SearchRun)
         case index(IndexRun)
+        case add(AddRun)
+        case delete(DeleteRun)
 
         func run() throws {
             switch self {
             case .search(let run): try run.run()
             case .index(let run): try run.run()
+            case .add(let run): try run.run()
+            case .delete(let run): try run.run()
             }
         }
 
@@ -145,6 +156,8 @@ struct SouCommand: ParsableCommand {
             switch self {
             case .search(let run): String(reflecting: run)
             case .index(let run): String(reflecting: run)
+            case .add(let run): String(reflecting: run)
+            case .delete(let run): String(reflecting: run)
             }
         }
     }

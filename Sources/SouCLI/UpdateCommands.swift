@@ -14,31 +14,10 @@ struct WriterOptions: ParsableArguments {
     @Option(name: .customLong("merge-factor"), parsing: .unconditional, help: "Segments of similar size are merged this many at a time.")
     var mergeFactor = IndexWriterOptions().mergeFactor
 
-    func validate() throws {
-        if mergeFactor < 2 || mergeFactor > 1000 { throw ValidationError("--merge-factor must be between 2 and 1000 (got \(mergeFactor))") }
-    }
+    /// The options as plain values (what ``AddRun`` and ``DeleteRun`` hold).
+    var settings: WriterTarget { WriterTarget(index: index, wait: wait, mergeFactor: mergeFactor) }
 
-    /// The writer of the index (`mode`: `sou add` creates a new index only when it commits).
-    /// `memory`: the buffer budget in bytes (nil: the default).
-    func writer(jobs: Int = 1, memory: Int? = nil, mode: IndexWriterMode = .openOrCreate,
-                creating options: (inout IndexWriterOptions) -> Void = { _ in }) throws -> IndexWriter {
-        var o = IndexWriterOptions()
-        o.waitsForLock = wait
-        o.mergeFactor = mergeFactor
-        // a temporary file (a new index, a compacting rewrite) is removed on SIGINT, SIGTERM, SIGHUP
-        o.temporaryFile = TemporaryFileCleanup.hook()
-        o.jobs = jobs
-        if let memory { o.memoryBudget = memory }
-        if FileManager.default.fileExists(atPath: index) {
-            // an existing index decides the analyzer and storage options
-            let reader = try IndexReader(path: index)
-            o.configuration = reader.configuration
-            o.storesText = reader.storesText
-        } else {
-            options(&o)
-        }
-        return try IndexWriter(path: index, mode: mode, options: o)
-    }
+    func validate() throws { try settings.validate() }
 }
 
 /// `sou add -i FILE SOURCES...`: adds or replaces documents.
@@ -61,13 +40,13 @@ struct AddCommand: ParsableCommand {
     var sources: [String]
 
     @Option(name: .customLong("id-field"), help: "JSON member holding the document key.")
-    var idField = "id"
+    var idField = Self.defaultIDField
 
     @Option(name: .customLong("text-field"), help: "JSON member(s) joined into the text, each on its own lines with a gap no phrase spans (repeatable; default: title, body).")
     var textFields: [String] = []
 
     @Option(name: .customLong("title-field"), help: "JSON member holding the title.")
-    var titleField = "title"
+    var titleField = IndexCommand.defaultTitleField
 
     @Flag(help: "Read the given files as JSON Lines whatever their names.")
     var jsonl = false
@@ -80,66 +59,18 @@ struct AddCommand: ParsableCommand {
     @Flag(help: "No summary.")
     var quiet = false
 
-    func validate() throws {
-        if sources.isEmpty { throw ValidationError("give at least one folder, file, or -") }
-        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
+    /// `--id-field`'s default (also that of ``QuickParse``).
+    static let defaultIDField = "id"
+
+    /// The command as what it runs.
+    var settings: AddRun {
+        AddRun(target: target.settings, sources: sources, idField: idField, textFields: textFields, titleField: titleField,
+               jsonl: jsonl, jobs: jobs, memory: buffer.memory, quiet: quiet)
     }
 
-    func run() throws {
-        let start = Date()
-        var input = InputOptions()
-        input.forcesJSONLines = jsonl || sources == ["-"]
-        input.idField = idField
-        if !textFields.isEmpty { input.textFields = textFields }
-        input.titleField = titleField
-        let source = DocumentSource(options: input, warn: { printError("warning: " + $0) })
-        // a source that cannot be read is an error about it (not about the index), before anything
-        for p in sources where p != "-" {
-            var st = stat()
-            if stat(p, &st) != 0 { throw CLIError("cannot read \(p): \(String(cString: strerror(errno)))") }
-        }
-        do {
-            // a new index is created by the commit, so that an add that fails creates nothing
-            var existed = stat()
-            let exists = lstat(target.index, &existed) == 0
-            let writer = try target.writer(jobs: jobs ?? activeProcessorCount, memory: buffer.bytes, mode: .openOrCreateOnCommit)
-            let before = writer.documentCount
-            var count = 0
-            // keys read in this run (by their bytes, as the index holds keys): a key read again
-            // replaces the document read before, as in `sou index`, which says so
-            var keysRead = Set<ByteKey>()
-            var duplicates = 0
-            try writer.addDocuments { add in
-                try source.read(paths: sources) { doc in
-                    try add(doc)
-                    count += 1
-                    if !keysRead.insert(ByteKey(doc.key)).inserted {
-                        duplicates += 1
-                        printError("warning: " + IndexBuilder.duplicateKeyWarning(doc))
-                    }
-                }
-            }
-            guard count > 0 else {
-                // nothing to commit: the file stays byte for byte (the writer drops what it
-                // prepared when it goes)
-                throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added; "
-                               + (exists ? "\(target.index) is unchanged" : "\(target.index) was not created"))
-            }
-            try writer.commit()
-            let after = try IndexReader(path: target.index).documentCount
-            if !quiet {
-                // replaced: keys that were in the index (a key read twice is one document)
-                let added = after - before
-                let note = duplicates == 0 ? "" : " (\(duplicates) duplicate key\(duplicates == 1 ? "" : "s") in the input: the last one read wins)"
-                writeStderr("\(target.index): added \(added), replaced \(keysRead.count - added)\(note) in "
-                            + cFormat("%.2f s", Date().timeIntervalSince(start)) + "; \(after) document\(after == 1 ? "" : "s")\n")
-            }
-        } catch let error as IndexError {
-            throw CLIError(file: target.index, error)
-        } catch let error as OutputRefusal {
-            throw CLIError(error.description)
-        }
-    }
+    func validate() throws { try settings.validate() }
+
+    func run() throws { try settings.run() }
 }
 
 /// `sou delete -i FILE KEY...`: deletes documents by key.
@@ -169,8 +100,11 @@ struct DeleteCommand: ParsableCommand {
     func validate() throws {
         // (also when the parser dropped such a word and parsed the rest)
         if let usage = Self.misreadKey(arguments: Array(CommandLine.arguments.dropFirst())) { throw CLIError(usage) }
-        if keys.isEmpty && keysFrom == nil { throw ValidationError("give at least one key, or --keys-from FILE") }
+        try settings.validate()
     }
+
+    /// The command as what it runs.
+    var settings: DeleteRun { DeleteRun(target: target.settings, keys: keys, keysFrom: keysFrom, quiet: quiet) }
 
     /// A usage error for a `sou delete` command line with a key that starts with "-" before
     /// `--`: the argument parser took it for options (`-dash` as -d -a -s -h printed the help
@@ -205,32 +139,7 @@ struct DeleteCommand: ParsableCommand {
             + "\nUsage: sou delete --index <index> [<keys> ...] [--keys-from <keys-from>]  (see sou delete --help)"
     }
 
-    func run() throws {
-        var all = keys
-        if let keysFrom { all += try LineFile.keys(keysFrom, option: "--keys-from") }
-        guard FileManager.default.fileExists(atPath: target.index) else {
-            throw CLIError("\(target.index): no such index")
-        }
-        var missing: [String] = []
-        var deleted = 0
-        do {
-            let writer = try target.writer()
-            // a key given twice (as an argument and in --keys-from's file) is deleted once: the
-            // second time it is no longer in the index, which is not "not in the index"
-            var seen = Set<ByteKey>()
-            for key in all where seen.insert(ByteKey(key)).inserted {
-                if try writer.delete(key: key) { deleted += 1 } else { missing.append(key) }
-            }
-            try writer.commit()
-        } catch let error as IndexError {
-            throw CLIError(file: target.index, error)
-        } catch let error as OutputRefusal {
-            throw CLIError(error.description)
-        }
-        for key in missing { printError("not in the index: \(key)") }
-        if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
-        if deleted == 0 { throw ExitStatus(code: 1) }
-    }
+    func run() throws { try settings.run() }
 }
 
 /// `sou merge FILE`: merges segments and drops deleted documents.

@@ -132,4 +132,80 @@ struct QuickParseTests {
         // nothing was written: a dump only parses
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs.sou").path))
     }
+
+    @Test("add and delete: the quick forms and the lines left to ArgumentParser build the same command on both paths")
+    func sameUpdateCommandBothPaths() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quickAdds: [[String]] = [
+            ["add", "-i", "x.sou", "docs"],
+            ["add", "--index", "x.sou", "a.jsonl", "b.jsonl", "--quiet"],
+            ["add", "-i", "x.sou", "--jsonl", "x.txt", "--jobs", "2", "--memory", "64", "--wait"],
+        ]
+        let quickDeletes: [[String]] = [
+            ["delete", "-i", "x.sou", "k1"],
+            ["delete", "--index", "x.sou", "k1", "k2", "--quiet", "--wait"],
+            ["delete", "-i", "x.sou", "--keys-from", "keys.txt"],
+        ]
+        let left: [[String]] = [
+            ["add", "-i", "x.sou"],
+            ["add", "-i", "x.sou", "-"],
+            ["add", "-i", "x.sou", "docs", "--jobs", "0"],
+            ["add", "-i", "x.sou", "docs", "--jobs", "+2"],
+            ["add", "-i", "x.sou", "docs", "--memory", "0"],
+            ["add", "-i", "x.sou", "docs", "--merge-factor", "4"],
+            ["add", "-i", "x.sou", "docs", "--id-field", "key", "--text-field", "body"],
+            ["add", "docs"],
+            ["add", "-i", "a.sou", "-i", "b.sou", "docs"],
+            ["add", "-i", "x.sou", "docs", "--quiet", "--quiet"],
+            ["add", "help"],
+            ["add", "--help"],
+            ["delete", "-i", "x.sou"],
+            ["delete", "-i", "x.sou", "-dash"],
+            ["delete", "-i", "x.sou", "--", "-dash"],
+            ["delete", "-i", "x.sou", "--keys-from", "-"],
+            ["delete", "-i", "x.sou", "k", "--merge-factor", "1"],
+            ["delete", "k"],
+            ["delete", "--help"],
+        ]
+        for (k, arguments) in (quickAdds + quickDeletes + left).enumerated() {
+            let (quick, root) = try dumps(sou, arguments, in: folder)
+            #expect(quick.status == root.status && quick.out == root.out && quick.err == root.err,
+                    "\(arguments): quick path \(quick), ArgumentParser \(root)")
+            if k < quickAdds.count {
+                #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.AddRun("), "\(arguments): \(quick)")
+            } else if k < quickAdds.count + quickDeletes.count {
+                #expect(quick.status == 0 && quick.out.hasPrefix("SouCLI.DeleteRun("), "\(arguments): \(quick)")
+            }
+            if k == 2 {
+                #expect(quick.out.contains("jobs: Optional(2)") && quick.out.contains("memory: Optional(64)") && quick.out.contains("wait: true")
+                        && quick.out.contains("jsonl: true"), "\(quick.out)")
+            }
+        }
+        // nothing was written: a dump only parses
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.sou").path))
+    }
+
+    @Test("the commonest command lines of search, index, add and delete are read by the quick parse, the others by ArgumentParser")
+    func quickParseTakesTheCommonestLines() throws {
+        let sou = try #require(souExecutable(), "the sou executable is not built next to the tests")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quick: [[String]] = [
+            ["search", "集体协商", "-i", "x.sou"], ["search", "工资", "docs", "-c"],
+            ["index", "docs", "-o", "x.sou"], ["index", "--jsonl", "x.jsonl", "-o", "x.sou", "--jobs", "1"],
+            ["add", "-i", "x.sou", "docs"], ["add", "-i", "x.sou", "x.jsonl", "--quiet", "--memory", "64"],
+            ["delete", "-i", "x.sou", "k1", "k2"], ["delete", "-i", "x.sou", "--keys-from", "keys.txt", "--quiet"],
+        ]
+        let parsed: [[String]] = [
+            ["search", "集体协商", "-i", "x.sou", "--color", "never"], ["index", "docs", "-o", "x.sou", "--hidden"],
+            ["add", "-i", "x.sou", "-"], ["add", "-i", "x.sou", "docs", "--id-field", "key"],
+            ["delete", "-i", "x.sou", "--keys-from", "-"], ["delete", "-i", "x.sou", "k", "--merge-factor", "4"],
+        ]
+        for (arguments, path) in quick.map({ ($0, "QuickParse") }) + parsed.map({ ($0, "ArgumentParser") }) {
+            let run = try runSouBounded(sou, arguments, in: folder, environment: ["SOU_PARSE_DUMP": "path"])
+            #expect(run.status == 0 && run.err == "parsed by \(path)\n", "\(arguments): \(run)")
+        }
+    }
 }
