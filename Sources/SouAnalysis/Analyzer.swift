@@ -185,6 +185,10 @@ public struct Analyzer: Sendable {
                     c = 0xFFFD
                     flags = table.flags(c)
                 }
+                // the base's bytes are the character itself (verbatim) unless characters it
+                // absorbs follow (a normalization segment)
+                var verbatim = true
+                var normalizedByICU = false
                 if nextFlags & CharacterClass.noBoundaryBefore != 0 {
                     // A base followed by characters that may combine with it: hand the whole
                     // segment to ICU; its output keeps the segment's byte range.
@@ -201,29 +205,24 @@ public struct Analyzer: Sendable {
                             nextFlags = table.flags(next)
                         }
                     } while nextFlags & CharacterClass.noBoundaryBefore != 0 && segment.count < Self.maxSegmentLength
-                    if onlyRemoved {
-                        // A base followed only by characters that NFKC_Casefold maps to nothing
-                        // (soft hyphens, zero-width spaces and joiners, variation selectors): the
-                        // segment's normalization is the base's alone. NFKC_Casefold maps each
-                        // character, then composes (NFC), and a removed character adds nothing to
-                        // compose with, so ICU would return the table's mapping of the base. No call
-                        // of ICU (loading it costs ~1 ms, and groff's man pages hold soft hyphens).
-                        if flags & CharacterClass.mapped == 0 {
-                            scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: false)
-                        } else if c < 0x80 {
-                            scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
-                        } else {
-                            for normalized in table.mapping(c) {
-                                scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
-                            }
-                        }
-                    } else {
+                    verbatim = false
+                    if !onlyRemoved {
+                        normalizedByICU = true
                         for normalized in Self.normalize(segment) {
                             scanner.feed(normalized, table.characterClass(normalized), i, j, verbatim: false)
                         }
                     }
+                    // else: a base followed only by characters that NFKC_Casefold maps to nothing
+                    // (soft hyphens, zero-width spaces and joiners, variation selectors): the
+                    // segment's normalization is the base's alone, below. NFKC_Casefold maps each
+                    // character, then composes (NFC), and a removed character adds nothing to
+                    // compose with, so ICU would return the table's mapping of the base. No call
+                    // of ICU (loading it costs ~1 ms, and groff's man pages hold soft hyphens).
+                }
+                if normalizedByICU {
+                    // (fed above)
                 } else if flags & CharacterClass.mapped == 0 {
-                    scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: true)
+                    scanner.feed(c, flags & CharacterClass.mask, i, j, verbatim: verbatim)
                 } else if c < 0x80 {
                     scanner.feed(c | 0x20, CharacterClass.letter, i, j, verbatim: false)   // A-Z
                 } else {

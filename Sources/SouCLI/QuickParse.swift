@@ -52,15 +52,8 @@ enum QuickParse {
                                                  ("--jsonl", "jsonl")],
                               options: [("-o", "output"), ("--output", "output"), ("--jobs", "jobs"), ("--memory", "memory")]),
               let output = line.value("output") else { return nil }
-        var jobs: Int? = nil, memory: Int? = nil
-        if let value = line.value("jobs") {
-            guard let n = plainNumber(value) else { return nil }
-            jobs = n
-        }
-        if let value = line.value("memory") {
-            guard let n = plainNumber(value) else { return nil }
-            memory = n
-        }
+        guard let numbers = numbers(line, "jobs", "memory") else { return nil }
+        let (jobs, memory) = (numbers[0], numbers[1])
         let run = IndexRun(paths: line.positional, output: output, jsonl: line.flags.contains("jsonl"), idField: nil, textFields: [],
                            titleField: IndexCommand.defaultTitleField, jobs: jobs, rebuild: line.flags.contains("rebuild"),
                            memory: memory, wait: false, mergeFactor: nil, noStore: line.flags.contains("no-store"), force: false,
@@ -80,15 +73,8 @@ enum QuickParse {
         guard let line = read(arguments, flags: [("--quiet", "quiet"), ("--jsonl", "jsonl"), ("--wait", "wait")],
                               options: [("-i", "index"), ("--index", "index"), ("--jobs", "jobs"), ("--memory", "memory")]),
               let index = line.value("index") else { return nil }
-        var jobs: Int? = nil, memory: Int? = nil
-        if let value = line.value("jobs") {
-            guard let n = plainNumber(value) else { return nil }
-            jobs = n
-        }
-        if let value = line.value("memory") {
-            guard let n = plainNumber(value) else { return nil }
-            memory = n
-        }
+        guard let numbers = numbers(line, "jobs", "memory") else { return nil }
+        let (jobs, memory) = (numbers[0], numbers[1])
         let target = WriterTarget(index: index, wait: line.flags.contains("wait"), mergeFactor: IndexWriterOptions().mergeFactor)
         let run = AddRun(target: target, sources: line.positional, idField: AddCommand.defaultIDField, textFields: [],
                          titleField: IndexCommand.defaultTitleField, jsonl: line.flags.contains("jsonl"), jobs: jobs,
@@ -158,6 +144,18 @@ enum QuickParse {
             }
         }
         return line
+    }
+
+    /// The values of options `names` of `line` as plain numbers (``plainNumber(_:)``), nil for
+    /// one not given; nil when one given is not a plain number.
+    private static func numbers(_ line: Line, _ names: String...) -> [Int?]? {
+        var result: [Int?] = []
+        for name in names {
+            guard let value = line.value(name) else { result.append(nil); continue }
+            guard let n = plainNumber(value) else { return nil }
+            result.append(n)
+        }
+        return result
     }
 
     /// 1 to 18 ASCII digits as an Int (what `Int(_:)`, ArgumentParser's conversion, gives them);
