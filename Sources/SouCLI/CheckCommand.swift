@@ -18,7 +18,7 @@ struct CheckCommand: ParsableCommand {
         do {
             let index = try IndexReader(contentsOf: URL(fileURLWithPath: file))
             let r = try index.verify()
-            print("ok: \(counted(r.documents, "document")) (\(r.deletedDocuments) deleted), \(r.segments) segment\(r.segments == 1 ? "" : "s"), \(r.terms) terms, \(r.postings) postings, \(r.positions) positions, \(r.sectionsVerified) sections and \(r.commits) commit record\(r.commits == 1 ? "" : "s") verified")
+            print("ok: \(counted(r.documents, "live document")), \(r.deletedDocuments) deleted, \(r.segments) segment\(r.segments == 1 ? "" : "s"), \(r.terms) terms, \(r.postings) postings, \(r.positions) positions, \(r.sectionsVerified) sections and \(r.commits) commit record\(r.commits == 1 ? "" : "s") verified")
             for note in r.notes { printError("note: \(file): \(note)") }
         } catch let error as IndexError {
             throw CLIError(file: file, error)

@@ -84,6 +84,8 @@ struct AddRun {
             // replaces the document read before, as in `sou index`, which says so
             var keysRead = Set<ByteKey>()
             var duplicates = 0
+            // the keys of files read (a file's key is its path as given)
+            var fileKeys: [String] = []
             try writer.addDocuments { add in
                 try source.read(paths: sources) { doc in
                     try add(doc)
@@ -91,6 +93,8 @@ struct AddRun {
                     if !keysRead.insert(ByteKey(doc.key)).inserted {
                         duplicates += 1
                         printError("warning: " + IndexBuilder.duplicateKeyWarning(doc))
+                    } else if doc.origin == doc.key {
+                        fileKeys.append(doc.key)
                     }
                 }
             }
@@ -100,8 +104,11 @@ struct AddRun {
                 throw CLIError("no documents read from \(sources.joined(separator: " ")): nothing added; "
                                + (exists ? "\(target.index) is unchanged" : "\(target.index) was not created"))
             }
+            // files the index also holds under another spelling of their paths
+            let respelled = try Self.respelledFiles(fileKeys, in: writer)
             try writer.commit()
             let after = try IndexReader(path: target.index).documentCount
+            PathSpellings.warnRespelled(respelled, index: target.index)
             if !quiet {
                 // replaced: keys that were in the index (a key read twice is one document)
                 let added = after - before
@@ -114,6 +121,20 @@ struct AddRun {
         } catch let error as OutputRefusal {
             throw CLIError(error.description)
         }
+    }
+
+    /// The keys of `keys` (paths of files) of which `writer` also holds another spelling, with
+    /// that spelling.
+    static func respelledFiles(_ keys: [String], in writer: IndexWriter) throws -> [(key: String, indexed: String)] {
+        guard !keys.isEmpty, let cwd = PathSpellings.currentDirectory() else { return [] }
+        var found: [(key: String, indexed: String)] = []
+        for key in keys {
+            for other in PathSpellings.alternatives(of: key, cwd: cwd) where try writer.containsKey(other) {
+                found.append((key, other))
+                break
+            }
+        }
+        return found
     }
 }
 
@@ -154,7 +175,21 @@ struct DeleteRun {
         } catch let error as OutputRefusal {
             throw CLIError(error.description)
         }
-        for key in missing { printError("not in the index: \(key)") }
+        // a path the index holds under another spelling says which (a file's key is its path as
+        // it was indexed)
+        do {
+            let reader = missing.isEmpty ? nil : try IndexReader(path: target.index)
+            let cwd = PathSpellings.currentDirectory()
+            for key in missing {
+                if let reader, let cwd, let other = try PathSpellings.indexedSpelling(of: key, in: reader, cwd: cwd) {
+                    printError("not in the index: \(key) (the index has this path as \(other): keys are paths as they were indexed)")
+                } else {
+                    printError("not in the index: \(key)")
+                }
+            }
+        } catch let error as IndexError {
+            throw CLIError(file: target.index, error)
+        }
         if !quiet { writeStderr("\(target.index): deleted \(deleted), not found \(missing.count)\n") }
         if deleted == 0 { throw ExitStatus(code: 1) }
     }

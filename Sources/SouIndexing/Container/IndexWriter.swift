@@ -458,6 +458,18 @@ public final class IndexWriter {
         return found
     }
 
+    /// Whether a live document has key `key`: in the segments committed before this writer, those
+    /// it has written since, or its buffer.
+    public func containsKey(_ key: String) throws -> Bool {
+        try checkUsable()
+        try flushPending()
+        if bufferKeys[ByteKey(key)] != nil { return true }
+        for i in segments.indices {
+            for local in try segments[i].reader.documents(withKey: key) where !segments[i].deletions.contains(local) { return true }
+        }
+        return false
+    }
+
     /// Adds many documents, analyzing them on ``IndexWriterOptions/jobs`` threads: `produce`
     /// calls `add` for each (on this thread). The same as calling ``add(key:title:text:)`` for
     /// each, in order: when `produce` throws an error of its own, the documents it added before

@@ -1,0 +1,78 @@
+import Glibc
+import Sou
+
+/// Other spellings of a file's path key: a file's key is its path as it was given (`docs/a.txt`,
+/// `./docs/a.txt` or `/home/me/docs/a.txt` for one file), so a command that names a file
+/// another way than the index did means a key the index does not have. `sou add` then adds a
+/// second document for the file, and `sou delete` finds nothing; both say which spelling the
+/// index holds.
+enum PathSpellings {
+    /// The spellings of `path` other than itself that name the same file from the current
+    /// directory `cwd` (absolute): `path` without `.` components and repeated slashes, with and
+    /// without a leading `./`, and as an absolute path, or relative to `cwd` when it is under
+    /// it. Lexical only: `..` and symbolic links are left as they are.
+    static func alternatives(of path: String, cwd: String) -> [String] {
+        // (on the bytes: String's splitting, joining and hashing cost ~460,000 instructions for
+        // one path, more than the rest of a one-file sou add)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty else { return [] }
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let absolute = bytes[0] == slash
+        // the components but empty and "." ones, joined by single slashes
+        var clean: [UInt8] = absolute ? [slash] : []
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != slash { j += 1 }
+            if j > i, !(j == i + 1 && bytes[i] == dot) {
+                if clean.count > (absolute ? 1 : 0) { clean.append(slash) }
+                clean.append(contentsOf: bytes[i..<j])
+            }
+            i = j + 1
+        }
+        guard clean.count > (absolute ? 1 : 0) else { return [] }
+        var base = Array(cwd.utf8)
+        if base.last != slash { base.append(slash) }
+        var spellings: [[UInt8]] = [clean]
+        if absolute {
+            if clean.count > base.count, clean.starts(with: base) {
+                let relative = Array(clean[base.count...])
+                spellings += [relative, [dot, slash] + relative]
+            }
+        } else {
+            spellings += [[dot, slash] + clean, base + clean]
+        }
+        var result: [String] = []
+        for (k, spelling) in spellings.enumerated() where spelling != bytes && !spellings[..<k].contains(spelling) {
+            result.append(String(decoding: spelling, as: UTF8.self))
+        }
+        return result
+    }
+
+    /// The current directory, or nil when it cannot be read.
+    static func currentDirectory() -> String? {
+        guard let p = getcwd(nil, 0) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// The first of `key`'s other spellings that is the key of a live document of `index` (nil
+    /// when none is).
+    static func indexedSpelling(of key: String, in index: IndexReader, cwd: String) throws -> String? {
+        for other in alternatives(of: key, cwd: cwd) where try !index.documents(withKey: other).isEmpty { return other }
+        return nil
+    }
+
+    /// Warns of files `sou add` added as new documents that the index also holds under another
+    /// spelling of their paths (the first three by name, then how many more).
+    static func warnRespelled(_ respelled: [(key: String, indexed: String)], index: String) {
+        guard !respelled.isEmpty else { return }
+        for (key, indexed) in respelled.prefix(3) {
+            printError("warning: \(key): \(index) also has \(indexed), the same path from this directory; keys are paths as given, "
+                       + "so the file may be in it twice now (give the path as indexed to replace that document, or sou delete one of them)")
+        }
+        if respelled.count > 3 {
+            printError("warning: \(respelled.count - 3) more added \(respelled.count == 4 ? "file is" : "files are") in \(index) under another spelling of \(respelled.count == 4 ? "its path" : "their paths") too")
+        }
+    }
+}
