@@ -160,6 +160,26 @@ enum OutputTarget {
         }
     }
 
+    /// `files` without the index at `path` itself (the same file: device and inode), which a
+    /// folder given to `sou index` holds when the index is written inside it (`sou index . -o
+    /// notes.sou`): read, it is skipped as binary, and the skip recorded changed the index, so
+    /// that every run found it changed again and committed anew (the file grew at each run with
+    /// nothing else changed). The same check as ``checkNotListed(_:listed:)``: names first, a stat
+    /// only for a file of the index's name.
+    static func excludingIndex(_ path: String, from files: [InputFile]) -> (files: [InputFile], excluded: String?) {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return (files, nil) }
+        let name = PathText.lastComponent(path)
+        guard let k = files.firstIndex(where: { file in
+            guard PathText.lastComponent(file.path) == name else { return false }
+            var s = stat()
+            return stat(file.path, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino
+        }) else { return (files, nil) }
+        var rest = files
+        let excluded = rest.remove(at: k).path
+        return (rest, excluded)
+    }
+
     /// The canonical absolute form of `path` (realpath), nil when it cannot be resolved.
     private static func canonical(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -243,8 +243,13 @@ public struct IndexBuilder {
         // (Counted while the walk runs: a column of every segment, about 1 ms for 21,000 files)
         let live = fresh ? SourceCounts() : try writer.liveDocumentCounts()
         phase("open")
-        let files = try listing.files()
+        var files = try listing.files()
         if fresh { try OutputTarget.checkNotListed(indexPath, listed: files.map(\.path)) }
+        // the index itself, when it lies in a folder it mirrors, is not one of its inputs
+        if case (let rest, let excluded?) = OutputTarget.excludingIndex(indexPath, from: files) {
+            files = rest
+            detail("\(PathBytes.displayed(excluded)): the index being written, not read")
+        }
         let source = listing.source
         source.options = input
         source.note = note
