@@ -186,7 +186,7 @@ _sou() {
 
 _sou_search() {
     repeating_flags=()
-    non_repeating_flags=(--no-cache --hidden --type-list --no-join-lines --fold-variants -c --count -l --files --files-with-matches -q --quiet --json --vimgrep --explain --version -h --help)
+    non_repeating_flags=(--no-cache --hidden --type-list --no-join-lines --fold-variants -c --count -l --files --files-with-matches -0 --null -q --quiet --json --vimgrep --explain --version -h --help)
     repeating_options=(-e -t --type -T --type-not -g --glob)
     non_repeating_options=(-i --index --encoding -n --limit --offset -A --after-context -B --before-context -C --context --k1 --b --color -m --max-lines -M --max-columns --batch)
     __sou_offer_flags_options -1

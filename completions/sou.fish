@@ -23,7 +23,7 @@ function __sou_parse_tokens -S
         __sou_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'search'
-            __sou_parse_subcommand -r 1 'e=+' 'i/index=' 'no-cache' 'hidden' 't/type=+' 'T/type-not=+' 'g/glob=+' 'type-list' 'encoding=' 'no-join-lines' 'fold-variants' 'n/limit=' 'offset=' 'c/count' 'l/files' 'q/quiet' 'json' 'vimgrep' 'A/after-context=' 'B/before-context=' 'C/context=' 'explain' 'k1=' 'b=' 'color=' 'm/max-lines=' 'M/max-columns=' 'batch=' 'version' 'h/help'
+            __sou_parse_subcommand -r 1 'e=+' 'i/index=' 'no-cache' 'hidden' 't/type=+' 'T/type-not=+' 'g/glob=+' 'type-list' 'encoding=' 'no-join-lines' 'fold-variants' 'n/limit=' 'offset=' 'c/count' 'l/files' '0/null' 'q/quiet' 'json' 'vimgrep' 'A/after-context=' 'B/before-context=' 'C/context=' 'explain' 'k1=' 'b=' 'color=' 'm/max-lines=' 'M/max-columns=' 'batch=' 'version' 'h/help'
         case 'show'
             __sou_parse_subcommand 1 'i/index=' 'lines=' 'N/line-number' 'version' 'h/help'
         case 'index'
@@ -136,6 +136,7 @@ complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou s
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" offset' -l 'offset' -d 'Skip this many of the best hits first (pagination with -n: --offset 10 -n 10 shows hits 11 to 20).' -rfka ''
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" c count' -s 'c' -l 'count' -d 'Print only the number of matching documents.'
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" files files-with-matches l' -s 'l' -l 'files' -l 'files-with-matches' -d 'Print only the keys of the hits, best first.'
+complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" 0 null' -s '0' -l 'null' -d 'With -l: end each key with a NUL byte instead of a line feed, and print it unescaped when stdout is not a terminal (for xargs -0, as rg -l0: names with spaces and line feeds come through; a byte of a name that is not UTF-8 stays written \\xFF, as in every key).'
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" q quiet' -s 'q' -l 'quiet' -d 'Print nothing on stdout: the exit status says whether a document matched (0), none did (1) or something went wrong (2), as grep -q and rg -q (warnings and errors still go to stderr).'
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" json' -l 'json' -d 'One JSON object per hit: rank, key, title, score, matches, total, snippets, and with -A/-B/-C the context lines (with -c: {"total":N}; with -l: rank and key).'
 complete -c 'sou' -n '__sou_should_offer_completions_for_flags_or_options "sou search" vimgrep' -l 'vimgrep' -d 'One line per match: KEY:LINE:COLUMN:TEXT (column in bytes from 1, as ripgrep), for editors\' quickfix lists.'

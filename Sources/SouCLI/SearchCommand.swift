@@ -134,6 +134,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("l"), .long, .customLong("files-with-matches")], help: "Print only the keys of the hits, best first.")
     var files = false
 
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "With -l: end each key with a NUL byte instead of a line feed, and print it unescaped when stdout is not a terminal (for xargs -0, as rg -l0: names with spaces and line feeds come through; a byte of a name that is not UTF-8 stays written \\xFF, as in every key).")
+    var null = false
+
     @Flag(name: [.customShort("q"), .long], help: "Print nothing on stdout: the exit status says whether a document matched (0), none did (1) or something went wrong (2), as grep -q and rg -q (warnings and errors still go to stderr).")
     var quiet = false
 
@@ -409,12 +412,14 @@ struct SearchCommand: ParsableCommand {
 
     /// The options as plain values, for ``SearchRun``.
     var settings: SearchRun {
-        SearchRun(arguments: arguments, queryOptions: queryOptions, index: index, noCache: noCache, hidden: hidden, types:
-                  types, excludedTypes: excludedTypes, globs: globs, typeList: typeList, encoding: encoding, noJoinLines:
-                  noJoinLines, foldVariants: foldVariants, limit: limit, offset: offset, count: count, files: files, quiet:
-                  quiet, json: json, vimgrep: vimgrep, afterContext: afterContext, beforeContext: beforeContext, context:
-                  context, explain: explain, k1: k1, b: b, color: color, maxLines: maxLines, maxColumns: maxColumns, batch:
-                  batch)
+        var run = SearchRun(arguments: arguments, queryOptions: queryOptions, index: index, noCache: noCache, hidden: hidden, types:
+                            types, excludedTypes: excludedTypes, globs: globs, typeList: typeList, encoding: encoding, noJoinLines:
+                            noJoinLines, foldVariants: foldVariants, limit: limit, offset: offset, count: count, files: files, quiet:
+                            quiet, json: json, vimgrep: vimgrep, afterContext: afterContext, beforeContext: beforeContext, context:
+                            context, explain: explain, k1: k1, b: b, color: color, maxLines: maxLines, maxColumns: maxColumns, batch:
+                            batch)
+        run.nullSeparated = null
+        return run
     }
 
     /// ``SearchRun``'s (for the messages about misread command lines).
@@ -441,6 +446,12 @@ struct OutputBuffer {
 
     mutating func write(_ s: String) {
         bytes.append(contentsOf: s.utf8)
+        if !holds, bytes.count > 1 << 16 { flush() }
+    }
+
+    /// Writes `raw` as they are (a path's bytes, which need not be UTF-8).
+    mutating func write(bytes raw: [UInt8]) {
+        bytes.append(contentsOf: raw)
         if !holds, bytes.count > 1 << 16 { flush() }
     }
 

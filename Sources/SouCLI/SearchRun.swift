@@ -25,6 +25,8 @@ struct SearchRun {
     var offset: Int
     var count: Bool
     var files: Bool
+    /// `-0/--null`: -l ends each key with a NUL byte instead of a line feed, unescaped.
+    var nullSeparated = false
     var quiet: Bool
     var json: Bool
     var vimgrep: Bool
@@ -98,6 +100,9 @@ extension SearchRun {
             if let value, value < 0 { throw ValidationError("\(name) must be 0 or more (got \(value))") }
         }
         if vimgrep, json || count || files { throw ValidationError("--vimgrep cannot be combined with --json, -c or -l") }
+        if nullSeparated, !files || json || batch != nil {
+            throw ValidationError("-0/--null ends each key that -l prints with a NUL byte (for xargs -0): give it with -l, without --json or --batch")
+        }
         if quiet {
             for (set, name) in [(count, "-c"), (files, "-l"), (json, "--json"), (vimgrep, "--vimgrep"), (explain, "--explain"),
                                 (batch != nil, "--batch"), (afterContext != nil || beforeContext != nil || context != nil, "-A/-B/-C")] where set {
@@ -315,6 +320,8 @@ extension SearchRun {
         let format: HitPrinter.Format = count ? .count : files ? .files : vimgrep ? .vimgrep : json ? .json : .human
         var printer = HitPrinter(format: format)
         printer.asJSON = json
+        printer.nullSeparated = nullSeparated
+        if nullSeparated { printer.toTerminal = isatty(STDOUT_FILENO) == 1 }
         if format == .human || format == .vimgrep, color.usesColor() { printer.palette = .ansi }
         printer.before = beforeContext ?? context ?? 0
         printer.after = afterContext ?? context ?? 0

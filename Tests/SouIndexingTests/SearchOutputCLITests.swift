@@ -250,7 +250,7 @@ struct SearchOutputCLITests {
     }
 
     /// Before: -l printed the raw newline and escape sequence (a forged line, a red terminal).
-    @Test("keys with newlines, escapes and bidi overrides are escaped in -l, headings and --vimgrep; JSON round-trips them")
+    @Test("keys with newlines, escapes and bidi overrides are escaped in -l, headings and --vimgrep; JSON round-trips them; -l -0 prints them as they are, each ended by a NUL byte (escaped still on a terminal)")
     func oddKeys() throws {
         let ids = ["a\nforged.txt", "b\u{1B}[31mred", "c\\d\te", "f\u{202E}txt.exe"]
         let lines = try ids.map { id -> String in
@@ -275,6 +275,20 @@ struct SearchOutputCLITests {
                        try runSou(sou, ["search", "-i", odd, "--vimgrep", Self.phrase]).out] {
             #expect(!output.contains("\u{1B}") && !output.contains("\u{202E}") && !output.contains("\t"))
             #expect(!output.contains("\nforged"))
+        }
+        // -l -0 (for xargs -0): each key as it is, then a NUL byte; on a terminal still escaped
+        for arguments in [["-l", "-0"], ["-l0"], ["--files", "--null"]] {
+            let nul = try runSou(sou, ["search", "-i", odd] + arguments + [Self.phrase])
+            let raw = nul.out.split(separator: "\0", omittingEmptySubsequences: false)
+            #expect(nul.status == 0 && raw.last == "" && raw.count == ids.count + 1, "\(arguments): \(nul)")
+            for id in ids { #expect(raw.contains { $0.hasSuffix("#" + id) }, "\(arguments): \(id) in \(raw)") }
+        }
+        let onTerminal = try runSouOnTerminal(sou, ["search", "-i", odd, "-l", "-0", Self.phrase], environment: [:])
+        #expect(onTerminal.contains("\0") && onTerminal.contains("b\\x1B[31mred") && !onTerminal.contains("\u{1B}")
+                && !onTerminal.contains("\u{202E}"), "\(onTerminal)")
+        for arguments in [["-0"], ["-l", "-0", "--json"], ["-c", "-0"]] {
+            let r = try runSou(sou, ["search", "-i", odd] + arguments + [Self.phrase])
+            #expect(r.status == 2 && r.out.isEmpty && r.err.contains("-0/--null ends each key that -l prints with a NUL byte"), "\(arguments): \(r)")
         }
     }
 

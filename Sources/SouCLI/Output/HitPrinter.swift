@@ -24,6 +24,11 @@ struct HitPrinter {
     var format: Format
     /// `-l` and `-c` as JSON.
     var asJSON = false
+    /// `-l -0`: each key ends with a NUL byte, unescaped (a line feed in a name is printed as it is)
+    /// unless ``toTerminal``.
+    var nullSeparated = false
+    /// Stdout is a terminal.
+    var toTerminal = false
     var palette = Palette.plain
     /// Context lines before and after each matching line (human output; `"context"` in JSON).
     var before = 0, after = 0
@@ -38,6 +43,12 @@ struct HitPrinter {
             out.write(asJSON ? "{\"total\":\(results.total)}\n" : "\(results.total)\n")
         case .files:
             for hit in results.hits {
+                if nullSeparated {
+                    // unescaped for a pipe (xargs -0); on a terminal escaped as always, so that a
+                    // key cannot drive it (escape sequences, bidi overrides)
+                    out.write(bytes: Array((toTerminal ? Escaping.printable(hit.key) : hit.key).utf8) + [0])
+                    continue
+                }
                 out.write(asJSON ? "{\"rank\":\(hit.rank),\"key\":\(JSON.string(hit.key))}\n" : Escaping.printable(hit.key) + "\n")
             }
         case .json:
