@@ -246,7 +246,7 @@ public struct IndexBuilder {
         var files = try listing.files()
         if fresh { try OutputTarget.checkNotListed(indexPath, listed: files.map(\.path)) }
         // the index itself, when it lies in a folder it mirrors, is not one of its inputs
-        if case (let rest, let excluded?) = OutputTarget.excludingIndex(indexPath, from: files) {
+        if case (let rest, let excluded?) = OutputTarget.excludingIndex(indexPath, from: files, sources: paths) {
             files = rest
             detail("\(PathBytes.displayed(excluded)): the index being written, not read")
         }
