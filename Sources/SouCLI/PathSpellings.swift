@@ -15,22 +15,9 @@ enum PathSpellings {
         // (on the bytes: String's splitting, joining and hashing cost ~460,000 instructions for
         // one path, more than the rest of a one-file sou add)
         let bytes = Array(path.utf8)
-        guard !bytes.isEmpty else { return [] }
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-        let absolute = bytes[0] == slash
-        // the components but empty and "." ones, joined by single slashes
-        var clean: [UInt8] = absolute ? [slash] : []
-        var i = 0
-        while i < bytes.count {
-            var j = i
-            while j < bytes.count, bytes[j] != slash { j += 1 }
-            if j > i, !(j == i + 1 && bytes[i] == dot) {
-                if clean.count > (absolute ? 1 : 0) { clean.append(slash) }
-                clean.append(contentsOf: bytes[i..<j])
-            }
-            i = j + 1
-        }
-        guard clean.count > (absolute ? 1 : 0) else { return [] }
+        guard let clean = clean(bytes) else { return [] }
+        let absolute = clean[0] == slash
         var base = Array(cwd.utf8)
         if base.last != slash { base.append(slash) }
         var spellings: [[UInt8]] = [clean]
@@ -47,6 +34,49 @@ enum PathSpellings {
             result.append(String(decoding: spelling, as: UTF8.self))
         }
         return result
+    }
+
+    /// True when `path` is its own clean spelling: no `.` component, no repeated or trailing
+    /// slash (the first of ``alternatives(of:cwd:)``'s spellings, which it then leaves out).
+    static func isClean(_ path: String) -> Bool {
+        // (a scan of the bytes in place, nothing allocated: sou add asks this of every file it adds)
+        var path = path
+        return path.withUTF8 { bytes in
+            let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+            var length = 0, isDot = false
+            for i in bytes.indices {
+                let b = bytes[i]
+                if b == slash {
+                    if i == 0 { continue }   // an absolute path's leading slash
+                    if length == 0 || (length == 1 && isDot) { return false }   // "//" or a "." component
+                    length = 0
+                } else {
+                    isDot = length == 0 && b == dot
+                    length += 1
+                }
+            }
+            // the last component: not empty (a trailing slash, or no path) and not "."
+            return length > 0 && !(length == 1 && isDot)
+        }
+    }
+
+    /// `bytes` without `.` components and empty ones (repeated or trailing slashes); nil when
+    /// nothing is left (`.`, `./`, ``).
+    private static func clean(_ bytes: [UInt8]) -> [UInt8]? {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let absolute = bytes.first == slash
+        var clean: [UInt8] = absolute ? [slash] : []
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != slash { j += 1 }
+            if j > i, !(j == i + 1 && bytes[i] == dot) {
+                if clean.count > (absolute ? 1 : 0) { clean.append(slash) }
+                clean.append(contentsOf: bytes[i..<j])
+            }
+            i = j + 1
+        }
+        return clean.count > (absolute ? 1 : 0) ? clean : nil
     }
 
     /// The current directory, or nil when it cannot be read.

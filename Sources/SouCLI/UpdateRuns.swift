@@ -125,13 +125,28 @@ struct AddRun {
 
     /// The keys of `keys` (paths of files) of which `writer` also holds another spelling, with
     /// that spelling.
+    /// First which forms of keys the index holds at all (a look-up each: most indexes hold one),
+    /// so that a key whose other spellings are all of forms it does not hold is looked up no
+    /// further (a re-add of a folder as it was indexed: no look-up per file).
     static func respelledFiles(_ keys: [String], in writer: IndexWriter) throws -> [(key: String, indexed: String)] {
         guard !keys.isEmpty, let cwd = PathSpellings.currentDirectory() else { return [] }
+        let base = cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/"
+        let dotted = try writer.mayContainKey(withPrefix: "./")
+        let underCwd = try writer.mayContainKey(withPrefix: base)
+        let relative = try writer.mayContainKey(withPrefix: "/", outside: true)
         var found: [(key: String, indexed: String)] = []
         for key in keys {
-            for other in PathSpellings.alternatives(of: key, cwd: cwd) where try writer.containsKey(other) {
-                found.append((key, other))
-                break
+            // a plain relative key's other spellings are ./key and cwd/key, an absolute key's
+            // relative ones (and both have their clean form, when they are not clean)
+            if PathSpellings.isClean(key), key.utf8.first == UInt8(ascii: "/") ? !relative && !dotted : !dotted && !underCwd { continue }
+            for other in PathSpellings.alternatives(of: key, cwd: cwd) {
+                // (the spelling's form is one the index holds; an absolute one outside the current
+                // folder is the clean form of an absolute key: looked up)
+                let possible = other.hasPrefix("./") ? dotted : other.hasPrefix("/") ? underCwd || !other.hasPrefix(base) : relative
+                if possible, try writer.containsKey(other) {
+                    found.append((key, other))
+                    break
+                }
             }
         }
         return found

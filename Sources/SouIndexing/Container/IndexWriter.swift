@@ -470,6 +470,27 @@ public final class IndexWriter {
         return false
     }
 
+    /// Whether some document's key starts with `prefix` (`outside`: does not start with it), in the
+    /// segments or the buffer; deleted documents may count (an answer for skipping work: true
+    /// says only that such a key may be live).
+    public func mayContainKey(withPrefix prefix: String, outside: Bool = false) throws -> Bool {
+        try checkUsable()
+        try flushPending()
+        for i in segments.indices {
+            if outside ? try segments[i].reader.hasKey(notWithPrefix: prefix) : try segments[i].reader.hasKey(withPrefix: prefix) {
+                return true
+            }
+        }
+        var p = prefix
+        return p.withUTF8 { p in
+            bufferKeys.keys.contains { key in
+                var k = key.string
+                let starts = k.withUTF8 { k in k.count >= p.count && (p.isEmpty || memcmp(k.baseAddress!, p.baseAddress!, p.count) == 0) }
+                return starts != outside
+            }
+        }
+    }
+
     /// Adds many documents, analyzing them on ``IndexWriterOptions/jobs`` threads: `produce`
     /// calls `add` for each (on this thread). The same as calling ``add(key:title:text:)`` for
     /// each, in order: when `produce` throws an error of its own, the documents it added before

@@ -116,6 +116,39 @@ extension SegmentReader {
         return id
     }
 
+    /// Whether some document's key starts with `prefix` (deleted documents included): a binary
+    /// search of the KeyOrder section for the first key ≥ `prefix` (keys with a prefix are a run of
+    /// the key order).
+    public func hasKey(withPrefix prefix: String) throws -> Bool {
+        var p = prefix
+        return try p.withUTF8 { utf8 in
+            let prefix = UnsafeRawBufferPointer(utf8)
+            var lo = 0, hi = documentCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if try compareKey(try document(atKeyRank: mid), to: prefix) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < documentCount else { return false }
+            return try withKeyBytes(try document(atKeyRank: lo)) { key in
+                key.count >= prefix.count && (prefix.isEmpty || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+            }
+        }
+    }
+
+    /// Whether some document's key does not start with `prefix` (deleted documents included): the
+    /// keys with the prefix are a run of the key order, so one without it is first or last.
+    public func hasKey(notWithPrefix prefix: String) throws -> Bool {
+        guard documentCount > 0 else { return false }
+        let prefix = Array(prefix.utf8)
+        for rank in [0, documentCount - 1] {
+            let outside = try withKeyBytes(try document(atKeyRank: rank)) { key in
+                key.count < prefix.count || !prefix.withUnsafeBytes { memcmp(key.baseAddress!, $0.baseAddress!, prefix.count) == 0 }
+            }
+            if outside { return true }
+        }
+        return false
+    }
+
     /// Every document whose key is exactly `key`, increasing: a binary search of the KeyOrder
     /// section.
     ///
