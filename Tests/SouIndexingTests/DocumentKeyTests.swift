@@ -43,6 +43,20 @@ struct DocumentKeyTests {
         }
     }
 
+    @Test("hasKey(withPrefix:) and hasKey(notWithPrefix:) agree with a scan of the keys' bytes", arguments: [1, 2, 17, 300])
+    func prefixes(count: Int) throws {
+        let keys = Self.awkwardKeys(count: count, seed: UInt64(count) + 100)
+        let index = try Self.index(keys: keys)
+        var probes = Set(keys.flatMap { key in (0...key.utf8.count).map { String(decoding: Array(key.utf8).prefix($0), as: UTF8.self) } })
+        probes.formUnion(["./", "/", "absent", "a\u{1}", "中文字", "k9", "doc/1234567", "doc/123456780", "zz"])
+        for prefix in probes {
+            let p = Array(prefix.utf8)
+            #expect(try index.hasKey(withPrefix: prefix) == keys.contains { Array($0.utf8).starts(with: p) }, "prefix \(prefix.debugDescription)")
+            #expect(try index.hasKey(notWithPrefix: prefix) == keys.contains { !Array($0.utf8).starts(with: p) },
+                    "not prefix \(prefix.debugDescription)")
+        }
+    }
+
     @Test("the key order is the documents sorted by key bytes, equal keys by id")
     func keyOrder() throws {
         let keys = Self.awkwardKeys(count: 200, seed: 9)
