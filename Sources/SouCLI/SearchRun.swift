@@ -255,10 +255,12 @@ extension SearchRun {
 
     func openIndex() throws -> IndexReader {
         let path: String
+        var fromEnvironment = false
         if let index {
             path = index
-        } else if let fromEnvironment = getenv("SOU_INDEX").map({ String(cString: $0) }), !fromEnvironment.isEmpty {
-            path = fromEnvironment
+        } else if let named = getenv("SOU_INDEX").map({ String(cString: $0) }), !named.isEmpty {
+            path = named
+            fromEnvironment = true
         } else if isDirectory("corpus") {
             // the bundled corpus: built once, then refreshed when corpus/ changes
             try BundledCorpus.refresh(folder: "corpus", index: "corpus.sou")
@@ -291,7 +293,9 @@ extension SearchRun {
         do {
             return try IndexReader(path: path)
         } catch {
-            throw CLIError(file: path, error)
+            // an index named by the environment says so: the command line does not show it
+            guard fromEnvironment else { throw CLIError(file: path, error) }
+            throw CLIError("\(CLIError(file: path, error).message) (the index SOU_INDEX names; unset it, or give -i FILE, to search another)")
         }
     }
 

@@ -209,6 +209,24 @@ struct SearchOutputCLITests {
     }
 
     /// Before: both printed plain text.
+    /// Before: "cannot open nosuch.sou: No such file or directory", with nothing on the command
+    /// line naming nosuch.sou.
+    @Test("SOU_INDEX names the index when no -i does; one that cannot be opened is an error that says SOU_INDEX named it")
+    func indexFromTheEnvironment() throws {
+        let found = try runSou(sou, ["search", "-c", Self.phrase], environment: ["SOU_INDEX": index])
+        #expect(found.status == 0 && found.out == "\(matchingFiles.count)\n", "\(found)")
+        let notAnIndex = folder.appendingPathComponent("in/law.txt").path
+        for (named, reason) in [(folder.appendingPathComponent("nosuch.sou").path, "No such file or directory"),
+                                (notAnIndex, "not a Sou index")] {
+            let r = try runSou(sou, ["search", Self.phrase], environment: ["SOU_INDEX": named])
+            #expect(r.status == 2 && r.out.isEmpty && r.err.contains(named) && r.err.contains(reason)
+                    && r.err.contains("(the index SOU_INDEX names; unset it, or give -i FILE, to search another)"), "\(r)")
+        }
+        // -i wins over SOU_INDEX, and its error does not mention it
+        let given = try runSou(sou, ["search", "-i", notAnIndex, Self.phrase], environment: ["SOU_INDEX": index])
+        #expect(given.status == 2 && !given.err.contains("SOU_INDEX"), "\(given)")
+    }
+
     @Test("--json -c prints {\"total\":N}; --json -l prints one {\"rank\",\"key\"} object per hit")
     func jsonCountAndFiles() throws {
         let count = try search(["--json", "-c", Self.phrase])
