@@ -79,6 +79,34 @@ enum PathSpellings {
         return clean.count > (absolute ? 1 : 0) ? clean : nil
     }
 
+    /// A file's path as the keys of its documents give it: a text file's key, or the PATH of a
+    /// JSON Lines file found in a folder, whose documents are keyed PATH#ID.
+    struct KeyedPath {
+        var path: String
+        var jsonLines: Bool
+    }
+
+    /// The path of the JSON Lines file a document read from one came from (`origin` PATH:LINE)
+    /// when its key is PATH#ID (the file was found in a folder) and the document before it came
+    /// from another file (`last`: that file's path, updated here); nil otherwise. A line of the
+    /// file read just before costs a comparison of bytes, nothing allocated.
+    static func newJSONLinesFile(origin: String, key: String, last: inout [UInt8]) -> String? {
+        var origin = origin, key = key
+        return origin.withUTF8 { o -> String? in
+            let colon = UInt8(ascii: ":")
+            if !last.isEmpty, o.count > last.count, o[last.count] == colon,
+               last.withUnsafeBufferPointer({ memcmp(o.baseAddress!, $0.baseAddress!, $0.count) == 0 }) {
+                return nil
+            }
+            guard let end = o.lastIndex(of: colon), end > 0 else { return nil }
+            last = Array(o[..<end])
+            let keyed = key.withUTF8 { k in
+                k.count > end && k[end] == UInt8(ascii: "#") && memcmp(k.baseAddress!, o.baseAddress!, end) == 0
+            }
+            return keyed ? String(decoding: o[..<end], as: UTF8.self) : nil
+        }
+    }
+
     /// The current directory, or nil when it cannot be read.
     static func currentDirectory() -> String? {
         guard let p = getcwd(nil, 0) else { return nil }
@@ -98,8 +126,9 @@ enum PathSpellings {
     static func warnRespelled(_ respelled: [(key: String, indexed: String)], index: String) {
         guard !respelled.isEmpty else { return }
         for (key, indexed) in respelled.prefix(3) {
+            let what = key.hasSuffix("#…") ? "its documents" : "the file"
             printError("warning: \(key): \(index) also has \(indexed), the same path from this directory; keys are paths as given, "
-                       + "so the file may be in it twice now (give the path as indexed to replace that document, or sou delete one of them)")
+                       + "so \(what) may be in it twice now (give the path as indexed to replace \(key.hasSuffix("#…") ? "them" : "that document"), or sou delete one of them)")
         }
         if respelled.count > 3 {
             printError("warning: \(respelled.count - 3) more added \(respelled.count == 4 ? "file is" : "files are") in \(index) under another spelling of \(respelled.count == 4 ? "its path" : "their paths") too")

@@ -84,8 +84,10 @@ struct AddRun {
             // replaces the document read before, as in `sou index`, which says so
             var keysRead = Set<ByteKey>()
             var duplicates = 0
-            // the keys of files read (a file's key is its path as given)
-            var fileKeys: [String] = []
+            // the paths of the files read, as keys give them: a text file's key is its path as
+            // given, the documents of a JSON Lines file found in a folder are keyed PATH#ID
+            var filePaths: [PathSpellings.KeyedPath] = []
+            var lastJSONLines: [UInt8] = []
             try writer.addDocuments { add in
                 try source.read(paths: sources) { doc in
                     try add(doc)
@@ -94,7 +96,9 @@ struct AddRun {
                         duplicates += 1
                         printError("warning: " + IndexBuilder.duplicateKeyWarning(doc))
                     } else if doc.origin == doc.key {
-                        fileKeys.append(doc.key)
+                        filePaths.append(.init(path: doc.key, jsonLines: false))
+                    } else if let path = PathSpellings.newJSONLinesFile(origin: doc.origin, key: doc.key, last: &lastJSONLines) {
+                        filePaths.append(.init(path: path, jsonLines: true))
                     }
                 }
             }
@@ -105,7 +109,7 @@ struct AddRun {
                                + (exists ? "\(target.index) is unchanged" : "\(target.index) was not created"))
             }
             // files the index also holds under another spelling of their paths
-            let respelled = try Self.respelledFiles(fileKeys, in: writer)
+            let respelled = try Self.respelledFiles(filePaths, in: writer)
             try writer.commit()
             let after = try IndexReader(path: target.index).documentCount
             PathSpellings.warnRespelled(respelled, index: target.index)
@@ -123,28 +127,30 @@ struct AddRun {
         }
     }
 
-    /// The keys of `keys` (paths of files) of which `writer` also holds another spelling, with
-    /// that spelling.
+    /// The files of `files` of which `writer` also holds another spelling of the path (a text
+    /// file's key, a JSON Lines file's key prefix PATH#), with that spelling.
     /// First which forms of keys the index holds at all (a look-up each: most indexes hold one),
-    /// so that a key whose other spellings are all of forms it does not hold is looked up no
+    /// so that a path whose other spellings are all of forms it does not hold is looked up no
     /// further (a re-add of a folder as it was indexed: no look-up per file).
-    static func respelledFiles(_ keys: [String], in writer: IndexWriter) throws -> [(key: String, indexed: String)] {
-        guard !keys.isEmpty, let cwd = PathSpellings.currentDirectory() else { return [] }
+    static func respelledFiles(_ files: [PathSpellings.KeyedPath], in writer: IndexWriter) throws -> [(key: String, indexed: String)] {
+        guard !files.isEmpty, let cwd = PathSpellings.currentDirectory() else { return [] }
         let base = cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/"
         let dotted = try writer.mayContainKey(withPrefix: "./")
         let underCwd = try writer.mayContainKey(withPrefix: base)
         let relative = try writer.mayContainKey(withPrefix: "/", outside: true)
         var found: [(key: String, indexed: String)] = []
-        for key in keys {
-            // a plain relative key's other spellings are ./key and cwd/key, an absolute key's
+        for file in files {
+            let path = file.path
+            // a plain relative path's other spellings are ./path and cwd/path, an absolute path's
             // relative ones (and both have their clean form, when they are not clean)
-            if PathSpellings.isClean(key), key.utf8.first == UInt8(ascii: "/") ? !relative && !dotted : !dotted && !underCwd { continue }
-            for other in PathSpellings.alternatives(of: key, cwd: cwd) {
+            if PathSpellings.isClean(path), path.utf8.first == UInt8(ascii: "/") ? !relative && !dotted : !dotted && !underCwd { continue }
+            for other in PathSpellings.alternatives(of: path, cwd: cwd) {
                 // (the spelling's form is one the index holds; an absolute one outside the current
-                // folder is the clean form of an absolute key: looked up)
+                // folder is the clean form of an absolute path: looked up)
                 let possible = other.hasPrefix("./") ? dotted : other.hasPrefix("/") ? underCwd || !other.hasPrefix(base) : relative
-                if possible, try writer.containsKey(other) {
-                    found.append((key, other))
+                guard possible else { continue }
+                if file.jsonLines ? try writer.containsKey(withPrefix: other + "#") : try writer.containsKey(other) {
+                    found.append(file.jsonLines ? (path + "#…", other + "#…") : (path, other))
                     break
                 }
             }

@@ -43,7 +43,7 @@ struct DocumentKeyTests {
         }
     }
 
-    @Test("hasKey(withPrefix:) and hasKey(notWithPrefix:) agree with a scan of the keys' bytes", arguments: [1, 2, 17, 300])
+    @Test("hasKey(withPrefix:), hasKey(notWithPrefix:) and documents(withKeyPrefix:limit:) agree with a scan of the keys' bytes", arguments: [1, 2, 17, 300])
     func prefixes(count: Int) throws {
         let keys = Self.awkwardKeys(count: count, seed: UInt64(count) + 100)
         let index = try Self.index(keys: keys)
@@ -54,6 +54,13 @@ struct DocumentKeyTests {
             #expect(try index.hasKey(withPrefix: prefix) == keys.contains { Array($0.utf8).starts(with: p) }, "prefix \(prefix.debugDescription)")
             #expect(try index.hasKey(notWithPrefix: prefix) == keys.contains { !Array($0.utf8).starts(with: p) },
                     "not prefix \(prefix.debugDescription)")
+            // the documents with the prefix, in key order (equal keys by id), and the first few of them
+            let want = keys.indices.filter { Array(keys[$0].utf8).starts(with: p) }.sorted { a, b in
+                let c = byteOrder(keys[a], keys[b])
+                return c != 0 ? c < 0 : a < b
+            }
+            #expect(try index.documents(withKeyPrefix: prefix) == want, "documents with prefix \(prefix.debugDescription)")
+            #expect(try index.documents(withKeyPrefix: prefix, limit: 2) == Array(want.prefix(2)))
         }
     }
 

@@ -690,7 +690,7 @@ struct UpdateCLITests {
     /// Before: `sou add -i F ./docs/a0.txt` after `sou index docs -o F` added a second document
     /// for the file without a word (search then listed it twice), and `sou delete -i F
     /// ./docs/a0.txt` said only "not in the index".
-    @Test("a file named by another spelling of its indexed path (./docs/a, docs//a, the absolute path): sou add warns that it is now there twice and names the indexed key; sou delete says which key the index has; JSON ids and new files are not warned of")
+    @Test("a file named by another spelling of its indexed path (./docs/a, docs//a, the absolute path): sou add warns that it is now there twice and names the indexed key, once per JSON Lines file found in a folder (PATH#ID keys), not for deleted documents; sou delete says which key the index has; JSON ids and new files are not warned of")
     func pathSpellingsOfIndexedFiles() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -713,6 +713,18 @@ struct UpdateCLITests {
         #expect(absolute.err.components(separatedBy: "the same path from this directory").count == 4, "\(absolute)")
         #expect(absolute.err.contains("warning: \(s.path("docs/a0.txt")): x.sou also has docs/a0.txt"), "\(absolute)")
         #expect(absolute.err.contains("warning: 4 more added files are in x.sou under another spelling of their paths too"), "\(absolute)")
+        // a JSON Lines file found in a folder: its documents are keyed PATH#ID, checked once per file
+        try s.put("lines/l.jsonl", "{\"id\":\"1\",\"body\":\"lineword common\"}\n{\"id\":\"2\",\"body\":\"lineword two\"}\n")
+        #expect(try s.run(["add", "-i", "x.sou", "lines"]).status == 0)
+        let lines = try s.run(["add", "-i", "x.sou", "./lines"])
+        #expect(lines.status == 0 && lines.err.contains("added 2, replaced 0"), "\(lines)")
+        #expect(lines.err.contains("warning: ./lines/l.jsonl#…: x.sou also has lines/l.jsonl#…, the same path from this directory")
+                && lines.err.contains("so its documents may be in it twice now"), "\(lines)")
+        #expect(lines.err.components(separatedBy: "warning:").count == 2, "one warning for the file: \(lines)")
+        // once those are deleted, the other spelling is no longer warned of
+        #expect(try s.run(["delete", "-i", "x.sou", "lines/l.jsonl#1", "lines/l.jsonl#2"]).status == 0)
+        let again = try s.run(["add", "-i", "x.sou", "./lines"])
+        #expect(again.status == 0 && again.err.contains("added 0, replaced 2") && !again.err.contains("warning"), "\(again)")
         // sou delete: the spelling the index has; an unknown key is only "not in the index"
         let delete = try s.run(["delete", "-i", "x.sou", "docs//d3.txt", "nosuchkey"])
         #expect(delete.status == 1, "\(delete)")

@@ -470,13 +470,36 @@ public final class IndexWriter {
         return false
     }
 
+    /// Whether a live document's key starts with `prefix`: in the segments committed before this
+    /// writer, those it has written since, or its buffer.
+    public func containsKey(withPrefix prefix: String) throws -> Bool {
+        try checkUsable()
+        try flushPending()
+        for i in segments.indices {
+            // (a run of the key order, deleted documents skipped: a look-up and as many reads as
+            // documents deleted there)
+            var limit = 16
+            while true {
+                let found = try segments[i].reader.documents(withKeyPrefix: prefix, limit: limit)
+                if found.contains(where: { !segments[i].deletions.contains($0) }) { return true }
+                if found.count < limit { break }
+                limit *= 2   // (doubling: every document of the run read a bounded number of times)
+            }
+        }
+        return try mayContainKey(withPrefix: prefix, inBufferOnly: true)
+    }
+
     /// Whether some document's key starts with `prefix` (`outside`: does not start with it), in the
     /// segments or the buffer; deleted documents may count (an answer for skipping work: true
     /// says only that such a key may be live).
     public func mayContainKey(withPrefix prefix: String, outside: Bool = false) throws -> Bool {
+        try mayContainKey(withPrefix: prefix, outside: outside, inBufferOnly: false)
+    }
+
+    private func mayContainKey(withPrefix prefix: String, outside: Bool = false, inBufferOnly: Bool) throws -> Bool {
         try checkUsable()
         try flushPending()
-        for i in segments.indices {
+        for i in segments.indices where !inBufferOnly {
             if outside ? try segments[i].reader.hasKey(notWithPrefix: prefix) : try segments[i].reader.hasKey(withPrefix: prefix) {
                 return true
             }

@@ -135,6 +135,32 @@ extension SegmentReader {
         }
     }
 
+    /// The documents whose keys start with `prefix`, in key order (deleted ones included), at most
+    /// `limit` of them: the run of the key order that starts at the first key ≥ `prefix`.
+    public func documents(withKeyPrefix prefix: String, limit: Int = .max) throws -> [Int] {
+        var p = prefix
+        return try p.withUTF8 { utf8 in
+            let prefix = UnsafeRawBufferPointer(utf8)
+            var lo = 0, hi = documentCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if try compareKey(try document(atKeyRank: mid), to: prefix) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            var result: [Int] = []
+            var rank = lo
+            while rank < documentCount, result.count < limit {
+                let id = try document(atKeyRank: rank)
+                let starts = try withKeyBytes(id) { key in
+                    key.count >= prefix.count && (prefix.isEmpty || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+                }
+                guard starts else { break }
+                result.append(id)
+                rank += 1
+            }
+            return result
+        }
+    }
+
     /// Whether some document's key does not start with `prefix` (deleted documents included): the
     /// keys with the prefix are a run of the key order, so one without it is first or last.
     public func hasKey(notWithPrefix prefix: String) throws -> Bool {
