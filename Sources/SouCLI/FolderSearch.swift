@@ -212,9 +212,9 @@ struct FolderSearch {
         o.allowsEmptyIndex = true
         o.waitsForLock = true
         var b = IndexBuilder(options: o)
-        b.warn = { message in
+        b.warn = { [self] message in
             progress?.clear()
-            printError("warning: " + message)
+            printError("warning: " + displayPaths(in: message))
         }
         if let progress { b.progress = { progress.show($0) } }
         return b
@@ -230,6 +230,19 @@ struct FolderSearch {
         } catch {
             throw CLIError("indexing \(given.joined(separator: " ")) failed: \(error)")
         }
+    }
+
+    /// `message` (a warning of the build, which names files by the canonical paths the cache
+    /// indexes) with each path under a canonical root written as the user named it: "skipping
+    /// d/broken.txt: …" for `sou search QUERY d`, not the absolute path of d.
+    func displayPaths(in message: String) -> String {
+        var message = message
+        for (root, as_) in zip(canonical, given) where root != as_ {
+            let from = root.hasSuffix("/") ? root : root + "/"
+            let to = as_.hasSuffix("/") ? as_ : as_ + "/"
+            message = message.replacing(from, with: to)
+        }
+        return message
     }
 
     /// `key` as the user named it: a key under a canonical root starts with the path as given.
