@@ -16,7 +16,7 @@ enum PathSpellings {
         // one path, more than the rest of a one-file sou add)
         let bytes = Array(path.utf8)
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-        guard let clean = clean(bytes) else { return [] }
+        guard let clean = PathText.lexicallyClean(bytes) else { return [] }
         let absolute = clean[0] == slash
         var base = Array(cwd.utf8)
         if base.last != slash { base.append(slash) }
@@ -60,25 +60,6 @@ enum PathSpellings {
         }
     }
 
-    /// `bytes` without `.` components and empty ones (repeated or trailing slashes); nil when
-    /// nothing is left (`.`, `./`, ``).
-    private static func clean(_ bytes: [UInt8]) -> [UInt8]? {
-        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-        let absolute = bytes.first == slash
-        var clean: [UInt8] = absolute ? [slash] : []
-        var i = 0
-        while i < bytes.count {
-            var j = i
-            while j < bytes.count, bytes[j] != slash { j += 1 }
-            if j > i, !(j == i + 1 && bytes[i] == dot) {
-                if clean.count > (absolute ? 1 : 0) { clean.append(slash) }
-                clean.append(contentsOf: bytes[i..<j])
-            }
-            i = j + 1
-        }
-        return clean.count > (absolute ? 1 : 0) ? clean : nil
-    }
-
     /// A file's path as the keys of its documents give it: a text file's key, or the PATH of a
     /// JSON Lines file found in a folder, whose documents are keyed PATH#ID.
     struct KeyedPath {
@@ -108,11 +89,7 @@ enum PathSpellings {
     }
 
     /// The current directory, or nil when it cannot be read.
-    static func currentDirectory() -> String? {
-        guard let p = getcwd(nil, 0) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
-    }
+    static func currentDirectory() -> String? { PathText.currentDirectory() }
 
     /// The first of `key`'s other spellings that is the key of a live document of `index` (nil
     /// when none is).

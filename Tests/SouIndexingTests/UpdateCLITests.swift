@@ -687,6 +687,28 @@ struct UpdateCLITests {
         #expect(check.status == 0 && check.out.hasPrefix("ok: 7 live documents"), "\(check)")
     }
 
+    /// Before: "added 6, replaced 0, deleted 6" and nothing to say why every file was read again.
+    @Test("sou index of the folder the last run indexed, spelled otherwise (./docs, its absolute path): a note says the files were keyed anew under the new spelling, with an example; a real change of files gets no such note")
+    func respelledFolderNote() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        try Self.makeDocs(s)
+        #expect(try s.run(["index", "docs", "-o", "x.sou"]).status == 0)
+        let dotted = try s.run(["index", "./docs", "-o", "x.sou"])
+        #expect(dotted.status == 0 && dotted.err.contains("added 6, replaced 0, deleted 6"), "\(dotted)")
+        #expect(dotted.err.contains("note: 6 files were read again under another spelling of their paths (./docs/a0.txt, which the last run named docs/a0.txt): keys are paths as given"), "\(dotted)")
+        let absolute = try s.run(["index", s.path("docs"), "-o", "x.sou"])
+        #expect(absolute.status == 0 && absolute.err.contains("note: 6 files were read again") && absolute.err.contains("(\(s.path("docs/a0.txt")), which the last run named ./docs/a0.txt)"), "\(absolute)")
+        #expect(try s.keys("common").count == 6)
+        // a file gone and another new: no note
+        try FileManager.default.removeItem(atPath: s.path("docs/b1.txt"))
+        try s.put("docs/z9.txt", "zuluword common")
+        let changed = try s.run(["index", s.path("docs"), "-o", "x.sou"])
+        #expect(changed.status == 0 && changed.err.contains("added 1, replaced 0, deleted 1") && !changed.err.contains("note:"), "\(changed)")
+        // --quiet: nothing
+        #expect(try s.run(["index", "docs", "-o", "x.sou", "--quiet"]).err.isEmpty)
+    }
+
     /// Before: `sou add -i F ./docs/a0.txt` after `sou index docs -o F` added a second document
     /// for the file without a word (search then listed it twice), and `sou delete -i F
     /// ./docs/a0.txt` said only "not in the index".

@@ -522,6 +522,11 @@ struct StoredSourceTable {
         return table
     }
 
+    /// The path of file `i`, as stored (the walk's path).
+    func path(_ i: Int) -> String {
+        String(decoding: storage.bytes.slice(paths[i].range).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
     /// Whether file `i` is stored with the bytes of `path`.
     func path(_ i: Int, equals path: String) -> Bool {
         SourceTable.has(path, bytes: storage.bytes.slice(paths[i].range).assumingMemoryBound(to: UInt8.self))

@@ -311,6 +311,7 @@ public struct IndexBuilder {
             toRead.append((files[i], id, old, entry))
         }
         let gone = baseFiles.indices.filter { !listed[$0] }
+        if let base, !gone.isEmpty { noteRespelled(gone: gone.map { base.path($0) }, new: toRead.lazy.filter { $0.old == nil }.map(\.file.path)) }
         // the keys the changed and vanished files had
         // the index mirrors `paths`: strays go too, unless a file read now has their key
         let previousKeys = try writer.keys(fromSources: Set(toRead.compactMap { $0.old?.id } + gone.map { baseFiles[$0].id })
@@ -431,6 +432,27 @@ public struct IndexBuilder {
         phase("deletes")
         return try finish(writer: writer, source: source, files: files, paths: paths, indexPath: indexPath, start: start,
                           timings: timings, summary: summary, phases: phases, tracing: tracing)
+    }
+
+    /// Says so when files read as new are files of the last run under another spelling of their
+    /// paths (`sou index ./docs` after `sou index docs`: keys are paths as given, so every
+    /// document is keyed anew and every file read again), with an example. `gone`: the paths the
+    /// last run listed and this one did not; `new`: the paths read with no entry of their own.
+    private func noteRespelled<S: Sequence>(gone: [String], new: S) where S.Element == String {
+        guard let cwd = PathText.currentDirectory() else { return }
+        var was: [[UInt8]: String] = [:]
+        for path in gone { if let form = PathText.lexicallyAbsolute(path, cwd: cwd) { was[form] = path } }
+        var count = 0
+        var example: (now: String, before: String)? = nil
+        for path in new {
+            guard let form = PathText.lexicallyAbsolute(path, cwd: cwd), let before = was[form] else { continue }
+            count += 1
+            if example == nil { example = (path, before) }
+        }
+        guard let example else { return }
+        note("\(count) \(count == 1 ? "file was" : "files were") read again under another spelling of \(count == 1 ? "its path" : "their paths") "
+             + "(\(PathBytes.displayed(example.now)), which the last run named \(PathBytes.displayed(example.before))): keys are paths "
+             + "as given, so \(count == 1 ? "its documents were" : "their documents were") keyed anew; give the paths as before to keep their keys")
     }
 
     /// The warning for a document whose key was read before in the same run (`sou index`,

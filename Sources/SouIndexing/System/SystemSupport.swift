@@ -190,6 +190,41 @@ package enum PathText {
         return String(decoding: bytes[(slash + 1)...], as: UTF8.self)
     }
 
+    /// The path's bytes without `.` components and empty ones (repeated or trailing slashes); nil
+    /// when nothing is left (`.`, `./`, an empty path). Lexical: `..` and links are left as they are.
+    package static func lexicallyClean(_ bytes: [UInt8]) -> [UInt8]? {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let absolute = bytes.first == slash
+        var clean: [UInt8] = absolute ? [slash] : []
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != slash { j += 1 }
+            if j > i, !(j == i + 1 && bytes[i] == dot) {
+                if clean.count > (absolute ? 1 : 0) { clean.append(slash) }
+                clean.append(contentsOf: bytes[i..<j])
+            }
+            i = j + 1
+        }
+        return clean.count > (absolute ? 1 : 0) ? clean : nil
+    }
+
+    /// `path` as an absolute path from the folder `cwd` (absolute), lexically clean
+    /// (``lexicallyClean(_:)``): the same bytes for `d/a.txt`, `./d/a.txt`, `d//a.txt` and
+    /// `CWD/d/a.txt`.
+    package static func lexicallyAbsolute(_ path: String, cwd: String) -> [UInt8]? {
+        let bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "/") { return lexicallyClean(bytes) }
+        return lexicallyClean(Array(cwd.utf8) + [UInt8(ascii: "/")] + bytes)
+    }
+
+    /// The current directory, or nil when it cannot be read.
+    package static func currentDirectory() -> String? {
+        guard let p = getcwd(nil, 0) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// The path's bytes with repeated slashes as one and no trailing slash (but for "/"). Slashes
     /// are ASCII: working on bytes keeps every cut on a scalar boundary.
     private static func normalized(_ path: String) -> [UInt8] {
