@@ -80,6 +80,11 @@ struct SouCommand: ParsableCommand {
                 printError(usage)
                 Glibc.exit(2)
             }
+            // `sou serach 集体协商`, `sou 集体协商`: no such command; the one meant, or search
+            if let usage = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+                printError(usage)
+                Glibc.exit(2)
+            }
             // `sou index --jbos 2`: the option meant, not ArgumentParser's guess
             if let usage = UnknownOption.message(for: error, arguments: Array(CommandLine.arguments.dropFirst())) {
                 printError(usage)
@@ -93,6 +98,38 @@ struct SouCommand: ParsableCommand {
             printError(message.isEmpty ? "\(error)" : message)
             Glibc.exit(2)
         }
+    }
+
+    /// The message for a command line whose first word is no command (nil when it is one, an
+    /// option, or `help`): the command it misspells (at most two letters off), else the search
+    /// for it, as `sou search` would run it.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let word = arguments.first, !word.hasPrefix("-"), word != "help" else { return nil }
+        let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        guard !names.contains(word) else { return nil }
+        let list = "(commands: " + names.joined(separator: ", ") + "; sou --help says more)"
+        let nearest = names.map { (name: $0, distance: editDistance(Array(word.lowercased().unicodeScalars), Array($0.unicodeScalars))) }
+            .min { $0.distance < $1.distance }
+        if let nearest, nearest.distance <= 2, nearest.distance < nearest.name.count {
+            let rest = arguments.dropFirst().map(SearchCommand.shellWord).joined(separator: " ")
+            return "unknown command '\(word)'; did you mean: sou \(nearest.name)\(rest.isEmpty ? "" : " " + rest)? \(list)"
+        }
+        return "'\(word)' is not a command; to search for it: sou search \(SearchCommand.shellQuoted(word)) \(list)"
+    }
+
+    /// The Levenshtein distance between `a` and `b`.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var diagonal = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let up = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
+                diagonal = up
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
     }
 
     /// `sou search`, `index`, `add`, `delete` and `merge` parsed by their own command type, not from the
