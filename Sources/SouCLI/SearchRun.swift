@@ -292,6 +292,14 @@ extension SearchRun {
         }
         do {
             return try IndexReader(path: path)
+        } catch IndexError.notAnIndex(let what) where !fromEnvironment {
+            // `sou search -i notes.jsonl 集体协商`: a file to search given as the index
+            var message = CLIError(file: path, IndexError.notAnIndex(what)).message
+            if batch == nil, queryOption == nil, let query {
+                message += "; to search the file as it is: sou search \(SearchCommand.shellQuoted(query)) \(SearchCommand.shellWord(path)) "
+                    + "(or index it first: sou index \(SearchCommand.shellWord(path)) -o FILE.sou)"
+            }
+            throw CLIError(message)
         } catch {
             // an index named by the environment says so: the command line does not show it
             guard fromEnvironment else { throw CLIError(file: path, error) }

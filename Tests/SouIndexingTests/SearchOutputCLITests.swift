@@ -211,7 +211,7 @@ struct SearchOutputCLITests {
     /// Before: both printed plain text.
     /// Before: "cannot open nosuch.sou: No such file or directory", with nothing on the command
     /// line naming nosuch.sou.
-    @Test("SOU_INDEX names the index when no -i does; one that cannot be opened is an error that says SOU_INDEX named it")
+    @Test("SOU_INDEX names the index when no -i does; one that cannot be opened is an error that says SOU_INDEX named it; a file given with -i that is no index is shown how to search it")
     func indexFromTheEnvironment() throws {
         let found = try runSou(sou, ["search", "-c", Self.phrase], environment: ["SOU_INDEX": index])
         #expect(found.status == 0 && found.out == "\(matchingFiles.count)\n", "\(found)")
@@ -222,9 +222,11 @@ struct SearchOutputCLITests {
             #expect(r.status == 2 && r.out.isEmpty && r.err.contains(named) && r.err.contains(reason)
                     && r.err.contains("(the index SOU_INDEX names; unset it, or give -i FILE, to search another)"), "\(r)")
         }
-        // -i wins over SOU_INDEX, and its error does not mention it
+        // -i wins over SOU_INDEX, and its error does not mention it; a file that is no index is
+        // shown how to search it as it is
         let given = try runSou(sou, ["search", "-i", notAnIndex, Self.phrase], environment: ["SOU_INDEX": index])
         #expect(given.status == 2 && !given.err.contains("SOU_INDEX"), "\(given)")
+        #expect(given.err.contains("not a Sou index") && given.err.contains("; to search the file as it is: sou search '\(Self.phrase)' \(notAnIndex) (or index it first: sou index \(notAnIndex) -o FILE.sou)"), "\(given)")
     }
 
     @Test("--json -c prints {\"total\":N}; --json -l prints one {\"rank\",\"key\"} object per hit")
