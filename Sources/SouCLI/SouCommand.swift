@@ -85,6 +85,11 @@ struct SouCommand: ParsableCommand {
                 printError(usage)
                 Glibc.exit(2)
             }
+            // `sou index docs`: the index file to write is missing
+            if let usage = missingIndexOutput(Array(CommandLine.arguments.dropFirst())) {
+                printError(usage)
+                Glibc.exit(2)
+            }
             // `sou index --jbos 2`: the option meant, not ArgumentParser's guess
             if let usage = UnknownOption.message(for: error, arguments: Array(CommandLine.arguments.dropFirst())) {
                 printError(usage)
@@ -115,6 +120,36 @@ struct SouCommand: ParsableCommand {
             return "unknown command '\(word)'; did you mean: sou \(nearest.name)\(rest.isEmpty ? "" : " " + rest)? \(list)"
         }
         return "'\(word)' is not a command; to search for it: sou search \(SearchCommand.shellQuoted(word)) \(list)"
+    }
+
+    /// The message for `sou index PATH...` without `-o` (nil for any other command line, or one
+    /// asking for help): the command with an output named after the first path.
+    static func missingIndexOutput(_ arguments: [String]) -> String? {
+        guard arguments.first == "index" else { return nil }
+        let rest = arguments.dropFirst()
+        if rest.contains(where: { $0 == "-o" || $0 == "--output" || $0.hasPrefix("--output=") || ($0.hasPrefix("-o") && !$0.hasPrefix("--"))
+                                  || $0 == "-h" || $0 == "--help" || $0 == "--" }) {
+            return nil
+        }
+        // the first argument that is no option and no option's value
+        let takeValues: Set<String> = ["-t", "--type", "-T", "--type-not", "-g", "--glob", "--encoding", "--jobs", "--memory",
+                                       "--id-field", "--text-field", "--title-field", "--merge-factor"]
+        var path: String? = nil
+        var skip = false
+        for argument in rest {
+            if skip { skip = false; continue }
+            if takeValues.contains(argument) { skip = true; continue }
+            if !argument.hasPrefix("-") || argument == "-" { path = argument; break }
+        }
+        guard let path else { return nil }
+        var name = PathText.lastComponent(path)
+        if name == "." || name == "/" || name == "-" || name.isEmpty { name = "index" }
+        for suffix in [".jsonl.gz", ".jsonl", ".ndjson", ".gz"] where name.hasSuffix(suffix) && name.count > suffix.count {
+            name = String(name.dropLast(suffix.count))
+            break
+        }
+        let line = (["sou", "index"] + rest.map(SearchCommand.shellWord) + ["-o", SearchCommand.shellWord(name + ".sou")]).joined(separator: " ")
+        return "sou index writes an index file: name it with -o FILE (\(line))"
     }
 
     /// The Levenshtein distance between `a` and `b`.

@@ -271,6 +271,18 @@ struct SearchOutputCLITests {
         // commands, help and options are not taken for one
         #expect(try runSou(sou, ["help", "search"]).status == 0)
         #expect(try runSou(sou, ["--versoin"]).err.contains("Unknown option '--versoin'"))
+        // `sou index PATH` without -o: the command with an output named after the first path
+        for (arguments, line) in [
+            (["index", "docs"], "sou index docs -o docs.sou"),
+            (["index", "--encoding", "GBK", "-t", "md", "notes/", "b"], "sou index --encoding GBK -t md notes/ b -o notes.sou"),
+            (["index", "lines.jsonl.gz"], "sou index lines.jsonl.gz -o lines.sou"),
+            (["index", "."], "sou index . -o index.sou"),
+        ] {
+            let r = try runSou(sou, arguments)
+            #expect(r.status == 2 && r.out.isEmpty && r.err == "sou: sou index writes an index file: name it with -o FILE (\(line))\n", "\(arguments): \(r)")
+        }
+        #expect(try runSou(sou, ["index", "--help"]).status == 0)
+        #expect(try runSou(sou, ["index", "docs", "-o"]).err.contains("Missing value for '-o <output>'"))
     }
 
     /// Before: the total was only in -c.
