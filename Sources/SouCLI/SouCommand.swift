@@ -109,10 +109,18 @@ struct SouCommand: ParsableCommand {
     /// option, or `help`): the command it misspells (at most two letters off), else the search
     /// for it, as `sou search` would run it.
     static func unknownCommand(_ arguments: [String]) -> String? {
-        guard let word = arguments.first, !word.hasPrefix("-"), word != "help" else { return nil }
+        guard let word = arguments.first, word != "help" else { return nil }
         let names = configuration.subcommands.map { $0.configuration.commandName ?? "" }
         guard !names.contains(word) else { return nil }
         let list = "(commands: " + names.joined(separator: ", ") + "; sou --help says more)"
+        if word.hasPrefix("-") {
+            // `sou -i notes.sou 集体协商`: a search without its command word, when it parses as one
+            let rootOptions = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+            guard !rootOptions.contains(where: { word == $0 || word.hasPrefix($0 + "=") }),
+                  (try? SearchCommand.parse(arguments)) != nil else { return nil }
+            return "no command given: \(word) is an option of sou search; did you mean: sou search "
+                + arguments.map(SearchCommand.shellWord).joined(separator: " ") + "? \(list)"
+        }
         let nearest = names.map { (name: $0, distance: editDistance(Array(word.lowercased().unicodeScalars), Array($0.unicodeScalars))) }
             .min { $0.distance < $1.distance }
         if let nearest, nearest.distance <= 2, nearest.distance < nearest.name.count {

@@ -255,7 +255,7 @@ struct SearchOutputCLITests {
     }
 
     /// Before: "2 unexpected arguments: 'serach', '集体协商'" and "Unexpected argument '集体协商'".
-    @Test("a first word that is no command: a misspelt one names the command meant with the rest of the line, another how to search for it; exit 2, nothing on stdout")
+    @Test("a first word that is no command: a misspelt one names the command meant with the rest of the line, another how to search for it, an option of sou search the search; exit 2, nothing on stdout")
     func unknownCommand() throws {
         let commands = "(commands: search, show, index, add, delete, merge, tokenize, stats, check, bench, watch; sou --help says more)"
         for (arguments, message) in [
@@ -264,6 +264,8 @@ struct SearchOutputCLITests {
             (["shwo"], "sou: unknown command 'shwo'; did you mean: sou show? \(commands)"),
             ([Self.phrase], "sou: '\(Self.phrase)' is not a command; to search for it: sou search '\(Self.phrase)' \(commands)"),
             (["two words"], "sou: 'two words' is not a command; to search for it: sou search 'two words' \(commands)"),
+            (["-l", Self.phrase, "docs"], "sou: no command given: -l is an option of sou search; did you mean: sou search -l \(Self.phrase) docs? \(commands)"),
+            (["-i", "x.sou", "--json", Self.phrase], "sou: no command given: -i is an option of sou search; did you mean: sou search -i x.sou --json \(Self.phrase)? \(commands)"),
         ] {
             let r = try runSou(sou, arguments)
             #expect(r.status == 2 && r.out.isEmpty && r.err == message + "\n", "\(arguments): \(r)")
@@ -271,6 +273,8 @@ struct SearchOutputCLITests {
         // commands, help and options are not taken for one
         #expect(try runSou(sou, ["help", "search"]).status == 0)
         #expect(try runSou(sou, ["--versoin"]).err.contains("Unknown option '--versoin'"))
+        #expect(try runSou(sou, ["--bogus", Self.phrase]).err.contains("Unknown option '--bogus'"))
+        #expect(try runSou(sou, ["--version"]).status == 0)
         // `sou index PATH` without -o: the command with an output named after the first path
         for (arguments, line) in [
             (["index", "docs"], "sou index docs -o docs.sou"),
