@@ -90,6 +90,15 @@ struct ShowCommand: ParsableCommand {
                 try show(texts)
                 return
             }
+            // a path the index holds under another spelling says which
+            var other: String? = nil
+            if let cwd = PathSpellings.currentDirectory() {
+                do { other = try PathSpellings.indexedSpelling(of: key, in: reader, cwd: cwd) } catch { throw CLIError(file: path, error) }
+            }
+            if let other {
+                throw CLIError("no document has the key \(Escaping.printable(key)) in \(path); it has this path as "
+                               + "\(Escaping.printable(other)) (keys are paths as they were indexed)", code: 1)
+            }
             throw CLIError("no document has the key \(Escaping.printable(key)) in \(path) (keys are printed by sou search -l)", code: 1)
         }
         var texts: [String] = []

@@ -752,6 +752,10 @@ struct UpdateCLITests {
         #expect(delete.status == 1, "\(delete)")
         #expect(delete.err.contains("not in the index: docs//d3.txt (the index has this path as docs/d3.txt: keys are paths as they were indexed)"), "\(delete)")
         #expect(delete.err.contains("not in the index: nosuchkey\n"), "\(delete)")
+        // sou show too
+        let show = try s.run(["show", "-i", "x.sou", "./docs/e4.txt"])
+        #expect(show.status == 1 && show.out.isEmpty
+                && show.err == "sou: no document has the key ./docs/e4.txt in x.sou; it has this path as docs/e4.txt (keys are paths as they were indexed)\n", "\(show)")
         try s.expectCheck("adds under other spellings")
     }
 
