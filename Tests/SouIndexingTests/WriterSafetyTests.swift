@@ -303,6 +303,11 @@ extension WriterSafetyTests {
         #expect(try t.run(["add", "-i", t.path("new.sou"), good, "--quiet"]).exited(0))
         #expect(try t.run(["search", "-i", t.path("new.sou"), "-c", "新的"]).out == "1\n")
         #expect(t.listing() == (made + ["good.jsonl", "new.sou"]).sorted())
+        // a new index in a folder that does not exist: the folder is named, as sou index names it
+        // (before: "cannot create a temporary file next to …: No such file or directory")
+        let missing = try t.run(["add", "-i", t.path("no/such/x.sou"), good])
+        #expect(missing.exited(2) && missing.err == "sou: \(t.path("no/such")): no such folder\n", "\(missing.err)")
+        #expect(try t.run(["index", t.path("docs"), "-o", t.path("no/such/x.sou")]).err == "sou: \(t.path("no/such")): no such folder\n")
     }
 
     @Test("IndexWriter in openOrCreateOnCommit mode creates the file only when it commits; dropped before, it leaves nothing; on an existing index it appends as openOrCreate does")

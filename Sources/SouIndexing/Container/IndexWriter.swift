@@ -320,6 +320,9 @@ public final class IndexWriter {
     /// A new locked temporary file next to `path`, with the permission bits (and owner, when
     /// allowed) of the file it will replace, else 0666 less the umask.
     private static func createTemporary(near path: String, replacing existing: stat?, hook: TemporaryFileHook?) throws -> (Int32, String) {
+        // a folder that is missing, or not one, or not writable is named as such ("nofolder: no
+        // such folder"), not as a temporary file that could not be made
+        try OutputTarget.checkFolder(of: path)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let (fd, temp) = try AtomicFile.createTemporaryFile(folder: folder.isEmpty ? "." : folder, name: url.lastPathComponent,
