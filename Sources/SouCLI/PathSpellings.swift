@@ -88,9 +88,6 @@ enum PathSpellings {
         }
     }
 
-    /// The current directory, or nil when it cannot be read.
-    static func currentDirectory() -> String? { PathText.currentDirectory() }
-
     /// The first of `key`'s other spellings that is the key of a live document of `index` (nil
     /// when none is).
     static func indexedSpelling(of key: String, in index: IndexReader, cwd: String) throws -> String? {
@@ -99,13 +96,14 @@ enum PathSpellings {
     }
 
     /// Warns of files `sou add` added as new documents that the index also holds under another
-    /// spelling of their paths (the first three by name, then how many more).
-    static func warnRespelled(_ respelled: [(key: String, indexed: String)], index: String) {
-        guard !respelled.isEmpty else { return }
-        for (key, indexed) in respelled.prefix(3) {
-            let what = key.hasSuffix("#…") ? "its documents" : "the file"
-            printError("warning: \(key): \(index) also has \(indexed), the same path from this directory; keys are paths as given, "
-                       + "so \(what) may be in it twice now (give the path as indexed to replace \(key.hasSuffix("#…") ? "them" : "that document"), or sou delete one of them)")
+    /// spelling of their paths (the first three by name, then how many more). A JSON Lines file's
+    /// documents are named by their key prefix, PATH#….
+    static func warnRespelled(_ respelled: [(file: KeyedPath, indexed: String)], index: String) {
+        for (file, indexed) in respelled.prefix(3) {
+            let key = file.jsonLines ? file.path + "#…" : file.path, other = file.jsonLines ? indexed + "#…" : indexed
+            printError("warning: \(key): \(index) also has \(other), the same path from this directory; keys are paths as given, "
+                       + "so \(file.jsonLines ? "its documents" : "the file") may be in it twice now (give the path as indexed to replace "
+                       + "\(file.jsonLines ? "them" : "that document"), or sou delete one of them)")
         }
         if respelled.count > 3 {
             printError("warning: \(respelled.count - 3) more added \(respelled.count == 4 ? "file is" : "files are") in \(index) under another spelling of \(respelled.count == 4 ? "its path" : "their paths") too")

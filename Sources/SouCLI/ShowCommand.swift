@@ -92,7 +92,7 @@ struct ShowCommand: ParsableCommand {
             }
             // a path the index holds under another spelling says which
             var other: String? = nil
-            if let cwd = PathSpellings.currentDirectory() {
+            if let cwd = PathText.currentDirectory() {
                 do { other = try PathSpellings.indexedSpelling(of: key, in: reader, cwd: cwd) } catch { throw CLIError(file: path, error) }
             }
             if let other {

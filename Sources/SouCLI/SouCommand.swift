@@ -121,7 +121,7 @@ struct SouCommand: ParsableCommand {
             return "no command given: \(word) is an option of sou search; did you mean: sou search "
                 + arguments.map(SearchCommand.shellWord).joined(separator: " ") + "? \(list)"
         }
-        let nearest = names.map { (name: $0, distance: editDistance(Array(word.lowercased().unicodeScalars), Array($0.unicodeScalars))) }
+        let nearest = names.map { (name: $0, distance: UnknownOption.editDistance(Array(word.lowercased().utf8), Array($0.utf8))) }
             .min { $0.distance < $1.distance }
         if let nearest, nearest.distance <= 2, nearest.distance < nearest.name.count {
             let rest = arguments.dropFirst().map(SearchCommand.shellWord).joined(separator: " ")
@@ -135,21 +135,9 @@ struct SouCommand: ParsableCommand {
     static func missingIndexOutput(_ arguments: [String]) -> String? {
         guard arguments.first == "index" else { return nil }
         let rest = arguments.dropFirst()
-        if rest.contains(where: { $0 == "-o" || $0 == "--output" || $0.hasPrefix("--output=") || ($0.hasPrefix("-o") && !$0.hasPrefix("--"))
-                                  || $0 == "-h" || $0 == "--help" || $0 == "--" }) {
-            return nil
-        }
-        // the first argument that is no option and no option's value
-        let takeValues: Set<String> = ["-t", "--type", "-T", "--type-not", "-g", "--glob", "--encoding", "--jobs", "--memory",
-                                       "--id-field", "--text-field", "--title-field", "--merge-factor"]
-        var path: String? = nil
-        var skip = false
-        for argument in rest {
-            if skip { skip = false; continue }
-            if takeValues.contains(argument) { skip = true; continue }
-            if !argument.hasPrefix("-") || argument == "-" { path = argument; break }
-        }
-        guard let path else { return nil }
+        guard !rest.contains(where: { $0 == "-o" || $0 == "--output" || $0.hasPrefix("--output=") || ($0.hasPrefix("-o") && !$0.hasPrefix("--")) || $0 == "--" }),
+              // the line parses once an output is added (so -o is all it lacks): its first path
+              let command = try? IndexCommand.parse(Array(rest) + ["-o", "index.sou"]), let path = command.paths.first else { return nil }
         var name = PathText.lastComponent(path)
         if name == "." || name == "/" || name == "-" || name.isEmpty { name = "index" }
         for suffix in [".jsonl.gz", ".jsonl", ".ndjson", ".gz"] where name.hasSuffix(suffix) && name.count > suffix.count {
@@ -158,21 +146,6 @@ struct SouCommand: ParsableCommand {
         }
         let line = (["sou", "index"] + rest.map(SearchCommand.shellWord) + ["-o", SearchCommand.shellWord(name + ".sou")]).joined(separator: " ")
         return "sou index writes an index file: name it with -o FILE (\(line))"
-    }
-
-    /// The Levenshtein distance between `a` and `b`.
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var diagonal = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let up = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
-                diagonal = up
-            }
-        }
-        return a.isEmpty ? b.count : row[b.count]
     }
 
     /// `sou search`, `index`, `add`, `delete` and `merge` parsed by their own command type, not from the

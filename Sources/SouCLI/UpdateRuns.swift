@@ -132,13 +132,13 @@ struct AddRun {
     /// First which forms of keys the index holds at all (a look-up each: most indexes hold one),
     /// so that a path whose other spellings are all of forms it does not hold is looked up no
     /// further (a re-add of a folder as it was indexed: no look-up per file).
-    static func respelledFiles(_ files: [PathSpellings.KeyedPath], in writer: IndexWriter) throws -> [(key: String, indexed: String)] {
-        guard !files.isEmpty, let cwd = PathSpellings.currentDirectory() else { return [] }
+    static func respelledFiles(_ files: [PathSpellings.KeyedPath], in writer: IndexWriter) throws -> [(file: PathSpellings.KeyedPath, indexed: String)] {
+        guard !files.isEmpty, let cwd = PathText.currentDirectory() else { return [] }
         let base = cwd.utf8.last == UInt8(ascii: "/") ? cwd : cwd + "/"
         let dotted = try writer.mayContainKey(withPrefix: "./")
         let underCwd = try writer.mayContainKey(withPrefix: base)
         let relative = try writer.mayContainKey(withPrefix: "/", outside: true)
-        var found: [(key: String, indexed: String)] = []
+        var found: [(file: PathSpellings.KeyedPath, indexed: String)] = []
         for file in files {
             let path = file.path
             // a plain relative path's other spellings are ./path and cwd/path, an absolute path's
@@ -150,7 +150,7 @@ struct AddRun {
                 let possible = other.hasPrefix("./") ? dotted : other.hasPrefix("/") ? underCwd || !other.hasPrefix(base) : relative
                 guard possible else { continue }
                 if file.jsonLines ? try writer.containsKey(withPrefix: other + "#") : try writer.containsKey(other) {
-                    found.append(file.jsonLines ? (path + "#…", other + "#…") : (path, other))
+                    found.append((file, other))
                     break
                 }
             }
@@ -200,7 +200,7 @@ struct DeleteRun {
         // it was indexed)
         do {
             let reader = missing.isEmpty ? nil : try IndexReader(path: target.index)
-            let cwd = PathSpellings.currentDirectory()
+            let cwd = PathText.currentDirectory()
             for key in missing {
                 if let reader, let cwd, let other = try PathSpellings.indexedSpelling(of: key, in: reader, cwd: cwd) {
                     printError("not in the index: \(key) (the index has this path as \(other): keys are paths as they were indexed)")

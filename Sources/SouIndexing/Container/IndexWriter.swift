@@ -489,24 +489,25 @@ public final class IndexWriter {
                 limit *= 2   // (doubling: every document of the run read a bounded number of times)
             }
         }
-        return try mayContainKey(withPrefix: prefix, inBufferOnly: true)
+        return bufferHasKey(withPrefix: prefix)
     }
 
     /// Whether some document's key starts with `prefix` (`outside`: does not start with it), in the
     /// segments or the buffer; deleted documents may count (an answer for skipping work: true
     /// says only that such a key may be live).
     public func mayContainKey(withPrefix prefix: String, outside: Bool = false) throws -> Bool {
-        try mayContainKey(withPrefix: prefix, outside: outside, inBufferOnly: false)
-    }
-
-    private func mayContainKey(withPrefix prefix: String, outside: Bool = false, inBufferOnly: Bool) throws -> Bool {
         try checkUsable()
         try flushPending()
-        for i in segments.indices where !inBufferOnly {
+        for i in segments.indices {
             if outside ? try segments[i].reader.hasKey(notWithPrefix: prefix) : try segments[i].reader.hasKey(withPrefix: prefix) {
                 return true
             }
         }
+        return bufferHasKey(withPrefix: prefix, outside: outside)
+    }
+
+    /// Whether a key of the buffer starts with `prefix` (`outside`: one does not).
+    private func bufferHasKey(withPrefix prefix: String, outside: Bool = false) -> Bool {
         var p = prefix
         return p.withUTF8 { p in
             bufferKeys.keys.contains { key in

@@ -151,12 +151,28 @@ enum OutputTarget {
     static func checkNotListed(_ path: String, listed: [String]) throws {
         var st = stat()
         guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0, !startsWithIndexMagic(path) else { return }
-        let name = PathText.lastComponent(path)
-        for file in listed where PathText.lastComponent(file) == name {
-            var s = stat()
-            if stat(file, &s) == 0, s.st_dev == st.st_dev, s.st_ino == st.st_ino {
-                throw OutputRefusal(.sameAsInput, path: path)
+        if sameFile(as: st, named: path, in: listed) != nil { throw OutputRefusal(.sameAsInput, path: path) }
+    }
+
+    /// Where `paths` holds the file `st` is the status of, found under its name: only a path that
+    /// ends with the last component of `name` is stat'ed (names compared as the paths' last bytes:
+    /// `PathText.lastComponent` of each of dev-all's 7,117 listed files took 15.7 M instructions,
+    /// more than the rest of an up-to-date run; the bytes, 1.4 M).
+    private static func sameFile<C: Collection>(as st: stat, named name: String, in paths: C) -> C.Index? where C.Element == String {
+        let last = Array(PathText.lastComponent(name).utf8)
+        guard !last.isEmpty else { return nil }
+        return paths.firstIndex { path in
+            var listed = path
+            let sameName = listed.withUTF8 { p in
+                // the path ends with "/" + the name, or is the name
+                guard p.count >= last.count else { return false }
+                let start = p.count - last.count
+                guard start == 0 || p[start - 1] == UInt8(ascii: "/") else { return false }
+                return last.withUnsafeBufferPointer { memcmp(p.baseAddress! + start, $0.baseAddress!, last.count) == 0 }
             }
+            guard sameName else { return false }
+            var s = stat()
+            return stat(path, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino
         }
     }
 
@@ -164,35 +180,14 @@ enum OutputTarget {
     /// folder given to `sou index` holds when the index is written inside it (`sou index . -o
     /// notes.sou`): read, it is skipped as binary, and the skip recorded changed the index, so
     /// that every run found it changed again and committed anew (the file grew at each run with
-    /// nothing else changed). As ``checkNotListed(_:listed:)`` checks: names first, a stat only
-    /// for a file of the index's name. The names are compared as the paths' last bytes (an
-    /// up-to-date run lists every file: `PathText.lastComponent` of each took 15.7 M instructions
-    /// for dev-all's 7,117 files, more than the rest of the run; the bytes, 1.4 M).
-    /// Only when the index lies in one of `sources` (canonical paths compared): the usual index
+    /// nothing else changed). Found as ``checkNotListed(_:listed:)`` finds an output among the
+    /// inputs (``sameFile(as:named:in:)``).
+    /// Only when the index lies in one of the folders `sources` (``enclosingInputFolder(of:inputs:)``): the usual index
     /// elsewhere costs no look at the listing.
     static func excludingIndex(_ path: String, from files: [InputFile], sources: [String]) -> (files: [InputFile], excluded: String?) {
         var st = stat()
-        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let index = canonical(path) else { return (files, nil) }
-        let inside = sources.contains { source in
-            guard source != "-", let folder = canonical(source) else { return false }
-            let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-            return index.utf8.elementsEqual(folder.utf8) || index.utf8.starts(with: prefix.utf8)
-        }
-        guard inside else { return (files, nil) }
-        let name = Array(PathText.lastComponent(path).utf8)
-        guard !name.isEmpty, let k = files.firstIndex(where: { file in
-            var listed = file.path
-            let sameName = listed.withUTF8 { p in
-                // the path ends with "/" + name, or is name
-                guard p.count >= name.count else { return false }
-                let start = p.count - name.count
-                guard start == 0 || p[start - 1] == UInt8(ascii: "/") else { return false }
-                return name.withUnsafeBufferPointer { memcmp(p.baseAddress! + start, $0.baseAddress!, name.count) == 0 }
-            }
-            guard sameName else { return false }
-            var s = stat()
-            return stat(file.path, &s) == 0 && s.st_dev == st.st_dev && s.st_ino == st.st_ino
-        }) else { return (files, nil) }
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, enclosingInputFolder(of: path, inputs: sources) != nil,
+              let k = sameFile(as: st, named: path, in: files.lazy.map(\.path)) else { return (files, nil) }
         var rest = files
         let excluded = rest.remove(at: k).path
         return (rest, excluded)

@@ -116,23 +116,27 @@ extension SegmentReader {
         return id
     }
 
-    /// Whether some document's key starts with `prefix` (deleted documents included): a binary
-    /// search of the KeyOrder section for the first key ≥ `prefix` (keys with a prefix are a run of
-    /// the key order).
-    public func hasKey(withPrefix prefix: String) throws -> Bool {
-        var p = prefix
-        return try p.withUTF8 { utf8 in
-            let prefix = UnsafeRawBufferPointer(utf8)
-            var lo = 0, hi = documentCount
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if try compareKey(try document(atKeyRank: mid), to: prefix) < 0 { lo = mid + 1 } else { hi = mid }
-            }
-            guard lo < documentCount else { return false }
-            return try withKeyBytes(try document(atKeyRank: lo)) { key in
-                key.count >= prefix.count && (prefix.isEmpty || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
-            }
+    /// The first rank of the key order whose key is ≥ `key` (`documentCount` when none is): a
+    /// binary search of the KeyOrder section.
+    private func firstKeyRank(atLeast key: UnsafeRawBufferPointer) throws -> Int {
+        var lo = 0, hi = documentCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if try compareKey(try document(atKeyRank: mid), to: key) < 0 { lo = mid + 1 } else { hi = mid }
         }
+        return lo
+    }
+
+    /// Whether document `id`'s key starts with the bytes of `prefix`.
+    private func key(of id: Int, startsWith prefix: UnsafeRawBufferPointer) throws -> Bool {
+        try withKeyBytes(id) { key in
+            key.count >= prefix.count && (prefix.isEmpty || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+        }
+    }
+
+    /// Whether some document's key starts with `prefix` (deleted documents included).
+    public func hasKey(withPrefix prefix: String) throws -> Bool {
+        try !documents(withKeyPrefix: prefix, limit: 1).isEmpty
     }
 
     /// The documents whose keys start with `prefix`, in key order (deleted ones included), at most
@@ -141,19 +145,11 @@ extension SegmentReader {
         var p = prefix
         return try p.withUTF8 { utf8 in
             let prefix = UnsafeRawBufferPointer(utf8)
-            var lo = 0, hi = documentCount
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if try compareKey(try document(atKeyRank: mid), to: prefix) < 0 { lo = mid + 1 } else { hi = mid }
-            }
             var result: [Int] = []
-            var rank = lo
+            var rank = try firstKeyRank(atLeast: prefix)
             while rank < documentCount, result.count < limit {
                 let id = try document(atKeyRank: rank)
-                let starts = try withKeyBytes(id) { key in
-                    key.count >= prefix.count && (prefix.isEmpty || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
-                }
-                guard starts else { break }
+                guard try key(of: id, startsWith: prefix) else { break }
                 result.append(id)
                 rank += 1
             }
@@ -165,14 +161,12 @@ extension SegmentReader {
     /// keys with the prefix are a run of the key order, so one without it is first or last.
     public func hasKey(notWithPrefix prefix: String) throws -> Bool {
         guard documentCount > 0 else { return false }
-        let prefix = Array(prefix.utf8)
-        for rank in [0, documentCount - 1] {
-            let outside = try withKeyBytes(try document(atKeyRank: rank)) { key in
-                key.count < prefix.count || !prefix.withUnsafeBytes { memcmp(key.baseAddress!, $0.baseAddress!, prefix.count) == 0 }
-            }
-            if outside { return true }
+        var p = prefix
+        return try p.withUTF8 { utf8 in
+            let prefix = UnsafeRawBufferPointer(utf8)
+            for rank in [0, documentCount - 1] where try !key(of: try document(atKeyRank: rank), startsWith: prefix) { return true }
+            return false
         }
-        return false
     }
 
     /// Every document whose key is exactly `key`, increasing: a binary search of the KeyOrder
@@ -183,14 +177,8 @@ extension SegmentReader {
         var k = key
         return try k.withUTF8 { utf8 in
             let key = UnsafeRawBufferPointer(utf8)
-            // the first rank whose key is ≥ `key`
-            var lo = 0, hi = documentCount
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if try compareKey(try document(atKeyRank: mid), to: key) < 0 { lo = mid + 1 } else { hi = mid }
-            }
             var result: [Int] = []
-            var rank = lo
+            var rank = try firstKeyRank(atLeast: key)
             while rank < documentCount {
                 let id = try document(atKeyRank: rank)
                 guard try compareKey(id, to: key) == 0 else { break }
