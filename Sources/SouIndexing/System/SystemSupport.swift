@@ -218,11 +218,23 @@ package enum PathText {
         return lexicallyClean(Array(cwd.utf8) + [UInt8(ascii: "/")] + bytes)
     }
 
-    /// The current directory, or nil when it cannot be read.
+    /// The current directory, or nil when it cannot be read. Into a buffer of ours (grown while
+    /// the path is longer), not `getcwd(nil, 0)`'s allocation: that one is made by glibc's own
+    /// malloc, which an AddressSanitizer build does not replace inside glibc, so its `free` was
+    /// reported as a bad free (`scripts/sanitize.sh address`, every update that reads a file
+    /// anew).
     package static func currentDirectory() -> String? {
-        guard let p = getcwd(nil, 0) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
+        var size = 4096
+        while size <= 1 << 20 {
+            let path: String? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+                guard let base = buffer.baseAddress, getcwd(base, size) != nil else { return nil }
+                return String(cString: base)
+            }
+            if let path { return path }
+            guard errno == ERANGE else { return nil }
+            size *= 4
+        }
+        return nil
     }
 
     /// The path's bytes with repeated slashes as one and no trailing slash (but for "/"). Slashes
