@@ -110,10 +110,12 @@ struct FolderSearch {
     /// What the cached index is named after: the roots and every option that changes its content.
     var identity: String {
         let roots = Set(canonical).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        // (`description` called, not interpolated: the same text without a runtime look-up of how
-        // to print the type)
-        return roots.joined(separator: "\u{0}") + "\u{0}" + options.configuration.description + "\u{0}" + options.input.fieldsDescription
-            + "\u{0}store=\(options.storesText)"
+        // (appended, not `joined`, and `description` called, not interpolated: the same text
+        // without a runtime look-up of an associated type or of how to print a type)
+        var text = ""
+        for (i, root) in roots.enumerated() { text += i == 0 ? root : "\u{0}" + root }
+        return text + "\u{0}" + options.configuration.description + "\u{0}" + options.input.fieldsDescription
+            + "\u{0}store=" + (options.storesText ? "true" : "false")
     }
 
     /// FNV-1a, 64 bits, of `text`'s UTF-8: what the cache file and the watcher's socket are

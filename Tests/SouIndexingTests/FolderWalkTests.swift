@@ -513,6 +513,14 @@ struct FingerprintTests {
         o.encoding = nil
         o.textFields = []
         #expect(o.fieldsDescription == String(describing: o))
+        // the quoting's fast path (printable ASCII as it is) and what it leaves to Swift's
+        // escaping: quotes, backslashes, DEL, control characters, non-ASCII
+        for field in ["id", "doc id", "it's", "a\"b", "back\\slash", "del\u{7F}", "nul\u{0}", "~!@#$%^&*()_+`-=[]{}|;:,./<>?", "é", ""] {
+            o.idField = field
+            o.globs = [field, "*.txt"]
+            o.encoding = field
+            #expect(o.fieldsDescription == String(describing: o))
+        }
         #expect(IndexBuilder.fingerprint(o) == "keys: paths; \(o)")
     }
 }
