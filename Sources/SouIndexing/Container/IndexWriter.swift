@@ -478,16 +478,10 @@ public final class IndexWriter {
     public func containsKey(withPrefix prefix: String) throws -> Bool {
         try checkUsable()
         try flushPending()
-        for i in segments.indices {
+        for segment in segments {
             // (a run of the key order, deleted documents skipped: a look-up and as many reads as
             // documents deleted there)
-            var limit = 16
-            while true {
-                let found = try segments[i].reader.documents(withKeyPrefix: prefix, limit: limit)
-                if found.contains(where: { !segments[i].deletions.contains($0) }) { return true }
-                if found.count < limit { break }
-                limit *= 2   // (doubling: every document of the run read a bounded number of times)
-            }
+            if try segment.reader.firstDocument(withKeyPrefix: prefix, where: { !segment.deletions.contains($0) }) != nil { return true }
         }
         return bufferHasKey(withPrefix: prefix)
     }

@@ -136,24 +136,35 @@ extension SegmentReader {
 
     /// Whether some document's key starts with `prefix` (deleted documents included).
     public func hasKey(withPrefix prefix: String) throws -> Bool {
-        try !documents(withKeyPrefix: prefix, limit: 1).isEmpty
+        try firstDocument(withKeyPrefix: prefix) { _ in true } != nil
     }
 
     /// The documents whose keys start with `prefix`, in key order (deleted ones included), at most
     /// `limit` of them: the run of the key order that starts at the first key ≥ `prefix`.
     public func documents(withKeyPrefix prefix: String, limit: Int = .max) throws -> [Int] {
+        var result: [Int] = []
+        _ = try firstDocument(withKeyPrefix: prefix) { id in
+            if result.count < limit { result.append(id) }
+            return result.count >= limit
+        }
+        return result
+    }
+
+    /// The first document, in key order, whose key starts with `prefix` and that `accepts`
+    /// (deleted documents are offered too): the run of the key order that starts at the first
+    /// key ≥ `prefix`, read until a document is accepted.
+    public func firstDocument(withKeyPrefix prefix: String, where accepts: (Int) throws -> Bool) throws -> Int? {
         var p = prefix
         return try p.withUTF8 { utf8 in
             let prefix = UnsafeRawBufferPointer(utf8)
-            var result: [Int] = []
             var rank = try firstKeyRank(atLeast: prefix)
-            while rank < documentCount, result.count < limit {
+            while rank < documentCount {
                 let id = try document(atKeyRank: rank)
-                guard try key(of: id, startsWith: prefix) else { break }
-                result.append(id)
+                guard try key(of: id, startsWith: prefix) else { return nil }
+                if try accepts(id) { return id }
                 rank += 1
             }
-            return result
+            return nil
         }
     }
 
