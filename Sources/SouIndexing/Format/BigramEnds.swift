@@ -145,25 +145,65 @@ extension BigramEnds {
         /// The dictionary ordinals of the run-ending bigrams whose second character is
         /// `character`, increasing (empty when there are none).
         func ordinals(endingWith character: UInt32) throws -> [Int] {
+            var result: [Int] = []
+            try visitOrdinals(endingWith: character) { o in result.append(o); return true }
+            return result
+        }
+
+        /// Whether the section lists the bigram with dictionary ordinal `ordinal` under
+        /// `character` (its second character): whether that bigram ends a run somewhere in the
+        /// segment. Reads the character's ordinals up to `ordinal`, allocating nothing.
+        func lists(_ ordinal: Int, endingWith character: UInt32) throws -> Bool {
+            var found = false
+            try visitOrdinals(endingWith: character) { o in
+                found = o == ordinal
+                return o < ordinal
+            }
+            return found
+        }
+
+        /// Calls `visit` with the ordinals listed under `character`, increasing, while it
+        /// returns true (none when the character has none).
+        private func visitOrdinals(endingWith character: UInt32, _ visit: (Int) throws -> Bool) throws {
             // the last block whose first character is ≤ character
             var lo = 0, hi = blockCount - 1, found = -1
             while lo <= hi {
                 let mid = (lo + hi) / 2
                 if bytes.u32(at: indexStart + mid * BigramEnds.indexEntrySize) <= character { found = mid; lo = mid + 1 } else { hi = mid - 1 }
             }
-            guard found >= 0 else { return [] }
-            var result: [Int] = []
+            guard found >= 0 else { return }
             try walk(block: found) { c, ordinals in
-                if c == character { result = ordinals; return false }
+                if c == character {
+                    while let o = try ordinals.next() { if !(try visit(o)) { break } }
+                    return false
+                }
                 return c < character
             }
-            return result
+        }
+
+        /// The ordinals of one character of a block, read one by one (checked: increasing, below
+        /// the term count); ``walk(block:_:)`` passes over those its visitor leaves unread.
+        struct Ordinals {
+            fileprivate var reader: ByteReader
+            fileprivate var left: Int
+            fileprivate var last = -1
+            fileprivate let termCount: Int
+
+            /// The next ordinal, nil after the last.
+            mutating func next() throws -> Int? {
+                guard left > 0 else { return nil }
+                left -= 1
+                let o = last + 1 + (try reader.varint(max: termCount))
+                guard o < termCount else { throw reader.fail("ordinal out of range") }
+                last = o
+                return o
+            }
         }
 
         /// Calls `visit` with each character of block `block` and its ordinals, in order, while it
         /// returns true; checks what it reads (characters increasing, ordinals increasing below
         /// the term count, counts within the section).
-        func walk(block: Int, _ visit: (UInt32, [Int]) throws -> Bool) throws {
+        func walk(block: Int, _ visit: (UInt32, inout Ordinals) throws -> Bool) throws {
             let offset = Int(bytes.u32(at: indexStart + block * BigramEnds.indexEntrySize + 4))
             guard offset <= range.upperBound - groupsStart else { throw IndexError.corrupt("bigram-ends: block offset out of range") }
             var r = ByteReader(bytes, range: (groupsStart + offset)..<range.upperBound, context: "bigram-ends")
@@ -181,16 +221,11 @@ extension BigramEnds {
                 }
                 let count = try r.varint(max: ordinalCount)
                 guard count >= 1 else { throw r.fail("a character without bigrams") }
-                var ordinals: [Int] = []
-                ordinals.reserveCapacity(count)
-                var last = -1
-                for _ in 0..<count {
-                    let o = last + 1 + (try r.varint(max: termCount))
-                    guard o < termCount else { throw r.fail("ordinal out of range") }
-                    ordinals.append(o)
-                    last = o
-                }
-                if !(try visit(c, ordinals)) { return }
+                var ordinals = Ordinals(reader: r, left: count, termCount: termCount)
+                let goOn = try visit(c, &ordinals)
+                if !goOn { return }
+                while try ordinals.next() != nil {}
+                r = ordinals.reader
             }
         }
 
@@ -198,9 +233,11 @@ extension BigramEnds {
         func forEach(_ visit: (UInt32, [Int]) throws -> Void) throws {
             var previous: Int64 = -1
             for b in 0..<blockCount {
-                try walk(block: b) { c, ordinals in
+                try walk(block: b) { c, reader in
                     guard Int64(c) > previous else { throw IndexError.corrupt("bigram-ends: characters out of order") }
                     previous = Int64(c)
+                    var ordinals: [Int] = []
+                    while let o = try reader.next() { ordinals.append(o) }
                     try visit(c, ordinals)
                     return true
                 }

@@ -94,6 +94,9 @@ public struct TermInfo: Sendable, Hashable {
     public let kind: TokenKind
     /// Where the term's postings are, in the segment it came from.
     let location: Location
+    /// The term's rank in its segment's dictionary (0 for the first term): what the BigramEnds
+    /// section lists (``SegmentReader/endsRun(_:)``).
+    let ordinal: Int
     /// The segment (``SegmentReader``) whose dictionary gave this entry: its location means nothing
     /// in any other, and ``SegmentReader/postings(_:)`` refuses it there.
     let segment: ObjectIdentifier
@@ -619,7 +622,7 @@ public final class SegmentReader: Sendable {
                 guard try terms!.next() else { throw IndexError.corrupt("bigram-ends: ordinal \(o) past the dictionary") }
                 at += 1
             }
-            guard terms!.kind == .bigram, TermCoding.twoScalars(terms!.term)?.second == character.value else {
+            guard terms!.kind == .bigram, terms!.ordinal == o, TermCoding.twoScalars(terms!.term)?.second == character.value else {
                 throw IndexError.corrupt("bigram-ends: term \(o) is not a bigram ending with U+\(String(character.value, radix: 16, uppercase: true))")
             }
             var info = terms!.info
@@ -627,6 +630,17 @@ public final class SegmentReader: Sendable {
             result.append(info)
         }
         return result
+    }
+
+    /// Whether `bigram`, a bigram of this segment's dictionary, ends a CJK run in some document
+    /// of the segment (the BigramEnds section lists it). When it does not, every slot it stands
+    /// at is followed, one slot on, by a bigram of the same run: its second character is never
+    /// a run's last. The section may list a bigram that ends no run (a merge keeps the entries
+    /// of deleted documents): a true answer is only a "maybe".
+    package func endsRun(_ bigram: TermInfo) throws -> Bool {
+        try checkOwns(bigram)
+        guard bigram.kind == .bigram, let second = bigram.term.unicodeScalars.last else { return false }
+        return try bigramEnds.lists(bigram.ordinal, endingWith: second.value)
     }
 
     /// A cursor over the postings of `term`, a ``TermInfo`` from this segment's dictionary; one

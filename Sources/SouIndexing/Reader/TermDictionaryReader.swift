@@ -138,6 +138,8 @@ struct TermDictionaryReader {
         private var reader: ByteReader
         /// Terms left in the current block.
         private var left = 0
+        /// The current term's rank in the dictionary.
+        private(set) var ordinal = -1
         private var postings = 0, positions = 0
         private var previousHadGaps: Bool? = nil
         /// For a current term of two scalars whose second was delta-coded: the byte length of
@@ -155,7 +157,7 @@ struct TermDictionaryReader {
         /// The current term's statistics and location.
         var info: TermInfo {
             TermInfo(term: String(decoding: term, as: UTF8.self), documentFrequency: documentFrequency,
-                     totalTermFrequency: totalFrequency, kind: kind, location: location,
+                     totalTermFrequency: totalFrequency, kind: kind, location: location, ordinal: ordinal,
                      segment: ObjectIdentifier(index))
         }
 
@@ -188,12 +190,14 @@ struct TermDictionaryReader {
                 postings = try reader.varint(max: index.postingsRange.count)
                 positions = try reader.varint(max: index.positionsRange.count)
                 left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+                ordinal = block * index.termsPerBlock - 1
                 term.removeAll(keepingCapacity: true)
                 previousHadGaps = nil
                 bigram = nil
                 block += 1
             }
             left -= 1
+            ordinal += 1
             var r = reader
             defer { reader = r }
             let header = try r.u8()
@@ -350,6 +354,7 @@ struct TermDictionaryReader {
         guard var postings = Self.varint(base, &o, end, max: postingsLimit),
               var positions = Self.varint(base, &o, end, max: positionsLimit) else { return .unsure }
         var left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+        var ordinal = block &* index.termsPerBlock &- 1   // the current entry's
         var length = 0              // the current term: term[0..<length]
         var matched = 0             // as in find(_:fromBlock:)
         var bigramFirst = -1        // after a character delta: its term's first scalar's length…
@@ -361,6 +366,7 @@ struct TermDictionaryReader {
         var outcome = Outcome.pastBlock
         scan: while left > 0 {
             left &-= 1
+            ordinal &+= 1
             guard o < end else { outcome = .unsure; break }
             let header = base.load(fromByteOffset: o, as: UInt8.self)
             o &+= 1
@@ -473,7 +479,7 @@ struct TermDictionaryReader {
             // (found: the entry's bytes equal the key's, so the key's String is the term)
             return .found(TermInfo(term: known ?? String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
                                    documentFrequency: df, totalTermFrequency: total, kind: kind,
-                                   location: location, segment: ObjectIdentifier(index)))
+                                   location: location, ordinal: ordinal, segment: ObjectIdentifier(index)))
         }
     }
 

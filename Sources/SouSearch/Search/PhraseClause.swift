@@ -79,6 +79,13 @@ struct PhraseClause: Sendable {
     /// progressions (``PhraseStarts``). The same in every segment, so computed once.
     private var groupTokens: [Int] = []
     private var groupProgressions: [[PhraseStarts.Progression]] = []
+    /// The group of each token.
+    private var tokenGroups: [Int] = []
+    /// Bit t set: token t is a two-character term between two others, one slot before and one
+    /// after it, that share its first and its second character (bigrams of one CJK run of the
+    /// phrase, when the segment's dictionary says they are bigrams): a token the others may
+    /// cover (``dropCoveredGroups(in:infos:order:frequencies:)``). Phrases of up to 64 tokens.
+    private var middleTokens: UInt64 = 0
 
     /// Analyzes `text` and looks its terms up. Throws ``QueryError`` when the text has no token.
     init(text: String, sourcePosition: Int?, analyzer: Analyzer, index: IndexReader, bm25: BM25) throws {
@@ -163,13 +170,28 @@ struct PhraseClause: Sendable {
                 : groupOf[key]
             if let g = found {
                 groupOffsets[g].append(token.offset)
+                tokenGroups.append(g)
             } else {
+                tokenGroups.append(groupTokens.count)
                 if !short { groupOf[key] = groupTokens.count }
                 groupTokens.append(t)
                 groupOffsets.append([token.offset])
             }
         }
         groupProgressions = groupOffsets.map { PhraseStarts.progressions($0) }
+        if tokens.count >= 3, tokens.count <= 64 {
+            func twoScalars(_ t: Int) -> (Unicode.Scalar, Unicode.Scalar)? {
+                guard !tokens[t].isCharacter else { return nil }
+                var scalars = tokens[t].term.unicodeScalars.makeIterator()
+                guard let a = scalars.next(), let b = scalars.next(), scalars.next() == nil else { return nil }
+                return (a, b)
+            }
+            for t in 1..<(tokens.count - 1) where tokens[t - 1].offset == tokens[t].offset - 1 && tokens[t + 1].offset == tokens[t].offset + 1 {
+                guard let before = twoScalars(t - 1), let this = twoScalars(t), let after = twoScalars(t + 1),
+                      before.1 == this.0, this.1 == after.0 else { continue }
+                middleTokens |= 1 << UInt64(t)
+            }
+        }
     }
 
     /// True when some token is absent from the index (the phrase matches nothing).
@@ -376,6 +398,9 @@ struct PhraseClause: Sendable {
                 }
             }
         }
+        if middleTokens != 0, buffers.order.count > 2 {
+            try dropCoveredGroups(in: index, infos: infos, order: &buffers.order, frequencies: buffers.frequencies)
+        }
         let order = buffers.order
         // cursors[i] for order[i]: an earlier segment's cursors are reset in place (they keep
         // their buffers), new ones are made when this phrase needs more
@@ -461,6 +486,58 @@ struct PhraseClause: Sendable {
                 }
             }
         }
+    }
+
+    /// Takes out of `order` (groups, rarest first) the groups whose every token the others cover
+    /// in this segment: a bigram b of a CJK run of the phrase between the bigrams a (one slot
+    /// before) and c (one slot after), where a ends no run anywhere in the segment
+    /// (``SegmentReader/endsRun(_:)``). Then wherever a stands at slot p and c at p + 2, a bigram
+    /// of a's run stands at p + 1 (a's second character is not its run's last), and it starts
+    /// with the character c starts with at p + 2, its second: that bigram is b. So the phrase
+    /// matches at the same starts with b's positions unread, and its documents, counts and
+    /// scores are the same (b's idf still counts: it is the clause's, not the segment's).
+    /// A dropped token's neighbours are kept, and so is the rarest group (the leapfrog's lead:
+    /// without it, a more frequent one would lead); the most frequent tokens go first (they
+    /// cost the most to decode). Over manpages-ja's 200 queries: 8.4% fewer instructions
+    /// (keeping also the tokens below twice the lead's frequency: 5.9%).
+    private func dropCoveredGroups(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, order: inout [Int],
+                                   frequencies: [Int]) throws {
+        let lead = order[0]
+        // a token's entry in this segment when it is one bigram
+        func bigram(_ t: Int) -> TermInfo? {
+            let entries = infos(t)
+            guard entries.count == 1, let info = entries.first, info.kind == .bigram, info.characterShift == 0 else { return nil }
+            return info
+        }
+        var candidates: UInt64 = 0   // tokens that may go
+        var rest = middleTokens
+        while rest != 0 {
+            let t = rest.trailingZeroBitCount
+            rest &= rest &- 1
+            let g = tokenGroups[t]
+            guard g != lead, let before = bigram(t - 1), bigram(t) != nil, bigram(t + 1) != nil,
+                  try !index.endsRun(before) else { continue }
+            candidates |= 1 << UInt64(t)
+        }
+        guard candidates != 0 else { return }
+        // the most frequent candidate first, while its neighbours are kept
+        var dropped: UInt64 = 0
+        while candidates != 0 {
+            var best = -1
+            var c = candidates
+            while c != 0 {
+                let t = c.trailingZeroBitCount
+                c &= c &- 1
+                if best < 0 || frequencies[tokenGroups[t]] > frequencies[tokenGroups[best]] { best = t }
+            }
+            dropped |= 1 << UInt64(best)
+            // its neighbours stay (they cover it)
+            candidates &= ~(UInt64(7) << UInt64(best - 1))
+        }
+        // a group goes when all its tokens do
+        var kept: UInt64 = 0   // groups (by index, up to 64) with a token not dropped
+        for t in tokenGroups.indices where dropped & (1 << UInt64(t)) == 0 { kept |= 1 << UInt64(tokenGroups[t]) }
+        order.removeAll { kept & (1 << UInt64($0)) == 0 }
     }
 
     /// Whether the current document holds the phrase once: a leapfrog over the tokens' slots

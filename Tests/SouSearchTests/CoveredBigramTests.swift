@@ -1,0 +1,98 @@
+import Foundation
+import SouAnalysis
+@testable import SouIndexing
+@testable import SouSearch
+import SouTestSupport
+import Testing
+
+/// A phrase's middle bigram is left unread where its neighbours cover it: the bigram before it
+/// ends no run in the segment (BigramEnds), so wherever that one stands, a bigram of its run
+/// stands one slot on, and the bigram after it fixes which one. The answers must not change.
+@Suite("Covered bigrams of a phrase")
+struct CoveredBigramTests {
+    @Test("a segment says which bigrams end a run somewhere")
+    func endsRun() throws {
+        let index = try TestCorpus.makeIndex([("a", "子丑寅卯"), ("b", "甲乙 丙丁。辰巳午")])
+        func ends(_ bigram: String) throws -> Bool {
+            let info = try #require(try index.termInfo(bigram))
+            return try index.endsRun(info)
+        }
+        #expect(try !ends("子丑"))
+        #expect(try !ends("丑寅"))
+        #expect(try ends("寅卯"))
+        #expect(try ends("甲乙"))   // before a space
+        #expect(try ends("丙丁"))   // before punctuation
+        #expect(try !ends("辰巳"))
+        #expect(try ends("巳午"))   // at the end of the text
+        // another segment's entry is refused, as postings(_:) refuses it
+        let other = try TestCorpus.makeIndex([("c", "子丑")])
+        #expect(throws: IndexError.self) { try index.endsRun(try #require(try other.termInfo("子丑"))) }
+    }
+
+    @Test("a covered middle bigram's positions are not read, and the phrase's documents and counts stay the same")
+    func coveredBigramIsNotRead() throws {
+        // 丑寅 stands 500 more times in the document, away from the phrase; 子丑 ends no run
+        let text = "子丑寅卯。" + String(repeating: "丑寅", count: 500) + "。子丑寅卯"
+        let reader = try IndexReader(segment: TestCorpus.makeIndex([("a", text), ("b", "丑寅卯")]))
+        let index = reader.segments[0].reader
+        let analyzer = try Analyzer(configuration: index.configuration)
+        let clause = try PhraseClause(text: "子丑寅卯", sourcePosition: nil, analyzer: analyzer, index: reader, bm25: try BM25())
+        var work = 0
+        let (documents, frequencies) = try clause.matches(in: index, infos: clause.tokens.map { $0.infos[0] }, work: &work)
+        #expect(documents == [0])
+        #expect(frequencies == [2])
+        #expect(work < 50, "work \(work): the 502 positions of 丑寅 were read")
+    }
+
+    @Test("a middle bigram is read where the bigram before it ends a run: runs apart across a space do not join")
+    func runEndKeepsTheBigram() throws {
+        let documents: [(key: String, text: String)] = [("spaced", "甲乙 丙丁"), ("middle", "乙丙"), ("joined", "甲乙丙丁"), ("broken", "甲乙\n丙丁")]
+        let index = try TestCorpus.makeIndex(documents)
+        // 甲乙 ends a run in "spaced": 乙丙 is read, and "spaced" does not match (slots 0 and 2)
+        #expect(try TestCorpus.keys(index, "甲乙丙丁") == ["joined", "broken"])
+    }
+
+    /// Random texts over 40 characters with few separators (most bigrams end no run), queries cut
+    /// from them, some across a separator: the documents and counts of the substring oracle.
+    @Test("random phrases over long runs match the substring oracle, with their occurrence counts", arguments: [UInt64(3), 8, 21])
+    func randomPhrases(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let alphabet = Array("子丑寅卯辰巳午未申酉戌亥甲乙丙丁戊己庚辛壬癸天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往")
+        let separators = [" ", "。", "\n", "、", "  "]
+        var documents: [(key: String, text: String)] = []
+        for d in 0..<80 {
+            var text = ""
+            for _ in 0..<(20 + Int(random.next() % 150)) {
+                // a few characters repeat more (frequent bigrams, postings of several blocks)
+                let c = random.next() % 4 == 0 ? alphabet[Int(random.next() % 5)] : alphabet[Int(random.next() % UInt64(alphabet.count))]
+                text.append(c)
+                if random.next() % 40 == 0 { text += separators[Int(random.next() % UInt64(separators.count))] }
+            }
+            documents.append((String(d), text))
+        }
+        let index = try TestCorpus.makeIndex(documents)
+        let oracle = OracleCorpus(documents)
+        var wrong: [String] = []
+        var matched = 0
+        for _ in 0..<300 {
+            // a cut of a document's text, separators taken out: across one, it is absent there
+            let source = Array(documents[Int(random.next() % UInt64(documents.count))].text)
+            let length = 3 + Int(random.next() % 7)
+            guard source.count > length + 1 else { continue }
+            let start = Int(random.next() % UInt64(source.count - length))
+            let query = String(source[start..<(start + length)].filter { alphabet.contains($0) })
+            guard query.count >= 3 else { continue }
+            let results = try index.search(query, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
+            let found = Dictionary(uniqueKeysWithValues: results.hits.map { ($0.key, $0.matches) })
+            var expected: [String: Int] = [:]
+            for (i, text) in oracle.normalized.enumerated() {
+                let n = PathologicalWorkTests.occurrences(Array(query), in: Array(text))
+                if n > 0 { expected[oracle.keys[i]] = n }
+            }
+            if found != expected { wrong.append(query) }
+            if !expected.isEmpty { matched += 1 }
+        }
+        #expect(matched > 100)
+        #expect(wrong.isEmpty, "phrases with wrong documents or counts: \(wrong.prefix(10))")
+    }
+}
