@@ -67,6 +67,12 @@ enum IndexTarget {
         do {
             for info in try index.terms(withPrefix: "") {
                 _ = try index.termInfo(info.term)
+                if info.kind == .bigram, let second = info.term.unicodeScalars.last {
+                    // what a phrase asks (does it end a run?) and what a character query reads agree
+                    let ends = try index.endsRun(info)
+                    let listed = try index.bigramsEnding(with: second).contains { $0.term == info.term }
+                    require(!verified || ends == listed, "the segment verifies, and endsRun(\(info.term)) is \(ends), the character's list says \(listed)")
+                }
                 var c = try index.postings(info)
                 var steps = 0
                 while let _ = try c.next(), steps < 10_000 {
