@@ -213,6 +213,26 @@ struct CorruptionTests {
         #expect(throws: IndexError.self) { _ = try damaged.terms(withPrefix: "") }
     }
 
+    @Test("a block index entry whose key prefix is not its block's first term's is caught by verify (found by fuzz/index)")
+    func blockKeyPrefix() throws {
+        let bytes = try smallIndexBytes()
+        let intact = try SegmentReader(bytes: bytes)
+        #expect(intact.blockCount > 2)
+        _ = try intact.verify()
+        let terms = try intact.terms(withPrefix: "").map(\.term)
+        // the binary search of a look-up compares these 8 bytes: a block's made smaller than the
+        // block before it sends look-ups of the terms in between to it, where they read as absent
+        for block in [1, intact.blockCount / 2, intact.blockCount - 1] {
+            var damaged = bytes
+            let entry = intact.blockIndexStart + block * FileLayout.blockIndexEntrySize
+            for k in 0..<8 { damaged[entry + k] = 0 }
+            let opened = try SegmentReader(bytes: resealed(damaged))
+            let lost = try terms.filter { try opened.termInfo($0) == nil }
+            #expect(!lost.isEmpty, "block \(block): every term still found")
+            #expect(throws: IndexError.self, "block \(block)") { try opened.verify() }
+        }
+    }
+
     @Test("a stored-text block claiming more inflated bytes than deflate can give is refused before inflating (found by fuzz/index)")
     func implausibleRawLength() throws {
         let bytes = try smallIndexBytes()

@@ -29,6 +29,32 @@ struct CoveredBigramTests {
         #expect(throws: IndexError.self) { try index.endsRun(try #require(try other.termInfo("子丑"))) }
     }
 
+    @Test("a term's dictionary ordinal is its rank, looked up or walked to, in blocks of 32 and of 8")
+    func ordinals() throws {
+        let fixture = try TestCorpus.fixture("fortunes-zh")
+        let index = try TestCorpus.makeIndex(Array(fixture.documents.prefix(300)))
+        let terms = try index.terms(withPrefix: "")
+        #expect(terms.count > 1_000)
+        for (rank, info) in terms.enumerated() {
+            #expect(info.ordinal == rank)
+            #expect(try index.termInfo(info.term)?.ordinal == rank, "\(info.term)")
+        }
+        // an update's segment: 8 terms a block
+        let path = NSTemporaryDirectory() + "sou-ordinals-\(getpid()).sou"
+        defer { unlink(path) }
+        let writer = try IndexWriter(path: path)
+        try writer.add(key: "a", text: "集体协商")
+        try writer.commit()
+        for (i, d) in fixture.documents.prefix(40).enumerated() { try writer.add(key: "d\(i)", text: d.text) }
+        try writer.commit()
+        let reader = try IndexReader(path: path)
+        let added = try #require(reader.segments.last?.reader)
+        #expect(added.termsPerBlock == 8)
+        for (rank, info) in try added.terms(withPrefix: "").enumerated() {
+            #expect(try added.termInfo(info.term)?.ordinal == rank, "\(info.term)")
+        }
+    }
+
     @Test("a covered middle bigram's positions are not read, and the phrase's documents and counts stay the same")
     func coveredBigramIsNotRead() throws {
         // 丑寅 stands 500 more times in the document, away from the phrase; 子丑 ends no run

@@ -65,8 +65,10 @@ enum IndexTarget {
     /// Reads every term's postings and positions, every document, the dictionary by prefix.
     static func exercise(_ index: SegmentReader, verified: Bool) {
         do {
-            for info in try index.terms(withPrefix: "") {
-                _ = try index.termInfo(info.term)
+            for (rank, info) in try index.terms(withPrefix: "").enumerated() {
+                let found = try index.termInfo(info.term)
+                require(!verified || (found?.ordinal == info.ordinal && info.ordinal == rank),
+                        "the segment verifies, and \(info.term)'s ordinal is \(info.ordinal) walking, \(found?.ordinal ?? -1) looked up, its rank \(rank)")
                 if info.kind == .bigram, let second = info.term.unicodeScalars.last {
                     // what a phrase asks (does it end a run?) and what a character query reads agree
                     let ends = try index.endsRun(info)

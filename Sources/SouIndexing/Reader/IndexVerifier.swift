@@ -67,6 +67,16 @@ extension SegmentReader {
         try TermDictionaryReader(index: self).forEach(from: []) { term, makeInfo in
             let info = makeInfo()
             let name = "term \"\(info.term)\""
+            if ordinal % termsPerBlock == 0 {
+                // the block index's key prefix is what a look-up's binary search compares: a wrong
+                // one sends it to another block, and the term would be "absent"
+                let block = ordinal / termsPerBlock
+                let stored = UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: blockIndexStart + block * FileLayout.blockIndexEntrySize,
+                                                                        as: UInt64.self))
+                guard stored == TermDictionaryReader.prefix(of: term) else {
+                    throw IndexError.corrupt("terms: block \(block)'s index entry does not start like its first term, \(name)")
+                }
+            }
             if let c = ends[ordinal] {
                 guard info.kind == .bigram, let two = TermCoding.twoScalars(term), two.second == c else {
                     throw IndexError.corrupt("bigram-ends: \(name) is listed under U+\(String(c, radix: 16, uppercase: true)) but is not a bigram ending with it")
