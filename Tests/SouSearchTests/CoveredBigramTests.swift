@@ -80,9 +80,32 @@ struct CoveredBigramTests {
         #expect(try TestCorpus.keys(index, "甲乙丙丁") == ["joined", "broken"])
     }
 
+    /// Each segment decides for itself: here the first reads all three bigrams (甲乙 ends a run
+    /// there) and the second two (it ends none there), with one set of cursors for both.
+    @Test("segments that leave different bigrams unread answer as one segment does")
+    func segmentsDecideApart() throws {
+        let path = NSTemporaryDirectory() + "sou-covered-\(getpid()).sou"
+        defer { unlink(path) }
+        let writer = try IndexWriter(path: path)
+        try writer.add(key: "spaced", text: "甲乙 丙丁")
+        try writer.add(key: "middle", text: String(repeating: "乙丙", count: 300))
+        try writer.commit()
+        try writer.add(key: "joined", text: "甲乙丙丁")
+        try writer.add(key: "middle-2", text: String(repeating: "乙丙", count: 300))
+        try writer.add(key: "twice", text: "甲乙丙丁。甲乙丙丁")
+        try writer.commit()
+        let index = try IndexReader(path: path)
+        #expect(index.segments.count == 2)
+        #expect(try index.segments[0].reader.endsRun(try #require(try index.segments[0].reader.termInfo("甲乙"))))
+        #expect(try !index.segments[1].reader.endsRun(try #require(try index.segments[1].reader.termInfo("甲乙"))))
+        let results = try index.search("甲乙丙丁", options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
+        #expect(results.total == 2)
+        #expect(Dictionary(uniqueKeysWithValues: results.hits.map { ($0.key, $0.matches) }) == ["joined": 1, "twice": 2])
+    }
+
     /// Random texts over 40 characters with few separators (most bigrams end no run), queries cut
     /// from them, some across a separator: the documents and counts of the substring oracle.
-    @Test("random phrases over long runs match the substring oracle, with their occurrence counts", arguments: [UInt64(3), 8, 21])
+    @Test("random phrases over long runs match the substring oracle, with their occurrence counts, in one segment and in three", arguments: [UInt64(3), 8, 21])
     func randomPhrases(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let alphabet = Array("子丑寅卯辰巳午未申酉戌亥甲乙丙丁戊己庚辛壬癸天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往")
@@ -90,7 +113,7 @@ struct CoveredBigramTests {
         var documents: [(key: String, text: String)] = []
         for d in 0..<80 {
             var text = ""
-            for _ in 0..<(20 + Int(random.next() % 150)) {
+            for _ in 0..<(20 + Int(random.next() % 300)) {
                 // three characters make half the text (bigrams of hundreds of occurrences, which a
                 // phrase leaves unread when covered), the rest spreads over all
                 let c = random.next() % 2 == 0 ? alphabet[Int(random.next() % 3)] : alphabet[Int(random.next() % UInt64(alphabet.count))]
@@ -100,6 +123,18 @@ struct CoveredBigramTests {
             documents.append((String(d), text))
         }
         let index = try TestCorpus.makeIndex(documents)
+        // the same documents in three segments of 10, 30 and 40 documents (each decides which
+        // bigrams it leaves unread: a small one reads more)
+        let path = NSTemporaryDirectory() + "sou-covered-random-\(getpid())-\(seed).sou"
+        defer { unlink(path) }
+        let writer = try IndexWriter(path: path)
+        for (i, d) in documents.enumerated() {
+            try writer.add(key: d.key, text: d.text)
+            if i == 9 || i == 39 { try writer.commit() }
+        }
+        try writer.commit()
+        let segmented = try IndexReader(path: path)
+        #expect(segmented.segments.count == 3)
         let oracle = OracleCorpus(documents)
         var wrong: [String] = []
         var matched = 0
@@ -118,7 +153,9 @@ struct CoveredBigramTests {
                 let n = PathologicalWorkTests.occurrences(Array(query), in: Array(text))
                 if n > 0 { expected[oracle.keys[i]] = n }
             }
-            if found != expected { wrong.append(query) }
+            let inSegments = try segmented.search(query, options: SearchOptions(limit: Int.max, snippets: SnippetOptions(isEnabled: false)))
+            let foundInSegments = Dictionary(uniqueKeysWithValues: inSegments.hits.map { ($0.key, $0.matches) })
+            if found != expected || foundInSegments != expected { wrong.append(query) }
             if !expected.isEmpty { matched += 1 }
         }
         #expect(matched > 100)

@@ -354,7 +354,6 @@ struct TermDictionaryReader {
         guard var postings = Self.varint(base, &o, end, max: postingsLimit),
               var positions = Self.varint(base, &o, end, max: positionsLimit) else { return .unsure }
         var left = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
-        var ordinal = block &* index.termsPerBlock &- 1   // the current entry's
         var length = 0              // the current term: term[0..<length]
         var matched = 0             // as in find(_:fromBlock:)
         var bigramFirst = -1        // after a character delta: its term's first scalar's length…
@@ -366,7 +365,6 @@ struct TermDictionaryReader {
         var outcome = Outcome.pastBlock
         scan: while left > 0 {
             left &-= 1
-            ordinal &+= 1
             guard o < end else { outcome = .unsure; break }
             let header = base.load(fromByteOffset: o, as: UInt8.self)
             o &+= 1
@@ -479,8 +477,15 @@ struct TermDictionaryReader {
             // (found: the entry's bytes equal the key's, so the key's String is the term)
             return .found(TermInfo(term: known ?? String(decoding: UnsafeBufferPointer(start: term, count: length), as: UTF8.self),
                                    documentFrequency: df, totalTermFrequency: total, kind: kind,
-                                   location: location, ordinal: ordinal, segment: ObjectIdentifier(index)))
+                                   location: location, ordinal: ordinal(block: block, left: left), segment: ObjectIdentifier(index)))
         }
+    }
+
+    /// The dictionary ordinal of the entry of block `block` after which `left` entries of the
+    /// block remain (worked out once a scan has found its entry, not counted entry by entry).
+    private func ordinal(block: Int, left: Int) -> Int {
+        let entries = min(index.termsPerBlock, index.termCount - block * index.termsPerBlock)
+        return block * index.termsPerBlock + entries - left - 1
     }
 
     /// An unsigned LEB128 varint at `o` (before `end`), as ``ByteReader/varint()`` reads it; nil

@@ -192,6 +192,7 @@ struct PhraseClause: Sendable {
                 middleTokens |= 1 << UInt64(t)
             }
         }
+        if middleTokens == 0 { tokenGroups = [] }   // (read only with a middle token)
     }
 
     /// True when some token is absent from the index (the phrase matches nothing).
@@ -433,9 +434,11 @@ struct PhraseClause: Sendable {
         // The cursors are used through a buffer pointer from here on: an array element's
         // computed property (``TokenCursor/termFrequency``) read through the array's subscript
         // copies the whole cursor first, once per read. Bounds: every index below is < n, the
-        // buffer's count (one cursor per distinct token).
-        try cursors.withUnsafeMutableBufferPointer { cursors in
-            precondition(cursors.count == n)
+        // buffer's count (one cursor per distinct token read in this segment; an earlier
+        // segment that left fewer groups unread made more, kept after these for a later one).
+        try cursors.withUnsafeMutableBufferPointer { all in
+            precondition(all.count >= n)
+            let cursors = UnsafeMutableBufferPointer(rebasing: all[0..<n])
             var target = 0
             search: while true {
                 guard let lead = try cursors[0].advance(to: target) else { break }
@@ -507,20 +510,20 @@ struct PhraseClause: Sendable {
     private func dropCoveredGroups(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, order: inout [Int],
                                    frequencies: [Int]) throws {
         let lead = order[0]
-        // a token's entry in this segment when it is one bigram
-        func bigram(_ t: Int) -> TermInfo? {
-            let entries = infos(t)
-            guard entries.count == 1, let info = entries.first, info.kind == .bigram, info.characterShift == 0 else { return nil }
-            return info
+        // whether a token's entries in this segment are one bigram (read in place: no copy of a
+        // TermInfo, whose term a copy retains)
+        func isBigram(_ entries: ArraySlice<TermInfo>) -> Bool {
+            entries.count == 1 && entries[entries.startIndex].kind == .bigram && entries[entries.startIndex].characterShift == 0
         }
         var candidates: UInt64 = 0   // tokens that may go
         var rest = middleTokens
         while rest != 0 {
             let t = rest.trailingZeroBitCount
             rest &= rest &- 1
-            let g = tokenGroups[t]
-            guard g != lead, let before = bigram(t - 1), let this = bigram(t), this.totalTermFrequency >= 128, bigram(t + 1) != nil,
-                  try !index.endsRun(before) else { continue }
+            let this = infos(t)
+            guard tokenGroups[t] != lead, isBigram(this), this[this.startIndex].totalTermFrequency >= 128 else { continue }
+            let before = infos(t - 1)
+            guard isBigram(before), isBigram(infos(t + 1)), try !index.endsRun(before[before.startIndex]) else { continue }
             candidates |= 1 << UInt64(t)
         }
         guard candidates != 0 else { return }
