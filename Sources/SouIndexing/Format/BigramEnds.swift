@@ -182,12 +182,19 @@ extension BigramEnds {
         }
 
         /// The ordinals of one character of a block, read one by one (checked: increasing, below
-        /// the term count); ``walk(block:_:)`` passes over those its visitor leaves unread.
+        /// the term count); ``walk(block:_:)`` passes over those its visitor leaves unread
+        /// without decoding them (`sou check` reads them all, through ``forEach(_:)``).
         struct Ordinals {
             fileprivate var reader: ByteReader
             fileprivate var left: Int
             fileprivate var last = -1
             fileprivate let termCount: Int
+
+            /// Passes over the ordinals not read (unchecked: nobody reads them).
+            mutating func skipRest() throws {
+                try reader.skipVarints(left)
+                left = 0
+            }
 
             /// The next ordinal, nil after the last.
             mutating func next() throws -> Int? {
@@ -224,7 +231,7 @@ extension BigramEnds {
                 var ordinals = Ordinals(reader: r, left: count, termCount: termCount)
                 let goOn = try visit(c, &ordinals)
                 if !goOn { return }
-                while try ordinals.next() != nil {}
+                try ordinals.skipRest()
                 r = ordinals.reader
             }
         }

@@ -81,4 +81,30 @@ struct ByteReader {
     }
 
     mutating func skip(_ n: Int) throws { _ = try bytes(n) }
+
+    /// Passes over `count` varints without decoding them (their values go unchecked: a reader
+    /// of what it skips): each ends at a byte below 0x80, counted 8 bytes at a time.
+    /// Bounds: a word is loaded only when 8 bytes are left before `end`.
+    mutating func skipVarints(_ count: Int) throws {
+        var left = count
+        while left > 0 {
+            if end - offset >= 8 {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                var stops = ~w & 0x8080_8080_8080_8080   // the last byte of each varint
+                let n = stops.nonzeroBitCount
+                if n < left {
+                    left -= n
+                    offset += 8
+                    continue
+                }
+                // the left-th stop of this word
+                for _ in 1..<left { stops &= stops &- 1 }
+                offset += (stops.trailingZeroBitCount + 1) >> 3
+                return
+            }
+            guard offset < end else { throw fail("unexpected end in a varint") }
+            if base.load(fromByteOffset: offset, as: UInt8.self) < 0x80 { left -= 1 }
+            offset += 1
+        }
+    }
 }
