@@ -39,6 +39,38 @@ struct CompactCodingTests {
         _ = try index.verify()
     }
 
+    @Test("skipping varints lands where decoding them would, for values of 1 to 9 bytes, at every count and across 8-byte words")
+    func skipVarints() throws {
+        var random = SplitMix64(seed: 12)
+        var writer = ByteWriter()
+        var values: [UInt64] = []
+        for i in 0..<400 {
+            // lengths 1 to 9 bytes, mostly short (as ordinal gaps are)
+            let bits = i % 7 == 0 ? Int(random.next() % 63) : Int(random.next() % 14)
+            let v = bits == 0 ? 0 : random.next() & ((1 << UInt64(bits)) - 1)
+            values.append(v)
+            writer.varint(v)
+        }
+        let bytes = writer.bytes
+        try bytes.withUnsafeBytes { raw in
+            let index = IndexBytes(base: raw.baseAddress!, count: raw.count)
+            for start in [0, 1, 5, 17] {
+                for count in [0, 1, 2, 7, 8, 9, 63, 200, values.count - start - 1] where start + count < values.count {
+                    var decoded = ByteReader(index, range: 0..<raw.count, context: "test")
+                    for _ in 0..<start { _ = try decoded.varint() }
+                    var skipped = decoded
+                    for _ in 0..<count { _ = try decoded.varint() }
+                    try skipped.skipVarints(count)
+                    #expect(skipped.offset == decoded.offset, "start \(start), count \(count)")
+                    #expect(try skipped.varint() == values[start + count])
+                }
+            }
+            // past the end: an error, not a read beyond it
+            var r = ByteReader(index, range: 0..<raw.count, context: "test")
+            #expect(throws: IndexError.self) { try r.skipVarints(values.count + 1) }
+        }
+    }
+
     @Test("a character-delta entry is its header byte alone for a distance below 16, the header and a vint of distance >> 4 above (the bytes FORMAT.md gives)")
     func characterDeltaBytes() throws {
         // 中一 中丁: terms 中一 中丁, singletons of document 0: Code = position << 1 | 1. 中丁
