@@ -503,10 +503,10 @@ struct PhraseClause: Sendable {
     /// without it, a more frequent one would lead); the most frequent tokens go first (they
     /// cost the most to decode), and only those with 128 occurrences or more in the segment:
     /// reading a rarer one costs about what asking BigramEnds does, and it filters documents
-    /// cheaply. Instructions of the 200-query batches against reading every token: manpages-ja
-    /// −8.5%, manpages-zh −4.2%, debref-ja −5.0%, fortunes-zh −1.9%, gimp-ko −0.2% (dropping
-    /// every such token whatever its count: fortunes-zh +0.4%; only those twice as frequent as
-    /// the lead: manpages-ja −5.9%).
+    /// cheaply. Instructions of the 200-query batches against the same code reading every token
+    /// (d48fc1c): manpages-ja −8.5%, manpages-zh −4.2%, debref-ja −5.0%, fortunes-zh −1.9%,
+    /// gimp-ko −0.2% (dropping every such token whatever its count: fortunes-zh +0.4%; only
+    /// those twice as frequent as the lead: manpages-ja −5.9%).
     private func dropCoveredGroups(in index: SegmentReader, infos: (Int) -> ArraySlice<TermInfo>, order: inout [Int],
                                    frequencies: [Int]) throws {
         let lead = order[0]
