@@ -63,17 +63,16 @@ extension SegmentReader {
         guard listed == bigramEnds.ordinalCount else {
             throw IndexError.corrupt("bigram-ends: \(listed) bigrams listed, the header says \(bigramEnds.ordinalCount)")
         }
-        var ordinal = 0
-        try TermDictionaryReader(index: self).forEach(from: []) { term, makeInfo in
+        let dictionary = TermDictionaryReader(index: self)
+        try dictionary.forEach(from: []) { term, makeInfo in
             let info = makeInfo()
             let name = "term \"\(info.term)\""
+            let ordinal = info.ordinal
             if ordinal % termsPerBlock == 0 {
                 // the block index's key prefix is what a look-up's binary search compares: a wrong
                 // one sends it to another block, and the term would be "absent"
                 let block = ordinal / termsPerBlock
-                let stored = UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: blockIndexStart + block * FileLayout.blockIndexEntrySize,
-                                                                        as: UInt64.self))
-                guard stored == TermDictionaryReader.prefix(of: term) else {
+                guard dictionary.keyPrefix(ofBlock: block) == TermDictionaryReader.prefix(of: term) else {
                     throw IndexError.corrupt("terms: block \(block)'s index entry does not start like its first term, \(name)")
                 }
             }
@@ -82,7 +81,6 @@ extension SegmentReader {
                     throw IndexError.corrupt("bigram-ends: \(name) is listed under U+\(String(c, radix: 16, uppercase: true)) but is not a bigram ending with it")
                 }
             }
-            ordinal += 1
             if let p = previous, !p.lexicographicallyPrecedes(term) {
                 throw IndexError.corrupt("terms: \(name) is not after \"\(String(decoding: p, as: UTF8.self))\": dictionary not sorted")
             }

@@ -612,17 +612,16 @@ public final class SegmentReader: Sendable {
         var result: [TermInfo] = []
         result.reserveCapacity(ordinals.count)
         var terms: TermDictionaryReader.Terms? = nil
-        var at = -1   // the ordinal `terms` is on
         for o in ordinals {
-            if terms == nil || o / termsPerBlock != at / termsPerBlock || at > o {
+            // the open iterator serves when it stands in o's block, not past o
+            let first = o / termsPerBlock * termsPerBlock
+            if terms.map({ $0.ordinal < first || $0.ordinal > o }) ?? true {
                 terms = try TermDictionaryReader.Terms(index: self, block: o / termsPerBlock)
-                at = o / termsPerBlock * termsPerBlock - 1
             }
-            while at < o {
+            while terms!.ordinal < o {
                 guard try terms!.next() else { throw IndexError.corrupt("bigram-ends: ordinal \(o) past the dictionary") }
-                at += 1
             }
-            guard terms!.kind == .bigram, terms!.ordinal == o, TermCoding.twoScalars(terms!.term)?.second == character.value else {
+            guard terms!.kind == .bigram, TermCoding.twoScalars(terms!.term)?.second == character.value else {
                 throw IndexError.corrupt("bigram-ends: term \(o) is not a bigram ending with U+\(String(character.value, radix: 16, uppercase: true))")
             }
             var info = terms!.info

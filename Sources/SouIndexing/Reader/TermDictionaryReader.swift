@@ -13,9 +13,7 @@ struct TermDictionaryReader {
     /// big-endian number are `keyPrefix` (``prefix(of:)``): one comparison of numbers decides
     /// unless the 8 bytes tie.
     func compareFirstTerm(ofBlock i: Int, with key: [UInt8], keyPrefix: UInt64) throws -> Int {
-        let e = index.blockIndexStart + i * FileLayout.blockIndexEntrySize
-        // the block index lies inside the Terms section (checked when the segment was opened)
-        let blockPrefix = UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: e, as: UInt64.self))
+        let blockPrefix = self.keyPrefix(ofBlock: i)
         if blockPrefix != keyPrefix { return blockPrefix < keyPrefix ? -1 : 1 }
         // the first 8 bytes agree: compare the whole first term, in place
         var r = try blockReader(i)
@@ -26,6 +24,14 @@ struct TermDictionaryReader {
         if suffixLength == 7 { suffixLength = try r.varint(max: 1 << 20) }
         let first = bytes.slice(try r.bytes(suffixLength))
         return key.withUnsafeBytes { SegmentReader.compareBytes(first, $0) }
+    }
+
+    /// Block `i`'s KeyPrefix (its index entry's first 8 bytes) as a big-endian number, as
+    /// ``prefix(of:)`` makes one of a key. Bounds: the block index lies inside the Terms section
+    /// (checked when the segment was opened); `i` is below the block count.
+    @inline(__always)
+    func keyPrefix(ofBlock i: Int) -> UInt64 {
+        UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: index.blockIndexStart + i * FileLayout.blockIndexEntrySize, as: UInt64.self))
     }
 
     /// The first 8 bytes of `key`, zero-padded, as a big-endian number (what a block index
@@ -81,13 +87,10 @@ struct TermDictionaryReader {
     /// prefixes tie (the oracle of the branch-free search in the tests).
     func blockForByComparisons(_ key: [UInt8], keyPrefix known: UInt64? = nil) throws -> Int {
         let keyPrefix = known ?? Self.prefix(of: key)
-        let base = bytes.base, start = index.blockIndexStart
         var lo = 0, hi = index.blockCount - 1, found = 0
         while lo <= hi {
             let mid = (lo + hi) / 2
-            // the block index lies inside the Terms section (checked when the segment was opened)
-            let blockPrefix = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start + mid * FileLayout.blockIndexEntrySize,
-                                                                   as: UInt64.self))
+            let blockPrefix = self.keyPrefix(ofBlock: mid)
             let c = blockPrefix != keyPrefix ? (blockPrefix < keyPrefix ? -1 : 1)
                 : try compareFirstTerm(ofBlock: mid, with: key, keyPrefix: keyPrefix)
             if c <= 0 { found = mid; lo = mid + 1 } else { hi = mid - 1 }
