@@ -362,6 +362,15 @@ struct TermDictionaryReader {
         var bigramFirst = -1        // after a character delta: its term's first scalar's length…
         var bigramSecond: UInt32 = 0    // … and second scalar (Terms.bigram)
         var previousHadGaps: Int8 = -1  // Terms.previousHadGaps: -1 nil, 0 false, 1 true
+        // A key of two scalars (a bigram): the byte length of its first and its second. A
+        // character-delta entry whose first scalar is the key's (its bytes all matched) is
+        // ordered by its second scalar's value (UTF-8 keeps the scalars' order), and its bytes are
+        // left unwritten until an entry or the result needs them: while `pending`, term[first...]
+        // and `length` are stale, and `matched` is the key's bytes that the term's first scalar
+        // matched at least (the rest is worked out with the bytes).
+        let keyScalars = key.isEmpty ? nil : TermCoding.twoScalars(key.baseAddress!, count: key.count)
+        let keyFirst = keyScalars?.firstLength ?? -1, keySecond = keyScalars?.second ?? 0
+        var pending = false
         // the entry found (outcome .found)
         var kind = TokenKind.bigram
         var code: UInt64 = 0, documentFrequency = 0, extra = 0
@@ -372,6 +381,9 @@ struct TermDictionaryReader {
             let header = base.load(fromByteOffset: o, as: UInt8.self)
             o &+= 1
             let shared: Int
+            // -1: below key (passed, or compared); else the sign of term − key
+            var order = -1
+            var compared = false
             if header >> 5 == 0 {
                 // (the previous entry's kind)
                 var first = bigramFirst, second = bigramSecond
@@ -386,15 +398,35 @@ struct TermDictionaryReader {
                     delta |= high &<< 4
                 }
                 guard let c = Unicode.Scalar(second + UInt32(delta) + 1) else { outcome = .unsure; break }
-                // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
-                let v = c.value, (packed, width) = TermCoding.packedUTF8(v)
-                UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
-                length = first &+ width
-                guard length <= capacity else { outcome = .unsure; break }
+                let v = c.value
                 bigramFirst = first
                 bigramSecond = v
                 shared = first
+                if first == keyFirst, matched >= first {
+                    // the key's first scalar, then v
+                    pending = true
+                    order = v < keySecond ? -1 : v == keySecond ? 0 : 1
+                    compared = true
+                } else {
+                    // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
+                    let (packed, width) = TermCoding.packedUTF8(v)
+                    UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
+                    length = first &+ width
+                    pending = false
+                    guard length <= capacity else { outcome = .unsure; break }
+                }
             } else {
+                if pending {
+                    // the term before (below key) was ordered by its scalar: its bytes and how many
+                    // of them match the key's, which this entry's comparison needs
+                    // (bigramFirst ≤ 4, one scalar: the 4 bytes stored fit in capacity + 4)
+                    length = bigramFirst &+ Self.store(bigramSecond, at: term + bigramFirst)
+                    var i = bigramFirst
+                    let n = min(length, key.count)
+                    while i < n, term[i] == key[i] { i &+= 1 }
+                    matched = i
+                    pending = false
+                }
                 // 2 bits: every value is a kind
                 kind = TokenKind(rawValue: header & 3) ?? .bigram
                 bigramFirst = -1
@@ -412,9 +444,7 @@ struct TermDictionaryReader {
                 length = s &+ n
                 shared = s
             }
-            // -1: below key (passed, or compared); else the sign of term − key
-            var order = -1
-            if shared <= matched {
+            if !compared, shared <= matched {
                 let n = min(length, key.count)
                 var i = min(shared, n)
                 while i < n, term[i] == key[i] { i &+= 1 }
@@ -466,6 +496,7 @@ struct TermDictionaryReader {
         case .pastBlock: return .pastBlock
         case .unsure: return .unsure
         case .found:
+            if pending, known == nil { length = bigramFirst &+ Self.store(bigramSecond, at: term + bigramFirst) }
             let location: TermInfo.Location, df: Int, total: Int
             if code & 1 == 1 {
                 let combined = code >> 1
@@ -482,6 +513,15 @@ struct TermDictionaryReader {
                                    documentFrequency: df, totalTermFrequency: total, kind: kind,
                                    location: location, ordinal: ordinal(block: block, left: left), segment: ObjectIdentifier(index)))
         }
+    }
+
+    /// Writes scalar `v` in UTF-8 at `p` as one 4-byte store (4 bytes of room) and returns its
+    /// byte length.
+    @inline(__always)
+    private static func store(_ v: UInt32, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        let (packed, width) = TermCoding.packedUTF8(v)
+        UnsafeMutableRawPointer(p).storeBytes(of: packed.littleEndian, as: UInt32.self)
+        return width
     }
 
     /// The dictionary ordinal of the entry of block `block` after which `left` entries of the
