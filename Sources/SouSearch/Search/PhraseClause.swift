@@ -306,6 +306,9 @@ struct PhraseClause: Sendable {
         }
         var scratch = Scratch()
         var work = 0
+        // (the closure below takes the tokens alone: one that reads `tokens` from self holds a
+        // copy of the whole clause, retained and released once per segment)
+        let tokens = self.tokens
         for s in index.segments.indices {
             if tokens.contains(where: { $0.infos.isEmpty(segment: s) }) { continue }
             // (the view's fields read one by one: a copy of the whole SegmentView retained and
