@@ -23,21 +23,27 @@ enum TermCoding {
         return (first.length, second.value)
     }
 
+    /// The second scalar of `count` bytes at `p` that are two 3-byte characters (a bigram of the
+    /// Basic Multilingual Plane: CJK, kana, Hangul), nil for any other bytes: ``twoScalars(_:count:)``'s
+    /// fast path alone, for a caller that has a slower way for the rest.
+    @inline(__always)
+    static func threeByteBigramSecond(_ p: UnsafePointer<UInt8>, count: Int) -> UInt32? {
+        guard count == 6, p[0] & 0xF0 == 0xE0, p[3] & 0xF0 == 0xE0,
+              (p[1] & p[2] & p[4] & p[5]) & 0x80 == 0x80, (p[1] | p[2] | p[4] | p[5]) & 0x40 == 0 else { return nil }
+        let first = UInt32(p[0] & 0x0F) << 12 | UInt32(p[1] & 0x3F) << 6 | UInt32(p[2] & 0x3F)
+        let second = UInt32(p[3] & 0x0F) << 12 | UInt32(p[4] & 0x3F) << 6 | UInt32(p[5] & 0x3F)
+        guard first >= 0x800, second >= 0x800, first & 0xF800 != 0xD800, second & 0xF800 != 0xD800 else { return nil }
+        return second
+    }
+
     /// ``twoScalars(_:)`` of the `count` bytes at `p`, with a fast path for two 3-byte
     /// characters (a bigram of the Basic Multilingual Plane: CJK, kana, Hangul), which the
     /// dictionary scan meets after every entry that is not a character delta.
     @inline(__always)
     static func twoScalars(_ p: UnsafePointer<UInt8>, count: Int) -> (firstLength: Int, second: UInt32)? {
-        if count == 6, p[0] & 0xF0 == 0xE0, p[3] & 0xF0 == 0xE0,
-           (p[1] & p[2] & p[4] & p[5]) & 0x80 == 0x80, (p[1] | p[2] | p[4] | p[5]) & 0x40 == 0 {
-            // both are lead bytes of 3-byte sequences followed by two continuation bytes (high
-            // bits 10): in their shortest form and not surrogates, they are scalars
-            let first = UInt32(p[0] & 0x0F) << 12 | UInt32(p[1] & 0x3F) << 6 | UInt32(p[2] & 0x3F)
-            let second = UInt32(p[3] & 0x0F) << 12 | UInt32(p[4] & 0x3F) << 6 | UInt32(p[5] & 0x3F)
-            if first >= 0x800, second >= 0x800, first & 0xF800 != 0xD800, second & 0xF800 != 0xD800 {
-                return (3, second)
-            }
-        }
+        // both are lead bytes of 3-byte sequences followed by two continuation bytes (high bits
+        // 10): in their shortest form and not surrogates, they are scalars
+        if let second = threeByteBigramSecond(p, count: count) { return (3, second) }
         return twoScalars(UnsafeBufferPointer(start: p, count: count))
     }
 

@@ -362,14 +362,15 @@ struct TermDictionaryReader {
         var bigramFirst = -1        // after a character delta: its term's first scalar's length…
         var bigramSecond: UInt32 = 0    // … and second scalar (Terms.bigram)
         var previousHadGaps: Int8 = -1  // Terms.previousHadGaps: -1 nil, 0 false, 1 true
-        // A key of two scalars (a bigram): the byte length of its first and its second. A
+        // A key of two 3-byte scalars (a bigram of the Basic Multilingual Plane): its second. A
         // character-delta entry whose first scalar is the key's (its bytes all matched) is
         // ordered by its second scalar's value (UTF-8 keeps the scalars' order), and its bytes are
         // left unwritten until an entry or the result needs them: while `pending`, term[first...]
         // and `length` are stale, and `matched` is the key's bytes that the term's first scalar
-        // matched at least (the rest is worked out with the bytes).
-        let keyScalars = key.isEmpty ? nil : TermCoding.twoScalars(key.baseAddress!, count: key.count)
-        let keyFirst = keyScalars?.firstLength ?? -1, keySecond = keyScalars?.second ?? 0
+        // matched at least (the rest is worked out with the bytes). Other keys (a bigram with a
+        // supplementary-plane character among them) compare bytes.
+        let keySecond = key.isEmpty ? nil : TermCoding.threeByteBigramSecond(key.baseAddress!, count: key.count)
+        let keyFirst = keySecond == nil ? -1 : 3
         var pending = false
         // the entry found (outcome .found)
         var kind = TokenKind.bigram
@@ -405,7 +406,8 @@ struct TermDictionaryReader {
                 if first == keyFirst, matched >= first {
                     // the key's first scalar, then v
                     pending = true
-                    order = v < keySecond ? -1 : v == keySecond ? 0 : 1
+                    let w = keySecond!   // (keyFirst is 3 only with a keySecond)
+                    order = v < w ? -1 : v == w ? 0 : 1
                     compared = true
                 } else {
                     // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
