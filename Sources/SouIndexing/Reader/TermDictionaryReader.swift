@@ -370,7 +370,6 @@ struct TermDictionaryReader {
         // matched at least (the rest is worked out with the bytes). Other keys (a bigram with a
         // supplementary-plane character among them) compare bytes.
         let keySecond = key.isEmpty ? nil : TermCoding.threeByteBigramSecond(key.baseAddress!, count: key.count)
-        let keyFirst = keySecond == nil ? -1 : 3
         var pending = false
         // the entry found (outcome .found)
         var kind = TokenKind.bigram
@@ -403,17 +402,14 @@ struct TermDictionaryReader {
                 bigramFirst = first
                 bigramSecond = v
                 shared = first
-                if first == keyFirst, matched >= first {
-                    // the key's first scalar, then v
+                if let w = keySecond, first == 3, matched >= 3 {
+                    // the key's first scalar (its 3 bytes), then v
                     pending = true
-                    let w = keySecond!   // (keyFirst is 3 only with a keySecond)
                     order = v < w ? -1 : v == w ? 0 : 1
                     compared = true
                 } else {
                     // first ≤ length ≤ capacity: the 4 bytes stored fit in capacity + 4
-                    let (packed, width) = TermCoding.packedUTF8(v)
-                    UnsafeMutableRawPointer(term + first).storeBytes(of: packed.littleEndian, as: UInt32.self)
-                    length = first &+ width
+                    length = first &+ Self.store(v, at: term + first)
                     pending = false
                     guard length <= capacity else { outcome = .unsure; break }
                 }
