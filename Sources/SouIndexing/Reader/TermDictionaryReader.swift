@@ -31,7 +31,7 @@ struct TermDictionaryReader {
     /// (checked when the segment was opened); `i` is below the block count.
     @inline(__always)
     func keyPrefix(ofBlock i: Int) -> UInt64 {
-        UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: index.blockIndexStart + i * FileLayout.blockIndexEntrySize, as: UInt64.self))
+        UInt64(bigEndian: bytes.base.loadUnaligned(fromByteOffset: index.blockIndexStart &+ i &* FileLayout.blockIndexEntrySize, as: UInt64.self))
     }
 
     /// The first 8 bytes of `key`, zero-padded, as a big-endian number (what a block index
@@ -62,12 +62,8 @@ struct TermDictionaryReader {
     /// 8 bytes) does ``blockForByComparisons(_:keyPrefix:)`` decide.
     func blockFor(_ key: [UInt8], keyPrefix known: UInt64? = nil) throws -> Int {
         let keyPrefix = known ?? Self.prefix(of: key)
-        let base = bytes.base, start = index.blockIndexStart
-        // the block index lies inside the Terms section (checked when the segment was opened):
         // every i below is in 0..<blockCount
-        @inline(__always) func prefix(_ i: Int) -> UInt64 {
-            UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start &+ i &* FileLayout.blockIndexEntrySize, as: UInt64.self))
-        }
+        @inline(__always) func prefix(_ i: Int) -> UInt64 { self.keyPrefix(ofBlock: i) }
         guard index.blockCount > 0 else { return 0 }
         // the answer lies in first..<first + n; prefixes ≤ keyPrefix come first
         var first = 0, n = index.blockCount
