@@ -62,18 +62,17 @@ struct TermDictionaryReader {
     /// 8 bytes) does ``blockForByComparisons(_:keyPrefix:)`` decide.
     func blockFor(_ key: [UInt8], keyPrefix known: UInt64? = nil) throws -> Int {
         let keyPrefix = known ?? Self.prefix(of: key)
-        // every i below is in 0..<blockCount
-        @inline(__always) func prefix(_ i: Int) -> UInt64 { self.keyPrefix(ofBlock: i) }
         guard index.blockCount > 0 else { return 0 }
-        // the answer lies in first..<first + n; prefixes ≤ keyPrefix come first
+        // the answer lies in first..<first + n; prefixes ≤ keyPrefix come first (every block
+        // read below is in 0..<blockCount, as keyPrefix(ofBlock:) asks)
         var first = 0, n = index.blockCount
         while n > 1 {
             let half = n >> 1
-            first = prefix(first &+ half) <= keyPrefix ? first &+ half : first
+            first = self.keyPrefix(ofBlock: first &+ half) <= keyPrefix ? first &+ half : first
             n &-= half
         }
         // first: the last block whose prefix ≤ keyPrefix, or 0 when there is none
-        if prefix(first) == keyPrefix, try compareFirstTerm(ofBlock: first, with: key, keyPrefix: keyPrefix) > 0 {
+        if self.keyPrefix(ofBlock: first) == keyPrefix, try compareFirstTerm(ofBlock: first, with: key, keyPrefix: keyPrefix) > 0 {
             return try blockForByComparisons(key, keyPrefix: keyPrefix)
         }
         return first
